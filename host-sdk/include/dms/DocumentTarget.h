@@ -1,0 +1,105 @@
+#pragma once
+/// The document target: where a plugin files documents (a folder tree with files and their
+/// metadata). A connector module implements it; the host hands one to the plugin.
+///
+/// Paths are relative, '/'-separated UTF-8 ("Oppdrag 117/Plan og regulering/kart.pdf"), never
+/// start with '/', contain no empty, "." or ".." segment, no NUL or control character, and no
+/// backslash. Targets normalise names to Unicode NFC and refuse anything else with
+/// InvalidArgument naming the path. "" is the root folder.
+///
+/// Threading: every method may be called concurrently from several threads, as long as no
+/// two calls modify the same path at the same time (the plugin serialises work per order).
+/// No method throws; failures come back as an Error.
+
+#include <cstdint>
+#include <istream>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dms/Capabilities.h"
+#include "dms/Error.h"
+
+namespace dms {
+
+/// Metadata of one file: UTF-8 keys and values. Keys are short identifiers such as
+/// "ambita.assetId" ([A-Za-z0-9._-]+); values any UTF-8 text.
+using Metadata = std::map<std::string, std::string>;
+
+enum class EntryType { File, Folder };
+
+/// What stat() and list() report about one entry.
+struct EntryInfo {
+  std::string path;  ///< full relative path, as it would be passed back to the target
+  std::string name;  ///< last segment of path
+  EntryType type = EntryType::File;
+  std::uint64_t size = 0;             ///< bytes, for files
+  std::int64_t modifiedEpochSeconds = 0;  ///< 0 when Capabilities::modificationTime is false
+};
+
+enum class PutMode {
+  CreateNew,  ///< fail with AlreadyExists if a file is already at the path
+  Replace,    ///< replace an existing file atomically (the old one stays until the new is complete)
+};
+
+class DocumentTarget {
+ public:
+  virtual ~DocumentTarget() = default;
+
+  /// What this target offers beyond the mandatory core.
+  virtual Capabilities capabilities() const = 0;
+
+  /// A short human description for logs, e.g. "filesystem:/srv/archive". Never contains a secret.
+  virtual std::string describe() const = 0;
+
+  /// Creates the folder and every missing parent. Succeeds if it already exists.
+  /// Errors: InvalidArgument (hostile path), Conflict (a file is in the way),
+  /// PermissionDenied, InsufficientStorage, Unavailable.
+  virtual Status ensureFolder(const std::string& path) = 0;
+
+  /// Writes a file from `content` (read to its end) with `metadata`, atomically: nobody ever
+  /// sees a partial file under `path`, and after a failure or a crash at any point there is
+  /// either no file at `path` (CreateNew) or the previous file unchanged (Replace).
+  /// The parent folder must exist (else Conflict). If reading `content` fails (badbit set, or
+  /// an exception thrown by the stream), put returns DataLoss and leaves nothing behind.
+  /// Errors: AlreadyExists (CreateNew and the path is taken), InvalidArgument, Conflict,
+  /// PermissionDenied, InsufficientStorage, Unavailable, DataLoss.
+  /// Returns the stored entry (size as written).
+  virtual Result<EntryInfo> put(const std::string& path, std::istream& content,
+                                const Metadata& metadata, PutMode mode) = 0;
+
+  /// Opens a file for reading (for verification). Errors: NotFound, InvalidArgument, Unavailable.
+  virtual Result<std::unique_ptr<std::istream>> get(const std::string& path) = 0;
+
+  /// Metadata stored with a file. Errors: NotFound, InvalidArgument, Unavailable.
+  virtual Result<Metadata> readMetadata(const std::string& path) = 0;
+
+  /// Replaces the whole metadata set of an existing file (keys not given are removed).
+  /// Errors: NotFound, InvalidArgument, PermissionDenied, Unavailable.
+  virtual Status writeMetadata(const std::string& path, const Metadata& metadata) = 0;
+
+  /// Errors: NotFound, InvalidArgument, Unavailable.
+  virtual Result<EntryInfo> stat(const std::string& path) = 0;
+
+  /// Direct children of a folder, sorted by name; the target's own bookkeeping (temporary
+  /// files of puts in progress, metadata sidecars) is never listed.
+  /// Errors: NotFound, Conflict (path is a file), InvalidArgument, Unavailable.
+  virtual Result<std::vector<EntryInfo>> list(const std::string& folder) = 0;
+
+  /// Removes a file and its metadata. With `pruneEmptyParents`, then removes parent folders
+  /// that became empty, up to (not including) the root. Removing a missing file is NotFound;
+  /// callers that want idempotence treat NotFound as done.
+  /// Errors: NotFound, InvalidArgument, PermissionDenied, Unavailable.
+  virtual Status remove(const std::string& path, bool pruneEmptyParents) = 0;
+
+  /// Moves a file with its metadata to `to` (whose parent must exist), failing with
+  /// AlreadyExists rather than overwriting. Optional: NotSupported unless Capabilities::move.
+  virtual Status move(const std::string& from, const std::string& to) = 0;
+
+  /// Cleans up what interrupted puts left behind (temporary files). Hosts call it once after
+  /// creating the target, before any other work. Safe to call at any time no put is running.
+  virtual Status recover() = 0;
+};
+
+}  // namespace dms

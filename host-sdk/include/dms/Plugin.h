@@ -1,0 +1,118 @@
+#pragma once
+/// The plugin interface: what a host can ask of a plugin (identity, configuration schema,
+/// start/stop, HTTP routes for callbacks, named commands for its users).
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "dms/ConfigSchema.h"
+#include "dms/DocumentTarget.h"
+#include "dms/Error.h"
+#include "dms/Logger.h"
+
+namespace dms {
+
+/// The services a host hands a plugin. Everything here outlives the plugin object.
+struct HostServices {
+  Logger* logger = nullptr;  ///< never null
+  /// A folder private to this plugin (state database, spool); exists.
+  std::string dataDir;
+  /// The plugin's configuration section (e.g. "ambita") as JSON text, ${ENV} expanded.
+  std::string configJson;
+  /// Where documents go. Shared: the plugin may use it from several threads.
+  std::shared_ptr<DocumentTarget> target;
+  /// e.g. "dms-host 0.1.0", for User-Agent headers and the audit log.
+  std::string hostName;
+};
+
+/// An HTTP request the host received on one of the plugin's routes. The host has already
+/// read the body (refusing more than Route::maxBodyBytes with 413).
+struct HttpRequest {
+  std::string method;
+  std::string path;   ///< without the query
+  std::string query;  ///< raw, without '?'; may carry a shared secret: never log it
+  std::map<std::string, std::string> headers;  ///< names lower-cased
+  std::string body;
+  std::string remoteAddress;
+};
+
+struct HttpResponse {
+  int status = 200;
+  std::string contentType = "application/json";
+  std::string body;
+};
+
+/// A route the host serves on its HTTP listener (http.listen) and forwards to the plugin.
+struct Route {
+  std::string method;  ///< "POST"
+  std::string path;    ///< exact path, e.g. "/ambita/push"
+  std::size_t maxBodyBytes = 64 * 1024;
+  /// Called from the host's server threads, concurrently. Must answer fast and must not throw.
+  std::function<HttpResponse(const HttpRequest&)> handler;
+};
+
+/// A command the plugin offers the host's users, e.g. "products" or "sync".
+struct CommandSpec {
+  std::string name;
+  std::string usage;    ///< e.g. "products --municipality NNNN [--json]"
+  std::string summary;  ///< one line
+};
+
+/// Where a command writes and whether a person is watching.
+struct CommandIO {
+  std::ostream* out = nullptr;
+  std::ostream* err = nullptr;
+  bool terminal = false;  ///< stdout is a terminal: progress display is welcome
+};
+
+struct PluginInfo {
+  std::string name;     ///< "ambita"
+  std::string version;  ///< "0.1.0"
+  std::string summary;
+  /// The host configuration section the plugin reads, e.g. "ambita".
+  std::string configSection;
+};
+
+/// Lifecycle: a factory makes the plugin from HostServices (configuration validated, nothing
+/// started); then any number of runCommand() calls, and/or startService() ... stop().
+/// stop() returns only when every thread the plugin started has ended.
+class Plugin {
+ public:
+  virtual ~Plugin() = default;
+
+  virtual PluginInfo info() const = 0;
+
+  /// Starts background work (push inbox workers, polling). Routes are served by the host
+  /// only between startService() and stop().
+  virtual Status startService() = 0;
+
+  /// Stops background work, finishing or safely abandoning what is in flight; idempotent.
+  virtual void stop() noexcept = 0;
+
+  /// The routes the host should serve while the service runs.
+  virtual std::vector<Route> routes() = 0;
+
+  /// The commands offered to the host's users.
+  virtual std::vector<CommandSpec> commands() const = 0;
+
+  /// Runs one command to completion. Returns a process-style exit code: 0 success,
+  /// 1 the work failed (details on io.err), 2 bad usage.
+  virtual int runCommand(const std::string& name, const std::vector<std::string>& args,
+                         const CommandIO& io) noexcept = 0;
+};
+
+class PluginFactory {
+ public:
+  virtual ~PluginFactory() = default;
+  virtual PluginInfo info() const = 0;
+  /// The options of the plugin's section (PluginInfo::configSection).
+  virtual ConfigSchema configSchema() const = 0;
+  /// Validates the configuration and makes the plugin, starting no threads.
+  virtual Result<std::unique_ptr<Plugin>> create(const HostServices& services) const = 0;
+};
+
+}  // namespace dms
