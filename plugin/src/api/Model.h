@@ -35,14 +35,14 @@ struct Asset {
   std::string name;      ///< the uploaded file's own name; may be empty or hostile
   std::string filename;  ///< Ambita's descriptive name; may be empty or hostile
   std::string downloadUrl;
-  std::string status;    ///< "OK", "DELETED" or anything else (kept as is)
+  std::string status;           ///< "OK", "DELETED" or anything else (kept as is)
   std::string productCategory;  ///< open set, e.g. "PLAN_KART_REGULERING"; may be empty
 };
 
 struct OrderLine {
   std::int64_t id = 0;
-  std::string status;       ///< "NEW", "FINISHED", ... (code when the payload had an object)
-  std::string product;      ///< product code
+  std::string status;   ///< "NEW", "FINISHED", ... (code when the payload had an object)
+  std::string product;  ///< product code
   std::string productName;
   std::string productType;  ///< "NORMAL"/"PACKAGE" (older "0"/"1" mapped to these)
   std::string mediaType;

@@ -1,0 +1,137 @@
+#include "dms/common/PathRules.h"
+
+#include <utf8proc.h>
+
+#include <cstdio>
+
+#include "dms/common/BookkeepingNames.h"
+#include "dms/common/Unicode.h"
+
+namespace dms::common {
+namespace {
+
+Error invalid(std::string_view path, const std::string& reason) {
+  return fail(ErrorCode::InvalidArgument, "path " + quotePath(path) + ": " + reason);
+}
+
+/// Reason a segment is unacceptable, or "" if it is fine. `segment` is valid UTF-8.
+std::string segmentProblem(std::string_view segment) {
+  if (segment.empty()) return "empty segment (leading, trailing or doubled '/')";
+  if (segment == ".") return "segment '.' is not allowed";
+  if (segment == "..") return "segment '..' is not allowed (would leave the folder)";
+  if (isBookkeepingName(segment)) {
+    return "names starting with '" + std::string(kBookkeepingPrefix) +
+           "' are reserved for the connector's bookkeeping";
+  }
+  return "";
+}
+
+/// Reason the text holds a forbidden character, or "".
+std::string characterProblem(std::string_view text) {
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  auto remaining = static_cast<utf8proc_ssize_t>(text.size());
+  std::size_t offset = 0;
+  while (remaining > 0) {
+    utf8proc_int32_t cp = 0;
+    const utf8proc_ssize_t used = utf8proc_iterate(bytes, remaining, &cp);
+    if (used <= 0 || cp < 0) return "not valid UTF-8 at byte " + std::to_string(offset);
+    if (cp == 0) return "NUL character at byte " + std::to_string(offset);
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+      char code[16];
+      std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
+      return std::string("control character ") + code + " at byte " + std::to_string(offset);
+    }
+    if (cp == '\\') return "backslash at byte " + std::to_string(offset) + " is not allowed";
+    bytes += used;
+    remaining -= used;
+    offset += static_cast<std::size_t>(used);
+  }
+  return "";
+}
+
+}  // namespace
+
+Result<std::string> normalisePath(std::string_view path, RootPolicy root) {
+  if (path.empty()) {
+    if (root == RootPolicy::Allow) return std::string();
+    return invalid(path, "empty path (the root folder) is not allowed here");
+  }
+  if (path.front() == '/') return invalid(path, "absolute paths are not allowed");
+  if (auto problem = characterProblem(path); !problem.empty()) return invalid(path, problem);
+  auto nfc = toNfc(path, "path " + quotePath(path));
+  if (!nfc) return nfc.error();
+  // Check segments after normalisation: NFC never introduces '/' or '.', but checking the
+  // final form is what guarantees the rules for what actually reaches the storage.
+  std::string_view rest = *nfc;
+  while (true) {
+    const auto slash = rest.find('/');
+    const auto segment = rest.substr(0, slash);
+    if (auto problem = segmentProblem(segment); !problem.empty()) return invalid(path, problem);
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  return nfc;
+}
+
+Result<std::string> normaliseName(std::string_view name) {
+  if (name.find('/') != std::string_view::npos)
+    return fail(ErrorCode::InvalidArgument, "name " + quotePath(name) + " contains '/'");
+  return normalisePath(name, RootPolicy::Refuse);
+}
+
+std::vector<std::string> splitPath(std::string_view normalisedPath) {
+  std::vector<std::string> segments;
+  if (normalisedPath.empty()) return segments;
+  std::string_view rest = normalisedPath;
+  while (true) {
+    const auto slash = rest.find('/');
+    segments.emplace_back(rest.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    rest.remove_prefix(slash + 1);
+  }
+  return segments;
+}
+
+std::string joinPath(const std::vector<std::string>& segments) {
+  std::string joined;
+  for (const auto& segment : segments) {
+    if (!joined.empty()) joined += '/';
+    joined += segment;
+  }
+  return joined;
+}
+
+std::string childPath(std::string_view folder, std::string_view name) {
+  if (folder.empty()) return std::string(name);
+  return std::string(folder) + "/" + std::string(name);
+}
+
+std::string parentPath(std::string_view normalisedPath) {
+  const auto slash = normalisedPath.rfind('/');
+  if (slash == std::string_view::npos) return "";
+  return std::string(normalisedPath.substr(0, slash));
+}
+
+std::string baseName(std::string_view normalisedPath) {
+  const auto slash = normalisedPath.rfind('/');
+  if (slash == std::string_view::npos) return std::string(normalisedPath);
+  return std::string(normalisedPath.substr(slash + 1));
+}
+
+std::string quotePath(std::string_view path) {
+  std::string quoted = "'";
+  for (const char c : path) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02X", byte);
+      quoted += escaped;
+    } else {
+      quoted += c;
+    }
+  }
+  quoted += "'";
+  return quoted;
+}
+
+}  // namespace dms::common

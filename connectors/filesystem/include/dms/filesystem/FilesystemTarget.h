@@ -1,0 +1,123 @@
+#pragma once
+/// The filesystem connector's document target: files in a folder tree under a root folder.
+/// It is also the reference connector: short enough to copy from.
+///
+///   dms::filesystem::FilesystemOptions options{.root = "/srv/archive"};
+///   auto target = dms::filesystem::FilesystemTarget::open(options, &logger);  //
+///   Result<unique_ptr> if (!target) ... target.error().describe();
+///   (*target)->recover();  // remove what interrupted puts left behind
+///
+/// What it supports
+/// - Confinement: every path is checked by dms_connector_common's PathRules (no "..", no
+///   absolute path, NUL, control characters, backslash, empty segments; NFC) and then resolved
+///   by the kernel with openat2(RESOLVE_BENEATH) relative to a descriptor of the root opened
+///   once: a symlink whose target leaves the root (absolute, or "..") is refused with
+///   InvalidArgument naming the path; symlinks that stay inside the root are followed. The last
+///   step of every modification (mkdirat, openat O_CREAT|O_EXCL|O_NOFOLLOW, renameat2,
+///   unlinkat) happens relative to the already-resolved parent descriptor, never a path string.
+/// - Atomic put: a temporary ".dms-tmp-<random>-<name>" in the same folder, written with a
+///   fixed 64 KiB buffer, metadata set on it (xattr mode), fsync'd, then renamed to the final
+///   name (CreateNew: renameat2 RENAME_NOREPLACE, falling back to link+unlink where the
+///   filesystem lacks it), then the folder is fsync'd. A failed or killed put leaves at most the
+///   temporary, which list() hides and recover() deletes.
+/// - Metadata: xattrs "user.dms.<key>" (nativeMetadata), or a JSON sidecar
+///   ".dms-meta-<name>.json" next to the file ({"version":1,"metadata":{...}}), written via a
+///   temporary + rename. "auto" probes user xattrs on the root once at open().
+/// - move (renameat2 no-replace, sidecar follows), recover (temporaries and orphan sidecars in
+///   the whole tree), modification times.
+///
+/// What it deliberately leaves out
+/// - Sidecar mode writes the sidecar, then renames the file: a crash between the two renames of
+///   a Replace leaves the new metadata beside the old content (a crash in a CreateNew leaves an
+///   orphan sidecar that recover() deletes). xattr mode has no such window.
+/// - writeMetadata in xattr mode sets and removes attributes one by one (not atomic as a set).
+/// - No locking between processes; callers serialise work per path (DocumentTarget.h).
+/// - File modes come from the umask; a Replace does not copy the old file's owner or mode.
+/// - list() hides entries it could not hand back: bookkeeping names, names that are not valid
+///   NFC paths (created by someone else), symlinks leading outside the root or dangling, and
+///   anything that is neither a regular file nor a folder.
+///
+/// Thread-safe: the target only holds the root descriptor and settings; every call opens its
+/// own descriptors.
+
+#include <memory>
+#include <string>
+
+#include "dms/DocumentTarget.h"
+#include "dms/Logger.h"
+
+namespace dms::filesystem {
+
+class UniqueFd;
+
+enum class MetadataMode {
+  Auto,                ///< xattrs if the root's filesystem takes "user." attributes, else sidecar
+  ExtendedAttributes,  ///< "xattr" in the configuration
+  Sidecar,             ///< "sidecar"
+};
+
+struct FilesystemOptions {
+  std::string root;  ///< created (with parents) if missing
+  MetadataMode metadata = MetadataMode::Auto;
+  bool fsync = true;  ///< fsync files and folders (off only for tests and benchmarks)
+};
+
+class FilesystemTarget final : public DocumentTarget {
+ public:
+  /// Creates the root if needed, opens it and settles the metadata mode.
+  /// Errors: InvalidArgument (empty root), NotSupported (xattr mode on a filesystem without
+  /// user xattrs), PermissionDenied / Unavailable (root cannot be created or opened).
+  /// `logger` may be null; otherwise it must outlive the target.
+  static Result<std::unique_ptr<FilesystemTarget>> open(const FilesystemOptions& options,
+                                                        Logger* logger);
+
+  ~FilesystemTarget() override;
+  FilesystemTarget(const FilesystemTarget&) = delete;
+  FilesystemTarget& operator=(const FilesystemTarget&) = delete;
+
+  /// The mode in use (never Auto).
+  MetadataMode metadataMode() const { return mode_; }
+  /// The root folder as configured (absolute).
+  const std::string& root() const { return root_; }
+
+  // dms::DocumentTarget
+  Capabilities capabilities() const override;
+  std::string describe() const override;
+  Status ensureFolder(const std::string& path) override;
+  Result<EntryInfo> put(const std::string& path, std::istream& content, const Metadata& metadata,
+                        PutMode mode) override;
+  Result<std::unique_ptr<std::istream>> get(const std::string& path) override;
+  Result<Metadata> readMetadata(const std::string& path) override;
+  Status writeMetadata(const std::string& path, const Metadata& metadata) override;
+  Result<EntryInfo> stat(const std::string& path) override;
+  Result<std::vector<EntryInfo>> list(const std::string& folder) override;
+  Status remove(const std::string& path, bool pruneEmptyParents) override;
+  Status move(const std::string& from, const std::string& to) override;
+  Status recover() override;
+
+ private:
+  FilesystemTarget(int rootFd, std::string root, MetadataMode mode, bool fsync, Logger* logger);
+
+  /// openat2(rootFd_, path, flags, RESOLVE_BENEATH); "" is the root. Errors say
+  /// "<action> '<about>': ..." (`about` is the caller's path; empty = `path`).
+  Result<UniqueFd> openBeneath(const std::string& path, int flags, const char* action,
+                               const std::string& about = {}) const;
+  /// The parent folder of `path` for modifying it; a missing parent is Conflict.
+  Result<UniqueFd> openParent(const std::string& path) const;
+  Status writeSidecar(int folderFd, const std::string& name, const Metadata& metadata,
+                      const std::string& path) const;
+  Result<Metadata> readSidecar(int folderFd, const std::string& name,
+                               const std::string& path) const;
+  Status syncFolder(int folderFd, const std::string& path) const;
+  void recoverFolder(int folderFd, const std::string& path, int depth, int& temporaries,
+                     int& sidecars) const;
+  void log(LogLevel level, const std::string& message) const;
+
+  int rootFd_;
+  std::string root_;
+  MetadataMode mode_;
+  bool fsync_;
+  Logger* logger_;
+};
+
+}  // namespace dms::filesystem

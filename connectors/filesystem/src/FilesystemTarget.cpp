@@ -1,0 +1,699 @@
+#include "dms/filesystem/FilesystemTarget.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+#include <sstream>
+#include <system_error>
+#include <vector>
+
+#include "FileReadStream.h"
+#include "UniqueFd.h"
+#include "dms/common/BookkeepingNames.h"
+#include "dms/common/ErrnoMapping.h"
+#include "dms/common/MetadataRules.h"
+#include "dms/common/PathRules.h"
+
+namespace dms::filesystem {
+
+using common::baseName;
+using common::childPath;
+using common::errnoError;
+using common::parentPath;
+using common::quotePath;
+
+namespace {
+
+constexpr std::size_t kCopyBufferBytes = 64 * 1024;
+constexpr std::string_view kXattrPrefix = "user.dms.";
+constexpr int kMaxRecoverDepth = 64;
+constexpr const char* kSource = "filesystem";
+
+/// Removes a temporary file unless released (every failure path of put and writeSidecar).
+class TempFileGuard {
+ public:
+  TempFileGuard(int folderFd, std::string name) : folderFd_(folderFd), name_(std::move(name)) {}
+  ~TempFileGuard() {
+    if (!name_.empty()) ::unlinkat(folderFd_, name_.c_str(), 0);
+  }
+  TempFileGuard(const TempFileGuard&) = delete;
+  TempFileGuard& operator=(const TempFileGuard&) = delete;
+  void release() { name_.clear(); }
+
+ private:
+  int folderFd_;
+  std::string name_;
+};
+
+Status writeAll(int fd, const char* data, std::size_t size, const std::string& path) {
+  while (size > 0) {
+    const ssize_t written = ::write(fd, data, size);
+    if (written < 0) {
+      if (errno == EINTR) continue;
+      return errnoError(errno, "cannot write", path);
+    }
+    data += written;
+    size -= static_cast<std::size_t>(written);
+  }
+  return {};
+}
+
+/// renameat2(RENAME_NOREPLACE), or link+unlink where the filesystem does not offer it.
+int renameNoReplace(int fromFd, const std::string& from, int toFd, const std::string& to) {
+  if (::renameat2(fromFd, from.c_str(), toFd, to.c_str(), RENAME_NOREPLACE) == 0) return 0;
+  if (errno != EINVAL && errno != ENOSYS) return -1;
+  if (::linkat(fromFd, from.c_str(), toFd, to.c_str(), 0) != 0) return -1;
+  ::unlinkat(fromFd, from.c_str(), 0);
+  return 0;
+}
+
+std::int64_t mtimeOf(const struct stat& st) {
+  return static_cast<std::int64_t>(st.st_mtim.tv_sec);
+}
+
+EntryInfo entryFrom(const std::string& path, const struct stat& st) {
+  EntryInfo info;
+  info.path = path;
+  info.name = baseName(path);
+  info.type = S_ISDIR(st.st_mode) ? EntryType::Folder : EntryType::File;
+  info.size = S_ISDIR(st.st_mode) ? 0 : static_cast<std::uint64_t>(st.st_size);
+  info.modifiedEpochSeconds = mtimeOf(st);
+  return info;
+}
+
+Result<Metadata> readXattrs(int fd, const std::string& path) {
+  std::vector<char> names;
+  while (true) {
+    const ssize_t size = ::flistxattr(fd, nullptr, 0);
+    if (size < 0) return errnoError(errno, "cannot list metadata of", path);
+    names.resize(static_cast<std::size_t>(size));
+    const ssize_t got = size == 0 ? 0 : ::flistxattr(fd, names.data(), names.size());
+    if (got >= 0) {
+      names.resize(static_cast<std::size_t>(got));
+      break;
+    }
+    if (errno != ERANGE) return errnoError(errno, "cannot list metadata of", path);
+  }
+  Metadata metadata;
+  for (std::size_t start = 0; start < names.size();) {
+    const std::string name(names.data() + start);
+    start += name.size() + 1;
+    if (!name.starts_with(kXattrPrefix)) continue;
+    std::string value;
+    while (true) {
+      const ssize_t size = ::fgetxattr(fd, name.c_str(), nullptr, 0);
+      if (size < 0) return errnoError(errno, "cannot read metadata of", path);
+      value.resize(static_cast<std::size_t>(size));
+      const ssize_t got = size == 0 ? 0 : ::fgetxattr(fd, name.c_str(), value.data(), value.size());
+      if (got >= 0) {
+        value.resize(static_cast<std::size_t>(got));
+        break;
+      }
+      if (errno != ERANGE) return errnoError(errno, "cannot read metadata of", path);
+    }
+    metadata.emplace(name.substr(kXattrPrefix.size()), std::move(value));
+  }
+  return metadata;
+}
+
+Status setXattr(int fd, const std::string& key, const std::string& value, const std::string& path) {
+  const auto name = std::string(kXattrPrefix) + key;
+  if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) == 0) return {};
+  const int error = errno;
+  auto failure = errnoError(error, "cannot store metadata key '" + key + "' of", path);
+  if (error == ENOSPC || error == E2BIG || error == ERANGE) {
+    failure.message +=
+        " (the filesystem limits extended attribute sizes; metadata: sidecar has no limit)";
+  }
+  return failure;
+}
+
+/// Sets `metadata` as xattrs on `fd` and removes our other keys.
+Status replaceXattrs(int fd, const Metadata& metadata, const std::string& path) {
+  auto existing = readXattrs(fd, path);
+  if (!existing) return existing.error();
+  for (const auto& [key, value] : metadata) {
+    if (auto ok = setXattr(fd, key, value, path); !ok) return ok;
+  }
+  for (const auto& [key, value] : *existing) {
+    if (metadata.count(key)) continue;
+    const auto name = std::string(kXattrPrefix) + key;
+    if (::fremovexattr(fd, name.c_str()) != 0 && errno != ENODATA)
+      return errnoError(errno, "cannot remove metadata key '" + key + "' of", path);
+  }
+  return {};
+}
+
+std::string sidecarJson(const Metadata& metadata) {
+  Poco::JSON::Object values;
+  for (const auto& [key, value] : metadata) values.set(key, value);
+  Poco::JSON::Object document;
+  document.set("version", 1);
+  document.set("metadata", values);
+  std::ostringstream out;
+  document.stringify(out, 1);
+  out << '\n';
+  return out.str();
+}
+
+}  // namespace
+
+FilesystemTarget::FilesystemTarget(int rootFd, std::string root, MetadataMode mode, bool fsync,
+                                   Logger* logger)
+    : rootFd_(rootFd), root_(std::move(root)), mode_(mode), fsync_(fsync), logger_(logger) {}
+
+FilesystemTarget::~FilesystemTarget() {
+  ::close(rootFd_);
+}
+
+Result<std::unique_ptr<FilesystemTarget>> FilesystemTarget::open(const FilesystemOptions& options,
+                                                                 Logger* logger) {
+  if (options.root.empty()) return fail(ErrorCode::InvalidArgument, "target.root is empty");
+  std::error_code ec;
+  const auto root = std::filesystem::absolute(options.root, ec).lexically_normal().string();
+  if (ec)
+    return fail(ErrorCode::InvalidArgument, "target.root '" + options.root + "': " + ec.message());
+  std::filesystem::create_directories(root, ec);
+  if (ec) {
+    return fail(common::errorCodeForErrno(ec.value()),
+                "cannot create root folder '" + root + "': " + ec.message());
+  }
+  UniqueFd rootFd(::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (rootFd.get() < 0) {
+    const int error = errno;
+    return fail(common::errorCodeForErrno(error),
+                "cannot open root folder '" + root +
+                    "': " + std::error_code(error, std::generic_category()).message());
+  }
+
+  MetadataMode mode = options.metadata;
+  if (mode != MetadataMode::Sidecar) {
+    // Probe once with a bookkeeping-named file, so a crash here is cleaned by recover().
+    const auto probeName = common::makeTempName("xattr-probe");
+    UniqueFd probe(::openat(rootFd.get(), probeName.c_str(),
+                            O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+    if (probe.get() < 0) {
+      const int error = errno;
+      return fail(common::errorCodeForErrno(error),
+                  "cannot write in root folder '" + root +
+                      "': " + std::error_code(error, std::generic_category()).message());
+    }
+    const bool supported = ::fsetxattr(probe.get(), "user.dms.probe", "1", 1, 0) == 0;
+    const int error = errno;
+    probe.reset();
+    ::unlinkat(rootFd.get(), probeName.c_str(), 0);
+    if (!supported && mode == MetadataMode::ExtendedAttributes) {
+      return fail(ErrorCode::NotSupported,
+                  "target.metadata is \"xattr\" but the filesystem of '" + root +
+                      "' does not take user extended attributes (" +
+                      std::error_code(error, std::generic_category()).message() +
+                      "); use \"sidecar\" or \"auto\"");
+    }
+    mode = supported ? MetadataMode::ExtendedAttributes : MetadataMode::Sidecar;
+  }
+  std::unique_ptr<FilesystemTarget> target(
+      new FilesystemTarget(rootFd.release(), root, mode, options.fsync, logger));
+  target->log(LogLevel::Info, "opened " + target->describe() + " (metadata: " +
+                                  (mode == MetadataMode::Sidecar ? "sidecar" : "xattr") +
+                                  (options.fsync ? "" : ", fsync off") + ")");
+  return target;
+}
+
+void FilesystemTarget::log(LogLevel level, const std::string& message) const {
+  if (logger_ != nullptr) logger_->log(level, kSource, message);
+}
+
+Capabilities FilesystemTarget::capabilities() const {
+  Capabilities caps;
+  caps.nativeMetadata = mode_ == MetadataMode::ExtendedAttributes;
+  caps.atomicPut = true;
+  caps.move = true;
+  caps.modificationTime = true;
+  return caps;
+}
+
+std::string FilesystemTarget::describe() const {
+  return "filesystem:" + root_;
+}
+
+Result<UniqueFd> FilesystemTarget::openBeneath(const std::string& path, int flags,
+                                               const char* action, const std::string& about) const {
+  const std::string& named = about.empty() ? path : about;
+  struct open_how how {};
+  how.flags = static_cast<std::uint64_t>(flags | O_CLOEXEC);
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  const char* relative = path.empty() ? "." : path.c_str();
+  for (int attempt = 0;; ++attempt) {
+    const long fd = ::syscall(SYS_openat2, rootFd_, relative, &how, sizeof how);
+    if (fd >= 0) return UniqueFd(static_cast<int>(fd));
+    const int error = errno;
+    // EAGAIN: a concurrent rename raced the kernel's ".." check; simply try again.
+    if ((error == EAGAIN || error == EINTR) && attempt < 16) continue;
+    if (error == EXDEV || error == ELOOP) {
+      return fail(ErrorCode::InvalidArgument,
+                  std::string(action) + " " + quotePath(named) +
+                      ": the path leads outside the root through a symbolic link");
+    }
+    return errnoError(error, action, named);
+  }
+}
+
+Result<UniqueFd> FilesystemTarget::openParent(const std::string& path) const {
+  const auto parent = parentPath(path);
+  auto fd = openBeneath(parent, O_RDONLY | O_DIRECTORY, "cannot open parent folder of", path);
+  if (!fd && fd.error().code == ErrorCode::NotFound) {
+    return fail(ErrorCode::Conflict, "parent folder " + quotePath(parent) + " of " +
+                                         quotePath(path) + " does not exist");
+  }
+  if (!fd && fd.error().code == ErrorCode::Conflict) {
+    return fail(ErrorCode::Conflict,
+                "parent " + quotePath(parent) + " of " + quotePath(path) + " is not a folder");
+  }
+  if (!fd) return fd.error();
+  return std::move(*fd);
+}
+
+Status FilesystemTarget::syncFolder(int folderFd, const std::string& path) const {
+  if (fsync_ && ::fsync(folderFd) != 0) return errnoError(errno, "cannot fsync folder of", path);
+  return {};
+}
+
+Status FilesystemTarget::ensureFolder(const std::string& rawPath) {
+  auto path = common::normalisePath(rawPath, common::RootPolicy::Allow);
+  if (!path) return path.error();
+  auto current = openBeneath("", O_RDONLY | O_DIRECTORY, "cannot open root for");
+  if (!current) return current.error();
+  std::string prefix;
+  for (const auto& segment : common::splitPath(*path)) {
+    prefix = childPath(prefix, segment);
+    const bool created = ::mkdirat(current->get(), segment.c_str(), 0777) == 0;
+    if (!created && errno != EEXIST) return errnoError(errno, "cannot create folder", prefix);
+    if (created) {
+      if (auto synced = syncFolder(current->get(), prefix); !synced) return synced;
+    }
+    // Re-resolve from the root so a symlink in the way is checked like any other path.
+    auto next = openBeneath(prefix, O_RDONLY | O_DIRECTORY, "cannot create folder", *path);
+    if (!next && next.error().code == ErrorCode::Conflict) {
+      return fail(ErrorCode::Conflict, "cannot create folder " + quotePath(*path) +
+                                           ": a file is in the way at " + quotePath(prefix));
+    }
+    if (!next) return next.error();
+    *current = std::move(*next);
+  }
+  return {};
+}
+
+Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream& content,
+                                        const Metadata& metadata, PutMode mode) {
+  auto normalised = common::normalisePath(rawPath, common::RootPolicy::Refuse);
+  if (!normalised) return normalised.error();
+  const std::string& path = *normalised;
+  if (auto ok = common::validateMetadata(metadata, path); !ok) return ok.error();
+  const auto name = baseName(path);
+  auto parent = openParent(path);
+  if (!parent) return parent.error();
+  const int folder = parent->get();
+
+  struct stat existing {};
+  if (::fstatat(folder, name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
+    if (mode == PutMode::CreateNew)
+      return fail(ErrorCode::AlreadyExists, "cannot create " + quotePath(path) + ": it exists");
+    if (S_ISDIR(existing.st_mode))
+      return fail(ErrorCode::Conflict, "cannot replace " + quotePath(path) + ": it is a folder");
+  } else if (errno != ENOENT) {
+    return errnoError(errno, "cannot check", path);
+  }
+
+  const auto tempName = common::makeTempName(name);
+  UniqueFd file(::openat(folder, tempName.c_str(),
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+  if (file.get() < 0) return errnoError(errno, "cannot create a temporary file for", path);
+  TempFileGuard tempGuard(folder, tempName);
+
+  std::uint64_t total = 0;
+  {
+    std::vector<char> buffer(kCopyBufferBytes);
+    try {
+      while (content) {
+        content.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        const auto got = static_cast<std::size_t>(content.gcount());
+        if (got > 0) {
+          if (auto ok = writeAll(file.get(), buffer.data(), got, path); !ok) return ok.error();
+          total += got;
+        }
+      }
+    } catch (const std::exception& e) {
+      return fail(ErrorCode::DataLoss, "reading the content for " + quotePath(path) +
+                                           " failed after " + std::to_string(total) +
+                                           " bytes: " + e.what());
+    } catch (...) {
+      return fail(ErrorCode::DataLoss, "reading the content for " + quotePath(path) +
+                                           " failed after " + std::to_string(total) + " bytes");
+    }
+    if (content.bad()) {
+      return fail(ErrorCode::DataLoss, "reading the content for " + quotePath(path) +
+                                           " failed after " + std::to_string(total) + " bytes");
+    }
+  }
+
+  if (mode_ == MetadataMode::ExtendedAttributes) {
+    for (const auto& [key, value] : metadata) {
+      if (auto ok = setXattr(file.get(), key, value, path); !ok) return ok.error();
+    }
+  }
+  if (fsync_ && ::fsync(file.get()) != 0) return errnoError(errno, "cannot fsync", path);
+  struct stat written {};
+  if (::fstat(file.get(), &written) != 0) return errnoError(errno, "cannot stat", path);
+  if (::close(file.release()) != 0) return errnoError(errno, "cannot close", path);
+
+  if (mode_ == MetadataMode::Sidecar) {
+    // Before the file appears under its name, so a crash never shows a file whose metadata
+    // is missing (an orphan sidecar is what recover() deletes).
+    if (auto ok = writeSidecar(folder, name, metadata, path); !ok) return ok.error();
+  }
+  if (mode == PutMode::CreateNew) {
+    if (renameNoReplace(folder, tempName, folder, name) != 0) {
+      if (errno == EEXIST)
+        return fail(ErrorCode::AlreadyExists, "cannot create " + quotePath(path) + ": it exists");
+      return errnoError(errno, "cannot rename the temporary file to", path);
+    }
+  } else if (::renameat(folder, tempName.c_str(), folder, name.c_str()) != 0) {
+    return errnoError(errno, "cannot rename the temporary file to", path);
+  }
+  tempGuard.release();
+  if (auto ok = syncFolder(folder, path); !ok) return ok.error();
+
+  EntryInfo info = entryFrom(path, written);
+  info.size = total;
+  return info;
+}
+
+Result<std::unique_ptr<std::istream>> FilesystemTarget::get(const std::string& rawPath) {
+  auto path = common::normalisePath(rawPath, common::RootPolicy::Refuse);
+  if (!path) return path.error();
+  auto fd = openBeneath(*path, O_RDONLY, "cannot open");
+  if (!fd) return fd.error();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return errnoError(errno, "cannot stat", *path);
+  if (!S_ISREG(st.st_mode)) return fail(ErrorCode::Conflict, quotePath(*path) + " is not a file");
+  try {
+    auto stream = std::make_unique<FileReadStream>(fd->release());
+    return std::unique_ptr<std::istream>(std::move(stream));
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::Internal, "cannot read " + quotePath(*path) + ": " + e.what());
+  }
+}
+
+Result<Metadata> FilesystemTarget::readMetadata(const std::string& rawPath) {
+  auto path = common::normalisePath(rawPath, common::RootPolicy::Refuse);
+  if (!path) return path.error();
+  auto fd = openBeneath(*path, O_RDONLY, "cannot open");
+  if (!fd) return fd.error();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return errnoError(errno, "cannot stat", *path);
+  if (!S_ISREG(st.st_mode)) return fail(ErrorCode::Conflict, quotePath(*path) + " is not a file");
+  if (mode_ == MetadataMode::ExtendedAttributes) return readXattrs(fd->get(), *path);
+  auto parent = openParent(*path);
+  if (!parent) return parent.error();
+  return readSidecar(parent->get(), baseName(*path), *path);
+}
+
+Status FilesystemTarget::writeMetadata(const std::string& rawPath, const Metadata& metadata) {
+  auto path = common::normalisePath(rawPath, common::RootPolicy::Refuse);
+  if (!path) return path.error();
+  if (auto ok = common::validateMetadata(metadata, *path); !ok) return ok;
+  auto fd = openBeneath(*path, O_RDONLY, "cannot open");
+  if (!fd) return fd.error();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return errnoError(errno, "cannot stat", *path);
+  if (!S_ISREG(st.st_mode)) return fail(ErrorCode::Conflict, quotePath(*path) + " is not a file");
+  if (mode_ == MetadataMode::ExtendedAttributes) {
+    if (auto ok = replaceXattrs(fd->get(), metadata, *path); !ok) return ok;
+    if (fsync_ && ::fsync(fd->get()) != 0) return errnoError(errno, "cannot fsync", *path);
+    return {};
+  }
+  auto parent = openParent(*path);
+  if (!parent) return parent.error();
+  return writeSidecar(parent->get(), baseName(*path), metadata, *path);
+}
+
+Status FilesystemTarget::writeSidecar(int folderFd, const std::string& name,
+                                      const Metadata& metadata, const std::string& path) const {
+  const auto sidecar = common::sidecarName(name);
+  if (metadata.empty()) {
+    if (::unlinkat(folderFd, sidecar.c_str(), 0) != 0 && errno != ENOENT)
+      return errnoError(errno, "cannot remove the metadata sidecar of", path);
+    return {};
+  }
+  std::string json;
+  try {
+    json = sidecarJson(metadata);
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::Internal,
+                "cannot encode metadata of " + quotePath(path) + ": " + e.what());
+  }
+  const auto tempName = common::makeTempName(sidecar);
+  UniqueFd file(::openat(folderFd, tempName.c_str(),
+                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+  if (file.get() < 0) return errnoError(errno, "cannot create the metadata sidecar of", path);
+  TempFileGuard guard(folderFd, tempName);
+  if (auto ok = writeAll(file.get(), json.data(), json.size(), path); !ok) return ok;
+  if (fsync_ && ::fsync(file.get()) != 0)
+    return errnoError(errno, "cannot fsync metadata of", path);
+  if (::close(file.release()) != 0) return errnoError(errno, "cannot close metadata of", path);
+  if (::renameat(folderFd, tempName.c_str(), folderFd, sidecar.c_str()) != 0)
+    return errnoError(errno, "cannot store the metadata sidecar of", path);
+  guard.release();
+  return syncFolder(folderFd, path);
+}
+
+Result<Metadata> FilesystemTarget::readSidecar(int folderFd, const std::string& name,
+                                               const std::string& path) const {
+  const auto sidecar = common::sidecarName(name);
+  UniqueFd file(::openat(folderFd, sidecar.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  if (file.get() < 0) {
+    if (errno == ENOENT) return Metadata{};
+    return errnoError(errno, "cannot open the metadata sidecar of", path);
+  }
+  std::string json;
+  char buffer[8192];
+  while (true) {
+    const ssize_t got = ::read(file.get(), buffer, sizeof buffer);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return errnoError(errno, "cannot read the metadata sidecar of", path);
+    }
+    if (got == 0) break;
+    json.append(buffer, static_cast<std::size_t>(got));
+  }
+  try {
+    Poco::JSON::Parser parser;
+    const auto document = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    const auto values = document ? document->getObject("metadata") : nullptr;
+    if (!values) throw std::runtime_error("no \"metadata\" object");
+    Metadata metadata;
+    for (const auto& [key, value] : *values) metadata.emplace(key, value.toString());
+    return metadata;
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::Internal, "metadata sidecar " +
+                                         quotePath(childPath(parentPath(path), sidecar)) +
+                                         " is damaged: " + e.what());
+  }
+}
+
+Result<EntryInfo> FilesystemTarget::stat(const std::string& rawPath) {
+  auto path = common::normalisePath(rawPath, common::RootPolicy::Allow);
+  if (!path) return path.error();
+  auto fd = openBeneath(*path, O_PATH, "cannot stat");
+  if (!fd) return fd.error();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return errnoError(errno, "cannot stat", *path);
+  return entryFrom(*path, st);
+}
+
+Result<std::vector<EntryInfo>> FilesystemTarget::list(const std::string& rawFolder) {
+  auto folder = common::normalisePath(rawFolder, common::RootPolicy::Allow);
+  if (!folder) return folder.error();
+  auto fd = openBeneath(*folder, O_RDONLY | O_DIRECTORY, "cannot list");
+  if (!fd) return fd.error();
+  const int folderFd = fd->get();
+  DIR* dir = ::fdopendir(fd->release());
+  if (dir == nullptr) return errnoError(errno, "cannot list", *folder);
+  std::unique_ptr<DIR, int (*)(DIR*)> owner(dir, &::closedir);
+
+  std::vector<EntryInfo> entries;
+  while (true) {
+    // readdir reports errors only through errno, which the checks below may have set.
+    errno = 0;
+    const dirent* entry = ::readdir(dir);
+    if (entry == nullptr) {
+      if (errno != 0) return errnoError(errno, "cannot list", *folder);
+      break;
+    }
+    const std::string name = entry->d_name;
+    if (name == "." || name == ".." || common::isBookkeepingName(name)) continue;
+    // Only names a caller could pass back unchanged (valid, NFC).
+    auto valid = common::normaliseName(name);
+    if (!valid || *valid != name) continue;
+    const auto path = childPath(*folder, name);
+    struct stat st {};
+    if (::fstatat(folderFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+    if (S_ISLNK(st.st_mode)) {
+      auto target = openBeneath(path, O_PATH, "cannot stat");
+      if (!target || ::fstat(target->get(), &st) != 0) continue;
+    }
+    if (!S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) continue;
+    entries.push_back(entryFrom(path, st));
+  }
+  std::sort(entries.begin(), entries.end(),
+            [](const EntryInfo& a, const EntryInfo& b) { return a.name < b.name; });
+  return entries;
+}
+
+Status FilesystemTarget::remove(const std::string& rawPath, bool pruneEmptyParents) {
+  auto normalised = common::normalisePath(rawPath, common::RootPolicy::Refuse);
+  if (!normalised) return normalised.error();
+  const std::string& path = *normalised;
+  auto parent = openBeneath(parentPath(path), O_RDONLY | O_DIRECTORY, "cannot remove", path);
+  if (!parent &&
+      (parent.error().code == ErrorCode::Conflict || parent.error().code == ErrorCode::NotFound))
+    return fail(ErrorCode::NotFound, "cannot remove " + quotePath(path) + ": no such file");
+  if (!parent) return parent.error();
+  const auto name = baseName(path);
+  struct stat st {};
+  if (::fstatat(parent->get(), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return errnoError(errno, "cannot remove", path);
+  if (S_ISDIR(st.st_mode)) {
+    return fail(ErrorCode::Conflict,
+                "cannot remove " + quotePath(path) + ": it is a folder (remove() deletes files)");
+  }
+  if (::unlinkat(parent->get(), name.c_str(), 0) != 0)
+    return errnoError(errno, "cannot remove", path);
+  // Both modes: a sidecar may survive from an earlier configuration.
+  const auto sidecar = common::sidecarName(name);
+  if (::unlinkat(parent->get(), sidecar.c_str(), 0) != 0 && errno != ENOENT)
+    return errnoError(errno, "cannot remove the metadata sidecar of", path);
+  if (auto ok = syncFolder(parent->get(), path); !ok) return ok;
+  parent->reset();
+
+  if (pruneEmptyParents) {
+    // Best effort: stops at the first folder that is not empty (or cannot be removed).
+    for (auto folder = parentPath(path); !folder.empty(); folder = parentPath(folder)) {
+      auto above = openBeneath(parentPath(folder), O_RDONLY | O_DIRECTORY, "cannot prune");
+      if (!above) break;
+      if (::unlinkat(above->get(), baseName(folder).c_str(), AT_REMOVEDIR) != 0) break;
+      (void)syncFolder(above->get(), folder);
+    }
+  }
+  return {};
+}
+
+Status FilesystemTarget::move(const std::string& rawFrom, const std::string& rawTo) {
+  auto from = common::normalisePath(rawFrom, common::RootPolicy::Refuse);
+  if (!from) return from.error();
+  auto to = common::normalisePath(rawTo, common::RootPolicy::Refuse);
+  if (!to) return to.error();
+  auto fromParent = openBeneath(parentPath(*from), O_RDONLY | O_DIRECTORY, "cannot move", *from);
+  if (!fromParent && (fromParent.error().code == ErrorCode::Conflict ||
+                      fromParent.error().code == ErrorCode::NotFound))
+    return fail(ErrorCode::NotFound, "cannot move " + quotePath(*from) + ": no such file");
+  if (!fromParent) return fromParent.error();
+  const auto fromName = baseName(*from);
+  struct stat st {};
+  if (::fstatat(fromParent->get(), fromName.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0)
+    return errnoError(errno, "cannot move", *from);
+  if (S_ISDIR(st.st_mode))
+    return fail(ErrorCode::Conflict, "cannot move " + quotePath(*from) + ": it is a folder");
+  auto toParent = openParent(*to);
+  if (!toParent) return toParent.error();
+  const auto toName = baseName(*to);
+  if (renameNoReplace(fromParent->get(), fromName, toParent->get(), toName) != 0) {
+    if (errno == EEXIST) {
+      return fail(ErrorCode::AlreadyExists, "cannot move " + quotePath(*from) + " to " +
+                                                quotePath(*to) + ": the target exists");
+    }
+    return errnoError(errno, "cannot move " + quotePath(*from) + " to", *to);
+  }
+  const auto fromSidecar = common::sidecarName(fromName);
+  const auto toSidecar = common::sidecarName(toName);
+  if (::renameat(fromParent->get(), fromSidecar.c_str(), toParent->get(), toSidecar.c_str()) != 0) {
+    if (errno != ENOENT) return errnoError(errno, "cannot move the metadata sidecar to", *to);
+    // No sidecar: make sure an orphan at the destination does not get adopted.
+    ::unlinkat(toParent->get(), toSidecar.c_str(), 0);
+  }
+  if (auto ok = syncFolder(toParent->get(), *to); !ok) return ok;
+  return syncFolder(fromParent->get(), *from);
+}
+
+Status FilesystemTarget::recover() {
+  auto root = openBeneath("", O_RDONLY | O_DIRECTORY, "cannot open root for");
+  if (!root) return root.error();
+  int temporaries = 0;
+  int sidecars = 0;
+  recoverFolder(root->release(), "", 0, temporaries, sidecars);
+  if (temporaries + sidecars > 0) {
+    log(LogLevel::Info, "recover: removed " + std::to_string(temporaries) +
+                            " stale temporary file(s) and " + std::to_string(sidecars) +
+                            " orphan metadata sidecar(s) under " + root_);
+  }
+  return {};
+}
+
+void FilesystemTarget::recoverFolder(int folderFd, const std::string& path, int depth,
+                                     int& temporaries, int& sidecars) const {
+  // Takes ownership of folderFd (closedir closes it).
+  DIR* dir = ::fdopendir(folderFd);
+  if (dir == nullptr) {
+    ::close(folderFd);
+    return;
+  }
+  std::unique_ptr<DIR, int (*)(DIR*)> owner(dir, &::closedir);
+  std::vector<std::string> subfolders;
+  std::vector<std::string> names;
+  while (const dirent* entry = ::readdir(dir)) {
+    const std::string name = entry->d_name;
+    if (name == "." || name == "..") continue;
+    names.push_back(name);
+  }
+  for (const auto& name : names) {
+    if (common::isTempName(name)) {
+      if (::unlinkat(folderFd, name.c_str(), 0) == 0) ++temporaries;
+      continue;
+    }
+    if (const auto owner = common::fileOfSidecar(name); !owner.empty()) {
+      struct stat st {};
+      if (::fstatat(folderFd, owner.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT &&
+          ::unlinkat(folderFd, name.c_str(), 0) == 0) {
+        ++sidecars;
+      }
+      continue;
+    }
+    struct stat st {};
+    if (::fstatat(folderFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
+      subfolders.push_back(name);
+  }
+  if (depth >= kMaxRecoverDepth) {
+    if (!subfolders.empty())
+      log(LogLevel::Warning, "recover: not descending below " + quotePath(path));
+    return;
+  }
+  for (const auto& name : subfolders) {
+    // O_NOFOLLOW: never walk into a symlink (it may lead outside the root).
+    const int child =
+        ::openat(folderFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (child >= 0) recoverFolder(child, childPath(path, name), depth + 1, temporaries, sidecars);
+  }
+}
+
+}  // namespace dms::filesystem

@@ -1,0 +1,103 @@
+#pragma once
+/// Sends WebDAV requests to the target's origin over pooled keep-alive sessions and handles
+/// what every request needs the same way: authentication (Basic, Digest learned from the
+/// server's challenge, Bearer), same-origin redirects (method, body and headers kept), retries
+/// with exponential backoff (connection errors, timeouts, 5xx, 408, 423, 429 with
+/// Retry-After), and SIGPIPE suppression on the calling thread (no process-wide handler).
+/// Thread-safe.
+
+#include <chrono>
+#include <cstdint>
+#include <istream>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include <Poco/Net/HTTPDigestCredentials.h>
+
+#include "SessionPool.h"
+#include "dms/Error.h"
+#include "dms/Logger.h"
+#include "dms/webdav/WebDavOptions.h"
+
+namespace dms::webdav {
+
+struct DavRequest {
+  std::string method;
+  std::string target;  ///< encoded absolute path, e.g. "/dav/Oppdrag%20117/kart.pdf"
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;  ///< small bodies (XML); sent with Content-Length
+  std::string contentType = "application/xml; charset=utf-8";
+  /// A streamed body (PUT), read from its current position to the end with a fixed buffer.
+  /// Retries and redirects seek back to that position; a stream that cannot seek is sent once.
+  std::istream* content = nullptr;
+  /// Bytes `content` holds from its position (Content-Length); chunked when unknown.
+  std::optional<std::uint64_t> contentLength;
+  /// False for requests that must not be repeated blindly after a connection error or timeout
+  /// (MOVE): the caller checks the destination first. 5xx/423/429 are still retried.
+  bool retryTransportErrors = true;
+};
+
+struct DavResponse {
+  int status = 0;
+  std::string reason;
+  std::string body;
+  std::optional<std::chrono::milliseconds> retryAfter;
+  std::uint64_t bytesSent = 0;  ///< of the streamed content, in the final attempt
+  std::vector<std::pair<std::string, std::string>> headers;  ///< response headers
+
+  /// The first header called `name` (case-insensitive), or "".
+  std::string header(std::string_view name) const;
+};
+
+class DavClient {
+ public:
+  DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsContext, Logger& logger);
+
+  /// Runs the request with retries. A Result error means no HTTP answer was obtained:
+  /// Unavailable (connection/timeout, retries exhausted; message says which), DataLoss (reading
+  /// `content` failed or it was shorter than contentLength), PermissionDenied (redirect to
+  /// another origin). Any HTTP status, including errors, comes back as a DavResponse.
+  Result<DavResponse> execute(const DavRequest& request);
+
+  /// GET streamed: the returned stream holds a pooled session until destroyed.
+  /// Errors: mapped from the status (NotFound, ...) or transport errors.
+  Result<std::unique_ptr<std::istream>> openGet(const std::string& target, std::string_view what);
+
+  /// Encoded absolute path of the base collection, always ending in '/'.
+  const std::string& basePath() const { return basePath_; }
+  /// "https://host:port"
+  const std::string& origin() const { return origin_; }
+
+  /// The error for a failed HTTP status (401 Unauthenticated, 403 PermissionDenied, 404
+  /// NotFound, 409 Conflict, 412 AlreadyExists, 423 Locked, 429 RateLimited, 507
+  /// InsufficientStorage, 5xx Unavailable, ...), the message naming `what`.
+  static Error errorForStatus(const DavResponse& response, std::string_view what);
+
+  SessionPool& poolForTest() { return pool_; }
+
+ private:
+  struct Attempt;
+  Attempt attemptOnce(const DavRequest& request, const std::string& target);
+  void applyAuth(Poco::Net::HTTPRequest& request);
+  bool learnChallenge(const DavRequest& request, const std::string& target,
+                      const Poco::Net::HTTPResponse& response);
+  std::chrono::milliseconds backoff(int attempt) const;
+
+  WebDavOptions options_;
+  Logger& logger_;
+  std::string origin_;
+  std::string basePath_;
+  SessionPool pool_;
+
+  enum class AuthScheme { Unknown, Basic, Digest };
+  std::mutex authMutex_;
+  AuthScheme scheme_ = AuthScheme::Unknown;
+  Poco::Net::HTTPDigestCredentials digest_;
+};
+
+}  // namespace dms::webdav

@@ -1,0 +1,5 @@
+// The exported entry points of build/modules/dms-connector-webdav.so (see dms/ModuleInfo.h).
+#include "dms/ModuleInfo.h"
+#include "dms/webdav/WebDavConnectorFactory.h"
+
+DMS_DECLARE_CONNECTOR("webdav", "0.1.0", dms::webdav::WebDavConnectorFactory)

@@ -1,0 +1,71 @@
+#include "SessionPool.h"
+
+#include <Poco/Net/HTTPSClientSession.h>
+
+namespace dms::webdav {
+
+SessionPool::Lease::Lease(SessionPool& pool, std::unique_ptr<Poco::Net::HTTPClientSession> session)
+    : pool_(&pool), session_(std::move(session)) {}
+
+SessionPool::Lease::Lease(Lease&& other) noexcept
+    : pool_(other.pool_), session_(std::move(other.session_)), reusable_(other.reusable_) {}
+
+SessionPool::Lease::~Lease() {
+  if (session_) pool_->giveBack(std::move(session_), reusable_);
+}
+
+SessionPool::SessionPool(Settings settings) : settings_(std::move(settings)) {
+  if (settings_.maxSessions == 0) settings_.maxSessions = 1;
+}
+
+std::unique_ptr<Poco::Net::HTTPClientSession> SessionPool::makeSession() const {
+  std::unique_ptr<Poco::Net::HTTPClientSession> session;
+  if (settings_.scheme == "https")
+    session = std::make_unique<Poco::Net::HTTPSClientSession>(settings_.host, settings_.port,
+                                                              settings_.tlsContext);
+  else
+    session = std::make_unique<Poco::Net::HTTPClientSession>(settings_.host, settings_.port);
+  session->setKeepAlive(true);
+  session->setTimeout(settings_.connectTimeout, settings_.ioTimeout, settings_.ioTimeout);
+  return session;
+}
+
+SessionPool::Lease SessionPool::acquire() {
+  std::unique_lock lock(mutex_);
+  available_.wait(lock, [&] { return !idle_.empty() || outstanding_ < settings_.maxSessions; });
+  if (!idle_.empty()) {
+    auto session = std::move(idle_.back());
+    idle_.pop_back();
+    return Lease(*this, std::move(session));
+  }
+  ++outstanding_;
+  ++created_;
+  lock.unlock();
+  return Lease(*this, makeSession());
+}
+
+void SessionPool::giveBack(std::unique_ptr<Poco::Net::HTTPClientSession> session, bool reusable) {
+  if (!reusable) {
+    try {
+      session->reset();
+    } catch (...) {
+      // Closing a broken connection may fail again; the session is dropped either way.
+    }
+    session.reset();
+  }
+  {
+    std::lock_guard lock(mutex_);
+    if (session)
+      idle_.push_back(std::move(session));
+    else
+      --outstanding_;
+  }
+  available_.notify_one();
+}
+
+std::size_t SessionPool::sessionsCreatedForTest() const {
+  std::lock_guard lock(mutex_);
+  return created_;
+}
+
+}  // namespace dms::webdav

@@ -1,0 +1,74 @@
+#pragma once
+/// Keep-alive HTTP(S) sessions to one origin, reused across requests and bounded in number
+/// (the target's `concurrency`): a caller that finds every session busy waits for one.
+/// Thread-safe. HTTPS sessions get the target's own TLS Context (never the process-wide
+/// SSLManager).
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Timespan.h>
+
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace dms::webdav {
+
+class SessionPool {
+ public:
+  struct Settings {
+    std::string scheme;  ///< "http" or "https"
+    std::string host;
+    unsigned short port = 0;
+    std::size_t maxSessions = 4;
+    Poco::Timespan connectTimeout{10, 0};
+    Poco::Timespan ioTimeout{60, 0};
+    Poco::Net::Context::Ptr tlsContext;  ///< required for https
+  };
+
+  /// A borrowed session; goes back to the pool when destroyed, or is closed if discard() was
+  /// called (after an error, or with an unread response body).
+  class Lease {
+   public:
+    Lease(SessionPool& pool, std::unique_ptr<Poco::Net::HTTPClientSession> session);
+    ~Lease();
+    Lease(Lease&& other) noexcept;
+    Lease& operator=(Lease&&) = delete;
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+
+    Poco::Net::HTTPClientSession& session() { return *session_; }
+    /// The connection is in an unknown state: close it instead of reusing it.
+    void discard() { reusable_ = false; }
+
+   private:
+    SessionPool* pool_;
+    std::unique_ptr<Poco::Net::HTTPClientSession> session_;
+    bool reusable_ = true;
+  };
+
+  explicit SessionPool(Settings settings);
+
+  /// Borrows an idle session or makes a new one while fewer than maxSessions exist; otherwise
+  /// waits. Never throws for network reasons (connections are opened lazily by Poco).
+  Lease acquire();
+
+  /// Sessions made so far (for tests: proves reuse).
+  std::size_t sessionsCreatedForTest() const;
+
+ private:
+  void giveBack(std::unique_ptr<Poco::Net::HTTPClientSession> session, bool reusable);
+  std::unique_ptr<Poco::Net::HTTPClientSession> makeSession() const;
+
+  Settings settings_;
+  mutable std::mutex mutex_;
+  std::condition_variable available_;
+  std::vector<std::unique_ptr<Poco::Net::HTTPClientSession>> idle_;
+  std::size_t outstanding_ = 0;  ///< sessions that exist (idle or leased)
+  std::size_t created_ = 0;
+};
+
+}  // namespace dms::webdav

@@ -1,0 +1,34 @@
+#include "dms/ModuleLoader.h"
+
+#include <exception>
+
+namespace dms {
+
+ConnectorModule::ConnectorModule(LoadReport report, std::shared_ptr<void> library,
+                                 std::shared_ptr<const ConnectorFactory> factory)
+    : report_(std::move(report)), library_(std::move(library)), factory_(std::move(factory)) {}
+
+Result<std::shared_ptr<DocumentTarget>> ConnectorModule::create(
+    const ConnectorContext& context) const {
+  if (!ok()) return fail(ErrorCode::Internal, "connector not loaded: " + report_.message);
+  try {
+    auto made = factory_->create(context);
+    if (!made) return made.error();
+    if (!made.value())
+      return fail(ErrorCode::Internal,
+                  "the connector factory of " + report_.file.string() + " returned no target");
+    // The deleter owns a library reference: the target (module code) is deleted first, then
+    // the reference drops, possibly unloading the library.
+    std::shared_ptr<void> library = library_;
+    return std::shared_ptr<DocumentTarget>(made.value().release(),
+                                           [library](DocumentTarget* target) { delete target; });
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::Internal,
+                "the connector factory of " + report_.file.string() + " threw: " + e.what());
+  } catch (...) {
+    return fail(ErrorCode::Internal,
+                "the connector factory of " + report_.file.string() + " threw");
+  }
+}
+
+}  // namespace dms

@@ -1,0 +1,210 @@
+#include "AmbitaPlugin.h"
+
+#include <Poco/JSON/Parser.h>
+
+#include <filesystem>
+
+#include "api/ClientOptions.h"
+#include "commands/OrderCommand.h"
+#include "commands/ProductsCommand.h"
+
+namespace ambita {
+namespace {
+
+constexpr const char* kSource = "ambita";
+
+dms::Result<Poco::JSON::Object::Ptr> parseSection(const std::string& json) {
+  if (json.find_first_not_of(" \t\r\n") == std::string::npos) return Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+  try {
+    Poco::JSON::Parser parser;
+    auto object = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
+    if (!object) return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: expected an object");
+    return object;
+  } catch (const Poco::Exception& e) {
+    return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: expected an object: " + e.displayText());
+  }
+}
+
+}  // namespace
+
+dms::PluginInfo AmbitaPlugin::pluginInfo() {
+  return {"ambita", "0.1.0", "Files documents ordered from Ambita into the document target", "ambita"};
+}
+
+dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::create(const dms::HostServices& services) {
+  return build(services, nullptr);
+}
+
+dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::createWithOrderApiForTest(
+    const dms::HostServices& services, api::OrderApi& orderApi) {
+  return build(services, &orderApi);
+}
+
+dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostServices& services,
+                                                               api::OrderApi* orderApiOverride) {
+  try {
+    if (services.logger == nullptr) return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no logger given");
+    if (!services.target) return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no document target given");
+    if (services.dataDir.empty()) return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no data folder given");
+    auto section = parseSection(services.configJson);
+    if (!section) return section.error();
+    auto clientOptions = api::parseClientOptions(**section);
+    if (!clientOptions) return clientOptions.error();
+    auto filingConfig = filing::parseFilingConfig(**section);
+    if (!filingConfig) return filingConfig.error();
+
+    std::error_code ec;
+    std::filesystem::create_directories(services.dataDir, ec);
+    if (ec)
+      return dms::fail(dms::ErrorCode::Unavailable, "ambita: data folder " + services.dataDir + ": " + ec.message());
+    auto store = filing::SqliteStateStore::open(services.dataDir + "/state.db");
+    if (!store) return store.error();
+
+    std::unique_ptr<AmbitaPlugin> plugin(new AmbitaPlugin);
+    plugin->services_ = services;
+    plugin->config_ = std::move(*filingConfig);
+    clientOptions->userAgent =
+        (services.hostName.empty() ? std::string("dms-host") : services.hostName) + " ambita-plugin/0.1.0";
+    plugin->client_ = std::make_unique<api::AmbitaClient>(std::move(*clientOptions), services.logger);
+    plugin->orderApi_ = orderApiOverride ? orderApiOverride : plugin->client_.get();
+    plugin->store_ = std::move(*store);
+    plugin->reconciler_ = std::make_unique<filing::Reconciler>(*plugin->orderApi_, *services.target, *plugin->store_,
+                                                               plugin->config_, *services.logger,
+                                                               std::filesystem::path(services.dataDir) / "spool");
+    plugin->inbox_ = std::make_unique<push::PushInbox>(*plugin->store_);
+    plugin->endpoint_ = std::make_unique<push::PushEndpoint>(*plugin->inbox_, *services.logger,
+                                                             plugin->config_.pushSecret, plugin->config_.pushMaxBytes);
+    plugin->workers_ = std::make_unique<push::PushWorkers>(*plugin->inbox_, *plugin->reconciler_, *services.logger,
+                                                           plugin->config_.pollWorkers);
+    plugin->poller_ = std::make_unique<push::Poller>(*plugin->inbox_, *services.logger,
+                                                     std::chrono::minutes(plugin->config_.pollIntervalMinutes),
+                                                     plugin->config_.pollFinishedDays);
+    plugin->admin_ = std::make_unique<filing::AdminCommands>(*plugin->reconciler_, *plugin->store_, *services.target,
+                                                             plugin->config_, services.dataDir);
+    return plugin;
+  } catch (const std::exception& e) {
+    return dms::fail(dms::ErrorCode::Internal, std::string("ambita: ") + e.what());
+  }
+}
+
+AmbitaPlugin::~AmbitaPlugin() { stop(); }
+
+dms::Status AmbitaPlugin::startService() {
+  try {
+    std::lock_guard lock(lifecycleMutex_);
+    if (running_) return {};
+    auto dirLock = filing::DataDirLock::acquire(services_.dataDir);
+    if (!dirLock) return dirLock.error();
+    serviceLock_.emplace(std::move(*dirLock));
+    client_->resume();
+    reconciler_->resetStop();
+    // What a killed run left behind is resolved before anything new starts; a target that is
+    // down now only delays it (each order's reconcile recovers its own intents first).
+    if (auto recovered = reconciler_->recoverAll(); !recovered)
+      services_.logger->warning(kSource, "recovery postponed: " + recovered.error().describe());
+    if (auto s = reconciler_->cleanSpool(); !s) services_.logger->warning(kSource, s.error().describe());
+    workers_->start();
+    poller_->start();
+    running_ = true;
+    services_.logger->info(kSource, "service started: push on " + config_.pushPath + ", polling every " +
+                                        std::to_string(config_.pollIntervalMinutes) + " min, filing into " +
+                                        services_.target->describe());
+    return {};
+  } catch (const std::exception& e) {
+    return dms::fail(dms::ErrorCode::Internal, std::string("ambita: starting the service: ") + e.what());
+  }
+}
+
+void AmbitaPlugin::stop() noexcept {
+  try {
+    std::lock_guard lock(lifecycleMutex_);
+    if (!running_) return;
+    poller_->stop();
+    // Downloads and backoff sleeps end at once; intents left open are recovered next start.
+    client_->cancel();
+    workers_->stop();
+    reconciler_->releasePool();
+    serviceLock_.reset();
+    running_ = false;
+    services_.logger->info(kSource, "service stopped");
+  } catch (...) {  // NOLINT: stop() must not throw; nothing more can be done here
+  }
+}
+
+std::vector<dms::Route> AmbitaPlugin::routes() {
+  dms::Route route;
+  route.method = "POST";
+  route.path = config_.pushPath;
+  route.maxBodyBytes = config_.pushMaxBytes;
+  auto* endpoint = endpoint_.get();
+  route.handler = [endpoint](const dms::HttpRequest& request) { return endpoint->handle(request); };
+  return {route};
+}
+
+std::vector<dms::CommandSpec> AmbitaPlugin::commands() const {
+  std::vector<dms::CommandSpec> specs{
+      {"products", commands::kProductsUsage, "Ambita's product catalogue for a municipality"},
+      {"order", commands::kOrderUsage, "Place an Ambita order (tracked and filed from then on)"},
+  };
+  for (auto& spec : filing::AdminCommands::specs()) specs.push_back(std::move(spec));
+  return specs;
+}
+
+void AmbitaPlugin::onOrderCreated(const api::OrderCollection& order, const api::NewOrder& request) noexcept {
+  try {
+    filing::TrackedOrder tracked;
+    tracked.id = order.id;
+    tracked.origin = filing::OrderOrigin::Created;
+    tracked.reference = request.reference;
+    tracked.technicalReference = request.technicalReference;
+    tracked.status = order.status;
+    tracked.trackedAt = filing::AuditLog::now();
+    try {
+      Poco::JSON::Parser parser;
+      auto data = parser.parse(request.orderDataJson).extract<Poco::JSON::Object::Ptr>();
+      if (data) {
+        tracked.cadastre = data->optValue<std::string>("cadastre", "");
+        tracked.address = data->optValue<std::string>("address", "");
+      }
+    } catch (const Poco::Exception&) {  // share/map orders carry no cadastre or address
+    }
+    auto isNew = store_->trackOrder(tracked);
+    if (!isNew) {
+      services_.logger->error(kSource, "order " + std::to_string(order.id) +
+                                           " was created but could not be tracked: " + isNew.error().describe() +
+                                           "; run: track " + std::to_string(order.id));
+      return;
+    }
+    if (auto s = store_->commit({}, {filing::AuditLog::entry(order.id, "", "tracked", filing::Reason::Admin, "",
+                                                             "created here")});
+        !s)
+      services_.logger->warning(kSource, s.error().describe());
+  } catch (...) {  // NOLINT: the order exists; never fail the command over bookkeeping
+  }
+}
+
+int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::string>& args,
+                             const dms::CommandIO& io) noexcept {
+  try {
+    if (name == "products") return commands::runProductsCommand(*client_, args, io);
+    if (name == "order")
+      return commands::runOrderCommand(*client_, args, io,
+                                       [this](const api::OrderCollection& order, const api::NewOrder& request) {
+                                         onOrderCreated(order, request);
+                                       });
+    if (filing::AdminCommands::handles(name)) {
+      client_->resume();
+      return admin_->run(name, args, io);
+    }
+    if (io.err) *io.err << "unknown command: " << name << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    if (io.err) *io.err << name << ": unexpected error: " << e.what() << "\n";
+    return 1;
+  } catch (...) {
+    if (io.err) *io.err << name << ": unexpected error\n";
+    return 1;
+  }
+}
+
+}  // namespace ambita

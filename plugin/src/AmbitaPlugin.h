@@ -1,0 +1,85 @@
+#pragma once
+/// The Ambita plugin: files documents ordered from Ambita into the host's document target.
+/// Wires the API client (api/), the filing engine (filing/) and push reception (push/) into
+/// the host SDK's Plugin interface:
+///   - create(): validates the "ambita" section, opens the state database, builds everything;
+///     starts no thread.
+///   - startService(): takes the data-dir lock, resolves what an interrupted run left, clears the
+///     spool, starts the push workers and the poller.
+///   - stop(): cancels calls in flight, joins every thread, releases the lock; idempotent.
+///   - routes(): POST push.path (default /ambita/push).
+///   - commands: products, order (client) and sync, track, status, preview, verify, audit.
+/// Nothing throws out of it: errors come back as dms::Result, exit codes or HTTP answers.
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/AmbitaClient.h"
+#include "dms/Plugin.h"
+#include "filing/AdminCommands.h"
+#include "filing/DataDirLock.h"
+#include "filing/FilingConfig.h"
+#include "filing/Reconciler.h"
+#include "filing/SqliteStateStore.h"
+#include "push/Poller.h"
+#include "push/PushEndpoint.h"
+#include "push/PushInbox.h"
+#include "push/PushWorkers.h"
+
+namespace ambita {
+
+class AmbitaPlugin final : public dms::Plugin {
+ public:
+  /// Validates the configuration and builds the plugin. Errors: InvalidArgument naming the key
+  /// (e.g. "ambita.filing.folderTemplate: unknown placeholder {foo} ..."), or the state
+  /// database's error.
+  static dms::Result<std::unique_ptr<AmbitaPlugin>> create(const dms::HostServices& services);
+
+  /// Like create(), but the filing engine talks to `orderApi` instead of the client (engine
+  /// tests with a fake API). `orderApi` must outlive the plugin.
+  static dms::Result<std::unique_ptr<AmbitaPlugin>> createWithOrderApiForTest(
+      const dms::HostServices& services, api::OrderApi& orderApi);
+
+  ~AmbitaPlugin() override;
+
+  static dms::PluginInfo pluginInfo();
+
+  // dms::Plugin
+  dms::PluginInfo info() const override { return pluginInfo(); }
+  dms::Status startService() override;
+  void stop() noexcept override;
+  std::vector<dms::Route> routes() override;
+  std::vector<dms::CommandSpec> commands() const override;
+  int runCommand(const std::string& name, const std::vector<std::string>& args,
+                 const dms::CommandIO& io) noexcept override;
+
+  filing::StateStore& stateForTest() { return *store_; }
+  push::PushWorkers& workersForTest() { return *workers_; }
+
+ private:
+  AmbitaPlugin() = default;
+  static dms::Result<std::unique_ptr<AmbitaPlugin>> build(const dms::HostServices& services,
+                                                          api::OrderApi* orderApiOverride);
+  void onOrderCreated(const api::OrderCollection& order, const api::NewOrder& request) noexcept;
+
+  dms::HostServices services_;
+  filing::FilingConfig config_;
+  std::unique_ptr<api::AmbitaClient> client_;
+  api::OrderApi* orderApi_ = nullptr;  ///< client_ or a test's fake
+  std::unique_ptr<filing::SqliteStateStore> store_;
+  std::unique_ptr<filing::Reconciler> reconciler_;
+  std::unique_ptr<push::PushInbox> inbox_;
+  std::unique_ptr<push::PushEndpoint> endpoint_;
+  std::unique_ptr<push::PushWorkers> workers_;
+  std::unique_ptr<push::Poller> poller_;
+  std::unique_ptr<filing::AdminCommands> admin_;
+
+  std::mutex lifecycleMutex_;
+  std::optional<filing::DataDirLock> serviceLock_;
+  bool running_ = false;
+};
+
+}  // namespace ambita

@@ -1,0 +1,107 @@
+#pragma once
+/// The Ambita kode/v1 API client: products, create order, get order, asset download, over
+/// keep-alive HTTP(S) sessions with token handling and bounded retries.
+///
+/// Thread-safe: one client serves every thread of the plugin (one token, one session pool,
+/// concurrency per host bounded by ClientOptions::maxConnectionsPerOrigin). Never throws.
+/// cancel() makes calls in flight return Cancelled soon: backoff sleeps and waits for a
+/// connection end at once, downloads between two buffers, a blocked read within readTimeout.
+
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <Poco/Dynamic/Var.h>
+
+#include "api/ClientOptions.h"
+#include "api/Model.h"
+#include "api/OrderApi.h"
+#include "api/Origin.h"
+#include "api/RetryPolicy.h"
+#include "api/SessionPool.h"
+#include "api/TokenManager.h"
+#include "dms/Error.h"
+#include "dms/Logger.h"
+
+namespace ambita::api {
+
+class AmbitaClient : public OrderApi {
+ public:
+  /// `options` as returned by parseClientOptions (baseUrl must be a valid http(s) URL;
+  /// otherwise every call fails with InvalidArgument). `logger` may be null (tests); it must
+  /// outlive the client. Starts no thread and opens no connection.
+  AmbitaClient(ClientOptions options, dms::Logger* logger);
+  ~AmbitaClient() override;
+  AmbitaClient(const AmbitaClient&) = delete;
+  AmbitaClient& operator=(const AmbitaClient&) = delete;
+
+  /// GET /kode/v1/products?municipality=NNNN. InvalidArgument unless NNNN is 4 digits or when
+  /// Ambita refuses it (400, message included); Unauthenticated; Unavailable after retries.
+  dms::Result<std::vector<Product>> products(const std::string& municipality);
+
+  /// POST /kode/v1/orders/{kind}; returns the new order collection (status NEW).
+  /// Never repeated once the request may have reached Ambita: if the request was sent and no
+  /// usable answer came back (connection dropped, timeout, 500/502/504, unreadable answer), the
+  /// error is Conflict saying the order may or may not have been created and must be checked
+  /// before ordering again. Retried only when Ambita cannot have taken it: connection refused,
+  /// 401 (token renewed), 429 and 503 (the server refused the request).
+  /// Errors otherwise: InvalidArgument (validation or Ambita's 400 message), Unauthenticated.
+  dms::Result<OrderCollection> createOrder(const NewOrder& order);
+
+  // OrderApi
+  dms::Result<OrderCollection> getOrder(std::int64_t orderId) override;
+  dms::Result<Download> downloadAsset(const std::string& downloadUrl,
+                                      const std::filesystem::path& destination) override;
+
+  /// Makes calls in flight and future calls return Cancelled (plugin stop()). Thread-safe.
+  void cancel() noexcept;
+  /// Undoes cancel() (a plugin started again). Thread-safe.
+  void resume() noexcept;
+  bool cancelled() const noexcept { return cancelled_.load(); }
+
+  const ClientOptions& options() const { return options_; }
+
+  /// Replaces every known secret (client secret, password, current tokens) in `text` by "***".
+  std::string redact(std::string text) const;
+
+  TokenManager& tokensForTest() { return tokens_; }
+  SessionPool& poolForTest() { return pool_; }
+  /// Replaces the retry clock/random source (tests with fixed schedules).
+  void setRetryPolicyForTest(RetryPolicy::Clock clock, std::uint64_t seed);
+
+  /// Size of the fixed buffer a download streams through (bytes).
+  static constexpr std::size_t kDownloadBufferSize = 64 * 1024;
+
+ private:
+  struct Call;
+  struct Reply {
+    int status = 0;
+    std::string body;
+  };
+  dms::Result<Reply> execute(const Call& call);
+  dms::Result<Poco::Dynamic::Var> fetchJson(const Call& call);
+  dms::Result<TokenResponse> fetchToken(const TokenManager::Form& form);
+  /// false when cancelled while sleeping.
+  bool sleepFor(std::chrono::milliseconds delay);
+  dms::Error error(dms::ErrorCode code, const std::string& message) const;
+  dms::Error cancelledError(const std::string& what) const;
+
+  ClientOptions options_;
+  dms::Logger* logger_;
+  std::optional<Origin> baseOrigin_;
+  std::string baseError_;
+  std::unique_ptr<RetryPolicy> retry_;
+  SessionPool pool_;
+  TokenManager tokens_;
+  std::atomic<bool> cancelled_{false};
+  std::mutex cancelMutex_;
+  std::condition_variable cancelCv_;
+};
+
+}  // namespace ambita::api

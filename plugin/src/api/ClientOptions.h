@@ -1,0 +1,52 @@
+#pragma once
+/// Settings of the Ambita API client, read from the plugin's configuration section ("ambita").
+/// One schema (clientConfigOptions) drives parsing, `config check`, the admin view and docs.
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include <Poco/JSON/Object.h>
+
+#include "dms/ConfigSchema.h"
+#include "dms/Error.h"
+
+namespace ambita::api {
+
+/// TLS certificate checking. Strict also checks the host name against loopback servers.
+enum class TlsVerification { Strict, Relaxed };
+
+struct ClientOptions {
+  std::string baseUrl = "https://api.ambita.com";  ///< scheme://host[:port], no path needed
+  std::string clientId;
+  std::string clientSecret;  ///< secret: never logged
+  std::string username;
+  std::string password;  ///< secret: never logged
+  /// PEM file with the CA certificates to trust; empty = the system's CAs.
+  std::string caFile;
+  TlsVerification tlsVerification = TlsVerification::Strict;
+  std::chrono::milliseconds connectTimeout{10'000};
+  std::chrono::milliseconds readTimeout{60'000};
+  /// Attempts per call (first try included) for retryable failures.
+  int maxAttempts = 5;
+  /// Upper bound of the total time one call may spend retrying (backoff sleeps included).
+  std::chrono::milliseconds maxRetryTime{120'000};
+  std::chrono::milliseconds initialBackoff{500};
+  std::chrono::milliseconds maxBackoff{30'000};
+  /// Keep-alive connections per origin (scheme, host, port); also the concurrency bound.
+  int maxConnectionsPerOrigin = 4;
+  /// Refresh the access token this long before it expires (capped at a quarter of its life).
+  std::chrono::milliseconds tokenRefreshMargin{60'000};
+  /// User-Agent header, e.g. "dms-host 0.1.0 ambita-plugin".
+  std::string userAgent = "ambita-dms";
+};
+
+/// The `ambita.*` options the client reads, for the plugin's ConfigSchema.
+std::vector<dms::ConfigOption> clientConfigOptions();
+
+/// Reads and validates the client's keys from the plugin's section. Unknown keys are ignored
+/// (other parts of the plugin own them). Errors (InvalidArgument) name the key, e.g.
+/// "ambita.connectTimeoutSeconds: expected a number between 1 and 600"; never a secret value.
+dms::Result<ClientOptions> parseClientOptions(const Poco::JSON::Object& section);
+
+}  // namespace ambita::api

@@ -1,0 +1,123 @@
+#include "filing/AssetMapper.h"
+
+#include <set>
+
+#include "filing/SafeName.h"
+
+namespace ambita::filing {
+namespace {
+
+/// The product an order-level asset belongs to: the package line, or the only line.
+const api::OrderLine* representativeLine(const api::SupplierOrder& so) {
+  if (so.orderLines.size() == 1) return &so.orderLines.front();
+  for (const auto& line : so.orderLines)
+    if (line.productType == "PACKAGE" && !line.packageLineId) return &line;
+  return nullptr;
+}
+
+}  // namespace
+
+std::vector<AssetContext> AssetMapper::walk(const api::OrderCollection& order) {
+  std::vector<AssetContext> out;
+  std::map<std::string, std::size_t> index;
+  auto add = [&](const api::Asset& asset, const api::SupplierOrder& so, const api::OrderLine* line) {
+    if (asset.id.empty()) return;
+    auto it = index.find(asset.id);
+    if (it == index.end()) {
+      index.emplace(asset.id, out.size());
+      out.push_back(AssetContext{asset, &so, line});
+    } else if (line != nullptr && out[it->second].orderLine == nullptr) {
+      out[it->second] = AssetContext{asset, &so, line};
+    }
+  };
+  for (const auto& so : order.orders) {
+    for (const auto& asset : so.assets) add(asset, so, nullptr);
+    for (const auto& line : so.orderLines)
+      for (const auto& asset : line.assets) add(asset, so, &line);
+  }
+  return out;
+}
+
+MappedAsset AssetMapper::map(const api::OrderCollection& order, const AssetContext& context,
+                             const TrackedOrder& tracked) const {
+  MappedAsset m;
+  const auto& asset = context.asset;
+  const auto* so = context.supplierOrder;
+  const auto* line = context.orderLine ? context.orderLine : (so ? representativeLine(*so) : nullptr);
+  m.category = config_.categories.lookup(asset.productCategory);
+  auto& v = m.values;
+  v["reference"] = tracked.reference;
+  v["technicalReference"] =
+      !tracked.technicalReference.empty() ? tracked.technicalReference : (so ? so->technicalReference : "");
+  v["orderId"] = std::to_string(order.id);
+  v["supplier"] = so ? so->supplierName : "";
+  v["supplierOrderId"] = so && so->id != 0 ? std::to_string(so->id) : "";
+  v["product"] = line ? line->product : "";
+  v["productName"] = line ? line->productName : "";
+  v["orderLineId"] = context.orderLine ? std::to_string(context.orderLine->id) : "";
+  v["category"] = asset.productCategory;
+  v["categoryFolder"] = m.category.folder;
+  v["documentType"] = m.category.documentType;
+  v["cadastre"] = tracked.cadastre;
+  v["address"] = tracked.address;
+  v["filename"] = asset.filename;
+  v["name"] = asset.name;
+  v["assetId"] = asset.id;
+  const std::string& source = !asset.filename.empty() ? asset.filename : asset.name;
+  v["ext"] = SafeName::splitExtension(source).second;
+  if (!v["ext"].empty()) v["ext"].erase(0, 1);
+
+  std::string folder;
+  for (const auto& segment : config_.folderTemplate.render(v, config_.maxNameBytes))
+    folder = join(folder, segment);
+  m.folder = folder;
+  auto names = config_.fileNameTemplate.render(v, config_.maxNameBytes);
+  m.fileName = names.empty() ? SafeName::segment(asset.id, "_", config_.maxNameBytes) : names.front();
+  return m;
+}
+
+dms::Metadata AssetMapper::metadata(const api::OrderCollection& order, const AssetContext& context,
+                                    const MappedAsset& mapped, const std::string& sha256,
+                                    std::uint64_t size, const std::string& filedAt) {
+  dms::Metadata md;
+  auto put = [&](const std::string& key, const std::string& value) {
+    if (!value.empty()) md["ambita." + key] = value;
+  };
+  const auto& v = mapped.values;
+  auto value = [&](const char* key) {
+    auto it = v.find(key);
+    return it == v.end() ? std::string() : it->second;
+  };
+  put("assetId", context.asset.id);
+  put("orderId", std::to_string(order.id));
+  put("supplierOrderId", value("supplierOrderId"));
+  put("orderLineId", value("orderLineId"));
+  put("product", value("product"));
+  put("productName", value("productName"));
+  put("category", context.asset.productCategory);
+  put("documentType", mapped.category.documentType);
+  put("supplier", value("supplier"));
+  put("reference", value("reference"));
+  put("technicalReference", value("technicalReference"));
+  put("cadastre", value("cadastre"));
+  put("address", value("address"));
+  put("name", context.asset.name);
+  put("filename", context.asset.filename);
+  put("sha256", sha256);
+  md["ambita.size"] = std::to_string(size);
+  put("filedAt", filedAt);
+  return md;
+}
+
+std::string AssetMapper::join(const std::string& folder, const std::string& name) {
+  if (folder.empty()) return name;
+  if (name.empty()) return folder;
+  return folder + "/" + name;
+}
+
+std::string AssetMapper::parent(const std::string& path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string::npos ? std::string() : path.substr(0, slash);
+}
+
+}  // namespace ambita::filing

@@ -1,0 +1,37 @@
+#pragma once
+/// Builds audit entries (what happened to which file, when, and why) and reads them back for
+/// the `audit` command. Entries are written by the engine together with the state change they
+/// describe (StateStore::commit), so the log never claims what the state does not hold.
+
+#include <cstdint>
+#include <optional>
+#include <ostream>
+#include <string>
+
+#include "filing/StateStore.h"
+
+namespace ambita::filing {
+
+/// Why the engine acted.
+enum class Reason { Push, Poll, Admin, Sync, Recovery };
+std::string toString(Reason reason);
+
+class AuditLog {
+ public:
+  explicit AuditLog(StateStore& store) : store_(store) {}
+
+  /// Current UTC time as ISO 8601 ("2026-11-28T13:37:00Z").
+  static std::string now();
+
+  /// An entry stamped now.
+  static AuditEntry entry(std::int64_t orderId, const std::string& assetId, const std::string& action,
+                          Reason reason, const std::string& path, const std::string& detail = "");
+
+  /// Writes the log (all orders or one), oldest first, as aligned text lines.
+  dms::Status print(std::ostream& out, std::optional<std::int64_t> orderId, std::size_t limit = 10000);
+
+ private:
+  StateStore& store_;
+};
+
+}  // namespace ambita::filing

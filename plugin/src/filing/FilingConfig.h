@@ -1,0 +1,51 @@
+#pragma once
+/// The engine's part of the "ambita" configuration section: mapping (filing.*), push
+/// reception (push.*) and polling (poll.*). filingConfigOptions() declares the keys (the
+/// factory's schema, `config check`, the README table); parseFilingConfig() reads them with
+/// the same defaults and reports the first problem by its full key path.
+
+#include <Poco/JSON/Object.h>
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "dms/ConfigSchema.h"
+#include "dms/Error.h"
+#include "filing/CategoryMap.h"
+#include "filing/PathTemplate.h"
+
+namespace ambita::filing {
+
+enum class WithdrawnPolicy { Delete, Move };
+
+struct FilingConfig {
+  PathTemplate folderTemplate;
+  PathTemplate fileNameTemplate;
+  CategoryMap categories;
+  WithdrawnPolicy withdrawnPolicy = WithdrawnPolicy::Delete;
+  std::string withdrawnFolder = "Trukket tilbake";  ///< safe relative path, for Move
+  std::size_t concurrency = 4;                      ///< downloads in flight
+  std::size_t maxNameBytes = 180;                   ///< per path segment
+  std::string pushPath = "/ambita/push";
+  std::string pushSecret;  ///< empty: no token required
+  std::size_t pushMaxBytes = 64 * 1024;
+  int pollIntervalMinutes = 10;
+  int pollFinishedDays = 14;
+  std::size_t pollWorkers = 2;  ///< orders reconciled in parallel by the service
+};
+
+/// Default templates (also the defaults in the schema).
+inline constexpr const char* kDefaultFolderTemplate =
+    "{reference|technicalReference}/{orderId} {address}/{categoryFolder}";
+inline constexpr const char* kDefaultFileNameTemplate = "{filename|name|assetId}";
+
+/// The keys read by parseFilingConfig, relative to the "ambita" section.
+std::vector<dms::ConfigOption> filingConfigOptions();
+
+/// Reads the keys of filingConfigOptions() from the plugin's section (nested objects: "filing":
+/// {"folderTemplate": ...}). Errors: InvalidArgument naming the key path, e.g.
+/// "ambita.filing.concurrency: expected an integer between 1 and 64, got 0".
+dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section);
+
+}  // namespace ambita::filing

@@ -1,0 +1,607 @@
+#include "filing/Reconciler.h"
+
+#include <fstream>
+#include <map>
+#include <system_error>
+
+#include "filing/SafeName.h"
+
+namespace ambita::filing {
+namespace {
+
+constexpr const char* kSource = "ambita.filing";
+constexpr int kMaxNameVariants = 999;
+
+bool isWithdrawnOrder(const std::string& status) { return status == "CANCELLED" || status == "REFUNDED"; }
+bool isFinalOrder(const std::string& status) {
+  return status == "FINISHED" || isWithdrawnOrder(status);
+}
+bool isKnownOrderStatus(const std::string& status) {
+  return status == "NEW" || status == "PROGRESS" || isFinalOrder(status);
+}
+
+OrderOrigin originFor(Reason reason) {
+  switch (reason) {
+    case Reason::Push: return OrderOrigin::Push;
+    case Reason::Poll: return OrderOrigin::Poll;
+    default: return OrderOrigin::Admin;
+  }
+}
+
+}  // namespace
+
+/// One asset to file: what it is, where it goes, and the record that tracks it.
+struct Reconciler::FileJob {
+  AssetContext context;
+  MappedAsset mapped;
+  AssetRecord record;
+  std::vector<AuditEntry> audit;
+  std::string problem;  ///< set on failure
+  bool downloaded = false;
+};
+
+/// Waits until no other thread reconciles the same order, and holds it until destroyed.
+class Reconciler::OrderLock {
+ public:
+  OrderLock(Reconciler& owner, std::int64_t orderId) : owner_(owner), orderId_(orderId) {
+    std::unique_lock lock(owner_.busyMutex_);
+    owner_.busyCv_.wait(lock, [&] { return owner_.busy_.count(orderId_) == 0; });
+    owner_.busy_.insert(orderId_);
+  }
+  ~OrderLock() {
+    {
+      std::lock_guard lock(owner_.busyMutex_);
+      owner_.busy_.erase(orderId_);
+    }
+    owner_.busyCv_.notify_all();
+  }
+  OrderLock(const OrderLock&) = delete;
+  OrderLock& operator=(const OrderLock&) = delete;
+
+ private:
+  Reconciler& owner_;
+  std::int64_t orderId_;
+};
+
+Reconciler::Reconciler(api::OrderApi& api, dms::DocumentTarget& target, StateStore& store,
+                       const FilingConfig& config, dms::Logger& logger, std::filesystem::path spoolDir)
+    : api_(api),
+      target_(target),
+      store_(store),
+      config_(config),
+      logger_(logger),
+      spoolDir_(std::move(spoolDir)),
+      mapper_(config) {
+  std::error_code ignored;
+  std::filesystem::create_directories(spoolDir_, ignored);
+}
+
+Reconciler::~Reconciler() { releasePool(); }
+
+void Reconciler::requestStop() { stop_ = true; }
+void Reconciler::resetStop() { stop_ = false; }
+
+void Reconciler::releasePool() {
+  std::unique_ptr<TaskPool> pool;
+  {
+    std::lock_guard lock(poolMutex_);
+    pool = std::move(pool_);
+  }
+  pool.reset();  // joins outside the lock
+}
+
+TaskPool& Reconciler::pool() {
+  std::lock_guard lock(poolMutex_);
+  if (!pool_) pool_ = std::make_unique<TaskPool>(config_.concurrency);
+  return *pool_;
+}
+
+std::filesystem::path Reconciler::spoolFile(const std::string& assetId) const {
+  return spoolDir_ / (SafeName::segment(assetId, "asset", 120) + ".part");
+}
+
+dms::Status Reconciler::cleanSpool() {
+  std::error_code ec;
+  std::filesystem::create_directories(spoolDir_, ec);
+  for (auto it = std::filesystem::directory_iterator(spoolDir_, ec);
+       !ec && it != std::filesystem::directory_iterator(); it.increment(ec)) {
+    std::error_code ignored;
+    if (it->path().extension() == ".part") std::filesystem::remove(it->path(), ignored);
+  }
+  if (ec)
+    return dms::fail(dms::ErrorCode::Unavailable, "spool folder " + spoolDir_.string() + ": " + ec.message());
+  return {};
+}
+
+dms::Result<bool> Reconciler::holdsAsset(const std::string& path, const std::string& assetId) {
+  auto md = target_.readMetadata(path);
+  if (!md) {
+    if (md.error().code == dms::ErrorCode::NotFound) return false;
+    return md.error();
+  }
+  auto it = md->find("ambita.assetId");
+  return it != md->end() && it->second == assetId;
+}
+
+dms::Result<std::string> Reconciler::choosePath(const std::string& folder, const std::string& name,
+                                                const std::string& assetId,
+                                                std::set<std::string>& reserved) {
+  for (int n = 1; n <= kMaxNameVariants; ++n) {
+    const std::string candidate = AssetMapper::join(folder, SafeName::variant(name, n, config_.maxNameBytes));
+    if (reserved.count(candidate) != 0) continue;
+    auto holder = store_.pathHolder(candidate, assetId);
+    if (!holder) return holder.error();
+    if (*holder) continue;
+    auto st = target_.stat(candidate);
+    if (!st) {
+      if (st.error().code != dms::ErrorCode::NotFound) return st.error();
+      reserved.insert(candidate);
+      return candidate;
+    }
+    // Our own file from a run whose record was lost: the put adopts it (AlreadyExists + ours).
+    auto ours = holdsAsset(candidate, assetId);
+    if (!ours) return ours.error();
+    if (*ours) {
+      reserved.insert(candidate);
+      return candidate;
+    }
+  }
+  return dms::fail(dms::ErrorCode::Conflict, "no free name for asset " + assetId + " in folder '" + folder +
+                                                 "' after " + std::to_string(kMaxNameVariants) + " variants");
+}
+
+dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason reason,
+                                                   const ProgressFn& progress,
+                                                   const TrackedOrder* hint) {
+  try {
+    OrderLock lock(*this, orderId);
+    ReconcileReport report;
+    report.orderId = orderId;
+    const std::string orderName = "order " + std::to_string(orderId);
+    if (stop_) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopping");
+
+    auto pending = store_.assetsOfOrder(orderId);
+    if (!pending) return pending.error();
+    std::vector<AssetRecord> intents;
+    for (const auto& r : *pending)
+      if (r.state == AssetState::Filing || r.state == AssetState::Removing) intents.push_back(r);
+    if (!intents.empty()) {
+      auto recovered = recoverAssets(intents);
+      if (!recovered) return recovered.error();
+      report.recovered = *recovered;
+    }
+
+    auto order = api_.getOrder(orderId);
+    if (!order) return dms::Error{order.error().code, orderName + ": " + order.error().message, order.error().retryAfter};
+    report.status = order->status;
+    if (!isKnownOrderStatus(order->status))
+      logger_.warning(kSource, orderName + " has unknown status '" + order->status +
+                                   "': files are filed or removed by their own status");
+
+    TrackedOrder seed = hint ? *hint : TrackedOrder{};
+    seed.id = orderId;
+    if (!hint) seed.origin = originFor(reason);
+    seed.trackedAt = AuditLog::now();
+    auto isNew = store_.trackOrder(seed);
+    if (!isNew) return isNew.error();
+    if (*isNew) {
+      if (auto s = store_.commit({}, {AuditLog::entry(orderId, "", "tracked", reason, "")}); !s) return s.error();
+    }
+    auto tracked = store_.order(orderId);
+    if (!tracked) return tracked.error();
+    const TrackedOrder trackedOrder = tracked->value_or(seed);
+
+    auto knownList = store_.assetsOfOrder(orderId);
+    if (!knownList) return knownList.error();
+    std::map<std::string, AssetRecord> known;
+    for (auto& r : *knownList) known.emplace(r.assetId, r);
+
+    std::vector<AssetRecord> removals;
+    std::vector<AssetRecord> notes;
+    std::vector<FileJob> jobs;
+    if (isWithdrawnOrder(order->status)) {
+      for (const auto& [id, r] : known) {
+        if (r.state == AssetState::Filed)
+          removals.push_back(r);
+        else
+          ++report.unchanged;
+      }
+    } else {
+      for (const auto& context : AssetMapper::walk(*order)) {
+        const auto& asset = context.asset;
+        auto it = known.find(asset.id);
+        const bool isKnown = it != known.end();
+        if (asset.status == "OK") {
+          if (!isKnown || it->second.state == AssetState::Failed) {
+            FileJob job;
+            job.context = context;
+            job.record = isKnown ? it->second : AssetRecord{};
+            jobs.push_back(std::move(job));
+          } else {
+            ++report.unchanged;
+          }
+        } else if (asset.status == "DELETED") {
+          if (isKnown && it->second.state == AssetState::Filed) {
+            removals.push_back(it->second);
+          } else if (!isKnown || it->second.state == AssetState::Failed) {
+            // Withdrawn before it was filed: remember it so status shows it, nothing to remove.
+            AssetRecord r = isKnown ? it->second : AssetRecord{};
+            r.assetId = asset.id;
+            r.orderId = orderId;
+            r.supplierOrderId = context.supplierOrder ? context.supplierOrder->id : 0;
+            r.orderLineId = context.orderLine ? context.orderLine->id : 0;
+            r.remoteStatus = asset.status;
+            r.category = asset.productCategory;
+            r.state = AssetState::Removed;
+            r.removedAt = AuditLog::now();
+            notes.push_back(r);
+          } else {
+            ++report.unchanged;
+          }
+        } else {
+          logger_.warning(kSource, orderName + ": asset " + asset.id + " has unknown status '" +
+                                       asset.status + "': left alone");
+          ++report.unchanged;
+        }
+      }
+    }
+    if (!notes.empty())
+      if (auto s = store_.commit(notes, {}); !s) return s.error();
+
+    for (auto& r : removals) {
+      for (const auto& context : AssetMapper::walk(*order))
+        if (context.asset.id == r.assetId) r.remoteStatus = context.asset.status;
+    }
+    if (!removals.empty()) processRemovals(std::move(removals), reason, report, progress);
+
+    if (!jobs.empty()) {
+      for (auto& job : jobs) job.mapped = mapper_.map(*order, job.context, trackedOrder);
+      if (auto s = processFilings(*order, jobs, reason, report, progress); !s) return s.error();
+    }
+    if (stop_ && !report.ok()) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopped");
+
+    if (auto s = store_.updateOrderStatus(orderId, order->status, AuditLog::now(), isFinalOrder(order->status)); !s)
+      return s.error();
+    return report;
+  } catch (const std::exception& e) {
+    return dms::fail(dms::ErrorCode::Internal,
+                     "order " + std::to_string(orderId) + ": unexpected error: " + e.what());
+  }
+}
+
+dms::Status Reconciler::processFilings(const api::OrderCollection& order, std::vector<FileJob>& jobs,
+                                       Reason reason, ReconcileReport& report, const ProgressFn& progress) {
+  std::set<std::string> reserved;
+  std::mutex reservedMutex;
+  std::vector<AssetRecord> intents;
+  std::vector<FileJob*> runnable;
+  for (auto& job : jobs) {
+    const auto& asset = job.context.asset;
+    auto& r = job.record;
+    r.assetId = asset.id;
+    r.orderId = order.id;
+    r.supplierOrderId = job.context.supplierOrder ? job.context.supplierOrder->id : 0;
+    r.orderLineId = job.context.orderLine ? job.context.orderLine->id : 0;
+    r.remoteStatus = asset.status;
+    r.category = asset.productCategory;
+    auto path = choosePath(job.mapped.folder, job.mapped.fileName, asset.id, reserved);
+    if (!path) {
+      job.problem = "asset " + asset.id + ": " + path.error().describe();
+      continue;
+    }
+    r.state = AssetState::Filing;
+    r.path = *path;
+    r.lastError.clear();
+    intents.push_back(r);
+    runnable.push_back(&job);
+  }
+  // The intents are durable before any file is put: recovery can always tell what was going on.
+  if (auto s = store_.commit(intents, {}); !s) return s;
+
+  std::vector<std::function<void()>> tasks;
+  for (auto* job : runnable)
+    tasks.push_back([this, &order, job, &reserved, &reservedMutex] { fileOne(order, *job, reserved, reservedMutex); });
+  pool().runAll(std::move(tasks));
+
+  std::vector<AssetRecord> outcomes;
+  std::vector<AuditEntry> audit;
+  for (auto& job : jobs) {
+    if (job.downloaded) ++report.downloads;
+    if (job.problem.empty()) {
+      ++report.filed;
+      if (progress) progress("filed " + job.record.path);
+      job.audit.push_back(AuditLog::entry(order.id, job.record.assetId, "filed", reason, job.record.path,
+                                          std::to_string(job.record.size) + " bytes, sha256 " + job.record.sha256));
+    } else {
+      ++report.failed;
+      report.problems.push_back(job.problem);
+      logger_.warning(kSource, "order " + std::to_string(order.id) + ": " + job.problem);
+      if (progress) progress("FAILED " + job.problem);
+      job.record.state = AssetState::Failed;
+      job.record.lastError = job.problem;
+      ++job.record.attempts;
+      job.audit.push_back(AuditLog::entry(order.id, job.record.assetId, "failed", reason, job.record.path, job.problem));
+    }
+    outcomes.push_back(job.record);
+    for (auto& e : job.audit) audit.push_back(std::move(e));
+  }
+  // A crash before this commit is recovered from the target (the metadata names the asset).
+  return store_.commit(outcomes, audit);
+}
+
+void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, std::set<std::string>& reserved,
+                         std::mutex& reservedMutex) {
+  auto& r = job.record;
+  if (stop_) {
+    job.problem = "asset " + r.assetId + ": stopped before download";
+    return;
+  }
+  const auto spool = spoolFile(r.assetId);
+  struct SpoolCleanup {
+    std::filesystem::path path;
+    ~SpoolCleanup() {
+      std::error_code ignored;
+      std::filesystem::remove(path, ignored);
+    }
+  } cleanup{spool};
+
+  job.downloaded = true;
+  auto download = api_.downloadAsset(job.context.asset.downloadUrl, spool);
+  if (!download) {
+    job.problem = "asset " + r.assetId + ": download failed: " + download.error().describe();
+    return;
+  }
+  const std::string filedAt = AuditLog::now();
+  auto metadata = AssetMapper::metadata(order, job.context, job.mapped, download->sha256Hex, download->size, filedAt);
+  if (const auto parent = AssetMapper::parent(r.path); !parent.empty()) {
+    if (auto s = target_.ensureFolder(parent); !s) {
+      job.problem = "asset " + r.assetId + ": folder '" + parent + "': " + s.error().describe();
+      return;
+    }
+  }
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (stop_) {
+      job.problem = "asset " + r.assetId + ": stopped before filing";
+      return;
+    }
+    std::ifstream in(spool, std::ios::binary);
+    if (!in) {
+      job.problem = "asset " + r.assetId + ": spool file " + spool.string() + " cannot be read";
+      return;
+    }
+    auto put = target_.put(r.path, in, metadata, dms::PutMode::CreateNew);
+    if (put) break;
+    if (put.error().code != dms::ErrorCode::AlreadyExists) {
+      job.problem = "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe();
+      return;
+    }
+    auto ours = holdsAsset(r.path, r.assetId);
+    if (ours && *ours) break;  // put by an interrupted run: adopt it
+    // Someone else's file took the name meanwhile: record the next free name first, then put.
+    std::lock_guard lock(reservedMutex);
+    auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);
+    if (!next) {
+      job.problem = "asset " + r.assetId + ": " + next.error().describe();
+      return;
+    }
+    r.path = *next;
+    if (auto s = store_.commit({r}, {}); !s) {
+      job.problem = "asset " + r.assetId + ": " + s.error().describe();
+      return;
+    }
+  }
+  r.state = AssetState::Filed;
+  r.size = download->size;
+  r.sha256 = download->sha256Hex;
+  r.filedAt = filedAt;
+  r.lastError.clear();
+}
+
+void Reconciler::processRemovals(std::vector<AssetRecord> records, Reason reason, ReconcileReport& report,
+                                 const ProgressFn& progress) {
+  std::set<std::string> reserved;
+  std::vector<AssetRecord> intents;
+  for (auto& r : records) {
+    r.state = AssetState::Removing;
+    r.targetPath.clear();
+    if (config_.withdrawnPolicy == WithdrawnPolicy::Move) {
+      const std::string folder = AssetMapper::join(config_.withdrawnFolder, AssetMapper::parent(r.path));
+      const auto slash = r.path.rfind('/');
+      const std::string name = slash == std::string::npos ? r.path : r.path.substr(slash + 1);
+      auto to = choosePath(folder, name, r.assetId, reserved);
+      if (!to) {
+        ++report.failed;
+        report.problems.push_back("asset " + r.assetId + ": " + to.error().describe());
+        continue;
+      }
+      r.targetPath = *to;
+    }
+    intents.push_back(r);
+  }
+  if (auto s = store_.commit(intents, {}); !s) {
+    report.failed += intents.size();
+    report.problems.push_back("recording removals: " + s.error().describe());
+    return;
+  }
+  std::vector<AssetRecord> done;
+  std::vector<AuditEntry> audit;
+  for (auto& r : intents) {
+    if (auto s = performRemoval(r); !s) {
+      // Stays Removing: the next reconcile's recovery completes it.
+      ++report.failed;
+      report.problems.push_back("asset " + r.assetId + ": removing '" + r.path + "' failed: " + s.error().describe());
+      continue;
+    }
+    ++report.removed;
+    const bool moved = !r.targetPath.empty();
+    if (progress) progress((moved ? "moved " : "removed ") + r.path);
+    audit.push_back(AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed", reason, r.path,
+                                    moved ? "to " + r.targetPath : ""));
+    r.state = AssetState::Removed;
+    r.removedAt = AuditLog::now();
+    done.push_back(r);
+  }
+  if (auto s = store_.commit(done, audit); !s) {
+    report.problems.push_back("recording removals: " + s.error().describe());
+  }
+}
+
+dms::Status Reconciler::performRemoval(const AssetRecord& r) {
+  auto atSource = holdsAsset(r.path, r.assetId);
+  if (!atSource) return atSource.error();
+  if (r.targetPath.empty()) {
+    // Only ever our own file: if a person put something else there, it stays.
+    if (!*atSource) return {};
+    auto s = target_.remove(r.path, true);
+    if (!s && s.error().code != dms::ErrorCode::NotFound) return s;
+    return {};
+  }
+  auto atTarget = holdsAsset(r.targetPath, r.assetId);
+  if (!atTarget) return atTarget.error();
+  if (*atTarget) {
+    if (*atSource) {  // a copy-then-remove interrupted after the copy
+      auto s = target_.remove(r.path, true);
+      if (!s && s.error().code != dms::ErrorCode::NotFound) return s;
+    }
+    return {};
+  }
+  if (!*atSource) return {};
+  if (const auto parent = AssetMapper::parent(r.targetPath); !parent.empty())
+    if (auto s = target_.ensureFolder(parent); !s) return s;
+  auto s = target_.move(r.path, r.targetPath);
+  if (!s && s.error().code == dms::ErrorCode::NotSupported) return copyThenRemove(r.path, r.targetPath);
+  return s;
+}
+
+dms::Status Reconciler::copyThenRemove(const std::string& from, const std::string& to) {
+  auto md = target_.readMetadata(from);
+  if (!md) return md.error();
+  auto in = target_.get(from);
+  if (!in) return in.error();
+  if (auto put = target_.put(to, **in, *md, dms::PutMode::CreateNew); !put) return put.error();
+  auto s = target_.remove(from, true);
+  if (!s && s.error().code != dms::ErrorCode::NotFound) return s;
+  return {};
+}
+
+dms::Result<std::size_t> Reconciler::recoverAll() {
+  auto records = store_.unfinishedAssets();
+  if (!records) return records.error();
+  std::map<std::int64_t, std::vector<AssetRecord>> byOrder;
+  for (auto& r : *records) byOrder[r.orderId].push_back(r);
+  std::size_t total = 0;
+  for (auto& [orderId, list] : byOrder) {
+    OrderLock lock(*this, orderId);
+    auto n = recoverAssets(list);
+    if (!n) return n.error();
+    total += *n;
+  }
+  return total;
+}
+
+dms::Result<std::size_t> Reconciler::recoverAssets(const std::vector<AssetRecord>& records) {
+  std::vector<AssetRecord> resolved;
+  std::vector<AuditEntry> audit;
+  std::optional<dms::Error> firstError;
+  for (auto r : records) {
+    if (auto s = resolveIntent(r, audit); !s) {
+      if (!firstError) firstError = s.error();
+      continue;
+    }
+    resolved.push_back(r);
+  }
+  if (auto s = store_.commit(resolved, audit); !s) return s.error();
+  if (firstError)
+    return dms::Error{firstError->code, "recovering interrupted work: " + firstError->message, {}};
+  if (!resolved.empty())
+    logger_.info(kSource, "resolved " + std::to_string(resolved.size()) + " interrupted action(s)");
+  return resolved.size();
+}
+
+dms::Status Reconciler::resolveIntent(AssetRecord& r, std::vector<AuditEntry>& audit) {
+  std::error_code ignored;
+  std::filesystem::remove(spoolFile(r.assetId), ignored);
+  if (r.state == AssetState::Filing) {
+    auto ours = holdsAsset(r.path, r.assetId);
+    if (!ours) return ours.error();
+    if (!*ours) {
+      // Never stored (or stored by nobody): file it again on the next reconcile.
+      r.state = AssetState::Failed;
+      r.lastError = "interrupted before the file was stored";
+      audit.push_back(AuditLog::entry(r.orderId, r.assetId, "interrupted", Reason::Recovery, r.path,
+                                      "not stored; filed again by the next reconcile"));
+      return {};
+    }
+    auto md = target_.readMetadata(r.path);
+    if (!md) return md.error();
+    auto st = target_.stat(r.path);
+    if (!st) return st.error();
+    r.state = AssetState::Filed;
+    r.size = st->size;
+    r.sha256 = (*md)["ambita.sha256"];
+    r.filedAt = md->count("ambita.filedAt") ? (*md)["ambita.filedAt"] : AuditLog::now();
+    r.lastError.clear();
+    audit.push_back(AuditLog::entry(r.orderId, r.assetId, "filed", Reason::Recovery, r.path,
+                                    "stored before an interruption; recorded now"));
+    return {};
+  }
+  if (r.state == AssetState::Removing) {
+    if (auto s = performRemoval(r); !s) return s;
+    const bool moved = !r.targetPath.empty();
+    audit.push_back(AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed", Reason::Recovery,
+                                    r.path, moved ? "to " + r.targetPath : "completed after an interruption"));
+    r.state = AssetState::Removed;
+    r.removedAt = AuditLog::now();
+  }
+  return {};
+}
+
+dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId) {
+  try {
+    auto order = api_.getOrder(orderId);
+    if (!order)
+      return dms::Error{order.error().code, "order " + std::to_string(orderId) + ": " + order.error().message, {}};
+    auto tracked = store_.order(orderId);
+    if (!tracked) return tracked.error();
+    TrackedOrder t;
+    t.id = orderId;
+    const TrackedOrder trackedOrder = tracked->value_or(t);
+    auto knownList = store_.assetsOfOrder(orderId);
+    if (!knownList) return knownList.error();
+    std::map<std::string, AssetRecord> known;
+    for (auto& r : *knownList) known.emplace(r.assetId, r);
+    const bool withdrawnOrder = isWithdrawnOrder(order->status);
+    const bool move = config_.withdrawnPolicy == WithdrawnPolicy::Move;
+    std::set<std::string> reserved;
+    std::vector<PreviewEntry> out;
+    for (const auto& context : AssetMapper::walk(*order)) {
+      PreviewEntry e;
+      e.assetId = context.asset.id;
+      e.assetStatus = context.asset.status;
+      auto mapped = mapper_.map(*order, context, trackedOrder);
+      e.metadata = AssetMapper::metadata(*order, context, mapped, "", 0, "");
+      e.metadata.erase("ambita.size");
+      auto it = known.find(e.assetId);
+      const bool filed = it != known.end() && it->second.state == AssetState::Filed;
+      if (filed) {
+        e.path = it->second.path;
+        e.action = (withdrawnOrder || context.asset.status == "DELETED") ? (move ? "move" : "remove")
+                                                                          : "already filed";
+      } else if (withdrawnOrder || context.asset.status != "OK") {
+        e.action = "none";
+        e.path = AssetMapper::join(mapped.folder, mapped.fileName);
+      } else {
+        e.action = "file";
+        auto path = choosePath(mapped.folder, mapped.fileName, e.assetId, reserved);
+        if (!path) return path.error();
+        e.path = *path;
+      }
+      out.push_back(std::move(e));
+    }
+    return out;
+  } catch (const std::exception& e) {
+    return dms::fail(dms::ErrorCode::Internal, "preview of order " + std::to_string(orderId) + ": " + e.what());
+  }
+}
+
+}  // namespace ambita::filing

@@ -1,0 +1,142 @@
+#pragma once
+/// Reconciles one Ambita order with the document target: GET the order, walk its assets at both
+/// levels, plan, act, record. Every delivered file lands once in the right folder with its
+/// metadata; what Ambita withdraws is removed (or moved) per policy.
+///
+/// Crash safety (kill -9 at any point): before the target is touched, the intent is committed
+/// to the state store (asset state Filing with its path, or Removing with its destination).
+/// After the act the outcome is committed. Recovery (at start and before each reconcile of an
+/// order) resolves every intent left behind by looking at the target: a Filing asset whose path
+/// holds a file with metadata ambita.assetId == the asset is marked Filed, otherwise Failed and
+/// filed again; a Removing asset's removal or move is completed. Files are put with
+/// PutMode::CreateNew, so two assets never overwrite each other and a retry never duplicates.
+/// State writes are batched: one transaction for an order's intents, one for its outcomes.
+///
+/// Threading: reconcile() may be called from several threads; one order is processed by at most
+/// one of them at a time (others wait). Downloads of one order run concurrently on a shared
+/// TaskPool of filing.concurrency threads, created on first use and joined by releasePool().
+/// No method throws.
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "api/OrderApi.h"
+#include "dms/DocumentTarget.h"
+#include "dms/Logger.h"
+#include "filing/AssetMapper.h"
+#include "filing/AuditLog.h"
+#include "filing/FilingConfig.h"
+#include "filing/StateStore.h"
+#include "filing/TaskPool.h"
+
+namespace ambita::filing {
+
+struct ReconcileReport {
+  std::int64_t orderId = 0;
+  std::string status;          ///< the order's status as Ambita reported it
+  std::size_t filed = 0;       ///< files put now
+  std::size_t removed = 0;     ///< files removed or moved now
+  std::size_t unchanged = 0;   ///< assets already in their final state
+  std::size_t failed = 0;      ///< assets that could not be filed or removed (retried later)
+  std::size_t recovered = 0;   ///< intents of an interrupted run resolved first
+  std::size_t downloads = 0;   ///< downloads started
+  std::vector<std::string> problems;  ///< one line per failure, naming asset and cause
+  bool ok() const { return failed == 0 && problems.empty(); }
+};
+
+/// What preview() says about one asset.
+struct PreviewEntry {
+  std::string assetId;
+  std::string assetStatus;
+  std::string action;  ///< "file", "already filed", "remove", "move", "none"
+  std::string path;
+  dms::Metadata metadata;
+};
+
+/// Progress lines for a person watching (sync on a terminal).
+using ProgressFn = std::function<void(const std::string&)>;
+
+class Reconciler {
+ public:
+  /// Everything referred to must outlive the Reconciler. `spoolDir` is created if missing.
+  Reconciler(api::OrderApi& api, dms::DocumentTarget& target, StateStore& store,
+             const FilingConfig& config, dms::Logger& logger, std::filesystem::path spoolDir);
+  ~Reconciler();
+  Reconciler(const Reconciler&) = delete;
+  Reconciler& operator=(const Reconciler&) = delete;
+
+  /// Reconciles one order (see the class comment). Errors: the order could not be read
+  /// (NotFound, Unavailable, Unauthenticated, InvalidArgument from the API, message naming the
+  /// order), the state store failed, or Cancelled after requestStop(). Failures of single files
+  /// are not errors: they are counted in the report (ok() false) and retried next time.
+  /// `hint` (optional) carries what a push message or the order command knew about the order
+  /// (reference, technical reference, cadastre, address): stored once the GET has shown the
+  /// order exists, before any file is mapped, so the first files already use it.
+  dms::Result<ReconcileReport> reconcile(std::int64_t orderId, Reason reason,
+                                         const ProgressFn& progress = {},
+                                         const TrackedOrder* hint = nullptr);
+
+  /// Where each asset of the order would go and with what metadata; writes nothing (neither
+  /// state nor target). Errors as reconcile().
+  dms::Result<std::vector<PreviewEntry>> preview(std::int64_t orderId);
+
+  /// Resolves every unfinished intent of every order. Returns how many were resolved.
+  dms::Result<std::size_t> recoverAll();
+
+  /// Deletes leftover spool files. Call only when no reconcile runs in any process.
+  dms::Status cleanSpool();
+
+  /// Makes running and future reconciles stop early (Cancelled); in-flight downloads are
+  /// abandoned at the next check and their intents resolved by the next recovery.
+  void requestStop();
+  /// Allows reconciling again after requestStop().
+  void resetStop();
+  /// Joins the download pool (call after every reconcile has returned).
+  void releasePool();
+
+ private:
+  struct FileJob;
+  class OrderLock;
+
+  dms::Result<std::size_t> recoverAssets(const std::vector<AssetRecord>& records);
+  dms::Status resolveIntent(AssetRecord& record, std::vector<AuditEntry>& audit);
+  dms::Result<bool> holdsAsset(const std::string& path, const std::string& assetId);
+  dms::Result<std::string> choosePath(const std::string& folder, const std::string& name,
+                                      const std::string& assetId, std::set<std::string>& reserved);
+  dms::Status performRemoval(const AssetRecord& record);
+  dms::Status copyThenRemove(const std::string& from, const std::string& to);
+  void fileOne(const api::OrderCollection& order, FileJob& job, std::set<std::string>& reserved,
+               std::mutex& reservedMutex);
+  void processRemovals(std::vector<AssetRecord> records, Reason reason, ReconcileReport& report,
+                       const ProgressFn& progress);
+  dms::Status processFilings(const api::OrderCollection& order, std::vector<FileJob>& jobs,
+                             Reason reason, ReconcileReport& report, const ProgressFn& progress);
+  TaskPool& pool();
+  std::filesystem::path spoolFile(const std::string& assetId) const;
+
+  api::OrderApi& api_;
+  dms::DocumentTarget& target_;
+  StateStore& store_;
+  const FilingConfig& config_;
+  dms::Logger& logger_;
+  std::filesystem::path spoolDir_;
+  AssetMapper mapper_;
+  std::atomic<bool> stop_{false};
+
+  std::mutex poolMutex_;
+  std::unique_ptr<TaskPool> pool_;
+
+  std::mutex busyMutex_;
+  std::condition_variable busyCv_;
+  std::set<std::int64_t> busy_;  ///< orders being reconciled now
+};
+
+}  // namespace ambita::filing

@@ -1,0 +1,471 @@
+#include "filing/SqliteStateStore.h"
+
+#include <Poco/Data/RecordSet.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+
+#include <algorithm>
+#include <array>
+#include <utility>
+
+namespace ambita::filing {
+namespace {
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::RecordSet;
+using Poco::Data::Statement;
+
+/// Each migration is a list of statements applied in one transaction. Never edit a released
+/// migration: append a new one (the file of an older plugin must upgrade step by step).
+const std::vector<std::vector<std::string>>& migrations() {
+  static const std::vector<std::vector<std::string>> list{
+      // 1: orders, assets, push inbox, audit log
+      {"CREATE TABLE orders (id INTEGER PRIMARY KEY, origin TEXT NOT NULL, "
+       "reference TEXT NOT NULL DEFAULT '', technical_reference TEXT NOT NULL DEFAULT '', "
+       "cadastre TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '', "
+       "status TEXT NOT NULL DEFAULT '', tracked_at TEXT NOT NULL, "
+       "checked_at TEXT NOT NULL DEFAULT '', finished_at TEXT NOT NULL DEFAULT '')",
+       "CREATE TABLE assets (asset_id TEXT PRIMARY KEY, order_id INTEGER NOT NULL, "
+       "supplier_order_id INTEGER NOT NULL DEFAULT 0, order_line_id INTEGER NOT NULL DEFAULT 0, "
+       "remote_status TEXT NOT NULL DEFAULT '', category TEXT NOT NULL DEFAULT '', "
+       "state TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', target_path TEXT NOT NULL DEFAULT '', "
+       "size INTEGER NOT NULL DEFAULT 0, sha256 TEXT NOT NULL DEFAULT '', "
+       "filed_at TEXT NOT NULL DEFAULT '', removed_at TEXT NOT NULL DEFAULT '', "
+       "last_error TEXT NOT NULL DEFAULT '')",
+       "CREATE TABLE inbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id INTEGER NOT NULL, "
+       "status TEXT NOT NULL DEFAULT '', reference TEXT NOT NULL DEFAULT '', "
+       "technical_reference TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'push', "
+       "received_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
+       "not_before INTEGER NOT NULL DEFAULT 0)",
+       "CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, "
+       "order_id INTEGER NOT NULL, asset_id TEXT NOT NULL DEFAULT '', action TEXT NOT NULL, "
+       "reason TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')"},
+      // 2: failed-attempt counter per asset; indexes for the per-order and per-path queries
+      {"ALTER TABLE assets ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
+       "CREATE INDEX assets_by_order ON assets(order_id)",
+       "CREATE INDEX assets_by_state ON assets(state)",
+       "CREATE INDEX assets_by_path ON assets(path)",
+       "CREATE INDEX inbox_by_order ON inbox(order_id)",
+       "CREATE INDEX audit_by_order ON audit(order_id)"},
+  };
+  return list;
+}
+
+void registerConnectorOnce() {
+  // Process-wide registration: done once, never undone (another instance may still use it).
+  static std::once_flag once;
+  std::call_once(once, [] { Poco::Data::SQLite::Connector::registerConnector(); });
+}
+
+std::string text(const RecordSet& rs, std::size_t col, std::size_t row) {
+  auto v = rs.value(col, row);
+  return v.isEmpty() ? std::string() : v.convert<std::string>();
+}
+
+std::int64_t integer(const RecordSet& rs, std::size_t col, std::size_t row) {
+  auto v = rs.value(col, row);
+  return v.isEmpty() ? 0 : v.convert<Poco::Int64>();
+}
+
+const char* kAssetColumns =
+    "asset_id, order_id, supplier_order_id, order_line_id, remote_status, category, state, path, "
+    "target_path, size, sha256, filed_at, removed_at, last_error, attempts";
+
+AssetRecord assetFromRow(const RecordSet& rs, std::size_t r) {
+  AssetRecord a;
+  a.assetId = text(rs, 0, r);
+  a.orderId = integer(rs, 1, r);
+  a.supplierOrderId = integer(rs, 2, r);
+  a.orderLineId = integer(rs, 3, r);
+  a.remoteStatus = text(rs, 4, r);
+  a.category = text(rs, 5, r);
+  a.state = assetStateFrom(text(rs, 6, r));
+  a.path = text(rs, 7, r);
+  a.targetPath = text(rs, 8, r);
+  a.size = static_cast<std::uint64_t>(integer(rs, 9, r));
+  a.sha256 = text(rs, 10, r);
+  a.filedAt = text(rs, 11, r);
+  a.removedAt = text(rs, 12, r);
+  a.lastError = text(rs, 13, r);
+  a.attempts = static_cast<int>(integer(rs, 14, r));
+  return a;
+}
+
+const char* kOrderColumns =
+    "id, origin, reference, technical_reference, cadastre, address, status, tracked_at, "
+    "checked_at, finished_at";
+
+TrackedOrder orderFromRow(const RecordSet& rs, std::size_t r) {
+  TrackedOrder o;
+  o.id = integer(rs, 0, r);
+  o.origin = orderOriginFrom(text(rs, 1, r));
+  o.reference = text(rs, 2, r);
+  o.technicalReference = text(rs, 3, r);
+  o.cadastre = text(rs, 4, r);
+  o.address = text(rs, 5, r);
+  o.status = text(rs, 6, r);
+  o.trackedAt = text(rs, 7, r);
+  o.checkedAt = text(rs, 8, r);
+  o.finishedAt = text(rs, 9, r);
+  return o;
+}
+
+/// Rolls back unless committed: a transaction never stays open after an exception.
+class TransactionGuard {
+ public:
+  explicit TransactionGuard(Poco::Data::Session& s) : session_(s) { session_.begin(); }
+  ~TransactionGuard() {
+    if (open_) {
+      try {
+        session_.rollback();
+      } catch (...) {  // NOLINT: nothing sensible left to do in a destructor
+      }
+    }
+  }
+  void commit() {
+    session_.commit();
+    open_ = false;
+  }
+
+ private:
+  Poco::Data::Session& session_;
+  bool open_ = true;
+};
+
+}  // namespace
+
+SqliteStateStore::SqliteStateStore(std::string file, std::unique_ptr<Poco::Data::Session> session)
+    : file_(std::move(file)), session_(std::move(session)) {}
+
+SqliteStateStore::~SqliteStateStore() {
+  try {
+    if (session_) session_->close();
+  } catch (...) {  // NOLINT: closing a broken session must not throw from a destructor
+  }
+}
+
+dms::Error SqliteStateStore::failure(const std::string& what, const std::string& detail) const {
+  return dms::fail(dms::ErrorCode::Unavailable, "state database " + file_ + ": " + what + ": " + detail);
+}
+
+dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(const std::string& file) {
+  return openAtVersionForTest(file, kSchemaVersion);
+}
+
+dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::openAtVersionForTest(
+    const std::string& file, int version) {
+  std::unique_ptr<SqliteStateStore> store;
+  try {
+    registerConnectorOnce();
+    auto session = std::make_unique<Poco::Data::Session>("SQLite", file);
+    *session << "PRAGMA journal_mode=WAL", now;
+    *session << "PRAGMA synchronous=FULL", now;
+    *session << "PRAGMA busy_timeout=10000", now;
+    *session << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+                "applied_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%SZ','now')))",
+        now;
+    store.reset(new SqliteStateStore(file, std::move(session)));
+  } catch (const Poco::Exception& e) {
+    return dms::fail(dms::ErrorCode::Unavailable, "state database " + file + ": cannot open: " + e.displayText());
+  }
+  if (auto s = store->migrate(version); !s) return s.error();
+  return store;
+}
+
+dms::Status SqliteStateStore::migrate(int upTo) {
+  std::lock_guard lock(mutex_);
+  int current = 0;
+  try {
+    *session_ << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(current), now;
+  } catch (const Poco::Exception& e) {
+    return failure("reading the schema version", e.displayText());
+  }
+  const int known = static_cast<int>(migrations().size());
+  if (current > known)
+    return dms::fail(dms::ErrorCode::NotSupported,
+                     "state database " + file_ + " has schema version " + std::to_string(current) +
+                         ", newer than this plugin knows (" + std::to_string(known) +
+                         "): use a newer plugin");
+  for (int v = current + 1; v <= std::min(upTo, known); ++v) {
+    try {
+      TransactionGuard tx(*session_);
+      for (const auto& sql : migrations()[static_cast<std::size_t>(v - 1)]) *session_ << sql, now;
+      *session_ << "INSERT INTO schema_migrations(version) VALUES(?)", bind(v), now;
+      tx.commit();
+    } catch (const Poco::Exception& e) {
+      return dms::fail(dms::ErrorCode::Internal, "state database " + file_ + ": migration to version " +
+                                                     std::to_string(v) + " failed: " + e.displayText());
+    }
+  }
+  return {};
+}
+
+dms::Result<int> SqliteStateStore::schemaVersion() {
+  std::lock_guard lock(mutex_);
+  try {
+    int v = 0;
+    *session_ << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(v), now;
+    return v;
+  } catch (const Poco::Exception& e) {
+    return failure("reading the schema version", e.displayText());
+  }
+}
+
+dms::Result<bool> SqliteStateStore::trackOrder(const TrackedOrder& o) {
+  std::lock_guard lock(mutex_);
+  try {
+    TransactionGuard tx(*session_);
+    int count = 0;
+    *session_ << "SELECT COUNT(*) FROM orders WHERE id = ?", bind(o.id), into(count), now;
+    if (count == 0) {
+      *session_ << "INSERT INTO orders(id, origin, reference, technical_reference, cadastre, address, "
+                   "status, tracked_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+          bind(o.id), bind(toString(o.origin)), bind(o.reference), bind(o.technicalReference),
+          bind(o.cadastre), bind(o.address), bind(o.status), bind(o.trackedAt), now;
+    } else {
+      // Only fill gaps: the first known reference decides the folder, later hints do not move it.
+      *session_ << "UPDATE orders SET "
+                   "reference = CASE WHEN reference = '' THEN ? ELSE reference END, "
+                   "technical_reference = CASE WHEN technical_reference = '' THEN ? ELSE technical_reference END, "
+                   "cadastre = CASE WHEN cadastre = '' THEN ? ELSE cadastre END, "
+                   "address = CASE WHEN address = '' THEN ? ELSE address END WHERE id = ?",
+          bind(o.reference), bind(o.technicalReference), bind(o.cadastre), bind(o.address), bind(o.id),
+          now;
+    }
+    tx.commit();
+    return count == 0;
+  } catch (const Poco::Exception& e) {
+    return failure("tracking order " + std::to_string(o.id), e.displayText());
+  }
+}
+
+dms::Result<std::optional<TrackedOrder>> SqliteStateStore::order(std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  try {
+    Statement select(*session_);
+    select << "SELECT " << kOrderColumns << " FROM orders WHERE id = ?", bind(id);
+    select.execute();
+    RecordSet rs(select);
+    if (rs.rowCount() == 0) return std::optional<TrackedOrder>();
+    return std::optional<TrackedOrder>(orderFromRow(rs, 0));
+  } catch (const Poco::Exception& e) {
+    return failure("reading order " + std::to_string(id), e.displayText());
+  }
+}
+
+dms::Result<std::vector<TrackedOrder>> SqliteStateStore::orders() {
+  std::lock_guard lock(mutex_);
+  try {
+    Statement select(*session_);
+    select << "SELECT " << kOrderColumns << " FROM orders ORDER BY id";
+    select.execute();
+    RecordSet rs(select);
+    std::vector<TrackedOrder> out;
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(orderFromRow(rs, r));
+    return out;
+  } catch (const Poco::Exception& e) {
+    return failure("listing orders", e.displayText());
+  }
+}
+
+dms::Status SqliteStateStore::updateOrderStatus(std::int64_t id, const std::string& status,
+                                                const std::string& checkedAt, bool final) {
+  std::lock_guard lock(mutex_);
+  try {
+    *session_ << "UPDATE orders SET status = ?, checked_at = ?, finished_at = CASE WHEN ? AND "
+                 "finished_at = '' THEN ? WHEN ? THEN finished_at ELSE '' END WHERE id = ?",
+        bind(status), bind(checkedAt), bind(final ? 1 : 0), bind(checkedAt), bind(final ? 1 : 0),
+        bind(id), now;
+    return {};
+  } catch (const Poco::Exception& e) {
+    return failure("updating order " + std::to_string(id), e.displayText());
+  }
+}
+
+dms::Result<std::vector<AssetRecord>> SqliteStateStore::selectAssets(const std::string& where,
+                                                                     const std::string& param,
+                                                                     std::int64_t id) {
+  std::lock_guard lock(mutex_);
+  try {
+    Statement select(*session_);
+    select << "SELECT " << kAssetColumns << " FROM assets " << where << " ORDER BY order_id, asset_id";
+    if (where.find("asset_id = ?") != std::string::npos) select, bind(param);
+    if (where.find("order_id = ?") != std::string::npos) select, bind(id);
+    select.execute();
+    RecordSet rs(select);
+    std::vector<AssetRecord> out;
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(assetFromRow(rs, r));
+    return out;
+  } catch (const Poco::Exception& e) {
+    return failure("reading assets", e.displayText());
+  }
+}
+
+dms::Result<std::optional<AssetRecord>> SqliteStateStore::asset(const std::string& assetId) {
+  auto rows = selectAssets("WHERE asset_id = ?", assetId, 0);
+  if (!rows) return rows.error();
+  if (rows->empty()) return std::optional<AssetRecord>();
+  return std::optional<AssetRecord>(rows->front());
+}
+
+dms::Result<std::vector<AssetRecord>> SqliteStateStore::assetsOfOrder(std::int64_t orderId) {
+  return selectAssets("WHERE order_id = ?", "", orderId);
+}
+
+dms::Result<std::vector<AssetRecord>> SqliteStateStore::unfinishedAssets() {
+  return selectAssets("WHERE state IN ('filing', 'removing')", "", 0);
+}
+
+dms::Result<std::vector<AssetRecord>> SqliteStateStore::filedAssets() {
+  return selectAssets("WHERE state = 'filed'", "", 0);
+}
+
+dms::Result<std::optional<std::string>> SqliteStateStore::pathHolder(const std::string& path,
+                                                                     const std::string& exceptAssetId) {
+  std::lock_guard lock(mutex_);
+  try {
+    std::vector<std::string> ids;
+    *session_ << "SELECT asset_id FROM assets WHERE path = ? AND asset_id <> ? AND state IN "
+                 "('filing', 'filed', 'removing') LIMIT 1",
+        bind(path), bind(exceptAssetId), into(ids), now;
+    if (ids.empty()) return std::optional<std::string>();
+    return std::optional<std::string>(ids.front());
+  } catch (const Poco::Exception& e) {
+    return failure("looking up path", e.displayText());
+  }
+}
+
+dms::Status SqliteStateStore::commit(const std::vector<AssetRecord>& assets,
+                                     const std::vector<AuditEntry>& audit) {
+  if (assets.empty() && audit.empty()) return {};
+  std::lock_guard lock(mutex_);
+  try {
+    TransactionGuard tx(*session_);
+    for (const auto& a : assets) {
+      *session_ << "INSERT OR REPLACE INTO assets(" << kAssetColumns
+                << ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          bind(a.assetId), bind(a.orderId), bind(a.supplierOrderId), bind(a.orderLineId),
+          bind(a.remoteStatus), bind(a.category), bind(toString(a.state)), bind(a.path),
+          bind(a.targetPath), bind(static_cast<Poco::Int64>(a.size)), bind(a.sha256), bind(a.filedAt),
+          bind(a.removedAt), bind(a.lastError), bind(a.attempts), now;
+    }
+    for (const auto& e : audit) {
+      *session_ << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail) "
+                   "VALUES(?, ?, ?, ?, ?, ?, ?)",
+          bind(e.time), bind(e.orderId), bind(e.assetId), bind(e.action), bind(e.reason), bind(e.path),
+          bind(e.detail), now;
+    }
+    tx.commit();
+    return {};
+  } catch (const Poco::Exception& e) {
+    return failure("writing " + std::to_string(assets.size()) + " asset records", e.displayText());
+  }
+}
+
+dms::Status SqliteStateStore::forgetAsset(const std::string& assetId) {
+  std::lock_guard lock(mutex_);
+  try {
+    *session_ << "DELETE FROM assets WHERE asset_id = ?", bind(assetId), now;
+    return {};
+  } catch (const Poco::Exception& e) {
+    return failure("forgetting asset " + assetId, e.displayText());
+  }
+}
+
+dms::Result<std::vector<AuditEntry>> SqliteStateStore::audit(std::optional<std::int64_t> orderId,
+                                                             std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  try {
+    Statement select(*session_);
+    select << "SELECT seq, time, order_id, asset_id, action, reason, path, detail FROM ("
+              "SELECT * FROM audit "
+           << (orderId ? "WHERE order_id = ? " : "") << "ORDER BY seq DESC LIMIT ?) ORDER BY seq";
+    if (orderId) select, bind(*orderId);
+    select, bind(static_cast<Poco::Int64>(limit));
+    select.execute();
+    RecordSet rs(select);
+    std::vector<AuditEntry> out;
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+      out.push_back(AuditEntry{integer(rs, 0, r), text(rs, 1, r), integer(rs, 2, r), text(rs, 3, r),
+                               text(rs, 4, r), text(rs, 5, r), text(rs, 6, r), text(rs, 7, r)});
+    }
+    return out;
+  } catch (const Poco::Exception& e) {
+    return failure("reading the audit log", e.displayText());
+  }
+}
+
+dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m) {
+  std::lock_guard lock(mutex_);
+  try {
+    TransactionGuard tx(*session_);
+    *session_ << "INSERT INTO inbox(order_id, status, reference, technical_reference, source, "
+                 "received_at, attempts, not_before) VALUES(?, ?, ?, ?, ?, ?, 0, ?)",
+        bind(m.orderId), bind(m.status), bind(m.reference), bind(m.technicalReference), bind(m.source),
+        bind(m.receivedAt), bind(m.notBeforeEpoch), now;
+    Poco::Int64 seq = 0;
+    *session_ << "SELECT last_insert_rowid()", into(seq), now;
+    tx.commit();
+    return static_cast<std::int64_t>(seq);
+  } catch (const Poco::Exception& e) {
+    return failure("storing a push message", e.displayText());
+  }
+}
+
+dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(std::int64_t nowEpoch,
+                                                                     std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  try {
+    Statement select(*session_);
+    select << "SELECT seq, order_id, status, reference, technical_reference, source, received_at, "
+              "attempts, not_before FROM inbox WHERE not_before <= ? ORDER BY seq LIMIT ?",
+        bind(nowEpoch), bind(static_cast<Poco::Int64>(limit));
+    select.execute();
+    RecordSet rs(select);
+    std::vector<InboxMessage> out;
+    for (std::size_t r = 0; r < rs.rowCount(); ++r) {
+      out.push_back(InboxMessage{integer(rs, 0, r), integer(rs, 1, r), text(rs, 2, r), text(rs, 3, r),
+                                 text(rs, 4, r), text(rs, 5, r), text(rs, 6, r),
+                                 static_cast<int>(integer(rs, 7, r)), integer(rs, 8, r)});
+    }
+    return out;
+  } catch (const Poco::Exception& e) {
+    return failure("reading the push inbox", e.displayText());
+  }
+}
+
+dms::Status SqliteStateStore::completeMessages(std::int64_t orderId, std::int64_t upToSeq) {
+  std::lock_guard lock(mutex_);
+  try {
+    *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq <= ?", bind(orderId), bind(upToSeq), now;
+    return {};
+  } catch (const Poco::Exception& e) {
+    return failure("completing push messages", e.displayText());
+  }
+}
+
+dms::Status SqliteStateStore::postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
+                                               std::int64_t notBeforeEpoch) {
+  std::lock_guard lock(mutex_);
+  try {
+    *session_ << "UPDATE inbox SET attempts = attempts + 1, not_before = ? WHERE order_id = ? AND seq <= ?",
+        bind(notBeforeEpoch), bind(orderId), bind(upToSeq), now;
+    return {};
+  } catch (const Poco::Exception& e) {
+    return failure("postponing push messages", e.displayText());
+  }
+}
+
+dms::Result<std::size_t> SqliteStateStore::inboxSize() {
+  std::lock_guard lock(mutex_);
+  try {
+    Poco::Int64 n = 0;
+    *session_ << "SELECT COUNT(*) FROM inbox", into(n), now;
+    return static_cast<std::size_t>(n);
+  } catch (const Poco::Exception& e) {
+    return failure("counting the push inbox", e.displayText());
+  }
+}
+
+}  // namespace ambita::filing

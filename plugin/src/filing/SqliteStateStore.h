@@ -1,0 +1,73 @@
+#pragma once
+/// StateStore in one SQLite file (`<dataDir>/state.db`) through Poco::Data: WAL journal,
+/// synchronous=FULL (an intent is on disk before the target is touched), busy timeout for a
+/// second process (an administrator's `status` while the service runs), and a versioned schema
+/// whose migrations are applied in order at open (table schema_migrations).
+///
+/// Threading: one session guarded by a mutex; every method is one transaction.
+
+#include <Poco/Data/Session.h>
+
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "filing/StateStore.h"
+
+namespace ambita::filing {
+
+class SqliteStateStore final : public StateStore {
+ public:
+  /// The newest schema version this code knows.
+  static constexpr int kSchemaVersion = 2;
+
+  /// Opens (creating if needed) the database at `file` and migrates it to kSchemaVersion.
+  /// Errors: Unavailable (cannot open), Internal (migration failed; the message names the
+  /// version), NotSupported (the file has a newer schema than this plugin knows).
+  static dms::Result<std::unique_ptr<SqliteStateStore>> open(const std::string& file);
+
+  /// Like open() but stops migrating at `version` (tests of the migration path).
+  static dms::Result<std::unique_ptr<SqliteStateStore>> openAtVersionForTest(
+      const std::string& file, int version);
+
+  ~SqliteStateStore() override;
+
+  // StateStore
+  dms::Result<int> schemaVersion() override;
+  dms::Result<bool> trackOrder(const TrackedOrder& order) override;
+  dms::Result<std::optional<TrackedOrder>> order(std::int64_t id) override;
+  dms::Result<std::vector<TrackedOrder>> orders() override;
+  dms::Status updateOrderStatus(std::int64_t id, const std::string& status,
+                                const std::string& checkedAt, bool final) override;
+  dms::Result<std::optional<AssetRecord>> asset(const std::string& assetId) override;
+  dms::Result<std::vector<AssetRecord>> assetsOfOrder(std::int64_t orderId) override;
+  dms::Result<std::vector<AssetRecord>> unfinishedAssets() override;
+  dms::Result<std::vector<AssetRecord>> filedAssets() override;
+  dms::Result<std::optional<std::string>> pathHolder(const std::string& path,
+                                                     const std::string& exceptAssetId) override;
+  dms::Status commit(const std::vector<AssetRecord>& assets,
+                     const std::vector<AuditEntry>& audit) override;
+  dms::Status forgetAsset(const std::string& assetId) override;
+  dms::Result<std::vector<AuditEntry>> audit(std::optional<std::int64_t> orderId,
+                                             std::size_t limit) override;
+  dms::Result<std::int64_t> enqueue(const InboxMessage& message) override;
+  dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,
+                                                     std::size_t limit) override;
+  dms::Status completeMessages(std::int64_t orderId, std::int64_t upToSeq) override;
+  dms::Status postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
+                               std::int64_t notBeforeEpoch) override;
+  dms::Result<std::size_t> inboxSize() override;
+
+ private:
+  SqliteStateStore(std::string file, std::unique_ptr<Poco::Data::Session> session);
+  dms::Status migrate(int upTo);
+  dms::Result<std::vector<AssetRecord>> selectAssets(const std::string& where,
+                                                     const std::string& param, std::int64_t id);
+  dms::Error failure(const std::string& what, const std::string& detail) const;
+
+  std::string file_;
+  std::mutex mutex_;
+  std::unique_ptr<Poco::Data::Session> session_;
+};
+
+}  // namespace ambita::filing

@@ -1,0 +1,135 @@
+#pragma once
+/// The engine's durable state: tracked orders, every asset seen and where it went, the push
+/// inbox and the audit log. SqliteStateStore implements it; a PostgreSQL backend can implement
+/// the same interface later.
+///
+/// Threading: every method is thread-safe (implementations serialise access). Each method is
+/// one transaction: it either happens completely or not at all, also across a kill -9.
+/// No method throws.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dms/Error.h"
+
+namespace ambita::filing {
+
+/// How the engine came to know an order.
+enum class OrderOrigin { Created, Push, Admin, Poll };
+std::string toString(OrderOrigin origin);
+OrderOrigin orderOriginFrom(const std::string& text);
+
+struct TrackedOrder {
+  std::int64_t id = 0;
+  OrderOrigin origin = OrderOrigin::Admin;
+  std::string reference;
+  std::string technicalReference;
+  std::string cadastre;  ///< orders created here
+  std::string address;   ///< orders created here
+  std::string status;    ///< last status seen from GET ("" before the first)
+  std::string trackedAt;  ///< ISO 8601 UTC
+  std::string checkedAt;  ///< last successful reconcile
+  std::string finishedAt;  ///< first time seen FINISHED/CANCELLED/REFUNDED ("" if never)
+};
+
+/// Where an asset is in its life here. Filing and Removing are intents: recorded before the
+/// target is touched, resolved by the engine's recovery after a crash.
+enum class AssetState { Filing, Filed, Removing, Removed, Failed };
+std::string toString(AssetState state);
+AssetState assetStateFrom(const std::string& text);
+
+struct AssetRecord {
+  std::string assetId;
+  std::int64_t orderId = 0;
+  std::int64_t supplierOrderId = 0;
+  std::int64_t orderLineId = 0;  ///< 0 for supplier-order-level assets
+  std::string remoteStatus;      ///< as last seen from Ambita ("OK", "DELETED", ...)
+  std::string category;
+  AssetState state = AssetState::Filing;
+  std::string path;        ///< where it is (Filed), or is being put (Filing), or was (Removed)
+  std::string targetPath;  ///< Removing with the move policy: where it goes; after: where it went
+  std::uint64_t size = 0;
+  std::string sha256;
+  std::string filedAt;
+  std::string removedAt;
+  std::string lastError;   ///< Failed: why (no secrets)
+  int attempts = 0;        ///< failed filing attempts so far
+};
+
+struct AuditEntry {
+  std::int64_t seq = 0;  ///< assigned by the store
+  std::string time;      ///< ISO 8601 UTC
+  std::int64_t orderId = 0;
+  std::string assetId;
+  std::string action;  ///< filed, removed, moved, failed, recovered, tracked
+  std::string reason;  ///< push, poll, admin, sync, recovery
+  std::string path;
+  std::string detail;
+};
+
+struct InboxMessage {
+  std::int64_t seq = 0;  ///< assigned by the store
+  std::int64_t orderId = 0;
+  std::string status;
+  std::string reference;
+  std::string technicalReference;
+  std::string source;  ///< "push" or "poll"
+  std::string receivedAt;
+  int attempts = 0;
+  std::int64_t notBeforeEpoch = 0;  ///< retry backoff
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  /// Schema version of the open store.
+  virtual dms::Result<int> schemaVersion() = 0;
+
+  // --- orders
+  /// Inserts the order, or fills in fields that are empty in the stored one (origin and
+  /// trackedAt of the first record are kept). Returns true when the order was new.
+  virtual dms::Result<bool> trackOrder(const TrackedOrder& order) = 0;
+  virtual dms::Result<std::optional<TrackedOrder>> order(std::int64_t id) = 0;
+  virtual dms::Result<std::vector<TrackedOrder>> orders() = 0;
+  /// Records the status seen by a reconcile (and finishedAt the first time it is final).
+  virtual dms::Status updateOrderStatus(std::int64_t id, const std::string& status,
+                                        const std::string& checkedAt, bool final) = 0;
+
+  // --- assets
+  virtual dms::Result<std::optional<AssetRecord>> asset(const std::string& assetId) = 0;
+  virtual dms::Result<std::vector<AssetRecord>> assetsOfOrder(std::int64_t orderId) = 0;
+  /// Every asset in a Filing or Removing state (unfinished intents), all orders.
+  virtual dms::Result<std::vector<AssetRecord>> unfinishedAssets() = 0;
+  /// Every asset in the Filed state.
+  virtual dms::Result<std::vector<AssetRecord>> filedAssets() = 0;
+  /// The asset (other than `exceptAssetId`) that holds `path` as Filing or Filed, if any.
+  virtual dms::Result<std::optional<std::string>> pathHolder(const std::string& path,
+                                                             const std::string& exceptAssetId) = 0;
+  /// Upserts every record and appends every audit entry in ONE transaction.
+  virtual dms::Status commit(const std::vector<AssetRecord>& assets,
+                             const std::vector<AuditEntry>& audit) = 0;
+  /// Forgets an asset (verify --repair re-files it from scratch).
+  virtual dms::Status forgetAsset(const std::string& assetId) = 0;
+
+  // --- audit
+  /// Entries in time order, all or one order's; at most `limit` (the latest).
+  virtual dms::Result<std::vector<AuditEntry>> audit(std::optional<std::int64_t> orderId,
+                                                     std::size_t limit) = 0;
+
+  // --- push inbox
+  virtual dms::Result<std::int64_t> enqueue(const InboxMessage& message) = 0;
+  /// Messages whose notBeforeEpoch <= nowEpoch, oldest first, at most `limit`.
+  virtual dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,
+                                                             std::size_t limit) = 0;
+  /// Removes every message of `orderId` with seq <= upToSeq (they are all answered by one GET).
+  virtual dms::Status completeMessages(std::int64_t orderId, std::int64_t upToSeq) = 0;
+  /// Postpones the messages of `orderId` with seq <= upToSeq and counts an attempt.
+  virtual dms::Status postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
+                                       std::int64_t notBeforeEpoch) = 0;
+  virtual dms::Result<std::size_t> inboxSize() = 0;
+};
+
+}  // namespace ambita::filing

@@ -1,0 +1,91 @@
+#include "push/Poller.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeParser.h>
+#include <Poco/Timespan.h>
+#include <Poco/Timestamp.h>
+
+#include <limits>
+#include <set>
+
+namespace ambita::push {
+namespace {
+
+constexpr const char* kSource = "ambita.poll";
+
+}  // namespace
+
+Poller::Poller(PushInbox& inbox, dms::Logger& logger, std::chrono::minutes interval, int finishedDays)
+    : inbox_(inbox), logger_(logger), interval_(interval), finishedDays_(finishedDays) {}
+
+Poller::~Poller() { stop(); }
+
+void Poller::start() {
+  if (thread_.joinable()) return;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = false;
+  }
+  thread_ = std::thread([this] { loop(); });
+}
+
+void Poller::stop() noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Poller::loop() {
+  std::unique_lock lock(mutex_);
+  while (!stopping_) {
+    lock.unlock();
+    try {
+      pollOnce();
+    } catch (const std::exception& e) {
+      logger_.error(kSource, std::string("poll: unexpected error: ") + e.what());
+    }
+    lock.lock();
+    cv_.wait_for(lock, interval_, [this] { return stopping_; });
+  }
+}
+
+std::size_t Poller::pollOnce() {
+  auto& store = inbox_.store();
+  auto orders = store.orders();
+  if (!orders) {
+    logger_.error(kSource, orders.error().describe());
+    return 0;
+  }
+  // Orders that already wait in the inbox need no second message.
+  std::set<std::int64_t> queued;
+  if (auto due = store.dueMessages(std::numeric_limits<std::int64_t>::max(), 100000); due)
+    for (const auto& m : *due) queued.insert(m.orderId);
+  const Poco::Timestamp now;
+  std::size_t n = 0;
+  for (const auto& o : *orders) {
+    if (queued.count(o.id) != 0) continue;
+    if (!o.finishedAt.empty()) {
+      int tzd = 0;
+      Poco::DateTime finished;
+      if (Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, o.finishedAt, finished, tzd)) {
+        const Poco::Timespan age = now - finished.timestamp();
+        if (age.days() >= finishedDays_) continue;
+      }
+    }
+    api::PushMessage m;
+    m.orderCollectionId = o.id;
+    m.status = "POLL";
+    if (auto s = inbox_.add(m, "poll"); !s) {
+      logger_.error(kSource, s.error().describe());
+      continue;
+    }
+    ++n;
+  }
+  if (n > 0) logger_.debug(kSource, "queued " + std::to_string(n) + " tracked order(s) for a check");
+  return n;
+}
+
+}  // namespace ambita::push

@@ -1,0 +1,45 @@
+#pragma once
+/// Polling catches what pushes missed: every poll.intervalMinutes (and once at start) it puts a
+/// "poll" message into the inbox for every tracked order that is not finished, and for finished
+/// ones during poll.finishedDays after they finished (files arrive after FINISHED). The push
+/// workers do the rest, so polling and pushes share one queue and one-order-at-a-time.
+///
+/// Lifecycle: start() launches one thread; stop() wakes and joins it. Not copyable.
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "dms/Logger.h"
+#include "push/PushInbox.h"
+
+namespace ambita::push {
+
+class Poller {
+ public:
+  Poller(PushInbox& inbox, dms::Logger& logger, std::chrono::minutes interval, int finishedDays);
+  ~Poller();
+  Poller(const Poller&) = delete;
+  Poller& operator=(const Poller&) = delete;
+
+  void start();
+  void stop() noexcept;
+
+  /// One round now on the calling thread; returns how many orders were queued.
+  std::size_t pollOnce();
+
+ private:
+  void loop();
+
+  PushInbox& inbox_;
+  dms::Logger& logger_;
+  std::chrono::minutes interval_;
+  int finishedDays_;
+  std::mutex mutex_;
+  std::condition_variable cv_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace ambita::push

@@ -1,0 +1,87 @@
+#include "push/PushEndpoint.h"
+
+#include <Poco/JSON/Object.h>
+#include <Poco/URI.h>
+
+#include <sstream>
+
+#include "api/PushParser.h"
+
+namespace ambita::push {
+namespace {
+
+constexpr const char* kSource = "ambita.push";
+
+dms::HttpResponse json(int status, const Poco::JSON::Object& body) {
+  std::ostringstream out;
+  body.stringify(out);
+  return dms::HttpResponse{status, "application/json", out.str()};
+}
+
+dms::HttpResponse error(int status, const std::string& message) {
+  Poco::JSON::Object body;
+  body.set("error", message);
+  return json(status, body);
+}
+
+}  // namespace
+
+bool PushEndpoint::constantTimeEquals(const std::string& a, const std::string& b) {
+  // Walk the longer length whatever the content, folding every difference into one value.
+  const std::size_t n = std::max(a.size(), b.size());
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    const unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    const unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff = static_cast<unsigned char>(diff | (x ^ y));
+  }
+  return diff == 0;
+}
+
+dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept {
+  try {
+    if (request.body.size() > maxBytes_)
+      return error(413, "push message larger than " + std::to_string(maxBytes_) + " bytes");
+    if (!secret_.empty()) {
+      std::string token;
+      bool present = false;
+      Poco::URI uri("/?" + request.query);
+      for (const auto& [name, value] : uri.getQueryParameters()) {
+        if (name == "token") {
+          token = value;
+          present = true;
+        }
+      }
+      if (!present) {
+        logger_.warning(kSource, "push from " + request.remoteAddress + " refused: no token");
+        return error(401, "token required: the callback URL must carry ?token=<push.secret>");
+      }
+      if (!constantTimeEquals(token, secret_)) {
+        logger_.warning(kSource, "push from " + request.remoteAddress + " refused: wrong token");
+        return error(403, "wrong token");
+      }
+    }
+    auto message = api::PushParser::parse(request.body);
+    if (!message) {
+      logger_.warning(kSource, "push from " + request.remoteAddress + " refused: " + message.error().message);
+      return error(400, message.error().message);
+    }
+    if (auto s = inbox_.add(*message, "push"); !s) {
+      logger_.error(kSource, "push for order " + std::to_string(message->orderCollectionId) +
+                                 " could not be stored: " + s.error().describe());
+      return error(503, "push message could not be stored; try again");
+    }
+    logger_.info(kSource, "push " + (message->status.empty() ? std::string("(no status)") : message->status) +
+                              " for order " + std::to_string(message->orderCollectionId) + " queued");
+    Poco::JSON::Object body;
+    body.set("status", "queued");
+    body.set("orderCollectionId", message->orderCollectionId);
+    return json(200, body);
+  } catch (const std::exception& e) {
+    return error(500, std::string("internal error: ") + e.what());
+  } catch (...) {
+    return error(500, "internal error");
+  }
+}
+
+}  // namespace ambita::push

@@ -1,0 +1,38 @@
+#pragma once
+/// The HTTP side of push reception (POST /ambita/push by default): checks size, the optional
+/// shared secret (?token=..., compared in constant time), the JSON body and its order id
+/// (orderCollectionId or orderId), stores the message in the inbox and answers at once; the
+/// reconcile happens later on a worker. Answers:
+///   200 {"status":"queued","orderCollectionId":N}
+///   400 {"error":"..."} bad JSON or order id;  401 token missing;  403 token wrong;
+///   413 body too large;  503 the inbox could not store it (Ambita may retry).
+/// Thread-safe; never throws; never logs the query (it carries the secret).
+
+#include <cstddef>
+#include <string>
+
+#include "dms/Logger.h"
+#include "dms/Plugin.h"
+#include "push/PushInbox.h"
+
+namespace ambita::push {
+
+class PushEndpoint {
+ public:
+  /// `secret` empty: no token required. Everything referred to outlives the endpoint.
+  PushEndpoint(PushInbox& inbox, dms::Logger& logger, std::string secret, std::size_t maxBytes)
+      : inbox_(inbox), logger_(logger), secret_(std::move(secret)), maxBytes_(maxBytes) {}
+
+  dms::HttpResponse handle(const dms::HttpRequest& request) noexcept;
+
+  /// Equal strings, in time independent of where they differ.
+  static bool constantTimeEquals(const std::string& a, const std::string& b);
+
+ private:
+  PushInbox& inbox_;
+  dms::Logger& logger_;
+  std::string secret_;
+  std::size_t maxBytes_;
+};
+
+}  // namespace ambita::push

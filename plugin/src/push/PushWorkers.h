@@ -1,0 +1,57 @@
+#pragma once
+/// Workers that empty the push inbox: each takes the oldest due message whose order nobody is
+/// working on, folds every queued message of that order into one reconcile (duplicates and
+/// reordering are harmless: the GET decides), and then removes them, or postpones them with
+/// backoff when the reconcile failed. Orders run in parallel (poll.workers threads), one order
+/// on at most one worker.
+///
+/// Lifecycle: start() launches the threads; stop() asks the reconciler to stop, wakes and
+/// joins them (nothing left running). Not copyable; start/stop from one thread.
+
+#include <atomic>
+#include <cstdint>
+#include <mutex>
+#include <set>
+#include <thread>
+#include <vector>
+
+#include "dms/Logger.h"
+#include "filing/Reconciler.h"
+#include "push/PushInbox.h"
+
+namespace ambita::push {
+
+class PushWorkers {
+ public:
+  /// Messages of an order are dropped (and the drop audited) after this many failed attempts;
+  /// the poller still looks at a tracked order later.
+  static constexpr int kMaxAttempts = 8;
+
+  PushWorkers(PushInbox& inbox, filing::Reconciler& reconciler, dms::Logger& logger, std::size_t threads);
+  ~PushWorkers();
+  PushWorkers(const PushWorkers&) = delete;
+  PushWorkers& operator=(const PushWorkers&) = delete;
+
+  void start();
+  void stop() noexcept;
+
+  /// Processes due messages on the calling thread until none is left (tests, `sync`).
+  /// Returns how many orders were reconciled.
+  std::size_t drainForTest();
+
+ private:
+  void loop();
+  /// Claims the next order and reconciles it; false when nothing was due.
+  bool processOne();
+
+  PushInbox& inbox_;
+  filing::Reconciler& reconciler_;
+  dms::Logger& logger_;
+  std::size_t threadCount_;
+  std::atomic<bool> stopping_{false};
+  std::mutex claimMutex_;
+  std::set<std::int64_t> claimed_;
+  std::vector<std::thread> threads_;
+};
+
+}  // namespace ambita::push

@@ -1,0 +1,37 @@
+#pragma once
+/// Command-line options of the sandbox (every flag is documented in README.md).
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace sandbox {
+
+struct SandboxOptions {
+  std::uint16_t port = 0;  ///< 0 picks a free port.
+  bool exitOnStdinEof = false;
+  std::string clientId = "sandbox-client";
+  std::string clientSecret = "sandbox-secret";
+  std::string username = "demo";
+  std::string password = "demo";
+  int tokenLifetimeSeconds = 3600;
+  std::string pushUrl;             ///< Empty: no push messages are sent.
+  int stepIntervalMs = 0;          ///< 0: orders only advance through the control endpoint.
+  std::string generation = "new";  ///< Default payload generation of new orders: "new" or "old".
+  std::vector<std::string> extraSteps;     ///< Default extra script steps of new orders.
+  std::vector<std::string> faults;         ///< Raw --fault specs, parsed by FaultInjector.
+  std::optional<std::uint64_t> assetSize;  ///< Size of scripted files; unset: varied small sizes.
+  bool openDownloads = false;  ///< Downloads served without a bearer token (a "foreign" host).
+  bool quiet = false;          ///< No per-request log lines.
+};
+
+/// Parses argv. Returns an error message (empty on success); "--help" yields the usage text
+/// in `helpText` and sets `helpRequested`.
+std::string parseOptions(int argc, char** argv, SandboxOptions& options, bool& helpRequested,
+                         std::string& helpText);
+
+/// Splits "a,b,c" into its non-empty parts.
+std::vector<std::string> splitList(const std::string& text);
+
+}  // namespace sandbox

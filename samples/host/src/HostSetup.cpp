@@ -1,0 +1,262 @@
+#include "HostSetup.h"
+
+#include <algorithm>
+
+#include "EnvExpander.h"
+#include "JsonConfigFile.h"
+
+namespace dms::host {
+
+namespace {
+
+constexpr const char* kSource = "host";
+
+bool isObject(const Poco::Dynamic::Var& v) {
+  return v.type() == typeid(Poco::JSON::Object::Ptr);
+}
+
+Poco::JSON::Object::Ptr objectAt(const Poco::JSON::Object::Ptr& root, const std::string& key) {
+  if (!root || !root->has(key) || !isObject(root->get(key))) return nullptr;
+  return root->get(key).extract<Poco::JSON::Object::Ptr>();
+}
+
+std::optional<std::string> stringAt(const Poco::JSON::Object::Ptr& root, const std::string& key) {
+  if (!root || !root->has(key) || !root->get(key).isString()) return std::nullopt;
+  return root->get(key).extract<std::string>();
+}
+
+void append(ConfigIssues& to, const ConfigIssues& from) {
+  to.insert(to.end(), from.begin(), from.end());
+}
+
+}  // namespace
+
+HostSetup::HostSetup(StderrLogger& logger, std::filesystem::path defaultModulesDir,
+                     std::string hostName)
+    : logger_(logger),
+      defaultModulesDir_(std::move(defaultModulesDir)),
+      hostName_(std::move(hostName)),
+      modulesDir_(defaultModulesDir_) {}
+
+HostSetup::~HostSetup() = default;
+
+bool HostSetup::valid() const {
+  return std::none_of(issues_.begin(), issues_.end(), [](const auto& i) { return !i.warning; });
+}
+
+Status HostSetup::load(const std::filesystem::path& configFile) {
+  auto loaded = JsonConfigFile::load(configFile);
+  if (!loaded) return loaded.error();
+  Poco::JSON::Object::Ptr root = loaded.value();
+
+  EnvExpander expander;
+  append(issues_, expander.expand(root));
+
+  if (auto modules = stringAt(root, "modules"))
+    modulesDir_ = std::filesystem::absolute(*modules).lexically_normal();
+  choosePlugin(root);
+
+  // The top level: the host's own keys, the target and the plugin's section as opaque objects
+  // (validated below against the modules' schemas).
+  ConfigSchema hostSchema{{
+      {"dataDir", OptionType::String, "", true, false,
+       "folder for state; the plugin gets <dataDir>/<plugin>, the connector <dataDir>/target"},
+      {"modules", OptionType::String, "", false, false, "folder of the *.so modules"},
+      {"plugin", OptionType::String, "", false, false, "name of the plugin module to run"},
+      {"target", OptionType::Object, "", true, false, "the document target: {\"connector\": ...}"},
+      {"http.listen", OptionType::String, "\"127.0.0.1:8080\"", false, false,
+       "host:port of the HTTP listener (port 0: any free port)"},
+  }};
+  if (!section_.empty())
+    hostSchema.options.push_back({section_, OptionType::Object, "{}", false, false,
+                                  "the configuration of plugin '" + pluginName_ + "'"});
+  ValidatedSection top = SchemaValidator::validate(root, hostSchema, "", expander.expandedPaths());
+  for (auto& issue : top.issues) {
+    // Without a plugin its section is unknown, so "unknown key" would be a guess.
+    if (section_.empty() && issue.message.starts_with("unknown key")) continue;
+    issues_.push_back(std::move(issue));
+  }
+  effectiveRoot_ = top.effective;
+  effectiveRoot_->set("modules", modulesDir_.string());
+  if (!pluginName_.empty()) effectiveRoot_->set("plugin", pluginName_);
+  if (auto dataDir = stringAt(root, "dataDir")) {
+    dataDir_ = std::filesystem::absolute(*dataDir).lexically_normal();
+    effectiveRoot_->set("dataDir", dataDir_.string());
+  }
+
+  // The target section, against the connector's schema.
+  if (auto target = objectAt(root, "target")) {
+    auto connector = stringAt(target, "connector");
+    if (!target->has("connector")) {
+      issues_.push_back({"target.connector",
+                         "required option is missing: expected a string (the connector's name, "
+                         "e.g. \"filesystem\")"});
+    } else if (!connector || connector->empty()) {
+      issues_.push_back({"target.connector", "expected the name of a connector"});
+    } else {
+      const auto file = ModuleLoader::connectorFile(modulesDir_, *connector);
+      connectorModule_ = loader_.loadConnector(file);
+      if (!connectorModule_.ok()) {
+        issues_.push_back({"target.connector", "connector '" + *connector + "' cannot be used: " +
+                                                   connectorModule_.report().message});
+      } else {
+        logger_.debug(kSource, connectorModule_.report().message);
+        ConfigSchema schema = connectorModule_.factory()->configSchema();
+        schema.options.insert(schema.options.begin(),
+                              {"connector", OptionType::String, "", true, false, "connector name"});
+        ValidatedSection checked =
+            SchemaValidator::validate(target, schema, "target", expander.expandedPaths());
+        append(issues_, checked.issues);
+        registerSecrets(checked);
+        targetConfig_ = checked.effective;
+        effectiveRoot_->set("target", targetConfig_);
+      }
+    }
+  }
+
+  // The plugin's section, against the plugin's schema.
+  if (pluginModule_.ok()) {
+    ValidatedSection checked =
+        SchemaValidator::validate(objectAt(root, section_), pluginModule_.factory()->configSchema(),
+                                  section_, expander.expandedPaths());
+    append(issues_, checked.issues);
+    registerSecrets(checked);
+    pluginConfig_ = checked.effective;
+    effectiveRoot_->set(section_, pluginConfig_);
+  }
+
+  checkListen(objectAt(effectiveRoot_, "http"));
+  return {};
+}
+
+void HostSetup::registerSecrets(ValidatedSection& checked) {
+  for (std::size_t i = 0; i < checked.secretValues.size(); ++i) {
+    logger_.addSecret(checked.secretValues[i]);
+    const std::size_t length = checked.secretValues[i].size();
+    if (length > 0 && length < StderrLogger::kMinMaskedLength)
+      issues_.push_back({i < checked.secretPaths.size() ? checked.secretPaths[i] : "",
+                         "secret shorter than " + std::to_string(StderrLogger::kMinMaskedLength) +
+                             " characters: too short to be masked in logs",
+                         true});
+  }
+  secretPaths_.insert(secretPaths_.end(), checked.secretPaths.begin(), checked.secretPaths.end());
+}
+
+void HostSetup::choosePlugin(const Poco::JSON::Object::Ptr& root) {
+  if (auto name = stringAt(root, "plugin")) {
+    pluginName_ = *name;
+  } else {
+    std::error_code error;
+    std::vector<std::string> found;
+    if (std::filesystem::is_directory(modulesDir_, error)) {
+      for (std::filesystem::directory_iterator it(modulesDir_, error), end; !error && it != end;
+           it.increment(error)) {
+        const std::string file = it->path().filename().string();
+        if (file.starts_with(ModuleLoader::kPluginPrefix) && file.ends_with(ModuleLoader::kSuffix))
+          found.push_back(file.substr(
+              ModuleLoader::kPluginPrefix.size(),
+              file.size() - ModuleLoader::kPluginPrefix.size() - ModuleLoader::kSuffix.size()));
+      }
+    } else {
+      issues_.push_back(
+          {"modules", "modules folder '" + modulesDir_.string() + "' does not exist"});
+      return;
+    }
+    std::sort(found.begin(), found.end());
+    if (found.empty()) {
+      issues_.push_back(
+          {"plugin", "no plugin module (dms-plugin-*.so) in '" + modulesDir_.string() + "'"});
+      return;
+    }
+    if (found.size() > 1) {
+      std::string names;
+      for (const auto& n : found) names += (names.empty() ? "" : ", ") + n;
+      issues_.push_back({"plugin", "several plugin modules in '" + modulesDir_.string() + "' (" +
+                                       names + "): choose one with the key \"plugin\""});
+      return;
+    }
+    pluginName_ = found.front();
+  }
+  pluginModule_ = loader_.loadPlugin(ModuleLoader::pluginFile(modulesDir_, pluginName_));
+  if (!pluginModule_.ok()) {
+    issues_.push_back({"plugin", "plugin '" + pluginName_ +
+                                     "' cannot be used: " + pluginModule_.report().message});
+    return;
+  }
+  logger_.debug(kSource, pluginModule_.report().message);
+  section_ = pluginModule_.factory()->info().configSection;
+  if (section_.empty() || section_ == "dataDir" || section_ == "modules" || section_ == "plugin" ||
+      section_ == "target" || section_ == "http") {
+    issues_.push_back({"plugin", "plugin '" + pluginName_ +
+                                     "' declares the configuration section '" + section_ +
+                                     "', which the host cannot give it"});
+    section_.clear();
+    pluginModule_ = PluginModule();
+  }
+}
+
+void HostSetup::checkListen(const Poco::JSON::Object::Ptr& httpSection) {
+  auto listen = stringAt(httpSection, "listen");
+  if (!listen) return;  // a wrong type was reported by the schema
+  const auto colon = listen->rfind(':');
+  const std::string host = colon == std::string::npos ? "" : listen->substr(0, colon);
+  const std::string port = colon == std::string::npos ? "" : listen->substr(colon + 1);
+  bool numeric = !port.empty() && port.size() <= 5 &&
+                 std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (host.empty() || !numeric || std::stoul(port) > 65535) {
+    issues_.push_back(
+        {"http.listen", "expected \"host:port\" with a port 0-65535, got \"" + *listen + "\""});
+    return;
+  }
+  listenHost_ = host;
+  listenPort_ = static_cast<std::uint16_t>(std::stoul(port));
+}
+
+Poco::JSON::Object::Ptr HostSetup::adminView() const {
+  if (!effectiveRoot_) return Poco::JSON::Object::Ptr(new Poco::JSON::Object(true));
+  return SchemaValidator::masked(effectiveRoot_, secretPaths_, "");
+}
+
+Status HostSetup::createObjects(bool recover) {
+  if (!valid() || !pluginModule_.ok() || !connectorModule_.ok())
+    return fail(ErrorCode::InvalidArgument, "the configuration is not valid");
+  const auto pluginDir = dataDir_ / pluginName_;
+  const auto targetDir = dataDir_ / "target";
+  for (const auto& dir : {dataDir_, pluginDir, targetDir}) {
+    std::error_code error;
+    std::filesystem::create_directories(dir, error);
+    if (error)
+      return fail(ErrorCode::PermissionDenied,
+                  "dataDir: cannot create '" + dir.string() + "': " + error.message());
+  }
+
+  ConnectorContext context{JsonConfigFile::toJson(targetConfig_), targetDir.string(), &logger_};
+  auto target = connectorModule_.create(context);
+  if (!target) {
+    auto error = target.error();
+    if (!error.message.starts_with("target")) error.message = "target: " + error.message;
+    return error;
+  }
+  target_ = std::move(target.value());
+  logger_.debug(kSource, "target " + target_->describe());
+  if (recover) {
+    if (auto recovered = target_->recover(); !recovered) {
+      auto error = recovered.error();
+      error.message = "target: recover() failed: " + error.message;
+      return error;
+    }
+  }
+
+  HostServices services{&logger_, pluginDir.string(), JsonConfigFile::toJson(pluginConfig_),
+                        target_, hostName_};
+  auto plugin = pluginModule_.create(services);
+  if (!plugin) {
+    auto error = plugin.error();
+    if (!error.message.starts_with(section_)) error.message = section_ + ": " + error.message;
+    return error;
+  }
+  plugin_ = std::move(plugin.value());
+  return {};
+}
+
+}  // namespace dms::host

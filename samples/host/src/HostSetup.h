@@ -1,0 +1,91 @@
+#pragma once
+/// Everything dms-host does between reading the configuration file and having a plugin to
+/// talk to: ${ENV} expansion, module choice and loading (plugin and connector by name from
+/// the modules folder), validation of every section against the schemas the modules declare,
+/// secrets handed to the logger, then (on request) the data folders, the target (recover())
+/// and the plugin.
+///
+/// Configuration (top level): dataDir (required), modules (default <dir of dms-host>/../modules),
+/// plugin (default: the only dms-plugin-*.so in the modules folder), target {connector, ...the
+/// connector's keys}, <plugin section> (PluginInfo::configSection, e.g. "ambita"),
+/// http {listen: "host:port", default 127.0.0.1:8080}. Relative paths are relative to the
+/// current directory.
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+
+#include "ConfigIssue.h"
+#include "SchemaValidator.h"
+#include "StderrLogger.h"
+#include "dms/ModuleLoader.h"
+
+namespace dms::host {
+
+class HostSetup {
+ public:
+  /// `logger` outlives this object; `hostName` is handed to the plugin ("dms-host 0.1.0").
+  HostSetup(StderrLogger& logger, std::filesystem::path defaultModulesDir, std::string hostName);
+  ~HostSetup();
+  HostSetup(const HostSetup&) = delete;
+  HostSetup& operator=(const HostSetup&) = delete;
+
+  /// Reads, expands and validates. Returns an error only when the file cannot be used at all
+  /// (missing, malformed JSON); everything else becomes issues().
+  Status load(const std::filesystem::path& configFile);
+
+  /// Problems found by load(), errors and warnings, each naming its key path.
+  const ConfigIssues& issues() const { return issues_; }
+  /// No error (warnings allowed).
+  bool valid() const;
+
+  /// The effective configuration (defaults applied, paths resolved), secrets as ********.
+  Poco::JSON::Object::Ptr adminView() const;
+
+  /// The modules folder: from the configuration when loaded, else the default.
+  const std::filesystem::path& modulesDir() const { return modulesDir_; }
+
+  /// Creates the data folders, the target (then target->recover() when `recover`) and the
+  /// plugin. Precondition: valid(). Errors name the step.
+  Status createObjects(bool recover);
+
+  Plugin* plugin() const { return plugin_.get(); }
+  const std::shared_ptr<DocumentTarget>& target() const { return target_; }
+  const std::string& listenHost() const { return listenHost_; }
+  std::uint16_t listenPort() const { return listenPort_; }
+
+ private:
+  void choosePlugin(const Poco::JSON::Object::Ptr& root);
+  /// Hands the section's secret values to the logger and remembers their paths.
+  void registerSecrets(ValidatedSection& checked);
+  void checkListen(const Poco::JSON::Object::Ptr& httpSection);
+
+  StderrLogger& logger_;
+  std::filesystem::path defaultModulesDir_;
+  std::string hostName_;
+  ModuleLoader loader_;
+
+  std::filesystem::path modulesDir_;
+  std::filesystem::path dataDir_;
+  std::string pluginName_;
+  std::string section_;
+  ConfigIssues issues_;
+  PluginModule pluginModule_;
+  ConnectorModule connectorModule_;
+
+  Poco::JSON::Object::Ptr effectiveRoot_;
+  Poco::JSON::Object::Ptr targetConfig_;
+  Poco::JSON::Object::Ptr pluginConfig_;
+  std::vector<std::string> secretPaths_;
+  std::string listenHost_ = "127.0.0.1";
+  std::uint16_t listenPort_ = 8080;
+
+  // Destroyed in reverse order: the plugin before the target it uses.
+  std::shared_ptr<DocumentTarget> target_;
+  ModulePtr<Plugin> plugin_;
+};
+
+}  // namespace dms::host

@@ -1,0 +1,54 @@
+#pragma once
+/// The host's HTTP listener: serves exactly the plugin's routes (method + exact path) with
+/// Poco's HTTPServer on a bounded thread pool. 404 for an unknown path, 405 for a known path
+/// with another method, 413 for a body over Route::maxBodyBytes. The query string is never
+/// logged (it may carry a shared secret).
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/ThreadPool.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "dms/Error.h"
+#include "dms/Logger.h"
+#include "dms/Plugin.h"
+
+namespace dms::host {
+
+class RouteServer {
+ public:
+  /// The logger must outlive the server. Creates no thread yet.
+  RouteServer(std::vector<Route> routes, Logger& logger);
+  ~RouteServer();
+  RouteServer(const RouteServer&) = delete;
+  RouteServer& operator=(const RouteServer&) = delete;
+
+  /// Binds and listens on host:port (port 0 = a free port); connections wait in the backlog
+  /// until start(). Errors: InvalidArgument (bad address), Unavailable (cannot bind).
+  Status bind(const std::string& host, std::uint16_t port);
+
+  /// The bound port (the actual one when 0 was asked). Precondition: bind() succeeded.
+  std::uint16_t port() const;
+
+  /// Starts the worker threads and accepting.
+  void start();
+
+  /// Stops accepting, closes idle keep-alive connections and waits for the requests in
+  /// flight; no server thread is left afterwards. Idempotent.
+  void stop() noexcept;
+
+ private:
+  std::vector<Route> routes_;
+  Logger& logger_;
+  Poco::Net::ServerSocket socket_;
+  std::unique_ptr<Poco::ThreadPool> pool_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  bool bound_ = false;
+  bool running_ = false;
+};
+
+}  // namespace dms::host

@@ -1,0 +1,408 @@
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/Net/ServerSocket.h>
+
+#include "ClientFixture.h"
+#include "api/OrderRequest.h"
+
+namespace ambita::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Req = Poco::Net::HTTPServerRequest;
+using Resp = Poco::Net::HTTPServerResponse;
+
+class AmbitaClientTest : public ClientFixture {
+ protected:
+  /// GET /kode/v1/orders/{id} answered with a valid order when the token is good.
+  void serveOrders() {
+    api = [this](Req& req, Resp& resp, const std::string&) {
+      if (!tokens.authorize(req, resp)) return;
+      const std::string path = Poco::URI(req.getURI()).getPath();
+      reply(resp, 200, orderJson(std::stoll(path.substr(path.rfind('/') + 1))));
+    };
+  }
+
+  api::NewOrder cadastreOrder() {
+    auto data = api::OrderRequest::cadastreData("9999-1-1-0-0", "Infoveien 1, 9999 Infoland");
+    return *api::OrderRequest::make(api::OrderKind::Cadastre, *data, {"WI99990033"}, {},
+                                    "assignment-2024-117", "dms-case-8812");
+  }
+};
+
+TEST_F(AmbitaClientTest, PasswordGrantOnceThenTokenReused) {
+  serveOrders();
+  for (int i = 1; i <= 3; ++i) {
+    auto o = client().getOrder(100 + i);
+    ASSERT_TRUE(o) << o.error().describe();
+    EXPECT_EQ(o->id, 100 + i);
+  }
+  EXPECT_EQ(tokens.passwordGrants(), 1);
+  EXPECT_EQ(tokens.refreshGrants(), 0);
+  for (const auto& r : server->requests()) {
+    if (r.path != "/authentication/v2/token") {
+      EXPECT_EQ(r.authorization.rfind("Bearer acc-", 0), 0u);
+    }
+  }
+}
+
+TEST_F(AmbitaClientTest, TokenRejectedMidRunIsRefreshedOnceAndCallRetried) {
+  serveOrders();
+  ASSERT_TRUE(client().getOrder(1));
+  tokens.expireAccessTokens();  // the server forgets the token: next call gets 401
+  auto o = client().getOrder(2);
+  ASSERT_TRUE(o) << o.error().describe();
+  EXPECT_EQ(tokens.passwordGrants(), 1);
+  EXPECT_EQ(tokens.refreshGrants(), 1);
+  EXPECT_EQ(server->count("/kode/v1/orders/2"), 2u);  // 401, then success
+}
+
+TEST_F(AmbitaClientTest, RefusedRefreshFallsBackToPasswordGrant) {
+  serveOrders();
+  ASSERT_TRUE(client().getOrder(1));
+  tokens.expireAccessTokens();
+  tokens.expireRefreshTokens();
+  auto o = client().getOrder(2);
+  ASSERT_TRUE(o) << o.error().describe();
+  EXPECT_EQ(tokens.refreshGrants(), 1);
+  EXPECT_EQ(tokens.passwordGrants(), 2);
+}
+
+TEST_F(AmbitaClientTest, TokenRenewedShortlyBeforeExpiryWithRotation) {
+  tokens.lifetimeSeconds = 1;  // the client renews after 3/4 of the lifetime
+  std::atomic<int> rejected{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) {
+      ++rejected;
+      return;
+    }
+    reply(resp, 200, orderJson(1));
+  };
+  ASSERT_TRUE(client().getOrder(1));
+  std::this_thread::sleep_for(800ms);
+  ASSERT_TRUE(client().getOrder(1));
+  std::this_thread::sleep_for(800ms);
+  ASSERT_TRUE(client().getOrder(1));
+  EXPECT_EQ(tokens.passwordGrants(), 1);
+  EXPECT_EQ(tokens.refreshGrants(), 2);  // each refresh used the rotated refresh token
+  EXPECT_EQ(rejected.load(), 0);
+}
+
+TEST_F(AmbitaClientTest, ConcurrentCallsShareOneToken) {
+  serveOrders();
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 8; ++i)
+    threads.emplace_back([&, i] { ok += client().getOrder(10 + i) ? 1 : 0; });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 8);
+  EXPECT_EQ(tokens.passwordGrants(), 1);
+}
+
+TEST_F(AmbitaClientTest, WrongPasswordIsUnauthenticatedWithoutSecrets) {
+  serveOrders();
+  auto o = options();
+  o.password = "wrong-password-123";
+  makeClient(o);
+  auto r = client().getOrder(1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, dms::ErrorCode::Unauthenticated);
+  EXPECT_NE(r.error().message.find("invalid_grant"), std::string::npos) << r.error().message;
+  EXPECT_EQ(r.error().message.find("wrong-password-123"), std::string::npos);
+  expectNoSecret(r.error().message);
+  EXPECT_EQ(logger.text().find("wrong-password-123"), std::string::npos);
+}
+
+TEST_F(AmbitaClientTest, SecretsAndTokensNeverLoggedOrInErrors) {
+  // A server that echoes the Authorization header and body in its errors: the client must
+  // still never repeat them.
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string& body) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls < 3) {
+      reply(resp, 503, "{\"message\":\"overloaded, you sent " + req.get("Authorization") + "\"}");
+      return;
+    }
+    reply(resp, 400, "{\"message\":\"bad: " + req.get("Authorization") + body + "\"}");
+  };
+  auto r = client().getOrder(5);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, dms::ErrorCode::InvalidArgument);
+  tokens.expireAccessTokens();
+  (void)client().getOrder(6);
+  expectNoSecret(r.error().message);
+  expectNoSecret(logger.text());
+  EXPECT_NE(logger.text().find("retrying"), std::string::npos);  // it did log the retries
+  EXPECT_NE(r.error().message.find("***"), std::string::npos) << r.error().message;
+}
+
+TEST_F(AmbitaClientTest, ServerErrorsRetriedWithBackoff) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls <= 2) return reply(resp, calls == 1 ? 500 : 502, "oops");
+    reply(resp, 200, orderJson(9));
+  };
+  auto o = client().getOrder(9);
+  ASSERT_TRUE(o) << o.error().describe();
+  EXPECT_EQ(calls.load(), 3);
+}
+
+TEST_F(AmbitaClientTest, GivesUpAfterMaxAttempts) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    reply(resp, 503, "{\"message\":\"down for maintenance\"}");
+  };
+  auto o = client().getOrder(9);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, dms::ErrorCode::Unavailable);
+  EXPECT_NE(o.error().message.find("503"), std::string::npos);
+  EXPECT_NE(o.error().message.find("down for maintenance"), std::string::npos);
+  EXPECT_NE(o.error().message.find("gave up after 4 attempts"), std::string::npos)
+      << o.error().message;
+  EXPECT_EQ(server->count("/kode/v1/orders/9"), 4u);
+}
+
+TEST_F(AmbitaClientTest, RetryAfterHonoured) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1) {
+      resp.set("Retry-After", "1");
+      return reply(resp, 429, "{\"message\":\"slow down\"}");
+    }
+    reply(resp, 200, orderJson(3));
+  };
+  const auto start = std::chrono::steady_clock::now();
+  auto o = client().getOrder(3);
+  ASSERT_TRUE(o) << o.error().describe();
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 950ms);
+}
+
+TEST_F(AmbitaClientTest, RateLimitBeyondTotalRetryTimeIsReported) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    resp.set("Retry-After", "3600");
+    reply(resp, 429, "{}");
+  };
+  auto o = client().getOrder(3);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, dms::ErrorCode::RateLimited);
+  ASSERT_TRUE(o.error().retryAfter.has_value());
+  EXPECT_EQ(o.error().retryAfter->count(), 3'600'000);
+}
+
+TEST_F(AmbitaClientTest, MalformedJsonOnReadIsAskedAgain) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1) return reply(resp, 200, "{\"id\": 4, \"orders\": [");
+    reply(resp, 200, orderJson(4));
+  };
+  auto o = client().getOrder(4);
+  ASSERT_TRUE(o) << o.error().describe();
+  EXPECT_EQ(calls.load(), 2);
+
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    reply(resp, 200, "<html>");
+  };
+  auto bad = client().getOrder(4);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, dms::ErrorCode::InvalidArgument);
+  EXPECT_NE(bad.error().message.find("malformed JSON"), std::string::npos);
+}
+
+TEST_F(AmbitaClientTest, WrongShapeNamesJsonPath) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    reply(resp, 200, R"({"id": 4, "orders": [{"id": 1, "assets": [{"id": []}]}]})");
+  };
+  auto o = client().getOrder(4);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, dms::ErrorCode::InvalidArgument);
+  EXPECT_NE(o.error().message.find("orders[0].assets[0].id: expected a string"), std::string::npos)
+      << o.error().message;
+  EXPECT_EQ(server->count("/kode/v1/orders/4"), 1u);  // not asked again: it would not change
+}
+
+TEST_F(AmbitaClientTest, NotFoundAndRefusals) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (req.getURI().find("products") != std::string::npos)
+      return reply(resp, 400, "{\"message\":\"unknown municipality 1234\"}");
+    reply(resp, 404, "{\"message\":\"no such order\"}");
+  };
+  auto o = client().getOrder(77);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, dms::ErrorCode::NotFound);
+  EXPECT_NE(o.error().message.find("77"), std::string::npos);
+  auto p = client().products("1234");
+  ASSERT_FALSE(p);
+  EXPECT_EQ(p.error().code, dms::ErrorCode::InvalidArgument);
+  EXPECT_NE(p.error().message.find("unknown municipality 1234"), std::string::npos);
+  auto local = client().products("12a4");
+  ASSERT_FALSE(local);
+  EXPECT_NE(local.error().message.find("municipality: expected a 4-digit"), std::string::npos);
+}
+
+TEST_F(AmbitaClientTest, CreateOrderSendsDocumentedBody) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    reply(resp, 201, orderJson(555));
+  };
+  auto o = client().createOrder(cadastreOrder());
+  ASSERT_TRUE(o) << o.error().describe();
+  EXPECT_EQ(o->id, 555);
+  const auto reqs = server->requests();
+  const auto& last = reqs.back();
+  EXPECT_EQ(last.method, "POST");
+  EXPECT_EQ(last.path, "/kode/v1/orders/cadastre");
+  EXPECT_NE(last.contentType.find("application/json"), std::string::npos);
+  Poco::JSON::Parser p;
+  auto body = p.parse(last.body).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(body->getValue<std::string>("reference"), "assignment-2024-117");
+  EXPECT_EQ(body->getObject("orderData")->getValue<std::string>("cadastre"), "9999-1-1-0-0");
+}
+
+TEST_F(AmbitaClientTest, CreateOrderNeverRepeatedAfterDroppedConnection) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    dropConnection(req);  // the order "was created", but the answer never comes
+  };
+  auto o = client().createOrder(cadastreOrder());
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, dms::ErrorCode::Conflict);
+  EXPECT_FALSE(dms::isRetryable(o.error().code));
+  EXPECT_NE(o.error().message.find("may or may not have been created"), std::string::npos)
+      << o.error().message;
+  EXPECT_NE(o.error().message.find("assignment-2024-117"), std::string::npos);
+  EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 1u);
+}
+
+TEST_F(AmbitaClientTest, CreateOrderNeverRepeatedAfterServerError) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    reply(resp, 500, "{\"message\":\"internal\"}");
+  };
+  auto o = client().createOrder(cadastreOrder());
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, dms::ErrorCode::Conflict);
+  EXPECT_NE(o.error().message.find("may or may not have been created"), std::string::npos);
+  EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 1u);
+}
+
+TEST_F(AmbitaClientTest, CreateOrderRetriedWhenServerRefusedIt) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1) return reply(resp, 503, "{}");
+    if (calls == 2) {
+      tokens.expireAccessTokens();  // and a 401 on the next one
+      return reply(resp, 429, "{}");
+    }
+    reply(resp, 201, orderJson(556));
+  };
+  auto o = client().createOrder(cadastreOrder());
+  ASSERT_TRUE(o) << o.error().describe();
+  EXPECT_EQ(o->id, 556);
+  EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 4u);  // 503, 429, 401, 201
+}
+
+TEST_F(AmbitaClientTest, CreateOrderWithUnreadableAnswerIsAmbiguous) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    reply(resp, 201, "{\"id\": ");
+  };
+  auto o = client().createOrder(cadastreOrder());
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, dms::ErrorCode::Conflict);
+  EXPECT_NE(o.error().message.find("may or may not have been created"), std::string::npos);
+  EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 1u);
+}
+
+TEST_F(AmbitaClientTest, ReadTimeoutEndsInClearError) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    std::this_thread::sleep_for(700ms);
+    reply(resp, 200, orderJson(1));
+  };
+  auto o = options();
+  o.readTimeout = 200ms;
+  o.maxAttempts = 2;
+  makeClient(o);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client().getOrder(1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, dms::ErrorCode::Unavailable);
+  EXPECT_NE(r.error().message.find("timed out"), std::string::npos) << r.error().message;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+}
+
+TEST_F(AmbitaClientTest, ConnectionRefusedIsUnavailable) {
+  auto o = options();
+  {
+    Poco::Net::ServerSocket s(Poco::Net::SocketAddress("127.0.0.1", 0));
+    o.baseUrl = "http://127.0.0.1:" + std::to_string(s.address().port());
+  }  // closed again: nothing listens there now
+  o.maxAttempts = 2;
+  makeClient(o);
+  auto r = client().getOrder(1);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, dms::ErrorCode::Unavailable);
+  EXPECT_NE(r.error().message.find("connection refused"), std::string::npos) << r.error().message;
+}
+
+TEST_F(AmbitaClientTest, KeepAliveConnectionReused) {
+  serveOrders();
+  for (int i = 1; i <= 5; ++i) ASSERT_TRUE(client().getOrder(i));
+  std::set<std::string> peers;
+  for (const auto& r : server->requests()) peers.insert(r.peer);
+  EXPECT_EQ(peers.size(), 1u);  // token + 5 calls over one connection
+}
+
+TEST_F(AmbitaClientTest, CancelInterruptsBackoff) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    reply(resp, 503, "{}");
+  };
+  auto o = options();
+  o.initialBackoff = 20s;
+  o.maxBackoff = 20s;
+  o.maxRetryTime = 60s;
+  makeClient(o);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(200ms);
+    client().cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client().getOrder(1);
+  stopper.join();
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, dms::ErrorCode::Cancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  auto again = client().getOrder(1);
+  EXPECT_EQ(again.error().code, dms::ErrorCode::Cancelled);
+}
+
+TEST_F(AmbitaClientTest, ProductsParsed) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    EXPECT_EQ(req.getURI(), "/kode/v1/products?municipality=9999");
+    reply(resp, 200, R"([{"code": "WI99990033", "name": "Meglerpakke",
+        "price": {"salesPriceNet": 1650.4, "salesPriceVat": 2063.0}}])");
+  };
+  auto p = client().products("9999");
+  ASSERT_TRUE(p) << p.error().describe();
+  ASSERT_EQ(p->size(), 1u);
+  EXPECT_EQ((*p)[0].code, "WI99990033");
+}
+
+}  // namespace
+}  // namespace ambita::test

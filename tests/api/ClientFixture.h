@@ -1,0 +1,46 @@
+#pragma once
+/// Shared setup of the client tests: a TestServer playing Ambita (token endpoint built in, the
+/// rest answered by the test's `api` handler) and a client with short timeouts and backoff.
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "CapturingLogger.h"
+#include "TestServer.h"
+#include "api/AmbitaClient.h"
+
+namespace ambita::test {
+
+class ClientFixture : public ::testing::Test {
+ protected:
+  using Api = std::function<void(Poco::Net::HTTPServerRequest&, Poco::Net::HTTPServerResponse&,
+                                 const std::string& body)>;
+
+  ClientFixture();
+
+  /// Options pointing at `server` with the TokenService's credentials, 4 attempts, 10-50 ms
+  /// backoff, 2 s timeouts.
+  api::ClientOptions options() const;
+  /// The client under test (made on first use from options(), then kept).
+  api::AmbitaClient& client();
+  void makeClient(const api::ClientOptions& o);
+
+  /// Every secret the test knows: credentials and every token ever issued.
+  std::vector<std::string> secrets() const;
+  /// Fails the test if `text` contains any secret.
+  void expectNoSecret(const std::string& text) const;
+
+  TokenService tokens;
+  Api api;
+  CapturingLogger logger;
+  std::unique_ptr<TestServer> server;
+  std::unique_ptr<api::AmbitaClient> client_;
+};
+
+/// A minimal order answer with that id.
+std::string orderJson(std::int64_t id, const std::string& status = "NEW");
+
+}  // namespace ambita::test

@@ -1,0 +1,241 @@
+#include <atomic>
+#include <chrono>
+#include <fstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
+#include "ClientFixture.h"
+#include "support/TempDir.h"
+
+namespace ambita::test {
+namespace {
+
+using namespace std::chrono_literals;
+using Req = Poco::Net::HTTPServerRequest;
+using Resp = Poco::Net::HTTPServerResponse;
+
+/// Deterministic content: byte i is a function of i (not all zeros, so a shift would show).
+std::string content(std::size_t size) {
+  std::string s(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) s[i] = static_cast<char>((i * 31 + i / 7) & 0xff);
+  return s;
+}
+
+std::string sha256(const std::string& data) {
+  Poco::SHA2Engine e(Poco::SHA2Engine::SHA_256);
+  e.update(data);
+  return Poco::DigestEngine::digestToHex(e.digest());
+}
+
+std::string readFile(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+/// Sends `data` declaring `declared` bytes (declared > data.size(): a body cut short).
+void sendBody(Resp& resp, const std::string& data, std::size_t declared) {
+  resp.setContentType("application/pdf");
+  resp.setContentLength64(static_cast<Poco::Int64>(declared));
+  if (declared != data.size()) resp.setKeepAlive(false);  // close after the short body
+  resp.send().write(data.data(), static_cast<std::streamsize>(data.size()));
+}
+
+class DownloadTest : public ClientFixture {
+ protected:
+  dms::test::TempDir dir{"ambita-download"};
+  const std::string data = content(3 * 1024 * 1024 + 123);
+  std::filesystem::path dest() const { return dir.path() / "asset.bin"; }
+};
+
+TEST_F(DownloadTest, StreamsToFileWithSizeAndSha256) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    sendBody(resp, data, data.size());
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/shopping/v2/assets/abc", dest());
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(d->size, data.size());
+  EXPECT_EQ(d->sha256Hex, sha256(data));
+  EXPECT_EQ(readFile(dest()), data);
+}
+
+TEST_F(DownloadTest, EmptyFile) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    sendBody(resp, "", 0);
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/shopping/v2/assets/empty", dest());
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(d->size, 0u);
+  EXPECT_EQ(d->sha256Hex, sha256(""));
+  EXPECT_TRUE(std::filesystem::exists(dest()));
+}
+
+TEST_F(DownloadTest, TokenOnlySentToConfiguredApiOrigin) {
+  // A second server (another port = another origin) plays a storage host.
+  TestServer foreign(
+      [&](Req&, Resp& resp, const std::string&) { sendBody(resp, data, data.size()); });
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (req.getURI() == "/redirect") {
+      resp.set("Location", foreign.baseUrl() + "/signed/abc?sig=xyz");
+      return reply(resp, 302, "");
+    }
+    sendBody(resp, data, data.size());
+  };
+  auto direct = client().downloadAsset(foreign.baseUrl() + "/files/abc", dest());
+  ASSERT_TRUE(direct) << direct.error().describe();
+  auto redirected = client().downloadAsset(server->baseUrl() + "/redirect", dest());
+  ASSERT_TRUE(redirected) << redirected.error().describe();
+  EXPECT_EQ(redirected->sha256Hex, sha256(data));
+
+  auto foreignRequests = foreign.requests();
+  ASSERT_EQ(foreignRequests.size(), 2u);
+  for (const auto& r : foreignRequests) EXPECT_FALSE(r.hasAuthorization) << r.uri;
+  bool apiSawToken = false;
+  for (const auto& r : server->requests())
+    if (r.path == "/redirect") apiSawToken = r.authorization.rfind("Bearer ", 0) == 0;
+  EXPECT_TRUE(apiSawToken);
+}
+
+TEST_F(DownloadTest, CutShortBodyRetriedFromScratch) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1) return sendBody(resp, data.substr(0, 100'000), data.size());
+    sendBody(resp, data, data.size());
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(calls.load(), 2);
+  EXPECT_EQ(d->sha256Hex, sha256(data));
+  EXPECT_EQ(std::filesystem::file_size(dest()), data.size());
+}
+
+TEST_F(DownloadTest, AlwaysCutShortIsDataLossAndLeavesNoPartialFile) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    sendBody(resp, data.substr(0, 1000), data.size());
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::DataLoss);
+  EXPECT_NE(d.error().message.find("cut short: got 1000 of"), std::string::npos)
+      << d.error().message;
+  EXPECT_NE(d.error().message.find("gave up after 4 attempts"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dest()));
+}
+
+TEST_F(DownloadTest, WithdrawnAssetIsNotFound) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    reply(resp, 404, "{\"message\":\"asset withdrawn\"}");
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::NotFound);
+  EXPECT_EQ(server->count("/a"), 1u);
+}
+
+TEST_F(DownloadTest, DiskFullIsInsufficientStorage) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    sendBody(resp, data, data.size());
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/a", "/dev/full");
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::InsufficientStorage);
+  EXPECT_NE(d.error().message.find("/dev/full"), std::string::npos) << d.error().message;
+}
+
+TEST_F(DownloadTest, ExpiredTokenRenewedOnce) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    sendBody(resp, data, data.size());
+  };
+  ASSERT_TRUE(client().tokensForTest().accessToken());
+  tokens.expireAccessTokens();
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(tokens.refreshGrants(), 1);
+  EXPECT_EQ(server->count("/a"), 2u);  // 401, then the file
+}
+
+TEST_F(DownloadTest, ServerErrorsRetried) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls < 3) return reply(resp, 502, "bad gateway");
+    sendBody(resp, data, data.size());
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(calls.load(), 3);
+}
+
+TEST_F(DownloadTest, SlowBodyTimesOutThenSucceeds) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1) {
+      resp.setContentLength64(static_cast<Poco::Int64>(data.size()));
+      resp.setKeepAlive(false);
+      auto& out = resp.send();
+      out.write(data.data(), 1000);
+      out.flush();
+      std::this_thread::sleep_for(800ms);  // stalls longer than the read timeout
+      return;
+    }
+    sendBody(resp, data, data.size());
+  };
+  auto o = options();
+  o.readTimeout = 300ms;
+  makeClient(o);
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(d->sha256Hex, sha256(data));
+  EXPECT_NE(logger.text().find("timed out"), std::string::npos);
+}
+
+TEST_F(DownloadTest, CancelStopsDownloadInFlight) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    resp.setContentLength64(static_cast<Poco::Int64>(100 * data.size()));
+    resp.setKeepAlive(false);
+    auto& out = resp.send();
+    try {
+      for (int i = 0; i < 100 && out.good(); ++i) {
+        out.write(data.data(), static_cast<std::streamsize>(data.size()));
+        std::this_thread::sleep_for(20ms);
+      }
+    } catch (...) {
+    }
+  };
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    client().cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+  stopper.join();
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::Cancelled);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+  EXPECT_FALSE(std::filesystem::exists(dest()));
+}
+
+TEST_F(DownloadTest, BadUrlsRefused) {
+  auto d = client().downloadAsset("ftp://example.com/x", dest());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::InvalidArgument);
+  auto rel = client().downloadAsset("/just/a/path", dest());
+  ASSERT_FALSE(rel);
+  EXPECT_EQ(rel.error().code, dms::ErrorCode::InvalidArgument);
+}
+
+}  // namespace
+}  // namespace ambita::test

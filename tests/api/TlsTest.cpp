@@ -1,0 +1,133 @@
+// HTTPS for real: a throwaway CA and server certificates made with the openssl CLI in a temp
+// folder, a Poco HTTPS server (its own server Context) on 127.0.0.1:0, and the client with and
+// without that CA.
+
+#include <cstdlib>
+#include <fstream>
+
+#include <gtest/gtest.h>
+
+#include <Poco/Net/Context.h>
+
+#include "CapturingLogger.h"
+#include "TestServer.h"
+#include "api/AmbitaClient.h"
+#include "support/TempDir.h"
+
+namespace ambita::test {
+namespace {
+
+using Req = Poco::Net::HTTPServerRequest;
+using Resp = Poco::Net::HTTPServerResponse;
+
+class TlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<dms::test::TempDir>("ambita-tls");
+    const std::string d = dir_->str();
+    const std::string script =
+        "set -e; cd '" + d +
+        "'; "
+        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "  -keyout ca.key -out ca.pem -days 2 -subj '/CN=Throwaway Test CA' 2>/dev/null; "
+        "for name in good other; do "
+        "  if [ $name = good ]; then cn=127.0.0.1; san='IP:127.0.0.1,DNS:localhost'; "
+        "  else cn=other.example; san='DNS:other.example'; fi; "
+        "  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
+        "    -keyout $name.key -out $name.csr -subj \"/CN=$cn\" 2>/dev/null; "
+        "  printf 'subjectAltName=%s\\nbasicConstraints=CA:FALSE\\n' \"$san\" > $name.ext; "
+        "  openssl x509 -req -in $name.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
+        "    -out $name.pem -days 2 -extfile $name.ext 2>/dev/null; "
+        "done";
+    ready_ = std::system(script.c_str()) == 0;
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+
+  void SetUp() override {
+    if (!ready_) GTEST_SKIP() << "the openssl CLI could not make test certificates";
+  }
+
+  static Poco::Net::Context::Ptr serverContext(const std::string& name) {
+    const std::string d = dir_->str() + "/";
+    return Poco::makeAuto<Poco::Net::Context>(Poco::Net::Context::TLS_SERVER_USE, d + name + ".key",
+                                              d + name + ".pem", "",
+                                              Poco::Net::Context::VERIFY_NONE);
+  }
+
+  std::unique_ptr<TestServer> serve(const std::string& certName) {
+    return std::make_unique<TestServer>(
+        [this](Req& req, Resp& resp, const std::string& body) {
+          if (tokens_.handle(req, resp, body)) return;
+          if (!tokens_.authorize(req, resp)) return;
+          reply(resp, 200, R"({"id": 42, "status": "NEW"})");
+        },
+        serverContext(certName));
+  }
+
+  api::ClientOptions optionsFor(const TestServer& s, const std::string& caFile) {
+    api::ClientOptions o;
+    o.baseUrl = s.baseUrl();
+    o.clientId = tokens_.clientId;
+    o.clientSecret = tokens_.clientSecret;
+    o.username = tokens_.username;
+    o.password = tokens_.password;
+    o.caFile = caFile;
+    o.maxAttempts = 2;
+    o.initialBackoff = std::chrono::milliseconds(10);
+    o.connectTimeout = std::chrono::milliseconds(2000);
+    o.readTimeout = std::chrono::milliseconds(2000);
+    return o;
+  }
+
+  static std::string caFile() { return dir_->str() + "/ca.pem"; }
+
+  static inline std::unique_ptr<dms::test::TempDir> dir_;
+  static inline bool ready_ = false;
+  TokenService tokens_;
+  CapturingLogger logger_;
+};
+
+TEST_F(TlsTest, TrustedCaSucceeds) {
+  auto server = serve("good");
+  ASSERT_EQ(server->baseUrl().rfind("https://", 0), 0u);
+  api::AmbitaClient client(optionsFor(*server, caFile()), &logger_);
+  auto o = client.getOrder(42);
+  ASSERT_TRUE(o) << o.error().describe();
+  EXPECT_EQ(o->id, 42);
+}
+
+TEST_F(TlsTest, UnknownCaFailsWithCertificateError) {
+  auto server = serve("good");
+  api::AmbitaClient client(optionsFor(*server, ""), &logger_);  // system CAs only
+  auto o = client.getOrder(42);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, dms::ErrorCode::Unavailable);
+  EXPECT_NE(o.error().message.find("certificate verify failed"), std::string::npos)
+      << o.error().message;
+  EXPECT_NE(o.error().message.find("127.0.0.1"), std::string::npos) << o.error().message;
+  EXPECT_EQ(server->requests().size(), 0u);  // nothing was sent, not even the credentials
+}
+
+TEST_F(TlsTest, CertificateForAnotherNameFails) {
+  auto server = serve("other");
+  api::AmbitaClient client(optionsFor(*server, caFile()), &logger_);
+  auto o = client.getOrder(42);
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message.find("certificate verify failed"), std::string::npos)
+      << o.error().message;
+  EXPECT_NE(o.error().message.find("host 127.0.0.1"), std::string::npos) << o.error().message;
+  EXPECT_EQ(server->requests().size(), 0u);
+}
+
+TEST_F(TlsTest, UnreadableCaFileIsAClearError) {
+  auto server = serve("good");
+  const std::string bogus = dir_->str() + "/bogus.pem";
+  std::ofstream(bogus) << "not a certificate\n";
+  api::AmbitaClient client(optionsFor(*server, bogus), &logger_);
+  auto o = client.getOrder(42);
+  ASSERT_FALSE(o);
+  EXPECT_NE(o.error().message.find("bogus.pem"), std::string::npos) << o.error().message;
+}
+
+}  // namespace
+}  // namespace ambita::test

@@ -1,0 +1,419 @@
+// Filesystem-specific tests: confinement against symlink escapes for every method, metadata
+// modes (xattr vs sidecar, as stored on disk), recover() of stale temporaries, configuration.
+#include <gtest/gtest.h>
+#include <sys/xattr.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <streambuf>
+#include <utility>
+
+#include "dms/filesystem/FilesystemConnectorFactory.h"
+#include "dms/filesystem/FilesystemTarget.h"
+#include "support/TempDir.h"
+
+namespace dms::filesystem {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string slurp(const fs::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  std::ostringstream out;
+  out << in.rdbuf();
+  return out.str();
+}
+
+void writeFile(const fs::path& file, const std::string& content) {
+  std::ofstream out(file, std::ios::binary);
+  out << content;
+}
+
+/// Every entry under `dir`, recursively, as relative paths (symlinks not followed).
+std::vector<std::string> tree(const fs::path& dir) {
+  std::vector<std::string> entries;
+  for (auto it = fs::recursive_directory_iterator(dir); it != fs::recursive_directory_iterator();
+       ++it)
+    entries.push_back(it->path().lexically_relative(dir).string());
+  std::sort(entries.begin(), entries.end());
+  return entries;
+}
+
+class FilesystemTargetTest : public testing::Test {
+ protected:
+  std::unique_ptr<FilesystemTarget> open(MetadataMode mode = MetadataMode::Auto) {
+    FilesystemOptions options;
+    options.root = root().string();
+    options.metadata = mode;
+    options.fsync = false;
+    auto target = FilesystemTarget::open(options, nullptr);
+    EXPECT_TRUE(target.ok()) << target.error().describe();
+    return target.ok() ? std::move(*target) : nullptr;
+  }
+  fs::path root() const { return dir_.path() / "root"; }
+  fs::path outside() const { return dir_.path() / "outside"; }
+
+  void SetUp() override {
+    fs::create_directories(root());
+    fs::create_directories(outside());
+    writeFile(outside() / "secret.txt", "outside content");
+  }
+
+  /// The outside folder still holds exactly the one untouched file.
+  void expectOutsideUntouched() {
+    EXPECT_EQ(tree(outside()), std::vector<std::string>{"secret.txt"});
+    EXPECT_EQ(slurp(outside() / "secret.txt"), "outside content");
+  }
+
+  test::TempDir dir_{"dms-fs-test"};
+};
+
+bool xattrsSupported(const fs::path& dir) {
+  const auto probe = dir / "xattr-probe";
+  writeFile(probe, "");
+  const bool ok = ::setxattr(probe.c_str(), "user.test", "1", 1, 0) == 0;
+  fs::remove(probe);
+  return ok;
+}
+
+// ---- symlink escapes -----------------------------------------------------------------------
+
+TEST_F(FilesystemTargetTest, SymlinkedFolderLeadingOutsideIsRefusedByEveryMethod) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  fs::create_directory_symlink(outside(), root() / "escape");  // absolute target
+  fs::create_directories(root() / "a");
+  fs::create_directory_symlink("../../outside", root() / "a" / "up");  // relative, via ".."
+  for (const std::string folder : {"escape", "a/up"}) {
+    SCOPED_TRACE(folder);
+    const auto file = folder + "/secret.txt";
+    auto expectRefused = [&](const char* method, const auto& result, const std::string& path) {
+      ASSERT_FALSE(result.ok()) << method << " followed a symlink out of the root";
+      EXPECT_EQ(result.error().code, ErrorCode::InvalidArgument) << result.error().describe();
+      EXPECT_NE(result.error().message.find("'" + path + "'"), std::string::npos)
+          << method << ": " << result.error().message;
+      EXPECT_NE(result.error().message.find("outside the root"), std::string::npos)
+          << result.error().message;
+    };
+    expectRefused("ensureFolder", target->ensureFolder(folder + "/new/deeper"),
+                  folder + "/new/deeper");
+    std::istringstream in("evil");
+    expectRefused("put", target->put(file, in, {{"k", "v"}}, PutMode::Replace), file);
+    std::istringstream in2("evil");
+    expectRefused("put new", target->put(folder + "/new.txt", in2, {}, PutMode::CreateNew),
+                  folder + "/new.txt");
+    expectRefused("get", target->get(file), file);
+    expectRefused("readMetadata", target->readMetadata(file), file);
+    expectRefused("writeMetadata", target->writeMetadata(file, {{"k", "v"}}), file);
+    expectRefused("stat", target->stat(file), file);
+    expectRefused("list", target->list(folder), folder);
+    expectRefused("remove", target->remove(file, true), file);
+    ASSERT_TRUE(target->ensureFolder("in").ok());
+    std::istringstream in3("inside");
+    ASSERT_TRUE(target->put("in/x.txt", in3, {}, PutMode::CreateNew).ok());
+    expectRefused("move to", target->move("in/x.txt", folder + "/x.txt"), folder + "/x.txt");
+    expectRefused("move from", target->move(file, "in/y.txt"), file);
+    ASSERT_TRUE(target->remove("in/x.txt", true).ok());
+  }
+  expectOutsideUntouched();
+  auto recovered = target->recover();
+  EXPECT_TRUE(recovered.ok());
+  expectOutsideUntouched();
+}
+
+TEST_F(FilesystemTargetTest, SymlinkedFileLeadingOutsideIsRefusedAndNeverWrittenThrough) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  fs::create_symlink(outside() / "secret.txt", root() / "link.txt");
+  auto got = target->get("link.txt");
+  ASSERT_FALSE(got.ok());
+  EXPECT_EQ(got.error().code, ErrorCode::InvalidArgument);
+  EXPECT_NE(got.error().message.find("'link.txt'"), std::string::npos) << got.error().message;
+  auto written = target->writeMetadata("link.txt", {{"k", "v"}});
+  ASSERT_FALSE(written.ok());
+  EXPECT_EQ(written.error().code, ErrorCode::InvalidArgument);
+  // CreateNew: the name is taken (by the link).
+  std::istringstream in("new");
+  auto created = target->put("link.txt", in, {}, PutMode::CreateNew);
+  ASSERT_FALSE(created.ok());
+  EXPECT_EQ(created.error().code, ErrorCode::AlreadyExists);
+  // Replace swaps the link itself for a regular file inside the root; nothing is written
+  // through it.
+  std::istringstream in2("replaced");
+  auto replaced = target->put("link.txt", in2, {{"k", "v"}}, PutMode::Replace);
+  ASSERT_TRUE(replaced.ok()) << replaced.error().describe();
+  EXPECT_FALSE(fs::is_symlink(root() / "link.txt"));
+  EXPECT_EQ(slurp(root() / "link.txt"), "replaced");
+  // remove() deletes a link, never its target.
+  fs::create_symlink(outside() / "secret.txt", root() / "link2.txt");
+  EXPECT_TRUE(target->remove("link2.txt", false).ok());
+  EXPECT_FALSE(fs::exists(fs::symlink_status(root() / "link2.txt")));
+  // list() does not show a link leading outside.
+  fs::create_symlink(outside() / "secret.txt", root() / "link3.txt");
+  auto listed = target->list("");
+  ASSERT_TRUE(listed.ok());
+  for (const auto& entry : *listed) EXPECT_NE(entry.name, "link3.txt");
+  expectOutsideUntouched();
+}
+
+TEST_F(FilesystemTargetTest, ListSkipsLinksLeadingOutsideOrNowhere) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  ASSERT_TRUE(target->ensureFolder("only").ok());
+  fs::create_symlink(outside() / "secret.txt", root() / "only" / "escape.txt");
+  fs::create_symlink("missing.txt", root() / "only" / "dangling.txt");
+  auto listed = target->list("only");
+  ASSERT_TRUE(listed.ok()) << listed.error().describe();
+  EXPECT_TRUE(listed->empty());
+}
+
+TEST_F(FilesystemTargetTest, SymlinksStayingInsideTheRootAreFollowed) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  ASSERT_TRUE(target->ensureFolder("real/sub").ok());
+  fs::create_directory_symlink("real", root() / "alias");
+  std::istringstream in("via alias");
+  auto put = target->put("alias/sub/f.txt", in, {}, PutMode::CreateNew);
+  ASSERT_TRUE(put.ok()) << put.error().describe();
+  EXPECT_EQ(slurp(root() / "real" / "sub" / "f.txt"), "via alias");
+  EXPECT_TRUE(target->ensureFolder("alias/sub/more").ok());
+  EXPECT_TRUE(fs::is_directory(root() / "real" / "sub" / "more"));
+}
+
+TEST_F(FilesystemTargetTest, HostilePathsWriteNothingAnywhere) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  const std::vector<std::string> hostile = {"../outside/secret.txt",
+                                            "../escape.txt",
+                                            (outside() / "secret.txt").string(),
+                                            "/tmp/x",
+                                            std::string("ok\0/../../x", 11),
+                                            "a\\..\\..\\x"};
+  for (const auto& path : hostile) {
+    std::istringstream in("evil");
+    EXPECT_EQ(target->put(path, in, {}, PutMode::Replace).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(target->ensureFolder(path).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(target->writeMetadata(path, {{"k", "v"}}).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(target->remove(path, true).error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(target->move("x", path).error().code, ErrorCode::InvalidArgument);
+  }
+  EXPECT_TRUE(tree(root()).empty());
+  EXPECT_EQ(tree(dir_.path()), (std::vector<std::string>{"outside", "outside/secret.txt", "root"}));
+}
+
+/// Serves `data`, running `hook` once before the first byte (to change the disk mid-put).
+class HookBuf : public std::streambuf {
+ public:
+  HookBuf(std::string data, std::function<void()> hook)
+      : data_(std::move(data)), hook_(std::move(hook)) {}
+
+ protected:
+  int_type underflow() override {
+    if (hook_) std::exchange(hook_, nullptr)();
+    if (done_) return traits_type::eof();
+    done_ = true;
+    setg(data_.data(), data_.data(), data_.data() + data_.size());
+    return traits_type::to_int_type(data_[0]);
+  }
+
+ private:
+  std::string data_;
+  std::function<void()> hook_;
+  bool done_ = false;
+};
+
+TEST_F(FilesystemTargetTest, CreateNewNeverReplacesAFileThatAppearedDuringThePut) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  HookBuf buf("from put", [&] { writeFile(root() / "race.txt", "appeared meanwhile"); });
+  std::istream in(&buf);
+  auto result = target->put("race.txt", in, {}, PutMode::CreateNew);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::AlreadyExists) << result.error().describe();
+  EXPECT_EQ(slurp(root() / "race.txt"), "appeared meanwhile");
+  EXPECT_EQ(tree(root()), std::vector<std::string>{"race.txt"}) << "temporary left behind";
+}
+
+// ---- metadata modes ------------------------------------------------------------------------
+
+TEST_F(FilesystemTargetTest, XattrModeStoresUserDmsAttributesAndNoSidecar) {
+  if (!xattrsSupported(root())) GTEST_SKIP() << "the temp folder's filesystem has no user xattrs";
+  auto target = open(MetadataMode::ExtendedAttributes);
+  ASSERT_TRUE(target);
+  EXPECT_EQ(target->metadataMode(), MetadataMode::ExtendedAttributes);
+  EXPECT_TRUE(target->capabilities().nativeMetadata);
+  std::istringstream in("x");
+  ASSERT_TRUE(target->put("f.txt", in, {{"ambita.title", "Ærø — å"}}, PutMode::CreateNew).ok());
+  char value[64] = {};
+  const auto size =
+      ::getxattr((root() / "f.txt").c_str(), "user.dms.ambita.title", value, sizeof value);
+  ASSERT_GT(size, 0);
+  EXPECT_EQ(std::string(value, static_cast<std::size_t>(size)), "Ærø — å");
+  EXPECT_EQ(tree(root()), std::vector<std::string>{"f.txt"});
+  ASSERT_TRUE(target->writeMetadata("f.txt", {{"other", "1"}}).ok());
+  EXPECT_LT(::getxattr((root() / "f.txt").c_str(), "user.dms.ambita.title", value, sizeof value),
+            0);
+}
+
+TEST_F(FilesystemTargetTest, SidecarModeStoresHiddenJsonAndRemoveDeletesIt) {
+  auto target = open(MetadataMode::Sidecar);
+  ASSERT_TRUE(target);
+  EXPECT_EQ(target->metadataMode(), MetadataMode::Sidecar);
+  EXPECT_FALSE(target->capabilities().nativeMetadata);
+  ASSERT_TRUE(target->ensureFolder("d").ok());
+  std::istringstream in("x");
+  ASSERT_TRUE(target->put("d/f.txt", in, {{"ambita.title", "Ærø"}}, PutMode::CreateNew).ok());
+  EXPECT_EQ(tree(root()), (std::vector<std::string>{"d", "d/.dms-meta-f.txt.json", "d/f.txt"}));
+  const auto json = slurp(root() / "d" / ".dms-meta-f.txt.json");
+  EXPECT_NE(json.find("\"ambita.title\""), std::string::npos) << json;
+  EXPECT_NE(json.find("\"version\""), std::string::npos) << json;
+  char value[8];
+  EXPECT_LT(
+      ::getxattr((root() / "d" / "f.txt").c_str(), "user.dms.ambita.title", value, sizeof value),
+      0);
+  auto listed = target->list("d");
+  ASSERT_TRUE(listed.ok());
+  ASSERT_EQ(listed->size(), 1u);
+  ASSERT_TRUE(target->remove("d/f.txt", true).ok());
+  EXPECT_TRUE(tree(root()).empty());
+}
+
+TEST_F(FilesystemTargetTest, DamagedSidecarIsReportedNamingIt) {
+  auto target = open(MetadataMode::Sidecar);
+  ASSERT_TRUE(target);
+  std::istringstream in("x");
+  ASSERT_TRUE(target->put("f.txt", in, {{"k", "v"}}, PutMode::CreateNew).ok());
+  writeFile(root() / ".dms-meta-f.txt.json", "{ not json");
+  auto read = target->readMetadata("f.txt");
+  ASSERT_FALSE(read.ok());
+  EXPECT_NE(read.error().message.find(".dms-meta-f.txt.json"), std::string::npos)
+      << read.error().message;
+}
+
+TEST_F(FilesystemTargetTest, AutoModePicksXattrWhereSupported) {
+  auto target = open(MetadataMode::Auto);
+  ASSERT_TRUE(target);
+  EXPECT_EQ(target->metadataMode(),
+            xattrsSupported(root()) ? MetadataMode::ExtendedAttributes : MetadataMode::Sidecar);
+  EXPECT_TRUE(tree(root()).empty()) << "the probe file was left behind";
+}
+
+// ---- recover -------------------------------------------------------------------------------
+
+TEST_F(FilesystemTargetTest, RecoverRemovesStaleTemporariesAndOrphanSidecarsOnly) {
+  auto target = open(MetadataMode::Sidecar);
+  ASSERT_TRUE(target);
+  ASSERT_TRUE(target->ensureFolder("a/b").ok());
+  std::istringstream in("x");
+  ASSERT_TRUE(target->put("a/b/kept.txt", in, {{"k", "v"}}, PutMode::CreateNew).ok());
+  writeFile(root() / ".dms-tmp-0123456789abcdef-top.pdf", "partial");
+  writeFile(root() / "a" / "b" / ".dms-tmp-fedcba9876543210-deep.pdf", "partial");
+  writeFile(root() / "a" / ".dms-meta-gone.pdf.json", R"({"version":1,"metadata":{}})");
+  writeFile(root() / "a" / "user file.txt", "not ours");
+  writeFile(root() / "a" / ".hidden-user-file", "not ours either");
+  // A symlink into the outside folder holding a temp-like name is never followed.
+  writeFile(outside() / ".dms-tmp-0000000000000000-bait", "outside");
+  fs::create_directory_symlink(outside(), root() / "a" / "escape");
+
+  auto recovered = target->recover();
+  ASSERT_TRUE(recovered.ok()) << recovered.error().describe();
+  EXPECT_EQ(tree(root()), (std::vector<std::string>{"a", "a/.hidden-user-file", "a/b",
+                                                    "a/b/.dms-meta-kept.txt.json", "a/b/kept.txt",
+                                                    "a/escape", "a/user file.txt"}));
+  EXPECT_TRUE(fs::exists(outside() / ".dms-tmp-0000000000000000-bait"));
+  auto meta = target->readMetadata("a/b/kept.txt");
+  ASSERT_TRUE(meta.ok());
+  EXPECT_EQ(meta->at("k"), "v");
+}
+
+// ---- errors and configuration --------------------------------------------------------------
+
+TEST_F(FilesystemTargetTest, ErrorsNameRelativePathsNotTheRoot) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  auto missing = target->stat("nope/file.txt");
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(missing.error().code, ErrorCode::NotFound);
+  EXPECT_NE(missing.error().message.find("'nope/file.txt'"), std::string::npos)
+      << missing.error().message;
+  EXPECT_EQ(missing.error().message.find(root().string()), std::string::npos)
+      << missing.error().message;
+}
+
+TEST_F(FilesystemTargetTest, RemoveOfFolderIsConflict) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  ASSERT_TRUE(target->ensureFolder("dir").ok());
+  auto removed = target->remove("dir", false);
+  ASSERT_FALSE(removed.ok());
+  EXPECT_EQ(removed.error().code, ErrorCode::Conflict);
+  EXPECT_TRUE(fs::is_directory(root() / "dir"));
+}
+
+TEST_F(FilesystemTargetTest, OpenCreatesMissingRoot) {
+  FilesystemOptions options;
+  options.root = (dir_.path() / "new" / "deep" / "root").string();
+  auto target = FilesystemTarget::open(options, nullptr);
+  ASSERT_TRUE(target.ok()) << target.error().describe();
+  EXPECT_TRUE(fs::is_directory(options.root));
+  EXPECT_EQ((*target)->describe(), "filesystem:" + options.root);
+}
+
+TEST_F(FilesystemTargetTest, OpenOnAFileIsAClearError) {
+  writeFile(dir_.path() / "plain", "x");
+  FilesystemOptions options;
+  options.root = (dir_.path() / "plain").string();
+  auto target = FilesystemTarget::open(options, nullptr);
+  ASSERT_FALSE(target.ok());
+  EXPECT_NE(target.error().message.find("plain"), std::string::npos) << target.error().message;
+}
+
+TEST(FilesystemConnectorFactoryTest, ParsesOptionsAndNamesBadKeys) {
+  auto good = FilesystemConnectorFactory::parseOptions(
+      R"({"connector":"filesystem","root":"/srv/a","metadata":"sidecar","fsync":false})");
+  ASSERT_TRUE(good.ok()) << good.error().describe();
+  EXPECT_EQ(good->root, "/srv/a");
+  EXPECT_EQ(good->metadata, MetadataMode::Sidecar);
+  EXPECT_FALSE(good->fsync);
+  auto defaults = FilesystemConnectorFactory::parseOptions(R"({"root":"/srv/a"})");
+  ASSERT_TRUE(defaults.ok());
+  EXPECT_EQ(defaults->metadata, MetadataMode::Auto);
+  EXPECT_TRUE(defaults->fsync);
+
+  const std::vector<std::pair<std::string, std::string>> bad = {
+      {R"({"connector":"filesystem"})", "target.root"},
+      {R"({"root":""})", "target.root"},
+      {R"({"root":42})", "target.root"},
+      {R"({"root":"/a","metadata":"xattrs"})", "target.metadata"},
+      {R"({"root":"/a","fsync":"yes"})", "target.fsync"},
+      {R"({"root":"/a","rooot":"/b"})", "target.rooot"},
+      {R"(not json)", "target"},
+      {R"([1,2])", "target"}};
+  for (const auto& [json, key] : bad) {
+    auto parsed = FilesystemConnectorFactory::parseOptions(json);
+    ASSERT_FALSE(parsed.ok()) << json;
+    EXPECT_EQ(parsed.error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(parsed.error().message.rfind(key, 0), 0u) << parsed.error().message;
+  }
+}
+
+TEST(FilesystemConnectorFactoryTest, SchemaDeclaresEveryOptionAndCreateWorks) {
+  FilesystemConnectorFactory factory;
+  std::vector<std::string> keys;
+  for (const auto& option : factory.configSchema().options) keys.push_back(option.key);
+  EXPECT_EQ(keys, (std::vector<std::string>{"root", "metadata", "fsync"}));
+  test::TempDir dir("dms-fs-factory");
+  ConnectorContext context;
+  context.configJson = R"({"connector":"filesystem","root":")" + dir.str() + R"(/r"})";
+  auto target = factory.create(context);
+  ASSERT_TRUE(target.ok()) << target.error().describe();
+  EXPECT_TRUE((*target)->capabilities().atomicPut);
+  context.configJson = R"({"connector":"filesystem"})";
+  EXPECT_FALSE(factory.create(context).ok());
+}
+
+}  // namespace
+}  // namespace dms::filesystem

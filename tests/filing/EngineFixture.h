@@ -1,0 +1,80 @@
+#pragma once
+/// Shared set-up for engine tests: a temp folder with a real filesystem target
+/// (`<tmp>/archive`), a state database (`<tmp>/data/state.db`), a fake Ambita API, a capturing
+/// logger, and a Reconciler over them; plus helpers to read back the archive tree.
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "FakeOrderApi.h"
+#include "dms/Logger.h"
+#include "dms/filesystem/FilesystemTarget.h"
+#include "filing/FilingConfig.h"
+#include "filing/Reconciler.h"
+#include "filing/SqliteStateStore.h"
+#include "support/TempDir.h"
+
+namespace ambita::test {
+
+/// Keeps every log line (tests assert on them, e.g. that no secret is logged).
+class CapturingLogger final : public dms::Logger {
+ public:
+  void log(dms::LogLevel level, std::string_view source, std::string_view message) noexcept override;
+  std::vector<std::string> lines() const;
+  std::string all() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+/// One file of the archive as read back from the target.
+struct ArchivedFile {
+  std::string content;
+  dms::Metadata metadata;
+};
+
+class EngineFixture : public ::testing::Test {
+ public:
+  /// An order with one supplier order holding `orderLevel` assets and one line with `lineLevel`.
+  static api::OrderCollection makeOrder(std::int64_t id, const std::string& status,
+                                        std::vector<api::Asset> orderLevel,
+                                        std::vector<api::Asset> lineLevel = {});
+
+ protected:
+  void SetUp() override;
+  void TearDown() override;
+
+  /// (Re)builds config, store and reconciler; `configJson` is the "ambita" section.
+  void configure(const std::string& configJson = "{}");
+  /// Drops the reconciler and store (as a process exit would), keeping the files.
+  void closeEngine();
+
+  /// Every file under the archive root (recursively) with content and metadata.
+  std::map<std::string, ArchivedFile> tree();
+  /// Names on disk under the archive root that are not listed (temporaries, sidecars), and
+  /// spool files.
+  std::vector<std::string> leftovers();
+
+  dms::Result<filing::ReconcileReport> reconcile(std::int64_t id,
+                                                 filing::Reason reason = filing::Reason::Sync);
+
+  std::unique_ptr<dms::test::TempDir> tmp_;
+  std::string archiveRoot_;
+  std::string dataDir_;
+  CapturingLogger logger_;
+  FakeOrderApi api_;
+  std::unique_ptr<dms::filesystem::FilesystemTarget> fsTarget_;
+  dms::DocumentTarget* target_ = nullptr;  ///< fsTarget_ or a wrapper a test installs
+  std::unique_ptr<filing::FilingConfig> config_;
+  std::unique_ptr<filing::SqliteStateStore> store_;
+  std::unique_ptr<filing::Reconciler> reconciler_;
+  std::string configJson_ = "{}";
+};
+
+}  // namespace ambita::test

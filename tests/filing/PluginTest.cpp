@@ -1,0 +1,241 @@
+#include <chrono>
+#include <sstream>
+#include <thread>
+
+#include "AmbitaPlugin.h"
+#include "AmbitaPluginFactory.h"
+#include "EngineFixture.h"
+
+namespace ambita::test {
+namespace {
+
+const char* kSecret = "pu5h-s3cret-value";
+
+/// The plugin as a host uses it, with the fake API in place of Ambita.
+class PluginTest : public EngineFixture {
+ protected:
+  void SetUp() override {
+    EngineFixture::SetUp();
+    closeEngine();  // the plugin opens its own engine on the same data folder
+    sharedTarget_ = std::shared_ptr<dms::DocumentTarget>(fsTarget_.get(), [](dms::DocumentTarget*) {});
+  }
+  void TearDown() override {
+    plugin_.reset();
+    EngineFixture::TearDown();
+  }
+
+  std::string section(const std::string& extra = "") const {
+    return std::string(R"({"baseUrl": "http://127.0.0.1:9", "clientId": "id", "clientSecret": "client-s3cret",
+                           "username": "u", "password": "p4ssword")") +
+           (extra.empty() ? "" : ", " + extra) + "}";
+  }
+
+  dms::HostServices services(const std::string& configJson) {
+    dms::HostServices s;
+    s.logger = &logger_;
+    s.dataDir = dataDir_;
+    s.configJson = configJson;
+    s.target = sharedTarget_;
+    s.hostName = "dms-host test";
+    return s;
+  }
+
+  void makePlugin(const std::string& extra = "") {
+    auto p = AmbitaPlugin::createWithOrderApiForTest(services(section(extra)), api_);
+    ASSERT_TRUE(p.ok()) << p.error().describe();
+    plugin_ = std::move(*p);
+  }
+
+  struct Run {
+    int code;
+    std::string out;
+    std::string err;
+  };
+  Run run(const std::string& name, const std::vector<std::string>& args, bool terminal = false) {
+    std::ostringstream out, err;
+    dms::CommandIO io{&out, &err, terminal};
+    const int code = plugin_->runCommand(name, args, io);
+    return {code, out.str(), err.str()};
+  }
+
+  dms::HttpResponse push(const std::string& body, const std::string& query = "") {
+    auto routes = plugin_->routes();
+    EXPECT_EQ(routes.size(), 1u);
+    dms::HttpRequest request;
+    request.method = "POST";
+    request.path = routes[0].path;
+    request.query = query;
+    request.body = body;
+    request.remoteAddress = "127.0.0.1";
+    return routes[0].handler(request);
+  }
+
+  std::shared_ptr<dms::DocumentTarget> sharedTarget_;
+  std::unique_ptr<AmbitaPlugin> plugin_;
+};
+
+TEST_F(PluginTest, FactoryDescribesItselfAndRefusesBadConfiguration) {
+  AmbitaPluginFactory factory;
+  EXPECT_EQ(factory.info().name, "ambita");
+  EXPECT_EQ(factory.info().configSection, "ambita");
+  std::set<std::string> keys;
+  for (const auto& o : factory.configSchema().options) keys.insert(o.key);
+  for (const char* k : {"baseUrl", "clientSecret", "filing.folderTemplate", "push.secret", "poll.intervalMinutes"})
+    EXPECT_EQ(keys.count(k), 1u) << k;
+  auto bad = factory.create(services(section(R"("filing": {"folderTemplate": "{oops}"})")));
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("ambita.filing.folderTemplate"), std::string::npos);
+  EXPECT_NE(bad.error().message.find("{oops}"), std::string::npos);
+  auto good = factory.create(services(section()));
+  ASSERT_TRUE(good.ok()) << good.error().describe();
+  std::set<std::string> commands;
+  for (const auto& c : (*good)->commands()) commands.insert(c.name);
+  EXPECT_EQ(commands, (std::set<std::string>{"products", "order", "sync", "track", "status", "preview", "verify",
+                                             "audit"}));
+}
+
+TEST_F(PluginTest, SyncTrackStatusAuditAndExitCodes) {
+  makePlugin();
+  auto a = makeAsset("a1", "Kart.pdf");
+  auto b = makeAsset("b1", "Vedtekter.pdf", "VEDTEKTER");
+  api_.setOrder(makeOrder(1, "FINISHED", {a}, {b}));
+  api_.setOrder(makeOrder(2, "PROGRESS", {makeAsset("c1", "C.pdf")}));
+
+  EXPECT_EQ(run("track", {"2", "--reference", "Oppdrag 9"}).code, 0);
+  auto sync = run("sync", {"--order", "1"}, true);
+  EXPECT_EQ(sync.code, 0) << sync.err;
+  EXPECT_NE(sync.out.find("order 1 (FINISHED): 2 filed"), std::string::npos) << sync.out;
+  EXPECT_NE(sync.out.find("order 2 (PROGRESS): 1 filed"), std::string::npos) << "tracked orders are synced too";
+  EXPECT_NE(sync.err.find("[1/2] order 1: filed"), std::string::npos) << "progress on a terminal: " << sync.err;
+  EXPECT_EQ(tree().count("Oppdrag 9/2/Plan og regulering/C.pdf"), 1u);
+
+  auto second = run("sync", {});
+  EXPECT_EQ(second.code, 0);
+  EXPECT_NE(second.out.find("0 download(s)"), std::string::npos) << second.out;
+
+  auto status = run("status", {});
+  EXPECT_EQ(status.code, 0);
+  EXPECT_NE(status.out.find("FINISHED"), std::string::npos) << status.out;
+  auto one = run("status", {"1"});
+  EXPECT_EQ(one.code, 0);
+  EXPECT_NE(one.out.find("dms-case-1/1/Vedtekter/Vedtekter.pdf"), std::string::npos) << one.out;
+
+  auto audit = run("audit", {"--order", "1"});
+  EXPECT_EQ(audit.code, 0);
+  EXPECT_NE(audit.out.find("filed (sync)"), std::string::npos) << audit.out;
+
+  api_.failGetOrder(1, dms::ErrorCode::Unavailable);
+  auto failing = run("sync", {"--order", "1"});
+  EXPECT_EQ(failing.code, 1);
+  EXPECT_NE(failing.err.find("order 1"), std::string::npos);
+
+  EXPECT_EQ(run("sync", {"--order", "x1"}).code, 2);
+  EXPECT_EQ(run("preview", {}).code, 2);
+  EXPECT_EQ(run("track", {}).code, 2);
+  EXPECT_EQ(run("status", {"--bogus"}).code, 2);
+  EXPECT_EQ(run("status", {"12345"}).code, 1);
+}
+
+TEST_F(PluginTest, PreviewWritesNothing) {
+  makePlugin(R"("filing": {"folderTemplate": "{supplier}/{orderId}/{categoryFolder}"})");
+  api_.setOrder(makeOrder(4, "FINISHED", {makeAsset("a1", "Kart.pdf")}, {makeAsset("b1", "../x")}));
+  auto preview = run("preview", {"--order", "4"});
+  EXPECT_EQ(preview.code, 0) << preview.err;
+  EXPECT_NE(preview.out.find("file: Infoland Kommune - demo/4/Plan og regulering/Kart.pdf"), std::string::npos)
+      << preview.out;
+  EXPECT_NE(preview.out.find("file: Infoland Kommune - demo/4/Plan og regulering/_.._x"), std::string::npos);
+  EXPECT_NE(preview.out.find("ambita.assetId = a1"), std::string::npos);
+  EXPECT_TRUE(tree().empty());
+  EXPECT_EQ(api_.downloads(), 0);
+  EXPECT_FALSE(plugin_->stateForTest().order(4)->has_value());
+}
+
+TEST_F(PluginTest, VerifyFindsMissingChangedOrphanedAndRepairs) {
+  makePlugin();
+  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf"), makeAsset("b1", "B.pdf"), makeAsset("c1", "C.pdf")}));
+  ASSERT_EQ(run("sync", {"--order", "1"}).code, 0);
+  EXPECT_EQ(run("verify", {}).code, 0);
+  const std::string folder = "dms-case-1/1/Plan og regulering/";
+  // Missing: someone deleted A. Changed: B's content replaced. Orphan: a copy of C elsewhere.
+  ASSERT_TRUE(fsTarget_->remove(folder + "A.pdf", false).ok());
+  auto md = fsTarget_->readMetadata(folder + "B.pdf");
+  std::istringstream other(std::string(1000, 'z'));
+  ASSERT_TRUE(fsTarget_->put(folder + "B.pdf", other, *md, dms::PutMode::Replace).ok());
+  auto cmd = fsTarget_->readMetadata(folder + "C.pdf");
+  std::istringstream copy("copy");
+  ASSERT_TRUE(fsTarget_->put(folder + "C-copy.pdf", copy, *cmd, dms::PutMode::CreateNew).ok());
+
+  auto verify = run("verify", {});
+  EXPECT_EQ(verify.code, 1);
+  EXPECT_NE(verify.out.find("missing:  " + folder + "A.pdf"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("changed:  " + folder + "B.pdf"), std::string::npos) << verify.out;
+  EXPECT_NE(verify.out.find("orphaned: " + folder + "C-copy.pdf"), std::string::npos) << verify.out;
+  const int downloads = api_.downloads();
+  auto repair = run("verify", {"--repair"});
+  EXPECT_NE(repair.out.find("1 filed again"), std::string::npos) << repair.out << repair.err;
+  EXPECT_EQ(api_.downloads(), downloads + 1);
+  EXPECT_EQ(tree()[folder + "A.pdf"].metadata["ambita.assetId"], "a1");
+}
+
+TEST_F(PluginTest, PushEndpointChecksAndQueuesWithoutWaiting) {
+  makePlugin(std::string(R"("push": {"secret": ")") + kSecret + R"(", "maxBytes": 1024})");
+  const std::string good = R"({"orderCollectionId": 1, "status": "UPDATED", "reference": "Oppdrag 117"})";
+  EXPECT_EQ(push(good).status, 401);
+  EXPECT_EQ(push(good, "token=wrong").status, 403);
+  EXPECT_EQ(push(good, std::string("token=") + kSecret + "x").status, 403);
+  auto bad = push("{not json", std::string("token=") + kSecret);
+  EXPECT_EQ(bad.status, 400);
+  EXPECT_NE(bad.body.find("error"), std::string::npos);
+  EXPECT_EQ(push(R"({"status": "UPDATED"})", std::string("token=") + kSecret).status, 400);
+  EXPECT_EQ(push(std::string(2000, ' '), std::string("token=") + kSecret).status, 413);
+
+  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  // Duplicates and an older-style message: one reconcile answers them all.
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(push(good, std::string("token=") + kSecret).status, 200);
+  auto old = push(R"({"orderId": "1", "status": "FINISHED"})", std::string("token=") + kSecret);
+  EXPECT_EQ(old.status, 200);
+  EXPECT_NE(old.body.find("queued"), std::string::npos);
+  EXPECT_EQ(api_.getOrders(), 0) << "the handler never reconciles";
+  EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 4u);
+
+  EXPECT_EQ(plugin_->workersForTest().drainForTest(), 1u);
+  EXPECT_EQ(api_.getOrders(), 1);
+  EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 0u);
+  EXPECT_EQ(tree().count("Oppdrag 117/1/Plan og regulering/A.pdf"), 1u) << "the push's reference names the folder";
+  auto order = plugin_->stateForTest().order(1);
+  EXPECT_EQ((*order)->origin, filing::OrderOrigin::Push);
+  EXPECT_EQ(logger_.all().find(kSecret), std::string::npos) << "the secret is never logged";
+  EXPECT_EQ(logger_.all().find("client-s3cret"), std::string::npos);
+}
+
+TEST_F(PluginTest, PushForAnUnknownOrderIsRetriedThenDropped) {
+  makePlugin();
+  EXPECT_EQ(push(R"({"orderCollectionId": 777})").status, 200);
+  EXPECT_EQ(plugin_->workersForTest().drainForTest(), 1u);
+  EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 1u) << "postponed, not lost";
+  EXPECT_FALSE(plugin_->stateForTest().order(777)->has_value()) << "not tracked on the body's word";
+}
+
+TEST_F(PluginTest, ServiceFilesPushedOrdersAndStopsCleanly) {
+  makePlugin(R"("poll": {"workers": 2})");
+  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")}, {makeAsset("b1", "B.pdf")}));
+  ASSERT_TRUE(plugin_->startService().ok());
+  // A second process on the same data folder is refused while the service runs.
+  auto other = AmbitaPlugin::createWithOrderApiForTest(services(section()), api_);
+  ASSERT_TRUE(other.ok());
+  auto refused = (*other)->startService();
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, dms::ErrorCode::Locked);
+  EXPECT_EQ(push(R"({"orderCollectionId": 1, "status": "UPDATED"})").status, 200);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (tree().size() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  EXPECT_EQ(tree().size(), 2u);
+  plugin_->stop();
+  plugin_->stop();  // idempotent
+  EXPECT_TRUE((*other)->startService().ok()) << "the lock is released by stop()";
+  (*other)->stop();
+}
+
+}  // namespace
+}  // namespace ambita::test

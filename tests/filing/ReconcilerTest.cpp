@@ -1,0 +1,520 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <set>
+
+#include "EngineFixture.h"
+#include "support/FaultInjectingTarget.h"
+
+namespace ambita::test {
+namespace {
+
+using dms::ErrorCode;
+using dms::test::FaultInjectingTarget;
+using dms::test::FaultRepeat;
+using dms::test::FaultTiming;
+using dms::test::TargetMethod;
+using filing::AssetState;
+using filing::Reason;
+
+class ReconcilerTest : public EngineFixture {
+ protected:
+  /// Asserts the archive holds exactly `expected` (path → asset), each file byte-identical to
+  /// what the API served, with its metadata, and nothing else (no temporaries, no spool).
+  void expectTree(const std::map<std::string, api::Asset>& expected) {
+    auto files = tree();
+    std::set<std::string> got;
+    for (const auto& [path, f] : files) got.insert(path);
+    std::set<std::string> want;
+    for (const auto& [path, a] : expected) want.insert(path);
+    EXPECT_EQ(got, want);
+    for (const auto& [path, asset] : expected) {
+      auto it = files.find(path);
+      if (it == files.end()) continue;
+      const auto bytes = FakeOrderApi::contentFor(asset.downloadUrl);
+      EXPECT_TRUE(it->second.content == bytes) << path << ": content differs";
+      EXPECT_EQ(it->second.metadata["ambita.assetId"], asset.id) << path;
+      EXPECT_EQ(it->second.metadata["ambita.sha256"], sha256Hex(bytes)) << path;
+      EXPECT_EQ(it->second.metadata["ambita.size"], std::to_string(bytes.size())) << path;
+      EXPECT_FALSE(it->second.metadata["ambita.filedAt"].empty()) << path;
+    }
+    EXPECT_TRUE(leftovers().empty()) << leftovers().front();
+  }
+
+  void expectAllRecorded(std::int64_t orderId, std::size_t filed) {
+    auto assets = store_->assetsOfOrder(orderId);
+    ASSERT_TRUE(assets.ok());
+    std::size_t n = 0;
+    for (const auto& a : *assets) {
+      EXPECT_NE(a.state, AssetState::Filing) << a.assetId;
+      EXPECT_NE(a.state, AssetState::Removing) << a.assetId;
+      if (a.state == AssetState::Filed) {
+        ++n;
+        EXPECT_TRUE(fsTarget_->stat(a.path).ok()) << "record without its file: " << a.path;
+      }
+    }
+    EXPECT_EQ(n, filed);
+  }
+
+  const std::string kFolder = "dms-case-1/1/Plan og regulering";
+};
+
+TEST_F(ReconcilerTest, FilesAssetsAtBothLevelsOnceWithMetadata) {
+  auto a = makeAsset("a1", "Reguleringskart.pdf");
+  auto b = makeAsset("b2", "Vedtekter.pdf", "VEDTEKTER");
+  auto dup = makeAsset("d3", "Ferdigattest.pdf", "FERDIGATTEST_OG_MIDLERTIDIG_BRUKSTILLATELSE");
+  api_.setOrder(makeOrder(1, "FINISHED", {a, dup}, {b, dup}));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_TRUE(report->ok());
+  EXPECT_EQ(report->filed, 3u);
+  EXPECT_EQ(api_.downloads(), 3);
+  expectTree({{kFolder + "/Reguleringskart.pdf", a},
+              {"dms-case-1/1/Vedtekter/Vedtekter.pdf", b},
+              {"dms-case-1/1/Ferdigattest og brukstillatelse/Ferdigattest.pdf", dup}});
+  auto md = tree()["dms-case-1/1/Vedtekter/Vedtekter.pdf"].metadata;
+  EXPECT_EQ(md["ambita.orderLineId"], "107");
+  EXPECT_EQ(md["ambita.product"], "WI99990900");
+  EXPECT_EQ(md["ambita.supplier"], "Infoland Kommune - demo");
+  expectAllRecorded(1, 3);
+  auto order = store_->order(1);
+  ASSERT_TRUE(order.ok() && order->has_value());
+  EXPECT_EQ((*order)->status, "FINISHED");
+  EXPECT_FALSE((*order)->finishedAt.empty());
+}
+
+TEST_F(ReconcilerTest, SecondRunDownloadsNothing) {
+  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf"), makeAsset("a2", "B.pdf")},
+                          {makeAsset("a3", "C.pdf")}));
+  ASSERT_TRUE(reconcile(1).ok());
+  ASSERT_EQ(api_.downloads(), 3);
+  auto again = reconcile(1);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(api_.downloads(), 3);
+  EXPECT_EQ(again->filed, 0u);
+  EXPECT_EQ(again->downloads, 0u);
+  EXPECT_EQ(again->unchanged, 3u);
+  // Also after a restart (fresh engine on the same state).
+  configure(configJson_);
+  ASSERT_TRUE(reconcile(1).ok());
+  EXPECT_EQ(api_.downloads(), 3);
+}
+
+TEST_F(ReconcilerTest, HostileNamesAreFiledInsideTheRootUnderReadableNames) {
+  std::vector<api::Asset> assets{
+      makeAsset("h1", "../x"),
+      makeAsset("h2", "/etc/passwd"),
+      makeAsset("h3", "a/b\\c"),
+      makeAsset("h4", "CON"),
+      makeAsset("h5", std::string(300, 'n') + ".pdf"),
+      makeAsset("h6", ""),
+      makeAsset("h7", std::string("ctl\x01\x1f\n.pdf")),
+      makeAsset("h8", "Kart.pdf"),
+      makeAsset("h9", "Kart.pdf"),
+      makeAsset("h10", "kart æøå.pdf"),
+  };
+  assets[5].name = "";  // no name at all: the asset id is used
+  api_.setOrder(makeOrder(1, "FINISHED", assets));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_EQ(report->filed, assets.size()) << (report->problems.empty() ? "" : report->problems.front());
+  auto files = tree();
+  EXPECT_EQ(files.size(), assets.size());
+  std::set<std::string> names;
+  for (const auto& [path, f] : files) {
+    EXPECT_EQ(path.rfind(kFolder + "/", 0), 0u) << path;
+    const auto name = path.substr(kFolder.size() + 1);
+    EXPECT_EQ(name.find('/'), std::string::npos) << path;
+    EXPECT_LE(name.size(), 180u);
+    names.insert(name);
+  }
+  for (const char* expected : {"_.._x", "_etc_passwd", "a_b_c", "_CON", "h6", "ctl___.pdf", "Kart.pdf",
+                               "Kart (2).pdf", "kart æøå.pdf"})
+    EXPECT_EQ(names.count(expected), 1u) << expected;
+  // Nothing was written outside the archive root.
+  std::set<std::string> top;
+  for (const auto& e : std::filesystem::directory_iterator(tmp_->path())) top.insert(e.path().filename().string());
+  EXPECT_EQ(top, (std::set<std::string>{"archive", "data"}));
+  EXPECT_FALSE(std::filesystem::exists(tmp_->path() / "x"));
+}
+
+TEST_F(ReconcilerTest, WithdrawnAssetIsRemovedAndAudited) {
+  auto keep = makeAsset("k1", "Behold.pdf");
+  auto gone = makeAsset("g1", "Trekkes.pdf", "VEDTEKTER");
+  api_.setOrder(makeOrder(1, "FINISHED", {keep, gone}));
+  ASSERT_TRUE(reconcile(1).ok());
+  gone.status = "DELETED";
+  api_.setOrder(makeOrder(1, "FINISHED", {keep, gone}));
+  auto report = reconcile(1, Reason::Push);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->removed, 1u);
+  expectTree({{kFolder + "/Behold.pdf", keep}});
+  EXPECT_FALSE(std::filesystem::exists(archiveRoot_ + "/dms-case-1/1/Vedtekter")) << "empty folder pruned";
+  auto record = store_->asset("g1");
+  EXPECT_EQ((*record)->state, AssetState::Removed);
+  auto log = store_->audit(1, 100);
+  ASSERT_TRUE(log.ok());
+  bool removedByPush = false;
+  for (const auto& e : *log) removedByPush |= e.action == "removed" && e.reason == "push" && e.assetId == "g1";
+  EXPECT_TRUE(removedByPush);
+  EXPECT_EQ(reconcile(1)->removed, 0u) << "removal happens once";
+}
+
+TEST_F(ReconcilerTest, WithdrawnAssetIsMovedWithMovePolicy) {
+  configure(R"({"filing": {"withdrawnPolicy": "move", "withdrawnFolder": "Trukket tilbake"}})");
+  auto gone = makeAsset("g1", "Trekkes.pdf");
+  api_.setOrder(makeOrder(1, "FINISHED", {gone}));
+  ASSERT_TRUE(reconcile(1).ok());
+  gone.status = "DELETED";
+  api_.setOrder(makeOrder(1, "FINISHED", {gone}));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->removed, 1u);
+  expectTree({{"Trukket tilbake/" + kFolder + "/Trekkes.pdf", gone}});
+  EXPECT_EQ((*store_->asset("g1"))->targetPath, "Trukket tilbake/" + kFolder + "/Trekkes.pdf");
+}
+
+TEST_F(ReconcilerTest, CancelledAndRefundedOrdersAreEmptied) {
+  for (const char* status : {"CANCELLED", "REFUNDED"}) {
+    SCOPED_TRACE(status);
+    const std::int64_t id = std::string(status) == "CANCELLED" ? 2 : 3;
+    auto a = makeAsset("x" + std::to_string(id), "A.pdf");
+    auto b = makeAsset("y" + std::to_string(id), "B.pdf");
+    api_.setOrder(makeOrder(id, "FINISHED", {a}, {b}));
+    ASSERT_TRUE(reconcile(id).ok());
+    EXPECT_EQ(tree().size(), 2u);
+    // The assets may still say OK: the order's status decides.
+    api_.setOrder(makeOrder(id, status, {a}, {b}));
+    auto report = reconcile(id);
+    ASSERT_TRUE(report.ok());
+    EXPECT_EQ(report->removed, 2u);
+    EXPECT_TRUE(tree().empty());
+    EXPECT_EQ(reconcile(id)->filed, 0u) << "nothing is filed again for a withdrawn order";
+    EXPECT_TRUE(tree().empty());
+  }
+}
+
+TEST_F(ReconcilerTest, AssetWithdrawnBeforeFilingIsNeverDownloaded) {
+  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("d1", "Gone.pdf", "VEDTEKTER", "DELETED")}));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(api_.downloads(), 0);
+  EXPECT_TRUE(tree().empty());
+  EXPECT_EQ((*store_->asset("d1"))->state, AssetState::Removed);
+}
+
+TEST_F(ReconcilerTest, FileArrivingAfterFinishedIsFiled) {
+  auto a = makeAsset("a1", "A.pdf");
+  api_.setOrder(makeOrder(1, "FINISHED", {a}));
+  ASSERT_TRUE(reconcile(1).ok());
+  auto late = makeAsset("late", "Sen.pdf");
+  api_.setOrder(makeOrder(1, "FINISHED", {a}, {late}));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->filed, 1u);
+  expectTree({{kFolder + "/A.pdf", a}, {kFolder + "/Sen.pdf", late}});
+}
+
+TEST_F(ReconcilerTest, UnknownStatusesAreLoggedNotFatal) {
+  auto odd = makeAsset("o1", "Odd.pdf", "PLAN_KART_REGULERING", "QUARANTINED");
+  auto ok = makeAsset("o2", "Ok.pdf", "NOT_A_KNOWN_CATEGORY");
+  api_.setOrder(makeOrder(1, "ON_HOLD", {odd, ok}));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->filed, 1u);
+  expectTree({{"dms-case-1/1/Andre dokumenter/Ok.pdf", ok}});
+  EXPECT_NE(logger_.all().find("ON_HOLD"), std::string::npos);
+  EXPECT_NE(logger_.all().find("QUARANTINED"), std::string::npos);
+}
+
+TEST_F(ReconcilerTest, OrderThatCannotBeReadIsAnErrorNamingIt) {
+  auto report = reconcile(999);
+  ASSERT_FALSE(report.ok());
+  EXPECT_EQ(report.error().code, ErrorCode::NotFound);
+  EXPECT_NE(report.error().message.find("999"), std::string::npos);
+  EXPECT_FALSE(store_->order(999)->has_value()) << "an order Ambita does not know is not tracked";
+}
+
+TEST_F(ReconcilerTest, FailedDownloadIsRetriedByTheNextRunWithoutDuplicates) {
+  auto a = makeAsset("a1", "A.pdf");
+  auto b = makeAsset("b1", "B.pdf");
+  api_.setOrder(makeOrder(1, "PROGRESS", {a, b}));
+  api_.failDownload(b.downloadUrl, ErrorCode::Unavailable);
+  auto first = reconcile(1);
+  ASSERT_TRUE(first.ok());
+  EXPECT_FALSE(first->ok());
+  EXPECT_EQ(first->filed, 1u);
+  EXPECT_EQ(first->failed, 1u);
+  EXPECT_NE(first->problems.front().find("b1"), std::string::npos);
+  EXPECT_EQ((*store_->asset("b1"))->state, AssetState::Failed);
+  api_.failDownload(b.downloadUrl, std::nullopt);
+  auto second = reconcile(1);
+  ASSERT_TRUE(second.ok());
+  EXPECT_TRUE(second->ok());
+  EXPECT_EQ(second->filed, 1u);
+  expectTree({{kFolder + "/A.pdf", a}, {kFolder + "/B.pdf", b}});
+}
+
+TEST_F(ReconcilerTest, ForeignFileAtTheNameIsNeverOverwritten) {
+  ASSERT_TRUE(fsTarget_->ensureFolder(kFolder).ok());
+  std::istringstream foreign("somebody else's file");
+  ASSERT_TRUE(fsTarget_->put(kFolder + "/A.pdf", foreign, {}, dms::PutMode::CreateNew).ok());
+  auto a = makeAsset("a1", "A.pdf");
+  api_.setOrder(makeOrder(1, "FINISHED", {a}));
+  ASSERT_TRUE(reconcile(1).ok());
+  auto files = tree();
+  EXPECT_EQ(files[kFolder + "/A.pdf"].content, "somebody else's file");
+  EXPECT_EQ(files[kFolder + "/A (2).pdf"].metadata["ambita.assetId"], "a1");
+}
+
+TEST_F(ReconcilerTest, DownloadsRunConcurrentlyWithinTheBound) {
+  configure(R"({"filing": {"concurrency": 3}})");
+  std::vector<api::Asset> assets;
+  std::map<std::string, api::Asset> expected;
+  for (int i = 0; i < 12; ++i) {
+    auto a = makeAsset("c" + std::to_string(i), "F" + std::to_string(i) + ".pdf", "PLAN_KART_REGULERING", "OK",
+                       20000 + static_cast<std::size_t>(i));
+    assets.push_back(a);
+    expected[kFolder + "/F" + std::to_string(i) + ".pdf"] = a;
+  }
+  api_.setOrder(makeOrder(1, "FINISHED", assets));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->filed, 12u);
+  EXPECT_LE(api_.maxConcurrentDownloads(), 3);
+  expectTree(expected);
+}
+
+TEST_F(ReconcilerTest, OneOrderIsReconciledByOneThreadAtATime) {
+  std::vector<api::Asset> assets;
+  for (int i = 0; i < 6; ++i) assets.push_back(makeAsset("p" + std::to_string(i), "P" + std::to_string(i) + ".pdf"));
+  api_.setOrder(makeOrder(1, "FINISHED", assets));
+  std::vector<std::thread> threads;
+  std::atomic<int> filed{0};
+  for (int t = 0; t < 4; ++t)
+    threads.emplace_back([&] {
+      auto r = reconcile(1, Reason::Push);
+      if (r) filed += static_cast<int>(r->filed);
+    });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(filed.load(), 6);
+  EXPECT_EQ(api_.downloads(), 6);
+  EXPECT_EQ(tree().size(), 6u);
+}
+
+// --- target faults: every failure ends in a correct tree after a re-run
+
+struct TargetFault {
+  const char* name;
+  std::function<void(FaultInjectingTarget&)> plan;
+};
+
+class ReconcilerFaultTest : public ReconcilerTest, public ::testing::WithParamInterface<int> {};
+
+const std::vector<TargetFault>& targetFaults() {
+  static const std::vector<TargetFault> faults{
+      {"put fails before storing", [](auto& t) { t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable); }},
+      {"put stored but answer lost",
+       [](auto& t) { t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable, FaultRepeat::Once, FaultTiming::AfterCall); }},
+      {"disk full mid-file", [](auto& t) { t.diskFullOnPut(1, 300); }},
+      {"connection reset mid-body", [](auto& t) { t.resetMidBodyOnPut(3, 100); }},
+      {"ensureFolder fails", [](auto& t) { t.failCall(TargetMethod::EnsureFolder, 1, ErrorCode::PermissionDenied); }},
+      {"target down from the 2nd put",
+       [](auto& t) { t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable, FaultRepeat::FromThenOn); }},
+      {"stat fails while planning", [](auto& t) { t.failCall(TargetMethod::Stat, 2, ErrorCode::Unavailable); }},
+  };
+  return faults;
+}
+
+TEST_P(ReconcilerFaultTest, FaultThenRerunGivesExactTree) {
+  const auto& fault = targetFaults()[static_cast<std::size_t>(GetParam())];
+  SCOPED_TRACE(fault.name);
+  FaultInjectingTarget faulty(*fsTarget_);
+  fault.plan(faulty);
+  target_ = &faulty;
+  configure("{}");
+  auto a = makeAsset("a1", "A.pdf"), b = makeAsset("b1", "B.pdf"), c = makeAsset("c1", "C.pdf");
+  api_.setOrder(makeOrder(1, "FINISHED", {a, b}, {c}));
+  auto first = reconcile(1);
+  EXPECT_GT(faulty.injectedFaults(), 0);
+  if (first) {
+    EXPECT_FALSE(first->ok());
+  }
+  faulty.clearFaults();
+  ASSERT_TRUE(fsTarget_->recover().ok());
+  auto second = reconcile(1);
+  ASSERT_TRUE(second.ok()) << second.error().describe();
+  EXPECT_TRUE(second->ok()) << (second->problems.empty() ? "" : second->problems.front());
+  expectTree({{kFolder + "/A.pdf", a}, {kFolder + "/B.pdf", b}, {kFolder + "/C.pdf", c}});
+  expectAllRecorded(1, 3);
+  closeEngine();
+  target_ = fsTarget_.get();
+}
+
+INSTANTIATE_TEST_SUITE_P(TargetFaults, ReconcilerFaultTest,
+                         ::testing::Range(0, static_cast<int>(targetFaults().size())));
+
+// --- crash safety: the process dies (here: _exit in a forked child) at a chosen call
+
+/// Forwards to a target, but ends the process at the nth call of one method, before or after
+/// forwarding it: what a kill -9 at that point leaves behind.
+class CrashingTarget final : public dms::DocumentTarget {
+ public:
+  CrashingTarget(dms::DocumentTarget& inner, TargetMethod method, int nth, bool after)
+      : inner_(inner), method_(method), nth_(nth), after_(after) {}
+
+  dms::Capabilities capabilities() const override { return inner_.capabilities(); }
+  std::string describe() const override { return inner_.describe(); }
+  dms::Status ensureFolder(const std::string& p) override {
+    return around(TargetMethod::EnsureFolder, [&] { return inner_.ensureFolder(p); });
+  }
+  dms::Result<dms::EntryInfo> put(const std::string& p, std::istream& c, const dms::Metadata& m,
+                                  dms::PutMode mode) override {
+    return around(TargetMethod::Put, [&] { return inner_.put(p, c, m, mode); });
+  }
+  dms::Result<std::unique_ptr<std::istream>> get(const std::string& p) override { return inner_.get(p); }
+  dms::Result<dms::Metadata> readMetadata(const std::string& p) override {
+    return around(TargetMethod::ReadMetadata, [&] { return inner_.readMetadata(p); });
+  }
+  dms::Status writeMetadata(const std::string& p, const dms::Metadata& m) override { return inner_.writeMetadata(p, m); }
+  dms::Result<dms::EntryInfo> stat(const std::string& p) override {
+    return around(TargetMethod::Stat, [&] { return inner_.stat(p); });
+  }
+  dms::Result<std::vector<dms::EntryInfo>> list(const std::string& f) override { return inner_.list(f); }
+  dms::Status remove(const std::string& p, bool prune) override {
+    return around(TargetMethod::Remove, [&] { return inner_.remove(p, prune); });
+  }
+  dms::Status move(const std::string& from, const std::string& to) override {
+    return around(TargetMethod::Move, [&] { return inner_.move(from, to); });
+  }
+  dms::Status recover() override { return inner_.recover(); }
+
+ private:
+  template <class F>
+  auto around(TargetMethod m, F&& f) -> decltype(f()) {
+    const bool crash = m == method_ && ++count_ == nth_;
+    if (crash && !after_) ::_exit(42);
+    auto r = f();
+    if (crash) ::_exit(42);
+    return r;
+  }
+  dms::DocumentTarget& inner_;
+  TargetMethod method_;
+  int nth_;
+  bool after_;
+  std::atomic<int> count_{0};
+};
+
+struct CrashPoint {
+  std::string name;
+  TargetMethod method = TargetMethod::Put;
+  int nth = 0;
+  bool after = false;
+  int download = 0;  ///< crash at the start of this download instead (0 = no)
+};
+
+class ReconcilerCrashTest : public ReconcilerTest {
+ protected:
+  /// Runs one reconcile in a child process that dies at `point`; returns the child's exit code
+  /// (42 = died at the crash point, 0 = finished without reaching it).
+  int runChildUntilCrash(const CrashPoint& point, const std::string& config) {
+    closeEngine();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      CrashingTarget crashing(*fsTarget_, point.method, point.download ? -1 : point.nth, point.after);
+      if (point.download) api_.onDownload([n = point.download](int k) {
+          if (k == n) ::_exit(42);
+        });
+      target_ = &crashing;
+      configure(config);
+      auto r = reconcile(1);
+      ::_exit(r.ok() ? 0 : 3);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    target_ = fsTarget_.get();
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  /// What a restarted host does: recover the target, then reconcile.
+  void restartAndReconcile(const std::string& config) {
+    ASSERT_TRUE(fsTarget_->recover().ok());
+    configure(config);
+    auto r = reconcile(1);
+    ASSERT_TRUE(r.ok()) << r.error().describe();
+    EXPECT_TRUE(r->ok()) << (r->problems.empty() ? "" : r->problems.front());
+  }
+};
+
+TEST_F(ReconcilerCrashTest, KillAtAnyPointWhileFilingEndsInTheExactTree) {
+  auto a = makeAsset("a1", "A.pdf", "PLAN_KART_REGULERING", "OK", 70000);
+  auto b = makeAsset("b1", "B.pdf"), c = makeAsset("c1", "C.pdf", "VEDTEKTER");
+  const std::map<std::string, api::Asset> expected{
+      {kFolder + "/A.pdf", a}, {kFolder + "/B.pdf", b}, {"dms-case-1/1/Vedtekter/C.pdf", c}};
+  std::vector<CrashPoint> points;
+  for (int n = 1; n <= 3; ++n) {
+    points.push_back({"before put " + std::to_string(n), TargetMethod::Put, n, false});
+    points.push_back({"after put " + std::to_string(n), TargetMethod::Put, n, true});
+    points.push_back({"at download " + std::to_string(n), TargetMethod::Put, 0, false, n});
+  }
+  points.push_back({"after ensureFolder", TargetMethod::EnsureFolder, 1, true});
+  points.push_back({"during planning (stat)", TargetMethod::Stat, 2, false});
+  int crashed = 0;
+  for (const auto& point : points) {
+    SCOPED_TRACE(point.name);
+    // Start from nothing each time.
+    closeEngine();
+    std::filesystem::remove_all(archiveRoot_);
+    std::filesystem::create_directories(archiveRoot_);
+    std::filesystem::remove_all(dataDir_);
+    std::filesystem::create_directories(dataDir_);
+    api_.setOrder(makeOrder(1, "FINISHED", {a, b}, {c}));
+    const int code = runChildUntilCrash(point, "{}");
+    crashed += code == 42;
+    restartAndReconcile("{}");
+    expectTree(expected);
+    expectAllRecorded(1, 3);
+    // And the run after that downloads nothing.
+    const int before = api_.downloads();
+    ASSERT_TRUE(reconcile(1).ok());
+    EXPECT_EQ(api_.downloads(), before);
+  }
+  EXPECT_EQ(crashed, static_cast<int>(points.size())) << "every crash point was reached";
+}
+
+TEST_F(ReconcilerCrashTest, KillAtAnyPointWhileRemovingEndsWithTheFilesGone) {
+  for (const char* config : {"{}", R"({"filing": {"withdrawnPolicy": "move"}})"}) {
+    const bool move = std::string(config) != "{}";
+    for (bool after : {false, true}) {
+      SCOPED_TRACE(std::string(config) + (after ? " after" : " before"));
+      closeEngine();
+      std::filesystem::remove_all(archiveRoot_);
+      std::filesystem::create_directories(archiveRoot_);
+      std::filesystem::remove_all(dataDir_);
+      std::filesystem::create_directories(dataDir_);
+      auto a = makeAsset("a1", "A.pdf"), b = makeAsset("b1", "B.pdf");
+      api_.setOrder(makeOrder(1, "FINISHED", {a, b}));
+      configure(config);
+      ASSERT_TRUE(reconcile(1).ok());
+      api_.setOrder(makeOrder(1, "CANCELLED", {a, b}));
+      const CrashPoint point{"remove", move ? TargetMethod::Move : TargetMethod::Remove, 1, after};
+      EXPECT_EQ(runChildUntilCrash(point, config), 42);
+      restartAndReconcile(config);
+      auto files = tree();
+      if (move) {
+        EXPECT_EQ(files.size(), 2u);
+        for (const auto& [path, f] : files) EXPECT_EQ(path.rfind("Trukket tilbake/", 0), 0u) << path;
+      } else {
+        EXPECT_TRUE(files.empty());
+      }
+      auto assets = store_->assetsOfOrder(1);
+      for (const auto& r : *assets) EXPECT_EQ(r.state, AssetState::Removed) << r.assetId;
+      EXPECT_TRUE(leftovers().empty());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace ambita::test

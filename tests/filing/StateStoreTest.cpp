@@ -1,0 +1,138 @@
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
+#include <gtest/gtest.h>
+
+#include "filing/AuditLog.h"
+#include "filing/SqliteStateStore.h"
+#include "support/TempDir.h"
+
+namespace ambita::filing {
+namespace {
+
+using namespace Poco::Data::Keywords;
+
+AssetRecord record(const std::string& id, std::int64_t order, AssetState state, const std::string& path) {
+  AssetRecord r;
+  r.assetId = id;
+  r.orderId = order;
+  r.state = state;
+  r.path = path;
+  r.size = 5'000'000'000ULL;  // beyond 32 bits
+  r.sha256 = "ab";
+  return r;
+}
+
+TEST(SqliteStateStore, CreatesCurrentSchemaAndRoundTrips) {
+  dms::test::TempDir tmp;
+  auto store = SqliteStateStore::open(tmp.str() + "/state.db");
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  EXPECT_EQ(*s.schemaVersion(), SqliteStateStore::kSchemaVersion);
+
+  TrackedOrder o;
+  o.id = 1234567;
+  o.origin = OrderOrigin::Created;
+  o.reference = "Oppdrag 117";
+  o.address = "Infoveien 1, 9999 Infoland";
+  o.trackedAt = AuditLog::now();
+  EXPECT_TRUE(*s.trackOrder(o));
+  // A later hint fills gaps but never replaces what is known.
+  TrackedOrder later;
+  later.id = 1234567;
+  later.reference = "other";
+  later.technicalReference = "dms-8812";
+  EXPECT_FALSE(*s.trackOrder(later));
+  auto back = s.order(1234567);
+  ASSERT_TRUE(back.ok() && back->has_value());
+  EXPECT_EQ((*back)->reference, "Oppdrag 117");
+  EXPECT_EQ((*back)->technicalReference, "dms-8812");
+  EXPECT_EQ((*back)->origin, OrderOrigin::Created);
+
+  ASSERT_TRUE(s.commit({record("a", 1234567, AssetState::Filing, "x/a.pdf"), record("b", 1234567, AssetState::Filed, "x/b.pdf")},
+                       {AuditLog::entry(1234567, "b", "filed", Reason::Push, "x/b.pdf")})
+                  .ok());
+  auto a = s.asset("a");
+  ASSERT_TRUE(a.ok() && a->has_value());
+  EXPECT_EQ((*a)->state, AssetState::Filing);
+  EXPECT_EQ((*a)->size, 5'000'000'000ULL);
+  EXPECT_EQ(s.unfinishedAssets()->size(), 1u);
+  EXPECT_EQ(s.filedAssets()->size(), 1u);
+  EXPECT_EQ(**s.pathHolder("x/b.pdf", "zzz"), "b");
+  EXPECT_FALSE(s.pathHolder("x/b.pdf", "b")->has_value());
+  auto log = s.audit(1234567, 100);
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ((*log)[0].reason, "push");
+
+  ASSERT_TRUE(s.updateOrderStatus(1234567, "FINISHED", "2026-01-01T00:00:00Z", true).ok());
+  ASSERT_TRUE(s.updateOrderStatus(1234567, "FINISHED", "2026-01-02T00:00:00Z", true).ok());
+  EXPECT_EQ((*s.order(1234567))->finishedAt, "2026-01-01T00:00:00Z") << "first time finished is kept";
+}
+
+TEST(SqliteStateStore, InboxQueuesCompletesAndPostpones) {
+  dms::test::TempDir tmp;
+  auto store = SqliteStateStore::open(tmp.str() + "/state.db");
+  ASSERT_TRUE(store.ok());
+  auto& s = **store;
+  InboxMessage m;
+  m.orderId = 7;
+  m.source = "push";
+  m.receivedAt = AuditLog::now();
+  auto first = s.enqueue(m);
+  auto second = s.enqueue(m);
+  m.orderId = 8;
+  ASSERT_TRUE(s.enqueue(m).ok());
+  ASSERT_TRUE(first.ok() && second.ok());
+  EXPECT_LT(*first, *second);
+  EXPECT_EQ(s.dueMessages(0, 10)->size(), 3u);
+  ASSERT_TRUE(s.postponeMessages(8, 1000, 500).ok());
+  EXPECT_EQ(s.dueMessages(100, 10)->size(), 2u);
+  EXPECT_EQ(s.dueMessages(500, 10)->back().attempts, 1);
+  ASSERT_TRUE(s.completeMessages(7, *second).ok());
+  EXPECT_EQ(*s.inboxSize(), 1u);
+}
+
+TEST(SqliteStateStore, MigratesAnOlderFileKeepingItsData) {
+  dms::test::TempDir tmp;
+  const auto file = tmp.str() + "/state.db";
+  {
+    auto v1 = SqliteStateStore::openAtVersionForTest(file, 1);
+    ASSERT_TRUE(v1.ok()) << v1.error().describe();
+    EXPECT_EQ(*(*v1)->schemaVersion(), 1);
+    // Version 1 has no attempts column: write through plain SQL as an old plugin would.
+    Poco::Data::Session session("SQLite", file);
+    session << "INSERT INTO assets(asset_id, order_id, state, path) VALUES('old', 1, 'filed', 'a/old.pdf')", now;
+  }
+  auto current = SqliteStateStore::open(file);
+  ASSERT_TRUE(current.ok()) << current.error().describe();
+  EXPECT_EQ(*(*current)->schemaVersion(), SqliteStateStore::kSchemaVersion);
+  auto old = (*current)->asset("old");
+  ASSERT_TRUE(old.ok() && old->has_value());
+  EXPECT_EQ((*old)->path, "a/old.pdf");
+  EXPECT_EQ((*old)->attempts, 0);
+  // Reopening an up-to-date file applies nothing twice.
+  current->reset();
+  EXPECT_TRUE(SqliteStateStore::open(file).ok());
+}
+
+TEST(SqliteStateStore, RefusesAFileFromANewerPlugin) {
+  dms::test::TempDir tmp;
+  const auto file = tmp.str() + "/state.db";
+  ASSERT_TRUE(SqliteStateStore::open(file).ok());
+  {
+    Poco::Data::Session session("SQLite", file);
+    session << "INSERT INTO schema_migrations(version) VALUES(99)", now;
+  }
+  auto store = SqliteStateStore::open(file);
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, dms::ErrorCode::NotSupported);
+  EXPECT_NE(store.error().message.find("99"), std::string::npos);
+}
+
+TEST(SqliteStateStore, UnopenableFileIsAClearError) {
+  auto store = SqliteStateStore::open("/nonexistent-dir/x/state.db");
+  ASSERT_FALSE(store.ok());
+  EXPECT_NE(store.error().message.find("/nonexistent-dir/x/state.db"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace ambita::filing

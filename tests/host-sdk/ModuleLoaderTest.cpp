@@ -1,0 +1,260 @@
+// The module loader against real modules built for this test (see CMakeLists.txt): every
+// refusal outcome, that no factory of a refused module is ever called, and library lifetime.
+#include "dms/ModuleLoader.h"
+
+#include <dlfcn.h>
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include "support/TempDir.h"
+
+namespace {
+
+const std::filesystem::path kGood = DMS_TEST_MODULE_DIR;
+const std::filesystem::path kBad = DMS_TEST_BAD_MODULE_DIR;
+
+/// Collects log lines (thread-safe enough for these single-threaded tests).
+class CollectingLogger final : public dms::Logger {
+ public:
+  void log(dms::LogLevel, std::string_view source, std::string_view message) noexcept override {
+    lines.push_back(std::string(source) + ": " + std::string(message));
+  }
+  std::vector<std::string> lines;
+};
+
+/// True while the dynamic linker still has the library mapped (does not load it).
+bool isLoaded(const std::filesystem::path& file) {
+  void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_NOLOAD);
+  if (handle == nullptr) return false;
+  ::dlclose(handle);
+  return true;
+}
+
+/// Points the bad modules' factories at a fresh marker folder for the test's lifetime.
+class MarkerDir {
+ public:
+  MarkerDir() { ::setenv("DMS_TEST_MARKER_DIR", dir_.str().c_str(), 1); }
+  ~MarkerDir() { ::unsetenv("DMS_TEST_MARKER_DIR"); }
+  bool factoryCalled(const std::string& name) const {
+    return std::filesystem::exists(dir_.path() / (name + "-factory-called"));
+  }
+  bool empty() const { return std::filesystem::is_empty(dir_.path()); }
+
+ private:
+  dms::test::TempDir dir_{"dms-loader-marker"};
+};
+
+TEST(ModuleLoader, MissingFileIsFileNotFoundNamingTheFile) {
+  dms::ModuleLoader loader;
+  const auto file = kGood / "dms-plugin-nosuch.so";
+  const auto report = loader.inspect(file);
+  EXPECT_EQ(report.outcome, dms::LoadOutcome::FileNotFound);
+  EXPECT_NE(report.message.find(file.string()), std::string::npos) << report.message;
+  const auto module = loader.loadPlugin(file);
+  EXPECT_FALSE(module.ok());
+  EXPECT_EQ(module.report().outcome, dms::LoadOutcome::FileNotFound);
+  EXPECT_EQ(module.factory(), nullptr);
+}
+
+TEST(ModuleLoader, PlainSharedLibraryIsNotAModule) {
+  dms::ModuleLoader loader;
+  const auto report = loader.inspect(kBad / "dms-plugin-plain.so");
+  EXPECT_EQ(report.outcome, dms::LoadOutcome::NotAModule);
+  EXPECT_NE(report.message.find("no dms_module_descriptor"), std::string::npos) << report.message;
+  EXPECT_NE(report.message.find("dms-plugin-plain.so"), std::string::npos) << report.message;
+}
+
+TEST(ModuleLoader, FileThatIsNoLibraryIsNotAModule) {
+  dms::test::TempDir dir;
+  const auto file = dir.path() / "dms-plugin-text.so";
+  std::ofstream(file) << "this is not an ELF file\n";
+  const auto report = dms::ModuleLoader().inspect(file);
+  EXPECT_EQ(report.outcome, dms::LoadOutcome::NotAModule);
+  EXPECT_NE(report.message.find("cannot be loaded as a shared library"), std::string::npos)
+      << report.message;
+  EXPECT_EQ(dms::ModuleLoader().inspect(dir.path()).outcome, dms::LoadOutcome::NotAModule);
+}
+
+TEST(ModuleLoader, BadMagicIsNotAModuleAndFactoryNeverCalled) {
+  MarkerDir marker;
+  const auto module = dms::ModuleLoader().loadPlugin(kBad / "dms-plugin-badmagic.so");
+  EXPECT_EQ(module.report().outcome, dms::LoadOutcome::NotAModule);
+  EXPECT_NE(module.report().message.find("bad magic"), std::string::npos);
+  EXPECT_TRUE(marker.empty());
+}
+
+TEST(ModuleLoader, OtherInterfaceVersionIsRefusedNamingBothAndFactoryNeverCalled) {
+  MarkerDir marker;
+  dms::ModuleLoader loader;
+  const auto file = kBad / "dms-plugin-v99.so";
+  const auto module = loader.loadPlugin(file);
+  EXPECT_FALSE(module.ok());
+  EXPECT_EQ(module.report().outcome, dms::LoadOutcome::IncompatibleVersion);
+  EXPECT_NE(module.report().message.find("built against host-sdk interface 99, this host speaks " +
+                                         std::to_string(dms::kInterfaceVersion)),
+            std::string::npos)
+      << module.report().message;
+  EXPECT_NE(module.report().message.find(file.string()), std::string::npos);
+  EXPECT_EQ(module.factory(), nullptr);
+  // Also through inspect and scan (what `dms-host modules` uses).
+  EXPECT_EQ(loader.inspect(file).outcome, dms::LoadOutcome::IncompatibleVersion);
+  ASSERT_TRUE(loader.scan(kBad).ok());
+  EXPECT_FALSE(marker.factoryCalled("v99"));
+  EXPECT_TRUE(marker.empty());
+  // The marker mechanism works: calling the factory by hand does leave the marker.
+  void* handle = ::dlopen(file.c_str(), RTLD_NOW | RTLD_LOCAL);
+  ASSERT_NE(handle, nullptr);
+  auto* entry = reinterpret_cast<const void* (*)()>(::dlsym(handle, "dms_plugin_factory"));
+  ASSERT_NE(entry, nullptr);
+  entry();
+  ::dlclose(handle);
+  EXPECT_TRUE(marker.factoryCalled("v99"));
+}
+
+TEST(ModuleLoader, HostWithAnotherVersionRefusesTheGoodModule) {
+  dms::ModuleLoader newerHost(dms::kInterfaceVersion + 1);
+  const auto report = newerHost.inspect(kGood / "dms-plugin-testplugin.so");
+  EXPECT_EQ(report.outcome, dms::LoadOutcome::IncompatibleVersion);
+  EXPECT_NE(report.message.find("interface " + std::to_string(dms::kInterfaceVersion) +
+                                ", this host speaks " + std::to_string(dms::kInterfaceVersion + 1)),
+            std::string::npos)
+      << report.message;
+}
+
+TEST(ModuleLoader, OtherCompilerTagIsRefusedNamingBothAndFactoryNeverCalled) {
+  MarkerDir marker;
+  const auto module = dms::ModuleLoader().loadPlugin(kBad / "dms-plugin-badtag.so");
+  EXPECT_EQ(module.report().outcome, dms::LoadOutcome::IncompatibleCompiler);
+  EXPECT_NE(module.report().message.find("built with msvc-19/msvcprt, this host with " +
+                                         std::string(DMS_COMPILER_TAG)),
+            std::string::npos)
+      << module.report().message;
+  ASSERT_TRUE(module.report().descriptor.has_value());
+  EXPECT_EQ(module.report().descriptor->name, "badtag");
+  EXPECT_TRUE(marker.empty());
+}
+
+TEST(ModuleLoader, WrongKindIsRefusedBothWays) {
+  dms::ModuleLoader loader;
+  const auto asPlugin = loader.loadPlugin(kGood / "dms-connector-memory.so");
+  EXPECT_EQ(asPlugin.report().outcome, dms::LoadOutcome::WrongKind);
+  EXPECT_NE(asPlugin.report().message.find("is a connector module ('memory'), expected a plugin"),
+            std::string::npos)
+      << asPlugin.report().message;
+  const auto asConnector = loader.loadConnector(kGood / "dms-plugin-testplugin.so");
+  EXPECT_EQ(asConnector.report().outcome, dms::LoadOutcome::WrongKind);
+  EXPECT_EQ(asConnector.factory(), nullptr);
+}
+
+TEST(ModuleLoader, NullFactoryIsInitFailed) {
+  const auto module = dms::ModuleLoader().loadPlugin(kBad / "dms-plugin-nullfactory.so");
+  EXPECT_EQ(module.report().outcome, dms::LoadOutcome::InitFailed);
+  EXPECT_NE(module.report().message.find("dms_plugin_factory() returned null"), std::string::npos)
+      << module.report().message;
+  ASSERT_TRUE(module.report().descriptor.has_value());
+  EXPECT_EQ(module.report().descriptor->name, "nullfactory");
+}
+
+TEST(ModuleLoader, GoodModulesLoadWithTheirDescriptor) {
+  dms::ModuleLoader loader;
+  const auto plugin = loader.loadPlugin(dms::ModuleLoader::pluginFile(kGood, "testplugin"));
+  ASSERT_TRUE(plugin.ok()) << plugin.report().message;
+  ASSERT_TRUE(plugin.report().descriptor.has_value());
+  EXPECT_EQ(plugin.report().descriptor->kind, "plugin");
+  EXPECT_EQ(plugin.report().descriptor->name, "testplugin");
+  EXPECT_EQ(plugin.report().descriptor->version, "1.2.3");
+  EXPECT_EQ(plugin.report().descriptor->interfaceVersion, dms::kInterfaceVersion);
+  EXPECT_EQ(plugin.factory()->info().configSection, "testplugin");
+
+  const auto connector = loader.loadConnector(dms::ModuleLoader::connectorFile(kGood, "memory"));
+  ASSERT_TRUE(connector.ok()) << connector.report().message;
+  EXPECT_EQ(connector.report().descriptor->name, "memory");
+  EXPECT_EQ(connector.factory()->configSchema().options.size(), 2u);
+}
+
+TEST(ModuleLoader, ScanReportsEveryFileWithItsReason) {
+  MarkerDir marker;
+  dms::test::TempDir dir;
+  for (const auto& name : {"dms-plugin-v99.so", "dms-plugin-plain.so"})
+    std::filesystem::copy_file(kBad / name, dir.path() / name);
+  std::filesystem::copy_file(kGood / "dms-plugin-testplugin.so",
+                             dir.path() / "dms-plugin-testplugin.so");
+  // A connector under a plugin's name, and a module under a name outside the convention.
+  std::filesystem::copy_file(kGood / "dms-connector-memory.so", dir.path() / "dms-plugin-mem.so");
+  std::filesystem::copy_file(kGood / "dms-connector-memory.so", dir.path() / "oddname.so");
+  std::ofstream(dir.path() / "README.txt") << "not a module, not a .so: ignored\n";
+
+  const auto reports = dms::ModuleLoader().scan(dir.path());
+  ASSERT_TRUE(reports.ok()) << reports.error().describe();
+  ASSERT_EQ(reports->size(), 5u);
+  std::map<std::string, dms::LoadReport> byName;
+  for (const auto& report : *reports) byName[report.file.filename().string()] = report;
+  EXPECT_EQ(byName["dms-plugin-v99.so"].outcome, dms::LoadOutcome::IncompatibleVersion);
+  EXPECT_EQ(byName["dms-plugin-plain.so"].outcome, dms::LoadOutcome::NotAModule);
+  EXPECT_EQ(byName["dms-plugin-testplugin.so"].outcome, dms::LoadOutcome::Loaded);
+  EXPECT_EQ(byName["dms-plugin-mem.so"].outcome, dms::LoadOutcome::WrongKind);
+  EXPECT_EQ(byName["oddname.so"].outcome, dms::LoadOutcome::Loaded);
+  EXPECT_NE(byName["oddname.so"].message.find("should be 'dms-connector-memory.so'"),
+            std::string::npos)
+      << byName["oddname.so"].message;
+  EXPECT_TRUE(std::is_sorted(reports->begin(), reports->end(),
+                             [](const auto& a, const auto& b) { return a.file < b.file; }));
+  EXPECT_TRUE(marker.empty());
+
+  EXPECT_EQ(dms::ModuleLoader().scan(dir.path() / "missing").error().code,
+            dms::ErrorCode::NotFound);
+}
+
+TEST(ModuleLoader, ObjectsKeepTheirLibraryLoadedUntilTheyAreGone) {
+  // A private copy, so that no other test's handle keeps it mapped.
+  dms::test::TempDir dir;
+  const auto pluginFile = dir.path() / "dms-plugin-testplugin.so";
+  const auto connectorFile = dir.path() / "dms-connector-memory.so";
+  std::filesystem::copy_file(kGood / "dms-plugin-testplugin.so", pluginFile);
+  std::filesystem::copy_file(kGood / "dms-connector-memory.so", connectorFile);
+  CollectingLogger logger;
+
+  std::shared_ptr<dms::DocumentTarget> target;
+  dms::ModulePtr<dms::Plugin> plugin;
+  std::shared_ptr<const dms::PluginFactory> factory;
+  {
+    dms::ModuleLoader loader;
+    const auto connectorModule = loader.loadConnector(connectorFile);
+    ASSERT_TRUE(connectorModule.ok()) << connectorModule.report().message;
+    auto made =
+        connectorModule.create({R"({"connector":"memory","label":"x"})", dir.str(), &logger});
+    ASSERT_TRUE(made.ok()) << made.error().describe();
+    target = std::move(made.value());
+
+    const auto pluginModule = loader.loadPlugin(pluginFile);
+    ASSERT_TRUE(pluginModule.ok()) << pluginModule.report().message;
+    factory = pluginModule.factory();
+    dms::HostServices services{&logger, dir.str(), R"({"token":"t","greeting":"hi"})", target,
+                               "test"};
+    auto madePlugin = pluginModule.create(services);
+    ASSERT_TRUE(madePlugin.ok()) << madePlugin.error().describe();
+    plugin = std::move(madePlugin.value());
+  }  // loader and module handles are gone
+
+  ASSERT_TRUE(isLoaded(pluginFile));
+  ASSERT_TRUE(isLoaded(connectorFile));
+  EXPECT_EQ(factory->info().name, "testplugin");
+  factory.reset();
+  ASSERT_TRUE(isLoaded(pluginFile)) << "the plugin object alone must keep its library";
+  std::ostringstream out, err;
+  EXPECT_EQ(plugin->runCommand("greet", {"loader"}, {&out, &err, false}), 0);
+  EXPECT_EQ(out.str(), "hi, loader\n");
+  EXPECT_EQ(plugin->runCommand("put-file", {"a.txt", "abc"}, {&out, &err, false}), 0) << err.str();
+  plugin.reset();
+  EXPECT_FALSE(isLoaded(pluginFile)) << "the last object gone, the library is unloaded";
+
+  ASSERT_TRUE(isLoaded(connectorFile)) << "the target (held by us) keeps the connector loaded";
+  EXPECT_EQ(target->stat("a.txt")->size, 3u);
+  target.reset();
+  EXPECT_FALSE(isLoaded(connectorFile));
+}
+
+}  // namespace

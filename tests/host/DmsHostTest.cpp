@@ -1,0 +1,344 @@
+// dms-host as a user runs it: the real binary with the test plugin and the in-memory connector
+// (tests/host-sdk/modules), in a fresh working folder per test.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+
+#include <fstream>
+
+#include "HostProcess.h"
+#include "support/TempDir.h"
+
+namespace {
+
+using dms::test::HostProcess;
+
+const std::string kModules = DMS_TEST_MODULE_DIR;
+const std::string kBadModules = DMS_TEST_BAD_MODULE_DIR;
+
+/// A good configuration for the test modules; tests replace parts of it.
+std::string goodConfig(const std::string& modules = kModules,
+                       const std::string& listen = "127.0.0.1:0") {
+  return R"({
+  "dataDir": "./state",
+  "modules": ")" +
+         modules + R"(",
+  "target": {"connector": "memory", "label": "shelf", "apiKey": "${DMS_TEST_API_KEY}"},
+  "testplugin": {"token": "${DMS_TEST_TOKEN}", "greeting": "hei", "limits": {"maxItems": 5}},
+  "http": {"listen": ")" +
+         listen + R"("}
+})";
+}
+
+const HostProcess::Env kSecrets{{"DMS_TEST_TOKEN", "tok-3f9a-secret"},
+                                {"DMS_TEST_API_KEY", "key-77c1-secret"}};
+
+class DmsHost : public ::testing::Test {
+ protected:
+  void writeConfig(const std::string& text, const std::string& name = "host.json") {
+    std::ofstream(dir_.path() / name) << text;
+  }
+  dms::test::HostResult host(const std::vector<std::string>& args,
+                             const HostProcess::Env& env = kSecrets) {
+    return HostProcess::run(args, dir_.path(), env);
+  }
+  dms::test::TempDir dir_{"dms-host-test"};
+};
+
+std::pair<int, std::string> request(unsigned port, const std::string& method,
+                                    const std::string& uri, const std::string& body = "",
+                                    const std::map<std::string, std::string>& headers = {}) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  Poco::Net::HTTPRequest req(method, uri, Poco::Net::HTTPMessage::HTTP_1_1);
+  for (const auto& [name, value] : headers) req.set(name, value);
+  if (!body.empty() || method == "POST")
+    req.setContentLength(static_cast<std::streamsize>(body.size()));
+  session.sendRequest(req) << body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  std::string text;
+  Poco::StreamCopier::copyToString(in, text);
+  return {static_cast<int>(response.getStatus()), text};
+}
+
+TEST_F(DmsHost, VersionNamesTheInterface) {
+  const auto result = host({"--version"});
+  EXPECT_EQ(result.exitCode, 0);
+  EXPECT_NE(result.out.find("dms-host "), std::string::npos);
+  EXPECT_NE(result.out.find("host-sdk interface 1"), std::string::npos) << result.out;
+}
+
+TEST_F(DmsHost, HelpListsBuiltinsAndThePluginsCommands) {
+  auto result = host({"--help"});
+  EXPECT_EQ(result.exitCode, 0);
+  for (const auto* builtin : {"modules", "config check", "config show", "run"})
+    EXPECT_NE(result.out.find(builtin), std::string::npos) << builtin;
+  writeConfig(goodConfig());
+  result = host({"--config", "host.json", "--help"});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.out.find("greet [NAME]"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("put-file PATH TEXT"), std::string::npos) << result.out;
+  EXPECT_EQ(host({}).exitCode, 2);
+  EXPECT_EQ(host({"--bogus"}).exitCode, 2);
+}
+
+TEST_F(DmsHost, ConfigCheckAcceptsAGoodConfiguration) {
+  writeConfig(goodConfig());
+  const auto result = host({"--config", "host.json", "config", "check"});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(result.out, "configuration OK\n");
+}
+
+TEST_F(DmsHost, ConfigCheckNamesEveryProblemByKeyPath) {
+  writeConfig(R"({
+  "dataDir": 42,
+  "modules": ")" +
+              kModules + R"(",
+  "target": {"connector": "memory", "lable": "x"},
+  "testplugin": {"token": "${DMS_TEST_TOKEN}", "greeting": 42, "limits": {"maxItems": "many"},
+                 "tags": ["a", 7], "labels": {"k": false}, "enabled": "yes"},
+  "http": {"listen": "localhost"},
+  "surprise": true
+})");
+  const auto result = host({"--config", "host.json", "config", "check"});
+  EXPECT_EQ(result.exitCode, 2);
+  for (const auto* expected : {
+           "error: dataDir: expected a string, got 42",
+           "error: target.lable: unknown key (did you mean 'target.label'?)",
+           "error: testplugin.greeting: expected a string, got 42",
+           "error: testplugin.limits.maxItems: expected an integer, got \"many\"",
+           "error: testplugin.tags[1]: expected a string, got 7",
+           "error: testplugin.labels.k: expected a string, got false",
+           "error: testplugin.enabled: expected a boolean, got \"yes\"",
+           "error: http.listen: expected \"host:port\"",
+           "error: surprise: unknown key",
+       })
+    EXPECT_NE(result.err.find(expected), std::string::npos) << expected << "\n" << result.err;
+  EXPECT_EQ(result.out.find("configuration OK"), std::string::npos);
+}
+
+TEST_F(DmsHost, ConfigCheckReportsMissingRequiredKeysAndSectionsOfWrongType) {
+  writeConfig(R"({"modules": ")" + kModules + R"(", "target": {"connector": "memory"},
+                 "testplugin": {"limits": 3}})");
+  const auto result = host({"--config", "host.json", "config", "check"});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_NE(result.err.find("error: dataDir: required option is missing"), std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("error: testplugin.token: required option is missing"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("error: testplugin.limits: expected an object, got 3"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST_F(DmsHost, UnsetEnvironmentVariableNamesKeyAndVariable) {
+  writeConfig(goodConfig());
+  const auto result = host({"--config", "host.json", "config", "check"},
+                           {{"DMS_TEST_API_KEY", "k-value"}});  // DMS_TEST_TOKEN unset
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_NE(
+      result.err.find("error: testplugin.token: environment variable DMS_TEST_TOKEN is not set"),
+      std::string::npos)
+      << result.err;
+}
+
+TEST_F(DmsHost, EnvironmentReferencesAreExpandedWholeAndEmbedded) {
+  writeConfig(R"({
+  "dataDir": "./${DMS_TEST_SUB}-state",
+  "modules": ")" +
+              kModules + R"(",
+  "target": {"connector": "memory", "label": "${DMS_TEST_SUB}/${DMS_TEST_SUB}"},
+  "testplugin": {"token": "${DMS_TEST_TOKEN}"}
+})");
+  auto env = kSecrets;
+  env["DMS_TEST_SUB"] = "blue";
+  const auto result = host({"--config", "host.json", "describe"}, env);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.out.find("target: memory:blue/blue recovered=1"), std::string::npos)
+      << result.out;
+  EXPECT_TRUE(std::filesystem::is_directory(dir_.path() / "blue-state" / "testplugin"));
+  EXPECT_TRUE(std::filesystem::is_directory(dir_.path() / "blue-state" / "target"));
+}
+
+TEST_F(DmsHost, MissingOrMalformedConfigurationIsAClearError) {
+  auto result = host({"--config", "nope.json", "config", "check"});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_NE(result.err.find("configuration file 'nope.json' not found"), std::string::npos)
+      << result.err;
+  writeConfig("{\n  \"dataDir\": \"x\",\n  \"target\": {,}\n}\n");
+  result = host({"--config", "host.json", "config", "check"});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_NE(result.err.find("is not valid JSON near line 3, column 14"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(host({"config", "check"}).exitCode, 2);  // no --config at all
+}
+
+TEST_F(DmsHost, MissingOrRefusedModulesAreConfigurationErrors) {
+  writeConfig(R"({"dataDir": "d", "modules": ")" + kModules +
+              R"(", "target": {"connector": "tape"}, "testplugin": {"token": "t"}})");
+  auto result = host({"--config", "host.json", "config", "check"});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_NE(result.err.find("error: target.connector: connector 'tape' cannot be used"),
+            std::string::npos)
+      << result.err;
+  EXPECT_NE(result.err.find("file not found"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("warning: testplugin.token: secret shorter than 4 characters"),
+            std::string::npos)
+      << result.err;
+
+  writeConfig(R"({"dataDir": "d", "modules": ")" + kBadModules +
+              R"(", "plugin": "v99", "target": {"connector": "memory"}})");
+  result = host({"--config", "host.json", "config", "check"});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_NE(result.err.find("built against host-sdk interface 99, this host speaks 1"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST_F(DmsHost, ConfigShowAppliesDefaultsAndMasksSecrets) {
+  writeConfig(goodConfig());
+  const auto result = host({"--config", "host.json", "config", "show"});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(result.out.find("tok-3f9a-secret"), std::string::npos) << result.out;
+  EXPECT_EQ(result.out.find("key-77c1-secret"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"token\": \"********\""), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"apiKey\": \"********\""), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"ratio\": 0.5"), std::string::npos) << result.out;  // a default
+  EXPECT_NE(result.out.find("\"maxItems\": 5"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find("\"dataDir\": \"" + (dir_.path() / "state").string() + "\""),
+            std::string::npos)
+      << result.out;
+}
+
+TEST_F(DmsHost, SecretWrittenInTheFileIsAWarningNotAnError) {
+  std::string text = goodConfig();
+  text.replace(text.find("${DMS_TEST_TOKEN}"), 17, "literal-token");
+  writeConfig(text);
+  const auto result = host({"--config", "host.json", "config", "check"});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.err.find("warning: testplugin.token: secret written in the file itself"),
+            std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find("literal-token"), std::string::npos);
+}
+
+TEST_F(DmsHost, ModulesListsDescriptorsAndRefusals) {
+  // A modules folder with the good modules, one built for interface 99 and a plain library.
+  const auto modules = dir_.path() / "modules";
+  std::filesystem::create_directory(modules);
+  for (const auto* name : {"dms-plugin-testplugin.so", "dms-connector-memory.so"})
+    std::filesystem::copy_file(std::filesystem::path(kModules) / name, modules / name);
+  for (const auto* name : {"dms-plugin-v99.so", "dms-plugin-plain.so"})
+    std::filesystem::copy_file(std::filesystem::path(kBadModules) / name, modules / name);
+  writeConfig(goodConfig(modules.string()));
+
+  const auto marker = dir_.path() / "markers";
+  std::filesystem::create_directory(marker);
+  auto env = kSecrets;
+  env["DMS_TEST_MARKER_DIR"] = marker.string();
+  const auto result = host({"--config", "host.json", "modules"}, env);
+  EXPECT_EQ(result.exitCode, 1) << "some modules are refused";
+  EXPECT_NE(result.out.find("plugin 'testplugin' version 1.2.3, interface 1"), std::string::npos)
+      << result.out;
+  EXPECT_NE(result.out.find("connector 'memory' version 0.0.1"), std::string::npos);
+  EXPECT_NE(result.out.find("REFUSED (IncompatibleVersion)"), std::string::npos);
+  EXPECT_NE(result.out.find("built against host-sdk interface 99, this host speaks 1"),
+            std::string::npos);
+  EXPECT_NE(result.out.find("REFUSED (NotAModule)"), std::string::npos);
+  EXPECT_TRUE(std::filesystem::is_empty(marker)) << "no factory of a refused module was called";
+
+  // Without --config: the default folder beside the binary (build/modules) is scanned.
+  const auto defaults = host({"modules"});
+  EXPECT_NE(defaults.out.find("modules in " +
+                              (std::filesystem::path(DMS_BUILD_DIR) / "modules").string()),
+            std::string::npos)
+      << defaults.out << defaults.err;
+}
+
+TEST_F(DmsHost, PluginCommandsRunWithTheirExitCodes) {
+  writeConfig(goodConfig());
+  auto result = host({"--config", "host.json", "greet", "Kari"});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(result.out, "hei, Kari\n");
+  result = host({"--config", "host.json", "put-file", "a.txt", "hello"});
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(result.out, "stored a.txt (5 bytes)\n");
+  EXPECT_EQ(host({"--config", "host.json", "fail"}).exitCode, 1);
+  EXPECT_EQ(host({"--config", "host.json", "put-file"}).exitCode, 2);
+  result = host({"--config", "host.json", "frobnicate"});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_NE(result.err.find("unknown command 'frobnicate'"), std::string::npos);
+}
+
+TEST_F(DmsHost, PluginFactoryRefusalFailsConfigCheck) {
+  std::string text = goodConfig();
+  text.replace(text.find("\"hei\""), 5, "\"refuse\"");
+  writeConfig(text);
+  const auto result = host({"--config", "host.json", "config", "check"});
+  EXPECT_EQ(result.exitCode, 2);
+  EXPECT_NE(result.err.find("testplugin.greeting: 'refuse' is refused by the plugin"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST_F(DmsHost, RunServesRoutesAndStopsOnSigterm) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "--verbose", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+
+  auto [status, body] = request(process.port(), "POST", "/test/echo", "ping");
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body, "ping");
+  std::tie(status, body) = request(process.port(), "GET", "/test/inspect?token=q-5e1d-secret", "",
+                                   {{"X-Test", "Value"}});
+  EXPECT_EQ(status, 200);
+  EXPECT_EQ(body, R"({"path":"/test/inspect","query":"token=q-5e1d-secret","xTest":"Value"})");
+  EXPECT_EQ(request(process.port(), "GET", "/test/echo").first, 405);
+  EXPECT_EQ(request(process.port(), "GET", "/nothing/here").first, 404);
+  EXPECT_EQ(request(process.port(), "POST", "/test/echo", std::string(33, 'x')).first, 413);
+  EXPECT_EQ(request(process.port(), "POST", "/test/echo", std::string(32, 'x')).first, 200);
+
+  const auto result = process.stop(SIGTERM);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_TRUE(std::filesystem::exists(dir_.path() / "state" / "testplugin" / "stopped"))
+      << "plugin->stop() was called";
+  // The plugin logged its token; the host masked it. The query string is never logged.
+  EXPECT_NE(result.err.find("token is ********"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("tok-3f9a-secret"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("q-5e1d-secret"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("GET /test/inspect -> 200"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("received SIGTERM"), std::string::npos) << result.err;
+  // One line per message with time, level and source.
+  EXPECT_NE(result.err.find("Z DEBUG [http] POST /test/echo -> 200"), std::string::npos)
+      << result.err;
+}
+
+TEST_F(DmsHost, RunStopsOnSigintToo) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  const auto result = process.stop(SIGINT);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.err.find("received SIGINT"), std::string::npos) << result.err;
+  EXPECT_EQ(result.err.find("DEBUG"), std::string::npos) << "no debug lines without --verbose";
+}
+
+TEST_F(DmsHost, RunRefusesAPortInUse) {
+  writeConfig(goodConfig());
+  HostProcess first({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(first.port(), 0u);
+  writeConfig(goodConfig(kModules, "127.0.0.1:" + std::to_string(first.port())), "second.json");
+  const auto second = host({"--config", "second.json", "run"});
+  EXPECT_EQ(second.exitCode, 1);
+  EXPECT_NE(
+      second.err.find("http.listen: cannot listen on 127.0.0.1:" + std::to_string(first.port())),
+      std::string::npos)
+      << second.err;
+  EXPECT_EQ(first.stop(SIGTERM).exitCode, 0);
+}
+
+}  // namespace

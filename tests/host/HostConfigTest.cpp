@@ -1,0 +1,136 @@
+// The pieces of dms-host's configuration handling, without processes: JSON errors with
+// positions, ${ENV} expansion, schema validation with defaults, secret masking.
+#include <gtest/gtest.h>
+
+#include <sstream>
+
+#include "EnvExpander.h"
+#include "JsonConfigFile.h"
+#include "SchemaValidator.h"
+#include "StderrLogger.h"
+
+namespace {
+
+using dms::host::EnvExpander;
+using dms::host::JsonConfigFile;
+using dms::host::SchemaValidator;
+
+Poco::JSON::Object::Ptr parse(const std::string& text) {
+  auto parsed = JsonConfigFile::parse(text, "test");
+  EXPECT_TRUE(parsed.ok()) << parsed.error().describe();
+  return parsed.value();
+}
+
+std::vector<std::string> describe(const dms::host::ConfigIssues& issues) {
+  std::vector<std::string> out;
+  for (const auto& issue : issues) out.push_back(issue.describe());
+  return out;
+}
+
+TEST(JsonConfigFile, SyntaxErrorsNameLineAndColumn) {
+  auto result = JsonConfigFile::parse("{\n  \"a\": 1,\n  \"b\": [1, 2,, 3]\n}", "cfg");
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("cfg is not valid JSON near line 3, column 14"),
+            std::string::npos)
+      << result.error().message;
+  result = JsonConfigFile::parse("[1, 2]", "cfg");
+  ASSERT_FALSE(result.ok());
+  EXPECT_NE(result.error().message.find("top level must be a JSON object"), std::string::npos);
+}
+
+TEST(EnvExpander, ExpandsWholeAndEmbeddedReferencesEverywhere) {
+  auto root =
+      parse(R"({"a": "${X}", "b": {"c": "pre-${X}-${Y}-post"}, "d": ["${Y}", 3], "e": "$X"})");
+  EnvExpander expander([](const std::string& name) -> std::optional<std::string> {
+    if (name == "X") return std::string("ex");
+    if (name == "Y") return std::string("why");
+    return std::nullopt;
+  });
+  EXPECT_TRUE(expander.expand(root).empty());
+  EXPECT_EQ(JsonConfigFile::toJson(root),
+            R"({"a":"ex","b":{"c":"pre-ex-why-post"},"d":["why",3],"e":"$X"})");
+  EXPECT_EQ(expander.expandedPaths(), (std::set<std::string>{"a", "b.c", "d[0]"}));
+}
+
+TEST(EnvExpander, UnsetAndMalformedReferencesNameThePath) {
+  auto root = parse(R"({"s": {"pw": "${NOPE}"}, "t": "${1BAD}", "u": "${OPEN"})");
+  EnvExpander expander([](const std::string&) { return std::optional<std::string>(); });
+  const auto issues = describe(expander.expand(root));
+  ASSERT_EQ(issues.size(), 3u);
+  EXPECT_EQ(issues[0], "s.pw: environment variable NOPE is not set");
+  EXPECT_NE(issues[1].find("t: malformed environment reference"), std::string::npos);
+  EXPECT_NE(issues[2].find("u: malformed environment reference"), std::string::npos);
+}
+
+dms::ConfigSchema schema() {
+  using dms::OptionType;
+  return {{
+      {"baseUrl", OptionType::String, "\"https://api.example\"", false, false, ""},
+      {"secret", OptionType::String, "", true, true, "the secret"},
+      {"filing.folder", OptionType::String, "\"{orderId}\"", false, false, ""},
+      {"filing.concurrency", OptionType::Integer, "4", false, false, ""},
+      {"filing.categories", OptionType::StringMap, "", false, false, ""},
+      {"extra", OptionType::Object, "", false, false, ""},
+      {"ratio", OptionType::Number, "", false, false, ""},
+  }};
+}
+
+TEST(SchemaValidator, AppliesDefaultsIncludingNestedOnes) {
+  auto section = parse(R"({"secret": "s3", "filing": {"concurrency": 2}})");
+  const auto result = SchemaValidator::validate(section, schema(), "ambita", {"ambita.secret"});
+  EXPECT_TRUE(result.ok()) << testing::PrintToString(describe(result.issues));
+  EXPECT_EQ(JsonConfigFile::toJson(result.effective),
+            R"({"secret":"s3","filing":{"concurrency":2,"folder":"{orderId}"},)"
+            R"("baseUrl":"https://api.example"})");
+  EXPECT_EQ(result.secretPaths, std::vector<std::string>{"ambita.secret"});
+  EXPECT_EQ(result.secretValues, std::vector<std::string>{"s3"});  // same index as the path
+  // The input is not changed.
+  EXPECT_EQ(JsonConfigFile::toJson(section), R"({"secret":"s3","filing":{"concurrency":2}})");
+}
+
+TEST(SchemaValidator, ReportsTypesUnknownKeysAndMissingRequired) {
+  auto section = parse(R"({"baseUrl": 42, "filing": {"concurency": 2, "categories": {"A": 1}},
+                           "extra": {"anything": {"goes": [1]}}, "ratio": 1, "other": 1})");
+  const auto issues = describe(SchemaValidator::validate(section, schema(), "ambita").issues);
+  const std::vector<std::string> expected{
+      "ambita.baseUrl: expected a string, got 42",
+      "ambita.secret: required option is missing: expected a string (the secret)",
+      "ambita.filing.categories.A: expected a string, got 1",
+      "ambita.filing.concurency: unknown key (did you mean 'ambita.filing.concurrency'?)",
+      "ambita.other: unknown key",
+  };
+  EXPECT_EQ(issues, expected);
+}
+
+TEST(SchemaValidator, SecretValuesNeverAppearInMessages) {
+  auto section = parse(R"({"secret": 12345})");
+  const auto issues = describe(SchemaValidator::validate(section, schema(), "ambita").issues);
+  ASSERT_EQ(issues.size(), 1u);
+  EXPECT_EQ(issues[0], "ambita.secret: expected a string, got a number");
+}
+
+TEST(SchemaValidator, MaskedReplacesSecretsOnly) {
+  auto section = parse(R"({"secret": "s3", "baseUrl": "u"})");
+  auto result = SchemaValidator::validate(section, schema(), "ambita", {"ambita.secret"});
+  auto view = SchemaValidator::masked(result.effective, result.secretPaths, "ambita");
+  EXPECT_EQ(view->getValue<std::string>("secret"), "********");
+  EXPECT_EQ(view->getValue<std::string>("baseUrl"), "u");
+  EXPECT_EQ(result.effective->getValue<std::string>("secret"), "s3");
+}
+
+TEST(StderrLogger, OneLinePerMessageWithSecretsMasked) {
+  std::ostringstream out;
+  dms::host::StderrLogger logger(out);
+  logger.addSecret("hunter2");
+  logger.info("plugin", "password is hunter2\nand again hunter2");
+  logger.debug("plugin", "dropped below Info");
+  const std::string text = out.str();
+  EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
+  EXPECT_NE(text.find("INFO  [plugin] password is ******** and again ********\n"),
+            std::string::npos)
+      << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
+  EXPECT_EQ(text.find("dropped"), std::string::npos);
+}
+
+}  // namespace

@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# The whole check, on a fresh Debian machine (as root, or with sudo) or a developer's one:
+# installs the Debian packages that are missing, configures build/ (Ninja, RelWithDebInfo),
+# builds with all cores and runs every CTest test. Idempotent; quiet unless something fails.
+# The exit code is the tests' (or the failing step's).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# DMS_RUN_BUILD_DIR: another build folder (e.g. to try this script beside a developer's build/).
+build="${DMS_RUN_BUILD_DIR:-${root}/build}"
+cd "${root}"
+
+packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
+          libgtest-dev libgmock-dev libutf8proc-dev apache2 apache2-utils curl openssl
+          ca-certificates postgresql)
+missing=()
+for package in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("${package}")
+  fi
+done
+if ((${#missing[@]} > 0)); then
+  sudo=()
+  if [[ "$(id -u)" -ne 0 ]]; then sudo=(sudo); fi
+  echo "tests/run.sh: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  "${sudo[@]}" apt-get update -qq
+  "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# A build/ made elsewhere (another checkout, another generator) cannot be reused.
+cache="${build}/CMakeCache.txt"
+if [[ -f "${cache}" ]] && ! { grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=${root}" "${cache}" &&
+                               grep -qx "CMAKE_GENERATOR:INTERNAL=Ninja" "${cache}"; }; then
+  echo "tests/run.sh: ${build} was configured for another tree or generator; starting afresh"
+  rm -rf "${build}"
+fi
+
+# Runs a step with its output in a log, shown only when the step fails.
+quietly() {
+  local name="$1" log="${build}/$1.log"
+  shift
+  mkdir -p "${build}"
+  if ! "$@" >"${log}" 2>&1; then
+    cat "${log}"
+    echo "tests/run.sh: ${name} failed (log: ${log})" >&2
+    exit 1
+  fi
+}
+
+quietly configure cmake -S "${root}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+quietly build cmake --build "${build}" --parallel "$(nproc)"
+
+ctest --test-dir "${build}" --output-on-failure -j2

@@ -1,0 +1,81 @@
+#include "WebDavTestHelpers.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <stdexcept>
+#include <sys/wait.h>
+
+#include "dms/webdav/WebDavOptions.h"
+
+namespace dms::test {
+
+void CapturingLogger::log(LogLevel, std::string_view source, std::string_view message) noexcept {
+  try {
+    std::lock_guard lock(mutex_);
+    lines_.push_back(std::string(source) + ": " + std::string(message));
+  } catch (...) {
+  }
+}
+
+std::vector<std::string> CapturingLogger::lines() const {
+  std::lock_guard lock(mutex_);
+  return lines_;
+}
+
+std::string CapturingLogger::text() const {
+  std::string out;
+  for (const auto& line : lines()) out += line + "\n";
+  return out;
+}
+
+std::string webdavConfig(const ApacheServer& server, const std::string& url,
+                         const std::string& extra) {
+  std::string json = "{\"connector\": \"webdav\", \"url\": \"" + url +
+                     "\", \"retryDelayMs\": 50, \"timeoutSeconds\": 20";
+  if (extra.find("\"retries\"") == std::string::npos) json += ", \"retries\": 6";
+  if (server.options().auth != ApacheAuth::None)
+    json += ", \"username\": \"" + server.options().user + "\", \"password\": \"" +
+            server.options().password + "\"";
+  if (!extra.empty()) json += ", " + extra;
+  return json + "}";
+}
+
+std::unique_ptr<webdav::WebDavTarget> makeWebDavTarget(ApacheServer& server,
+                                                       const std::string& name, Logger& logger,
+                                                       const std::string& extra) {
+  const std::string url = server.createCollection(name);
+  auto options = webdav::WebDavOptions::parse(webdavConfig(server, url, extra));
+  if (!options) throw std::runtime_error(options.error().describe());
+  auto target = webdav::WebDavTarget::create(*options, logger);
+  if (!target) throw std::runtime_error(target.error().describe());
+  return std::move(*target);
+}
+
+std::vector<std::string> rawNamesOnDisk(const ApacheServer& server, const std::string& collection,
+                                        const std::string& folder) {
+  std::vector<std::string> names;
+  std::filesystem::path dir = server.davRoot() / collection;
+  if (!folder.empty()) dir /= folder;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    std::string name = entry.path().filename().string();
+    if (name != ".DAV") names.push_back(name);
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+std::string runCommand(const std::string& command, int* status) {
+  std::string out;
+  FILE* pipe = ::popen(command.c_str(), "r");
+  if (pipe == nullptr) throw std::runtime_error("cannot run: " + command);
+  char buffer[4096];
+  std::size_t n = 0;
+  while ((n = std::fread(buffer, 1, sizeof(buffer), pipe)) > 0) out.append(buffer, n);
+  int rc = ::pclose(pipe);
+  if (status != nullptr) *status = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  return out;
+}
+
+}  // namespace dms::test

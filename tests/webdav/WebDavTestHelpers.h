@@ -1,0 +1,47 @@
+#pragma once
+/// Helpers shared by the WebDAV test executables: a logger that records lines (to prove no
+/// secret is logged), a target factory against an ApacheServer collection, and raw access
+/// to Apache's document root.
+
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dms/Logger.h"
+#include "dms/webdav/WebDavTarget.h"
+#include "support/ApacheServer.h"
+
+namespace dms::test {
+
+class CapturingLogger final : public Logger {
+ public:
+  void log(LogLevel level, std::string_view source, std::string_view message) noexcept override;
+  std::vector<std::string> lines() const;
+  /// All lines joined with '\n'.
+  std::string text() const;
+
+ private:
+  mutable std::mutex mutex_;
+  std::vector<std::string> lines_;
+};
+
+/// The "target" JSON for `url` with the server's credentials (when it uses auth) and fast
+/// retries; `extra` is spliced in as more members (e.g. "\"metadata\": \"sidecar\"").
+std::string webdavConfig(const ApacheServer& server, const std::string& url,
+                         const std::string& extra = "");
+
+/// A target on a fresh collection `name` of `server`. Fails the test (throws) on error.
+std::unique_ptr<webdav::WebDavTarget> makeWebDavTarget(ApacheServer& server,
+                                                       const std::string& name, Logger& logger,
+                                                       const std::string& extra = "");
+
+/// Names directly in <davRoot>/<collection>/<folder> on disk, bookkeeping included, without
+/// mod_dav_fs's own ".DAV" property folder. Sorted.
+std::vector<std::string> rawNamesOnDisk(const ApacheServer& server, const std::string& collection,
+                                        const std::string& folder);
+
+/// Runs a shell command, returning its standard output (and exit status in `status`).
+std::string runCommand(const std::string& command, int* status = nullptr);
+
+}  // namespace dms::test

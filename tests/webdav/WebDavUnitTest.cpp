@@ -1,0 +1,147 @@
+// Connector internals without a server: percent-coding, href resolution, multistatus parsing,
+// property names, option parsing.
+#include <gtest/gtest.h>
+
+#include "DavPath.h"
+#include "Multistatus.h"
+#include "dms/webdav/WebDavConnectorFactory.h"
+#include "dms/webdav/WebDavOptions.h"
+
+namespace dms::webdav {
+namespace {
+
+TEST(DavPath, EncodesEveryReservedCharacterAndUtf8) {
+  EXPECT_EQ(encodeSegment("a b#c%d?e+f"), "a%20b%23c%25d%3Fe%2Bf");
+  EXPECT_EQ(encodeSegment("bl\xC3\xA5" "b\xC3\xA6r"), "bl%C3%A5b%C3%A6r");  // blåbær
+  EXPECT_EQ(encodeSegment("x/y&z;=:@!$'()*,"), "x%2Fy%26z%3B%3D%3A%40%21%24%27%28%29%2A%2C");
+  EXPECT_EQ(encodeSegment("A-Z_a.z~09"), "A-Z_a.z~09");
+  EXPECT_EQ(encodeRelativePath("Oppdrag 117/kart #1.pdf"), "Oppdrag%20117/kart%20%231.pdf");
+  EXPECT_EQ(encodeRelativePath(""), "");
+}
+
+TEST(DavPath, DecodesEitherHexCaseAndKeepsStrayPercent) {
+  EXPECT_EQ(percentDecode("bl%c3%a5b%C3%A6r"), "bl\xC3\xA5" "b\xC3\xA6r");
+  EXPECT_EQ(percentDecode("100%"), "100%");
+  EXPECT_EQ(percentDecode("%zz%4"), "%zz%4");
+  EXPECT_EQ(percentDecode("a%2Bb+c"), "a+b+c");  // '+' is not a space in a path
+}
+
+TEST(DavPath, ResolvesAbsoluteUrlAbsolutePathAndRelativeHrefs) {
+  const std::string base = "/dav/c%20x/";
+  EXPECT_EQ(hrefToRelativePath("http://127.0.0.1:8080/dav/c%20x/a/b%c3%a5", base, base),
+            std::optional<std::string>("a/b\xC3\xA5"));
+  EXPECT_EQ(hrefToRelativePath("/dav/c x/a/", base, base), std::optional<std::string>("a"));
+  EXPECT_EQ(hrefToRelativePath("/dav/c%20x/", base, base), std::optional<std::string>(""));
+  EXPECT_EQ(hrefToRelativePath("/dav/c%20x", base, base), std::optional<std::string>(""));
+  EXPECT_EQ(hrefToRelativePath("file%231.pdf", base, "/dav/c%20x/folder/"),
+            std::optional<std::string>("folder/file#1.pdf"));
+  EXPECT_EQ(hrefToRelativePath("/elsewhere/x", base, base), std::nullopt);
+  EXPECT_EQ(hrefToRelativePath("/dav/c%20xy/a", base, base), std::nullopt);
+}
+
+TEST(Multistatus, ParsesResourcesWithAnyPrefixAndOurProperties) {
+  const std::string xml = R"(<?xml version="1.0" encoding="utf-8"?>
+<multistatus xmlns="DAV:" xmlns:q="urn:ambita-dms:meta:1">
+ <response><href>/dav/c/</href>
+  <propstat><prop><resourcetype><collection/></resourcetype>
+   <getlastmodified>Sat, 28 Nov 2026 13:00:00 GMT</getlastmodified></prop>
+   <status>HTTP/1.1 200 OK</status></propstat></response>
+ <response><href>/dav/c/a%c3%a5.pdf</href>
+  <propstat><prop><resourcetype/><getcontentlength>42</getcontentlength>
+   <getetag>"abc"</getetag>
+   <q:m_ambita.assetId>17</q:m_ambita.assetId><q:m_x_5Fy>bl&#229;b&#230;r &lt;&amp;&gt; </q:m_x_5Fy>
+  </prop><status>HTTP/1.1 200 OK</status></propstat>
+  <propstat><prop><getcontentlanguage/></prop><status>HTTP/1.1 404 Not Found</status></propstat>
+ </response>
+</multistatus>)";
+  auto parsed = parseMultistatus(xml, "test");
+  ASSERT_TRUE(parsed) << parsed.error().describe();
+  ASSERT_EQ(parsed->size(), 2u);
+  EXPECT_TRUE((*parsed)[0].collection);
+  EXPECT_EQ((*parsed)[0].modifiedEpochSeconds, 1795870800);
+  const DavResource& file = (*parsed)[1];
+  EXPECT_FALSE(file.collection);
+  EXPECT_EQ(file.href, "/dav/c/a%c3%a5.pdf");
+  EXPECT_EQ(file.contentLength, std::optional<std::uint64_t>(42));
+  EXPECT_EQ(file.etag, "\"abc\"");
+  EXPECT_EQ(file.metadata.at("ambita.assetId"), "17");
+  EXPECT_EQ(file.metadata.at("x_y"), "bl\xC3\xA5" "b\xC3\xA6r <&> ");
+  EXPECT_EQ(file.metadata.size(), 2u);
+}
+
+TEST(Multistatus, RejectsMalformedAndForeignDocuments) {
+  auto bad = parseMultistatus("<multistatus xmlns='DAV:'><response>", "PROPFIND 'x'");
+  ASSERT_FALSE(bad);
+  EXPECT_NE(bad.error().message.find("PROPFIND 'x'"), std::string::npos);
+  EXPECT_FALSE(parseMultistatus("<html/>", "x"));
+}
+
+TEST(Multistatus, PropertyNamesRoundTripAnyKey) {
+  for (std::string key : {"ambita.assetId", "a_b", "1abc", "-x", "k\xC3\xA6y", "a b"}) {
+    std::string name = metadataPropertyName(key);
+    EXPECT_EQ(name.rfind("m_", 0), 0u);
+    EXPECT_EQ(name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"),
+              std::string::npos)
+        << name;
+    EXPECT_EQ(metadataKeyFromProperty(name), std::optional<std::string>(key));
+  }
+  EXPECT_EQ(metadataKeyFromProperty("other"), std::nullopt);
+  EXPECT_EQ(metadataKeyFromProperty("m_bad_4"), std::nullopt);
+  EXPECT_EQ(xmlEscape("<a&'\">\r"), "&lt;a&amp;&apos;&quot;&gt;&#13;");
+}
+
+TEST(WebDavOptions, ParsesAllKeysAndDefaults) {
+  auto options = WebDavOptions::parse(
+      R"({"connector":"webdav","url":"https://h.example/dav/","username":"u","password":"p",
+          "caFile":"/etc/ca.pem","connectTimeoutSeconds":3,"timeoutSeconds":9,"concurrency":2,
+          "metadata":"sidecar","retries":1,"retryDelayMs":10})");
+  ASSERT_TRUE(options) << options.error().describe();
+  EXPECT_EQ(options->url, "https://h.example/dav/");
+  EXPECT_EQ(options->concurrency, 2);
+  EXPECT_EQ(options->metadata, MetadataMode::Sidecar);
+  auto defaults = WebDavOptions::parse(R"({"url":"http://127.0.0.1/"})");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->concurrency, 4);
+  EXPECT_EQ(defaults->metadata, MetadataMode::Auto);
+}
+
+TEST(WebDavOptions, ErrorsNameTheKeyAndNeverTheSecret) {
+  struct Case {
+    std::string json;
+    std::string key;
+  };
+  for (const auto& c : std::vector<Case>{
+           {R"({})", "target.url"},
+           {R"({"url":"ftp://h/"})", "target.url"},
+           {R"({"url":"http://u:hunter2@h/"})", "target.url"},
+           {R"({"url":"http://h/","concurrency":0})", "target.concurrency"},
+           {R"({"url":"http://h/","concurrency":"4"})", "target.concurrency"},
+           {R"({"url":"http://h/","metadata":"xattr"})", "target.metadata"},
+           {R"({"url":"http://h/","colour":"blue"})", "target.colour"},
+           {R"({"url":"http://h/","password":"hunter2"})", "target.username"},
+           {R"({"url":"http://h/","bearerToken":"hunter2","username":"u"})", "target.bearerToken"},
+       }) {
+    auto parsed = WebDavOptions::parse(c.json);
+    ASSERT_FALSE(parsed) << c.json;
+    EXPECT_EQ(parsed.error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(parsed.error().message.rfind(c.key + ":", 0), 0u) << parsed.error().message;
+    EXPECT_EQ(parsed.error().message.find("hunter2"), std::string::npos) << parsed.error().message;
+  }
+}
+
+TEST(WebDavConnectorFactory, SchemaMarksSecrets) {
+  WebDavConnectorFactory factory;
+  int secrets = 0;
+  for (const auto& option : factory.configSchema().options) {
+    if (option.key == "password" || option.key == "bearerToken") {
+      EXPECT_TRUE(option.secret) << option.key;
+      ++secrets;
+    } else {
+      EXPECT_FALSE(option.secret) << option.key;
+    }
+  }
+  EXPECT_EQ(secrets, 2);
+}
+
+}  // namespace
+}  // namespace dms::webdav
