@@ -281,6 +281,31 @@ TEST_F(FilesystemTargetTest, SidecarModeStoresHiddenJsonAndRemoveDeletesIt) {
   EXPECT_TRUE(tree(root()).empty());
 }
 
+TEST_F(FilesystemTargetTest, LongNamesWorkAndTooLongSidecarNamesFailCleanly) {
+  auto target = open(MetadataMode::Sidecar);
+  ASSERT_TRUE(target);
+  const std::string fits(240, 'n');
+  std::istringstream in("x");
+  auto stored = target->put(fits, in, {{"k", "v"}}, PutMode::CreateNew);
+  ASSERT_TRUE(stored.ok()) << stored.error().describe();
+  const std::string tooLong(250, 'm');
+  std::istringstream in2("x");
+  auto refused = target->put(tooLong, in2, {{"k", "v"}}, PutMode::CreateNew);
+  ASSERT_FALSE(refused.ok());
+  EXPECT_EQ(refused.error().code, ErrorCode::InvalidArgument) << refused.error().describe();
+  EXPECT_EQ(tree(root()), (std::vector<std::string>{".dms-meta-" + fits + ".json", fits}));
+  std::istringstream in3("x");
+  EXPECT_TRUE(target->put(tooLong, in3, {}, PutMode::CreateNew).ok()) << "no metadata, no sidecar";
+  auto meta = target->readMetadata(tooLong);
+  ASSERT_TRUE(meta.ok()) << meta.error().describe();
+  EXPECT_TRUE(meta->empty());
+  auto moved = target->move(fits, tooLong + "x");
+  ASSERT_FALSE(moved.ok()) << "the sidecar could not follow";
+  EXPECT_EQ(moved.error().code, ErrorCode::InvalidArgument);
+  EXPECT_TRUE(target->remove(tooLong, false).ok());
+  EXPECT_EQ(tree(root()), (std::vector<std::string>{".dms-meta-" + fits + ".json", fits}));
+}
+
 TEST_F(FilesystemTargetTest, DamagedSidecarIsReportedNamingIt) {
   auto target = open(MetadataMode::Sidecar);
   ASSERT_TRUE(target);

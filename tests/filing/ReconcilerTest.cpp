@@ -417,6 +417,11 @@ struct CrashPoint {
 
 class ReconcilerCrashTest : public ReconcilerTest {
  protected:
+  /// Empties the archive root (the target keeps its descriptor of the root folder).
+  void emptyArchive() {
+    for (const auto& e : std::filesystem::directory_iterator(archiveRoot_)) std::filesystem::remove_all(e.path());
+  }
+
   /// Runs one reconcile in a child process that dies at `point`; returns the child's exit code
   /// (42 = died at the crash point, 0 = finished without reaching it).
   int runChildUntilCrash(const CrashPoint& point, const std::string& config) {
@@ -466,8 +471,7 @@ TEST_F(ReconcilerCrashTest, KillAtAnyPointWhileFilingEndsInTheExactTree) {
     SCOPED_TRACE(point.name);
     // Start from nothing each time.
     closeEngine();
-    std::filesystem::remove_all(archiveRoot_);
-    std::filesystem::create_directories(archiveRoot_);
+    emptyArchive();
     std::filesystem::remove_all(dataDir_);
     std::filesystem::create_directories(dataDir_);
     api_.setOrder(makeOrder(1, "FINISHED", {a, b}, {c}));
@@ -490,8 +494,7 @@ TEST_F(ReconcilerCrashTest, KillAtAnyPointWhileRemovingEndsWithTheFilesGone) {
     for (bool after : {false, true}) {
       SCOPED_TRACE(std::string(config) + (after ? " after" : " before"));
       closeEngine();
-      std::filesystem::remove_all(archiveRoot_);
-      std::filesystem::create_directories(archiveRoot_);
+      emptyArchive();
       std::filesystem::remove_all(dataDir_);
       std::filesystem::create_directories(dataDir_);
       auto a = makeAsset("a1", "A.pdf"), b = makeAsset("b1", "B.pdf");

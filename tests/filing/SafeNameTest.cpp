@@ -49,14 +49,14 @@ TEST(SafeName, EmptyAndBlankNamesGetTheFallback) {
 }
 
 TEST(SafeName, ReplacesControlCharacters) {
-  EXPECT_EQ(SafeName::segment(std::string("a\x01b\nc\td\x7F") + "e.pdf"), "a_b_c_d_e.pdf");
+  EXPECT_EQ(SafeName::segment(std::string("a\x01" "b\nc\td\x7F" "e.pdf")), "a_b_c_d_e.pdf");
   EXPECT_EQ(SafeName::segment(std::string("x\0y", 3)), "x_y");
   EXPECT_EQ(SafeName::segment("bad\xFF\xFEutf8.pdf"), "bad__utf8.pdf");
 }
 
 TEST(SafeName, TrimsTrailingDotsAndSpacesAndHidesNothing) {
   EXPECT_EQ(SafeName::segment("  kart.pdf. . "), "kart.pdf");
-  EXPECT_EQ(SafeName::segment(".hidden"), "_hidden");
+  EXPECT_EQ(SafeName::segment(".hidden"), "_.hidden");
 }
 
 TEST(SafeName, CapsLengthInBytesKeepingExtensionAndUtf8) {

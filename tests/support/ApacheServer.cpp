@@ -17,6 +17,7 @@
 #include <Poco/SHA1Engine.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -103,6 +104,7 @@ ApacheServer::ApacheServer(ApacheOptions options) : options_(std::move(options))
   chownToServer(davRoot_);
   chownToServer(dir_.path() / "lock");
   confFile_ = dir_.path() / "httpd.conf";
+  if (options_.tls) makeCertificate();
 
   // Another process may grab the port between our probe and Apache's bind: try a few.
   std::string lastError;
@@ -121,7 +123,20 @@ ApacheServer::ApacheServer(ApacheOptions options) : options_(std::move(options))
 
 ApacheServer::~ApacheServer() { stop(); }
 
-std::string ApacheServer::origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+std::string ApacheServer::origin() const {
+  return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
+}
+
+void ApacheServer::makeCertificate() {
+  const std::string dir = dir_.path().string();
+  const std::string command =
+      "openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 "
+      "-addext subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost -keyout '" +
+      dir + "/key.pem' -out '" + dir + "/cert.pem' > '" + dir + "/openssl.log' 2>&1";
+  if (std::system(command.c_str()) != 0)
+    throw std::runtime_error("ApacheServer: cannot make a test certificate with openssl (Debian "
+                             "package openssl): " + readTail(dir_.path() / "openssl.log", 2000));
+}
 
 std::string ApacheServer::davUrl() const { return origin() + "/dav/"; }
 
@@ -152,6 +167,14 @@ void ApacheServer::writeConfig() {
        {"mpm_event", "authz_core", "authn_core", "authn_file", "authz_user", "auth_basic",
         "auth_digest", "dav", "dav_fs"}) {
     conf << "LoadModule " << module << "_module " << kModuleDir << "/mod_" << module << ".so\n";
+  }
+  if (options_.tls) {
+    conf << "LoadModule socache_shmcb_module " << kModuleDir << "/mod_socache_shmcb.so\n"
+         << "LoadModule ssl_module " << kModuleDir << "/mod_ssl.so\n"
+         << "SSLEngine on\n"
+         << "SSLCertificateFile \"" << root << "/cert.pem\"\n"
+         << "SSLCertificateKeyFile \"" << root << "/key.pem\"\n"
+         << "SSLSessionCache none\n";
   }
   if (::geteuid() == 0) conf << "User www-data\nGroup www-data\n";
   conf << "ErrorLog \"" << root << "/error.log\"\n"

@@ -29,6 +29,9 @@ struct ApacheOptions {
   std::string user = "dms";
   std::string password = "s3cret-pw";
   std::string realm = "dms-test";
+  /// Serve HTTPS (mod_ssl) with a self-signed certificate for 127.0.0.1 made with the openssl
+  /// command; certificateFile() is the PEM a client must trust.
+  bool tls = false;
 };
 
 class ApacheServer {
@@ -49,8 +52,10 @@ class ApacheServer {
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }
-  /// "http://127.0.0.1:<port>"
+  /// "http://127.0.0.1:<port>" ("https://..." with tls)
   std::string origin() const;
+  /// The server's self-signed certificate (PEM) when tls is on.
+  std::filesystem::path certificateFile() const { return dir_.path() / "cert.pem"; }
   /// The WebDAV root URL, "http://127.0.0.1:<port>/dav/".
   std::string davUrl() const;
   /// Folder on disk that davUrl() serves.
@@ -66,6 +71,7 @@ class ApacheServer {
 
  private:
   void writeConfig();
+  void makeCertificate();
   void waitUntilPortClosed() const;
   void chownToServer(const std::filesystem::path& path) const;
 

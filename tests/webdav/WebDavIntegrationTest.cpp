@@ -436,5 +436,31 @@ TEST_F(WebDavIntegration, RecoverRemovesStaleTemporaries) {
   EXPECT_EQ(rawNamesOnDisk(server, "rec", "a/b"), (std::vector<std::string>{"keep.txt"}));
 }
 
+TEST_F(WebDavIntegration, TlsIsVerifiedByDefaultAndTrustsTheConfiguredCaFile) {
+  ApacheOptions options;
+  options.tls = true;
+  ApacheServer server(options);
+  const std::string url = server.createCollection("tls");
+
+  auto untrusted = webdav::WebDavOptions::parse("{\"url\": \"" + url + "\", \"retries\": 0}");
+  ASSERT_TRUE(untrusted);
+  auto refused = WebDavTarget::create(*untrusted, logger_);
+  ASSERT_TRUE(refused);
+  auto denied = (*refused)->stat("");
+  ASSERT_FALSE(denied) << "a self-signed certificate must not be accepted without caFile";
+  EXPECT_EQ(denied.error().code, ErrorCode::Unavailable);
+  std::printf("[ note ] untrusted certificate: %s\n", denied.error().describe().c_str());
+
+  auto trusted = webdav::WebDavOptions::parse("{\"url\": \"" + url + "\", \"caFile\": \"" +
+                                              server.certificateFile().string() + "\"}");
+  ASSERT_TRUE(trusted);
+  auto target = WebDavTarget::create(*trusted, logger_);
+  ASSERT_TRUE(target);
+  ASSERT_TRUE((*target)->ensureFolder("a"));
+  ASSERT_TRUE(putString(**target, "a/f.txt", "over TLS", {{"k", "v"}}));
+  EXPECT_EQ(readAll(**target, "a/f.txt"), "over TLS");
+  EXPECT_TRUE(std::filesystem::exists(server.davRoot() / "tls" / "a" / "f.txt"));
+}
+
 }  // namespace
 }  // namespace dms::test

@@ -13,6 +13,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <filesystem>
 #include <sstream>
 #include <system_error>
@@ -76,6 +77,11 @@ int renameNoReplace(int fromFd, const std::string& from, int toFd, const std::st
   if (::linkat(fromFd, from.c_str(), toFd, to.c_str(), 0) != 0) return -1;
   ::unlinkat(fromFd, from.c_str(), 0);
   return 0;
+}
+
+/// errno values meaning "this file has no sidecar": missing, or a name too long to have one.
+bool noSidecar(int error) {
+  return error == ENOENT || error == ENAMETOOLONG;
 }
 
 std::int64_t mtimeOf(const struct stat& st) {
@@ -452,7 +458,7 @@ Status FilesystemTarget::writeSidecar(int folderFd, const std::string& name,
                                       const Metadata& metadata, const std::string& path) const {
   const auto sidecar = common::sidecarName(name);
   if (metadata.empty()) {
-    if (::unlinkat(folderFd, sidecar.c_str(), 0) != 0 && errno != ENOENT)
+    if (::unlinkat(folderFd, sidecar.c_str(), 0) != 0 && !noSidecar(errno))
       return errnoError(errno, "cannot remove the metadata sidecar of", path);
     return {};
   }
@@ -483,7 +489,7 @@ Result<Metadata> FilesystemTarget::readSidecar(int folderFd, const std::string& 
   const auto sidecar = common::sidecarName(name);
   UniqueFd file(::openat(folderFd, sidecar.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (file.get() < 0) {
-    if (errno == ENOENT) return Metadata{};
+    if (noSidecar(errno)) return Metadata{};
     return errnoError(errno, "cannot open the metadata sidecar of", path);
   }
   std::string json;
@@ -582,7 +588,7 @@ Status FilesystemTarget::remove(const std::string& rawPath, bool pruneEmptyParen
     return errnoError(errno, "cannot remove", path);
   // Both modes: a sidecar may survive from an earlier configuration.
   const auto sidecar = common::sidecarName(name);
-  if (::unlinkat(parent->get(), sidecar.c_str(), 0) != 0 && errno != ENOENT)
+  if (::unlinkat(parent->get(), sidecar.c_str(), 0) != 0 && !noSidecar(errno))
     return errnoError(errno, "cannot remove the metadata sidecar of", path);
   if (auto ok = syncFolder(parent->get(), path); !ok) return ok;
   parent->reset();
@@ -618,6 +624,15 @@ Status FilesystemTarget::move(const std::string& rawFrom, const std::string& raw
   auto toParent = openParent(*to);
   if (!toParent) return toParent.error();
   const auto toName = baseName(*to);
+  const auto fromSidecar = common::sidecarName(fromName);
+  const auto toSidecar = common::sidecarName(toName);
+  struct stat sidecarStat {};
+  if (toSidecar.size() > NAME_MAX &&
+      ::fstatat(fromParent->get(), fromSidecar.c_str(), &sidecarStat, AT_SYMLINK_NOFOLLOW) == 0) {
+    return fail(ErrorCode::InvalidArgument, "cannot move " + quotePath(*from) + " to " +
+                                                quotePath(*to) +
+                                                ": the name is too long for a metadata sidecar");
+  }
   if (renameNoReplace(fromParent->get(), fromName, toParent->get(), toName) != 0) {
     if (errno == EEXIST) {
       return fail(ErrorCode::AlreadyExists, "cannot move " + quotePath(*from) + " to " +
@@ -625,10 +640,8 @@ Status FilesystemTarget::move(const std::string& rawFrom, const std::string& raw
     }
     return errnoError(errno, "cannot move " + quotePath(*from) + " to", *to);
   }
-  const auto fromSidecar = common::sidecarName(fromName);
-  const auto toSidecar = common::sidecarName(toName);
   if (::renameat(fromParent->get(), fromSidecar.c_str(), toParent->get(), toSidecar.c_str()) != 0) {
-    if (errno != ENOENT) return errnoError(errno, "cannot move the metadata sidecar to", *to);
+    if (!noSidecar(errno)) return errnoError(errno, "cannot move the metadata sidecar to", *to);
     // No sidecar: make sure an orphan at the destination does not get adopted.
     ::unlinkat(toParent->get(), toSidecar.c_str(), 0);
   }

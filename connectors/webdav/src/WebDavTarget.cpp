@@ -383,11 +383,7 @@ Status WebDavTarget::ensureFolder(const std::string& rawPath) {
       rememberFolder(*path);
       return {};
     }
-    // Unless the server cannot be reached or refuses us, find out level by level.
-    const ErrorCode code = existing.error().code;
-    if (isRetryable(code) || code == ErrorCode::Unauthenticated ||
-        code == ErrorCode::PermissionDenied)
-      return existing.error();
+    if (existing.error().code != ErrorCode::NotFound) return existing.error();
 
     std::string prefix;
     for (const auto& segment : common::splitPath(*path)) {

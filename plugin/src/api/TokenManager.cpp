@@ -22,6 +22,7 @@ dms::Result<std::string> TokenManager::adopt(const TokenResponse& t, const char*
   // server that hands out minutes) the margin is at most a quarter of the lifetime.
   const auto margin = std::min(options_.tokenRefreshMargin, life / 4);
   renewAt_ = clock_() + life - margin;
+  publishSecrets();
   if (logger_)
     logger_->info(kSource, std::string("access token obtained (") + how + "), valid " +
                                std::to_string(t.expiresIn.count()) + " s");
@@ -73,12 +74,18 @@ void TokenManager::reset() {
   refresh_.clear();
 }
 
+void TokenManager::publishSecrets() {
+  std::lock_guard lock(secretsMutex_);
+  // Old tokens stay masked too (a late error may still quote one); the list stays short.
+  for (const auto* s : {&access_, &refresh_})
+    if (!s->empty() && std::find(secrets_.begin(), secrets_.end(), *s) == secrets_.end())
+      secrets_.push_back(*s);
+  if (secrets_.size() > 16) secrets_.erase(secrets_.begin(), secrets_.end() - 16);
+}
+
 std::vector<std::string> TokenManager::secrets() const {
-  std::lock_guard lock(mutex_);
-  std::vector<std::string> out;
-  if (!access_.empty()) out.push_back(access_);
-  if (!refresh_.empty()) out.push_back(refresh_);
-  return out;
+  std::lock_guard lock(secretsMutex_);
+  return secrets_;
 }
 
 std::pair<int, int> TokenManager::grantCountsForTest() const {

@@ -53,7 +53,13 @@ class TokenManager {
   Fetch fetch_;
   dms::Logger* logger_;
   Clock clock_;
-  mutable std::mutex mutex_;
+  void publishSecrets();
+
+  mutable std::mutex mutex_;  ///< held for a whole renewal
+  /// Guards secrets_ only: redaction runs inside renewals (error messages), so it must not
+  /// need mutex_.
+  mutable std::mutex secretsMutex_;
+  std::vector<std::string> secrets_;
   std::string access_;
   std::string refresh_;
   std::chrono::steady_clock::time_point renewAt_{};

@@ -49,13 +49,17 @@ std::string cleanCodePoints(std::string_view raw) {
 
 bool isSpace(char c) { return c == ' ' || c == '\t'; }
 
-std::string trim(std::string s) {
-  // Trailing dots and spaces are dropped by Windows/SMB shares: a name ending in them could not
-  // be reached there.
-  while (!s.empty() && (isSpace(s.back()) || s.back() == '.')) s.pop_back();
+std::string trimSpaces(std::string s) {
+  while (!s.empty() && isSpace(s.back())) s.pop_back();
   std::size_t start = 0;
   while (start < s.size() && isSpace(s[start])) ++start;
   return s.substr(start);
+}
+
+std::string trimTrailingDotsAndSpaces(std::string s) {
+  // Windows/SMB shares drop trailing dots and spaces: such a name could not be reached there.
+  while (!s.empty() && (isSpace(s.back()) || s.back() == '.')) s.pop_back();
+  return s;
 }
 
 std::string upper(std::string s) {
@@ -87,10 +91,12 @@ std::string capKeepingExtension(const std::string& name, std::size_t maxBytes) {
 }
 
 std::string makeSafe(std::string_view raw, std::size_t maxBytes) {
-  std::string name = trim(cleanCodePoints(raw));
-  if (name.empty()) return name;
+  std::string name = trimSpaces(cleanCodePoints(raw));
   if (name == "." || name == "..") return "_" + name;
-  if (name.front() == '.') name.front() = '_';
+  name = trimTrailingDotsAndSpaces(std::move(name));
+  if (name.empty()) return name;
+  // No hidden files (and never a target's own ".dms-..." bookkeeping names).
+  if (name.front() == '.') name = "_" + name;
   if (isReserved(name)) name = "_" + name;
   return capKeepingExtension(name, maxBytes);
 }

@@ -17,8 +17,8 @@ class SafeName {
   static constexpr std::size_t kDefaultMaxBytes = 180;
 
   /// One safe segment made from `raw`. Invalid UTF-8 bytes and '/', '\\', control characters
-  /// become '_'; leading/trailing spaces and trailing dots are trimmed; a leading '.' becomes
-  /// '_' (no hidden files); ".", ".." and Windows device names (CON, PRN, AUX, NUL, COM1-9,
+  /// become '_'; leading/trailing spaces and trailing dots are trimmed; a leading '.' gets a
+  /// '_' prefix (no hidden files); ".", ".." and Windows device names (CON, PRN, AUX, NUL, COM1-9,
   /// LPT1-9, with or without extension, any case) get a '_' prefix; an empty result becomes
   /// `fallback` (itself made safe; "_" if that is empty too). The result is at most `maxBytes`
   /// bytes, cut on a code point boundary, keeping an extension of up to 16 bytes.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <utility>
 
 namespace ambita::filing {
@@ -51,6 +52,9 @@ const std::vector<std::vector<std::string>>& migrations() {
   };
   return list;
 }
+
+/// How long opening may wait for a database another process holds locked.
+constexpr std::size_t kOpenTimeoutSeconds = 10;
 
 void registerConnectorOnce() {
   // Process-wide registration: done once, never undone (another instance may still use it).
@@ -156,9 +160,15 @@ dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(const std:
 dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::openAtVersionForTest(
     const std::string& file, int version) {
   std::unique_ptr<SqliteStateStore> store;
+  // Poco retries opening for its login timeout: a missing folder is reported at once instead.
+  const auto parent = std::filesystem::path(file).parent_path();
+  std::error_code ec;
+  if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
+    return dms::fail(dms::ErrorCode::Unavailable,
+                     "state database " + file + ": cannot open: folder " + parent.string() + " does not exist");
   try {
     registerConnectorOnce();
-    auto session = std::make_unique<Poco::Data::Session>("SQLite", file);
+    auto session = std::make_unique<Poco::Data::Session>("SQLite", file, kOpenTimeoutSeconds);
     *session << "PRAGMA journal_mode=WAL", now;
     *session << "PRAGMA synchronous=FULL", now;
     *session << "PRAGMA busy_timeout=10000", now;

@@ -13,6 +13,9 @@ Result<Poco::JSON::Object::Ptr> JsonConfigFile::load(const std::filesystem::path
   std::error_code error;
   if (!std::filesystem::exists(file, error))
     return fail(ErrorCode::NotFound, "configuration file '" + file.string() + "' not found");
+  if (!std::filesystem::is_regular_file(file, error))
+    return fail(ErrorCode::InvalidArgument,
+                "configuration file '" + file.string() + "' is not a regular file");
   std::ifstream in(file, std::ios::binary);
   if (!in)
     return fail(ErrorCode::PermissionDenied,

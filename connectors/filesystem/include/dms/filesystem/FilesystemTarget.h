@@ -31,6 +31,9 @@
 ///   a Replace leaves the new metadata beside the old content (a crash in a CreateNew leaves an
 ///   orphan sidecar that recover() deletes). xattr mode has no such window.
 /// - writeMetadata in xattr mode sets and removes attributes one by one (not atomic as a set).
+/// - Sidecar mode needs 15 bytes of the filesystem's 255-byte name limit for
+///   ".dms-meta-<name>.json": longer names with metadata fail with InvalidArgument
+///   (ENAMETOOLONG). ext4 limits xattr values to about one block per file in xattr mode.
 /// - No locking between processes; callers serialise work per path (DocumentTarget.h).
 /// - File modes come from the umask; a Replace does not copy the old file's owner or mode.
 /// - list() hides entries it could not hand back: bookkeeping names, names that are not valid

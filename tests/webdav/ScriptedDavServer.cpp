@@ -1,0 +1,88 @@
+#include "ScriptedDavServer.h"
+
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/String.h>
+#include <Poco/StreamCopier.h>
+
+#include <sstream>
+
+namespace dms::test {
+namespace {
+
+class Handler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  explicit Handler(ScriptedDavServer& owner) : owner_(owner) {}
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    owner_.handle(request, response);
+  }
+
+ private:
+  ScriptedDavServer& owner_;
+};
+
+class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  explicit Factory(ScriptedDavServer& owner) : owner_(owner) {}
+  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+    return new Handler(owner_);  // Poco takes ownership
+  }
+
+ private:
+  ScriptedDavServer& owner_;
+};
+
+}  // namespace
+
+ScriptedDavServer::ScriptedDavServer(Script script) : script_(std::move(script)) {
+  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
+  port_ = socket.address().port();
+  auto* params = new Poco::Net::HTTPServerParams;
+  params->setMaxThreads(8);
+  params->setKeepAlive(true);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
+  server_->start();
+}
+
+ScriptedDavServer::~ScriptedDavServer() { server_->stopAll(true); }
+
+std::vector<RecordedRequest> ScriptedDavServer::requests() const {
+  std::lock_guard lock(mutex_);
+  return requests_;
+}
+
+void ScriptedDavServer::handle(Poco::Net::HTTPServerRequest& request,
+                               Poco::Net::HTTPServerResponse& response) {
+  RecordedRequest recorded;
+  recorded.method = request.getMethod();
+  recorded.uri = request.getURI();
+  for (const auto& [name, value] : request)
+    recorded.headers.emplace(Poco::toLower(name), value);
+  // Without a length or chunking a request has no body (reading would wait for the close).
+  if (request.hasContentLength() || request.getChunkedTransferEncoding()) {
+    std::ostringstream body;
+    Poco::StreamCopier::copyStream(request.stream(), body);
+    recorded.body = body.str();
+  }
+  std::size_t index = 0;
+  {
+    std::lock_guard lock(mutex_);
+    index = requests_.size();
+    requests_.push_back(recorded);
+  }
+  script_(index, recorded, response);
+}
+
+std::string multistatusFor(const std::string& href, bool collection, std::uint64_t size) {
+  std::string props = collection ? "<D:resourcetype><D:collection/></D:resourcetype>"
+                                 : "<D:resourcetype/><D:getcontentlength>" +
+                                       std::to_string(size) + "</D:getcontentlength>";
+  return "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:multistatus xmlns:D=\"DAV:\"><D:response>"
+         "<D:href>" + href + "</D:href><D:propstat><D:prop>" + props +
+         "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>";
+}
+
+}  // namespace dms::test

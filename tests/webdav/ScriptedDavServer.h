@@ -1,0 +1,55 @@
+#pragma once
+/// A tiny HTTP server on 127.0.0.1:<free port> whose answers a test scripts with a function,
+/// recording every request (method, URI, headers, body). It plays the misbehaving WebDAV
+/// server that Apache will not be: 503/423/429 then success, redirects, slow answers.
+
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerResponse.h>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace dms::test {
+
+struct RecordedRequest {
+  std::string method;
+  std::string uri;
+  std::map<std::string, std::string> headers;  ///< first value per header name, lower-case keys
+  std::string body;
+};
+
+class ScriptedDavServer {
+ public:
+  /// The script answers request number `index` (0-based); it fills the response itself.
+  using Script = std::function<void(std::size_t index, const RecordedRequest& request,
+                                    Poco::Net::HTTPServerResponse& response)>;
+
+  explicit ScriptedDavServer(Script script);
+  ~ScriptedDavServer();
+  ScriptedDavServer(const ScriptedDavServer&) = delete;
+  ScriptedDavServer& operator=(const ScriptedDavServer&) = delete;
+
+  int port() const { return port_; }
+  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  std::vector<RecordedRequest> requests() const;
+
+  /// Records and answers one request (called by the server's handler threads).
+  void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
+
+ private:
+  Script script_;
+  mutable std::mutex mutex_;
+  std::vector<RecordedRequest> requests_;
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  int port_ = 0;
+};
+
+/// A 207 body describing one resource at `href`.
+std::string multistatusFor(const std::string& href, bool collection, std::uint64_t size = 0);
+
+}  // namespace dms::test

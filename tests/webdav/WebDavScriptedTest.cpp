@@ -1,0 +1,185 @@
+// Behaviour Apache will not show on demand, against a scripted loopback server: retries on
+// 503/423/429 (Retry-After), final errors that are not retried, same-origin redirects keeping
+// method, body and headers, cross-origin redirects refused, and a MOVE whose answer timed out
+// (the destination is checked instead of repeating the MOVE).
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <sstream>
+#include <thread>
+
+#include "ScriptedDavServer.h"
+#include "WebDavTestHelpers.h"
+#include "dms/webdav/WebDavOptions.h"
+
+namespace dms::test {
+namespace {
+
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerResponse;
+
+void answer(HTTPServerResponse& response, int status, const std::string& body = "",
+            const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status),
+                              status == 207 ? "Multi-Status" : "");
+  for (const auto& [name, value] : headers) response.set(name, value);
+  response.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  response.send() << body;
+}
+
+std::unique_ptr<webdav::WebDavTarget> targetFor(const ScriptedDavServer& server, Logger& logger,
+                                                const std::string& extra = "") {
+  std::string json = "{\"url\": \"" + server.origin() +
+                     "/dav/\", \"retries\": 4, \"retryDelayMs\": 10, \"timeoutSeconds\": 5";
+  if (!extra.empty()) json += ", " + extra;
+  json += "}";
+  auto options = webdav::WebDavOptions::parse(json);
+  if (!options) throw std::runtime_error(options.error().describe());
+  auto target = webdav::WebDavTarget::create(*options, logger);
+  if (!target) throw std::runtime_error(target.error().describe());
+  return std::move(*target);
+}
+
+TEST(WebDavScripted, RetriesUnavailableLockedAndRateLimitedThenSucceeds) {
+  ScriptedDavServer server([](std::size_t index, const RecordedRequest&, HTTPServerResponse& r) {
+    if (index == 0) return answer(r, 503);
+    if (index == 1) return answer(r, 423);
+    if (index == 2) return answer(r, 429, "", {{"Retry-After", "0"}});
+    answer(r, 207, multistatusFor("/dav/f", false, 5));
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  auto stat = target->stat("f");
+  ASSERT_TRUE(stat) << stat.error().describe();
+  EXPECT_EQ(stat->size, 5u);
+  EXPECT_EQ(server.requests().size(), 4u);
+  EXPECT_NE(logger.text().find("answered 503"), std::string::npos) << logger.text();
+  EXPECT_NE(logger.text().find("answered 423"), std::string::npos);
+  EXPECT_NE(logger.text().find("answered 429"), std::string::npos);
+}
+
+TEST(WebDavScripted, GivesUpAfterTheConfiguredRetriesWithTheRightKind) {
+  ScriptedDavServer server([](std::size_t, const RecordedRequest&, HTTPServerResponse& r) {
+    answer(r, 429, "", {{"Retry-After", "0"}});
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger, "\"retries\": 2");
+  auto stat = target->stat("f");
+  ASSERT_FALSE(stat);
+  EXPECT_EQ(stat.error().code, ErrorCode::RateLimited);
+  EXPECT_EQ(server.requests().size(), 3u);
+}
+
+TEST(WebDavScripted, FinalErrorsAreClearAndNotRetried) {
+  for (auto [status, code] : {std::pair{507, ErrorCode::InsufficientStorage},
+                              {403, ErrorCode::PermissionDenied},
+                              {401, ErrorCode::Unauthenticated}}) {
+    ScriptedDavServer server([status](std::size_t, const RecordedRequest&, HTTPServerResponse& r) {
+      answer(r, status);
+    });
+    CapturingLogger logger;
+    auto target = targetFor(server, logger);
+    auto result = target->ensureFolder("a");
+    ASSERT_FALSE(result) << status;
+    EXPECT_EQ(result.error().code, code) << result.error().describe();
+    EXPECT_NE(result.error().message.find(std::to_string(status)), std::string::npos);
+    EXPECT_EQ(server.requests().size(), 1u) << status;
+  }
+}
+
+TEST(WebDavScripted, SameOriginRedirectKeepsMethodBodyAndHeaders) {
+  ScriptedDavServer server([](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    if (request.uri.rfind("/dav/", 0) == 0)
+      return answer(r, 307, "", {{"Location", "/moved" + request.uri}});
+    answer(r, 207, multistatusFor("/dav/f", false, 3));
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger, "\"bearerToken\": \"tok-123\"");
+  auto stat = target->stat("f");
+  ASSERT_TRUE(stat) << stat.error().describe();
+  auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[1].method, "PROPFIND");
+  EXPECT_EQ(requests[1].uri, "/moved/dav/f");
+  EXPECT_EQ(requests[1].body, requests[0].body);
+  EXPECT_FALSE(requests[1].body.empty());
+  EXPECT_EQ(requests[1].headers["depth"], "0");
+  EXPECT_EQ(requests[1].headers["authorization"], "Bearer tok-123");
+  EXPECT_EQ(logger.text().find("tok-123"), std::string::npos);
+}
+
+TEST(WebDavScripted, RedirectedStreamedPutResendsTheWholeBody) {
+  const std::string content(300000, 'x');
+  std::atomic<bool> moved{false};
+  std::atomic<std::size_t> redirectedPutSize{0};
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
+    if (request.method == "PROPFIND") {
+      if (request.uri == "/dav/" || request.uri == "/dav") return answer(r, 207, multistatusFor("/dav/", true));
+      if (isTemp && !moved) return answer(r, 207, multistatusFor(request.uri, false, content.size()));
+      return answer(r, 404);
+    }
+    if (request.method == "PUT" && request.uri.rfind("/dav/", 0) == 0)
+      return answer(r, 308, "", {{"Location", "/store" + request.uri}});
+    if (request.method == "PUT") {
+      redirectedPutSize = request.body.size();
+      return answer(r, 201);
+    }
+    if (request.method == "MOVE") {
+      moved = true;
+      return answer(r, 201);
+    }
+    answer(r, 500);
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  std::istringstream in(content);
+  auto put = target->put("a.bin", in, {}, PutMode::CreateNew);
+  ASSERT_TRUE(put) << put.error().describe();
+  EXPECT_EQ(redirectedPutSize.load(), content.size());
+}
+
+TEST(WebDavScripted, CrossOriginRedirectIsRefused) {
+  ScriptedDavServer server([](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    answer(r, 302, "", {{"Location", "http://elsewhere.invalid" + request.uri}});
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  auto stat = target->stat("f");
+  ASSERT_FALSE(stat);
+  EXPECT_EQ(stat.error().code, ErrorCode::PermissionDenied);
+  EXPECT_NE(stat.error().message.find("elsewhere.invalid"), std::string::npos);
+  EXPECT_EQ(server.requests().size(), 1u);
+}
+
+TEST(WebDavScripted, TimedOutMoveChecksTheDestinationInsteadOfRepeating) {
+  const std::string content = "hello";
+  std::atomic<bool> moved{false};
+  std::atomic<int> moves{0};
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
+    if (request.method == "PROPFIND") {
+      if (request.uri == "/dav/" || request.uri == "/dav") return answer(r, 207, multistatusFor("/dav/", true));
+      if (isTemp) return moved ? answer(r, 404) : answer(r, 207, multistatusFor(request.uri, false, 5));
+      return moved ? answer(r, 207, multistatusFor(request.uri, false, 5)) : answer(r, 404);
+    }
+    if (request.method == "PUT") return answer(r, 201);
+    if (request.method == "MOVE") {
+      ++moves;
+      moved = true;  // done, but the answer comes too late
+      std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+      return answer(r, 201);
+    }
+    answer(r, 500);
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger, "\"timeoutSeconds\": 1");
+  std::istringstream in(content);
+  auto put = target->put("a.txt", in, {}, PutMode::CreateNew);
+  ASSERT_TRUE(put) << put.error().describe() << "\n" << logger.text();
+  EXPECT_EQ(moves.load(), 1);
+  EXPECT_NE(logger.text().find("the move had happened"), std::string::npos) << logger.text();
+}
+
+}  // namespace
+}  // namespace dms::test
