@@ -14,21 +14,24 @@ namespace {
 constexpr const char* kSource = "ambita";
 
 dms::Result<Poco::JSON::Object::Ptr> parseSection(const std::string& json) {
-  if (json.find_first_not_of(" \t\r\n") == std::string::npos) return Poco::JSON::Object::Ptr(new Poco::JSON::Object);
+  if (json.find_first_not_of(" \t\r\n") == std::string::npos)
+    return Poco::JSON::Object::Ptr(new Poco::JSON::Object);
   try {
     Poco::JSON::Parser parser;
     auto object = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
     if (!object) return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: expected an object");
     return object;
   } catch (const Poco::Exception& e) {
-    return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: expected an object: " + e.displayText());
+    return dms::fail(dms::ErrorCode::InvalidArgument,
+                     "ambita: expected an object: " + e.displayText());
   }
 }
 
 }  // namespace
 
 dms::PluginInfo AmbitaPlugin::pluginInfo() {
-  return {"ambita", "0.1.0", "Files documents ordered from Ambita into the document target", "ambita"};
+  return {"ambita", "0.1.0", "Files documents ordered from Ambita into the document target",
+          "ambita"};
 }
 
 dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::create(const dms::HostServices& services) {
@@ -43,9 +46,12 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::createWithOrderApiForTe
 dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostServices& services,
                                                                api::OrderApi* orderApiOverride) {
   try {
-    if (services.logger == nullptr) return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no logger given");
-    if (!services.target) return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no document target given");
-    if (services.dataDir.empty()) return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no data folder given");
+    if (services.logger == nullptr)
+      return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no logger given");
+    if (!services.target)
+      return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no document target given");
+    if (services.dataDir.empty())
+      return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no data folder given");
     auto section = parseSection(services.configJson);
     if (!section) return section.error();
     auto clientOptions = api::parseClientOptions(**section);
@@ -56,7 +62,8 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     std::error_code ec;
     std::filesystem::create_directories(services.dataDir, ec);
     if (ec)
-      return dms::fail(dms::ErrorCode::Unavailable, "ambita: data folder " + services.dataDir + ": " + ec.message());
+      return dms::fail(dms::ErrorCode::Unavailable,
+                       "ambita: data folder " + services.dataDir + ": " + ec.message());
     auto store = filing::SqliteStateStore::open(services.dataDir + "/state.db");
     if (!store) return store.error();
 
@@ -64,30 +71,36 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     plugin->services_ = services;
     plugin->config_ = std::move(*filingConfig);
     clientOptions->userAgent =
-        (services.hostName.empty() ? std::string("dms-host") : services.hostName) + " ambita-plugin/0.1.0";
-    plugin->client_ = std::make_unique<api::AmbitaClient>(std::move(*clientOptions), services.logger);
+        (services.hostName.empty() ? std::string("dms-host") : services.hostName) +
+        " ambita-plugin/0.1.0";
+    plugin->client_ =
+        std::make_unique<api::AmbitaClient>(std::move(*clientOptions), services.logger);
     plugin->orderApi_ = orderApiOverride ? orderApiOverride : plugin->client_.get();
     plugin->store_ = std::move(*store);
-    plugin->reconciler_ = std::make_unique<filing::Reconciler>(*plugin->orderApi_, *services.target, *plugin->store_,
-                                                               plugin->config_, *services.logger,
-                                                               std::filesystem::path(services.dataDir) / "spool");
+    plugin->reconciler_ = std::make_unique<filing::Reconciler>(
+        *plugin->orderApi_, *services.target, *plugin->store_, plugin->config_, *services.logger,
+        std::filesystem::path(services.dataDir) / "spool");
     plugin->inbox_ = std::make_unique<push::PushInbox>(*plugin->store_);
     plugin->endpoint_ = std::make_unique<push::PushEndpoint>(*plugin->inbox_, *services.logger,
-                                                             plugin->config_.pushSecret, plugin->config_.pushMaxBytes);
-    plugin->workers_ = std::make_unique<push::PushWorkers>(*plugin->inbox_, *plugin->reconciler_, *services.logger,
-                                                           plugin->config_.pollWorkers);
-    plugin->poller_ = std::make_unique<push::Poller>(*plugin->inbox_, *services.logger,
-                                                     std::chrono::minutes(plugin->config_.pollIntervalMinutes),
-                                                     plugin->config_.pollFinishedDays);
-    plugin->admin_ = std::make_unique<filing::AdminCommands>(*plugin->reconciler_, *plugin->store_, *services.target,
-                                                             plugin->config_, services.dataDir);
+                                                             plugin->config_.pushSecret,
+                                                             plugin->config_.pushMaxBytes);
+    plugin->workers_ = std::make_unique<push::PushWorkers>(
+        *plugin->inbox_, *plugin->reconciler_, *services.logger, plugin->config_.pollWorkers);
+    plugin->poller_ =
+        std::make_unique<push::Poller>(*plugin->inbox_, *services.logger,
+                                       std::chrono::minutes(plugin->config_.pollIntervalMinutes),
+                                       plugin->config_.pollFinishedDays);
+    plugin->admin_ = std::make_unique<filing::AdminCommands>(
+        *plugin->reconciler_, *plugin->store_, *services.target, plugin->config_, services.dataDir);
     return plugin;
   } catch (const std::exception& e) {
     return dms::fail(dms::ErrorCode::Internal, std::string("ambita: ") + e.what());
   }
 }
 
-AmbitaPlugin::~AmbitaPlugin() { stop(); }
+AmbitaPlugin::~AmbitaPlugin() {
+  stop();
+}
 
 dms::Status AmbitaPlugin::startService() {
   try {
@@ -102,16 +115,19 @@ dms::Status AmbitaPlugin::startService() {
     // down now only delays it (each order's reconcile recovers its own intents first).
     if (auto recovered = reconciler_->recoverAll(); !recovered)
       services_.logger->warning(kSource, "recovery postponed: " + recovered.error().describe());
-    if (auto s = reconciler_->cleanSpool(); !s) services_.logger->warning(kSource, s.error().describe());
+    if (auto s = reconciler_->cleanSpool(); !s)
+      services_.logger->warning(kSource, s.error().describe());
     workers_->start();
     poller_->start();
     running_ = true;
-    services_.logger->info(kSource, "service started: push on " + config_.pushPath + ", polling every " +
-                                        std::to_string(config_.pollIntervalMinutes) + " min, filing into " +
-                                        services_.target->describe());
+    services_.logger->info(kSource, "service started: push on " + config_.pushPath +
+                                        ", polling every " +
+                                        std::to_string(config_.pollIntervalMinutes) +
+                                        " min, filing into " + services_.target->describe());
     return {};
   } catch (const std::exception& e) {
-    return dms::fail(dms::ErrorCode::Internal, std::string("ambita: starting the service: ") + e.what());
+    return dms::fail(dms::ErrorCode::Internal,
+                     std::string("ambita: starting the service: ") + e.what());
   }
 }
 
@@ -150,7 +166,8 @@ std::vector<dms::CommandSpec> AmbitaPlugin::commands() const {
   return specs;
 }
 
-void AmbitaPlugin::onOrderCreated(const api::OrderCollection& order, const api::NewOrder& request) noexcept {
+void AmbitaPlugin::onOrderCreated(const api::OrderCollection& order,
+                                  const api::NewOrder& request) noexcept {
   try {
     filing::TrackedOrder tracked;
     tracked.id = order.id;
@@ -170,13 +187,14 @@ void AmbitaPlugin::onOrderCreated(const api::OrderCollection& order, const api::
     }
     auto isNew = store_->trackOrder(tracked);
     if (!isNew) {
-      services_.logger->error(kSource, "order " + std::to_string(order.id) +
-                                           " was created but could not be tracked: " + isNew.error().describe() +
-                                           "; run: track " + std::to_string(order.id));
+      services_.logger->error(
+          kSource, "order " + std::to_string(order.id) + " was created but could not be tracked: " +
+                       isNew.error().describe() + "; run: track " + std::to_string(order.id));
       return;
     }
-    if (auto s = store_->commit({}, {filing::AuditLog::entry(order.id, "", "tracked", filing::Reason::Admin, "",
-                                                             "created here")});
+    if (auto s = store_->commit(
+            {}, {filing::AuditLog::entry(order.id, "", "tracked", filing::Reason::Admin, "",
+                                         "created here")});
         !s)
       services_.logger->warning(kSource, s.error().describe());
   } catch (...) {  // NOLINT: the order exists; never fail the command over bookkeeping
@@ -188,10 +206,11 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
   try {
     if (name == "products") return commands::runProductsCommand(*client_, args, io);
     if (name == "order")
-      return commands::runOrderCommand(*client_, args, io,
-                                       [this](const api::OrderCollection& order, const api::NewOrder& request) {
-                                         onOrderCreated(order, request);
-                                       });
+      return commands::runOrderCommand(
+          *client_, args, io,
+          [this](const api::OrderCollection& order, const api::NewOrder& request) {
+            onOrderCreated(order, request);
+          });
     if (filing::AdminCommands::handles(name)) {
       client_->resume();
       return admin_->run(name, args, io);

@@ -6,7 +6,9 @@
 
 namespace ambita {
 
-dms::PluginInfo AmbitaPluginFactory::info() const { return AmbitaPlugin::pluginInfo(); }
+dms::PluginInfo AmbitaPluginFactory::info() const {
+  return AmbitaPlugin::pluginInfo();
+}
 
 dms::ConfigSchema AmbitaPluginFactory::configSchema() const {
   dms::ConfigSchema schema;
@@ -15,7 +17,8 @@ dms::ConfigSchema AmbitaPluginFactory::configSchema() const {
   return schema;
 }
 
-dms::Result<std::unique_ptr<dms::Plugin>> AmbitaPluginFactory::create(const dms::HostServices& services) const {
+dms::Result<std::unique_ptr<dms::Plugin>> AmbitaPluginFactory::create(
+    const dms::HostServices& services) const {
   try {
     auto plugin = AmbitaPlugin::create(services);
     if (!plugin) return plugin.error();

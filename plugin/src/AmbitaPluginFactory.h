@@ -12,7 +12,8 @@ class AmbitaPluginFactory final : public dms::PluginFactory {
   dms::PluginInfo info() const override;
   dms::ConfigSchema configSchema() const override;
   /// Never throws; configuration problems come back as InvalidArgument naming the key.
-  dms::Result<std::unique_ptr<dms::Plugin>> create(const dms::HostServices& services) const override;
+  dms::Result<std::unique_ptr<dms::Plugin>> create(
+      const dms::HostServices& services) const override;
 };
 
 }  // namespace ambita

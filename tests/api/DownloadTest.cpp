@@ -198,7 +198,7 @@ TEST_F(DownloadTest, SlowBodyTimesOutThenSucceeds) {
   auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
   ASSERT_TRUE(d) << d.error().describe();
   EXPECT_EQ(d->sha256Hex, sha256(data));
-  EXPECT_NE(logger.text().find("timed out"), std::string::npos);
+  EXPECT_NE(logger.text().find("timed out"), std::string::npos) << logger.text();
 }
 
 TEST_F(DownloadTest, CancelStopsDownloadInFlight) {

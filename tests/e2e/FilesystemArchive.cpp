@@ -2,6 +2,7 @@
 
 #include <sys/xattr.h>
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -88,6 +89,7 @@ std::vector<FiledFile> FilesystemArchive::files() const {
     file.metadata = fs::exists(sidecar) ? readSidecar(sidecar) : readXattrs(entry.path());
     result.push_back(std::move(file));
   }
+  std::sort(result.begin(), result.end(), [](const FiledFile& a, const FiledFile& b) { return a.path < b.path; });
   return result;
 }
 

@@ -4,7 +4,7 @@
 
 #include <stdexcept>
 
-#include <Poco/PipeStream.h>
+#include <Poco/Exception.h>
 
 namespace dms::e2e {
 

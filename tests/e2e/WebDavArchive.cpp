@@ -1,5 +1,6 @@
 #include "WebDavArchive.h"
 
+#include <algorithm>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -133,6 +134,7 @@ std::vector<FiledFile> WebDavArchive::files() const {
     file.metadata = fs::exists(sidecar) ? readSidecar(sidecar) : propfind(file.path);
     result.push_back(std::move(file));
   }
+  std::sort(result.begin(), result.end(), [](const FiledFile& a, const FiledFile& b) { return a.path < b.path; });
   return result;
 }
 

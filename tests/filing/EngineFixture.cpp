@@ -7,9 +7,11 @@
 
 namespace ambita::test {
 
-void CapturingLogger::log(dms::LogLevel level, std::string_view source, std::string_view message) noexcept {
+void CapturingLogger::log(dms::LogLevel level, std::string_view source,
+                          std::string_view message) noexcept {
   std::lock_guard lock(mutex_);
-  lines_.push_back(std::to_string(static_cast<int>(level)) + " " + std::string(source) + ": " + std::string(message));
+  lines_.push_back(std::to_string(static_cast<int>(level)) + " " + std::string(source) + ": " +
+                   std::string(message));
 }
 
 std::vector<std::string> CapturingLogger::lines() const {
@@ -102,12 +104,14 @@ std::vector<std::string> EngineFixture::leftovers() {
   }
   const auto spool = std::filesystem::path(dataDir_) / "spool";
   if (std::filesystem::exists(spool))
-    for (const auto& e : std::filesystem::directory_iterator(spool)) out.push_back(e.path().string());
+    for (const auto& e : std::filesystem::directory_iterator(spool))
+      out.push_back(e.path().string());
   return out;
 }
 
 api::OrderCollection EngineFixture::makeOrder(std::int64_t id, const std::string& status,
-                                              std::vector<api::Asset> orderLevel, std::vector<api::Asset> lineLevel) {
+                                              std::vector<api::Asset> orderLevel,
+                                              std::vector<api::Asset> lineLevel) {
   api::OrderCollection order;
   order.id = id;
   order.status = status;
@@ -128,7 +132,8 @@ api::OrderCollection EngineFixture::makeOrder(std::int64_t id, const std::string
   return order;
 }
 
-dms::Result<filing::ReconcileReport> EngineFixture::reconcile(std::int64_t id, filing::Reason reason) {
+dms::Result<filing::ReconcileReport> EngineFixture::reconcile(std::int64_t id,
+                                                              filing::Reason reason) {
   return reconciler_->reconcile(id, reason);
 }
 

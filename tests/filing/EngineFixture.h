@@ -24,7 +24,8 @@ namespace ambita::test {
 /// Keeps every log line (tests assert on them, e.g. that no secret is logged).
 class CapturingLogger final : public dms::Logger {
  public:
-  void log(dms::LogLevel level, std::string_view source, std::string_view message) noexcept override;
+  void log(dms::LogLevel level, std::string_view source,
+           std::string_view message) noexcept override;
   std::vector<std::string> lines() const;
   std::string all() const;
 

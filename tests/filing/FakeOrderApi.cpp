@@ -53,7 +53,8 @@ dms::Result<api::OrderCollection> FakeOrderApi::getOrder(std::int64_t orderId) {
   if (auto f = orderFaults_.find(orderId); f != orderFaults_.end())
     return dms::fail(f->second, "injected failure for order " + std::to_string(orderId));
   auto it = orders_.find(orderId);
-  if (it == orders_.end()) return dms::fail(dms::ErrorCode::NotFound, "order " + std::to_string(orderId) + " not found");
+  if (it == orders_.end())
+    return dms::fail(dms::ErrorCode::NotFound, "order " + std::to_string(orderId) + " not found");
   return it->second;
 }
 
@@ -85,8 +86,8 @@ dms::Result<api::Download> FakeOrderApi::downloadAsset(const std::string& downlo
   return api::Download{bytes.size(), sha256Hex(bytes)};
 }
 
-api::Asset makeAsset(const std::string& id, const std::string& filename, const std::string& category,
-                     const std::string& status, std::size_t size) {
+api::Asset makeAsset(const std::string& id, const std::string& filename,
+                     const std::string& category, const std::string& status, std::size_t size) {
   api::Asset a;
   a.id = id;
   a.filename = filename;

@@ -22,7 +22,8 @@ class FakeOrderApi final : public api::OrderApi {
   void failGetOrder(std::int64_t id, std::optional<dms::ErrorCode> code);
   /// Downloads of `url` fail with `code` (NotFound for a withdrawn asset) until cleared.
   void failDownload(const std::string& url, std::optional<dms::ErrorCode> code);
-  /// Called at the start of every download with its 1-based number (crash tests).
+  /// Called at the start of every download with its 1-based number counted since construction
+  /// (crash tests).
   void onDownload(std::function<void(int)> hook) { hook_ = std::move(hook); }
 
   /// The bytes served for `url`: size from a "?size=N" suffix (default 1000), content a
@@ -51,7 +52,8 @@ class FakeOrderApi final : public api::OrderApi {
 };
 
 /// Builders for readable test orders.
-api::Asset makeAsset(const std::string& id, const std::string& filename, const std::string& category = "PLAN_KART_REGULERING",
+api::Asset makeAsset(const std::string& id, const std::string& filename,
+                     const std::string& category = "PLAN_KART_REGULERING",
                      const std::string& status = "OK", std::size_t size = 1000);
 
 /// SHA-256 (lower-case hex) of `bytes`.

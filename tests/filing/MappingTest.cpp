@@ -25,18 +25,22 @@ std::string joined(const std::vector<std::string>& segments) {
 TEST(PathTemplate, RendersPlaceholdersAndDropsEmptySegments) {
   auto t = PathTemplate::parse("{reference}/{orderId} {address}/{categoryFolder}", "t");
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(joined(t->render({{"reference", "Oppdrag 117"}, {"orderId", "42"}, {"address", "Infoveien 1, 9999 Infoland"},
+  EXPECT_EQ(joined(t->render({{"reference", "Oppdrag 117"},
+                              {"orderId", "42"},
+                              {"address", "Infoveien 1, 9999 Infoland"},
                               {"categoryFolder", "Plan og regulering"}},
                              180)),
             "Oppdrag 117/42 Infoveien 1, 9999 Infoland/Plan og regulering");
   // Unknown address: "42 " loses its dangling space; unknown reference: the segment goes.
-  EXPECT_EQ(joined(t->render({{"orderId", "42"}, {"categoryFolder", "Vedtekter"}}, 180)), "42/Vedtekter");
+  EXPECT_EQ(joined(t->render({{"orderId", "42"}, {"categoryFolder", "Vedtekter"}}, 180)),
+            "42/Vedtekter");
 }
 
 TEST(PathTemplate, FallbackAlternativesAndLiteralBraces) {
   auto t = PathTemplate::parse("{{x}} {reference|technicalReference|orderId}", "t");
   ASSERT_TRUE(t.ok());
-  EXPECT_EQ(joined(t->render({{"technicalReference", "dms-8812"}, {"orderId", "1"}}, 180)), "{x} dms-8812");
+  EXPECT_EQ(joined(t->render({{"technicalReference", "dms-8812"}, {"orderId", "1"}}, 180)),
+            "{x} dms-8812");
   EXPECT_EQ(joined(t->render({{"orderId", "1"}}, 180)), "{x} 1");
 }
 
@@ -64,7 +68,8 @@ TEST(CategoryMap, NorwegianDefaultsOverridesAndUnknown) {
   CategoryMap map;
   EXPECT_EQ(map.lookup("PLAN_KART_REGULERING").folder, "Plan og regulering");
   EXPECT_EQ(map.lookup("KOMMUNAL_INFORMASJON").folder, "Kommunal informasjon");
-  EXPECT_EQ(map.lookup("FERDIGATTEST_OG_MIDLERTIDIG_BRUKSTILLATELSE").folder, "Ferdigattest og brukstillatelse");
+  EXPECT_EQ(map.lookup("FERDIGATTEST_OG_MIDLERTIDIG_BRUKSTILLATELSE").folder,
+            "Ferdigattest og brukstillatelse");
   EXPECT_EQ(map.lookup("PRODUKT_UTEN_KATEGORI").folder, "Andre dokumenter");
   EXPECT_EQ(map.lookup("PRODUCT_UTEN_KATEGORI").folder, "Andre dokumenter");
   EXPECT_EQ(map.lookup("FORRETNINGSFORERINFORMASJON").folder, "Forretningsførerinformasjon");
@@ -82,13 +87,15 @@ TEST(FilingConfig, DefaultsParseAndOverridesApply) {
   EXPECT_EQ(c->pushPath, "/ambita/push");
   EXPECT_EQ(c->concurrency, 4u);
   EXPECT_EQ(c->withdrawnPolicy, WithdrawnPolicy::Delete);
-  auto o = parse(R"({"filing": {"categories": {"VEDTEKTER": "Styre/vedtekter", "NY_KATEGORI": "Nytt"},
+  auto o =
+      parse(R"({"filing": {"categories": {"VEDTEKTER": "Styre/vedtekter", "NY_KATEGORI": "Nytt"},
                       "defaultCategoryFolder": "Diverse", "withdrawnPolicy": "move",
                       "withdrawnFolder": "Arkiv/Trukket", "concurrency": 2},
                       "push": {"path": "/hooks/ambita", "secret": "s3cret"},
                       "poll": {"intervalMinutes": 5, "finishedDays": 3, "workers": 3}})");
   ASSERT_TRUE(o.ok()) << o.error().describe();
-  EXPECT_EQ(o->categories.lookup("VEDTEKTER").folder, "Styre/vedtekter");  // made safe when rendered
+  EXPECT_EQ(o->categories.lookup("VEDTEKTER").folder,
+            "Styre/vedtekter");  // made safe when rendered
   EXPECT_EQ(o->categories.lookup("NY_KATEGORI").folder, "Nytt");
   EXPECT_EQ(o->categories.lookup("UKJENT").folder, "Diverse");
   EXPECT_EQ(o->withdrawnPolicy, WithdrawnPolicy::Move);
@@ -137,9 +144,9 @@ TEST(FilingConfig, SchemaListsEveryKeyWithDefaults) {
     EXPECT_FALSE(o.help.empty()) << o.key;
   }
   for (const char* k : {"filing.folderTemplate", "filing.fileNameTemplate", "filing.categories",
-                        "filing.defaultCategoryFolder", "filing.withdrawnPolicy", "filing.withdrawnFolder",
-                        "filing.concurrency", "push.path", "push.secret", "poll.intervalMinutes",
-                        "poll.finishedDays", "poll.workers"})
+                        "filing.defaultCategoryFolder", "filing.withdrawnPolicy",
+                        "filing.withdrawnFolder", "filing.concurrency", "push.path", "push.secret",
+                        "poll.intervalMinutes", "poll.finishedDays", "poll.workers"})
     EXPECT_EQ(keys.count(k), 1u) << k;
   for (const auto& o : options) {
     if (o.key == "push.secret") {
@@ -149,7 +156,8 @@ TEST(FilingConfig, SchemaListsEveryKeyWithDefaults) {
 }
 
 TEST(AssetMapper, WalksBothLevelsOnceAndMapsFolderNameMetadata) {
-  auto c = parse(R"({"filing": {"folderTemplate": "{reference|technicalReference}/{orderId} {address}/{categoryFolder}"}})");
+  auto c = parse(
+      R"({"filing": {"folderTemplate": "{reference|technicalReference}/{orderId} {address}/{categoryFolder}"}})");
   ASSERT_TRUE(c.ok());
   auto order = test::EngineFixture::makeOrder(
       5, "FINISHED", {test::makeAsset("a1", "Kart.pdf"), test::makeAsset("dup", "Dup.pdf")},

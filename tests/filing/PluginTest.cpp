@@ -17,7 +17,8 @@ class PluginTest : public EngineFixture {
   void SetUp() override {
     EngineFixture::SetUp();
     closeEngine();  // the plugin opens its own engine on the same data folder
-    sharedTarget_ = std::shared_ptr<dms::DocumentTarget>(fsTarget_.get(), [](dms::DocumentTarget*) {});
+    sharedTarget_ =
+        std::shared_ptr<dms::DocumentTarget>(fsTarget_.get(), [](dms::DocumentTarget*) {});
   }
   void TearDown() override {
     plugin_.reset();
@@ -25,7 +26,8 @@ class PluginTest : public EngineFixture {
   }
 
   std::string section(const std::string& extra = "") const {
-    return std::string(R"({"baseUrl": "http://127.0.0.1:9", "clientId": "id", "clientSecret": "client-s3cret",
+    return std::string(
+               R"({"baseUrl": "http://127.0.0.1:9", "clientId": "id", "clientSecret": "client-s3cret",
                            "username": "u", "password": "p4ssword")") +
            (extra.empty() ? "" : ", " + extra) + "}";
   }
@@ -80,7 +82,8 @@ TEST_F(PluginTest, FactoryDescribesItselfAndRefusesBadConfiguration) {
   EXPECT_EQ(factory.info().configSection, "ambita");
   std::set<std::string> keys;
   for (const auto& o : factory.configSchema().options) keys.insert(o.key);
-  for (const char* k : {"baseUrl", "clientSecret", "filing.folderTemplate", "push.secret", "poll.intervalMinutes"})
+  for (const char* k :
+       {"baseUrl", "clientSecret", "filing.folderTemplate", "push.secret", "poll.intervalMinutes"})
     EXPECT_EQ(keys.count(k), 1u) << k;
   auto bad = factory.create(services(section(R"("filing": {"folderTemplate": "{oops}"})")));
   ASSERT_FALSE(bad.ok());
@@ -90,8 +93,8 @@ TEST_F(PluginTest, FactoryDescribesItselfAndRefusesBadConfiguration) {
   ASSERT_TRUE(good.ok()) << good.error().describe();
   std::set<std::string> commands;
   for (const auto& c : (*good)->commands()) commands.insert(c.name);
-  EXPECT_EQ(commands, (std::set<std::string>{"products", "order", "sync", "track", "status", "preview", "verify",
-                                             "audit"}));
+  EXPECT_EQ(commands, (std::set<std::string>{"products", "order", "sync", "track", "status",
+                                             "preview", "verify", "audit"}));
 }
 
 TEST_F(PluginTest, SyncTrackStatusAuditAndExitCodes) {
@@ -105,8 +108,10 @@ TEST_F(PluginTest, SyncTrackStatusAuditAndExitCodes) {
   auto sync = run("sync", {"--order", "1"}, true);
   EXPECT_EQ(sync.code, 0) << sync.err;
   EXPECT_NE(sync.out.find("order 1 (FINISHED): 2 filed"), std::string::npos) << sync.out;
-  EXPECT_NE(sync.out.find("order 2 (PROGRESS): 1 filed"), std::string::npos) << "tracked orders are synced too";
-  EXPECT_NE(sync.err.find("[1/2] order 1: filed"), std::string::npos) << "progress on a terminal: " << sync.err;
+  EXPECT_NE(sync.out.find("order 2 (PROGRESS): 1 filed"), std::string::npos)
+      << "tracked orders are synced too";
+  EXPECT_NE(sync.err.find("[1/2] order 1: filed"), std::string::npos)
+      << "progress on a terminal: " << sync.err;
   EXPECT_EQ(tree().count("Oppdrag 9/2/Plan og regulering/C.pdf"), 1u);
 
   auto second = run("sync", {});
@@ -141,9 +146,11 @@ TEST_F(PluginTest, PreviewWritesNothing) {
   api_.setOrder(makeOrder(4, "FINISHED", {makeAsset("a1", "Kart.pdf")}, {makeAsset("b1", "../x")}));
   auto preview = run("preview", {"--order", "4"});
   EXPECT_EQ(preview.code, 0) << preview.err;
-  EXPECT_NE(preview.out.find("file: Infoland Kommune - demo/4/Plan og regulering/Kart.pdf"), std::string::npos)
+  EXPECT_NE(preview.out.find("file: Infoland Kommune - demo/4/Plan og regulering/Kart.pdf"),
+            std::string::npos)
       << preview.out;
-  EXPECT_NE(preview.out.find("file: Infoland Kommune - demo/4/Plan og regulering/_.._x"), std::string::npos);
+  EXPECT_NE(preview.out.find("file: Infoland Kommune - demo/4/Plan og regulering/_.._x"),
+            std::string::npos);
   EXPECT_NE(preview.out.find("ambita.assetId = a1"), std::string::npos);
   EXPECT_TRUE(tree().empty());
   EXPECT_EQ(api_.downloads(), 0);
@@ -152,7 +159,9 @@ TEST_F(PluginTest, PreviewWritesNothing) {
 
 TEST_F(PluginTest, VerifyFindsMissingChangedOrphanedAndRepairs) {
   makePlugin();
-  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf"), makeAsset("b1", "B.pdf"), makeAsset("c1", "C.pdf")}));
+  api_.setOrder(
+      makeOrder(1, "FINISHED",
+                {makeAsset("a1", "A.pdf"), makeAsset("b1", "B.pdf"), makeAsset("c1", "C.pdf")}));
   ASSERT_EQ(run("sync", {"--order", "1"}).code, 0);
   EXPECT_EQ(run("verify", {}).code, 0);
   const std::string folder = "dms-case-1/1/Plan og regulering/";
@@ -179,7 +188,8 @@ TEST_F(PluginTest, VerifyFindsMissingChangedOrphanedAndRepairs) {
 
 TEST_F(PluginTest, PushEndpointChecksAndQueuesWithoutWaiting) {
   makePlugin(std::string(R"("push": {"secret": ")") + kSecret + R"(", "maxBytes": 1024})");
-  const std::string good = R"({"orderCollectionId": 1, "status": "UPDATED", "reference": "Oppdrag 117"})";
+  const std::string good =
+      R"({"orderCollectionId": 1, "status": "UPDATED", "reference": "Oppdrag 117"})";
   EXPECT_EQ(push(good).status, 401);
   EXPECT_EQ(push(good, "token=wrong").status, 403);
   EXPECT_EQ(push(good, std::string("token=") + kSecret + "x").status, 403);
@@ -201,14 +211,15 @@ TEST_F(PluginTest, PushEndpointChecksAndQueuesWithoutWaiting) {
   EXPECT_EQ(plugin_->workersForTest().drainForTest(), 1u);
   EXPECT_EQ(api_.getOrders(), 1);
   EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 0u);
-  EXPECT_EQ(tree().count("Oppdrag 117/1/Plan og regulering/A.pdf"), 1u) << "the push's reference names the folder";
+  EXPECT_EQ(tree().count("Oppdrag 117/1/Plan og regulering/A.pdf"), 1u)
+      << "the push's reference names the folder";
   auto order = plugin_->stateForTest().order(1);
   EXPECT_EQ((*order)->origin, filing::OrderOrigin::Push);
   EXPECT_EQ(logger_.all().find(kSecret), std::string::npos) << "the secret is never logged";
   EXPECT_EQ(logger_.all().find("client-s3cret"), std::string::npos);
 }
 
-TEST_F(PluginTest, PushForAnUnknownOrderIsRetriedThenDropped) {
+TEST_F(PluginTest, PushForAnUnknownOrderIsPostponedAndNotTracked) {
   makePlugin();
   EXPECT_EQ(push(R"({"orderCollectionId": 777})").status, 200);
   EXPECT_EQ(plugin_->workersForTest().drainForTest(), 1u);

@@ -119,7 +119,8 @@ TEST_F(ReconcilerTest, HostileNamesAreFiledInsideTheRootUnderReadableNames) {
   api_.setOrder(makeOrder(1, "FINISHED", assets));
   auto report = reconcile(1);
   ASSERT_TRUE(report.ok()) << report.error().describe();
-  EXPECT_EQ(report->filed, assets.size()) << (report->problems.empty() ? "" : report->problems.front());
+  EXPECT_EQ(report->filed, assets.size())
+      << (report->problems.empty() ? "" : report->problems.front());
   auto files = tree();
   EXPECT_EQ(files.size(), assets.size());
   std::set<std::string> names;
@@ -130,12 +131,13 @@ TEST_F(ReconcilerTest, HostileNamesAreFiledInsideTheRootUnderReadableNames) {
     EXPECT_LE(name.size(), 180u);
     names.insert(name);
   }
-  for (const char* expected : {"_.._x", "_etc_passwd", "a_b_c", "_CON", "h6", "ctl___.pdf", "Kart.pdf",
-                               "Kart (2).pdf", "kart æøå.pdf"})
+  for (const char* expected : {"_.._x", "_etc_passwd", "a_b_c", "_CON", "h6", "ctl___.pdf",
+                               "Kart.pdf", "Kart (2).pdf", "kart æøå.pdf"})
     EXPECT_EQ(names.count(expected), 1u) << expected;
   // Nothing was written outside the archive root.
   std::set<std::string> top;
-  for (const auto& e : std::filesystem::directory_iterator(tmp_->path())) top.insert(e.path().filename().string());
+  for (const auto& e : std::filesystem::directory_iterator(tmp_->path()))
+    top.insert(e.path().filename().string());
   EXPECT_EQ(top, (std::set<std::string>{"archive", "data"}));
   EXPECT_FALSE(std::filesystem::exists(tmp_->path() / "x"));
 }
@@ -151,13 +153,15 @@ TEST_F(ReconcilerTest, WithdrawnAssetIsRemovedAndAudited) {
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->removed, 1u);
   expectTree({{kFolder + "/Behold.pdf", keep}});
-  EXPECT_FALSE(std::filesystem::exists(archiveRoot_ + "/dms-case-1/1/Vedtekter")) << "empty folder pruned";
+  EXPECT_FALSE(std::filesystem::exists(archiveRoot_ + "/dms-case-1/1/Vedtekter"))
+      << "empty folder pruned";
   auto record = store_->asset("g1");
   EXPECT_EQ((*record)->state, AssetState::Removed);
   auto log = store_->audit(1, 100);
   ASSERT_TRUE(log.ok());
   bool removedByPush = false;
-  for (const auto& e : *log) removedByPush |= e.action == "removed" && e.reason == "push" && e.assetId == "g1";
+  for (const auto& e : *log)
+    removedByPush |= e.action == "removed" && e.reason == "push" && e.assetId == "g1";
   EXPECT_TRUE(removedByPush);
   EXPECT_EQ(reconcile(1)->removed, 0u) << "removal happens once";
 }
@@ -274,8 +278,8 @@ TEST_F(ReconcilerTest, DownloadsRunConcurrentlyWithinTheBound) {
   std::vector<api::Asset> assets;
   std::map<std::string, api::Asset> expected;
   for (int i = 0; i < 12; ++i) {
-    auto a = makeAsset("c" + std::to_string(i), "F" + std::to_string(i) + ".pdf", "PLAN_KART_REGULERING", "OK",
-                       20000 + static_cast<std::size_t>(i));
+    auto a = makeAsset("c" + std::to_string(i), "F" + std::to_string(i) + ".pdf",
+                       "PLAN_KART_REGULERING", "OK", 20000 + static_cast<std::size_t>(i));
     assets.push_back(a);
     expected[kFolder + "/F" + std::to_string(i) + ".pdf"] = a;
   }
@@ -289,7 +293,8 @@ TEST_F(ReconcilerTest, DownloadsRunConcurrentlyWithinTheBound) {
 
 TEST_F(ReconcilerTest, OneOrderIsReconciledByOneThreadAtATime) {
   std::vector<api::Asset> assets;
-  for (int i = 0; i < 6; ++i) assets.push_back(makeAsset("p" + std::to_string(i), "P" + std::to_string(i) + ".pdf"));
+  for (int i = 0; i < 6; ++i)
+    assets.push_back(makeAsset("p" + std::to_string(i), "P" + std::to_string(i) + ".pdf"));
   api_.setOrder(makeOrder(1, "FINISHED", assets));
   std::vector<std::thread> threads;
   std::atomic<int> filed{0};
@@ -315,15 +320,23 @@ class ReconcilerFaultTest : public ReconcilerTest, public ::testing::WithParamIn
 
 const std::vector<TargetFault>& targetFaults() {
   static const std::vector<TargetFault> faults{
-      {"put fails before storing", [](auto& t) { t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable); }},
+      {"put fails before storing",
+       [](auto& t) { t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable); }},
       {"put stored but answer lost",
-       [](auto& t) { t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable, FaultRepeat::Once, FaultTiming::AfterCall); }},
+       [](auto& t) {
+         t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable, FaultRepeat::Once,
+                    FaultTiming::AfterCall);
+       }},
       {"disk full mid-file", [](auto& t) { t.diskFullOnPut(1, 300); }},
       {"connection reset mid-body", [](auto& t) { t.resetMidBodyOnPut(3, 100); }},
-      {"ensureFolder fails", [](auto& t) { t.failCall(TargetMethod::EnsureFolder, 1, ErrorCode::PermissionDenied); }},
+      {"ensureFolder fails",
+       [](auto& t) { t.failCall(TargetMethod::EnsureFolder, 1, ErrorCode::PermissionDenied); }},
       {"target down from the 2nd put",
-       [](auto& t) { t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable, FaultRepeat::FromThenOn); }},
-      {"stat fails while planning", [](auto& t) { t.failCall(TargetMethod::Stat, 2, ErrorCode::Unavailable); }},
+       [](auto& t) {
+         t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable, FaultRepeat::FromThenOn);
+       }},
+      {"stat fails while planning",
+       [](auto& t) { t.failCall(TargetMethod::Stat, 2, ErrorCode::Unavailable); }},
   };
   return faults;
 }
@@ -374,15 +387,21 @@ class CrashingTarget final : public dms::DocumentTarget {
                                   dms::PutMode mode) override {
     return around(TargetMethod::Put, [&] { return inner_.put(p, c, m, mode); });
   }
-  dms::Result<std::unique_ptr<std::istream>> get(const std::string& p) override { return inner_.get(p); }
+  dms::Result<std::unique_ptr<std::istream>> get(const std::string& p) override {
+    return inner_.get(p);
+  }
   dms::Result<dms::Metadata> readMetadata(const std::string& p) override {
     return around(TargetMethod::ReadMetadata, [&] { return inner_.readMetadata(p); });
   }
-  dms::Status writeMetadata(const std::string& p, const dms::Metadata& m) override { return inner_.writeMetadata(p, m); }
+  dms::Status writeMetadata(const std::string& p, const dms::Metadata& m) override {
+    return inner_.writeMetadata(p, m);
+  }
   dms::Result<dms::EntryInfo> stat(const std::string& p) override {
     return around(TargetMethod::Stat, [&] { return inner_.stat(p); });
   }
-  dms::Result<std::vector<dms::EntryInfo>> list(const std::string& f) override { return inner_.list(f); }
+  dms::Result<std::vector<dms::EntryInfo>> list(const std::string& f) override {
+    return inner_.list(f);
+  }
   dms::Status remove(const std::string& p, bool prune) override {
     return around(TargetMethod::Remove, [&] { return inner_.remove(p, prune); });
   }
@@ -419,7 +438,8 @@ class ReconcilerCrashTest : public ReconcilerTest {
  protected:
   /// Empties the archive root (the target keeps its descriptor of the root folder).
   void emptyArchive() {
-    for (const auto& e : std::filesystem::directory_iterator(archiveRoot_)) std::filesystem::remove_all(e.path());
+    for (const auto& e : std::filesystem::directory_iterator(archiveRoot_))
+      std::filesystem::remove_all(e.path());
   }
 
   /// Runs one reconcile in a child process that dies at `point`; returns the child's exit code
@@ -428,8 +448,10 @@ class ReconcilerCrashTest : public ReconcilerTest {
     closeEngine();
     const pid_t pid = ::fork();
     if (pid == 0) {
-      CrashingTarget crashing(*fsTarget_, point.method, point.download ? -1 : point.nth, point.after);
-      if (point.download) api_.onDownload([n = point.download](int k) {
+      CrashingTarget crashing(*fsTarget_, point.method, point.download ? -1 : point.nth,
+                              point.after);
+      if (point.download)
+        api_.onDownload([n = point.download + api_.downloads()](int k) {
           if (k == n) ::_exit(42);
         });
       target_ = &crashing;
@@ -508,7 +530,8 @@ TEST_F(ReconcilerCrashTest, KillAtAnyPointWhileRemovingEndsWithTheFilesGone) {
       auto files = tree();
       if (move) {
         EXPECT_EQ(files.size(), 2u);
-        for (const auto& [path, f] : files) EXPECT_EQ(path.rfind("Trukket tilbake/", 0), 0u) << path;
+        for (const auto& [path, f] : files)
+          EXPECT_EQ(path.rfind("Trukket tilbake/", 0), 0u) << path;
       } else {
         EXPECT_TRUE(files.empty());
       }

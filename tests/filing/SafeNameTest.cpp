@@ -27,7 +27,8 @@ TEST(SafeName, ReplacesSeparatorsSoNothingEscapes) {
   EXPECT_EQ(SafeName::segment("../x"), "_.._x");
   EXPECT_EQ(SafeName::segment("/etc/passwd"), "_etc_passwd");
   EXPECT_EQ(SafeName::segment("a/b\\c"), "a_b_c");
-  for (const char* hostile : {"../x", "/etc/passwd", "a/b\\c", "..", ".", "../../..", "\\\\server\\share"})
+  for (const char* hostile :
+       {"../x", "/etc/passwd", "a/b\\c", "..", ".", "../../..", "\\\\server\\share"})
     EXPECT_TRUE(isValidSegment(SafeName::segment(hostile))) << hostile;
 }
 
@@ -49,7 +50,10 @@ TEST(SafeName, EmptyAndBlankNamesGetTheFallback) {
 }
 
 TEST(SafeName, ReplacesControlCharacters) {
-  EXPECT_EQ(SafeName::segment(std::string("a\x01" "b\nc\td\x7F" "e.pdf")), "a_b_c_d_e.pdf");
+  EXPECT_EQ(SafeName::segment(std::string("a\x01"
+                                          "b\nc\td\x7F"
+                                          "e.pdf")),
+            "a_b_c_d_e.pdf");
   EXPECT_EQ(SafeName::segment(std::string("x\0y", 3)), "x_y");
   EXPECT_EQ(SafeName::segment("bad\xFF\xFEutf8.pdf"), "bad__utf8.pdf");
 }

@@ -11,7 +11,8 @@ namespace {
 
 using namespace Poco::Data::Keywords;
 
-AssetRecord record(const std::string& id, std::int64_t order, AssetState state, const std::string& path) {
+AssetRecord record(const std::string& id, std::int64_t order, AssetState state,
+                   const std::string& path) {
   AssetRecord r;
   r.assetId = id;
   r.orderId = order;
@@ -48,7 +49,8 @@ TEST(SqliteStateStore, CreatesCurrentSchemaAndRoundTrips) {
   EXPECT_EQ((*back)->technicalReference, "dms-8812");
   EXPECT_EQ((*back)->origin, OrderOrigin::Created);
 
-  ASSERT_TRUE(s.commit({record("a", 1234567, AssetState::Filing, "x/a.pdf"), record("b", 1234567, AssetState::Filed, "x/b.pdf")},
+  ASSERT_TRUE(s.commit({record("a", 1234567, AssetState::Filing, "x/a.pdf"),
+                        record("b", 1234567, AssetState::Filed, "x/b.pdf")},
                        {AuditLog::entry(1234567, "b", "filed", Reason::Push, "x/b.pdf")})
                   .ok());
   auto a = s.asset("a");
@@ -65,7 +67,8 @@ TEST(SqliteStateStore, CreatesCurrentSchemaAndRoundTrips) {
 
   ASSERT_TRUE(s.updateOrderStatus(1234567, "FINISHED", "2026-01-01T00:00:00Z", true).ok());
   ASSERT_TRUE(s.updateOrderStatus(1234567, "FINISHED", "2026-01-02T00:00:00Z", true).ok());
-  EXPECT_EQ((*s.order(1234567))->finishedAt, "2026-01-01T00:00:00Z") << "first time finished is kept";
+  EXPECT_EQ((*s.order(1234567))->finishedAt, "2026-01-01T00:00:00Z")
+      << "first time finished is kept";
 }
 
 TEST(SqliteStateStore, InboxQueuesCompletesAndPostpones) {
@@ -100,7 +103,9 @@ TEST(SqliteStateStore, MigratesAnOlderFileKeepingItsData) {
     EXPECT_EQ(*(*v1)->schemaVersion(), 1);
     // Version 1 has no attempts column: write through plain SQL as an old plugin would.
     Poco::Data::Session session("SQLite", file);
-    session << "INSERT INTO assets(asset_id, order_id, state, path) VALUES('old', 1, 'filed', 'a/old.pdf')", now;
+    session << "INSERT INTO assets(asset_id, order_id, state, path) VALUES('old', 1, 'filed', "
+               "'a/old.pdf')",
+        now;
   }
   auto current = SqliteStateStore::open(file);
   ASSERT_TRUE(current.ok()) << current.error().describe();

@@ -121,7 +121,9 @@ ApacheServer::ApacheServer(ApacheOptions options) : options_(std::move(options))
   throw std::runtime_error(lastError);
 }
 
-ApacheServer::~ApacheServer() { stop(); }
+ApacheServer::~ApacheServer() {
+  stop();
+}
 
 std::string ApacheServer::origin() const {
   return std::string(options_.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
@@ -134,11 +136,15 @@ void ApacheServer::makeCertificate() {
       "-addext subjectAltName=IP:127.0.0.1,DNS:127.0.0.1,DNS:localhost -keyout '" +
       dir + "/key.pem' -out '" + dir + "/cert.pem' > '" + dir + "/openssl.log' 2>&1";
   if (std::system(command.c_str()) != 0)
-    throw std::runtime_error("ApacheServer: cannot make a test certificate with openssl (Debian "
-                             "package openssl): " + readTail(dir_.path() / "openssl.log", 2000));
+    throw std::runtime_error(
+        "ApacheServer: cannot make a test certificate with openssl (Debian "
+        "package openssl): " +
+        readTail(dir_.path() / "openssl.log", 2000));
 }
 
-std::string ApacheServer::davUrl() const { return origin() + "/dav/"; }
+std::string ApacheServer::davUrl() const {
+  return origin() + "/dav/";
+}
 
 void ApacheServer::chownToServer(const std::filesystem::path& path) const {
   if (::geteuid() != 0) return;
@@ -163,9 +169,8 @@ void ApacheServer::writeConfig() {
        << "DefaultRuntimeDir \"" << root << "/run\"\n"
        << "Listen 127.0.0.1:" << port_ << "\n"
        << "ServerName 127.0.0.1\n";
-  for (const char* module :
-       {"mpm_event", "authz_core", "authn_core", "authn_file", "authz_user", "auth_basic",
-        "auth_digest", "dav", "dav_fs"}) {
+  for (const char* module : {"mpm_event", "authz_core", "authn_core", "authn_file", "authz_user",
+                             "auth_basic", "auth_digest", "dav", "dav_fs"}) {
     conf << "LoadModule " << module << "_module " << kModuleDir << "/mod_" << module << ".so\n";
   }
   if (options_.tls) {

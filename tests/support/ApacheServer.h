@@ -13,10 +13,10 @@
 /// A missing /usr/sbin/apache2 or a server that does not come up throws std::runtime_error with
 /// the reason and the tail of Apache's error log (a test failure, never a skip).
 
+#include <sys/types.h>
 #include <filesystem>
 #include <memory>
 #include <string>
-#include <sys/types.h>
 
 #include "support/TempDir.h"
 

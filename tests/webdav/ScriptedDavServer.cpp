@@ -4,8 +4,8 @@
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/ServerSocket.h>
-#include <Poco/String.h>
 #include <Poco/StreamCopier.h>
+#include <Poco/String.h>
 
 #include <sstream>
 
@@ -27,7 +27,8 @@ class Handler final : public Poco::Net::HTTPRequestHandler {
 class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
   explicit Factory(ScriptedDavServer& owner) : owner_(owner) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(const Poco::Net::HTTPServerRequest&) override {
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
     return new Handler(owner_);  // Poco takes ownership
   }
 
@@ -47,7 +48,9 @@ ScriptedDavServer::ScriptedDavServer(Script script) : script_(std::move(script))
   server_->start();
 }
 
-ScriptedDavServer::~ScriptedDavServer() { server_->stopAll(true); }
+ScriptedDavServer::~ScriptedDavServer() {
+  server_->stopAll(true);
+}
 
 std::vector<RecordedRequest> ScriptedDavServer::requests() const {
   std::lock_guard lock(mutex_);
@@ -59,8 +62,7 @@ void ScriptedDavServer::handle(Poco::Net::HTTPServerRequest& request,
   RecordedRequest recorded;
   recorded.method = request.getMethod();
   recorded.uri = request.getURI();
-  for (const auto& [name, value] : request)
-    recorded.headers.emplace(Poco::toLower(name), value);
+  for (const auto& [name, value] : request) recorded.headers.emplace(Poco::toLower(name), value);
   // Without a length or chunking a request has no body (reading would wait for the close).
   if (request.hasContentLength() || request.getChunkedTransferEncoding()) {
     std::ostringstream body;
@@ -78,10 +80,11 @@ void ScriptedDavServer::handle(Poco::Net::HTTPServerRequest& request,
 
 std::string multistatusFor(const std::string& href, bool collection, std::uint64_t size) {
   std::string props = collection ? "<D:resourcetype><D:collection/></D:resourcetype>"
-                                 : "<D:resourcetype/><D:getcontentlength>" +
-                                       std::to_string(size) + "</D:getcontentlength>";
+                                 : "<D:resourcetype/><D:getcontentlength>" + std::to_string(size) +
+                                       "</D:getcontentlength>";
   return "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:multistatus xmlns:D=\"DAV:\"><D:response>"
-         "<D:href>" + href + "</D:href><D:propstat><D:prop>" + props +
+         "<D:href>" +
+         href + "</D:href><D:propstat><D:prop>" + props +
          "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>";
 }
 

@@ -91,7 +91,8 @@ class PatternBuf : public std::streambuf {
     offset += n;
   }
   if (offset != size)
-    return ::testing::AssertionFailure() << file << " has " << offset << " bytes, expected " << size;
+    return ::testing::AssertionFailure()
+           << file << " has " << offset << " bytes, expected " << size;
   return ::testing::AssertionSuccess();
 }
 
@@ -150,7 +151,9 @@ TEST_F(WebDavIntegration, CreatesDeepFoldersLevelByLevel) {
 TEST_F(WebDavIntegration, NamesWithUtf8SpacesAndReservedCharacters) {
   ApacheServer server;
   auto target = makeWebDavTarget(server, "names", logger_);
-  const std::string folder = "Bl\xC3\xA5" "b\xC3\xA6r \xC3\xB8y #1";  // "Blåbær øy #1"
+  const std::string folder =
+      "Bl\xC3\xA5"
+      "b\xC3\xA6r \xC3\xB8y #1";  // "Blåbær øy #1"
   ASSERT_TRUE(target->ensureFolder(folder));
   const std::vector<std::string> names = {"kart 50% ?.pdf", "a+b=c&d.txt", "#hash", "100%",
                                           "\xC3\x86\xC3\x98\xC3\x85 \xC3\xA6\xC3\xB8\xC3\xA5.pdf"};
@@ -175,7 +178,10 @@ TEST_F(WebDavIntegration, NamesWithUtf8SpacesAndReservedCharacters) {
     EXPECT_TRUE(st) << name << ": " << st.error().describe();
   }
   // NFD spelling ("a" + combining ring) reaches the NFC file.
-  const std::string nfd = "\xC3\x86\xC3\x98" "A\xCC\x8A \xC3\xA6\xC3\xB8" "a\xCC\x8A.pdf";
+  const std::string nfd =
+      "\xC3\x86\xC3\x98"
+      "A\xCC\x8A \xC3\xA6\xC3\xB8"
+      "a\xCC\x8A.pdf";
   auto stat = target->stat(folder + "/" + nfd);
   ASSERT_TRUE(stat) << stat.error().describe();
   EXPECT_EQ(stat->name, names.back());
@@ -206,7 +212,9 @@ TEST_F(WebDavIntegration, MetadataRoundTripsAndIsReadableByCurl) {
   ApacheServer server;
   auto target = makeWebDavTarget(server, "meta", logger_);
   const Metadata metadata = {{"ambita.assetId", "A-123"},
-                             {"ambita.title", "Bl\xC3\xA5" "b\xC3\xA6rsyltet\xC3\xB8y <&> \"q\""},
+                             {"ambita.title",
+                              "Bl\xC3\xA5"
+                              "b\xC3\xA6rsyltet\xC3\xB8y <&> \"q\""},
                              {"x_y-z", "line1\nline2\ttab"}};
   ASSERT_TRUE(putString(*target, "doc.pdf", "%PDF", metadata));
   auto read = target->readMetadata("doc.pdf");
@@ -436,19 +444,47 @@ TEST_F(WebDavIntegration, RecoverRemovesStaleTemporaries) {
   EXPECT_EQ(rawNamesOnDisk(server, "rec", "a/b"), (std::vector<std::string>{"keep.txt"}));
 }
 
+TEST_F(WebDavIntegration, FolderRemovedBehindTheCacheIsMadeAgain) {
+  ApacheServer server;
+  auto target = makeWebDavTarget(server, "cache", logger_);
+  ASSERT_TRUE(target->ensureFolder("x/y"));
+  std::filesystem::remove_all(server.davRoot() / "cache" / "x");  // someone else removed it
+  auto put = putString(*target, "x/y/f", "1");
+  ASSERT_FALSE(put);
+  EXPECT_EQ(put.error().code, ErrorCode::Conflict) << put.error().describe();
+  ASSERT_TRUE(target->ensureFolder("x/y"));
+  ASSERT_TRUE(putString(*target, "x/y/f", "1"));
+}
+
+TEST_F(WebDavIntegration, GetStreamsAndMayOutliveItsTarget) {
+  ApacheServer server;
+  auto target = makeWebDavTarget(server, "get", logger_);
+  const std::string content(3 * 1024 * 1024 + 17, 'g');
+  ASSERT_TRUE(putString(*target, "g.bin", content));
+  auto stream = target->get("g.bin");
+  ASSERT_TRUE(stream) << stream.error().describe();
+  target.reset();
+  std::ostringstream out;
+  out << (*stream)->rdbuf();
+  EXPECT_EQ(out.str().size(), content.size());
+  EXPECT_EQ(out.str(), content);
+}
+
 TEST_F(WebDavIntegration, TlsIsVerifiedByDefaultAndTrustsTheConfiguredCaFile) {
   ApacheOptions options;
   options.tls = true;
   ApacheServer server(options);
   const std::string url = server.createCollection("tls");
 
-  auto untrusted = webdav::WebDavOptions::parse("{\"url\": \"" + url + "\", \"retries\": 0}");
+  auto untrusted = webdav::WebDavOptions::parse("{\"url\": \"" + url + "\"}");
   ASSERT_TRUE(untrusted);
   auto refused = WebDavTarget::create(*untrusted, logger_);
   ASSERT_TRUE(refused);
   auto denied = (*refused)->stat("");
   ASSERT_FALSE(denied) << "a self-signed certificate must not be accepted without caFile";
   EXPECT_EQ(denied.error().code, ErrorCode::Unavailable);
+  EXPECT_NE(denied.error().message.find("after 1 attempt"), std::string::npos)
+      << "certificate failures are not retried: " << denied.error().message;
   std::printf("[ note ] untrusted certificate: %s\n", denied.error().describe().c_str());
 
   auto trusted = webdav::WebDavOptions::parse("{\"url\": \"" + url + "\", \"caFile\": \"" +

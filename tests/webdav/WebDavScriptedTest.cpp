@@ -115,8 +115,10 @@ TEST(WebDavScripted, RedirectedStreamedPutResendsTheWholeBody) {
   ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
     const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
     if (request.method == "PROPFIND") {
-      if (request.uri == "/dav/" || request.uri == "/dav") return answer(r, 207, multistatusFor("/dav/", true));
-      if (isTemp && !moved) return answer(r, 207, multistatusFor(request.uri, false, content.size()));
+      if (request.uri == "/dav/" || request.uri == "/dav")
+        return answer(r, 207, multistatusFor("/dav/", true));
+      if (isTemp && !moved)
+        return answer(r, 207, multistatusFor(request.uri, false, content.size()));
       return answer(r, 404);
     }
     if (request.method == "PUT" && request.uri.rfind("/dav/", 0) == 0)
@@ -159,8 +161,10 @@ TEST(WebDavScripted, TimedOutMoveChecksTheDestinationInsteadOfRepeating) {
   ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
     const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
     if (request.method == "PROPFIND") {
-      if (request.uri == "/dav/" || request.uri == "/dav") return answer(r, 207, multistatusFor("/dav/", true));
-      if (isTemp) return moved ? answer(r, 404) : answer(r, 207, multistatusFor(request.uri, false, 5));
+      if (request.uri == "/dav/" || request.uri == "/dav")
+        return answer(r, 207, multistatusFor("/dav/", true));
+      if (isTemp)
+        return moved ? answer(r, 404) : answer(r, 207, multistatusFor(request.uri, false, 5));
       return moved ? answer(r, 207, multistatusFor(request.uri, false, 5)) : answer(r, 404);
     }
     if (request.method == "PUT") return answer(r, 201);
@@ -179,6 +183,50 @@ TEST(WebDavScripted, TimedOutMoveChecksTheDestinationInsteadOfRepeating) {
   ASSERT_TRUE(put) << put.error().describe() << "\n" << logger.text();
   EXPECT_EQ(moves.load(), 1);
   EXPECT_NE(logger.text().find("the move had happened"), std::string::npos) << logger.text();
+}
+
+TEST(WebDavScripted, AutoModeFallsBackToSidecarsOnceWhenPropertiesAreRefused) {
+  std::atomic<bool> moved{false};
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
+    if (request.method == "PROPFIND") {
+      if (request.uri == "/dav/" || request.uri == "/dav")
+        return answer(r, 207, multistatusFor("/dav/", true));
+      if (isTemp) return answer(r, 207, multistatusFor(request.uri, false, 1));
+      return answer(r, 404);
+    }
+    if (request.method == "PROPPATCH") {
+      // A server that keeps no dead properties: 207 with 403 for each property.
+      return answer(r, 207,
+                    "<?xml version=\"1.0\"?><D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>" +
+                        request.uri +
+                        "</D:href><D:propstat><D:prop><m:m_k xmlns:m=\"urn:ambita-dms:meta:1\"/>"
+                        "</D:prop><D:status>HTTP/1.1 403 Forbidden</D:status></D:propstat>"
+                        "</D:response></D:multistatus>");
+    }
+    if (request.method == "PUT" || request.method == "MOVE") return answer(r, 201);
+    answer(r, 500);
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  EXPECT_TRUE(target->capabilities().nativeMetadata);
+  for (const char* name : {"a.txt", "b.txt"}) {
+    std::istringstream in("x");
+    auto put = target->put(name, in, {{"k", "v"}}, PutMode::CreateNew);
+    ASSERT_TRUE(put) << put.error().describe();
+  }
+  EXPECT_FALSE(target->capabilities().nativeMetadata);
+  int proppatches = 0;
+  int sidecarMoves = 0;
+  for (const auto& request : server.requests()) {
+    if (request.method == "PROPPATCH") ++proppatches;
+    if (request.method == "MOVE" && request.headers.count("destination") &&
+        request.headers.at("destination").find("/dav/.dms-meta-") != std::string::npos)
+      ++sidecarMoves;
+  }
+  EXPECT_EQ(proppatches, 1);  // detected once
+  EXPECT_EQ(sidecarMoves, 2);
+  EXPECT_NE(logger.text().find("sidecar"), std::string::npos);
 }
 
 }  // namespace

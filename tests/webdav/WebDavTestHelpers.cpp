@@ -1,10 +1,10 @@
 #include "WebDavTestHelpers.h"
 
+#include <sys/wait.h>
 #include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <stdexcept>
-#include <sys/wait.h>
 
 #include "dms/webdav/WebDavOptions.h"
 

@@ -12,7 +12,9 @@ namespace {
 
 TEST(DavPath, EncodesEveryReservedCharacterAndUtf8) {
   EXPECT_EQ(encodeSegment("a b#c%d?e+f"), "a%20b%23c%25d%3Fe%2Bf");
-  EXPECT_EQ(encodeSegment("bl\xC3\xA5" "b\xC3\xA6r"), "bl%C3%A5b%C3%A6r");  // blåbær
+  EXPECT_EQ(encodeSegment("bl\xC3\xA5"
+                          "b\xC3\xA6r"),
+            "bl%C3%A5b%C3%A6r");  // blåbær
   EXPECT_EQ(encodeSegment("x/y&z;=:@!$'()*,"), "x%2Fy%26z%3B%3D%3A%40%21%24%27%28%29%2A%2C");
   EXPECT_EQ(encodeSegment("A-Z_a.z~09"), "A-Z_a.z~09");
   EXPECT_EQ(encodeRelativePath("Oppdrag 117/kart #1.pdf"), "Oppdrag%20117/kart%20%231.pdf");
@@ -20,7 +22,9 @@ TEST(DavPath, EncodesEveryReservedCharacterAndUtf8) {
 }
 
 TEST(DavPath, DecodesEitherHexCaseAndKeepsStrayPercent) {
-  EXPECT_EQ(percentDecode("bl%c3%a5b%C3%A6r"), "bl\xC3\xA5" "b\xC3\xA6r");
+  EXPECT_EQ(percentDecode("bl%c3%a5b%C3%A6r"),
+            "bl\xC3\xA5"
+            "b\xC3\xA6r");
   EXPECT_EQ(percentDecode("100%"), "100%");
   EXPECT_EQ(percentDecode("%zz%4"), "%zz%4");
   EXPECT_EQ(percentDecode("a%2Bb+c"), "a+b+c");  // '+' is not a space in a path
@@ -65,7 +69,9 @@ TEST(Multistatus, ParsesResourcesWithAnyPrefixAndOurProperties) {
   EXPECT_EQ(file.contentLength, std::optional<std::uint64_t>(42));
   EXPECT_EQ(file.etag, "\"abc\"");
   EXPECT_EQ(file.metadata.at("ambita.assetId"), "17");
-  EXPECT_EQ(file.metadata.at("x_y"), "bl\xC3\xA5" "b\xC3\xA6r <&> ");
+  EXPECT_EQ(file.metadata.at("x_y"),
+            "bl\xC3\xA5"
+            "b\xC3\xA6r <&> ");
   EXPECT_EQ(file.metadata.size(), 2u);
 }
 
@@ -80,8 +86,9 @@ TEST(Multistatus, PropertyNamesRoundTripAnyKey) {
   for (std::string key : {"ambita.assetId", "a_b", "1abc", "-x", "k\xC3\xA6y", "a b"}) {
     std::string name = metadataPropertyName(key);
     EXPECT_EQ(name.rfind("m_", 0), 0u);
-    EXPECT_EQ(name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"),
-              std::string::npos)
+    EXPECT_EQ(
+        name.find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-"),
+        std::string::npos)
         << name;
     EXPECT_EQ(metadataKeyFromProperty(name), std::optional<std::string>(key));
   }

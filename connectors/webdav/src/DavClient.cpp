@@ -6,14 +6,15 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
+#include <Poco/Net/SSLException.h>
 #include <Poco/NumberParser.h>
 #include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
+#include <pthread.h>
 #include <algorithm>
 #include <csignal>
 #include <ctime>
-#include <pthread.h>
 #include <thread>
 
 namespace dms::webdav {
@@ -115,14 +116,13 @@ struct DavClient::Attempt {
   std::optional<Poco::Net::HTTPResponse> head;  ///< for challenges and redirects
   std::string transportError;                   ///< set when no answer was obtained
   bool timedOut = false;
+  bool final = false;  ///< a transport error that retrying cannot fix
   std::optional<std::string> contentError;
 };
 
 DavClient::DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsContext,
                      Logger& logger)
-    : options_(options),
-      logger_(logger),
-      pool_([&] {
+    : options_(options), logger_(logger), pool_(std::make_shared<SessionPool>([&] {
         Poco::URI uri(options.url);
         SessionPool::Settings settings;
         settings.scheme = uri.getScheme();
@@ -133,7 +133,7 @@ DavClient::DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsCo
         settings.ioTimeout = Poco::Timespan(options.timeoutSeconds, 0);
         settings.tlsContext = std::move(tlsContext);
         return settings;
-      }()) {
+      }())) {
   Poco::URI uri(options.url);
   origin_ = uri.getScheme() + "://" + uri.getAuthority();
   basePath_ = uri.getPathEtc();
@@ -194,7 +194,7 @@ bool DavClient::learnChallenge(const DavRequest& request, const std::string& tar
 DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::string& target) {
   Attempt attempt;
   SigpipeGuard sigpipe;
-  SessionPool::Lease lease = pool_.acquire();
+  SessionPool::Lease lease = pool_->acquire();
   Poco::Net::HTTPClientSession& session = lease.session();
   try {
     Poco::Net::HTTPRequest http(request.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
@@ -215,6 +215,9 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     }
 
     std::ostream& out = session.sendRequest(http);
+    // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds
+    // the body back until the headers are acknowledged.
+    if (session.connected()) session.socket().setNoDelay(true);
     std::uint64_t sent = 0;
     if (request.content != nullptr) {
       std::vector<char> buffer(kBufferSize);
@@ -231,7 +234,8 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
         }
         if (in.bad()) throw ContentError{"reading the content failed (stream error)"};
         if (got > 0) {
-          if (request.contentLength && sent + static_cast<std::uint64_t>(got) > *request.contentLength)
+          if (request.contentLength &&
+              sent + static_cast<std::uint64_t>(got) > *request.contentLength)
             throw ContentError{"the content is longer than its announced size"};
           out.write(buffer.data(), got);
           if (!out) throw Poco::IOException("connection lost while sending the body");
@@ -273,6 +277,11 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     lease.discard();
     attempt.transportError = "timed out: " + e.displayText();
     attempt.timedOut = true;
+  } catch (const Poco::Net::SSLException& e) {
+    // Certificate or handshake failures do not heal by retrying.
+    lease.discard();
+    attempt.transportError = "TLS: " + e.displayText();
+    attempt.final = true;
   } catch (const Poco::Exception& e) {
     lease.discard();
     attempt.transportError = e.displayText();
@@ -286,7 +295,11 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
 Result<DavResponse> DavClient::execute(const DavRequest& request) {
   std::string target = request.target;
   std::streampos start = -1;
-  if (request.content != nullptr) start = request.content->tellg();
+  try {
+    if (request.content != nullptr) start = request.content->tellg();
+  } catch (...) {
+    start = -1;  // a stream that throws cannot be rewound either
+  }
   const bool rewindable = request.content == nullptr || start != std::streampos(-1);
   const int maxAttempts = 1 + options_.retries;
   int attempts = 0;
@@ -294,30 +307,36 @@ Result<DavResponse> DavClient::execute(const DavRequest& request) {
   bool challenged = false;
   bool needRewind = false;
   std::string what = request.method + " " + target;
+  std::string lastProblem;  ///< why the request is being repeated
 
   while (true) {
     if (needRewind && request.content != nullptr) {
       if (!rewindable)
         return fail(ErrorCode::Unavailable,
-                    what + ": the request must be repeated but its content stream cannot seek back");
-      request.content->clear();
-      request.content->seekg(start);
+                    what + " must be repeated (" + lastProblem +
+                        ") but its content stream cannot seek back; nothing was stored");
+      try {
+        request.content->clear();
+        request.content->seekg(start);
+      } catch (...) {
+        request.content->setstate(std::ios::failbit);
+      }
       if (!*request.content)
         return fail(ErrorCode::DataLoss, what + ": cannot seek the content back for a retry");
     }
     needRewind = true;
     ++attempts;
     Attempt attempt = attemptOnce(request, target);
-    if (attempt.contentError)
-      return fail(ErrorCode::DataLoss, what + ": " + *attempt.contentError);
+    if (attempt.contentError) return fail(ErrorCode::DataLoss, what + ": " + *attempt.contentError);
 
     if (!attempt.response) {
-      if (!request.retryTransportErrors || attempts >= maxAttempts) {
+      if (!request.retryTransportErrors || attempt.final || attempts >= maxAttempts) {
         Error error = fail(ErrorCode::Unavailable, what + " to " + origin_ + " failed after " +
                                                        std::to_string(attempts) +
                                                        " attempt(s): " + attempt.transportError);
         return error;
       }
+      lastProblem = attempt.transportError;
       auto delay = backoff(attempts);
       logger_.warning(kLogSource, what + " failed (" + attempt.transportError + "), retry " +
                                       std::to_string(attempts) + " in " +
@@ -332,6 +351,7 @@ Result<DavResponse> DavClient::execute(const DavRequest& request) {
       // Not counted as an attempt: the first request learns the scheme (and Digest nonce).
       challenged = true;
       --attempts;
+      lastProblem = "authentication challenge";
       continue;
     }
     if ((response.status == 301 || response.status == 302 || response.status == 307 ||
@@ -352,11 +372,14 @@ Result<DavResponse> DavClient::execute(const DavRequest& request) {
                         ") refused; credentials are only sent to " + origin_);
       target = location.getPathEtc();
       --attempts;
+      lastProblem = "redirected";
       continue;
     }
-    if (retryableStatus(response.status) && attempts < maxAttempts) {
-      auto delay = response.retryAfter ? std::min(*response.retryAfter, std::chrono::milliseconds(60000))
-                                       : backoff(attempts);
+    // An answer to a body that cannot be sent again is final here; the caller may retry.
+    if (retryableStatus(response.status) && attempts < maxAttempts && rewindable) {
+      auto delay = response.retryAfter
+                       ? std::min(*response.retryAfter, std::chrono::milliseconds(60000))
+                       : backoff(attempts);
       logger_.warning(kLogSource, what + " answered " + std::to_string(response.status) +
                                       ", retry " + std::to_string(attempts) + " in " +
                                       std::to_string(delay.count()) + " ms");
@@ -374,7 +397,7 @@ Result<std::unique_ptr<std::istream>> DavClient::openGet(const std::string& targ
   bool challenged = false;
   for (int attempt = 1; attempt <= maxAttempts; ++attempt) {
     SigpipeGuard sigpipe;
-    SessionPool::Lease lease = pool_.acquire();
+    SessionPool::Lease lease = pool_->acquire();
     Poco::Net::HTTPResponse head;
     DavResponse response;
     try {
@@ -387,12 +410,16 @@ Result<std::unique_ptr<std::istream>> DavClient::openGet(const std::string& targ
       response.reason = head.getReason();
       response.retryAfter = parseRetryAfter(head);
       if (response.status == 200)
-        return std::unique_ptr<std::istream>(std::make_unique<LeasedStream>(std::move(lease), body.rdbuf()));
+        return std::unique_ptr<std::istream>(
+            std::make_unique<LeasedStream>(std::move(lease), body.rdbuf()));
       lease.discard();  // error bodies are not read
+    } catch (const Poco::Net::SSLException& e) {
+      lease.discard();
+      return fail(ErrorCode::Unavailable, std::string(what) + ": TLS: " + e.displayText());
     } catch (const Poco::Exception& e) {
       lease.discard();
       lastError = e.displayText();
-      std::this_thread::sleep_for(backoff(attempt));
+      if (attempt < maxAttempts) std::this_thread::sleep_for(backoff(attempt));
       continue;
     }
     if (response.status == 401 && !challenged) {
@@ -418,26 +445,35 @@ Error DavClient::errorForStatus(const DavResponse& response, std::string_view wh
                              std::to_string(response.status) +
                              (response.reason.empty() ? "" : " " + response.reason);
   switch (response.status) {
-    case 400: return fail(ErrorCode::InvalidArgument, answer);
+    case 400:
+      return fail(ErrorCode::InvalidArgument, answer);
     case 401:
       return fail(ErrorCode::Unauthenticated,
                   answer + " (check the username/password or bearer token)");
-    case 403: return fail(ErrorCode::PermissionDenied, answer);
+    case 403:
+      return fail(ErrorCode::PermissionDenied, answer);
     case 404:
-    case 410: return fail(ErrorCode::NotFound, answer);
+    case 410:
+      return fail(ErrorCode::NotFound, answer);
     case 405:
-    case 501: return fail(ErrorCode::NotSupported, answer);
-    case 409: return fail(ErrorCode::Conflict, answer);
-    case 412: return fail(ErrorCode::AlreadyExists, answer);
+    case 501:
+      return fail(ErrorCode::NotSupported, answer);
+    case 409:
+      return fail(ErrorCode::Conflict, answer);
+    case 412:
+      return fail(ErrorCode::AlreadyExists, answer);
     case 413:
-    case 507: return fail(ErrorCode::InsufficientStorage, answer);
-    case 423: return fail(ErrorCode::Locked, answer);
+    case 507:
+      return fail(ErrorCode::InsufficientStorage, answer);
+    case 423:
+      return fail(ErrorCode::Locked, answer);
     case 429: {
       Error error = fail(ErrorCode::RateLimited, answer);
       error.retryAfter = response.retryAfter;
       return error;
     }
-    default: break;
+    default:
+      break;
   }
   if (response.status == 408 || response.status >= 500) {
     Error error = fail(ErrorCode::Unavailable, answer);

@@ -78,7 +78,7 @@ class DavClient {
   /// InsufficientStorage, 5xx Unavailable, ...), the message naming `what`.
   static Error errorForStatus(const DavResponse& response, std::string_view what);
 
-  SessionPool& poolForTest() { return pool_; }
+  SessionPool& poolForTest() { return *pool_; }
 
  private:
   struct Attempt;
@@ -92,7 +92,7 @@ class DavClient {
   Logger& logger_;
   std::string origin_;
   std::string basePath_;
-  SessionPool pool_;
+  std::shared_ptr<SessionPool> pool_;
 
   enum class AuthScheme { Unknown, Basic, Digest };
   std::mutex authMutex_;

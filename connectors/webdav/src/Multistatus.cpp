@@ -109,8 +109,9 @@ Result<std::vector<DavResource>> parseMultistatus(const std::string& xml, std::s
     }
     return out;
   } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::Internal,
-                std::string(what) + ": cannot parse the server's multistatus XML: " + e.displayText());
+    return fail(
+        ErrorCode::Internal,
+        std::string(what) + ": cannot parse the server's multistatus XML: " + e.displayText());
   } catch (const std::exception& e) {
     return fail(ErrorCode::Internal,
                 std::string(what) + ": cannot parse the server's multistatus XML: " + e.what());
@@ -161,13 +162,26 @@ std::string xmlEscape(std::string_view text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
-      case '\r': out += "&#13;"; break;
-      default: out += c;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
+      case '\r':
+        out += "&#13;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;

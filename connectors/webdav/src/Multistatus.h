@@ -19,12 +19,12 @@ inline constexpr const char* kMetaNamespace = "urn:ambita-dms:meta:1";
 
 /// One <D:response> of a multistatus answer.
 struct DavResource {
-  std::string href;                       ///< as sent by the server (still encoded)
-  std::string path;  ///< relative to the base collection, decoded (filled by the caller)
-  bool collection = false;                ///< resourcetype contains <D:collection/>
+  std::string href;         ///< as sent by the server (still encoded)
+  std::string path;         ///< relative to the base collection, decoded (filled by the caller)
+  bool collection = false;  ///< resourcetype contains <D:collection/>
   std::optional<std::uint64_t> contentLength;
-  std::int64_t modifiedEpochSeconds = 0;  ///< from getlastmodified (0 when absent)
-  std::string etag;                       ///< getetag, quotes included ("" when absent)
+  std::int64_t modifiedEpochSeconds = 0;        ///< from getlastmodified (0 when absent)
+  std::string etag;                             ///< getetag, quotes included ("" when absent)
   std::map<std::string, std::string> metadata;  ///< our namespace's properties (200 propstat)
   /// Status per property (local name with namespace, "{ns}name"), e.g. for PROPPATCH results.
   std::vector<std::pair<std::string, int>> propertyStatus;

@@ -4,11 +4,14 @@
 
 namespace dms::webdav {
 
-SessionPool::Lease::Lease(SessionPool& pool, std::unique_ptr<Poco::Net::HTTPClientSession> session)
-    : pool_(&pool), session_(std::move(session)) {}
+SessionPool::Lease::Lease(std::shared_ptr<SessionPool> pool,
+                          std::unique_ptr<Poco::Net::HTTPClientSession> session)
+    : pool_(std::move(pool)), session_(std::move(session)) {}
 
 SessionPool::Lease::Lease(Lease&& other) noexcept
-    : pool_(other.pool_), session_(std::move(other.session_)), reusable_(other.reusable_) {}
+    : pool_(std::move(other.pool_)),
+      session_(std::move(other.session_)),
+      reusable_(other.reusable_) {}
 
 SessionPool::Lease::~Lease() {
   if (session_) pool_->giveBack(std::move(session_), reusable_);
@@ -26,6 +29,10 @@ std::unique_ptr<Poco::Net::HTTPClientSession> SessionPool::makeSession() const {
   else
     session = std::make_unique<Poco::Net::HTTPClientSession>(settings_.host, settings_.port);
   session->setKeepAlive(true);
+  // Reconnect rather than reuse a connection idle for longer than this: servers close idle
+  // keep-alive connections (Apache after 5 s by default), and a body that cannot be rewound
+  // must not be sent into a connection that is already gone.
+  session->setKeepAliveTimeout(Poco::Timespan(4, 0));
   session->setTimeout(settings_.connectTimeout, settings_.ioTimeout, settings_.ioTimeout);
   return session;
 }
@@ -36,12 +43,12 @@ SessionPool::Lease SessionPool::acquire() {
   if (!idle_.empty()) {
     auto session = std::move(idle_.back());
     idle_.pop_back();
-    return Lease(*this, std::move(session));
+    return Lease(shared_from_this(), std::move(session));
   }
   ++outstanding_;
   ++created_;
   lock.unlock();
-  return Lease(*this, makeSession());
+  return Lease(shared_from_this(), makeSession());
 }
 
 void SessionPool::giveBack(std::unique_ptr<Poco::Net::HTTPClientSession> session, bool reusable) {

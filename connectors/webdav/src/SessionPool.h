@@ -17,7 +17,7 @@
 
 namespace dms::webdav {
 
-class SessionPool {
+class SessionPool : public std::enable_shared_from_this<SessionPool> {
  public:
   struct Settings {
     std::string scheme;  ///< "http" or "https"
@@ -30,10 +30,11 @@ class SessionPool {
   };
 
   /// A borrowed session; goes back to the pool when destroyed, or is closed if discard() was
-  /// called (after an error, or with an unread response body).
+  /// called (after an error, or with an unread response body). Keeps the pool alive, so a
+  /// stream from get() may outlive its target.
   class Lease {
    public:
-    Lease(SessionPool& pool, std::unique_ptr<Poco::Net::HTTPClientSession> session);
+    Lease(std::shared_ptr<SessionPool> pool, std::unique_ptr<Poco::Net::HTTPClientSession> session);
     ~Lease();
     Lease(Lease&& other) noexcept;
     Lease& operator=(Lease&&) = delete;
@@ -45,11 +46,12 @@ class SessionPool {
     void discard() { reusable_ = false; }
 
    private:
-    SessionPool* pool_;
+    std::shared_ptr<SessionPool> pool_;
     std::unique_ptr<Poco::Net::HTTPClientSession> session_;
     bool reusable_ = true;
   };
 
+  /// Always held by a shared_ptr (make it with std::make_shared).
   explicit SessionPool(Settings settings);
 
   /// Borrows an idle session or makes a new one while fewer than maxSessions exist; otherwise

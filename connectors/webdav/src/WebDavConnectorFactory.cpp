@@ -5,7 +5,9 @@
 
 namespace dms::webdav {
 
-ConfigSchema WebDavConnectorFactory::configSchema() const { return WebDavOptions::schema(); }
+ConfigSchema WebDavConnectorFactory::configSchema() const {
+  return WebDavOptions::schema();
+}
 
 Result<std::unique_ptr<DocumentTarget>> WebDavConnectorFactory::create(
     const ConnectorContext& context) const {

@@ -79,8 +79,10 @@ Result<WebDavOptions> WebDavOptions::parse(const std::string& json) {
     return {};
   };
 
-  for (auto [key, field] : {std::pair{"url", &options.url}, {"username", &options.username},
-                            {"password", &options.password}, {"bearerToken", &options.bearerToken},
+  for (auto [key, field] : {std::pair{"url", &options.url},
+                            {"username", &options.username},
+                            {"password", &options.password},
+                            {"bearerToken", &options.bearerToken},
                             {"caFile", &options.caFile}}) {
     if (auto s = getString(key, *field); !s) return s.error();
   }
@@ -106,7 +108,8 @@ Result<WebDavOptions> WebDavOptions::parse(const std::string& json) {
   try {
     Poco::URI uri(options.url);
     if (uri.getScheme() != "http" && uri.getScheme() != "https")
-      return badKey("url", "expected an http:// or https:// URL, got scheme '" + uri.getScheme() + "'");
+      return badKey("url",
+                    "expected an http:// or https:// URL, got scheme '" + uri.getScheme() + "'");
     if (uri.getHost().empty()) return badKey("url", "the URL has no host");
     if (!uri.getUserInfo().empty())
       return badKey("url", "must not contain user information; use username and password");

@@ -85,8 +85,8 @@ Result<std::unique_ptr<WebDavTarget>> WebDavTarget::create(const WebDavOptions& 
                                  Poco::Net::Context::VERIFY_RELAXED, 9, options.caFile.empty(),
                                  "ALL:!ADH:!LOW:!EXP:!MD5:!aNULL:@STRENGTH");
   } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::InvalidArgument,
-                "target.caFile: cannot set up TLS with '" + options.caFile + "': " + e.displayText());
+    return fail(ErrorCode::InvalidArgument, "target.caFile: cannot set up TLS with '" +
+                                                options.caFile + "': " + e.displayText());
   }
   try {
     return std::unique_ptr<WebDavTarget>(new WebDavTarget(options, tls, logger));
@@ -119,7 +119,9 @@ Capabilities WebDavTarget::capabilities() const {
   return caps;
 }
 
-std::string WebDavTarget::describe() const { return "webdav:" + options_.url; }
+std::string WebDavTarget::describe() const {
+  return "webdav:" + options_.url;
+}
 
 std::size_t WebDavTarget::sessionsCreatedForTest() const {
   return client_->poolForTest().sessionsCreatedForTest();
@@ -212,7 +214,8 @@ Status WebDavTarget::deleteResource(const std::string& path, bool collection) {
   auto response = client_->execute(request);
   if (!response) return response.error();
   if (response->status == 200 || response->status == 204) return {};
-  if (response->status == 404) return fail(ErrorCode::NotFound, quotePath(path) + " does not exist");
+  if (response->status == 404)
+    return fail(ErrorCode::NotFound, quotePath(path) + " does not exist");
   return DavClient::errorForStatus(*response, "DELETE " + quotePath(path));
 }
 
@@ -247,9 +250,11 @@ Status WebDavTarget::moveResource(const std::string& from, const std::string& to
         return fail(ErrorCode::AlreadyExists, "a file already exists at " + quotePath(to));
       if (response->status == 404)
         return fail(ErrorCode::NotFound, quotePath(from) + " does not exist");
-      if (response->status == 409)
+      if (response->status == 409) {
+        forgetFolder(common::parentPath(to));  // someone removed it since we saw it
         return fail(ErrorCode::Conflict,
                     "the parent folder of " + quotePath(to) + " does not exist");
+      }
       return DavClient::errorForStatus(*response, what);
     }
     if (response.error().code != ErrorCode::Unavailable) return response.error();
@@ -276,8 +281,8 @@ Status WebDavTarget::writeProperties(const std::string& path, const Metadata& me
                                      const Metadata& previous) {
   std::string set;
   for (const auto& [key, value] : metadata)
-    set += "<m:" + metadataPropertyName(key) + ">" + xmlEscape(value) + "</m:" +
-           metadataPropertyName(key) + ">";
+    set += "<m:" + metadataPropertyName(key) + ">" + xmlEscape(value) +
+           "</m:" + metadataPropertyName(key) + ">";
   std::string removed;
   for (const auto& [key, value] : previous)
     if (!metadata.count(key)) removed += "<m:" + metadataPropertyName(key) + "/>";
@@ -293,7 +298,8 @@ Status WebDavTarget::writeProperties(const std::string& path, const Metadata& me
   const std::string what = "PROPPATCH " + quotePath(path);
   auto response = client_->execute(request);
   if (!response) return response.error();
-  if (response->status == 404) return fail(ErrorCode::NotFound, quotePath(path) + " does not exist");
+  if (response->status == 404)
+    return fail(ErrorCode::NotFound, quotePath(path) + " does not exist");
   if (response->status == 405 || response->status == 501)
     return fail(ErrorCode::NotSupported, what + ": the server does not support PROPPATCH");
   if (response->status != 207 && response->status != 200)
@@ -303,8 +309,8 @@ Status WebDavTarget::writeProperties(const std::string& path, const Metadata& me
   if (!resources) return resources.error();
   for (const auto& resource : *resources) {
     if (resource.status >= 300)
-      return fail(ErrorCode::NotSupported,
-                  what + ": the server refused the properties (" + std::to_string(resource.status) + ")");
+      return fail(ErrorCode::NotSupported, what + ": the server refused the properties (" +
+                                               std::to_string(resource.status) + ")");
     for (const auto& [name, status] : resource.propertyStatus) {
       if (status == 200) continue;
       if (status == 507)
@@ -318,7 +324,8 @@ Status WebDavTarget::writeProperties(const std::string& path, const Metadata& me
 
 Status WebDavTarget::writeSidecar(const std::string& filePath, const Metadata& metadata) {
   const std::string parent = common::parentPath(filePath);
-  const std::string sidecar = common::childPath(parent, common::sidecarName(common::baseName(filePath)));
+  const std::string sidecar =
+      common::childPath(parent, common::sidecarName(common::baseName(filePath)));
   if (metadata.empty()) {
     auto removed = deleteResource(sidecar, false);
     if (!removed && removed.error().code != ErrorCode::NotFound) return removed;
@@ -329,7 +336,8 @@ Status WebDavTarget::writeSidecar(const std::string& filePath, const Metadata& m
   std::ostringstream json;
   object.stringify(json);
   std::istringstream body(json.str());
-  const std::string temp = common::childPath(parent, common::makeTempName(common::sidecarName(common::baseName(filePath))));
+  const std::string temp = common::childPath(
+      parent, common::makeTempName(common::sidecarName(common::baseName(filePath))));
   DavRequest request;
   request.method = "PUT";
   request.target = href(temp, false);
@@ -363,8 +371,8 @@ Result<Metadata> WebDavTarget::readSidecar(const std::string& filePath) {
     auto object = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
     for (const auto& [key, value] : *object) metadata[key] = value.convert<std::string>();
   } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::DataLoss,
-                "the metadata sidecar of " + quotePath(filePath) + " is not valid JSON: " + e.displayText());
+    return fail(ErrorCode::DataLoss, "the metadata sidecar of " + quotePath(filePath) +
+                                         " is not valid JSON: " + e.displayText());
   }
   return metadata;
 }
@@ -385,35 +393,45 @@ Status WebDavTarget::ensureFolder(const std::string& rawPath) {
     }
     if (existing.error().code != ErrorCode::NotFound) return existing.error();
 
-    std::string prefix;
-    for (const auto& segment : common::splitPath(*path)) {
-      prefix = common::childPath(prefix, segment);
-      if (knownFolder(prefix)) continue;
-      DavRequest request;
-      request.method = "MKCOL";
-      request.target = href(prefix, true);
-      auto response = client_->execute(request);
-      if (!response) return response.error();
-      if (response->status == 201) {
-        rememberFolder(prefix);
-        continue;
+    const auto segments = common::splitPath(*path);
+    // A 409 means a parent we had cached is gone (removed by someone else): forget the
+    // cached chain and go once more from the top.
+    for (int pass = 0; pass < 2; ++pass) {
+      std::string prefix;
+      bool parentVanished = false;
+      for (const auto& segment : segments) {
+        prefix = common::childPath(prefix, segment);
+        if (knownFolder(prefix)) continue;
+        DavRequest request;
+        request.method = "MKCOL";
+        request.target = href(prefix, true);
+        auto response = client_->execute(request);
+        if (!response) return response.error();
+        if (response->status == 201) {
+          rememberFolder(prefix);
+          continue;
+        }
+        // 405: something exists there (a folder, or a file in the way); Apache answers 400 for
+        // "file/" when a file is there.
+        if (response->status == 405 || response->status == 400) {
+          auto there = propfindOne(prefix, false);
+          if (!there) return there.error();
+          if (!there->collection)
+            return fail(ErrorCode::Conflict, "a file is in the way at " + quotePath(prefix));
+          rememberFolder(prefix);
+          continue;
+        }
+        if (response->status == 409) {
+          parentVanished = true;
+          break;
+        }
+        return DavClient::errorForStatus(*response, "MKCOL " + quotePath(prefix));
       }
-      // 405: something exists there (a folder, or a file in the way); Apache answers 400 for
-      // "file/" when a file is there.
-      if (response->status == 405 || response->status == 400) {
-        auto there = propfindOne(prefix, false);
-        if (!there) return there.error();
-        if (!there->collection)
-          return fail(ErrorCode::Conflict, "a file is in the way at " + quotePath(prefix));
-        rememberFolder(prefix);
-        continue;
-      }
-      if (response->status == 409)
-        return fail(ErrorCode::Conflict, "the parent of " + quotePath(prefix) +
-                                             " disappeared while creating " + quotePath(*path));
-      return DavClient::errorForStatus(*response, "MKCOL " + quotePath(prefix));
+      if (!parentVanished) return {};
+      forgetFolder(segments.front());
     }
-    return {};
+    return fail(ErrorCode::Conflict,
+                "a parent folder disappeared while creating " + quotePath(*path));
   });
 }
 
@@ -457,9 +475,11 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
       length.reset();
     }
     if (content.bad())
-      return fail(ErrorCode::DataLoss, "put " + quotePath(path) + ": the content stream is unreadable");
+      return fail(ErrorCode::DataLoss,
+                  "put " + quotePath(path) + ": the content stream is unreadable");
 
-    const std::string temp = common::childPath(parent, common::makeTempName(common::baseName(path)));
+    const std::string temp =
+        common::childPath(parent, common::makeTempName(common::baseName(path)));
     auto cleanup = [&] {
       auto removed = deleteResource(temp, false);
       if (!removed && removed.error().code != ErrorCode::NotFound)
@@ -475,14 +495,17 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
     auto response = client_->execute(request);
     if (!response) {
       cleanup();
-      return Error{response.error().code, "put " + quotePath(path) + ": " + response.error().message,
+      return Error{response.error().code,
+                   "put " + quotePath(path) + ": " + response.error().message,
                    response.error().retryAfter};
     }
     if (response->status != 201 && response->status != 204 && response->status != 200) {
       cleanup();
-      if (response->status == 409)
+      if (response->status == 409) {
+        forgetFolder(parent);  // removed since we saw it: the next ensureFolder makes it again
         return fail(ErrorCode::Conflict, "put " + quotePath(path) + ": the parent folder " +
                                              quotePath(parent) + " does not exist");
+      }
       return DavClient::errorForStatus(*response, "put " + quotePath(path));
     }
     const std::uint64_t sent = response->bytesSent;
@@ -504,16 +527,7 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
       auto written = writeProperties(temp, metadata, {});
       if (written) {
         metadataModeSettled_ = true;
-      } else if (!metadataModeSettled_.load() &&
-                 (written.error().code == ErrorCode::NotSupported ||
-                  written.error().code == ErrorCode::PermissionDenied ||
-                  written.error().code == ErrorCode::Conflict)) {
-        logger_.warning(kLogSource, "the server does not keep dead properties (" +
-                                        written.error().message +
-                                        "); metadata goes to sidecar files from now on");
-        sidecars_ = true;
-        metadataModeSettled_ = true;
-      } else {
+      } else if (!fallBackToSidecars(written.error())) {
         cleanup();
         return written.error();
       }
@@ -527,8 +541,8 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
     if (sidecars_.load()) {
       if (auto ok = writeSidecar(path, metadata); !ok)
         return Error{ok.error().code,
-                     "put " + quotePath(path) + ": the file is stored but its metadata is not: " +
-                         ok.error().message,
+                     "put " + quotePath(path) +
+                         ": the file is stored but its metadata is not: " + ok.error().message,
                      ok.error().retryAfter};
     }
     EntryInfo info = toEntry(*stored, path);
@@ -584,8 +598,26 @@ Status WebDavTarget::writeMetadata(const std::string& rawPath, const Metadata& m
     if (!resource) return resource.error();
     if (resource->collection)
       return fail(ErrorCode::NotFound, quotePath(*path) + " is a folder, not a file");
-    return writeProperties(*path, metadata, resource->metadata);
+    auto written = writeProperties(*path, metadata, resource->metadata);
+    if (written) {
+      metadataModeSettled_ = true;
+      return written;
+    }
+    if (!fallBackToSidecars(written.error())) return written;
+    return writeSidecar(*path, metadata);
   });
+}
+
+bool WebDavTarget::fallBackToSidecars(const Error& refused) {
+  if (metadataModeSettled_.load()) return false;
+  if (refused.code != ErrorCode::NotSupported && refused.code != ErrorCode::PermissionDenied &&
+      refused.code != ErrorCode::Conflict)
+    return false;
+  logger_.warning(kLogSource, "the server does not keep dead properties (" + refused.message +
+                                  "); metadata goes to sidecar files from now on");
+  sidecars_ = true;
+  metadataModeSettled_ = true;
+  return true;
 }
 
 Result<EntryInfo> WebDavTarget::stat(const std::string& rawPath) {
@@ -605,7 +637,8 @@ Result<std::vector<EntryInfo>> WebDavTarget::list(const std::string& rawFolder) 
     if (!folder) return folder.error();
     auto resources = propfind(*folder, true, 1, false);
     if (!resources) {
-      if (resources.error().code != ErrorCode::NotFound || folder->empty()) return resources.error();
+      if (resources.error().code != ErrorCode::NotFound || folder->empty())
+        return resources.error();
       // "a/file/" is 404 on most servers: tell a missing folder from a file.
       auto there = propfindOne(*folder, false);
       if (there && !there->collection)
@@ -646,8 +679,8 @@ Status WebDavTarget::remove(const std::string& rawPath, bool pruneEmptyParents) 
                   quotePath(*path) + " is a folder; remove() only removes files");
     if (auto ok = deleteResource(*path, false); !ok) return ok;
     if (sidecars_.load()) {
-      const std::string sidecar =
-          common::childPath(common::parentPath(*path), common::sidecarName(common::baseName(*path)));
+      const std::string sidecar = common::childPath(common::parentPath(*path),
+                                                    common::sidecarName(common::baseName(*path)));
       auto removed = deleteResource(sidecar, false);
       if (!removed && removed.error().code != ErrorCode::NotFound) return removed;
     }
@@ -656,7 +689,8 @@ Status WebDavTarget::remove(const std::string& rawPath, bool pruneEmptyParents) 
          folder = common::parentPath(folder)) {
       auto pruned = pruneIfEmpty(folder);
       if (!pruned) {
-        logger_.info(kLogSource, "not pruning " + quotePath(folder) + ": " + pruned.error().describe());
+        logger_.info(kLogSource,
+                     "not pruning " + quotePath(folder) + ": " + pruned.error().describe());
         break;
       }
       if (!*pruned) break;
@@ -709,7 +743,8 @@ Result<bool> WebDavTarget::pruneIfEmpty(const std::string& folder) {
   request.target = href(folder, true);
   // A tagged list: an untagged one would also be checked against the parent (not locked).
   if (!token.empty())
-    request.headers.emplace_back("If", "<" + client_->origin() + request.target + "> (" + token + ")");
+    request.headers.emplace_back("If",
+                                 "<" + client_->origin() + request.target + "> (" + token + ")");
   auto response = client_->execute(request);
   forgetFolder(folder);
   if (!response) return response.error();
@@ -727,7 +762,8 @@ Status WebDavTarget::move(const std::string& rawFrom, const std::string& rawTo) 
     auto source = propfindOne(*from, false);
     if (!source) return source.error();
     if (auto ok = checkParent(common::parentPath(*to)); !ok) return ok;
-    if (auto ok = moveResource(*from, *to, false, source->contentLength.value_or(0)); !ok) return ok;
+    if (auto ok = moveResource(*from, *to, false, source->contentLength.value_or(0)); !ok)
+      return ok;
     if (sidecars_.load() && !source->collection) {
       auto sidecarOf = [](const std::string& p) {
         return common::childPath(common::parentPath(p), common::sidecarName(common::baseName(p)));

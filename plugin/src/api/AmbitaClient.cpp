@@ -77,6 +77,12 @@ std::string describeFailure(const Poco::Exception& e, const Origin& origin) {
   return "network error with " + where + ": " + e.displayText();
 }
 
+/// A reused keep-alive connection that failed before any answer, other than by a timeout: the
+/// server had closed it while idle. Worth one immediate retry on a new connection.
+bool isStale(const Poco::Exception& e, const SessionPool::Lease& lease, bool answered) {
+  return lease.reused() && !answered && dynamic_cast<const Poco::TimeoutException*>(&e) == nullptr;
+}
+
 bool retryableStatus(int status) {
   return status == 408 || status == 429 || status >= 500;
 }
@@ -255,6 +261,7 @@ dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
     dms::Error failure;
     std::optional<milliseconds> retryAfter;
     bool sent = false;
+    bool answered = false;
     try {
       Poco::Net::HTTPRequest req(call.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
       req.set("User-Agent", options_.userAgent);
@@ -273,6 +280,7 @@ dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
       sent = true;
       Poco::Net::HTTPResponse resp;
       std::istream& is = lease->session().receiveResponse(resp);
+      answered = true;
       const int status = resp.getStatus();
       Reply reply{status, {}};
       const bool ok2xx = status >= 200 && status < 300;
@@ -313,9 +321,10 @@ dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
         return error(ErrorCode::Conflict, call.what() +
                                               ": the request was sent but no answer came (" + why +
                                               "), so " + call.ambiguityHint);
-      if (lease->reused() && !staleRetried) {
+      if (isStale(e, *lease, answered) && !staleRetried) {
         // A pooled connection the server had already closed: try once more on a new one.
         staleRetried = true;
+        if (logger_) logger_->debug(kSource, call.what() + ": stale connection, reconnecting");
         continue;
       }
       failure = dms::fail(ErrorCode::Unavailable, call.what() + ": " + why);
@@ -473,7 +482,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
     }
     // The bearer token goes to the configured API origin only, never to another host (a
     // storage service or a redirect target must not see it).
-    const bool withToken = baseOrigin_ && origin == *baseOrigin_;
+    const bool withToken = baseOrigin_.has_value();
     std::string token;
     if (withToken) {
       auto t = tokens_.accessToken();
@@ -487,6 +496,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
     }
     dms::Error failure;
     std::optional<milliseconds> retryAfter;
+    bool answered = false;
     try {
       std::string target = uri.getPathAndQuery();
       if (target.empty()) target = "/";
@@ -497,6 +507,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
       lease->session().sendRequest(req);
       Poco::Net::HTTPResponse resp;
       std::istream& is = lease->session().receiveResponse(resp);
+      answered = true;
       const int status = resp.getStatus();
       if (status == 200) {
         const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
@@ -597,8 +608,9 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
         removePartial();
         return error(ErrorCode::Unavailable, what + ": " + why);
       }
-      if (lease->reused() && !staleRetried) {
+      if (isStale(e, *lease, answered) && !staleRetried) {
         staleRetried = true;
+        if (logger_) logger_->debug(kSource, what + ": stale connection, reconnecting");
         continue;
       }
       failure = dms::fail(ErrorCode::Unavailable, what + ": " + why);

@@ -7,6 +7,7 @@
 #include <Poco/Timespan.h>
 #include <Poco/Timestamp.h>
 
+#include <algorithm>
 #include <array>
 #include <iomanip>
 #include <limits>
@@ -43,9 +44,11 @@ std::int64_t requireId(const std::string& flag, const std::string& text) {
 }
 
 /// "--flag value" or "--flag=value"; advances i past the value.
-std::string flagValue(const std::vector<std::string>& args, std::size_t& i, const std::string& flag) {
+std::string flagValue(const std::vector<std::string>& args, std::size_t& i,
+                      const std::string& flag) {
   const auto& arg = args[i];
-  if (arg.size() > flag.size() && arg.compare(0, flag.size() + 1, flag + "=") == 0) return arg.substr(flag.size() + 1);
+  if (arg.size() > flag.size() && arg.compare(0, flag.size() + 1, flag + "=") == 0)
+    return arg.substr(flag.size() + 1);
   if (i + 1 >= args.size()) throw UsageError{flag + ": missing value"};
   return args[++i];
 }
@@ -58,7 +61,9 @@ bool recentlyFinished(const TrackedOrder& o, int days) {
   if (o.finishedAt.empty()) return true;
   int tzd = 0;
   Poco::DateTime finished;
-  if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, o.finishedAt, finished, tzd)) return true;
+  if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, o.finishedAt, finished,
+                                      tzd))
+    return true;
   return Poco::Timespan(Poco::Timestamp() - finished.timestamp()).days() < days;
 }
 
@@ -81,12 +86,15 @@ dms::Result<std::string> contentSha256(dms::DocumentTarget& target, const std::s
 std::vector<dms::CommandSpec> AdminCommands::specs() {
   return {
       {"sync", "sync [--order ID]...",
-       "File what is new and remove what was withdrawn, for the given and every tracked open order"},
+       "File what is new and remove what was withdrawn, for the given and every tracked open "
+       "order"},
       {"track", "track ID [--reference R] [--technical-reference T] [--cadastre C] [--address A]",
        "Start tracking an order placed elsewhere (polled and synced from now on)"},
       {"status", "status [ID]", "Tracked orders, their assets and where each file went"},
-      {"preview", "preview --order ID", "Where each asset of an order would be filed, and with what metadata"},
-      {"verify", "verify [--repair]", "Compare the state with the target: missing, changed, orphaned files"},
+      {"preview", "preview --order ID",
+       "Where each asset of an order would be filed, and with what metadata"},
+      {"verify", "verify [--repair]",
+       "Compare the state with the target: missing, changed, orphaned files"},
       {"audit", "audit [--order ID] [--limit N]", "What was filed, moved, removed, when, and why"},
   };
 }
@@ -174,13 +182,25 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
   std::size_t totalFiled = 0, totalRemoved = 0, totalDownloads = 0;
   for (std::size_t n = 0; n < orderIds.size(); ++n) {
     const auto id = orderIds[n];
-    const std::string prefix = "[" + std::to_string(n + 1) + "/" + std::to_string(orderIds.size()) + "] order " +
-                               std::to_string(id) + ": ";
+    const std::string prefix = "[" + std::to_string(n + 1) + "/" + std::to_string(orderIds.size()) +
+                               "] order " + std::to_string(id) + ": ";
     ProgressFn progress;
-    if (io.terminal) progress = [&](const std::string& line) { *io.err << prefix << line << std::endl; };
+    if (io.terminal)
+      progress = [&](const std::string& line) { *io.err << prefix << line << std::endl; };
     auto report = reconciler_.reconcile(id, Reason::Sync, progress);
     if (!report) {
       anyFailed = true;
+      // A push naming an order Ambita does not know (mistyped or forged) is dropped once
+      // reported, so that it does not fail every later sync.
+      auto queued = inboxUpTo.find(id);
+      if (report.error().code == dms::ErrorCode::NotFound && queued != inboxUpTo.end() &&
+          seen.count(id) != 0 && std::find(requested.begin(), requested.end(), id) == requested.end()) {
+        auto known = store_.order(id);
+        if (known && !known->has_value()) {
+          if (auto s = store_.completeMessages(id, queued->second); !s) *io.err << s.error().describe() << "\n";
+          *io.err << prefix << "unknown to Ambita: its push message(s) are dropped\n";
+        }
+      }
       *io.err << prefix << "FAILED: " << report.error().describe() << "\n";
       *io.out << "order " << id << ": failed: " << report.error().message << "\n";
       continue;
@@ -188,17 +208,20 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
     totalFiled += report->filed;
     totalRemoved += report->removed;
     totalDownloads += report->downloads;
-    *io.out << "order " << id << " (" << report->status << "): " << report->filed << " filed, " << report->removed
-            << " removed, " << report->unchanged << " unchanged, " << report->failed << " failed\n";
+    *io.out << "order " << id << " (" << report->status << "): " << report->filed << " filed, "
+            << report->removed << " removed, " << report->unchanged << " unchanged, "
+            << report->failed << " failed\n";
     for (const auto& p : report->problems) *io.err << prefix << p << "\n";
     if (!report->ok()) {
       anyFailed = true;
     } else if (auto it = inboxUpTo.find(id); it != inboxUpTo.end()) {
-      if (auto s = store_.completeMessages(id, it->second); !s) *io.err << s.error().describe() << "\n";
+      if (auto s = store_.completeMessages(id, it->second); !s)
+        *io.err << s.error().describe() << "\n";
     }
   }
-  *io.out << "sync: " << orderIds.size() << " order(s), " << totalFiled << " filed, " << totalRemoved
-          << " removed, " << totalDownloads << " download(s)" << (anyFailed ? ", with failures" : "") << "\n";
+  *io.out << "sync: " << orderIds.size() << " order(s), " << totalFiled << " filed, "
+          << totalRemoved << " removed, " << totalDownloads << " download(s)"
+          << (anyFailed ? ", with failures" : "") << "\n";
   reconciler_.releasePool();
   return anyFailed ? 1 : 0;
 }
@@ -256,9 +279,10 @@ int AdminCommands::status(const std::vector<std::string>& args, const dms::Comma
     if (orders->empty()) {
       out << "no tracked orders\n";
     } else {
-      out << std::left << std::setw(12) << "ORDER" << std::setw(10) << "ORIGIN" << std::setw(11) << "STATUS"
-          << std::setw(7) << "FILED" << std::setw(8) << "REMOVED" << std::setw(7) << "FAILED"
-          << std::setw(22) << "CHECKED" << "REFERENCE\n";
+      out << std::left << std::setw(12) << "ORDER" << std::setw(10) << "ORIGIN" << std::setw(11)
+          << "STATUS" << std::setw(7) << "FILED" << std::setw(8) << "REMOVED" << std::setw(7)
+          << "FAILED" << std::setw(22) << "CHECKED"
+          << "REFERENCE\n";
       for (const auto& o : *orders) {
         auto assets = store_.assetsOfOrder(o.id);
         std::size_t filed = 0, removed = 0, failed = 0;
@@ -266,13 +290,14 @@ int AdminCommands::status(const std::vector<std::string>& args, const dms::Comma
           for (const auto& a : *assets) {
             filed += a.state == AssetState::Filed;
             removed += a.state == AssetState::Removed;
-            failed += a.state == AssetState::Failed || a.state == AssetState::Filing || a.state == AssetState::Removing;
+            failed += a.state == AssetState::Failed || a.state == AssetState::Filing ||
+                      a.state == AssetState::Removing;
           }
         }
-        out << std::left << std::setw(12) << o.id << std::setw(10) << toString(o.origin) << std::setw(11)
-            << (o.status.empty() ? "-" : o.status) << std::setw(7) << filed << std::setw(8) << removed
-            << std::setw(7) << failed << std::setw(22) << (o.checkedAt.empty() ? "never" : o.checkedAt)
-            << o.reference << "\n";
+        out << std::left << std::setw(12) << o.id << std::setw(10) << toString(o.origin)
+            << std::setw(11) << (o.status.empty() ? "-" : o.status) << std::setw(7) << filed
+            << std::setw(8) << removed << std::setw(7) << failed << std::setw(22)
+            << (o.checkedAt.empty() ? "never" : o.checkedAt) << o.reference << "\n";
       }
     }
     if (auto n = store_.inboxSize(); n) out << "push inbox: " << *n << " message(s) waiting\n";
@@ -284,7 +309,8 @@ int AdminCommands::status(const std::vector<std::string>& args, const dms::Comma
     return 1;
   }
   if (!*order) {
-    *io.err << "status: order " << *only << " is not tracked (track it with: track " << *only << ")\n";
+    *io.err << "status: order " << *only << " is not tracked (track it with: track " << *only
+            << ")\n";
     return 1;
   }
   const auto& o = **order;
@@ -294,7 +320,8 @@ int AdminCommands::status(const std::vector<std::string>& args, const dms::Comma
       << "  checked:   " << (o.checkedAt.empty() ? "never" : o.checkedAt) << "\n";
   if (!o.finishedAt.empty()) out << "  finished:  " << o.finishedAt << "\n";
   if (!o.reference.empty()) out << "  reference: " << o.reference << "\n";
-  if (!o.technicalReference.empty()) out << "  technical reference: " << o.technicalReference << "\n";
+  if (!o.technicalReference.empty())
+    out << "  technical reference: " << o.technicalReference << "\n";
   if (!o.cadastre.empty()) out << "  cadastre:  " << o.cadastre << "\n";
   if (!o.address.empty()) out << "  address:   " << o.address << "\n";
   auto assets = store_.assetsOfOrder(o.id);
@@ -304,11 +331,13 @@ int AdminCommands::status(const std::vector<std::string>& args, const dms::Comma
   }
   out << "  assets:    " << assets->size() << "\n";
   for (const auto& a : *assets) {
-    out << "  - " << a.assetId << "  " << toString(a.state) << " (Ambita: " << a.remoteStatus << ")\n";
+    out << "  - " << a.assetId << "  " << toString(a.state) << " (Ambita: " << a.remoteStatus
+        << ")\n";
     if (!a.path.empty()) out << "      path:   " << a.path << "\n";
     if (!a.targetPath.empty()) out << "      moved:  " << a.targetPath << "\n";
     if (a.state == AssetState::Filed)
-      out << "      size:   " << a.size << " bytes, sha256 " << a.sha256 << ", filed " << a.filedAt << "\n";
+      out << "      size:   " << a.size << " bytes, sha256 " << a.sha256 << ", filed " << a.filedAt
+          << "\n";
     if (!a.removedAt.empty()) out << "      removed: " << a.removedAt << "\n";
     if (!a.lastError.empty()) out << "      error:  " << a.lastError << "\n";
   }
@@ -330,7 +359,8 @@ int AdminCommands::preview(const std::vector<std::string>& args, const dms::Comm
     return 1;
   }
   auto& out = *io.out;
-  out << "order " << *id << ": " << entries->size() << " asset(s); nothing is written by a preview\n";
+  out << "order " << *id << ": " << entries->size()
+      << " asset(s); nothing is written by a preview\n";
   for (const auto& e : *entries) {
     out << "- " << e.action << ": " << e.path << "\n"
         << "    asset " << e.assetId << " (" << e.assetStatus << ")\n";
@@ -377,10 +407,12 @@ int AdminCommands::verify(const std::vector<std::string>& args, const dms::Comma
     if (!st) {
       if (st.error().code == dms::ErrorCode::NotFound) {
         ++missing;
-        out << "missing:  " << a.path << " (asset " << a.assetId << ", order " << a.orderId << ")\n";
+        out << "missing:  " << a.path << " (asset " << a.assetId << ", order " << a.orderId
+            << ")\n";
         toRepair.insert(a.orderId);
         if (repair)
-          if (auto s = store_.forgetAsset(a.assetId); !s) *io.err << "verify: " << s.error().describe() << "\n";
+          if (auto s = store_.forgetAsset(a.assetId); !s)
+            *io.err << "verify: " << s.error().describe() << "\n";
       } else {
         ++errors;
         *io.err << "verify: " << a.path << ": " << st.error().describe() << "\n";
@@ -412,7 +444,8 @@ int AdminCommands::verify(const std::vector<std::string>& args, const dms::Comma
     for (const auto& o : *removed) {
       if (auto assets = store_.assetsOfOrder(o.id); assets)
         for (const auto& a : *assets)
-          if (a.state == AssetState::Removed && !a.targetPath.empty()) movedPaths.insert(a.targetPath);
+          if (a.state == AssetState::Removed && !a.targetPath.empty())
+            movedPaths.insert(a.targetPath);
     }
   }
   std::vector<std::string> folders{""};
@@ -445,7 +478,8 @@ int AdminCommands::verify(const std::vector<std::string>& args, const dms::Comma
       auto report = reconciler_.reconcile(orderId, Reason::Admin);
       if (!report) {
         ++errors;
-        *io.err << "verify: repairing order " << orderId << ": " << report.error().describe() << "\n";
+        *io.err << "verify: repairing order " << orderId << ": " << report.error().describe()
+                << "\n";
         continue;
       }
       repaired += report->filed;
@@ -454,11 +488,12 @@ int AdminCommands::verify(const std::vector<std::string>& args, const dms::Comma
     }
     reconciler_.releasePool();
   }
-  out << "verify: " << ok << " ok, " << missing << " missing, " << changed << " changed, " << orphaned
-      << " orphaned";
+  out << "verify: " << ok << " ok, " << missing << " missing, " << changed << " changed, "
+      << orphaned << " orphaned";
   if (repair) out << ", " << repaired << " filed again";
   out << "\n";
-  const bool clean = errors == 0 && changed == 0 && orphaned == 0 && (missing == 0 || (repair && repaired >= missing));
+  const bool clean = errors == 0 && changed == 0 && orphaned == 0 &&
+                     (missing == 0 || (repair && repaired >= missing));
   return clean ? 0 : 1;
 }
 

@@ -2,7 +2,8 @@
 /// The engine's host commands for administrators:
 ///   sync [--order ID]...   reconcile the given orders, every tracked order not finished (or
 ///                          finished within poll.finishedDays) and every order waiting in the
-///                          push inbox; progress on io.err when io.terminal; exit 1 if anything failed
+///                          push inbox; progress on io.err when io.terminal; exit 1 if anything
+///                          failed
 ///   track ID [--reference R] [--technical-reference T] [--cadastre C] [--address A]
 ///   status [ID]            orders, assets, where each file went
 ///   preview --order ID     where each asset would go, with what metadata; writes nothing
@@ -27,7 +28,11 @@ class AdminCommands {
  public:
   AdminCommands(Reconciler& reconciler, StateStore& store, dms::DocumentTarget& target,
                 const FilingConfig& config, std::string dataDir)
-      : reconciler_(reconciler), store_(store), target_(target), config_(config), dataDir_(std::move(dataDir)) {}
+      : reconciler_(reconciler),
+        store_(store),
+        target_(target),
+        config_(config),
+        dataDir_(std::move(dataDir)) {}
 
   /// The commands above, for Plugin::commands().
   static std::vector<dms::CommandSpec> specs();
@@ -36,7 +41,8 @@ class AdminCommands {
   static bool handles(const std::string& name);
 
   /// Runs one of the commands above. Never throws.
-  int run(const std::string& name, const std::vector<std::string>& args, const dms::CommandIO& io) noexcept;
+  int run(const std::string& name, const std::vector<std::string>& args,
+          const dms::CommandIO& io) noexcept;
 
  private:
   int sync(const std::vector<std::string>& args, const dms::CommandIO& io);

@@ -20,7 +20,8 @@ const api::OrderLine* representativeLine(const api::SupplierOrder& so) {
 std::vector<AssetContext> AssetMapper::walk(const api::OrderCollection& order) {
   std::vector<AssetContext> out;
   std::map<std::string, std::size_t> index;
-  auto add = [&](const api::Asset& asset, const api::SupplierOrder& so, const api::OrderLine* line) {
+  auto add = [&](const api::Asset& asset, const api::SupplierOrder& so,
+                 const api::OrderLine* line) {
     if (asset.id.empty()) return;
     auto it = index.find(asset.id);
     if (it == index.end()) {
@@ -43,12 +44,14 @@ MappedAsset AssetMapper::map(const api::OrderCollection& order, const AssetConte
   MappedAsset m;
   const auto& asset = context.asset;
   const auto* so = context.supplierOrder;
-  const auto* line = context.orderLine ? context.orderLine : (so ? representativeLine(*so) : nullptr);
+  const auto* line =
+      context.orderLine ? context.orderLine : (so ? representativeLine(*so) : nullptr);
   m.category = config_.categories.lookup(asset.productCategory);
   auto& v = m.values;
   v["reference"] = tracked.reference;
-  v["technicalReference"] =
-      !tracked.technicalReference.empty() ? tracked.technicalReference : (so ? so->technicalReference : "");
+  v["technicalReference"] = !tracked.technicalReference.empty()
+                                ? tracked.technicalReference
+                                : (so ? so->technicalReference : "");
   v["orderId"] = std::to_string(order.id);
   v["supplier"] = so ? so->supplierName : "";
   v["supplierOrderId"] = so && so->id != 0 ? std::to_string(so->id) : "";
@@ -72,7 +75,8 @@ MappedAsset AssetMapper::map(const api::OrderCollection& order, const AssetConte
     folder = join(folder, segment);
   m.folder = folder;
   auto names = config_.fileNameTemplate.render(v, config_.maxNameBytes);
-  m.fileName = names.empty() ? SafeName::segment(asset.id, "_", config_.maxNameBytes) : names.front();
+  m.fileName =
+      names.empty() ? SafeName::segment(asset.id, "_", config_.maxNameBytes) : names.front();
   return m;
 }
 

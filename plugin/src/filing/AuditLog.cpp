@@ -8,11 +8,16 @@ namespace ambita::filing {
 
 std::string toString(Reason reason) {
   switch (reason) {
-    case Reason::Push: return "push";
-    case Reason::Poll: return "poll";
-    case Reason::Admin: return "admin";
-    case Reason::Sync: return "sync";
-    case Reason::Recovery: return "recovery";
+    case Reason::Push:
+      return "push";
+    case Reason::Poll:
+      return "poll";
+    case Reason::Admin:
+      return "admin";
+    case Reason::Sync:
+      return "sync";
+    case Reason::Recovery:
+      return "recovery";
   }
   return "admin";
 }
@@ -21,8 +26,9 @@ std::string AuditLog::now() {
   return Poco::DateTimeFormatter::format(Poco::Timestamp(), Poco::DateTimeFormat::ISO8601_FORMAT);
 }
 
-AuditEntry AuditLog::entry(std::int64_t orderId, const std::string& assetId, const std::string& action,
-                           Reason reason, const std::string& path, const std::string& detail) {
+AuditEntry AuditLog::entry(std::int64_t orderId, const std::string& assetId,
+                           const std::string& action, Reason reason, const std::string& path,
+                           const std::string& detail) {
   AuditEntry e;
   e.time = now();
   e.orderId = orderId;
@@ -34,11 +40,13 @@ AuditEntry AuditLog::entry(std::int64_t orderId, const std::string& assetId, con
   return e;
 }
 
-dms::Status AuditLog::print(std::ostream& out, std::optional<std::int64_t> orderId, std::size_t limit) {
+dms::Status AuditLog::print(std::ostream& out, std::optional<std::int64_t> orderId,
+                            std::size_t limit) {
   auto entries = store_.audit(orderId, limit);
   if (!entries) return entries.error();
   if (entries->empty()) {
-    out << "audit log is empty" << (orderId ? " for order " + std::to_string(*orderId) : "") << "\n";
+    out << "audit log is empty" << (orderId ? " for order " + std::to_string(*orderId) : "")
+        << "\n";
     return {};
   }
   for (const auto& e : *entries) {

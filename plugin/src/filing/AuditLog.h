@@ -24,11 +24,13 @@ class AuditLog {
   static std::string now();
 
   /// An entry stamped now.
-  static AuditEntry entry(std::int64_t orderId, const std::string& assetId, const std::string& action,
-                          Reason reason, const std::string& path, const std::string& detail = "");
+  static AuditEntry entry(std::int64_t orderId, const std::string& assetId,
+                          const std::string& action, Reason reason, const std::string& path,
+                          const std::string& detail = "");
 
   /// Writes the log (all orders or one), oldest first, as aligned text lines.
-  dms::Status print(std::ostream& out, std::optional<std::int64_t> orderId, std::size_t limit = 10000);
+  dms::Status print(std::ostream& out, std::optional<std::int64_t> orderId,
+                    std::size_t limit = 10000);
 
  private:
   StateStore& store_;

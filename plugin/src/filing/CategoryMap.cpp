@@ -20,7 +20,8 @@ CategoryMap::CategoryMap() : default_{"Andre dokumenter", "Annet"} {
       // Both spellings occur in Ambita's documentation.
       {"PRODUKT_UTEN_KATEGORI", {"Andre dokumenter", "Annet"}},
       {"PRODUCT_UTEN_KATEGORI", {"Andre dokumenter", "Annet"}},
-      {"FORRETNINGSFORERINFORMASJON", {"Forretningsførerinformasjon", "Forretningsførerinformasjon"}},
+      {"FORRETNINGSFORERINFORMASJON",
+       {"Forretningsførerinformasjon", "Forretningsførerinformasjon"}},
       {"PROSPEKT", {"Prospekt", "Prospekt"}},
       {"SALGSOPPGAVEVEDLEGG", {"Salgsoppgavevedlegg", "Salgsoppgavevedlegg"}},
       {"VEDTEKTER", {"Vedtekter", "Vedtekter"}},

@@ -13,14 +13,17 @@ dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir) {
   const std::string file = dataDir + "/engine.lock";
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
-    return dms::fail(dms::ErrorCode::Unavailable, "cannot open lock file " + file + ": " + std::strerror(errno));
+    return dms::fail(dms::ErrorCode::Unavailable,
+                     "cannot open lock file " + file + ": " + std::strerror(errno));
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     const int err = errno;
     ::close(fd);
     if (err == EWOULDBLOCK)
-      return dms::fail(dms::ErrorCode::Locked, "another dms-host process (run or sync) is filing with data dir " +
-                                                   dataDir + "; stop it or wait for it to finish");
-    return dms::fail(dms::ErrorCode::Unavailable, "cannot lock " + file + ": " + std::strerror(err));
+      return dms::fail(dms::ErrorCode::Locked,
+                       "another dms-host process (run or sync) is filing with data dir " + dataDir +
+                           "; stop it or wait for it to finish");
+    return dms::fail(dms::ErrorCode::Unavailable,
+                     "cannot lock " + file + ": " + std::strerror(err));
   }
   return DataDirLock(fd);
 }

@@ -38,8 +38,9 @@ dms::Result<long> readInt(const Poco::JSON::Object& s, const std::string& key, l
   auto v = find(s, key);
   if (v.isEmpty()) return fallback;
   long n = 0;
-  if (!v.isInteger()) return bad(key, "expected an integer between " + std::to_string(min) +
-                                          " and " + std::to_string(max));
+  if (!v.isInteger())
+    return bad(
+        key, "expected an integer between " + std::to_string(min) + " and " + std::to_string(max));
   n = v.convert<long>();
   if (n < min || n > max)
     return bad(key, "expected an integer between " + std::to_string(min) + " and " +
@@ -66,7 +67,9 @@ dms::Status readMap(const Poco::JSON::Object& s, const std::string& key,
   return {};
 }
 
-std::string quoted(const std::string& s) { return "\"" + s + "\""; }
+std::string quoted(const std::string& s) {
+  return "\"" + s + "\"";
+}
 
 }  // namespace
 
@@ -75,7 +78,8 @@ std::vector<dms::ConfigOption> filingConfigOptions() {
       {"filing.folderTemplate", OptionType::String, quoted(kDefaultFolderTemplate), false, false,
        "Folder of each file, '/'-separated, with placeholders ({reference}, {orderId}, "
        "{address}, {categoryFolder}, ...; {a|b} = a, else b). Empty values are dropped cleanly."},
-      {"filing.fileNameTemplate", OptionType::String, quoted(kDefaultFileNameTemplate), false, false,
+      {"filing.fileNameTemplate", OptionType::String, quoted(kDefaultFileNameTemplate), false,
+       false,
        "File name of each file, with placeholders ({filename}, {name}, {assetId}, {ext}, ...)."},
       {"filing.categories", OptionType::StringMap, "{}", false, false,
        "Product category → folder name, overriding the Norwegian defaults."},
@@ -93,7 +97,8 @@ std::vector<dms::ConfigOption> filingConfigOptions() {
       {"filing.concurrency", OptionType::Integer, "4", false, false,
        "Downloads in flight at once (1-64)."},
       {"filing.maxNameBytes", OptionType::Integer, "180", false, false,
-       "Longest folder or file name in bytes (40-240); longer names are cut, keeping the extension."},
+       "Longest folder or file name in bytes (40-240); longer names are cut, keeping the "
+       "extension."},
       {"push.path", OptionType::String, "\"/ambita/push\"", false, false,
        "Path of the push route on the host's http.listen."},
       {"push.secret", OptionType::String, "", false, true,
@@ -122,7 +127,8 @@ dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section) {
     auto file = readString(section, "filing.fileNameTemplate", kDefaultFileNameTemplate);
     if (!file) return file.error();
     if (file->find('/') != std::string::npos)
-      return bad("filing.fileNameTemplate", "must not contain '/' (folders belong in filing.folderTemplate)");
+      return bad("filing.fileNameTemplate",
+                 "must not contain '/' (folders belong in filing.folderTemplate)");
     auto fileTemplate = PathTemplate::parse(*file, "ambita.filing.fileNameTemplate");
     if (!fileTemplate) return fileTemplate.error();
     config.fileNameTemplate = *fileTemplate;
@@ -133,10 +139,9 @@ dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section) {
     if (!defType) return defType.error();
     if (defFolder->empty()) return bad("filing.defaultCategoryFolder", "must not be empty");
     config.categories.setDefault({*defFolder, *defType});
-    if (auto s = readMap(section, "filing.categories",
-                         [&](const std::string& c, const std::string& f) {
-                           config.categories.setFolder(c, f);
-                         });
+    if (auto s = readMap(
+            section, "filing.categories",
+            [&](const std::string& c, const std::string& f) { config.categories.setFolder(c, f); });
         !s)
       return s.error();
     if (auto s = readMap(section, "filing.documentTypes",
@@ -153,7 +158,8 @@ dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section) {
     else if (*policy == "move")
       config.withdrawnPolicy = WithdrawnPolicy::Move;
     else
-      return bad("filing.withdrawnPolicy", "expected \"delete\" or \"move\", got \"" + *policy + "\"");
+      return bad("filing.withdrawnPolicy",
+                 "expected \"delete\" or \"move\", got \"" + *policy + "\"");
 
     auto withdrawn = readString(section, "filing.withdrawnFolder", "Trukket tilbake");
     if (!withdrawn) return withdrawn.error();
@@ -161,7 +167,8 @@ dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section) {
     std::size_t from = 0;
     while (from <= withdrawn->size()) {
       auto slash = withdrawn->find('/', from);
-      std::string seg = withdrawn->substr(from, slash == std::string::npos ? std::string::npos : slash - from);
+      std::string seg =
+          withdrawn->substr(from, slash == std::string::npos ? std::string::npos : slash - from);
       if (!seg.empty()) {
         if (seg == "." || seg == "..")
           return bad("filing.withdrawnFolder", "must stay inside the target root (no '.' or '..')");
@@ -171,7 +178,8 @@ dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section) {
       from = slash + 1;
     }
     if (config.withdrawnPolicy == WithdrawnPolicy::Move && cleanWithdrawn.empty())
-      return bad("filing.withdrawnFolder", "must name a folder when filing.withdrawnPolicy is \"move\"");
+      return bad("filing.withdrawnFolder",
+                 "must name a folder when filing.withdrawnPolicy is \"move\"");
     config.withdrawnFolder = cleanWithdrawn;
 
     auto concurrency = readInt(section, "filing.concurrency", 4, 1, 64);
@@ -184,7 +192,8 @@ dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section) {
     auto pushPath = readString(section, "push.path", "/ambita/push");
     if (!pushPath) return pushPath.error();
     if (pushPath->empty() || pushPath->front() != '/' || pushPath->find('?') != std::string::npos)
-      return bad("push.path", "expected an absolute path such as \"/ambita/push\", got \"" + *pushPath + "\"");
+      return bad("push.path",
+                 "expected an absolute path such as \"/ambita/push\", got \"" + *pushPath + "\"");
     config.pushPath = *pushPath;
     auto secret = readString(section, "push.secret", "");
     if (!secret) return secret.error();  // the message names the key, never the value

@@ -5,7 +5,9 @@
 namespace ambita::filing {
 namespace {
 
-bool isDangling(char c) { return c == ' ' || c == '-' || c == ',' || c == '_' || c == '.'; }
+bool isDangling(char c) {
+  return c == ' ' || c == '-' || c == ',' || c == '_' || c == '.';
+}
 
 /// After an empty placeholder: "123 " or " - x" lose their loose separators, runs of spaces
 /// collapse.
@@ -25,11 +27,15 @@ std::string tidy(const std::string& s) {
 }  // namespace
 
 const std::set<std::string>& PathTemplate::knownPlaceholders() {
-  static const std::set<std::string> names{
-      "reference", "technicalReference", "orderId",  "supplier",      "supplierOrderId",
-      "product",   "productName",        "category", "categoryFolder", "documentType",
-      "cadastre",  "address",            "filename", "name",          "assetId",
-      "ext",       "orderLineId"};
+  static const std::set<std::string> names{"reference",       "technicalReference",
+                                           "orderId",         "supplier",
+                                           "supplierOrderId", "product",
+                                           "productName",     "category",
+                                           "categoryFolder",  "documentType",
+                                           "cadastre",        "address",
+                                           "filename",        "name",
+                                           "assetId",         "ext",
+                                           "orderLineId"};
   return names;
 }
 
@@ -51,9 +57,9 @@ dms::Result<PathTemplate> PathTemplate::parse(const std::string& text, const std
       literal.push_back('}');
       ++i;
     } else if (c == '}') {
-      return dms::fail(dms::ErrorCode::InvalidArgument,
-                       what + ": unbalanced '}' at position " + std::to_string(i + 1) + " in \"" +
-                           text + "\"");
+      return dms::fail(
+          dms::ErrorCode::InvalidArgument,
+          what + ": unbalanced '}' at position " + std::to_string(i + 1) + " in \"" + text + "\"");
     } else if (c == '{') {
       const auto close = text.find('}', i);
       if (close == std::string::npos)
@@ -65,7 +71,8 @@ dms::Result<PathTemplate> PathTemplate::parse(const std::string& text, const std
       std::size_t from = 0;
       while (true) {
         const auto bar = inner.find('|', from);
-        std::string name = inner.substr(from, bar == std::string::npos ? std::string::npos : bar - from);
+        std::string name =
+            inner.substr(from, bar == std::string::npos ? std::string::npos : bar - from);
         if (name.empty())
           return dms::fail(dms::ErrorCode::InvalidArgument,
                            what + ": empty placeholder at position " + std::to_string(i + 1) +

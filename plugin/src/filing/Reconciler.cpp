@@ -12,7 +12,9 @@ namespace {
 constexpr const char* kSource = "ambita.filing";
 constexpr int kMaxNameVariants = 999;
 
-bool isWithdrawnOrder(const std::string& status) { return status == "CANCELLED" || status == "REFUNDED"; }
+bool isWithdrawnOrder(const std::string& status) {
+  return status == "CANCELLED" || status == "REFUNDED";
+}
 bool isFinalOrder(const std::string& status) {
   return status == "FINISHED" || isWithdrawnOrder(status);
 }
@@ -22,9 +24,12 @@ bool isKnownOrderStatus(const std::string& status) {
 
 OrderOrigin originFor(Reason reason) {
   switch (reason) {
-    case Reason::Push: return OrderOrigin::Push;
-    case Reason::Poll: return OrderOrigin::Poll;
-    default: return OrderOrigin::Admin;
+    case Reason::Push:
+      return OrderOrigin::Push;
+    case Reason::Poll:
+      return OrderOrigin::Poll;
+    default:
+      return OrderOrigin::Admin;
   }
 }
 
@@ -64,7 +69,8 @@ class Reconciler::OrderLock {
 };
 
 Reconciler::Reconciler(api::OrderApi& api, dms::DocumentTarget& target, StateStore& store,
-                       const FilingConfig& config, dms::Logger& logger, std::filesystem::path spoolDir)
+                       const FilingConfig& config, dms::Logger& logger,
+                       std::filesystem::path spoolDir)
     : api_(api),
       target_(target),
       store_(store),
@@ -76,10 +82,16 @@ Reconciler::Reconciler(api::OrderApi& api, dms::DocumentTarget& target, StateSto
   std::filesystem::create_directories(spoolDir_, ignored);
 }
 
-Reconciler::~Reconciler() { releasePool(); }
+Reconciler::~Reconciler() {
+  releasePool();
+}
 
-void Reconciler::requestStop() { stop_ = true; }
-void Reconciler::resetStop() { stop_ = false; }
+void Reconciler::requestStop() {
+  stop_ = true;
+}
+void Reconciler::resetStop() {
+  stop_ = false;
+}
 
 void Reconciler::releasePool() {
   std::unique_ptr<TaskPool> pool;
@@ -109,7 +121,8 @@ dms::Status Reconciler::cleanSpool() {
     if (it->path().extension() == ".part") std::filesystem::remove(it->path(), ignored);
   }
   if (ec)
-    return dms::fail(dms::ErrorCode::Unavailable, "spool folder " + spoolDir_.string() + ": " + ec.message());
+    return dms::fail(dms::ErrorCode::Unavailable,
+                     "spool folder " + spoolDir_.string() + ": " + ec.message());
   return {};
 }
 
@@ -127,7 +140,8 @@ dms::Result<std::string> Reconciler::choosePath(const std::string& folder, const
                                                 const std::string& assetId,
                                                 std::set<std::string>& reserved) {
   for (int n = 1; n <= kMaxNameVariants; ++n) {
-    const std::string candidate = AssetMapper::join(folder, SafeName::variant(name, n, config_.maxNameBytes));
+    const std::string candidate =
+        AssetMapper::join(folder, SafeName::variant(name, n, config_.maxNameBytes));
     if (reserved.count(candidate) != 0) continue;
     auto holder = store_.pathHolder(candidate, assetId);
     if (!holder) return holder.error();
@@ -146,8 +160,9 @@ dms::Result<std::string> Reconciler::choosePath(const std::string& folder, const
       return candidate;
     }
   }
-  return dms::fail(dms::ErrorCode::Conflict, "no free name for asset " + assetId + " in folder '" + folder +
-                                                 "' after " + std::to_string(kMaxNameVariants) + " variants");
+  return dms::fail(dms::ErrorCode::Conflict, "no free name for asset " + assetId + " in folder '" +
+                                                 folder + "' after " +
+                                                 std::to_string(kMaxNameVariants) + " variants");
 }
 
 dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason reason,
@@ -172,7 +187,9 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     }
 
     auto order = api_.getOrder(orderId);
-    if (!order) return dms::Error{order.error().code, orderName + ": " + order.error().message, order.error().retryAfter};
+    if (!order)
+      return dms::Error{order.error().code, orderName + ": " + order.error().message,
+                        order.error().retryAfter};
     report.status = order->status;
     if (!isKnownOrderStatus(order->status))
       logger_.warning(kSource, orderName + " has unknown status '" + order->status +
@@ -185,7 +202,8 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     auto isNew = store_.trackOrder(seed);
     if (!isNew) return isNew.error();
     if (*isNew) {
-      if (auto s = store_.commit({}, {AuditLog::entry(orderId, "", "tracked", reason, "")}); !s) return s.error();
+      if (auto s = store_.commit({}, {AuditLog::entry(orderId, "", "tracked", reason, "")}); !s)
+        return s.error();
     }
     auto tracked = store_.order(orderId);
     if (!tracked) return tracked.error();
@@ -260,7 +278,9 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     }
     if (stop_ && !report.ok()) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopped");
 
-    if (auto s = store_.updateOrderStatus(orderId, order->status, AuditLog::now(), isFinalOrder(order->status)); !s)
+    if (auto s = store_.updateOrderStatus(orderId, order->status, AuditLog::now(),
+                                          isFinalOrder(order->status));
+        !s)
       return s.error();
     return report;
   } catch (const std::exception& e) {
@@ -269,8 +289,9 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
   }
 }
 
-dms::Status Reconciler::processFilings(const api::OrderCollection& order, std::vector<FileJob>& jobs,
-                                       Reason reason, ReconcileReport& report, const ProgressFn& progress) {
+dms::Status Reconciler::processFilings(const api::OrderCollection& order,
+                                       std::vector<FileJob>& jobs, Reason reason,
+                                       ReconcileReport& report, const ProgressFn& progress) {
   std::set<std::string> reserved;
   std::mutex reservedMutex;
   std::vector<AssetRecord> intents;
@@ -300,7 +321,9 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order, std::v
 
   std::vector<std::function<void()>> tasks;
   for (auto* job : runnable)
-    tasks.push_back([this, &order, job, &reserved, &reservedMutex] { fileOne(order, *job, reserved, reservedMutex); });
+    tasks.push_back([this, &order, job, &reserved, &reservedMutex] {
+      fileOne(order, *job, reserved, reservedMutex);
+    });
   pool().runAll(std::move(tasks));
 
   std::vector<AssetRecord> outcomes;
@@ -310,8 +333,9 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order, std::v
     if (job.problem.empty()) {
       ++report.filed;
       if (progress) progress("filed " + job.record.path);
-      job.audit.push_back(AuditLog::entry(order.id, job.record.assetId, "filed", reason, job.record.path,
-                                          std::to_string(job.record.size) + " bytes, sha256 " + job.record.sha256));
+      job.audit.push_back(
+          AuditLog::entry(order.id, job.record.assetId, "filed", reason, job.record.path,
+                          std::to_string(job.record.size) + " bytes, sha256 " + job.record.sha256));
     } else {
       ++report.failed;
       report.problems.push_back(job.problem);
@@ -320,7 +344,8 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order, std::v
       job.record.state = AssetState::Failed;
       job.record.lastError = job.problem;
       ++job.record.attempts;
-      job.audit.push_back(AuditLog::entry(order.id, job.record.assetId, "failed", reason, job.record.path, job.problem));
+      job.audit.push_back(AuditLog::entry(order.id, job.record.assetId, "failed", reason,
+                                          job.record.path, job.problem));
     }
     outcomes.push_back(job.record);
     for (auto& e : job.audit) audit.push_back(std::move(e));
@@ -329,8 +354,8 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order, std::v
   return store_.commit(outcomes, audit);
 }
 
-void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, std::set<std::string>& reserved,
-                         std::mutex& reservedMutex) {
+void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
+                         std::set<std::string>& reserved, std::mutex& reservedMutex) {
   auto& r = job.record;
   if (stop_) {
     job.problem = "asset " + r.assetId + ": stopped before download";
@@ -352,7 +377,8 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, std::s
     return;
   }
   const std::string filedAt = AuditLog::now();
-  auto metadata = AssetMapper::metadata(order, job.context, job.mapped, download->sha256Hex, download->size, filedAt);
+  auto metadata = AssetMapper::metadata(order, job.context, job.mapped, download->sha256Hex,
+                                        download->size, filedAt);
   if (const auto parent = AssetMapper::parent(r.path); !parent.empty()) {
     if (auto s = target_.ensureFolder(parent); !s) {
       job.problem = "asset " + r.assetId + ": folder '" + parent + "': " + s.error().describe();
@@ -372,7 +398,8 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, std::s
     auto put = target_.put(r.path, in, metadata, dms::PutMode::CreateNew);
     if (put) break;
     if (put.error().code != dms::ErrorCode::AlreadyExists) {
-      job.problem = "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe();
+      job.problem =
+          "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe();
       return;
     }
     auto ours = holdsAsset(r.path, r.assetId);
@@ -397,15 +424,16 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, std::s
   r.lastError.clear();
 }
 
-void Reconciler::processRemovals(std::vector<AssetRecord> records, Reason reason, ReconcileReport& report,
-                                 const ProgressFn& progress) {
+void Reconciler::processRemovals(std::vector<AssetRecord> records, Reason reason,
+                                 ReconcileReport& report, const ProgressFn& progress) {
   std::set<std::string> reserved;
   std::vector<AssetRecord> intents;
   for (auto& r : records) {
     r.state = AssetState::Removing;
     r.targetPath.clear();
     if (config_.withdrawnPolicy == WithdrawnPolicy::Move) {
-      const std::string folder = AssetMapper::join(config_.withdrawnFolder, AssetMapper::parent(r.path));
+      const std::string folder =
+          AssetMapper::join(config_.withdrawnFolder, AssetMapper::parent(r.path));
       const auto slash = r.path.rfind('/');
       const std::string name = slash == std::string::npos ? r.path : r.path.substr(slash + 1);
       auto to = choosePath(folder, name, r.assetId, reserved);
@@ -429,14 +457,15 @@ void Reconciler::processRemovals(std::vector<AssetRecord> records, Reason reason
     if (auto s = performRemoval(r); !s) {
       // Stays Removing: the next reconcile's recovery completes it.
       ++report.failed;
-      report.problems.push_back("asset " + r.assetId + ": removing '" + r.path + "' failed: " + s.error().describe());
+      report.problems.push_back("asset " + r.assetId + ": removing '" + r.path +
+                                "' failed: " + s.error().describe());
       continue;
     }
     ++report.removed;
     const bool moved = !r.targetPath.empty();
     if (progress) progress((moved ? "moved " : "removed ") + r.path);
-    audit.push_back(AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed", reason, r.path,
-                                    moved ? "to " + r.targetPath : ""));
+    audit.push_back(AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed", reason,
+                                    r.path, moved ? "to " + r.targetPath : ""));
     r.state = AssetState::Removed;
     r.removedAt = AuditLog::now();
     done.push_back(r);
@@ -469,7 +498,8 @@ dms::Status Reconciler::performRemoval(const AssetRecord& r) {
   if (const auto parent = AssetMapper::parent(r.targetPath); !parent.empty())
     if (auto s = target_.ensureFolder(parent); !s) return s;
   auto s = target_.move(r.path, r.targetPath);
-  if (!s && s.error().code == dms::ErrorCode::NotSupported) return copyThenRemove(r.path, r.targetPath);
+  if (!s && s.error().code == dms::ErrorCode::NotSupported)
+    return copyThenRemove(r.path, r.targetPath);
   return s;
 }
 
@@ -548,8 +578,9 @@ dms::Status Reconciler::resolveIntent(AssetRecord& r, std::vector<AuditEntry>& a
   if (r.state == AssetState::Removing) {
     if (auto s = performRemoval(r); !s) return s;
     const bool moved = !r.targetPath.empty();
-    audit.push_back(AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed", Reason::Recovery,
-                                    r.path, moved ? "to " + r.targetPath : "completed after an interruption"));
+    audit.push_back(
+        AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed", Reason::Recovery, r.path,
+                        moved ? "to " + r.targetPath : "completed after an interruption"));
     r.state = AssetState::Removed;
     r.removedAt = AuditLog::now();
   }
@@ -560,7 +591,9 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
   try {
     auto order = api_.getOrder(orderId);
     if (!order)
-      return dms::Error{order.error().code, "order " + std::to_string(orderId) + ": " + order.error().message, {}};
+      return dms::Error{order.error().code,
+                        "order " + std::to_string(orderId) + ": " + order.error().message,
+                        {}};
     auto tracked = store_.order(orderId);
     if (!tracked) return tracked.error();
     TrackedOrder t;
@@ -585,8 +618,9 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
       const bool filed = it != known.end() && it->second.state == AssetState::Filed;
       if (filed) {
         e.path = it->second.path;
-        e.action = (withdrawnOrder || context.asset.status == "DELETED") ? (move ? "move" : "remove")
-                                                                          : "already filed";
+        e.action = (withdrawnOrder || context.asset.status == "DELETED")
+                       ? (move ? "move" : "remove")
+                       : "already filed";
       } else if (withdrawnOrder || context.asset.status != "OK") {
         e.action = "none";
         e.path = AssetMapper::join(mapped.folder, mapped.fileName);
@@ -600,7 +634,8 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
     }
     return out;
   } catch (const std::exception& e) {
-    return dms::fail(dms::ErrorCode::Internal, "preview of order " + std::to_string(orderId) + ": " + e.what());
+    return dms::fail(dms::ErrorCode::Internal,
+                     "preview of order " + std::to_string(orderId) + ": " + e.what());
   }
 }
 

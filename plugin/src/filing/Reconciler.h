@@ -41,13 +41,13 @@ namespace ambita::filing {
 
 struct ReconcileReport {
   std::int64_t orderId = 0;
-  std::string status;          ///< the order's status as Ambita reported it
-  std::size_t filed = 0;       ///< files put now
-  std::size_t removed = 0;     ///< files removed or moved now
-  std::size_t unchanged = 0;   ///< assets already in their final state
-  std::size_t failed = 0;      ///< assets that could not be filed or removed (retried later)
-  std::size_t recovered = 0;   ///< intents of an interrupted run resolved first
-  std::size_t downloads = 0;   ///< downloads started
+  std::string status;                 ///< the order's status as Ambita reported it
+  std::size_t filed = 0;              ///< files put now
+  std::size_t removed = 0;            ///< files removed or moved now
+  std::size_t unchanged = 0;          ///< assets already in their final state
+  std::size_t failed = 0;             ///< assets that could not be filed or removed (retried later)
+  std::size_t recovered = 0;          ///< intents of an interrupted run resolved first
+  std::size_t downloads = 0;          ///< downloads started
   std::vector<std::string> problems;  ///< one line per failure, naming asset and cause
   bool ok() const { return failed == 0 && problems.empty(); }
 };

@@ -47,7 +47,9 @@ std::string cleanCodePoints(std::string_view raw) {
   return out;
 }
 
-bool isSpace(char c) { return c == ' ' || c == '\t'; }
+bool isSpace(char c) {
+  return c == ' ' || c == '\t';
+}
 
 std::string trimSpaces(std::string s) {
   while (!s.empty() && isSpace(s.back())) s.pop_back();
@@ -116,7 +118,8 @@ std::string SafeName::variant(const std::string& name, int n, std::size_t maxByt
   if (n <= 1) return name;
   auto [stem, ext] = splitExtension(name);
   const std::string suffix = " (" + std::to_string(n) + ")";
-  const std::size_t room = maxBytes > suffix.size() + ext.size() ? maxBytes - suffix.size() - ext.size() : 1;
+  const std::size_t room =
+      maxBytes > suffix.size() + ext.size() ? maxBytes - suffix.size() - ext.size() : 1;
   std::string cut = truncateUtf8(stem, room);
   while (!cut.empty() && isSpace(cut.back())) cut.pop_back();
   return cut + suffix + ext;
@@ -126,8 +129,7 @@ std::pair<std::string, std::string> SafeName::splitExtension(const std::string& 
   const auto dot = name.rfind('.');
   if (dot == std::string::npos || dot == 0) return {name, ""};
   std::string ext = name.substr(dot);
-  if (ext.size() > kMaxExtensionBytes || ext.size() < 2 ||
-      ext.find(' ') != std::string::npos)
+  if (ext.size() > kMaxExtensionBytes || ext.size() < 2 || ext.find(' ') != std::string::npos)
     return {name, ""};
   return {name.substr(0, dot), ext};
 }

@@ -27,7 +27,8 @@ class SafeName {
 
   /// "name (n).ext" for n >= 2 (the extension kept, the whole still within `maxBytes`);
   /// `name` itself for n <= 1. `name` must already be safe.
-  static std::string variant(const std::string& name, int n, std::size_t maxBytes = kDefaultMaxBytes);
+  static std::string variant(const std::string& name, int n,
+                             std::size_t maxBytes = kDefaultMaxBytes);
 
   /// Splits "stem.ext" into {"stem", ".ext"}; no extension when there is no dot after the first
   /// character or the extension is longer than 16 bytes or contains a space.

@@ -150,7 +150,8 @@ SqliteStateStore::~SqliteStateStore() {
 }
 
 dms::Error SqliteStateStore::failure(const std::string& what, const std::string& detail) const {
-  return dms::fail(dms::ErrorCode::Unavailable, "state database " + file_ + ": " + what + ": " + detail);
+  return dms::fail(dms::ErrorCode::Unavailable,
+                   "state database " + file_ + ": " + what + ": " + detail);
 }
 
 dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(const std::string& file) {
@@ -164,8 +165,9 @@ dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::openAtVersionFo
   const auto parent = std::filesystem::path(file).parent_path();
   std::error_code ec;
   if (!parent.empty() && !std::filesystem::is_directory(parent, ec))
-    return dms::fail(dms::ErrorCode::Unavailable,
-                     "state database " + file + ": cannot open: folder " + parent.string() + " does not exist");
+    return dms::fail(
+        dms::ErrorCode::Unavailable,
+        "state database " + file + ": cannot open: folder " + parent.string() + " does not exist");
   try {
     registerConnectorOnce();
     auto session = std::make_unique<Poco::Data::Session>("SQLite", file, kOpenTimeoutSeconds);
@@ -177,7 +179,8 @@ dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::openAtVersionFo
         now;
     store.reset(new SqliteStateStore(file, std::move(session)));
   } catch (const Poco::Exception& e) {
-    return dms::fail(dms::ErrorCode::Unavailable, "state database " + file + ": cannot open: " + e.displayText());
+    return dms::fail(dms::ErrorCode::Unavailable,
+                     "state database " + file + ": cannot open: " + e.displayText());
   }
   if (auto s = store->migrate(version); !s) return s.error();
   return store;
@@ -204,8 +207,9 @@ dms::Status SqliteStateStore::migrate(int upTo) {
       *session_ << "INSERT INTO schema_migrations(version) VALUES(?)", bind(v), now;
       tx.commit();
     } catch (const Poco::Exception& e) {
-      return dms::fail(dms::ErrorCode::Internal, "state database " + file_ + ": migration to version " +
-                                                     std::to_string(v) + " failed: " + e.displayText());
+      return dms::fail(dms::ErrorCode::Internal, "state database " + file_ +
+                                                     ": migration to version " + std::to_string(v) +
+                                                     " failed: " + e.displayText());
     }
   }
   return {};
@@ -229,19 +233,21 @@ dms::Result<bool> SqliteStateStore::trackOrder(const TrackedOrder& o) {
     int count = 0;
     *session_ << "SELECT COUNT(*) FROM orders WHERE id = ?", bind(o.id), into(count), now;
     if (count == 0) {
-      *session_ << "INSERT INTO orders(id, origin, reference, technical_reference, cadastre, address, "
-                   "status, tracked_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+      *session_
+          << "INSERT INTO orders(id, origin, reference, technical_reference, cadastre, address, "
+             "status, tracked_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
           bind(o.id), bind(toString(o.origin)), bind(o.reference), bind(o.technicalReference),
           bind(o.cadastre), bind(o.address), bind(o.status), bind(o.trackedAt), now;
     } else {
       // Only fill gaps: the first known reference decides the folder, later hints do not move it.
       *session_ << "UPDATE orders SET "
                    "reference = CASE WHEN reference = '' THEN ? ELSE reference END, "
-                   "technical_reference = CASE WHEN technical_reference = '' THEN ? ELSE technical_reference END, "
+                   "technical_reference = CASE WHEN technical_reference = '' THEN ? ELSE "
+                   "technical_reference END, "
                    "cadastre = CASE WHEN cadastre = '' THEN ? ELSE cadastre END, "
                    "address = CASE WHEN address = '' THEN ? ELSE address END WHERE id = ?",
-          bind(o.reference), bind(o.technicalReference), bind(o.cadastre), bind(o.address), bind(o.id),
-          now;
+          bind(o.reference), bind(o.technicalReference), bind(o.cadastre), bind(o.address),
+          bind(o.id), now;
     }
     tx.commit();
     return count == 0;
@@ -299,7 +305,8 @@ dms::Result<std::vector<AssetRecord>> SqliteStateStore::selectAssets(const std::
   std::lock_guard lock(mutex_);
   try {
     Statement select(*session_);
-    select << "SELECT " << kAssetColumns << " FROM assets " << where << " ORDER BY order_id, asset_id";
+    select << "SELECT " << kAssetColumns << " FROM assets " << where
+           << " ORDER BY order_id, asset_id";
     if (where.find("asset_id = ?") != std::string::npos) select, bind(param);
     if (where.find("order_id = ?") != std::string::npos) select, bind(id);
     select.execute();
@@ -331,8 +338,8 @@ dms::Result<std::vector<AssetRecord>> SqliteStateStore::filedAssets() {
   return selectAssets("WHERE state = 'filed'", "", 0);
 }
 
-dms::Result<std::optional<std::string>> SqliteStateStore::pathHolder(const std::string& path,
-                                                                     const std::string& exceptAssetId) {
+dms::Result<std::optional<std::string>> SqliteStateStore::pathHolder(
+    const std::string& path, const std::string& exceptAssetId) {
   std::lock_guard lock(mutex_);
   try {
     std::vector<std::string> ids;
@@ -357,14 +364,14 @@ dms::Status SqliteStateStore::commit(const std::vector<AssetRecord>& assets,
                 << ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           bind(a.assetId), bind(a.orderId), bind(a.supplierOrderId), bind(a.orderLineId),
           bind(a.remoteStatus), bind(a.category), bind(toString(a.state)), bind(a.path),
-          bind(a.targetPath), bind(static_cast<Poco::Int64>(a.size)), bind(a.sha256), bind(a.filedAt),
-          bind(a.removedAt), bind(a.lastError), bind(a.attempts), now;
+          bind(a.targetPath), bind(static_cast<Poco::Int64>(a.size)), bind(a.sha256),
+          bind(a.filedAt), bind(a.removedAt), bind(a.lastError), bind(a.attempts), now;
     }
     for (const auto& e : audit) {
       *session_ << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail) "
                    "VALUES(?, ?, ?, ?, ?, ?, ?)",
-          bind(e.time), bind(e.orderId), bind(e.assetId), bind(e.action), bind(e.reason), bind(e.path),
-          bind(e.detail), now;
+          bind(e.time), bind(e.orderId), bind(e.assetId), bind(e.action), bind(e.reason),
+          bind(e.path), bind(e.detail), now;
     }
     tx.commit();
     return {};
@@ -412,8 +419,8 @@ dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m) {
     TransactionGuard tx(*session_);
     *session_ << "INSERT INTO inbox(order_id, status, reference, technical_reference, source, "
                  "received_at, attempts, not_before) VALUES(?, ?, ?, ?, ?, ?, 0, ?)",
-        bind(m.orderId), bind(m.status), bind(m.reference), bind(m.technicalReference), bind(m.source),
-        bind(m.receivedAt), bind(m.notBeforeEpoch), now;
+        bind(m.orderId), bind(m.status), bind(m.reference), bind(m.technicalReference),
+        bind(m.source), bind(m.receivedAt), bind(m.notBeforeEpoch), now;
     Poco::Int64 seq = 0;
     *session_ << "SELECT last_insert_rowid()", into(seq), now;
     tx.commit();
@@ -435,8 +442,8 @@ dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(std::int64_
     RecordSet rs(select);
     std::vector<InboxMessage> out;
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      out.push_back(InboxMessage{integer(rs, 0, r), integer(rs, 1, r), text(rs, 2, r), text(rs, 3, r),
-                                 text(rs, 4, r), text(rs, 5, r), text(rs, 6, r),
+      out.push_back(InboxMessage{integer(rs, 0, r), integer(rs, 1, r), text(rs, 2, r),
+                                 text(rs, 3, r), text(rs, 4, r), text(rs, 5, r), text(rs, 6, r),
                                  static_cast<int>(integer(rs, 7, r)), integer(rs, 8, r)});
     }
     return out;
@@ -448,7 +455,8 @@ dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(std::int64_
 dms::Status SqliteStateStore::completeMessages(std::int64_t orderId, std::int64_t upToSeq) {
   std::lock_guard lock(mutex_);
   try {
-    *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq <= ?", bind(orderId), bind(upToSeq), now;
+    *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq <= ?", bind(orderId), bind(upToSeq),
+        now;
     return {};
   } catch (const Poco::Exception& e) {
     return failure("completing push messages", e.displayText());
@@ -459,7 +467,8 @@ dms::Status SqliteStateStore::postponeMessages(std::int64_t orderId, std::int64_
                                                std::int64_t notBeforeEpoch) {
   std::lock_guard lock(mutex_);
   try {
-    *session_ << "UPDATE inbox SET attempts = attempts + 1, not_before = ? WHERE order_id = ? AND seq <= ?",
+    *session_ << "UPDATE inbox SET attempts = attempts + 1, not_before = ? WHERE order_id = ? AND "
+                 "seq <= ?",
         bind(notBeforeEpoch), bind(orderId), bind(upToSeq), now;
     return {};
   } catch (const Poco::Exception& e) {

@@ -4,10 +4,14 @@ namespace ambita::filing {
 
 std::string toString(OrderOrigin origin) {
   switch (origin) {
-    case OrderOrigin::Created: return "created";
-    case OrderOrigin::Push: return "push";
-    case OrderOrigin::Admin: return "admin";
-    case OrderOrigin::Poll: return "poll";
+    case OrderOrigin::Created:
+      return "created";
+    case OrderOrigin::Push:
+      return "push";
+    case OrderOrigin::Admin:
+      return "admin";
+    case OrderOrigin::Poll:
+      return "poll";
   }
   return "admin";
 }
@@ -21,11 +25,16 @@ OrderOrigin orderOriginFrom(const std::string& text) {
 
 std::string toString(AssetState state) {
   switch (state) {
-    case AssetState::Filing: return "filing";
-    case AssetState::Filed: return "filed";
-    case AssetState::Removing: return "removing";
-    case AssetState::Removed: return "removed";
-    case AssetState::Failed: return "failed";
+    case AssetState::Filing:
+      return "filing";
+    case AssetState::Filed:
+      return "filed";
+    case AssetState::Removing:
+      return "removing";
+    case AssetState::Removed:
+      return "removed";
+    case AssetState::Failed:
+      return "failed";
   }
   return "failed";
 }

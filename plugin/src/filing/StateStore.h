@@ -26,11 +26,11 @@ struct TrackedOrder {
   OrderOrigin origin = OrderOrigin::Admin;
   std::string reference;
   std::string technicalReference;
-  std::string cadastre;  ///< orders created here
-  std::string address;   ///< orders created here
-  std::string status;    ///< last status seen from GET ("" before the first)
-  std::string trackedAt;  ///< ISO 8601 UTC
-  std::string checkedAt;  ///< last successful reconcile
+  std::string cadastre;    ///< orders created here
+  std::string address;     ///< orders created here
+  std::string status;      ///< last status seen from GET ("" before the first)
+  std::string trackedAt;   ///< ISO 8601 UTC
+  std::string checkedAt;   ///< last successful reconcile
   std::string finishedAt;  ///< first time seen FINISHED/CANCELLED/REFUNDED ("" if never)
 };
 
@@ -54,8 +54,8 @@ struct AssetRecord {
   std::string sha256;
   std::string filedAt;
   std::string removedAt;
-  std::string lastError;   ///< Failed: why (no secrets)
-  int attempts = 0;        ///< failed filing attempts so far
+  std::string lastError;  ///< Failed: why (no secrets)
+  int attempts = 0;       ///< failed filing attempts so far
 };
 
 struct AuditEntry {

@@ -15,10 +15,13 @@ constexpr const char* kSource = "ambita.poll";
 
 }  // namespace
 
-Poller::Poller(PushInbox& inbox, dms::Logger& logger, std::chrono::minutes interval, int finishedDays)
+Poller::Poller(PushInbox& inbox, dms::Logger& logger, std::chrono::minutes interval,
+               int finishedDays)
     : inbox_(inbox), logger_(logger), interval_(interval), finishedDays_(finishedDays) {}
 
-Poller::~Poller() { stop(); }
+Poller::~Poller() {
+  stop();
+}
 
 void Poller::start() {
   if (thread_.joinable()) return;
@@ -70,7 +73,8 @@ std::size_t Poller::pollOnce() {
     if (!o.finishedAt.empty()) {
       int tzd = 0;
       Poco::DateTime finished;
-      if (Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, o.finishedAt, finished, tzd)) {
+      if (Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, o.finishedAt,
+                                         finished, tzd)) {
         const Poco::Timespan age = now - finished.timestamp();
         if (age.days() >= finishedDays_) continue;
       }
@@ -84,7 +88,8 @@ std::size_t Poller::pollOnce() {
     }
     ++n;
   }
-  if (n > 0) logger_.debug(kSource, "queued " + std::to_string(n) + " tracked order(s) for a check");
+  if (n > 0)
+    logger_.debug(kSource, "queued " + std::to_string(n) + " tracked order(s) for a check");
   return n;
 }
 

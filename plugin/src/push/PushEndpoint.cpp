@@ -63,7 +63,8 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
     }
     auto message = api::PushParser::parse(request.body);
     if (!message) {
-      logger_.warning(kSource, "push from " + request.remoteAddress + " refused: " + message.error().message);
+      logger_.warning(
+          kSource, "push from " + request.remoteAddress + " refused: " + message.error().message);
       return error(400, message.error().message);
     }
     if (auto s = inbox_.add(*message, "push"); !s) {
@@ -71,8 +72,10 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
                                  " could not be stored: " + s.error().describe());
       return error(503, "push message could not be stored; try again");
     }
-    logger_.info(kSource, "push " + (message->status.empty() ? std::string("(no status)") : message->status) +
-                              " for order " + std::to_string(message->orderCollectionId) + " queued");
+    logger_.info(kSource,
+                 "push " +
+                     (message->status.empty() ? std::string("(no status)") : message->status) +
+                     " for order " + std::to_string(message->orderCollectionId) + " queued");
     Poco::JSON::Object body;
     body.set("status", "queued");
     body.set("orderCollectionId", message->orderCollectionId);

@@ -7,7 +7,9 @@
 namespace ambita::push {
 namespace {
 
-std::int64_t nowEpoch() { return Poco::Timestamp().epochTime(); }
+std::int64_t nowEpoch() {
+  return Poco::Timestamp().epochTime();
+}
 
 }  // namespace
 

@@ -14,9 +14,14 @@ constexpr const char* kSource = "ambita.push";
 
 PushWorkers::PushWorkers(PushInbox& inbox, filing::Reconciler& reconciler, dms::Logger& logger,
                          std::size_t threads)
-    : inbox_(inbox), reconciler_(reconciler), logger_(logger), threadCount_(std::max<std::size_t>(1, threads)) {}
+    : inbox_(inbox),
+      reconciler_(reconciler),
+      logger_(logger),
+      threadCount_(std::max<std::size_t>(1, threads)) {}
 
-PushWorkers::~PushWorkers() { stop(); }
+PushWorkers::~PushWorkers() {
+  stop();
+}
 
 void PushWorkers::start() {
   if (!threads_.empty()) return;
@@ -106,9 +111,11 @@ bool PushWorkers::processOne() {
   auto& store = inbox_.store();
   if (report && report->ok()) {
     if (report->filed + report->removed > 0)
-      logger_.info(kSource, "order " + std::to_string(orderId) + ": filed " + std::to_string(report->filed) +
-                                ", removed " + std::to_string(report->removed));
-    if (auto s = store.completeMessages(orderId, upToSeq); !s) logger_.error(kSource, s.error().describe());
+      logger_.info(kSource, "order " + std::to_string(orderId) + ": filed " +
+                                std::to_string(report->filed) + ", removed " +
+                                std::to_string(report->removed));
+    if (auto s = store.completeMessages(orderId, upToSeq); !s)
+      logger_.error(kSource, s.error().describe());
     return true;
   }
   if (stopping_) return true;  // abandoned: the messages stay and are processed after a restart
@@ -116,12 +123,14 @@ bool PushWorkers::processOne() {
   if (attempts + 1 >= kMaxAttempts) {
     logger_.error(kSource, "order " + std::to_string(orderId) + ": giving up after " +
                                std::to_string(attempts + 1) + " attempts: " + why);
-    if (auto s = store.commit({}, {filing::AuditLog::entry(orderId, "", "failed", reason, "",
-                                                           "gave up after " + std::to_string(attempts + 1) +
-                                                               " attempts: " + why)});
+    if (auto s = store.commit(
+            {}, {filing::AuditLog::entry(
+                    orderId, "", "failed", reason, "",
+                    "gave up after " + std::to_string(attempts + 1) + " attempts: " + why)});
         !s)
       logger_.error(kSource, s.error().describe());
-    if (auto s = store.completeMessages(orderId, upToSeq); !s) logger_.error(kSource, s.error().describe());
+    if (auto s = store.completeMessages(orderId, upToSeq); !s)
+      logger_.error(kSource, s.error().describe());
     return true;
   }
   // Exponential backoff: 15 s, 30 s, 1 min, ... capped at 30 min.

@@ -27,7 +27,8 @@ class PushWorkers {
   /// the poller still looks at a tracked order later.
   static constexpr int kMaxAttempts = 8;
 
-  PushWorkers(PushInbox& inbox, filing::Reconciler& reconciler, dms::Logger& logger, std::size_t threads);
+  PushWorkers(PushInbox& inbox, filing::Reconciler& reconciler, dms::Logger& logger,
+              std::size_t threads);
   ~PushWorkers();
   PushWorkers(const PushWorkers&) = delete;
   PushWorkers& operator=(const PushWorkers&) = delete;

@@ -10,7 +10,7 @@
 namespace dms::webdav {
 
 enum class MetadataMode {
-  Auto,        ///< dead properties; falls back to sidecars if the server refuses them (detected once)
+  Auto,  ///< dead properties; falls back to sidecars if the server refuses them (detected once)
   Properties,  ///< dead properties (PROPPATCH) only
   Sidecar,     ///< a hidden JSON file beside each file
 };

@@ -4,7 +4,8 @@
 /// Every path maps below the configured base collection, each segment percent-encoded
 /// (UTF-8, NFC). How each operation is done:
 ///   ensureFolder  PROPFIND the full path; else MKCOL level by level (405 = exists, checked to be
-///                 a collection; 409 = parent missing). Known folders are cached.
+///                 a collection; 409 = parent missing). Known folders are cached; a 409 (a
+///                 cached folder removed by someone else) drops the cache entry and starts over.
 ///   put           PUT streamed (64 KiB buffer; Content-Length when the stream can seek, else
 ///                 chunked) to ".dms-tmp-<random>-<name>" in the same collection, size verified
 ///                 by PROPFIND getcontentlength, metadata PROPPATCHed onto the temporary, then
@@ -27,7 +28,7 @@
 /// Requests go through DavClient: pooled keep-alive sessions (at most `concurrency`), Basic /
 /// Digest / Bearer auth, same-origin redirects, retries with backoff. A put holds one session
 /// while its content is read; a content stream that itself calls the target (get during a put)
-/// needs concurrency >= 2.
+/// needs concurrency >= 2. Streams returned by get() may outlive the target.
 ///
 /// Thread-safe as DocumentTarget.h requires. No method throws.
 
@@ -92,6 +93,9 @@ class WebDavTarget final : public DocumentTarget {
                       std::uint64_t expectedSize);
   Status writeProperties(const std::string& path, const Metadata& metadata,
                          const Metadata& previous);
+  /// In auto mode, before the mode is settled: switches to sidecars if `refused` says the server
+  /// does not keep dead properties. True if it did.
+  bool fallBackToSidecars(const Error& refused);
   Status writeSidecar(const std::string& filePath, const Metadata& metadata);
   Result<Metadata> readSidecar(const std::string& filePath);
   Status recoverFolder(const std::string& folder, int depth);

@@ -1,0 +1,213 @@
+#!/usr/bin/env bash
+# The demo, one command on a fresh clone (Debian, root or sudo for the packages):
+#
+#   samples/demo.sh
+#
+# Installs the Debian packages that are missing, builds what the demo needs into build/, starts
+# the Ambita sandbox on a free loopback port, places two orders with `dms-host order`, runs
+# `dms-host run` (the sandbox pushes to the host's /ambita/push route) and drives the sandbox
+# through its script: files arrive at both levels, the orders finish, a late file arrives after
+# FINISHED, a file is withdrawn, the second order is cancelled. After each step it waits until
+# the host has filed or removed accordingly. Then it stops everything and prints the archive
+# ./demo-archive with each file's metadata, and `dms-host status`.
+#
+# Folders in the current directory: ./demo-archive (the archive), ./demo-data (the host's state:
+# SQLite database, spool). Both are recreated on every run. The configuration is the shipped
+# samples/config/sandbox.json; its secrets come from the environment, as in production.
+#
+# Environment: DMS_DEMO_BUILD_DIR (default <repo>/build), DMS_DEMO_SKIP_INSTALL=1 to skip the
+# package step. Exit code 0 when the archive ended up as expected.
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+build="${DMS_DEMO_BUILD_DIR:-${root}/build}"
+config="${root}/samples/config/sandbox.json"
+archive="./demo-archive"
+logs="$(mktemp -d "${TMPDIR:-/tmp}/dms-demo.XXXXXX")"
+
+say() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+die() {
+  echo "demo: $*" >&2
+  for log in "${logs}"/*.log; do
+    [[ -s "${log}" ]] || continue
+    echo "---- last lines of ${log}:" >&2
+    tail -n 25 "${log}" >&2
+  done
+  exit 1
+}
+
+# ---------------------------------------------------------------------------------------------
+# 1. Packages and build (the same packages as tests/run.sh, without the test-only servers).
+if [[ "${DMS_DEMO_SKIP_INSTALL:-0}" != 1 ]]; then
+  packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
+            libgtest-dev libgmock-dev libutf8proc-dev curl attr ca-certificates)
+  missing=()
+  for package in "${packages[@]}"; do
+    dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed" ||
+      missing+=("${package}")
+  done
+  if ((${#missing[@]} > 0)); then
+    sudo=()
+    [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
+    say "Installing ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    "${sudo[@]}" apt-get update -qq
+    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+fi
+
+say "Building dms-host, the sandbox and the modules into ${build}"
+if [[ ! -f "${build}/build.ninja" ]]; then
+  cmake -S "${root}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"${logs}/configure.log" 2>&1 ||
+    die "cmake configure failed"
+fi
+cmake --build "${build}" --parallel "$(nproc)" --target dms-host ambita-sandbox dms_plugin_ambita \
+  dms_connector_filesystem >"${logs}/build.log" 2>&1 || die "build failed"
+
+host="${build}/samples/dms-host"
+sandbox="${build}/samples/ambita-sandbox"
+[[ -f "${sandbox}" ]] || sandbox="${build}/samples/ambita-sandbox/ambita-sandbox"
+[[ -x "${host}" && -x "${sandbox}" ]] || die "built programs not found under ${build}/samples"
+
+# ---------------------------------------------------------------------------------------------
+# 2. Processes: every one we start is stopped on exit, whatever happens.
+sandbox_pid=""
+host_pid=""
+cleanup() {
+  local code=$?
+  [[ -n "${host_pid}" ]] && kill -TERM "${host_pid}" 2>/dev/null && wait "${host_pid}" 2>/dev/null
+  [[ -n "${sandbox_pid}" ]] && kill -TERM "${sandbox_pid}" 2>/dev/null && wait "${sandbox_pid}" 2>/dev/null
+  rm -rf "${logs}"
+  exit "${code}"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# Waits until FILE has a line starting with PREFIX; prints the rest of that line.
+wait_for_line() {
+  local file="$1" prefix="$2" pid="$3"
+  for _ in $(seq 1 200); do
+    local line
+    line="$(grep -m1 "^${prefix}" "${file}" 2>/dev/null || true)"
+    if [[ -n "${line}" ]]; then
+      echo "${line#"${prefix}"}"
+      return 0
+    fi
+    kill -0 "${pid}" 2>/dev/null || return 1
+    sleep 0.05
+  done
+  return 1
+}
+
+say "Starting the Ambita sandbox"
+"${sandbox}" --port 0 >"${logs}/sandbox.out" 2>"${logs}/sandbox.log" &
+sandbox_pid=$!
+port="$(wait_for_line "${logs}/sandbox.out" "ambita-sandbox listening on http://127.0.0.1:" "${sandbox_pid}")" ||
+  die "the sandbox did not start"
+api="http://127.0.0.1:${port}"
+echo "sandbox: ${api}"
+
+# The shipped configuration takes its connection data and secrets from the environment.
+export AMBITA_BASE_URL="${api}" AMBITA_CLIENT_ID="sandbox-client" AMBITA_CLIENT_SECRET="sandbox-secret"
+export AMBITA_USERNAME="demo" AMBITA_PASSWORD="demo"
+
+control() {  # control METHOD PATH [JSON]
+  curl -sS --fail-with-body -X "$1" -H 'Content-Type: application/json' --data "${3:-}" "${api}/_sandbox$2" ||
+    die "sandbox control $1 $2 failed"
+}
+dms() { "${host}" --config "${config}" "$@"; }
+
+rm -rf ./demo-archive ./demo-data
+
+# ---------------------------------------------------------------------------------------------
+# 3. Orders, placed through the host like an integrator would.
+say "Placing two orders with dms-host order"
+order_output() {
+  dms order --kind cadastre --cadastre 9999-1-1-0-0 --address "Infoveien 1, 9999 Infoland" \
+    --product WI99990033 --reference "$1" --technical-reference "$2" 2>>"${logs}/host-commands.log"
+}
+out="$(order_output oppdrag-2024-117 dms-case-8812)" || die "dms-host order failed: ${out}"
+echo "${out}"
+first="${out##*order created: }"
+out="$(order_output oppdrag-2024-118 dms-case-8813)" || die "dms-host order failed: ${out}"
+echo "${out}"
+second="${out##*order created: }"
+control POST "/orders/${first}/script" '{"extraSteps": ["fileAfterFinished", "withdraw"]}' >/dev/null
+control POST "/orders/${second}/script" '{"extraSteps": ["cancel"]}' >/dev/null
+
+say "Starting dms-host run (push callbacks from the sandbox)"
+dms run >"${logs}/host.out" 2>"${logs}/host.log" &
+host_pid=$!
+listen="$(wait_for_line "${logs}/host.out" "dms-host listening on " "${host_pid}")" || die "dms-host run did not start"
+echo "dms-host: ${listen}"
+control POST /push-url "{\"url\": \"${listen}/ambita/push\"}" >/dev/null
+
+# ---------------------------------------------------------------------------------------------
+# 4. The script, step by step; after each milestone wait for the host to catch up.
+user_files() { find "${archive}" -type f ! -name '.dms-*' 2>/dev/null | sort; }
+wait_for_files() {  # wait_for_files COUNT WHAT
+  for _ in $(seq 1 300); do
+    if [[ "$(user_files | wc -l)" -eq "$1" && -z "$(find "${archive}" -name '.dms-tmp-*' -print -quit 2>/dev/null)" ]]; then
+      echo "archive: $1 file(s) - $2"
+      return 0
+    fi
+    sleep 0.1
+  done
+  die "expected $1 file(s) in ${archive} ($2), found $(user_files | wc -l)"
+}
+step() {  # step ORDER -> prints the step that ran
+  control POST "/orders/$1/step" '{"count": 1}' | grep -o '"ran":\[[^]]*\]' | sed 's/"ran":\[\(.*\)\]/\1/;s/"//g'
+}
+
+say "Ambita delivers: progress, a file for the order, one file per order line, FINISHED"
+for _ in 1 2 3 4 5 6 7; do
+  a="$(step "${first}")"
+  b="$(step "${second}")"
+  echo "order ${first}: ${a:-(nothing)}    order ${second}: ${b:-(nothing)}"
+  sleep 0.2
+done
+wait_for_files 10 "5 per order, at the supplier-order and the order-line level"
+
+say "A late file arrives after FINISHED (order ${first})"
+echo "order ${first}: $(step "${first}")"
+wait_for_files 11 "Tilleggsopplysninger.pdf filed"
+
+say "Ambita withdraws that file again (order ${first})"
+echo "order ${first}: $(step "${first}")"
+wait_for_files 10 "the withdrawn file removed"
+[[ "$(user_files | grep -c Tilleggsopplysninger || true)" == 0 ]] || die "the withdrawn file is still in the archive"
+
+say "Order ${second} is cancelled"
+echo "order ${second}: $(step "${second}")"
+wait_for_files 5 "the cancelled order's files removed"
+
+say "Stopping dms-host (SIGTERM) and the sandbox"
+kill -TERM "${host_pid}"
+wait "${host_pid}" || die "dms-host run exited with an error"
+host_pid=""
+kill -TERM "${sandbox_pid}"
+wait "${sandbox_pid}" || true
+sandbox_pid=""
+
+# ---------------------------------------------------------------------------------------------
+# 5. The result.
+say "The archive ${archive}, with each file's metadata"
+while IFS= read -r file; do
+  echo "${file}"
+  attributes=""
+  if command -v getfattr >/dev/null; then
+    attributes="$(getfattr --absolute-names -d -m '^user\.dms\.' "${file}" 2>/dev/null | grep -v '^#' || true)"
+  fi
+  if [[ -n "${attributes}" ]]; then
+    grep . <<<"${attributes}" | sed 's/^user\.dms\./    /'
+  else
+    sidecar="$(dirname "${file}")/.dms-meta-$(basename "${file}").json"
+    [[ -f "${sidecar}" ]] && sed 's/^/    /' "${sidecar}"
+  fi
+done < <(user_files)
+
+say "dms-host status"
+dms status 2>>"${logs}/host-commands.log" || die "dms-host status failed"
+say "dms-host verify"
+dms verify 2>>"${logs}/host-commands.log" || die "dms-host verify found problems"
+say "Done: ./demo-archive holds the filed documents, ./demo-data the host's state"

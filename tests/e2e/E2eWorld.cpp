@@ -1,0 +1,174 @@
+#include "E2eWorld.h"
+
+#include <signal.h>
+
+#include <fstream>
+#include <functional>
+#include <sstream>
+#include <stdexcept>
+#include <thread>
+
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/StreamCopier.h>
+
+#include "FilesystemArchive.h"
+#include "WebDavArchive.h"
+
+namespace dms::e2e {
+namespace {
+
+// Distinctive values, so a leak is found by a plain search of the output.
+constexpr const char* kClientSecret = "e2e-client-secret-7Hq2xV";
+constexpr const char* kApiPassword = "e2e-api-password-Zp91Lk";
+constexpr const char* kApiUser = "e2e-user";
+constexpr const char* kDavPassword = "e2e-dav-password-Q4mW8r";
+
+}  // namespace
+
+std::string targetName(TargetKind kind) { return kind == TargetKind::Filesystem ? "Filesystem" : "WebDav"; }
+
+E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
+  std::vector<std::string> args = {"--client-secret", kClientSecret, "--username", kApiUser,
+                                   "--password", kApiPassword};
+  args.insert(args.end(), options_.sandboxArgs.begin(), options_.sandboxArgs.end());
+  sandbox_ = std::make_unique<test::SandboxProcess>(args);
+  if (options_.target == TargetKind::WebDav) {
+    test::ApacheOptions apache;
+    apache.auth = test::ApacheAuth::Basic;
+    apache.password = kDavPassword;
+    apache_.emplace(apache);
+    davUrl_ = apache_->createCollection("archive");
+    archive_ = std::make_unique<WebDavArchive>(apache_->davRoot() / "archive", davUrl_, apache.user, apache.password);
+  } else {
+    archive_ = std::make_unique<FilesystemArchive>(archiveRoot());
+  }
+  writeConfig();
+}
+
+E2eWorld::~E2eWorld() = default;
+
+void E2eWorld::writeConfig() {
+  Poco::JSON::Object::Ptr root = new Poco::JSON::Object(true);
+  root->set("dataDir", dataDir().string());
+  root->set("modules", std::string(DMS_MODULE_DIR));
+  Poco::JSON::Object::Ptr target = new Poco::JSON::Object(true);
+  if (options_.target == TargetKind::WebDav) {
+    target->set("connector", "webdav");
+    target->set("url", davUrl_);
+    target->set("username", apache_->options().user);
+    target->set("password", "${E2E_DAV_PASSWORD}");
+  } else {
+    target->set("connector", "filesystem");
+    target->set("root", archiveRoot().string());
+  }
+  root->set("target", target);
+  Poco::JSON::Object::Ptr ambita = new Poco::JSON::Object(true);
+  ambita->set("baseUrl", sandbox_->baseUrl());
+  ambita->set("clientId", test::SandboxProcess::kClientId);
+  ambita->set("clientSecret", "${E2E_CLIENT_SECRET}");
+  ambita->set("username", kApiUser);
+  ambita->set("password", "${E2E_API_PASSWORD}");
+  Poco::JSON::Object::Ptr filing = new Poco::JSON::Object(true);
+  filing->set("concurrency", options_.concurrency);
+  ambita->set("filing", filing);
+  if (!options_.pushSecret.empty()) {
+    Poco::JSON::Object::Ptr push = new Poco::JSON::Object(true);
+    push->set("secret", "${E2E_PUSH_SECRET}");
+    ambita->set("push", push);
+  }
+  root->set("ambita", ambita);
+  Poco::JSON::Object::Ptr http = new Poco::JSON::Object(true);
+  http->set("listen", "127.0.0.1:0");
+  root->set("http", http);
+  std::ofstream out(configFile());
+  root->stringify(out, 2);
+  if (!out) throw std::runtime_error("cannot write " + configFile().string());
+}
+
+HostChild::Env E2eWorld::env() const {
+  HostChild::Env env = {{"E2E_CLIENT_SECRET", kClientSecret},
+                        {"E2E_API_PASSWORD", kApiPassword},
+                        {"E2E_DAV_PASSWORD", kDavPassword}};
+  if (!options_.pushSecret.empty()) env["E2E_PUSH_SECRET"] = options_.pushSecret;
+  return env;
+}
+
+HostOutcome E2eWorld::host(const std::vector<std::string>& args, std::chrono::seconds timeout) const {
+  std::vector<std::string> all = {"--config", configFile().string()};
+  all.insert(all.end(), args.begin(), args.end());
+  return HostChild::runToEnd(all, workDir(), env(), timeout);
+}
+
+std::unique_ptr<HostChild> E2eWorld::startHost(const std::vector<std::string>& args) const {
+  std::vector<std::string> all = {"--config", configFile().string()};
+  all.insert(all.end(), args.begin(), args.end());
+  return std::make_unique<HostChild>(all, workDir(), env());
+}
+
+std::unique_ptr<HostChild> E2eWorld::startService(unsigned& port) const {
+  auto child = startHost({"run"});
+  port = child->waitForListening();
+  if (port == 0) {
+    auto outcome = child->stop(SIGKILL);
+    throw std::runtime_error("dms-host run did not start (exit " + std::to_string(outcome.exitCode) +
+                             "): " + outcome.out + outcome.err);
+  }
+  return child;
+}
+
+std::string E2eWorld::pushUrl(unsigned port) const {
+  std::string url = "http://127.0.0.1:" + std::to_string(port) + "/ambita/push";
+  if (!options_.pushSecret.empty()) url += "?token=" + options_.pushSecret;
+  return url;
+}
+
+int E2eWorld::post(unsigned port, const std::string& pathAndQuery, const std::string& body) {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(10, 0));
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+  request.setContentType("application/json");
+  request.setContentLength(static_cast<std::streamsize>(body.size()));
+  session.sendRequest(request) << body;
+  Poco::Net::HTTPResponse response;
+  std::string ignored;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), ignored);
+  return static_cast<int>(response.getStatus());
+}
+
+std::int64_t E2eWorld::placeOrder(const std::string& reference, const std::string& technicalReference) const {
+  auto outcome = host({"order", "--kind", "cadastre", "--cadastre", "9999-1-1-0-0", "--address",
+                       "Infoveien 1, 9999 Infoland", "--product", "WI99990033", "--reference", reference,
+                       "--technical-reference", technicalReference});
+  const std::string marker = "order created: ";
+  const auto at = outcome.out.find(marker);
+  if (outcome.exitCode != 0 || at == std::string::npos)
+    throw std::runtime_error("dms-host order failed (exit " + std::to_string(outcome.exitCode) + "): " +
+                             outcome.out + outcome.err);
+  return std::stoll(outcome.out.substr(at + marker.size()));
+}
+
+std::vector<std::string> E2eWorld::secrets() const {
+  std::vector<std::string> values = {kClientSecret, kApiPassword, kDavPassword};
+  if (!options_.pushSecret.empty()) values.push_back(options_.pushSecret);
+  return values;
+}
+
+std::string E2eWorld::leakedSecret(const std::string& text) const {
+  for (const auto& secret : secrets())
+    if (text.find(secret) != std::string::npos) return secret;
+  return "";
+}
+
+bool eventually(const std::function<bool()>& check, std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  for (;;) {
+    if (check()) return true;
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+}  // namespace dms::e2e

@@ -1,0 +1,95 @@
+#pragma once
+/// Everything one end-to-end test runs against, real processes only: the ambita-sandbox
+/// (tests/support/SandboxProcess.h) with its own credentials, a document target (a folder for
+/// the filesystem connector, or a real Apache with mod_dav and Basic authentication for the
+/// WebDAV connector), a dms-host configuration file in a fresh TempDir whose secrets come from
+/// the environment (`${E2E_...}`), and a view of the archive from the outside. Each test makes
+/// its own world; the destructor stops Apache and the sandbox and removes the folder.
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ArchiveView.h"
+#include "HostChild.h"
+#include "support/ApacheServer.h"
+#include "support/SandboxProcess.h"
+#include "support/TempDir.h"
+
+namespace dms::e2e {
+
+enum class TargetKind { Filesystem, WebDav };
+
+/// "Filesystem" or "WebDav" (test names).
+std::string targetName(TargetKind kind);
+
+struct WorldOptions {
+  TargetKind target = TargetKind::Filesystem;
+  std::vector<std::string> sandboxArgs;  ///< extra sandbox flags
+  std::string pushSecret;                ///< ambita.push.secret; empty: none
+  int concurrency = 4;                   ///< ambita.filing.concurrency
+};
+
+class E2eWorld {
+ public:
+  /// Starts the servers and writes the configuration; throws std::runtime_error on failure.
+  explicit E2eWorld(WorldOptions options = {});
+  ~E2eWorld();
+  E2eWorld(const E2eWorld&) = delete;
+  E2eWorld& operator=(const E2eWorld&) = delete;
+
+  test::SandboxProcess& sandbox() { return *sandbox_; }
+  const ArchiveView& archive() const { return *archive_; }
+  const std::filesystem::path& workDir() const { return work_.path(); }
+  std::filesystem::path configFile() const { return work_.path() / "dms-host.json"; }
+  std::filesystem::path dataDir() const { return work_.path() / "data"; }
+  /// The filesystem target's root (only for TargetKind::Filesystem).
+  std::filesystem::path archiveRoot() const { return work_.path() / "archive"; }
+
+  /// The environment that carries the configuration's secrets.
+  HostChild::Env env() const;
+
+  /// `dms-host --config FILE args...` to completion.
+  HostOutcome host(const std::vector<std::string>& args,
+                   std::chrono::seconds timeout = std::chrono::seconds(90)) const;
+  /// `dms-host --config FILE args...` started in the background.
+  std::unique_ptr<HostChild> startHost(const std::vector<std::string>& args) const;
+  /// `dms-host run`, waited for until it listens; `port` receives its port. Throws if it
+  /// does not come up (with its stderr in the message).
+  std::unique_ptr<HostChild> startService(unsigned& port) const;
+
+  /// The push callback URL of a host listening on `port` (with ?token= when a secret is set).
+  std::string pushUrl(unsigned port) const;
+  /// POSTs `body` to 127.0.0.1:port at `pathAndQuery`; returns the HTTP status.
+  static int post(unsigned port, const std::string& pathAndQuery, const std::string& body);
+
+  /// Places a Meglerpakke order in Infoland through `dms-host order`; returns its id.
+  /// Throws with the host's output when it fails.
+  std::int64_t placeOrder(const std::string& reference, const std::string& technicalReference) const;
+
+  /// The secret values configured (client secret, API password, WebDAV password, push token):
+  /// none of them may appear in any output.
+  std::vector<std::string> secrets() const;
+  /// The first secret found in `text`, or "" (tests EXPECT it empty).
+  std::string leakedSecret(const std::string& text) const;
+
+ private:
+  void writeConfig();
+
+  WorldOptions options_;
+  test::TempDir work_{"dms-e2e"};
+  std::optional<test::ApacheServer> apache_;
+  std::unique_ptr<test::SandboxProcess> sandbox_;
+  std::unique_ptr<ArchiveView> archive_;
+  std::string davUrl_;
+};
+
+/// Runs `check` every 100 ms until it returns true or `timeout` passes; returns the last result.
+bool eventually(const std::function<bool()>& check, std::chrono::milliseconds timeout);
+
+}  // namespace dms::e2e
