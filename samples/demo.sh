@@ -15,8 +15,9 @@
 # SQLite database, spool). Both are recreated on every run. The configuration is the shipped
 # samples/config/sandbox.json; its secrets come from the environment, as in production.
 #
-# Environment: DMS_DEMO_BUILD_DIR (default <repo>/build), DMS_DEMO_SKIP_INSTALL=1 to skip the
-# package step. Exit code 0 when the archive ended up as expected.
+# Environment: DMS_DEMO_BUILD_DIR (default <repo>/build), DMS_DEMO_SKIP_INSTALL=1 and
+# DMS_DEMO_SKIP_BUILD=1 to skip those steps (CTest runs the demo that way as test e2e.demo).
+# Exit code 0 when the archive ended up as expected.
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -56,13 +57,15 @@ if [[ "${DMS_DEMO_SKIP_INSTALL:-0}" != 1 ]]; then
   fi
 fi
 
-say "Building dms-host, the sandbox and the modules into ${build}"
-if [[ ! -f "${build}/build.ninja" ]]; then
-  cmake -S "${root}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"${logs}/configure.log" 2>&1 ||
-    die "cmake configure failed"
+if [[ "${DMS_DEMO_SKIP_BUILD:-0}" != 1 ]]; then
+  say "Building dms-host, the sandbox and the modules into ${build}"
+  if [[ ! -f "${build}/build.ninja" ]]; then
+    cmake -S "${root}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"${logs}/configure.log" 2>&1 ||
+      die "cmake configure failed"
+  fi
+  cmake --build "${build}" --parallel "$(nproc)" --target dms-host ambita-sandbox dms_plugin_ambita \
+    dms_connector_filesystem >"${logs}/build.log" 2>&1 || die "build failed"
 fi
-cmake --build "${build}" --parallel "$(nproc)" --target dms-host ambita-sandbox dms_plugin_ambita \
-  dms_connector_filesystem >"${logs}/build.log" 2>&1 || die "build failed"
 
 host="${build}/samples/dms-host"
 sandbox="${build}/samples/ambita-sandbox"
@@ -100,7 +103,11 @@ wait_for_line() {
 }
 
 say "Starting the Ambita sandbox"
-"${sandbox}" --port 0 >"${logs}/sandbox.out" 2>"${logs}/sandbox.log" &
+# Fresh credentials for every run: the host gets them from the environment only.
+client_secret="demo-secret-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+api_password="demo-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+"${sandbox}" --port 0 --client-secret "${client_secret}" --username ambita-api-user --password "${api_password}" \
+  >"${logs}/sandbox.out" 2>"${logs}/sandbox.log" &
 sandbox_pid=$!
 port="$(wait_for_line "${logs}/sandbox.out" "ambita-sandbox listening on http://127.0.0.1:" "${sandbox_pid}")" ||
   die "the sandbox did not start"
@@ -108,8 +115,8 @@ api="http://127.0.0.1:${port}"
 echo "sandbox: ${api}"
 
 # The shipped configuration takes its connection data and secrets from the environment.
-export AMBITA_BASE_URL="${api}" AMBITA_CLIENT_ID="sandbox-client" AMBITA_CLIENT_SECRET="sandbox-secret"
-export AMBITA_USERNAME="demo" AMBITA_PASSWORD="demo"
+export AMBITA_BASE_URL="${api}" AMBITA_CLIENT_ID="sandbox-client" AMBITA_CLIENT_SECRET="${client_secret}"
+export AMBITA_USERNAME="ambita-api-user" AMBITA_PASSWORD="${api_password}"
 
 control() {  # control METHOD PATH [JSON]
   curl -sS --fail-with-body -X "$1" -H 'Content-Type: application/json' --data "${3:-}" "${api}/_sandbox$2" ||
@@ -136,7 +143,8 @@ control POST "/orders/${first}/script" '{"extraSteps": ["fileAfterFinished", "wi
 control POST "/orders/${second}/script" '{"extraSteps": ["cancel"]}' >/dev/null
 
 say "Starting dms-host run (push callbacks from the sandbox)"
-dms run >"${logs}/host.out" 2>"${logs}/host.log" &
+# Started directly (not through the dms function, whose subshell would take the signals).
+"${host}" --config "${config}" run >"${logs}/host.out" 2>"${logs}/host.log" &
 host_pid=$!
 listen="$(wait_for_line "${logs}/host.out" "dms-host listening on " "${host_pid}")" || die "dms-host run did not start"
 echo "dms-host: ${listen}"
@@ -196,7 +204,7 @@ while IFS= read -r file; do
   echo "${file}"
   attributes=""
   if command -v getfattr >/dev/null; then
-    attributes="$(getfattr --absolute-names -d -m '^user\.dms\.' "${file}" 2>/dev/null | grep -v '^#' || true)"
+    attributes="$(getfattr --absolute-names -e text -d -m '^user\.dms\.' "${file}" 2>/dev/null | grep -v '^#' || true)"
   fi
   if [[ -n "${attributes}" ]]; then
     grep . <<<"${attributes}" | sed 's/^user\.dms\./    /'

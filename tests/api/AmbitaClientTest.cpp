@@ -359,6 +359,50 @@ TEST_F(AmbitaClientTest, ConnectionRefusedIsUnavailable) {
   EXPECT_NE(r.error().message.find("connection refused"), std::string::npos) << r.error().message;
 }
 
+TEST_F(AmbitaClientTest, CreateOrderRetriedWhenConnectionRefused) {
+  // Refused before anything was sent: Ambita cannot have the order, so retrying is safe, and
+  // the error is the plain connection failure, not the "may have been created" one.
+  auto o = options();
+  o.maxAttempts = 3;
+  makeClient(o);
+  ASSERT_TRUE(client().tokensForTest().accessToken());  // the token first, while it is up
+  server.reset();                                       // then the API goes away
+  auto r = client().createOrder(cadastreOrder());
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, dms::ErrorCode::Unavailable);
+  EXPECT_NE(r.error().message.find("POST /kode/v1/orders/cadastre: connection refused"),
+            std::string::npos)
+      << r.error().message;
+  EXPECT_NE(r.error().message.find("gave up after 3 attempts"), std::string::npos);
+  EXPECT_EQ(r.error().message.find("may or may not"), std::string::npos);
+}
+
+TEST_F(AmbitaClientTest, ConcurrencyPerHostIsBounded) {
+  std::atomic<int> running{0}, peak{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    const int now = ++running;
+    int seen = peak.load();
+    while (now > seen && !peak.compare_exchange_weak(seen, now)) {
+    }
+    std::this_thread::sleep_for(100ms);
+    --running;
+    reply(resp, 200, orderJson(1));
+  };
+  auto o = options();
+  o.maxConnectionsPerOrigin = 2;
+  makeClient(o);
+  std::vector<std::thread> threads;
+  std::atomic<int> ok{0};
+  for (int i = 0; i < 6; ++i) threads.emplace_back([&] { ok += client().getOrder(1) ? 1 : 0; });
+  for (auto& t : threads) t.join();
+  EXPECT_EQ(ok.load(), 6);
+  EXPECT_EQ(peak.load(), 2);
+  std::set<std::string> peers;
+  for (const auto& r : server->requests()) peers.insert(r.peer);
+  EXPECT_LE(peers.size(), 2u);  // the two keep-alive connections carried all calls
+}
+
 TEST_F(AmbitaClientTest, KeepAliveConnectionReused) {
   serveOrders();
   for (int i = 1; i <= 5; ++i) ASSERT_TRUE(client().getOrder(i));

@@ -15,6 +15,11 @@ ClientFixture::ClientFixture() {
   });
 }
 
+void ClientFixture::TearDown() {
+  if (client_) client_->cancel();
+  server.reset();
+}
+
 api::ClientOptions ClientFixture::options() const {
   api::ClientOptions o;
   o.baseUrl = server->baseUrl();

@@ -20,6 +20,8 @@ class ClientFixture : public ::testing::Test {
                                  const std::string& body)>;
 
   ClientFixture();
+  /// Stops the server first: its handlers may use members of the derived test fixture.
+  void TearDown() override;
 
   /// Options pointing at `server` with the TokenService's credentials, 4 attempts, 10-50 ms
   /// backoff, 2 s timeouts.

@@ -12,7 +12,9 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
+#include <chrono>
 #include <sstream>
+#include <thread>
 
 namespace ambita::test {
 namespace {
@@ -68,6 +70,11 @@ std::string TestServer::baseUrl() const {
 }
 
 void TestServer::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
+  struct Active {
+    std::atomic<int>& n;
+    explicit Active(std::atomic<int>& c) : n(c) { ++n; }
+    ~Active() { --n; }
+  } active(active_);
   RecordedRequest r;
   r.method = req.getMethod();
   r.uri = req.getURI();

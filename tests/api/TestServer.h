@@ -37,6 +37,7 @@ class TestServer {
 
   /// Starts serving. With `tls`, serves HTTPS using that (server) context.
   explicit TestServer(Handler handler, Poco::Net::Context::Ptr tls = {});
+  /// Stops the server, aborting open connections, and waits for running handlers to return.
   ~TestServer();
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
@@ -56,6 +57,8 @@ class TestServer {
   std::uint16_t port_ = 0;
   mutable std::mutex mutex_;
   std::vector<RecordedRequest> requests_;
+  /// Handlers still running: the destructor waits for them (Poco does not join its threads).
+  std::atomic<int> active_{0};
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 

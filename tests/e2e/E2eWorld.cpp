@@ -28,11 +28,13 @@ constexpr const char* kDavPassword = "e2e-dav-password-Q4mW8r";
 
 }  // namespace
 
-std::string targetName(TargetKind kind) { return kind == TargetKind::Filesystem ? "Filesystem" : "WebDav"; }
+std::string targetName(TargetKind kind) {
+  return kind == TargetKind::Filesystem ? "Filesystem" : "WebDav";
+}
 
 E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
-  std::vector<std::string> args = {"--client-secret", kClientSecret, "--username", kApiUser,
-                                   "--password", kApiPassword};
+  std::vector<std::string> args = {"--client-secret", kClientSecret, "--username",
+                                   kApiUser,          "--password",  kApiPassword};
   args.insert(args.end(), options_.sandboxArgs.begin(), options_.sandboxArgs.end());
   sandbox_ = std::make_unique<test::SandboxProcess>(args);
   if (options_.target == TargetKind::WebDav) {
@@ -41,7 +43,8 @@ E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
     apache.password = kDavPassword;
     apache_.emplace(apache);
     davUrl_ = apache_->createCollection("archive");
-    archive_ = std::make_unique<WebDavArchive>(apache_->davRoot() / "archive", davUrl_, apache.user, apache.password);
+    archive_ = std::make_unique<WebDavArchive>(apache_->davRoot() / "archive", davUrl_, apache.user,
+                                               apache.password);
   } else {
     archive_ = std::make_unique<FilesystemArchive>(archiveRoot());
   }
@@ -96,7 +99,8 @@ HostChild::Env E2eWorld::env() const {
   return env;
 }
 
-HostOutcome E2eWorld::host(const std::vector<std::string>& args, std::chrono::seconds timeout) const {
+HostOutcome E2eWorld::host(const std::vector<std::string>& args,
+                           std::chrono::seconds timeout) const {
   std::vector<std::string> all = {"--config", configFile().string()};
   all.insert(all.end(), args.begin(), args.end());
   return HostChild::runToEnd(all, workDir(), env(), timeout);
@@ -113,8 +117,8 @@ std::unique_ptr<HostChild> E2eWorld::startService(unsigned& port) const {
   port = child->waitForListening();
   if (port == 0) {
     auto outcome = child->stop(SIGKILL);
-    throw std::runtime_error("dms-host run did not start (exit " + std::to_string(outcome.exitCode) +
-                             "): " + outcome.out + outcome.err);
+    throw std::runtime_error("dms-host run did not start (exit " +
+                             std::to_string(outcome.exitCode) + "): " + outcome.out + outcome.err);
   }
   return child;
 }
@@ -128,7 +132,8 @@ std::string E2eWorld::pushUrl(unsigned port) const {
 int E2eWorld::post(unsigned port, const std::string& pathAndQuery, const std::string& body) {
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
   session.setTimeout(Poco::Timespan(10, 0));
-  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+  Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, pathAndQuery,
+                                 Poco::Net::HTTPMessage::HTTP_1_1);
   request.setContentType("application/json");
   request.setContentLength(static_cast<std::streamsize>(body.size()));
   session.sendRequest(request) << body;
@@ -138,15 +143,16 @@ int E2eWorld::post(unsigned port, const std::string& pathAndQuery, const std::st
   return static_cast<int>(response.getStatus());
 }
 
-std::int64_t E2eWorld::placeOrder(const std::string& reference, const std::string& technicalReference) const {
+std::int64_t E2eWorld::placeOrder(const std::string& reference,
+                                  const std::string& technicalReference) const {
   auto outcome = host({"order", "--kind", "cadastre", "--cadastre", "9999-1-1-0-0", "--address",
-                       "Infoveien 1, 9999 Infoland", "--product", "WI99990033", "--reference", reference,
-                       "--technical-reference", technicalReference});
+                       "Infoveien 1, 9999 Infoland", "--product", "WI99990033", "--reference",
+                       reference, "--technical-reference", technicalReference});
   const std::string marker = "order created: ";
   const auto at = outcome.out.find(marker);
   if (outcome.exitCode != 0 || at == std::string::npos)
-    throw std::runtime_error("dms-host order failed (exit " + std::to_string(outcome.exitCode) + "): " +
-                             outcome.out + outcome.err);
+    throw std::runtime_error("dms-host order failed (exit " + std::to_string(outcome.exitCode) +
+                             "): " + outcome.out + outcome.err);
   return std::stoll(outcome.out.substr(at + marker.size()));
 }
 

@@ -12,6 +12,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,10 @@ enum class TargetKind { Filesystem, WebDav };
 
 /// "Filesystem" or "WebDav" (test names).
 std::string targetName(TargetKind kind);
+/// For GoogleTest's messages.
+inline void PrintTo(TargetKind kind, std::ostream* out) {
+  *out << targetName(kind);
+}
 
 struct WorldOptions {
   TargetKind target = TargetKind::Filesystem;
@@ -70,7 +75,8 @@ class E2eWorld {
 
   /// Places a Meglerpakke order in Infoland through `dms-host order`; returns its id.
   /// Throws with the host's output when it fails.
-  std::int64_t placeOrder(const std::string& reference, const std::string& technicalReference) const;
+  std::int64_t placeOrder(const std::string& reference,
+                          const std::string& technicalReference) const;
 
   /// The secret values configured (client secret, API password, WebDAV password, push token):
   /// none of them may appear in any output.

@@ -16,7 +16,8 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 std::string upper(std::string text) {
-  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::toupper(c); });
+  std::transform(text.begin(), text.end(), text.begin(),
+                 [](unsigned char c) { return std::toupper(c); });
   return text;
 }
 
@@ -43,9 +44,9 @@ bool validUtf8(const std::string& text) {
   return true;
 }
 
-void addAssets(const Array::Ptr& list, std::int64_t orderId, std::int64_t supplierOrderId, std::int64_t lineId,
-               const test::SandboxProcess& sandbox, std::map<std::string, ExpectedAsset>& out,
-               std::vector<std::string>& withdrawn) {
+void addAssets(const Array::Ptr& list, std::int64_t orderId, std::int64_t supplierOrderId,
+               std::int64_t lineId, const test::SandboxProcess& sandbox,
+               std::map<std::string, ExpectedAsset>& out, std::vector<std::string>& withdrawn) {
   if (!list) return;
   for (std::size_t i = 0; i < list->size(); ++i) {
     auto asset = list->getObject(static_cast<unsigned>(i));
@@ -79,19 +80,21 @@ ExpectedArchive ExpectedArchive::fromSandbox(const test::SandboxProcess& sandbox
                                              const std::vector<std::int64_t>& orderIds) {
   ExpectedArchive result;
   for (const auto orderId : orderIds) {
-    auto order = sandbox.control("GET", "/_sandbox/orders/" + std::to_string(orderId)).extract<Object::Ptr>();
+    auto order = sandbox.control("GET", "/_sandbox/orders/" + std::to_string(orderId))
+                     .extract<Object::Ptr>();
     const auto status = order->optValue<std::string>("status", "");
     std::map<std::string, ExpectedAsset> assets;
     auto suppliers = order->getArray("orders");
     for (std::size_t s = 0; suppliers && s < suppliers->size(); ++s) {
       auto supplier = suppliers->getObject(static_cast<unsigned>(s));
       const auto supplierId = supplier->getValue<std::int64_t>("id");
-      addAssets(supplier->getArray("assets"), orderId, supplierId, 0, sandbox, assets, result.withdrawn_);
+      addAssets(supplier->getArray("assets"), orderId, supplierId, 0, sandbox, assets,
+                result.withdrawn_);
       auto lines = supplier->getArray("orderLines");
       for (std::size_t l = 0; lines && l < lines->size(); ++l) {
         auto line = lines->getObject(static_cast<unsigned>(l));
-        addAssets(line->getArray("assets"), orderId, supplierId, line->getValue<std::int64_t>("id"), sandbox,
-                  assets, result.withdrawn_);
+        addAssets(line->getArray("assets"), orderId, supplierId, line->getValue<std::int64_t>("id"),
+                  sandbox, assets, result.withdrawn_);
       }
     }
     // A cancelled or refunded order keeps nothing in the archive.
@@ -115,15 +118,15 @@ std::string ExpectedArchive::segmentProblem(const std::string& segment) {
   if (!validUtf8(segment)) return "invalid UTF-8";
   if (segment.front() == '.') return "hidden name";
   const std::string stem = upper(segment.substr(0, segment.find('.')));
-  static const std::set<std::string> kDevices = {"CON",  "PRN",  "AUX",  "NUL",  "COM1", "COM2", "COM3", "COM4",
-                                                 "COM5", "COM6", "COM7", "COM8", "COM9", "LPT1", "LPT2", "LPT3",
-                                                 "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9"};
+  static const std::set<std::string> kDevices = {
+      "CON",  "PRN",  "AUX",  "NUL",  "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7",
+      "COM8", "COM9", "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9"};
   if (kDevices.count(stem)) return "Windows device name";
   return "";
 }
 
-std::vector<std::string> ExpectedArchive::differences(const std::vector<FiledFile>& files,
-                                                      const std::vector<std::string>& leftovers) const {
+std::vector<std::string> ExpectedArchive::differences(
+    const std::vector<FiledFile>& files, const std::vector<std::string>& leftovers) const {
   std::vector<std::string> problems;
   std::map<std::string, std::string> seen;  // asset id -> path
   const std::set<std::string> withdrawn(withdrawn_.begin(), withdrawn_.end());
@@ -145,21 +148,25 @@ std::vector<std::string> ExpectedArchive::differences(const std::vector<FiledFil
     auto expected = assets_.find(assetId);
     if (expected == assets_.end()) {
       problems.push_back(file.path + ": asset " + assetId +
-                         (withdrawn.count(assetId) ? " was withdrawn or its order cancelled/refunded, but is still filed"
-                                                   : " is not expected here"));
+                         (withdrawn.count(assetId)
+                              ? " was withdrawn or its order cancelled/refunded, but is still filed"
+                              : " is not expected here"));
       continue;
     }
     const auto& asset = expected->second;
     if (file.size != asset.size || file.sha256 != asset.sha256)
-      problems.push_back(file.path + ": bytes differ from the sandbox's (size " + std::to_string(file.size) + " vs " +
-                         std::to_string(asset.size) + ", sha256 " + file.sha256 + " vs " + asset.sha256 + ")");
+      problems.push_back(file.path + ": bytes differ from the sandbox's (size " +
+                         std::to_string(file.size) + " vs " + std::to_string(asset.size) +
+                         ", sha256 " + file.sha256 + " vs " + asset.sha256 + ")");
     auto expectKey = [&](const std::string& key, const std::string& value) {
       const auto actual = metadataValue(file, key);
       if (actual != value)
-        problems.push_back(file.path + ": metadata " + key + " is '" + actual + "', expected '" + value + "'");
+        problems.push_back(file.path + ": metadata " + key + " is '" + actual + "', expected '" +
+                           value + "'");
     };
     auto expectPresent = [&](const std::string& key) {
-      if (metadataValue(file, key).empty()) problems.push_back(file.path + ": metadata " + key + " missing");
+      if (metadataValue(file, key).empty())
+        problems.push_back(file.path + ": metadata " + key + " missing");
     };
     expectKey("ambita.orderId", std::to_string(asset.orderId));
     expectKey("ambita.supplierOrderId", std::to_string(asset.supplierOrderId));
@@ -170,18 +177,20 @@ std::vector<std::string> ExpectedArchive::differences(const std::vector<FiledFil
     }
     expectKey("ambita.sha256", asset.sha256);
     expectKey("ambita.size", std::to_string(asset.size));
-    for (const auto* key : {"ambita.category", "ambita.supplier", "ambita.reference", "ambita.filedAt"})
+    for (const auto* key :
+         {"ambita.category", "ambita.supplier", "ambita.reference", "ambita.filedAt"})
       expectPresent(key);
   }
   for (const auto& [id, asset] : assets_)
     if (!seen.count(id))
-      problems.push_back("asset " + id + " of order " + std::to_string(asset.orderId) + " ('" + asset.filename +
-                         "') is missing");
+      problems.push_back("asset " + id + " of order " + std::to_string(asset.orderId) + " ('" +
+                         asset.filename + "') is missing");
   for (const auto& leftover : leftovers) problems.push_back("leftover in the archive: " + leftover);
   return problems;
 }
 
-std::vector<std::string> archiveDifferences(const ArchiveView& view, const test::SandboxProcess& sandbox,
+std::vector<std::string> archiveDifferences(const ArchiveView& view,
+                                            const test::SandboxProcess& sandbox,
                                             const std::vector<std::int64_t>& orderIds) {
   try {
     auto expected = ExpectedArchive::fromSandbox(sandbox, orderIds);
@@ -192,7 +201,8 @@ std::vector<std::string> archiveDifferences(const ArchiveView& view, const test:
   }
 }
 
-std::vector<std::string> waitForArchive(const ArchiveView& view, const test::SandboxProcess& sandbox,
+std::vector<std::string> waitForArchive(const ArchiveView& view,
+                                        const test::SandboxProcess& sandbox,
                                         const std::vector<std::int64_t>& orderIds, int seconds) {
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
   for (;;) {

@@ -59,8 +59,10 @@ std::vector<std::string> archiveDifferences(const ArchiveView& view,
 
 /// Polls archiveDifferences every 150 ms until it is empty or `seconds` pass; returns the last
 /// differences (empty on success).
-std::vector<std::string> waitForArchive(const ArchiveView& view, const test::SandboxProcess& sandbox,
-                                        const std::vector<std::int64_t>& orderIds, int seconds = 30);
+std::vector<std::string> waitForArchive(const ArchiveView& view,
+                                        const test::SandboxProcess& sandbox,
+                                        const std::vector<std::int64_t>& orderIds,
+                                        int seconds = 30);
 
 /// The lines of `problems` joined for a failure message (at most 40 lines).
 std::string describe(const std::vector<std::string>& problems);

@@ -26,12 +26,15 @@ bool startsWith(std::string_view text, std::string_view prefix) {
 }
 
 bool isSidecar(const std::string& name) {
-  return startsWith(name, kSidecarPrefix) && name.size() > kSidecarPrefix.size() + kSidecarSuffix.size() &&
-         name.compare(name.size() - kSidecarSuffix.size(), kSidecarSuffix.size(), kSidecarSuffix) == 0;
+  return startsWith(name, kSidecarPrefix) &&
+         name.size() > kSidecarPrefix.size() + kSidecarSuffix.size() &&
+         name.compare(name.size() - kSidecarSuffix.size(), kSidecarSuffix.size(), kSidecarSuffix) ==
+             0;
 }
 
 std::string fileOfSidecar(const std::string& name) {
-  return name.substr(kSidecarPrefix.size(), name.size() - kSidecarPrefix.size() - kSidecarSuffix.size());
+  return name.substr(kSidecarPrefix.size(),
+                     name.size() - kSidecarPrefix.size() - kSidecarSuffix.size());
 }
 
 std::map<std::string, std::string> readXattrs(const fs::path& path) {
@@ -76,7 +79,8 @@ std::map<std::string, std::string> readSidecar(const fs::path& sidecar) {
 std::vector<FiledFile> FilesystemArchive::files() const {
   std::vector<FiledFile> result;
   if (!fs::exists(root_)) return result;
-  for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator();
+       ++it) {
     const auto& entry = *it;
     if (entry.is_symlink() || !entry.is_regular_file()) continue;
     const std::string name = entry.path().filename().string();
@@ -85,18 +89,21 @@ std::vector<FiledFile> FilesystemArchive::files() const {
     file.path = fs::relative(entry.path(), root_).generic_string();
     file.size = entry.file_size();
     file.sha256 = sha256OfFile(entry.path());
-    const auto sidecar = entry.path().parent_path() / (std::string(kSidecarPrefix) + name + std::string(kSidecarSuffix));
+    const auto sidecar = entry.path().parent_path() /
+                         (std::string(kSidecarPrefix) + name + std::string(kSidecarSuffix));
     file.metadata = fs::exists(sidecar) ? readSidecar(sidecar) : readXattrs(entry.path());
     result.push_back(std::move(file));
   }
-  std::sort(result.begin(), result.end(), [](const FiledFile& a, const FiledFile& b) { return a.path < b.path; });
+  std::sort(result.begin(), result.end(),
+            [](const FiledFile& a, const FiledFile& b) { return a.path < b.path; });
   return result;
 }
 
 std::vector<std::string> FilesystemArchive::leftovers() const {
   std::vector<std::string> result;
   if (!fs::exists(root_)) return result;
-  for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator();
+       ++it) {
     const auto& entry = *it;
     const std::string relative = fs::relative(entry.path(), root_).generic_string();
     if (entry.is_symlink()) {
@@ -106,7 +113,8 @@ std::vector<std::string> FilesystemArchive::leftovers() const {
     if (entry.is_directory()) continue;
     const std::string name = entry.path().filename().string();
     if (!startsWith(name, ".dms-")) continue;
-    if (isSidecar(name) && fs::is_regular_file(entry.path().parent_path() / fileOfSidecar(name))) continue;
+    if (isSidecar(name) && fs::is_regular_file(entry.path().parent_path() / fileOfSidecar(name)))
+      continue;
     result.push_back(relative);
   }
   return result;

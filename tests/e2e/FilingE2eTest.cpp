@@ -36,13 +36,15 @@ std::string json(const Poco::Dynamic::Var& value) {
 std::vector<std::string> remaining(const Object::Ptr& summary) {
   std::vector<std::string> steps;
   auto list = summary->getArray("remaining");
-  for (std::size_t i = 0; list && i < list->size(); ++i) steps.push_back(list->getElement<std::string>(i));
+  for (std::size_t i = 0; list && i < list->size(); ++i)
+    steps.push_back(list->getElement<std::string>(i));
   return steps;
 }
 
 /// Runs the order's script one step at a time until only its extra steps remain.
 void stepUntilExtras(test::SandboxProcess& sandbox, std::int64_t orderId) {
-  static const std::set<std::string> kExtras = {"fileAfterFinished", "withdraw", "cancel", "refund"};
+  static const std::set<std::string> kExtras = {"fileAfterFinished", "withdraw", "cancel",
+                                                "refund"};
   for (int guard = 0; guard < 50; ++guard) {
     auto steps = remaining(sandbox.step(orderId, 1));
     if (steps.empty() || kExtras.count(steps.front())) return;
@@ -54,7 +56,8 @@ std::size_t countRequests(const test::SandboxProcess& sandbox, const std::string
   auto log = sandbox.requests();
   std::size_t n = 0;
   for (std::size_t i = 0; i < log->size(); ++i)
-    if (log->getObject(static_cast<unsigned>(i))->optValue<std::string>("endpoint", "") == endpoint) ++n;
+    if (log->getObject(static_cast<unsigned>(i))->optValue<std::string>("endpoint", "") == endpoint)
+      ++n;
   return n;
 }
 
@@ -105,7 +108,8 @@ TEST_P(FilingE2eTest, PushesFileBothLevelsBothGenerationsLateFileAndWithdrawal) 
   stepUntilExtras(sandbox, placed);
   stepUntilExtras(sandbox, learned);
   auto problems = waitForArchive(world.archive(), sandbox, {placed, learned});
-  ASSERT_TRUE(problems.empty()) << "after FINISHED:" << describe(problems) << "\nhost:\n" << tail(service->err());
+  ASSERT_TRUE(problems.empty()) << "after FINISHED:" << describe(problems) << "\nhost:\n"
+                                << tail(service->err());
   auto expected = ExpectedArchive::fromSandbox(sandbox, {placed, learned});
   EXPECT_EQ(expected.assets().size(), 10u);  // 1 order-level + 4 line-level files per order
 
@@ -138,7 +142,8 @@ TEST_P(FilingE2eTest, PushesFileBothLevelsBothGenerationsLateFileAndWithdrawal) 
 
   auto stopped = service->stop(SIGTERM);
   EXPECT_EQ(stopped.exitCode, 0) << tail(stopped.err);
-  EXPECT_EQ(world.leakedSecret(stopped.out + stopped.err), "") << "a secret appears in the host's output";
+  EXPECT_EQ(world.leakedSecret(stopped.out + stopped.err), "")
+      << "a secret appears in the host's output";
 
   // The administrator's view agrees with the archive.
   auto verify = world.host({"verify"});
@@ -183,7 +188,8 @@ TEST_P(FilingE2eTest, CancelRefundAndReplayedPushesInAnyOrder) {
       [&] {
         auto pushes = sandbox.pushes();
         for (std::size_t i = 0; i < pushes->size(); ++i)
-          if (pushes->getObject(static_cast<unsigned>(i))->optValue<std::string>("result", "") == "pending")
+          if (pushes->getObject(static_cast<unsigned>(i))->optValue<std::string>("result", "") ==
+              "pending")
             return false;
         return true;
       },
@@ -198,7 +204,8 @@ TEST_P(FilingE2eTest, CancelRefundAndReplayedPushesInAnyOrder) {
       ASSERT_EQ(E2eWorld::post(port, "/ambita/push", body), 200) << body;
     }
   // The older generation's field name is accepted too.
-  ASSERT_EQ(E2eWorld::post(port, "/ambita/push", "{\"orderId\": " + std::to_string(kept) + ", \"status\": \"UPDATED\"}"),
+  ASSERT_EQ(E2eWorld::post(port, "/ambita/push",
+                           "{\"orderId\": " + std::to_string(kept) + ", \"status\": \"UPDATED\"}"),
             200);
   // Bad input is refused with a 4xx, and changes nothing.
   EXPECT_EQ(E2eWorld::post(port, "/ambita/push", "{not json"), 400);
@@ -285,8 +292,8 @@ TEST_P(FilingE2eTest, HostileNamesAreFiledInsideTheRootUnderReadableNames) {
   }
 
   // The administrator tracks it with the (hostile) references the order was placed with.
-  auto track = world.host({"track", std::to_string(order), "--reference", "../../etc", "--technical-reference",
-                           "a/b\\c"});
+  auto track = world.host({"track", std::to_string(order), "--reference", "../../etc",
+                           "--technical-reference", "a/b\\c"});
   ASSERT_EQ(track.exitCode, 0) << track.out << track.err;
   auto sync = world.host({"sync", "--order", std::to_string(order)});
   ASSERT_EQ(sync.exitCode, 0) << sync.out << sync.err;
@@ -294,7 +301,8 @@ TEST_P(FilingE2eTest, HostileNamesAreFiledInsideTheRootUnderReadableNames) {
   EXPECT_TRUE(problems.empty()) << describe(problems);
 
   std::map<std::string, std::string> pathOf;  // asset id -> path
-  for (const auto& file : world.archive().files()) pathOf[file.metadata.at("ambita.assetId")] = file.path;
+  for (const auto& file : world.archive().files())
+    pathOf[file.metadata.at("ambita.assetId")] = file.path;
   std::set<std::string> paths;
   for (const auto& [id, hostileName] : nameOf) {
     ASSERT_TRUE(pathOf.count(id)) << "'" << hostileName << "' not filed";
@@ -335,7 +343,8 @@ TEST_P(FilingE2eTest, HostileNamesAreFiledInsideTheRootUnderReadableNames) {
       EXPECT_EQ(base.substr(base.size() - 4), ".pdf");
     }
     if (hostileName.rfind("Reguleringskart", 0) == 0) {
-      EXPECT_EQ(base, "Reguleringskart \xC3\xA6\xC3\xB8\xC3\xA5 #1 100%?.pdf") << "readable names are kept as they are";
+      EXPECT_EQ(base, "Reguleringskart \xC3\xA6\xC3\xB8\xC3\xA5 #1 100%?.pdf")
+          << "readable names are kept as they are";
     }
   }
   EXPECT_EQ(paths.size(), nameOf.size()) << "two assets share a path";
@@ -389,7 +398,9 @@ TEST_P(FilingE2eTest, SecondSyncDownloadsNothing) {
 
 INSTANTIATE_TEST_SUITE_P(Targets, FilingE2eTest,
                          ::testing::Values(TargetKind::Filesystem, TargetKind::WebDav),
-                         [](const ::testing::TestParamInfo<TargetKind>& info) { return targetName(info.param); });
+                         [](const ::testing::TestParamInfo<TargetKind>& info) {
+                           return targetName(info.param);
+                         });
 
 }  // namespace
 }  // namespace dms::e2e

@@ -8,7 +8,9 @@
 
 namespace dms::e2e {
 
-std::string HostChild::binary() { return std::string(DMS_BUILD_DIR) + "/samples/dms-host"; }
+std::string HostChild::binary() {
+  return std::string(DMS_BUILD_DIR) + "/samples/dms-host";
+}
 
 HostChild::HostChild(const std::vector<std::string>& args, const std::filesystem::path& workDir,
                      const Env& env) {
@@ -58,9 +60,8 @@ HostOutcome HostChild::runToEnd(const std::vector<std::string>& args,
 unsigned HostChild::waitForListening(std::chrono::seconds timeout) {
   const std::string marker = "dms-host listening on http://";
   std::unique_lock lock(mutex_);
-  const bool seen = changed_.wait_for(lock, timeout, [&] {
-    return out_.find('\n') != std::string::npos || outClosed_;
-  });
+  const bool seen = changed_.wait_for(
+      lock, timeout, [&] { return out_.find('\n') != std::string::npos || outClosed_; });
   if (!seen) return 0;
   const auto end = out_.find('\n');
   if (end == std::string::npos) return 0;

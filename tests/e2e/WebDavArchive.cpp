@@ -60,7 +60,9 @@ void collectProperties(Poco::XML::Node* node, std::map<std::string, std::string>
 }
 
 /// Skips Apache mod_dav_fs's own state folders.
-bool isDavState(const fs::path& path) { return path.filename() == ".DAV"; }
+bool isDavState(const fs::path& path) {
+  return path.filename() == ".DAV";
+}
 
 std::map<std::string, std::string> readSidecar(const fs::path& sidecar) {
   std::ifstream in(sidecar, std::ios::binary);
@@ -76,8 +78,12 @@ std::map<std::string, std::string> readSidecar(const fs::path& sidecar) {
 
 }  // namespace
 
-WebDavArchive::WebDavArchive(fs::path folder, std::string url, std::string user, std::string password)
-    : folder_(std::move(folder)), url_(std::move(url)), user_(std::move(user)), password_(std::move(password)) {}
+WebDavArchive::WebDavArchive(fs::path folder, std::string url, std::string user,
+                             std::string password)
+    : folder_(std::move(folder)),
+      url_(std::move(url)),
+      user_(std::move(user)),
+      password_(std::move(password)) {}
 
 std::map<std::string, std::string> WebDavArchive::propfind(const std::string& relativePath) const {
   Poco::URI base(url_);
@@ -98,7 +104,8 @@ std::map<std::string, std::string> WebDavArchive::propfind(const std::string& re
   request.set("Depth", "0");
   if (!user_.empty()) Poco::Net::HTTPBasicCredentials(user_, password_).authenticate(request);
   const std::string body =
-      "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:propfind xmlns:D=\"DAV:\"><D:allprop/></D:propfind>";
+      "<?xml version=\"1.0\" encoding=\"utf-8\"?><D:propfind "
+      "xmlns:D=\"DAV:\"><D:allprop/></D:propfind>";
   request.setContentType("application/xml; charset=utf-8");
   request.setContentLength(static_cast<std::streamsize>(body.size()));
   session.sendRequest(request) << body;
@@ -106,7 +113,8 @@ std::map<std::string, std::string> WebDavArchive::propfind(const std::string& re
   std::string answer;
   Poco::StreamCopier::copyToString(session.receiveResponse(response), answer);
   if (response.getStatus() != 207)
-    throw std::runtime_error("PROPFIND " + path + " -> " + std::to_string(response.getStatus()) + ": " + answer);
+    throw std::runtime_error("PROPFIND " + path + " -> " + std::to_string(response.getStatus()) +
+                             ": " + answer);
   Poco::XML::DOMParser parser;
   parser.setFeature(Poco::XML::XMLReader::FEATURE_NAMESPACES, true);
   Poco::AutoPtr<Poco::XML::Document> document = parser.parseString(answer);
@@ -118,7 +126,8 @@ std::map<std::string, std::string> WebDavArchive::propfind(const std::string& re
 std::vector<FiledFile> WebDavArchive::files() const {
   std::vector<FiledFile> result;
   if (!fs::exists(folder_)) return result;
-  for (auto it = fs::recursive_directory_iterator(folder_); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(folder_);
+       it != fs::recursive_directory_iterator(); ++it) {
     if (it->is_directory() && isDavState(it->path())) {
       it.disable_recursion_pending();
       continue;
@@ -134,14 +143,16 @@ std::vector<FiledFile> WebDavArchive::files() const {
     file.metadata = fs::exists(sidecar) ? readSidecar(sidecar) : propfind(file.path);
     result.push_back(std::move(file));
   }
-  std::sort(result.begin(), result.end(), [](const FiledFile& a, const FiledFile& b) { return a.path < b.path; });
+  std::sort(result.begin(), result.end(),
+            [](const FiledFile& a, const FiledFile& b) { return a.path < b.path; });
   return result;
 }
 
 std::vector<std::string> WebDavArchive::leftovers() const {
   std::vector<std::string> result;
   if (!fs::exists(folder_)) return result;
-  for (auto it = fs::recursive_directory_iterator(folder_); it != fs::recursive_directory_iterator(); ++it) {
+  for (auto it = fs::recursive_directory_iterator(folder_);
+       it != fs::recursive_directory_iterator(); ++it) {
     if (it->is_directory()) {
       if (isDavState(it->path())) it.disable_recursion_pending();
       continue;
@@ -150,8 +161,9 @@ std::vector<std::string> WebDavArchive::leftovers() const {
     if (!startsWith(name, ".dms-")) continue;
     const std::string prefix = ".dms-meta-", suffix = ".json";
     if (startsWith(name, prefix) && name.size() > prefix.size() + suffix.size() &&
-        fs::is_regular_file(it->path().parent_path() /
-                            name.substr(prefix.size(), name.size() - prefix.size() - suffix.size())))
+        fs::is_regular_file(
+            it->path().parent_path() /
+            name.substr(prefix.size(), name.size() - prefix.size() - suffix.size())))
       continue;
     result.push_back(fs::relative(it->path(), folder_).generic_string());
   }

@@ -2,6 +2,7 @@
 // refusal outcome, that no factory of a refused module is ever called, and library lifetime.
 #include "dms/ModuleLoader.h"
 
+#include <Poco/JSON/Object.h>
 #include <dlfcn.h>
 #include <gtest/gtest.h>
 
@@ -31,6 +32,18 @@ bool isLoaded(const std::filesystem::path& file) {
   if (handle == nullptr) return false;
   ::dlclose(handle);
   return true;
+}
+
+/// JSON text of {key: value, ...}. Built with Poco on purpose: like a real host, the test
+/// process then has Poco loaded before any module. Otherwise Poco would be loaded as a module's
+/// dependency, bind its references to that module's copies of std:: template code, and pin the
+/// module in memory (glibc), hiding whether the loader releases it.
+std::string jsonObject(const std::map<std::string, std::string>& values) {
+  Poco::JSON::Object object;
+  for (const auto& [key, value] : values) object.set(key, value);
+  std::ostringstream out;
+  object.stringify(out);
+  return out.str();
 }
 
 /// Points the bad modules' factories at a fresh marker folder for the test's lifetime.
@@ -224,16 +237,16 @@ TEST(ModuleLoader, ObjectsKeepTheirLibraryLoadedUntilTheyAreGone) {
     dms::ModuleLoader loader;
     const auto connectorModule = loader.loadConnector(connectorFile);
     ASSERT_TRUE(connectorModule.ok()) << connectorModule.report().message;
-    auto made =
-        connectorModule.create({R"({"connector":"memory","label":"x"})", dir.str(), &logger});
+    auto made = connectorModule.create(
+        {jsonObject({{"connector", "memory"}, {"label", "x"}}), dir.str(), &logger});
     ASSERT_TRUE(made.ok()) << made.error().describe();
     target = std::move(made.value());
 
     const auto pluginModule = loader.loadPlugin(pluginFile);
     ASSERT_TRUE(pluginModule.ok()) << pluginModule.report().message;
     factory = pluginModule.factory();
-    dms::HostServices services{&logger, dir.str(), R"({"token":"t","greeting":"hi"})", target,
-                               "test"};
+    dms::HostServices services{&logger, dir.str(), jsonObject({{"token", "t"}, {"greeting", "hi"}}),
+                               target, "test"};
     auto madePlugin = pluginModule.create(services);
     ASSERT_TRUE(madePlugin.ok()) << madePlugin.error().describe();
     plugin = std::move(madePlugin.value());

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <chrono>
 #include <fstream>
 
 #include "HostProcess.h"
@@ -315,6 +316,46 @@ TEST_F(DmsHost, RunServesRoutesAndStopsOnSigterm) {
   // One line per message with time, level and source.
   EXPECT_NE(result.err.find("Z DEBUG [http] POST /test/echo -> 200"), std::string::npos)
       << result.err;
+}
+
+TEST_F(DmsHost, RunRefusesAChunkedBodyOverTheLimit) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  for (const std::size_t size : {std::size_t{32}, std::size_t{100}}) {
+    Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(process.port()));
+    Poco::Net::HTTPRequest req("POST", "/test/echo", Poco::Net::HTTPMessage::HTTP_1_1);
+    req.setChunkedTransferEncoding(true);
+    session.sendRequest(req) << std::string(size, 'c');
+    Poco::Net::HTTPResponse response;
+    std::string text;
+    Poco::StreamCopier::copyToString(session.receiveResponse(response), text);
+    EXPECT_EQ(response.getStatus(), size <= 32 ? 200 : 413) << size;
+  }
+  EXPECT_EQ(process.stop(SIGTERM).exitCode, 0);
+}
+
+TEST_F(DmsHost, RunStopsPromptlyWithAnIdleKeepAliveConnectionOpen) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(process.port()));
+  session.setKeepAlive(true);
+  Poco::Net::HTTPRequest req("POST", "/test/echo", Poco::Net::HTTPMessage::HTTP_1_1);
+  req.setKeepAlive(true);
+  req.setContentLength(2);
+  session.sendRequest(req) << "hi";
+  Poco::Net::HTTPResponse response;
+  std::string text;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), text);
+  ASSERT_EQ(text, "hi");
+  // The connection stays open and idle; the host must not wait for the client to close it.
+  const auto start = std::chrono::steady_clock::now();
+  const auto result = process.stop(SIGTERM, 10);
+  const auto seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_LT(seconds, 5.0) << "stop waited for the idle connection";
 }
 
 TEST_F(DmsHost, RunStopsOnSigintToo) {

@@ -183,7 +183,7 @@ void ApacheServer::writeConfig() {
   }
   if (::geteuid() == 0) conf << "User www-data\nGroup www-data\n";
   conf << "ErrorLog \"" << root << "/error.log\"\n"
-       << "LogLevel warn\n"
+       << "LogLevel info\n"
        << "LogFormat \"%h %u \\\"%r\\\" %>s %b\" common\n"
        << "CustomLog \"" << root << "/access.log\" common\n"
        << "KeepAlive On\nMaxKeepAliveRequests 0\nKeepAliveTimeout 15\nTimeout 30\n"

@@ -388,7 +388,11 @@ TEST_F(WebDavIntegration, UnseekableUploadCutByRestartFailsCleanlyThenCallerRetr
   PatternBuf again(kSize, false);
   std::istream retry(&again);
   auto second = target->put("u.bin", retry, {}, PutMode::CreateNew);
-  ASSERT_TRUE(second) << second.error().describe();
+  ASSERT_TRUE(second) << second.error().describe() << "\n"
+                      << logger_.text() << "\nApache:\n"
+                      << server.errorLogTail() << "\naccess:\n"
+                      << runCommand("tail -20 " + (server.davRoot().parent_path().parent_path() /
+                                                   "access.log").string());
   EXPECT_TRUE(matchesPattern(server.davRoot() / "restart2" / "u.bin", kSize));
 }
 

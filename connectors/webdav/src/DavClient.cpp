@@ -191,12 +191,16 @@ bool DavClient::learnChallenge(const DavRequest& request, const std::string& tar
   return false;
 }
 
-DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::string& target) {
+DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::string& target,
+                                          bool freshConnection) {
   Attempt attempt;
   SigpipeGuard sigpipe;
   SessionPool::Lease lease = pool_->acquire();
   Poco::Net::HTTPClientSession& session = lease.session();
   try {
+    // A server may close an idle keep-alive connection at any moment; a body that cannot be
+    // sent twice must not be spent on a connection that may already be gone.
+    if (freshConnection) session.reset();
     Poco::Net::HTTPRequest http(request.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
     http.setKeepAlive(true);
     for (const auto& [name, value] : request.headers) http.set(name, value);
@@ -326,7 +330,7 @@ Result<DavResponse> DavClient::execute(const DavRequest& request) {
     }
     needRewind = true;
     ++attempts;
-    Attempt attempt = attemptOnce(request, target);
+    Attempt attempt = attemptOnce(request, target, request.content != nullptr && !rewindable);
     if (attempt.contentError) return fail(ErrorCode::DataLoss, what + ": " + *attempt.contentError);
 
     if (!attempt.response) {

@@ -82,7 +82,7 @@ class DavClient {
 
  private:
   struct Attempt;
-  Attempt attemptOnce(const DavRequest& request, const std::string& target);
+  Attempt attemptOnce(const DavRequest& request, const std::string& target, bool freshConnection);
   void applyAuth(Poco::Net::HTTPRequest& request);
   bool learnChallenge(const DavRequest& request, const std::string& target,
                       const Poco::Net::HTTPResponse& response);

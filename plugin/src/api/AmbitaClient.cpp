@@ -482,7 +482,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
     }
     // The bearer token goes to the configured API origin only, never to another host (a
     // storage service or a redirect target must not see it).
-    const bool withToken = baseOrigin_.has_value();
+    const bool withToken = baseOrigin_ && origin == *baseOrigin_;
     std::string token;
     if (withToken) {
       auto t = tokens_.accessToken();

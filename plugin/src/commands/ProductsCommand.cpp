@@ -1,6 +1,7 @@
 #include "commands/ProductsCommand.h"
 
 #include <algorithm>
+#include <cctype>
 #include <iomanip>
 #include <ostream>
 #include <sstream>
@@ -77,6 +78,7 @@ void printTable(const std::vector<api::Product>& products, std::ostream& out) {
         line += r[i] + std::string(widths[i] - CommandLine::displayWidth(r[i]) + 2, ' ');
       }
     }
+    while (!line.empty() && line.back() == ' ') line.pop_back();
     out << line << "\n";
   }
   out << products.size() << " product" << (products.size() == 1 ? "" : "s") << "\n";

@@ -194,10 +194,12 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
       // reported, so that it does not fail every later sync.
       auto queued = inboxUpTo.find(id);
       if (report.error().code == dms::ErrorCode::NotFound && queued != inboxUpTo.end() &&
-          seen.count(id) != 0 && std::find(requested.begin(), requested.end(), id) == requested.end()) {
+          seen.count(id) != 0 &&
+          std::find(requested.begin(), requested.end(), id) == requested.end()) {
         auto known = store_.order(id);
         if (known && !known->has_value()) {
-          if (auto s = store_.completeMessages(id, queued->second); !s) *io.err << s.error().describe() << "\n";
+          if (auto s = store_.completeMessages(id, queued->second); !s)
+            *io.err << s.error().describe() << "\n";
           *io.err << prefix << "unknown to Ambita: its push message(s) are dropped\n";
         }
       }

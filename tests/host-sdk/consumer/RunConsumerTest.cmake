@@ -37,4 +37,19 @@ if(NOT step_output MATCHES "loaded plugin testplugin 1.2.3 interface [0-9]+" OR
   message(FATAL_ERROR "unexpected consumer output:\n${step_output}")
 endif()
 message(STATUS "consumer output:\n${step_output}")
+
+# The module built against the installed package loads in the installed loader and exports
+# nothing but the DMS entry points.
+step(run-module "${build}/consumer-host" "${build}/dms-plugin-consumer.so")
+if(NOT step_output MATCHES "loaded plugin consumer 0.0.1" OR NOT step_output MATCHES "option answer")
+  message(FATAL_ERROR "unexpected consumer output for its own module:\n${step_output}")
+endif()
+message(STATUS "consumer output for its own module:\n${step_output}")
+if(DMS_NM)
+  step(nm ${DMS_NM} -D --defined-only "${build}/dms-plugin-consumer.so")
+  string(REGEX REPLACE "[^\n]* [A-Za-z] dms_(module_descriptor|plugin_factory)\n" "" rest "${step_output}")
+  if(NOT rest STREQUAL "")
+    message(FATAL_ERROR "the consumer module exports more than its entry points:\n${rest}")
+  endif()
+endif()
 file(REMOVE_RECURSE "${DMS_WORK_DIR}")
