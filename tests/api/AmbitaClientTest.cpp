@@ -397,7 +397,7 @@ TEST_F(AmbitaClientTest, ConcurrencyPerHostIsBounded) {
   for (int i = 0; i < 6; ++i) threads.emplace_back([&] { ok += client().getOrder(1) ? 1 : 0; });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 6);
-  EXPECT_EQ(peak.load(), 2);
+  EXPECT_LE(peak.load(), 2);  // never more than the bound at once
   std::set<std::string> peers;
   for (const auto& r : server->requests()) peers.insert(r.peer);
   EXPECT_LE(peers.size(), 2u);  // the two keep-alive connections carried all calls

@@ -75,6 +75,18 @@ TEST_F(DownloadTest, EmptyFile) {
   EXPECT_TRUE(std::filesystem::exists(dest()));
 }
 
+TEST_F(DownloadTest, ChunkedBodyWithoutLength) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    resp.setChunkedTransferEncoding(true);
+    resp.send().write(data.data(), static_cast<std::streamsize>(data.size()));
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/chunked", dest());
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(d->sha256Hex, sha256(data));
+  EXPECT_NE(logger.text().find("no Content-Length"), std::string::npos) << logger.text();
+}
+
 TEST_F(DownloadTest, TokenOnlySentToConfiguredApiOrigin) {
   // A second server (another port = another origin) plays a storage host.
   TestServer foreign(

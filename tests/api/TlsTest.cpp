@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -59,6 +60,8 @@ class TlsTest : public ::testing::Test {
         [this](Req& req, Resp& resp, const std::string& body) {
           if (tokens_.handle(req, resp, body)) return;
           if (!tokens_.authorize(req, resp)) return;
+          if (req.getURI() == "/shopping/v2/assets/big")
+            return reply(resp, 200, std::string(1 << 20, 'x'), "application/pdf");
           reply(resp, 200, R"({"id": 42, "status": "NEW"})");
         },
         serverContext(certName));
@@ -94,6 +97,20 @@ TEST_F(TlsTest, TrustedCaSucceeds) {
   auto o = client.getOrder(42);
   ASSERT_TRUE(o) << o.error().describe();
   EXPECT_EQ(o->id, 42);
+}
+
+TEST_F(TlsTest, DownloadOverHttpsReusesTheConnection) {
+  auto server = serve("good");
+  api::AmbitaClient client(optionsFor(*server, caFile()), &logger_);
+  for (int i = 0; i < 3; ++i) {
+    auto d = client.downloadAsset(server->baseUrl() + "/shopping/v2/assets/big",
+                                  dir_->path() / "big.pdf");
+    ASSERT_TRUE(d) << d.error().describe();
+    EXPECT_EQ(d->size, 1u << 20);
+  }
+  std::set<std::string> peers;
+  for (const auto& r : server->requests()) peers.insert(r.peer);
+  EXPECT_EQ(peers.size(), 1u);  // one TLS connection for the token and all three downloads
 }
 
 TEST_F(TlsTest, UnknownCaFailsWithCertificateError) {

@@ -140,6 +140,12 @@ TEST_P(FilingE2eTest, PushesFileBothLevelsBothGenerationsLateFileAndWithdrawal) 
   EXPECT_EQ(afterWithdrawal.withdrawn().size(), 2u);
   EXPECT_EQ(world.archive().files().size(), beforeWithdrawal.size() - 2);
 
+  // Without the shared secret the route refuses, and nothing changes.
+  const std::string message =
+      "{\"orderCollectionId\": " + std::to_string(placed) + ", \"status\": \"UPDATED\"}";
+  EXPECT_EQ(E2eWorld::post(port, "/ambita/push", message), 401);
+  EXPECT_EQ(E2eWorld::post(port, "/ambita/push?token=wrong", message), 403);
+
   auto stopped = service->stop(SIGTERM);
   EXPECT_EQ(stopped.exitCode, 0) << tail(stopped.err);
   EXPECT_EQ(world.leakedSecret(stopped.out + stopped.err), "")
@@ -153,6 +159,43 @@ TEST_P(FilingE2eTest, PushesFileBothLevelsBothGenerationsLateFileAndWithdrawal) 
   EXPECT_NE(status.out.find(std::to_string(placed)), std::string::npos) << status.out;
   EXPECT_NE(status.out.find(std::to_string(learned)), std::string::npos) << status.out;
   EXPECT_EQ(world.leakedSecret(verify.out + verify.err + status.out + status.err), "");
+}
+
+// `dms-host run` is SIGKILLed while it files (a 30 MB file in flight), and the supplier goes on
+// delivering while no host listens (those pushes are lost). The restarted host, which gets no
+// push at all, catches up by its poll at start: the archive ends exactly right.
+TEST_P(FilingE2eTest, MissedPushesAreCaughtUpAfterAKilledRun) {
+  E2eWorld world({GetParam(), {}, "", 4});
+  auto& sandbox = world.sandbox();
+  unsigned port = 0;
+  auto first = world.startService(port);
+  sandbox.setPushUrl(world.pushUrl(port));
+  const auto order = sandbox.createDemoOrder("oppdrag-krasj", "sak-krasj");
+  sandbox.setExtraSteps(order, {"fileAfterFinished"});
+  sandbox.step(order, 3);  // progress, the order's file, the first line's file
+  auto problems = waitForArchive(world.archive(), sandbox, {order});
+  ASSERT_TRUE(problems.empty()) << describe(problems) << "\nhost:\n" << tail(first->err());
+
+  test::SandboxProcess::AssetSpec big;
+  big.name = big.filename = "Situasjonskart.zip";
+  big.size = 30 * 1024 * 1024;
+  sandbox.addAsset(order, big);  // its push starts the download
+  ASSERT_TRUE(eventually([&] { return countRequests(sandbox, "download") >= 3; },
+                         std::chrono::seconds(10)));
+  first->stop(SIGKILL);
+
+  sandbox.step(order, 0);  // the rest of the script, late file included: nobody hears the pushes
+  ASSERT_EQ(remaining(sandbox.step(order, 0)).size(), 0u);
+  unsigned secondPort = 0;
+  auto second = world.startService(secondPort);
+  problems = waitForArchive(world.archive(), sandbox, {order});
+  EXPECT_TRUE(problems.empty()) << "after the restart:" << describe(problems) << "\nhost:\n"
+                                << tail(second->err());
+  EXPECT_EQ(ExpectedArchive::fromSandbox(sandbox, {order}).assets().size(), 7u);
+  auto stopped = second->stop(SIGTERM);
+  EXPECT_EQ(stopped.exitCode, 0) << tail(stopped.err);
+  auto verify = world.host({"verify"});
+  EXPECT_EQ(verify.exitCode, 0) << verify.out << verify.err;
 }
 
 // A cancelled and a refunded order are emptied; a finished one stays. Then every push message
@@ -348,6 +391,11 @@ TEST_P(FilingE2eTest, HostileNamesAreFiledInsideTheRootUnderReadableNames) {
     }
   }
   EXPECT_EQ(paths.size(), nameOf.size()) << "two assets share a path";
+  // The hostile reference becomes one readable folder, not a way up.
+  for (const auto& path : paths) {
+    const auto top = path.substr(0, path.find('/'));
+    EXPECT_NE(top.find("etc"), std::string::npos) << path;
+  }
 
   // Nothing was written beside the archive: the test folder holds only what the test made.
   if (GetParam() == TargetKind::Filesystem) {

@@ -275,16 +275,40 @@ void ApacheServer::stop() {
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
   ::killpg(pid_, SIGKILL);  // orphaned workers, if any (ESRCH otherwise)
+  waitForOldProcesses(pid_);
   pid_ = -1;
-  waitUntilPortClosed();
 }
 
-void ApacheServer::waitUntilPortClosed() const {
-  // A dying worker may still hold the listening socket for a moment: a restart must not
-  // mistake it for the new server (and the new server could not bind).
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (accepts(port_) && std::chrono::steady_clock::now() < deadline)
+void ApacheServer::waitForOldProcesses(pid_t group) const {
+  // SIGKILL takes effect only when a worker leaves the kernel (e.g. a disk write under load).
+  // Until then it still holds the listening socket, and the kernel may hand new connections
+  // to it instead of the restarted server: wait until no live member of the group remains.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    bool alive = false;
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.find_first_not_of("0123456789") != std::string::npos) continue;
+      std::ifstream stat(entry.path() / "stat");
+      std::string line;
+      if (!std::getline(stat, line)) continue;
+      // "pid (comm) state ppid pgrp ...": comm may contain spaces, so parse after ')'.
+      const auto close = line.rfind(')');
+      if (close == std::string::npos) continue;
+      std::istringstream fields(line.substr(close + 2));
+      char state = 0;
+      long ppid = 0;
+      long pgrp = 0;
+      fields >> state >> ppid >> pgrp;
+      if (pgrp == group && state != 'Z' && state != 'X') {
+        alive = true;
+        break;
+      }
+    }
+    if (!alive) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
 }
 
 void ApacheServer::crash() {
@@ -292,8 +316,8 @@ void ApacheServer::crash() {
   ::killpg(pid_, SIGKILL);
   int status = 0;
   ::waitpid(pid_, &status, 0);
+  waitForOldProcesses(pid_);
   pid_ = -1;
-  waitUntilPortClosed();
 }
 
 std::string ApacheServer::errorLogTail(std::size_t maxBytes) const {

@@ -72,7 +72,7 @@ class ApacheServer {
  private:
   void writeConfig();
   void makeCertificate();
-  void waitUntilPortClosed() const;
+  void waitForOldProcesses(pid_t group) const;
   void chownToServer(const std::filesystem::path& path) const;
 
   ApacheOptions options_;

@@ -69,6 +69,13 @@ struct ContentError {
   std::string message;
 };
 
+/// The stream only says "bad"; the session kept the network error that made it so.
+[[noreturn]] void throwSendFailure(Poco::Net::HTTPClientSession& session, const std::string& what) {
+  if (const Poco::Exception* cause = session.networkException())
+    throw Poco::IOException("connection lost while sending " + what, cause->displayText());
+  throw Poco::IOException("connection lost while sending " + what);
+}
+
 bool retryableStatus(int status) {
   return status == 408 || status == 423 || status == 429 ||
          (status >= 500 && status != 501 && status != 505 && status != 507 && status != 508);
@@ -242,7 +249,7 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
               sent + static_cast<std::uint64_t>(got) > *request.contentLength)
             throw ContentError{"the content is longer than its announced size"};
           out.write(buffer.data(), got);
-          if (!out) throw Poco::IOException("connection lost while sending the body");
+          if (!out) throwSendFailure(session, "the body");
           sent += static_cast<std::uint64_t>(got);
         }
         if (in.eof() || got == 0) break;
@@ -254,7 +261,7 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
       out << request.body;
     }
     out.flush();
-    if (!out) throw Poco::IOException("connection lost while sending the request");
+    if (!out) throwSendFailure(session, "the request");
 
     Poco::Net::HTTPResponse head;
     std::istream& in = session.receiveResponse(head);

@@ -55,7 +55,12 @@ class AmbitaClient : public OrderApi {
   dms::Result<OrderCollection> createOrder(const NewOrder& order);
 
   // OrderApi
+  /// See OrderApi. A garbled (unparsable) answer is asked for again like a 5xx.
   dms::Result<OrderCollection> getOrder(std::int64_t orderId) override;
+  /// See OrderApi. Streams through one kDownloadBufferSize buffer; follows up to 5 redirects,
+  /// sending the token only to the configured API origin; checks the size against
+  /// Content-Length (a body without one is accepted as is, with a warning in the log); on any
+  /// failure the destination (if a regular file) is removed. `destination` may be /dev/null.
   dms::Result<Download> downloadAsset(const std::string& downloadUrl,
                                       const std::filesystem::path& destination) override;
 

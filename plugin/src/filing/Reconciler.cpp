@@ -1,5 +1,8 @@
 #include "filing/Reconciler.h"
 
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+
 #include <fstream>
 #include <map>
 #include <system_error>
@@ -109,7 +112,10 @@ TaskPool& Reconciler::pool() {
 }
 
 std::filesystem::path Reconciler::spoolFile(const std::string& assetId) const {
-  return spoolDir_ / (SafeName::segment(assetId, "asset", 120) + ".part");
+  // Hashed: any id (however hostile) gives a distinct, safe name.
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  sha.update(assetId);
+  return spoolDir_ / (Poco::DigestEngine::digestToHex(sha.digest()).substr(0, 40) + ".part");
 }
 
 dms::Status Reconciler::cleanSpool() {
@@ -403,7 +409,11 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
       return;
     }
     auto ours = holdsAsset(r.path, r.assetId);
-    if (ours && *ours) break;  // put by an interrupted run: adopt it
+    if (!ours) {
+      job.problem = "asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe();
+      return;
+    }
+    if (*ours) break;  // put by an interrupted run: adopt it
     // Someone else's file took the name meanwhile: record the next free name first, then put.
     std::lock_guard lock(reservedMutex);
     auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);

@@ -1,0 +1,66 @@
+#include "WorkloadParams.h"
+
+#include <cstdlib>
+#include <stdexcept>
+
+namespace dms::bench {
+namespace {
+
+int readInt(const char* name, int fallback, int low, int high) {
+  const char* raw = std::getenv(name);
+  if (raw == nullptr || *raw == '\0') return fallback;
+  const std::string text(raw);
+  std::size_t used = 0;
+  long value = 0;
+  try {
+    value = std::stol(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used != text.size() || value < low || value > high)
+    throw std::invalid_argument(std::string(name) + ": expected a whole number between " +
+                                std::to_string(low) + " and " + std::to_string(high) + ", got '" +
+                                text + "'");
+  return static_cast<int>(value);
+}
+
+void requireOrdered(const char* minName, int min, const char* maxName, int max) {
+  if (min > max)
+    throw std::invalid_argument(std::string(minName) + " (" + std::to_string(min) +
+                                ") is larger than " + maxName + " (" + std::to_string(max) + ")");
+}
+
+}  // namespace
+
+WorkloadParams WorkloadParams::fromEnvironment() {
+  WorkloadParams p;
+  p.orders = readInt("DMS_BENCH_SYNC_ORDERS", p.orders, 1, 100);
+  p.files = readInt("DMS_BENCH_SYNC_FILES", p.files, 0, 100000);
+  p.minKb = readInt("DMS_BENCH_SYNC_MIN_KB", p.minKb, 1, 4 * 1024 * 1024);
+  p.maxKb = readInt("DMS_BENCH_SYNC_MAX_KB", p.maxKb, 1, 4 * 1024 * 1024);
+  p.bigFiles = readInt("DMS_BENCH_SYNC_BIG_FILES", p.bigFiles, 0, 1000);
+  p.bigMinMb = readInt("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, 1, 64 * 1024);
+  p.bigMaxMb = readInt("DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb, 1, 64 * 1024);
+  p.concurrency = readInt("DMS_BENCH_SYNC_CONCURRENCY", p.concurrency, 1, 64);
+  p.seed =
+      static_cast<unsigned>(readInt("DMS_BENCH_SYNC_SEED", static_cast<int>(p.seed), 0, 1 << 30));
+  p.fsync = readInt("DMS_BENCH_SYNC_FSYNC", p.fsync ? 1 : 0, 0, 1) == 1;
+  requireOrdered("DMS_BENCH_SYNC_MIN_KB", p.minKb, "DMS_BENCH_SYNC_MAX_KB", p.maxKb);
+  requireOrdered("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, "DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb);
+  return p;
+}
+
+std::string WorkloadParams::describe() const {
+  return "DMS_BENCH_SYNC_ORDERS=" + std::to_string(orders) +
+         " DMS_BENCH_SYNC_FILES=" + std::to_string(files) +
+         " DMS_BENCH_SYNC_MIN_KB=" + std::to_string(minKb) +
+         " DMS_BENCH_SYNC_MAX_KB=" + std::to_string(maxKb) +
+         "\nDMS_BENCH_SYNC_BIG_FILES=" + std::to_string(bigFiles) +
+         " DMS_BENCH_SYNC_BIG_MIN_MB=" + std::to_string(bigMinMb) +
+         " DMS_BENCH_SYNC_BIG_MAX_MB=" + std::to_string(bigMaxMb) +
+         " DMS_BENCH_SYNC_CONCURRENCY=" + std::to_string(concurrency) +
+         " DMS_BENCH_SYNC_SEED=" + std::to_string(seed) +
+         " DMS_BENCH_SYNC_FSYNC=" + (fsync ? "1" : "0");
+}
+
+}  // namespace dms::bench

@@ -1,0 +1,41 @@
+#pragma once
+/// The sync benchmark's knobs, read from environment variables (each with a default sized so
+/// that the whole benchmark stays well under a minute on two shared cores):
+///   DMS_BENCH_SYNC_ORDERS       orders (Meglerpakke, run to FINISHED)           5
+///   DMS_BENCH_SYNC_FILES        extra files spread over the orders             200
+///   DMS_BENCH_SYNC_MIN_KB       smallest extra file, KiB                        10
+///   DMS_BENCH_SYNC_MAX_KB       largest extra file, KiB                       2048
+///   DMS_BENCH_SYNC_BIG_FILES    big files on top of those                        3
+///   DMS_BENCH_SYNC_BIG_MIN_MB   smallest big file, MiB                          20
+///   DMS_BENCH_SYNC_BIG_MAX_MB   largest big file, MiB                           50
+///   DMS_BENCH_SYNC_CONCURRENCY  downloads in flight: ambita.filing.concurrency,
+///                               curl --parallel-max, rclone --transfers          4
+///   DMS_BENCH_SYNC_SEED         seed of the size generator (same seed, same sizes) 1
+///   DMS_BENCH_SYNC_FSYNC        filesystem connector "fsync" option (1/0)          1
+/// Sizes are uniform in [min, max] from a fixed-seed generator, so runs are comparable.
+
+#include <string>
+
+namespace dms::bench {
+
+struct WorkloadParams {
+  int orders = 5;
+  int files = 200;
+  int minKb = 10;
+  int maxKb = 2048;
+  int bigFiles = 3;
+  int bigMinMb = 20;
+  int bigMaxMb = 50;
+  int concurrency = 4;
+  unsigned seed = 1;
+  bool fsync = true;
+
+  /// Defaults overridden by the variables above. Throws std::invalid_argument naming the
+  /// variable for a value that is not a whole number in range (or min > max).
+  static WorkloadParams fromEnvironment();
+
+  /// One line per knob, "NAME=value", for the benchmark's header.
+  std::string describe() const;
+};
+
+}  // namespace dms::bench
