@@ -227,6 +227,19 @@ TEST_F(PluginTest, PushForAnUnknownOrderIsPostponedAndNotTracked) {
   EXPECT_FALSE(plugin_->stateForTest().order(777)->has_value()) << "not tracked on the body's word";
 }
 
+TEST_F(PluginTest, SyncAnswersQueuedPushesAndDropsUnknownOrders) {
+  makePlugin();
+  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  EXPECT_EQ(push(R"({"orderCollectionId": 1, "reference": "Oppdrag 1"})").status, 200);
+  EXPECT_EQ(push(R"({"orderCollectionId": 777})").status, 200);
+  auto first = run("sync", {});
+  EXPECT_EQ(first.code, 1);
+  EXPECT_NE(first.err.find("unknown to Ambita"), std::string::npos) << first.err;
+  EXPECT_EQ(tree().count("Oppdrag 1/1/Plan og regulering/A.pdf"), 1u);
+  EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 0u);
+  EXPECT_EQ(run("sync", {}).code, 0);
+}
+
 TEST_F(PluginTest, ServiceFilesPushedOrdersAndStopsCleanly) {
   makePlugin(R"("poll": {"workers": 2})");
   api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")}, {makeAsset("b1", "B.pdf")}));

@@ -183,11 +183,12 @@ void ApacheServer::writeConfig() {
   }
   if (::geteuid() == 0) conf << "User www-data\nGroup www-data\n";
   conf << "ErrorLog \"" << root << "/error.log\"\n"
-       << "LogLevel info\n"
+       << "LogLevel warn\n"
        << "LogFormat \"%h %u \\\"%r\\\" %>s %b\" common\n"
        << "CustomLog \"" << root << "/access.log\" common\n"
        << "KeepAlive On\nMaxKeepAliveRequests 0\nKeepAliveTimeout 15\nTimeout 30\n"
-       << "StartServers 1\nServerLimit 2\nThreadsPerChild 16\nMaxRequestWorkers 32\n"
+       << "StartServers 1\nServerLimit 1\nThreadsPerChild 32\nMaxRequestWorkers 32\n"
+       << "MinSpareThreads 1\nMaxSpareThreads 32\n"
        << "LimitRequestBody 0\n"
        << "DocumentRoot \"" << root << "/htdocs\"\n"
        << "DavLockDB \"" << root << "/lock/DavLock\"\n"
@@ -229,7 +230,7 @@ void ApacheServer::start() {
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  // Its own process group, so that stop()/crash() reach the worker children too.
+  // Its own process group, so that stop() reaches the worker children too.
   posix_spawnattr_t attributes;
   posix_spawnattr_init(&attributes);
   posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP);
@@ -309,15 +310,6 @@ void ApacheServer::waitForOldProcesses(pid_t group) const {
     if (!alive) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
-}
-
-void ApacheServer::crash() {
-  if (pid_ <= 0) return;
-  ::killpg(pid_, SIGKILL);
-  int status = 0;
-  ::waitpid(pid_, &status, 0);
-  waitForOldProcesses(pid_);
-  pid_ = -1;
 }
 
 std::string ApacheServer::errorLogTail(std::size_t maxBytes) const {

@@ -374,7 +374,7 @@ TEST_F(WebDavIntegration, UnseekableUploadCutByRestartFailsCleanlyThenCallerRetr
   auto target = makeWebDavTarget(server, "restart2", logger_);
   constexpr std::uint64_t kSize = 16ull * 1024 * 1024;
   PatternBuf buffer(kSize, /*seekable=*/false, 4ull * 1024 * 1024, [&] {
-    server.crash();
+    server.stop();
     server.start();
   });
   std::istream content(&buffer);
@@ -388,11 +388,12 @@ TEST_F(WebDavIntegration, UnseekableUploadCutByRestartFailsCleanlyThenCallerRetr
   PatternBuf again(kSize, false);
   std::istream retry(&again);
   auto second = target->put("u.bin", retry, {}, PutMode::CreateNew);
-  ASSERT_TRUE(second) << second.error().describe() << "\n"
-                      << logger_.text() << "\nApache:\n"
-                      << server.errorLogTail() << "\naccess:\n"
-                      << runCommand("tail -20 " + (server.davRoot().parent_path().parent_path() /
-                                                   "access.log").string());
+  ASSERT_TRUE(second)
+      << second.error().describe() << "\n"
+      << logger_.text() << "\nApache:\n"
+      << server.errorLogTail() << "\naccess:\n"
+      << runCommand("tail -20 " +
+                    (server.davRoot().parent_path().parent_path() / "access.log").string());
   EXPECT_TRUE(matchesPattern(server.davRoot() / "restart2" / "u.bin", kSize));
 }
 

@@ -2,6 +2,7 @@
 // property names, option parsing.
 #include <gtest/gtest.h>
 
+#include "DavClient.h"
 #include "DavPath.h"
 #include "Multistatus.h"
 #include "dms/webdav/WebDavConnectorFactory.h"
@@ -41,6 +42,23 @@ TEST(DavPath, ResolvesAbsoluteUrlAbsolutePathAndRelativeHrefs) {
             std::optional<std::string>("folder/file#1.pdf"));
   EXPECT_EQ(hrefToRelativePath("/elsewhere/x", base, base), std::nullopt);
   EXPECT_EQ(hrefToRelativePath("/dav/c%20xy/a", base, base), std::nullopt);
+}
+
+class SilentLogger final : public Logger {
+ public:
+  void log(LogLevel, std::string_view, std::string_view) noexcept override {}
+};
+
+TEST(DavClient, BasePathIsEncodedOnceWithATrailingSlash) {
+  SilentLogger logger;
+  for (auto [url, path] : {std::pair{"http://h:81/dav/Eiendom \xC3\xA6/", "/dav/Eiendom%20%C3%A6/"},
+                           {"https://h/dav/Eiendom%20%C3%A6", "/dav/Eiendom%20%C3%A6/"},
+                           {"http://h", "/"}}) {
+    auto options = WebDavOptions::parse(std::string("{\"url\": \"") + url + "\"}");
+    ASSERT_TRUE(options) << options.error().describe();
+    DavClient client(*options, nullptr, logger);
+    EXPECT_EQ(client.basePath(), path) << url;
+  }
 }
 
 TEST(Multistatus, ParsesResourcesWithAnyPrefixAndOurProperties) {

@@ -167,11 +167,20 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
   for (const auto& o : *tracked)
     if (recentlyFinished(o, config_.pollFinishedDays)) add(o.id);
   std::map<std::int64_t, std::int64_t> inboxUpTo;
+  // What queued push messages knew (reference, technical reference) names the folder, as it
+  // would have if the service had processed them.
+  std::map<std::int64_t, TrackedOrder> hints;
   auto inbox = store_.dueMessages(std::numeric_limits<std::int64_t>::max(), 100000);
   if (inbox) {
     for (const auto& m : *inbox) {
       add(m.orderId);
       inboxUpTo[m.orderId] = std::max(inboxUpTo[m.orderId], m.seq);
+      auto& hint = hints[m.orderId];
+      hint.id = m.orderId;
+      hint.origin = m.source == "push" ? OrderOrigin::Push : OrderOrigin::Poll;
+      hint.trackedAt = AuditLog::now();
+      if (hint.reference.empty()) hint.reference = m.reference;
+      if (hint.technicalReference.empty()) hint.technicalReference = m.technicalReference;
     }
   }
   if (orderIds.empty()) {
@@ -187,7 +196,9 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
     ProgressFn progress;
     if (io.terminal)
       progress = [&](const std::string& line) { *io.err << prefix << line << std::endl; };
-    auto report = reconciler_.reconcile(id, Reason::Sync, progress);
+    auto hint = hints.find(id);
+    auto report = reconciler_.reconcile(id, Reason::Sync, progress,
+                                        hint == hints.end() ? nullptr : &hint->second);
     if (!report) {
       anyFailed = true;
       // A push naming an order Ambita does not know (mistyped or forged) is dropped once

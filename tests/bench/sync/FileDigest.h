@@ -17,8 +17,8 @@ class FileDigest {
   static std::string sha256(const std::filesystem::path& file);
 
   /// Every regular file under `root` (recursively), skipping names that start with `skipPrefix`
-  /// (e.g. ".dms-", the connectors' temporaries and sidecars) when it is not empty: a count of
-  /// each SHA-256. Symlinks are not followed.
+  /// (e.g. ".dms-", the connectors' temporaries and sidecars) when it is not empty, and Apache
+  /// mod_dav_fs's ".DAV" property folders: a count of each SHA-256. Symlinks are not followed.
   static std::map<std::string, int> tree(const std::filesystem::path& root,
                                          const std::string& skipPrefix);
 

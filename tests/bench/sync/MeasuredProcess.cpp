@@ -72,10 +72,10 @@ ProcessRun MeasuredProcess::run(const std::vector<std::string>& argv, const Env&
 
   FileActions actions;
   posix_spawn_file_actions_addopen(actions.get(), 0, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(actions.get(), 1, outFile.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  posix_spawn_file_actions_addopen(actions.get(), 2, errFile.c_str(),
-                                   O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  posix_spawn_file_actions_addopen(actions.get(), 1, outFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
+  posix_spawn_file_actions_addopen(actions.get(), 2, errFile.c_str(), O_WRONLY | O_CREAT | O_TRUNC,
+                                   0644);
 
   const auto start = std::chrono::steady_clock::now();
   pid_t pid = -1;

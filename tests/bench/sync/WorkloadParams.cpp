@@ -44,7 +44,7 @@ WorkloadParams WorkloadParams::fromEnvironment() {
   p.concurrency = readInt("DMS_BENCH_SYNC_CONCURRENCY", p.concurrency, 1, 64);
   p.seed =
       static_cast<unsigned>(readInt("DMS_BENCH_SYNC_SEED", static_cast<int>(p.seed), 0, 1 << 30));
-  p.fsync = readInt("DMS_BENCH_SYNC_FSYNC", p.fsync ? 1 : 0, 0, 1) == 1;
+  p.repeat = readInt("DMS_BENCH_SYNC_REPEAT", p.repeat, 1, 20);
   requireOrdered("DMS_BENCH_SYNC_MIN_KB", p.minKb, "DMS_BENCH_SYNC_MAX_KB", p.maxKb);
   requireOrdered("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, "DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb);
   return p;
@@ -60,7 +60,7 @@ std::string WorkloadParams::describe() const {
          " DMS_BENCH_SYNC_BIG_MAX_MB=" + std::to_string(bigMaxMb) +
          " DMS_BENCH_SYNC_CONCURRENCY=" + std::to_string(concurrency) +
          " DMS_BENCH_SYNC_SEED=" + std::to_string(seed) +
-         " DMS_BENCH_SYNC_FSYNC=" + (fsync ? "1" : "0");
+         " DMS_BENCH_SYNC_REPEAT=" + std::to_string(repeat);
 }
 
 }  // namespace dms::bench

@@ -11,7 +11,8 @@
 ///   DMS_BENCH_SYNC_CONCURRENCY  downloads in flight: ambita.filing.concurrency,
 ///                               curl --parallel-max, rclone --transfers          4
 ///   DMS_BENCH_SYNC_SEED         seed of the size generator (same seed, same sizes) 1
-///   DMS_BENCH_SYNC_FSYNC        filesystem connector "fsync" option (1/0)          1
+///   DMS_BENCH_SYNC_REPEAT       runs of each measured command (the table shows the
+///                               median; rclone runs once, it is far off anyway)     3
 /// Sizes are uniform in [min, max] from a fixed-seed generator, so runs are comparable.
 
 #include <string>
@@ -28,7 +29,7 @@ struct WorkloadParams {
   int bigMaxMb = 50;
   int concurrency = 4;
   unsigned seed = 1;
-  bool fsync = true;
+  int repeat = 3;
 
   /// Defaults overridden by the variables above. Throws std::invalid_argument naming the
   /// variable for a value that is not a whole number in range (or min > max).
