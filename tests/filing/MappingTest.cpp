@@ -198,6 +198,22 @@ TEST(AssetMapper, WalksBothLevelsOnceAndMapsFolderNameMetadata) {
   EXPECT_EQ(m2.folder, "dms-case-5/5/Plan og regulering");
 }
 
+TEST(AssetMapper, MetadataValuesCarryNoControlCharacters) {
+  EXPECT_EQ(AssetMapper::metadataValue("Kart æøå.pdf"), "Kart æøå.pdf");
+  EXPECT_EQ(AssetMapper::metadataValue(std::string("a\x01"
+                                                   "b\nc")),
+            "a\\u0001b\\u000Ac");
+  EXPECT_EQ(AssetMapper::metadataValue("bad\xFF"), "bad\xEF\xBF\xBD");
+  auto a = test::makeAsset("id-1", std::string("ctl\x1f.pdf"));
+  auto order = test::EngineFixture::makeOrder(6, "PROGRESS", {a});
+  auto c = parse("{}");
+  ASSERT_TRUE(c.ok());
+  auto contexts = AssetMapper::walk(order);
+  auto md = AssetMapper::metadata(
+      order, contexts[0], AssetMapper(*c).map(order, contexts[0], TrackedOrder{}), "x", 1, "t");
+  EXPECT_EQ(md["ambita.filename"], "ctl\\u001F.pdf");
+}
+
 TEST(AssetMapper, FileNameFallsBackToNameThenAssetId) {
   auto c = parse("{}");
   ASSERT_TRUE(c.ok());

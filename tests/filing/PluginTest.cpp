@@ -174,6 +174,11 @@ TEST_F(PluginTest, VerifyFindsMissingChangedOrphanedAndRepairs) {
   std::istringstream copy("copy");
   ASSERT_TRUE(fsTarget_->put(folder + "C-copy.pdf", copy, *cmd, dms::PutMode::CreateNew).ok());
 
+  auto quick = run("verify", {"--quick"});
+  EXPECT_EQ(quick.code, 1);
+  EXPECT_NE(quick.out.find("missing:  " + folder + "A.pdf"), std::string::npos) << quick.out;
+  EXPECT_EQ(quick.out.find("changed:"), std::string::npos)
+      << "same size: only the content hash tells";
   auto verify = run("verify", {});
   EXPECT_EQ(verify.code, 1);
   EXPECT_NE(verify.out.find("missing:  " + folder + "A.pdf"), std::string::npos) << verify.out;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <filesystem>
 #include <set>
+#include <thread>
 
 #include "EngineFixture.h"
 #include "support/FaultInjectingTarget.h"
@@ -18,6 +19,7 @@ using dms::test::FaultTiming;
 using dms::test::TargetMethod;
 using filing::AssetState;
 using filing::Reason;
+using filing::TrackedOrder;
 
 class ReconcilerTest : public EngineFixture {
  protected:
@@ -307,6 +309,105 @@ TEST_F(ReconcilerTest, OneOrderIsReconciledByOneThreadAtATime) {
   EXPECT_EQ(filed.load(), 6);
   EXPECT_EQ(api_.downloads(), 6);
   EXPECT_EQ(tree().size(), 6u);
+}
+
+/// Forwards to a target and records every time two calls modify the same path at once (the
+/// DocumentTarget contract forbids it; WebDAV servers answer such races with errors).
+class OverlapDetectingTarget final : public dms::DocumentTarget {
+ public:
+  explicit OverlapDetectingTarget(dms::DocumentTarget& inner) : inner_(inner) {}
+  int overlaps() const { return overlaps_.load(); }
+
+  dms::Capabilities capabilities() const override { return inner_.capabilities(); }
+  std::string describe() const override { return inner_.describe(); }
+  dms::Status ensureFolder(const std::string& p) override {
+    return guarded(withParents(p), [&] { return inner_.ensureFolder(p); });
+  }
+  dms::Result<dms::EntryInfo> put(const std::string& p, std::istream& c, const dms::Metadata& m,
+                                  dms::PutMode mode) override {
+    return guarded({p}, [&] { return inner_.put(p, c, m, mode); });
+  }
+  dms::Result<std::unique_ptr<std::istream>> get(const std::string& p) override {
+    return inner_.get(p);
+  }
+  dms::Result<dms::Metadata> readMetadata(const std::string& p) override {
+    return inner_.readMetadata(p);
+  }
+  dms::Status writeMetadata(const std::string& p, const dms::Metadata& m) override {
+    return guarded({p}, [&] { return inner_.writeMetadata(p, m); });
+  }
+  dms::Result<dms::EntryInfo> stat(const std::string& p) override { return inner_.stat(p); }
+  dms::Result<std::vector<dms::EntryInfo>> list(const std::string& f) override {
+    return inner_.list(f);
+  }
+  dms::Status remove(const std::string& p, bool prune) override {
+    return guarded(prune ? withParents(p) : std::vector<std::string>{p},
+                   [&] { return inner_.remove(p, prune); });
+  }
+  dms::Status move(const std::string& from, const std::string& to) override {
+    return guarded({from, to}, [&] { return inner_.move(from, to); });
+  }
+  dms::Status recover() override { return inner_.recover(); }
+
+ private:
+  static std::vector<std::string> withParents(const std::string& p) {
+    std::vector<std::string> out{p};
+    for (auto slash = p.rfind('/'); slash != std::string::npos && slash > 0;
+         slash = p.rfind('/', slash - 1))
+      out.push_back(p.substr(0, slash));
+    return out;
+  }
+  template <class F>
+  auto guarded(const std::vector<std::string>& paths, F&& f) -> decltype(f()) {
+    {
+      std::lock_guard lock(mutex_);
+      for (const auto& p : paths)
+        if (busy_[p]++ > 0) ++overlaps_;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));  // widen the window
+    auto r = f();
+    std::lock_guard lock(mutex_);
+    for (const auto& p : paths) --busy_[p];
+    return r;
+  }
+  dms::DocumentTarget& inner_;
+  std::mutex mutex_;
+  std::map<std::string, int> busy_;
+  std::atomic<int> overlaps_{0};
+};
+
+TEST_F(ReconcilerTest, NeverModifiesOnePathFromTwoThreads) {
+  OverlapDetectingTarget checked(*fsTarget_);
+  target_ = &checked;
+  // Two orders share the reference folder and run in parallel; each has many files in few folders.
+  configure(
+      R"({"filing": {"concurrency": 4, "folderTemplate": "{reference}/{orderId}/{categoryFolder}"}})");
+  for (std::int64_t id : {1, 2}) {
+    TrackedOrder hint;
+    hint.id = id;
+    hint.reference = "Felles";
+    ASSERT_TRUE(store_->trackOrder(hint).ok());
+    std::vector<api::Asset> assets;
+    for (int i = 0; i < 8; ++i)
+      assets.push_back(makeAsset("o" + std::to_string(id) + "-" + std::to_string(i),
+                                 "F" + std::to_string(i) + ".pdf",
+                                 i % 2 ? "VEDTEKTER" : "PROSPEKT"));
+    api_.setOrder(makeOrder(id, "FINISHED", assets));
+  }
+  std::thread other([&] { EXPECT_TRUE(reconcile(2).ok()); });
+  EXPECT_TRUE(reconcile(1).ok());
+  other.join();
+  EXPECT_EQ(tree().size(), 16u);
+  // Withdrawals of both orders at once (removal with pruning of shared parents).
+  api_.setOrder(makeOrder(1, "CANCELLED", {}));
+  api_.setOrder(makeOrder(2, "CANCELLED", {}));
+  std::thread other2([&] { EXPECT_TRUE(reconcile(2).ok()); });
+  EXPECT_TRUE(reconcile(1).ok());
+  other2.join();
+  EXPECT_TRUE(tree().empty());
+  EXPECT_EQ(checked.overlaps(), 0);
+  closeEngine();
+  target_ = fsTarget_.get();
 }
 
 // --- target faults: every failure ends in a correct tree after a re-run

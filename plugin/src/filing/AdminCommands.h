@@ -7,8 +7,9 @@
 ///   track ID [--reference R] [--technical-reference T] [--cadastre C] [--address A]
 ///   status [ID]            orders, assets, where each file went
 ///   preview --order ID     where each asset would go, with what metadata; writes nothing
-///   verify [--repair]      state vs target: missing, changed (size, SHA-256), orphaned files;
-///                          --repair files again what is missing
+///   verify [--repair] [--quick]  state vs target: missing, changed (size, SHA-256 of the
+///                          content; --quick: size only), orphaned files; --repair files again
+///                          what is missing
 ///   audit [--order ID] [--limit N]
 /// Exit codes: 0 success, 1 the work failed (details on io.err), 2 bad usage.
 /// Everything referred to outlives the object. Not thread-safe (one command at a time).

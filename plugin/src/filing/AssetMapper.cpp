@@ -1,5 +1,8 @@
 #include "filing/AssetMapper.h"
 
+#include <utf8proc.h>
+
+#include <cstdio>
 #include <set>
 
 #include "filing/SafeName.h"
@@ -16,6 +19,32 @@ const api::OrderLine* representativeLine(const api::SupplierOrder& so) {
 }
 
 }  // namespace
+
+std::string AssetMapper::metadataValue(const std::string& raw) {
+  std::string out;
+  out.reserve(raw.size());
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(raw.data());
+  const auto length = static_cast<utf8proc_ssize_t>(raw.size());
+  utf8proc_ssize_t pos = 0;
+  while (pos < length) {
+    utf8proc_int32_t cp = 0;
+    const utf8proc_ssize_t n = utf8proc_iterate(bytes + pos, length - pos, &cp);
+    if (n <= 0) {  // invalid UTF-8: the replacement character
+      out += "\xEF\xBF\xBD";
+      ++pos;
+      continue;
+    }
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F)) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned>(cp));
+      out += escaped;
+    } else {
+      out.append(raw, static_cast<std::size_t>(pos), static_cast<std::size_t>(n));
+    }
+    pos += n;
+  }
+  return out;
+}
 
 std::vector<AssetContext> AssetMapper::walk(const api::OrderCollection& order) {
   std::vector<AssetContext> out;
@@ -85,7 +114,7 @@ dms::Metadata AssetMapper::metadata(const api::OrderCollection& order, const Ass
                                     std::uint64_t size, const std::string& filedAt) {
   dms::Metadata md;
   auto put = [&](const std::string& key, const std::string& value) {
-    if (!value.empty()) md["ambita." + key] = value;
+    if (!value.empty()) md["ambita." + key] = metadataValue(value);
   };
   const auto& v = mapped.values;
   auto value = [&](const char* key) {

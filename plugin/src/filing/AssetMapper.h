@@ -48,6 +48,11 @@ class AssetMapper {
                                 const MappedAsset& mapped, const std::string& sha256,
                                 std::uint64_t size, const std::string& filedAt);
 
+  /// A metadata value every target can carry (XML properties cannot hold control characters):
+  /// control characters become "\\u0001"-style escapes, invalid UTF-8 bytes U+FFFD; the rest
+  /// (any Unicode) is kept.
+  static std::string metadataValue(const std::string& raw);
+
   /// "a/b" + "c.pdf" → "a/b/c.pdf"; "" + "c.pdf" → "c.pdf".
   static std::string join(const std::string& folder, const std::string& name);
   /// "a/b/c.pdf" → "a/b"; "c.pdf" → "".

@@ -105,6 +105,17 @@ void Reconciler::releasePool() {
   pool.reset();  // joins outside the lock
 }
 
+dms::Status Reconciler::ensureFolder(const std::string& folder) {
+  std::lock_guard lock(folderMutex_);
+  return target_.ensureFolder(folder);
+}
+
+dms::Status Reconciler::removePruning(const std::string& path) {
+  // Pruning removes parent folders: serialised with folder creation like ensureFolder().
+  std::lock_guard lock(folderMutex_);
+  return target_.remove(path, true);
+}
+
 TaskPool& Reconciler::pool() {
   std::lock_guard lock(poolMutex_);
   if (!pool_) pool_ = std::make_unique<TaskPool>(config_.concurrency);
@@ -325,6 +336,23 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
   // The intents are durable before any file is put: recovery can always tell what was going on.
   if (auto s = store_.commit(intents, {}); !s) return s;
 
+  // Folders first, one by one: the concurrent puts below then only touch distinct paths.
+  std::map<std::string, dms::Status> folders;
+  for (auto* job : runnable) folders.emplace(AssetMapper::parent(job->record.path), dms::Status{});
+  for (auto& [folder, status] : folders)
+    if (!folder.empty()) status = ensureFolder(folder);
+  std::vector<FileJob*> ready;
+  for (auto* job : runnable) {
+    const auto& parent = AssetMapper::parent(job->record.path);
+    if (const auto& status = folders[parent]; !status) {
+      job->problem = "asset " + job->record.assetId + ": folder '" + parent +
+                     "': " + status.error().describe();
+      continue;
+    }
+    ready.push_back(job);
+  }
+  runnable = std::move(ready);
+
   std::vector<std::function<void()>> tasks;
   for (auto* job : runnable)
     tasks.push_back([this, &order, job, &reserved, &reservedMutex] {
@@ -385,12 +413,7 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
   const std::string filedAt = AuditLog::now();
   auto metadata = AssetMapper::metadata(order, job.context, job.mapped, download->sha256Hex,
                                         download->size, filedAt);
-  if (const auto parent = AssetMapper::parent(r.path); !parent.empty()) {
-    if (auto s = target_.ensureFolder(parent); !s) {
-      job.problem = "asset " + r.assetId + ": folder '" + parent + "': " + s.error().describe();
-      return;
-    }
-  }
+  bool folderRetried = false;
   for (int attempt = 0; attempt < 20; ++attempt) {
     if (stop_) {
       job.problem = "asset " + r.assetId + ": stopped before filing";
@@ -403,6 +426,16 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
     }
     auto put = target_.put(r.path, in, metadata, dms::PutMode::CreateNew);
     if (put) break;
+    if (put.error().code == dms::ErrorCode::Conflict && !folderRetried) {
+      // The folder went away since it was made (someone tidied up): make it again, once.
+      folderRetried = true;
+      if (auto s = ensureFolder(AssetMapper::parent(r.path)); !s) {
+        job.problem = "asset " + r.assetId + ": folder '" + AssetMapper::parent(r.path) +
+                      "': " + s.error().describe();
+        return;
+      }
+      continue;
+    }
     if (put.error().code != dms::ErrorCode::AlreadyExists) {
       job.problem =
           "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe();
@@ -410,7 +443,8 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
     }
     auto ours = holdsAsset(r.path, r.assetId);
     if (!ours) {
-      job.problem = "asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe();
+      job.problem =
+          "asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe();
       return;
     }
     if (*ours) break;  // put by an interrupted run: adopt it
@@ -491,7 +525,7 @@ dms::Status Reconciler::performRemoval(const AssetRecord& r) {
   if (r.targetPath.empty()) {
     // Only ever our own file: if a person put something else there, it stays.
     if (!*atSource) return {};
-    auto s = target_.remove(r.path, true);
+    auto s = removePruning(r.path);
     if (!s && s.error().code != dms::ErrorCode::NotFound) return s;
     return {};
   }
@@ -499,14 +533,14 @@ dms::Status Reconciler::performRemoval(const AssetRecord& r) {
   if (!atTarget) return atTarget.error();
   if (*atTarget) {
     if (*atSource) {  // a copy-then-remove interrupted after the copy
-      auto s = target_.remove(r.path, true);
+      auto s = removePruning(r.path);
       if (!s && s.error().code != dms::ErrorCode::NotFound) return s;
     }
     return {};
   }
   if (!*atSource) return {};
   if (const auto parent = AssetMapper::parent(r.targetPath); !parent.empty())
-    if (auto s = target_.ensureFolder(parent); !s) return s;
+    if (auto s = ensureFolder(parent); !s) return s;
   auto s = target_.move(r.path, r.targetPath);
   if (!s && s.error().code == dms::ErrorCode::NotSupported)
     return copyThenRemove(r.path, r.targetPath);
@@ -519,7 +553,7 @@ dms::Status Reconciler::copyThenRemove(const std::string& from, const std::strin
   auto in = target_.get(from);
   if (!in) return in.error();
   if (auto put = target_.put(to, **in, *md, dms::PutMode::CreateNew); !put) return put.error();
-  auto s = target_.remove(from, true);
+  auto s = removePruning(from);
   if (!s && s.error().code != dms::ErrorCode::NotFound) return s;
   return {};
 }

@@ -13,9 +13,10 @@
 /// State writes are batched: one transaction for an order's intents, one for its outcomes.
 ///
 /// Threading: reconcile() may be called from several threads; one order is processed by at most
-/// one of them at a time (others wait). Downloads of one order run concurrently on a shared
-/// TaskPool of filing.concurrency threads, created on first use and joined by releasePool().
-/// No method throws.
+/// one of them at a time (others wait). Folders are created one at a time, before the puts that
+/// need them, so the target is never asked to modify one path from two threads. Downloads of one
+/// order run concurrently on a shared TaskPool of filing.concurrency threads, created on first use
+/// and joined by releasePool(). No method throws.
 
 #include <atomic>
 #include <condition_variable>
@@ -119,6 +120,11 @@ class Reconciler {
                        const ProgressFn& progress);
   dms::Status processFilings(const api::OrderCollection& order, std::vector<FileJob>& jobs,
                              Reason reason, ReconcileReport& report, const ProgressFn& progress);
+  /// ensureFolder, one call at a time for the whole process: targets may not be asked to
+  /// modify the same path concurrently (two orders can share a parent folder).
+  dms::Status ensureFolder(const std::string& folder);
+  /// target remove() with pruning of empty parents, serialised with ensureFolder().
+  dms::Status removePruning(const std::string& path);
   TaskPool& pool();
   std::filesystem::path spoolFile(const std::string& assetId) const;
 
@@ -131,6 +137,7 @@ class Reconciler {
   AssetMapper mapper_;
   std::atomic<bool> stop_{false};
 
+  std::mutex folderMutex_;
   std::mutex poolMutex_;
   std::unique_ptr<TaskPool> pool_;
 

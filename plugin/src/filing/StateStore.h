@@ -92,14 +92,18 @@ class StateStore {
   /// Inserts the order, or fills in fields that are empty in the stored one (origin and
   /// trackedAt of the first record are kept). Returns true when the order was new.
   virtual dms::Result<bool> trackOrder(const TrackedOrder& order) = 0;
+  /// The tracked order, or nullopt when it is not tracked.
   virtual dms::Result<std::optional<TrackedOrder>> order(std::int64_t id) = 0;
+  /// Every tracked order, by id.
   virtual dms::Result<std::vector<TrackedOrder>> orders() = 0;
   /// Records the status seen by a reconcile (and finishedAt the first time it is final).
   virtual dms::Status updateOrderStatus(std::int64_t id, const std::string& status,
                                         const std::string& checkedAt, bool final) = 0;
 
   // --- assets
+  /// The asset's record, or nullopt when it was never seen.
   virtual dms::Result<std::optional<AssetRecord>> asset(const std::string& assetId) = 0;
+  /// Every asset seen for the order, by id.
   virtual dms::Result<std::vector<AssetRecord>> assetsOfOrder(std::int64_t orderId) = 0;
   /// Every asset in a Filing or Removing state (unfinished intents), all orders.
   virtual dms::Result<std::vector<AssetRecord>> unfinishedAssets() = 0;
@@ -120,6 +124,7 @@ class StateStore {
                                                      std::size_t limit) = 0;
 
   // --- push inbox
+  /// Stores a message (seq and attempts are assigned); returns its seq.
   virtual dms::Result<std::int64_t> enqueue(const InboxMessage& message) = 0;
   /// Messages whose notBeforeEpoch <= nowEpoch, oldest first, at most `limit`.
   virtual dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,
@@ -129,6 +134,7 @@ class StateStore {
   /// Postpones the messages of `orderId` with seq <= upToSeq and counts an attempt.
   virtual dms::Status postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
                                        std::int64_t notBeforeEpoch) = 0;
+  /// Messages waiting (due or postponed).
   virtual dms::Result<std::size_t> inboxSize() = 0;
 };
 

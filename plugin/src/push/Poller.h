@@ -23,7 +23,9 @@ class Poller {
   Poller(const Poller&) = delete;
   Poller& operator=(const Poller&) = delete;
 
+  /// Starts the polling thread; its first round runs at once (no-op when running).
   void start();
+  /// Wakes and joins the thread; idempotent.
   void stop() noexcept;
 
   /// One round now on the calling thread; returns how many orders were queued.

@@ -33,7 +33,9 @@ class PushWorkers {
   PushWorkers(const PushWorkers&) = delete;
   PushWorkers& operator=(const PushWorkers&) = delete;
 
+  /// Starts the worker threads (no-op when running).
   void start();
+  /// Asks the reconciler to stop, wakes the workers and joins them; idempotent.
   void stop() noexcept;
 
   /// Processes due messages on the calling thread until none is left (tests, `sync`).

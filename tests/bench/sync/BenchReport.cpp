@@ -18,35 +18,66 @@ std::string fixed(double value, int decimals) {
 
 }  // namespace
 
-double BenchReport::add(BenchRow row, std::vector<ProcessRun> runs) {
-  std::sort(runs.begin(), runs.end(),
-            [](const ProcessRun& a, const ProcessRun& b) { return a.seconds < b.seconds; });
-  row.median = runs[(runs.size() - 1) / 2];
-  row.minSeconds = runs.front().seconds;
-  row.maxSeconds = runs.back().seconds;
-  row.runs = runs.size();
+BenchReport::RowId BenchReport::addRow(std::string name, std::size_t files, std::uint64_t bytes) {
+  Row row;
+  row.name = std::move(name);
+  row.files = files;
+  row.bytes = bytes;
   rows_.push_back(std::move(row));
-  return rows_.back().median.seconds;
+  return rows_.size() - 1;
+}
+
+const ProcessRun& BenchReport::medianRun(const Row& row) {
+  std::vector<const ProcessRun*> sorted;
+  for (const auto& r : row.runs) sorted.push_back(&r);
+  std::sort(sorted.begin(), sorted.end(),
+            [](const ProcessRun* a, const ProcessRun* b) { return a->seconds < b->seconds; });
+  return *sorted[(sorted.size() - 1) / 2];
+}
+
+double BenchReport::medianSeconds(RowId id) const {
+  const auto& row = rows_[id];
+  if (row.runs.empty() || !row.broken.empty()) return 0;
+  return medianRun(row).seconds;
 }
 
 std::string BenchReport::ratio(double seconds, double baselineSeconds,
                                const std::string& baseline) {
-  if (baselineSeconds <= 0) return "";
+  if (seconds <= 0 || baselineSeconds <= 0) return "";
   return fixed(seconds / baselineSeconds, 2) + " x " + baseline;
+}
+
+std::vector<std::string> BenchReport::broken() const {
+  std::vector<std::string> reasons;
+  for (const auto& row : rows_)
+    if (!row.broken.empty()) reasons.push_back(row.broken);
+  return reasons;
 }
 
 void BenchReport::print() const {
   std::printf("\n%-42s %5s %7s %8s %13s %7s %6s %6s  %s\n", "run", "files", "MB", "median s",
               "range s", "MB/s", "CPU s", "RSS MB", "time ratio");
   std::printf("%s\n", std::string(124, '-').c_str());
-  for (const auto& r : rows_) {
-    const double mb = megabytes(r.bytes);
+  for (const auto& row : rows_) {
+    const std::string ratio = row.broken.empty() ? row.ratio : "BROKEN (see below)";
+    if (row.runs.empty()) {
+      std::printf("%-42s %5zu %7.1f %8s %13s %7s %6s %6s  %s\n", row.name.c_str(), row.files,
+                  megabytes(row.bytes), "-", "(no run)", "-", "-", "-", ratio.c_str());
+      continue;
+    }
+    const auto& median = medianRun(row);
+    double low = median.seconds, high = median.seconds;
+    for (const auto& r : row.runs) {
+      low = std::min(low, r.seconds);
+      high = std::max(high, r.seconds);
+    }
+    const double mb = megabytes(row.bytes);
     const std::string range =
-        r.runs > 1 ? fixed(r.minSeconds, 3) + "-" + fixed(r.maxSeconds, 3) : std::string("(1 run)");
-    std::printf("%-42s %5zu %7.1f %8.3f %13s %7s %6.2f %6.1f  %s\n", r.name.c_str(), r.files, mb,
-                r.median.seconds, range.c_str(),
-                r.bytes > 0 ? fixed(mb / r.median.seconds, 1).c_str() : "-", r.median.cpuSeconds,
-                static_cast<double>(r.median.peakRssKb) / 1024.0, r.ratio.c_str());
+        row.runs.size() > 1 ? fixed(low, 3) + "-" + fixed(high, 3) : std::string("(1 run)");
+    std::printf("%-42s %5zu %7.1f %8.3f %13s %7s %6.2f %6.1f  %s\n", row.name.c_str(), row.files,
+                mb, median.seconds, range.c_str(),
+                row.bytes > 0 ? fixed(mb / median.seconds, 1).c_str() : "-", median.cpuSeconds,
+                static_cast<double>(median.peakRssKb) / 1024.0, ratio.c_str());
   }
 }
 

@@ -1,8 +1,9 @@
 #pragma once
-/// The sync benchmark's table: one row per measured command (median of its repeated runs, with
-/// the range), and the runs found broken. A stage that finds its run broken marks its row and
-/// lets the next stages run, so one broken piece still leaves every other figure on screen; the
-/// benchmark then exits 1.
+/// The sync benchmark's table. Each row is one measured command; the benchmark runs the rows in
+/// rounds (every row once per round, interleaved), so a burst of load from elsewhere on the
+/// machine hits the product and its baselines alike. A row shows its median run and the range.
+/// A run that fails its check marks the row BROKEN: the row runs no more, the other rows go
+/// on, and the benchmark exits 1 at the end.
 
 #include <cstdint>
 #include <stdexcept>
@@ -18,76 +19,60 @@ struct BrokenRun : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-/// One line of the table.
-struct BenchRow {
-  std::string name;
-  std::size_t files = 0;
-  std::uint64_t bytes = 0;
-  ProcessRun median;  ///< the run with the median wall time
-  double minSeconds = 0;
-  double maxSeconds = 0;
-  std::size_t runs = 0;
-  std::string ratio;  ///< against its baseline, formatted ("1.73 x A")
-};
-
 class BenchReport {
  public:
-  /// Runs one stage; a BrokenRun is recorded (its row, if already added, marked BROKEN) and
-  /// false returned. Other exceptions (a server that cannot start) propagate.
-  template <typename Stage>
-  bool stage(Stage&& body) {
-    const auto before = rows_.size();
+  using RowId = std::size_t;
+
+  /// A new row; `files` and `bytes` are what one run moves (0 for none).
+  RowId addRow(std::string name, std::size_t files, std::uint64_t bytes);
+
+  /// Runs `once()` (which returns the measured run) and then `check(run)` (which throws
+  /// BrokenRun) for the row, unless the row is already broken. Returns whether the row is still
+  /// sound. Other exceptions (a server that cannot start) propagate.
+  template <typename Once, typename Check>
+  bool run(RowId id, Once&& once, Check&& check) {
+    if (!ok(id)) return false;
     try {
-      body();
+      auto measured = once();
+      rows_[id].runs.push_back(measured);
+      check(measured);
       return true;
     } catch (const BrokenRun& e) {
-      broken_.push_back(e.what());
-      if (rows_.size() > before) rows_.back().ratio = "BROKEN (see below)";
+      rows_[id].broken = e.what();
       return false;
     }
   }
 
-  /// Runs `once(i)` for i in [0, repeats), each followed by `check(run, i)` (which throws
-  /// BrokenRun); `files` and `bytes` are what one run moves. Adds the row (median run, range,
-  /// `ratio(medianSeconds)`) and returns the median wall time. When a check throws, the row is
-  /// added with the runs so far and the error goes on.
-  template <typename Once, typename Check, typename Ratio>
-  double measure(std::string name, std::size_t files, std::uint64_t bytes, int repeats, Once&& once,
-                 Check&& check, Ratio&& ratio) {
-    BenchRow row;
-    row.name = std::move(name);
-    row.files = files;
-    row.bytes = bytes;
-    std::vector<ProcessRun> runs;
-    try {
-      for (int i = 0; i < repeats; ++i) {
-        runs.push_back(once(i));
-        check(runs.back(), i);
-      }
-    } catch (const BrokenRun&) {
-      if (!runs.empty()) add(std::move(row), runs);
-      throw;
-    }
-    const double median = add(std::move(row), runs);
-    rows_.back().ratio = ratio(median);
-    return median;
-  }
+  /// Marks the row broken without a run (e.g. a setup step failed).
+  void markBroken(RowId id, const std::string& why) { rows_[id].broken = why; }
 
-  const std::vector<BenchRow>& rows() const { return rows_; }
-  const std::vector<std::string>& broken() const { return broken_; }
+  bool ok(RowId id) const { return rows_[id].broken.empty(); }
+  /// Median wall time of the row's runs (0 when none, or when the row is broken).
+  double medianSeconds(RowId id) const;
+  /// The ratio column's text, e.g. "1.73 x A".
+  void setRatio(RowId id, std::string text) { rows_[id].ratio = std::move(text); }
 
   /// The table on stdout.
   void print() const;
+  /// Every broken row's reason, in row order.
+  std::vector<std::string> broken() const;
 
-  /// "1.73 x A" (seconds / baselineSeconds), or "" without a baseline.
+  /// "1.73 x A" (seconds / baselineSeconds), or "" when either is 0.
   static std::string ratio(double seconds, double baselineSeconds, const std::string& baseline);
 
  private:
-  /// Fills the row from `runs` (median by wall time, range) and appends it; returns the median.
-  double add(BenchRow row, std::vector<ProcessRun> runs);
+  struct Row {
+    std::string name;
+    std::size_t files = 0;
+    std::uint64_t bytes = 0;
+    std::vector<ProcessRun> runs;
+    std::string ratio;
+    std::string broken;  ///< why, or empty
+  };
+  /// The run with the median wall time (runs must not be empty).
+  static const ProcessRun& medianRun(const Row& row);
 
-  std::vector<BenchRow> rows_;
-  std::vector<std::string> broken_;
+  std::vector<Row> rows_;
 };
 
 }  // namespace dms::bench

@@ -32,7 +32,6 @@
 namespace {
 
 using dms::bench::BenchReport;
-using dms::bench::BenchRow;
 using dms::bench::BrokenRun;
 using dms::bench::FileDigest;
 using dms::bench::MeasuredProcess;
@@ -208,7 +207,7 @@ int runBenchmark() {
   const auto files = assets.size();
   const auto bytes = workload.totalBytes();
   const int repeat = params.repeat;
-  std::printf("data: %zu orders, %zu files, %.1f MB; each command runs %d time(s)\n",
+  std::printf("data: %zu orders, %zu files, %.1f MB; %d round(s), every row once per round\n",
               orderIds.size(), files, megabytes(bytes), repeat);
   std::fflush(stdout);
 
@@ -218,15 +217,39 @@ int runBenchmark() {
   const auto curl = findInPath("curl");
   if (!curl)
     throw std::runtime_error("curl is not installed (apt-get install -y curl): no baseline");
-  auto ratioTo = [](double baseline, const std::string& name) {
-    return [baseline, name](double seconds) { return BenchReport::ratio(seconds, baseline, name); };
-  };
+  const auto rclone = findInPath("rclone");
+  const bool haveApache = fs::exists("/usr/sbin/apache2");
 
-  // --- A: curl fetches every order JSON and every file (the download baseline) -------------
-  // The token comes from the token endpoint like the product's; one grant, outside the timing.
+  // The rows, in table order.
+  const auto rowA = report.addRow("A  curl download, --parallel-max " + concurrency, files, bytes);
+  const auto rowA1 = report.addRow("   curl download, 1 connection", files, bytes);
+  const auto rowP1 = report.addRow("P1 dms-host sync -> filesystem", files, bytes);
+  const auto rowP2 = report.addRow("P2 the same sync again (nothing new)", 0, 0);
+  const auto rowP1n = report.addRow("   dms-host sync -> filesystem, fsync off", files, bytes);
+  std::optional<BenchReport::RowId> rowB, rowRclone, rowP3;
+  std::optional<dms::test::ApacheServer> apache;
+  if (haveApache) {
+    dms::test::ApacheOptions options;
+    options.auth = dms::test::ApacheAuth::Basic;
+    options.user = kDavUser;
+    options.password = kDavPassword;
+    apache.emplace(options);
+    rowB = report.addRow("B  curl -T upload, --parallel-max " + concurrency, files, bytes);
+    if (rclone)
+      rowRclone = report.addRow("   rclone copy, --transfers " + concurrency, files, bytes);
+    rowP3 = report.addRow("P3 dms-host sync -> WebDAV", files, bytes);
+    if (!rclone)
+      notes.push_back("rclone row skipped: rclone is not installed (apt-get install -y rclone)");
+  } else {
+    notes.push_back(
+        "WebDAV rows skipped: /usr/sbin/apache2 is not installed (tests/run.sh installs it)");
+  }
+
+  // A: curl fetches every order JSON and every file. The token comes from the token endpoint
+  // like the product's; one grant, outside the timing.
   const std::string token = sandbox.passwordToken();
   const fs::path curlDir = work.path() / "curl-download";
-  auto curlDownloadOnce = [&](const std::string& label, const std::vector<std::string>& flags) {
+  auto curlDownload = [&](const std::string& label, const std::vector<std::string>& flags) {
     discard(curlDir);
     fs::create_directories(curlDir / "orders");
     fs::create_directories(curlDir / "assets");
@@ -245,204 +268,192 @@ int runBenchmark() {
     clearRequests(sandbox);
     return MeasuredProcess::run(args, {}, logs, label, kChildTimeout);
   };
-  auto curlDownloadCheck = [&](const ProcessRun& run, const std::string& label) {
-    requireExit(run, label);
-    requireTree(curlDir / "assets", "", expected, label);
-    for (auto id : orderIds)
-      if (fs::file_size(curlDir / "orders" / (std::to_string(id) + ".json")) == 0)
-        throw BrokenRun(label + ": order " + std::to_string(id) + " came back empty");
-    requireDownloads(sandbox, files, label);
+  auto curlDownloadCheck = [&](const std::string& what) {
+    return [&, what](const ProcessRun& run) {
+      requireExit(run, what);
+      requireTree(curlDir / "assets", "", expected, what);
+      for (auto id : orderIds)
+        if (fs::file_size(curlDir / "orders" / (std::to_string(id) + ".json")) == 0)
+          throw BrokenRun(what + ": order " + std::to_string(id) + " came back empty");
+      requireDownloads(sandbox, files, what);
+    };
   };
-  double baselineA = 0;
-  bool curlOk = report.stage([&] {
-    baselineA = report.measure(
-        "A  curl download, --parallel-max " + concurrency, files, bytes, repeat,
-        [&](int) {
-          return curlDownloadOnce("curl-download", {"--parallel", "--parallel-max", concurrency});
-        },
-        [&](const ProcessRun& run, int) { curlDownloadCheck(run, "curl download (parallel)"); },
-        [](double) { return std::string("1.00 x A (baseline)"); });
-  });
-  // Same files to the same paths: after either run, curlDir holds what the uploads send.
-  curlOk = curlOk && report.stage([&] {
-    report.measure(
-        "   curl download, 1 connection", files, bytes, repeat,
-        [&](int) { return curlDownloadOnce("curl-download-1", {}); },
-        [&](const ProcessRun& run, int) { curlDownloadCheck(run, "curl download (1 connection)"); },
-        ratioTo(baselineA, "A"));
-  });
 
-  // --- P1/P2: dms-host sync into a filesystem target -----------------------------------------
-  std::optional<HostSetup> kept;  // the last P1 run's state and archive, for P2
-  double productFs = 0;
-  auto productFilesystem = [&](const std::string& name, bool fsync, bool keepLast) {
-    std::vector<HostSetup> setups;
-    const std::string tag = fsync ? "fs" : "fs-nofsync";
-    return report.measure(
-        name, files, bytes, repeat,
-        [&](int i) {
-          setups.push_back(writeHostConfig(work.path(), tag + std::to_string(i),
-                                           filesystemTarget(fsync), sandbox.baseUrl(),
-                                           params.concurrency));
+  // P1: dms-host sync into a fresh filesystem target; returns the setup it used.
+  auto productFilesystem = [&](BenchReport::RowId row, bool fsync, int round,
+                               std::optional<HostSetup>& setup) {
+    const std::string tag = (fsync ? "fs" : "fs-nofsync") + std::to_string(round);
+    const std::string what = "dms-host sync (" + tag + ")";
+    return report.run(
+        row,
+        [&] {
+          setup = writeHostConfig(work.path(), tag, filesystemTarget(fsync), sandbox.baseUrl(),
+                                  params.concurrency);
           clearRequests(sandbox);
-          return MeasuredProcess::run(syncArgs(setups.back().config, orderIds), hostEnv(), logs,
-                                      tag + "-sync" + std::to_string(i), kChildTimeout);
+          return MeasuredProcess::run(syncArgs(setup->config, orderIds), hostEnv(), logs,
+                                      tag + "-sync", kChildTimeout);
         },
-        [&](const ProcessRun& run, int i) {
-          const std::string what = "dms-host sync (" + tag + ", run " + std::to_string(i + 1) + ")";
-          const auto& setup = setups.back();
+        [&](const ProcessRun& run) {
           requireExit(run, what);
           requireSummary(run, orderIds.size(), files, what);
-          requireTree(setup.archive, ".dms-", expected, what);
+          requireTree(setup->archive, ".dms-", expected, what);
           requireDownloads(sandbox, files, what);
-          if (keepLast && i + 1 == repeat) {
-            kept = setup;
-          } else {
-            discard(setup.archive);
-            discard(setup.dataDir);
-          }
-        },
-        ratioTo(baselineA, "A"));
+        });
   };
-  const bool fsOk = report.stage(
-      [&] { productFs = productFilesystem("P1 dms-host sync -> filesystem", true, true); });
-  if (fsOk) {
-    std::size_t orderGets = 0;
-    report.stage([&] {
-      report.measure(
-          "P2 the same sync again (nothing new)", 0, 0, repeat,
-          [&](int i) {
+
+  std::size_t orderGets = 0;
+  for (int round = 0; round < repeat; ++round) {
+    const std::string n = std::to_string(round);
+    report.run(
+        rowA,
+        [&] {
+          return curlDownload("curl-download" + n, {"--parallel", "--parallel-max", concurrency});
+        },
+        curlDownloadCheck("curl download (parallel, round " + n + ")"));
+    // Same files to the same paths: after this run curlDir holds what the uploads send.
+    report.run(
+        rowA1, [&] { return curlDownload("curl-download-1-" + n, {}); },
+        curlDownloadCheck("curl download (1 connection, round " + n + ")"));
+
+    std::optional<HostSetup> setup;
+    if (productFilesystem(rowP1, true, round, setup)) {
+      report.run(
+          rowP2,
+          [&] {
             clearRequests(sandbox);
-            return MeasuredProcess::run(syncArgs(kept->config, orderIds), hostEnv(), logs,
-                                        "sync-fs-again" + std::to_string(i), kChildTimeout);
+            return MeasuredProcess::run(syncArgs(setup->config, orderIds), hostEnv(), logs,
+                                        "fs-again" + n, kChildTimeout);
           },
-          [&](const ProcessRun& run, int i) {
-            const std::string what = "second dms-host sync (run " + std::to_string(i + 1) + ")";
+          [&](const ProcessRun& run) {
+            const std::string what = "second dms-host sync (round " + n + ")";
             requireExit(run, what);
             requireSummary(run, orderIds.size(), 0, what);
             requireDownloads(sandbox, 0, what);
             orderGets = countRequests(sandbox, "getOrder");
-            if (i + 1 == repeat) requireTree(kept->archive, ".dms-", expected, what);
+            requireTree(setup->archive, ".dms-", expected, what);
+          });
+    }
+    if (setup) {
+      discard(setup->archive);
+      discard(setup->dataDir);
+    }
+    setup.reset();
+    productFilesystem(rowP1n, false, round, setup);
+    if (setup) {
+      discard(setup->archive);
+      discard(setup->dataDir);
+    }
+
+    if (!apache) continue;
+    // B: curl -T, every file (as curl downloaded it above) to its own name in one collection.
+    const bool curlReady = report.ok(rowA) && report.ok(rowA1);
+    if (curlReady) {
+      const fs::path root = apache->davRoot() / ("curl" + n);
+      report.run(
+          *rowB,
+          [&] {
+            const std::string url = apache->createCollection("curl" + n);
+            std::string config =
+                "user = " + curlQuoted(std::string(kDavUser) + ":" + kDavPassword) + "\n";
+            for (const auto& a : assets)
+              config +=
+                  "upload-file = " + curlQuoted((curlDir / "assets" / (a.id + ".bin")).string()) +
+                  "\nurl = " + curlQuoted(url + a.id + ".bin") + "\n";
+            const fs::path configFile = work.path() / "curl-upload.curlrc";
+            writeText(configFile, config);
+            return MeasuredProcess::run({*curl, "-sS", "--fail", "-K", configFile.string(),
+                                         "--parallel", "--parallel-max", concurrency},
+                                        {}, logs, "curl-upload" + n, kChildTimeout);
           },
-          ratioTo(productFs, "P1"));
-    });
-    notes.push_back("P2: 0 downloads and " + std::to_string(orderGets) +
-                    " order GET(s) per run (sandbox request log)");
-    discard(kept->archive);
-  }
-  report.stage(
-      [&] { productFilesystem("   dms-host sync -> filesystem, fsync off", false, false); });
+          [&](const ProcessRun& run) {
+            requireExit(run, "curl -T upload (round " + n + ")");
+            requireTree(root, "", expected, "curl -T upload (round " + n + ")");
+          });
+      discard(root);
+    } else if (round == 0) {
+      notes.push_back("upload baselines skipped: curl's download (A) is broken");
+    }
 
-  // --- B and P3: WebDAV (Apache mod_dav, Basic auth) ------------------------------------------
-  if (!fs::exists("/usr/sbin/apache2")) {
-    notes.push_back(
-        "WebDAV runs skipped: /usr/sbin/apache2 is not installed (tests/run.sh installs it)");
-  } else {
-    dms::test::ApacheOptions options;
-    options.auth = dms::test::ApacheAuth::Basic;
-    options.user = kDavUser;
-    options.password = kDavPassword;
-    dms::test::ApacheServer apache(options);
-
-    // B: curl -T, every file (as curl downloaded it in A) to its own name in one collection.
-    double baselineB = 0;
-    if (!curlOk) notes.push_back("upload baselines skipped: curl's download (A) is broken");
-    if (curlOk)
-      report.stage([&] {
-        baselineB = report.measure(
-            "B  curl -T upload, --parallel-max " + concurrency, files, bytes, repeat,
-            [&](int i) {
-              const std::string url = apache.createCollection("curl" + std::to_string(i));
-              std::string config =
-                  "user = " + curlQuoted(std::string(kDavUser) + ":" + kDavPassword) + "\n";
-              for (const auto& a : assets)
-                config +=
-                    "upload-file = " + curlQuoted((curlDir / "assets" / (a.id + ".bin")).string()) +
-                    "\nurl = " + curlQuoted(url + a.id + ".bin") + "\n";
-              const fs::path configFile = work.path() / "curl-upload.curlrc";
-              writeText(configFile, config);
-              return MeasuredProcess::run({*curl, "-sS", "--fail", "-K", configFile.string(),
-                                           "--parallel", "--parallel-max", concurrency},
-                                          {}, logs, "curl-upload" + std::to_string(i),
-                                          kChildTimeout);
-            },
-            [&](const ProcessRun& run, int i) {
-              const fs::path root = apache.davRoot() / ("curl" + std::to_string(i));
-              requireExit(run, "curl -T upload");
-              requireTree(root, "", expected, "curl -T upload");
-              discard(root);
-            },
-            [](double) { return std::string("1.00 x B (baseline)"); });
-      });
-
-    const auto rclone = findInPath("rclone");
-    if (!rclone)
-      notes.push_back("rclone row skipped: rclone is not installed (apt-get install -y rclone)");
-    if (curlOk && rclone)
-      report.stage([&] {
-        // rclone wants its password obscured; a throwaway config file keeps any rclone
-        // configuration of the user out of it.
-        const auto obscured = MeasuredProcess::run({*rclone, "obscure", kDavPassword}, {}, logs,
-                                                   "rclone-obscure", kChildTimeout);
-        requireExit(obscured, "rclone obscure");
-        std::string pass = obscured.out;
-        while (!pass.empty() && (pass.back() == '\n' || pass.back() == '\r')) pass.pop_back();
-        const fs::path rcloneConfig = work.path() / "rclone.conf";
-        writeText(rcloneConfig, "");
-        const std::string url = apache.createCollection("rclone");
-        const MeasuredProcess::Env env = {
-            {"RCLONE_CONFIG", rcloneConfig.string()}, {"RCLONE_CONFIG_BENCH_TYPE", "webdav"},
-            {"RCLONE_CONFIG_BENCH_URL", url},         {"RCLONE_CONFIG_BENCH_VENDOR", "other"},
-            {"RCLONE_CONFIG_BENCH_USER", kDavUser},   {"RCLONE_CONFIG_BENCH_PASS", pass}};
-        // One run: rclone is an order of magnitude off, its noise does not matter.
-        report.measure(
-            "   rclone copy, --transfers " + concurrency, files, bytes, 1,
-            [&](int) {
-              return MeasuredProcess::run({*rclone, "copy", (curlDir / "assets").string(), "bench:",
-                                           "--transfers", concurrency, "--checkers", concurrency},
-                                          env, logs, "rclone-copy", kChildTimeout);
-            },
-            [&](const ProcessRun& run, int) {
-              requireExit(run, "rclone copy");
-              requireTree(apache.davRoot() / "rclone", "", expected, "rclone copy");
-              discard(apache.davRoot() / "rclone");
-            },
-            ratioTo(baselineB, "B"));
-      });
+    // rclone: one run (it is an order of magnitude off; its noise does not matter).
+    if (rowRclone && curlReady && round == 0) {
+      const fs::path root = apache->davRoot() / "rclone";
+      report.run(
+          *rowRclone,
+          [&] {
+            // rclone wants the password obscured; a throwaway config file keeps any rclone
+            // configuration of the user out of it.
+            const auto obscured = MeasuredProcess::run({*rclone, "obscure", kDavPassword}, {}, logs,
+                                                       "rclone-obscure", kChildTimeout);
+            requireExit(obscured, "rclone obscure");
+            std::string pass = obscured.out;
+            while (!pass.empty() && (pass.back() == '\n' || pass.back() == '\r')) pass.pop_back();
+            const fs::path rcloneConfig = work.path() / "rclone.conf";
+            writeText(rcloneConfig, "");
+            const MeasuredProcess::Env env = {
+                {"RCLONE_CONFIG", rcloneConfig.string()},
+                {"RCLONE_CONFIG_BENCH_TYPE", "webdav"},
+                {"RCLONE_CONFIG_BENCH_URL", apache->createCollection("rclone")},
+                {"RCLONE_CONFIG_BENCH_VENDOR", "other"},
+                {"RCLONE_CONFIG_BENCH_USER", kDavUser},
+                {"RCLONE_CONFIG_BENCH_PASS", pass}};
+            return MeasuredProcess::run({*rclone, "copy", (curlDir / "assets").string(), "bench:",
+                                         "--transfers", concurrency, "--checkers", concurrency},
+                                        env, logs, "rclone-copy", kChildTimeout);
+          },
+          [&](const ProcessRun& run) {
+            requireExit(run, "rclone copy");
+            requireTree(root, "", expected, "rclone copy");
+          });
+      discard(root);
+    }
 
     // P3: the product, downloading from the sandbox and filing into the same Apache.
-    report.stage([&] {
-      report.measure(
-          "P3 dms-host sync -> WebDAV", files, bytes, repeat,
-          [&](int i) {
-            Poco::JSON::Object::Ptr target = new Poco::JSON::Object(true);
-            target->set("connector", "webdav");
-            target->set("url", apache.createCollection("product" + std::to_string(i)));
-            target->set("username", kDavUser);
-            target->set("password", "${BENCH_DAV_PASSWORD}");
-            target->set("concurrency", params.concurrency);
-            const auto setup = writeHostConfig(work.path(), "webdav" + std::to_string(i), target,
-                                               sandbox.baseUrl(), params.concurrency);
-            clearRequests(sandbox);
-            return MeasuredProcess::run(syncArgs(setup.config, orderIds), hostEnv(), logs,
-                                        "sync-webdav" + std::to_string(i), kChildTimeout);
-          },
-          [&](const ProcessRun& run, int i) {
-            const std::string what = "dms-host sync (webdav, run " + std::to_string(i + 1) + ")";
-            const fs::path root = apache.davRoot() / ("product" + std::to_string(i));
-            requireExit(run, what);
-            requireSummary(run, orderIds.size(), files, what);
-            requireTree(root, ".dms-", expected, what);
-            requireDownloads(sandbox, files, what);
-            discard(root);
-          },
-          [&](double seconds) {
-            std::string text = BenchReport::ratio(seconds, baselineB, "B");
-            if (baselineA > 0 && baselineB > 0)
-              text += ", " + BenchReport::ratio(seconds, baselineA + baselineB, "(A+B)");
-            return text;
-          });
-    });
+    const fs::path root = apache->davRoot() / ("product" + n);
+    report.run(
+        *rowP3,
+        [&] {
+          Poco::JSON::Object::Ptr target = new Poco::JSON::Object(true);
+          target->set("connector", "webdav");
+          target->set("url", apache->createCollection("product" + n));
+          target->set("username", kDavUser);
+          target->set("password", "${BENCH_DAV_PASSWORD}");
+          target->set("concurrency", params.concurrency);
+          const auto davSetup = writeHostConfig(work.path(), "webdav" + n, target,
+                                                sandbox.baseUrl(), params.concurrency);
+          clearRequests(sandbox);
+          return MeasuredProcess::run(syncArgs(davSetup.config, orderIds), hostEnv(), logs,
+                                      "webdav-sync" + n, kChildTimeout);
+        },
+        [&](const ProcessRun& run) {
+          const std::string what = "dms-host sync (webdav, round " + n + ")";
+          requireExit(run, what);
+          requireSummary(run, orderIds.size(), files, what);
+          requireTree(root, ".dms-", expected, what);
+          requireDownloads(sandbox, files, what);
+        });
+    discard(root);
+  }
+
+  // Ratios of medians, every baseline from this run.
+  const double a = report.medianSeconds(rowA);
+  report.setRatio(rowA, "1.00 x A (baseline)");
+  report.setRatio(rowA1, BenchReport::ratio(report.medianSeconds(rowA1), a, "A"));
+  report.setRatio(rowP1, BenchReport::ratio(report.medianSeconds(rowP1), a, "A"));
+  report.setRatio(
+      rowP2, BenchReport::ratio(report.medianSeconds(rowP2), report.medianSeconds(rowP1), "P1"));
+  report.setRatio(rowP1n, BenchReport::ratio(report.medianSeconds(rowP1n), a, "A"));
+  if (report.ok(rowP2) && report.medianSeconds(rowP2) > 0)
+    notes.push_back("P2: 0 downloads and " + std::to_string(orderGets) +
+                    " order GET(s) per run (sandbox request log)");
+  if (rowB) {
+    const double b = report.medianSeconds(*rowB);
+    report.setRatio(*rowB, "1.00 x B (baseline)");
+    if (rowRclone)
+      report.setRatio(*rowRclone, BenchReport::ratio(report.medianSeconds(*rowRclone), b, "B"));
+    const double p3 = report.medianSeconds(*rowP3);
+    std::string text = BenchReport::ratio(p3, b, "B");
+    if (a > 0 && b > 0 && p3 > 0) text += ", " + BenchReport::ratio(p3, a + b, "(A+B)");
+    report.setRatio(*rowP3, text);
   }
 
   report.print();
@@ -456,9 +467,10 @@ int runBenchmark() {
       logs.c_str());
   for (const auto& note : notes) std::printf("%s\n", note.c_str());
   std::fflush(stdout);
-  for (const auto& b : report.broken())
-    std::fprintf(stderr, "sync_bench: BROKEN RUN: %s\n", b.c_str());
-  return report.broken().empty() ? 0 : 1;
+  const auto broken = report.broken();
+  for (const auto& reason : broken)
+    std::fprintf(stderr, "sync_bench: BROKEN RUN: %s\n", reason.c_str());
+  return broken.empty() ? 0 : 1;
 }
 
 }  // namespace

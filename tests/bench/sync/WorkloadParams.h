@@ -11,8 +11,8 @@
 ///   DMS_BENCH_SYNC_CONCURRENCY  downloads in flight: ambita.filing.concurrency,
 ///                               curl --parallel-max, rclone --transfers          4
 ///   DMS_BENCH_SYNC_SEED         seed of the size generator (same seed, same sizes) 1
-///   DMS_BENCH_SYNC_REPEAT       runs of each measured command (the table shows the
-///                               median; rclone runs once, it is far off anyway)     3
+///   DMS_BENCH_SYNC_REPEAT       rounds; every row of the table runs once per round
+///                               and shows its median (rclone: first round only)   3
 /// Sizes are uniform in [min, max] from a fixed-seed generator, so runs are comparable.
 
 #include <string>
