@@ -54,15 +54,19 @@ std::vector<std::string> BenchReport::broken() const {
   return reasons;
 }
 
-void BenchReport::print() const {
-  std::printf("\n%-42s %5s %7s %8s %13s %7s %6s %6s  %s\n", "run", "files", "MB", "median s",
-              "range s", "MB/s", "CPU s", "RSS MB", "time ratio");
-  std::printf("%s\n", std::string(124, '-').c_str());
+std::string BenchReport::table() const {
+  std::string text;
+  char line[512];
+  std::snprintf(line, sizeof line, "%-42s %5s %7s %8s %13s %7s %6s %6s  %s\n", "run", "files", "MB",
+                "median s", "range s", "MB/s", "CPU s", "RSS MB", "time ratio");
+  text += line + std::string(124, '-') + "\n";
   for (const auto& row : rows_) {
     const std::string ratio = row.broken.empty() ? row.ratio : "BROKEN (see below)";
     if (row.runs.empty()) {
-      std::printf("%-42s %5zu %7.1f %8s %13s %7s %6s %6s  %s\n", row.name.c_str(), row.files,
-                  megabytes(row.bytes), "-", "(no run)", "-", "-", "-", ratio.c_str());
+      std::snprintf(line, sizeof line, "%-42s %5zu %7.1f %8s %13s %7s %6s %6s  %s\n",
+                    row.name.c_str(), row.files, megabytes(row.bytes), "-", "(no run)", "-", "-",
+                    "-", ratio.c_str());
+      text += line;
       continue;
     }
     const auto& median = medianRun(row);
@@ -74,11 +78,13 @@ void BenchReport::print() const {
     const double mb = megabytes(row.bytes);
     const std::string range =
         row.runs.size() > 1 ? fixed(low, 3) + "-" + fixed(high, 3) : std::string("(1 run)");
-    std::printf("%-42s %5zu %7.1f %8.3f %13s %7s %6.2f %6.1f  %s\n", row.name.c_str(), row.files,
-                mb, median.seconds, range.c_str(),
-                row.bytes > 0 ? fixed(mb / median.seconds, 1).c_str() : "-", median.cpuSeconds,
-                static_cast<double>(median.peakRssKb) / 1024.0, ratio.c_str());
+    std::snprintf(line, sizeof line, "%-42s %5zu %7.1f %8.3f %13s %7s %6.2f %6.1f  %s\n",
+                  row.name.c_str(), row.files, mb, median.seconds, range.c_str(),
+                  row.bytes > 0 ? fixed(mb / median.seconds, 1).c_str() : "-", median.cpuSeconds,
+                  static_cast<double>(median.peakRssKb) / 1024.0, ratio.c_str());
+    text += line;
   }
+  return text;
 }
 
 }  // namespace dms::bench

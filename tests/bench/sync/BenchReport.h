@@ -52,8 +52,8 @@ class BenchReport {
   /// The ratio column's text, e.g. "1.73 x A".
   void setRatio(RowId id, std::string text) { rows_[id].ratio = std::move(text); }
 
-  /// The table on stdout.
-  void print() const;
+  /// The table as text (one line per row, with a header).
+  std::string table() const;
   /// Every broken row's reason, in row order.
   std::vector<std::string> broken() const;
 

@@ -456,18 +456,25 @@ int runBenchmark() {
     report.setRatio(*rowP3, text);
   }
 
-  report.print();
-  std::printf(
+  std::string explanation =
       "\ntime ratio = median seconds of the row / median seconds of its baseline, both measured\n"
       "in this run (< 1: faster). A+B = curl downloading everything, then curl uploading it: the\n"
       "plain-tool pipeline that P3 replaces. CPU s and RSS MB are the child's own (wait4 rusage)\n"
       "for the median run. Every run is checked: exit 0, every file present with the sandbox's\n"
       "SHA-256, download count from the sandbox's request log.\n"
-      "stdout/stderr of each child: %s\n",
-      logs.c_str());
-  for (const auto& note : notes) std::printf("%s\n", note.c_str());
-  std::fflush(stdout);
+      "stdout/stderr of each child: " +
+      logs.string() + "\n";
+  for (const auto& note : notes) explanation += note + "\n";
   const auto broken = report.broken();
+  std::printf("\n%s%s", report.table().c_str(), explanation.c_str());
+  std::fflush(stdout);
+  // The figures also go to a file next to the test: CTest shows a passing test's output only
+  // with -V, and the file keeps the last run's table.
+  std::string record = "sync_bench: " + params.describe() + "\n" + std::to_string(files) +
+                       " files, " + std::to_string(bytes) + " bytes\n\n" + report.table() +
+                       explanation;
+  for (const auto& reason : broken) record += "BROKEN RUN: " + reason + "\n";
+  writeText(fs::absolute("sync-bench-results.txt"), record);
   for (const auto& reason : broken)
     std::fprintf(stderr, "sync_bench: BROKEN RUN: %s\n", reason.c_str());
   return broken.empty() ? 0 : 1;
