@@ -15,8 +15,8 @@
 # SQLite database, spool). Both are recreated on every run. The configuration is the shipped
 # samples/config/sandbox.json; its secrets come from the environment, as in production.
 #
-# Environment: DMS_DEMO_BUILD_DIR (default <repo>/build), DMS_DEMO_SKIP_INSTALL=1 and
-# DMS_DEMO_SKIP_BUILD=1 to skip those steps (CTest runs the demo that way as test e2e.demo).
+# Environment: DMS_DEMO_BUILD_DIR (default <repo>/build); DMS_DEMO_SKIP_BUILD=1 skips the
+# install and build step (CTest runs the demo that way as test e2e.demo).
 # Exit code 0 when the archive ended up as expected.
 set -euo pipefail
 
@@ -38,33 +38,11 @@ die() {
 }
 
 # ---------------------------------------------------------------------------------------------
-# 1. Packages and build (the same packages as tests/run.sh, without the test-only servers).
-if [[ "${DMS_DEMO_SKIP_INSTALL:-0}" != 1 ]]; then
-  packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
-            libgtest-dev libgmock-dev libutf8proc-dev curl attr ca-certificates)
-  missing=()
-  for package in "${packages[@]}"; do
-    dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed" ||
-      missing+=("${package}")
-  done
-  if ((${#missing[@]} > 0)); then
-    sudo=()
-    [[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
-    say "Installing ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get update -qq
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-  fi
-fi
-
+# 1. Packages and build: the same step as the tests (tests/run.sh), for the demo's targets only.
 if [[ "${DMS_DEMO_SKIP_BUILD:-0}" != 1 ]]; then
-  say "Building dms-host, the sandbox and the modules into ${build}"
-  if [[ ! -f "${build}/build.ninja" ]]; then
-    cmake -S "${root}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >"${logs}/configure.log" 2>&1 ||
-      die "cmake configure failed"
-  fi
-  cmake --build "${build}" --parallel "$(nproc)" --target dms-host ambita-sandbox dms_plugin_ambita \
-    dms_connector_filesystem >"${logs}/build.log" 2>&1 || die "build failed"
+  say "Installing what is missing and building dms-host, the sandbox and the modules into ${build}"
+  DMS_RUN_BUILD_DIR="${build}" "${root}/tests/run.sh" --build-only dms-host ambita-sandbox \
+    dms_plugin_ambita dms_connector_filesystem || die "install or build failed"
 fi
 
 host="${build}/samples/dms-host"

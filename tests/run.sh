@@ -3,7 +3,22 @@
 # installs the Debian packages that are missing, configures build/ (Ninja, RelWithDebInfo),
 # builds with all cores and runs every CTest test. Idempotent; quiet unless something fails.
 # The exit code is the tests' (or the failing step's).
+#
+#   tests/run.sh                          everything
+#   tests/run.sh --build-only [TARGET...] install and build (only the given targets), no tests;
+#                                         samples/demo.sh uses this
 set -euo pipefail
+
+build_only=0
+targets=()
+if [[ "${1:-}" == "--build-only" ]]; then
+  build_only=1
+  shift
+  targets=("$@")
+elif [[ $# -gt 0 ]]; then
+  echo "usage: tests/run.sh [--build-only [TARGET...]]" >&2
+  exit 2
+fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # DMS_RUN_BUILD_DIR: another build folder (e.g. to try this script beside a developer's build/).
@@ -12,7 +27,7 @@ cd "${root}"
 
 packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
           libgtest-dev libgmock-dev libutf8proc-dev apache2 apache2-utils curl openssl
-          ca-certificates postgresql)
+          ca-certificates attr)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed"; then
@@ -49,6 +64,11 @@ quietly() {
 }
 
 quietly configure cmake -S "${root}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-quietly build cmake --build "${build}" --parallel "$(nproc)"
+if ((${#targets[@]} > 0)); then
+  quietly build cmake --build "${build}" --parallel "$(nproc)" --target "${targets[@]}"
+else
+  quietly build cmake --build "${build}" --parallel "$(nproc)"
+fi
+((build_only)) && exit 0
 
 ctest --test-dir "${build}" --output-on-failure -j2
