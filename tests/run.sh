@@ -27,7 +27,7 @@ cd "${root}"
 
 packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
           libgtest-dev libgmock-dev libutf8proc-dev apache2 apache2-utils curl openssl
-          ca-certificates attr)
+          ca-certificates attr rclone)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed"; then

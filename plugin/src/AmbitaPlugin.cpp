@@ -106,7 +106,7 @@ dms::Status AmbitaPlugin::startService() {
   try {
     std::lock_guard lock(lifecycleMutex_);
     if (running_) return {};
-    auto dirLock = filing::DataDirLock::acquire(services_.dataDir);
+    auto dirLock = filing::DataDirLock::acquire(services_.dataDir, *services_.target);
     if (!dirLock) return dirLock.error();
     serviceLock_.emplace(std::move(*dirLock));
     client_->resume();

@@ -4,8 +4,9 @@
 /// the host SDK's Plugin interface:
 ///   - create(): validates the "ambita" section, opens the state database, builds everything;
 ///     starts no thread.
-///   - startService(): takes the data-dir lock, resolves what an interrupted run left, clears the
-///     spool, starts the push workers and the poller.
+///   - startService(): takes the data-dir lock (and, under it, has the target recover() what
+///     puts of a killed process left), resolves what an interrupted run left, clears the spool,
+///     starts the push workers and the poller. sync and verify --repair do the same per command.
 ///   - stop(): cancels calls in flight, joins every thread, releases the lock; idempotent.
 ///   - routes(): POST push.path (default /ambita/push).
 ///   - commands: products, order (client) and sync, track, status, preview, verify, audit.

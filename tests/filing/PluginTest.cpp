@@ -1,15 +1,68 @@
 #include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <fstream>
 #include <sstream>
+#include <streambuf>
 #include <thread>
 
 #include "AmbitaPlugin.h"
 #include "AmbitaPluginFactory.h"
 #include "EngineFixture.h"
+#include "dms/common/BookkeepingNames.h"
+#include "support/FaultInjectingTarget.h"
 
 namespace ambita::test {
 namespace {
 
 const char* kSecret = "pu5h-s3cret-value";
+
+/// Content for a put that stays in flight: hands out `first`, then blocks until open(), then
+/// hands out `rest`. The target has created its temporary by the time the reader blocks.
+class GatedStreambuf final : public std::streambuf {
+ public:
+  GatedStreambuf(std::string first, std::string rest)
+      : first_(std::move(first)), rest_(std::move(rest)) {}
+
+  /// True once the reader waits at the gate (false after `timeout`).
+  bool waitUntilBlocked(std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return blocked_; });
+  }
+  void open() {
+    std::lock_guard lock(mutex_);
+    open_ = true;
+    changed_.notify_all();
+  }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    std::string* next = nullptr;
+    if (part_ == 0) {
+      next = &first_;
+    } else if (part_ == 1) {
+      std::unique_lock lock(mutex_);
+      blocked_ = true;
+      changed_.notify_all();
+      changed_.wait(lock, [&] { return open_; });
+      next = &rest_;
+    } else {
+      return traits_type::eof();
+    }
+    ++part_;
+    setg(next->data(), next->data(), next->data() + next->size());
+    return next->empty() ? underflow() : traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  std::string first_, rest_;
+  int part_ = 0;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool blocked_ = false;
+  bool open_ = false;
+};
 
 /// The plugin as a host uses it, with the fake API in place of Ambita.
 class PluginTest : public EngineFixture {
@@ -264,6 +317,102 @@ TEST_F(PluginTest, ServiceFilesPushedOrdersAndStopsCleanly) {
   plugin_->stop();  // idempotent
   EXPECT_TRUE((*other)->startService().ok()) << "the lock is released by stop()";
   (*other)->stop();
+}
+
+// recover() cannot tell a stale temporary from the one of a put in flight, so the plugin calls
+// it only right after taking its exclusive data-folder lock (run, sync, verify --repair), once
+// per acquisition, and never for the commands that run beside a service.
+TEST_F(PluginTest, TargetIsRecoveredOnlyUnderTheDataFolderLock) {
+  auto counting = std::make_shared<dms::test::FaultInjectingTarget>(*fsTarget_);
+  sharedTarget_ = counting;
+  makePlugin();
+  const auto recovers = [&] { return counting->calls(dms::test::TargetMethod::Recover); };
+  EXPECT_EQ(run("track", {"5"}).code, 0);
+  EXPECT_EQ(run("status", {}).code, 0);
+  EXPECT_EQ(run("audit", {}).code, 0);
+  EXPECT_EQ(run("verify", {}).code, 0);
+  EXPECT_EQ(recovers(), 0) << "commands that take no lock must not recover";
+
+  api_.setOrder(makeOrder(5, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  EXPECT_EQ(run("sync", {}).code, 0);
+  EXPECT_EQ(recovers(), 1);
+  EXPECT_EQ(run("verify", {"--repair"}).code, 0);
+  EXPECT_EQ(recovers(), 2);
+  ASSERT_TRUE(plugin_->startService().ok());
+  EXPECT_EQ(recovers(), 3);
+  plugin_->stop();
+
+  // A failing recover() fails the command clearly and leaves the lock free.
+  counting->failCall(dms::test::TargetMethod::Recover, 4, dms::ErrorCode::Unavailable);
+  auto failed = run("sync", {});
+  EXPECT_EQ(failed.code, 1);
+  EXPECT_NE(failed.err.find("target: recover() failed"), std::string::npos) << failed.err;
+  EXPECT_EQ(run("sync", {}).code, 0) << "the lock was released";
+  EXPECT_EQ(recovers(), 5);
+}
+
+// The defect this guards against: `dms-host status` next to `dms-host run` deleted the
+// temporary of the service's put in flight, and the put failed at its rename.
+TEST_F(PluginTest, AdminCommandsLeaveAPutInFlightAloneAndSyncCleansStaleTemporaries) {
+  makePlugin();
+  ASSERT_TRUE(plugin_->startService().ok());  // the service holds the data-folder lock
+  auto admin = AmbitaPlugin::createWithOrderApiForTest(services(section()), api_);
+  ASSERT_TRUE(admin.ok()) << admin.error().describe();
+  const auto runAdmin = [&](const std::string& name, const std::vector<std::string>& args) {
+    std::ostringstream out, err;
+    const int code = (*admin)->runCommand(name, args, {&out, &err, false});
+    return Run{code, out.str(), err.str()};
+  };
+
+  // A put in flight (as the service's workers do): its content stops half-way.
+  ASSERT_TRUE(fsTarget_->ensureFolder("Inflight").ok());
+  const std::string first(4096, 'a'), rest(1000, 'b');
+  GatedStreambuf gate(first, rest);
+  std::istream content(&gate);
+  dms::Result<dms::EntryInfo> put = dms::fail(dms::ErrorCode::Internal, "not run");
+  std::thread putter([&] {
+    put = fsTarget_->put("Inflight/A.pdf", content, {{"k", "v"}}, dms::PutMode::CreateNew);
+  });
+  struct Joiner {
+    GatedStreambuf& gate;
+    std::thread& thread;
+    ~Joiner() {
+      gate.open();
+      if (thread.joinable()) thread.join();
+    }
+  } joiner{gate, putter};
+  ASSERT_TRUE(gate.waitUntilBlocked(std::chrono::seconds(10)));
+  ASSERT_EQ(leftovers().size(), 1u) << "the put's temporary";
+
+  // Admin commands of another process meanwhile: read-only ones run, filing ones are refused;
+  // none touches the temporary.
+  EXPECT_EQ(runAdmin("status", {}).code, 0);
+  EXPECT_EQ(runAdmin("verify", {}).code, 0);
+  auto refused = runAdmin("sync", {});
+  EXPECT_EQ(refused.code, 1);
+  EXPECT_NE(refused.err.find("another dms-host process"), std::string::npos) << refused.err;
+  EXPECT_EQ(runAdmin("verify", {"--repair"}).code, 1);
+  EXPECT_EQ(leftovers().size(), 1u) << "an admin command deleted the temporary of a put in flight";
+
+  gate.open();
+  putter.join();
+  ASSERT_TRUE(put.ok()) << put.error().describe();
+  EXPECT_EQ(tree()["Inflight/A.pdf"].content, first + rest);
+  EXPECT_TRUE(leftovers().empty());
+  plugin_->stop();
+
+  // What a killed process left: stale temporaries. Commands without the lock leave them (they
+  // cannot know), the next lock holder deletes them.
+  const auto stale =
+      std::filesystem::path(archiveRoot_) / "Inflight" / dms::common::makeTempName("B.pdf");
+  std::ofstream(stale) << "partial";
+  EXPECT_EQ(runAdmin("status", {}).code, 0);
+  EXPECT_TRUE(std::filesystem::exists(stale));
+  auto sync = runAdmin("sync", {});
+  EXPECT_EQ(sync.code, 0) << sync.err;
+  EXPECT_FALSE(std::filesystem::exists(stale)) << "sync (the lock holder) recovers the target";
+  EXPECT_TRUE(leftovers().empty());
+  EXPECT_EQ(tree().count("Inflight/A.pdf"), 1u);
 }
 
 }  // namespace

@@ -159,10 +159,20 @@ TEST_F(DmsHost, EnvironmentReferencesAreExpandedWholeAndEmbedded) {
   env["DMS_TEST_SUB"] = "blue";
   const auto result = host({"--config", "host.json", "describe"}, env);
   EXPECT_EQ(result.exitCode, 0) << result.err;
-  EXPECT_NE(result.out.find("target: memory:blue/blue recovered=1"), std::string::npos)
+  EXPECT_NE(result.out.find("target: memory:blue/blue recovered=0"), std::string::npos)
       << result.out;
   EXPECT_TRUE(std::filesystem::is_directory(dir_.path() / "blue-state" / "testplugin"));
   EXPECT_TRUE(std::filesystem::is_directory(dir_.path() / "blue-state" / "target"));
+}
+
+// recover() deletes every temporary it finds, and the host cannot know whether another process
+// (`dms-host run`) has a put in flight on the same storage: only the plugin, under its own
+// exclusive lock, may call it. A plugin command run by the host must not trigger it.
+TEST_F(DmsHost, PluginCommandsNeverRecoverTheTarget) {
+  writeConfig(goodConfig());
+  const auto result = host({"--config", "host.json", "describe"}, kSecrets);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.out.find("target: memory:shelf recovered=0"), std::string::npos) << result.out;
 }
 
 TEST_F(DmsHost, MissingOrMalformedConfigurationIsAClearError) {

@@ -62,6 +62,17 @@ TEST(EnvExpander, UnsetAndMalformedReferencesNameThePath) {
   EXPECT_NE(issues[2].find("u: malformed environment reference"), std::string::npos);
 }
 
+TEST(EnvExpander, FallbackAppliesOnlyWhenTheVariableIsUnset) {
+  auto root = parse(
+      R"({"a": "${X:-fallback}", "b": "${UNSET:-http://127.0.0.1:8099}/x", "c": "${UNSET:-}"})");
+  EnvExpander expander([](const std::string& name) -> std::optional<std::string> {
+    if (name == "X") return std::string("set");
+    return std::nullopt;
+  });
+  EXPECT_TRUE(expander.expand(root).empty());
+  EXPECT_EQ(JsonConfigFile::toJson(root), R"({"a":"set","b":"http://127.0.0.1:8099/x","c":""})");
+}
+
 dms::ConfigSchema schema() {
   using dms::OptionType;
   return {{

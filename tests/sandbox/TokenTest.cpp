@@ -11,7 +11,7 @@ namespace {
 
 constexpr const char* kTokenPath = "/authentication/v2/token";
 
-std::string passwordJson(const std::string& password = "demo") {
+std::string passwordJson(const std::string& password = "demo-password") {
   return std::string(R"({"grant_type":"password","client_id":"sandbox-client",)") +
          R"("client_secret":"sandbox-secret","username":"demo","password":")" + password + "\"}";
 }
@@ -95,7 +95,7 @@ TEST(SandboxToken, BadCredentialsGetOAuthErrorsWithoutSecrets) {
 
   RawReply wrongSecret = rawRequest(
       sandbox, "POST", kTokenPath,
-      R"({"grant_type":"password","client_id":"sandbox-client","client_secret":"s3cr3t-x","username":"demo","password":"demo"})");
+      R"({"grant_type":"password","client_id":"sandbox-client","client_secret":"s3cr3t-x","username":"demo","password":"demo-password"})");
   EXPECT_EQ(wrongSecret.status, 401);
   EXPECT_EQ(parseObject(wrongSecret.body)->getValue<std::string>("error"), "invalid_client");
   EXPECT_EQ(wrongSecret.body.find("s3cr3t-x"), std::string::npos);

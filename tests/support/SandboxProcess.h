@@ -27,7 +27,7 @@ class SandboxProcess {
   static constexpr const char* kClientId = "sandbox-client";
   static constexpr const char* kClientSecret = "sandbox-secret";
   static constexpr const char* kUsername = "demo";
-  static constexpr const char* kPassword = "demo";
+  static constexpr const char* kPassword = "demo-password";
 
   /// Starts the program and waits for its "listening" line. `extraArgs` are further flags,
   /// e.g. {"--token-lifetime", "2", "--fault", "getOrder:503:2:1"}. Add "--verbose" to keep

@@ -1,12 +1,15 @@
 // Behaviour Apache will not show on demand, against a scripted loopback server: retries on
 // 503/423/429 (Retry-After), final errors that are not retried, same-origin redirects keeping
 // method, body and headers, cross-origin redirects refused, and a MOVE whose answer timed out
-// (the destination is checked instead of repeating the MOVE).
+// (the destination is checked instead of repeating the MOVE), and a MKCOL refused with 403
+// because someone else created the collection meanwhile.
 #include <gtest/gtest.h>
 
 #include <atomic>
 #include <sstream>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "ScriptedDavServer.h"
 #include "WebDavTestHelpers.h"
@@ -85,6 +88,55 @@ TEST(WebDavScripted, FinalErrorsAreClearAndNotRetried) {
     EXPECT_NE(result.error().message.find(std::to_string(status)), std::string::npos);
     EXPECT_EQ(server.requests().size(), 1u) << status;
   }
+}
+
+// Apache answers MKCOL with 403 when another client created the collection between our
+// PROPFIND and our MKCOL. The folder is then there: look again instead of failing.
+TEST(WebDavScripted, MkcolForbiddenBecauseCreatedMeanwhileIsSuccess) {
+  std::atomic<bool> created{false};
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    std::string path = request.uri;
+    if (path.size() > 1 && path.back() == '/') path.pop_back();
+    if (request.method == "PROPFIND" && path == "/dav/a" && created)
+      return answer(r, 207, multistatusFor("/dav/a/", true));
+    if (request.method == "PROPFIND") return answer(r, 404);
+    if (request.method == "MKCOL" && path == "/dav/a") {
+      created = true;  // "someone else" made it first
+      return answer(r, 403);
+    }
+    if (request.method == "MKCOL" && path == "/dav/a/b") return answer(r, 201);
+    answer(r, 500);
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  auto made = target->ensureFolder("a/b");
+  ASSERT_TRUE(made) << made.error().describe();
+  const auto requests = server.requests();
+  std::vector<std::string> seen;
+  for (const auto& request : requests) seen.push_back(request.method + " " + request.uri);
+  ASSERT_EQ(seen.size(), 4u) << testing::PrintToString(seen);
+  EXPECT_EQ(requests[1].method, "MKCOL");
+  EXPECT_EQ(requests[2].method, "PROPFIND");
+  EXPECT_EQ(requests[2].headers.at("depth"), "0");
+  EXPECT_EQ(requests[3].method, "MKCOL");
+  EXPECT_NE(requests[3].uri.find("/dav/a/b"), std::string::npos);
+}
+
+TEST(WebDavScripted, MkcolForbiddenWithNothingThereStaysPermissionDenied) {
+  ScriptedDavServer server([](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    answer(r, request.method == "MKCOL" ? 403 : 404);
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  auto made = target->ensureFolder("a");
+  ASSERT_FALSE(made);
+  EXPECT_EQ(made.error().code, ErrorCode::PermissionDenied) << made.error().describe();
+  EXPECT_NE(made.error().message.find("MKCOL"), std::string::npos) << made.error().message;
+  EXPECT_NE(made.error().message.find("403"), std::string::npos) << made.error().message;
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 3u);
+  EXPECT_EQ(requests[1].method, "MKCOL");
+  EXPECT_EQ(requests[2].method, "PROPFIND") << "checked again before giving up";
 }
 
 TEST(WebDavScripted, SameOriginRedirectKeepsMethodBodyAndHeaders) {

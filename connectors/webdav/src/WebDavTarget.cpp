@@ -412,10 +412,16 @@ Status WebDavTarget::ensureFolder(const std::string& rawPath) {
           continue;
         }
         // 405: something exists there (a folder, or a file in the way); Apache answers 400 for
-        // "file/" when a file is there.
-        if (response->status == 405 || response->status == 400) {
+        // "file/" when a file is there, and 403 when another client created the collection
+        // between our PROPFIND and this MKCOL. So look again (Depth 0): a collection there now
+        // is success; only if nothing is there does the MKCOL's own answer stand.
+        if (response->status == 405 || response->status == 400 || response->status == 403) {
           auto there = propfindOne(prefix, false);
-          if (!there) return there.error();
+          if (!there) {
+            if (there.error().code == ErrorCode::NotFound)
+              return DavClient::errorForStatus(*response, "MKCOL " + quotePath(prefix));
+            return there.error();
+          }
           if (!there->collection)
             return fail(ErrorCode::Conflict, "a file is in the way at " + quotePath(prefix));
           rememberFolder(prefix);

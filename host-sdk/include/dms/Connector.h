@@ -28,7 +28,7 @@ class ConnectorFactory {
   /// The options of the "target" section this connector accepts (besides "connector").
   virtual ConfigSchema configSchema() const = 0;
   /// Makes a target; validates the configuration and reports the first problem by key path.
-  /// Does not call recover(); the host does.
+  /// Does not call recover() (see DocumentTarget::recover() for who may, and when).
   virtual Result<std::unique_ptr<DocumentTarget>> create(const ConnectorContext& context) const = 0;
 };
 

@@ -97,8 +97,10 @@ class DocumentTarget {
   /// AlreadyExists rather than overwriting. Optional: NotSupported unless Capabilities::move.
   virtual Status move(const std::string& from, const std::string& to) = 0;
 
-  /// Cleans up what interrupted puts left behind (temporary files). Hosts call it once after
-  /// creating the target, before any other work. Safe to call at any time no put is running.
+  /// Cleans up what interrupted puts left behind (temporary files). It cannot tell a stale
+  /// temporary from one of a put in flight, so call it only while no put runs against the same
+  /// storage, in this or another process; the Ambita plugin does so under its exclusive
+  /// data-folder lock (run, sync, verify --repair). Hosts do not call it.
   virtual Status recover() = 0;
 };
 

@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include <Poco/Crypto/OpenSSLInitializer.h>
 #include <Poco/Dynamic/Var.h>
 
 #include "api/ClientOptions.h"
@@ -96,6 +97,12 @@ class AmbitaClient : public OrderApi {
   bool sleepFor(std::chrono::milliseconds delay);
   dms::Error error(dms::ErrorCode code, const std::string& message) const;
   dms::Error cancelledError(const std::string& what) const;
+
+  /// Keeps OpenSSL initialised for the client's whole life. Without it, every download's
+  /// short-lived SHA-256 engine would initialise and tear down OpenSSL's global state, and two
+  /// download threads racing on that crash the process (seen as SIGSEGV in
+  /// OpenSSLInitializer::uninitialize). Declared first: constructed before anything uses it.
+  Poco::Crypto::OpenSSLInitializer openSsl_;
 
   ClientOptions options_;
   dms::Logger* logger_;

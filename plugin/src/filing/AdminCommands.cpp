@@ -138,7 +138,7 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
     else
       throw UsageError{"unexpected argument \"" + args[i] + "\""};
   }
-  auto lock = DataDirLock::acquire(dataDir_);
+  auto lock = DataDirLock::acquire(dataDir_, target_);
   if (!lock) {
     *io.err << "sync: " << lock.error().message << "\n";
     return 1;
@@ -396,7 +396,7 @@ int AdminCommands::verify(const std::vector<std::string>& args, const dms::Comma
   }
   std::optional<DataDirLock> lock;
   if (repair) {
-    auto l = DataDirLock::acquire(dataDir_);
+    auto l = DataDirLock::acquire(dataDir_, target_);
     if (!l) {
       *io.err << "verify: " << l.error().message << "\n";
       return 1;

@@ -9,7 +9,8 @@
 
 namespace ambita::filing {
 
-dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir) {
+dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir,
+                                              dms::DocumentTarget& target) {
   const std::string file = dataDir + "/engine.lock";
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
@@ -25,7 +26,14 @@ dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir) {
     return dms::fail(dms::ErrorCode::Unavailable,
                      "cannot lock " + file + ": " + std::strerror(err));
   }
-  return DataDirLock(fd);
+  DataDirLock lock(fd);
+  // Only now is no put of this data folder running elsewhere: the temporaries are stale.
+  if (auto recovered = target.recover(); !recovered) {
+    auto error = recovered.error();
+    error.message = "target: recover() failed: " + error.message;
+    return error;  // `lock` is released on the way out
+  }
+  return lock;
 }
 
 DataDirLock& DataDirLock::operator=(DataDirLock&& other) noexcept {

@@ -14,7 +14,7 @@ struct SandboxOptions {
   std::string clientId = "sandbox-client";
   std::string clientSecret = "sandbox-secret";
   std::string username = "demo";
-  std::string password = "demo";
+  std::string password = "demo-password";
   int tokenLifetimeSeconds = 3600;
   std::string pushUrl;             ///< Empty: no push messages are sent.
   int stepIntervalMs = 0;          ///< 0: orders only advance through the control endpoint.

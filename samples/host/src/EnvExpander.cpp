@@ -78,17 +78,26 @@ std::optional<std::string> EnvExpander::expandString(const std::string& text,
     }
     result.append(text, pos, start - pos);
     const std::size_t end = text.find('}', start + 2);
-    const std::string name =
+    std::string name =
         end == std::string::npos ? std::string() : text.substr(start + 2, end - start - 2);
+    // ${NAME:-fallback}: the fallback when NAME is unset (as in the shell), so that a shipped
+    // configuration works out of the box against the sandbox and takes real values from the
+    // environment.
+    std::optional<std::string> fallback;
+    if (const std::size_t dash = name.find(":-"); dash != std::string::npos) {
+      fallback = name.substr(dash + 2);
+      name.resize(dash);
+    }
     bool valid = !name.empty() && isNameChar(name[0], true);
     for (char c : name) valid = valid && isNameChar(c, false);
     if (!valid) {
       issues.push_back({path,
-                        "malformed environment reference (write ${NAME}, NAME of letters, "
-                        "digits and '_')"});
+                        "malformed environment reference (write ${NAME} or ${NAME:-default}, "
+                        "NAME of letters, digits and '_')"});
       return std::nullopt;
     }
     auto value = lookup_(name);
+    if (!value) value = fallback;
     if (!value) {
       issues.push_back({path, "environment variable " + name + " is not set"});
       ok = false;

@@ -137,7 +137,7 @@ int Host::printHelp(bool toErr) {
     problem = loaded.error().message;
   } else if (!setup.valid()) {
     problem = "the configuration has errors (see dms-host config check)";
-  } else if (auto created = setup.createObjects(false); !created) {
+  } else if (auto created = setup.createObjects(); !created) {
     problem = created.error().message;
   }
   if (!problem.empty()) {
@@ -199,7 +199,7 @@ int Host::configCheck() {
   }
   if (!reportIssues(setup)) return 2;
   // The factories validate more than the schema says (value ranges, templates): make them.
-  if (auto created = setup.createObjects(false); !created) {
+  if (auto created = setup.createObjects(); !created) {
     err_ << "error: " << logger_.mask(created.error().message) << "\n";
     return 2;
   }
@@ -238,7 +238,7 @@ int Host::runService() {
     return 2;
   }
   if (!reportIssues(setup)) return 2;
-  if (auto created = setup.createObjects(true); !created) {
+  if (auto created = setup.createObjects(); !created) {
     logger_.error(kSource, created.error().describe());
     return 1;
   }
@@ -278,7 +278,7 @@ int Host::pluginCommand(const std::string& name, const std::vector<std::string>&
     return 2;
   }
   if (!reportIssues(setup)) return 2;
-  if (auto created = setup.createObjects(true); !created) {
+  if (auto created = setup.createObjects(); !created) {
     logger_.error(kSource, created.error().describe());
     return 1;
   }

@@ -217,7 +217,7 @@ Poco::JSON::Object::Ptr HostSetup::adminView() const {
   return SchemaValidator::masked(effectiveRoot_, secretPaths_, "");
 }
 
-Status HostSetup::createObjects(bool recover) {
+Status HostSetup::createObjects() {
   if (!valid() || !pluginModule_.ok() || !connectorModule_.ok())
     return fail(ErrorCode::InvalidArgument, "the configuration is not valid");
   const auto pluginDir = dataDir_ / pluginName_;
@@ -239,13 +239,6 @@ Status HostSetup::createObjects(bool recover) {
   }
   target_ = std::move(target.value());
   logger_.debug(kSource, "target " + target_->describe());
-  if (recover) {
-    if (auto recovered = target_->recover(); !recovered) {
-      auto error = recovered.error();
-      error.message = "target: recover() failed: " + error.message;
-      return error;
-    }
-  }
 
   HostServices services{&logger_, pluginDir.string(), JsonConfigFile::toJson(pluginConfig_),
                         target_, hostName_};

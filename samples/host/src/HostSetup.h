@@ -2,8 +2,9 @@
 /// Everything dms-host does between reading the configuration file and having a plugin to
 /// talk to: ${ENV} expansion, module choice and loading (plugin and connector by name from
 /// the modules folder), validation of every section against the schemas the modules declare,
-/// secrets handed to the logger, then (on request) the data folders, the target (recover())
-/// and the plugin.
+/// secrets handed to the logger, then (on request) the data folders, the target and the plugin.
+/// The host never calls the target's recover(): another dms-host process may have a put in
+/// flight on the same storage; the plugin recovers under its own exclusive data-folder lock.
 ///
 /// Configuration (top level): dataDir (required), modules (default <dir of dms-host>/../modules),
 /// plugin (default: the only dms-plugin-*.so in the modules folder), target {connector, ...the
@@ -48,9 +49,9 @@ class HostSetup {
   /// The modules folder: from the configuration when loaded, else the default.
   const std::filesystem::path& modulesDir() const { return modulesDir_; }
 
-  /// Creates the data folders, the target (then target->recover() when `recover`) and the
-  /// plugin. Precondition: valid(). Errors name the step.
-  Status createObjects(bool recover);
+  /// Creates the data folders, the target (recover() not called: see above) and the plugin.
+  /// Precondition: valid(). Errors name the step.
+  Status createObjects();
 
   Plugin* plugin() const { return plugin_.get(); }
   const std::shared_ptr<DocumentTarget>& target() const { return target_; }

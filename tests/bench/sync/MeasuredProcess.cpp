@@ -117,6 +117,7 @@ ProcessRun MeasuredProcess::run(const std::vector<std::string>& argv, const Env&
   result.peakRssKb = usage.ru_maxrss;
   result.timedOut = killed;
   result.exitCode = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  result.signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
   result.out = readFile(outFile);
   result.err = readFile(errFile);
   return result;

@@ -17,6 +17,7 @@ namespace dms::bench {
 /// What one measured run did.
 struct ProcessRun {
   int exitCode = -1;      ///< -1 when killed by a signal (e.g. the timeout)
+  int signal = 0;         ///< the signal that ended the child, 0 when it exited
   bool timedOut = false;  ///< killed by the watchdog
   double seconds = 0;     ///< wall time from spawn to exit
   double cpuSeconds = 0;  ///< user + system CPU time of the child

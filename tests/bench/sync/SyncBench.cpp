@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <optional>
@@ -95,9 +96,11 @@ void clearRequests(const SandboxProcess& sandbox) {
 
 void requireExit(const ProcessRun& run, const std::string& what) {
   if (run.exitCode == 0) return;
-  throw BrokenRun(what + (run.timedOut ? " timed out" : " failed") + " (exit " +
-                  std::to_string(run.exitCode) + "):\n" + run.out.substr(0, 2000) +
-                  run.err.substr(0, 3000));
+  std::string how = run.timedOut      ? " timed out (killed)"
+                    : run.signal != 0 ? " was killed by signal " + std::to_string(run.signal) +
+                                            " (" + strsignal(run.signal) + ")"
+                                      : " failed (exit " + std::to_string(run.exitCode) + ")";
+  throw BrokenRun(what + how + ":\n" + run.out.substr(0, 2000) + run.err.substr(0, 3000));
 }
 
 void requireTree(const fs::path& root, const std::string& skipPrefix,

@@ -1,6 +1,7 @@
 // An in-memory document target used to test the loader and dms-host. It implements the core
 // honestly (folders, atomic put, metadata, list, remove) but keeps nothing after it is gone.
-// It counts recover() calls so tests can see that the host called it. Not part of the product.
+// It counts recover() calls so tests can see that the host never calls it. Not part of the
+// product.
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
