@@ -27,15 +27,6 @@ std::uint64_t envNumber(const char* name, std::uint64_t fallback) {
   return value && *value ? std::strtoull(value, nullptr, 10) : fallback;
 }
 
-std::size_t countRequests(const test::SandboxProcess& sandbox, const std::string& endpoint) {
-  auto log = sandbox.requests();
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < log->size(); ++i)
-    if (log->getObject(static_cast<unsigned>(i))->optValue<std::string>("endpoint", "") == endpoint)
-      ++n;
-  return n;
-}
-
 /// Downloads in progress (the engine's spool) and temporaries under the data folder.
 std::vector<std::string> spoolFiles(const std::filesystem::path& dataDir) {
   std::vector<std::string> found;
@@ -181,10 +172,10 @@ TEST_P(CrashE2eTest, SigkillDuringSyncsThenTheArchiveIsExact) {
   EXPECT_EQ(status.exitCode, 0) << status.err;
 
   // And the next sync has nothing left to download.
-  sandbox.control("DELETE", "/_sandbox/requests");
+  sandbox.clearRequests();
   auto again = world.host(syncArgs);
   EXPECT_EQ(again.exitCode, 0) << again.out << again.err;
-  EXPECT_EQ(countRequests(sandbox, "download"), 0u) << again.out;
+  EXPECT_EQ(sandbox.requestCount("download"), 0u) << again.out;
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, CrashE2eTest,

@@ -91,30 +91,41 @@ void E2eWorld::writeConfig() {
   if (!out) throw std::runtime_error("cannot write " + configFile().string());
 }
 
-HostChild::Env E2eWorld::env() const {
-  HostChild::Env env = {{"E2E_CLIENT_SECRET", kClientSecret},
-                        {"E2E_API_PASSWORD", kApiPassword},
-                        {"E2E_DAV_PASSWORD", kDavPassword}};
+test::ChildProcess::Env E2eWorld::env() const {
+  test::ChildProcess::Env env = {{"E2E_CLIENT_SECRET", kClientSecret},
+                                 {"E2E_API_PASSWORD", kApiPassword},
+                                 {"E2E_DAV_PASSWORD", kDavPassword}};
   if (!options_.pushSecret.empty()) env["E2E_PUSH_SECRET"] = options_.pushSecret;
   return env;
 }
 
-HostOutcome E2eWorld::host(const std::vector<std::string>& args,
-                           std::chrono::seconds timeout) const {
-  std::vector<std::string> all = {"--config", configFile().string()};
-  all.insert(all.end(), args.begin(), args.end());
-  return HostChild::runToEnd(all, workDir(), env(), timeout);
+test::ChildResult E2eWorld::host(const std::vector<std::string>& args,
+                                 std::chrono::seconds timeout) const {
+  return startHost(args)->wait(timeout);
 }
 
-std::unique_ptr<HostChild> E2eWorld::startHost(const std::vector<std::string>& args) const {
-  std::vector<std::string> all = {"--config", configFile().string()};
-  all.insert(all.end(), args.begin(), args.end());
-  return std::make_unique<HostChild>(all, workDir(), env());
+std::unique_ptr<test::ChildProcess> E2eWorld::startHost(
+    const std::vector<std::string>& args) const {
+  const std::string binary = DMS_BUILD_DIR "/samples/dms-host";
+  if (!std::filesystem::is_regular_file(binary))
+    throw std::runtime_error("dms-host not built: " + binary + " is missing");
+  std::vector<std::string> argv = {binary, "--config", configFile().string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return std::make_unique<test::ChildProcess>(argv, env(), workDir());
 }
 
-std::unique_ptr<HostChild> E2eWorld::startService(unsigned& port) const {
+std::unique_ptr<test::ChildProcess> E2eWorld::startService(unsigned& port) const {
   auto child = startHost({"run"});
-  port = child->waitForListening();
+  port = 0;
+  const bool firstLine = child->waitForOutput(
+      [](const std::string& out) { return out.find('\n') != std::string::npos; },
+      std::chrono::seconds(20));
+  const std::string marker = "dms-host listening on http://";
+  const std::string out = child->out();
+  if (firstLine && out.rfind(marker, 0) == 0) {
+    const std::string line = out.substr(0, out.find('\n'));
+    port = static_cast<unsigned>(std::stoul(line.substr(line.rfind(':') + 1)));
+  }
   if (port == 0) {
     auto outcome = child->stop(SIGKILL);
     throw std::runtime_error("dms-host run did not start (exit " +

@@ -17,8 +17,8 @@
 #include <vector>
 
 #include "ArchiveView.h"
-#include "HostChild.h"
 #include "support/ApacheServer.h"
+#include "support/ChildProcess.h"
 #include "support/SandboxProcess.h"
 #include "support/TempDir.h"
 
@@ -57,16 +57,18 @@ class E2eWorld {
   std::filesystem::path archiveRoot() const { return work_.path() / "archive"; }
 
   /// The environment that carries the configuration's secrets.
-  HostChild::Env env() const;
+  test::ChildProcess::Env env() const;
 
-  /// `dms-host --config FILE args...` to completion.
-  HostOutcome host(const std::vector<std::string>& args,
-                   std::chrono::seconds timeout = std::chrono::seconds(90)) const;
-  /// `dms-host --config FILE args...` started in the background.
-  std::unique_ptr<HostChild> startHost(const std::vector<std::string>& args) const;
-  /// `dms-host run`, waited for until it listens; `port` receives its port. Throws if it
-  /// does not come up (with its stderr in the message).
-  std::unique_ptr<HostChild> startService(unsigned& port) const;
+  /// `dms-host --config FILE args...` in workDir() to completion (SIGKILL after `timeout`).
+  test::ChildResult host(const std::vector<std::string>& args,
+                         std::chrono::seconds timeout = std::chrono::seconds(90)) const;
+  /// `dms-host --config FILE args...` started in workDir() in the background. Throws
+  /// std::runtime_error when dms-host is not built.
+  std::unique_ptr<test::ChildProcess> startHost(const std::vector<std::string>& args) const;
+  /// `dms-host run`, waited for (up to 20 s) until its first stdout line says
+  /// "dms-host listening on http://HOST:PORT"; `port` receives PORT. Throws if it does not come
+  /// up (with its output in the message).
+  std::unique_ptr<test::ChildProcess> startService(unsigned& port) const;
 
   /// The push callback URL of a host listening on `port` (with ?token= when a secret is set).
   std::string pushUrl(unsigned port) const;

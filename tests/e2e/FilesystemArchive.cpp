@@ -10,7 +10,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
-#include "FileDigest.h"
+#include "support/FileDigest.h"
 
 namespace dms::e2e {
 namespace {
@@ -88,7 +88,7 @@ std::vector<FiledFile> FilesystemArchive::files() const {
     FiledFile file;
     file.path = fs::relative(entry.path(), root_).generic_string();
     file.size = entry.file_size();
-    file.sha256 = sha256OfFile(entry.path());
+    file.sha256 = test::FileDigest::sha256(entry.path());
     const auto sidecar = entry.path().parent_path() /
                          (std::string(kSidecarPrefix) + name + std::string(kSidecarSuffix));
     file.metadata = fs::exists(sidecar) ? readSidecar(sidecar) : readXattrs(entry.path());

@@ -52,15 +52,6 @@ void stepUntilExtras(test::SandboxProcess& sandbox, std::int64_t orderId) {
   FAIL() << "order " << orderId << " never reached its extra steps";
 }
 
-std::size_t countRequests(const test::SandboxProcess& sandbox, const std::string& endpoint) {
-  auto log = sandbox.requests();
-  std::size_t n = 0;
-  for (std::size_t i = 0; i < log->size(); ++i)
-    if (log->getObject(static_cast<unsigned>(i))->optValue<std::string>("endpoint", "") == endpoint)
-      ++n;
-  return n;
-}
-
 /// Order ids for which the request log holds a GET of the order.
 std::set<std::int64_t> ordersFetched(const test::SandboxProcess& sandbox) {
   std::set<std::int64_t> ids;
@@ -180,8 +171,8 @@ TEST_P(FilingE2eTest, MissedPushesAreCaughtUpAfterAKilledRun) {
   big.name = big.filename = "Situasjonskart.zip";
   big.size = 30 * 1024 * 1024;
   sandbox.addAsset(order, big);  // its push starts the download
-  ASSERT_TRUE(eventually([&] { return countRequests(sandbox, "download") >= 3; },
-                         std::chrono::seconds(10)));
+  ASSERT_TRUE(
+      eventually([&] { return sandbox.requestCount("download") >= 3; }, std::chrono::seconds(10)));
   first->stop(SIGKILL);
 
   sandbox.step(order, 0);  // the rest of the script, late file included: nobody hears the pushes
@@ -239,7 +230,7 @@ TEST_P(FilingE2eTest, CancelRefundAndReplayedPushesInAnyOrder) {
       std::chrono::seconds(10)));
   auto pushes = sandbox.pushes();
   ASSERT_GE(pushes->size(), 3u * 7u);
-  sandbox.control("DELETE", "/_sandbox/requests");
+  sandbox.clearRequests();
   const auto before = world.archive().files();
   for (int round = 0; round < 3; ++round)
     for (std::size_t i = pushes->size(); i-- > 0;) {
@@ -275,7 +266,7 @@ TEST_P(FilingE2eTest, CancelRefundAndReplayedPushesInAnyOrder) {
       },
       std::chrono::seconds(30)));
 
-  EXPECT_EQ(countRequests(sandbox, "download"), 0u) << "a replayed push filed something twice";
+  EXPECT_EQ(sandbox.requestCount("download"), 0u) << "a replayed push filed something twice";
   problems = archiveDifferences(world.archive(), sandbox, orders);
   EXPECT_TRUE(problems.empty()) << "after the replay:" << describe(problems);
   const auto after = world.archive().files();
@@ -432,12 +423,12 @@ TEST_P(FilingE2eTest, SecondSyncDownloadsNothing) {
   ASSERT_EQ(sync.exitCode, 0) << sync.out << sync.err;
   auto problems = archiveDifferences(world.archive(), sandbox, {first, second});
   ASSERT_TRUE(problems.empty()) << describe(problems) << "\n" << sync.out << sync.err;
-  EXPECT_EQ(countRequests(sandbox, "download"), 11u);
+  EXPECT_EQ(sandbox.requestCount("download"), 11u);
 
-  sandbox.control("DELETE", "/_sandbox/requests");
+  sandbox.clearRequests();
   auto again = world.host({"sync"});
   ASSERT_EQ(again.exitCode, 0) << again.out << again.err;
-  EXPECT_EQ(countRequests(sandbox, "download"), 0u) << again.out;
+  EXPECT_EQ(sandbox.requestCount("download"), 0u) << again.out;
   EXPECT_EQ(ordersFetched(sandbox), (std::set<std::int64_t>{first, second})) << again.out;
   problems = archiveDifferences(world.archive(), sandbox, {first, second});
   EXPECT_TRUE(problems.empty()) << describe(problems);

@@ -22,7 +22,7 @@
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
-#include "FileDigest.h"
+#include "support/FileDigest.h"
 
 namespace dms::e2e {
 namespace {
@@ -138,7 +138,7 @@ std::vector<FiledFile> WebDavArchive::files() const {
     FiledFile file;
     file.path = fs::relative(it->path(), folder_).generic_string();
     file.size = it->file_size();
-    file.sha256 = sha256OfFile(it->path());
+    file.sha256 = test::FileDigest::sha256(it->path());
     const auto sidecar = it->path().parent_path() / (".dms-meta-" + name + ".json");
     file.metadata = fs::exists(sidecar) ? readSidecar(sidecar) : propfind(file.path);
     result.push_back(std::move(file));

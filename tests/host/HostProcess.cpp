@@ -1,21 +1,18 @@
 #include "HostProcess.h"
 
-#include <Poco/StreamCopier.h>
-#include <signal.h>
-
 #include <chrono>
-#include <sstream>
-#include <thread>
 
 namespace dms::test {
-
 namespace {
 
-std::string readAll(Poco::Pipe& pipe) {
-  Poco::PipeInputStream in(pipe);
-  std::string text;
-  Poco::StreamCopier::copyToString(in, text);
-  return text;
+std::vector<std::string> argvOf(const std::vector<std::string>& args) {
+  std::vector<std::string> argv = {HostProcess::binary()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+HostResult hostResult(const ChildResult& child) {
+  return {child.exitCode, child.out, child.err};
 }
 
 }  // namespace
@@ -26,24 +23,17 @@ std::string HostProcess::binary() {
 
 HostResult HostProcess::run(const std::vector<std::string>& args,
                             const std::filesystem::path& workDir, const Env& env) {
-  Poco::Pipe outPipe, errPipe;
-  Poco::ProcessHandle handle =
-      Poco::Process::launch(binary(), args, workDir.string(), nullptr, &outPipe, &errPipe, env);
-  // Outputs are small: stderr cannot fill its pipe while stdout is read.
-  HostResult result;
-  result.out = readAll(outPipe);
-  result.err = readAll(errPipe);
-  result.exitCode = handle.wait();
-  return result;
+  return hostResult(ChildProcess::run(argvOf(args), env, workDir, std::chrono::seconds(60)));
 }
 
 HostProcess::HostProcess(const std::vector<std::string>& args, const std::filesystem::path& workDir,
-                         const Env& env) {
-  handle_.emplace(
-      Poco::Process::launch(binary(), args, workDir.string(), nullptr, &outPipe_, &errPipe_, env));
-  out_ = std::make_unique<Poco::PipeInputStream>(outPipe_);
-  // getline returns at EOF too (the host exited early): then port_ stays 0.
-  std::getline(*out_, firstLine_);
+                         const Env& env)
+    : child_(std::make_unique<ChildProcess>(argvOf(args), env, workDir)) {
+  // Returns at EOF too (the host exited early): then port_ stays 0.
+  child_->waitForOutput([](const std::string& out) { return out.find('\n') != std::string::npos; },
+                        std::chrono::seconds(20));
+  const std::string out = child_->out();
+  firstLine_ = out.substr(0, out.find('\n'));
   const std::string marker = "dms-host listening on http://";
   if (firstLine_.rfind(marker, 0) == 0) {
     const auto colon = firstLine_.rfind(':');
@@ -51,35 +41,13 @@ HostProcess::HostProcess(const std::vector<std::string>& args, const std::filesy
   }
 }
 
-HostProcess::~HostProcess() {
-  if (handle_ && !exited_) {
-    ::kill(handle_->id(), SIGKILL);
-    handle_->wait();
-  }
-}
+HostProcess::~HostProcess() = default;
 
 HostResult HostProcess::stop(int signal, int seconds) {
-  HostResult result;
-  ::kill(handle_->id(), signal);
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
-  while (std::chrono::steady_clock::now() < deadline) {
-    const int code = handle_->tryWait();
-    if (code != -1) {
-      exited_ = true;
-      result.exitCode = code;
-      break;
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  if (!exited_) {
-    ::kill(handle_->id(), SIGKILL);
-    handle_->wait();
-    exited_ = true;
-  }
-  std::ostringstream rest;
-  rest << out_->rdbuf();
-  result.out = rest.str();
-  result.err = readAll(errPipe_);
+  HostResult result = hostResult(child_->stop(signal, std::chrono::seconds(seconds)));
+  // The first line was the constructor's.
+  const auto firstEnd = result.out.find('\n');
+  result.out.erase(0, firstEnd == std::string::npos ? std::string::npos : firstEnd + 1);
   return result;
 }
 

@@ -1,17 +1,15 @@
 #pragma once
 /// Runs the real dms-host binary (DMS_BUILD_DIR/samples/dms-host) for tests: one-shot
-/// commands with captured output, or `run` in the background with its listening port.
-
-#include <Poco/Pipe.h>
-#include <Poco/PipeStream.h>
-#include <Poco/Process.h>
+/// commands with captured output, or `run` in the background with its listening port. A thin
+/// layer over support/ChildProcess.h (both outputs drained by threads, so a chatty host never
+/// blocks on a full pipe).
 
 #include <filesystem>
-#include <map>
 #include <memory>
-#include <optional>
 #include <string>
 #include <vector>
+
+#include "support/ChildProcess.h"
 
 namespace dms::test {
 
@@ -23,12 +21,13 @@ struct HostResult {
 
 class HostProcess {
  public:
-  using Env = std::map<std::string, std::string>;
+  using Env = ChildProcess::Env;
 
   /// Path of the dms-host binary under test.
   static std::string binary();
 
-  /// Runs dms-host with `args` in `workDir` (extra environment `env`) to completion.
+  /// Runs dms-host with `args` in `workDir` (extra environment `env`) to completion; exitCode
+  /// -1 when it is killed by a signal or still runs after 60 s (it is then killed).
   static HostResult run(const std::vector<std::string>& args, const std::filesystem::path& workDir,
                         const Env& env = {});
 
@@ -46,17 +45,14 @@ class HostProcess {
   const std::string& firstLine() const { return firstLine_; }
 
   /// Sends `signal`, waits (up to `seconds`) for the exit; returns the exit code and the rest of
-  /// the output, or exitCode -1 when it did not exit in time (it is then killed).
+  /// the output (stdout after the first line), or exitCode -1 when it did not exit in time (it
+  /// is then killed).
   HostResult stop(int signal, int seconds = 20);
 
  private:
-  std::optional<Poco::ProcessHandle> handle_;
-  Poco::Pipe outPipe_;
-  Poco::Pipe errPipe_;
-  std::unique_ptr<Poco::PipeInputStream> out_;
+  std::unique_ptr<ChildProcess> child_;
   unsigned port_ = 0;
   std::string firstLine_;
-  bool exited_ = false;
 };
 
 }  // namespace dms::test

@@ -230,6 +230,19 @@ Array::Ptr SandboxProcess::requests() const {
   return control("GET", "/_sandbox/requests").extract<Array::Ptr>();
 }
 
+std::size_t SandboxProcess::requestCount(const std::string& endpoint) const {
+  auto log = requests();
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < log->size(); ++i)
+    if (log->getObject(static_cast<unsigned>(i))->optValue<std::string>("endpoint", "") == endpoint)
+      ++n;
+  return n;
+}
+
+void SandboxProcess::clearRequests() const {
+  control("DELETE", "/_sandbox/requests");
+}
+
 Array::Ptr SandboxProcess::pushes() const {
   return control("GET", "/_sandbox/pushes").extract<Array::Ptr>();
 }

@@ -119,6 +119,10 @@ class SandboxProcess {
 
   /// The API request log ([{"method","target","endpoint","authorization","status","fault"}]).
   Poco::JSON::Array::Ptr requests() const;
+  /// Entries of the request log for `endpoint` (e.g. "download", "getOrder").
+  std::size_t requestCount(const std::string& endpoint) const;
+  /// Empties the request log.
+  void clearRequests() const;
   /// Push messages sent so far ([{"message":{...},"url","result"}]).
   Poco::JSON::Array::Ptr pushes() const;
 

@@ -27,11 +27,13 @@ BenchReport::RowId BenchReport::addRow(std::string name, std::size_t files, std:
   return rows_.size() - 1;
 }
 
-const ProcessRun& BenchReport::medianRun(const Row& row) {
-  std::vector<const ProcessRun*> sorted;
+const test::ChildResult& BenchReport::medianRun(const Row& row) {
+  std::vector<const test::ChildResult*> sorted;
   for (const auto& r : row.runs) sorted.push_back(&r);
   std::sort(sorted.begin(), sorted.end(),
-            [](const ProcessRun* a, const ProcessRun* b) { return a->seconds < b->seconds; });
+            [](const test::ChildResult* a, const test::ChildResult* b) {
+              return a->seconds < b->seconds;
+            });
   return *sorted[(sorted.size() - 1) / 2];
 }
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "MeasuredProcess.h"
+#include "support/ChildProcess.h"
 
 namespace dms::bench {
 
@@ -65,12 +65,12 @@ class BenchReport {
     std::string name;
     std::size_t files = 0;
     std::uint64_t bytes = 0;
-    std::vector<ProcessRun> runs;
+    std::vector<test::ChildResult> runs;
     std::string ratio;
     std::string broken;  ///< why, or empty
   };
   /// The run with the median wall time (runs must not be empty).
-  static const ProcessRun& medianRun(const Row& row);
+  static const test::ChildResult& medianRun(const Row& row);
 
   std::vector<Row> rows_;
 };

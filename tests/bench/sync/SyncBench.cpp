@@ -22,11 +22,11 @@
 #include <Poco/JSON/Object.h>
 
 #include "BenchReport.h"
-#include "FileDigest.h"
-#include "MeasuredProcess.h"
 #include "SyncWorkload.h"
 #include "WorkloadParams.h"
 #include "support/ApacheServer.h"
+#include "support/ChildProcess.h"
+#include "support/FileDigest.h"
 #include "support/SandboxProcess.h"
 #include "support/TempDir.h"
 
@@ -34,11 +34,11 @@ namespace {
 
 using dms::bench::BenchReport;
 using dms::bench::BrokenRun;
-using dms::bench::FileDigest;
-using dms::bench::MeasuredProcess;
-using dms::bench::ProcessRun;
 using dms::bench::SyncWorkload;
 using dms::bench::WorkloadParams;
+using dms::test::ChildProcess;
+using dms::test::ChildResult;
+using dms::test::FileDigest;
 using dms::test::SandboxProcess;
 namespace fs = std::filesystem;
 
@@ -80,21 +80,7 @@ std::optional<std::string> findInPath(const std::string& program) {
   }
 }
 
-std::size_t countRequests(const SandboxProcess& sandbox, const std::string& endpoint) {
-  auto log = sandbox.requests();
-  std::size_t n = 0;
-  for (std::size_t i = 0; log && i < log->size(); ++i) {
-    auto entry = log->getObject(static_cast<unsigned>(i));
-    if (entry && entry->optValue<std::string>("endpoint", "") == endpoint) ++n;
-  }
-  return n;
-}
-
-void clearRequests(const SandboxProcess& sandbox) {
-  sandbox.control("DELETE", "/_sandbox/requests");
-}
-
-void requireExit(const ProcessRun& run, const std::string& what) {
+void requireExit(const ChildResult& run, const std::string& what) {
   if (run.exitCode == 0) return;
   std::string how = run.timedOut      ? " timed out (killed)"
                     : run.signal != 0 ? " was killed by signal " + std::to_string(run.signal) +
@@ -111,20 +97,32 @@ void requireTree(const fs::path& root, const std::string& skipPrefix,
 
 void requireDownloads(const SandboxProcess& sandbox, std::size_t expected,
                       const std::string& what) {
-  const auto served = countRequests(sandbox, "download");
+  const auto served = sandbox.requestCount("download");
   if (served != expected)
     throw BrokenRun(what + ": the sandbox served " + std::to_string(served) + " downloads, not " +
                     std::to_string(expected));
 }
 
 /// dms-host's summary line must say every order was synced and how many files were filed.
-void requireSummary(const ProcessRun& run, std::size_t orders, std::size_t filed,
+void requireSummary(const ChildResult& run, std::size_t orders, std::size_t filed,
                     const std::string& what) {
   const std::string expected =
       "sync: " + std::to_string(orders) + " order(s), " + std::to_string(filed) + " filed";
   if (run.out.find(expected) == std::string::npos)
     throw BrokenRun(what + ": expected \"" + expected + "\" in its output, got:\n" +
                     run.out.substr(0, 2000) + run.err.substr(0, 3000));
+}
+
+/// Runs one program to completion, measured from outside (wall time from spawn to reap, the
+/// child's CPU time and peak RSS), SIGKILLed after kChildTimeout. Its stdout/stderr are kept in
+/// `logDir`/`<label>`.out/.err for a look when a run is broken. dms-host, curl and rclone are all
+/// run this way, so every tool is measured the same way.
+ChildResult measure(const std::vector<std::string>& argv, const ChildProcess::Env& env,
+                    const fs::path& logDir, const std::string& label) {
+  auto run = ChildProcess::run(argv, env, {}, kChildTimeout);
+  writeText(logDir / (label + ".out"), run.out);
+  writeText(logDir / (label + ".err"), run.err);
+  return run;
 }
 
 /// Removes a folder the benchmark is done with (runs repeat; the disk should not fill up).
@@ -168,7 +166,7 @@ HostSetup writeHostConfig(const fs::path& dir, const std::string& tag,
   return setup;
 }
 
-MeasuredProcess::Env hostEnv() {
+ChildProcess::Env hostEnv() {
   return {{"BENCH_CLIENT_SECRET", SandboxProcess::kClientSecret},
           {"BENCH_API_PASSWORD", SandboxProcess::kPassword},
           {"BENCH_DAV_PASSWORD", kDavPassword}};
@@ -268,11 +266,11 @@ int runBenchmark() {
     writeText(configFile, config);
     std::vector<std::string> args = {*curl, "-sS", "--fail", "-K", configFile.string()};
     args.insert(args.end(), flags.begin(), flags.end());
-    clearRequests(sandbox);
-    return MeasuredProcess::run(args, {}, logs, label, kChildTimeout);
+    sandbox.clearRequests();
+    return measure(args, {}, logs, label);
   };
   auto curlDownloadCheck = [&](const std::string& what) {
-    return [&, what](const ProcessRun& run) {
+    return [&, what](const ChildResult& run) {
       requireExit(run, what);
       requireTree(curlDir / "assets", "", expected, what);
       for (auto id : orderIds)
@@ -292,11 +290,10 @@ int runBenchmark() {
         [&] {
           setup = writeHostConfig(work.path(), tag, filesystemTarget(fsync), sandbox.baseUrl(),
                                   params.concurrency);
-          clearRequests(sandbox);
-          return MeasuredProcess::run(syncArgs(setup->config, orderIds), hostEnv(), logs,
-                                      tag + "-sync", kChildTimeout);
+          sandbox.clearRequests();
+          return measure(syncArgs(setup->config, orderIds), hostEnv(), logs, tag + "-sync");
         },
-        [&](const ProcessRun& run) {
+        [&](const ChildResult& run) {
           requireExit(run, what);
           requireSummary(run, orderIds.size(), files, what);
           requireTree(setup->archive, ".dms-", expected, what);
@@ -323,16 +320,15 @@ int runBenchmark() {
       report.run(
           rowP2,
           [&] {
-            clearRequests(sandbox);
-            return MeasuredProcess::run(syncArgs(setup->config, orderIds), hostEnv(), logs,
-                                        "fs-again" + n, kChildTimeout);
+            sandbox.clearRequests();
+            return measure(syncArgs(setup->config, orderIds), hostEnv(), logs, "fs-again" + n);
           },
-          [&](const ProcessRun& run) {
+          [&](const ChildResult& run) {
             const std::string what = "second dms-host sync (round " + n + ")";
             requireExit(run, what);
             requireSummary(run, orderIds.size(), 0, what);
             requireDownloads(sandbox, 0, what);
-            orderGets = countRequests(sandbox, "getOrder");
+            orderGets = sandbox.requestCount("getOrder");
             requireTree(setup->archive, ".dms-", expected, what);
           });
     }
@@ -364,11 +360,11 @@ int runBenchmark() {
                   "\nurl = " + curlQuoted(url + a.id + ".bin") + "\n";
             const fs::path configFile = work.path() / "curl-upload.curlrc";
             writeText(configFile, config);
-            return MeasuredProcess::run({*curl, "-sS", "--fail", "-K", configFile.string(),
-                                         "--parallel", "--parallel-max", concurrency},
-                                        {}, logs, "curl-upload" + n, kChildTimeout);
+            return measure({*curl, "-sS", "--fail", "-K", configFile.string(), "--parallel",
+                            "--parallel-max", concurrency},
+                           {}, logs, "curl-upload" + n);
           },
-          [&](const ProcessRun& run) {
+          [&](const ChildResult& run) {
             requireExit(run, "curl -T upload (round " + n + ")");
             requireTree(root, "", expected, "curl -T upload (round " + n + ")");
           });
@@ -385,25 +381,25 @@ int runBenchmark() {
           [&] {
             // rclone wants the password obscured; a throwaway config file keeps any rclone
             // configuration of the user out of it.
-            const auto obscured = MeasuredProcess::run({*rclone, "obscure", kDavPassword}, {}, logs,
-                                                       "rclone-obscure", kChildTimeout);
+            const auto obscured =
+                measure({*rclone, "obscure", kDavPassword}, {}, logs, "rclone-obscure");
             requireExit(obscured, "rclone obscure");
             std::string pass = obscured.out;
             while (!pass.empty() && (pass.back() == '\n' || pass.back() == '\r')) pass.pop_back();
             const fs::path rcloneConfig = work.path() / "rclone.conf";
             writeText(rcloneConfig, "");
-            const MeasuredProcess::Env env = {
+            const ChildProcess::Env env = {
                 {"RCLONE_CONFIG", rcloneConfig.string()},
                 {"RCLONE_CONFIG_BENCH_TYPE", "webdav"},
                 {"RCLONE_CONFIG_BENCH_URL", apache->createCollection("rclone")},
                 {"RCLONE_CONFIG_BENCH_VENDOR", "other"},
                 {"RCLONE_CONFIG_BENCH_USER", kDavUser},
                 {"RCLONE_CONFIG_BENCH_PASS", pass}};
-            return MeasuredProcess::run({*rclone, "copy", (curlDir / "assets").string(), "bench:",
-                                         "--transfers", concurrency, "--checkers", concurrency},
-                                        env, logs, "rclone-copy", kChildTimeout);
+            return measure({*rclone, "copy", (curlDir / "assets").string(), "bench:", "--transfers",
+                            concurrency, "--checkers", concurrency},
+                           env, logs, "rclone-copy");
           },
-          [&](const ProcessRun& run) {
+          [&](const ChildResult& run) {
             requireExit(run, "rclone copy");
             requireTree(root, "", expected, "rclone copy");
           });
@@ -423,11 +419,10 @@ int runBenchmark() {
           target->set("concurrency", params.concurrency);
           const auto davSetup = writeHostConfig(work.path(), "webdav" + n, target,
                                                 sandbox.baseUrl(), params.concurrency);
-          clearRequests(sandbox);
-          return MeasuredProcess::run(syncArgs(davSetup.config, orderIds), hostEnv(), logs,
-                                      "webdav-sync" + n, kChildTimeout);
+          sandbox.clearRequests();
+          return measure(syncArgs(davSetup.config, orderIds), hostEnv(), logs, "webdav-sync" + n);
         },
-        [&](const ProcessRun& run) {
+        [&](const ChildResult& run) {
           const std::string what = "dms-host sync (webdav, round " + n + ")";
           requireExit(run, what);
           requireSummary(run, orderIds.size(), files, what);

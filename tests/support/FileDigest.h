@@ -1,19 +1,18 @@
 #pragma once
-/// SHA-256 of files and of whole folder trees, to check that every tool in the sync benchmark
-/// delivered exactly the bytes the sandbox serves (a fast run that files wrong bytes is a broken
-/// run, not a fast one).
+/// SHA-256 of files and of whole folder trees, for tests and benchmarks that check a target
+/// holds exactly the bytes the sandbox serves (a run that files wrong bytes is broken, however
+/// fast). Files are read in fixed 64 KiB pieces, so large files cost no memory.
 
-#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <string>
 
-namespace dms::bench {
+namespace dms::test {
 
 class FileDigest {
  public:
-  /// Lowercase hex SHA-256 of a file's content (64 KiB buffer). Throws std::runtime_error when
-  /// the file cannot be read.
+  /// Lowercase hex SHA-256 of a file's content. Throws std::runtime_error when the file cannot
+  /// be read.
   static std::string sha256(const std::filesystem::path& file);
 
   /// Every regular file under `root` (recursively), skipping names that start with `skipPrefix`
@@ -28,4 +27,4 @@ class FileDigest {
                              const std::map<std::string, int>& actual);
 };
 
-}  // namespace dms::bench
+}  // namespace dms::test

@@ -1,4 +1,4 @@
-#include "FileDigest.h"
+#include "support/FileDigest.h"
 
 #include <Poco/Crypto/DigestEngine.h>
 #include <Poco/DigestEngine.h>
@@ -7,13 +7,13 @@
 #include <stdexcept>
 #include <vector>
 
-namespace dms::bench {
+namespace dms::test {
 
 std::string FileDigest::sha256(const std::filesystem::path& file) {
   std::ifstream in(file, std::ios::binary);
   if (!in) throw std::runtime_error("cannot read " + file.string());
   // OpenSSL's SHA-256 (SHA-NI where the CPU has it) is several times faster than
-  // Poco::SHA2Engine; the benchmark hashes every file of every run.
+  // Poco::SHA2Engine; the sync benchmark hashes every file of every run.
   Poco::Crypto::DigestEngine engine("SHA256");
   std::vector<char> buffer(64 * 1024);
   while (in) {
@@ -73,4 +73,4 @@ std::string FileDigest::compare(const std::map<std::string, int>& expected,
          std::to_string(extra) + " unexpected [" + extraList + " ]";
 }
 
-}  // namespace dms::bench
+}  // namespace dms::test
