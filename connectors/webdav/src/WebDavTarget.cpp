@@ -415,7 +415,7 @@ Status WebDavTarget::ensureFolder(const std::string& rawPath) {
         // "file/" when a file is there, and 403 when another client created the collection
         // between our PROPFIND and this MKCOL. So look again (Depth 0): a collection there now
         // is success; only if nothing is there does the MKCOL's own answer stand.
-        if (response->status == 405 || response->status == 400) {
+        if (response->status == 405 || response->status == 400 || response->status == 403) {
           auto there = propfindOne(prefix, false);
           if (!there) {
             if (there.error().code == ErrorCode::NotFound)

@@ -28,8 +28,7 @@ dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir,
   }
   DataDirLock lock(fd);
   // Only now is no put of this data folder running elsewhere: the temporaries are stale.
-  if (auto recovered = dms::Status{}; !recovered) {
-    (void)target;
+  if (auto recovered = target.recover(); !recovered) {
     auto error = recovered.error();
     error.message = "target: recover() failed: " + error.message;
     return error;  // `lock` is released on the way out
