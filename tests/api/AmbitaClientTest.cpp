@@ -96,10 +96,12 @@ TEST_F(AmbitaClientTest, TokenRenewedShortlyBeforeExpiryWithRotation) {
 
 TEST_F(AmbitaClientTest, ConcurrentCallsShareOneToken) {
   serveOrders();
+  // One client shared by every thread (the fixture makes it lazily: not from the threads).
+  api::AmbitaClient& shared = client();
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
   for (int i = 0; i < 8; ++i)
-    threads.emplace_back([&, i] { ok += client().getOrder(10 + i) ? 1 : 0; });
+    threads.emplace_back([&, i] { ok += shared.getOrder(10 + i) ? 1 : 0; });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 8);
   EXPECT_EQ(tokens.passwordGrants(), 1);
@@ -394,7 +396,8 @@ TEST_F(AmbitaClientTest, ConcurrencyPerHostIsBounded) {
   makeClient(o);
   std::vector<std::thread> threads;
   std::atomic<int> ok{0};
-  for (int i = 0; i < 6; ++i) threads.emplace_back([&] { ok += client().getOrder(1) ? 1 : 0; });
+  api::AmbitaClient& shared = client();
+  for (int i = 0; i < 6; ++i) threads.emplace_back([&] { ok += shared.getOrder(1) ? 1 : 0; });
   for (auto& t : threads) t.join();
   EXPECT_EQ(ok.load(), 6);
   EXPECT_LE(peak.load(), 2);  // never more than the bound at once
