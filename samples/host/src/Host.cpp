@@ -190,14 +190,26 @@ int Host::listModules() {
   return allLoaded ? 0 : 1;
 }
 
-int Host::configCheck() {
-  if (!needConfig()) return 2;
-  HostSetup setup(logger_, defaultModulesDir_, name());
+int Host::loadConfiguration(HostSetup& setup) {
   if (auto loaded = setup.load(configFile_); !loaded) {
     err_ << "error: " << loaded.error().message << "\n";
     return 2;
   }
-  if (!reportIssues(setup)) return 2;
+  return reportIssues(setup) ? 0 : 2;
+}
+
+int Host::createObjects(HostSetup& setup) {
+  if (auto created = setup.createObjects(); !created) {
+    logger_.error(kSource, created.error().describe());
+    return 1;
+  }
+  return 0;
+}
+
+int Host::configCheck() {
+  if (!needConfig()) return 2;
+  HostSetup setup(logger_, defaultModulesDir_, name());
+  if (int code = loadConfiguration(setup); code != 0) return code;
   // The factories validate more than the schema says (value ranges, templates): make them.
   if (auto created = setup.createObjects(); !created) {
     err_ << "error: " << logger_.mask(created.error().message) << "\n";
@@ -210,11 +222,7 @@ int Host::configCheck() {
 int Host::configShow() {
   if (!needConfig()) return 2;
   HostSetup setup(logger_, defaultModulesDir_, name());
-  if (auto loaded = setup.load(configFile_); !loaded) {
-    err_ << "error: " << loaded.error().message << "\n";
-    return 2;
-  }
-  if (!reportIssues(setup)) return 2;
+  if (int code = loadConfiguration(setup); code != 0) return code;
   std::ostringstream text;
   Poco::JSON::Stringifier::stringify(setup.adminView(), text, 2);
   // The view masks secret options; masking the text too catches a secret copied elsewhere.
@@ -233,15 +241,8 @@ int Host::runService() {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   HostSetup setup(logger_, defaultModulesDir_, name());
-  if (auto loaded = setup.load(configFile_); !loaded) {
-    err_ << "error: " << loaded.error().message << "\n";
-    return 2;
-  }
-  if (!reportIssues(setup)) return 2;
-  if (auto created = setup.createObjects(); !created) {
-    logger_.error(kSource, created.error().describe());
-    return 1;
-  }
+  if (int code = loadConfiguration(setup); code != 0) return code;
+  if (int code = createObjects(setup); code != 0) return code;
   Plugin& plugin = *setup.plugin();
   RouteServer server(plugin.routes(), logger_);
   if (auto bound = server.bind(setup.listenHost(), setup.listenPort()); !bound) {
@@ -273,15 +274,8 @@ int Host::runService() {
 int Host::pluginCommand(const std::string& name, const std::vector<std::string>& args) {
   if (!needConfig()) return 2;
   HostSetup setup(logger_, defaultModulesDir_, Host::name());
-  if (auto loaded = setup.load(configFile_); !loaded) {
-    err_ << "error: " << loaded.error().message << "\n";
-    return 2;
-  }
-  if (!reportIssues(setup)) return 2;
-  if (auto created = setup.createObjects(); !created) {
-    logger_.error(kSource, created.error().describe());
-    return 1;
-  }
+  if (int code = loadConfiguration(setup); code != 0) return code;
+  if (int code = createObjects(setup); code != 0) return code;
   Plugin& plugin = *setup.plugin();
   const auto commands = plugin.commands();
   const bool known = std::any_of(commands.begin(), commands.end(),

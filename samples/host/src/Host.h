@@ -36,6 +36,11 @@ class Host {
   int pluginCommand(const std::string& name, const std::vector<std::string>& args);
   /// Prints the issues (errors and warnings); false when there is an error.
   bool reportIssues(const class HostSetup& setup);
+  /// Loads the configuration file into `setup` and prints its issues: 0 when it is usable,
+  /// else the exit code (2) to end with.
+  int loadConfiguration(class HostSetup& setup);
+  /// Makes the target and the plugin (logging why not): 0, or the exit code (1) to end with.
+  int createObjects(class HostSetup& setup);
   bool needConfig();
 
   std::ostream& out_;
