@@ -8,11 +8,13 @@
 
 #include <gtest/gtest.h>
 
-#include "CapturingLogger.h"
 #include "TestServer.h"
 #include "api/AmbitaClient.h"
+#include "support/CapturingLogger.h"
 
 namespace ambita::test {
+
+using dms::test::CapturingLogger;
 
 class ClientFixture : public ::testing::Test {
  protected:

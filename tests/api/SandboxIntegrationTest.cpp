@@ -8,15 +8,16 @@
 
 #include <gtest/gtest.h>
 
-#include "CapturingLogger.h"
 #include "api/AmbitaClient.h"
 #include "api/OrderRequest.h"
+#include "support/CapturingLogger.h"
 #include "support/SandboxProcess.h"
 #include "support/TempDir.h"
 
 namespace ambita::test {
 namespace {
 
+using dms::test::CapturingLogger;
 using dms::test::SandboxProcess;
 using namespace std::chrono_literals;
 

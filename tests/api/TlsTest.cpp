@@ -10,9 +10,9 @@
 
 #include <Poco/Net/Context.h>
 
-#include "CapturingLogger.h"
 #include "TestServer.h"
 #include "api/AmbitaClient.h"
+#include "support/CapturingLogger.h"
 #include "support/TempDir.h"
 
 namespace ambita::test {
@@ -87,7 +87,7 @@ class TlsTest : public ::testing::Test {
   static inline std::unique_ptr<dms::test::TempDir> dir_;
   static inline bool ready_ = false;
   TokenService tokens_;
-  CapturingLogger logger_;
+  dms::test::CapturingLogger logger_;
 };
 
 TEST_F(TlsTest, TrustedCaSucceeds) {

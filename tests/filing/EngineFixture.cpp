@@ -7,24 +7,6 @@
 
 namespace ambita::test {
 
-void CapturingLogger::log(dms::LogLevel level, std::string_view source,
-                          std::string_view message) noexcept {
-  std::lock_guard lock(mutex_);
-  lines_.push_back(std::to_string(static_cast<int>(level)) + " " + std::string(source) + ": " +
-                   std::string(message));
-}
-
-std::vector<std::string> CapturingLogger::lines() const {
-  std::lock_guard lock(mutex_);
-  return lines_;
-}
-
-std::string CapturingLogger::all() const {
-  std::string out;
-  for (const auto& l : lines()) out += l + "\n";
-  return out;
-}
-
 void EngineFixture::SetUp() {
   tmp_ = std::make_unique<dms::test::TempDir>("dms-filing");
   archiveRoot_ = tmp_->str() + "/archive";

@@ -17,22 +17,12 @@
 #include "filing/FilingConfig.h"
 #include "filing/Reconciler.h"
 #include "filing/SqliteStateStore.h"
+#include "support/CapturingLogger.h"
 #include "support/TempDir.h"
 
 namespace ambita::test {
 
-/// Keeps every log line (tests assert on them, e.g. that no secret is logged).
-class CapturingLogger final : public dms::Logger {
- public:
-  void log(dms::LogLevel level, std::string_view source,
-           std::string_view message) noexcept override;
-  std::vector<std::string> lines() const;
-  std::string all() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
+using dms::test::CapturingLogger;
 
 /// One file of the archive as read back from the target.
 struct ArchivedFile {

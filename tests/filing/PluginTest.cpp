@@ -273,8 +273,8 @@ TEST_F(PluginTest, PushEndpointChecksAndQueuesWithoutWaiting) {
       << "the push's reference names the folder";
   auto order = plugin_->stateForTest().order(1);
   EXPECT_EQ((*order)->origin, filing::OrderOrigin::Push);
-  EXPECT_EQ(logger_.all().find(kSecret), std::string::npos) << "the secret is never logged";
-  EXPECT_EQ(logger_.all().find("client-s3cret"), std::string::npos);
+  EXPECT_EQ(logger_.text().find(kSecret), std::string::npos) << "the secret is never logged";
+  EXPECT_EQ(logger_.text().find("client-s3cret"), std::string::npos);
 }
 
 TEST_F(PluginTest, PushForAnUnknownOrderIsPostponedAndNotTracked) {

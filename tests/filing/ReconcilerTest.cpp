@@ -231,8 +231,8 @@ TEST_F(ReconcilerTest, UnknownStatusesAreLoggedNotFatal) {
   ASSERT_TRUE(report.ok());
   EXPECT_EQ(report->filed, 1u);
   expectTree({{"dms-case-1/1/Andre dokumenter/Ok.pdf", ok}});
-  EXPECT_NE(logger_.all().find("ON_HOLD"), std::string::npos);
-  EXPECT_NE(logger_.all().find("QUARANTINED"), std::string::npos);
+  EXPECT_NE(logger_.text().find("ON_HOLD"), std::string::npos);
+  EXPECT_NE(logger_.text().find("QUARANTINED"), std::string::npos);
 }
 
 TEST_F(ReconcilerTest, OrderThatCannotBeReadIsAnErrorNamingIt) {

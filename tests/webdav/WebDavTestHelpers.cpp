@@ -10,25 +10,6 @@
 
 namespace dms::test {
 
-void CapturingLogger::log(LogLevel, std::string_view source, std::string_view message) noexcept {
-  try {
-    std::lock_guard lock(mutex_);
-    lines_.push_back(std::string(source) + ": " + std::string(message));
-  } catch (...) {
-  }
-}
-
-std::vector<std::string> CapturingLogger::lines() const {
-  std::lock_guard lock(mutex_);
-  return lines_;
-}
-
-std::string CapturingLogger::text() const {
-  std::string out;
-  for (const auto& line : lines()) out += line + "\n";
-  return out;
-}
-
 std::string webdavConfig(const ApacheServer& server, const std::string& url,
                          const std::string& extra) {
   std::string json = "{\"connector\": \"webdav\", \"url\": \"" + url +

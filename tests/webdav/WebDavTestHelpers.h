@@ -11,20 +11,9 @@
 #include "dms/Logger.h"
 #include "dms/webdav/WebDavTarget.h"
 #include "support/ApacheServer.h"
+#include "support/CapturingLogger.h"
 
 namespace dms::test {
-
-class CapturingLogger final : public Logger {
- public:
-  void log(LogLevel level, std::string_view source, std::string_view message) noexcept override;
-  std::vector<std::string> lines() const;
-  /// All lines joined with '\n'.
-  std::string text() const;
-
- private:
-  mutable std::mutex mutex_;
-  std::vector<std::string> lines_;
-};
 
 /// The "target" JSON for `url` with the server's credentials (when it uses auth) and fast
 /// retries; `extra` is spliced in as more members (e.g. "\"metadata\": \"sidecar\"").
