@@ -405,14 +405,20 @@ Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream
   return info;
 }
 
+Result<UniqueFd> FilesystemTarget::openFile(const std::string& path) const {
+  auto fd = openBeneath(path, O_RDONLY, "cannot open");
+  if (!fd) return fd.error();
+  struct stat st {};
+  if (::fstat(fd->get(), &st) != 0) return errnoError(errno, "cannot stat", path);
+  if (!S_ISREG(st.st_mode)) return fail(ErrorCode::Conflict, quotePath(path) + " is not a file");
+  return fd;
+}
+
 Result<std::unique_ptr<std::istream>> FilesystemTarget::get(const std::string& rawPath) {
   auto path = common::normalisePath(rawPath, common::RootPolicy::Refuse);
   if (!path) return path.error();
-  auto fd = openBeneath(*path, O_RDONLY, "cannot open");
+  auto fd = openFile(*path);
   if (!fd) return fd.error();
-  struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) return errnoError(errno, "cannot stat", *path);
-  if (!S_ISREG(st.st_mode)) return fail(ErrorCode::Conflict, quotePath(*path) + " is not a file");
   try {
     auto stream = std::make_unique<FileReadStream>(fd->release());
     return std::unique_ptr<std::istream>(std::move(stream));
@@ -424,11 +430,8 @@ Result<std::unique_ptr<std::istream>> FilesystemTarget::get(const std::string& r
 Result<Metadata> FilesystemTarget::readMetadata(const std::string& rawPath) {
   auto path = common::normalisePath(rawPath, common::RootPolicy::Refuse);
   if (!path) return path.error();
-  auto fd = openBeneath(*path, O_RDONLY, "cannot open");
+  auto fd = openFile(*path);
   if (!fd) return fd.error();
-  struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) return errnoError(errno, "cannot stat", *path);
-  if (!S_ISREG(st.st_mode)) return fail(ErrorCode::Conflict, quotePath(*path) + " is not a file");
   if (mode_ == MetadataMode::ExtendedAttributes) return readXattrs(fd->get(), *path);
   auto parent = openParent(*path);
   if (!parent) return parent.error();
@@ -439,11 +442,8 @@ Status FilesystemTarget::writeMetadata(const std::string& rawPath, const Metadat
   auto path = common::normalisePath(rawPath, common::RootPolicy::Refuse);
   if (!path) return path.error();
   if (auto ok = common::validateMetadata(metadata, *path); !ok) return ok;
-  auto fd = openBeneath(*path, O_RDONLY, "cannot open");
+  auto fd = openFile(*path);
   if (!fd) return fd.error();
-  struct stat st {};
-  if (::fstat(fd->get(), &st) != 0) return errnoError(errno, "cannot stat", *path);
-  if (!S_ISREG(st.st_mode)) return fail(ErrorCode::Conflict, quotePath(*path) + " is not a file");
   if (mode_ == MetadataMode::ExtendedAttributes) {
     if (auto ok = replaceXattrs(fd->get(), metadata, *path); !ok) return ok;
     if (fsync_ && ::fsync(fd->get()) != 0) return errnoError(errno, "cannot fsync", *path);

@@ -107,6 +107,8 @@ class FilesystemTarget final : public DocumentTarget {
                                const std::string& about = {}) const;
   /// The parent folder of `path` for modifying it; a missing parent is Conflict.
   Result<UniqueFd> openParent(const std::string& path) const;
+  /// A regular file beneath the root, opened for reading; anything else at `path` is Conflict.
+  Result<UniqueFd> openFile(const std::string& path) const;
   Status writeSidecar(int folderFd, const std::string& name, const Metadata& metadata,
                       const std::string& path) const;
   Result<Metadata> readSidecar(int folderFd, const std::string& name,
