@@ -84,6 +84,7 @@ say "Starting the Ambita sandbox"
 # Fresh credentials for every run: the host gets them from the environment only.
 client_secret="demo-secret-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 api_password="demo-password-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
+push_secret="demo-push-$(od -An -N6 -tx1 /dev/urandom | tr -d ' \n')"
 "${sandbox}" --port 0 --client-secret "${client_secret}" --username ambita-api-user --password "${api_password}" \
   >"${logs}/sandbox.out" 2>"${logs}/sandbox.log" &
 sandbox_pid=$!
@@ -95,6 +96,7 @@ echo "sandbox: ${api}"
 # The shipped configuration takes its connection data and secrets from the environment.
 export AMBITA_BASE_URL="${api}" AMBITA_CLIENT_ID="sandbox-client" AMBITA_CLIENT_SECRET="${client_secret}"
 export AMBITA_USERNAME="ambita-api-user" AMBITA_PASSWORD="${api_password}"
+export AMBITA_PUSH_SECRET="${push_secret}"
 
 control() {  # control METHOD PATH [JSON]
   curl -sS --fail-with-body -X "$1" -H 'Content-Type: application/json' --data "${3:-}" "${api}/_sandbox$2" ||
@@ -126,7 +128,8 @@ say "Starting dms-host run (push callbacks from the sandbox)"
 host_pid=$!
 listen="$(wait_for_line "${logs}/host.out" "dms-host listening on " "${host_pid}")" || die "dms-host run did not start"
 echo "dms-host: ${listen}"
-control POST /push-url "{\"url\": \"${listen}/ambita/push\"}" >/dev/null
+# The push route takes only callbacks that carry the shared secret (ambita.push.secret).
+control POST /push-url "{\"url\": \"${listen}/ambita/push?token=${push_secret}\"}" >/dev/null
 
 # ---------------------------------------------------------------------------------------------
 # 4. The script, step by step; after each milestone wait for the host to catch up.

@@ -154,6 +154,10 @@ std::vector<dms::Route> AmbitaPlugin::routes() {
   route.maxBodyBytes = config_.pushMaxBytes;
   auto* endpoint = endpoint_.get();
   route.handler = [endpoint](const dms::HttpRequest& request) { return endpoint->handle(request); };
+  if (config_.pushSecret.empty())
+    route.openWarning =
+        "ambita.push.secret is not set: anyone who can reach http.listen can queue pushes "
+        "(set it, and give Ambita the callback URL with ?token=<secret>)";
   return {route};
 }
 

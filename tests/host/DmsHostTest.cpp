@@ -4,11 +4,18 @@
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <fstream>
+#include <thread>
 
 #include "HostProcess.h"
 #include "support/TempDir.h"
@@ -294,6 +301,182 @@ TEST_F(DmsHost, PluginFactoryRefusalFailsConfigCheck) {
   EXPECT_NE(result.err.find("testplugin.greeting: 'refuse' is refused by the plugin"),
             std::string::npos)
       << result.err;
+}
+
+/// A raw TCP client of the host, from a chosen loopback address (all of 127/8 is loopback on
+/// Linux), for requests no well-behaved client library would send.
+class RawClient {
+ public:
+  RawClient(const std::string& from, unsigned port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    ::inet_pton(AF_INET, from.c_str(), &local.sin_addr);
+    sockaddr_in server{};
+    server.sin_family = AF_INET;
+    server.sin_port = htons(static_cast<std::uint16_t>(port));
+    ::inet_pton(AF_INET, "127.0.0.1", &server.sin_addr);
+    connected_ = fd_ >= 0 && ::bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) == 0 &&
+                 ::connect(fd_, reinterpret_cast<sockaddr*>(&server), sizeof server) == 0;
+  }
+  ~RawClient() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  RawClient(const RawClient&) = delete;
+  RawClient& operator=(const RawClient&) = delete;
+
+  bool connected() const { return connected_; }
+  /// False once the host closed or reset the connection.
+  bool send(const std::string& bytes) {
+    return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
+           static_cast<ssize_t>(bytes.size());
+  }
+  /// Whatever arrives within `timeout`, until the host closes; `closed` tells whether it did.
+  std::string receive(std::chrono::milliseconds timeout, bool& closed) {
+    std::string text;
+    closed = false;
+    const auto until = std::chrono::steady_clock::now() + timeout;
+    while (std::chrono::steady_clock::now() < until) {
+      pollfd ready{fd_, POLLIN, 0};
+      if (::poll(&ready, 1, 50) <= 0) continue;
+      char buffer[512];
+      const ssize_t n = ::recv(fd_, buffer, sizeof buffer, 0);
+      if (n <= 0) {
+        closed = true;
+        break;
+      }
+      text.append(buffer, static_cast<std::size_t>(n));
+    }
+    return text;
+  }
+
+ private:
+  int fd_;
+  bool connected_ = false;
+};
+
+/// Clients that started a request and send one more header byte every `interval` until
+/// destroyed: each would hold a worker thread for as long as it likes if the host let it.
+class SlowClients {
+ public:
+  SlowClients(const std::vector<std::string>& addresses, unsigned port,
+              std::chrono::milliseconds interval) {
+    for (const auto& address : addresses) {
+      clients_.push_back(std::make_unique<RawClient>(address, port));
+      clients_.back()->send("POST /test/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+    }
+    dripper_ = std::thread([this, interval] {
+      while (!done_) {
+        for (auto& client : clients_) client->send("a");
+        for (auto slept = std::chrono::milliseconds(0); slept < interval && !done_;
+             slept += std::chrono::milliseconds(50))
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      }
+    });
+  }
+  ~SlowClients() {
+    done_ = true;
+    dripper_.join();
+  }
+  std::size_t connected() const {
+    return static_cast<std::size_t>(std::count_if(
+        clients_.begin(), clients_.end(), [](const auto& client) { return client->connected(); }));
+  }
+
+ private:
+  std::vector<std::unique_ptr<RawClient>> clients_;
+  std::atomic<bool> done_{false};
+  std::thread dripper_;
+};
+
+TEST_F(DmsHost, RunAnswersPromptlyWhileSlowClientsHoldConnections) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  // Ten from one address (over the default cap of 8 per address) and four from others: more
+  // slow clients than the 8 workers the host used to have.
+  std::vector<std::string> addresses(10, "127.0.0.2");
+  for (const std::string other : {"127.0.0.3", "127.0.0.4", "127.0.0.5", "127.0.0.6"})
+    addresses.push_back(other);
+  SlowClients slow(addresses, process.port(), std::chrono::seconds(1));
+  ASSERT_EQ(slow.connected(), addresses.size());
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the host take them up
+
+  const auto start = std::chrono::steady_clock::now();
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(process.port()));
+  session.setTimeout(Poco::Timespan(20, 0));
+  Poco::Net::HTTPRequest req("POST", "/test/echo", Poco::Net::HTTPMessage::HTTP_1_1);
+  req.setContentLength(4);
+  session.sendRequest(req) << "ping";
+  Poco::Net::HTTPResponse response;
+  std::string text;
+  Poco::StreamCopier::copyToString(session.receiveResponse(response), text);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_EQ(text, "ping");
+  EXPECT_LT(seconds, 5.0) << "a valid request waited behind slow clients";
+
+  const auto result = process.stop(SIGTERM);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.err.find("refused a connection from 127.0.0.2"), std::string::npos)
+      << result.err;
+}
+
+TEST_F(DmsHost, RunClosesAConnectionThatTricklesPastTheRequestDeadline) {
+  std::string config = goodConfig();
+  config.replace(config.find(R"("listen")"), 8,
+                 R"("requestTimeoutSeconds": 2, "maxConnectionsPerAddress": 2, "listen")");
+  writeConfig(config);
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+
+  RawClient client("127.0.0.7", process.port());
+  ASSERT_TRUE(client.connected());
+  client.send("POST /test/echo HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ");
+  // One byte every 200 ms: far below any per-read timeout, never a whole request.
+  const auto start = std::chrono::steady_clock::now();
+  bool closed = false;
+  while (!closed && std::chrono::steady_clock::now() - start < std::chrono::seconds(12)) {
+    client.receive(std::chrono::milliseconds(200), closed);
+    if (!closed && !client.send("a")) closed = true;
+  }
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  EXPECT_TRUE(closed) << "the host still reads a request that began 12 s ago";
+  EXPECT_LT(seconds, 8.0);
+
+  // The cap: a third connection from one address is answered 503 at once.
+  RawClient first("127.0.0.8", process.port());
+  RawClient second("127.0.0.8", process.port());
+  first.send("POST /test/echo HTTP/1.1\r\n");
+  second.send("POST /test/echo HTTP/1.1\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  RawClient third("127.0.0.8", process.port());
+  third.send("POST /test/echo HTTP/1.1\r\n");
+  const std::string answer = third.receive(std::chrono::seconds(3), closed);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 503")) << answer;
+
+  const auto result = process.stop(SIGTERM);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.err.find("closed a connection from 127.0.0.7: no whole request within 2000 ms"),
+            std::string::npos)
+      << result.err;
+}
+
+TEST_F(DmsHost, RunLogsRemoteTextWithControlCharactersEscaped) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "--verbose", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  RawClient client("127.0.0.1", process.port());
+  ASSERT_TRUE(client.connected());
+  client.send("GET /order/12\x1b[2J\x1b]0;pwned\x07 HTTP/1.1\r\nHost: x\r\n\r\n");
+  bool closed = false;
+  EXPECT_TRUE(client.receive(std::chrono::seconds(2), closed).starts_with("HTTP/1.1 404"));
+
+  const auto result = process.stop(SIGTERM);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.err.find("GET /order/12\\x1b[2J\\x1b]0;pwned\\x07 -> 404"), std::string::npos)
+      << result.err;
+  EXPECT_EQ(result.err.find('\x1b'), std::string::npos) << "a raw ESC reached the log";
 }
 
 TEST_F(DmsHost, RunServesRoutesAndStopsOnSigterm) {

@@ -113,6 +113,18 @@ TEST(SchemaValidator, ReportsTypesUnknownKeysAndMissingRequired) {
   EXPECT_EQ(issues, expected);
 }
 
+TEST(SchemaValidator, RefusesDottedKeysNamingTheNestedSpelling) {
+  auto section =
+      parse(R"({"secret": "s3", "filing.concurrency": "lots", "filing": {"deep.er.key": 1}})");
+  const auto result = SchemaValidator::validate(section, schema(), "ambita", {"ambita.secret"});
+  EXPECT_FALSE(result.ok());
+  const std::vector<std::string> expected{
+      R"(ambita: "filing.concurrency" is not a key; write it nested: "filing": {"concurrency": ...})",
+      R"(ambita.filing: "deep.er.key" is not a key; write it nested: "deep": {"er": {"key": ...}})",
+  };
+  EXPECT_EQ(describe(result.issues), expected);
+}
+
 TEST(SchemaValidator, SecretValuesNeverAppearInMessages) {
   auto section = parse(R"({"secret": 12345})");
   const auto issues = describe(SchemaValidator::validate(section, schema(), "ambita").issues);
@@ -137,11 +149,40 @@ TEST(StderrLogger, OneLinePerMessageWithSecretsMasked) {
   logger.debug("plugin", "dropped below Info");
   const std::string text = out.str();
   EXPECT_EQ(text.find("hunter2"), std::string::npos) << text;
-  EXPECT_NE(text.find("INFO  [plugin] password is ******** and again ********\n"),
+  EXPECT_NE(text.find("INFO  [plugin] password is ********\\nand again ********\n"),
             std::string::npos)
       << text;
   EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1);
   EXPECT_EQ(text.find("dropped"), std::string::npos);
+}
+
+TEST(StderrLogger, EscapesEveryControlCharacterFromRemoteText) {
+  std::ostringstream out;
+  dms::host::StderrLogger logger(out);
+  // An order id and a push body as a remote client could send them: ESC sequences, a forged
+  // second line, a C1 CSI both as UTF-8 (U+009B) and as a raw byte, DEL, NUL; Unicode stays.
+  const std::string remote = std::string("order 12\x1b[31m34\r\n2026-01-01 ERROR [host] forged") +
+                             "\xc2\x9b" + "2J \x9b" + "1m\x7f" + std::string(1, '\0') +
+                             "\tTr\xc3\xb8ndelag";
+  logger.warning("ambita.push\x1b]0;x\x07", "push refused: " + remote);
+  const std::string text = out.str();
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
+  for (unsigned char c : text.substr(0, text.size() - 1))
+    EXPECT_TRUE(c >= 0x20 && c != 0x7f) << "raw control byte " << int(c) << " in " << text;
+  EXPECT_NE(
+      text.find("WARN  [ambita.push\\x1b]0;x\\x07] push refused: order 12\\x1b[31m34\\r\\n"
+                "2026-01-01 ERROR [host] forged\\u009b2J \\x9b1m\\x7f\\x00\\tTr\xc3\xb8ndelag\n"),
+      std::string::npos)
+      << text;
+}
+
+TEST(StderrLogger, EscapesMalformedUtf8ButKeepsWellFormedText) {
+  using dms::host::StderrLogger;
+  EXPECT_EQ(StderrLogger::escapeControls("\xe2\x82\xac \xf0\x9f\x98\x80 \xc3\xa6"),
+            "\xe2\x82\xac \xf0\x9f\x98\x80 \xc3\xa6");
+  // Overlong NUL, a lone continuation byte, a cut-short sequence, a surrogate.
+  EXPECT_EQ(StderrLogger::escapeControls("\xc0\x80|\x85|\xe2\x82|\xed\xa0\x80"),
+            "\\xc0\\x80|\\x85|\\xe2\\x82|\\xed\\xa0\\x80");
 }
 
 }  // namespace

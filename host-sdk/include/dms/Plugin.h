@@ -53,6 +53,10 @@ struct Route {
   std::size_t maxBodyBytes = 64 * 1024;
   /// Called from the host's server threads, concurrently. Must answer fast and must not throw.
   std::function<HttpResponse(const HttpRequest&)> handler;
+  /// Set when anyone who can reach the listener may call the route (e.g. no shared secret is
+  /// configured): what is open and which option closes it, naming the option's key path.
+  /// `config check` and `run` print it as a warning; empty when the route is protected.
+  std::string openWarning;
 };
 
 /// A command the plugin offers the host's users, e.g. "products" or "sync".

@@ -215,6 +215,10 @@ int Host::configCheck() {
     err_ << "error: " << logger_.mask(created.error().message) << "\n";
     return 2;
   }
+  for (const auto& route : setup.plugin()->routes())
+    if (!route.openWarning.empty())
+      err_ << "warning: " << route.method << " " << route.path << ": "
+           << logger_.mask(route.openWarning) << "\n";
   out_ << "configuration OK\n";
   return 0;
 }
@@ -244,7 +248,10 @@ int Host::runService() {
   if (int code = loadConfiguration(setup); code != 0) return code;
   if (int code = createObjects(setup); code != 0) return code;
   Plugin& plugin = *setup.plugin();
-  RouteServer server(plugin.routes(), logger_);
+  for (const auto& route : plugin.routes())
+    if (!route.openWarning.empty())
+      logger_.warning(kSource, route.method + " " + route.path + ": " + route.openWarning);
+  RouteServer server(plugin.routes(), logger_, setup.listenerLimits());
   if (auto bound = server.bind(setup.listenHost(), setup.listenPort()); !bound) {
     logger_.error(kSource, bound.error().describe());
     return bound.error().code == ErrorCode::InvalidArgument ? 2 : 1;

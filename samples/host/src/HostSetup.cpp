@@ -4,12 +4,16 @@
 
 #include "EnvExpander.h"
 #include "JsonConfigFile.h"
+#include "RouteServer.h"
 
 namespace dms::host {
 
 namespace {
 
 constexpr const char* kSource = "host";
+
+/// Leaves a quarter of the listener's workers to other addresses.
+constexpr std::size_t kMaxConnectionsPerAddress = RouteServer::kWorkerThreads * 3 / 4;
 
 bool isObject(const Poco::Dynamic::Var& v) {
   return v.type() == typeid(Poco::JSON::Object::Ptr);
@@ -30,6 +34,28 @@ void append(ConfigIssues& to, const ConfigIssues& from) {
 }
 
 }  // namespace
+
+ConfigSchema HostSetup::hostSchema(const std::string& pluginSection,
+                                   const std::string& pluginName) {
+  ConfigSchema schema{{
+      {"dataDir", OptionType::String, "", true, false,
+       "folder for state; the plugin gets <dataDir>/<plugin>, the connector <dataDir>/target"},
+      {"modules", OptionType::String, "", false, false, "folder of the *.so modules"},
+      {"plugin", OptionType::String, "", false, false, "name of the plugin module to run"},
+      {"target", OptionType::Object, "", true, false, "the document target: {\"connector\": ...}"},
+      {"http.listen", OptionType::String, "\"127.0.0.1:8080\"", false, false,
+       "host:port of the HTTP listener (port 0: any free port)"},
+      {"http.requestTimeoutSeconds", OptionType::Number, "10", false, false,
+       "a whole request (headers and body) must arrive within this, 0.1-600"},
+      {"http.maxConnectionsPerAddress", OptionType::Integer, "8", false, false,
+       "connections one client address may have served at once, 1-" +
+           std::to_string(kMaxConnectionsPerAddress) + "; more are answered 503"},
+  }};
+  if (!pluginSection.empty())
+    schema.options.push_back({pluginSection, OptionType::Object, "{}", false, false,
+                              "the configuration of plugin '" + pluginName + "'"});
+  return schema;
+}
 
 HostSetup::HostSetup(StderrLogger& logger, std::filesystem::path defaultModulesDir,
                      std::string hostName)
@@ -58,18 +84,7 @@ Status HostSetup::load(const std::filesystem::path& configFile) {
 
   // The top level: the host's own keys, the target and the plugin's section as opaque objects
   // (validated below against the modules' schemas).
-  ConfigSchema hostSchema{{
-      {"dataDir", OptionType::String, "", true, false,
-       "folder for state; the plugin gets <dataDir>/<plugin>, the connector <dataDir>/target"},
-      {"modules", OptionType::String, "", false, false, "folder of the *.so modules"},
-      {"plugin", OptionType::String, "", false, false, "name of the plugin module to run"},
-      {"target", OptionType::Object, "", true, false, "the document target: {\"connector\": ...}"},
-      {"http.listen", OptionType::String, "\"127.0.0.1:8080\"", false, false,
-       "host:port of the HTTP listener (port 0: any free port)"},
-  }};
-  if (!section_.empty())
-    hostSchema.options.push_back({section_, OptionType::Object, "{}", false, false,
-                                  "the configuration of plugin '" + pluginName_ + "'"});
+  const ConfigSchema hostSchema = HostSetup::hostSchema(section_, pluginName_);
   ValidatedSection top = SchemaValidator::validate(root, hostSchema, "", expander.expandedPaths());
   for (auto& issue : top.issues) {
     // Without a plugin its section is unknown, so "unknown key" would be a guess.
@@ -125,7 +140,7 @@ Status HostSetup::load(const std::filesystem::path& configFile) {
     effectiveRoot_->set(section_, pluginConfig_);
   }
 
-  checkListen(objectAt(effectiveRoot_, "http"));
+  checkHttp(objectAt(effectiveRoot_, "http"));
   return {};
 }
 
@@ -195,9 +210,31 @@ void HostSetup::choosePlugin(const Poco::JSON::Object::Ptr& root) {
   }
 }
 
-void HostSetup::checkListen(const Poco::JSON::Object::Ptr& httpSection) {
+void HostSetup::checkHttp(const Poco::JSON::Object::Ptr& httpSection) {
+  if (!httpSection) return;  // a wrong type was reported by the schema
+  // Wrong types were reported by the schema; only ranges are left.
+  if (httpSection->has("requestTimeoutSeconds") &&
+      httpSection->get("requestTimeoutSeconds").isNumeric()) {
+    const double seconds = httpSection->get("requestTimeoutSeconds").convert<double>();
+    if (seconds < 0.1 || seconds > 600)
+      issues_.push_back({"http.requestTimeoutSeconds",
+                         "expected 0.1 to 600 seconds, got " + std::to_string(seconds)});
+    else
+      listenerLimits_.requestDeadline =
+          std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  }
+  if (httpSection->has("maxConnectionsPerAddress") &&
+      httpSection->get("maxConnectionsPerAddress").isInteger()) {
+    const long count = httpSection->get("maxConnectionsPerAddress").convert<long>();
+    if (count < 1 || count > static_cast<long>(kMaxConnectionsPerAddress))
+      issues_.push_back({"http.maxConnectionsPerAddress",
+                         "expected 1 to " + std::to_string(kMaxConnectionsPerAddress) + ", got " +
+                             std::to_string(count)});
+    else
+      listenerLimits_.maxConnectionsPerAddress = static_cast<std::size_t>(count);
+  }
   auto listen = stringAt(httpSection, "listen");
-  if (!listen) return;  // a wrong type was reported by the schema
+  if (!listen) return;
   const auto colon = listen->rfind(':');
   const std::string host = colon == std::string::npos ? "" : listen->substr(0, colon);
   const std::string port = colon == std::string::npos ? "" : listen->substr(colon + 1);

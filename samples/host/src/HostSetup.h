@@ -9,8 +9,8 @@
 /// Configuration (top level): dataDir (required), modules (default <dir of dms-host>/../modules),
 /// plugin (default: the only dms-plugin-*.so in the modules folder), target {connector, ...the
 /// connector's keys}, <plugin section> (PluginInfo::configSection, e.g. "ambita"),
-/// http {listen: "host:port", default 127.0.0.1:8080}. Relative paths are relative to the
-/// current directory.
+/// http {listen: "host:port", default 127.0.0.1:8080; requestTimeoutSeconds;
+/// maxConnectionsPerAddress}. Relative paths are relative to the current directory.
 
 #include <Poco/JSON/Object.h>
 
@@ -20,6 +20,7 @@
 #include <string>
 
 #include "ConfigIssue.h"
+#include "ConnectionGuard.h"
 #include "SchemaValidator.h"
 #include "StderrLogger.h"
 #include "dms/ModuleLoader.h"
@@ -33,6 +34,9 @@ class HostSetup {
   ~HostSetup();
   HostSetup(const HostSetup&) = delete;
   HostSetup& operator=(const HostSetup&) = delete;
+
+  /// The host's own top-level keys, plus `pluginSection` (an object) when not empty.
+  static ConfigSchema hostSchema(const std::string& pluginSection, const std::string& pluginName);
 
   /// Reads, expands and validates. Returns an error only when the file cannot be used at all
   /// (missing, malformed JSON); everything else becomes issues().
@@ -57,12 +61,13 @@ class HostSetup {
   const std::shared_ptr<DocumentTarget>& target() const { return target_; }
   const std::string& listenHost() const { return listenHost_; }
   std::uint16_t listenPort() const { return listenPort_; }
+  const ListenerLimits& listenerLimits() const { return listenerLimits_; }
 
  private:
   void choosePlugin(const Poco::JSON::Object::Ptr& root);
   /// Hands the section's secret values to the logger and remembers their paths.
   void registerSecrets(ValidatedSection& checked);
-  void checkListen(const Poco::JSON::Object::Ptr& httpSection);
+  void checkHttp(const Poco::JSON::Object::Ptr& httpSection);
 
   StderrLogger& logger_;
   std::filesystem::path defaultModulesDir_;
@@ -83,6 +88,7 @@ class HostSetup {
   std::vector<std::string> secretPaths_;
   std::string listenHost_ = "127.0.0.1";
   std::uint16_t listenPort_ = 8080;
+  ListenerLimits listenerLimits_;
 
   // Destroyed in reverse order: the plugin before the target it uses.
   std::shared_ptr<DocumentTarget> target_;

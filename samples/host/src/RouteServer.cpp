@@ -3,10 +3,13 @@
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServerConnection.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/Net/HTTPServerResponse.h>
 #include <Poco/Net/SocketAddress.h>
+#include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/String.h>
 
 #include <istream>
@@ -34,69 +37,108 @@ void sendJson(Poco::Net::HTTPServerResponse& response, int status, const std::st
 /// Serves one request against the route table.
 class RouteHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  RouteHandler(const std::vector<Route>& routes, Logger& logger)
-      : routes_(routes), logger_(logger) {}
+  RouteHandler(const std::vector<Route>& routes, Logger& logger, ConnectionGuard& guard)
+      : routes_(routes), logger_(logger), guard_(guard) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
+    // Requests come from our own connections (GuardedConnection), whose sockets the guard knows.
+    auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+    if (impl == nullptr) {
+      serve(request, response, nullptr);
+      return;
+    }
+    serve(request, response, &impl->socket());
+    guard_.answerSent(impl->socket());  // a fresh deadline for the next keep-alive request
+  }
+
+ private:
+  void serve(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+             const Poco::Net::StreamSocket* socket) {
     const std::string& uri = request.getURI();
     const auto mark = uri.find('?');
-    const std::string path = uri.substr(0, mark);
-    const std::string query = mark == std::string::npos ? "" : uri.substr(mark + 1);
-    const std::string line = request.getMethod() + " " + path;  // never the query
+    HttpRequest call;
+    call.method = request.getMethod();
+    call.path = uri.substr(0, mark);
+    call.query = mark == std::string::npos ? "" : uri.substr(mark + 1);
+    call.remoteAddress = request.clientAddress().toString();
+    for (const auto& [name, value] : request) call.headers[Poco::toLower(name)] = value;
+    const std::string line = call.method + " " + call.path;  // never the query
 
+    const Route* route = findRoute(call, response, line);
+    if (route == nullptr || !readBody(request, response, route->maxBodyBytes, line, call.body))
+      return;
+    // Read whole: the deadline is for the client's sending, not for the plugin's answer.
+    if (socket != nullptr) guard_.requestRead(*socket);
+    answer(*route, call, response, line);
+  }
+
+  /// The route for the request's method and path, or null after answering 404 or 405.
+  const Route* findRoute(const HttpRequest& call, Poco::Net::HTTPServerResponse& response,
+                         const std::string& line) {
     const Route* route = nullptr;
     std::string allowed;
     for (const auto& candidate : routes_) {
-      if (candidate.path != path) continue;
+      if (candidate.path != call.path) continue;
       allowed += (allowed.empty() ? "" : ", ") + candidate.method;
-      if (candidate.method == request.getMethod()) route = &candidate;
+      if (candidate.method == call.method) route = &candidate;
     }
-    if (route == nullptr) {
-      if (allowed.empty()) {
-        logger_.debug(kSource, line + " -> 404");
-        sendJson(response, 404, "no route for " + path);
-      } else {
-        logger_.debug(kSource, line + " -> 405");
-        response.set("Allow", allowed);
-        sendJson(response, 405, "method " + request.getMethod() + " not allowed for " + path);
-      }
-      return;
+    if (route != nullptr) return route;
+    if (allowed.empty()) {
+      logger_.debug(kSource, line + " -> 404");
+      sendJson(response, 404, "no route for " + call.path);
+    } else {
+      logger_.debug(kSource, line + " -> 405");
+      response.set("Allow", allowed);
+      sendJson(response, 405, "method " + call.method + " not allowed for " + call.path);
     }
+    return nullptr;
+  }
 
-    HttpRequest call;
-    call.method = request.getMethod();
-    call.path = path;
-    call.query = query;
-    call.remoteAddress = request.clientAddress().toString();
-    for (const auto& [name, value] : request) call.headers[Poco::toLower(name)] = value;
-
-    const std::size_t limit = route->maxBodyBytes;
+  /// Reads the whole body into `body`; false after answering 413 (over `limit`) or 400 (the
+  /// body ended before its Content-Length).
+  bool readBody(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response,
+                std::size_t limit, const std::string& line, std::string& body) {
+    const std::string tooLarge = "request body larger than " + std::to_string(limit) + " bytes";
     if (request.hasContentLength() &&
         request.getContentLength64() > static_cast<Poco::Int64>(limit)) {
       logger_.info(kSource, line + " -> 413 (body of " +
                                 std::to_string(request.getContentLength64()) + " bytes, limit " +
                                 std::to_string(limit) + ")");
       response.setKeepAlive(false);  // the unread body would be taken for the next request
-      sendJson(response, 413, "request body larger than " + std::to_string(limit) + " bytes");
-      return;
+      sendJson(response, 413, tooLarge);
+      return false;
     }
     std::istream& in = request.stream();
     char buffer[8192];
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
-      call.body.append(buffer, static_cast<std::size_t>(in.gcount()));
-      if (call.body.size() > limit) {
+      body.append(buffer, static_cast<std::size_t>(in.gcount()));
+      if (body.size() > limit) {
         logger_.info(kSource,
                      line + " -> 413 (chunked body over " + std::to_string(limit) + " bytes)");
         response.setKeepAlive(false);
-        sendJson(response, 413, "request body larger than " + std::to_string(limit) + " bytes");
-        return;
+        sendJson(response, 413, tooLarge);
+        return false;
       }
     }
+    // A connection closed early (by the client, or by the request deadline) leaves a short body:
+    // never hand the plugin a truncated message.
+    if (request.hasContentLength() &&
+        static_cast<Poco::Int64>(body.size()) != request.getContentLength64()) {
+      logger_.info(kSource, line + " -> 400 (body ended before its Content-Length)");
+      response.setKeepAlive(false);
+      sendJson(response, 400, "request body shorter than its Content-Length");
+      return false;
+    }
+    return true;
+  }
 
+  /// Calls the plugin's handler and sends its answer (500 when it throws).
+  void answer(const Route& route, const HttpRequest& call, Poco::Net::HTTPServerResponse& response,
+              const std::string& line) {
     HttpResponse answer;
     try {
-      answer = route->handler(call);
+      answer = route.handler(call);
     } catch (const std::exception& e) {
       logger_.error(kSource, line + ": the plugin's handler threw: " + e.what());
       sendJson(response, 500, "internal error");
@@ -113,30 +155,85 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     response.send() << answer.body;
   }
 
- private:
   const std::vector<Route>& routes_;
   Logger& logger_;
+  ConnectionGuard& guard_;
 };
 
 class RouteHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  RouteHandlerFactory(const std::vector<Route>& routes, Logger& logger)
-      : routes_(routes), logger_(logger) {}
+  RouteHandlerFactory(const std::vector<Route>& routes, Logger& logger, ConnectionGuard& guard)
+      : routes_(routes), logger_(logger), guard_(guard) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new RouteHandler(routes_, logger_);  // Poco takes ownership
+    return new RouteHandler(routes_, logger_, guard_);  // Poco takes ownership
   }
 
  private:
   const std::vector<Route>& routes_;
   Logger& logger_;
+  ConnectionGuard& guard_;
+};
+
+/// Poco's HTTP connection, served only when the guard admits it (else answered 503 at once)
+/// and registered with the guard while it runs, so that its requests get a deadline.
+class GuardedConnection final : public Poco::Net::HTTPServerConnection {
+ public:
+  GuardedConnection(const Poco::Net::StreamSocket& socket,
+                    const Poco::Net::HTTPServerParams::Ptr& params,
+                    const Poco::Net::HTTPRequestHandlerFactory::Ptr& factory,
+                    ConnectionGuard& guard)
+      : HTTPServerConnection(socket, params, factory), guard_(guard) {}
+
+  void run() override {
+    const auto admission = guard_.admit(socket());
+    if (!admission) {
+      refuse();
+      return;
+    }
+    HTTPServerConnection::run();
+  }
+
+ private:
+  /// A fixed answer written straight to the socket: the request is not read at all.
+  void refuse() noexcept {
+    static constexpr std::string_view kBusy =
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
+        "Content-Length: 39\r\nConnection: close\r\nRetry-After: 5\r\n\r\n"
+        "{\"error\":\"too many connections, retry\"}";
+    try {
+      socket().setSendTimeout(Poco::Timespan(1, 0));
+      socket().sendBytes(kBusy.data(), static_cast<int>(kBusy.size()));
+      socket().shutdown();
+    } catch (...) {  // NOLINT: the client is gone or stuck; closing is all that is left
+    }
+  }
+
+  ConnectionGuard& guard_;
+};
+
+class GuardedConnectionFactory final : public Poco::Net::TCPServerConnectionFactory {
+ public:
+  GuardedConnectionFactory(Poco::Net::HTTPServerParams::Ptr params,
+                           Poco::Net::HTTPRequestHandlerFactory::Ptr factory,
+                           ConnectionGuard& guard)
+      : params_(std::move(params)), factory_(std::move(factory)), guard_(guard) {}
+
+  Poco::Net::TCPServerConnection* createConnection(const Poco::Net::StreamSocket& socket) override {
+    return new GuardedConnection(socket, params_, factory_, guard_);  // Poco takes ownership
+  }
+
+ private:
+  Poco::Net::HTTPServerParams::Ptr params_;
+  Poco::Net::HTTPRequestHandlerFactory::Ptr factory_;
+  ConnectionGuard& guard_;
 };
 
 }  // namespace
 
-RouteServer::RouteServer(std::vector<Route> routes, Logger& logger)
-    : routes_(std::move(routes)), logger_(logger) {}
+RouteServer::RouteServer(std::vector<Route> routes, Logger& logger, ListenerLimits limits)
+    : routes_(std::move(routes)), logger_(logger), limits_(limits) {}
 
 RouteServer::~RouteServer() {
   stop();
@@ -169,15 +266,20 @@ std::uint16_t RouteServer::port() const {
 void RouteServer::start() {
   if (!bound_ || running_) return;
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(8);
-  params->setMaxQueued(64);
+  // More workers than one address may hold (ListenerLimits), and a queue for the rest: slow
+  // clients from one address cannot take every worker, and a burst waits instead of failing.
+  params->setMaxThreads(static_cast<int>(kWorkerThreads));
+  params->setMaxQueued(static_cast<int>(kMaxQueuedConnections));
   params->setKeepAlive(true);
-  // Short idle keep-alive so that stop() does not wait long for idle connections.
+  // Short idle keep-alive so that idle connections give their worker back soon.
   params->setKeepAliveTimeout(Poco::Timespan(2, 0));
   params->setTimeout(Poco::Timespan(10, 0));
-  pool_ = std::make_unique<Poco::ThreadPool>("dms-http", 1, 8);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new RouteHandlerFactory(routes_, logger_),
-                                                    *pool_, socket_, params);
+  guard_ = std::make_unique<ConnectionGuard>(limits_, logger_);
+  pool_ = std::make_unique<Poco::ThreadPool>("dms-http", 1, static_cast<int>(kWorkerThreads));
+  Poco::Net::HTTPRequestHandlerFactory::Ptr handlers =
+      new RouteHandlerFactory(routes_, logger_, *guard_);
+  server_ = std::make_unique<Poco::Net::TCPServer>(
+      new GuardedConnectionFactory(params, handlers, *guard_), *pool_, socket_, params);
   server_->start();
   running_ = true;
 }
@@ -186,9 +288,11 @@ void RouteServer::stop() noexcept {
   if (!running_) return;
   running_ = false;
   try {
-    server_->stopAll(true);
-    pool_->joinAll();
+    server_->stop();   // no new connections
+    guard_->stop();    // ends idle keep-alive connections and requests still arriving
+    pool_->joinAll();  // requests being handled finish
     server_.reset();
+    guard_.reset();
     pool_.reset();
   } catch (const Poco::Exception& e) {
     logger_.error(kSource, "stopping the HTTP server: " + e.displayText());

@@ -1,11 +1,13 @@
 #pragma once
 /// The host's HTTP listener: serves exactly the plugin's routes (method + exact path) with
-/// Poco's HTTPServer on a bounded thread pool. 404 for an unknown path, 405 for a known path
-/// with another method, 413 for a body over Route::maxBodyBytes. The query string is never
-/// logged (it may carry a shared secret).
+/// Poco's HTTP connections on a bounded thread pool. 404 for an unknown path, 405 for a known
+/// path with another method, 413 for a body over Route::maxBodyBytes. The query string is never
+/// logged (it may carry a shared secret). Slow or many clients cannot deny service to others
+/// (ConnectionGuard: a deadline for each whole request, a cap per client address, 503 beyond
+/// it); connections beyond the workers wait in a bounded queue.
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/TCPServer.h>
 #include <Poco/ThreadPool.h>
 
 #include <cstdint>
@@ -13,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "ConnectionGuard.h"
 #include "dms/Error.h"
 #include "dms/Logger.h"
 #include "dms/Plugin.h"
@@ -21,8 +24,14 @@ namespace dms::host {
 
 class RouteServer {
  public:
+  /// Worker threads serving requests; kept above ListenerLimits::maxConnectionsPerAddress so
+  /// that one address cannot take them all.
+  static constexpr std::size_t kWorkerThreads = 16;
+  /// Connections waiting for a worker; beyond that the kernel's backlog, then refusal.
+  static constexpr std::size_t kMaxQueuedConnections = 64;
+
   /// The logger must outlive the server. Creates no thread yet.
-  RouteServer(std::vector<Route> routes, Logger& logger);
+  RouteServer(std::vector<Route> routes, Logger& logger, ListenerLimits limits = {});
   ~RouteServer();
   RouteServer(const RouteServer&) = delete;
   RouteServer& operator=(const RouteServer&) = delete;
@@ -44,9 +53,12 @@ class RouteServer {
  private:
   std::vector<Route> routes_;
   Logger& logger_;
+  const ListenerLimits limits_;
   Poco::Net::ServerSocket socket_;
+  // Destroyed in reverse order: the server, then the guard its connections use, then the pool.
   std::unique_ptr<Poco::ThreadPool> pool_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  std::unique_ptr<ConnectionGuard> guard_;
+  std::unique_ptr<Poco::Net::TCPServer> server_;
   bool bound_ = false;
   bool running_ = false;
 };

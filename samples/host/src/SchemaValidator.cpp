@@ -140,11 +140,29 @@ std::size_t editDistance(const std::string& a, const std::string& b) {
   return row[b.size()];
 }
 
-/// Reports keys that no option declares; does not descend into options' own values.
+/// `"push": {"secret": ...}` for the key "push.secret": how to write a dotted key nested.
+std::string nestedSpelling(const std::string& dottedKey) {
+  const auto parts = splitKey(dottedKey);
+  std::string text;
+  for (const auto& part : parts) text += "\"" + part + "\": {";
+  text.resize(text.size() - 1);  // the last part holds the value, not an object
+  text += "...";
+  text += std::string(parts.size() - 1, '}');
+  return text;
+}
+
+/// Reports keys that no option declares, and keys written with dots (an option's dotted key is
+/// its path, never a JSON key: accepting both spellings would need one rule in every reader);
+/// does not descend into options' own values.
 void reportUnknown(const Poco::JSON::Object::Ptr& node, const std::string& relative,
                    const std::string& prefix, const std::set<std::string>& options,
                    const std::set<std::string>& branches, ConfigIssues& issues) {
   for (const auto& key : node->getNames()) {
+    if (key.find('.') != std::string::npos) {
+      issues.push_back({relative.empty() ? prefix : join(prefix, relative),
+                        "\"" + key + "\" is not a key; write it nested: " + nestedSpelling(key)});
+      continue;
+    }
     const std::string rel = relative.empty() ? key : relative + "." + key;
     if (options.count(rel)) continue;
     if (branches.count(rel)) {

@@ -2,8 +2,9 @@
 /// Checks one configuration section against a module's ConfigSchema: types, required keys,
 /// unknown keys; applies defaults; knows which values are secrets.
 ///
-/// Dotted option keys are nested objects ("filing.folderTemplate" is
-/// {"filing": {"folderTemplate": ...}}). StringMap and Object options accept any keys inside.
+/// Dotted option keys are paths through nested objects ("filing.folderTemplate" is
+/// {"filing": {"folderTemplate": ...}}); a JSON key containing a dot is an error naming the
+/// nested spelling. StringMap and Object options accept any keys inside.
 
 #include <Poco/JSON/Object.h>
 

@@ -1,11 +1,12 @@
 #pragma once
 /// The host's log: one line per message on stderr with time, level and source. Every
 /// registered secret value is replaced by ******** (a second line of defence: modules must not
-/// log secrets in the first place).
+/// log secrets in the first place), and every control character is escaped (escapeControls).
 
 #include <mutex>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dms/Logger.h"
@@ -23,6 +24,12 @@ class StderrLogger final : public Logger {
   /// Adds a value to mask in every later message (ignored below kMinMaskedLength). Thread-safe.
   void addSecret(const std::string& value);
   void setMinimum(LogLevel minimum);
+
+  /// `text` with every C0 control, DEL and C1 control escaped: \n \r \t, "\x1b" for other
+  /// bytes below 0x20 and 0x7F, "\u009b" for U+0080-U+009F, and "\x9b" for each byte that is
+  /// not part of well-formed UTF-8 (raw 0x80-0x9F bytes act as C1 controls in 8-bit terminals).
+  /// Other Unicode is kept.
+  static std::string escapeControls(std::string_view text);
 
   /// The text with every secret replaced (for messages the host prints itself).
   std::string mask(std::string text) const;

@@ -35,10 +35,13 @@ class TestPlugin final : public dms::Plugin {
   }
 
   std::vector<dms::Route> routes() override {
-    dms::Route echo{"POST", "/test/echo", 32, [](const dms::HttpRequest& request) {
+    dms::Route echo{"POST", "/test/echo", 32,
+                    [](const dms::HttpRequest& request) {
                       return dms::HttpResponse{200, "text/plain", request.body};
-                    }};
-    dms::Route inspect{"GET", "/test/inspect", 1024, [](const dms::HttpRequest& request) {
+                    },
+                    ""};
+    dms::Route inspect{"GET", "/test/inspect", 1024,
+                       [](const dms::HttpRequest& request) {
                          Poco::JSON::Object answer;
                          answer.set("path", request.path);
                          answer.set("query", request.query);
@@ -47,7 +50,8 @@ class TestPlugin final : public dms::Plugin {
                          std::ostringstream out;
                          answer.stringify(out);
                          return dms::HttpResponse{200, "application/json", out.str()};
-                       }};
+                       },
+                       ""};
     return {echo, inspect};
   }
 
