@@ -83,5 +83,19 @@ TEST_F(PushTest, EndpointAnswersJsonAndAcceptsUrlEncodedToken) {
   EXPECT_EQ(*store_->inboxSize(), 1u);
 }
 
+TEST_F(PushTest, EndpointAnswers400ToBadPercentEncodingInTheQuery) {
+  push::PushInbox inbox(*store_);
+  push::PushEndpoint endpoint(inbox, logger_, "push-secret", 1024);
+  dms::HttpRequest request;
+  request.body = R"({"orderCollectionId": 5, "status": "NEW"})";
+  for (const std::string query : {"orderId=%zz", "token=push-secret&x=%", "token=%4"}) {
+    request.query = query;
+    const auto answer = endpoint.handle(request);
+    EXPECT_EQ(answer.status, 400) << query << ": " << answer.body;
+    EXPECT_NE(answer.body.find("malformed query string"), std::string::npos) << answer.body;
+  }
+  EXPECT_EQ(*store_->inboxSize(), 0u);
+}
+
 }  // namespace
 }  // namespace ambita::test

@@ -1,5 +1,6 @@
 #include "push/PushEndpoint.h"
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/URI.h>
 
@@ -45,8 +46,16 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
     if (!secret_.empty()) {
       std::string token;
       bool present = false;
-      Poco::URI uri("/?" + request.query);
-      for (const auto& [name, value] : uri.getQueryParameters()) {
+      Poco::URI::QueryParameters parameters;
+      try {
+        parameters = Poco::URI("/?" + request.query).getQueryParameters();
+      } catch (const Poco::SyntaxException&) {
+        // The client's mistake (e.g. "%zz"), not ours: 400, and the query is still not logged.
+        logger_.warning(kSource,
+                        "push from " + request.remoteAddress + " refused: malformed query string");
+        return error(400, "malformed query string: bad percent-encoding");
+      }
+      for (const auto& [name, value] : parameters) {
         if (name == "token") {
           token = value;
           present = true;
