@@ -5,6 +5,7 @@
 #include <filesystem>
 
 #include "api/ClientOptions.h"
+#include "api/Origin.h"
 #include "commands/OrderCommand.h"
 #include "commands/ProductsCommand.h"
 
@@ -25,6 +26,29 @@ dms::Result<Poco::JSON::Object::Ptr> parseSection(const std::string& json) {
     return dms::fail(dms::ErrorCode::InvalidArgument,
                      "ambita: expected an object: " + e.displayText());
   }
+}
+
+/// Order ids are unique only within one API and client: a state made for another one (the
+/// demo's sandbox, Ambita's test API) would take its orders for these. The first open records
+/// the API; a different one is refused, naming both.
+dms::Status checkStateBelongsTo(filing::StateStore& store, const api::ClientOptions& options,
+                                const std::string& dataDir) {
+  auto origin = api::Origin::of(Poco::URI(options.baseUrl));
+  if (!origin)
+    return dms::fail(dms::ErrorCode::InvalidArgument, "ambita.baseUrl: " + origin.error().message);
+  filing::ApiIdentity configured{origin->str(), options.clientId, filing::AuditLog::now()};
+  auto recorded = store.claimApiIdentity(configured);
+  if (!recorded) return recorded.error();
+  if (*recorded == configured) return {};
+  const auto describe = [](const filing::ApiIdentity& id) {
+    return id.origin + " (client id '" + id.clientId + "')";
+  };
+  return dms::fail(dms::ErrorCode::InvalidArgument,
+                   "ambita: the state in " + dataDir + " was made for the Ambita API " +
+                       describe(*recorded) + " on " + recorded->recordedAt +
+                       ", but ambita.baseUrl and ambita.clientId name " + describe(configured) +
+                       ": order ids of different APIs collide, so the two are never mixed; use "
+                       "another dataDir for this API (or configure the recorded one again)");
 }
 
 }  // namespace
@@ -66,6 +90,8 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
                        "ambita: data folder " + services.dataDir + ": " + ec.message());
     auto store = filing::SqliteStateStore::open(services.dataDir + "/state.db");
     if (!store) return store.error();
+    if (auto s = checkStateBelongsTo(**store, *clientOptions, services.dataDir); !s)
+      return s.error();
 
     std::unique_ptr<AmbitaPlugin> plugin(new AmbitaPlugin);
     plugin->services_ = services;
@@ -80,12 +106,17 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     plugin->reconciler_ = std::make_unique<filing::Reconciler>(
         *plugin->orderApi_, *services.target, *plugin->store_, plugin->config_, *services.logger,
         std::filesystem::path(services.dataDir) / "spool");
-    plugin->inbox_ = std::make_unique<push::PushInbox>(*plugin->store_);
+    plugin->inbox_ =
+        std::make_unique<push::PushInbox>(*plugin->store_, plugin->config_.pushMaxQueuedOrders);
     plugin->endpoint_ = std::make_unique<push::PushEndpoint>(*plugin->inbox_, *services.logger,
                                                              plugin->config_.pushSecret,
                                                              plugin->config_.pushMaxBytes);
-    plugin->workers_ = std::make_unique<push::PushWorkers>(
-        *plugin->inbox_, *plugin->reconciler_, *services.logger, plugin->config_.pollWorkers);
+    push::OrderRetry retry;
+    retry.maxDelay = std::int64_t{plugin->config_.pushRetryMaxMinutes} * 60;
+    retry.giveUpAfter = std::int64_t{plugin->config_.pushRetryDays} * 24 * 60 * 60;
+    plugin->workers_ =
+        std::make_unique<push::PushWorkers>(*plugin->inbox_, *plugin->reconciler_, *services.logger,
+                                            plugin->config_.pollWorkers, retry);
     plugin->poller_ =
         std::make_unique<push::Poller>(*plugin->inbox_, *services.logger,
                                        std::chrono::minutes(plugin->config_.pollIntervalMinutes),

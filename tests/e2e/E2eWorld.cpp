@@ -33,8 +33,7 @@ std::string targetName(TargetKind kind) {
 }
 
 E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
-  std::vector<std::string> args = {"--client-secret", kClientSecret, "--username",
-                                   kApiUser,          "--password",  kApiPassword};
+  auto args = sandboxCredentialArgs();
   args.insert(args.end(), options_.sandboxArgs.begin(), options_.sandboxArgs.end());
   sandbox_ = std::make_unique<test::SandboxProcess>(args);
   if (options_.target == TargetKind::WebDav) {
@@ -52,6 +51,10 @@ E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
 }
 
 E2eWorld::~E2eWorld() = default;
+
+std::vector<std::string> E2eWorld::sandboxCredentialArgs() {
+  return {"--client-secret", kClientSecret, "--username", kApiUser, "--password", kApiPassword};
+}
 
 void E2eWorld::writeConfig() {
   Poco::JSON::Object::Ptr root = new Poco::JSON::Object(true);

@@ -49,6 +49,9 @@ class E2eWorld {
   E2eWorld& operator=(const E2eWorld&) = delete;
 
   test::SandboxProcess& sandbox() { return *sandbox_; }
+  /// The sandbox flags that set the credentials the configuration uses (for a second sandbox
+  /// the same configuration could talk to).
+  static std::vector<std::string> sandboxCredentialArgs();
   const ArchiveView& archive() const { return *archive_; }
   const std::filesystem::path& workDir() const { return work_.path(); }
   std::filesystem::path configFile() const { return work_.path() / "dms-host.json"; }

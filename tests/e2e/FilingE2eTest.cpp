@@ -7,11 +7,13 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 
+#include <fstream>
 #include <set>
 #include <sstream>
 
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
 #include "E2eWorld.h"
@@ -433,6 +435,43 @@ TEST_P(FilingE2eTest, SecondSyncDownloadsNothing) {
   problems = archiveDifferences(world.archive(), sandbox, {first, second});
   EXPECT_TRUE(problems.empty()) << describe(problems);
   EXPECT_EQ(world.leakedSecret(sync.out + sync.err + again.out + again.err), "");
+}
+
+// The state belongs to the API it was made for (issue 13 item 7): after one sandbox's orders
+// were filed, a new sandbox (its ids start again at 1000001) on the same data folder is
+// refused with both APIs named, instead of its order 1000001 being taken for the old one.
+TEST(StateIdentityE2eTest, ANewSandboxOnTheSameDataFolderIsRefused) {
+  E2eWorld world({TargetKind::Filesystem, {}, "", 4});
+  auto& sandbox = world.sandbox();
+  const auto order = world.placeOrder("oppdrag-gammel", "sak-1");
+  sandbox.step(order, 0);
+  auto sync = world.host({"sync"});
+  ASSERT_EQ(sync.exitCode, 0) << sync.out << sync.err;
+  const auto filedBefore = world.archive().files().size();
+  ASSERT_GT(filedBefore, 0u);
+
+  test::SandboxProcess newSandbox(E2eWorld::sandboxCredentialArgs());
+  ASSERT_EQ(newSandbox.createDemoOrder("oppdrag-ny", "sak-2"), order) << "ids start again";
+  newSandbox.step(order, 0);
+  Poco::JSON::Object::Ptr config;
+  {
+    std::ifstream in(world.configFile());
+    Poco::JSON::Parser parser;
+    config = parser.parse(in).extract<Object::Ptr>();
+  }
+  config->getObject("ambita")->set("baseUrl", newSandbox.baseUrl());
+  {
+    std::ofstream out(world.configFile());
+    config->stringify(out, 2);
+  }
+  auto refused = world.host({"sync", "--order", std::to_string(order)});
+  EXPECT_NE(refused.exitCode, 0) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find(sandbox.baseUrl()), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find(newSandbox.baseUrl()), std::string::npos) << refused.err;
+  EXPECT_NE(refused.err.find("dataDir"), std::string::npos) << refused.err;
+  EXPECT_EQ(newSandbox.requestCount("getOrder"), 0u) << "refused before asking the new API";
+  EXPECT_EQ(world.archive().files().size(), filedBefore);
+  EXPECT_EQ(world.leakedSecret(refused.out + refused.err), "");
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, FilingE2eTest,

@@ -44,8 +44,13 @@ void EngineFixture::configure(const std::string& configJson) {
   auto store = filing::SqliteStateStore::open(dataDir_ + "/state.db");
   ASSERT_TRUE(store.ok()) << store.error().describe();
   store_ = std::move(*store);
-  reconciler_ = std::make_unique<filing::Reconciler>(api_, *target_, *store_, *config_, logger_,
-                                                     std::filesystem::path(dataDir_) / "spool");
+  reconciler_ =
+      std::make_unique<filing::Reconciler>(api_, *target_, *store_, *config_, logger_,
+                                           std::filesystem::path(dataDir_) / "spool", clock());
+}
+
+filing::EpochClock EngineFixture::clock() {
+  return [this] { return filing::systemClock()() + clockOffsetSeconds_.load(); };
 }
 
 std::map<std::string, ArchivedFile> EngineFixture::tree() {

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -52,6 +53,10 @@ class EngineFixture : public ::testing::Test {
   /// spool files.
   std::vector<std::string> leftovers();
 
+  /// The system clock moved forward by advanceClock() (backoff without waiting).
+  filing::EpochClock clock();
+  void advanceClock(std::int64_t seconds) { clockOffsetSeconds_ += seconds; }
+
   dms::Result<filing::ReconcileReport> reconcile(std::int64_t id,
                                                  filing::Reason reason = filing::Reason::Sync);
 
@@ -66,6 +71,7 @@ class EngineFixture : public ::testing::Test {
   std::unique_ptr<filing::SqliteStateStore> store_;
   std::unique_ptr<filing::Reconciler> reconciler_;
   std::string configJson_ = "{}";
+  std::atomic<std::int64_t> clockOffsetSeconds_{0};
 };
 
 }  // namespace ambita::test

@@ -257,20 +257,22 @@ TEST_F(PluginTest, PushEndpointChecksAndQueuesWithoutWaiting) {
   EXPECT_EQ(push(R"({"status": "UPDATED"})", std::string("token=") + kSecret).status, 400);
   EXPECT_EQ(push(std::string(2000, ' '), std::string("token=") + kSecret).status, 413);
 
-  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  auto order1 = makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")});
+  order1.reference = "Oppdrag 117";
+  api_.setOrder(order1);
   // Duplicates and an older-style message: one reconcile answers them all.
   for (int i = 0; i < 3; ++i) EXPECT_EQ(push(good, std::string("token=") + kSecret).status, 200);
   auto old = push(R"({"orderId": "1", "status": "FINISHED"})", std::string("token=") + kSecret);
   EXPECT_EQ(old.status, 200);
   EXPECT_NE(old.body.find("queued"), std::string::npos);
   EXPECT_EQ(api_.getOrders(), 0) << "the handler never reconciles";
-  EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 4u);
+  EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 1u) << "merged into one message per order";
 
   EXPECT_EQ(plugin_->workersForTest().drainForTest(), 1u);
   EXPECT_EQ(api_.getOrders(), 1);
   EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 0u);
   EXPECT_EQ(tree().count("Oppdrag 117/1/Plan og regulering/A.pdf"), 1u)
-      << "the push's reference names the folder";
+      << "the order's reference (from the GET) names the folder";
   auto order = plugin_->stateForTest().order(1);
   EXPECT_EQ((*order)->origin, filing::OrderOrigin::Push);
   EXPECT_EQ(logger_.text().find(kSecret), std::string::npos) << "the secret is never logged";
@@ -287,8 +289,10 @@ TEST_F(PluginTest, PushForAnUnknownOrderIsPostponedAndNotTracked) {
 
 TEST_F(PluginTest, SyncAnswersQueuedPushesAndDropsUnknownOrders) {
   makePlugin();
-  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")}));
-  EXPECT_EQ(push(R"({"orderCollectionId": 1, "reference": "Oppdrag 1"})").status, 200);
+  auto order1 = makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")});
+  order1.reference = "Oppdrag 1";
+  api_.setOrder(order1);
+  EXPECT_EQ(push(R"({"orderCollectionId": 1, "reference": "Forged"})").status, 200);
   EXPECT_EQ(push(R"({"orderCollectionId": 777})").status, 200);
   auto first = run("sync", {});
   EXPECT_EQ(first.code, 1);
@@ -296,6 +300,79 @@ TEST_F(PluginTest, SyncAnswersQueuedPushesAndDropsUnknownOrders) {
   EXPECT_EQ(tree().count("Oppdrag 1/1/Plan og regulering/A.pdf"), 1u);
   EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 0u);
   EXPECT_EQ(run("sync", {}).code, 0);
+}
+
+// A push names an order id and nothing more: a forged body cannot file a real order under
+// another case, through the service's workers or through sync.
+TEST_F(PluginTest, PushBodyCannotChooseTheFolder) {
+  makePlugin();
+  for (std::int64_t id : {1, 2}) {
+    auto order = makeOrder(id, "FINISHED", {makeAsset("a" + std::to_string(id), "A.pdf")});
+    order.reference = "Oppdrag " + std::to_string(id);
+    api_.setOrder(order);
+    EXPECT_EQ(push(R"({"orderCollectionId": )" + std::to_string(id) +
+                   R"(, "reference": "Forged case", "technicalReference": "forged"})")
+                  .status,
+              200);
+  }
+  EXPECT_EQ(plugin_->workersForTest().drainForTest(), 2u);
+  EXPECT_EQ(tree().count("Oppdrag 1/1/Plan og regulering/A.pdf"), 1u);
+  EXPECT_EQ(tree().count("Oppdrag 2/2/Plan og regulering/A.pdf"), 1u);
+  EXPECT_EQ((*plugin_->stateForTest().order(1))->reference, "Oppdrag 1");
+  auto order3 = makeOrder(3, "FINISHED", {makeAsset("a3", "A.pdf")});
+  order3.reference = "Oppdrag 3";
+  api_.setOrder(order3);
+  EXPECT_EQ(push(R"({"orderCollectionId": 3, "reference": "Forged case"})").status, 200);
+  EXPECT_EQ(run("sync", {}).code, 0);
+  EXPECT_EQ(tree().count("Oppdrag 3/3/Plan og regulering/A.pdf"), 1u);
+  for (const auto& [path, file] : tree()) EXPECT_EQ(path.find("Forged"), std::string::npos) << path;
+}
+
+// Forged or unknown ids stay cheap: repeated pushes of one id cost one GET per backoff window,
+// and the inbox holds at most push.maxQueuedOrders orders.
+TEST_F(PluginTest, RepeatedPushesOfAnUnknownOrderCostOneGetPerBackoffWindow) {
+  makePlugin(R"("push": {"maxQueuedOrders": 10})");
+  EXPECT_EQ(push(R"({"orderCollectionId": 777})").status, 200);
+  EXPECT_EQ(plugin_->workersForTest().drainForTest(), 1u);
+  EXPECT_EQ(api_.getOrders(), 1);
+  for (int i = 0; i < 20; ++i) EXPECT_EQ(push(R"({"orderCollectionId": 777})").status, 200);
+  plugin_->workersForTest().drainForTest();
+  EXPECT_EQ(api_.getOrders(), 1) << "postponed: more pushes of the id bring no earlier GET";
+  EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 1u);
+  for (int id = 1000; id < 1009; ++id)
+    EXPECT_EQ(push(R"({"orderCollectionId": )" + std::to_string(id) + "}").status, 200);
+  auto full = push(R"({"orderCollectionId": 2000})");
+  EXPECT_EQ(full.status, 503) << "the inbox is bounded";
+  EXPECT_EQ(push(R"({"orderCollectionId": 1000})").status, 200) << "a waiting id is merged";
+  EXPECT_EQ(*plugin_->stateForTest().inboxSize(), 10u);
+}
+
+// The state knows which API it was made for: the same dataDir against another Ambita (a new
+// sandbox, test → production) is refused instead of mixing two orders that share an id.
+TEST_F(PluginTest, StateMadeForAnotherApiIsRefused) {
+  makePlugin();
+  plugin_.reset();
+  const auto withApi = [&](const std::string& baseUrl, const std::string& clientId) {
+    return AmbitaPlugin::createWithOrderApiForTest(
+        services(R"({"baseUrl": ")" + baseUrl + R"(", "clientId": ")" + clientId +
+                 R"(", "clientSecret": "client-s3cret", "username": "u", "password": "p"})"),
+        api_);
+  };
+  auto otherHost = withApi("https://api.ambita.com", "id");
+  ASSERT_FALSE(otherHost.ok());
+  const auto& message = otherHost.error().message;
+  EXPECT_NE(message.find("http://127.0.0.1:9"), std::string::npos) << message;
+  EXPECT_NE(message.find("https://api.ambita.com:443"), std::string::npos) << message;
+  EXPECT_NE(message.find("dataDir"), std::string::npos) << message;
+  EXPECT_NE(message.find(dataDir_), std::string::npos) << message;
+  EXPECT_EQ(message.find("client-s3cret"), std::string::npos);
+  auto otherPort = withApi("http://127.0.0.1:10", "id");
+  EXPECT_FALSE(otherPort.ok());
+  auto otherClient = withApi("http://127.0.0.1:9", "another-client");
+  ASSERT_FALSE(otherClient.ok());
+  EXPECT_NE(otherClient.error().message.find("another-client"), std::string::npos);
+  auto same = withApi("http://127.0.0.1:9/", "id");
+  EXPECT_TRUE(same.ok()) << same.error().describe();
 }
 
 TEST_F(PluginTest, ServiceFilesPushedOrdersAndStopsCleanly) {

@@ -1,10 +1,14 @@
 #include <gtest/gtest.h>
 
+#include <sstream>
+
 #include "EngineFixture.h"
+#include "filing/AdminCommands.h"
 #include "filing/AuditLog.h"
 #include "push/Poller.h"
 #include "push/PushEndpoint.h"
 #include "push/PushInbox.h"
+#include "push/PushWorkers.h"
 
 namespace ambita::test {
 namespace {
@@ -55,6 +59,55 @@ TEST_F(PushTest, PollerThreadStartsAndStopsPromptly) {
   poller.stop();
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5))
       << "stop does not wait for the interval";
+}
+
+// An Ambita outage (or expired credentials) must not lose an order heard of only by a push: it
+// is retried with capped backoff for push.retryDays, shown as waiting, and only then given up
+// and audited.
+TEST_F(PushTest, OrderWhoseGetKeepsFailingIsRetriedForDaysThenGivenUp) {
+  push::PushInbox inbox(*store_, 100, clock());
+  push::OrderRetry retry;  // 15 s doubling to 1 h, for 7 days
+  push::PushWorkers workers(inbox, *reconciler_, logger_, 1, retry);
+  api_.setOrder(makeOrder(5, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  api_.failGetOrder(5, dms::ErrorCode::Unavailable);
+  api::PushMessage m;
+  m.orderCollectionId = 5;
+  ASSERT_TRUE(inbox.add(m, "push").ok());
+
+  // A day of outage: 30 hourly attempts and more, far beyond the old limit of 8.
+  for (int hour = 0; hour < 30; ++hour) {
+    workers.drainForTest();
+    advanceClock(3600);
+  }
+  EXPECT_GE(api_.getOrders(), 30);
+  EXPECT_LE(api_.getOrders(), 32) << "one GET per backoff window";
+  EXPECT_EQ(*store_->inboxSize(), 1u) << "still waiting, not dropped";
+  filing::AdminCommands admin(*reconciler_, *store_, *target_, *config_, dataDir_);
+  std::ostringstream out, err;
+  ASSERT_EQ(admin.run("status", {}, {&out, &err, false}), 0) << err.str();
+  EXPECT_NE(out.str().find("waiting: order 5 (push)"), std::string::npos) << out.str();
+  EXPECT_NE(out.str().find("injected"), std::string::npos) << "shows why: " << out.str();
+
+  // Ambita is back: the order is filed.
+  api_.failGetOrder(5, std::nullopt);
+  EXPECT_EQ(workers.drainForTest(), 1u);
+  EXPECT_EQ(tree().size(), 1u);
+  EXPECT_EQ(*store_->inboxSize(), 0u);
+
+  // An id Ambita never answers for is given up after push.retryDays, and audited.
+  api_.failGetOrder(6, dms::ErrorCode::Unauthenticated);
+  m.orderCollectionId = 6;
+  ASSERT_TRUE(inbox.add(m, "push").ok());
+  for (int hour = 0; hour < 7 * 24 + 2 && *store_->inboxSize() > 0; ++hour) {
+    workers.drainForTest();
+    advanceClock(3600);
+  }
+  EXPECT_EQ(*store_->inboxSize(), 0u);
+  auto log = store_->audit(6, 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_FALSE(log->empty());
+  EXPECT_EQ(log->back().action, "failed");
+  EXPECT_NE(log->back().detail.find("gave up"), std::string::npos) << log->back().detail;
 }
 
 TEST(PushEndpoint, ConstantTimeEqualsComparesWholeStrings) {

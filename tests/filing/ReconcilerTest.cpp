@@ -1,12 +1,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <set>
+#include <sstream>
 #include <thread>
 
 #include "EngineFixture.h"
+#include "filing/AdminCommands.h"
 #include "support/FaultInjectingTarget.h"
 
 namespace ambita::test {
@@ -261,6 +264,54 @@ TEST_F(ReconcilerTest, FailedDownloadIsRetriedByTheNextRunWithoutDuplicates) {
   EXPECT_TRUE(second->ok());
   EXPECT_EQ(second->filed, 1u);
   expectTree({{kFolder + "/A.pdf", a}, {kFolder + "/B.pdf", b}});
+}
+
+// The service (push, poll) retries a failing asset with backoff, not on every poll, and gives it
+// up after filing.maxAttempts, audited and shown; `sync --order` asks for it again.
+TEST_F(ReconcilerTest, FailingAssetBacksOffAndIsGivenUpAfterMaxAttempts) {
+  configure(R"({"filing": {"maxAttempts": 3, "retryMaxMinutes": 2}})");
+  auto a = makeAsset("a1", "A.pdf");
+  api_.setOrder(makeOrder(1, "PROGRESS", {a}));
+  api_.failDownload(a.downloadUrl, ErrorCode::Unavailable);
+  auto first = reconcile(1, Reason::Poll);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->failed, 1u);
+  EXPECT_EQ(api_.downloads(), 1);
+
+  auto soon = reconcile(1, Reason::Poll);
+  ASSERT_TRUE(soon.ok());
+  EXPECT_EQ(api_.downloads(), 1) << "not retried before its backoff has passed";
+  EXPECT_EQ(soon->waiting, 1u);
+  EXPECT_TRUE(soon->ok()) << "waiting is not a new failure of the order";
+
+  advanceClock(61);  // first backoff: 1 minute
+  ASSERT_TRUE(reconcile(1, Reason::Poll).ok());
+  EXPECT_EQ(api_.downloads(), 2);
+  advanceClock(121);  // then 2 minutes (the cap)
+  ASSERT_TRUE(reconcile(1, Reason::Poll).ok());
+  EXPECT_EQ(api_.downloads(), 3);
+  auto record = store_->asset("a1");
+  EXPECT_EQ((*record)->attempts, 3);
+  EXPECT_TRUE(filing::Reconciler::givenUp(**record, *config_));
+
+  advanceClock(7 * 24 * 3600);
+  ASSERT_TRUE(reconcile(1, Reason::Poll).ok());
+  ASSERT_TRUE(reconcile(1, Reason::Sync).ok());
+  EXPECT_EQ(api_.downloads(), 3) << "given up: never retried by itself";
+  auto log = store_->audit(1, 100);
+  ASSERT_TRUE(log.ok());
+  EXPECT_EQ(std::count_if(log->begin(), log->end(),
+                          [](const filing::AuditEntry& e) { return e.action == "given up"; }),
+            1);
+
+  filing::AdminCommands admin(*reconciler_, *store_, *target_, *config_, dataDir_);
+  std::ostringstream out, err;
+  ASSERT_EQ(admin.run("status", {"1"}, {&out, &err, false}), 0) << err.str();
+  EXPECT_NE(out.str().find("given up after 3 attempts"), std::string::npos) << out.str();
+  api_.failDownload(a.downloadUrl, std::nullopt);
+  ASSERT_EQ(admin.run("sync", {"--order", "1"}, {&out, &err, false}), 0) << err.str();
+  EXPECT_EQ(api_.downloads(), 4);
+  EXPECT_EQ((*store_->asset("a1"))->state, AssetState::Filed);
 }
 
 TEST_F(ReconcilerTest, ForeignFileAtTheNameIsNeverOverwritten) {

@@ -23,6 +23,14 @@ AssetRecord record(const std::string& id, std::int64_t order, AssetState state,
   return r;
 }
 
+InboxMessage pushFor(std::int64_t orderId) {
+  InboxMessage m;
+  m.orderId = orderId;
+  m.source = "push";
+  m.receivedAt = AuditLog::now();
+  return m;
+}
+
 TEST(SqliteStateStore, CreatesCurrentSchemaAndRoundTrips) {
   dms::test::TempDir tmp;
   auto store = SqliteStateStore::open(tmp.str() + "/state.db");
@@ -76,22 +84,68 @@ TEST(SqliteStateStore, InboxQueuesCompletesAndPostpones) {
   auto store = SqliteStateStore::open(tmp.str() + "/state.db");
   ASSERT_TRUE(store.ok());
   auto& s = **store;
-  InboxMessage m;
-  m.orderId = 7;
-  m.source = "push";
-  m.receivedAt = AuditLog::now();
+  auto m = pushFor(7);
   auto first = s.enqueue(m);
   auto second = s.enqueue(m);
   m.orderId = 8;
   ASSERT_TRUE(s.enqueue(m).ok());
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_LT(*first, *second);
-  EXPECT_EQ(s.dueMessages(0, 10)->size(), 3u);
-  ASSERT_TRUE(s.postponeMessages(8, 1000, 500).ok());
-  EXPECT_EQ(s.dueMessages(100, 10)->size(), 2u);
-  EXPECT_EQ(s.dueMessages(500, 10)->back().attempts, 1);
+  EXPECT_EQ(s.dueMessages(0, 10)->size(), 2u) << "messages of one order are merged";
+  ASSERT_TRUE(s.postponeMessages(8, 1000, 500, 400, "Ambita down").ok());
+  EXPECT_EQ(s.dueMessages(100, 10)->size(), 1u);
+  const auto postponed = s.dueMessages(500, 10)->back();
+  EXPECT_EQ(postponed.attempts, 1);
+  EXPECT_EQ(postponed.firstFailureEpoch, 400);
+  EXPECT_EQ(postponed.lastError, "Ambita down");
   ASSERT_TRUE(s.completeMessages(7, *second).ok());
   EXPECT_EQ(*s.inboxSize(), 1u);
+}
+
+TEST(SqliteStateStore, RepeatedPushesKeepTheBackoffAndTheInboxIsBounded) {
+  dms::test::TempDir tmp;
+  auto store = SqliteStateStore::open(tmp.str() + "/state.db");
+  ASSERT_TRUE(store.ok());
+  auto& s = **store;
+  auto m = pushFor(8);
+  ASSERT_TRUE(s.enqueue(m, 2).ok());
+  ASSERT_TRUE(s.postponeMessages(8, 1000, 500, 400, "unknown order").ok());
+  for (int i = 0; i < 20; ++i) ASSERT_TRUE(s.enqueue(m, 2).ok());
+  EXPECT_EQ(*s.inboxSize(), 1u) << "one row per order, however often it is pushed";
+  EXPECT_TRUE(s.dueMessages(499, 10)->empty())
+      << "a repeated push does not bring the retry forward";
+  const auto merged = s.dueMessages(500, 10)->back();
+  EXPECT_EQ(merged.attempts, 1);
+  EXPECT_EQ(merged.firstFailureEpoch, 400);
+  m.orderId = 9;
+  ASSERT_TRUE(s.enqueue(m, 2).ok());
+  m.orderId = 10;
+  auto full = s.enqueue(m, 2);
+  ASSERT_FALSE(full.ok());
+  EXPECT_EQ(full.error().code, dms::ErrorCode::Unavailable);
+  EXPECT_NE(full.error().message.find("push.maxQueuedOrders"), std::string::npos);
+  m.orderId = 9;
+  EXPECT_TRUE(s.enqueue(m, 2).ok()) << "an order already waiting is merged, not refused";
+  EXPECT_EQ(*s.inboxSize(), 2u);
+}
+
+TEST(SqliteStateStore, RecordsTheApiItBelongsToOnce) {
+  dms::test::TempDir tmp;
+  const auto file = tmp.str() + "/state.db";
+  {
+    auto store = SqliteStateStore::open(file);
+    ASSERT_TRUE(store.ok());
+    auto first = (*store)->claimApiIdentity({"http://127.0.0.1:8099", "demo", "t1"});
+    ASSERT_TRUE(first.ok()) << first.error().describe();
+    EXPECT_EQ(first->recordedAt, "t1");
+  }
+  auto store = SqliteStateStore::open(file);
+  ASSERT_TRUE(store.ok());
+  auto again = (*store)->claimApiIdentity({"https://api.ambita.com:443", "prod", "t2"});
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->origin, "http://127.0.0.1:8099") << "the first record is kept";
+  EXPECT_EQ(again->clientId, "demo");
+  EXPECT_EQ(again->recordedAt, "t1");
 }
 
 TEST(SqliteStateStore, MigratesAnOlderFileKeepingItsData) {

@@ -67,7 +67,9 @@ struct SupplierOrder {
 /// GET /kode/v1/orders/{id}: what Ambita calls the order (collection).
 struct OrderCollection {
   std::int64_t id = 0;
-  std::string status;  ///< NEW, PROGRESS, FINISHED, CANCELLED, REFUNDED, or unknown (kept)
+  std::string status;     ///< NEW, PROGRESS, FINISHED, CANCELLED, REFUNDED, or unknown (kept)
+  std::string reference;  ///< as ordered ("" when the answer leaves it out)
+  std::string technicalReference;  ///< as ordered ("" when absent)
   std::optional<double> priceNet;
   std::optional<double> priceVat;
   std::string dateOrdered;  ///< as sent

@@ -157,6 +157,8 @@ dms::Result<OrderCollection> ModelParser::orderCollection(const Poco::Dynamic::V
     OrderCollection c;
     c.id = J::requiredInteger(*o, "id", "");
     c.status = J::codeName(*o, "status", "").code;
+    c.reference = J::optString(*o, "reference", "").value_or("");
+    c.technicalReference = J::optString(*o, "technicalReference", "").value_or("");
     c.priceNet = J::optNumber(*o, "priceNet", "");
     c.priceVat = J::optNumber(*o, "priceVat", "");
     c.dateOrdered = J::optString(*o, "dateOrdered", "").value_or("");

@@ -144,6 +144,10 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
     return 1;
   }
   reconciler_.resetStop();
+  if (auto s = retryNow(requested); !s) {
+    *io.err << "sync: " << s.error().describe() << "\n";
+    return 1;
+  }
   // A previous run may have been killed: finish or undo what it left, then clear the spool.
   if (auto recovered = reconciler_.recoverAll(); !recovered) {
     *io.err << "sync: " << recovered.error().describe() << "\n";
@@ -167,8 +171,8 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
   for (const auto& o : *tracked)
     if (recentlyFinished(o, config_.pollFinishedDays)) add(o.id);
   std::map<std::int64_t, std::int64_t> inboxUpTo;
-  // What queued push messages knew (reference, technical reference) names the folder, as it
-  // would have if the service had processed them.
+  // Queued messages say only which orders to look at (and whether a push named them); the
+  // GET says the rest.
   std::map<std::int64_t, TrackedOrder> hints;
   auto inbox = store_.dueMessages(std::numeric_limits<std::int64_t>::max(), 100000);
   if (inbox) {
@@ -179,8 +183,6 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
       hint.id = m.orderId;
       hint.origin = m.source == "push" ? OrderOrigin::Push : OrderOrigin::Poll;
       hint.trackedAt = AuditLog::now();
-      if (hint.reference.empty()) hint.reference = m.reference;
-      if (hint.technicalReference.empty()) hint.technicalReference = m.technicalReference;
     }
   }
   if (orderIds.empty()) {
@@ -223,7 +225,10 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
     totalDownloads += report->downloads;
     *io.out << "order " << id << " (" << report->status << "): " << report->filed << " filed, "
             << report->removed << " removed, " << report->unchanged << " unchanged, "
-            << report->failed << " failed\n";
+            << report->failed << " failed"
+            << (report->waiting > 0 ? ", " + std::to_string(report->waiting) + " waiting to retry"
+                                    : "")
+            << "\n";
     for (const auto& p : report->problems) *io.err << prefix << p << "\n";
     if (!report->ok()) {
       anyFailed = true;
@@ -237,6 +242,32 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
           << (anyFailed ? ", with failures" : "") << "\n";
   reconciler_.releasePool();
   return anyFailed ? 1 : 0;
+}
+
+dms::Status AdminCommands::retryNow(const std::vector<std::int64_t>& orderIds) {
+  std::vector<AssetRecord> reset;
+  for (const auto id : orderIds) {
+    auto assets = store_.assetsOfOrder(id);
+    if (!assets) return assets.error();
+    for (auto a : *assets) {
+      if (a.state != AssetState::Failed || (a.attempts == 0 && a.notBeforeEpoch == 0)) continue;
+      a.attempts = 0;
+      a.notBeforeEpoch = 0;
+      reset.push_back(a);
+    }
+  }
+  return store_.commit(reset, {});
+}
+
+void AdminCommands::printWaitingOrders(std::ostream& out) {
+  auto inbox = store_.dueMessages(std::numeric_limits<std::int64_t>::max(), 100000);
+  if (!inbox) return;
+  for (const auto& m : *inbox) {
+    if (m.attempts == 0) continue;
+    out << "waiting: order " << m.orderId << " (" << m.source << "), " << m.attempts
+        << " failed attempt(s) since " << AuditLog::at(m.firstFailureEpoch) << ", next try "
+        << AuditLog::at(m.notBeforeEpoch) << ": " << m.lastError << "\n";
+  }
 }
 
 int AdminCommands::track(const std::vector<std::string>& args, const dms::CommandIO& io) {
@@ -314,6 +345,7 @@ int AdminCommands::status(const std::vector<std::string>& args, const dms::Comma
       }
     }
     if (auto n = store_.inboxSize(); n) out << "push inbox: " << *n << " message(s) waiting\n";
+    printWaitingOrders(out);
     return 0;
   }
   auto order = store_.order(*only);
@@ -353,6 +385,14 @@ int AdminCommands::status(const std::vector<std::string>& args, const dms::Comma
           << "\n";
     if (!a.removedAt.empty()) out << "      removed: " << a.removedAt << "\n";
     if (!a.lastError.empty()) out << "      error:  " << a.lastError << "\n";
+    if (a.state == AssetState::Failed && a.attempts > 0) {
+      if (Reconciler::givenUp(a, config_))
+        out << "      given up after " << a.attempts
+            << " attempts (filing.maxAttempts): retry with sync --order " << a.orderId << "\n";
+      else
+        out << "      waiting: attempt " << a.attempts << " of " << config_.assetMaxAttempts
+            << " failed, next try " << AuditLog::at(a.notBeforeEpoch) << "\n";
+    }
   }
   return 0;
 }

@@ -15,6 +15,7 @@
 /// Everything referred to outlives the object. Not thread-safe (one command at a time).
 
 #include <cstdint>
+#include <ostream>
 #include <string>
 #include <vector>
 
@@ -52,6 +53,10 @@ class AdminCommands {
   int preview(const std::vector<std::string>& args, const dms::CommandIO& io);
   int verify(const std::vector<std::string>& args, const dms::CommandIO& io);
   int audit(const std::vector<std::string>& args, const dms::CommandIO& io);
+  /// Failed assets of these orders (asked for by name) are retried now, given up or not.
+  dms::Status retryNow(const std::vector<std::int64_t>& orderIds);
+  /// Inbox orders whose reconcile failed: since when, next try, why.
+  void printWaitingOrders(std::ostream& out);
 
   Reconciler& reconciler_;
   StateStore& store_;

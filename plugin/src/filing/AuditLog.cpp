@@ -26,6 +26,11 @@ std::string AuditLog::now() {
   return Poco::DateTimeFormatter::format(Poco::Timestamp(), Poco::DateTimeFormat::ISO8601_FORMAT);
 }
 
+std::string AuditLog::at(std::int64_t epochSeconds) {
+  return Poco::DateTimeFormatter::format(Poco::Timestamp::fromEpochTime(epochSeconds),
+                                         Poco::DateTimeFormat::ISO8601_FORMAT);
+}
+
 AuditEntry AuditLog::entry(std::int64_t orderId, const std::string& assetId,
                            const std::string& action, Reason reason, const std::string& path,
                            const std::string& detail) {

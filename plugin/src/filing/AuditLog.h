@@ -22,6 +22,8 @@ class AuditLog {
 
   /// Current UTC time as ISO 8601 ("2026-11-28T13:37:00Z").
   static std::string now();
+  /// `epochSeconds` as ISO 8601 UTC.
+  static std::string at(std::int64_t epochSeconds);
 
   /// An entry stamped now.
   static AuditEntry entry(std::int64_t orderId, const std::string& assetId,

@@ -99,6 +99,13 @@ std::vector<dms::ConfigOption> filingConfigOptions() {
       {"filing.maxNameBytes", OptionType::Integer, "180", false, false,
        "Longest folder or file name in bytes (40-240); longer names are cut, keeping the "
        "extension."},
+      {"filing.maxAttempts", OptionType::Integer, "10", false, false,
+       "Failed attempts to file one asset before it is given up (1-1000; audited and shown in "
+       "status; `sync --order ID` tries it again)."},
+      {"filing.retryMaxMinutes", OptionType::Integer, "60", false, false,
+       "Longest wait of the service between two attempts to file one asset (1-1440 minutes; "
+       "the first retry comes after 1 minute, then the wait doubles; an administrator's sync "
+       "retries at once)."},
       {"push.path", OptionType::String, "\"/ambita/push\"", false, false,
        "Path of the push route on the host's http.listen."},
       {"push.secret", OptionType::String, "", false, true,
@@ -106,6 +113,15 @@ std::vector<dms::ConfigOption> filingConfigOptions() {
        "URL registered with Ambita)."},
       {"push.maxBytes", OptionType::Integer, "65536", false, false,
        "Largest push body accepted (bytes)."},
+      {"push.maxQueuedOrders", OptionType::Integer, "10000", false, false,
+       "Most distinct orders waiting in the push inbox (10-1000000); a push for another order "
+       "is answered 503 while it is full (repeated pushes of one order take one place)."},
+      {"push.retryDays", OptionType::Integer, "7", false, false,
+       "How long an order whose GET keeps failing (Ambita down, credentials expired, unknown "
+       "order) is retried before it is given up and audited (1-365 days)."},
+      {"push.retryMaxMinutes", OptionType::Integer, "60", false, false,
+       "Longest wait between two attempts of one order (1-1440 minutes; the first retry comes "
+       "after 15 s, then the wait doubles)."},
       {"poll.intervalMinutes", OptionType::Integer, "10", false, false,
        "How often tracked orders are checked (minutes)."},
       {"poll.finishedDays", OptionType::Integer, "14", false, false,
@@ -188,6 +204,12 @@ dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section) {
     auto nameBytes = readInt(section, "filing.maxNameBytes", 180, 40, 240);
     if (!nameBytes) return nameBytes.error();
     config.maxNameBytes = static_cast<std::size_t>(*nameBytes);
+    auto assetAttempts = readInt(section, "filing.maxAttempts", 10, 1, 1000);
+    if (!assetAttempts) return assetAttempts.error();
+    config.assetMaxAttempts = static_cast<int>(*assetAttempts);
+    auto assetRetry = readInt(section, "filing.retryMaxMinutes", 60, 1, 1440);
+    if (!assetRetry) return assetRetry.error();
+    config.assetRetryMaxMinutes = static_cast<int>(*assetRetry);
 
     auto pushPath = readString(section, "push.path", "/ambita/push");
     if (!pushPath) return pushPath.error();
@@ -201,6 +223,15 @@ dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section) {
     auto maxBytes = readInt(section, "push.maxBytes", 65536, 256, 1024 * 1024);
     if (!maxBytes) return maxBytes.error();
     config.pushMaxBytes = static_cast<std::size_t>(*maxBytes);
+    auto maxQueued = readInt(section, "push.maxQueuedOrders", 10000, 10, 1000000);
+    if (!maxQueued) return maxQueued.error();
+    config.pushMaxQueuedOrders = static_cast<std::size_t>(*maxQueued);
+    auto retryDays = readInt(section, "push.retryDays", 7, 1, 365);
+    if (!retryDays) return retryDays.error();
+    config.pushRetryDays = static_cast<int>(*retryDays);
+    auto retryMax = readInt(section, "push.retryMaxMinutes", 60, 1, 1440);
+    if (!retryMax) return retryMax.error();
+    config.pushRetryMaxMinutes = static_cast<int>(*retryMax);
 
     auto interval = readInt(section, "poll.intervalMinutes", 10, 1, 7 * 24 * 60);
     if (!interval) return interval.error();

@@ -27,9 +27,14 @@ struct FilingConfig {
   std::string withdrawnFolder = "Trukket tilbake";  ///< safe relative path, for Move
   std::size_t concurrency = 4;                      ///< downloads in flight
   std::size_t maxNameBytes = 180;                   ///< per path segment
+  int assetMaxAttempts = 10;      ///< failed filings of one asset before it is given up
+  int assetRetryMaxMinutes = 60;  ///< longest wait between two attempts of one asset
   std::string pushPath = "/ambita/push";
   std::string pushSecret;  ///< empty: no token required
   std::size_t pushMaxBytes = 64 * 1024;
+  std::size_t pushMaxQueuedOrders = 10000;  ///< distinct orders the push inbox holds
+  int pushRetryDays = 7;         ///< an order whose GET keeps failing is retried this long
+  int pushRetryMaxMinutes = 60;  ///< longest wait between two attempts of one order
   int pollIntervalMinutes = 10;
   int pollFinishedDays = 14;
   std::size_t pollWorkers = 2;  ///< orders reconciled in parallel by the service

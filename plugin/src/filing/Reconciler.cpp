@@ -73,13 +73,14 @@ class Reconciler::OrderLock {
 
 Reconciler::Reconciler(api::OrderApi& api, dms::DocumentTarget& target, StateStore& store,
                        const FilingConfig& config, dms::Logger& logger,
-                       std::filesystem::path spoolDir)
+                       std::filesystem::path spoolDir, EpochClock clock)
     : api_(api),
       target_(target),
       store_(store),
       config_(config),
       logger_(logger),
       spoolDir_(std::move(spoolDir)),
+      clock_(std::move(clock)),
       mapper_(config) {
   std::error_code ignored;
   std::filesystem::create_directories(spoolDir_, ignored);
@@ -87,6 +88,33 @@ Reconciler::Reconciler(api::OrderApi& api, dms::DocumentTarget& target, StateSto
 
 Reconciler::~Reconciler() {
   releasePool();
+}
+
+bool Reconciler::givenUp(const AssetRecord& record, const FilingConfig& config) {
+  return record.state == AssetState::Failed && record.attempts >= config.assetMaxAttempts;
+}
+
+bool Reconciler::dueForRetry(const AssetRecord& record, Reason reason) const {
+  if (givenUp(record, config_)) return false;
+  return reason == Reason::Sync || record.notBeforeEpoch <= clock_();
+}
+
+void Reconciler::recordFailure(FileJob& job, Reason reason) {
+  auto& r = job.record;
+  r.state = AssetState::Failed;
+  r.lastError = job.problem;
+  ++r.attempts;
+  // 1 minute after the first failure, doubling up to filing.retryMaxMinutes.
+  r.notBeforeEpoch =
+      clock_() + backoffSeconds(r.attempts, 60, std::int64_t{config_.assetRetryMaxMinutes} * 60);
+  job.audit.push_back(AuditLog::entry(r.orderId, r.assetId, "failed", reason, r.path, job.problem));
+  if (givenUp(r, config_)) {
+    const std::string detail = "given up after " + std::to_string(r.attempts) +
+                               " failed attempts (filing.maxAttempts); retry with: sync --order " +
+                               std::to_string(r.orderId);
+    logger_.error(kSource, "asset " + r.assetId + ": " + detail);
+    job.audit.push_back(AuditLog::entry(r.orderId, r.assetId, "given up", reason, r.path, detail));
+  }
 }
 
 void Reconciler::requestStop() {
@@ -214,6 +242,10 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
 
     TrackedOrder seed = hint ? *hint : TrackedOrder{};
     seed.id = orderId;
+    // The reference decides the folder: it comes from what this side knows (the order command,
+    // track --reference) or else from the authenticated GET, never from a push body.
+    if (seed.reference.empty()) seed.reference = order->reference;
+    if (seed.technicalReference.empty()) seed.technicalReference = order->technicalReference;
     if (!hint) seed.origin = originFor(reason);
     seed.trackedAt = AuditLog::now();
     auto isNew = store_.trackOrder(seed);
@@ -247,7 +279,10 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
         auto it = known.find(asset.id);
         const bool isKnown = it != known.end();
         if (asset.status == "OK") {
-          if (!isKnown || it->second.state == AssetState::Failed) {
+          if (isKnown && it->second.state == AssetState::Failed &&
+              !dueForRetry(it->second, reason)) {
+            ++report.waiting;  // backoff not over, or given up: shown by status
+          } else if (!isKnown || it->second.state == AssetState::Failed) {
             FileJob job;
             job.context = context;
             job.record = isKnown ? it->second : AssetRecord{};
@@ -375,11 +410,7 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
       report.problems.push_back(job.problem);
       logger_.warning(kSource, "order " + std::to_string(order.id) + ": " + job.problem);
       if (progress) progress("FAILED " + job.problem);
-      job.record.state = AssetState::Failed;
-      job.record.lastError = job.problem;
-      ++job.record.attempts;
-      job.audit.push_back(AuditLog::entry(order.id, job.record.assetId, "failed", reason,
-                                          job.record.path, job.problem));
+      recordFailure(job, reason);
     }
     outcomes.push_back(job.record);
     for (auto& e : job.audit) audit.push_back(std::move(e));
@@ -466,6 +497,8 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
   r.sha256 = download->sha256Hex;
   r.filedAt = filedAt;
   r.lastError.clear();
+  r.attempts = 0;
+  r.notBeforeEpoch = 0;
 }
 
 void Reconciler::processRemovals(std::vector<AssetRecord> records, Reason reason,

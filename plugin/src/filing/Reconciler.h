@@ -34,6 +34,7 @@
 #include "dms/Logger.h"
 #include "filing/AssetMapper.h"
 #include "filing/AuditLog.h"
+#include "filing/Clock.h"
 #include "filing/FilingConfig.h"
 #include "filing/StateStore.h"
 #include "filing/TaskPool.h"
@@ -47,6 +48,7 @@ struct ReconcileReport {
   std::size_t removed = 0;            ///< files removed or moved now
   std::size_t unchanged = 0;          ///< assets already in their final state
   std::size_t failed = 0;             ///< assets that could not be filed or removed (retried later)
+  std::size_t waiting = 0;            ///< failed assets not retried now: backoff or given up
   std::size_t recovered = 0;          ///< intents of an interrupted run resolved first
   std::size_t downloads = 0;          ///< downloads started
   std::vector<std::string> problems;  ///< one line per failure, naming asset and cause
@@ -68,8 +70,14 @@ using ProgressFn = std::function<void(const std::string&)>;
 class Reconciler {
  public:
   /// Everything referred to must outlive the Reconciler. `spoolDir` is created if missing.
+  /// `clock` decides when a failed asset is due again (tests move it instead of waiting).
   Reconciler(api::OrderApi& api, dms::DocumentTarget& target, StateStore& store,
-             const FilingConfig& config, dms::Logger& logger, std::filesystem::path spoolDir);
+             const FilingConfig& config, dms::Logger& logger, std::filesystem::path spoolDir,
+             EpochClock clock = systemClock());
+
+  /// True when a failed asset has used up filing.maxAttempts and is no longer retried by
+  /// itself (an explicit `sync --order` resets it).
+  static bool givenUp(const AssetRecord& record, const FilingConfig& config);
   ~Reconciler();
   Reconciler(const Reconciler&) = delete;
   Reconciler& operator=(const Reconciler&) = delete;
@@ -125,6 +133,11 @@ class Reconciler {
   dms::Status ensureFolder(const std::string& folder);
   /// target remove() with pruning of empty parents, serialised with ensureFolder().
   dms::Status removePruning(const std::string& path);
+  /// A Failed asset is filed again once its backoff has passed (at once for an administrator's
+  /// sync, which asks for a retry now), until it is given up.
+  bool dueForRetry(const AssetRecord& record, Reason reason) const;
+  /// Counts a failed attempt: the asset's next try (backoff) or, at the limit, giving up.
+  void recordFailure(FileJob& job, Reason reason);
   TaskPool& pool();
   std::filesystem::path spoolFile(const std::string& assetId) const;
 
@@ -134,6 +147,7 @@ class Reconciler {
   const FilingConfig& config_;
   dms::Logger& logger_;
   std::filesystem::path spoolDir_;
+  EpochClock clock_;
   AssetMapper mapper_;
   std::atomic<bool> stop_{false};
 

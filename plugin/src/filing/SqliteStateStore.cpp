@@ -49,6 +49,13 @@ const std::vector<std::vector<std::string>>& migrations() {
        "CREATE INDEX assets_by_path ON assets(path)",
        "CREATE INDEX inbox_by_order ON inbox(order_id)",
        "CREATE INDEX audit_by_order ON audit(order_id)"},
+      // 3: the API the state belongs to; why and since when an inbox order keeps failing;
+      // per-asset retry backoff
+      {"CREATE TABLE api_identity (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL, "
+       "client_id TEXT NOT NULL, recorded_at TEXT NOT NULL)",
+       "ALTER TABLE inbox ADD COLUMN first_failure INTEGER NOT NULL DEFAULT 0",
+       "ALTER TABLE inbox ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
+       "ALTER TABLE assets ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0"},
   };
   return list;
 }
@@ -74,7 +81,7 @@ std::int64_t integer(const RecordSet& rs, std::size_t col, std::size_t row) {
 
 const char* kAssetColumns =
     "asset_id, order_id, supplier_order_id, order_line_id, remote_status, category, state, path, "
-    "target_path, size, sha256, filed_at, removed_at, last_error, attempts";
+    "target_path, size, sha256, filed_at, removed_at, last_error, attempts, not_before";
 
 AssetRecord assetFromRow(const RecordSet& rs, std::size_t r) {
   AssetRecord a;
@@ -93,6 +100,7 @@ AssetRecord assetFromRow(const RecordSet& rs, std::size_t r) {
   a.removedAt = text(rs, 12, r);
   a.lastError = text(rs, 13, r);
   a.attempts = static_cast<int>(integer(rs, 14, r));
+  a.notBeforeEpoch = integer(rs, 15, r);
   return a;
 }
 
@@ -223,6 +231,23 @@ dms::Result<int> SqliteStateStore::schemaVersion() {
     return v;
   } catch (const Poco::Exception& e) {
     return failure("reading the schema version", e.displayText());
+  }
+}
+
+dms::Result<ApiIdentity> SqliteStateStore::claimApiIdentity(const ApiIdentity& identity) {
+  std::lock_guard lock(mutex_);
+  try {
+    TransactionGuard tx(*session_);
+    *session_ << "INSERT OR IGNORE INTO api_identity(id, origin, client_id, recorded_at) "
+                 "VALUES(1, ?, ?, ?)",
+        bind(identity.origin), bind(identity.clientId), bind(identity.recordedAt), now;
+    ApiIdentity recorded;
+    *session_ << "SELECT origin, client_id, recorded_at FROM api_identity WHERE id = 1",
+        into(recorded.origin), into(recorded.clientId), into(recorded.recordedAt), now;
+    tx.commit();
+    return recorded;
+  } catch (const Poco::Exception& e) {
+    return failure("recording the API it belongs to", e.displayText());
   }
 }
 
@@ -361,11 +386,12 @@ dms::Status SqliteStateStore::commit(const std::vector<AssetRecord>& assets,
     TransactionGuard tx(*session_);
     for (const auto& a : assets) {
       *session_ << "INSERT OR REPLACE INTO assets(" << kAssetColumns
-                << ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                << ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
           bind(a.assetId), bind(a.orderId), bind(a.supplierOrderId), bind(a.orderLineId),
           bind(a.remoteStatus), bind(a.category), bind(toString(a.state)), bind(a.path),
           bind(a.targetPath), bind(static_cast<Poco::Int64>(a.size)), bind(a.sha256),
-          bind(a.filedAt), bind(a.removedAt), bind(a.lastError), bind(a.attempts), now;
+          bind(a.filedAt), bind(a.removedAt), bind(a.lastError), bind(a.attempts),
+          bind(a.notBeforeEpoch), now;
     }
     for (const auto& e : audit) {
       *session_ << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail) "
@@ -413,16 +439,38 @@ dms::Result<std::vector<AuditEntry>> SqliteStateStore::audit(std::optional<std::
   }
 }
 
-dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m) {
+dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m, std::size_t maxOrders) {
   std::lock_guard lock(mutex_);
   try {
     TransactionGuard tx(*session_);
-    *session_ << "INSERT INTO inbox(order_id, status, reference, technical_reference, source, "
-                 "received_at, attempts, not_before) VALUES(?, ?, ?, ?, ?, ?, 0, ?)",
-        bind(m.orderId), bind(m.status), bind(m.reference), bind(m.technicalReference),
-        bind(m.source), bind(m.receivedAt), bind(m.notBeforeEpoch), now;
+    // What the messages already waiting for this order carry over into the merged one.
+    Poco::Int64 waiting = 0, attempts = 0, notBefore = 0, firstFailure = 0, anyPush = 0;
+    std::string lastError;
+    *session_ << "SELECT COUNT(*), COALESCE(MAX(attempts), 0), COALESCE(MAX(not_before), 0), "
+                 "COALESCE(MIN(NULLIF(first_failure, 0)), 0), COALESCE(MAX(source = 'push'), 0), "
+                 "COALESCE((SELECT last_error FROM inbox WHERE order_id = ? ORDER BY seq DESC "
+                 "LIMIT 1), '') FROM inbox WHERE order_id = ?",
+        bind(m.orderId), bind(m.orderId), into(waiting), into(attempts), into(notBefore),
+        into(firstFailure), into(anyPush), into(lastError), now;
+    if (waiting == 0 && maxOrders > 0) {
+      Poco::Int64 orders = 0;
+      *session_ << "SELECT COUNT(DISTINCT order_id) FROM inbox", into(orders), now;
+      if (static_cast<std::size_t>(orders) >= maxOrders)
+        return dms::fail(dms::ErrorCode::Unavailable,
+                         "push inbox full: " + std::to_string(orders) +
+                             " orders wait (push.maxQueuedOrders); order " +
+                             std::to_string(m.orderId) + " not queued");
+    }
+    const std::string source = anyPush != 0 ? std::string("push") : m.source;
+    *session_ << "INSERT INTO inbox(order_id, status, source, received_at, attempts, not_before, "
+                 "first_failure, last_error) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+        bind(m.orderId), bind(m.status), bind(source), bind(m.receivedAt), bind(attempts),
+        bind(std::max<Poco::Int64>(notBefore, m.notBeforeEpoch)), bind(firstFailure),
+        bind(lastError), now;
     Poco::Int64 seq = 0;
     *session_ << "SELECT last_insert_rowid()", into(seq), now;
+    *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq < ?", bind(m.orderId), bind(seq),
+        now;
     tx.commit();
     return static_cast<std::int64_t>(seq);
   } catch (const Poco::Exception& e) {
@@ -435,16 +483,17 @@ dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(std::int64_
   std::lock_guard lock(mutex_);
   try {
     Statement select(*session_);
-    select << "SELECT seq, order_id, status, reference, technical_reference, source, received_at, "
-              "attempts, not_before FROM inbox WHERE not_before <= ? ORDER BY seq LIMIT ?",
+    select << "SELECT seq, order_id, status, source, received_at, attempts, not_before, "
+              "first_failure, last_error FROM inbox WHERE not_before <= ? ORDER BY seq LIMIT ?",
         bind(nowEpoch), bind(static_cast<Poco::Int64>(limit));
     select.execute();
     RecordSet rs(select);
     std::vector<InboxMessage> out;
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
       out.push_back(InboxMessage{integer(rs, 0, r), integer(rs, 1, r), text(rs, 2, r),
-                                 text(rs, 3, r), text(rs, 4, r), text(rs, 5, r), text(rs, 6, r),
-                                 static_cast<int>(integer(rs, 7, r)), integer(rs, 8, r)});
+                                 text(rs, 3, r), text(rs, 4, r),
+                                 static_cast<int>(integer(rs, 5, r)), integer(rs, 6, r),
+                                 integer(rs, 7, r), text(rs, 8, r)});
     }
     return out;
   } catch (const Poco::Exception& e) {
@@ -464,12 +513,15 @@ dms::Status SqliteStateStore::completeMessages(std::int64_t orderId, std::int64_
 }
 
 dms::Status SqliteStateStore::postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
-                                               std::int64_t notBeforeEpoch) {
+                                               std::int64_t notBeforeEpoch,
+                                               std::int64_t failedAtEpoch,
+                                               const std::string& error) {
   std::lock_guard lock(mutex_);
   try {
-    *session_ << "UPDATE inbox SET attempts = attempts + 1, not_before = ? WHERE order_id = ? AND "
-                 "seq <= ?",
-        bind(notBeforeEpoch), bind(orderId), bind(upToSeq), now;
+    *session_ << "UPDATE inbox SET attempts = attempts + 1, not_before = ?, first_failure = CASE "
+                 "WHEN first_failure = 0 THEN ? ELSE first_failure END, last_error = ? "
+                 "WHERE order_id = ? AND seq <= ?",
+        bind(notBeforeEpoch), bind(failedAtEpoch), bind(error), bind(orderId), bind(upToSeq), now;
     return {};
   } catch (const Poco::Exception& e) {
     return failure("postponing push messages", e.displayText());

@@ -19,7 +19,7 @@ namespace ambita::filing {
 class SqliteStateStore final : public StateStore {
  public:
   /// The newest schema version this code knows.
-  static constexpr int kSchemaVersion = 2;
+  static constexpr int kSchemaVersion = 3;
 
   /// Opens (creating if needed) the database at `file` and migrates it to kSchemaVersion.
   /// Errors: Unavailable (cannot open), Internal (migration failed; the message names the
@@ -34,6 +34,7 @@ class SqliteStateStore final : public StateStore {
 
   // StateStore
   dms::Result<int> schemaVersion() override;
+  dms::Result<ApiIdentity> claimApiIdentity(const ApiIdentity& identity) override;
   dms::Result<bool> trackOrder(const TrackedOrder& order) override;
   dms::Result<std::optional<TrackedOrder>> order(std::int64_t id) override;
   dms::Result<std::vector<TrackedOrder>> orders() override;
@@ -50,12 +51,14 @@ class SqliteStateStore final : public StateStore {
   dms::Status forgetAsset(const std::string& assetId) override;
   dms::Result<std::vector<AuditEntry>> audit(std::optional<std::int64_t> orderId,
                                              std::size_t limit) override;
-  dms::Result<std::int64_t> enqueue(const InboxMessage& message) override;
+  dms::Result<std::int64_t> enqueue(const InboxMessage& message,
+                                    std::size_t maxOrders = 0) override;
   dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,
                                                      std::size_t limit) override;
   dms::Status completeMessages(std::int64_t orderId, std::int64_t upToSeq) override;
   dms::Status postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
-                               std::int64_t notBeforeEpoch) override;
+                               std::int64_t notBeforeEpoch, std::int64_t failedAtEpoch,
+                               const std::string& error) override;
   dms::Result<std::size_t> inboxSize() override;
 
  private:

@@ -56,6 +56,8 @@ struct AssetRecord {
   std::string removedAt;
   std::string lastError;  ///< Failed: why (no secrets)
   int attempts = 0;       ///< failed filing attempts so far
+  /// Failed: not retried before this time (seconds since the epoch; 0 = at once).
+  std::int64_t notBeforeEpoch = 0;
 };
 
 struct AuditEntry {
@@ -69,16 +71,28 @@ struct AuditEntry {
   std::string detail;
 };
 
+/// A queued request to reconcile one order. Only the order id is trusted: what else a push
+/// body says (reference, ...) is never stored; the authenticated GET decides.
 struct InboxMessage {
   std::int64_t seq = 0;  ///< assigned by the store
   std::int64_t orderId = 0;
-  std::string status;
-  std::string reference;
-  std::string technicalReference;
+  std::string status;  ///< the push's status word, for logs only
   std::string source;  ///< "push" or "poll"
   std::string receivedAt;
-  int attempts = 0;
-  std::int64_t notBeforeEpoch = 0;  ///< retry backoff
+  int attempts = 0;                    ///< failed reconciles so far
+  std::int64_t notBeforeEpoch = 0;     ///< retry backoff
+  std::int64_t firstFailureEpoch = 0;  ///< when the first attempt failed (0 = none failed)
+  std::string lastError;               ///< why the last attempt failed (no secrets)
+};
+
+/// The Ambita API a state belongs to: order ids are only unique within one API and client.
+struct ApiIdentity {
+  std::string origin;    ///< scheme://host:port of ambita.baseUrl
+  std::string clientId;  ///< ambita.clientId
+  std::string recordedAt;
+  bool operator==(const ApiIdentity& o) const {
+    return origin == o.origin && clientId == o.clientId;
+  }
 };
 
 class StateStore {
@@ -87,6 +101,11 @@ class StateStore {
 
   /// Schema version of the open store.
   virtual dms::Result<int> schemaVersion() = 0;
+
+  /// Records `identity` as the API this state belongs to when none is recorded yet, and returns
+  /// the recorded one (equal to `identity` when it was just recorded). The caller refuses to
+  /// work on a state recorded for another API.
+  virtual dms::Result<ApiIdentity> claimApiIdentity(const ApiIdentity& identity) = 0;
 
   // --- orders
   /// Inserts the order, or fills in fields that are empty in the stored one (origin and
@@ -124,16 +143,24 @@ class StateStore {
                                                      std::size_t limit) = 0;
 
   // --- push inbox
-  /// Stores a message (seq and attempts are assigned); returns its seq.
-  virtual dms::Result<std::int64_t> enqueue(const InboxMessage& message) = 0;
+  /// Stores a message; returns its seq. Messages already waiting for the same order are merged
+  /// into it (one row per order; their attempts, backoff and first failure are kept, so a
+  /// repeated push does not bring a postponed retry forward). With `maxOrders` > 0 a message for
+  /// an order that is not waiting yet is refused (Unavailable, "inbox full") while that many
+  /// orders wait. The merged row has a new seq: a reconcile running for the order completes
+  /// only what it read (completeMessages(upToSeq)), never a message that came in meanwhile.
+  virtual dms::Result<std::int64_t> enqueue(const InboxMessage& message,
+                                            std::size_t maxOrders = 0) = 0;
   /// Messages whose notBeforeEpoch <= nowEpoch, oldest first, at most `limit`.
   virtual dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,
                                                              std::size_t limit) = 0;
   /// Removes every message of `orderId` with seq <= upToSeq (they are all answered by one GET).
   virtual dms::Status completeMessages(std::int64_t orderId, std::int64_t upToSeq) = 0;
-  /// Postpones the messages of `orderId` with seq <= upToSeq and counts an attempt.
+  /// Postpones the messages of `orderId` with seq <= upToSeq, counts an attempt and records
+  /// why it failed (and, for the first failure, when).
   virtual dms::Status postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
-                                       std::int64_t notBeforeEpoch) = 0;
+                                       std::int64_t notBeforeEpoch, std::int64_t failedAtEpoch,
+                                       const std::string& error) = 0;
   /// Messages waiting (due or postponed).
   virtual dms::Result<std::size_t> inboxSize() = 0;
 };

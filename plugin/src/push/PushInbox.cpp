@@ -1,34 +1,23 @@
 #include "push/PushInbox.h"
 
-#include <Poco/Timestamp.h>
-
 #include "filing/AuditLog.h"
 
 namespace ambita::push {
-namespace {
-
-std::int64_t nowEpoch() {
-  return Poco::Timestamp().epochTime();
-}
-
-}  // namespace
 
 dms::Status PushInbox::add(const api::PushMessage& message, const std::string& source) {
   filing::InboxMessage m;
   m.orderId = message.orderCollectionId;
   m.status = message.status;
-  m.reference = message.reference;
-  m.technicalReference = message.technicalReference;
   m.source = source;
   m.receivedAt = filing::AuditLog::now();
-  auto seq = store_.enqueue(m);
+  auto seq = store_.enqueue(m, source == "push" ? maxOrders_ : 0);
   if (!seq) return seq.error();
   wakeAll();
   return {};
 }
 
 dms::Result<std::vector<filing::InboxMessage>> PushInbox::due(std::size_t limit) {
-  return store_.dueMessages(nowEpoch(), limit);
+  return store_.dueMessages(now(), limit);
 }
 
 void PushInbox::waitForWork(std::chrono::milliseconds timeout) {

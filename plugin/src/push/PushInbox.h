@@ -1,7 +1,9 @@
 #pragma once
 /// The push inbox: messages (from Ambita's pushes, and from the poller) stored in the state
 /// database before they are answered, so that nothing received is lost; workers wait on it.
-/// Thread-safe.
+/// Only the order id of a message is kept (a push body is not trusted beyond it); messages of
+/// one order are merged into one, and at most `maxOrders` orders wait (pushes beyond are
+/// refused, so forged ids cannot grow it without bound). Thread-safe.
 
 #include <chrono>
 #include <condition_variable>
@@ -12,17 +14,22 @@
 
 #include "api/Model.h"
 #include "dms/Error.h"
+#include "filing/Clock.h"
 #include "filing/StateStore.h"
 
 namespace ambita::push {
 
 class PushInbox {
  public:
-  /// `store` must outlive the inbox.
-  explicit PushInbox(filing::StateStore& store) : store_(store) {}
+  /// `store` must outlive the inbox. `maxOrders` bounds the orders waiting because of pushes
+  /// (0 = unbounded); the poller's messages (tracked orders) are never refused.
+  explicit PushInbox(filing::StateStore& store, std::size_t maxOrders = 0,
+                     filing::EpochClock clock = filing::systemClock())
+      : store_(store), maxOrders_(maxOrders), clock_(std::move(clock)) {}
 
-  /// Stores `message` (source "push" or "poll") and wakes a waiting worker.
-  /// Errors: the store's (the caller answers 503 so that Ambita retries).
+  /// Stores the order id of `message` (source "push" or "poll") and wakes a waiting worker.
+  /// Errors: the store's, or Unavailable when the inbox is full (the caller answers 503 so that
+  /// Ambita retries).
   dms::Status add(const api::PushMessage& message, const std::string& source);
 
   /// Messages due now, oldest first.
@@ -34,9 +41,13 @@ class PushInbox {
   void wakeAll();
 
   filing::StateStore& store() { return store_; }
+  /// Seconds since the epoch, from the injected clock (backoff decisions).
+  std::int64_t now() const { return clock_(); }
 
  private:
   filing::StateStore& store_;
+  std::size_t maxOrders_;
+  filing::EpochClock clock_;
   std::mutex mutex_;
   std::condition_variable cv_;
   std::uint64_t generation_ = 0;  ///< bumped by add()/wakeAll(): no lost wake-ups

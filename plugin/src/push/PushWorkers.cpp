@@ -1,7 +1,5 @@
 #include "push/PushWorkers.h"
 
-#include <Poco/Timestamp.h>
-
 #include <algorithm>
 #include <map>
 
@@ -13,11 +11,12 @@ constexpr const char* kSource = "ambita.push";
 }  // namespace
 
 PushWorkers::PushWorkers(PushInbox& inbox, filing::Reconciler& reconciler, dms::Logger& logger,
-                         std::size_t threads)
+                         std::size_t threads, OrderRetry retry)
     : inbox_(inbox),
       reconciler_(reconciler),
       logger_(logger),
-      threadCount_(std::max<std::size_t>(1, threads)) {}
+      threadCount_(std::max<std::size_t>(1, threads)),
+      retry_(retry) {}
 
 PushWorkers::~PushWorkers() {
   stop();
@@ -87,26 +86,21 @@ bool PushWorkers::processOne() {
     }
   } release{*this, orderId};
 
-  // Every queued message of this order is answered by one reconcile.
+  // Every queued message of this order is answered by one reconcile. Only the order id of a
+  // message counts: reference and everything else come from the authenticated GET.
   std::int64_t upToSeq = 0;
-  int attempts = 0;
-  bool fromPush = false;
+  std::vector<filing::InboxMessage> mine;
   filing::TrackedOrder hint;
   hint.id = orderId;
   hint.origin = filing::OrderOrigin::Poll;
-  hint.trackedAt = filing::AuditLog::now();
   for (const auto& m : *due) {
     if (m.orderId != orderId) continue;
     upToSeq = std::max(upToSeq, m.seq);
-    attempts = std::max(attempts, m.attempts);
-    if (m.source == "push") {
-      fromPush = true;
-      hint.origin = filing::OrderOrigin::Push;
-    }
-    if (hint.reference.empty()) hint.reference = m.reference;
-    if (hint.technicalReference.empty()) hint.technicalReference = m.technicalReference;
+    if (m.source == "push") hint.origin = filing::OrderOrigin::Push;
+    mine.push_back(m);
   }
-  const auto reason = fromPush ? filing::Reason::Push : filing::Reason::Poll;
+  const auto reason =
+      hint.origin == filing::OrderOrigin::Push ? filing::Reason::Push : filing::Reason::Poll;
   auto report = reconciler_.reconcile(orderId, reason, {}, &hint);
   auto& store = inbox_.store();
   if (report && report->ok()) {
@@ -120,26 +114,40 @@ bool PushWorkers::processOne() {
   }
   if (stopping_) return true;  // abandoned: the messages stay and are processed after a restart
   const std::string why = report ? report->problems.front() : report.error().describe();
-  if (attempts + 1 >= kMaxAttempts) {
-    logger_.error(kSource, "order " + std::to_string(orderId) + ": giving up after " +
-                               std::to_string(attempts + 1) + " attempts: " + why);
-    if (auto s = store.commit(
-            {}, {filing::AuditLog::entry(
-                    orderId, "", "failed", reason, "",
-                    "gave up after " + std::to_string(attempts + 1) + " attempts: " + why)});
+  postponeOrGiveUp(orderId, mine, upToSeq, reason, why);
+  return true;
+}
+
+void PushWorkers::postponeOrGiveUp(std::int64_t orderId,
+                                   const std::vector<filing::InboxMessage>& messages,
+                                   std::int64_t upToSeq, filing::Reason reason,
+                                   const std::string& why) {
+  auto& store = inbox_.store();
+  const std::int64_t now = inbox_.now();
+  int attempts = 0;
+  std::int64_t firstFailure = now;
+  for (const auto& m : messages) {
+    attempts = std::max(attempts, m.attempts);
+    if (m.firstFailureEpoch > 0) firstFailure = std::min(firstFailure, m.firstFailureEpoch);
+  }
+  const std::string order = "order " + std::to_string(orderId);
+  if (now - firstFailure >= retry_.giveUpAfter) {
+    const std::string detail = "gave up after " + std::to_string(attempts + 1) + " attempts in " +
+                               std::to_string((now - firstFailure) / 3600) + " h: " + why;
+    logger_.error(kSource, order + ": " + detail);
+    if (auto s =
+            store.commit({}, {filing::AuditLog::entry(orderId, "", "failed", reason, "", detail)});
         !s)
       logger_.error(kSource, s.error().describe());
     if (auto s = store.completeMessages(orderId, upToSeq); !s)
       logger_.error(kSource, s.error().describe());
-    return true;
+    return;
   }
-  // Exponential backoff: 15 s, 30 s, 1 min, ... capped at 30 min.
-  const std::int64_t delay = std::min<std::int64_t>(15LL << std::min(attempts, 7), 30 * 60);
-  logger_.warning(kSource, "order " + std::to_string(orderId) + ": " + why + " (retry in " +
-                               std::to_string(delay) + " s)");
-  if (auto s = store.postponeMessages(orderId, upToSeq, Poco::Timestamp().epochTime() + delay); !s)
+  const std::int64_t delay =
+      filing::backoffSeconds(attempts + 1, retry_.firstDelay, retry_.maxDelay);
+  logger_.warning(kSource, order + ": " + why + " (retry in " + std::to_string(delay) + " s)");
+  if (auto s = store.postponeMessages(orderId, upToSeq, now + delay, now, why); !s)
     logger_.error(kSource, s.error().describe());
-  return true;
 }
 
 }  // namespace ambita::push

@@ -2,8 +2,10 @@
 /// Workers that empty the push inbox: each takes the oldest due message whose order nobody is
 /// working on, folds every queued message of that order into one reconcile (duplicates and
 /// reordering are harmless: the GET decides), and then removes them, or postpones them with
-/// backoff when the reconcile failed. Orders run in parallel (poll.workers threads), one order
-/// on at most one worker.
+/// backoff when the reconcile failed (15 s doubling up to push.retryMaxMinutes, for
+/// push.retryDays: an Ambita outage or expired credentials must not lose an order; then the
+/// order is given up and audited). Orders run in parallel (poll.workers threads), one order on
+/// at most one worker.
 ///
 /// Lifecycle: start() launches the threads; stop() asks the reconciler to stop, wakes and
 /// joins them (nothing left running). Not copyable; start/stop from one thread.
@@ -21,14 +23,19 @@
 
 namespace ambita::push {
 
+/// How an order whose reconcile fails is retried (seconds).
+struct OrderRetry {
+  std::int64_t firstDelay = 15;
+  std::int64_t maxDelay = 60 * 60;
+  /// Since the first failure; then the messages are dropped and the drop audited (the poller
+  /// still looks at a tracked order later).
+  std::int64_t giveUpAfter = 7 * 24 * 60 * 60;
+};
+
 class PushWorkers {
  public:
-  /// Messages of an order are dropped (and the drop audited) after this many failed attempts;
-  /// the poller still looks at a tracked order later.
-  static constexpr int kMaxAttempts = 8;
-
   PushWorkers(PushInbox& inbox, filing::Reconciler& reconciler, dms::Logger& logger,
-              std::size_t threads);
+              std::size_t threads, OrderRetry retry = {});
   ~PushWorkers();
   PushWorkers(const PushWorkers&) = delete;
   PushWorkers& operator=(const PushWorkers&) = delete;
@@ -46,11 +53,16 @@ class PushWorkers {
   void loop();
   /// Claims the next order and reconciles it; false when nothing was due.
   bool processOne();
+  /// Answers the order's messages up to `upToSeq` after a failed reconcile: postponed with
+  /// backoff, or dropped (and audited) once they have failed for retry_.giveUpAfter.
+  void postponeOrGiveUp(std::int64_t orderId, const std::vector<filing::InboxMessage>& messages,
+                        std::int64_t upToSeq, filing::Reason reason, const std::string& why);
 
   PushInbox& inbox_;
   filing::Reconciler& reconciler_;
   dms::Logger& logger_;
   std::size_t threadCount_;
+  OrderRetry retry_;
   std::atomic<bool> stopping_{false};
   std::mutex claimMutex_;
   std::set<std::int64_t> claimed_;
