@@ -83,5 +83,22 @@ TEST_F(PushTest, EndpointAnswersJsonAndAcceptsUrlEncodedToken) {
   EXPECT_EQ(*store_->inboxSize(), 1u);
 }
 
+// Found by tests/fuzz/fuzz_push_request: a query with a broken %-escape made Poco::URI throw,
+// and the endpoint answered 500 "internal error" to what is the sender's mistake.
+TEST_F(PushTest, EndpointRefusesMalformedQueryAsBadRequest) {
+  push::PushInbox inbox(*store_);
+  push::PushEndpoint endpoint(inbox, logger_, "s3cret", 1024);
+  dms::HttpRequest request;
+  request.body = R"({"orderCollectionId": 5})";
+  for (const char* query : {"token=s3cret%", "tokez%=s3cret", "token=%zz"}) {
+    request.query = query;
+    auto answer = endpoint.handle(request);
+    EXPECT_EQ(answer.status, 400) << query << ": " << answer.body;
+    EXPECT_NE(answer.body.find("malformed query"), std::string::npos) << answer.body;
+    EXPECT_EQ(answer.body.find("s3cret"), std::string::npos) << answer.body;
+  }
+  EXPECT_EQ(*store_->inboxSize(), 0u);
+}
+
 }  // namespace
 }  // namespace ambita::test

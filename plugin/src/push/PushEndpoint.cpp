@@ -1,5 +1,6 @@
 #include "push/PushEndpoint.h"
 
+#include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/URI.h>
 
@@ -45,8 +46,16 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
     if (!secret_.empty()) {
       std::string token;
       bool present = false;
-      Poco::URI uri("/?" + request.query);
-      for (const auto& [name, value] : uri.getQueryParameters()) {
+      Poco::URI::QueryParameters parameters;
+      try {
+        parameters = Poco::URI("/?" + request.query).getQueryParameters();
+      } catch (const Poco::SyntaxException&) {
+        // A broken %-escape is the sender's mistake, not ours (the query is never logged).
+        logger_.warning(kSource,
+                        "push from " + request.remoteAddress + " refused: malformed query");
+        return error(400, "malformed query string");
+      }
+      for (const auto& [name, value] : parameters) {
         if (name == "token") {
           token = value;
           present = true;
