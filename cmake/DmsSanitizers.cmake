@@ -30,9 +30,18 @@ if(NOT dms_sanitizers STREQUAL "")
   if(dms_sanitizers MATCHES "thread" AND dms_sanitizers MATCHES "address")
     message(FATAL_ERROR "DMS_SANITIZE: thread cannot be combined with address")
   endif()
-  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang")
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC's -Wmaybe-uninitialized is known to misfire on instrumented code (GCC documents that
+    # sanitizers change its analysis); it fires inside libstdc++'s <regex> here.
+    set(DMS_SANITIZER_WARNING_OPTIONS -Wno-maybe-uninitialized)
+  endif()
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "Clang" AND NOT DMS_FUZZ)
     # Loadable modules are linked with --no-undefined; clang links the sanitizer runtime into
-    # executables only unless told to use the shared runtime everywhere.
-    add_link_options(-shared-libsan)
+    # executables only unless told to use the shared runtime everywhere, which lives in clang's
+    # own folder (not on the loader's path). A fuzz build makes only the fuzzers (target
+    # "fuzzers"), executables with the static runtime that libFuzzer needs.
+    execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-runtime-dir
+                    OUTPUT_VARIABLE dms_clang_runtime_dir OUTPUT_STRIP_TRAILING_WHITESPACE)
+    add_link_options(-shared-libsan -Wl,-rpath,${dms_clang_runtime_dir})
   endif()
 endif()

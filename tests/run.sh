@@ -114,6 +114,11 @@ configure() {
     -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@"
 }
 
+# Sanitizer and fuzz builds: -O1 and line tables only compile much faster than -O2 -g and are
+# what the sanitizers' documentation recommends; stacks still show file and line.
+instrumented_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
+                    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
+
 # build_in <dir> [TARGET...]
 build_in() {
   local dir="$1"
@@ -158,7 +163,7 @@ sanitizer_environment() {
 
 run_asan() {
   local dir="${build}-asan"
-  configure "${dir}" -DDMS_SANITIZE=address,undefined || return 1
+  configure "${dir}" -DDMS_SANITIZE=address,undefined "${instrumented_flags[@]}" || return 1
   build_in "${dir}" || return 1
   sanitizer_environment
   quietly "${dir}/ctest.log" ctest --test-dir "${dir}" --output-on-failure -j2 -LE bench || return 1
@@ -172,7 +177,7 @@ tsan_test_dirs=(tests/filing tests/api)
 
 run_tsan() {
   local dir="${build}-tsan" test_dir
-  configure "${dir}" -DDMS_SANITIZE=thread || return 1
+  configure "${dir}" -DDMS_SANITIZE=thread "${instrumented_flags[@]}" || return 1
   build_in "${dir}" "${tsan_targets[@]}" || return 1
   sanitizer_environment
   for test_dir in "${tsan_test_dirs[@]}"; do
@@ -205,7 +210,8 @@ fuzz_one() {
 
 run_fuzz() {
   local dir="${build}-fuzz" name
-  configure "${dir}" -DDMS_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang || return 1
+  configure "${dir}" -DDMS_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+    "${instrumented_flags[@]}" || return 1
   build_in "${dir}" fuzzers || return 1
   local names=()
   for name in "${root}"/tests/fuzz/fuzz_*.cpp; do names+=("$(basename "${name}" .cpp)"); done
