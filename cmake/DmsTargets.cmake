@@ -1,8 +1,10 @@
 # Helpers shared by every component's CMakeLists.txt.
 
 # Our own code builds with strict warnings; third-party headers come in as SYSTEM.
+# DMS_SANITIZER_WARNING_OPTIONS (cmake/DmsSanitizers.cmake) switches off what a sanitizer
+# build alone warns about falsely.
 function(dms_strict_warnings target)
-  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Werror ${DMS_SANITIZER_WARNING_OPTIONS})
 endfunction()
 
 # dms_add_module(<target> <output-name> SOURCES ...): a loadable module in build/modules/,

@@ -1,33 +1,60 @@
 #!/usr/bin/env bash
 # The whole check, on a fresh Debian machine (as root, or with sudo) or a developer's one:
-# installs the Debian packages that are missing, configures build/ (Ninja, RelWithDebInfo),
-# builds with all cores and runs every CTest test. Idempotent; quiet unless something fails.
-# The exit code is the tests' (or the failing step's).
+# installs the Debian packages that are missing, then runs the parts below, each in its own
+# build folder. Idempotent; quiet unless something fails (each step's log is kept in its build
+# folder and printed when the step fails). The exit code is 0 only when every part passed.
 #
-#   tests/run.sh                          everything
-#   tests/run.sh --build-only [TARGET...] install and build (only the given targets), no tests;
-#                                         samples/demo.sh uses this
+#   tests/run.sh                          everything (CI, .ci/run): --quick, --sanitizers, --fuzz
+#   tests/run.sh --quick                  build/ (RelWithDebInfo) and every CTest test
+#   tests/run.sh --sanitizers             build-asan/: every test (bench excluded) with
+#                                         AddressSanitizer + UndefinedBehaviorSanitizer;
+#                                         build-tsan/: engine, push and API tests with ThreadSanitizer
+#   tests/run.sh --fuzz [SECONDS]         build-fuzz/ (clang): every libFuzzer target in tests/fuzz/
+#                                         for SECONDS each (default 60), two at a time
+#   tests/run.sh --build-only [TARGET...] install and build build/ (only the given targets), no
+#                                         tests; samples/demo.sh uses this
+#
+# DMS_RUN_BUILD_DIR: another folder instead of build/ (the others get -asan, -tsan, -fuzz added).
 set -euo pipefail
 
-build_only=0
-targets=()
-if [[ "${1:-}" == "--build-only" ]]; then
-  build_only=1
-  shift
-  targets=("$@")
-elif [[ $# -gt 0 ]]; then
-  echo "usage: tests/run.sh [--build-only [TARGET...]]" >&2
+usage() {
+  echo "usage: tests/run.sh [--quick | --sanitizers | --fuzz [SECONDS] | --build-only [TARGET...]]" >&2
   exit 2
-fi
+}
+
+parts=(quick sanitizers fuzz)
+targets=()
+fuzz_seconds=60
+case "${1:-}" in
+  "") ;;
+  --quick) parts=(quick) ;;
+  --sanitizers) parts=(sanitizers) ;;
+  --fuzz)
+    parts=(fuzz)
+    if [[ $# -ge 2 ]]; then
+      [[ "$2" =~ ^[1-9][0-9]*$ ]] || usage
+      fuzz_seconds="$2"
+    fi
+    ;;
+  --build-only)
+    parts=(build-only)
+    shift
+    targets=("$@")
+    ;;
+  *) usage ;;
+esac
+if [[ "${parts[0]}" != build-only && "${parts[0]}" != fuzz && $# -gt 1 ]]; then usage; fi
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-# DMS_RUN_BUILD_DIR: another build folder (e.g. to try this script beside a developer's build/).
 build="${DMS_RUN_BUILD_DIR:-${root}/build}"
 cd "${root}"
 
+# clang, libclang-rt-dev (libFuzzer and clang's sanitizer runtimes) and llvm (llvm-symbolizer,
+# for readable sanitizer stacks) serve the fuzz and sanitizer parts; GCC's sanitizer runtimes
+# come with g++.
 packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
           libgtest-dev libgmock-dev libutf8proc-dev apache2 apache2-utils curl openssl
-          ca-certificates attr rclone)
+          ca-certificates attr rclone clang libclang-rt-dev llvm)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed"; then
@@ -43,32 +70,170 @@ if ((${#missing[@]} > 0)); then
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-# A build/ made elsewhere (another checkout, another generator) cannot be reused.
-cache="${build}/CMakeCache.txt"
-if [[ -f "${cache}" ]] && ! { grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=${root}" "${cache}" &&
-                               grep -qx "CMAKE_GENERATOR:INTERNAL=Ninja" "${cache}"; }; then
-  echo "tests/run.sh: ${build} was configured for another tree or generator; starting afresh"
-  rm -rf "${build}"
+# Repeated runs rebuild little: ccache when it is there (CI machines start without it).
+launcher=()
+if command -v ccache >/dev/null; then
+  launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
 fi
+jobs="$(nproc)"
 
-# Runs a step with its output in a log, shown only when the step fails.
+summary=()
+failed=0
+# note <part> <seconds> <result>: one line of the closing summary.
+note() { summary+=("$(printf '  %-34s %4dm%02ds  %s' "$1" $(($2 / 60)) $(($2 % 60)) "$3")"); }
+
+print_summary() {
+  echo
+  echo "tests/run.sh summary:"
+  printf '%s\n' "${summary[@]}"
+}
+
+# quietly <log> <command...>: runs a step with its output in <log>, shown only when it fails.
 quietly() {
-  local name="$1" log="${build}/$1.log"
+  local log="$1"
   shift
-  mkdir -p "${build}"
+  mkdir -p "$(dirname "${log}")"
   if ! "$@" >"${log}" 2>&1; then
-    cat "${log}"
-    echo "tests/run.sh: ${name} failed (log: ${log})" >&2
-    exit 1
+    tail -n 200 "${log}"
+    echo "tests/run.sh: failed: $* (log: ${log})" >&2
+    return 1
   fi
 }
 
-quietly configure cmake -S "${root}" -B "${build}" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
-if ((${#targets[@]} > 0)); then
-  quietly build cmake --build "${build}" --parallel "$(nproc)" --target "${targets[@]}"
-else
-  quietly build cmake --build "${build}" --parallel "$(nproc)"
-fi
-((build_only)) && exit 0
+# configure <dir> <cmake options...>: a build folder made elsewhere (another checkout, another
+# generator) cannot be reused, so it is started afresh.
+configure() {
+  local dir="$1" cache="$1/CMakeCache.txt"
+  shift
+  if [[ -f "${cache}" ]] && ! { grep -qx "CMAKE_HOME_DIRECTORY:INTERNAL=${root}" "${cache}" &&
+                                 grep -qx "CMAKE_GENERATOR:INTERNAL=Ninja" "${cache}"; }; then
+    echo "tests/run.sh: ${dir} was configured for another tree or generator; starting afresh"
+    rm -rf "${dir}"
+  fi
+  quietly "${dir}/configure.log" cmake -S "${root}" -B "${dir}" -G Ninja \
+    -DCMAKE_BUILD_TYPE=RelWithDebInfo "${launcher[@]}" "$@"
+}
 
-ctest --test-dir "${build}" --output-on-failure -j2
+# Sanitizer and fuzz builds: -O1 and line tables only compile much faster than -O2 -g and are
+# what the sanitizers' documentation recommends; stacks still show file and line.
+instrumented_flags=(-DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
+                    -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG")
+
+# build_in <dir> [TARGET...]
+build_in() {
+  local dir="$1"
+  shift
+  local target_args=()
+  if (($# > 0)); then target_args=(--target "$@"); fi
+  quietly "${dir}/build.log" cmake --build "${dir}" --parallel "${jobs}" "${target_args[@]}"
+}
+
+# step <name> <function> [args...]: runs a part, times it, and records the result.
+step() {
+  local name="$1" start=${SECONDS}
+  shift
+  if "$@"; then
+    note "${name}" $((SECONDS - start)) "passed"
+  else
+    note "${name}" $((SECONDS - start)) "FAILED"
+    failed=1
+  fi
+}
+
+run_build_only() {
+  configure "${build}" && build_in "${build}" "${targets[@]}"
+}
+
+run_quick() {
+  configure "${build}" || return 1
+  build_in "${build}" || return 1
+  # ctest's own output, with its closing "100% tests passed, 0 tests failed out of N".
+  ctest --test-dir "${build}" --output-on-failure -j2
+}
+
+# Sanitizer reports fail the test that triggers them. Suppressions (tests/sanitizers/*.supp)
+# are for system libraries only; each one says why.
+sanitizer_environment() {
+  local supp="${root}/tests/sanitizers"
+  export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:detect_stack_use_after_return=0:strict_init_order=1"
+  export LSAN_OPTIONS="suppressions=${supp}/lsan.supp:print_suppressions=0"
+  export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:suppressions=${supp}/ubsan.supp"
+  export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1:suppressions=${supp}/tsan.supp"
+}
+
+run_asan() {
+  local dir="${build}-asan"
+  configure "${dir}" -DDMS_SANITIZE=address,undefined "${instrumented_flags[@]}" || return 1
+  build_in "${dir}" || return 1
+  sanitizer_environment
+  quietly "${dir}/ctest.log" ctest --test-dir "${dir}" --output-on-failure -j2 -LE bench || return 1
+  tail -n 3 "${dir}/ctest.log" | grep -m1 'tests passed' || true
+}
+
+# The engine (reconcile, task pool, state), push (inbox, workers, poller) and API client
+# (token sharing, session pool, downloads) tests: the code that runs threads.
+tsan_targets=(filing_tests api_unit_test api_client_test api_sandbox_test ambita-sandbox)
+tsan_test_dirs=(tests/filing tests/api)
+
+run_tsan() {
+  local dir="${build}-tsan" test_dir
+  configure "${dir}" -DDMS_SANITIZE=thread "${instrumented_flags[@]}" || return 1
+  build_in "${dir}" "${tsan_targets[@]}" || return 1
+  sanitizer_environment
+  for test_dir in "${tsan_test_dirs[@]}"; do
+    quietly "${dir}/${test_dir}/ctest.log" \
+      ctest --test-dir "${dir}/${test_dir}" --output-on-failure -j2 || return 1
+    echo "${test_dir}: $(grep -m1 'tests passed' "${dir}/${test_dir}/ctest.log")"
+  done
+}
+
+# fuzz_one <dir> <name>: runs one target for fuzz_seconds on its seeds (tests/fuzz/corpus/NAME,
+# read only) and what earlier runs found (DIR/corpus/NAME). A crash, leak, timeout or broken
+# property fails; the reproducer is DIR/artifacts/NAME-crash-... (rerun: DIR/fuzz/NAME FILE).
+fuzz_one() {
+  local dir="$1" name="$2"
+  local found="${dir}/corpus/${name}" seeds="${root}/tests/fuzz/corpus/${name}"
+  local log="${dir}/logs/${name}.log" dict=()
+  mkdir -p "${found}" "${dir}/artifacts" "${dir}/logs"
+  if [[ -f "${root}/tests/fuzz/${name}.dict" ]]; then dict=(-dict="${root}/tests/fuzz/${name}.dict"); fi
+  if "${dir}/fuzz/${name}" -max_total_time="${fuzz_seconds}" -timeout=10 -rss_limit_mb=2048 \
+       -print_final_stats=1 -artifact_prefix="${dir}/artifacts/${name}-" "${dict[@]}" \
+       "${found}" "${seeds}" >"${log}" 2>&1; then
+    echo "  ${name}: $(grep -m1 -o 'stat::number_of_executed_units: *[0-9]*' "${log}" |
+                        grep -o '[0-9]*$') runs, no finding"
+  else
+    tail -n 60 "${log}"
+    echo "tests/run.sh: fuzz target ${name} failed (log: ${log}; reproducer in ${dir}/artifacts/)" >&2
+    return 1
+  fi
+}
+
+run_fuzz() {
+  local dir="${build}-fuzz" name
+  configure "${dir}" -DDMS_FUZZ=ON -DCMAKE_CXX_COMPILER=clang++ -DCMAKE_C_COMPILER=clang \
+    "${instrumented_flags[@]}" || return 1
+  build_in "${dir}" fuzzers || return 1
+  local names=()
+  for name in "${root}"/tests/fuzz/fuzz_*.cpp; do names+=("$(basename "${name}" .cpp)"); done
+  # Two at a time: one per core.
+  export -f fuzz_one
+  export root fuzz_seconds
+  printf '%s\n' "${names[@]}" | xargs -P 2 -I{} bash -c 'fuzz_one "$0" {}' "${dir}"
+}
+
+if [[ "${parts[0]}" == build-only ]]; then
+  run_build_only
+  exit $?
+fi
+for part in "${parts[@]}"; do
+  case "${part}" in
+    quick) step "build + tests (build/)" run_quick ;;
+    sanitizers)
+      step "ASan+UBSan build + tests (build-asan/)" run_asan
+      step "TSan engine/push/API tests (build-tsan/)" run_tsan
+      ;;
+    fuzz) step "fuzz ${fuzz_seconds}s per target (build-fuzz/)" run_fuzz ;;
+  esac
+done
+print_summary
+exit "${failed}"

@@ -190,5 +190,14 @@ TEST(ModelParserTest, SummarisesErrorBodies) {
   EXPECT_EQ(ModelParser::errorSummary("Bad\nGateway"), "Bad Gateway");
 }
 
+// Found by tests/fuzz/fuzz_token_answer: a JSON error field with an escaped newline made a
+// two-line summary, so a server could forge a log line.
+TEST(ModelParserTest, ErrorSummaryIsOneLineForJsonBodiesToo) {
+  EXPECT_EQ(ModelParser::errorSummary(R"({"message":"cad \nmu knr-r-snr"})"), "cad  mu knr-r-snr");
+  EXPECT_EQ(ModelParser::errorSummary(
+                R"({"error":"a\r\n2026-01-01 INFO forged","error_description":"\t"})"),
+            "a  2026-01-01 INFO forged:  ");
+}
+
 }  // namespace
 }  // namespace ambita::api

@@ -141,11 +141,14 @@ TEST_F(PushTest, EndpointAnswers400ToBadPercentEncodingInTheQuery) {
   push::PushEndpoint endpoint(inbox, logger_, "push-secret", 1024);
   dms::HttpRequest request;
   request.body = R"({"orderCollectionId": 5, "status": "NEW"})";
-  for (const std::string query : {"orderId=%zz", "token=push-secret&x=%", "token=%4"}) {
+  // Also found by tests/fuzz/fuzz_push_request: Poco::URI throws on a broken %-escape.
+  for (const std::string query : {"orderId=%zz", "token=push-secret&x=%", "token=%4",
+                                  "token=push-secret%", "tokez%=push-secret"}) {
     request.query = query;
     const auto answer = endpoint.handle(request);
     EXPECT_EQ(answer.status, 400) << query << ": " << answer.body;
     EXPECT_NE(answer.body.find("malformed query string"), std::string::npos) << answer.body;
+    EXPECT_EQ(answer.body.find("push-secret"), std::string::npos) << answer.body;
   }
   EXPECT_EQ(*store_->inboxSize(), 0u);
 }

@@ -86,6 +86,18 @@ TEST(SafeName, VariantsStayDistinctAndKeepExtension) {
   EXPECT_NE(v.find(" (12).pdf"), std::string::npos);
 }
 
+// Found by tests/fuzz/fuzz_safe_name: when the extension and the " (n)" suffix filled the cap,
+// variant() still kept one byte of the stem and went over maxBytes.
+TEST(SafeName, VariantStaysWithinTheCapWhenTheExtensionFillsIt) {
+  const std::string name = "a.verylongext123";  // a 15-byte extension
+  for (std::size_t cap = 16; cap <= 22; ++cap) {
+    const auto v = SafeName::variant(name, 12, cap);
+    EXPECT_LE(v.size(), cap) << v;
+    EXPECT_NE(v.find(" (12)"), std::string::npos) << v;
+  }
+  EXPECT_EQ(SafeName::variant(name, 12, 21), "a (12).verylongext123");
+}
+
 TEST(SafeName, SplitsExtensionsSensibly) {
   EXPECT_EQ(SafeName::splitExtension("a.b.pdf").second, ".pdf");
   EXPECT_EQ(SafeName::splitExtension("noext").second, "");

@@ -118,6 +118,14 @@ Product parseProduct(const Poco::Dynamic::Var& v, const std::string& path) {
   return p;
 }
 
+/// One line for a log or an error message: control characters (a server's "\n" included)
+/// become spaces, so an answer cannot start a forged log line.
+std::string oneLine(std::string text) {
+  for (char& c : text)
+    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
+  return text;
+}
+
 }  // namespace
 
 dms::Result<Poco::Dynamic::Var> ModelParser::parseJson(const std::string& text) {
@@ -232,12 +240,9 @@ std::string ModelParser::errorSummary(const std::string& body) {
     if (!error.empty()) out = error;
     if (!description.empty()) out += std::string(out.empty() ? "" : ": ") + description;
     if (!message.empty()) out += std::string(out.empty() ? "" : ": ") + message;
-    if (!out.empty()) return out.substr(0, 300);
+    if (!out.empty()) return oneLine(out.substr(0, 300));
   }
-  std::string text = body.substr(0, 200);
-  for (char& c : text)
-    if (static_cast<unsigned char>(c) < 0x20) c = ' ';
-  return text;
+  return oneLine(body.substr(0, 200));
 }
 
 }  // namespace ambita::api

@@ -118,8 +118,14 @@ std::string SafeName::variant(const std::string& name, int n, std::size_t maxByt
   if (n <= 1) return name;
   auto [stem, ext] = splitExtension(name);
   const std::string suffix = " (" + std::to_string(n) + ")";
-  const std::size_t room =
-      maxBytes > suffix.size() + ext.size() ? maxBytes - suffix.size() - ext.size() : 1;
+  // An extension that leaves no byte of the stem beside the suffix is cut with the rest.
+  if (maxBytes <= suffix.size() + ext.size()) {
+    stem = name;
+    ext.clear();
+  }
+  const std::size_t room = maxBytes > suffix.size() + ext.size()
+                               ? maxBytes - suffix.size() - ext.size()
+                               : 1;  // a cap below the suffix itself cannot be met
   std::string cut = truncateUtf8(stem, room);
   while (!cut.empty() && isSpace(cut.back())) cut.pop_back();
   return cut + suffix + ext;

@@ -4,7 +4,8 @@
 /// (orderCollectionId or orderId), stores the message in the inbox and answers at once; the
 /// reconcile happens later on a worker. Answers:
 ///   200 {"status":"queued","orderCollectionId":N}
-///   400 {"error":"..."} bad JSON or order id;  401 token missing;  403 token wrong;
+///   400 {"error":"..."} bad JSON or order id, or a malformed query;
+///   401 token missing;  403 token wrong;
 ///   413 body too large;  503 the inbox could not store it (Ambita may retry).
 /// Thread-safe; never throws; never logs the query (it carries the secret).
 
