@@ -54,7 +54,8 @@ cd "${root}"
 # come with g++.
 packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
           libgtest-dev libgmock-dev libutf8proc-dev apache2 apache2-utils curl openssl
-          ca-certificates attr rclone clang libclang-rt-dev llvm)
+          ca-certificates attr rclone clang libclang-rt-dev llvm lighttpd lighttpd-mod-webdav
+          nginx libnginx-mod-http-dav-ext)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed"; then
@@ -67,7 +68,18 @@ if ((${#missing[@]} > 0)); then
   echo "tests/run.sh: installing ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
   "${sudo[@]}" apt-get update -qq
+  # The tests start lighttpd, nginx and Apache themselves on free loopback ports: the packages'
+  # own service instances must not start (nor take port 80). policy-rc.d answering 101 stops
+  # invoke-rc.d from starting them; a machine's own policy-rc.d is left as it is.
+  policy=/usr/sbin/policy-rc.d
+  made_policy=0
+  if [[ ! -e "${policy}" ]]; then
+    printf '#!/bin/sh\nexit 101\n' | "${sudo[@]}" tee "${policy}" >/dev/null
+    "${sudo[@]}" chmod 755 "${policy}"
+    made_policy=1
+  fi
   "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  if ((made_policy)); then "${sudo[@]}" rm -f "${policy}"; fi
 fi
 
 # Repeated runs rebuild little: ccache when it is there (CI machines start without it).

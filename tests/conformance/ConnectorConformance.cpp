@@ -652,12 +652,17 @@ TEST_P(ConnectorConformance, SpecialCharactersInNamesRoundTrip) {
     ASSERT_TRUE(target().ensureFolder(name).ok()) << name;
     ASSERT_TRUE(putString(name + "/" + name, "content of " + name, {{"name", name}})) << name;
   }
-  auto sorted = names;
-  std::sort(sorted.begin(), sorted.end());
-  EXPECT_EQ(listNames(""), sorted);
+  auto listed = names;
+  // A server that never lists names starting with '.' (nginx's dav-ext module): every other
+  // promise holds for them, only list() cannot show them.
+  if (!instance().listsDotNames) std::erase_if(listed, [](const auto& n) { return n[0] == '.'; });
+  std::sort(listed.begin(), listed.end());
+  EXPECT_EQ(listNames(""), listed);
   for (const auto& name : names) {
     EXPECT_EQ(readAll(name + "/" + name), "content of " + name);
-    EXPECT_EQ(listNames(name), std::vector<std::string>{name});
+    if (instance().listsDotNames || name[0] != '.') {
+      EXPECT_EQ(listNames(name), std::vector<std::string>{name});
+    }
     auto meta = target().readMetadata(name + "/" + name);
     ASSERT_TRUE(meta.ok()) << name << ": " << meta.error().describe();
     EXPECT_EQ(meta->at("name"), name);

@@ -56,6 +56,9 @@ struct TargetInstance {
   /// (temporaries, sidecars), straight from the storage. With it the suite also proves that
   /// failed puts leave no temporary behind; without it those checks are skipped.
   std::function<std::vector<std::string>(const std::string& folder)> rawNames;
+  /// False for storage that never lists names starting with '.' (nginx's dav-ext module
+  /// hides them from PROPFIND): the suite then does not expect list() to show them.
+  bool listsDotNames = true;
 };
 
 /// The parameter: a connector variant by name and a factory of fresh, empty targets.

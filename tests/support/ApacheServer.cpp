@@ -1,12 +1,11 @@
 #include "support/ApacheServer.h"
 
-#include <arpa/inet.h>
+#include "support/Loopback.h"
+
 #include <fcntl.h>
-#include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
 #include <spawn.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -32,44 +31,6 @@ namespace {
 
 constexpr const char* kApacheBinary = "/usr/sbin/apache2";
 constexpr const char* kModuleDir = "/usr/lib/apache2/modules";
-
-/// A port the kernel just handed out on 127.0.0.1 (closed again; Apache binds it next).
-int freeLoopbackPort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) throw std::runtime_error("ApacheServer: socket() failed");
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  socklen_t len = sizeof(addr);
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
-      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
-    ::close(fd);
-    throw std::runtime_error("ApacheServer: cannot bind a free loopback port");
-  }
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
-
-bool accepts(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  if (fd < 0) return false;
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
-  ::close(fd);
-  return ok;
-}
-
-std::string readTail(const std::filesystem::path& file, std::size_t maxBytes) {
-  std::ifstream in(file, std::ios::binary);
-  if (!in) return {};
-  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  return all.size() > maxBytes ? all.substr(all.size() - maxBytes) : all;
-}
 
 std::string sha1Base64(const std::string& text) {
   Poco::SHA1Engine engine;
@@ -139,7 +100,7 @@ void ApacheServer::makeCertificate() {
     throw std::runtime_error(
         "ApacheServer: cannot make a test certificate with openssl (Debian "
         "package openssl): " +
-        readTail(dir_.path() / "openssl.log", 2000));
+        fileTail(dir_.path() / "openssl.log", 2000));
 }
 
 std::string ApacheServer::davUrl() const {
@@ -251,9 +212,9 @@ void ApacheServer::start() {
       pid_ = -1;
       throw std::runtime_error("ApacheServer: apache2 exited at start-up (status " +
                                std::to_string(status) + "):\n" +
-                               readTail(dir_.path() / "stderr.log", 2000) + errorLogTail());
+                               fileTail(dir_.path() / "stderr.log", 2000) + errorLogTail());
     }
-    if (accepts(port_)) return;
+    if (acceptsOnLoopback(port_)) return;
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   stop();
@@ -313,7 +274,7 @@ void ApacheServer::waitForOldProcesses(pid_t group) const {
 }
 
 std::string ApacheServer::errorLogTail(std::size_t maxBytes) const {
-  return readTail(dir_.path() / "error.log", maxBytes);
+  return fileTail(dir_.path() / "error.log", maxBytes);
 }
 
 }  // namespace dms::test

@@ -86,7 +86,9 @@ TEST(WebDavScripted, FinalErrorsAreClearAndNotRetried) {
     ASSERT_FALSE(result) << status;
     EXPECT_EQ(result.error().code, code) << result.error().describe();
     EXPECT_NE(result.error().message.find(std::to_string(status)), std::string::npos);
-    EXPECT_EQ(server.requests().size(), 1u) << status;
+    // A 403 to a PROPFIND is looked at once more (lighttpd answers 403 for a path below a
+    // file), never repeated as such.
+    EXPECT_EQ(server.requests().size(), status == 403 ? 2u : 1u) << status;
   }
 }
 
@@ -257,6 +259,7 @@ TEST(WebDavScripted, AutoModeFallsBackToSidecarsOnceWhenPropertiesAreRefused) {
                         "</D:response></D:multistatus>");
     }
     if (request.method == "PUT" || request.method == "MOVE") return answer(r, 201);
+    if (request.method == "GET") return answer(r, 404);  // no metadata mode recorded yet
     answer(r, 500);
   });
   CapturingLogger logger;

@@ -10,34 +10,32 @@
 
 namespace dms::test {
 
-std::string webdavConfig(const ApacheServer& server, const std::string& url,
-                         const std::string& extra) {
+namespace {
+
+std::string configFor(const std::string& url, const std::string& user, const std::string& password,
+                      const std::string& extra) {
   std::string json = "{\"connector\": \"webdav\", \"url\": \"" + url +
                      "\", \"retryDelayMs\": 50, \"timeoutSeconds\": 20";
   if (extra.find("\"retries\"") == std::string::npos) json += ", \"retries\": 6";
-  if (server.options().auth != ApacheAuth::None)
-    json += ", \"username\": \"" + server.options().user + "\", \"password\": \"" +
-            server.options().password + "\"";
+  if (!user.empty()) json += ", \"username\": \"" + user + "\", \"password\": \"" + password + "\"";
   if (!extra.empty()) json += ", " + extra;
   return json + "}";
 }
 
-std::unique_ptr<webdav::WebDavTarget> makeWebDavTarget(ApacheServer& server,
-                                                       const std::string& name, Logger& logger,
-                                                       const std::string& extra) {
-  const std::string url = server.createCollection(name);
-  auto options = webdav::WebDavOptions::parse(webdavConfig(server, url, extra));
+std::unique_ptr<webdav::WebDavTarget> targetFromConfig(const std::string& json, Logger& logger) {
+  auto options = webdav::WebDavOptions::parse(json);
   if (!options) throw std::runtime_error(options.error().describe());
   auto target = webdav::WebDavTarget::create(*options, logger);
   if (!target) throw std::runtime_error(target.error().describe());
   return std::move(*target);
 }
 
-std::vector<std::string> rawNamesOnDisk(const ApacheServer& server, const std::string& collection,
-                                        const std::string& folder) {
-  std::vector<std::string> names;
-  std::filesystem::path dir = server.davRoot() / collection;
+/// Sorted names in <davRoot>/<collection>/<folder>, without mod_dav_fs's ".DAV" folder.
+std::vector<std::string> namesIn(const std::filesystem::path& davRoot,
+                                 const std::string& collection, const std::string& folder) {
+  std::filesystem::path dir = davRoot / collection;
   if (!folder.empty()) dir /= folder;
+  std::vector<std::string> names;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
     std::string name = entry.path().filename().string();
@@ -45,6 +43,41 @@ std::vector<std::string> rawNamesOnDisk(const ApacheServer& server, const std::s
   }
   std::sort(names.begin(), names.end());
   return names;
+}
+
+}  // namespace
+
+std::string webdavConfig(const ApacheServer& server, const std::string& url,
+                         const std::string& extra) {
+  if (server.options().auth == ApacheAuth::None) return configFor(url, "", "", extra);
+  return configFor(url, server.options().user, server.options().password, extra);
+}
+
+std::string webdavConfig(const DavServer& server, const std::string& url,
+                         const std::string& extra) {
+  return configFor(url, server.user(), server.password(), extra);
+}
+
+std::unique_ptr<webdav::WebDavTarget> makeWebDavTargetAt(const DavServer& server,
+                                                         const std::string& url, Logger& logger,
+                                                         const std::string& extra) {
+  return targetFromConfig(webdavConfig(server, url, extra), logger);
+}
+
+std::vector<std::string> rawNamesOnDisk(const DavServer& server, const std::string& collection,
+                                        const std::string& folder) {
+  return namesIn(server.davRoot(), collection, folder);
+}
+
+std::unique_ptr<webdav::WebDavTarget> makeWebDavTarget(ApacheServer& server,
+                                                       const std::string& name, Logger& logger,
+                                                       const std::string& extra) {
+  return targetFromConfig(webdavConfig(server, server.createCollection(name), extra), logger);
+}
+
+std::vector<std::string> rawNamesOnDisk(const ApacheServer& server, const std::string& collection,
+                                        const std::string& folder) {
+  return namesIn(server.davRoot(), collection, folder);
 }
 
 std::string runCommand(const std::string& command, int* status) {

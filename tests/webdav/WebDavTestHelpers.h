@@ -12,6 +12,7 @@
 #include "dms/webdav/WebDavTarget.h"
 #include "support/ApacheServer.h"
 #include "support/CapturingLogger.h"
+#include "support/DavServer.h"
 
 namespace dms::test {
 
@@ -19,6 +20,19 @@ namespace dms::test {
 /// retries; `extra` is spliced in as more members (e.g. "\"metadata\": \"sidecar\"").
 std::string webdavConfig(const ApacheServer& server, const std::string& url,
                          const std::string& extra = "");
+
+/// The same for any DavServer (its credentials when it has any).
+std::string webdavConfig(const DavServer& server, const std::string& url,
+                         const std::string& extra = "");
+
+/// A target on `url` (an existing collection of `server`); throws on error.
+std::unique_ptr<webdav::WebDavTarget> makeWebDavTargetAt(const DavServer& server,
+                                                         const std::string& url, Logger& logger,
+                                                         const std::string& extra = "");
+
+/// Names directly in `folder` of a DavServer's collection on disk, bookkeeping included. Sorted.
+std::vector<std::string> rawNamesOnDisk(const DavServer& server, const std::string& collection,
+                                        const std::string& folder);
 
 /// A target on a fresh collection `name` of `server`. Fails the test (throws) on error.
 std::unique_ptr<webdav::WebDavTarget> makeWebDavTarget(ApacheServer& server,

@@ -8,9 +8,6 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <climits>
@@ -25,6 +22,7 @@
 #include "dms/common/ErrnoMapping.h"
 #include "dms/common/MetadataRules.h"
 #include "dms/common/PathRules.h"
+#include "dms/common/SidecarCodec.h"
 
 namespace dms::filesystem {
 
@@ -159,18 +157,6 @@ Status replaceXattrs(int fd, const Metadata& metadata, const std::string& path) 
       return errnoError(errno, "cannot remove metadata key '" + key + "' of", path);
   }
   return {};
-}
-
-std::string sidecarJson(const Metadata& metadata) {
-  Poco::JSON::Object values;
-  for (const auto& [key, value] : metadata) values.set(key, value);
-  Poco::JSON::Object document;
-  document.set("version", 1);
-  document.set("metadata", values);
-  std::ostringstream out;
-  document.stringify(out, 1);
-  out << '\n';
-  return out.str();
 }
 
 }  // namespace
@@ -464,7 +450,7 @@ Status FilesystemTarget::writeSidecar(int folderFd, const std::string& name,
   }
   std::string json;
   try {
-    json = sidecarJson(metadata);
+    json = common::encodeSidecar(metadata);
   } catch (const std::exception& e) {
     return fail(ErrorCode::Internal,
                 "cannot encode metadata of " + quotePath(path) + ": " + e.what());
@@ -503,19 +489,7 @@ Result<Metadata> FilesystemTarget::readSidecar(int folderFd, const std::string& 
     if (got == 0) break;
     json.append(buffer, static_cast<std::size_t>(got));
   }
-  try {
-    Poco::JSON::Parser parser;
-    const auto document = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
-    const auto values = document ? document->getObject("metadata") : nullptr;
-    if (!values) throw std::runtime_error("no \"metadata\" object");
-    Metadata metadata;
-    for (const auto& [key, value] : *values) metadata.emplace(key, value.toString());
-    return metadata;
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::Internal, "metadata sidecar " +
-                                         quotePath(childPath(parentPath(path), sidecar)) +
-                                         " is damaged: " + e.what());
-  }
+  return common::decodeSidecar(json, quotePath(childPath(parentPath(path), sidecar)));
 }
 
 Result<EntryInfo> FilesystemTarget::stat(const std::string& rawPath) {

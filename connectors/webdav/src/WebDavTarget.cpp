@@ -1,11 +1,10 @@
 #include "dms/webdav/WebDavTarget.h"
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/Net/Context.h>
 
 #include <algorithm>
+#include <cctype>
 #include <sstream>
 #include <thread>
 
@@ -15,6 +14,7 @@
 #include "dms/common/BookkeepingNames.h"
 #include "dms/common/MetadataRules.h"
 #include "dms/common/PathRules.h"
+#include "dms/common/SidecarCodec.h"
 
 namespace dms::webdav {
 namespace {
@@ -24,6 +24,10 @@ using common::RootPolicy;
 
 constexpr const char* kLogSource = "webdav";
 constexpr int kMaxTreeDepth = 64;
+/// Sidecars and the mode marker are small; a bigger answer is not ours and is not read whole.
+constexpr std::size_t kMaxSmallFileBytes = 1 << 20;
+constexpr std::string_view kModeSidecar = "sidecar";
+constexpr std::string_view kModeProperties = "properties";
 
 const char* const kPropfindBasic =
     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -56,6 +60,11 @@ Status checkXmlValues(const Metadata& metadata, const std::string& path) {
     }
   }
   return {};
+}
+
+std::string sidecarPathOf(const std::string& filePath) {
+  return common::childPath(common::parentPath(filePath),
+                           common::sidecarName(common::baseName(filePath)));
 }
 
 /// Runs `body`, turning any escaping exception into an Internal error (nothing is thrown
@@ -170,7 +179,8 @@ bool WebDavTarget::knownFolder(const std::string& path) {
 // ---- request helpers -----------------------------------------------------------------------
 
 Result<std::vector<DavResource>> WebDavTarget::propfind(const std::string& path, bool collection,
-                                                        int depth, bool allProperties) {
+                                                        int depth, bool allProperties,
+                                                        bool explainForbidden) {
   DavRequest request;
   request.method = "PROPFIND";
   request.target = href(path, collection);
@@ -180,8 +190,9 @@ Result<std::vector<DavResource>> WebDavTarget::propfind(const std::string& path,
   auto response = client_->execute(request);
   if (!response) return response.error();
   // Apache answers 400 for a path below a file: for a PROPFIND (our body is fixed and
-  // well-formed) that means the path does not exist either.
-  if (response->status == 404 || response->status == 400)
+  // well-formed) that means the path does not exist either. lighttpd answers 403 for it.
+  if (response->status == 404 || response->status == 400 ||
+      (response->status == 403 && explainForbidden && atOrBelowAFile(path)))
     return fail(ErrorCode::NotFound, quotePath(path) + " does not exist");
   if (response->status != 207) return DavClient::errorForStatus(*response, what);
   auto resources = parseMultistatus(response->body, what);
@@ -195,6 +206,20 @@ Result<std::vector<DavResource>> WebDavTarget::propfind(const std::string& path,
     out.push_back(std::move(resource));
   }
   return out;
+}
+
+bool WebDavTarget::atOrBelowAFile(const std::string& path) {
+  // Top-down, so that every PROPFIND is for a path whose parent is a collection.
+  std::string prefix;
+  for (const auto& segment : common::splitPath(path)) {
+    prefix = common::childPath(prefix, segment);
+    auto resources = propfind(prefix, false, 0, false, false);
+    if (!resources || resources->empty()) return false;
+    auto self = std::find_if(resources->begin(), resources->end(),
+                             [&](const DavResource& r) { return r.path == prefix; });
+    if (!(self == resources->end() ? resources->front() : *self).collection) return true;
+  }
+  return false;
 }
 
 Result<DavResource> WebDavTarget::propfindOne(const std::string& path, bool allProperties) {
@@ -302,9 +327,10 @@ Status WebDavTarget::writeProperties(const std::string& path, const Metadata& me
     return fail(ErrorCode::NotFound, quotePath(path) + " does not exist");
   if (response->status == 405 || response->status == 501)
     return fail(ErrorCode::NotSupported, what + ": the server does not support PROPPATCH");
-  if (response->status != 207 && response->status != 200)
-    return DavClient::errorForStatus(*response, what);
-  if (response->status == 200) return {};
+  // 207 lists each property's fate; lighttpd answers a full success with 204 No Content and
+  // others with 200 (the first write of a target reads them back: checkPropertiesKept).
+  if (response->status == 200 || response->status == 204) return {};
+  if (response->status != 207) return DavClient::errorForStatus(*response, what);
   auto resources = parseMultistatus(response->body, what);
   if (!resources) return resources.error();
   for (const auto& resource : *resources) {
@@ -322,59 +348,110 @@ Status WebDavTarget::writeProperties(const std::string& path, const Metadata& me
   return {};
 }
 
+Status WebDavTarget::putSmallFile(const std::string& path, const std::string& text,
+                                  bool overwrite) {
+  std::istringstream body(text);
+  const std::string temp =
+      common::childPath(common::parentPath(path), common::makeTempName(common::baseName(path)));
+  DavRequest request;
+  request.method = "PUT";
+  request.target = href(temp, false);
+  request.content = &body;
+  request.contentLength = text.size();
+  auto response = client_->execute(request);
+  if (!response) return response.error();
+  if (response->status != 201 && response->status != 204 && response->status != 200) {
+    (void)deleteResource(temp, false);
+    return DavClient::errorForStatus(*response, "PUT " + quotePath(path));
+  }
+  auto moved = moveResource(temp, path, overwrite, text.size());
+  if (!moved) (void)deleteResource(temp, false);
+  return moved;
+}
+
 Status WebDavTarget::writeSidecar(const std::string& filePath, const Metadata& metadata) {
-  const std::string parent = common::parentPath(filePath);
-  const std::string sidecar =
-      common::childPath(parent, common::sidecarName(common::baseName(filePath)));
+  const std::string sidecar = sidecarPathOf(filePath);
   if (metadata.empty()) {
     auto removed = deleteResource(sidecar, false);
     if (!removed && removed.error().code != ErrorCode::NotFound) return removed;
     return {};
   }
-  Poco::JSON::Object object;
-  for (const auto& [key, value] : metadata) object.set(key, value);
-  std::ostringstream json;
-  object.stringify(json);
-  std::istringstream body(json.str());
-  const std::string temp = common::childPath(
-      parent, common::makeTempName(common::sidecarName(common::baseName(filePath))));
+  if (auto ok = putSmallFile(sidecar, common::encodeSidecar(metadata), true); !ok)
+    return Error{ok.error().code,
+                 "metadata sidecar of " + quotePath(filePath) + ": " + ok.error().message,
+                 ok.error().retryAfter};
+  return {};
+}
+
+Result<std::optional<std::string>> WebDavTarget::getSmallFile(const std::string& path) {
+  // Through execute(), not openGet(): the answer is read whole, so a 404 keeps the
+  // connection for the next request.
   DavRequest request;
-  request.method = "PUT";
-  request.target = href(temp, false);
-  request.content = &body;
-  request.contentLength = json.str().size();
+  request.method = "GET";
+  request.target = href(path, false);
   auto response = client_->execute(request);
   if (!response) return response.error();
-  if (response->status != 201 && response->status != 204 && response->status != 200) {
-    (void)deleteResource(temp, false);
-    return DavClient::errorForStatus(*response, "PUT metadata sidecar of " + quotePath(filePath));
-  }
-  auto moved = moveResource(temp, sidecar, true, json.str().size());
-  if (!moved) (void)deleteResource(temp, false);
-  return moved;
+  if (response->status == 404) return std::optional<std::string>();
+  if (response->status != 200)
+    return DavClient::errorForStatus(*response, "GET " + quotePath(path));
+  if (response->body.size() > kMaxSmallFileBytes)
+    return fail(ErrorCode::DataLoss, quotePath(path) + " is larger than " +
+                                         std::to_string(kMaxSmallFileBytes) + " bytes: not ours");
+  return std::optional<std::string>(std::move(response->body));
 }
 
 Result<Metadata> WebDavTarget::readSidecar(const std::string& filePath) {
-  const std::string sidecar = common::childPath(common::parentPath(filePath),
-                                                common::sidecarName(common::baseName(filePath)));
-  auto stream = client_->openGet(href(sidecar, false), "GET metadata of " + quotePath(filePath));
-  if (!stream) {
-    if (stream.error().code != ErrorCode::NotFound) return stream.error();
-    auto file = propfindOne(filePath, false);
-    if (!file) return file.error();
-    return Metadata{};
+  const std::string sidecar = sidecarPathOf(filePath);
+  auto text = getSmallFile(sidecar);
+  if (!text) return text.error();
+  if (!*text) return Metadata{};
+  return common::decodeSidecar(**text, quotePath(sidecar));
+}
+
+Status WebDavTarget::loadMetadataMode() {
+  if (metadataModeSettled_.load() || markerChecked_.load()) return {};
+  const std::string marker(common::kMetadataModeMarker);
+  auto text = getSmallFile(marker);
+  if (!text) return text.error();
+  if (!*text) {
+    markerChecked_ = true;  // nothing decided yet: the first metadata write decides
+    return {};
   }
-  std::string text((std::istreambuf_iterator<char>(**stream)), std::istreambuf_iterator<char>());
-  Metadata metadata;
-  try {
-    Poco::JSON::Parser parser;
-    auto object = parser.parse(text).extract<Poco::JSON::Object::Ptr>();
-    for (const auto& [key, value] : *object) metadata[key] = value.convert<std::string>();
-  } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::DataLoss, "the metadata sidecar of " + quotePath(filePath) +
-                                         " is not valid JSON: " + e.displayText());
+  std::string mode = **text;
+  while (!mode.empty() && std::isspace(static_cast<unsigned char>(mode.back()))) mode.pop_back();
+  if (mode == kModeSidecar) {
+    sidecars_ = true;
+  } else if (mode != kModeProperties) {
+    return fail(ErrorCode::DataLoss,
+                quotePath(marker) + " says '" + mode + "'; expected 'sidecar' or 'properties'");
   }
-  return metadata;
+  markerRecorded_ = true;
+  metadataModeSettled_ = true;
+  markerChecked_ = true;
+  return {};
+}
+
+Status WebDavTarget::recordMetadataMode() {
+  if (options_.metadata != MetadataMode::Auto || markerRecorded_.load()) return {};
+  const std::string marker(common::kMetadataModeMarker);
+  const std::string mode(sidecars_.load() ? kModeSidecar : kModeProperties);
+  auto written = putSmallFile(marker, mode + "\n", false);
+  // AlreadyExists: an earlier process decided the same (the server is the same server).
+  if (!written && written.error().code != ErrorCode::AlreadyExists) return written;
+  logger_.info(kLogSource, "metadata of this target are kept as " +
+                               std::string(sidecars_.load() ? "sidecar files" : "dead properties") +
+                               " (recorded in " + quotePath(marker) + ")");
+  markerRecorded_ = true;
+  return {};
+}
+
+Status WebDavTarget::checkPropertiesKept(const std::string& path, const Metadata& metadata) {
+  auto resource = propfindOne(path, true);
+  if (!resource) return resource.error();
+  if (resource->metadata == metadata) return {};
+  return fail(ErrorCode::NotSupported, "PROPPATCH " + quotePath(path) +
+                                           ": the server accepted the properties but does not "
+                                           "return them");
 }
 
 // ---- dms::DocumentTarget -------------------------------------------------------------------
@@ -441,6 +518,21 @@ Status WebDavTarget::ensureFolder(const std::string& rawPath) {
   });
 }
 
+void WebDavTarget::cleanupAbortedUpload(const std::string& temp) {
+  // rclone (Go's x/net/webdav) goes on writing an upload the client abandoned for a moment
+  // after the connection dropped, and the file may appear after our DELETE: look again a few
+  // times (bounded: about 0.6 s) so that no temporary is left behind.
+  for (int attempt = 1; attempt <= 3; ++attempt) {
+    auto removed = deleteResource(temp, false);
+    if (!removed && removed.error().code != ErrorCode::NotFound) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100 * attempt));
+    auto there = propfindOne(temp, false);
+    if (!there && there.error().code == ErrorCode::NotFound) return;
+  }
+  logger_.warning(kLogSource, "could not remove the temporary " + quotePath(temp) +
+                                  " of an aborted upload (recover() will)");
+}
+
 Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& content,
                                     const Metadata& metadata, PutMode mode) {
   return guarded<Result<EntryInfo>>("put", [&]() -> Result<EntryInfo> {
@@ -448,6 +540,8 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
     if (!normalised) return normalised.error();
     const std::string& path = *normalised;
     if (auto ok = common::validateMetadata(metadata, path); !ok) return ok.error();
+    if (!metadata.empty())
+      if (auto ok = loadMetadataMode(); !ok) return ok.error();
     if (!sidecars_.load())
       if (auto ok = checkXmlValues(metadata, path); !ok) return ok.error();
     const std::string parent = common::parentPath(path);
@@ -500,7 +594,7 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
     request.contentLength = length;
     auto response = client_->execute(request);
     if (!response) {
-      cleanup();
+      cleanupAbortedUpload(temp);
       return Error{response.error().code,
                    "put " + quotePath(path) + ": " + response.error().message,
                    response.error().retryAfter};
@@ -531,25 +625,40 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
 
     if (!sidecars_.load() && !metadata.empty()) {
       auto written = writeProperties(temp, metadata, {});
+      // Before the mode is settled, read them back: lighttpd answers 204 instead of a
+      // multistatus, and a server may accept properties it does not keep.
+      if (written && !metadataModeSettled_.load()) written = checkPropertiesKept(temp, metadata);
       if (written) {
         metadataModeSettled_ = true;
       } else if (!fallBackToSidecars(written.error())) {
         cleanup();
         return written.error();
       }
+      if (auto ok = recordMetadataMode(); !ok) {
+        cleanup();
+        return ok.error();
+      }
+    }
+    // The sidecar goes first: a crash before the MOVE leaves a sidecar without its file (which
+    // readMetadata ignores and recover() deletes), never our file without its metadata (which
+    // the next run would take for someone else's and file again as "name (2)").
+    const bool withSidecar = sidecars_.load();
+    if (withSidecar) {
+      if (auto ok = writeSidecar(path, metadata); !ok) {
+        cleanup();
+        return Error{ok.error().code, "put " + quotePath(path) + ": " + ok.error().message,
+                     ok.error().retryAfter};
+      }
     }
 
     auto moved = moveResource(temp, path, mode == PutMode::Replace, sent);
     if (!moved) {
       cleanup();
+      // Someone else's file took the name meanwhile: our sidecar must not describe it.
+      if (withSidecar && mode == PutMode::CreateNew &&
+          moved.error().code == ErrorCode::AlreadyExists)
+        (void)deleteResource(sidecarPathOf(path), false);
       return moved.error();
-    }
-    if (sidecars_.load()) {
-      if (auto ok = writeSidecar(path, metadata); !ok)
-        return Error{ok.error().code,
-                     "put " + quotePath(path) +
-                         ": the file is stored but its metadata is not: " + ok.error().message,
-                     ok.error().retryAfter};
     }
     EntryInfo info = toEntry(*stored, path);
     return info;
@@ -578,12 +687,18 @@ Result<Metadata> WebDavTarget::readMetadata(const std::string& rawPath) {
   return guarded<Result<Metadata>>("readMetadata", [&]() -> Result<Metadata> {
     auto path = common::normalisePath(rawPath, RootPolicy::Refuse);
     if (!path) return path.error();
-    if (sidecars_.load()) return readSidecar(*path);
-    auto resource = propfindOne(*path, true);
+    if (auto ok = loadMetadataMode(); !ok) return ok.error();
+    // The file itself first: a sidecar without its file (a put interrupted before its MOVE)
+    // describes nothing.
+    auto resource = propfindOne(*path, !sidecars_.load());
     if (!resource) return resource.error();
     if (resource->collection)
       return fail(ErrorCode::NotFound, quotePath(*path) + " is a folder, not a file");
-    return resource->metadata;
+    if (sidecars_.load()) return readSidecar(*path);
+    if (!resource->metadata.empty() || metadataModeSettled_.load()) return resource->metadata;
+    // No mode recorded (nothing written yet, or filed before the marker existed): a sidecar
+    // may hold the answer, and "no metadata" would make our file someone else's.
+    return readSidecar(*path);
   });
 }
 
@@ -592,6 +707,7 @@ Status WebDavTarget::writeMetadata(const std::string& rawPath, const Metadata& m
     auto path = common::normalisePath(rawPath, RootPolicy::Refuse);
     if (!path) return path.error();
     if (auto ok = common::validateMetadata(metadata, *path); !ok) return ok;
+    if (auto ok = loadMetadataMode(); !ok) return ok;
     if (sidecars_.load()) {
       auto file = propfindOne(*path, false);
       if (!file) return file.error();
@@ -605,20 +721,28 @@ Status WebDavTarget::writeMetadata(const std::string& rawPath, const Metadata& m
     if (resource->collection)
       return fail(ErrorCode::NotFound, quotePath(*path) + " is a folder, not a file");
     auto written = writeProperties(*path, metadata, resource->metadata);
+    if (written && !metadataModeSettled_.load() && !metadata.empty())
+      written = checkPropertiesKept(*path, metadata);
     if (written) {
       metadataModeSettled_ = true;
-      return written;
+      return recordMetadataMode();
     }
     if (!fallBackToSidecars(written.error())) return written;
+    if (auto ok = recordMetadataMode(); !ok) return ok;
     return writeSidecar(*path, metadata);
   });
 }
 
+bool WebDavTarget::mayHaveSidecars() const {
+  return sidecars_.load() || !metadataModeSettled_.load();
+}
+
 bool WebDavTarget::fallBackToSidecars(const Error& refused) {
-  if (metadataModeSettled_.load()) return false;
   if (refused.code != ErrorCode::NotSupported && refused.code != ErrorCode::PermissionDenied &&
       refused.code != ErrorCode::Conflict)
     return false;
+  // Concurrent first puts all try properties: the first refusal switches, the others follow.
+  if (metadataModeSettled_.load()) return sidecars_.load();
   logger_.warning(kLogSource, "the server does not keep dead properties (" + refused.message +
                                   "); metadata goes to sidecar files from now on");
   sidecars_ = true;
@@ -678,16 +802,15 @@ Status WebDavTarget::remove(const std::string& rawPath, bool pruneEmptyParents) 
   return guarded<Status>("remove", [&]() -> Status {
     auto path = common::normalisePath(rawPath, RootPolicy::Refuse);
     if (!path) return path.error();
+    if (auto ok = loadMetadataMode(); !ok) return ok;
     auto resource = propfindOne(*path, false);
     if (!resource) return resource.error();
     if (resource->collection)
       return fail(ErrorCode::Conflict,
                   quotePath(*path) + " is a folder; remove() only removes files");
     if (auto ok = deleteResource(*path, false); !ok) return ok;
-    if (sidecars_.load()) {
-      const std::string sidecar = common::childPath(common::parentPath(*path),
-                                                    common::sidecarName(common::baseName(*path)));
-      auto removed = deleteResource(sidecar, false);
+    if (mayHaveSidecars()) {
+      auto removed = deleteResource(sidecarPathOf(*path), false);
       if (!removed && removed.error().code != ErrorCode::NotFound) return removed;
     }
     if (!pruneEmptyParents) return {};
@@ -730,15 +853,18 @@ Result<bool> WebDavTarget::pruneIfEmpty(const std::string& folder) {
   auto locked = client_->execute(lock);
   if (!locked) return locked.error();
   std::string token;
+  auto unlock = [&] {
+    DavRequest request;
+    request.method = "UNLOCK";
+    request.target = href(folder, true);
+    request.headers = {{"Lock-Token", token}};
+    (void)client_->execute(request);
+  };
   if (locked->status == 200 || locked->status == 201) {
     token = locked->header("Lock-Token");
     auto stillEmpty = isEmpty();
     if (!stillEmpty || !*stillEmpty) {
-      DavRequest unlock;
-      unlock.method = "UNLOCK";
-      unlock.target = href(folder, true);
-      unlock.headers = {{"Lock-Token", token}};
-      (void)client_->execute(unlock);
+      unlock();
       return stillEmpty;
     }
   } else if (locked->status == 423) {
@@ -753,6 +879,9 @@ Result<bool> WebDavTarget::pruneIfEmpty(const std::string& folder) {
                                  "<" + client_->origin() + request.target + "> (" + token + ")");
   auto response = client_->execute(request);
   forgetFolder(folder);
+  // rclone (Go's x/net/webdav) keeps the lock of a deleted collection until it times out, and
+  // it would block pruning the parent (a depth-infinity LOCK conflicts with it): release it.
+  if (!token.empty()) unlock();
   if (!response) return response.error();
   if (response->status != 200 && response->status != 204 && response->status != 404)
     return DavClient::errorForStatus(*response, "DELETE " + quotePath(folder));
@@ -765,16 +894,14 @@ Status WebDavTarget::move(const std::string& rawFrom, const std::string& rawTo) 
     if (!from) return from.error();
     auto to = common::normalisePath(rawTo, RootPolicy::Refuse);
     if (!to) return to.error();
+    if (auto ok = loadMetadataMode(); !ok) return ok;
     auto source = propfindOne(*from, false);
     if (!source) return source.error();
     if (auto ok = checkParent(common::parentPath(*to)); !ok) return ok;
     if (auto ok = moveResource(*from, *to, false, source->contentLength.value_or(0)); !ok)
       return ok;
-    if (sidecars_.load() && !source->collection) {
-      auto sidecarOf = [](const std::string& p) {
-        return common::childPath(common::parentPath(p), common::sidecarName(common::baseName(p)));
-      };
-      auto moved = moveResource(sidecarOf(*from), sidecarOf(*to), true, 0);
+    if (mayHaveSidecars() && !source->collection) {
+      auto moved = moveResource(sidecarPathOf(*from), sidecarPathOf(*to), true, 0);
       if (!moved && moved.error().code != ErrorCode::NotFound) return moved;
     }
     if (source->collection) forgetFolder(*from);
@@ -786,10 +913,20 @@ Status WebDavTarget::recoverFolder(const std::string& folder, int depth) {
   if (depth > kMaxTreeDepth) return {};
   auto entries = propfind(folder, true, 1, false);
   if (!entries) return entries.error();
+  std::set<std::string> names;
+  for (const auto& entry : *entries)
+    if (entry.path != folder && common::parentPath(entry.path) == folder)
+      names.insert(common::baseName(entry.path));
   for (const auto& entry : *entries) {
     if (entry.path == folder || common::parentPath(entry.path) != folder) continue;
     const std::string name = common::baseName(entry.path);
-    if (common::isTempName(name)) {
+    const std::string fileOfSidecar = common::fileOfSidecar(name);
+    if (!fileOfSidecar.empty() && !entry.collection && names.count(fileOfSidecar) == 0) {
+      // A put interrupted between its sidecar and its MOVE: the sidecar describes nothing.
+      logger_.info(kLogSource, "removing the orphaned sidecar " + quotePath(entry.path));
+      auto removed = deleteResource(entry.path, false);
+      if (!removed && removed.error().code != ErrorCode::NotFound) return removed;
+    } else if (common::isTempName(name)) {
       logger_.info(kLogSource, "removing the leftover temporary " + quotePath(entry.path));
       auto removed = deleteResource(entry.path, entry.collection);
       if (!removed && removed.error().code != ErrorCode::NotFound) return removed;

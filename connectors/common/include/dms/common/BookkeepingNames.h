@@ -7,6 +7,8 @@
 ///   isBookkeepingName(n)        -> list() skips it
 ///   isTempName(n)               -> recover() deletes it
 ///   fileOfSidecar(".dms-meta-kart.pdf.json") -> "kart.pdf" (or "" if not a sidecar name)
+///   kMetadataModeMarker         -> ".dms-metadata-mode" at a target's root: how the target keeps
+///                                  metadata, once a connector has decided it
 
 #include <string>
 #include <string_view>
@@ -18,6 +20,7 @@ inline constexpr std::string_view kBookkeepingPrefix = ".dms-";
 inline constexpr std::string_view kTempPrefix = ".dms-tmp-";
 inline constexpr std::string_view kSidecarPrefix = ".dms-meta-";
 inline constexpr std::string_view kSidecarSuffix = ".json";
+inline constexpr std::string_view kMetadataModeMarker = ".dms-metadata-mode";
 
 /// A fresh temporary name for a put of `finalName` into the same folder: random (64 bits
 /// from std::random_device) so concurrent puts never collide, and at most 255 bytes (the

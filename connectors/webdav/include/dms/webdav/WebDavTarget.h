@@ -16,10 +16,14 @@
 ///                 (timeout, connection reset) is not repeated blindly: the destination and the
 ///                 temporary are checked first.
 ///   metadata      dead properties in the namespace urn:ambita-dms:meta:1, one per key (name
-///                 "m_" + key, bytes outside [A-Za-z0-9.-] written _XX). In "auto" mode a server
-///                 that refuses dead properties switches the target to sidecars (once). Sidecar
-///                 ".dms-meta-<name>.json" next to the file, never listed; it is moved into
-///                 place right after the file (a reader may briefly see the file without it).
+///                 "m_" + key, bytes outside [A-Za-z0-9.-] written _XX). In "auto" mode the
+///                 first metadata write decides: properties PROPPATCHed and read back, or, if
+///                 the server refuses or drops them, sidecars; the decision is recorded in
+///                 ".dms-metadata-mode" at the root and read by every later process. Until a
+///                 mode is known, readMetadata also looks for a sidecar. Sidecar
+///                 ".dms-meta-<name>.json" (common/SidecarCodec.h) next to the file, never
+///                 listed; it is moved into place right BEFORE the file (a crash between leaves
+///                 an orphaned sidecar, which readMetadata ignores and recover() deletes).
 ///   stat / list   PROPFIND Depth 0 / Depth 1; bookkeeping names (".dms-*") are not listed.
 ///   remove        DELETE (refused for folders: a WebDAV DELETE would be recursive); pruning an
 ///                 empty parent LOCKs it, checks it is still empty, then DELETEs it under the
@@ -37,6 +41,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -84,9 +89,13 @@ class WebDavTarget final : public DocumentTarget {
 
   std::string href(const std::string& path, bool collection) const;
   std::string absoluteUrl(const std::string& path) const;
+  /// `explainForbidden`: a 403 is checked with atOrBelowAFile (NotFound if so).
   Result<std::vector<DavResource>> propfind(const std::string& path, bool collection, int depth,
-                                            bool allProperties);
+                                            bool allProperties, bool explainForbidden = true);
   Result<DavResource> propfindOne(const std::string& path, bool allProperties);
+  /// True if `path`, or a folder on the way to it, is a file (how a 403 to a PROPFIND is
+  /// told from a real refusal: lighttpd answers 403 for "file/" and "file/below").
+  bool atOrBelowAFile(const std::string& path);
   Status deleteResource(const std::string& path, bool collection);
   /// Deletes `folder` if it has no entries; true if it did.
   Result<bool> pruneIfEmpty(const std::string& folder);
@@ -98,7 +107,25 @@ class WebDavTarget final : public DocumentTarget {
   /// In auto mode, before the mode is settled: switches to sidecars if `refused` says the server
   /// does not keep dead properties. True if it did.
   bool fallBackToSidecars(const Error& refused);
+  /// True unless the mode is known to be dead properties: a sidecar may exist.
+  bool mayHaveSidecars() const;
+  /// Auto mode: adopts the mode an earlier process recorded in the marker at the target's
+  /// root (".dms-metadata-mode"), looked up once per target. Errors: the GET's.
+  Status loadMetadataMode();
+  /// Auto mode: records the mode just decided in the marker, once (every later process then
+  /// uses the same mode from its first request on).
+  Status recordMetadataMode();
+  /// NotSupported unless a PROPFIND of `path` returns exactly `metadata`.
+  Status checkPropertiesKept(const std::string& path, const Metadata& metadata);
+  /// The body of a small file (sidecar, marker); nullopt when there is none (404).
+  Result<std::optional<std::string>> getSmallFile(const std::string& path);
+  /// PUT `text` to a temporary beside `path`, then MOVE it there (Overwrite: T or F).
+  Status putSmallFile(const std::string& path, const std::string& text, bool overwrite);
+  /// DELETEs the temporary of a PUT that failed mid-body, looking again briefly in case the
+  /// server was still writing it.
+  void cleanupAbortedUpload(const std::string& temp);
   Status writeSidecar(const std::string& filePath, const Metadata& metadata);
+  /// The sidecar's metadata; empty when there is none (the caller checked the file exists).
   Result<Metadata> readSidecar(const std::string& filePath);
   Status recoverFolder(const std::string& folder, int depth);
   void rememberFolder(const std::string& path);
@@ -110,6 +137,8 @@ class WebDavTarget final : public DocumentTarget {
   std::unique_ptr<DavClient> client_;
   std::atomic<bool> sidecars_{false};
   std::atomic<bool> metadataModeSettled_{false};
+  std::atomic<bool> markerChecked_{false};   ///< the marker was looked for (auto mode)
+  std::atomic<bool> markerRecorded_{false};  ///< the marker exists on the server
   std::mutex foldersMutex_;
   std::set<std::string> knownFolders_;
 };

@@ -1,0 +1,89 @@
+// The WebDAV connector against every real server it is tested with (tests/support/DavServer.h:
+// Apache mod_dav_fs, lighttpd mod_webdav, nginx dav + dav-ext, rclone serve webdav), on what
+// differs between them: where metadata can be kept, and that a later process (a new target
+// object on the same collection) finds what an earlier one wrote.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <sstream>
+
+#include "WebDavTestHelpers.h"
+
+namespace dms::test {
+namespace {
+
+using webdav::WebDavTarget;
+
+class WebDavServers : public testing::TestWithParam<DavServerKind> {
+ protected:
+  void SetUp() override { server_ = DavServer::start(GetParam()); }
+
+  bool putString(WebDavTarget& target, const std::string& path, const std::string& content,
+                 const Metadata& metadata) {
+    std::istringstream in(content);
+    auto put = target.put(path, in, metadata, PutMode::CreateNew);
+    if (!put) ADD_FAILURE() << put.error().describe() << "\n" << logger_.text();
+    return static_cast<bool>(put);
+  }
+
+  /// Names on disk in `folder` that are not the target's mode marker.
+  std::vector<std::string> namesBesideMarker(const std::string& collection,
+                                             const std::string& folder) {
+    auto names = rawNamesOnDisk(*server_, collection, folder);
+    names.erase(std::remove(names.begin(), names.end(), ".dms-metadata-mode"), names.end());
+    return names;
+  }
+
+  std::unique_ptr<DavServer> server_;
+  CapturingLogger logger_;
+};
+
+// Issue 14: on a server without dead properties the fall-back to sidecars was decided per
+// process, so a new process read no metadata for our own files: it skipped removing them (and
+// counted them removed), and intent recovery filed them again as "name (2)".
+TEST_P(WebDavServers, ANewProcessReadsTheMetadataAndRemovesTheFileWithItsSidecar) {
+  const std::string url = server_->createCollection("archive");
+  const Metadata metadata{{"ambita.assetId", "42"}, {"title", "Grunnboksutskrift \xC3\xB8"}};
+  {
+    auto first = makeWebDavTargetAt(*server_, url, logger_);
+    ASSERT_TRUE(first->ensureFolder("Oppdrag 1"));
+    ASSERT_TRUE(putString(*first, "Oppdrag 1/a.pdf", "%PDF-1", metadata));
+  }
+  auto second = makeWebDavTargetAt(*server_, url, logger_);
+  auto read = second->readMetadata("Oppdrag 1/a.pdf");
+  ASSERT_TRUE(read) << read.error().describe();
+  EXPECT_EQ(*read, metadata) << logger_.text();
+  ASSERT_TRUE(second->remove("Oppdrag 1/a.pdf", false));
+  EXPECT_TRUE(namesBesideMarker("archive", "Oppdrag 1").empty())
+      << "left on the server: "
+      << testing::PrintToString(namesBesideMarker("archive", "Oppdrag 1"));
+}
+
+// lighttpd answers a successful PROPPATCH with 204 No Content (no multistatus): that is
+// success, and the properties are kept. Servers without dead properties get sidecars.
+TEST_P(WebDavServers, AutoModeKeepsMetadataWhereTheServerCanAndRecordsTheChoice) {
+  const std::string url = server_->createCollection("auto");
+  auto target = makeWebDavTargetAt(*server_, url, logger_);
+  ASSERT_TRUE(putString(*target, "a.pdf", "x", {{"k", "v"}}));
+  const bool deadProperties =
+      GetParam() == DavServerKind::Apache || GetParam() == DavServerKind::Lighttpd;
+  EXPECT_EQ(target->capabilities().nativeMetadata, deadProperties) << logger_.text();
+  const std::vector<std::string> expected =
+      deadProperties ? std::vector<std::string>{"a.pdf"}
+                     : std::vector<std::string>{".dms-meta-a.pdf.json", "a.pdf"};
+  EXPECT_EQ(namesBesideMarker("auto", ""), expected);
+  // A new target learns the mode from the marker before its first metadata request.
+  auto later = makeWebDavTargetAt(*server_, url, logger_);
+  auto read = later->readMetadata("a.pdf");
+  ASSERT_TRUE(read) << read.error().describe();
+  EXPECT_EQ(*read, (Metadata{{"k", "v"}}));
+  EXPECT_EQ(later->capabilities().nativeMetadata, deadProperties);
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, WebDavServers, testing::ValuesIn(allDavServerKinds()),
+                         [](const testing::TestParamInfo<DavServerKind>& info) {
+                           return davServerName(info.param);
+                         });
+
+}  // namespace
+}  // namespace dms::test
