@@ -435,8 +435,7 @@ TEST_P(FilingE2eTest, SecondSyncDownloadsNothing) {
   EXPECT_EQ(world.leakedSecret(sync.out + sync.err + again.out + again.err), "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Targets, FilingE2eTest,
-                         ::testing::Values(TargetKind::Filesystem, TargetKind::WebDav),
+INSTANTIATE_TEST_SUITE_P(Targets, FilingE2eTest, ::testing::ValuesIn(allTargetKinds()),
                          [](const ::testing::TestParamInfo<TargetKind>& info) {
                            return targetName(info.param);
                          });
