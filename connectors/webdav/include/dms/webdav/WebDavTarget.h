@@ -29,7 +29,9 @@
 ///                 empty parent LOCKs it, checks it is still empty, then DELETEs it under the
 ///                 lock (plain check-then-DELETE on servers without locking).
 ///   move          MOVE with Overwrite: F.
-///   recover       walks every collection (PROPFIND Depth 1) and DELETEs temporaries.
+///   recover       removes what interrupted puts recorded in the data folder (TempJournal: their
+///                 temporaries, and sidecars whose file never arrived), then walks every
+///                 collection (PROPFIND Depth 1) and DELETEs temporaries and orphaned sidecars.
 ///
 /// Requests go through DavClient: pooled keep-alive sessions (at most `concurrency`), Basic /
 /// Digest / Bearer auth, same-origin redirects, retries with backoff. A put holds one session
