@@ -9,6 +9,7 @@
 #include "dms/common/ErrnoMapping.h"
 #include "dms/common/MetadataRules.h"
 #include "dms/common/PathRules.h"
+#include "dms/common/SidecarCodec.h"
 #include "dms/common/Unicode.h"
 
 namespace dms::common {
@@ -105,6 +106,32 @@ TEST(BookkeepingNamesTest, SidecarNamesRoundTrip) {
   EXPECT_EQ(fileOfSidecar("kart.pdf"), "");
   EXPECT_TRUE(isBookkeepingName(sidecarName("x")));
   EXPECT_FALSE(isTempName(sidecarName("x")));
+}
+
+TEST(SidecarCodecTest, RoundTripsAndReadsTheOldFlatWebDavForm) {
+  const Metadata metadata{
+      {"ambita.assetId", "42"}, {"title", "Kart \"\xC3\xA6\"\n2"}, {"empty", ""}};
+  const std::string text = encodeSidecar(metadata);
+  EXPECT_NE(text.find("\"version\""), std::string::npos) << text;
+  auto decoded = decodeSidecar(text, "'a/.dms-meta-x.json'");
+  ASSERT_TRUE(decoded) << decoded.error().describe();
+  EXPECT_EQ(*decoded, metadata);
+  // What the WebDAV connector wrote before the format was shared.
+  auto flat = decodeSidecar(R"({"ambita.assetId":"42","k":"v"})", "'old.json'");
+  ASSERT_TRUE(flat) << flat.error().describe();
+  EXPECT_EQ(*flat, (Metadata{{"ambita.assetId", "42"}, {"k", "v"}}));
+}
+
+TEST(SidecarCodecTest, DamagedSidecarsAreDataLossNamingTheSidecar) {
+  for (const char* text :
+       {"not json", R"({"version": 2, "metadata": {}})", R"({"version": 1, "metadata": {"k": 5}})",
+        R"({"version": 1, "metadata": "x"})"}) {
+    auto decoded = decodeSidecar(text, "'f/.dms-meta-x.json'");
+    ASSERT_FALSE(decoded) << text;
+    EXPECT_EQ(decoded.error().code, ErrorCode::DataLoss) << text;
+    EXPECT_NE(decoded.error().message.find("'f/.dms-meta-x.json'"), std::string::npos)
+        << decoded.error().message;
+  }
 }
 
 TEST(ErrnoMappingTest, MapsTheUsualSuspects) {

@@ -309,6 +309,30 @@ TEST_P(ConnectorConformance, PutWithStreamFailingMidwayIsDataLossAndLeavesNothin
   }
 }
 
+// Issue 13 item 6: a file that takes the name while a CreateNew put is under way is someone
+// else's. The put reports AlreadyExists and leaves that file without our metadata: a sidecar
+// written before the final rename must not stay beside it (we would adopt it as ours).
+TEST_P(ConnectorConformance, CreateNewLosingTheNameLeavesTheOtherFileWithoutOurMetadata) {
+  const std::string content = patternBytes(20000, 9);
+  // At the end of our content (before any metadata or rename), another file takes the name.
+  ScriptedBuf buf(content, SIZE_MAX, content.size(), [&] {
+    std::istringstream other("someone else's");
+    auto put = target().put("race.pdf", other, {}, PutMode::CreateNew);
+    EXPECT_TRUE(put.ok()) << put.error().describe();
+  });
+  std::istream in(&buf);
+  auto result = target().put("race.pdf", in, {{"ambita.assetId", "ours"}}, PutMode::CreateNew);
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.error().code, ErrorCode::AlreadyExists) << result.error().describe();
+  EXPECT_EQ(readAll("race.pdf"), "someone else's");
+  auto meta = target().readMetadata("race.pdf");
+  ASSERT_TRUE(meta.ok()) << meta.error().describe();
+  EXPECT_TRUE(meta->empty()) << "the other file was given our metadata";
+  if (instance().rawNames) {
+    EXPECT_EQ(instance().rawNames(""), std::vector<std::string>{"race.pdf"}) << "leftovers";
+  }
+}
+
 TEST_P(ConnectorConformance, PutWithStreamThrowingIsDataLossAndKeepsOldOnReplace) {
   ASSERT_TRUE(putString("keep.bin", "previous", {{"k", "old"}}));
   ScriptedBuf buf(patternBytes(64 * 1024, 4), 10 * 1024);

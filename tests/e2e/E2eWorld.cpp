@@ -29,21 +29,40 @@ constexpr const char* kDavPassword = "e2e-dav-password-Q4mW8r";
 }  // namespace
 
 std::string targetName(TargetKind kind) {
-  return kind == TargetKind::Filesystem ? "Filesystem" : "WebDav";
+  auto server = davServerOf(kind);
+  return server ? "WebDav" + test::davServerName(*server) : "Filesystem";
+}
+
+std::vector<TargetKind> allTargetKinds() {
+  return {TargetKind::Filesystem, TargetKind::WebDavApache, TargetKind::WebDavLighttpd,
+          TargetKind::WebDavNginx, TargetKind::WebDavRclone};
+}
+
+std::optional<test::DavServerKind> davServerOf(TargetKind kind) {
+  switch (kind) {
+    case TargetKind::Filesystem:
+      return std::nullopt;
+    case TargetKind::WebDavApache:
+      return test::DavServerKind::Apache;
+    case TargetKind::WebDavLighttpd:
+      return test::DavServerKind::Lighttpd;
+    case TargetKind::WebDavNginx:
+      return test::DavServerKind::Nginx;
+    case TargetKind::WebDavRclone:
+      return test::DavServerKind::Rclone;
+  }
+  return std::nullopt;
 }
 
 E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
   auto args = sandboxCredentialArgs();
   args.insert(args.end(), options_.sandboxArgs.begin(), options_.sandboxArgs.end());
   sandbox_ = std::make_unique<test::SandboxProcess>(args);
-  if (options_.target == TargetKind::WebDav) {
-    test::ApacheOptions apache;
-    apache.auth = test::ApacheAuth::Basic;
-    apache.password = kDavPassword;
-    apache_.emplace(apache);
-    davUrl_ = apache_->createCollection("archive");
-    archive_ = std::make_unique<WebDavArchive>(apache_->davRoot() / "archive", davUrl_, apache.user,
-                                               apache.password);
+  if (auto server = davServerOf(options_.target)) {
+    dav_ = test::DavServer::start(*server, kDavPassword);
+    davUrl_ = dav_->createCollection("archive");
+    archive_ = std::make_unique<WebDavArchive>(dav_->davRoot() / "archive", davUrl_, dav_->user(),
+                                               dav_->password());
   } else {
     archive_ = std::make_unique<FilesystemArchive>(archiveRoot());
   }
@@ -61,11 +80,13 @@ void E2eWorld::writeConfig() {
   root->set("dataDir", dataDir().string());
   root->set("modules", std::string(DMS_MODULE_DIR));
   Poco::JSON::Object::Ptr target = new Poco::JSON::Object(true);
-  if (options_.target == TargetKind::WebDav) {
+  if (dav_) {
     target->set("connector", "webdav");
     target->set("url", davUrl_);
-    target->set("username", apache_->options().user);
-    target->set("password", "${E2E_DAV_PASSWORD}");
+    if (!dav_->user().empty()) {
+      target->set("username", dav_->user());
+      target->set("password", "${E2E_DAV_PASSWORD}");
+    }
   } else {
     target->set("connector", "filesystem");
     target->set("root", archiveRoot().string());

@@ -1,10 +1,11 @@
 #pragma once
 /// Everything one end-to-end test runs against, real processes only: the ambita-sandbox
 /// (tests/support/SandboxProcess.h) with its own credentials, a document target (a folder for
-/// the filesystem connector, or a real Apache with mod_dav and Basic authentication for the
-/// WebDAV connector), a dms-host configuration file in a fresh TempDir whose secrets come from
-/// the environment (`${E2E_...}`), and a view of the archive from the outside. Each test makes
-/// its own world; the destructor stops Apache and the sandbox and removes the folder.
+/// the filesystem connector, or a real WebDAV server for the WebDAV connector: Apache with
+/// Basic authentication, lighttpd, nginx or rclone), a dms-host configuration file in a fresh
+/// TempDir whose secrets come from the environment (`${E2E_...}`), and a view of the archive from
+/// the outside. Each test makes its own world; the destructor stops the servers and removes the
+/// folder.
 
 #include <chrono>
 #include <cstdint>
@@ -17,17 +18,23 @@
 #include <vector>
 
 #include "ArchiveView.h"
-#include "support/ApacheServer.h"
 #include "support/ChildProcess.h"
+#include "support/DavServer.h"
 #include "support/SandboxProcess.h"
 #include "support/TempDir.h"
 
 namespace dms::e2e {
 
-enum class TargetKind { Filesystem, WebDav };
+/// The filesystem target, or the WebDAV target on one of the real servers of
+/// tests/support/DavServer.h.
+enum class TargetKind { Filesystem, WebDavApache, WebDavLighttpd, WebDavNginx, WebDavRclone };
 
-/// "Filesystem" or "WebDav" (test names).
+/// "Filesystem", "WebDavApache", ... (test names).
 std::string targetName(TargetKind kind);
+/// Every kind, for INSTANTIATE_TEST_SUITE_P.
+std::vector<TargetKind> allTargetKinds();
+/// The WebDAV server of a WebDav* kind; nullopt for Filesystem.
+std::optional<test::DavServerKind> davServerOf(TargetKind kind);
 /// For GoogleTest's messages.
 inline void PrintTo(TargetKind kind, std::ostream* out) {
   *out << targetName(kind);
@@ -94,7 +101,7 @@ class E2eWorld {
 
   WorldOptions options_;
   test::TempDir work_{"dms-e2e"};
-  std::optional<test::ApacheServer> apache_;
+  std::unique_ptr<test::DavServer> dav_;
   std::unique_ptr<test::SandboxProcess> sandbox_;
   std::unique_ptr<ArchiveView> archive_;
   std::string davUrl_;

@@ -474,8 +474,7 @@ TEST(StateIdentityE2eTest, ANewSandboxOnTheSameDataFolderIsRefused) {
   EXPECT_EQ(world.leakedSecret(refused.out + refused.err), "");
 }
 
-INSTANTIATE_TEST_SUITE_P(Targets, FilingE2eTest,
-                         ::testing::Values(TargetKind::Filesystem, TargetKind::WebDav),
+INSTANTIATE_TEST_SUITE_P(Targets, FilingE2eTest, ::testing::ValuesIn(allTargetKinds()),
                          [](const ::testing::TestParamInfo<TargetKind>& info) {
                            return targetName(info.param);
                          });

@@ -158,7 +158,8 @@ std::vector<std::string> WebDavArchive::leftovers() const {
       continue;
     }
     const std::string name = it->path().filename().string();
-    if (!startsWith(name, ".dms-")) continue;
+    // The target's record of its metadata mode, at the root, is not a leftover.
+    if (!startsWith(name, ".dms-") || name == ".dms-metadata-mode") continue;
     const std::string prefix = ".dms-meta-", suffix = ".json";
     if (startsWith(name, prefix) && name.size() > prefix.size() + suffix.size() &&
         fs::is_regular_file(

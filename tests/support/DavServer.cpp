@@ -26,7 +26,7 @@ namespace fs = std::filesystem;
 /// Apache with Basic authentication (as a DMS would demand), through ApacheServer.
 class ApacheDavServer final : public DavServer {
  public:
-  ApacheDavServer() : apache_(basicAuth()) {}
+  explicit ApacheDavServer(const std::string& password) : apache_(basicAuth(password)) {}
   DavServerKind kind() const override { return DavServerKind::Apache; }
   std::string davUrl() const override { return apache_.davUrl(); }
   fs::path davRoot() const override { return apache_.davRoot(); }
@@ -39,9 +39,10 @@ class ApacheDavServer final : public DavServer {
   std::string logTail() const override { return apache_.errorLogTail(); }
 
  private:
-  static ApacheOptions basicAuth() {
+  static ApacheOptions basicAuth(const std::string& password) {
     ApacheOptions options;
     options.auth = ApacheAuth::Basic;
+    if (!password.empty()) options.password = password;
     return options;
   }
   ApacheServer apache_;
@@ -205,10 +206,10 @@ std::vector<DavServerKind> allDavServerKinds() {
           DavServerKind::Rclone};
 }
 
-std::unique_ptr<DavServer> DavServer::start(DavServerKind kind) {
+std::unique_ptr<DavServer> DavServer::start(DavServerKind kind, const std::string& password) {
   switch (kind) {
     case DavServerKind::Apache:
-      return std::make_unique<ApacheDavServer>();
+      return std::make_unique<ApacheDavServer>(password);
     case DavServerKind::Lighttpd:
       return std::make_unique<ChildDavServer>(kind, "lighttpd lighttpd-mod-webdav", lighttpdConfig);
     case DavServerKind::Nginx:

@@ -39,8 +39,9 @@ class DavServer {
  public:
   virtual ~DavServer() = default;
 
-  /// Starts a server of `kind`; throws std::runtime_error when it cannot.
-  static std::unique_ptr<DavServer> start(DavServerKind kind);
+  /// Starts a server of `kind`; throws std::runtime_error when it cannot. `password`: the
+  /// Basic-auth password of a server that demands one (Apache; empty: a default).
+  static std::unique_ptr<DavServer> start(DavServerKind kind, const std::string& password = "");
 
   virtual DavServerKind kind() const = 0;
   /// The WebDAV root URL with a trailing slash, e.g. "http://127.0.0.1:<port>/dav/".

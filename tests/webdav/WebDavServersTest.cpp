@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "WebDavTestHelpers.h"
+#include "dms/filesystem/FilesystemTarget.h"
 
 namespace dms::test {
 namespace {
@@ -84,6 +85,36 @@ INSTANTIATE_TEST_SUITE_P(Servers, WebDavServers, testing::ValuesIn(allDavServerK
                          [](const testing::TestParamInfo<DavServerKind>& info) {
                            return davServerName(info.param);
                          });
+
+// Issue 13 item 6: the two connectors wrote different sidecar formats under the same name, so
+// an archive moved from a folder to a WebDAV server (or read through both) lost its metadata.
+// nginx keeps no dead properties, so the WebDAV connector keeps sidecars there; the filesystem
+// connector in sidecar mode reads and writes the same folder on disk.
+TEST(WebDavSidecars, AreReadByTheFilesystemConnectorAndTheOtherWayRound) {
+  auto server = DavServer::start(DavServerKind::Nginx);
+  CapturingLogger logger;
+  const std::string url = server->createCollection("shared");
+  auto folder = filesystem::FilesystemTarget::open({.root = (server->davRoot() / "shared").string(),
+                                                    .metadata = filesystem::MetadataMode::Sidecar,
+                                                    .fsync = false},
+                                                   nullptr);
+  ASSERT_TRUE(folder) << folder.error().describe();
+  auto dav = makeWebDavTargetAt(*server, url, logger);
+
+  const Metadata fromFolder{{"ambita.assetId", "7"}, {"title", "Kart \xC3\xA6"}};
+  std::istringstream first("%PDF-folder");
+  ASSERT_TRUE((*folder)->put("from-folder.pdf", first, fromFolder, PutMode::CreateNew));
+  auto readByDav = dav->readMetadata("from-folder.pdf");
+  ASSERT_TRUE(readByDav) << readByDav.error().describe();
+  EXPECT_EQ(*readByDav, fromFolder);
+
+  const Metadata fromDav{{"ambita.assetId", "8"}, {"title", "Attest \xC3\xB8"}};
+  std::istringstream second("%PDF-dav");
+  ASSERT_TRUE(dav->put("from-dav.pdf", second, fromDav, PutMode::CreateNew));
+  auto readByFolder = (*folder)->readMetadata("from-dav.pdf");
+  ASSERT_TRUE(readByFolder) << readByFolder.error().describe();
+  EXPECT_EQ(*readByFolder, fromDav);
+}
 
 }  // namespace
 }  // namespace dms::test

@@ -369,16 +369,26 @@ Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream
   if (::fstat(file.get(), &written) != 0) return errnoError(errno, "cannot stat", path);
   if (::close(file.release()) != 0) return errnoError(errno, "cannot close", path);
 
-  if (mode_ == MetadataMode::Sidecar) {
+  const bool withSidecar = mode_ == MetadataMode::Sidecar;
+  if (withSidecar) {
+    // Someone else's file took the name meanwhile: do not give it our sidecar.
+    struct stat existing {};
+    if (mode == PutMode::CreateNew &&
+        ::fstatat(folder, name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0)
+      return fail(ErrorCode::AlreadyExists, "cannot create " + quotePath(path) + ": it exists");
     // Before the file appears under its name, so a crash never shows a file whose metadata
     // is missing (an orphan sidecar is what recover() deletes).
     if (auto ok = writeSidecar(folder, name, metadata, path); !ok) return ok.error();
   }
   if (mode == PutMode::CreateNew) {
     if (renameNoReplace(folder, tempName, folder, name) != 0) {
-      if (errno == EEXIST)
+      const int error = errno;
+      if (error == EEXIST) {
+        // It appeared between the check and the rename: our sidecar must not describe it.
+        if (withSidecar) ::unlinkat(folder, common::sidecarName(name).c_str(), 0);
         return fail(ErrorCode::AlreadyExists, "cannot create " + quotePath(path) + ": it exists");
-      return errnoError(errno, "cannot rename the temporary file to", path);
+      }
+      return errnoError(error, "cannot rename the temporary file to", path);
     }
   } else if (::renameat(folder, tempName.c_str(), folder, name.c_str()) != 0) {
     return errnoError(errno, "cannot rename the temporary file to", path);

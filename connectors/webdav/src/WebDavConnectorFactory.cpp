@@ -15,7 +15,7 @@ Result<std::unique_ptr<DocumentTarget>> WebDavConnectorFactory::create(
     return fail(ErrorCode::InvalidArgument, "webdav connector: the host gave no logger");
   auto options = WebDavOptions::parse(context.configJson);
   if (!options) return options.error();
-  auto target = WebDavTarget::create(*options, *context.logger);
+  auto target = WebDavTarget::create(*options, *context.logger, context.dataDir);
   if (!target) return target.error();
   return std::unique_ptr<DocumentTarget>(std::move(*target));
 }

@@ -5,12 +5,14 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 #include <sstream>
 #include <thread>
 
 #include "DavClient.h"
 #include "DavPath.h"
 #include "Multistatus.h"
+#include "TempJournal.h"
 #include "dms/common/BookkeepingNames.h"
 #include "dms/common/MetadataRules.h"
 #include "dms/common/PathRules.h"
@@ -28,6 +30,10 @@ constexpr int kMaxTreeDepth = 64;
 constexpr std::size_t kMaxSmallFileBytes = 1 << 20;
 constexpr std::string_view kModeSidecar = "sidecar";
 constexpr std::string_view kModeProperties = "properties";
+/// Lines of the TempJournal: a temporary to delete, or a file whose sidecar goes if the file
+/// did not make it into place.
+constexpr const char* kJournalTemp = "temp ";
+constexpr const char* kJournalSidecarOf = "sidecar-of ";
 
 const char* const kPropfindBasic =
     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -85,7 +91,8 @@ R guarded(const std::string& what, F&& body) {
 }  // namespace
 
 Result<std::unique_ptr<WebDavTarget>> WebDavTarget::create(const WebDavOptions& options,
-                                                           Logger& logger) {
+                                                           Logger& logger,
+                                                           const std::string& dataDir) {
   Poco::Net::Context::Ptr tls;
   try {
     // One context per target, verification on (RELAXED on a client = verify the server's
@@ -98,17 +105,18 @@ Result<std::unique_ptr<WebDavTarget>> WebDavTarget::create(const WebDavOptions& 
                                                 options.caFile + "': " + e.displayText());
   }
   try {
-    return std::unique_ptr<WebDavTarget>(new WebDavTarget(options, tls, logger));
+    return std::unique_ptr<WebDavTarget>(new WebDavTarget(options, tls, logger, dataDir));
   } catch (const std::exception& e) {
     return fail(ErrorCode::InvalidArgument, std::string("target.url: ") + e.what());
   }
 }
 
 WebDavTarget::WebDavTarget(const WebDavOptions& options, Poco::Net::Context::Ptr tls,
-                           Logger& logger)
+                           Logger& logger, const std::string& dataDir)
     : options_(options),
       logger_(logger),
-      client_(std::make_unique<DavClient>(options, std::move(tls), logger)) {
+      client_(std::make_unique<DavClient>(options, std::move(tls), logger)),
+      journal_(std::make_unique<TempJournal>(dataDir)) {
   if (options_.metadata == MetadataMode::Sidecar) {
     sidecars_ = true;
     metadataModeSettled_ = true;
@@ -353,6 +361,7 @@ Status WebDavTarget::putSmallFile(const std::string& path, const std::string& te
   std::istringstream body(text);
   const std::string temp =
       common::childPath(common::parentPath(path), common::makeTempName(common::baseName(path)));
+  const auto inFlight = journal_->begin({kJournalTemp + temp});
   DavRequest request;
   request.method = "PUT";
   request.target = href(temp, false);
@@ -580,6 +589,11 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
 
     const std::string temp =
         common::childPath(parent, common::makeTempName(common::baseName(path)));
+    // A crash may leave the temporary, and (CreateNew in sidecar mode) the sidecar written
+    // before the MOVE: recorded for recover(), which finds neither in nginx's listings.
+    std::vector<std::string> mayLeave{kJournalTemp + temp};
+    if (mode == PutMode::CreateNew) mayLeave.push_back(kJournalSidecarOf + path);
+    const auto inFlight = journal_->begin(mayLeave);
     auto cleanup = [&] {
       auto removed = deleteResource(temp, false);
       if (!removed && removed.error().code != ErrorCode::NotFound)
@@ -937,8 +951,43 @@ Status WebDavTarget::recoverFolder(const std::string& folder, int depth) {
   return {};
 }
 
+bool WebDavTarget::recoverJournal() {
+  bool complete = true;
+  journal_->forEachAbandoned([&](const std::vector<std::string>& lines) {
+    for (const auto& line : lines) {
+      std::string path;
+      if (line.rfind(kJournalTemp, 0) == 0) {
+        path = line.substr(std::strlen(kJournalTemp));
+      } else if (line.rfind(kJournalSidecarOf, 0) == 0) {
+        // The sidecar stays if its file made it into place.
+        const std::string file = line.substr(std::strlen(kJournalSidecarOf));
+        auto there = propfindOne(file, false);
+        if (there) continue;
+        if (there.error().code != ErrorCode::NotFound) return complete = false;
+        path = sidecarPathOf(file);
+      } else {
+        continue;  // a line of another version: nothing we know how to undo
+      }
+      auto removed = deleteResource(path, false);
+      if (removed) {
+        logger_.info(kLogSource, "removed " + quotePath(path) + " left by an interrupted put");
+      } else if (removed.error().code != ErrorCode::NotFound) {
+        return complete = false;
+      }
+    }
+    return true;
+  });
+  return complete;
+}
+
 Status WebDavTarget::recover() {
-  return guarded<Status>("recover", [&]() -> Status { return recoverFolder("", 0); });
+  return guarded<Status>("recover", [&]() -> Status {
+    if (!recoverJournal())
+      logger_.warning(kLogSource,
+                      "some leftovers of interrupted puts could not be removed yet; "
+                      "the next recover() tries again");
+    return recoverFolder("", 0);
+  });
 }
 
 }  // namespace dms::webdav

@@ -29,7 +29,9 @@
 ///                 empty parent LOCKs it, checks it is still empty, then DELETEs it under the
 ///                 lock (plain check-then-DELETE on servers without locking).
 ///   move          MOVE with Overwrite: F.
-///   recover       walks every collection (PROPFIND Depth 1) and DELETEs temporaries.
+///   recover       removes what interrupted puts recorded in the data folder (TempJournal: their
+///                 temporaries, and sidecars whose file never arrived), then walks every
+///                 collection (PROPFIND Depth 1) and DELETEs temporaries and orphaned sidecars.
 ///
 /// Requests go through DavClient: pooled keep-alive sessions (at most `concurrency`), Basic /
 /// Digest / Bearer auth, same-origin redirects, retries with backoff. A put holds one session
@@ -55,13 +57,18 @@
 namespace dms::webdav {
 
 class DavClient;
+class TempJournal;
 struct DavResource;
 
 class WebDavTarget final : public DocumentTarget {
  public:
   /// `options` already validated (WebDavOptions::parse). Errors: InvalidArgument when the TLS
   /// context cannot be built (e.g. unreadable caFile). Makes no request.
-  static Result<std::unique_ptr<WebDavTarget>> create(const WebDavOptions& options, Logger& logger);
+  /// `dataDir`: the connector's data folder (ConnectorContext), where puts in flight are
+  /// recorded for recover(); empty: not recorded (recover() then finds leftovers by listing
+  /// only, which misses them on servers that hide dot names, e.g. nginx).
+  static Result<std::unique_ptr<WebDavTarget>> create(const WebDavOptions& options, Logger& logger,
+                                                      const std::string& dataDir = "");
   ~WebDavTarget() override;
 
   // dms::DocumentTarget
@@ -85,7 +92,10 @@ class WebDavTarget final : public DocumentTarget {
   bool usesSidecarsForTest() const { return sidecars_.load(); }
 
  private:
-  WebDavTarget(const WebDavOptions& options, Poco::Net::Context::Ptr tls, Logger& logger);
+  WebDavTarget(const WebDavOptions& options, Poco::Net::Context::Ptr tls, Logger& logger,
+               const std::string& dataDir);
+  /// Removes what puts of a crashed process left (TempJournal). False if a request failed.
+  bool recoverJournal();
 
   std::string href(const std::string& path, bool collection) const;
   std::string absoluteUrl(const std::string& path) const;
@@ -135,6 +145,7 @@ class WebDavTarget final : public DocumentTarget {
   WebDavOptions options_;
   Logger& logger_;
   std::unique_ptr<DavClient> client_;
+  std::unique_ptr<TempJournal> journal_;
   std::atomic<bool> sidecars_{false};
   std::atomic<bool> metadataModeSettled_{false};
   std::atomic<bool> markerChecked_{false};   ///< the marker was looked for (auto mode)
