@@ -173,6 +173,31 @@ TEST(SqliteStateStore, MigratesAnOlderFileKeepingItsData) {
   EXPECT_TRUE(SqliteStateStore::open(file).ok());
 }
 
+TEST(SqliteStateStore, MigratesAVersion2FileWithWaitingMessagesAndNoApiRecorded) {
+  dms::test::TempDir tmp;
+  const auto file = tmp.str() + "/state.db";
+  {
+    auto v2 = SqliteStateStore::openAtVersionForTest(file, 2);
+    ASSERT_TRUE(v2.ok()) << v2.error().describe();
+    Poco::Data::Session session("SQLite", file);
+    session << "INSERT INTO inbox(order_id, reference, source, received_at, attempts, not_before) "
+               "VALUES(9, 'from a push body', 'push', '2026-01-01T00:00:00Z', 3, 50)",
+        now;
+  }
+  auto current = SqliteStateStore::open(file);
+  ASSERT_TRUE(current.ok()) << current.error().describe();
+  auto due = (*current)->dueMessages(100, 10);
+  ASSERT_TRUE(due.ok());
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->front().orderId, 9);
+  EXPECT_EQ(due->front().attempts, 3);
+  EXPECT_EQ(due->front().firstFailureEpoch, 0);
+  auto recorded = (*current)->claimApiIdentity({"http://127.0.0.1:8099", "demo", "t"});
+  ASSERT_TRUE(recorded.ok());
+  EXPECT_EQ(recorded->origin, "http://127.0.0.1:8099")
+      << "the first open after the upgrade records";
+}
+
 TEST(SqliteStateStore, RefusesAFileFromANewerPlugin) {
   dms::test::TempDir tmp;
   const auto file = tmp.str() + "/state.db";

@@ -265,8 +265,10 @@ void AdminCommands::printWaitingOrders(std::ostream& out) {
   for (const auto& m : *inbox) {
     if (m.attempts == 0) continue;
     out << "waiting: order " << m.orderId << " (" << m.source << "), " << m.attempts
-        << " failed attempt(s) since " << AuditLog::at(m.firstFailureEpoch) << ", next try "
-        << AuditLog::at(m.notBeforeEpoch) << ": " << m.lastError << "\n";
+        << " failed attempt(s)";
+    // A message left by an older plugin does not know when it first failed.
+    if (m.firstFailureEpoch > 0) out << " since " << AuditLog::at(m.firstFailureEpoch);
+    out << ", next try " << AuditLog::at(m.notBeforeEpoch) << ": " << m.lastError << "\n";
   }
 }
 

@@ -12,6 +12,11 @@
 /// PutMode::CreateNew, so two assets never overwrite each other and a retry never duplicates.
 /// State writes are batched: one transaction for an order's intents, one for its outcomes.
 ///
+/// A file that fails (download, folder, put) is Failed with an attempt count and a next try:
+/// push and poll reconciles leave it alone until then (1 min doubling to
+/// filing.retryMaxMinutes), an administrator's sync retries it at once, and after
+/// filing.maxAttempts it is given up (audited) until `sync --order` resets it.
+///
 /// Threading: reconcile() may be called from several threads; one order is processed by at most
 /// one of them at a time (others wait). Folders are created one at a time, before the puts that
 /// need them, so the target is never asked to modify one path from two threads. Downloads of one

@@ -65,7 +65,7 @@ struct AuditEntry {
   std::string time;      ///< ISO 8601 UTC
   std::int64_t orderId = 0;
   std::string assetId;
-  std::string action;  ///< filed, removed, moved, failed, recovered, tracked
+  std::string action;  ///< filed, removed, moved, failed, given up, interrupted, tracked
   std::string reason;  ///< push, poll, admin, sync, recovery
   std::string path;
   std::string detail;
