@@ -64,6 +64,34 @@ TEST(ClientOptionsTest, ErrorsNameTheKeyAndNeverTheSecret) {
   }
 }
 
+// Issue 13 item 8: the password grant sends the password (and the client secret) in the
+// request body, so plain http:// is allowed only to loopback unless explicitly opted in.
+TEST(ClientOptionsTest, PlainHttpToAnotherHostNeedsExplicitOptIn) {
+  auto refused = parse("{" + kCredentials + R"(, "baseUrl": "http://api.example.com"})");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, dms::ErrorCode::InvalidArgument);
+  EXPECT_NE(refused.error().message.find("ambita.baseUrl:"), std::string::npos)
+      << refused.error().message;
+  EXPECT_NE(refused.error().message.find("ambita.allowInsecureHttp"), std::string::npos)
+      << refused.error().message;
+  EXPECT_EQ(refused.error().message.find("pw-secret-2"), std::string::npos);
+
+  auto optedIn = parse("{" + kCredentials +
+                       R"(, "baseUrl": "http://api.example.com", "allowInsecureHttp": true})");
+  ASSERT_TRUE(optedIn) << optedIn.error().describe();
+
+  for (const char* loopback : {"http://127.0.0.1:8099", "http://localhost:8099", "http://127.1.2.3",
+                               "http://[::1]:8099"}) {
+    auto o = parse("{" + kCredentials + R"(, "baseUrl": ")" + loopback + R"("})");
+    EXPECT_TRUE(o) << loopback << ": " << o.error().describe();
+  }
+  auto notABool = parse("{" + kCredentials + R"(, "allowInsecureHttp": "yes"})");
+  ASSERT_FALSE(notABool);
+  EXPECT_NE(notABool.error().message.find("ambita.allowInsecureHttp: expected true or false"),
+            std::string::npos)
+      << notABool.error().message;
+}
+
 TEST(ClientOptionsTest, SchemaMarksSecrets) {
   int secrets = 0;
   for (const auto& opt : clientConfigOptions()) {

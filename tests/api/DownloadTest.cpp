@@ -87,6 +87,49 @@ TEST_F(DownloadTest, ChunkedBodyWithoutLength) {
   EXPECT_NE(logger.text().find("no Content-Length"), std::string::npos) << logger.text();
 }
 
+// Issue 13 item 8: a body without Content-Length had no size limit at all; now it stops at
+// ambita.maxDownloadMiB, leaves no partial file and is not asked for again.
+TEST_F(DownloadTest, ChunkedBodyLargerThanTheLimitIsAbandoned) {
+  auto o = options();
+  o.maxDownloadBytes = 1024 * 1024;  // data is 3 MiB
+  makeClient(o);
+  std::atomic<int> requests{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    ++requests;
+    resp.setChunkedTransferEncoding(true);
+    try {
+      resp.send().write(data.data(), static_cast<std::streamsize>(data.size()));
+    } catch (...) {
+      // The client hangs up once the limit is passed.
+    }
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/chunked", dest());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::InvalidArgument) << d.error().describe();
+  EXPECT_NE(d.error().message.find("maxDownloadMiB"), std::string::npos) << d.error().message;
+  EXPECT_FALSE(std::filesystem::exists(dest()));
+  EXPECT_EQ(requests, 1);
+}
+
+// With a Content-Length above the limit the download is refused before any byte is stored.
+TEST_F(DownloadTest, DeclaredLengthAboveTheLimitIsRefusedUpFront) {
+  auto o = options();
+  o.maxDownloadBytes = 1024 * 1024;
+  makeClient(o);
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    try {
+      sendBody(resp, data, data.size());
+    } catch (...) {
+    }
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/big", dest());
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::InvalidArgument) << d.error().describe();
+  EXPECT_FALSE(std::filesystem::exists(dest()));
+}
+
 TEST_F(DownloadTest, TokenOnlySentToConfiguredApiOrigin) {
   // A second server (another port = another origin) plays a storage host.
   TestServer foreign(

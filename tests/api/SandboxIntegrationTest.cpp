@@ -2,7 +2,9 @@
 // tests/support/SandboxProcess): every endpoint, both payload generations, every fault kind,
 // token expiry mid-run. Each case must end in success or in a clear error, never in a hang.
 
+#include <atomic>
 #include <chrono>
+#include <mutex>
 #include <set>
 #include <thread>
 
@@ -13,6 +15,7 @@
 #include "support/CapturingLogger.h"
 #include "support/SandboxProcess.h"
 #include "support/TempDir.h"
+#include "support/TokenExpiryWaves.h"
 
 namespace ambita::test {
 namespace {
@@ -66,19 +69,7 @@ class SandboxIntegrationTest : public ::testing::Test {
     return o ? *o : api::OrderCollection{};
   }
 
-  /// API requests to `endpoint` the sandbox answered with an injected fault, so far: proves a
-  /// queued fault really hit the client.
-  std::size_t faultsHit(const std::string& endpoint) const {
-    auto log = sandbox.requests();
-    std::size_t n = 0;
-    for (std::size_t i = 0; i < log->size(); ++i) {
-      auto r = log->getObject(static_cast<unsigned>(i));
-      if (r->optValue<std::string>("endpoint", "") == endpoint && !r->isNull("fault") &&
-          !r->optValue<std::string>("fault", "").empty())
-        ++n;
-    }
-    return n;
-  }
+  std::size_t faultsHit(const std::string& endpoint) const { return sandbox.faultsHit(endpoint); }
 
   std::size_t ordersInSandbox() const {
     return sandbox.control("GET", "/_sandbox/orders").extract<Poco::JSON::Array::Ptr>()->size();
@@ -367,6 +358,73 @@ TEST(SandboxTokenExpiryTest, TokenExpiringMidRunIsRenewed) {
   EXPECT_GE(sandbox.tokensIssued(), 3u);
   const std::string log = logger.text();
   EXPECT_EQ(log.find(SandboxProcess::kClientSecret), std::string::npos);
+}
+
+// Issue 13 item 1: more download threads than connections per origin, every access token
+// rejected (in several waves) while downloads are in flight, and each wave's refresh refused
+// (as if revoked). The renewal used to hold the token mutex while it waited for a pooled
+// connection, and the threads holding the connections waited on that mutex to invalidate the
+// token: a deadlock at 0 % CPU. Every download must now succeed, well within the bound.
+TEST(SandboxTokenExpiryTest, ExpiryDuringConcurrentDownloadsNeverDeadlocks) {
+  SandboxProcess sandbox;
+  CapturingLogger logger;
+  api::ClientOptions o = optionsFor(sandbox);
+  o.maxConnectionsPerOrigin = 2;
+  api::AmbitaClient client(o, &logger);
+  dms::test::TempDir dir("ambita-expiry");
+  const auto id = sandbox.createDemoOrder();
+  constexpr int kThreads = 8;
+  constexpr int kWaves = 6;
+  for (int i = 0; i < kThreads; ++i) {
+    SandboxProcess::AssetSpec spec;
+    spec.size = 100'000;
+    spec.filename = spec.name = "Dokument " + std::to_string(i) + ".pdf";
+    sandbox.addAsset(id, spec);
+  }
+  auto order = client.getOrder(id);  // the password grant happens here, before any fault
+  ASSERT_TRUE(order) << order.error().describe();
+  std::vector<std::string> urls;
+  for (const auto& a : order->orders.at(0).assets) urls.push_back(a.downloadUrl);
+  ASSERT_GE(urls.size(), static_cast<std::size_t>(kThreads));
+
+  std::atomic<bool> enough{false};
+  std::atomic<int> done{0};
+  std::atomic<int> failed{0};
+  std::mutex failuresMutex;
+  std::string failures;
+  std::vector<std::thread> threads;
+  {
+    dms::test::TokenExpiryWaves waves(sandbox, kWaves, 4);
+    for (int t = 0; t < kThreads; ++t)
+      threads.emplace_back([&, t] {
+        // Each thread downloads its file again and again until every wave has hit.
+        while (!enough) {
+          auto d = client.downloadAsset(urls[static_cast<std::size_t>(t)],
+                                        dir.path() / std::to_string(t));
+          if (!d) {
+            ++failed;
+            std::lock_guard lock(failuresMutex);
+            failures += d.error().describe() + "\n";
+          }
+        }
+        ++done;
+      });
+    const auto wavesDeadline = std::chrono::steady_clock::now() + 30s;
+    while (waves.wavesHit() < kWaves && done == 0 &&
+           std::chrono::steady_clock::now() < wavesDeadline)
+      std::this_thread::sleep_for(10ms);
+    enough = true;
+  }
+  const auto deadline = std::chrono::steady_clock::now() + 30s;
+  while (done < kThreads && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(20ms);
+  const bool finished = done == kThreads;
+  // A hung client is cancelled so that the threads can be joined and the test reports.
+  if (!finished) client.cancel();
+  for (auto& t : threads) t.join();
+  ASSERT_TRUE(finished) << "downloads still blocked 30 s after the last wave (deadlock)";
+  EXPECT_EQ(failed, 0) << failures;
+  EXPECT_GE(sandbox.faultsHit("download"), static_cast<std::size_t>(kWaves));
 }
 
 TEST(SandboxForeignHostTest, TokenNeverReachesForeignDownloadHost) {

@@ -14,6 +14,7 @@
 #include "api/AmbitaClient.h"
 #include "support/CapturingLogger.h"
 #include "support/TempDir.h"
+#include "support/TestCertificates.h"
 
 namespace ambita::test {
 namespace {
@@ -23,36 +24,15 @@ using Resp = Poco::Net::HTTPServerResponse;
 
 class TlsTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() {
-    dir_ = std::make_unique<dms::test::TempDir>("ambita-tls");
-    const std::string d = dir_->str();
-    const std::string script =
-        "set -e; cd '" + d +
-        "'; "
-        "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-        "  -keyout ca.key -out ca.pem -days 2 -subj '/CN=Throwaway Test CA' 2>/dev/null; "
-        "for name in good other; do "
-        "  if [ $name = good ]; then cn=127.0.0.1; san='IP:127.0.0.1,DNS:localhost'; "
-        "  else cn=other.example; san='DNS:other.example'; fi; "
-        "  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes "
-        "    -keyout $name.key -out $name.csr -subj \"/CN=$cn\" 2>/dev/null; "
-        "  printf 'subjectAltName=%s\\nbasicConstraints=CA:FALSE\\n' \"$san\" > $name.ext; "
-        "  openssl x509 -req -in $name.csr -CA ca.pem -CAkey ca.key -CAcreateserial "
-        "    -out $name.pem -days 2 -extfile $name.ext 2>/dev/null; "
-        "done";
-    ready_ = std::system(script.c_str()) == 0;
-  }
-  static void TearDownTestSuite() { dir_.reset(); }
+  static void SetUpTestSuite() { certs_ = std::make_unique<dms::test::TestCertificates>(); }
+  static void TearDownTestSuite() { certs_.reset(); }
 
   void SetUp() override {
-    if (!ready_) GTEST_SKIP() << "the openssl CLI could not make test certificates";
+    if (!certs_->ready()) GTEST_SKIP() << "the openssl CLI could not make test certificates";
   }
 
   static Poco::Net::Context::Ptr serverContext(const std::string& name) {
-    const std::string d = dir_->str() + "/";
-    return Poco::makeAuto<Poco::Net::Context>(Poco::Net::Context::TLS_SERVER_USE, d + name + ".key",
-                                              d + name + ".pem", "",
-                                              Poco::Net::Context::VERIFY_NONE);
+    return certs_->serverContext(name);
   }
 
   std::unique_ptr<TestServer> serve(const std::string& certName) {
@@ -82,10 +62,10 @@ class TlsTest : public ::testing::Test {
     return o;
   }
 
-  static std::string caFile() { return dir_->str() + "/ca.pem"; }
+  static std::string caFile() { return certs_->caFile(); }
 
-  static inline std::unique_ptr<dms::test::TempDir> dir_;
-  static inline bool ready_ = false;
+  static inline std::unique_ptr<dms::test::TestCertificates> certs_;
+  dms::test::TempDir dir_{"ambita-tls"};
   TokenService tokens_;
   dms::test::CapturingLogger logger_;
 };
@@ -104,7 +84,7 @@ TEST_F(TlsTest, DownloadOverHttpsReusesTheConnection) {
   api::AmbitaClient client(optionsFor(*server, caFile()), &logger_);
   for (int i = 0; i < 3; ++i) {
     auto d = client.downloadAsset(server->baseUrl() + "/shopping/v2/assets/big",
-                                  dir_->path() / "big.pdf");
+                                  dir_.path() / "big.pdf");
     ASSERT_TRUE(d) << d.error().describe();
     EXPECT_EQ(d->size, 1u << 20);
   }
@@ -138,7 +118,7 @@ TEST_F(TlsTest, CertificateForAnotherNameFails) {
 
 TEST_F(TlsTest, UnreadableCaFileIsAClearError) {
   auto server = serve("good");
-  const std::string bogus = dir_->str() + "/bogus.pem";
+  const std::string bogus = dir_.str() + "/bogus.pem";
   std::ofstream(bogus) << "not a certificate\n";
   api::AmbitaClient client(optionsFor(*server, bogus), &logger_);
   auto o = client.getOrder(42);

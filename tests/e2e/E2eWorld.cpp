@@ -98,6 +98,8 @@ void E2eWorld::writeConfig() {
   ambita->set("clientSecret", "${E2E_CLIENT_SECRET}");
   ambita->set("username", kApiUser);
   ambita->set("password", "${E2E_API_PASSWORD}");
+  if (options_.maxConnectionsPerOrigin > 0)
+    ambita->set("maxConnectionsPerOrigin", options_.maxConnectionsPerOrigin);
   Poco::JSON::Object::Ptr filing = new Poco::JSON::Object(true);
   filing->set("concurrency", options_.concurrency);
   ambita->set("filing", filing);

@@ -45,6 +45,7 @@ struct WorldOptions {
   std::vector<std::string> sandboxArgs;  ///< extra sandbox flags
   std::string pushSecret;                ///< ambita.push.secret; empty: none
   int concurrency = 4;                   ///< ambita.filing.concurrency
+  int maxConnectionsPerOrigin = 0;       ///< ambita.maxConnectionsPerOrigin; 0: the default
 };
 
 class E2eWorld {

@@ -239,6 +239,18 @@ std::size_t SandboxProcess::requestCount(const std::string& endpoint) const {
   return n;
 }
 
+std::size_t SandboxProcess::faultsHit(const std::string& endpoint) const {
+  auto log = requests();
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < log->size(); ++i) {
+    auto entry = log->getObject(static_cast<unsigned>(i));
+    if (entry->optValue<std::string>("endpoint", "") == endpoint && !entry->isNull("fault") &&
+        !entry->optValue<std::string>("fault", "").empty())
+      ++n;
+  }
+  return n;
+}
+
 void SandboxProcess::clearRequests() const {
   control("DELETE", "/_sandbox/requests");
 }

@@ -121,6 +121,9 @@ class SandboxProcess {
   Poco::JSON::Array::Ptr requests() const;
   /// Entries of the request log for `endpoint` (e.g. "download", "getOrder").
   std::size_t requestCount(const std::string& endpoint) const;
+  /// Entries of the request log for `endpoint` answered with an injected fault: proves that a
+  /// queued fault really hit the client.
+  std::size_t faultsHit(const std::string& endpoint) const;
   /// Empties the request log.
   void clearRequests() const;
   /// Push messages sent so far ([{"message":{...},"url","result"}]).

@@ -154,6 +154,37 @@ TEST(WebDavOptions, ErrorsNameTheKeyAndNeverTheSecret) {
   }
 }
 
+// Issue 13 item 8: Basic credentials (or a bearer token) over plain http:// to another host
+// travel readable by anyone on the way: refused unless explicitly allowed. Loopback stays
+// allowed (tests, local servers), and so does http without credentials.
+TEST(WebDavOptions, PlainHttpWithCredentialsToAnotherHostNeedsExplicitOptIn) {
+  for (const char* json :
+       {R"({"url":"http://dms.example/dav/","username":"u","password":"hunter2"})",
+        R"({"url":"http://dms.example/dav/","bearerToken":"hunter2"})"}) {
+    auto refused = WebDavOptions::parse(json);
+    ASSERT_FALSE(refused) << json;
+    EXPECT_EQ(refused.error().code, ErrorCode::InvalidArgument);
+    EXPECT_EQ(refused.error().message.rfind("target.url:", 0), 0u) << refused.error().message;
+    EXPECT_NE(refused.error().message.find("target.allowInsecureHttp"), std::string::npos)
+        << refused.error().message;
+    EXPECT_EQ(refused.error().message.find("hunter2"), std::string::npos);
+  }
+  for (
+      const char* json :
+      {R"({"url":"http://dms.example/dav/","username":"u","password":"p","allowInsecureHttp":true})",
+       R"({"url":"http://127.0.0.1:8080/dav/","username":"u","password":"p"})",
+       R"({"url":"http://localhost/dav/","username":"u","password":"p"})",
+       R"({"url":"http://dms.example/dav/"})",
+       R"({"url":"https://dms.example/dav/","username":"u","password":"p"})"}) {
+    auto accepted = WebDavOptions::parse(json);
+    EXPECT_TRUE(accepted) << json << ": " << accepted.error().describe();
+  }
+  auto notABool = WebDavOptions::parse(R"({"url":"http://h/","allowInsecureHttp":"yes"})");
+  ASSERT_FALSE(notABool);
+  EXPECT_EQ(notABool.error().message.rfind("target.allowInsecureHttp:", 0), 0u)
+      << notABool.error().message;
+}
+
 TEST(WebDavConnectorFactory, SchemaMarksSecrets) {
   WebDavConnectorFactory factory;
   int secrets = 0;

@@ -1,14 +1,11 @@
 #include "DavClient.h"
 
-#include <Poco/DateTimeParser.h>
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPBasicCredentials.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
-#include <Poco/NumberParser.h>
-#include <Poco/Timestamp.h>
 #include <Poco/URI.h>
 
 #include <pthread.h>
@@ -16,6 +13,8 @@
 #include <csignal>
 #include <ctime>
 #include <thread>
+
+#include "dms/http/RetryAfter.h"
 
 namespace dms::webdav {
 namespace {
@@ -81,19 +80,10 @@ bool retryableStatus(int status) {
          (status >= 500 && status != 501 && status != 505 && status != 507 && status != 508);
 }
 
-std::optional<std::chrono::milliseconds> parseRetryAfter(const Poco::Net::HTTPResponse& response) {
+/// The server's Retry-After, read by the parser both HTTP clients share (pauses cap it).
+std::optional<std::chrono::milliseconds> retryAfterOf(const Poco::Net::HTTPResponse& response) {
   if (!response.has("Retry-After")) return std::nullopt;
-  const std::string& value = response.get("Retry-After");
-  unsigned seconds = 0;
-  if (Poco::NumberParser::tryParseUnsigned(value, seconds))
-    return std::chrono::milliseconds(std::min(seconds, 3600u) * 1000LL);
-  Poco::DateTime when;
-  int tzd = 0;
-  if (Poco::DateTimeParser::tryParse(value, when, tzd)) {
-    auto delta = (when.timestamp() - Poco::Timestamp()) / 1000 - tzd * 1000LL;
-    return std::chrono::milliseconds(std::clamp<long long>(delta, 0, 3600 * 1000LL));
-  }
-  return std::nullopt;
+  return dms::http::parseRetryAfter(response.get("Retry-After"));
 }
 
 /// A GET response body that keeps its pooled session until the reader is done with it.
@@ -145,6 +135,18 @@ DavClient::DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsCo
   origin_ = uri.getScheme() + "://" + uri.getAuthority();
   basePath_ = uri.getPathEtc();
   if (basePath_.empty() || basePath_.back() != '/') basePath_ += '/';
+}
+
+void DavClient::cancel() noexcept {
+  stop_.stop();
+}
+
+void DavClient::resume() noexcept {
+  stop_.resume();
+}
+
+Error DavClient::stoppedError(const std::string& what) {
+  return fail(ErrorCode::Cancelled, what + ": stopped while waiting to retry");
 }
 
 std::chrono::milliseconds DavClient::backoff(int attempt) const {
@@ -269,7 +271,7 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     response.status = static_cast<int>(head.getStatus());
     response.reason = head.getReason();
     response.bytesSent = sent;
-    response.retryAfter = parseRetryAfter(head);
+    response.retryAfter = retryAfterOf(head);
     for (const auto& [name, value] : head) response.headers.emplace_back(name, value);
     std::vector<char> buffer(kBufferSize);
     while (in) {
@@ -352,7 +354,7 @@ Result<DavResponse> DavClient::execute(const DavRequest& request) {
       logger_.warning(kLogSource, what + " failed (" + attempt.transportError + "), retry " +
                                       std::to_string(attempts) + " in " +
                                       std::to_string(delay.count()) + " ms");
-      std::this_thread::sleep_for(delay);
+      if (!stop_.sleepFor(delay)) return stoppedError(what);
       continue;
     }
 
@@ -388,13 +390,12 @@ Result<DavResponse> DavClient::execute(const DavRequest& request) {
     }
     // An answer to a body that cannot be sent again is final here; the caller may retry.
     if (retryableStatus(response.status) && attempts < maxAttempts && rewindable) {
-      auto delay = response.retryAfter
-                       ? std::min(*response.retryAfter, std::chrono::milliseconds(60000))
-                       : backoff(attempts);
+      auto delay =
+          response.retryAfter ? dms::http::capRetryAfter(*response.retryAfter) : backoff(attempts);
       logger_.warning(kLogSource, what + " answered " + std::to_string(response.status) +
                                       ", retry " + std::to_string(attempts) + " in " +
                                       std::to_string(delay.count()) + " ms");
-      std::this_thread::sleep_for(delay);
+      if (!stop_.sleepFor(delay)) return stoppedError(what);
       continue;
     }
     return std::move(response);
@@ -419,7 +420,7 @@ Result<std::unique_ptr<std::istream>> DavClient::openGet(const std::string& targ
       std::istream& body = lease.session().receiveResponse(head);
       response.status = static_cast<int>(head.getStatus());
       response.reason = head.getReason();
-      response.retryAfter = parseRetryAfter(head);
+      response.retryAfter = retryAfterOf(head);
       if (response.status == 200)
         return std::unique_ptr<std::istream>(
             std::make_unique<LeasedStream>(std::move(lease), body.rdbuf()));
@@ -430,7 +431,8 @@ Result<std::unique_ptr<std::istream>> DavClient::openGet(const std::string& targ
     } catch (const Poco::Exception& e) {
       lease.discard();
       lastError = e.displayText();
-      if (attempt < maxAttempts) std::this_thread::sleep_for(backoff(attempt));
+      if (attempt < maxAttempts && !stop_.sleepFor(backoff(attempt)))
+        return stoppedError(std::string(what));
       continue;
     }
     if (response.status == 401 && !challenged) {
@@ -442,7 +444,9 @@ Result<std::unique_ptr<std::istream>> DavClient::openGet(const std::string& targ
       }
     }
     if (retryableStatus(response.status) && attempt < maxAttempts) {
-      std::this_thread::sleep_for(response.retryAfter ? *response.retryAfter : backoff(attempt));
+      if (!stop_.sleepFor(response.retryAfter ? dms::http::capRetryAfter(*response.retryAfter)
+                                              : backoff(attempt)))
+        return stoppedError(std::string(what));
       continue;
     }
     return errorForStatus(response, what);

@@ -3,8 +3,8 @@
 /// what every request needs the same way: authentication (Basic, Digest learned from the
 /// server's challenge, Bearer), same-origin redirects (method, body and headers kept), retries
 /// with exponential backoff (connection errors, timeouts, 5xx, 408, 423, 429 with
-/// Retry-After), and SIGPIPE suppression on the calling thread (no process-wide handler).
-/// Thread-safe.
+/// Retry-After, capped at dms::http::kMaxRetryAfter), and SIGPIPE suppression on the calling
+/// thread (no process-wide handler). Every retry pause ends at once on cancel(). Thread-safe.
 
 #include <chrono>
 #include <cstdint>
@@ -22,6 +22,7 @@
 #include "SessionPool.h"
 #include "dms/Error.h"
 #include "dms/Logger.h"
+#include "dms/http/StopSignal.h"
 #include "dms/webdav/WebDavOptions.h"
 
 namespace dms::webdav {
@@ -80,6 +81,12 @@ class DavClient {
 
   SessionPool& poolForTest() { return *pool_; }
 
+  /// Ends every retry pause in progress and makes later ones fail at once with Cancelled (a
+  /// request on the wire still runs to its timeout). Thread-safe, noexcept.
+  void cancel() noexcept;
+  /// Undoes cancel(). Thread-safe.
+  void resume() noexcept;
+
  private:
   struct Attempt;
   Attempt attemptOnce(const DavRequest& request, const std::string& target, bool freshConnection);
@@ -87,12 +94,14 @@ class DavClient {
   bool learnChallenge(const DavRequest& request, const std::string& target,
                       const Poco::Net::HTTPResponse& response);
   std::chrono::milliseconds backoff(int attempt) const;
+  static Error stoppedError(const std::string& what);
 
   WebDavOptions options_;
   Logger& logger_;
   std::string origin_;
   std::string basePath_;
   std::shared_ptr<SessionPool> pool_;
+  dms::http::StopSignal stop_;
 
   enum class AuthScheme { Unknown, Basic, Digest };
   std::mutex authMutex_;

@@ -7,6 +7,8 @@
 
 #include <set>
 
+#include "dms/http/Loopback.h"
+
 namespace dms::webdav {
 namespace {
 
@@ -36,6 +38,8 @@ ConfigSchema WebDavOptions::schema() {
        "Extra attempts after connection errors, timeouts, 5xx, 423, 429"},
       {"retryDelayMs", T::Integer, "250", false, false,
        "First retry delay in milliseconds; doubles per attempt (max 8 s)"},
+      {"allowInsecureHttp", T::Boolean, "false", false, false,
+       "Allow credentials over plain http:// to a non-loopback host (sent unencrypted)"},
   }};
 }
 
@@ -104,6 +108,12 @@ Result<WebDavOptions> WebDavOptions::parse(const std::string& json) {
   if (auto s = getInt("retries", options.retries, 0, 20); !s) return s.error();
   if (auto s = getInt("retryDelayMs", options.retryDelayMs, 0, 60000); !s) return s.error();
 
+  if (object->has("allowInsecureHttp")) {
+    Poco::Dynamic::Var v = object->get("allowInsecureHttp");
+    if (!v.isBoolean()) return badKey("allowInsecureHttp", "expected true or false");
+    options.allowInsecureHttp = v.extract<bool>();
+  }
+
   if (options.url.empty()) return badKey("url", "required (the base collection URL)");
   try {
     Poco::URI uri(options.url);
@@ -115,6 +125,7 @@ Result<WebDavOptions> WebDavOptions::parse(const std::string& json) {
       return badKey("url", "must not contain user information; use username and password");
     if (!uri.getRawQuery().empty() || !uri.getFragment().empty())
       return badKey("url", "must not contain a query or fragment");
+
   } catch (const Poco::Exception& e) {
     return badKey("url", "not a valid URL: " + e.displayText());
   }
@@ -122,6 +133,15 @@ Result<WebDavOptions> WebDavOptions::parse(const std::string& json) {
     return badKey("bearerToken", "give either bearerToken or username/password, not both");
   if (!options.password.empty() && options.username.empty())
     return badKey("username", "required when a password is given");
+  // Basic sends the password in every request, Digest lets an eavesdropper attack it, and a
+  // bearer token is as good as a password: all need TLS unless the server is this machine.
+  const bool credentials = !options.username.empty() || !options.bearerToken.empty();
+  const Poco::URI uri(options.url);
+  if (uri.getScheme() == "http" && credentials && !options.allowInsecureHttp &&
+      !dms::http::isLoopbackHost(uri.getHost()))
+    return badKey("url", "plain http:// to " + uri.getHost() +
+                             " would send the credentials unencrypted; use https:// or set "
+                             "target.allowInsecureHttp to true");
   return options;
 }
 

@@ -95,10 +95,11 @@ Result<std::unique_ptr<WebDavTarget>> WebDavTarget::create(const WebDavOptions& 
                                                            const std::string& dataDir) {
   Poco::Net::Context::Ptr tls;
   try {
-    // One context per target, verification on (RELAXED on a client = verify the server's
-    // chain; Poco also checks the host name). The process-wide SSLManager is never touched.
+    // One context per target, verifying the server's chain and its host name. STRICT, not
+    // RELAXED: Poco skips the host-name check in relaxed mode when the host is loopback. The
+    // process-wide SSLManager is never touched.
     tls = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", options.caFile,
-                                 Poco::Net::Context::VERIFY_RELAXED, 9, options.caFile.empty(),
+                                 Poco::Net::Context::VERIFY_STRICT, 9, options.caFile.empty(),
                                  "ALL:!ADH:!LOW:!EXP:!MD5:!aNULL:@STRENGTH");
   } catch (const Poco::Exception& e) {
     return fail(ErrorCode::InvalidArgument, "target.caFile: cannot set up TLS with '" +
@@ -138,6 +139,14 @@ Capabilities WebDavTarget::capabilities() const {
 
 std::string WebDavTarget::describe() const {
   return "webdav:" + options_.url;
+}
+
+void WebDavTarget::cancel() noexcept {
+  client_->cancel();
+}
+
+void WebDavTarget::resume() noexcept {
+  client_->resume();
 }
 
 std::size_t WebDavTarget::sessionsCreatedForTest() const {

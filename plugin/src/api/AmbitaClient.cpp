@@ -20,6 +20,7 @@
 
 #include "api/ModelParser.h"
 #include "api/OrderRequest.h"
+#include "dms/http/RetryAfter.h"
 
 namespace ambita::api {
 
@@ -175,8 +176,8 @@ AmbitaClient::AmbitaClient(ClientOptions options, dms::Logger* logger)
           std::make_unique<RetryPolicy>(RetrySettings{options_.maxAttempts, options_.initialBackoff,
                                                       options_.maxBackoff, options_.maxRetryTime})),
       pool_(SessionPool::Settings{options_.connectTimeout, options_.readTimeout,
-                                  options_.maxConnectionsPerOrigin, options_.caFile,
-                                  options_.tlsVerification}),
+                                  options_.maxConnectionsPerOrigin, options_.maxWait,
+                                  options_.caFile, options_.tlsVerification}),
       tokens_(
           options_, [this](const TokenManager::Form& f) { return fetchToken(f); }, logger) {
   try {
@@ -197,25 +198,15 @@ AmbitaClient::~AmbitaClient() {
 }
 
 void AmbitaClient::cancel() noexcept {
-  {
-    std::lock_guard lock(cancelMutex_);
-    cancelled_ = true;
-  }
-  cancelCv_.notify_all();
+  stop_.stop();
 }
 
 void AmbitaClient::resume() noexcept {
-  std::lock_guard lock(cancelMutex_);
-  cancelled_ = false;
+  stop_.resume();
 }
 
 void AmbitaClient::setRetryPolicyForTest(RetryPolicy::Clock clock, std::uint64_t seed) {
   retry_ = std::make_unique<RetryPolicy>(retry_->settings(), std::move(clock), seed);
-}
-
-bool AmbitaClient::sleepFor(milliseconds delay) {
-  std::unique_lock lock(cancelMutex_);
-  return !cancelCv_.wait_for(lock, delay, [this] { return cancelled_.load(); });
 }
 
 std::string AmbitaClient::redact(std::string text) const {
@@ -252,7 +243,7 @@ dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
     if (cancelled()) return cancelledError(call.what());
     std::string token;
     if (call.auth) {
-      auto t = tokens_.accessToken();
+      auto t = tokens_.accessToken([this] { return cancelled(); });
       if (!t) return error(t.error().code, call.what() + ": " + t.error().message);
       token = *t;
     }
@@ -313,7 +304,7 @@ dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
       if (!call.idempotent && !refusedStatus(status))
         return error(ErrorCode::Conflict,
                      message + "; the request reached Ambita, so " + call.ambiguityHint);
-      retryAfter = RetryPolicy::parseRetryAfter(resp.get("Retry-After", ""));
+      retryAfter = dms::http::parseRetryAfter(resp.get("Retry-After", ""));
       failure = dms::fail(codeForStatus(status), message);
       failure.retryAfter = retryAfter;
     } catch (const Poco::Exception& e) {
@@ -343,7 +334,7 @@ dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
     if (logger_)
       logger_->warning(kSource, redact(failure.message) + "; retrying in " +
                                     std::to_string(delay->count()) + " ms");
-    if (!sleepFor(*delay)) return cancelledError(call.what());
+    if (!stop_.sleepFor(*delay)) return cancelledError(call.what());
   }
 }
 
@@ -365,7 +356,7 @@ dms::Result<Poco::Dynamic::Var> AmbitaClient::fetchJson(const Call& call) {
     if (logger_)
       logger_->warning(kSource,
                        e.message + "; asking again in " + std::to_string(delay->count()) + " ms");
-    if (!sleepFor(*delay)) return cancelledError(call.what());
+    if (!stop_.sleepFor(*delay)) return cancelledError(call.what());
   }
 }
 
@@ -470,6 +461,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
   bool renewedToken = false;
   bool staleRetried = false;
   std::vector<char> buffer(kDownloadBufferSize);
+  auto tooLarge = [&] { return std::to_string(options_.maxDownloadBytes >> 20) + " MiB"; };
   auto removePartial = [&] {
     std::error_code ignored;
     if (std::filesystem::is_regular_file(destination, ignored))
@@ -488,7 +480,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
     const bool withToken = baseOrigin_ && origin == *baseOrigin_;
     std::string token;
     if (withToken) {
-      auto t = tokens_.accessToken();
+      auto t = tokens_.accessToken([this] { return cancelled(); });
       if (!t) return error(t.error().code, what + ": " + t.error().message);
       token = *t;
     }
@@ -513,6 +505,14 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
       answered = true;
       const int status = resp.getStatus();
       if (status == 200) {
+        if (resp.hasContentLength() &&
+            static_cast<std::uint64_t>(resp.getContentLength64()) > options_.maxDownloadBytes) {
+          lease->discard();
+          removePartial();
+          return error(ErrorCode::InvalidArgument,
+                       what + ": the file has " + std::to_string(resp.getContentLength64()) +
+                           " bytes, more than ambita.maxDownloadMiB allows (" + tooLarge() + ")");
+        }
         const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
         FileDescriptor fd(::open(destination.c_str(), flags, 0644));
         if (fd.get() < 0) {
@@ -533,8 +533,18 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
               is.rdbuf()->sgetn(buffer.data(), static_cast<std::streamsize>(buffer.size()));
           if (n <= 0) break;
           const bool last = n < static_cast<std::streamsize>(buffer.size());  // see readBody
-          sha.update(buffer.data(), static_cast<std::size_t>(n));
           size += static_cast<std::uint64_t>(n);
+          if (size > options_.maxDownloadBytes) {
+            // Only a body without Content-Length gets here: nothing else bounds it.
+            lease->discard();
+            removePartial();
+            return error(ErrorCode::InvalidArgument,
+                         what +
+                             ": the file (no Content-Length) grew beyond what "
+                             "ambita.maxDownloadMiB allows (" +
+                             tooLarge() + "); download abandoned");
+          }
+          sha.update(buffer.data(), static_cast<std::size_t>(n));
           for (std::streamsize done = 0; done < n;) {
             const ssize_t w =
                 ::write(fd.get(), buffer.data() + done, static_cast<std::size_t>(n - done));
@@ -609,7 +619,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
           removePartial();
           return error(codeForStatus(status), message);
         }
-        retryAfter = RetryPolicy::parseRetryAfter(resp.get("Retry-After", ""));
+        retryAfter = dms::http::parseRetryAfter(resp.get("Retry-After", ""));
         failure = dms::fail(codeForStatus(status), message);
         failure.retryAfter = retryAfter;
       }
@@ -638,7 +648,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
     if (logger_)
       logger_->warning(kSource, redact(failure.message) + "; downloading again from scratch in " +
                                     std::to_string(delay->count()) + " ms");
-    if (!sleepFor(*delay)) {
+    if (!stop_.sleepFor(*delay)) {
       removePartial();
       return cancelledError(what);
     }

@@ -7,12 +7,9 @@
 /// cancel() makes calls in flight return Cancelled soon: backoff sleeps and waits for a
 /// connection end at once, downloads between two buffers, a blocked read within readTimeout.
 
-#include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -29,6 +26,7 @@
 #include "api/TokenManager.h"
 #include "dms/Error.h"
 #include "dms/Logger.h"
+#include "dms/http/StopSignal.h"
 
 namespace ambita::api {
 
@@ -60,8 +58,10 @@ class AmbitaClient : public OrderApi {
   dms::Result<OrderCollection> getOrder(std::int64_t orderId) override;
   /// See OrderApi. Streams through one kDownloadBufferSize buffer; follows up to 5 redirects,
   /// sending the token only to the configured API origin; checks the size against
-  /// Content-Length (a body without one is accepted as is, with a warning in the log); on any
-  /// failure the destination (if a regular file) is removed. `destination` may be /dev/null.
+  /// Content-Length (a body without one is accepted as is, with a warning in the log); refuses
+  /// a file larger than ClientOptions::maxDownloadBytes (InvalidArgument, not retried), by its
+  /// Content-Length or while streaming; on any failure the destination (if a regular file) is
+  /// removed. `destination` may be /dev/null.
   dms::Result<Download> downloadAsset(const std::string& downloadUrl,
                                       const std::filesystem::path& destination) override;
 
@@ -69,7 +69,7 @@ class AmbitaClient : public OrderApi {
   void cancel() noexcept;
   /// Undoes cancel() (a plugin started again). Thread-safe.
   void resume() noexcept;
-  bool cancelled() const noexcept { return cancelled_.load(); }
+  bool cancelled() const noexcept { return stop_.stopped(); }
 
   const ClientOptions& options() const { return options_; }
 
@@ -93,8 +93,6 @@ class AmbitaClient : public OrderApi {
   dms::Result<Reply> execute(const Call& call);
   dms::Result<Poco::Dynamic::Var> fetchJson(const Call& call);
   dms::Result<TokenResponse> fetchToken(const TokenManager::Form& form);
-  /// false when cancelled while sleeping.
-  bool sleepFor(std::chrono::milliseconds delay);
   dms::Error error(dms::ErrorCode code, const std::string& message) const;
   dms::Error cancelledError(const std::string& what) const;
 
@@ -111,9 +109,8 @@ class AmbitaClient : public OrderApi {
   std::unique_ptr<RetryPolicy> retry_;
   SessionPool pool_;
   TokenManager tokens_;
-  std::atomic<bool> cancelled_{false};
-  std::mutex cancelMutex_;
-  std::condition_variable cancelCv_;
+  /// cancel()/resume(); every retry sleep waits on it.
+  dms::http::StopSignal stop_;
 };
 
 }  // namespace ambita::api

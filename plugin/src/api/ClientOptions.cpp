@@ -6,6 +6,8 @@
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
 
+#include "dms/http/Loopback.h"
+
 namespace ambita::api {
 namespace {
 
@@ -50,6 +52,26 @@ std::optional<dms::Error> readNumber(const Poco::JSON::Object& s, const std::str
   return std::nullopt;
 }
 
+/// Reads an optional JSON boolean.
+std::optional<dms::Error> readBool(const Poco::JSON::Object& s, const std::string& key, bool& out) {
+  if (!s.has(key) || s.isNull(key)) return std::nullopt;
+  const Poco::Dynamic::Var v = s.get(key);
+  if (!v.isBoolean()) return badKey(key, "expected true or false");
+  out = v.extract<bool>();
+  return std::nullopt;
+}
+
+/// The password grant carries the password and the client secret in its body: plain http is
+/// refused unless the server is this machine or the administrator opted in.
+std::optional<dms::Error> checkTransport(const Poco::URI& uri, bool allowInsecureHttp) {
+  if (uri.getScheme() != "http" || allowInsecureHttp || dms::http::isLoopbackHost(uri.getHost()))
+    return std::nullopt;
+  return badKey("baseUrl", "plain http:// to " + uri.getHost() +
+                               " would send the password and tokens unencrypted; use https:// "
+                               "or set " +
+                               kPrefix + "allowInsecureHttp to true");
+}
+
 std::chrono::milliseconds fromSeconds(double s) {
   return std::chrono::milliseconds(static_cast<long long>(std::llround(s * 1000.0)));
 }
@@ -85,6 +107,12 @@ std::vector<dms::ConfigOption> clientConfigOptions() {
        "keep-alive connections per host, also the bound on concurrent calls to it"},
       {"tokenRefreshMarginSeconds", OptionType::Number, "60", false, false,
        "renew the access token this long before it expires"},
+      {"maxWaitSeconds", OptionType::Number, "300", false, false,
+       "longest wait for a free connection or for another call's token renewal"},
+      {"maxDownloadMiB", OptionType::Integer, "16384", false, false,
+       "largest file downloaded, in MiB (also when the server sends no Content-Length)"},
+      {"allowInsecureHttp", OptionType::Boolean, "false", false, false,
+       "allow a plain http:// baseUrl to a non-loopback host (password and tokens unencrypted)"},
   };
 }
 
@@ -104,6 +132,7 @@ dms::Result<ClientOptions> parseClientOptions(const Poco::JSON::Object& section)
                             {"password", &o.password}}) {
     if (value->empty()) return badKey(key, "required (a non-empty string)");
   }
+  if (auto e = readBool(section, "allowInsecureHttp", o.allowInsecureHttp)) return *e;
   try {
     Poco::URI uri(o.baseUrl);
     if ((uri.getScheme() != "https" && uri.getScheme() != "http") || uri.getHost().empty())
@@ -111,6 +140,7 @@ dms::Result<ClientOptions> parseClientOptions(const Poco::JSON::Object& section)
                     "expected an http:// or https:// URL with a host, got '" + o.baseUrl + "'");
     if (!uri.getQuery().empty() || !uri.getUserInfo().empty())
       return badKey("baseUrl", "must not carry a query or user info");
+    if (auto e = checkTransport(uri, o.allowInsecureHttp)) return *e;
   } catch (const Poco::Exception& e) {
     return badKey("baseUrl", "not a URL: " + e.message());
   }
@@ -162,6 +192,15 @@ dms::Result<ClientOptions> parseClientOptions(const Poco::JSON::Object& section)
   n.reset();
   if (auto e = readNumber(section, "tokenRefreshMarginSeconds", 0, 3600, n)) return *e;
   if (n) o.tokenRefreshMargin = fromSeconds(*n);
+  n.reset();
+  if (auto e = readNumber(section, "maxWaitSeconds", 1, 3600, n)) return *e;
+  if (n) o.maxWait = fromSeconds(*n);
+  n.reset();
+  if (auto e = readNumber(section, "maxDownloadMiB", 1, 1024 * 1024, n)) return *e;
+  if (n) {
+    if (*n != std::floor(*n)) return badKey("maxDownloadMiB", "expected a whole number");
+    o.maxDownloadBytes = static_cast<std::uint64_t>(*n) << 20;
+  }
   if (o.maxBackoff < o.initialBackoff) o.maxBackoff = o.initialBackoff;
   return o;
 }

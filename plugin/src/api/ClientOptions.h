@@ -3,6 +3,7 @@
 /// One schema (clientConfigOptions) drives parsing, `config check`, the admin view and docs.
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,15 @@ struct ClientOptions {
   std::chrono::milliseconds maxBackoff{30'000};
   /// Keep-alive connections per origin (scheme, host, port); also the concurrency bound.
   int maxConnectionsPerOrigin = 4;
+  /// Longest wait for a free connection (all maxConnectionsPerOrigin lent out) or for another
+  /// call's token renewal; the call fails with Unavailable after it.
+  std::chrono::milliseconds maxWait{300'000};
+  /// Largest download accepted, with or without Content-Length (a body without one would
+  /// otherwise grow without bound).
+  std::uint64_t maxDownloadBytes = 16ULL << 30;
+  /// Allows a plain http:// baseUrl to a host other than loopback (the password and tokens
+  /// then travel unencrypted). Loopback http is always allowed (tests, the sandbox).
+  bool allowInsecureHttp = false;
   /// Refresh the access token this long before it expires (capped at a quarter of its life).
   std::chrono::milliseconds tokenRefreshMargin{60'000};
   /// User-Agent header, e.g. "dms-host 0.1.0 ambita-plugin".

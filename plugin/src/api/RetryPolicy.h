@@ -30,14 +30,11 @@ class RetryPolicy {
   /// The delay before attempt `failures + 1`, or nullopt when the call must give up: attempts
   /// used up, or waiting would pass `started + maxTotal`. The delay is drawn uniformly from
   /// [b/2, b] with b = min(maxBackoff, initialBackoff * 2^(failures-1)); a Retry-After from the
-  /// server raises it to at least that value (never lowers it).
+  /// server raises it to at least that value (never lowers it), capped at
+  /// dms::http::kMaxRetryAfter.
   std::optional<std::chrono::milliseconds> nextDelay(
       int failures, std::chrono::steady_clock::time_point started,
       std::optional<std::chrono::milliseconds> retryAfter = std::nullopt);
-
-  /// Parses a Retry-After header: delta-seconds or an HTTP date (relative to now).
-  /// nullopt when empty or unparsable.
-  static std::optional<std::chrono::milliseconds> parseRetryAfter(const std::string& value);
 
   std::chrono::steady_clock::time_point now() const { return clock_(); }
   const RetrySettings& settings() const { return settings_; }

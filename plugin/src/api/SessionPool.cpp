@@ -1,5 +1,7 @@
 #include "api/SessionPool.h"
 
+#include <algorithm>
+
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/Timespan.h>
@@ -71,11 +73,19 @@ dms::Result<SessionPool::Lease> SessionPool::acquire(const Origin& origin, bool 
   const std::string key = origin.str();
   std::unique_lock lock(mutex_);
   Slot& slot = slots_[key];
+  const auto deadline = std::chrono::steady_clock::now() + settings_.maxWait;
   while (slot.lent >= settings_.maxPerOrigin) {
     if (cancelled && cancelled())
       return dms::fail(dms::ErrorCode::Cancelled, "stopped while waiting for a connection");
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline)
+      return dms::fail(dms::ErrorCode::Unavailable,
+                       "no free connection to " + key + " within " +
+                           std::to_string(settings_.maxWait.count() / 1000) + " s (all " +
+                           std::to_string(settings_.maxPerOrigin) + " in use)");
     // Short waits so that a stop request is seen even if no session comes back.
-    available_.wait_for(lock, std::chrono::milliseconds(50));
+    available_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
+                                  std::chrono::milliseconds(50), deadline - now));
   }
   if (!fresh && !slot.idle.empty()) {
     auto s = std::move(slot.idle.back());

@@ -28,6 +28,8 @@ class SessionPool {
     std::chrono::milliseconds connectTimeout{10'000};
     std::chrono::milliseconds readTimeout{60'000};
     int maxPerOrigin = 4;
+    /// Longest wait in acquire() for a session to come back.
+    std::chrono::milliseconds maxWait{300'000};
     std::string caFile;  ///< empty: system CAs
     TlsVerification verification = TlsVerification::Strict;
   };
@@ -63,10 +65,12 @@ class SessionPool {
   SessionPool(const SessionPool&) = delete;
   SessionPool& operator=(const SessionPool&) = delete;
 
-  /// Lends a session to `origin`, waiting while maxPerOrigin are lent out. `fresh` skips idle
-  /// sessions (a new connection: used for requests that must not meet a stale connection).
-  /// Thread-safe. Errors: Cancelled when `cancelled()` turns true while waiting; Internal /
-  /// InvalidArgument when the TLS context cannot be built (e.g. unreadable CA file).
+  /// Lends a session to `origin`, waiting while maxPerOrigin are lent out (at most
+  /// Settings::maxWait). `fresh` skips idle sessions (a new connection: used for requests that
+  /// must not meet a stale connection). Thread-safe; opens no connection (the session connects
+  /// on its first request, outside the pool's lock). Errors: Cancelled when `cancelled()` turns
+  /// true while waiting; Unavailable when maxWait passes; Internal / InvalidArgument when the
+  /// TLS context cannot be built (e.g. unreadable CA file).
   dms::Result<Lease> acquire(const Origin& origin, bool fresh,
                              const std::function<bool()>& cancelled);
 

@@ -27,6 +27,8 @@ struct WebDavOptions {
   MetadataMode metadata = MetadataMode::Auto;
   int retries = 4;         ///< extra attempts after a retryable failure
   int retryDelayMs = 250;  ///< first backoff; doubles per attempt (capped at 8 s)
+  /// Allows Basic/Digest credentials over plain http:// to a host other than loopback.
+  bool allowInsecureHttp = false;
 
   /// Every key above with type, default, secrecy and help.
   static ConfigSchema schema();

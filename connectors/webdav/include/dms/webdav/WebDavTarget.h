@@ -86,6 +86,14 @@ class WebDavTarget final : public DocumentTarget {
   Status move(const std::string& from, const std::string& to) override;
   Status recover() override;
 
+  /// Ends the client's retry pauses at once (whatever Retry-After a server sent) and makes
+  /// further retries fail with Cancelled, so that a host stopping can join its threads
+  /// quickly. Not part of dms::DocumentTarget yet: a host or plugin that holds the concrete
+  /// type may call it. Thread-safe, noexcept.
+  void cancel() noexcept;
+  /// Undoes cancel(). Thread-safe.
+  void resume() noexcept;
+
   /// HTTP sessions opened so far (tests prove keep-alive reuse with it).
   std::size_t sessionsCreatedForTest() const;
   /// True once metadata is kept in sidecars (configured, or detected in auto mode).

@@ -1,0 +1,148 @@
+// Issue 13 item 8, the WebDAV connector's transport: the TLS host name is checked for every
+// host (loopback included), and a server's Retry-After can no longer hold a stopping host:
+// cancel() ends every retry pause at once.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <future>
+#include <limits>
+#include <memory>
+#include <string>
+#include <thread>
+
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPRequestHandler.h>
+#include <Poco/Net/HTTPRequestHandlerFactory.h>
+#include <Poco/Net/HTTPServer.h>
+#include <Poco/Net/HTTPServerParams.h>
+#include <Poco/Net/SecureServerSocket.h>
+
+#include "ScriptedDavServer.h"
+#include "WebDavTestHelpers.h"
+#include "dms/webdav/WebDavOptions.h"
+#include "support/TestCertificates.h"
+
+namespace dms::test {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// Answers every request with a 207 for one file: a WebDAV server that works once TLS does.
+class MultistatusHandler final : public Poco::Net::HTTPRequestHandler {
+ public:
+  void handleRequest(Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) override {
+    request.stream().ignore(std::numeric_limits<std::streamsize>::max());
+    const std::string body = multistatusFor("/dav/f", false, 5);
+    response.setStatusAndReason(Poco::Net::HTTPResponse::HTTPStatus(207), "Multi-Status");
+    response.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    response.send() << body;
+  }
+};
+
+class MultistatusFactory final : public Poco::Net::HTTPRequestHandlerFactory {
+ public:
+  Poco::Net::HTTPRequestHandler* createRequestHandler(
+      const Poco::Net::HTTPServerRequest&) override {
+    return new MultistatusHandler;
+  }
+};
+
+/// An HTTPS server on 127.0.0.1:<free port> with a certificate (signed by a throwaway CA) for
+/// the name the test chooses.
+class HttpsServer {
+ public:
+  explicit HttpsServer(Poco::Net::Context::Ptr context) {
+    Poco::Net::SecureServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0), 64, context);
+    port_ = socket.address().port();
+    server_ = std::make_unique<Poco::Net::HTTPServer>(new MultistatusFactory, socket,
+                                                      new Poco::Net::HTTPServerParams);
+    server_->start();
+  }
+  ~HttpsServer() { server_->stopAll(true); }
+  std::string url() const { return "https://127.0.0.1:" + std::to_string(port_) + "/dav/"; }
+
+ private:
+  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  int port_ = 0;
+};
+
+class WebDavTlsTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { certs_ = std::make_unique<TestCertificates>(); }
+  static void TearDownTestSuite() { certs_.reset(); }
+  void SetUp() override {
+    ASSERT_TRUE(certs_->ready()) << "openssl could not make test certificates";
+  }
+
+  std::unique_ptr<webdav::WebDavTarget> targetFor(const HttpsServer& server) {
+    auto options =
+        webdav::WebDavOptions::parse(R"({"url": ")" + server.url() + R"(", "caFile": ")" +
+                                     certs_->caFile() + R"(", "retries": 0})");
+    if (!options) throw std::runtime_error(options.error().describe());
+    auto target = webdav::WebDavTarget::create(*options, logger);
+    if (!target) throw std::runtime_error(target.error().describe());
+    return std::move(*target);
+  }
+
+  static inline std::unique_ptr<TestCertificates> certs_;
+  CapturingLogger logger;
+};
+
+TEST_F(WebDavTlsTest, CertificateForTheHostIsAccepted) {
+  HttpsServer server(certs_->serverContext("good"));
+  auto stat = targetFor(server)->stat("f");
+  ASSERT_TRUE(stat) << stat.error().describe();
+  EXPECT_EQ(stat->size, 5u);
+}
+
+// Poco's relaxed mode skipped the host-name check for loopback hosts: a certificate for
+// another name, from a trusted CA, was accepted at 127.0.0.1.
+TEST_F(WebDavTlsTest, CertificateForAnotherNameIsRefusedEvenOnLoopback) {
+  HttpsServer server(certs_->serverContext("other"));
+  auto stat = targetFor(server)->stat("f");
+  ASSERT_FALSE(stat) << "a certificate for other.example was accepted for 127.0.0.1";
+  EXPECT_EQ(stat.error().code, ErrorCode::Unavailable) << stat.error().describe();
+}
+
+// A server asking for an hour's pause (503 + Retry-After: 3600, every time) must not hold a
+// stopping host: cancel() ends the pause and the call returns Cancelled at once. It used to
+// sleep uninterruptibly (up to 60 s per retry here, an hour for a GET).
+TEST(WebDavCancel, CancelEndsARetryAfterPauseAtOnce) {
+  ScriptedDavServer server(
+      [](std::size_t, const RecordedRequest&, Poco::Net::HTTPServerResponse& response) {
+        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTP_SERVICE_UNAVAILABLE);
+        response.set("Retry-After", "3600");
+        response.setContentLength64(0);
+        response.send();
+      });
+  CapturingLogger logger;
+  auto options = webdav::WebDavOptions::parse(R"({"url": ")" + server.origin() +
+                                              R"(/dav/", "retries": 1, "timeoutSeconds": 5})");
+  ASSERT_TRUE(options) << options.error().describe();
+  auto created = webdav::WebDavTarget::create(*options, logger);
+  ASSERT_TRUE(created) << created.error().describe();
+  auto& target = **created;
+  for (const bool streamed : {false, true}) {
+    target.resume();
+    auto call = std::async(std::launch::async, [&] {
+      if (streamed) return target.get("f").error();  // the streamed GET has its own loop
+      return target.stat("f").error();
+    });
+    // Wait until the first 503 arrived, so the pause is really under way.
+    const auto seen = server.requests().size();
+    const auto giveUp = std::chrono::steady_clock::now() + 10s;
+    while (server.requests().size() == seen && std::chrono::steady_clock::now() < giveUp)
+      std::this_thread::sleep_for(5ms);
+    std::this_thread::sleep_for(100ms);
+    const auto cancelledAt = std::chrono::steady_clock::now();
+    target.cancel();
+    ASSERT_EQ(call.wait_for(5s), std::future_status::ready)
+        << (streamed ? "get" : "stat") << " still sleeping 5 s after cancel()";
+    EXPECT_LT(std::chrono::steady_clock::now() - cancelledAt, 5s);
+    EXPECT_EQ(call.get().code, ErrorCode::Cancelled);
+  }
+}
+
+}  // namespace
+}  // namespace dms::test
