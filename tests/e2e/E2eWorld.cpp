@@ -52,6 +52,10 @@ E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
 
 E2eWorld::~E2eWorld() = default;
 
+std::filesystem::path E2eWorld::targetFolder() const {
+  return apache_ ? apache_->davRoot() / "archive" : archiveRoot();
+}
+
 std::vector<std::string> E2eWorld::sandboxCredentialArgs() {
   return {"--client-secret", kClientSecret, "--username", kApiUser, "--password", kApiPassword};
 }

@@ -58,6 +58,9 @@ class E2eWorld {
   std::filesystem::path dataDir() const { return work_.path() / "data"; }
   /// The filesystem target's root (only for TargetKind::Filesystem).
   std::filesystem::path archiveRoot() const { return work_.path() / "archive"; }
+  /// The folder on disk the documents end up in, for either target: archiveRoot(), or the
+  /// folder Apache serves as the WebDAV collection (fault tests mount a filesystem over it).
+  std::filesystem::path targetFolder() const;
 
   /// The environment that carries the configuration's secrets.
   test::ChildProcess::Env env() const;

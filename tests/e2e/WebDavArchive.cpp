@@ -159,6 +159,8 @@ std::vector<std::string> WebDavArchive::leftovers() const {
     }
     const std::string name = it->path().filename().string();
     if (!startsWith(name, ".dms-")) continue;
+    // The connector's record of how this target keeps metadata: bookkeeping, not a leftover.
+    if (it.depth() == 0 && name == ".dms-metadata-mode") continue;
     const std::string prefix = ".dms-meta-", suffix = ".json";
     if (startsWith(name, prefix) && name.size() > prefix.size() + suffix.size() &&
         fs::is_regular_file(
