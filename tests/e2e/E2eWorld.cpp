@@ -52,6 +52,11 @@ E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
 
 E2eWorld::~E2eWorld() = default;
 
+test::ApacheServer& E2eWorld::apache() {
+  if (!apache_) throw std::logic_error("E2eWorld::apache: this world files into a folder");
+  return *apache_;
+}
+
 std::filesystem::path E2eWorld::targetFolder() const {
   return apache_ ? apache_->davRoot() / "archive" : archiveRoot();
 }

@@ -53,6 +53,8 @@ class E2eWorld {
   /// the same configuration could talk to).
   static std::vector<std::string> sandboxCredentialArgs();
   const ArchiveView& archive() const { return *archive_; }
+  /// The WebDAV server (only for TargetKind::WebDav; throws std::logic_error otherwise).
+  test::ApacheServer& apache();
   const std::filesystem::path& workDir() const { return work_.path(); }
   std::filesystem::path configFile() const { return work_.path() / "dms-host.json"; }
   std::filesystem::path dataDir() const { return work_.path() / "data"; }
