@@ -86,6 +86,7 @@ void E2eWorld::writeConfig() {
   ambita->set("clientSecret", "${E2E_CLIENT_SECRET}");
   ambita->set("username", kApiUser);
   ambita->set("password", "${E2E_API_PASSWORD}");
+  for (const auto& [key, value] : ambitaOptions_) ambita->set(key, value);
   Poco::JSON::Object::Ptr filing = new Poco::JSON::Object(true);
   filing->set("concurrency", options_.concurrency);
   ambita->set("filing", filing);
@@ -101,6 +102,11 @@ void E2eWorld::writeConfig() {
   std::ofstream out(configFile());
   root->stringify(out, 2);
   if (!out) throw std::runtime_error("cannot write " + configFile().string());
+}
+
+void E2eWorld::setAmbitaOption(const std::string& key, int value) {
+  ambitaOptions_[key] = value;
+  writeConfig();
 }
 
 test::ChildProcess::Env E2eWorld::env() const {

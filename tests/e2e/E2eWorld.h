@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -64,6 +65,10 @@ class E2eWorld {
   /// folder Apache serves as the WebDAV collection (fault tests mount a filesystem over it).
   std::filesystem::path targetFolder() const;
 
+  /// Sets a numeric option of the configuration's `ambita` section (e.g. "readTimeoutSeconds")
+  /// and writes the configuration again.
+  void setAmbitaOption(const std::string& key, int value);
+
   /// The environment that carries the configuration's secrets.
   test::ChildProcess::Env env() const;
 
@@ -103,6 +108,7 @@ class E2eWorld {
   std::unique_ptr<test::SandboxProcess> sandbox_;
   std::unique_ptr<ArchiveView> archive_;
   std::string davUrl_;
+  std::map<std::string, int> ambitaOptions_;  ///< set by setAmbitaOption
 };
 
 /// Runs `check` every 100 ms until it returns true or `timeout` passes; returns the last result.
