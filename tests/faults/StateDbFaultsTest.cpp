@@ -89,6 +89,8 @@ TEST(StateDbFaultsTest, CorruptDatabaseIsNamedAndLeftAloneThenTheNextSyncIsExact
   EXPECT_NE(corrupt.exitCode, 0) << corrupt.out << corrupt.err;
   EXPECT_NE(corrupt.err.find(database.string()), std::string::npos) << corrupt.err;
   EXPECT_NE(corrupt.err.find("not a database"), std::string::npos) << corrupt.err;
+  // What to do about it, since the plugin cannot repair it itself.
+  EXPECT_NE(corrupt.err.find("restore it from a backup"), std::string::npos) << corrupt.err;
   EXPECT_EQ(readAll(database), garbage) << "the corrupt state database was overwritten";
   EXPECT_TRUE(world.archive().files().empty()) << corrupt.err;
 
