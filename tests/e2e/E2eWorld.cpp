@@ -71,6 +71,15 @@ E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
 
 E2eWorld::~E2eWorld() = default;
 
+test::ApacheServer& E2eWorld::apache() {
+  if (!apache_) throw std::logic_error("E2eWorld::apache: this world files into a folder");
+  return *apache_;
+}
+
+std::filesystem::path E2eWorld::targetFolder() const {
+  return apache_ ? apache_->davRoot() / "archive" : archiveRoot();
+}
+
 std::vector<std::string> E2eWorld::sandboxCredentialArgs() {
   return {"--client-secret", kClientSecret, "--username", kApiUser, "--password", kApiPassword};
 }
@@ -100,6 +109,7 @@ void E2eWorld::writeConfig() {
   ambita->set("password", "${E2E_API_PASSWORD}");
   if (options_.maxConnectionsPerOrigin > 0)
     ambita->set("maxConnectionsPerOrigin", options_.maxConnectionsPerOrigin);
+  for (const auto& [key, value] : ambitaOptions_) ambita->set(key, value);
   Poco::JSON::Object::Ptr filing = new Poco::JSON::Object(true);
   filing->set("concurrency", options_.concurrency);
   ambita->set("filing", filing);
@@ -115,6 +125,11 @@ void E2eWorld::writeConfig() {
   std::ofstream out(configFile());
   root->stringify(out, 2);
   if (!out) throw std::runtime_error("cannot write " + configFile().string());
+}
+
+void E2eWorld::setAmbitaOption(const std::string& key, int value) {
+  ambitaOptions_[key] = value;
+  writeConfig();
 }
 
 test::ChildProcess::Env E2eWorld::env() const {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <ostream>
@@ -61,11 +62,20 @@ class E2eWorld {
   /// the same configuration could talk to).
   static std::vector<std::string> sandboxCredentialArgs();
   const ArchiveView& archive() const { return *archive_; }
+  /// The WebDAV server (only for TargetKind::WebDav; throws std::logic_error otherwise).
+  test::ApacheServer& apache();
   const std::filesystem::path& workDir() const { return work_.path(); }
   std::filesystem::path configFile() const { return work_.path() / "dms-host.json"; }
   std::filesystem::path dataDir() const { return work_.path() / "data"; }
   /// The filesystem target's root (only for TargetKind::Filesystem).
   std::filesystem::path archiveRoot() const { return work_.path() / "archive"; }
+  /// The folder on disk the documents end up in, for either target: archiveRoot(), or the
+  /// folder Apache serves as the WebDAV collection (fault tests mount a filesystem over it).
+  std::filesystem::path targetFolder() const;
+
+  /// Sets a numeric option of the configuration's `ambita` section (e.g. "readTimeoutSeconds")
+  /// and writes the configuration again.
+  void setAmbitaOption(const std::string& key, int value);
 
   /// The environment that carries the configuration's secrets.
   test::ChildProcess::Env env() const;
@@ -106,6 +116,7 @@ class E2eWorld {
   std::unique_ptr<test::SandboxProcess> sandbox_;
   std::unique_ptr<ArchiveView> archive_;
   std::string davUrl_;
+  std::map<std::string, int> ambitaOptions_;  ///< set by setAmbitaOption
 };
 
 /// Runs `check` every 100 ms until it returns true or `timeout` passes; returns the last result.

@@ -159,7 +159,7 @@ std::vector<std::string> WebDavArchive::leftovers() const {
     }
     const std::string name = it->path().filename().string();
     // The target's record of its metadata mode, at the root, is not a leftover.
-    if (!startsWith(name, ".dms-") || name == ".dms-metadata-mode") continue;
+    if (!startsWith(name, ".dms-") || (it.depth() == 0 && name == ".dms-metadata-mode")) continue;
     const std::string prefix = ".dms-meta-", suffix = ".json";
     if (startsWith(name, prefix) && name.size() > prefix.size() + suffix.size() &&
         fs::is_regular_file(

@@ -241,6 +241,15 @@ void ApacheServer::stop() {
   pid_ = -1;
 }
 
+void ApacheServer::crash() {
+  if (pid_ <= 0) return;
+  ::killpg(pid_, SIGKILL);
+  int status = 0;
+  ::waitpid(pid_, &status, 0);
+  waitForOldProcesses(pid_);
+  pid_ = -1;
+}
+
 void ApacheServer::waitForOldProcesses(pid_t group) const {
   // SIGKILL takes effect only when a worker leaves the kernel (e.g. a disk write under load).
   // Until then it still holds the listening socket, and the kernel may hand new connections

@@ -49,6 +49,9 @@ class ApacheServer {
   /// "crash", left Apache 2.4 stalling new connections' request bodies after the restart, so
   /// tests stop it this way.)
   void stop();
+  /// SIGKILL to the whole server at once (a crash: no worker finishes its request), then waits
+  /// until none of its processes is left. start() brings it back. No-op when not running.
+  void crash();
   bool running() const { return pid_ > 0; }
 
   int port() const { return port_; }

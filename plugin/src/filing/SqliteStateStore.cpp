@@ -63,6 +63,17 @@ const std::vector<std::vector<std::string>>& migrations() {
 /// How long opening may wait for a database another process holds locked.
 constexpr std::size_t kOpenTimeoutSeconds = 10;
 
+/// SQLite's own words for a damaged file (SQLITE_NOTADB, SQLITE_CORRUPT) get what to do
+/// appended: the plugin cannot repair its state and must not start a new one over it.
+std::string withAdvice(const std::string& detail) {
+  const bool damaged = detail.find("not a database") != std::string::npos ||
+                       detail.find("malformed") != std::string::npos;
+  return damaged ? detail +
+                       " (the file is damaged and was left unchanged: restore it from a "
+                       "backup; the plugin does not replace it)"
+                 : detail;
+}
+
 void registerConnectorOnce() {
   // Process-wide registration: done once, never undone (another instance may still use it).
   static std::once_flag once;
@@ -159,7 +170,7 @@ SqliteStateStore::~SqliteStateStore() {
 
 dms::Error SqliteStateStore::failure(const std::string& what, const std::string& detail) const {
   return dms::fail(dms::ErrorCode::Unavailable,
-                   "state database " + file_ + ": " + what + ": " + detail);
+                   "state database " + file_ + ": " + what + ": " + withAdvice(detail));
 }
 
 dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::open(const std::string& file) {
@@ -188,7 +199,7 @@ dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::openAtVersionFo
     store.reset(new SqliteStateStore(file, std::move(session)));
   } catch (const Poco::Exception& e) {
     return dms::fail(dms::ErrorCode::Unavailable,
-                     "state database " + file + ": cannot open: " + e.displayText());
+                     "state database " + file + ": cannot open: " + withAdvice(e.displayText()));
   }
   if (auto s = store->migrate(version); !s) return s.error();
   return store;
