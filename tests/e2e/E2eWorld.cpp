@@ -1,5 +1,7 @@
 #include "E2eWorld.h"
 
+#include "support/ApacheServer.h"
+
 #include <signal.h>
 
 #include <fstream>
@@ -72,12 +74,13 @@ E2eWorld::E2eWorld(WorldOptions options) : options_(std::move(options)) {
 E2eWorld::~E2eWorld() = default;
 
 test::ApacheServer& E2eWorld::apache() {
-  if (!apache_) throw std::logic_error("E2eWorld::apache: this world files into a folder");
-  return *apache_;
+  test::ApacheServer* apache = dav_ ? dav_->apache() : nullptr;
+  if (!apache) throw std::logic_error("E2eWorld::apache: this world does not file into Apache");
+  return *apache;
 }
 
 std::filesystem::path E2eWorld::targetFolder() const {
-  return apache_ ? apache_->davRoot() / "archive" : archiveRoot();
+  return dav_ ? dav_->davRoot() / "archive" : archiveRoot();
 }
 
 std::vector<std::string> E2eWorld::sandboxCredentialArgs() {

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "ArchiveView.h"
+#include "support/ApacheServer.h"
 #include "support/ChildProcess.h"
 #include "support/DavServer.h"
 #include "support/SandboxProcess.h"

@@ -82,7 +82,7 @@ TEST_P(TargetFaultsTest, ReadOnlyTargetFailsClearlyThenTheNextSyncIsExact) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Targets, TargetFaultsTest,
-                         ::testing::Values(TargetKind::Filesystem, TargetKind::WebDav),
+                         ::testing::Values(TargetKind::Filesystem, TargetKind::WebDavApache),
                          [](const ::testing::TestParamInfo<TargetKind>& info) {
                            return e2e::targetName(info.param);
                          });

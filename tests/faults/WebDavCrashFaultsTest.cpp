@@ -29,7 +29,7 @@ std::vector<std::filesystem::path> serverTemporaries(const std::filesystem::path
 }
 
 TEST(WebDavCrashFaultsTest, ServerKilledMidUploadAndRestartedThenNothingStalls) {
-  E2eWorld world({TargetKind::WebDav, {}, "", 2});
+  E2eWorld world({TargetKind::WebDavApache, {}, "", 2});
   auto& sandbox = world.sandbox();
   const auto order = world.placeOrder("oppdrag-krasj", "sak-krasj");
   sandbox.step(order, 0);

@@ -37,6 +37,7 @@ class ApacheDavServer final : public DavServer {
     return apache_.createCollection(name);
   }
   std::string logTail() const override { return apache_.errorLogTail(); }
+  ApacheServer* apache() override { return &apache_; }
 
  private:
   static ApacheOptions basicAuth(const std::string& password) {

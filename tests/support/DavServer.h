@@ -25,6 +25,8 @@
 
 namespace dms::test {
 
+class ApacheServer;
+
 enum class DavServerKind { Apache, Lighttpd, Nginx, Rclone };
 
 /// "Apache", "Lighttpd", "Nginx", "Rclone" (test names).
@@ -57,6 +59,8 @@ class DavServer {
   virtual std::string createCollection(const std::string& name) = 0;
   /// The last part of the server's error log (for failure messages).
   virtual std::string logTail() const = 0;
+  /// The Apache server behind an Apache kind (to crash and restart it); nullptr otherwise.
+  virtual ApacheServer* apache() { return nullptr; }
 };
 
 }  // namespace dms::test
