@@ -314,6 +314,23 @@ TEST_F(ReconcilerTest, FailingAssetBacksOffAndIsGivenUpAfterMaxAttempts) {
   EXPECT_EQ((*store_->asset("a1"))->state, AssetState::Filed);
 }
 
+// The clock set back by a day after a failure (issue 13 fault matrix, "the clock jumping"): the
+// asset is retried once its longest backoff has passed by the new clock, not a day later.
+TEST_F(ReconcilerTest, FailingAssetIsRetriedAfterTheClockWasSetBack) {
+  configure(R"({"filing": {"maxAttempts": 5, "retryMaxMinutes": 2}})");
+  auto a = makeAsset("a1", "A.pdf");
+  api_.setOrder(makeOrder(1, "PROGRESS", {a}));
+  api_.failDownload(a.downloadUrl, ErrorCode::Unavailable);
+  ASSERT_TRUE(reconcile(1, Reason::Poll).ok());
+  EXPECT_EQ(api_.downloads(), 1);
+
+  advanceClock(-24 * 3600);
+  api_.failDownload(a.downloadUrl, std::nullopt);
+  ASSERT_TRUE(reconcile(1, Reason::Poll).ok());
+  EXPECT_EQ(api_.downloads(), 2) << "a wait beyond the longest backoff is a clock jump";
+  EXPECT_EQ((*store_->asset("a1"))->state, AssetState::Filed);
+}
+
 TEST_F(ReconcilerTest, ForeignFileAtTheNameIsNeverOverwritten) {
   ASSERT_TRUE(fsTarget_->ensureFolder(kFolder).ok());
   std::istringstream foreign("somebody else's file");
