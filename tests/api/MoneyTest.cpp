@@ -3,6 +3,7 @@
 #include <Poco/JSON/Parser.h>
 
 #include "commands/Money.h"
+#include "commands/OrderLimits.h"
 
 namespace ambita::test {
 namespace {
@@ -59,6 +60,35 @@ TEST(MoneyTest, FormatsWithTwoDecimals) {
   EXPECT_EQ(formatNok(-1000), "-10.00");
   EXPECT_EQ(commands::grossWithStandardVat(165040), 206300);
   EXPECT_EQ(commands::grossWithStandardVat(2), 3);  // 2.5 øre rounds half up
+}
+
+Poco::JSON::Object::Ptr section(const std::string& json) {
+  return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+}
+
+TEST(OrderLimitsTest, DefaultsAndAmountsInOre) {
+  auto defaults = commands::parseOrderLimits(*section("{}"));
+  ASSERT_TRUE(defaults) << defaults.error().message;
+  EXPECT_EQ(defaults->confirmAboveOre, 500000);
+  EXPECT_EQ(defaults->maxOrderOre, 0);
+  auto given = commands::parseOrderLimits(
+      *section(R"({"orders": {"confirmAboveNok": 0, "maxOrderNok": 12000.5}})"));
+  ASSERT_TRUE(given) << given.error().message;
+  EXPECT_EQ(given->confirmAboveOre, 0);
+  EXPECT_EQ(given->maxOrderOre, 1200050);
+}
+
+TEST(OrderLimitsTest, BadAmountsNameTheKey) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {R"({"orders": {"maxOrderNok": 10.123}})", "ambita.orders.maxOrderNok"},
+      {R"({"orders": {"confirmAboveNok": -1}})", "ambita.orders.confirmAboveNok"},
+      {R"({"orders": {"confirmAboveNok": true}})", "ambita.orders.confirmAboveNok"},
+      {R"({"orders": 5})", "ambita.orders"}};
+  for (const auto& [json, key] : cases) {
+    auto limits = commands::parseOrderLimits(*section(json));
+    ASSERT_FALSE(limits) << json;
+    EXPECT_EQ(limits.error().message.rfind(key, 0), 0u) << limits.error().message;
+  }
 }
 
 }  // namespace

@@ -15,7 +15,7 @@ namespace ambita::commands {
 /// Schema entries (with defaults) of the two limits.
 std::vector<dms::ConfigOption> orderConfigOptions();
 
-/// Reads the limits; amounts as numbers or numeric strings with at most 2 decimals, >= 0
+/// Reads the limits; amounts with at most 2 decimals (numbers; numeric strings too), >= 0
 /// (0 = no limit). InvalidArgument naming the key (e.g. "ambita.orders.maxOrderNok") otherwise.
 dms::Result<OrderLimits> parseOrderLimits(const Poco::JSON::Object& section);
 
