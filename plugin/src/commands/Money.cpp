@@ -37,9 +37,10 @@ dms::Result<std::int64_t> parseOre(std::string_view text, const std::string& pat
     if (!isDigit(c)) return badAmount(path, text, "not a decimal number");
   for (std::size_t i = 2; i < fraction.size(); ++i)
     if (fraction[i] != '0') return badAmount(path, text, "more than 2 decimals");
-  // 15 digits of kroner keep every sum of a realistic order far from overflow.
+  // 12 digits of kroner (under 10^14 øre) keep sums and the 25 % VAT arithmetic
+  // (grossWithStandardVat multiplies by 125) far from int64 overflow.
   std::size_t firstSignificant = whole.find_first_not_of('0');
-  if (firstSignificant != std::string_view::npos && whole.size() - firstSignificant > 15)
+  if (firstSignificant != std::string_view::npos && whole.size() - firstSignificant > 12)
     return badAmount(path, text, "too large");
   std::int64_t ore = 0;
   for (char c : whole) ore = ore * 10 + (c - '0');

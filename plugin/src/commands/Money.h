@@ -12,7 +12,8 @@
 
 namespace ambita::commands {
 
-/// "123.5" → 12350, "2063" → 206300, "-10.00" → -1000; spaces around are allowed. More than
+/// "123.5" → 12350, "2063" → 206300, "-10.00" → -1000; spaces around are allowed; at most 12
+/// digits of kroner (so sums and VAT arithmetic cannot overflow). More than
 /// two decimals are accepted only when the extra ones are zeros ("1.250" → 125). Anything else
 /// is InvalidArgument naming `path` (the JSON path or flag) and the text.
 dms::Result<std::int64_t> parseOre(std::string_view text, const std::string& path);
