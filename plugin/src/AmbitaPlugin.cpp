@@ -7,7 +7,10 @@
 #include "api/ClientOptions.h"
 #include "api/Origin.h"
 #include "commands/OrderCommand.h"
+#include "commands/OrderLimits.h"
 #include "commands/ProductsCommand.h"
+#include "commands/QuoteCommand.h"
+#include "commands/TerminalPrompt.h"
 
 namespace ambita {
 namespace {
@@ -82,6 +85,8 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     if (!clientOptions) return clientOptions.error();
     auto filingConfig = filing::parseFilingConfig(**section);
     if (!filingConfig) return filingConfig.error();
+    auto orderLimits = commands::parseOrderLimits(**section);
+    if (!orderLimits) return orderLimits.error();
 
     std::error_code ec;
     std::filesystem::create_directories(services.dataDir, ec);
@@ -96,6 +101,7 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     std::unique_ptr<AmbitaPlugin> plugin(new AmbitaPlugin);
     plugin->services_ = services;
     plugin->config_ = std::move(*filingConfig);
+    plugin->orderLimits_ = *orderLimits;
     clientOptions->userAgent =
         (services.hostName.empty() ? std::string("dms-host") : services.hostName) +
         " ambita-plugin/0.1.0";
@@ -195,7 +201,9 @@ std::vector<dms::Route> AmbitaPlugin::routes() {
 std::vector<dms::CommandSpec> AmbitaPlugin::commands() const {
   std::vector<dms::CommandSpec> specs{
       {"products", commands::kProductsUsage, "Ambita's product catalogue for a municipality"},
-      {"order", commands::kOrderUsage, "Place an Ambita order (tracked and filed from then on)"},
+      {"quote", commands::kQuoteUsage, "The price of an order (net, VAT, gross) without ordering"},
+      {"order", commands::kOrderUsage,
+       "Place an Ambita order (prints its price first; tracked and filed from then on)"},
   };
   for (auto& spec : filing::AdminCommands::specs()) specs.push_back(std::move(spec));
   return specs;
@@ -240,9 +248,13 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
                              const dms::CommandIO& io) noexcept {
   try {
     if (name == "products") return commands::runProductsCommand(*client_, args, io);
+    if (name == "quote") return commands::runQuoteCommand(*client_, args, io);
     if (name == "order")
       return commands::runOrderCommand(
-          *client_, args, io,
+          *client_, args, io, orderLimits_,
+          [&io](const std::string& question) {
+            return commands::askYesNoOnTerminal(*io.err, question);
+          },
           [this](const api::OrderCollection& order, const api::NewOrder& request) {
             onOrderCreated(order, request);
           });

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "api/AmbitaClient.h"
+#include "commands/OrderCommand.h"
 #include "dms/Plugin.h"
 #include "filing/AdminCommands.h"
 #include "filing/DataDirLock.h"
@@ -68,6 +69,7 @@ class AmbitaPlugin final : public dms::Plugin {
 
   dms::HostServices services_;
   filing::FilingConfig config_;
+  commands::OrderLimits orderLimits_;
   std::unique_ptr<api::AmbitaClient> client_;
   api::OrderApi* orderApi_ = nullptr;  ///< client_ or a test's fake
   std::unique_ptr<filing::SqliteStateStore> store_;

@@ -2,6 +2,7 @@
 
 #include "AmbitaPlugin.h"
 #include "api/ClientOptions.h"
+#include "commands/OrderLimits.h"
 #include "filing/FilingConfig.h"
 
 namespace ambita {
@@ -14,6 +15,7 @@ dms::ConfigSchema AmbitaPluginFactory::configSchema() const {
   dms::ConfigSchema schema;
   schema.options = api::clientConfigOptions();
   for (auto& option : filing::filingConfigOptions()) schema.options.push_back(std::move(option));
+  for (auto& option : commands::orderConfigOptions()) schema.options.push_back(std::move(option));
   return schema;
 }
 

@@ -9,6 +9,7 @@
 #include "ClientFixture.h"
 #include "commands/OrderCommand.h"
 #include "commands/ProductsCommand.h"
+#include "commands/QuoteCommand.h"
 
 namespace ambita::test {
 namespace {
@@ -32,6 +33,7 @@ class CommandsTest : public ClientFixture {
         return reply(resp, 200, kCatalogue);
       if (req.getURI().find("/kode/v1/products") == 0)
         return reply(resp, 400, "{\"message\":\"unknown municipality\"}");
+      if (req.getURI().find("/kode/v1/prices/") == 0) return reply(resp, pricesStatus, pricesBody);
       if (req.getMethod() == "POST") {
         lastBody = body;
         return reply(resp, 201, orderJson(4711));
@@ -45,7 +47,8 @@ class CommandsTest : public ClientFixture {
     err.str("");
     dms::CommandIO io{&out, &err, false};
     if (command == "products") return commands::runProductsCommand(client(), args, io);
-    return commands::runOrderCommand(client(), args, io,
+    if (command == "quote") return commands::runQuoteCommand(client(), args, io);
+    return commands::runOrderCommand(client(), args, io, limits, ask,
                                      [this](const api::OrderCollection& c, const api::NewOrder& o) {
                                        createdId = c.id;
                                        createdReference = o.reference;
@@ -53,6 +56,11 @@ class CommandsTest : public ClientFixture {
   }
 
   std::ostringstream out, err;
+  // The price endpoint's answer; 404 (as where Ambita has none) falls back to the catalogue.
+  int pricesStatus = 404;
+  std::string pricesBody = "{}";
+  commands::OrderLimits limits;
+  commands::AskOnTerminal ask;  // empty: no terminal
   std::string lastBody;
   std::int64_t createdId = 0;
   std::string createdReference;
@@ -103,7 +111,9 @@ TEST_F(CommandsTest, OrderCreatesAndReportsId) {
                  "--reference", "assignment-2024-117", "--technical-reference", "dms-case-8812"}),
             0)
       << err.str();
-  EXPECT_EQ(out.str(), "order created: 4711\n");
+  const std::string printed = out.str();
+  EXPECT_NE(printed.find("price from the catalogue"), std::string::npos) << printed;
+  EXPECT_EQ(printed.substr(printed.size() - 20), "order created: 4711\n") << printed;
   EXPECT_EQ(createdId, 4711);
   EXPECT_EQ(createdReference, "assignment-2024-117");
   Poco::JSON::Parser p;
@@ -186,6 +196,101 @@ TEST_F(CommandsTest, OrderRefusedByAmbitaExitsOne) {
             1);
   EXPECT_NE(err.str().find("does not exist in municipality 0301"), std::string::npos) << err.str();
   EXPECT_EQ(createdId, 0);
+}
+
+const std::vector<std::string> kPackageOrder = {"--kind",      "cadastre",
+                                                "--cadastre",  "9999-1-1-0-0",
+                                                "--address",   "Infoveien 1, 9999 Infoland",
+                                                "--product",   "WI99990033",
+                                                "--reference", "assignment-7"};
+
+TEST_F(CommandsTest, QuoteReadsThePriceEndpointExactly) {
+  pricesStatus = 200;
+  // Strings and numbers, and a price without its VAT (25 % assumed).
+  pricesBody =
+      R"([{"code": "WI99990033", "price": {"salesPriceNet": "1650.4", "salesPriceVat": 2063}},
+                   {"code": "WI99990001", "price": {"salesPriceNet": 0.29}}])";
+  auto args = kPackageOrder;
+  args.insert(args.end(), {"--product", "WI99990001"});
+  ASSERT_EQ(run("quote", args), 0) << err.str();
+  const std::string t = out.str();
+  EXPECT_NE(t.find("WI99990033  1650.40  412.60      2063.00"), std::string::npos) << t;
+  EXPECT_NE(t.find("WI99990001     0.29    0.07         0.36"), std::string::npos) << t;
+  EXPECT_NE(t.find("TOTAL       1650.69  412.67      2063.36"), std::string::npos) << t;
+  EXPECT_NE(t.find("price from Ambita's price endpoint"), std::string::npos) << t;
+  EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 0u);
+  EXPECT_EQ(server->count("/kode/v1/prices/cadastre"), 1u);
+}
+
+TEST_F(CommandsTest, QuoteFallsBackToTheCatalogueWhereTheEndpointIsMissing) {
+  for (int status : {404, 405, 501}) {
+    pricesStatus = status;
+    ASSERT_EQ(run("quote", kPackageOrder), 0) << status << ": " << err.str();
+    EXPECT_NE(out.str().find("2063.00"), std::string::npos) << out.str();
+    EXPECT_NE(out.str().find("price from the catalogue"), std::string::npos) << out.str();
+  }
+  // Another failure is an error, not a silent guess.
+  pricesStatus = 400;
+  pricesBody = R"({"message": "cadastre 9999-1-1-0-0 does not exist"})";
+  EXPECT_EQ(run("quote", kPackageOrder), 1);
+  EXPECT_NE(err.str().find("does not exist"), std::string::npos) << err.str();
+}
+
+TEST_F(CommandsTest, QuoteRefusesAnUnreadablePriceNamingThePath) {
+  pricesStatus = 200;
+  pricesBody = R"([{"code": "WI99990033", "price": {"salesPriceNet": "1650.405"}}])";
+  EXPECT_EQ(run("quote", kPackageOrder), 1);
+  EXPECT_NE(err.str().find("[0].price.salesPriceNet"), std::string::npos) << err.str();
+  pricesBody = R"([{"code": "WI99990001", "price": {"salesPriceNet": 1}}])";
+  EXPECT_EQ(run("quote", kPackageOrder), 1);
+  EXPECT_NE(err.str().find("no price for product 'WI99990033'"), std::string::npos) << err.str();
+}
+
+TEST_F(CommandsTest, OrderAboveTheHardLimitIsRefusedBeforeAnythingIsSent) {
+  limits.maxOrderOre = 2000 * 100;  // the package costs 2063.00 incl. VAT
+  ask = [](const std::string&) { return std::optional<bool>(true); };
+  auto args = kPackageOrder;
+  args.push_back("--yes");
+  EXPECT_EQ(run("order", args), 1);
+  EXPECT_NE(err.str().find("above the limit of 2000.00 NOK"), std::string::npos) << err.str();
+  EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 0u);
+  EXPECT_EQ(createdId, 0);
+  limits.maxOrderOre = 2063 * 100;  // exactly the price: allowed
+  EXPECT_EQ(run("order", args), 0) << err.str();
+  EXPECT_EQ(createdId, 4711);
+}
+
+TEST_F(CommandsTest, OrderAboveTheConfirmAmountNeedsYesWithoutATerminal) {
+  limits.confirmAboveOre = 1000 * 100;
+  EXPECT_EQ(run("order", kPackageOrder), 1);
+  EXPECT_NE(err.str().find("pass --yes"), std::string::npos) << err.str();
+  EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 0u);
+  auto args = kPackageOrder;
+  args.push_back("--yes");
+  EXPECT_EQ(run("order", args), 0) << err.str();
+  EXPECT_EQ(createdId, 4711);
+}
+
+TEST_F(CommandsTest, OrderAboveTheConfirmAmountAsksOnTheTerminal) {
+  limits.confirmAboveOre = 1000 * 100;
+  std::string asked;
+  bool answer = false;
+  ask = [&](const std::string& question) {
+    asked = question;
+    return std::optional<bool>(answer);
+  };
+  EXPECT_EQ(run("order", kPackageOrder), 1);
+  EXPECT_NE(asked.find("2063.00 NOK"), std::string::npos) << asked;
+  EXPECT_NE(err.str().find("not confirmed"), std::string::npos) << err.str();
+  EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 0u);
+  answer = true;
+  EXPECT_EQ(run("order", kPackageOrder), 0) << err.str();
+  EXPECT_EQ(createdId, 4711);
+  // Below the amount nobody is asked.
+  asked.clear();
+  limits.confirmAboveOre = 5000 * 100;
+  EXPECT_EQ(run("order", kPackageOrder), 0) << err.str();
+  EXPECT_TRUE(asked.empty());
 }
 
 }  // namespace

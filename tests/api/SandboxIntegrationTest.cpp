@@ -12,6 +12,10 @@
 
 #include "api/AmbitaClient.h"
 #include "api/OrderRequest.h"
+#include "commands/Money.h"
+#include "commands/OrderCommand.h"
+#include "commands/Quote.h"
+#include "commands/QuoteCommand.h"
 #include "support/CapturingLogger.h"
 #include "support/SandboxProcess.h"
 #include "support/TempDir.h"
@@ -71,6 +75,27 @@ class SandboxIntegrationTest : public ::testing::Test {
 
   std::size_t faultsHit(const std::string& endpoint) const { return sandbox.faultsHit(endpoint); }
 
+  /// API requests the sandbox received for `endpoint` ("createOrder", "prices", ...).
+  std::size_t requestsTo(const std::string& endpoint) const {
+    auto log = sandbox.requests();
+    std::size_t n = 0;
+    for (std::size_t i = 0; i < log->size(); ++i)
+      if (log->getObject(static_cast<unsigned>(i))->optValue<std::string>("endpoint", "") ==
+          endpoint)
+        ++n;
+    return n;
+  }
+
+  /// `dms-host order` with these arguments and limits, without a terminal; output in out/err.
+  int runOrder(std::vector<std::string> args, const commands::OrderLimits& limits) {
+    out.str("");
+    err.str("");
+    dms::CommandIO io{&out, &err, false};
+    return commands::runOrderCommand(
+        client, args, io, limits, {},
+        [this](const api::OrderCollection& c, const api::NewOrder&) { createdId = c.id; });
+  }
+
   std::size_t ordersInSandbox() const {
     return sandbox.control("GET", "/_sandbox/orders").extract<Poco::JSON::Array::Ptr>()->size();
   }
@@ -79,7 +104,16 @@ class SandboxIntegrationTest : public ::testing::Test {
   CapturingLogger logger;
   api::AmbitaClient client;
   dms::test::TempDir dir{"ambita-sandbox-it"};
+  std::ostringstream out, err;
+  std::int64_t createdId = 0;
 };
+
+/// The package and a single product for Infoveien 1: 1830.40 NOK net, 2288.00 incl. VAT.
+const std::vector<std::string> kOrderArgs = {
+    "--kind",       "cadastre",    "--cadastre",
+    "9999-1-1-0-0", "--address",   "Infoveien 1, 9999 Infoland",
+    "--product",    "WI99990033",  "--product",
+    "WI99990400",   "--reference", "case-17"};
 
 TEST_F(SandboxIntegrationTest, ProductsForBothMunicipalities) {
   auto infoland = client.products("9999");
@@ -462,6 +496,71 @@ TEST(SandboxForeignHostTest, TokenNeverReachesForeignDownloadHost) {
     EXPECT_FALSE(r->getValue<bool>("authorization"));
   }
   EXPECT_EQ(downloads, 1);
+}
+
+}  // namespace
+}  // namespace ambita::test
+
+namespace ambita::test {
+namespace {
+
+TEST_F(SandboxIntegrationTest, QuoteEqualsThePriceRecordedForTheOrder) {
+  auto parsed =
+      commands::parseOrderArguments(kOrderArgs, {&out, &err, false}, commands::ArgumentsFor::Quote);
+  ASSERT_TRUE(std::holds_alternative<commands::OrderArguments>(parsed)) << err.str();
+  auto quote = commands::quoteOrder(client, std::get<commands::OrderArguments>(parsed).order);
+  ASSERT_TRUE(quote) << quote.error().describe();
+  EXPECT_FALSE(quote->fromCatalogue);
+  EXPECT_EQ(quote->netOre(), 183040);
+  EXPECT_EQ(quote->grossOre(), 228800);
+  EXPECT_EQ(ordersInSandbox(), 0u);
+
+  auto args = kOrderArgs;
+  args.push_back("--yes");
+  ASSERT_EQ(runOrder(args, {}), 0) << err.str();
+  EXPECT_NE(out.str().find("2288.00"), std::string::npos) << out.str();
+  auto order = client.getOrder(createdId);
+  ASSERT_TRUE(order) << order.error().describe();
+  ASSERT_TRUE(order->priceNet && order->priceVat);
+  EXPECT_EQ(*commands::parseOre(Poco::Dynamic::Var(*order->priceNet), "priceNet"), quote->netOre());
+  EXPECT_EQ(*commands::parseOre(Poco::Dynamic::Var(*order->priceVat), "priceVat"),
+            quote->grossOre());
+}
+
+TEST_F(SandboxIntegrationTest, QuoteCommandFallsBackToTheCatalogueWhenPricesAre404) {
+  sandbox.addFault("prices", "status", 1, 404);
+  dms::CommandIO io{&out, &err, false};
+  ASSERT_EQ(commands::runQuoteCommand(client, kOrderArgs, io), 0) << err.str();
+  EXPECT_NE(out.str().find("TOTAL       1830.40  457.60      2288.00"), std::string::npos)
+      << out.str();
+  EXPECT_NE(out.str().find("price from the catalogue"), std::string::npos) << out.str();
+  EXPECT_EQ(faultsHit("prices"), 1u);
+  EXPECT_EQ(ordersInSandbox(), 0u);
+}
+
+TEST_F(SandboxIntegrationTest, OrderAboveTheHardLimitIsRefusedBeforeTheOrderPost) {
+  commands::OrderLimits limits;
+  limits.maxOrderOre = 2000 * 100;
+  auto args = kOrderArgs;
+  args.push_back("--yes");
+  EXPECT_EQ(runOrder(args, limits), 1);
+  EXPECT_NE(err.str().find("maxOrderNok"), std::string::npos) << err.str();
+  EXPECT_EQ(requestsTo("prices"), 1u);
+  EXPECT_EQ(requestsTo("createOrder"), 0u);
+  EXPECT_EQ(ordersInSandbox(), 0u);
+}
+
+TEST_F(SandboxIntegrationTest, OrderAboveTheConfirmAmountNeedsYesWithoutATerminal) {
+  commands::OrderLimits limits;
+  limits.confirmAboveOre = 2000 * 100;
+  EXPECT_EQ(runOrder(kOrderArgs, limits), 1);
+  EXPECT_NE(err.str().find("pass --yes"), std::string::npos) << err.str();
+  EXPECT_EQ(requestsTo("createOrder"), 0u);
+  auto args = kOrderArgs;
+  args.push_back("--yes");
+  ASSERT_EQ(runOrder(args, limits), 0) << err.str();
+  EXPECT_EQ(requestsTo("createOrder"), 1u);
+  EXPECT_EQ(ordersInSandbox(), 1u);
 }
 
 }  // namespace

@@ -146,8 +146,8 @@ TEST_F(PluginTest, FactoryDescribesItselfAndRefusesBadConfiguration) {
   ASSERT_TRUE(good.ok()) << good.error().describe();
   std::set<std::string> commands;
   for (const auto& c : (*good)->commands()) commands.insert(c.name);
-  EXPECT_EQ(commands, (std::set<std::string>{"products", "order", "sync", "track", "status",
-                                             "preview", "verify", "audit"}));
+  EXPECT_EQ(commands, (std::set<std::string>{"products", "quote", "order", "sync", "track",
+                                             "status", "preview", "verify", "audit"}));
 }
 
 TEST_F(PluginTest, SyncTrackStatusAuditAndExitCodes) {

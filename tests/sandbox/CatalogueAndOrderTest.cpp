@@ -174,6 +174,53 @@ TEST_F(SandboxApi, InvalidOrdersGet400NamingTheField) {
             0u);
 }
 
+TEST_F(SandboxApi, PricesQuoteEachProductAsAnOrderOfThemRecords) {
+  // No reference: a price request is not an order.
+  RawReply quote = post("/kode/v1/prices/cadastre",
+                        R"({"orderData":{"address":"Infoveien 1, 9999 Infoland",
+                            "cadastre":"9999-1-1-0-0"},
+                            "products":[{"code":"WI99990033"},{"code":"WI99990400"}]})");
+  ASSERT_EQ(quote.status, 200) << quote.body;
+  auto prices = parseArray(quote.body);
+  ASSERT_EQ(prices->size(), 2u);
+  EXPECT_EQ(prices->getObject(0)->getValue<std::string>("code"), "WI99990033");
+  EXPECT_DOUBLE_EQ(prices->getObject(0)->getObject("price")->getValue<double>("salesPriceNet"),
+                   1650.4);
+  EXPECT_DOUBLE_EQ(prices->getObject(0)->getObject("price")->getValue<double>("salesPriceVat"),
+                   2063.0);
+  EXPECT_EQ(prices->getObject(1)->getValue<std::string>("code"), "WI99990400");
+  EXPECT_DOUBLE_EQ(prices->getObject(1)->getObject("price")->getValue<double>("salesPriceNet"),
+                   180.0);
+  // Quoting created nothing.
+  EXPECT_EQ(sandbox_.control("GET", "/_sandbox/orders").extract<Poco::JSON::Array::Ptr>()->size(),
+            0u);
+  // The order of the same products records the quoted sums.
+  auto order = parseObject(
+      post("/kode/v1/orders/cadastre", cadastreBody({"WI99990033", "WI99990400"})).body);
+  EXPECT_DOUBLE_EQ(order->getValue<double>("priceNet"), 1650.4 + 180.0);
+  EXPECT_DOUBLE_EQ(order->getValue<double>("priceVat"), 2063.0 + 225.0);
+}
+
+TEST_F(SandboxApi, PricesAreValidatedLikeOrders) {
+  RawReply badCadastre =
+      post("/kode/v1/prices/cadastre",
+           R"({"orderData":{"cadastre":"9999-1-1"},"products":[{"code":"WI99990033"}]})");
+  EXPECT_EQ(badCadastre.status, 400);
+  EXPECT_NE(badCadastre.body.find("orderData.cadastre"), std::string::npos) << badCadastre.body;
+  RawReply wrongKind = post("/kode/v1/prices/share", cadastreBody({"WI99990033"}));
+  EXPECT_EQ(wrongKind.status, 400);
+  EXPECT_NE(wrongKind.body.find("orderData.organizationNumber"), std::string::npos)
+      << wrongKind.body;
+  RawReply unknown = post("/kode/v1/prices/cadastre", cadastreBody({"WI12340000"}));
+  EXPECT_EQ(unknown.status, 400);
+  EXPECT_NE(unknown.body.find("products[0].code"), std::string::npos) << unknown.body;
+  EXPECT_EQ(post("/kode/v1/prices/atlas", cadastreBody({"WI99990033"})).status, 400);
+  EXPECT_EQ(get("/kode/v1/prices/cadastre").status, 405);
+  EXPECT_EQ(
+      rawRequest(sandbox_, "POST", "/kode/v1/prices/cadastre", cadastreBody({"WI99990033"})).status,
+      401);
+}
+
 TEST_F(SandboxApi, UnknownPathsAndWrongMethodsAreRejected) {
   EXPECT_EQ(get("/kode/v1/nothing").status, 404);
   EXPECT_EQ(rawRequest(sandbox_, "GET", "/authentication/v2/token").status, 405);

@@ -11,6 +11,7 @@
 #include <Poco/Crypto/DigestEngine.h>
 #include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
+#include <Poco/JSON/Object.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -164,6 +165,8 @@ struct AmbitaClient::Call {
   bool auth = true;
   bool idempotent = true;
   bool tokenEndpoint = false;
+  /// 404, 405 and 501 mean "no such endpoint here" (NotSupported), not a missing resource.
+  bool optionalEndpoint = false;
   /// Said in the ambiguity error of a non-idempotent call: what to check before retrying.
   std::string ambiguityHint;
   std::string what() const { return method + " " + pathAndQuery.substr(0, pathAndQuery.find('?')); }
@@ -287,6 +290,9 @@ dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
       if (!resp.getKeepAlive()) lease->discard();
       if (logger_) logger_->debug(kSource, call.what() + " -> " + std::to_string(status));
       if (ok2xx) return reply;
+      if (call.optionalEndpoint && (status == 404 || status == 405 || status == 501))
+        return error(ErrorCode::NotSupported, call.what() + ": Ambita answered " +
+                                                  statusText(status) + " (endpoint not offered)");
       if (status == 401 && call.auth && !renewedToken) {
         // The token expired or was revoked under us: renew once and send again (a 401 means
         // the request was not acted upon, so this is safe for a create too).
@@ -441,6 +447,28 @@ dms::Result<OrderCollection> AmbitaClient::createOrder(const NewOrder& order) {
     logger_->info(kSource, "order " + std::to_string(created->id) + " created (reference '" +
                                order.reference + "')");
   return created;
+}
+
+dms::Result<Poco::Dynamic::Var> AmbitaClient::prices(const NewOrder& order) {
+  NewOrder priceRequest = order;
+  priceRequest.deliveryInfoJson.clear();
+  auto body = OrderRequest::body(priceRequest);
+  if (!body) return body.error();
+  // The same body as the order, less what only an order has (reference, delivery).
+  auto json = ModelParser::parseJson(*body);
+  if (!json) return json.error();
+  Poco::JSON::Object::Ptr object = json->extract<Poco::JSON::Object::Ptr>();
+  object->remove("reference");
+  object->remove("technicalReference");
+  std::ostringstream text;
+  object->stringify(text);
+  Call call;
+  call.method = Poco::Net::HTTPRequest::HTTP_POST;
+  call.pathAndQuery = "/kode/v1/prices/" + OrderRequest::kindName(order.kind);
+  call.body = text.str();
+  call.contentType = "application/json";
+  call.optionalEndpoint = true;
+  return fetchJson(call);
 }
 
 dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl,

@@ -53,6 +53,13 @@ class AmbitaClient : public OrderApi {
   /// Errors otherwise: InvalidArgument (validation or Ambita's 400 message), Unauthenticated.
   dms::Result<OrderCollection> createOrder(const NewOrder& order);
 
+  /// POST /kode/v1/prices/{kind} with the order's orderData and products (no reference or
+  /// delivery information): the price before ordering. Ambita never published the answer's
+  /// shape, so it is returned as parsed JSON for the caller to read liberally. NotSupported when
+  /// Ambita answers 404, 405 or 501 (no price endpoint there: use the product list's price).
+  /// A read: retried like one.
+  dms::Result<Poco::Dynamic::Var> prices(const NewOrder& order);
+
   // OrderApi
   /// See OrderApi. A garbled (unparsable) answer is asked for again like a 5xx.
   dms::Result<OrderCollection> getOrder(std::int64_t orderId) override;

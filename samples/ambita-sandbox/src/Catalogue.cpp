@@ -164,6 +164,10 @@ const Product* Catalogue::find(const std::string& code) const {
   return it == products_.end() ? nullptr : &it->second;
 }
 
+double Catalogue::grossPrice(double priceNet) {
+  return std::round(priceNet * 125.0) / 100.0;
+}
+
 Poco::JSON::Array::Ptr Catalogue::toJson(const std::string& knr) const {
   Poco::JSON::Array::Ptr array = new Poco::JSON::Array;
   for (const Product* product : products(knr)) {
@@ -175,7 +179,7 @@ Poco::JSON::Array::Ptr Catalogue::toJson(const std::string& knr) const {
     json->set("inputType", codeName(product->inputType, inputTypeName(product->inputType)));
     Poco::JSON::Object::Ptr price = new Poco::JSON::Object;
     price->set("salesPriceNet", product->priceNet);
-    price->set("salesPriceVat", std::round(product->priceNet * 125.0) / 100.0);
+    price->set("salesPriceVat", grossPrice(product->priceNet));
     json->set("price", price);
     json->set("status", codeName("ACTIVE", "Aktivt"));
     json->set("type", product->type == "PACKAGE" ? codeName("PACKAGE", "Pakke")

@@ -39,6 +39,10 @@ class Catalogue {
   /// The product with this code (in any municipality), or nullptr.
   const Product* find(const std::string& code) const;
 
+  /// A price including Norway's 25 % VAT, rounded to whole øre: the one rule for the gross
+  /// price the catalogue, the price endpoint and orders all show.
+  static double grossPrice(double priceNet);
+
   /// The API's JSON array for GET /kode/v1/products.
   Poco::JSON::Array::Ptr toJson(const std::string& knr) const;
 

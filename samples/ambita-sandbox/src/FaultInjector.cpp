@@ -7,8 +7,8 @@
 namespace sandbox {
 namespace {
 
-const std::set<std::string> kEndpoints = {"token", "products", "createOrder", "getOrder",
-                                          "download"};
+const std::set<std::string> kEndpoints = {"token",       "products", "prices",
+                                          "createOrder", "getOrder", "download"};
 
 const std::map<std::string, FaultKind> kKinds = {
     {"status", FaultKind::kStatus},   {"429", FaultKind::kTooMany},
@@ -32,7 +32,8 @@ std::string FaultInjector::kindName(FaultKind kind) {
 
 std::string FaultInjector::validate(Fault& fault, const std::string& kind, bool argGiven) {
   if (kEndpoints.count(fault.endpoint) == 0)
-    return "fault endpoint: expected token, products, createOrder, getOrder or download, got '" +
+    return "fault endpoint: expected token, products, prices, createOrder, getOrder or download, "
+           "got '" +
            fault.endpoint + "'";
   auto it = kKinds.find(kind);
   if (it == kKinds.end())

@@ -90,6 +90,25 @@ std::pair<int, Poco::Dynamic::Var> KodeApi::createOrder(const std::string& kind,
   return {200, state_.orders.render(id)};
 }
 
+std::pair<int, Poco::Dynamic::Var> KodeApi::quote(const std::string& kind,
+                                                  const std::string& body) {
+  OrderRequest request;
+  if (auto problem = validator_.validate(kind, body, request, OrderValidator::Purpose::Quote);
+      !problem.empty())
+    return {400, error("validation_failed", problem)};
+  Poco::JSON::Array::Ptr prices = new Poco::JSON::Array;
+  for (const Product* product : request.products) {
+    Object::Ptr entry = new Object;
+    entry->set("code", product->code);
+    Object::Ptr price = new Object;
+    price->set("salesPriceNet", product->priceNet);
+    price->set("salesPriceVat", Catalogue::grossPrice(product->priceNet));
+    entry->set("price", price);
+    prices->add(entry);
+  }
+  return {200, prices};
+}
+
 void KodeApi::handle(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) {
   using Poco::Net::HTTPRequest;
@@ -102,6 +121,7 @@ void KodeApi::handle(Poco::Net::HTTPServerRequest& request,
   Poco::StreamCopier::copyToString(request.stream(), body);
 
   static const std::regex kOrderId(R"(/kode/v1/orders/([^/]+))");
+  static const std::regex kPrices(R"(/kode/v1/prices/([^/]+))");
   static const std::regex kAsset(R"(/shopping/v2/assets/([^/]+))");
   std::smatch match;
   std::string endpoint = "other";
@@ -114,6 +134,10 @@ void KodeApi::handle(Poco::Net::HTTPServerRequest& request,
     endpoint = "products";
   } else if (method == HTTPRequest::HTTP_POST && std::regex_match(path, match, kOrderId)) {
     endpoint = "createOrder";
+    expectedMethod = HTTPRequest::HTTP_POST;
+    captured = match[1];
+  } else if (std::regex_match(path, match, kPrices)) {
+    endpoint = "prices";
     expectedMethod = HTTPRequest::HTTP_POST;
     captured = match[1];
   } else if (std::regex_match(path, match, kOrderId)) {
@@ -195,6 +219,11 @@ void KodeApi::handle(Poco::Net::HTTPServerRequest& request,
   }
   if (endpoint == "createOrder") {
     auto [status, reply] = createOrder(captured, body);
+    writer.sendJson(status, reply);
+    return;
+  }
+  if (endpoint == "prices") {
+    auto [status, reply] = quote(captured, body);
     writer.sendJson(status, reply);
     return;
   }

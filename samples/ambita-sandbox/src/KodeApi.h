@@ -1,5 +1,5 @@
 #pragma once
-/// The imitated Ambita API: token endpoint, products, create/get order and asset downloads,
+/// The imitated Ambita API: token endpoint, products, prices, create/get order and asset downloads,
 /// with fault injection and the request log. Stateless itself; shares the sandbox state.
 
 #include <string>
@@ -38,6 +38,11 @@ class KodeApi {
   /// Creates an order from an API body without auth or faults (also used by the control API).
   /// Returns the HTTP status and the body (the order or an error).
   std::pair<int, Poco::Dynamic::Var> createOrder(const std::string& kind, const std::string& body);
+
+  /// POST /kode/v1/prices/{kind}: validates like an order (reference not needed) and answers
+  /// [{"code", "price": {"salesPriceNet", "salesPriceVat"}}] per ordered product, the same
+  /// prices an order of these products records.
+  std::pair<int, Poco::Dynamic::Var> quote(const std::string& kind, const std::string& body);
 
  private:
   SandboxState& state_;

@@ -11,10 +11,6 @@ namespace {
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
-double vat(double net) {
-  return std::round(net * 125.0) / 100.0;
-}
-
 std::string statusName(const std::string& code) {
   if (code == "NEW") return "Ny";
   if (code == "PROGRESS") return "Under behandling";
@@ -391,7 +387,7 @@ Object::Ptr OrderStore::render(std::int64_t id) {
     for (const auto& line : so.lines)
       if (line.packageLineId == 0) priceNet += line.product->priceNet;
   json->set("priceNet", priceNet);
-  json->set("priceVat", vat(priceNet));
+  json->set("priceVat", Catalogue::grossPrice(priceNet));
   json->set("dateOrdered", old ? oldDate(order->dateOrdered) : newDate(order->dateOrdered));
   json->set("dateStatus", old ? oldDate(order->dateStatus) : newDate(order->dateStatus));
   Array::Ptr orders = new Array;
@@ -414,7 +410,7 @@ Object::Ptr OrderStore::render(std::int64_t id) {
       lineJson->set("mediaType", line.product->fileExtension == "pdf" ? "PDF" : "Datafil");
       lineJson->set("delivery", "Elektronisk");
       lineJson->set("priceNet", net);
-      lineJson->set("priceVat", vat(net));
+      lineJson->set("priceVat", Catalogue::grossPrice(net));
       if (old) {
         // Older generation: objects with codes, no dates/package links/line files; the
         // line's files are reported at the supplier-order level instead.

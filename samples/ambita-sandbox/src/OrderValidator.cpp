@@ -60,7 +60,7 @@ std::string validatePolygon(const Object& orderData) {
 }  // namespace
 
 std::string OrderValidator::validate(const std::string& kind, const std::string& body,
-                                     OrderRequest& out) const {
+                                     OrderRequest& out, Purpose purpose) const {
   out = OrderRequest{};
   out.kind = kind;
   Object::Ptr root;
@@ -72,8 +72,10 @@ std::string OrderValidator::validate(const std::string& kind, const std::string&
   }
   if (!root) return "body: not a JSON object";
 
-  if (!stringField(*root, "reference", out.reference, true) || out.reference.empty())
-    return "reference: required, a non-empty string";
+  if (purpose == Purpose::Order || root->has("reference")) {
+    if (!stringField(*root, "reference", out.reference, true) || out.reference.empty())
+      return "reference: required, a non-empty string";
+  }
   if (root->has("technicalReference") && !root->isNull("technicalReference") &&
       !stringField(*root, "technicalReference", out.technicalReference, true))
     return "technicalReference: expected a string";

@@ -23,8 +23,13 @@ class OrderValidator {
  public:
   explicit OrderValidator(const Catalogue& catalogue) : catalogue_(catalogue) {}
 
+  /// What the body is for: an order needs its reference; a price request (POST /prices) has
+  /// none, and otherwise the same rules.
+  enum class Purpose { Order, Quote };
+
   /// Parses and validates. Returns an error message "path: what is wrong", empty on success.
-  std::string validate(const std::string& kind, const std::string& body, OrderRequest& out) const;
+  std::string validate(const std::string& kind, const std::string& body, OrderRequest& out,
+                       Purpose purpose = Purpose::Order) const;
 
  private:
   const Catalogue& catalogue_;
