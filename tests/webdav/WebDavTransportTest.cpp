@@ -144,5 +144,40 @@ TEST(WebDavCancel, CancelEndsARetryAfterPauseAtOnce) {
   }
 }
 
+// Every connection busy (concurrency 1, held by an open get() stream): a call waiting for one
+// must not wait forever. cancel() ends the wait at once with Cancelled; it used to wait on the
+// pool without deadline or stop, so a stopping host hung until the stream was closed.
+TEST(WebDavCancel, CancelEndsAWaitForABusyConnection) {
+  ScriptedDavServer server(
+      [](std::size_t, const RecordedRequest& request, Poco::Net::HTTPServerResponse& response) {
+        const bool get = request.method == "GET";
+        const std::string body =
+            get ? std::string("hello") : multistatusFor(request.uri, request.uri.back() == '/', 5);
+        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTPStatus(get ? 200 : 207));
+        response.setContentLength64(static_cast<Poco::Int64>(body.size()));
+        response.send() << body;
+      });
+  CapturingLogger logger;
+  auto options = webdav::WebDavOptions::parse(R"({"url": ")" + server.origin() +
+                                              R"(/dav/", "concurrency": 1, "retries": 0})");
+  ASSERT_TRUE(options) << options.error().describe();
+  auto created = webdav::WebDavTarget::create(*options, logger);
+  ASSERT_TRUE(created) << created.error().describe();
+  auto& target = **created;
+  auto held = target.get("f");  // keeps the only connection until destroyed
+  ASSERT_TRUE(held) << held.error().describe();
+  const auto requestsBefore = server.requests().size();
+  auto waiting = std::async(std::launch::async, [&] { return target.stat("f"); });
+  std::this_thread::sleep_for(100ms);  // let it reach the pool (the test passes either way)
+  target.cancel();
+  const bool returned = waiting.wait_for(5s) == std::future_status::ready;
+  held->reset();  // frees the connection, so a call still waiting ends and the test can finish
+  ASSERT_TRUE(returned) << "stat() still waiting for a connection 5 s after cancel()";
+  auto stat = waiting.get();
+  ASSERT_FALSE(stat);
+  EXPECT_EQ(stat.error().code, ErrorCode::Cancelled) << stat.error().describe();
+  EXPECT_EQ(server.requests().size(), requestsBefore) << "nothing is sent after cancel()";
+}
+
 }  // namespace
 }  // namespace dms::test

@@ -115,6 +115,7 @@ struct DavClient::Attempt {
   bool timedOut = false;
   bool final = false;  ///< a transport error that retrying cannot fix
   std::optional<std::string> contentError;
+  std::optional<Error> noSession;  ///< no connection became free (stopped, or maxWait passed)
 };
 
 DavClient::DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsContext,
@@ -204,7 +205,12 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
                                           bool freshConnection) {
   Attempt attempt;
   SigpipeGuard sigpipe;
-  SessionPool::Lease lease = pool_->acquire();
+  auto leased = pool_->acquire(stop_);
+  if (!leased) {
+    attempt.noSession = leased.error();
+    return attempt;
+  }
+  SessionPool::Lease& lease = *leased;
   Poco::Net::HTTPClientSession& session = lease.session();
   try {
     // A server may close an idle keep-alive connection at any moment; a body that cannot be
@@ -341,6 +347,8 @@ Result<DavResponse> DavClient::execute(const DavRequest& request) {
     ++attempts;
     Attempt attempt = attemptOnce(request, target, request.content != nullptr && !rewindable);
     if (attempt.contentError) return fail(ErrorCode::DataLoss, what + ": " + *attempt.contentError);
+    if (attempt.noSession)
+      return fail(attempt.noSession->code, what + ": " + attempt.noSession->message);
 
     if (!attempt.response) {
       if (!request.retryTransportErrors || attempt.final || attempts >= maxAttempts) {
@@ -409,7 +417,10 @@ Result<std::unique_ptr<std::istream>> DavClient::openGet(const std::string& targ
   bool challenged = false;
   for (int attempt = 1; attempt <= maxAttempts; ++attempt) {
     SigpipeGuard sigpipe;
-    SessionPool::Lease lease = pool_->acquire();
+    auto leased = pool_->acquire(stop_);
+    if (!leased)
+      return fail(leased.error().code, std::string(what) + ": " + leased.error().message);
+    SessionPool::Lease& lease = *leased;
     Poco::Net::HTTPResponse head;
     DavResponse response;
     try {

@@ -2,6 +2,8 @@
 
 #include <Poco/Net/HTTPSClientSession.h>
 
+#include <algorithm>
+
 namespace dms::webdav {
 
 SessionPool::Lease::Lease(std::shared_ptr<SessionPool> pool,
@@ -37,9 +39,21 @@ std::unique_ptr<Poco::Net::HTTPClientSession> SessionPool::makeSession() const {
   return session;
 }
 
-SessionPool::Lease SessionPool::acquire() {
+Result<SessionPool::Lease> SessionPool::acquire(const dms::http::StopSignal& stop) {
   std::unique_lock lock(mutex_);
-  available_.wait(lock, [&] { return !idle_.empty() || outstanding_ < settings_.maxSessions; });
+  const auto deadline = std::chrono::steady_clock::now() + settings_.maxWait;
+  while (idle_.empty() && outstanding_ >= settings_.maxSessions) {
+    if (stop.stopped()) return fail(ErrorCode::Cancelled, "stopped while waiting for a connection");
+    const auto now = std::chrono::steady_clock::now();
+    if (now >= deadline)
+      return fail(ErrorCode::Unavailable,
+                  "no free connection to " + settings_.host + ":" + std::to_string(settings_.port) +
+                      " within " + std::to_string(settings_.maxWait.count()) + " ms (all " +
+                      std::to_string(settings_.maxSessions) + " in use)");
+    // Short slices: the stop signal has its own condition variable, so it is polled here.
+    available_.wait_for(lock, std::min<std::chrono::steady_clock::duration>(
+                                  std::chrono::milliseconds(50), deadline - now));
+  }
   if (!idle_.empty()) {
     auto session = std::move(idle_.back());
     idle_.pop_back();

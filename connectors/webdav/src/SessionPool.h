@@ -1,19 +1,23 @@
 #pragma once
 /// Keep-alive HTTP(S) sessions to one origin, reused across requests and bounded in number
-/// (the target's `concurrency`): a caller that finds every session busy waits for one.
-/// Thread-safe. HTTPS sessions get the target's own TLS Context (never the process-wide
-/// SSLManager).
+/// (the target's `concurrency`): a caller that finds every session busy waits for one, at most
+/// Settings::maxWait and never past a stop. Thread-safe. HTTPS sessions get the target's own TLS
+/// Context (never the process-wide SSLManager).
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Timespan.h>
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "dms/Error.h"
+#include "dms/http/StopSignal.h"
 
 namespace dms::webdav {
 
@@ -26,6 +30,9 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
     std::size_t maxSessions = 4;
     Poco::Timespan connectTimeout{10, 0};
     Poco::Timespan ioTimeout{60, 0};
+    /// Longest wait in acquire() for a busy session to come back (a put may hold one for as
+    /// long as its upload takes).
+    std::chrono::milliseconds maxWait{300'000};
     Poco::Net::Context::Ptr tlsContext;  ///< required for https
   };
 
@@ -55,8 +62,9 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
   explicit SessionPool(Settings settings);
 
   /// Borrows an idle session or makes a new one while fewer than maxSessions exist; otherwise
-  /// waits. Never throws for network reasons (connections are opened lazily by Poco).
-  Lease acquire();
+  /// waits for one. Errors: Cancelled when `stop` is (or gets) stopped, Unavailable when
+  /// maxWait passes. Opens no connection (Poco connects on the first request).
+  Result<Lease> acquire(const dms::http::StopSignal& stop);
 
   /// Sessions made so far (for tests: proves reuse).
   std::size_t sessionsCreatedForTest() const;
