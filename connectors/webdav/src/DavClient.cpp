@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
+#include <Poco/String.h>
 #include <Poco/URI.h>
 
 #include <pthread.h>
@@ -14,7 +15,9 @@
 #include <ctime>
 #include <thread>
 
+#include "dms/http/AttemptLoop.h"
 #include "dms/http/RetryAfter.h"
+#include "dms/http/StatusErrors.h"
 
 namespace dms::webdav {
 namespace {
@@ -75,9 +78,16 @@ struct ContentError {
   throw Poco::IOException("connection lost while sending " + what);
 }
 
-bool retryableStatus(int status) {
-  return status == 408 || status == 423 || status == 429 ||
-         (status >= 500 && status != 501 && status != 505 && status != 507 && status != 508);
+/// The retry schedule of one client: 1 + `retries` attempts, `retryDelayMs` doubling up to
+/// 8 s (no jitter), and no call retried once an hour has passed since it began.
+dms::http::RetrySettings retrySettings(const WebDavOptions& options) {
+  dms::http::RetrySettings settings;
+  settings.maxAttempts = 1 + options.retries;
+  settings.initialBackoff = std::chrono::milliseconds(options.retryDelayMs);
+  settings.maxBackoff = std::chrono::milliseconds(8000);
+  settings.maxTotal = std::chrono::hours(1);
+  settings.jitter = false;
+  return settings;
 }
 
 /// The server's Retry-After, read by the parser both HTTP clients share (pauses cap it).
@@ -86,10 +96,67 @@ std::optional<std::chrono::milliseconds> retryAfterOf(const Poco::Net::HTTPRespo
   return dms::http::parseRetryAfter(response.get("Retry-After"));
 }
 
+/// Sends the request's body (streamed content or the small body) after its headers; returns
+/// the bytes of streamed content sent. Throws ContentError when the content stream fails or
+/// does not match its announced size, Poco::IOException when the connection is lost.
+std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
+                       const DavRequest& request) {
+  std::uint64_t sent = 0;
+  if (request.content == nullptr) {
+    if (!request.body.empty()) out << request.body;
+    return sent;
+  }
+  std::vector<char> buffer(kBufferSize);
+  std::istream& in = *request.content;
+  while (true) {
+    std::streamsize got = 0;
+    try {
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      got = in.gcount();
+    } catch (const std::exception& e) {
+      throw ContentError{std::string("reading the content failed: ") + e.what()};
+    } catch (...) {
+      throw ContentError{"reading the content failed"};
+    }
+    if (in.bad()) throw ContentError{"reading the content failed (stream error)"};
+    if (got > 0) {
+      if (request.contentLength && sent + static_cast<std::uint64_t>(got) > *request.contentLength)
+        throw ContentError{"the content is longer than its announced size"};
+      out.write(buffer.data(), got);
+      if (!out) throwSendFailure(session, "the body");
+      sent += static_cast<std::uint64_t>(got);
+    }
+    if (in.eof() || got == 0) break;
+  }
+  if (request.contentLength && sent != *request.contentLength)
+    throw ContentError{"the content ended after " + std::to_string(sent) + " of " +
+                       std::to_string(*request.contentLength) + " bytes"};
+  return sent;
+}
+
+/// Reads the answer: status, headers and the whole (bounded) body. Throws Poco exceptions.
+DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTPResponse& head) {
+  std::istream& in = session.receiveResponse(head);
+  DavResponse response;
+  response.status = static_cast<int>(head.getStatus());
+  response.reason = head.getReason();
+  response.retryAfter = retryAfterOf(head);
+  for (const auto& [name, value] : head) response.headers.emplace_back(name, value);
+  std::vector<char> buffer(kBufferSize);
+  while (in) {
+    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    response.body.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    if (response.body.size() > kMaxResponseBody)
+      throw Poco::DataException("the server's answer is larger than 64 MiB");
+  }
+  if (in.bad()) throw Poco::IOException("connection lost while reading the answer");
+  return response;
+}
+
 /// A GET response body that keeps its pooled session until the reader is done with it.
 class LeasedStream : public std::istream {
  public:
-  LeasedStream(SessionPool::Lease lease, std::streambuf* body)
+  LeasedStream(dms::http::SessionPool::Lease lease, std::streambuf* body)
       : std::istream(body), lease_(std::move(lease)) {}
   ~LeasedStream() override {
     // An unread body would corrupt the next response on this connection.
@@ -97,7 +164,7 @@ class LeasedStream : public std::istream {
   }
 
  private:
-  SessionPool::Lease lease_;
+  dms::http::SessionPool::Lease lease_;
 };
 
 }  // namespace
@@ -120,22 +187,24 @@ struct DavClient::Attempt {
 
 DavClient::DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsContext,
                      Logger& logger)
-    : options_(options), logger_(logger), pool_(std::make_shared<SessionPool>([&] {
-        Poco::URI uri(options.url);
-        SessionPool::Settings settings;
-        settings.scheme = uri.getScheme();
-        settings.host = uri.getHost();
-        settings.port = uri.getPort();
-        settings.maxSessions = static_cast<std::size_t>(options.concurrency);
-        settings.connectTimeout = Poco::Timespan(options.connectTimeoutSeconds, 0);
-        settings.ioTimeout = Poco::Timespan(options.timeoutSeconds, 0);
-        settings.tlsContext = std::move(tlsContext);
-        return settings;
-      }())) {
+    : options_(options), logger_(logger), retry_(retrySettings(options)) {
   Poco::URI uri(options.url);
   origin_ = uri.getScheme() + "://" + uri.getAuthority();
   basePath_ = uri.getPathEtc();
   if (basePath_.empty() || basePath_.back() != '/') basePath_ += '/';
+  poolOrigin_ = {Poco::toLower(uri.getScheme()), Poco::toLower(uri.getHost()), uri.getPort()};
+  dms::http::SessionPool::Settings settings;
+  settings.maxPerOrigin = static_cast<std::size_t>(options.concurrency);
+  settings.connectTimeout = std::chrono::seconds(options.connectTimeoutSeconds);
+  settings.ioTimeout = std::chrono::seconds(options.timeoutSeconds);
+  // Reconnect rather than reuse a connection idle for longer than this: servers close idle
+  // keep-alive connections (Apache after 5 s by default), and a body that cannot be rewound
+  // must not be sent into a connection that is already gone.
+  settings.keepAliveTimeout = std::chrono::seconds(4);
+  settings.tlsContext = [tlsContext](const dms::http::Origin&) -> Result<Poco::Net::Context::Ptr> {
+    return tlsContext;
+  };
+  pool_ = dms::http::SessionPool::create(std::move(settings));
 }
 
 void DavClient::cancel() noexcept {
@@ -148,12 +217,6 @@ void DavClient::resume() noexcept {
 
 Error DavClient::stoppedError(const std::string& what) {
   return fail(ErrorCode::Cancelled, what + ": stopped while waiting to retry");
-}
-
-std::chrono::milliseconds DavClient::backoff(int attempt) const {
-  long long delay = options_.retryDelayMs;
-  for (int i = 1; i < attempt && delay < 8000; ++i) delay *= 2;
-  return std::chrono::milliseconds(std::min<long long>(delay, 8000));
 }
 
 void DavClient::applyAuth(Poco::Net::HTTPRequest& request) {
@@ -205,17 +268,16 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
                                           bool freshConnection) {
   Attempt attempt;
   SigpipeGuard sigpipe;
-  auto leased = pool_->acquire(stop_);
+  // A server may close an idle keep-alive connection at any moment; a body that cannot be
+  // sent twice must not be spent on a connection that may already be gone (fresh).
+  auto leased = pool_->acquire(poolOrigin_, freshConnection, stop_);
   if (!leased) {
     attempt.noSession = leased.error();
     return attempt;
   }
-  SessionPool::Lease& lease = *leased;
+  dms::http::SessionPool::Lease& lease = *leased;
   Poco::Net::HTTPClientSession& session = lease.session();
   try {
-    // A server may close an idle keep-alive connection at any moment; a body that cannot be
-    // sent twice must not be spent on a connection that may already be gone.
-    if (freshConnection) session.reset();
     Poco::Net::HTTPRequest http(request.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
     http.setKeepAlive(true);
     for (const auto& [name, value] : request.headers) http.set(name, value);
@@ -237,56 +299,13 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds
     // the body back until the headers are acknowledged.
     if (session.connected()) session.socket().setNoDelay(true);
-    std::uint64_t sent = 0;
-    if (request.content != nullptr) {
-      std::vector<char> buffer(kBufferSize);
-      std::istream& in = *request.content;
-      while (true) {
-        std::streamsize got = 0;
-        try {
-          in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-          got = in.gcount();
-        } catch (const std::exception& e) {
-          throw ContentError{std::string("reading the content failed: ") + e.what()};
-        } catch (...) {
-          throw ContentError{"reading the content failed"};
-        }
-        if (in.bad()) throw ContentError{"reading the content failed (stream error)"};
-        if (got > 0) {
-          if (request.contentLength &&
-              sent + static_cast<std::uint64_t>(got) > *request.contentLength)
-            throw ContentError{"the content is longer than its announced size"};
-          out.write(buffer.data(), got);
-          if (!out) throwSendFailure(session, "the body");
-          sent += static_cast<std::uint64_t>(got);
-        }
-        if (in.eof() || got == 0) break;
-      }
-      if (request.contentLength && sent != *request.contentLength)
-        throw ContentError{"the content ended after " + std::to_string(sent) + " of " +
-                           std::to_string(*request.contentLength) + " bytes"};
-    } else if (!request.body.empty()) {
-      out << request.body;
-    }
+    const std::uint64_t sent = sendBody(session, out, request);
     out.flush();
     if (!out) throwSendFailure(session, "the request");
 
     Poco::Net::HTTPResponse head;
-    std::istream& in = session.receiveResponse(head);
-    DavResponse response;
-    response.status = static_cast<int>(head.getStatus());
-    response.reason = head.getReason();
+    DavResponse response = receiveAnswer(session, head);
     response.bytesSent = sent;
-    response.retryAfter = retryAfterOf(head);
-    for (const auto& [name, value] : head) response.headers.emplace_back(name, value);
-    std::vector<char> buffer(kBufferSize);
-    while (in) {
-      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      response.body.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
-      if (response.body.size() > kMaxResponseBody)
-        throw Poco::DataException("the server's answer is larger than 64 MiB");
-    }
-    if (in.bad()) throw Poco::IOException("connection lost while reading the answer");
     attempt.response = std::move(response);
     attempt.head = std::move(head);
   } catch (const ContentError& e) {
@@ -311,202 +330,209 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
   return attempt;
 }
 
-Result<DavResponse> DavClient::execute(const DavRequest& request) {
-  std::string target = request.target;
-  std::streampos start = -1;
-  try {
-    if (request.content != nullptr) start = request.content->tellg();
-  } catch (...) {
-    start = -1;  // a stream that throws cannot be rewound either
-  }
-  const bool rewindable = request.content == nullptr || start != std::streampos(-1);
-  const int maxAttempts = 1 + options_.retries;
-  int attempts = 0;
+/// What the attempts of one execute() share.
+struct DavClient::Exchange {
+  explicit Exchange(const DavRequest& r)
+      : request(r), target(r.target), what(r.method + " " + r.target) {}
+  const DavRequest& request;
+  std::string target;  ///< changes with same-origin redirects
+  std::string what;
+  std::streampos start = -1;  ///< where the content starts (seek back to it for a repeat)
+  bool rewindable = true;
+  bool needRewind = false;
+  int attempts = 0;  ///< counted ones (not redirects or challenges)
   int redirects = 0;
   bool challenged = false;
-  bool needRewind = false;
-  std::string what = request.method + " " + target;
   std::string lastProblem;  ///< why the request is being repeated
+  std::optional<DavResponse> response;
+};
 
-  while (true) {
-    if (needRewind && request.content != nullptr) {
-      if (!rewindable)
-        return fail(ErrorCode::Unavailable,
-                    what + " must be repeated (" + lastProblem +
-                        ") but its content stream cannot seek back; nothing was stored");
-      try {
-        request.content->clear();
-        request.content->seekg(start);
-      } catch (...) {
-        request.content->setstate(std::ios::failbit);
-      }
-      if (!*request.content)
-        return fail(ErrorCode::DataLoss, what + ": cannot seek the content back for a retry");
-    }
-    needRewind = true;
-    ++attempts;
-    Attempt attempt = attemptOnce(request, target, request.content != nullptr && !rewindable);
-    if (attempt.contentError) return fail(ErrorCode::DataLoss, what + ": " + *attempt.contentError);
-    if (attempt.noSession)
-      return fail(attempt.noSession->code, what + ": " + attempt.noSession->message);
-
-    if (!attempt.response) {
-      if (!request.retryTransportErrors || attempt.final || attempts >= maxAttempts) {
-        Error error = fail(ErrorCode::Unavailable, what + " to " + origin_ + " failed after " +
-                                                       std::to_string(attempts) +
-                                                       " attempt(s): " + attempt.transportError);
-        return error;
-      }
-      lastProblem = attempt.transportError;
-      auto delay = backoff(attempts);
-      logger_.warning(kLogSource, what + " failed (" + attempt.transportError + "), retry " +
-                                      std::to_string(attempts) + " in " +
-                                      std::to_string(delay.count()) + " ms");
-      if (!stop_.sleepFor(delay)) return stoppedError(what);
-      continue;
-    }
-
-    DavResponse& response = *attempt.response;
-    const Poco::Net::HTTPResponse& head = *attempt.head;
-    if (response.status == 401 && !challenged && learnChallenge(request, target, head)) {
-      // Not counted as an attempt: the first request learns the scheme (and Digest nonce).
-      challenged = true;
-      --attempts;
-      lastProblem = "authentication challenge";
-      continue;
-    }
-    if ((response.status == 301 || response.status == 302 || response.status == 307 ||
-         response.status == 308) &&
-        head.has("Location")) {
-      if (++redirects > kMaxRedirects)
-        return fail(ErrorCode::Unavailable, what + ": more than 5 redirects");
-      Poco::URI location;
-      try {
-        location = Poco::URI(Poco::URI(origin_ + target), head.get("Location"));
-      } catch (const Poco::Exception& e) {
-        return fail(ErrorCode::Unavailable, what + ": bad redirect Location: " + e.displayText());
-      }
-      const std::string newOrigin = location.getScheme() + "://" + location.getAuthority();
-      if (newOrigin != origin_)
-        return fail(ErrorCode::PermissionDenied,
-                    what + ": redirect to another origin (" + newOrigin +
-                        ") refused; credentials are only sent to " + origin_);
-      target = location.getPathEtc();
-      --attempts;
-      lastProblem = "redirected";
-      continue;
-    }
-    // An answer to a body that cannot be sent again is final here; the caller may retry.
-    if (retryableStatus(response.status) && attempts < maxAttempts && rewindable) {
-      auto delay =
-          response.retryAfter ? dms::http::capRetryAfter(*response.retryAfter) : backoff(attempts);
-      logger_.warning(kLogSource, what + " answered " + std::to_string(response.status) +
-                                      ", retry " + std::to_string(attempts) + " in " +
-                                      std::to_string(delay.count()) + " ms");
-      if (!stop_.sleepFor(delay)) return stoppedError(what);
-      continue;
-    }
-    return std::move(response);
+Result<DavResponse> DavClient::execute(const DavRequest& request) {
+  Exchange exchange(request);
+  try {
+    if (request.content != nullptr) exchange.start = request.content->tellg();
+  } catch (...) {
+    exchange.start = -1;  // a stream that throws cannot be rewound either
   }
+  exchange.rewindable = request.content == nullptr || exchange.start != std::streampos(-1);
+  dms::http::AttemptLoop loop(retry_, stop_);
+  const Status outcome =
+      loop.run([&](int) { return attemptExchange(exchange); },
+               [&](const Error&, std::chrono::milliseconds delay, int failures) {
+                 logger_.warning(kLogSource, exchange.what + " " + exchange.lastProblem +
+                                                 ", retry " + std::to_string(failures) + " in " +
+                                                 std::to_string(delay.count()) + " ms");
+               });
+  // A retryable answer still there when the retries are used up is the caller's to map.
+  if (outcome || (loop.end() == dms::http::AttemptLoop::End::GaveUp && exchange.response))
+    return std::move(*exchange.response);
+  if (loop.end() == dms::http::AttemptLoop::End::Stopped) return stoppedError(exchange.what);
+  return outcome.error();
+}
+
+Status DavClient::rewind(Exchange& exchange) {
+  std::istream* content = exchange.request.content;
+  if (!exchange.needRewind || content == nullptr) return {};
+  if (!exchange.rewindable)
+    return fail(ErrorCode::Unavailable,
+                exchange.what + " must be repeated (" + exchange.lastProblem +
+                    ") but its content stream cannot seek back; nothing was stored");
+  try {
+    content->clear();
+    content->seekg(exchange.start);
+  } catch (...) {
+    content->setstate(std::ios::failbit);
+  }
+  if (!*content)
+    return fail(ErrorCode::DataLoss, exchange.what + ": cannot seek the content back for a retry");
+  return {};
+}
+
+dms::http::Step DavClient::attemptExchange(Exchange& exchange) {
+  using dms::http::Step;
+  const DavRequest& request = exchange.request;
+  if (auto rewound = rewind(exchange); !rewound) return Step::finalFailure(rewound.error());
+  exchange.needRewind = true;
+  exchange.response.reset();
+  ++exchange.attempts;
+  Attempt attempt =
+      attemptOnce(request, exchange.target, request.content != nullptr && !exchange.rewindable);
+  if (attempt.contentError)
+    return Step::finalFailure(
+        fail(ErrorCode::DataLoss, exchange.what + ": " + *attempt.contentError));
+  if (attempt.noSession)
+    return Step::finalFailure(
+        fail(attempt.noSession->code, exchange.what + ": " + attempt.noSession->message));
+  if (!attempt.response) {
+    Error error = fail(ErrorCode::Unavailable, exchange.what + " to " + origin_ + " failed after " +
+                                                   std::to_string(exchange.attempts) +
+                                                   " attempt(s): " + attempt.transportError);
+    if (!request.retryTransportErrors || attempt.final) return Step::finalFailure(error);
+    exchange.lastProblem = "failed (" + attempt.transportError + ")";
+    return Step::failure(error);
+  }
+  return stepForAnswer(exchange, std::move(*attempt.response), *attempt.head);
+}
+
+dms::http::Step DavClient::stepForAnswer(Exchange& exchange, DavResponse response,
+                                         const Poco::Net::HTTPResponse& head) {
+  using dms::http::Step;
+  const int status = response.status;
+  if (status == 401 && !exchange.challenged &&
+      learnChallenge(exchange.request, exchange.target, head)) {
+    // Not counted as an attempt: the first request learns the scheme (and Digest nonce).
+    exchange.challenged = true;
+    --exchange.attempts;
+    exchange.lastProblem = "authentication challenge";
+    return Step::repeat();
+  }
+  if ((status == 301 || status == 302 || status == 307 || status == 308) && head.has("Location")) {
+    if (++exchange.redirects > kMaxRedirects)
+      return Step::finalFailure(
+          fail(ErrorCode::Unavailable, exchange.what + ": more than 5 redirects"));
+    Poco::URI location;
+    try {
+      location = Poco::URI(Poco::URI(origin_ + exchange.target), head.get("Location"));
+    } catch (const Poco::Exception& e) {
+      return Step::finalFailure(fail(
+          ErrorCode::Unavailable, exchange.what + ": bad redirect Location: " + e.displayText()));
+    }
+    const std::string newOrigin = location.getScheme() + "://" + location.getAuthority();
+    if (newOrigin != origin_)
+      return Step::finalFailure(fail(ErrorCode::PermissionDenied,
+                                     exchange.what + ": redirect to another origin (" + newOrigin +
+                                         ") refused; credentials are only sent to " + origin_));
+    exchange.target = location.getPathEtc();
+    --exchange.attempts;
+    exchange.lastProblem = "redirected";
+    return Step::repeat();
+  }
+  // An answer to a body that cannot be sent again is final here; the caller may retry.
+  const bool retry = dms::http::isRetryableStatus(status) && exchange.rewindable;
+  Error failure = errorForStatus(response, exchange.what);
+  exchange.response = std::move(response);
+  if (!retry) return Step::done();
+  exchange.lastProblem = "answered " + std::to_string(status);
+  return Step::failure(failure);
 }
 
 Result<std::unique_ptr<std::istream>> DavClient::openGet(const std::string& target,
                                                          std::string_view what) {
-  const int maxAttempts = 1 + options_.retries;
-  std::string lastError;
+  std::unique_ptr<std::istream> stream;
   bool challenged = false;
-  for (int attempt = 1; attempt <= maxAttempts; ++attempt) {
-    SigpipeGuard sigpipe;
-    auto leased = pool_->acquire(stop_);
-    if (!leased)
-      return fail(leased.error().code, std::string(what) + ": " + leased.error().message);
-    SessionPool::Lease& lease = *leased;
-    Poco::Net::HTTPResponse head;
-    DavResponse response;
-    try {
-      Poco::Net::HTTPRequest http("GET", target, Poco::Net::HTTPMessage::HTTP_1_1);
-      http.setKeepAlive(true);
-      applyAuth(http);
-      lease.session().sendRequest(http);
-      std::istream& body = lease.session().receiveResponse(head);
-      response.status = static_cast<int>(head.getStatus());
-      response.reason = head.getReason();
-      response.retryAfter = retryAfterOf(head);
-      if (response.status == 200)
-        return std::unique_ptr<std::istream>(
-            std::make_unique<LeasedStream>(std::move(lease), body.rdbuf()));
-      lease.discard();  // error bodies are not read
-    } catch (const Poco::Net::SSLException& e) {
-      lease.discard();
-      return fail(ErrorCode::Unavailable, std::string(what) + ": TLS: " + e.displayText());
-    } catch (const Poco::Exception& e) {
-      lease.discard();
-      lastError = e.displayText();
-      if (attempt < maxAttempts && !stop_.sleepFor(backoff(attempt)))
-        return stoppedError(std::string(what));
-      continue;
+  dms::http::AttemptLoop loop(retry_, stop_);
+  const Status outcome =
+      loop.run([&](int) { return attemptGet(target, what, challenged, stream); });
+  if (outcome) return stream;
+  if (loop.end() == dms::http::AttemptLoop::End::Stopped) return stoppedError(std::string(what));
+  return outcome.error();
+}
+
+dms::http::Step DavClient::attemptGet(const std::string& target, std::string_view what,
+                                      bool& challenged, std::unique_ptr<std::istream>& stream) {
+  using dms::http::Step;
+  SigpipeGuard sigpipe;
+  auto leased = pool_->acquire(poolOrigin_, false, stop_);
+  if (!leased)
+    return Step::finalFailure(
+        fail(leased.error().code, std::string(what) + ": " + leased.error().message));
+  dms::http::SessionPool::Lease& lease = *leased;
+  Poco::Net::HTTPResponse head;
+  DavResponse response;
+  try {
+    Poco::Net::HTTPRequest http("GET", target, Poco::Net::HTTPMessage::HTTP_1_1);
+    http.setKeepAlive(true);
+    applyAuth(http);
+    lease.session().sendRequest(http);
+    std::istream& body = lease.session().receiveResponse(head);
+    response.status = static_cast<int>(head.getStatus());
+    response.reason = head.getReason();
+    response.retryAfter = retryAfterOf(head);
+    if (response.status == 200) {
+      stream = std::make_unique<LeasedStream>(std::move(lease), body.rdbuf());
+      return Step::done();
     }
-    if (response.status == 401 && !challenged) {
-      DavRequest probe{"GET", target, {}, {}, {}, nullptr, std::nullopt, true};
-      if (learnChallenge(probe, target, head)) {
-        challenged = true;
-        --attempt;
-        continue;
-      }
-    }
-    if (retryableStatus(response.status) && attempt < maxAttempts) {
-      if (!stop_.sleepFor(response.retryAfter ? dms::http::capRetryAfter(*response.retryAfter)
-                                              : backoff(attempt)))
-        return stoppedError(std::string(what));
-      continue;
-    }
-    return errorForStatus(response, what);
+    lease.discard();  // error bodies are not read
+  } catch (const Poco::Net::SSLException& e) {
+    lease.discard();
+    return Step::finalFailure(
+        fail(ErrorCode::Unavailable, std::string(what) + ": TLS: " + e.displayText()));
+  } catch (const Poco::Exception& e) {
+    lease.discard();
+    return Step::failure(fail(ErrorCode::Unavailable, std::string(what) + ": GET from " + origin_ +
+                                                          " failed: " + e.displayText()));
   }
-  return fail(ErrorCode::Unavailable,
-              std::string(what) + ": GET from " + origin_ + " failed: " + lastError);
+  if (response.status == 401 && !challenged) {
+    DavRequest probe{"GET", target, {}, {}, {}, nullptr, std::nullopt, true};
+    if (learnChallenge(probe, target, head)) {
+      challenged = true;
+      return Step::repeat();
+    }
+  }
+  Error error = errorForStatus(response, what);
+  if (dms::http::isRetryableStatus(response.status)) return Step::failure(error);
+  return Step::finalFailure(error);
 }
 
 Error DavClient::errorForStatus(const DavResponse& response, std::string_view what) {
   const std::string answer = std::string(what) + ": the server answered " +
                              std::to_string(response.status) +
                              (response.reason.empty() ? "" : " " + response.reason);
-  switch (response.status) {
-    case 400:
-      return fail(ErrorCode::InvalidArgument, answer);
-    case 401:
-      return fail(ErrorCode::Unauthenticated,
-                  answer + " (check the username/password or bearer token)");
-    case 403:
-      return fail(ErrorCode::PermissionDenied, answer);
-    case 404:
-    case 410:
-      return fail(ErrorCode::NotFound, answer);
-    case 405:
-    case 501:
-      return fail(ErrorCode::NotSupported, answer);
-    case 409:
-      return fail(ErrorCode::Conflict, answer);
-    case 412:
-      return fail(ErrorCode::AlreadyExists, answer);
-    case 413:
-    case 507:
-      return fail(ErrorCode::InsufficientStorage, answer);
-    case 423:
-      return fail(ErrorCode::Locked, answer);
-    case 429: {
-      Error error = fail(ErrorCode::RateLimited, answer);
+  const ErrorCode code = dms::http::errorCodeForStatus(response.status);
+  switch (code) {
+    case ErrorCode::Unauthenticated:
+      return fail(code, answer + " (check the username/password or bearer token)");
+    case ErrorCode::Internal:
+      return fail(code, answer + " (unexpected)");
+    case ErrorCode::RateLimited:
+    case ErrorCode::Unavailable: {
+      Error error = fail(code, answer);
       error.retryAfter = response.retryAfter;
       return error;
     }
     default:
-      break;
+      return fail(code, answer);
   }
-  if (response.status == 408 || response.status >= 500) {
-    Error error = fail(ErrorCode::Unavailable, answer);
-    error.retryAfter = response.retryAfter;
-    return error;
-  }
-  return fail(ErrorCode::Internal, answer + " (unexpected)");
 }
 
 }  // namespace dms::webdav

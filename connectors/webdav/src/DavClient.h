@@ -19,9 +19,11 @@
 
 #include <Poco/Net/HTTPDigestCredentials.h>
 
-#include "SessionPool.h"
 #include "dms/Error.h"
 #include "dms/Logger.h"
+#include "dms/http/AttemptLoop.h"
+#include "dms/http/Origin.h"
+#include "dms/http/SessionPool.h"
 #include "dms/http/StopSignal.h"
 #include "dms/webdav/WebDavOptions.h"
 
@@ -74,12 +76,12 @@ class DavClient {
   /// "https://host:port"
   const std::string& origin() const { return origin_; }
 
-  /// The error for a failed HTTP status (401 Unauthenticated, 403 PermissionDenied, 404
-  /// NotFound, 409 Conflict, 412 AlreadyExists, 423 Locked, 429 RateLimited, 507
-  /// InsufficientStorage, 5xx Unavailable, ...), the message naming `what`.
+  /// The error for a failed HTTP status, by the map both HTTP clients share
+  /// (dms::http::errorCodeForStatus: an unknown 4xx is InvalidArgument), the message naming
+  /// `what` and the status.
   static Error errorForStatus(const DavResponse& response, std::string_view what);
 
-  SessionPool& poolForTest() { return *pool_; }
+  dms::http::SessionPool& poolForTest() { return *pool_; }
 
   /// Ends every retry pause in progress and makes later ones fail at once with Cancelled (a
   /// request on the wire still runs to its timeout). Thread-safe, noexcept.
@@ -89,18 +91,29 @@ class DavClient {
 
  private:
   struct Attempt;
+  struct Exchange;
   Attempt attemptOnce(const DavRequest& request, const std::string& target, bool freshConnection);
+  /// One try of execute(): rewinds the content, sends, and says what the loop does next.
+  dms::http::Step attemptExchange(Exchange& exchange);
+  /// Authentication challenges, redirects and retryable statuses of one answer.
+  dms::http::Step stepForAnswer(Exchange& exchange, DavResponse response,
+                                const Poco::Net::HTTPResponse& head);
+  /// Seeks the content back to its start for a repeat (when it was sent before).
+  Status rewind(Exchange& exchange);
+  dms::http::Step attemptGet(const std::string& target, std::string_view what, bool& challenged,
+                             std::unique_ptr<std::istream>& stream);
   void applyAuth(Poco::Net::HTTPRequest& request);
   bool learnChallenge(const DavRequest& request, const std::string& target,
                       const Poco::Net::HTTPResponse& response);
-  std::chrono::milliseconds backoff(int attempt) const;
   static Error stoppedError(const std::string& what);
 
   WebDavOptions options_;
   Logger& logger_;
   std::string origin_;
   std::string basePath_;
-  std::shared_ptr<SessionPool> pool_;
+  dms::http::Origin poolOrigin_;  ///< what the pool's sessions are keyed by
+  std::shared_ptr<dms::http::SessionPool> pool_;
+  dms::http::RetryPolicy retry_;
   dms::http::StopSignal stop_;
 
   enum class AuthScheme { Unknown, Basic, Digest };

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <regex>
@@ -21,7 +22,9 @@
 
 #include "api/ModelParser.h"
 #include "api/OrderRequest.h"
+#include "dms/http/AttemptLoop.h"
 #include "dms/http/RetryAfter.h"
+#include "dms/http/StatusErrors.h"
 
 namespace ambita::api {
 
@@ -84,39 +87,13 @@ std::string describeFailure(const Poco::Exception& e, const Origin& origin) {
 
 /// A reused keep-alive connection that failed before any answer, other than by a timeout: the
 /// server had closed it while idle. Worth one immediate retry on a new connection.
-bool isStale(const Poco::Exception& e, const SessionPool::Lease& lease, bool answered) {
+bool isStale(const Poco::Exception& e, const dms::http::SessionPool::Lease& lease, bool answered) {
   return lease.reused() && !answered && dynamic_cast<const Poco::TimeoutException*>(&e) == nullptr;
-}
-
-bool retryableStatus(int status) {
-  return status == 408 || status == 429 || status >= 500;
 }
 
 /// The server said it did not take the request: safe to send again even for a create.
 bool refusedStatus(int status) {
-  return status == 408 || status == 429 || status == 503;
-}
-
-ErrorCode codeForStatus(int status) {
-  switch (status) {
-    case 400:
-      return ErrorCode::InvalidArgument;
-    case 401:
-      return ErrorCode::Unauthenticated;
-    case 403:
-      return ErrorCode::PermissionDenied;
-    case 404:
-    case 410:
-      return ErrorCode::NotFound;
-    case 409:
-      return ErrorCode::Conflict;
-    case 429:
-      return ErrorCode::RateLimited;
-    default:
-      break;
-  }
-  if (status >= 500 || status == 408) return ErrorCode::Unavailable;
-  return ErrorCode::InvalidArgument;
+  return status == 408 || status == 423 || status == 429 || status == 503;
 }
 
 std::string statusText(int status) {
@@ -146,6 +123,17 @@ class FileDescriptor {
   int fd_;
 };
 
+/// Writes all of `data`; 0, or the errno of the write that failed.
+int writeAll(int fd, const char* data, std::size_t size) {
+  for (std::size_t done = 0; done < size;) {
+    const ssize_t w = ::write(fd, data + done, size - done);
+    if (w < 0 && errno == EINTR) continue;
+    if (w < 0) return errno;
+    done += static_cast<std::size_t>(w);
+  }
+  return 0;
+}
+
 dms::Error fileError(int err, const std::string& action, const std::filesystem::path& path) {
   const std::string what = action + " '" + path.string() + "': " + std::strerror(err);
   if (err == ENOSPC || err == EDQUOT) return dms::fail(ErrorCode::InsufficientStorage, what);
@@ -153,6 +141,40 @@ dms::Error fileError(int err, const std::string& action, const std::filesystem::
     return dms::fail(ErrorCode::PermissionDenied, what);
   if (err == ENOENT || err == ENOTDIR) return dms::fail(ErrorCode::NotFound, what);
   return dms::fail(ErrorCode::Internal, what);
+}
+
+/// One TLS context per origin, from the configured CA file (or the system's) and verification.
+dms::Result<Poco::Net::Context::Ptr> tlsContextFor(const std::string& caFile,
+                                                   TlsVerification verification,
+                                                   const Origin& origin) {
+  try {
+    Poco::Net::Context::Params params;
+    params.verificationMode = verification == TlsVerification::Strict
+                                  ? Poco::Net::Context::VERIFY_STRICT
+                                  : Poco::Net::Context::VERIFY_RELAXED;
+    params.caLocation = caFile;
+    params.loadDefaultCAs = caFile.empty();
+    params.verificationDepth = 9;
+    return Poco::makeAuto<Poco::Net::Context>(Poco::Net::Context::TLS_CLIENT_USE, params);
+  } catch (const Poco::Exception& e) {
+    return dms::fail(ErrorCode::InvalidArgument,
+                     "cannot set up TLS for " + origin.str() +
+                         (caFile.empty() ? "" : " with CA file '" + caFile + "'") + ": " +
+                         e.displayText());
+  }
+}
+
+dms::http::SessionPool::Settings sessionSettings(const ClientOptions& options) {
+  dms::http::SessionPool::Settings settings;
+  settings.connectTimeout = options.connectTimeout;
+  settings.ioTimeout = options.readTimeout;
+  settings.maxPerOrigin = static_cast<std::size_t>(std::max(options.maxConnectionsPerOrigin, 1));
+  settings.maxWait = options.maxWait;
+  settings.tlsContext = [caFile = options.caFile,
+                         verification = options.tlsVerification](const Origin& origin) {
+    return tlsContextFor(caFile, verification, origin);
+  };
+  return settings;
 }
 
 }  // namespace
@@ -178,9 +200,7 @@ AmbitaClient::AmbitaClient(ClientOptions options, dms::Logger* logger)
       retry_(
           std::make_unique<RetryPolicy>(RetrySettings{options_.maxAttempts, options_.initialBackoff,
                                                       options_.maxBackoff, options_.maxRetryTime})),
-      pool_(SessionPool::Settings{options_.connectTimeout, options_.readTimeout,
-                                  options_.maxConnectionsPerOrigin, options_.maxWait,
-                                  options_.caFile, options_.tlsVerification}),
+      pool_(dms::http::SessionPool::create(sessionSettings(options_))),
       tokens_(
           options_, [this](const TokenManager::Form& f) { return fetchToken(f); }, logger) {
   try {
@@ -235,135 +255,172 @@ dms::Error AmbitaClient::cancelledError(const std::string& what) const {
 
 dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
   if (!baseOrigin_) return dms::fail(ErrorCode::InvalidArgument, baseError_);
-  const Origin origin = *baseOrigin_;
-  Poco::URI base(options_.baseUrl);
-  const std::string target = base.getPath() + call.pathAndQuery;
-  const auto started = retry_->now();
-  int failures = 0;
-  bool renewedToken = false;
-  bool staleRetried = false;
-  while (true) {
-    if (cancelled()) return cancelledError(call.what());
-    std::string token;
-    if (call.auth) {
-      auto t = tokens_.accessToken([this] { return cancelled(); });
-      if (!t) return error(t.error().code, call.what() + ": " + t.error().message);
-      token = *t;
-    }
-    // A call that must not be repeated gets its own new connection: a stale keep-alive
-    // connection would otherwise turn into an ambiguous failure.
-    auto lease = pool_.acquire(origin, !call.idempotent, [this] { return cancelled(); });
-    if (!lease) return error(lease.error().code, call.what() + ": " + lease.error().message);
+  const std::string target = Poco::URI(options_.baseUrl).getPath() + call.pathAndQuery;
+  CallState state;
+  dms::http::AttemptLoop loop(*retry_, stop_);
+  const dms::Status outcome =
+      loop.run([&](int) { return attemptCall(call, target, state); },
+               [&](const dms::Error& failure, milliseconds delay, int) {
+                 if (logger_)
+                   logger_->warning(kSource, redact(failure.message) + "; retrying in " +
+                                                 std::to_string(delay.count()) + " ms");
+               });
+  if (outcome) return std::move(*state.reply);
+  return endError(loop, outcome.error(), call.what());
+}
 
-    dms::Error failure;
-    std::optional<milliseconds> retryAfter;
-    bool sent = false;
-    bool answered = false;
-    try {
-      Poco::Net::HTTPRequest req(call.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
-      req.set("User-Agent", options_.userAgent);
-      req.set("Accept", "application/json");
-      if (call.auth) req.set("Authorization", "Bearer " + token);
-      if (call.method == Poco::Net::HTTPRequest::HTTP_POST ||
-          call.method == Poco::Net::HTTPRequest::HTTP_PUT) {
-        req.setContentType(call.contentType);
-        req.setContentLength64(static_cast<Poco::Int64>(call.body.size()));
-      }
-      std::ostream& os = lease->session().sendRequest(req);
-      os.write(call.body.data(), static_cast<std::streamsize>(call.body.size()));
-      os.flush();
-      if (!os.good()) throw Poco::IOException("sending the request body failed");
-      // From here on the server may have acted on the request.
-      sent = true;
-      Poco::Net::HTTPResponse resp;
-      std::istream& is = lease->session().receiveResponse(resp);
-      answered = true;
-      const int status = resp.getStatus();
-      Reply reply{status, {}};
-      const bool ok2xx = status >= 200 && status < 300;
-      if (!readBody(is, ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body)) {
-        lease->discard();
-        if (ok2xx)
-          return error(ErrorCode::Internal, call.what() + ": answer larger than " +
-                                                std::to_string(kMaxJsonBody) + " bytes");
-      }
-      if (!resp.getKeepAlive()) lease->discard();
-      if (logger_) logger_->debug(kSource, call.what() + " -> " + std::to_string(status));
-      if (ok2xx) return reply;
-      if (call.optionalEndpoint && (status == 404 || status == 405 || status == 501))
-        return error(ErrorCode::NotSupported, call.what() + ": Ambita answered " +
-                                                  statusText(status) + " (endpoint not offered)");
-      if (status == 401 && call.auth && !renewedToken) {
-        // The token expired or was revoked under us: renew once and send again (a 401 means
-        // the request was not acted upon, so this is safe for a create too).
-        tokens_.invalidate(token);
-        renewedToken = true;
-        continue;
-      }
-      const std::string summary = ModelParser::errorSummary(reply.body);
-      const std::string message = call.what() + ": Ambita answered " + statusText(status) +
-                                  (summary.empty() ? std::string() : " (" + summary + ")");
-      if (call.tokenEndpoint && (status == 400 || status == 401))
-        return error(ErrorCode::Unauthenticated, "token request refused: " + statusText(status) +
-                                                     (summary.empty() ? "" : " (" + summary + ")"));
-      if (!retryableStatus(status)) return error(codeForStatus(status), message);
-      if (!call.idempotent && !refusedStatus(status))
-        return error(ErrorCode::Conflict,
-                     message + "; the request reached Ambita, so " + call.ambiguityHint);
-      retryAfter = dms::http::parseRetryAfter(resp.get("Retry-After", ""));
-      failure = dms::fail(codeForStatus(status), message);
-      failure.retryAfter = retryAfter;
-    } catch (const Poco::Exception& e) {
+dms::Error AmbitaClient::endError(const dms::http::AttemptLoop& loop, dms::Error failure,
+                                  const std::string& what) const {
+  switch (loop.end()) {
+    case dms::http::AttemptLoop::End::Stopped:
+      return cancelledError(what);
+    case dms::http::AttemptLoop::End::GaveUp:
+      failure.message += " (gave up after " + std::to_string(loop.failures()) + " attempt" +
+                         (loop.failures() == 1 ? "" : "s") + ")";
+      break;
+    case dms::http::AttemptLoop::End::Spinning:
+      failure.message = what + ": " + failure.message;
+      break;
+    default:
+      break;
+  }
+  failure.message = redact(failure.message);
+  return failure;
+}
+
+dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& target,
+                                          CallState& state) {
+  using dms::http::Step;
+  if (cancelled()) return Step::finalFailure(cancelledError(call.what()));
+  std::string token;
+  if (call.auth) {
+    auto t = tokens_.accessToken([this] { return cancelled(); });
+    if (!t)
+      return Step::finalFailure(error(t.error().code, call.what() + ": " + t.error().message));
+    token = *t;
+  }
+  // A call that must not be repeated gets its own new connection: a stale keep-alive
+  // connection would otherwise turn into an ambiguous failure.
+  auto lease = pool_->acquire(*baseOrigin_, !call.idempotent, stop_);
+  if (!lease)
+    return Step::finalFailure(
+        error(lease.error().code, call.what() + ": " + lease.error().message));
+  bool sent = false;
+  bool answered = false;
+  try {
+    Poco::Net::HTTPRequest req(call.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
+    req.set("User-Agent", options_.userAgent);
+    req.set("Accept", "application/json");
+    if (call.auth) req.set("Authorization", "Bearer " + token);
+    if (call.method == Poco::Net::HTTPRequest::HTTP_POST ||
+        call.method == Poco::Net::HTTPRequest::HTTP_PUT) {
+      req.setContentType(call.contentType);
+      req.setContentLength64(static_cast<Poco::Int64>(call.body.size()));
+    }
+    std::ostream& os = lease->session().sendRequest(req);
+    os.write(call.body.data(), static_cast<std::streamsize>(call.body.size()));
+    os.flush();
+    if (!os.good()) throw Poco::IOException("sending the request body failed");
+    // From here on the server may have acted on the request.
+    sent = true;
+    Poco::Net::HTTPResponse resp;
+    std::istream& is = lease->session().receiveResponse(resp);
+    answered = true;
+    Reply reply{resp.getStatus(), {}};
+    const bool ok2xx = reply.status >= 200 && reply.status < 300;
+    if (!readBody(is, ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body)) {
       lease->discard();
-      const std::string why = describeFailure(e, origin);
-      if (isTlsProblem(e)) return error(ErrorCode::Unavailable, call.what() + ": " + why);
-      if (sent && !call.idempotent)
-        return error(ErrorCode::Conflict, call.what() +
-                                              ": the request was sent but no answer came (" + why +
-                                              "), so " + call.ambiguityHint);
-      if (isStale(e, *lease, answered) && !staleRetried) {
-        // A pooled connection the server had already closed: try once more on a new one.
-        staleRetried = true;
-        if (logger_) logger_->debug(kSource, call.what() + ": stale connection, reconnecting");
-        continue;
-      }
-      failure = dms::fail(ErrorCode::Unavailable, call.what() + ": " + why);
+      if (ok2xx)
+        return Step::finalFailure(
+            error(ErrorCode::Internal,
+                  call.what() + ": answer larger than " + std::to_string(kMaxJsonBody) + " bytes"));
     }
-    ++failures;
-    const auto delay = retry_->nextDelay(failures, started, retryAfter);
-    if (!delay) {
-      failure.message += " (gave up after " + std::to_string(failures) + " attempt" +
-                         (failures == 1 ? "" : "s") + ")";
-      failure.message = redact(failure.message);
-      return failure;
+    if (!resp.getKeepAlive()) lease->discard();
+    if (logger_) logger_->debug(kSource, call.what() + " -> " + std::to_string(reply.status));
+    if (ok2xx) {
+      state.reply = std::move(reply);
+      return Step::done();
     }
-    if (logger_)
-      logger_->warning(kSource, redact(failure.message) + "; retrying in " +
-                                    std::to_string(delay->count()) + " ms");
-    if (!stop_.sleepFor(*delay)) return cancelledError(call.what());
+    return stepForStatus(call, resp, reply.body, token, state);
+  } catch (const Poco::Exception& e) {
+    lease->discard();
+    const std::string why = describeFailure(e, *baseOrigin_);
+    if (isTlsProblem(e))
+      return Step::finalFailure(error(ErrorCode::Unavailable, call.what() + ": " + why));
+    if (sent && !call.idempotent)
+      return Step::finalFailure(
+          error(ErrorCode::Conflict, call.what() + ": the request was sent but no answer came (" +
+                                         why + "), so " + call.ambiguityHint));
+    if (isStale(e, *lease, answered) && !state.staleRetried) {
+      // A pooled connection the server had already closed: try once more on a new one.
+      state.staleRetried = true;
+      if (logger_) logger_->debug(kSource, call.what() + ": stale connection, reconnecting");
+      return Step::repeat();
+    }
+    return Step::failure(dms::fail(ErrorCode::Unavailable, call.what() + ": " + why));
   }
 }
 
-dms::Result<Poco::Dynamic::Var> AmbitaClient::fetchJson(const Call& call) {
-  const auto started = retry_->now();
-  int failures = 0;
-  while (true) {
-    auto reply = execute(call);
-    if (!reply) return reply.error();
-    auto json = ModelParser::parseJson(reply->body);
-    if (json) return json;
-    // A garbled answer to a read is worth asking again; to a create it is not (see createOrder).
-    dms::Error e = error(ErrorCode::InvalidArgument,
-                         call.what() + ": unreadable answer: " + json.error().message);
-    if (!call.idempotent) return e;
-    ++failures;
-    const auto delay = retry_->nextDelay(failures, started);
-    if (!delay) return e;
-    if (logger_)
-      logger_->warning(kSource,
-                       e.message + "; asking again in " + std::to_string(delay->count()) + " ms");
-    if (!stop_.sleepFor(*delay)) return cancelledError(call.what());
+dms::http::Step AmbitaClient::stepForStatus(const Call& call,
+                                            const Poco::Net::HTTPResponse& response,
+                                            const std::string& body, const std::string& token,
+                                            CallState& state) {
+  using dms::http::Step;
+  const int status = response.getStatus();
+  if (call.optionalEndpoint && (status == 404 || status == 405 || status == 501))
+    return Step::finalFailure(
+        error(ErrorCode::NotSupported,
+              call.what() + ": Ambita answered " + statusText(status) + " (endpoint not offered)"));
+  if (status == 401 && call.auth && !state.renewedToken) {
+    // The token expired or was revoked under us: renew once and send again (a 401 means the
+    // request was not acted upon, so this is safe for a create too).
+    tokens_.invalidate(token);
+    state.renewedToken = true;
+    return Step::repeat();
   }
+  const std::string summary = ModelParser::errorSummary(body);
+  const std::string message = call.what() + ": Ambita answered " + statusText(status) +
+                              (summary.empty() ? std::string() : " (" + summary + ")");
+  if (call.tokenEndpoint && (status == 400 || status == 401))
+    return Step::finalFailure(
+        error(ErrorCode::Unauthenticated, "token request refused: " + statusText(status) +
+                                              (summary.empty() ? "" : " (" + summary + ")")));
+  const ErrorCode code = dms::http::errorCodeForStatus(status);
+  if (!dms::http::isRetryableStatus(status)) return Step::finalFailure(error(code, message));
+  if (!call.idempotent && !refusedStatus(status))
+    return Step::finalFailure(error(
+        ErrorCode::Conflict, message + "; the request reached Ambita, so " + call.ambiguityHint));
+  dms::Error failure = dms::fail(code, message);
+  failure.retryAfter = dms::http::parseRetryAfter(response.get("Retry-After", ""));
+  return Step::failure(failure);
+}
+
+dms::Result<Poco::Dynamic::Var> AmbitaClient::fetchJson(const Call& call) {
+  std::optional<Poco::Dynamic::Var> parsed;
+  dms::http::AttemptLoop loop(*retry_, stop_);
+  const dms::Status outcome = loop.run(
+      [&](int) {
+        auto reply = execute(call);
+        if (!reply) return dms::http::Step::finalFailure(reply.error());
+        auto json = ModelParser::parseJson(reply->body);
+        if (json) {
+          parsed = std::move(*json);
+          return dms::http::Step::done();
+        }
+        dms::Error e = error(ErrorCode::InvalidArgument,
+                             call.what() + ": unreadable answer: " + json.error().message);
+        // A garbled answer to a read is worth asking again; to a create it is not (see
+        // createOrder).
+        return call.idempotent ? dms::http::Step::failure(e) : dms::http::Step::finalFailure(e);
+      },
+      [&](const dms::Error& failure, milliseconds delay, int) {
+        if (logger_)
+          logger_->warning(kSource, failure.message + "; asking again in " +
+                                        std::to_string(delay.count()) + " ms");
+      });
+  if (outcome) return std::move(*parsed);
+  if (loop.end() == dms::http::AttemptLoop::End::Stopped) return cancelledError(call.what());
+  return outcome.error();
 }
 
 dms::Result<TokenResponse> AmbitaClient::fetchToken(const TokenManager::Form& form) {
@@ -479,208 +536,184 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
   } catch (const Poco::Exception& e) {
     return dms::fail(ErrorCode::InvalidArgument, "download URL is not a URL: " + e.message());
   }
-  {
-    auto o = Origin::of(uri);
-    if (!o) return dms::fail(ErrorCode::InvalidArgument, "download: " + o.error().message);
-  }
-  const auto started = retry_->now();
-  int failures = 0;
-  int redirects = 0;
-  bool renewedToken = false;
-  bool staleRetried = false;
-  std::vector<char> buffer(kDownloadBufferSize);
-  auto tooLarge = [&] { return std::to_string(options_.maxDownloadBytes >> 20) + " MiB"; };
-  auto removePartial = [&] {
-    std::error_code ignored;
-    if (std::filesystem::is_regular_file(destination, ignored))
-      std::filesystem::remove(destination, ignored);
-  };
+  if (auto o = Origin::of(uri); !o)
+    return dms::fail(ErrorCode::InvalidArgument, "download: " + o.error().message);
+  DownloadState state;
+  state.uri = uri;
+  state.destination = destination;
+  state.buffer.resize(kDownloadBufferSize);
+  dms::http::AttemptLoop loop(*retry_, stop_);
+  const dms::Status outcome =
+      loop.run([&](int) { return attemptDownload(state); },
+               [&](const dms::Error& failure, milliseconds delay, int) {
+                 if (logger_)
+                   logger_->warning(kSource, redact(failure.message) +
+                                                 "; downloading again from scratch in " +
+                                                 std::to_string(delay.count()) + " ms");
+               });
+  if (outcome) return *state.result;
+  // Whatever went wrong, no partial file is left behind.
+  std::error_code ignored;
+  if (std::filesystem::is_regular_file(destination, ignored))
+    std::filesystem::remove(destination, ignored);
+  return endError(loop, outcome.error(), "download " + redactedUrl(state.uri));
+}
 
-  while (true) {
-    const Origin origin = *Origin::of(uri);
-    const std::string what = "download " + redactedUrl(uri);
-    if (cancelled()) {
-      removePartial();
-      return cancelledError(what);
-    }
-    // The bearer token goes to the configured API origin only, never to another host (a
-    // storage service or a redirect target must not see it).
-    const bool withToken = baseOrigin_ && origin == *baseOrigin_;
-    std::string token;
-    if (withToken) {
-      auto t = tokens_.accessToken([this] { return cancelled(); });
-      if (!t) return error(t.error().code, what + ": " + t.error().message);
-      token = *t;
-    }
-    auto lease = pool_.acquire(origin, false, [this] { return cancelled(); });
-    if (!lease) {
-      removePartial();
-      return error(lease.error().code, what + ": " + lease.error().message);
-    }
-    dms::Error failure;
-    std::optional<milliseconds> retryAfter;
-    bool answered = false;
-    try {
-      std::string target = uri.getPathAndQuery();
-      if (target.empty()) target = "/";
-      Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, target,
-                                 Poco::Net::HTTPMessage::HTTP_1_1);
-      req.set("User-Agent", options_.userAgent);
-      if (withToken) req.set("Authorization", "Bearer " + token);
-      lease->session().sendRequest(req);
-      Poco::Net::HTTPResponse resp;
-      std::istream& is = lease->session().receiveResponse(resp);
-      answered = true;
-      const int status = resp.getStatus();
-      if (status == 200) {
-        if (resp.hasContentLength() &&
-            static_cast<std::uint64_t>(resp.getContentLength64()) > options_.maxDownloadBytes) {
-          lease->discard();
-          removePartial();
-          return error(ErrorCode::InvalidArgument,
-                       what + ": the file has " + std::to_string(resp.getContentLength64()) +
-                           " bytes, more than ambita.maxDownloadMiB allows (" + tooLarge() + ")");
-        }
-        const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-        FileDescriptor fd(::open(destination.c_str(), flags, 0644));
-        if (fd.get() < 0) {
-          lease->discard();
-          return fileError(errno, "cannot open", destination);
-        }
-        // Poco's OpenSSL-backed engine: ~5x the throughput of Poco::SHA2Engine here (1.8 vs
-        // 0.36 GiB/s), which otherwise bounds the download speed.
-        Poco::Crypto::DigestEngine sha("SHA256");
-        std::uint64_t size = 0;
-        bool stopped = false;
-        while (true) {
-          if (cancelled()) {
-            stopped = true;
-            break;
-          }
-          const std::streamsize n =
-              is.rdbuf()->sgetn(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-          if (n <= 0) break;
-          const bool last = n < static_cast<std::streamsize>(buffer.size());  // see readBody
-          size += static_cast<std::uint64_t>(n);
-          if (size > options_.maxDownloadBytes) {
-            // Only a body without Content-Length gets here: nothing else bounds it.
-            lease->discard();
-            removePartial();
-            return error(ErrorCode::InvalidArgument,
-                         what +
-                             ": the file (no Content-Length) grew beyond what "
-                             "ambita.maxDownloadMiB allows (" +
-                             tooLarge() + "); download abandoned");
-          }
-          sha.update(buffer.data(), static_cast<std::size_t>(n));
-          for (std::streamsize done = 0; done < n;) {
-            const ssize_t w =
-                ::write(fd.get(), buffer.data() + done, static_cast<std::size_t>(n - done));
-            if (w < 0 && errno == EINTR) continue;
-            if (w < 0) {
-              const int err = errno;
-              lease->discard();
-              removePartial();
-              return fileError(err, "cannot write", destination);
-            }
-            done += w;
-          }
-          if (last) break;
-        }
-        if (stopped) {
-          lease->discard();
-          removePartial();
-          return cancelledError(what);
-        }
-        if (fd.close() != 0) {
-          const int err = errno;
-          lease->discard();
-          removePartial();
-          return fileError(err, "cannot write", destination);
-        }
-        const bool hasLength = resp.hasContentLength();
-        const auto expected = static_cast<std::uint64_t>(resp.getContentLength64());
-        if (!hasLength || size == expected) {
-          if (!resp.getKeepAlive() || !hasLength) lease->discard();
-          // Poco ends a chunked body silently when the connection drops mid-chunk, so without
-          // a Content-Length a cut-short file cannot be told from a complete one.
-          if (!hasLength && logger_)
-            logger_->warning(kSource, what + ": no Content-Length; completeness of the " +
-                                          std::to_string(size) + " bytes cannot be checked");
-          if (logger_) logger_->debug(kSource, what + ": " + std::to_string(size) + " bytes");
-          return Download{size, Poco::DigestEngine::digestToHex(sha.digest())};
-        }
-        lease->discard();
-        failure =
-            dms::fail(ErrorCode::DataLoss, what + ": body cut short: got " + std::to_string(size) +
-                                               " of " + std::to_string(expected) + " bytes");
-      } else {
-        std::string body;
-        if (!readBody(is, kMaxErrorBody, body) || !resp.getKeepAlive()) lease->discard();
-        const bool redirect =
-            status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
-        if (redirect && resp.has("Location")) {
-          if (++redirects > kMaxRedirects) {
-            removePartial();
-            return error(ErrorCode::Unavailable,
-                         what + ": more than " + std::to_string(kMaxRedirects) + " redirects");
-          }
-          uri = Poco::URI(uri, resp.get("Location"));
-          auto o = Origin::of(uri);
-          if (!o)
-            return error(ErrorCode::Unavailable, what + ": bad redirect: " + o.error().message);
-          continue;
-        }
-        if (status == 401 && withToken && !renewedToken) {
-          tokens_.invalidate(token);
-          renewedToken = true;
-          continue;
-        }
-        const std::string summary = ModelParser::errorSummary(body);
-        const std::string message = what + ": server answered " + statusText(status) +
-                                    (summary.empty() ? std::string() : " (" + summary + ")");
-        if (status == 404 || status == 410) {
-          removePartial();
-          return error(ErrorCode::NotFound, message + "; the file was withdrawn or never existed");
-        }
-        if (!retryableStatus(status)) {
-          removePartial();
-          return error(codeForStatus(status), message);
-        }
-        retryAfter = dms::http::parseRetryAfter(resp.get("Retry-After", ""));
-        failure = dms::fail(codeForStatus(status), message);
-        failure.retryAfter = retryAfter;
-      }
-    } catch (const Poco::Exception& e) {
-      lease->discard();
-      const std::string why = describeFailure(e, origin);
-      if (isTlsProblem(e) && isCertificateProblem(e)) {
-        removePartial();
-        return error(ErrorCode::Unavailable, what + ": " + why);
-      }
-      if (isStale(e, *lease, answered) && !staleRetried) {
-        staleRetried = true;
-        if (logger_) logger_->debug(kSource, what + ": stale connection, reconnecting");
-        continue;
-      }
-      failure = dms::fail(ErrorCode::Unavailable, what + ": " + why);
-    }
-    ++failures;
-    const auto delay = retry_->nextDelay(failures, started, retryAfter);
-    if (!delay) {
-      removePartial();
-      failure.message = redact(failure.message + " (gave up after " + std::to_string(failures) +
-                               " attempt" + (failures == 1 ? "" : "s") + ")");
-      return failure;
-    }
-    if (logger_)
-      logger_->warning(kSource, redact(failure.message) + "; downloading again from scratch in " +
-                                    std::to_string(delay->count()) + " ms");
-    if (!stop_.sleepFor(*delay)) {
-      removePartial();
-      return cancelledError(what);
-    }
+dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
+  using dms::http::Step;
+  const Origin origin = *Origin::of(state.uri);
+  const std::string what = "download " + redactedUrl(state.uri);
+  if (cancelled()) return Step::finalFailure(cancelledError(what));
+  // The bearer token goes to the configured API origin only, never to another host (a
+  // storage service or a redirect target must not see it).
+  const bool withToken = baseOrigin_ && origin == *baseOrigin_;
+  std::string token;
+  if (withToken) {
+    auto t = tokens_.accessToken([this] { return cancelled(); });
+    if (!t) return Step::finalFailure(error(t.error().code, what + ": " + t.error().message));
+    token = *t;
   }
+  auto lease = pool_->acquire(origin, false, stop_);
+  if (!lease)
+    return Step::finalFailure(error(lease.error().code, what + ": " + lease.error().message));
+  bool answered = false;
+  try {
+    std::string target = state.uri.getPathAndQuery();
+    if (target.empty()) target = "/";
+    Poco::Net::HTTPRequest req(Poco::Net::HTTPRequest::HTTP_GET, target,
+                               Poco::Net::HTTPMessage::HTTP_1_1);
+    req.set("User-Agent", options_.userAgent);
+    if (withToken) req.set("Authorization", "Bearer " + token);
+    lease->session().sendRequest(req);
+    Poco::Net::HTTPResponse resp;
+    std::istream& is = lease->session().receiveResponse(resp);
+    answered = true;
+    if (resp.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
+      return saveBody(resp, is, *lease, what, state);
+    std::string body;
+    if (!readBody(is, kMaxErrorBody, body) || !resp.getKeepAlive()) lease->discard();
+    return stepForDownloadStatus(resp, body, withToken ? token : std::string(), what, state);
+  } catch (const Poco::Exception& e) {
+    lease->discard();
+    const std::string why = describeFailure(e, origin);
+    if (isTlsProblem(e) && isCertificateProblem(e))
+      return Step::finalFailure(error(ErrorCode::Unavailable, what + ": " + why));
+    if (isStale(e, *lease, answered) && !state.staleRetried) {
+      state.staleRetried = true;
+      if (logger_) logger_->debug(kSource, what + ": stale connection, reconnecting");
+      return Step::repeat();
+    }
+    return Step::failure(dms::fail(ErrorCode::Unavailable, what + ": " + why));
+  }
+}
+
+dms::http::Step AmbitaClient::stepForDownloadStatus(const Poco::Net::HTTPResponse& response,
+                                                    const std::string& body,
+                                                    const std::string& token,
+                                                    const std::string& what, DownloadState& state) {
+  using dms::http::Step;
+  const int status = response.getStatus();
+  const bool redirect =
+      status == 301 || status == 302 || status == 303 || status == 307 || status == 308;
+  if (redirect && response.has("Location")) {
+    if (++state.redirects > kMaxRedirects)
+      return Step::finalFailure(
+          error(ErrorCode::Unavailable,
+                what + ": more than " + std::to_string(kMaxRedirects) + " redirects"));
+    state.uri = Poco::URI(state.uri, response.get("Location"));
+    if (auto o = Origin::of(state.uri); !o)
+      return Step::finalFailure(
+          error(ErrorCode::Unavailable, what + ": bad redirect: " + o.error().message));
+    return Step::repeat();
+  }
+  if (status == 401 && !token.empty() && !state.renewedToken) {
+    tokens_.invalidate(token);
+    state.renewedToken = true;
+    return Step::repeat();
+  }
+  const std::string summary = ModelParser::errorSummary(body);
+  const std::string message = what + ": server answered " + statusText(status) +
+                              (summary.empty() ? std::string() : " (" + summary + ")");
+  if (status == 404 || status == 410)
+    return Step::finalFailure(
+        error(ErrorCode::NotFound, message + "; the file was withdrawn or never existed"));
+  const ErrorCode code = dms::http::errorCodeForStatus(status);
+  if (!dms::http::isRetryableStatus(status)) return Step::finalFailure(error(code, message));
+  dms::Error failure = dms::fail(code, message);
+  failure.retryAfter = dms::http::parseRetryAfter(response.get("Retry-After", ""));
+  return Step::failure(failure);
+}
+
+dms::http::Step AmbitaClient::saveBody(const Poco::Net::HTTPResponse& response, std::istream& body,
+                                       dms::http::SessionPool::Lease& lease,
+                                       const std::string& what, DownloadState& state) {
+  using dms::http::Step;
+  const std::string limit = std::to_string(options_.maxDownloadBytes >> 20) + " MiB";
+  const bool hasLength = response.hasContentLength();
+  const auto expected = static_cast<std::uint64_t>(response.getContentLength64());
+  if (hasLength && expected > options_.maxDownloadBytes) {
+    lease.discard();
+    return Step::finalFailure(
+        error(ErrorCode::InvalidArgument, what + ": the file has " + std::to_string(expected) +
+                                              " bytes, more than ambita.maxDownloadMiB allows (" +
+                                              limit + ")"));
+  }
+  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
+  FileDescriptor fd(::open(state.destination.c_str(), flags, 0644));
+  if (fd.get() < 0) {
+    lease.discard();
+    return Step::finalFailure(fileError(errno, "cannot open", state.destination));
+  }
+  // Poco's OpenSSL-backed engine: ~5x the throughput of Poco::SHA2Engine here (1.8 vs
+  // 0.36 GiB/s), which otherwise bounds the download speed.
+  Poco::Crypto::DigestEngine sha("SHA256");
+  std::vector<char>& buffer = state.buffer;
+  std::uint64_t size = 0;
+  while (true) {
+    if (cancelled()) {
+      lease.discard();
+      return Step::finalFailure(cancelledError(what));
+    }
+    const std::streamsize n =
+        body.rdbuf()->sgetn(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    if (n <= 0) break;
+    size += static_cast<std::uint64_t>(n);
+    if (size > options_.maxDownloadBytes) {
+      // Only a body without Content-Length gets here: nothing else bounds it.
+      lease.discard();
+      return Step::finalFailure(
+          error(ErrorCode::InvalidArgument, what +
+                                                ": the file (no Content-Length) grew beyond what "
+                                                "ambita.maxDownloadMiB allows (" +
+                                                limit + "); download abandoned"));
+    }
+    sha.update(buffer.data(), static_cast<std::size_t>(n));
+    if (const int err = writeAll(fd.get(), buffer.data(), static_cast<std::size_t>(n))) {
+      lease.discard();
+      return Step::finalFailure(fileError(err, "cannot write", state.destination));
+    }
+    if (n < static_cast<std::streamsize>(buffer.size())) break;  // the end: see readBody
+  }
+  if (fd.close() != 0) {
+    const int err = errno;
+    lease.discard();
+    return Step::finalFailure(fileError(err, "cannot write", state.destination));
+  }
+  if (hasLength && size != expected) {
+    lease.discard();
+    return Step::failure(dms::fail(ErrorCode::DataLoss, what + ": body cut short: got " +
+                                                            std::to_string(size) + " of " +
+                                                            std::to_string(expected) + " bytes"));
+  }
+  if (!response.getKeepAlive() || !hasLength) lease.discard();
+  // Poco ends a chunked body silently when the connection drops mid-chunk, so without a
+  // Content-Length a cut-short file cannot be told from a complete one.
+  if (!hasLength && logger_)
+    logger_->warning(kSource, what + ": no Content-Length; completeness of the " +
+                                  std::to_string(size) + " bytes cannot be checked");
+  if (logger_) logger_->debug(kSource, what + ": " + std::to_string(size) + " bytes");
+  state.result = Download{size, Poco::DigestEngine::digestToHex(sha.digest())};
+  return Step::done();
 }
 
 }  // namespace ambita::api

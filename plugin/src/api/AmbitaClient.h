@@ -16,16 +16,19 @@
 
 #include <Poco/Crypto/OpenSSLInitializer.h>
 #include <Poco/Dynamic/Var.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/URI.h>
 
 #include "api/ClientOptions.h"
 #include "api/Model.h"
 #include "api/OrderApi.h"
 #include "api/Origin.h"
 #include "api/RetryPolicy.h"
-#include "api/SessionPool.h"
 #include "api/TokenManager.h"
 #include "dms/Error.h"
 #include "dms/Logger.h"
+#include "dms/http/AttemptLoop.h"
+#include "dms/http/SessionPool.h"
 #include "dms/http/StopSignal.h"
 
 namespace ambita::api {
@@ -84,7 +87,7 @@ class AmbitaClient : public OrderApi {
   std::string redact(std::string text) const;
 
   TokenManager& tokensForTest() { return tokens_; }
-  SessionPool& poolForTest() { return pool_; }
+  dms::http::SessionPool& poolForTest() { return *pool_; }
   /// Replaces the retry clock/random source (tests with fixed schedules).
   void setRetryPolicyForTest(RetryPolicy::Clock clock, std::uint64_t seed);
 
@@ -97,7 +100,41 @@ class AmbitaClient : public OrderApi {
     int status = 0;
     std::string body;
   };
+  /// What the attempts of one call share: the reply once there is one, and the one-time
+  /// recoveries (token renewed, stale connection replaced) already used.
+  struct CallState {
+    std::optional<Reply> reply;
+    bool renewedToken = false;
+    bool staleRetried = false;
+  };
   dms::Result<Reply> execute(const Call& call);
+  dms::http::Step attemptCall(const Call& call, const std::string& target, CallState& state);
+  dms::http::Step stepForStatus(const Call& call, const Poco::Net::HTTPResponse& response,
+                                const std::string& body, const std::string& token,
+                                CallState& state);
+  /// What the attempts of one download share: where it is now (after redirects), the
+  /// destination, the buffer, the one-time recoveries used, and the result once there is one.
+  struct DownloadState {
+    Poco::URI uri;
+    std::filesystem::path destination;
+    std::vector<char> buffer;
+    int redirects = 0;
+    bool renewedToken = false;
+    bool staleRetried = false;
+    std::optional<Download> result;
+  };
+  dms::http::Step attemptDownload(DownloadState& state);
+  /// `token`: the one sent (empty when none was).
+  dms::http::Step stepForDownloadStatus(const Poco::Net::HTTPResponse& response,
+                                        const std::string& body, const std::string& token,
+                                        const std::string& what, DownloadState& state);
+  /// Streams a 200 answer's body into state.destination, hashing it on the way.
+  dms::http::Step saveBody(const Poco::Net::HTTPResponse& response, std::istream& body,
+                           dms::http::SessionPool::Lease& lease, const std::string& what,
+                           DownloadState& state);
+  /// The error a call ends with, by how its attempt loop ended (stopped, gave up, ...).
+  dms::Error endError(const dms::http::AttemptLoop& loop, dms::Error failure,
+                      const std::string& what) const;
   dms::Result<Poco::Dynamic::Var> fetchJson(const Call& call);
   dms::Result<TokenResponse> fetchToken(const TokenManager::Form& form);
   dms::Error error(dms::ErrorCode code, const std::string& message) const;
@@ -114,7 +151,7 @@ class AmbitaClient : public OrderApi {
   std::optional<Origin> baseOrigin_;
   std::string baseError_;
   std::unique_ptr<RetryPolicy> retry_;
-  SessionPool pool_;
+  std::shared_ptr<dms::http::SessionPool> pool_;
   TokenManager tokens_;
   /// cancel()/resume(); every retry sleep waits on it.
   dms::http::StopSignal stop_;

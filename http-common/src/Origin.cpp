@@ -1,17 +1,17 @@
-#include "api/Origin.h"
+#include "dms/http/Origin.h"
 
 #include <Poco/String.h>
 
-namespace ambita::api {
+namespace dms::http {
 
-dms::Result<Origin> Origin::of(const Poco::URI& uri) {
+Result<Origin> Origin::of(const Poco::URI& uri) {
   Origin o;
   o.scheme = Poco::toLower(uri.getScheme());
   o.host = Poco::toLower(uri.getHost());
   o.port = uri.getPort();
   if ((o.scheme != "http" && o.scheme != "https") || o.host.empty())
-    return dms::fail(dms::ErrorCode::InvalidArgument,
-                     "not an absolute http(s) URL: '" + redactedUrl(uri) + "'");
+    return fail(ErrorCode::InvalidArgument,
+                "not an absolute http(s) URL: '" + redactedUrl(uri) + "'");
   if (o.port == 0) o.port = o.scheme == "https" ? 443 : 80;
   return o;
 }
@@ -31,4 +31,4 @@ std::string redactedUrl(const Poco::URI& uri) {
   return s;
 }
 
-}  // namespace ambita::api
+}  // namespace dms::http

@@ -1,8 +1,8 @@
-#include "api/RetryPolicy.h"
+#include "dms/http/RetryPolicy.h"
 
 #include <gtest/gtest.h>
 
-namespace ambita::api {
+namespace dms::http {
 namespace {
 
 using std::chrono::milliseconds;
@@ -58,4 +58,4 @@ TEST(RetryPolicyTest, RetryAfterIsCapped) {
 }
 
 }  // namespace
-}  // namespace ambita::api
+}  // namespace dms::http
