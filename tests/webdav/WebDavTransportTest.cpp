@@ -179,5 +179,28 @@ TEST(WebDavCancel, CancelEndsAWaitForABusyConnection) {
   EXPECT_EQ(server.requests().size(), requestsBefore) << "nothing is sent after cancel()";
 }
 
+// An unknown 4xx means what it means for the API client (issue 8: one status map): the server
+// refused the request as sent, InvalidArgument, not retried. The WebDAV client said Internal.
+TEST(WebDavStatus, AnUnknownClientErrorIsInvalidArgumentAndNotRetried) {
+  ScriptedDavServer server([](std::size_t, const RecordedRequest&,
+                              Poco::Net::HTTPServerResponse& response) {
+    response.setStatusAndReason(Poco::Net::HTTPResponse::HTTPStatus(422), "Unprocessable Content");
+    response.setContentLength64(0);
+    response.send();
+  });
+  CapturingLogger logger;
+  auto options =
+      webdav::WebDavOptions::parse(R"({"url": ")" + server.origin() + R"(/dav/", "retries": 2})");
+  ASSERT_TRUE(options) << options.error().describe();
+  auto created = webdav::WebDavTarget::create(*options, logger);
+  ASSERT_TRUE(created) << created.error().describe();
+  const auto before = server.requests().size();
+  auto stat = (*created)->stat("f");
+  ASSERT_FALSE(stat);
+  EXPECT_EQ(stat.error().code, ErrorCode::InvalidArgument) << stat.error().describe();
+  EXPECT_NE(stat.error().message.find("422"), std::string::npos) << stat.error().message;
+  EXPECT_EQ(server.requests().size(), before + 1) << "a 4xx is not retried";
+}
+
 }  // namespace
 }  // namespace dms::test
