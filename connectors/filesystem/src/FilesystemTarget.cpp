@@ -17,12 +17,12 @@
 #include <vector>
 
 #include "FileReadStream.h"
-#include "UniqueFd.h"
 #include "dms/common/BookkeepingNames.h"
 #include "dms/common/ErrnoMapping.h"
 #include "dms/common/MetadataRules.h"
 #include "dms/common/PathRules.h"
 #include "dms/common/SidecarCodec.h"
+#include "dms/common/UniqueFd.h"
 
 namespace dms::filesystem {
 

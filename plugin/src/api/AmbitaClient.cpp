@@ -22,6 +22,8 @@
 
 #include "api/ModelParser.h"
 #include "api/OrderRequest.h"
+#include "dms/common/ErrnoMapping.h"
+#include "dms/common/UniqueFd.h"
 #include "dms/http/AttemptLoop.h"
 #include "dms/http/RetryAfter.h"
 #include "dms/http/StatusErrors.h"
@@ -102,27 +104,6 @@ std::string statusText(int status) {
              static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
 }
 
-/// Closes a file descriptor on scope exit (RAII for the download destination).
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-  /// Closes now and reports the result (a full disk may only show here, e.g. on NFS).
-  int close() {
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    return rc;
-  }
-
- private:
-  int fd_;
-};
-
 /// Writes all of `data`; 0, or the errno of the write that failed.
 int writeAll(int fd, const char* data, std::size_t size) {
   for (std::size_t done = 0; done < size;) {
@@ -134,13 +115,9 @@ int writeAll(int fd, const char* data, std::size_t size) {
   return 0;
 }
 
+/// A file error in the one errno table of the project (connectors/common).
 dms::Error fileError(int err, const std::string& action, const std::filesystem::path& path) {
-  const std::string what = action + " '" + path.string() + "': " + std::strerror(err);
-  if (err == ENOSPC || err == EDQUOT) return dms::fail(ErrorCode::InsufficientStorage, what);
-  if (err == EACCES || err == EPERM || err == EROFS)
-    return dms::fail(ErrorCode::PermissionDenied, what);
-  if (err == ENOENT || err == ENOTDIR) return dms::fail(ErrorCode::NotFound, what);
-  return dms::fail(ErrorCode::Internal, what);
+  return dms::common::errnoError(err, action, path.string());
 }
 
 /// One TLS context per origin, from the configured CA file (or the system's) and verification.
@@ -659,7 +636,7 @@ dms::http::Step AmbitaClient::saveBody(const Poco::Net::HTTPResponse& response, 
                                               limit + ")"));
   }
   const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-  FileDescriptor fd(::open(state.destination.c_str(), flags, 0644));
+  dms::common::UniqueFd fd(::open(state.destination.c_str(), flags, 0644));
   if (fd.get() < 0) {
     lease.discard();
     return Step::finalFailure(fileError(errno, "cannot open", state.destination));

@@ -49,9 +49,13 @@
 #include "dms/DocumentTarget.h"
 #include "dms/Logger.h"
 
+namespace dms::common {
+class UniqueFd;
+}
+
 namespace dms::filesystem {
 
-class UniqueFd;
+using common::UniqueFd;
 
 enum class MetadataMode {
   Auto,                ///< xattrs if the root's filesystem takes "user." attributes, else sidecar

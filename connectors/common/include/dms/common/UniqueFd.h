@@ -1,11 +1,12 @@
 #pragma once
-/// Owns a file descriptor and closes it (private helper of the filesystem connector).
+/// Owns a file descriptor and closes it: the one wrapper for the filesystem connector and the
+/// API client's downloads.
 
 #include <unistd.h>
 
 #include <utility>
 
-namespace dms::filesystem {
+namespace dms::common {
 
 class UniqueFd {
  public:
@@ -30,9 +31,12 @@ class UniqueFd {
     if (fd_ >= 0) ::close(fd_);
     fd_ = -1;
   }
+  /// Closes now and reports the result: 0, or -1 with errno set (a full disk may only show
+  /// here, e.g. on NFS).
+  int close() { return ::close(std::exchange(fd_, -1)); }
 
  private:
   int fd_ = -1;
 };
 
-}  // namespace dms::filesystem
+}  // namespace dms::common
