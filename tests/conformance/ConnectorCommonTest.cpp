@@ -3,7 +3,10 @@
 #include <gtest/gtest.h>
 
 #include <cerrno>
+#include <optional>
 #include <set>
+#include <utility>
+#include <vector>
 
 #include "dms/common/BookkeepingNames.h"
 #include "dms/common/ErrnoMapping.h"
@@ -80,6 +83,27 @@ TEST(UnicodeTest, NfcAndValidity) {
   EXPECT_FALSE(toNfc("\xed\xa0\x80").ok());  // a UTF-16 surrogate
   EXPECT_TRUE(isValidUtf8("æøå 😀"));
   EXPECT_FALSE(isValidUtf8("\xe2\x82"));
+}
+
+TEST(UnicodeTest, OneWalkOverCodePointsAndCutsThatKeepSequencesWhole) {
+  std::vector<std::pair<char32_t, std::size_t>> seen;
+  const auto collect = [&](char32_t cp, std::size_t offset) {
+    seen.emplace_back(cp, offset);
+    return true;
+  };
+  EXPECT_FALSE(forEachCodePoint("a\xc3\xa9\xe2\x82\xac\xf0\x9f\x98\x80", collect));  // aé€😀
+  EXPECT_EQ(seen, (std::vector<std::pair<char32_t, std::size_t>>{
+                      {U'a', 0}, {U'\u00e9', 1}, {U'\u20ac', 3}, {U'\U0001F600', 6}}));
+  EXPECT_EQ(forEachCodePoint("ab\xff"
+                             "c",
+                             collect),
+            std::optional<std::size_t>(2));
+  int visited = 0;
+  EXPECT_FALSE(forEachCodePoint("abc\xff", [&](char32_t, std::size_t) { return ++visited < 2; }));
+  EXPECT_EQ(visited, 2);  // stopped before reaching the bad byte
+  EXPECT_EQ(utf8Prefix("a\xc3\xa9", 2), "a");
+  EXPECT_EQ(utf8Prefix("a\xc3\xa9", 3), "a\xc3\xa9");
+  EXPECT_EQ(utf8Prefix("abc", 10), "abc");
 }
 
 TEST(BookkeepingNamesTest, TempNamesAreUniqueBoundedAndRecognised) {

@@ -4,19 +4,12 @@
 #include <cstdio>
 #include <random>
 
+#include "dms/common/Unicode.h"
+
 namespace dms::common {
 namespace {
 
 constexpr std::size_t kMaxNameBytes = 255;
-
-/// Longest prefix of `text` of at most `limit` bytes that does not cut a UTF-8 sequence.
-std::string_view utf8Prefix(std::string_view text, std::size_t limit) {
-  if (text.size() <= limit) return text;
-  std::size_t cut = limit;
-  // Step back over continuation bytes (10xxxxxx) so the cut lands on a sequence start.
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  return text.substr(0, cut);
-}
 
 }  // namespace
 

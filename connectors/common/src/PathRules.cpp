@@ -1,7 +1,5 @@
 #include "dms/common/PathRules.h"
 
-#include <utf8proc.h>
-
 #include <cstdio>
 
 #include "dms/common/BookkeepingNames.h"
@@ -28,25 +26,22 @@ std::string segmentProblem(std::string_view segment) {
 
 /// Reason the text holds a forbidden character, or "".
 std::string characterProblem(std::string_view text) {
-  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
-  auto remaining = static_cast<utf8proc_ssize_t>(text.size());
-  std::size_t offset = 0;
-  while (remaining > 0) {
-    utf8proc_int32_t cp = 0;
-    const utf8proc_ssize_t used = utf8proc_iterate(bytes, remaining, &cp);
-    if (used <= 0 || cp < 0) return "not valid UTF-8 at byte " + std::to_string(offset);
-    if (cp == 0) return "NUL character at byte " + std::to_string(offset);
-    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
+  std::string problem;
+  const auto invalidAt = forEachCodePoint(text, [&](char32_t cp, std::size_t offset) {
+    const std::string at = " at byte " + std::to_string(offset);
+    if (cp == 0) {
+      problem = "NUL character" + at;
+    } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F)) {
       char code[16];
       std::snprintf(code, sizeof code, "U+%04X", static_cast<unsigned>(cp));
-      return std::string("control character ") + code + " at byte " + std::to_string(offset);
+      problem = std::string("control character ") + code + at;
+    } else if (cp == '\\') {
+      problem = "backslash" + at + " is not allowed";
     }
-    if (cp == '\\') return "backslash at byte " + std::to_string(offset) + " is not allowed";
-    bytes += used;
-    remaining -= used;
-    offset += static_cast<std::size_t>(used);
-  }
-  return "";
+    return problem.empty();
+  });
+  if (invalidAt) return "not valid UTF-8 at byte " + std::to_string(*invalidAt);
+  return problem;
 }
 
 }  // namespace

@@ -7,17 +7,34 @@
 
 namespace dms::common {
 
-bool isValidUtf8(std::string_view text) {
+std::optional<std::size_t> forEachCodePoint(
+    std::string_view text,
+    const std::function<bool(char32_t codePoint, std::size_t offset)>& visit) {
   const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
   auto remaining = static_cast<utf8proc_ssize_t>(text.size());
+  std::size_t offset = 0;
   while (remaining > 0) {
     utf8proc_int32_t codepoint = 0;
     const utf8proc_ssize_t used = utf8proc_iterate(bytes, remaining, &codepoint);
-    if (used <= 0 || codepoint < 0) return false;
+    if (used <= 0 || codepoint < 0) return offset;
+    if (!visit(static_cast<char32_t>(codepoint), offset)) return std::nullopt;
     bytes += used;
     remaining -= used;
+    offset += static_cast<std::size_t>(used);
   }
-  return true;
+  return std::nullopt;
+}
+
+bool isValidUtf8(std::string_view text) {
+  return !forEachCodePoint(text, [](char32_t, std::size_t) { return true; });
+}
+
+std::string_view utf8Prefix(std::string_view text, std::size_t limit) {
+  if (text.size() <= limit) return text;
+  std::size_t cut = limit;
+  // Step back over continuation bytes (10xxxxxx) so the cut lands on a sequence start.
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  return text.substr(0, cut);
 }
 
 Result<std::string> toNfc(std::string_view text, std::string_view what) {
