@@ -269,7 +269,7 @@ TEST_F(DebianPackages, UnitRunsTheInstalledHostHardenedWithTheConfiguredFoldersW
   auto config = parser.parse(readFile(root() / kConfig)).extract<Poco::JSON::Object::Ptr>();
   const auto writable = unitValues(unit, "ReadWritePaths");
   for (const std::string& folder : {config->getValue<std::string>("dataDir"),
-                                   config->getObject("target")->getValue<std::string>("root")})
+                                    config->getObject("target")->getValue<std::string>("root")})
     EXPECT_NE(std::find(writable.begin(), writable.end(), folder), writable.end())
         << folder << " is not in ReadWritePaths";
 }
