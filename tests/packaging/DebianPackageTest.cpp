@@ -223,6 +223,71 @@ TEST_F(DebianPackages, ServicePackageDeclaresDependenciesConffilesAndScripts) {
   }
 }
 
+// The maintainer scripts run for real, but with the system commands they call (getent,
+// adduser, chown, chmod, install, systemctl) replaced by stubs that record their arguments:
+// a real install would add a user to the machine the tests run on.
+class StubbedMaintainerScripts {
+ public:
+  /// The control files of `deb` (dpkg-deb -e) and the stubs.
+  explicit StubbedMaintainerScripts(const fs::path& deb) {
+    runTool({"dpkg-deb", "-e", deb.string(), (dir_.path() / "control").string()});
+    fs::create_directories(stubs_);
+    for (const std::string command : {"adduser", "chown", "chmod", "install", "systemctl"})
+      stub(command, "");
+    // getent passwd ambita-dms: found only when the test says the user exists.
+    stub("getent",
+         "[ -n \"$STUB_USER_EXISTS\" ] || exit 2\n"
+         "echo 'ambita-dms:x:999:999::/var/lib/ambita-dms:/usr/sbin/nologin'\n");
+  }
+
+  /// Runs `script argument` and returns the stubbed calls, one "command args" line each.
+  std::string run(const std::string& script, const std::string& argument, bool userExists) {
+    ChildProcess::Env env{{"PATH", stubs_.string() + ":/usr/bin:/bin"},
+                          {"STUB_LOG", log_.string()}};
+    if (userExists) env["STUB_USER_EXISTS"] = "1";
+    fs::remove(log_);
+    runTool({"sh", (dir_.path() / "control" / script).string(), argument}, env);
+    return readFile(log_);
+  }
+
+ private:
+  void stub(const std::string& command, const std::string& body) {
+    const fs::path file = stubs_ / command;
+    writeFile(file, "#!/bin/sh\necho \"" + command + " $*\" >>\"$STUB_LOG\"\n" + body);
+    fs::permissions(file, fs::perms::owner_all);
+  }
+
+  TempDir dir_{"dms-maintainer-scripts"};
+  fs::path stubs_ = dir_.path() / "stubs";
+  fs::path log_ = dir_.path() / "calls.log";
+};
+
+TEST_F(DebianPackages, PostinstCreatesTheSystemUserOnceAndGivesItTheDataFolder) {
+  StubbedMaintainerScripts scripts(deb(kServicePackage));
+  const std::string adduser =
+      "adduser --system --group --quiet --home /var/lib/ambita-dms --no-create-home ambita-dms";
+  const std::string first = scripts.run("postinst", "configure", false);
+  EXPECT_TRUE(hasLine(first, adduser)) << first;
+  EXPECT_TRUE(hasLine(first, "chown ambita-dms:ambita-dms /var/lib/ambita-dms")) << first;
+  EXPECT_TRUE(hasLine(first, "chmod 0750 /var/lib/ambita-dms")) << first;
+  if (!fs::exists("/srv/ambita-dms")) {
+    EXPECT_TRUE(hasLine(first, "install -d -o ambita-dms -g ambita-dms -m 0750 /srv/ambita-dms"))
+        << first;
+  }
+
+  const std::string again = scripts.run("postinst", "configure", true);
+  EXPECT_FALSE(hasLine(again, "adduser .*")) << again;
+  EXPECT_TRUE(hasLine(again, "chown ambita-dms:ambita-dms /var/lib/ambita-dms")) << again;
+  EXPECT_EQ(scripts.run("postinst", "abort-upgrade", true), "");
+}
+
+TEST_F(DebianPackages, PrermDisablesTheServiceOnRemovalOnly) {
+  StubbedMaintainerScripts scripts(deb(kServicePackage));
+  EXPECT_TRUE(
+      hasLine(scripts.run("prerm", "remove", true), "systemctl disable ambita-dms.service"));
+  EXPECT_EQ(scripts.run("prerm", "upgrade", true), "");
+}
+
 TEST_F(DebianPackages, DevPackageHoldsTheHostSdkAndItsCMakePackage) {
   EXPECT_EQ(field(kDevPackage, "Package"), kDevPackage + "\n");
   const std::string files = listing(kDevPackage);
