@@ -63,11 +63,13 @@ cd "${root}"
 
 # clang, libclang-rt-dev (libFuzzer and clang's sanitizer runtimes) and llvm (llvm-symbolizer,
 # for readable sanitizer stacks) serve the fuzz and sanitizer parts; GCC's sanitizer runtimes
-# come with g++.
+# come with g++. dpkg-dev (dpkg-shlibdeps), file (CPack's ELF detection) and systemd
+# (systemd-analyze verify) serve the packaging check, tests/packaging (label packaging, in
+# every CTest run).
 packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
           libgtest-dev libgmock-dev libutf8proc-dev apache2 apache2-utils curl openssl
           ca-certificates attr rclone clang libclang-rt-dev llvm lighttpd lighttpd-mod-webdav
-          nginx libnginx-mod-http-dav-ext sqlite3)
+          nginx libnginx-mod-http-dav-ext sqlite3 dpkg-dev file systemd)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed"; then

@@ -8,7 +8,9 @@
 #include <csignal>
 #include <iomanip>
 
+#include "HealthRoutes.h"
 #include "HostSetup.h"
+#include "ReadinessProbe.h"
 #include "RouteServer.h"
 #include "dms/ModuleLoader.h"
 
@@ -125,8 +127,8 @@ int Host::printHelp(bool toErr) {
      << "  config check    validate the configuration against the modules' schemas (exit 2 on "
         "error)\n"
      << "  config show     print the effective configuration (defaults applied, secrets masked)\n"
-     << "  run             serve the plugin's HTTP routes and run its service until "
-        "SIGINT/SIGTERM\n";
+     << "  run             serve the plugin's HTTP routes, /healthz and /readyz, and run its "
+        "service until SIGINT/SIGTERM\n";
   if (configFile_.empty()) {
     to << "\nPlugin commands: give --config FILE to list them.\n";
     return toErr ? 2 : 0;
@@ -251,7 +253,11 @@ int Host::runService() {
   for (const auto& route : plugin.routes())
     if (!route.openWarning.empty())
       logger_.warning(kSource, route.method + " " + route.path + ": " + route.openWarning);
-  RouteServer server(plugin.routes(), logger_, setup.listenerLimits());
+  // The host's /healthz and /readyz after the plugin's routes: on the same path, they win.
+  ReadinessProbe readiness(readinessChecks(plugin, *setup.target()), ReadinessProbe::Timing{});
+  std::vector<Route> routes = plugin.routes();
+  for (auto& route : healthRoutes(readiness, logger_)) routes.push_back(std::move(route));
+  RouteServer server(std::move(routes), logger_, setup.listenerLimits());
   if (auto bound = server.bind(setup.listenHost(), setup.listenPort()); !bound) {
     logger_.error(kSource, bound.error().describe());
     return bound.error().code == ErrorCode::InvalidArgument ? 2 : 1;
@@ -261,6 +267,7 @@ int Host::runService() {
     plugin.stop();
     return 1;
   }
+  readiness.start();
   server.start();
   logger_.info(kSource, name() + " serving " + std::to_string(plugin.routes().size()) +
                             " route(s) of plugin '" + plugin.info().name + "' into " +
@@ -272,8 +279,12 @@ int Host::runService() {
   sigwait(&signals, &signal);
   logger_.info(kSource,
                std::string("received ") + (signal == SIGINT ? "SIGINT" : "SIGTERM") + ", stopping");
+  // A readiness check in flight may wait on the API: /readyz answers "stopping" at once, the
+  // plugin's stop() cancels the check's call, then the checking thread ends.
+  readiness.requestStop();
   server.stop();
   plugin.stop();
+  readiness.stop();
   logger_.info(kSource, "stopped");
   return 0;
 }
