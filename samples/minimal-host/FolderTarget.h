@@ -1,7 +1,8 @@
 #pragma once
 // The minimal host's own document target: files under a root folder, metadata in memory (a
-// real DMS keeps it in its database), temporaries in a spool folder so that a half-written
-// file never appears under its name. Paths come from the plugin, which checks them.
+// real DMS keeps it in its database). A file is written to <root>/.spool first (same file
+// system, never listed) and then linked or renamed into place, so a half-written file never
+// appears under its name. Paths come from the plugin, which checks them.
 #include <dms/DocumentTarget.h>
 
 #include <algorithm>
@@ -14,8 +15,7 @@ namespace fs = std::filesystem;
 
 class FolderTarget final : public dms::DocumentTarget {
  public:
-  FolderTarget(fs::path root, fs::path spool) : root_(std::move(root)), spool_(std::move(spool)) {
-    fs::create_directories(root_);
+  explicit FolderTarget(const fs::path& root) : root_(root), spool_(root / kSpool) {
     fs::remove_all(spool_);  // what an interrupted put left
     fs::create_directories(spool_);
   }
@@ -29,16 +29,18 @@ class FolderTarget final : public dms::DocumentTarget {
   }
   dms::Result<dms::EntryInfo> put(const std::string& path, std::istream& content,
                                   const dms::Metadata& metadata, dms::PutMode mode) override {
-    if (mode == dms::PutMode::CreateNew && fs::exists(root_ / path))
-      return fail(dms::ErrorCode::AlreadyExists, path + " exists");
-    const fs::path temp = spool_ / std::to_string(++temps_);
+    const fs::path temp = spool_ / std::to_string(++temps_), file = root_ / path;
     std::ofstream(temp, std::ios::binary) << content.rdbuf();
-    std::error_code error;
-    if (!content.bad()) fs::rename(temp, root_ / path, error);
-    if (content.bad() || error) {
-      fs::remove(temp, error);
-      return fail(dms::ErrorCode::DataLoss, path + " could not be written");
-    }
+    std::error_code error, ignored;
+    if (content.bad())
+      error = std::make_error_code(std::errc::io_error);
+    else if (mode == dms::PutMode::Replace)
+      fs::rename(temp, file, error);
+    else
+      fs::create_hard_link(temp, file, error);  // fails if the name is taken: never replaces
+    fs::remove(temp, ignored);
+    if (error == std::errc::file_exists) return fail(dms::ErrorCode::AlreadyExists, path);
+    if (error) return fail(dms::ErrorCode::DataLoss, path + ": " + error.message());
     std::lock_guard lock(mutex_);
     metadata_[path] = metadata;
     return stat(path);
@@ -73,7 +75,8 @@ class FolderTarget final : public dms::DocumentTarget {
     std::error_code error;
     std::vector<dms::EntryInfo> entries;
     for (const auto& entry : fs::directory_iterator(root_ / folder, error))
-      if (auto info = stat((fs::path(folder) / entry.path().filename()).string()))
+      if (auto info = stat((fs::path(folder) / entry.path().filename()).string());
+          info && info->path != kSpool)
         entries.push_back(*info);
     if (error) return fail(dms::ErrorCode::NotFound, folder + ": " + error.message());
     std::sort(entries.begin(), entries.end(), [](auto& a, auto& b) { return a.name < b.name; });
@@ -95,6 +98,7 @@ class FolderTarget final : public dms::DocumentTarget {
   dms::Status recover() override { return {}; }  // the constructor empties the spool
 
  private:
+  static constexpr const char* kSpool = ".spool";
   const fs::path root_, spool_;
   std::atomic<int> temps_{0};
   std::mutex mutex_;

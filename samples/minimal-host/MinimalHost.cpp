@@ -83,8 +83,7 @@ int main(int argc, char** argv) {
   // TODO(issue 10, document events): register the host's event sink in HostServices here and
   // print each event it receives, once the SDK has document events.
   dms::HostServices services{&logger, (data / "plugin").string(), section.str(),
-                             std::make_shared<FolderTarget>(argv[3], data / "spool"),
-                             "minimal-host 1.0"};
+                             std::make_shared<FolderTarget>(argv[3]), "minimal-host 1.0"};
   auto plugin = module.create(services);
   if (!plugin) return fatal(plugin.error().describe());
   if (auto started = (*plugin)->startService(); !started) return fatal(started.error().describe());
