@@ -39,6 +39,17 @@ std::string safeString(const char* text) {
   return text == nullptr ? std::string() : text;
 }
 
+/// Why a module built for `module` cannot be loaded by a host of `host`, and what to do.
+std::string versionRefusal(InterfaceVersion module, InterfaceVersion host) {
+  const bool moduleIsNewer =
+      module.major > host.major || (module.major == host.major && module.minor > host.minor);
+  return "built for host-sdk interface " + module.toString() + ", this host supports " +
+         host.toString() +
+         (moduleIsNewer ? ": update the host"
+                        : ": rebuild the module against host-sdk interface " +
+                              std::to_string(host.major) + ".x");
+}
+
 }  // namespace
 
 std::string_view toString(ModuleKind kind) {
@@ -71,7 +82,7 @@ struct ModuleLoader::Opened {
   std::shared_ptr<Library> library;
 };
 
-ModuleLoader::ModuleLoader(std::uint32_t interfaceVersion, std::string compilerTag)
+ModuleLoader::ModuleLoader(InterfaceVersion interfaceVersion, std::string compilerTag)
     : interfaceVersion_(interfaceVersion), compilerTag_(std::move(compilerTag)) {}
 
 ModuleLoader::Opened ModuleLoader::open(const std::filesystem::path& file,
@@ -113,15 +124,14 @@ ModuleLoader::Opened ModuleLoader::open(const std::filesystem::path& file,
     }
     // Only magic and interfaceVersion have a layout every version agrees on: check the
     // version before reading anything else.
-    if (raw->interfaceVersion != interfaceVersion_) {
-      opened.report =
-          refuse(file, LoadOutcome::IncompatibleVersion,
-                 "built against host-sdk interface " + std::to_string(raw->interfaceVersion) +
-                     ", this host speaks " + std::to_string(interfaceVersion_));
+    const auto moduleVersion = InterfaceVersion::decode(raw->interfaceVersion);
+    if (!interfaceVersion_.accepts(moduleVersion)) {
+      opened.report = refuse(file, LoadOutcome::IncompatibleVersion,
+                             versionRefusal(moduleVersion, interfaceVersion_));
       return opened;
     }
 
-    ModuleDescriptor descriptor{raw->interfaceVersion, safeString(raw->kind), safeString(raw->name),
+    ModuleDescriptor descriptor{moduleVersion, safeString(raw->kind), safeString(raw->name),
                                 safeString(raw->version), safeString(raw->compilerTag)};
     const auto kind = kindFromString(descriptor.kind);
     if (!kind || descriptor.name.empty()) {
@@ -151,8 +161,7 @@ ModuleLoader::Opened ModuleLoader::open(const std::filesystem::path& file,
     report.outcome = LoadOutcome::Loaded;
     report.message = "module " + quoted(file) + ": " + descriptor.kind + " '" + descriptor.name +
                      "' " + descriptor.version + " (interface " +
-                     std::to_string(descriptor.interfaceVersion) + ", " + descriptor.compilerTag +
-                     ")";
+                     descriptor.interfaceVersion.toString() + ", " + descriptor.compilerTag + ")";
     const std::string fileName = file.filename().string();
     const std::string conventional =
         std::string(*kind == ModuleKind::Plugin ? kPluginPrefix : kConnectorPrefix) +
@@ -233,7 +242,8 @@ ConnectorModule ModuleLoader::loadConnector(const std::filesystem::path& file) c
     opened.report.descriptor = std::move(descriptor);
     return ConnectorModule(std::move(opened.report), nullptr, nullptr);
   }
-  return ConnectorModule(std::move(opened.report), opened.library, std::move(factory));
+  return ConnectorModule(std::move(opened.report), opened.library, std::move(factory),
+                         interfaceVersion_);
 }
 
 Result<std::vector<LoadReport>> ModuleLoader::scan(const std::filesystem::path& folder) const {

@@ -173,9 +173,12 @@ void AmbitaPlugin::stop() noexcept {
     std::lock_guard lock(lifecycleMutex_);
     if (!running_) return;
     poller_->stop();
-    // Downloads and backoff sleeps end at once; intents left open are recovered next start.
+    // Downloads, backoff sleeps and the target's waits (a WebDAV Retry-After pause) end at
+    // once; intents left open are recovered next start.
     client_->cancel();
+    services_.target->cancel();
     workers_->stop();
+    services_.target->resume();  // commands (and the host) may use the target again
     reconciler_->releasePool();
     serviceLock_.reset();
     running_ = false;

@@ -16,6 +16,11 @@ namespace {
 
 const std::filesystem::path kGood = DMS_TEST_MODULE_DIR;
 const std::filesystem::path kBad = DMS_TEST_BAD_MODULE_DIR;
+const std::filesystem::path kOlder = DMS_TEST_OLDER_MODULE_DIR;
+
+constexpr dms::InterfaceVersion kHost = dms::kInterfaceVersion;
+const dms::InterfaceVersion kOlderMinor{kHost.major, static_cast<std::uint16_t>(kHost.minor - 1)};
+const dms::InterfaceVersion kNewerMinor{kHost.major, static_cast<std::uint16_t>(kHost.minor + 1)};
 
 /// Collects log lines (thread-safe enough for these single-threaded tests).
 class CollectingLogger final : public dms::Logger {
@@ -106,8 +111,8 @@ TEST(ModuleLoader, OtherInterfaceVersionIsRefusedNamingBothAndFactoryNeverCalled
   const auto module = loader.loadPlugin(file);
   EXPECT_FALSE(module.ok());
   EXPECT_EQ(module.report().outcome, dms::LoadOutcome::IncompatibleVersion);
-  EXPECT_NE(module.report().message.find("built against host-sdk interface 99, this host speaks " +
-                                         std::to_string(dms::kInterfaceVersion)),
+  EXPECT_NE(module.report().message.find("built for host-sdk interface 99.0, this host supports " +
+                                         kHost.toString() + ": update the host"),
             std::string::npos)
       << module.report().message;
   EXPECT_NE(module.report().message.find(file.string()), std::string::npos);
@@ -127,14 +132,119 @@ TEST(ModuleLoader, OtherInterfaceVersionIsRefusedNamingBothAndFactoryNeverCalled
   EXPECT_TRUE(marker.factoryCalled("v99"));
 }
 
-TEST(ModuleLoader, HostWithAnotherVersionRefusesTheGoodModule) {
-  dms::ModuleLoader newerHost(dms::kInterfaceVersion + 1);
-  const auto report = newerHost.inspect(kGood / "dms-plugin-testplugin.so");
+TEST(ModuleLoader, HostWithAnotherMajorRefusesTheGoodModule) {
+  const dms::InterfaceVersion nextMajor{static_cast<std::uint16_t>(kHost.major + 1), 0};
+  const auto report = dms::ModuleLoader(nextMajor).inspect(kGood / "dms-plugin-testplugin.so");
   EXPECT_EQ(report.outcome, dms::LoadOutcome::IncompatibleVersion);
-  EXPECT_NE(report.message.find("interface " + std::to_string(dms::kInterfaceVersion) +
-                                ", this host speaks " + std::to_string(dms::kInterfaceVersion + 1)),
+  EXPECT_NE(report.message.find("built for host-sdk interface " + kHost.toString() +
+                                ", this host supports " + nextMajor.toString() +
+                                ": rebuild the module against host-sdk interface " +
+                                std::to_string(nextMajor.major) + ".x"),
             std::string::npos)
       << report.message;
+}
+
+TEST(InterfaceVersion, EncodingKeepsModulesFromBeforeMinorsReadable) {
+  // Before the interface had a minor, modules wrote 1 into interfaceVersion: that is 1.0.
+  EXPECT_EQ((dms::InterfaceVersion{1, 0}).encoded(), 1u);
+  EXPECT_EQ(dms::InterfaceVersion::decode(1), (dms::InterfaceVersion{1, 0}));
+  EXPECT_EQ(dms::InterfaceVersion::decode(kNewerMinor.encoded()), kNewerMinor);
+  EXPECT_EQ(kNewerMinor.toString(),
+            std::to_string(kHost.major) + "." + std::to_string(kHost.minor + 1));
+  // A host of this version loads its own and older minors of its major, nothing else.
+  EXPECT_TRUE(kHost.accepts(kHost));
+  EXPECT_TRUE(kHost.accepts(kOlderMinor));
+  EXPECT_TRUE(kHost.accepts({kHost.major, 0}));
+  EXPECT_FALSE(kHost.accepts(kNewerMinor));
+  EXPECT_FALSE(kHost.accepts({static_cast<std::uint16_t>(kHost.major + 1), 0}));
+  EXPECT_FALSE(kHost.accepts({static_cast<std::uint16_t>(kHost.major - 1), kHost.minor}));
+}
+
+TEST(ModuleLoader, NewerMinorIsRefusedNamingBothAndFactoryNeverCalled) {
+  MarkerDir marker;
+  const auto file = kBad / "dms-plugin-newerminor.so";
+  const auto module = dms::ModuleLoader().loadPlugin(file);
+  EXPECT_FALSE(module.ok());
+  EXPECT_EQ(module.report().outcome, dms::LoadOutcome::IncompatibleVersion);
+  EXPECT_NE(module.report().message.find("'" + file.string() + "': built for host-sdk interface " +
+                                         kNewerMinor.toString() + ", this host supports " +
+                                         kHost.toString() + ": update the host"),
+            std::string::npos)
+      << module.report().message;
+  EXPECT_TRUE(marker.empty());
+  // The same from the other side: a host of the previous minor refuses this SDK's modules.
+  const auto report = dms::ModuleLoader(kOlderMinor).inspect(kGood / "dms-plugin-testplugin.so");
+  EXPECT_EQ(report.outcome, dms::LoadOutcome::IncompatibleVersion);
+  EXPECT_NE(report.message.find("built for host-sdk interface " + kHost.toString() +
+                                ", this host supports " + kOlderMinor.toString()),
+            std::string::npos)
+      << report.message;
+}
+
+TEST(ModuleLoader, OtherMajorIsRefusedWhateverItsMinor) {
+  MarkerDir marker;
+  const auto module = dms::ModuleLoader().loadPlugin(kBad / "dms-plugin-oldmajor.so");
+  EXPECT_EQ(module.report().outcome, dms::LoadOutcome::IncompatibleVersion);
+  const dms::InterfaceVersion declared{static_cast<std::uint16_t>(kHost.major - 1), 7};
+  EXPECT_NE(module.report().message.find("built for host-sdk interface " + declared.toString() +
+                                         ", this host supports " + kHost.toString() +
+                                         ": rebuild the module against host-sdk interface " +
+                                         std::to_string(kHost.major) + ".x"),
+            std::string::npos)
+      << module.report().message;
+  EXPECT_TRUE(marker.empty());
+}
+
+TEST(ModuleLoader, OlderMinorModulesLoadAndWork) {
+  CollectingLogger logger;
+  dms::test::TempDir dir;
+  dms::ModuleLoader loader;
+  const auto pluginModule = loader.loadPlugin(kOlder / "dms-plugin-testpluginold.so");
+  ASSERT_TRUE(pluginModule.ok()) << pluginModule.report().message;
+  EXPECT_EQ(pluginModule.report().descriptor->interfaceVersion, kOlderMinor);
+  EXPECT_NE(pluginModule.report().message.find("(interface " + kOlderMinor.toString()),
+            std::string::npos)
+      << pluginModule.report().message;
+
+  const auto connectorModule = loader.loadConnector(kOlder / "dms-connector-memoryold.so");
+  ASSERT_TRUE(connectorModule.ok()) << connectorModule.report().message;
+  auto target =
+      connectorModule.create({jsonObject({{"connector", "memoryold"}}), dir.str(), &logger});
+  ASSERT_TRUE(target.ok()) << target.error().describe();
+  dms::HostServices services{&logger, dir.str(), jsonObject({{"token", "t"}}), *target, "test"};
+  auto plugin = pluginModule.create(services);
+  ASSERT_TRUE(plugin.ok()) << plugin.error().describe();
+  std::ostringstream out, err;
+  EXPECT_EQ((*plugin)->runCommand("put-file", {"a.txt", "abc"}, {&out, &err, false}), 0)
+      << err.str();
+  EXPECT_EQ((*target)->stat("a.txt")->size, 3u);
+}
+
+TEST(ModuleLoader, MethodsNewerThanAConnectorNeverReachIt) {
+  // cancel() came with this minor: a connector built for the previous one has no such method
+  // (its vtable ends before it). The stand-in below has one that counts, so a call reaching
+  // it shows in describe().
+  CollectingLogger logger;
+  dms::test::TempDir dir;
+  const dms::ConnectorContext context{jsonObject({{"connector", "memory"}}), dir.str(), &logger};
+  auto older =
+      dms::ModuleLoader().loadConnector(kOlder / "dms-connector-memoryold.so").create(context);
+  ASSERT_TRUE(older.ok()) << older.error().describe();
+  (*older)->cancel();
+  (*older)->resume();
+  EXPECT_NE((*older)->describe().find("cancelled=0"), std::string::npos) << (*older)->describe();
+
+  // A connector of this minor gets cancel(), whether its host is of this minor or a newer one
+  // (which shields it, forwarding what this minor has).
+  for (const auto hostVersion : {kHost, kNewerMinor}) {
+    auto current = dms::ModuleLoader(hostVersion)
+                       .loadConnector(dms::ModuleLoader::connectorFile(kGood, "memory"))
+                       .create(context);
+    ASSERT_TRUE(current.ok()) << current.error().describe();
+    (*current)->cancel();
+    EXPECT_NE((*current)->describe().find("cancelled=1"), std::string::npos)
+        << "host " << hostVersion.toString() << ": " << (*current)->describe();
+  }
 }
 
 TEST(ModuleLoader, OtherCompilerTagIsRefusedNamingBothAndFactoryNeverCalled) {
@@ -180,6 +290,9 @@ TEST(ModuleLoader, GoodModulesLoadWithTheirDescriptor) {
   EXPECT_EQ(plugin.report().descriptor->name, "testplugin");
   EXPECT_EQ(plugin.report().descriptor->version, "1.2.3");
   EXPECT_EQ(plugin.report().descriptor->interfaceVersion, dms::kInterfaceVersion);
+  EXPECT_NE(plugin.report().message.find("(interface " + kHost.toString() + ", "),
+            std::string::npos)
+      << plugin.report().message;
   EXPECT_EQ(plugin.factory()->info().configSection, "testplugin");
 
   const auto connector = loader.loadConnector(dms::ModuleLoader::connectorFile(kGood, "memory"));

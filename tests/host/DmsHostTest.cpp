@@ -212,8 +212,9 @@ TEST_F(DmsHost, MissingOrRefusedModulesAreConfigurationErrors) {
               R"(", "plugin": "v99", "target": {"connector": "memory"}})");
   result = host({"--config", "host.json", "config", "check"});
   EXPECT_EQ(result.exitCode, 2);
-  EXPECT_NE(result.err.find("built against host-sdk interface 99, this host speaks 1"),
-            std::string::npos)
+  EXPECT_NE(
+      result.err.find("built for host-sdk interface 99.0, this host supports 1.1: update the host"),
+      std::string::npos)
       << result.err;
 }
 
@@ -264,8 +265,9 @@ TEST_F(DmsHost, ModulesListsDescriptorsAndRefusals) {
       << result.out;
   EXPECT_NE(result.out.find("connector 'memory' version 0.0.1"), std::string::npos);
   EXPECT_NE(result.out.find("REFUSED (IncompatibleVersion)"), std::string::npos);
-  EXPECT_NE(result.out.find("built against host-sdk interface 99, this host speaks 1"),
-            std::string::npos);
+  EXPECT_NE(
+      result.out.find("built for host-sdk interface 99.0, this host supports 1.1: update the host"),
+      std::string::npos);
   EXPECT_NE(result.out.find("REFUSED (NotAModule)"), std::string::npos);
   EXPECT_TRUE(std::filesystem::is_empty(marker)) << "no factory of a refused module was called";
 

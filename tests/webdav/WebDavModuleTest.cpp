@@ -39,7 +39,7 @@ TEST(WebDavModule, DescriptorFactoryAndAPutThroughTheModule) {
   ASSERT_NE(descriptorFn, nullptr);
   const DmsModuleDescriptor* descriptor = descriptorFn();
   EXPECT_EQ(descriptor->magic, kModuleMagic);
-  EXPECT_EQ(descriptor->interfaceVersion, kInterfaceVersion);
+  EXPECT_EQ(descriptor->interfaceVersion, kInterfaceVersion.encoded());
   EXPECT_STREQ(descriptor->kind, "connector");
   EXPECT_STREQ(descriptor->name, "webdav");
   EXPECT_STREQ(descriptor->compilerTag, DMS_COMPILER_TAG);

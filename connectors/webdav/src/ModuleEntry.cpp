@@ -2,4 +2,4 @@
 #include "dms/ModuleInfo.h"
 #include "dms/webdav/WebDavConnectorFactory.h"
 
-DMS_DECLARE_CONNECTOR("webdav", "0.1.0", dms::webdav::WebDavConnectorFactory)
+DMS_DECLARE_CONNECTOR("webdav", DMS_RELEASE_VERSION, dms::webdav::WebDavConnectorFactory)

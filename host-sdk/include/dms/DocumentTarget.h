@@ -34,7 +34,7 @@ struct EntryInfo {
   std::string path;  ///< full relative path, as it would be passed back to the target
   std::string name;  ///< last segment of path
   EntryType type = EntryType::File;
-  std::uint64_t size = 0;             ///< bytes, for files
+  std::uint64_t size = 0;                 ///< bytes, for files
   std::int64_t modifiedEpochSeconds = 0;  ///< 0 when Capabilities::modificationTime is false
 };
 
@@ -102,6 +102,20 @@ class DocumentTarget {
   /// storage, in this or another process; the Ambita plugin does so under its exclusive
   /// data-folder lock (run, sync, verify --repair). Hosts do not call it.
   virtual Status recover() = 0;
+
+  // --- Added in interface 1.1. Methods are only ever appended here, each with a default (see
+  // InterfaceVersion in ModuleInfo.h); the loader shields targets of older connectors.
+
+  /// Ends promptly whatever waits inside calls in flight (retry pauses, however long a
+  /// server's Retry-After; requests and connection waits where the target can abort them), and
+  /// makes calls fail with Cancelled until resume(). The Ambita plugin calls it from stop()
+  /// before joining its workers, so that stop() returns within seconds whatever a server does.
+  /// Thread-safe, callable while other methods run. Default: nothing to cancel (a local target
+  /// whose calls end by themselves).
+  virtual void cancel() noexcept {}
+
+  /// Undoes cancel(): later calls work again. Thread-safe. Default: nothing.
+  virtual void resume() noexcept {}
 };
 
 }  // namespace dms

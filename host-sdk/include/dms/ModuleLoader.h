@@ -8,6 +8,12 @@
 ///   if (!module.ok()) { log(module.report().message); return; }
 ///   auto plugin = module.create(services);          // Result<ModulePtr<Plugin>>
 ///
+/// Versions: a module built for the host's interface major and a minor no newer than the host's
+/// loads (IncompatibleVersion otherwise, naming both versions). A target made by a connector
+/// built for an OLDER minor is handed out behind a shield that forwards only the methods that
+/// minor knows; the methods added since keep their default (so a newer plugin may call
+/// DocumentTarget::cancel() on any target).
+///
 /// Lifetime: every object handed out (factory pointers, plugins, targets) holds a reference
 /// to its library, so the library stays loaded for as long as any of them lives, however
 /// long the loader or the module handle lives. Nothing here throws.
@@ -40,7 +46,7 @@ enum class LoadOutcome {
   FileNotFound,          ///< no file at that path
   NotAModule,            ///< not a loadable library, no descriptor symbol, or bad magic
   WrongKind,             ///< a connector where a plugin was asked for, or the reverse
-  IncompatibleVersion,   ///< built against another host-sdk interface version
+  IncompatibleVersion,   ///< built for another interface major, or a newer minor than the host's
   IncompatibleCompiler,  ///< built with another compiler / standard library (tag mismatch)
   InitFailed,            ///< descriptor fine, but the factory entry is missing, null or threw
 };
@@ -50,7 +56,7 @@ std::string_view toString(LoadOutcome outcome);
 
 /// A copy of a module's descriptor (the strings are copied: valid after the library is gone).
 struct ModuleDescriptor {
-  std::uint32_t interfaceVersion = 0;
+  InterfaceVersion interfaceVersion;
   std::string kind;
   std::string name;
   std::string version;
@@ -61,9 +67,9 @@ struct ModuleDescriptor {
 struct LoadReport {
   std::filesystem::path file;
   LoadOutcome outcome = LoadOutcome::NotAModule;
-  /// Always names the file; for refusals says why (e.g. "built against host-sdk interface 99,
-  /// this host speaks 1"); for Loaded a one-line summary (and notes such as a file name that
-  /// does not follow the naming convention).
+  /// Always names the file; for refusals says why (e.g. "built for host-sdk interface 1.3, this
+  /// host supports 1.2: update the host"); for Loaded a one-line summary (and notes such as a file
+  /// name that does not follow the naming convention).
   std::string message;
   /// Set when the descriptor could be read in full (also for WrongKind/IncompatibleCompiler).
   std::optional<ModuleDescriptor> descriptor;
@@ -116,8 +122,11 @@ class PluginModule {
 class ConnectorModule {
  public:
   ConnectorModule() = default;
+  /// `hostInterface`: the loader's version; targets of a connector built for an older minor
+  /// are shielded (see the top of this file).
   ConnectorModule(LoadReport report, std::shared_ptr<void> library,
-                  std::shared_ptr<const ConnectorFactory> factory);
+                  std::shared_ptr<const ConnectorFactory> factory,
+                  InterfaceVersion hostInterface = kInterfaceVersion);
 
   const LoadReport& report() const { return report_; }
   bool ok() const { return report_.ok() && factory_ != nullptr; }
@@ -125,13 +134,15 @@ class ConnectorModule {
   const std::shared_ptr<const ConnectorFactory>& factory() const { return factory_; }
 
   /// Makes a document target (recover() not called). The shared_ptr keeps the library loaded.
-  /// Errors: as PluginModule::create.
+  /// A connector built for an older minor gets its target shielded. Errors: as
+  /// PluginModule::create.
   Result<std::shared_ptr<DocumentTarget>> create(const ConnectorContext& context) const;
 
  private:
   LoadReport report_;
   std::shared_ptr<void> library_;
   std::shared_ptr<const ConnectorFactory> factory_;
+  InterfaceVersion hostInterface_ = kInterfaceVersion;
 };
 
 /// Opens modules. Holds no library itself; stateless apart from what it accepts.
@@ -142,8 +153,9 @@ class ModuleLoader {
   static constexpr std::string_view kSuffix = ".so";
 
   /// The defaults are evaluated in the caller's translation unit: a host accepts modules built
-  /// against the interface version and with the compiler tag the host itself was built with.
-  explicit ModuleLoader(std::uint32_t interfaceVersion = kInterfaceVersion,
+  /// for the interface version it was built with (or an older minor of it) and with the same
+  /// compiler tag.
+  explicit ModuleLoader(InterfaceVersion interfaceVersion = kInterfaceVersion,
                         std::string compilerTag = DMS_COMPILER_TAG);
 
   /// Reads and checks the descriptor; never calls a factory; unloads the library again.
@@ -169,14 +181,14 @@ class ModuleLoader {
   static std::filesystem::path connectorFile(const std::filesystem::path& folder,
                                              std::string_view name);
 
-  std::uint32_t interfaceVersion() const { return interfaceVersion_; }
+  InterfaceVersion interfaceVersion() const { return interfaceVersion_; }
   const std::string& compilerTag() const { return compilerTag_; }
 
  private:
   struct Opened;
   Opened open(const std::filesystem::path& file, std::optional<ModuleKind> expected) const;
 
-  std::uint32_t interfaceVersion_;
+  InterfaceVersion interfaceVersion_;
   std::string compilerTag_;
 };
 

@@ -52,8 +52,8 @@ int Host::main(const std::vector<std::string>& args) {
       } else if (arg == "--verbose" || arg == "-v") {
         verbose_ = true;
       } else if (arg == "--version") {
-        out_ << name() << " (host-sdk interface " << kInterfaceVersion << ", " << DMS_COMPILER_TAG
-             << ")\n";
+        out_ << name() << " (host-sdk interface " << kInterfaceVersion.toString() << ", "
+             << DMS_COMPILER_TAG << ")\n";
         return 0;
       } else if (arg == "--help" || arg == "-h") {
         help = true;
@@ -173,7 +173,7 @@ int Host::listModules() {
     return 2;
   }
   out_ << "modules in " << setup.modulesDir().string() << " (host-sdk interface "
-       << loader.interfaceVersion() << ", " << loader.compilerTag() << "):\n";
+       << loader.interfaceVersion().toString() << ", " << loader.compilerTag() << "):\n";
   if (reports->empty()) out_ << "  (no *.so files)\n";
   bool allLoaded = true;
   for (const auto& report : *reports) {
@@ -181,7 +181,7 @@ int Host::listModules() {
     if (report.ok()) {
       const auto& d = *report.descriptor;
       out_ << "    " << d.kind << " '" << d.name << "' version " << d.version << ", interface "
-           << d.interfaceVersion << ", " << d.compilerTag << "\n";
+           << d.interfaceVersion.toString() << ", " << d.compilerTag << "\n";
       if (auto note = report.message.find("; note: "); note != std::string::npos)
         out_ << "    note: " << report.message.substr(note + 8) << "\n";
     } else {

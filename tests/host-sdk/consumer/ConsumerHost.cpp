@@ -17,7 +17,7 @@ int main(int argc, char** argv) {
   }
   const auto& descriptor = *module.report().descriptor;
   std::cout << "loaded " << descriptor.kind << " " << descriptor.name << " " << descriptor.version
-            << " interface " << descriptor.interfaceVersion << "\n";
+            << " interface " << descriptor.interfaceVersion.toString() << "\n";
   for (const auto& option : module.factory()->configSchema().options)
     std::cout << "option " << option.key << (option.secret ? " (secret)" : "") << "\n";
   return 0;

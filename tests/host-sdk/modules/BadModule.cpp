@@ -29,22 +29,36 @@ namespace {
     return nullptr;                                                      \
   }
 
-#if DMS_TEST_VARIANT == 1  // built against another interface version
+constexpr dms::InterfaceVersion kHost = dms::kInterfaceVersion;
+
+#if DMS_TEST_VARIANT == 1  // built for a later interface major (99.0)
 TEST_DESCRIPTOR(dms::kModuleMagic, 99, "v99", DMS_COMPILER_TAG)
 TEST_FACTORY("v99")
 #elif DMS_TEST_VARIANT == 2  // built with another compiler
-TEST_DESCRIPTOR(dms::kModuleMagic, dms::kInterfaceVersion, "badtag", "msvc-19/msvcprt")
+TEST_DESCRIPTOR(dms::kModuleMagic, kHost.encoded(), "badtag", "msvc-19/msvcprt")
 TEST_FACTORY("badtag")
 #elif DMS_TEST_VARIANT == 3  // a plain shared library: no descriptor at all
 extern "C" DMS_EXPORT int dms_test_plain_function() {
   return 42;
 }
 #elif DMS_TEST_VARIANT == 4  // a descriptor symbol with the wrong magic
-TEST_DESCRIPTOR(0x12345678u, dms::kInterfaceVersion, "badmagic", DMS_COMPILER_TAG)
+TEST_DESCRIPTOR(0x12345678u, kHost.encoded(), "badmagic", DMS_COMPILER_TAG)
 TEST_FACTORY("badmagic")
 #elif DMS_TEST_VARIANT == 5  // a good descriptor, but the factory returns null
-TEST_DESCRIPTOR(dms::kModuleMagic, dms::kInterfaceVersion, "nullfactory", DMS_COMPILER_TAG)
+TEST_DESCRIPTOR(dms::kModuleMagic, kHost.encoded(), "nullfactory", DMS_COMPILER_TAG)
 TEST_FACTORY("nullfactory")
+#elif DMS_TEST_VARIANT == 6  // the host's major, but a newer minor than the host's
+TEST_DESCRIPTOR(
+    dms::kModuleMagic,
+    (dms::InterfaceVersion{kHost.major, static_cast<std::uint16_t>(kHost.minor + 1)}).encoded(),
+    "newerminor", DMS_COMPILER_TAG)
+TEST_FACTORY("newerminor")
+#elif DMS_TEST_VARIANT == 7  // an earlier major (with a minor above the host's, which must not
+                             // matter)
+TEST_DESCRIPTOR(dms::kModuleMagic,
+                (dms::InterfaceVersion{static_cast<std::uint16_t>(kHost.major - 1), 7}).encoded(),
+                "oldmajor", DMS_COMPILER_TAG)
+TEST_FACTORY("oldmajor")
 #else
-#error "DMS_TEST_VARIANT must be 1..5"
+#error "DMS_TEST_VARIANT must be 1..7"
 #endif

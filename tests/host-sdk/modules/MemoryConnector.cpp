@@ -1,7 +1,11 @@
 // An in-memory document target used to test the loader and dms-host. It implements the core
 // honestly (folders, atomic put, metadata, list, remove) but keeps nothing after it is gone.
-// It counts recover() calls so tests can see that the host never calls it. Not part of the
-// product.
+// It counts recover() and cancel() calls so tests can see that the host never calls recover()
+// and whether cancel() reached the module. Not part of the product.
+//
+// Built twice: as "memory" for this SDK's interface, and with DMS_TEST_OLDER_MINOR as
+// "memoryold", declaring the previous minor (a connector from before cancel() existed: the
+// loader must not forward cancel() to it, see ModuleLoaderTest).
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
@@ -35,7 +39,8 @@ class MemoryTarget final : public dms::DocumentTarget {
 
   std::string describe() const override {
     std::lock_guard lock(mutex_);
-    return "memory:" + label_ + " recovered=" + std::to_string(recovered_);
+    return "memory:" + label_ + " recovered=" + std::to_string(recovered_) +
+           " cancelled=" + std::to_string(cancelled_);
   }
 
   dms::Status ensureFolder(const std::string& path) override {
@@ -132,6 +137,11 @@ class MemoryTarget final : public dms::DocumentTarget {
     return {};
   }
 
+  void cancel() noexcept override {
+    std::lock_guard lock(mutex_);
+    ++cancelled_;
+  }
+
  private:
   struct File {
     std::string content;
@@ -150,6 +160,7 @@ class MemoryTarget final : public dms::DocumentTarget {
   std::map<std::string, File> files_;
   std::set<std::string> folders_;
   int recovered_ = 0;
+  int cancelled_ = 0;
 };
 
 class MemoryConnectorFactory final : public dms::ConnectorFactory {
@@ -178,4 +189,10 @@ class MemoryConnectorFactory final : public dms::ConnectorFactory {
 
 }  // namespace
 
+#if defined(DMS_TEST_OLDER_MINOR)  // "memoryold": built for the previous interface minor
+#include "OlderMinor.h"
+DMS_MODULE_DESCRIPTOR_("connector", "memoryold", "0.0.1", kOlderMinorForTest.encoded())
+DMS_MODULE_FACTORY_(dms::ConnectorFactory, dms_connector_factory, MemoryConnectorFactory)
+#else
 DMS_DECLARE_CONNECTOR("memory", "0.0.1", MemoryConnectorFactory)
+#endif

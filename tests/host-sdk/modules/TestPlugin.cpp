@@ -143,4 +143,10 @@ class TestPluginFactory final : public dms::PluginFactory {
 
 }  // namespace
 
+#if defined(DMS_TEST_OLDER_MINOR)  // "testpluginold": built for the previous interface minor
+#include "OlderMinor.h"
+DMS_MODULE_DESCRIPTOR_("plugin", "testpluginold", "1.2.3", kOlderMinorForTest.encoded())
+DMS_MODULE_FACTORY_(dms::PluginFactory, dms_plugin_factory, TestPluginFactory)
+#else
 DMS_DECLARE_PLUGIN("testplugin", "1.2.3", TestPluginFactory)
+#endif

@@ -87,12 +87,11 @@ class WebDavTarget final : public DocumentTarget {
   Status recover() override;
 
   /// Ends the client's retry pauses at once (whatever Retry-After a server sent) and makes
-  /// further retries fail with Cancelled, so that a host stopping can join its threads
-  /// quickly. Not part of dms::DocumentTarget yet: a host or plugin that holds the concrete
-  /// type may call it. Thread-safe, noexcept.
-  void cancel() noexcept;
+  /// further retries fail with Cancelled, so that a plugin stopping can join its threads
+  /// quickly (dms::DocumentTarget::cancel(), interface 1.1). Thread-safe.
+  void cancel() noexcept override;
   /// Undoes cancel(). Thread-safe.
-  void resume() noexcept;
+  void resume() noexcept override;
 
   /// HTTP sessions opened so far (tests prove keep-alive reuse with it).
   std::size_t sessionsCreatedForTest() const;

@@ -1,0 +1,136 @@
+// The plugin's stop() against a WebDAV target whose server asks for long pauses (503 with
+// Retry-After: 60): stop() cancels the target (dms::DocumentTarget::cancel(), interface 1.1)
+// before joining its workers, so it returns within seconds instead of after the pause, and
+// resumes the target afterwards. Real WebDAV target, scripted loopback server, fake Ambita API.
+#include <Poco/Net/HTTPResponse.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "AmbitaPlugin.h"
+#include "EngineFixture.h"
+#include "ScriptedDavServer.h"
+#include "dms/webdav/WebDavOptions.h"
+#include "dms/webdav/WebDavTarget.h"
+
+namespace ambita::test {
+namespace {
+
+using dms::test::RecordedRequest;
+using dms::test::ScriptedDavServer;
+using Poco::Net::HTTPResponse;
+using Poco::Net::HTTPServerResponse;
+
+/// How the scripted server behaves; switched by the test while the plugin runs.
+enum class DavMood { Healthy, Overloaded, OneHiccup };
+
+void answer(HTTPServerResponse& response, int status, const std::string& body,
+            const std::string& retryAfter = "") {
+  response.setStatusAndReason(static_cast<HTTPResponse::HTTPStatus>(status),
+                              status == 207 ? "Multi-Status" : "");
+  if (!retryAfter.empty()) response.set("Retry-After", retryAfter);
+  response.setContentLength64(static_cast<Poco::Int64>(body.size()));
+  response.send() << body;
+}
+
+/// An empty WebDAV collection at /dav/ that can turn overloaded on demand.
+class MoodyDavServer {
+ public:
+  MoodyDavServer()
+      : server_([this](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+          const DavMood mood = mood_.load();
+          if (mood == DavMood::Overloaded ||
+              (mood == DavMood::OneHiccup && hiccups_.fetch_add(1) == 0)) {
+            ++refused_;
+            return answer(r, 503, "", mood == DavMood::Overloaded ? "60" : "0");
+          }
+          if (request.method == "PROPFIND")
+            return answer(r, 207, dms::test::multistatusFor("/dav/", true));
+          answer(r, 404, "");
+        }) {}
+
+  std::string url() const { return server_.origin() + "/dav/"; }
+  void setMood(DavMood mood) { mood_ = mood; }
+  int refused() const { return refused_.load(); }
+
+ private:
+  std::atomic<DavMood> mood_{DavMood::Healthy};
+  std::atomic<int> hiccups_{0};
+  std::atomic<int> refused_{0};
+  ScriptedDavServer server_;
+};
+
+class PluginStopTest : public EngineFixture {
+ protected:
+  void SetUp() override {
+    EngineFixture::SetUp();
+    closeEngine();  // the plugin opens its own engine on the same data folder
+  }
+
+  std::shared_ptr<dms::DocumentTarget> webDavTarget(const std::string& url) {
+    auto options = dms::webdav::WebDavOptions::parse(
+        R"({"url": ")" + url + R"(", "retries": 1, "retryDelayMs": 10, "timeoutSeconds": 5})");
+    if (!options) throw std::runtime_error(options.error().describe());
+    auto target = dms::webdav::WebDavTarget::create(*options, logger_);
+    if (!target) throw std::runtime_error(target.error().describe());
+    return std::shared_ptr<dms::DocumentTarget>(std::move(*target));
+  }
+
+  std::unique_ptr<AmbitaPlugin> makePlugin(std::shared_ptr<dms::DocumentTarget> target) {
+    dms::HostServices services;
+    services.logger = &logger_;
+    services.dataDir = dataDir_;
+    services.configJson =
+        R"({"baseUrl": "http://127.0.0.1:9", "clientId": "id", "clientSecret": "s",
+            "username": "u", "password": "p", "poll": {"workers": 1}})";
+    services.target = std::move(target);
+    services.hostName = "dms-host test";
+    auto plugin = AmbitaPlugin::createWithOrderApiForTest(services, api_);
+    if (!plugin) throw std::runtime_error(plugin.error().describe());
+    return std::move(*plugin);
+  }
+
+  static int push(AmbitaPlugin& plugin, std::int64_t orderId) {
+    auto routes = plugin.routes();
+    dms::HttpRequest request;
+    request.method = "POST";
+    request.path = routes.at(0).path;
+    request.body =
+        R"({"orderCollectionId": )" + std::to_string(orderId) + R"(, "status": "UPDATED"})";
+    request.remoteAddress = "127.0.0.1";
+    return routes.at(0).handler(request).status;
+  }
+};
+
+TEST_F(PluginStopTest, StopEndsAWebDavRetryAfterPauseAtOnceAndResumesTheTarget) {
+  MoodyDavServer dav;
+  auto target = webDavTarget(dav.url());
+  auto plugin = makePlugin(target);
+  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  ASSERT_TRUE(plugin->startService().ok());
+
+  // The worker filing the pushed order meets a server that asks it to wait a minute.
+  dav.setMood(DavMood::Overloaded);
+  ASSERT_EQ(push(*plugin, 1), 200);
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (dav.refused() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  ASSERT_GT(dav.refused(), 0) << "the worker never reached the target";
+
+  const auto stopping = std::chrono::steady_clock::now();
+  plugin->stop();
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  EXPECT_LT(took, std::chrono::seconds(5))
+      << "stop() took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+      << " ms: the target's Retry-After pause was not cancelled";
+
+  // After stop() the target retries again (it was resumed): one 503, then the answer.
+  dav.setMood(DavMood::OneHiccup);
+  auto stat = target->stat("");
+  EXPECT_TRUE(stat.ok()) << stat.error().describe();
+}
+
+}  // namespace
+}  // namespace ambita::test
