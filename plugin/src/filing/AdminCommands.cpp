@@ -174,7 +174,7 @@ int AdminCommands::sync(const std::vector<std::string>& args, const dms::Command
   // Queued messages say only which orders to look at (and whether a push named them); the
   // GET says the rest.
   std::map<std::int64_t, TrackedOrder> hints;
-  auto inbox = store_.dueMessages(std::numeric_limits<std::int64_t>::max(), 100000);
+  auto inbox = store_.dueMessages(std::numeric_limits<std::int64_t>::max(), 0, 100000);
   if (inbox) {
     for (const auto& m : *inbox) {
       add(m.orderId);
@@ -260,7 +260,7 @@ dms::Status AdminCommands::retryNow(const std::vector<std::int64_t>& orderIds) {
 }
 
 void AdminCommands::printWaitingOrders(std::ostream& out) {
-  auto inbox = store_.dueMessages(std::numeric_limits<std::int64_t>::max(), 100000);
+  auto inbox = store_.dueMessages(std::numeric_limits<std::int64_t>::max(), 0, 100000);
   if (!inbox) return;
   for (const auto& m : *inbox) {
     if (m.attempts == 0) continue;

@@ -97,11 +97,7 @@ bool Reconciler::givenUp(const AssetRecord& record, const FilingConfig& config) 
 bool Reconciler::dueForRetry(const AssetRecord& record, Reason reason) const {
   if (givenUp(record, config_)) return false;
   if (reason == Reason::Sync) return true;
-  const std::int64_t now = clock_();
-  // A wait longer than the longest backoff can only come from the clock having been set back
-  // since the failure was recorded: retry now rather than wait for the size of the jump.
-  const std::int64_t longestWait = std::int64_t{config_.assetRetryMaxMinutes} * 60;
-  return record.notBeforeEpoch <= now || record.notBeforeEpoch - now > longestWait;
+  return retryDue(record.notBeforeEpoch, clock_(), std::int64_t{config_.assetRetryMaxMinutes} * 60);
 }
 
 void Reconciler::recordFailure(FileJob& job, Reason reason) {

@@ -64,7 +64,7 @@ std::size_t Poller::pollOnce() {
   }
   // Orders that already wait in the inbox need no second message.
   std::set<std::int64_t> queued;
-  if (auto due = store.dueMessages(std::numeric_limits<std::int64_t>::max(), 100000); due)
+  if (auto due = store.dueMessages(std::numeric_limits<std::int64_t>::max(), 0, 100000); due)
     for (const auto& m : *due) queued.insert(m.orderId);
   const Poco::Timestamp now;
   std::size_t n = 0;

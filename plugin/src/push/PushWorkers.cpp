@@ -57,7 +57,7 @@ std::size_t PushWorkers::drainForTest() {
 }
 
 bool PushWorkers::processOne() {
-  auto due = inbox_.due(500);
+  auto due = inbox_.due(retry_.maxDelay, 500);
   if (!due) {
     logger_.error(kSource, "push inbox: " + due.error().describe());
     return false;
@@ -125,15 +125,21 @@ void PushWorkers::postponeOrGiveUp(std::int64_t orderId,
   auto& store = inbox_.store();
   const std::int64_t now = inbox_.now();
   int attempts = 0;
-  std::int64_t firstFailure = now;
+  std::int64_t lastFailure = 0, failingSeconds = 0;
   for (const auto& m : messages) {
     attempts = std::max(attempts, m.attempts);
-    if (m.firstFailureEpoch > 0) firstFailure = std::min(firstFailure, m.firstFailureEpoch);
+    lastFailure = std::max(lastFailure, m.lastFailureEpoch);
+    failingSeconds = std::max(failingSeconds, m.failingSeconds);
   }
+  // How long the order has been failing is counted gap by gap, each gap capped at the longest
+  // backoff: a clock set forward by days adds at most one backoff, so it cannot make the order
+  // give up before push.retryDays of retrying (nor can a clock set back extend it).
+  if (attempts > 0) failingSeconds += filing::countedWait(lastFailure, now, retry_.maxDelay);
   const std::string order = "order " + std::to_string(orderId);
-  if (now - firstFailure >= retry_.giveUpAfter) {
-    const std::string detail = "gave up after " + std::to_string(attempts + 1) + " attempts in " +
-                               std::to_string((now - firstFailure) / 3600) + " h: " + why;
+  if (failingSeconds >= retry_.giveUpAfter) {
+    const std::string detail = "gave up after " + std::to_string(attempts + 1) +
+                               " attempts failing for " + std::to_string(failingSeconds / 3600) +
+                               " h: " + why;
     logger_.error(kSource, order + ": " + detail);
     if (auto s =
             store.commit({}, {filing::AuditLog::entry(orderId, "", "failed", reason, "", detail)});
@@ -146,7 +152,7 @@ void PushWorkers::postponeOrGiveUp(std::int64_t orderId,
   const std::int64_t delay =
       filing::backoffSeconds(attempts + 1, retry_.firstDelay, retry_.maxDelay);
   logger_.warning(kSource, order + ": " + why + " (retry in " + std::to_string(delay) + " s)");
-  if (auto s = store.postponeMessages(orderId, upToSeq, now + delay, now, why); !s)
+  if (auto s = store.postponeMessages(orderId, upToSeq, now + delay, now, failingSeconds, why); !s)
     logger_.error(kSource, s.error().describe());
 }
 

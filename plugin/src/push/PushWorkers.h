@@ -27,8 +27,9 @@ namespace ambita::push {
 struct OrderRetry {
   std::int64_t firstDelay = 15;
   std::int64_t maxDelay = 60 * 60;
-  /// Since the first failure; then the messages are dropped and the drop audited (the poller
-  /// still looks at a tracked order later).
+  /// How long an order is retried (InboxMessage::failingSeconds: the gaps between attempts,
+  /// each counted at most as maxDelay, so a clock jump cannot cut it short); then the messages
+  /// are dropped and the drop audited (the poller still looks at a tracked order later).
   std::int64_t giveUpAfter = 7 * 24 * 60 * 60;
 };
 
@@ -54,7 +55,7 @@ class PushWorkers {
   /// Claims the next order and reconciles it; false when nothing was due.
   bool processOne();
   /// Answers the order's messages up to `upToSeq` after a failed reconcile: postponed with
-  /// backoff, or dropped (and audited) once they have failed for retry_.giveUpAfter.
+  /// backoff, or dropped (and audited) once the order has been failing for retry_.giveUpAfter.
   void postponeOrGiveUp(std::int64_t orderId, const std::vector<filing::InboxMessage>& messages,
                         std::int64_t upToSeq, filing::Reason reason, const std::string& why);
 
