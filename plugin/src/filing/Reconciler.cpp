@@ -249,12 +249,7 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     if (seed.technicalReference.empty()) seed.technicalReference = order->technicalReference;
     if (!hint) seed.origin = originFor(reason);
     seed.trackedAt = AuditLog::now();
-    auto isNew = store_.trackOrder(seed);
-    if (!isNew) return isNew.error();
-    if (*isNew) {
-      if (auto s = store_.commit({}, {AuditLog::entry(orderId, "", "tracked", reason, "")}); !s)
-        return s.error();
-    }
+    if (auto tracked = trackAndAudit(store_, seed, reason); !tracked) return tracked.error();
     auto tracked = store_.order(orderId);
     if (!tracked) return tracked.error();
     const TrackedOrder trackedOrder = tracked->value_or(seed);

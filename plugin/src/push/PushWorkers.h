@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "dms/Logger.h"
-#include "filing/Reconciler.h"
+#include "filing/FilingService.h"
 #include "push/PushInbox.h"
 
 namespace ambita::push {
@@ -35,7 +35,7 @@ struct OrderRetry {
 
 class PushWorkers {
  public:
-  PushWorkers(PushInbox& inbox, filing::Reconciler& reconciler, dms::Logger& logger,
+  PushWorkers(PushInbox& inbox, filing::FilingService& service, dms::Logger& logger,
               std::size_t threads, OrderRetry retry = {});
   ~PushWorkers();
   PushWorkers(const PushWorkers&) = delete;
@@ -56,11 +56,10 @@ class PushWorkers {
   bool processOne();
   /// Answers the order's messages up to `upToSeq` after a failed reconcile: postponed with
   /// backoff, or dropped (and audited) once the order has been failing for retry_.giveUpAfter.
-  void postponeOrGiveUp(std::int64_t orderId, const std::vector<filing::InboxMessage>& messages,
-                        std::int64_t upToSeq, filing::Reason reason, const std::string& why);
+  void postponeOrGiveUp(const filing::QueuedOrder& queued, const std::string& why);
 
   PushInbox& inbox_;
-  filing::Reconciler& reconciler_;
+  filing::FilingService& service_;
   dms::Logger& logger_;
   std::size_t threadCount_;
   OrderRetry retry_;

@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "EngineFixture.h"
-#include "filing/AdminCommands.h"
+#include "commands/AdminCommands.h"
 #include "filing/AuditLog.h"
 #include "push/Poller.h"
 #include "push/PushEndpoint.h"
@@ -67,7 +67,7 @@ TEST_F(PushTest, PollerThreadStartsAndStopsPromptly) {
 TEST_F(PushTest, OrderWhoseGetKeepsFailingIsRetriedForDaysThenGivenUp) {
   push::PushInbox inbox(*store_, 100, clock());
   push::OrderRetry retry;  // 15 s doubling to 1 h, for 7 days
-  push::PushWorkers workers(inbox, *reconciler_, logger_, 1, retry);
+  push::PushWorkers workers(inbox, *service_, logger_, 1, retry);
   api_.setOrder(makeOrder(5, "FINISHED", {makeAsset("a1", "A.pdf")}));
   api_.failGetOrder(5, dms::ErrorCode::Unavailable);
   api::PushMessage m;
@@ -82,7 +82,7 @@ TEST_F(PushTest, OrderWhoseGetKeepsFailingIsRetriedForDaysThenGivenUp) {
   EXPECT_GE(api_.getOrders(), 30);
   EXPECT_LE(api_.getOrders(), 32) << "one GET per backoff window";
   EXPECT_EQ(*store_->inboxSize(), 1u) << "still waiting, not dropped";
-  filing::AdminCommands admin(*reconciler_, *store_, *target_, *config_, dataDir_);
+  commands::AdminCommands admin(*service_, *config_);
   std::ostringstream out, err;
   ASSERT_EQ(admin.run("status", {}, {&out, &err, false}), 0) << err.str();
   EXPECT_NE(out.str().find("waiting: order 5 (push)"), std::string::npos) << out.str();
@@ -114,7 +114,7 @@ TEST_F(PushTest, OrderWhoseGetKeepsFailingIsRetriedForDaysThenGivenUp) {
 // after the clock was set back by days, instead of as long as the clock went back.
 TEST_F(PushTest, FailedOrderIsRetriedAfterTheClockWasSetBack) {
   push::PushInbox inbox(*store_, 100, clock());
-  push::PushWorkers workers(inbox, *reconciler_, logger_, 1);  // backoff capped at 1 h
+  push::PushWorkers workers(inbox, *service_, logger_, 1);  // backoff capped at 1 h
   api_.setOrder(makeOrder(5, "FINISHED", {makeAsset("a1", "A.pdf")}));
   api_.failGetOrder(5, dms::ErrorCode::Unavailable);
   api::PushMessage m;
@@ -133,7 +133,7 @@ TEST_F(PushTest, FailedOrderIsRetriedAfterTheClockWasSetBack) {
 // at most as the longest backoff.
 TEST_F(PushTest, ClockSetForwardDoesNotGiveUpAnOrderEarly) {
   push::PushInbox inbox(*store_, 100, clock());
-  push::PushWorkers workers(inbox, *reconciler_, logger_, 1);  // 7 days, backoff capped at 1 h
+  push::PushWorkers workers(inbox, *service_, logger_, 1);  // 7 days, backoff capped at 1 h
   api_.failGetOrder(6, dms::ErrorCode::Unavailable);
   api::PushMessage m;
   m.orderCollectionId = 6;
