@@ -7,6 +7,7 @@
 #include <map>
 #include <system_error>
 
+#include "filing/OrderPlan.h"
 #include "filing/SafeName.h"
 
 namespace ambita::filing {
@@ -14,16 +15,6 @@ namespace {
 
 constexpr const char* kSource = "ambita.filing";
 constexpr int kMaxNameVariants = 999;
-
-bool isWithdrawnOrder(const std::string& status) {
-  return status == "CANCELLED" || status == "REFUNDED";
-}
-bool isFinalOrder(const std::string& status) {
-  return status == "FINISHED" || isWithdrawnOrder(status);
-}
-bool isKnownOrderStatus(const std::string& status) {
-  return status == "NEW" || status == "PROGRESS" || isFinalOrder(status);
-}
 
 OrderOrigin originFor(Reason reason) {
   switch (reason) {
@@ -91,13 +82,7 @@ Reconciler::~Reconciler() {
 }
 
 bool Reconciler::givenUp(const AssetRecord& record, const FilingConfig& config) {
-  return record.state == AssetState::Failed && record.attempts >= config.assetMaxAttempts;
-}
-
-bool Reconciler::dueForRetry(const AssetRecord& record, Reason reason) const {
-  if (givenUp(record, config_)) return false;
-  if (reason == Reason::Sync) return true;
-  return retryDue(record.notBeforeEpoch, clock_(), std::int64_t{config_.assetRetryMaxMinutes} * 60);
+  return filing::givenUp(record, config);
 }
 
 void Reconciler::recordFailure(FileJob& job, Reason reason) {
@@ -211,6 +196,50 @@ dms::Result<std::string> Reconciler::choosePath(const std::string& folder, const
                                                  std::to_string(kMaxNameVariants) + " variants");
 }
 
+void Reconciler::sortByAction(const PlannedAsset& planned, const std::string& orderName,
+                              ReconcileReport& report, std::vector<AssetRecord>& removals,
+                              std::vector<AssetRecord>& notes, std::vector<FileJob>& jobs) {
+  switch (planned.action) {
+    case PlannedAction::File: {
+      FileJob job;
+      job.context = planned.context;
+      job.record = planned.known.value_or(AssetRecord{});
+      jobs.push_back(std::move(job));
+      break;
+    }
+    case PlannedAction::Wait:
+      ++report.waiting;  // backoff not over, or given up: shown by status
+      break;
+    case PlannedAction::Remove:
+    case PlannedAction::Move:
+      removals.push_back(*planned.known);
+      break;
+    case PlannedAction::NoteRemoved: {
+      // Withdrawn before it was filed: remember it so status shows it, nothing to remove.
+      const auto& context = planned.context;
+      AssetRecord r = planned.known.value_or(AssetRecord{});
+      r.assetId = context.asset.id;
+      r.orderId = report.orderId;
+      r.supplierOrderId = context.supplierOrder ? context.supplierOrder->id : 0;
+      r.orderLineId = context.orderLine ? context.orderLine->id : 0;
+      r.remoteStatus = context.asset.status;
+      r.category = context.asset.productCategory;
+      r.state = AssetState::Removed;
+      r.removedAt = AuditLog::now();
+      notes.push_back(r);
+      break;
+    }
+    case PlannedAction::Skip:
+      logger_.warning(kSource, orderName + ": asset " + planned.context.asset.id + " has " +
+                                   planned.why + ": left alone");
+      ++report.unchanged;
+      break;
+    case PlannedAction::Keep:
+      ++report.unchanged;
+      break;
+  }
+}
+
 dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason reason,
                                                    const ProgressFn& progress,
                                                    const TrackedOrder* hint) {
@@ -259,58 +288,12 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     std::map<std::string, AssetRecord> known;
     for (auto& r : *knownList) known.emplace(r.assetId, r);
 
+    const auto plan = planOrder(*order, known, config_, {clock_(), reason == Reason::Sync});
     std::vector<AssetRecord> removals;
     std::vector<AssetRecord> notes;
     std::vector<FileJob> jobs;
-    if (isWithdrawnOrder(order->status)) {
-      for (const auto& [id, r] : known) {
-        if (r.state == AssetState::Filed)
-          removals.push_back(r);
-        else
-          ++report.unchanged;
-      }
-    } else {
-      for (const auto& context : AssetMapper::walk(*order)) {
-        const auto& asset = context.asset;
-        auto it = known.find(asset.id);
-        const bool isKnown = it != known.end();
-        if (asset.status == "OK") {
-          if (isKnown && it->second.state == AssetState::Failed &&
-              !dueForRetry(it->second, reason)) {
-            ++report.waiting;  // backoff not over, or given up: shown by status
-          } else if (!isKnown || it->second.state == AssetState::Failed) {
-            FileJob job;
-            job.context = context;
-            job.record = isKnown ? it->second : AssetRecord{};
-            jobs.push_back(std::move(job));
-          } else {
-            ++report.unchanged;
-          }
-        } else if (asset.status == "DELETED") {
-          if (isKnown && it->second.state == AssetState::Filed) {
-            removals.push_back(it->second);
-          } else if (!isKnown || it->second.state == AssetState::Failed) {
-            // Withdrawn before it was filed: remember it so status shows it, nothing to remove.
-            AssetRecord r = isKnown ? it->second : AssetRecord{};
-            r.assetId = asset.id;
-            r.orderId = orderId;
-            r.supplierOrderId = context.supplierOrder ? context.supplierOrder->id : 0;
-            r.orderLineId = context.orderLine ? context.orderLine->id : 0;
-            r.remoteStatus = asset.status;
-            r.category = asset.productCategory;
-            r.state = AssetState::Removed;
-            r.removedAt = AuditLog::now();
-            notes.push_back(r);
-          } else {
-            ++report.unchanged;
-          }
-        } else {
-          logger_.warning(kSource, orderName + ": asset " + asset.id + " has unknown status '" +
-                                       asset.status + "': left alone");
-          ++report.unchanged;
-        }
-      }
-    }
+    for (const auto& planned : plan.assets)
+      sortByAction(planned, orderName, report, removals, notes, jobs);
     if (!notes.empty())
       if (auto s = store_.commit(notes, {}); !s) return s.error();
 
@@ -602,64 +585,6 @@ dms::Result<std::size_t> Reconciler::recoverAll() {
   return total;
 }
 
-dms::Result<std::size_t> Reconciler::recoverAssets(const std::vector<AssetRecord>& records) {
-  std::vector<AssetRecord> resolved;
-  std::vector<AuditEntry> audit;
-  std::optional<dms::Error> firstError;
-  for (auto r : records) {
-    if (auto s = resolveIntent(r, audit); !s) {
-      if (!firstError) firstError = s.error();
-      continue;
-    }
-    resolved.push_back(r);
-  }
-  if (auto s = store_.commit(resolved, audit); !s) return s.error();
-  if (firstError)
-    return dms::Error{firstError->code, "recovering interrupted work: " + firstError->message, {}};
-  if (!resolved.empty())
-    logger_.info(kSource, "resolved " + std::to_string(resolved.size()) + " interrupted action(s)");
-  return resolved.size();
-}
-
-dms::Status Reconciler::resolveIntent(AssetRecord& r, std::vector<AuditEntry>& audit) {
-  std::error_code ignored;
-  std::filesystem::remove(spoolFile(r.assetId), ignored);
-  if (r.state == AssetState::Filing) {
-    auto ours = holdsAsset(r.path, r.assetId);
-    if (!ours) return ours.error();
-    if (!*ours) {
-      // Never stored (or stored by nobody): file it again on the next reconcile.
-      r.state = AssetState::Failed;
-      r.lastError = "interrupted before the file was stored";
-      audit.push_back(AuditLog::entry(r.orderId, r.assetId, "interrupted", Reason::Recovery, r.path,
-                                      "not stored; filed again by the next reconcile"));
-      return {};
-    }
-    auto md = target_.readMetadata(r.path);
-    if (!md) return md.error();
-    auto st = target_.stat(r.path);
-    if (!st) return st.error();
-    r.state = AssetState::Filed;
-    r.size = st->size;
-    r.sha256 = (*md)["ambita.sha256"];
-    r.filedAt = md->count("ambita.filedAt") ? (*md)["ambita.filedAt"] : AuditLog::now();
-    r.lastError.clear();
-    audit.push_back(AuditLog::entry(r.orderId, r.assetId, "filed", Reason::Recovery, r.path,
-                                    "stored before an interruption; recorded now"));
-    return {};
-  }
-  if (r.state == AssetState::Removing) {
-    if (auto s = performRemoval(r); !s) return s;
-    const bool moved = !r.targetPath.empty();
-    audit.push_back(
-        AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed", Reason::Recovery, r.path,
-                        moved ? "to " + r.targetPath : "completed after an interruption"));
-    r.state = AssetState::Removed;
-    r.removedAt = AuditLog::now();
-  }
-  return {};
-}
-
 dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId) {
   try {
     auto order = api_.getOrder(orderId);
@@ -676,8 +601,8 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
     if (!knownList) return knownList.error();
     std::map<std::string, AssetRecord> known;
     for (auto& r : *knownList) known.emplace(r.assetId, r);
-    const bool withdrawnOrder = isWithdrawnOrder(order->status);
-    const bool move = config_.withdrawnPolicy == WithdrawnPolicy::Move;
+    // What a reconcile now would do (a failed asset shown as filed again, backoff or not).
+    const auto plan = planOrder(*order, known, config_, {clock_(), true});
     std::set<std::string> reserved;
     std::vector<PreviewEntry> out;
     for (const auto& context : AssetMapper::walk(*order)) {
@@ -687,21 +612,23 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
       auto mapped = mapper_.map(*order, context, trackedOrder);
       e.metadata = AssetMapper::metadata(*order, context, mapped, "", 0, "");
       e.metadata.erase("ambita.size");
-      auto it = known.find(e.assetId);
-      const bool filed = it != known.end() && it->second.state == AssetState::Filed;
-      if (filed) {
-        e.path = it->second.path;
-        e.action = (withdrawnOrder || context.asset.status == "DELETED")
-                       ? (move ? "move" : "remove")
-                       : "already filed";
-      } else if (withdrawnOrder || context.asset.status != "OK") {
-        e.action = "none";
-        e.path = AssetMapper::join(mapped.folder, mapped.fileName);
-      } else {
+      const auto* planned = plan.find(e.assetId);
+      const auto action = planned ? planned->action : PlannedAction::Keep;
+      const bool filed = planned && planned->known && planned->known->state == AssetState::Filed;
+      if (action == PlannedAction::Remove || action == PlannedAction::Move) {
+        e.action = toString(action);
+        e.path = planned->known->path;
+      } else if (action == PlannedAction::File || action == PlannedAction::Wait) {
         e.action = "file";
         auto path = choosePath(mapped.folder, mapped.fileName, e.assetId, reserved);
         if (!path) return path.error();
         e.path = *path;
+      } else if (filed) {
+        e.action = "already filed";
+        e.path = planned->known->path;
+      } else {
+        e.action = "none";
+        e.path = AssetMapper::join(mapped.folder, mapped.fileName);
       }
       out.push_back(std::move(e));
     }

@@ -41,6 +41,7 @@
 #include "filing/AuditLog.h"
 #include "filing/Clock.h"
 #include "filing/FilingConfig.h"
+#include "filing/OrderPlan.h"
 #include "filing/StateStore.h"
 #include "filing/TaskPool.h"
 
@@ -138,9 +139,11 @@ class Reconciler {
   dms::Status ensureFolder(const std::string& folder);
   /// target remove() with pruning of empty parents, serialised with ensureFolder().
   dms::Status removePruning(const std::string& path);
-  /// A Failed asset is filed again once its backoff has passed (at once for an administrator's
-  /// sync, which asks for a retry now), until it is given up.
-  bool dueForRetry(const AssetRecord& record, Reason reason) const;
+  /// Acting on one planned asset: into the removals, the withdrawn-before-filed notes or the
+  /// filing jobs, or counted in the report (waiting, unchanged).
+  void sortByAction(const PlannedAsset& planned, const std::string& orderName,
+                    ReconcileReport& report, std::vector<AssetRecord>& removals,
+                    std::vector<AssetRecord>& notes, std::vector<FileJob>& jobs);
   /// Counts a failed attempt: the asset's next try (backoff) or, at the limit, giving up.
   void recordFailure(FileJob& job, Reason reason);
   TaskPool& pool();
