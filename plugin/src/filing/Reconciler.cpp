@@ -240,6 +240,33 @@ void Reconciler::sortByAction(const PlannedAsset& planned, const std::string& or
   }
 }
 
+dms::Result<std::size_t> Reconciler::recoverOrder(std::int64_t orderId) {
+  auto pending = store_.assetsOfOrder(orderId);
+  if (!pending) return pending.error();
+  std::vector<AssetRecord> intents;
+  for (const auto& r : *pending)
+    if (r.state == AssetState::Filing || r.state == AssetState::Removing) intents.push_back(r);
+  if (intents.empty()) return std::size_t{0};
+  return recoverAssets(intents);
+}
+
+dms::Result<TrackedOrder> Reconciler::trackSeenOrder(std::int64_t orderId,
+                                                     const api::OrderCollection& order,
+                                                     Reason reason, const TrackedOrder* hint) {
+  TrackedOrder seed = hint ? *hint : TrackedOrder{};
+  seed.id = orderId;
+  // The reference decides the folder: it comes from what this side knows (the order command,
+  // track --reference) or else from the authenticated GET, never from a push body.
+  if (seed.reference.empty()) seed.reference = order.reference;
+  if (seed.technicalReference.empty()) seed.technicalReference = order.technicalReference;
+  if (!hint) seed.origin = originFor(reason);
+  seed.trackedAt = AuditLog::now();
+  if (auto isNew = trackAndAudit(store_, seed, reason); !isNew) return isNew.error();
+  auto tracked = store_.order(orderId);
+  if (!tracked) return tracked.error();
+  return tracked->value_or(seed);
+}
+
 dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason reason,
                                                    const ProgressFn& progress,
                                                    const TrackedOrder* hint) {
@@ -250,16 +277,9 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     const std::string orderName = "order " + std::to_string(orderId);
     if (stop_) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopping");
 
-    auto pending = store_.assetsOfOrder(orderId);
-    if (!pending) return pending.error();
-    std::vector<AssetRecord> intents;
-    for (const auto& r : *pending)
-      if (r.state == AssetState::Filing || r.state == AssetState::Removing) intents.push_back(r);
-    if (!intents.empty()) {
-      auto recovered = recoverAssets(intents);
-      if (!recovered) return recovered.error();
-      report.recovered = *recovered;
-    }
+    auto recovered = recoverOrder(orderId);
+    if (!recovered) return recovered.error();
+    report.recovered = *recovered;
 
     auto order = api_.getOrder(orderId);
     if (!order)
@@ -270,18 +290,9 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
       logger_.warning(kSource, orderName + " has unknown status '" + order->status +
                                    "': files are filed or removed by their own status");
 
-    TrackedOrder seed = hint ? *hint : TrackedOrder{};
-    seed.id = orderId;
-    // The reference decides the folder: it comes from what this side knows (the order command,
-    // track --reference) or else from the authenticated GET, never from a push body.
-    if (seed.reference.empty()) seed.reference = order->reference;
-    if (seed.technicalReference.empty()) seed.technicalReference = order->technicalReference;
-    if (!hint) seed.origin = originFor(reason);
-    seed.trackedAt = AuditLog::now();
-    if (auto tracked = trackAndAudit(store_, seed, reason); !tracked) return tracked.error();
-    auto tracked = store_.order(orderId);
+    auto tracked = trackSeenOrder(orderId, *order, reason, hint);
     if (!tracked) return tracked.error();
-    const TrackedOrder trackedOrder = tracked->value_or(seed);
+    const TrackedOrder& trackedOrder = *tracked;
 
     auto knownList = store_.assetsOfOrder(orderId);
     if (!knownList) return knownList.error();
@@ -398,6 +409,61 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
   return store_.commit(outcomes, audit);
 }
 
+bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
+                            const dms::Metadata& metadata, std::set<std::string>& reserved,
+                            std::mutex& reservedMutex) {
+  auto& r = job.record;
+  bool folderRetried = false;
+  for (int attempt = 0; attempt < 20; ++attempt) {
+    if (stop_) {
+      job.problem = "asset " + r.assetId + ": stopped before filing";
+      return false;
+    }
+    std::ifstream in(spool, std::ios::binary);
+    if (!in) {
+      job.problem = "asset " + r.assetId + ": spool file " + spool.string() + " cannot be read";
+      return false;
+    }
+    auto put = target_.put(r.path, in, metadata, dms::PutMode::CreateNew);
+    if (put) break;
+    if (put.error().code == dms::ErrorCode::Conflict && !folderRetried) {
+      // The folder went away since it was made (someone tidied up): make it again, once.
+      folderRetried = true;
+      if (auto s = ensureFolder(AssetMapper::parent(r.path)); !s) {
+        job.problem = "asset " + r.assetId + ": folder '" + AssetMapper::parent(r.path) +
+                      "': " + s.error().describe();
+        return false;
+      }
+      continue;
+    }
+    if (put.error().code != dms::ErrorCode::AlreadyExists) {
+      job.problem =
+          "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe();
+      return false;
+    }
+    auto ours = holdsAsset(r.path, r.assetId);
+    if (!ours) {
+      job.problem =
+          "asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe();
+      return false;
+    }
+    if (*ours) break;  // put by an interrupted run: adopt it
+    // Someone else's file took the name meanwhile: record the next free name first, then put.
+    std::lock_guard lock(reservedMutex);
+    auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);
+    if (!next) {
+      job.problem = "asset " + r.assetId + ": " + next.error().describe();
+      return false;
+    }
+    r.path = *next;
+    if (auto s = store_.commit({r}, {}); !s) {
+      job.problem = "asset " + r.assetId + ": " + s.error().describe();
+      return false;
+    }
+  }
+  return true;
+}
+
 void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
                          std::set<std::string>& reserved, std::mutex& reservedMutex) {
   auto& r = job.record;
@@ -423,54 +489,7 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
   const std::string filedAt = AuditLog::now();
   auto metadata = AssetMapper::metadata(order, job.context, job.mapped, download->sha256Hex,
                                         download->size, filedAt);
-  bool folderRetried = false;
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    if (stop_) {
-      job.problem = "asset " + r.assetId + ": stopped before filing";
-      return;
-    }
-    std::ifstream in(spool, std::ios::binary);
-    if (!in) {
-      job.problem = "asset " + r.assetId + ": spool file " + spool.string() + " cannot be read";
-      return;
-    }
-    auto put = target_.put(r.path, in, metadata, dms::PutMode::CreateNew);
-    if (put) break;
-    if (put.error().code == dms::ErrorCode::Conflict && !folderRetried) {
-      // The folder went away since it was made (someone tidied up): make it again, once.
-      folderRetried = true;
-      if (auto s = ensureFolder(AssetMapper::parent(r.path)); !s) {
-        job.problem = "asset " + r.assetId + ": folder '" + AssetMapper::parent(r.path) +
-                      "': " + s.error().describe();
-        return;
-      }
-      continue;
-    }
-    if (put.error().code != dms::ErrorCode::AlreadyExists) {
-      job.problem =
-          "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe();
-      return;
-    }
-    auto ours = holdsAsset(r.path, r.assetId);
-    if (!ours) {
-      job.problem =
-          "asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe();
-      return;
-    }
-    if (*ours) break;  // put by an interrupted run: adopt it
-    // Someone else's file took the name meanwhile: record the next free name first, then put.
-    std::lock_guard lock(reservedMutex);
-    auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);
-    if (!next) {
-      job.problem = "asset " + r.assetId + ": " + next.error().describe();
-      return;
-    }
-    r.path = *next;
-    if (auto s = store_.commit({r}, {}); !s) {
-      job.problem = "asset " + r.assetId + ": " + s.error().describe();
-      return;
-    }
-  }
+  if (!putSpooled(job, spool, metadata, reserved, reservedMutex)) return;
   r.state = AssetState::Filed;
   r.size = download->size;
   r.sha256 = download->sha256Hex;
