@@ -506,6 +506,12 @@ const std::vector<TargetFault>& targetFaults() {
        }},
       {"stat fails while planning",
        [](auto& t) { t.failCall(TargetMethod::Stat, 2, ErrorCode::Unavailable); }},
+      // Every name is taken by the time it is put (a busy shared folder): the asset fails and
+      // is retried; it was recorded as filed without a file after 20 tries.
+      {"every put finds its name taken",
+       [](auto& t) {
+         t.failCall(TargetMethod::Put, 1, ErrorCode::AlreadyExists, FaultRepeat::FromThenOn);
+       }},
   };
   return faults;
 }

@@ -15,6 +15,8 @@ namespace {
 
 constexpr const char* kSource = "ambita.filing";
 constexpr int kMaxNameVariants = 999;
+/// Puts of one file before giving up for this reconcile (a name taken again each time).
+constexpr int kMaxPutAttempts = 20;
 
 OrderOrigin originFor(Reason reason) {
   switch (reason) {
@@ -414,7 +416,7 @@ bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
                             std::mutex& reservedMutex) {
   auto& r = job.record;
   bool folderRetried = false;
-  for (int attempt = 0; attempt < 20; ++attempt) {
+  for (int attempt = 0; attempt < kMaxPutAttempts; ++attempt) {
     if (stop_) {
       job.problem = "asset " + r.assetId + ": stopped before filing";
       return false;
@@ -425,7 +427,7 @@ bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
       return false;
     }
     auto put = target_.put(r.path, in, metadata, dms::PutMode::CreateNew);
-    if (put) break;
+    if (put) return true;
     if (put.error().code == dms::ErrorCode::Conflict && !folderRetried) {
       // The folder went away since it was made (someone tidied up): make it again, once.
       folderRetried = true;
@@ -447,7 +449,7 @@ bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
           "asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe();
       return false;
     }
-    if (*ours) break;  // put by an interrupted run: adopt it
+    if (*ours) return true;  // put by an interrupted run: adopt it
     // Someone else's file took the name meanwhile: record the next free name first, then put.
     std::lock_guard lock(reservedMutex);
     auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);
@@ -461,7 +463,10 @@ bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
       return false;
     }
   }
-  return true;
+  // Not stored: never recorded as filed without its file; retried with backoff like any failure.
+  job.problem = "asset " + r.assetId + ": every name tried was taken by the time it was put (" +
+                std::to_string(kMaxPutAttempts) + " tries, last '" + r.path + "')";
+  return false;
 }
 
 void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
