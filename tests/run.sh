@@ -198,8 +198,8 @@ run_asan() {
 
 # The engine (reconcile, task pool, state), push (inbox, workers, poller) and API client
 # (token sharing, session pool, downloads) tests: the code that runs threads.
-tsan_targets=(filing_tests api_unit_test api_client_test api_sandbox_test ambita-sandbox)
-tsan_test_dirs=(tests/filing tests/api)
+tsan_targets=(filing_tests push_tests commands_tests api_unit_test api_client_test api_sandbox_test ambita-sandbox)
+tsan_test_dirs=(tests/filing tests/push tests/commands tests/api)
 # Races TSan found in the API tests' own harness (not in the product), reported to the API
 # client's owner; each run prints this list so it cannot be forgotten. Remove an entry once
 # fixed:

@@ -112,6 +112,8 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     plugin->reconciler_ = std::make_unique<filing::Reconciler>(
         *plugin->orderApi_, *services.target, *plugin->store_, plugin->config_, *services.logger,
         std::filesystem::path(services.dataDir) / "spool");
+    plugin->service_ = std::make_unique<filing::FilingService>(
+        *plugin->reconciler_, *plugin->store_, *services.target, plugin->config_, services.dataDir);
     plugin->inbox_ =
         std::make_unique<push::PushInbox>(*plugin->store_, plugin->config_.pushMaxQueuedOrders);
     plugin->endpoint_ = std::make_unique<push::PushEndpoint>(*plugin->inbox_, *services.logger,
@@ -120,15 +122,13 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     push::OrderRetry retry;
     retry.maxDelay = std::int64_t{plugin->config_.pushRetryMaxMinutes} * 60;
     retry.giveUpAfter = std::int64_t{plugin->config_.pushRetryDays} * 24 * 60 * 60;
-    plugin->workers_ =
-        std::make_unique<push::PushWorkers>(*plugin->inbox_, *plugin->reconciler_, *services.logger,
-                                            plugin->config_.pollWorkers, retry);
+    plugin->workers_ = std::make_unique<push::PushWorkers>(
+        *plugin->inbox_, *plugin->service_, *services.logger, plugin->config_.pollWorkers, retry);
     plugin->poller_ =
         std::make_unique<push::Poller>(*plugin->inbox_, *services.logger,
                                        std::chrono::minutes(plugin->config_.pollIntervalMinutes),
                                        plugin->config_.pollFinishedDays);
-    plugin->admin_ = std::make_unique<filing::AdminCommands>(
-        *plugin->reconciler_, *plugin->store_, *services.target, plugin->config_, services.dataDir);
+    plugin->admin_ = std::make_unique<commands::AdminCommands>(*plugin->service_, plugin->config_);
     return plugin;
   } catch (const std::exception& e) {
     return dms::fail(dms::ErrorCode::Internal, std::string("ambita: ") + e.what());
@@ -143,17 +143,17 @@ dms::Status AmbitaPlugin::startService() {
   try {
     std::lock_guard lock(lifecycleMutex_);
     if (running_) return {};
-    auto dirLock = filing::DataDirLock::acquire(services_.dataDir, *services_.target);
-    if (!dirLock) return dirLock.error();
-    serviceLock_.emplace(std::move(*dirLock));
+    auto exclusive = service_->beginExclusiveRun();
+    if (!exclusive) return exclusive.error();
+    // A target that is down now only delays recovery (each order's reconcile recovers its own
+    // intents first).
+    if (!exclusive->recovery())
+      services_.logger->warning(kSource,
+                                "recovery postponed: " + exclusive->recovery().error().describe());
+    if (const auto& problem = exclusive->spoolProblem())
+      services_.logger->warning(kSource, *problem);
+    serviceLock_.emplace(std::move(*exclusive));
     client_->resume();
-    reconciler_->resetStop();
-    // What a killed run left behind is resolved before anything new starts; a target that is
-    // down now only delays it (each order's reconcile recovers its own intents first).
-    if (auto recovered = reconciler_->recoverAll(); !recovered)
-      services_.logger->warning(kSource, "recovery postponed: " + recovered.error().describe());
-    if (auto s = reconciler_->cleanSpool(); !s)
-      services_.logger->warning(kSource, s.error().describe());
     workers_->start();
     poller_->start();
     running_ = true;
@@ -208,7 +208,7 @@ std::vector<dms::CommandSpec> AmbitaPlugin::commands() const {
       {"order", commands::kOrderUsage,
        "Place an Ambita order (prints its price first; tracked and filed from then on)"},
   };
-  for (auto& spec : filing::AdminCommands::specs()) specs.push_back(std::move(spec));
+  for (auto& spec : commands::AdminCommands::specs()) specs.push_back(std::move(spec));
   return specs;
 }
 
@@ -221,7 +221,6 @@ void AmbitaPlugin::onOrderCreated(const api::OrderCollection& order,
     tracked.reference = request.reference;
     tracked.technicalReference = request.technicalReference;
     tracked.status = order.status;
-    tracked.trackedAt = filing::AuditLog::now();
     try {
       Poco::JSON::Parser parser;
       auto data = parser.parse(request.orderDataJson).extract<Poco::JSON::Object::Ptr>();
@@ -231,18 +230,10 @@ void AmbitaPlugin::onOrderCreated(const api::OrderCollection& order,
       }
     } catch (const Poco::Exception&) {  // share/map orders carry no cadastre or address
     }
-    auto isNew = store_->trackOrder(tracked);
-    if (!isNew) {
+    if (auto isNew = service_->track(tracked, filing::Reason::Admin, "created here"); !isNew)
       services_.logger->error(
           kSource, "order " + std::to_string(order.id) + " was created but could not be tracked: " +
                        isNew.error().describe() + "; run: track " + std::to_string(order.id));
-      return;
-    }
-    if (auto s = store_->commit(
-            {}, {filing::AuditLog::entry(order.id, "", "tracked", filing::Reason::Admin, "",
-                                         "created here")});
-        !s)
-      services_.logger->warning(kSource, s.error().describe());
   } catch (...) {  // NOLINT: the order exists; never fail the command over bookkeeping
   }
 }
@@ -261,7 +252,7 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
           [this](const api::OrderCollection& order, const api::NewOrder& request) {
             onOrderCreated(order, request);
           });
-    if (filing::AdminCommands::handles(name)) {
+    if (commands::AdminCommands::handles(name)) {
       client_->resume();
       return admin_->run(name, args, io);
     }

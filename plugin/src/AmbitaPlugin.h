@@ -19,11 +19,11 @@
 #include <vector>
 
 #include "api/AmbitaClient.h"
+#include "commands/AdminCommands.h"
 #include "commands/OrderCommand.h"
 #include "dms/Plugin.h"
-#include "filing/AdminCommands.h"
-#include "filing/DataDirLock.h"
 #include "filing/FilingConfig.h"
+#include "filing/FilingService.h"
 #include "filing/Reconciler.h"
 #include "filing/SqliteStateStore.h"
 #include "push/Poller.h"
@@ -74,14 +74,15 @@ class AmbitaPlugin final : public dms::Plugin {
   api::OrderApi* orderApi_ = nullptr;  ///< client_ or a test's fake
   std::unique_ptr<filing::SqliteStateStore> store_;
   std::unique_ptr<filing::Reconciler> reconciler_;
+  std::unique_ptr<filing::FilingService> service_;
   std::unique_ptr<push::PushInbox> inbox_;
   std::unique_ptr<push::PushEndpoint> endpoint_;
   std::unique_ptr<push::PushWorkers> workers_;
   std::unique_ptr<push::Poller> poller_;
-  std::unique_ptr<filing::AdminCommands> admin_;
+  std::unique_ptr<commands::AdminCommands> admin_;
 
   std::mutex lifecycleMutex_;
-  std::optional<filing::DataDirLock> serviceLock_;
+  std::optional<filing::ExclusiveRun> serviceLock_;  ///< held while the service runs
   bool running_ = false;
 };
 

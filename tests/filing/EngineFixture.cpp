@@ -29,6 +29,7 @@ void EngineFixture::TearDown() {
 }
 
 void EngineFixture::closeEngine() {
+  service_.reset();
   reconciler_.reset();
   store_.reset();
 }
@@ -47,6 +48,8 @@ void EngineFixture::configure(const std::string& configJson) {
   reconciler_ =
       std::make_unique<filing::Reconciler>(api_, *target_, *store_, *config_, logger_,
                                            std::filesystem::path(dataDir_) / "spool", clock());
+  service_ =
+      std::make_unique<filing::FilingService>(*reconciler_, *store_, *target_, *config_, dataDir_);
 }
 
 filing::EpochClock EngineFixture::clock() {

@@ -16,6 +16,7 @@
 #include "dms/Logger.h"
 #include "dms/filesystem/FilesystemTarget.h"
 #include "filing/FilingConfig.h"
+#include "filing/FilingService.h"
 #include "filing/Reconciler.h"
 #include "filing/SqliteStateStore.h"
 #include "support/CapturingLogger.h"
@@ -70,6 +71,7 @@ class EngineFixture : public ::testing::Test {
   std::unique_ptr<filing::FilingConfig> config_;
   std::unique_ptr<filing::SqliteStateStore> store_;
   std::unique_ptr<filing::Reconciler> reconciler_;
+  std::unique_ptr<filing::FilingService> service_;
   std::string configJson_ = "{}";
   std::atomic<std::int64_t> clockOffsetSeconds_{0};
 };

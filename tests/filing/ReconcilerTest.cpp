@@ -9,7 +9,7 @@
 #include <thread>
 
 #include "EngineFixture.h"
-#include "filing/AdminCommands.h"
+#include "commands/AdminCommands.h"
 #include "support/FaultInjectingTarget.h"
 
 namespace ambita::test {
@@ -304,7 +304,7 @@ TEST_F(ReconcilerTest, FailingAssetBacksOffAndIsGivenUpAfterMaxAttempts) {
                           [](const filing::AuditEntry& e) { return e.action == "given up"; }),
             1);
 
-  filing::AdminCommands admin(*reconciler_, *store_, *target_, *config_, dataDir_);
+  commands::AdminCommands admin(*service_, *config_);
   std::ostringstream out, err;
   ASSERT_EQ(admin.run("status", {"1"}, {&out, &err, false}), 0) << err.str();
   EXPECT_NE(out.str().find("given up after 3 attempts"), std::string::npos) << out.str();
@@ -506,6 +506,12 @@ const std::vector<TargetFault>& targetFaults() {
        }},
       {"stat fails while planning",
        [](auto& t) { t.failCall(TargetMethod::Stat, 2, ErrorCode::Unavailable); }},
+      // Every name is taken by the time it is put (a busy shared folder): the asset fails and
+      // is retried; it was recorded as filed without a file after 20 tries.
+      {"every put finds its name taken",
+       [](auto& t) {
+         t.failCall(TargetMethod::Put, 1, ErrorCode::AlreadyExists, FaultRepeat::FromThenOn);
+       }},
   };
   return faults;
 }

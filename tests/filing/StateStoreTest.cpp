@@ -91,15 +91,29 @@ TEST(SqliteStateStore, InboxQueuesCompletesAndPostpones) {
   ASSERT_TRUE(s.enqueue(m).ok());
   ASSERT_TRUE(first.ok() && second.ok());
   EXPECT_LT(*first, *second);
-  EXPECT_EQ(s.dueMessages(0, 10)->size(), 2u) << "messages of one order are merged";
-  ASSERT_TRUE(s.postponeMessages(8, 1000, 500, 400, "Ambita down").ok());
-  EXPECT_EQ(s.dueMessages(100, 10)->size(), 1u);
-  const auto postponed = s.dueMessages(500, 10)->back();
+  EXPECT_EQ(s.dueMessages(0, 3600, 10)->size(), 2u) << "messages of one order are merged";
+  ASSERT_TRUE(s.postponeMessages(8, 1000, 500, 400, 0, "Ambita down").ok());
+  EXPECT_EQ(s.dueMessages(100, 3600, 10)->size(), 1u);
+  const auto postponed = s.dueMessages(500, 3600, 10)->back();
   EXPECT_EQ(postponed.attempts, 1);
   EXPECT_EQ(postponed.firstFailureEpoch, 400);
   EXPECT_EQ(postponed.lastError, "Ambita down");
   ASSERT_TRUE(s.completeMessages(7, *second).ok());
   EXPECT_EQ(*s.inboxSize(), 1u);
+}
+
+// Issue 13: a retry scheduled further ahead than the longest backoff can only be left by a clock
+// set back; it is due at once instead of after the size of the jump.
+TEST(SqliteStateStore, APostponedMessageIsDueAfterTheClockWasSetBack) {
+  dms::test::TempDir tmp;
+  auto store = SqliteStateStore::open(tmp.str() + "/state.db");
+  ASSERT_TRUE(store.ok());
+  auto& s = **store;
+  ASSERT_TRUE(s.enqueue(pushFor(8)).ok());
+  ASSERT_TRUE(s.postponeMessages(8, 1000, 10'000, 9'000, 0, "Ambita down").ok());
+  EXPECT_TRUE(s.dueMessages(9'000, 3600, 10)->empty()) << "waits its backoff";
+  EXPECT_EQ(s.dueMessages(6'000, 3600, 10)->size(), 1u)
+      << "the clock went back 3000 s: 4000 s to wait is more than the longest backoff";
 }
 
 TEST(SqliteStateStore, RepeatedPushesKeepTheBackoffAndTheInboxIsBounded) {
@@ -109,14 +123,16 @@ TEST(SqliteStateStore, RepeatedPushesKeepTheBackoffAndTheInboxIsBounded) {
   auto& s = **store;
   auto m = pushFor(8);
   ASSERT_TRUE(s.enqueue(m, 2).ok());
-  ASSERT_TRUE(s.postponeMessages(8, 1000, 500, 400, "unknown order").ok());
+  ASSERT_TRUE(s.postponeMessages(8, 1000, 500, 400, 120, "unknown order").ok());
   for (int i = 0; i < 20; ++i) ASSERT_TRUE(s.enqueue(m, 2).ok());
   EXPECT_EQ(*s.inboxSize(), 1u) << "one row per order, however often it is pushed";
-  EXPECT_TRUE(s.dueMessages(499, 10)->empty())
+  EXPECT_TRUE(s.dueMessages(499, 3600, 10)->empty())
       << "a repeated push does not bring the retry forward";
-  const auto merged = s.dueMessages(500, 10)->back();
+  const auto merged = s.dueMessages(500, 3600, 10)->back();
   EXPECT_EQ(merged.attempts, 1);
   EXPECT_EQ(merged.firstFailureEpoch, 400);
+  EXPECT_EQ(merged.lastFailureEpoch, 400);
+  EXPECT_EQ(merged.failingSeconds, 120) << "a repeated push keeps how long it has been failing";
   m.orderId = 9;
   ASSERT_TRUE(s.enqueue(m, 2).ok());
   m.orderId = 10;
@@ -186,7 +202,7 @@ TEST(SqliteStateStore, MigratesAVersion2FileWithWaitingMessagesAndNoApiRecorded)
   }
   auto current = SqliteStateStore::open(file);
   ASSERT_TRUE(current.ok()) << current.error().describe();
-  auto due = (*current)->dueMessages(100, 10);
+  auto due = (*current)->dueMessages(100, 3600, 10);
   ASSERT_TRUE(due.ok());
   ASSERT_EQ(due->size(), 1u);
   EXPECT_EQ(due->front().orderId, 9);

@@ -5,7 +5,7 @@ namespace ambita::commands {
 CommandLine::CommandLine(const std::vector<std::string>& args,
                          const std::set<std::string>& valueFlags,
                          const std::set<std::string>& switches,
-                         const std::set<std::string>& repeatable) {
+                         const std::set<std::string>& repeatable, std::size_t maxPositionals) {
   for (std::size_t i = 0; i < args.size() && problem_.empty(); ++i) {
     std::string name = args[i];
     std::optional<std::string> inlineValue;
@@ -14,6 +14,10 @@ CommandLine::CommandLine(const std::vector<std::string>& args,
         inlineValue = name.substr(eq + 1);
         name = name.substr(0, eq);
       }
+    }
+    if (name.rfind("--", 0) != 0 && positionals_.size() < maxPositionals) {
+      positionals_.push_back(name);
+      continue;
     }
     if (switches.count(name)) {
       if (inlineValue) {
@@ -74,6 +78,17 @@ std::string CommandLine::oneLine(std::string text) {
   for (char& c : text)
     if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = ' ';
   return text;
+}
+
+std::optional<std::int64_t> CommandLine::positiveId(const std::string& text) {
+  if (text.empty() || text.size() > 18) return std::nullopt;
+  std::int64_t value = 0;
+  for (char c : text) {
+    if (c < '0' || c > '9') return std::nullopt;
+    value = value * 10 + (c - '0');
+  }
+  if (value <= 0) return std::nullopt;
+  return value;
 }
 
 }  // namespace ambita::commands

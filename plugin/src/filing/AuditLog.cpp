@@ -64,4 +64,14 @@ dms::Status AuditLog::print(std::ostream& out, std::optional<std::int64_t> order
   return {};
 }
 
+dms::Result<bool> trackAndAudit(StateStore& store, TrackedOrder order, Reason reason,
+                                const std::string& detail) {
+  if (order.trackedAt.empty()) order.trackedAt = AuditLog::now();
+  auto isNew = store.trackOrder(order);
+  if (!isNew || !*isNew) return isNew;
+  if (auto s = store.commit({}, {AuditLog::entry(order.id, "", "tracked", reason, "", detail)}); !s)
+    return s.error();
+  return true;
+}
+
 }  // namespace ambita::filing

@@ -7,6 +7,7 @@
 #include <map>
 #include <system_error>
 
+#include "filing/OrderPlan.h"
 #include "filing/SafeName.h"
 
 namespace ambita::filing {
@@ -14,16 +15,8 @@ namespace {
 
 constexpr const char* kSource = "ambita.filing";
 constexpr int kMaxNameVariants = 999;
-
-bool isWithdrawnOrder(const std::string& status) {
-  return status == "CANCELLED" || status == "REFUNDED";
-}
-bool isFinalOrder(const std::string& status) {
-  return status == "FINISHED" || isWithdrawnOrder(status);
-}
-bool isKnownOrderStatus(const std::string& status) {
-  return status == "NEW" || status == "PROGRESS" || isFinalOrder(status);
-}
+/// Puts of one file before giving up for this reconcile (a name taken again each time).
+constexpr int kMaxPutAttempts = 20;
 
 OrderOrigin originFor(Reason reason) {
   switch (reason) {
@@ -91,17 +84,7 @@ Reconciler::~Reconciler() {
 }
 
 bool Reconciler::givenUp(const AssetRecord& record, const FilingConfig& config) {
-  return record.state == AssetState::Failed && record.attempts >= config.assetMaxAttempts;
-}
-
-bool Reconciler::dueForRetry(const AssetRecord& record, Reason reason) const {
-  if (givenUp(record, config_)) return false;
-  if (reason == Reason::Sync) return true;
-  const std::int64_t now = clock_();
-  // A wait longer than the longest backoff can only come from the clock having been set back
-  // since the failure was recorded: retry now rather than wait for the size of the jump.
-  const std::int64_t longestWait = std::int64_t{config_.assetRetryMaxMinutes} * 60;
-  return record.notBeforeEpoch <= now || record.notBeforeEpoch - now > longestWait;
+  return filing::givenUp(record, config);
 }
 
 void Reconciler::recordFailure(FileJob& job, Reason reason) {
@@ -215,6 +198,77 @@ dms::Result<std::string> Reconciler::choosePath(const std::string& folder, const
                                                  std::to_string(kMaxNameVariants) + " variants");
 }
 
+void Reconciler::sortByAction(const PlannedAsset& planned, const std::string& orderName,
+                              ReconcileReport& report, std::vector<AssetRecord>& removals,
+                              std::vector<AssetRecord>& notes, std::vector<FileJob>& jobs) {
+  switch (planned.action) {
+    case PlannedAction::File: {
+      FileJob job;
+      job.context = planned.context;
+      job.record = planned.known.value_or(AssetRecord{});
+      jobs.push_back(std::move(job));
+      break;
+    }
+    case PlannedAction::Wait:
+      ++report.waiting;  // backoff not over, or given up: shown by status
+      break;
+    case PlannedAction::Remove:
+    case PlannedAction::Move:
+      removals.push_back(*planned.known);
+      break;
+    case PlannedAction::NoteRemoved: {
+      // Withdrawn before it was filed: remember it so status shows it, nothing to remove.
+      const auto& context = planned.context;
+      AssetRecord r = planned.known.value_or(AssetRecord{});
+      r.assetId = context.asset.id;
+      r.orderId = report.orderId;
+      r.supplierOrderId = context.supplierOrder ? context.supplierOrder->id : 0;
+      r.orderLineId = context.orderLine ? context.orderLine->id : 0;
+      r.remoteStatus = context.asset.status;
+      r.category = context.asset.productCategory;
+      r.state = AssetState::Removed;
+      r.removedAt = AuditLog::now();
+      notes.push_back(r);
+      break;
+    }
+    case PlannedAction::Skip:
+      logger_.warning(kSource, orderName + ": asset " + planned.context.asset.id + " has " +
+                                   planned.why + ": left alone");
+      ++report.unchanged;
+      break;
+    case PlannedAction::Keep:
+      ++report.unchanged;
+      break;
+  }
+}
+
+dms::Result<std::size_t> Reconciler::recoverOrder(std::int64_t orderId) {
+  auto pending = store_.assetsOfOrder(orderId);
+  if (!pending) return pending.error();
+  std::vector<AssetRecord> intents;
+  for (const auto& r : *pending)
+    if (r.state == AssetState::Filing || r.state == AssetState::Removing) intents.push_back(r);
+  if (intents.empty()) return std::size_t{0};
+  return recoverAssets(intents);
+}
+
+dms::Result<TrackedOrder> Reconciler::trackSeenOrder(std::int64_t orderId,
+                                                     const api::OrderCollection& order,
+                                                     Reason reason, const TrackedOrder* hint) {
+  TrackedOrder seed = hint ? *hint : TrackedOrder{};
+  seed.id = orderId;
+  // The reference decides the folder: it comes from what this side knows (the order command,
+  // track --reference) or else from the authenticated GET, never from a push body.
+  if (seed.reference.empty()) seed.reference = order.reference;
+  if (seed.technicalReference.empty()) seed.technicalReference = order.technicalReference;
+  if (!hint) seed.origin = originFor(reason);
+  seed.trackedAt = AuditLog::now();
+  if (auto isNew = trackAndAudit(store_, seed, reason); !isNew) return isNew.error();
+  auto tracked = store_.order(orderId);
+  if (!tracked) return tracked.error();
+  return tracked->value_or(seed);
+}
+
 dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason reason,
                                                    const ProgressFn& progress,
                                                    const TrackedOrder* hint) {
@@ -225,16 +279,9 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     const std::string orderName = "order " + std::to_string(orderId);
     if (stop_) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopping");
 
-    auto pending = store_.assetsOfOrder(orderId);
-    if (!pending) return pending.error();
-    std::vector<AssetRecord> intents;
-    for (const auto& r : *pending)
-      if (r.state == AssetState::Filing || r.state == AssetState::Removing) intents.push_back(r);
-    if (!intents.empty()) {
-      auto recovered = recoverAssets(intents);
-      if (!recovered) return recovered.error();
-      report.recovered = *recovered;
-    }
+    auto recovered = recoverOrder(orderId);
+    if (!recovered) return recovered.error();
+    report.recovered = *recovered;
 
     auto order = api_.getOrder(orderId);
     if (!order)
@@ -245,81 +292,21 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
       logger_.warning(kSource, orderName + " has unknown status '" + order->status +
                                    "': files are filed or removed by their own status");
 
-    TrackedOrder seed = hint ? *hint : TrackedOrder{};
-    seed.id = orderId;
-    // The reference decides the folder: it comes from what this side knows (the order command,
-    // track --reference) or else from the authenticated GET, never from a push body.
-    if (seed.reference.empty()) seed.reference = order->reference;
-    if (seed.technicalReference.empty()) seed.technicalReference = order->technicalReference;
-    if (!hint) seed.origin = originFor(reason);
-    seed.trackedAt = AuditLog::now();
-    auto isNew = store_.trackOrder(seed);
-    if (!isNew) return isNew.error();
-    if (*isNew) {
-      if (auto s = store_.commit({}, {AuditLog::entry(orderId, "", "tracked", reason, "")}); !s)
-        return s.error();
-    }
-    auto tracked = store_.order(orderId);
+    auto tracked = trackSeenOrder(orderId, *order, reason, hint);
     if (!tracked) return tracked.error();
-    const TrackedOrder trackedOrder = tracked->value_or(seed);
+    const TrackedOrder& trackedOrder = *tracked;
 
     auto knownList = store_.assetsOfOrder(orderId);
     if (!knownList) return knownList.error();
     std::map<std::string, AssetRecord> known;
     for (auto& r : *knownList) known.emplace(r.assetId, r);
 
+    const auto plan = planOrder(*order, known, config_, {clock_(), reason == Reason::Sync});
     std::vector<AssetRecord> removals;
     std::vector<AssetRecord> notes;
     std::vector<FileJob> jobs;
-    if (isWithdrawnOrder(order->status)) {
-      for (const auto& [id, r] : known) {
-        if (r.state == AssetState::Filed)
-          removals.push_back(r);
-        else
-          ++report.unchanged;
-      }
-    } else {
-      for (const auto& context : AssetMapper::walk(*order)) {
-        const auto& asset = context.asset;
-        auto it = known.find(asset.id);
-        const bool isKnown = it != known.end();
-        if (asset.status == "OK") {
-          if (isKnown && it->second.state == AssetState::Failed &&
-              !dueForRetry(it->second, reason)) {
-            ++report.waiting;  // backoff not over, or given up: shown by status
-          } else if (!isKnown || it->second.state == AssetState::Failed) {
-            FileJob job;
-            job.context = context;
-            job.record = isKnown ? it->second : AssetRecord{};
-            jobs.push_back(std::move(job));
-          } else {
-            ++report.unchanged;
-          }
-        } else if (asset.status == "DELETED") {
-          if (isKnown && it->second.state == AssetState::Filed) {
-            removals.push_back(it->second);
-          } else if (!isKnown || it->second.state == AssetState::Failed) {
-            // Withdrawn before it was filed: remember it so status shows it, nothing to remove.
-            AssetRecord r = isKnown ? it->second : AssetRecord{};
-            r.assetId = asset.id;
-            r.orderId = orderId;
-            r.supplierOrderId = context.supplierOrder ? context.supplierOrder->id : 0;
-            r.orderLineId = context.orderLine ? context.orderLine->id : 0;
-            r.remoteStatus = asset.status;
-            r.category = asset.productCategory;
-            r.state = AssetState::Removed;
-            r.removedAt = AuditLog::now();
-            notes.push_back(r);
-          } else {
-            ++report.unchanged;
-          }
-        } else {
-          logger_.warning(kSource, orderName + ": asset " + asset.id + " has unknown status '" +
-                                       asset.status + "': left alone");
-          ++report.unchanged;
-        }
-      }
-    }
+    for (const auto& planned : plan.assets)
+      sortByAction(planned, orderName, report, removals, notes, jobs);
     if (!notes.empty())
       if (auto s = store_.commit(notes, {}); !s) return s.error();
 
@@ -424,6 +411,64 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
   return store_.commit(outcomes, audit);
 }
 
+bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
+                            const dms::Metadata& metadata, std::set<std::string>& reserved,
+                            std::mutex& reservedMutex) {
+  auto& r = job.record;
+  bool folderRetried = false;
+  for (int attempt = 0; attempt < kMaxPutAttempts; ++attempt) {
+    if (stop_) {
+      job.problem = "asset " + r.assetId + ": stopped before filing";
+      return false;
+    }
+    std::ifstream in(spool, std::ios::binary);
+    if (!in) {
+      job.problem = "asset " + r.assetId + ": spool file " + spool.string() + " cannot be read";
+      return false;
+    }
+    auto put = target_.put(r.path, in, metadata, dms::PutMode::CreateNew);
+    if (put) return true;
+    if (put.error().code == dms::ErrorCode::Conflict && !folderRetried) {
+      // The folder went away since it was made (someone tidied up): make it again, once.
+      folderRetried = true;
+      if (auto s = ensureFolder(AssetMapper::parent(r.path)); !s) {
+        job.problem = "asset " + r.assetId + ": folder '" + AssetMapper::parent(r.path) +
+                      "': " + s.error().describe();
+        return false;
+      }
+      continue;
+    }
+    if (put.error().code != dms::ErrorCode::AlreadyExists) {
+      job.problem =
+          "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe();
+      return false;
+    }
+    auto ours = holdsAsset(r.path, r.assetId);
+    if (!ours) {
+      job.problem =
+          "asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe();
+      return false;
+    }
+    if (*ours) return true;  // put by an interrupted run: adopt it
+    // Someone else's file took the name meanwhile: record the next free name first, then put.
+    std::lock_guard lock(reservedMutex);
+    auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);
+    if (!next) {
+      job.problem = "asset " + r.assetId + ": " + next.error().describe();
+      return false;
+    }
+    r.path = *next;
+    if (auto s = store_.commit({r}, {}); !s) {
+      job.problem = "asset " + r.assetId + ": " + s.error().describe();
+      return false;
+    }
+  }
+  // Not stored: never recorded as filed without its file; retried with backoff like any failure.
+  job.problem = "asset " + r.assetId + ": every name tried was taken by the time it was put (" +
+                std::to_string(kMaxPutAttempts) + " tries, last '" + r.path + "')";
+  return false;
+}
+
 void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
                          std::set<std::string>& reserved, std::mutex& reservedMutex) {
   auto& r = job.record;
@@ -449,54 +494,7 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
   const std::string filedAt = AuditLog::now();
   auto metadata = AssetMapper::metadata(order, job.context, job.mapped, download->sha256Hex,
                                         download->size, filedAt);
-  bool folderRetried = false;
-  for (int attempt = 0; attempt < 20; ++attempt) {
-    if (stop_) {
-      job.problem = "asset " + r.assetId + ": stopped before filing";
-      return;
-    }
-    std::ifstream in(spool, std::ios::binary);
-    if (!in) {
-      job.problem = "asset " + r.assetId + ": spool file " + spool.string() + " cannot be read";
-      return;
-    }
-    auto put = target_.put(r.path, in, metadata, dms::PutMode::CreateNew);
-    if (put) break;
-    if (put.error().code == dms::ErrorCode::Conflict && !folderRetried) {
-      // The folder went away since it was made (someone tidied up): make it again, once.
-      folderRetried = true;
-      if (auto s = ensureFolder(AssetMapper::parent(r.path)); !s) {
-        job.problem = "asset " + r.assetId + ": folder '" + AssetMapper::parent(r.path) +
-                      "': " + s.error().describe();
-        return;
-      }
-      continue;
-    }
-    if (put.error().code != dms::ErrorCode::AlreadyExists) {
-      job.problem =
-          "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe();
-      return;
-    }
-    auto ours = holdsAsset(r.path, r.assetId);
-    if (!ours) {
-      job.problem =
-          "asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe();
-      return;
-    }
-    if (*ours) break;  // put by an interrupted run: adopt it
-    // Someone else's file took the name meanwhile: record the next free name first, then put.
-    std::lock_guard lock(reservedMutex);
-    auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);
-    if (!next) {
-      job.problem = "asset " + r.assetId + ": " + next.error().describe();
-      return;
-    }
-    r.path = *next;
-    if (auto s = store_.commit({r}, {}); !s) {
-      job.problem = "asset " + r.assetId + ": " + s.error().describe();
-      return;
-    }
-  }
+  if (!putSpooled(job, spool, metadata, reserved, reservedMutex)) return;
   r.state = AssetState::Filed;
   r.size = download->size;
   r.sha256 = download->sha256Hex;
@@ -611,64 +609,6 @@ dms::Result<std::size_t> Reconciler::recoverAll() {
   return total;
 }
 
-dms::Result<std::size_t> Reconciler::recoverAssets(const std::vector<AssetRecord>& records) {
-  std::vector<AssetRecord> resolved;
-  std::vector<AuditEntry> audit;
-  std::optional<dms::Error> firstError;
-  for (auto r : records) {
-    if (auto s = resolveIntent(r, audit); !s) {
-      if (!firstError) firstError = s.error();
-      continue;
-    }
-    resolved.push_back(r);
-  }
-  if (auto s = store_.commit(resolved, audit); !s) return s.error();
-  if (firstError)
-    return dms::Error{firstError->code, "recovering interrupted work: " + firstError->message, {}};
-  if (!resolved.empty())
-    logger_.info(kSource, "resolved " + std::to_string(resolved.size()) + " interrupted action(s)");
-  return resolved.size();
-}
-
-dms::Status Reconciler::resolveIntent(AssetRecord& r, std::vector<AuditEntry>& audit) {
-  std::error_code ignored;
-  std::filesystem::remove(spoolFile(r.assetId), ignored);
-  if (r.state == AssetState::Filing) {
-    auto ours = holdsAsset(r.path, r.assetId);
-    if (!ours) return ours.error();
-    if (!*ours) {
-      // Never stored (or stored by nobody): file it again on the next reconcile.
-      r.state = AssetState::Failed;
-      r.lastError = "interrupted before the file was stored";
-      audit.push_back(AuditLog::entry(r.orderId, r.assetId, "interrupted", Reason::Recovery, r.path,
-                                      "not stored; filed again by the next reconcile"));
-      return {};
-    }
-    auto md = target_.readMetadata(r.path);
-    if (!md) return md.error();
-    auto st = target_.stat(r.path);
-    if (!st) return st.error();
-    r.state = AssetState::Filed;
-    r.size = st->size;
-    r.sha256 = (*md)["ambita.sha256"];
-    r.filedAt = md->count("ambita.filedAt") ? (*md)["ambita.filedAt"] : AuditLog::now();
-    r.lastError.clear();
-    audit.push_back(AuditLog::entry(r.orderId, r.assetId, "filed", Reason::Recovery, r.path,
-                                    "stored before an interruption; recorded now"));
-    return {};
-  }
-  if (r.state == AssetState::Removing) {
-    if (auto s = performRemoval(r); !s) return s;
-    const bool moved = !r.targetPath.empty();
-    audit.push_back(
-        AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed", Reason::Recovery, r.path,
-                        moved ? "to " + r.targetPath : "completed after an interruption"));
-    r.state = AssetState::Removed;
-    r.removedAt = AuditLog::now();
-  }
-  return {};
-}
-
 dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId) {
   try {
     auto order = api_.getOrder(orderId);
@@ -685,8 +625,8 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
     if (!knownList) return knownList.error();
     std::map<std::string, AssetRecord> known;
     for (auto& r : *knownList) known.emplace(r.assetId, r);
-    const bool withdrawnOrder = isWithdrawnOrder(order->status);
-    const bool move = config_.withdrawnPolicy == WithdrawnPolicy::Move;
+    // What a reconcile now would do (a failed asset shown as filed again, backoff or not).
+    const auto plan = planOrder(*order, known, config_, {clock_(), true});
     std::set<std::string> reserved;
     std::vector<PreviewEntry> out;
     for (const auto& context : AssetMapper::walk(*order)) {
@@ -696,21 +636,23 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
       auto mapped = mapper_.map(*order, context, trackedOrder);
       e.metadata = AssetMapper::metadata(*order, context, mapped, "", 0, "");
       e.metadata.erase("ambita.size");
-      auto it = known.find(e.assetId);
-      const bool filed = it != known.end() && it->second.state == AssetState::Filed;
-      if (filed) {
-        e.path = it->second.path;
-        e.action = (withdrawnOrder || context.asset.status == "DELETED")
-                       ? (move ? "move" : "remove")
-                       : "already filed";
-      } else if (withdrawnOrder || context.asset.status != "OK") {
-        e.action = "none";
-        e.path = AssetMapper::join(mapped.folder, mapped.fileName);
-      } else {
+      const auto* planned = plan.find(e.assetId);
+      const auto action = planned ? planned->action : PlannedAction::Keep;
+      const bool filed = planned && planned->known && planned->known->state == AssetState::Filed;
+      if (action == PlannedAction::Remove || action == PlannedAction::Move) {
+        e.action = toString(action);
+        e.path = planned->known->path;
+      } else if (action == PlannedAction::File || action == PlannedAction::Wait) {
         e.action = "file";
         auto path = choosePath(mapped.folder, mapped.fileName, e.assetId, reserved);
         if (!path) return path.error();
         e.path = *path;
+      } else if (filed) {
+        e.action = "already filed";
+        e.path = planned->known->path;
+      } else {
+        e.action = "none";
+        e.path = AssetMapper::join(mapped.folder, mapped.fileName);
       }
       out.push_back(std::move(e));
     }

@@ -41,6 +41,7 @@
 #include "filing/AuditLog.h"
 #include "filing/Clock.h"
 #include "filing/FilingConfig.h"
+#include "filing/OrderPlan.h"
 #include "filing/StateStore.h"
 #include "filing/TaskPool.h"
 
@@ -121,6 +122,12 @@ class Reconciler {
   class OrderLock;
 
   dms::Result<std::size_t> recoverAssets(const std::vector<AssetRecord>& records);
+  /// Resolves the order's own unfinished intents (before its reconcile acts).
+  dms::Result<std::size_t> recoverOrder(std::int64_t orderId);
+  /// Tracks the order the GET has just shown to exist (with what `hint` knew) and returns the
+  /// tracked record (reference and all, as stored the first time).
+  dms::Result<TrackedOrder> trackSeenOrder(std::int64_t orderId, const api::OrderCollection& order,
+                                           Reason reason, const TrackedOrder* hint);
   dms::Status resolveIntent(AssetRecord& record, std::vector<AuditEntry>& audit);
   dms::Result<bool> holdsAsset(const std::string& path, const std::string& assetId);
   dms::Result<std::string> choosePath(const std::string& folder, const std::string& name,
@@ -129,6 +136,11 @@ class Reconciler {
   dms::Status copyThenRemove(const std::string& from, const std::string& to);
   void fileOne(const api::OrderCollection& order, FileJob& job, std::set<std::string>& reserved,
                std::mutex& reservedMutex);
+  /// Puts the spooled download at the job's path (CreateNew): makes a vanished folder again
+  /// once, adopts our own file left by an interrupted run, and moves on to the next free name
+  /// when someone else's file took it. False (job.problem set) when it could not be stored.
+  bool putSpooled(FileJob& job, const std::filesystem::path& spool, const dms::Metadata& metadata,
+                  std::set<std::string>& reserved, std::mutex& reservedMutex);
   void processRemovals(std::vector<AssetRecord> records, Reason reason, ReconcileReport& report,
                        const ProgressFn& progress);
   dms::Status processFilings(const api::OrderCollection& order, std::vector<FileJob>& jobs,
@@ -138,9 +150,11 @@ class Reconciler {
   dms::Status ensureFolder(const std::string& folder);
   /// target remove() with pruning of empty parents, serialised with ensureFolder().
   dms::Status removePruning(const std::string& path);
-  /// A Failed asset is filed again once its backoff has passed (at once for an administrator's
-  /// sync, which asks for a retry now), until it is given up.
-  bool dueForRetry(const AssetRecord& record, Reason reason) const;
+  /// Acting on one planned asset: into the removals, the withdrawn-before-filed notes or the
+  /// filing jobs, or counted in the report (waiting, unchanged).
+  void sortByAction(const PlannedAsset& planned, const std::string& orderName,
+                    ReconcileReport& report, std::vector<AssetRecord>& removals,
+                    std::vector<AssetRecord>& notes, std::vector<FileJob>& jobs);
   /// Counts a failed attempt: the asset's next try (backoff) or, at the limit, giving up.
   void recordFailure(FileJob& job, Reason reason);
   TaskPool& pool();

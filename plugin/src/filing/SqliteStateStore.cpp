@@ -56,6 +56,10 @@ const std::vector<std::vector<std::string>>& migrations() {
        "ALTER TABLE inbox ADD COLUMN first_failure INTEGER NOT NULL DEFAULT 0",
        "ALTER TABLE inbox ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
        "ALTER TABLE assets ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0"},
+      // 4: how long an inbox order has been failing, counted so that a clock jump cannot make
+      // it give up early
+      {"ALTER TABLE inbox ADD COLUMN last_failure INTEGER NOT NULL DEFAULT 0",
+       "ALTER TABLE inbox ADD COLUMN failing_seconds INTEGER NOT NULL DEFAULT 0"},
   };
   return list;
 }
@@ -456,13 +460,16 @@ dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m, std::
     TransactionGuard tx(*session_);
     // What the messages already waiting for this order carry over into the merged one.
     Poco::Int64 waiting = 0, attempts = 0, notBefore = 0, firstFailure = 0, anyPush = 0;
+    Poco::Int64 lastFailure = 0, failingSeconds = 0;
     std::string lastError;
     *session_ << "SELECT COUNT(*), COALESCE(MAX(attempts), 0), COALESCE(MAX(not_before), 0), "
                  "COALESCE(MIN(NULLIF(first_failure, 0)), 0), COALESCE(MAX(source = 'push'), 0), "
+                 "COALESCE(MAX(last_failure), 0), COALESCE(MAX(failing_seconds), 0), "
                  "COALESCE((SELECT last_error FROM inbox WHERE order_id = ? ORDER BY seq DESC "
                  "LIMIT 1), '') FROM inbox WHERE order_id = ?",
         bind(m.orderId), bind(m.orderId), into(waiting), into(attempts), into(notBefore),
-        into(firstFailure), into(anyPush), into(lastError), now;
+        into(firstFailure), into(anyPush), into(lastFailure), into(failingSeconds), into(lastError),
+        now;
     if (waiting == 0 && maxOrders > 0) {
       Poco::Int64 orders = 0;
       *session_ << "SELECT COUNT(DISTINCT order_id) FROM inbox", into(orders), now;
@@ -474,10 +481,11 @@ dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m, std::
     }
     const std::string source = anyPush != 0 ? std::string("push") : m.source;
     *session_ << "INSERT INTO inbox(order_id, status, source, received_at, attempts, not_before, "
-                 "first_failure, last_error) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
+                 "first_failure, last_failure, failing_seconds, last_error) "
+                 "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         bind(m.orderId), bind(m.status), bind(source), bind(m.receivedAt), bind(attempts),
         bind(std::max<Poco::Int64>(notBefore, m.notBeforeEpoch)), bind(firstFailure),
-        bind(lastError), now;
+        bind(lastFailure), bind(failingSeconds), bind(lastError), now;
     Poco::Int64 seq = 0;
     *session_ << "SELECT last_insert_rowid()", into(seq), now;
     *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq < ?", bind(m.orderId), bind(seq),
@@ -489,22 +497,34 @@ dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m, std::
   }
 }
 
-dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(std::int64_t nowEpoch,
-                                                                     std::size_t limit) {
+dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(
+    std::int64_t nowEpoch, std::int64_t longestWaitSeconds, std::size_t limit) {
   std::lock_guard lock(mutex_);
   try {
     Statement select(*session_);
+    // retryDue() in SQL (not_before - now cannot overflow: both are >= 0).
     select << "SELECT seq, order_id, status, source, received_at, attempts, not_before, "
-              "first_failure, last_error FROM inbox WHERE not_before <= ? ORDER BY seq LIMIT ?",
-        bind(nowEpoch), bind(static_cast<Poco::Int64>(limit));
+              "first_failure, last_failure, failing_seconds, last_error FROM inbox "
+              "WHERE not_before <= ? OR not_before - ? > ? ORDER BY seq LIMIT ?",
+        bind(nowEpoch), bind(nowEpoch), bind(longestWaitSeconds),
+        bind(static_cast<Poco::Int64>(limit));
     select.execute();
     RecordSet rs(select);
     std::vector<InboxMessage> out;
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      out.push_back(InboxMessage{integer(rs, 0, r), integer(rs, 1, r), text(rs, 2, r),
-                                 text(rs, 3, r), text(rs, 4, r),
-                                 static_cast<int>(integer(rs, 5, r)), integer(rs, 6, r),
-                                 integer(rs, 7, r), text(rs, 8, r)});
+      InboxMessage m;
+      m.seq = integer(rs, 0, r);
+      m.orderId = integer(rs, 1, r);
+      m.status = text(rs, 2, r);
+      m.source = text(rs, 3, r);
+      m.receivedAt = text(rs, 4, r);
+      m.attempts = static_cast<int>(integer(rs, 5, r));
+      m.notBeforeEpoch = integer(rs, 6, r);
+      m.firstFailureEpoch = integer(rs, 7, r);
+      m.lastFailureEpoch = integer(rs, 8, r);
+      m.failingSeconds = integer(rs, 9, r);
+      m.lastError = text(rs, 10, r);
+      out.push_back(std::move(m));
     }
     return out;
   } catch (const Poco::Exception& e) {
@@ -526,13 +546,15 @@ dms::Status SqliteStateStore::completeMessages(std::int64_t orderId, std::int64_
 dms::Status SqliteStateStore::postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
                                                std::int64_t notBeforeEpoch,
                                                std::int64_t failedAtEpoch,
+                                               std::int64_t failingSeconds,
                                                const std::string& error) {
   std::lock_guard lock(mutex_);
   try {
     *session_ << "UPDATE inbox SET attempts = attempts + 1, not_before = ?, first_failure = CASE "
-                 "WHEN first_failure = 0 THEN ? ELSE first_failure END, last_error = ? "
-                 "WHERE order_id = ? AND seq <= ?",
-        bind(notBeforeEpoch), bind(failedAtEpoch), bind(error), bind(orderId), bind(upToSeq), now;
+                 "WHEN first_failure = 0 THEN ? ELSE first_failure END, last_failure = ?, "
+                 "failing_seconds = ?, last_error = ? WHERE order_id = ? AND seq <= ?",
+        bind(notBeforeEpoch), bind(failedAtEpoch), bind(failedAtEpoch), bind(failingSeconds),
+        bind(error), bind(orderId), bind(upToSeq), now;
     return {};
   } catch (const Poco::Exception& e) {
     return failure("postponing push messages", e.displayText());

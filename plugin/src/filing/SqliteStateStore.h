@@ -19,7 +19,7 @@ namespace ambita::filing {
 class SqliteStateStore final : public StateStore {
  public:
   /// The newest schema version this code knows.
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = 4;
 
   /// Opens (creating if needed) the database at `file` and migrates it to kSchemaVersion.
   /// Errors: Unavailable (cannot open), Internal (migration failed; the message names the
@@ -54,11 +54,12 @@ class SqliteStateStore final : public StateStore {
   dms::Result<std::int64_t> enqueue(const InboxMessage& message,
                                     std::size_t maxOrders = 0) override;
   dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,
+                                                     std::int64_t longestWaitSeconds,
                                                      std::size_t limit) override;
   dms::Status completeMessages(std::int64_t orderId, std::int64_t upToSeq) override;
   dms::Status postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
                                std::int64_t notBeforeEpoch, std::int64_t failedAtEpoch,
-                               const std::string& error) override;
+                               std::int64_t failingSeconds, const std::string& error) override;
   dms::Result<std::size_t> inboxSize() override;
 
  private:

@@ -82,7 +82,11 @@ struct InboxMessage {
   int attempts = 0;                    ///< failed reconciles so far
   std::int64_t notBeforeEpoch = 0;     ///< retry backoff
   std::int64_t firstFailureEpoch = 0;  ///< when the first attempt failed (0 = none failed)
-  std::string lastError;               ///< why the last attempt failed (no secrets)
+  std::int64_t lastFailureEpoch = 0;   ///< when the last attempt failed (0 = none failed)
+  /// How long the order has been failing, for giving up: the gaps between its attempts, each
+  /// counted at most as the longest backoff (countedWait), so a clock jump cannot shorten it.
+  std::int64_t failingSeconds = 0;
+  std::string lastError;  ///< why the last attempt failed (no secrets)
 };
 
 /// The Ambita API a state belongs to: order ids are only unique within one API and client.
@@ -151,16 +155,19 @@ class StateStore {
   /// only what it read (completeMessages(upToSeq)), never a message that came in meanwhile.
   virtual dms::Result<std::int64_t> enqueue(const InboxMessage& message,
                                             std::size_t maxOrders = 0) = 0;
-  /// Messages whose notBeforeEpoch <= nowEpoch, oldest first, at most `limit`.
+  /// Messages due at nowEpoch (retryDue: notBeforeEpoch <= nowEpoch, or a wait longer than
+  /// `longestWaitSeconds`, left by a clock set back), oldest first, at most `limit`.
   virtual dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,
+                                                             std::int64_t longestWaitSeconds,
                                                              std::size_t limit) = 0;
   /// Removes every message of `orderId` with seq <= upToSeq (they are all answered by one GET).
   virtual dms::Status completeMessages(std::int64_t orderId, std::int64_t upToSeq) = 0;
   /// Postpones the messages of `orderId` with seq <= upToSeq, counts an attempt and records
-  /// why it failed (and, for the first failure, when).
+  /// why and when it failed (and, for the first failure, since when) and how long the order
+  /// has been failing (InboxMessage::failingSeconds).
   virtual dms::Status postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
                                        std::int64_t notBeforeEpoch, std::int64_t failedAtEpoch,
-                                       const std::string& error) = 0;
+                                       std::int64_t failingSeconds, const std::string& error) = 0;
   /// Messages waiting (due or postponed).
   virtual dms::Result<std::size_t> inboxSize() = 0;
 };

@@ -1,12 +1,9 @@
 #include "push/Poller.h"
 
-#include <Poco/DateTimeFormat.h>
-#include <Poco/DateTimeParser.h>
-#include <Poco/Timespan.h>
-#include <Poco/Timestamp.h>
-
 #include <limits>
 #include <set>
+
+#include "filing/FilingService.h"
 
 namespace ambita::push {
 namespace {
@@ -64,21 +61,11 @@ std::size_t Poller::pollOnce() {
   }
   // Orders that already wait in the inbox need no second message.
   std::set<std::int64_t> queued;
-  if (auto due = store.dueMessages(std::numeric_limits<std::int64_t>::max(), 100000); due)
+  if (auto due = store.dueMessages(std::numeric_limits<std::int64_t>::max(), 0, 100000); due)
     for (const auto& m : *due) queued.insert(m.orderId);
-  const Poco::Timestamp now;
   std::size_t n = 0;
   for (const auto& o : *orders) {
-    if (queued.count(o.id) != 0) continue;
-    if (!o.finishedAt.empty()) {
-      int tzd = 0;
-      Poco::DateTime finished;
-      if (Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, o.finishedAt,
-                                         finished, tzd)) {
-        const Poco::Timespan age = now - finished.timestamp();
-        if (age.days() >= finishedDays_) continue;
-      }
-    }
+    if (queued.count(o.id) != 0 || !filing::dueForCheck(o, finishedDays_)) continue;
     api::PushMessage m;
     m.orderCollectionId = o.id;
     m.status = "POLL";

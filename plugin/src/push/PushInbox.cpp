@@ -16,8 +16,9 @@ dms::Status PushInbox::add(const api::PushMessage& message, const std::string& s
   return {};
 }
 
-dms::Result<std::vector<filing::InboxMessage>> PushInbox::due(std::size_t limit) {
-  return store_.dueMessages(now(), limit);
+dms::Result<std::vector<filing::InboxMessage>> PushInbox::due(std::int64_t longestWaitSeconds,
+                                                              std::size_t limit) {
+  return store_.dueMessages(now(), longestWaitSeconds, limit);
 }
 
 void PushInbox::waitForWork(std::chrono::milliseconds timeout) {

@@ -32,8 +32,10 @@ class PushInbox {
   /// Ambita retries).
   dms::Status add(const api::PushMessage& message, const std::string& source);
 
-  /// Messages due now, oldest first.
-  dms::Result<std::vector<filing::InboxMessage>> due(std::size_t limit);
+  /// Messages due now, oldest first; a wait longer than `longestWaitSeconds` (the longest
+  /// backoff) is due at once: only a clock set back can leave one (filing::retryDue).
+  dms::Result<std::vector<filing::InboxMessage>> due(std::int64_t longestWaitSeconds,
+                                                     std::size_t limit);
 
   /// Blocks until add() or wakeAll() is called, or `timeout` passes.
   void waitForWork(std::chrono::milliseconds timeout);

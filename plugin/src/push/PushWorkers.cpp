@@ -10,10 +10,10 @@ constexpr const char* kSource = "ambita.push";
 
 }  // namespace
 
-PushWorkers::PushWorkers(PushInbox& inbox, filing::Reconciler& reconciler, dms::Logger& logger,
+PushWorkers::PushWorkers(PushInbox& inbox, filing::FilingService& service, dms::Logger& logger,
                          std::size_t threads, OrderRetry retry)
     : inbox_(inbox),
-      reconciler_(reconciler),
+      service_(service),
       logger_(logger),
       threadCount_(std::max<std::size_t>(1, threads)),
       retry_(retry) {}
@@ -30,7 +30,7 @@ void PushWorkers::start() {
 
 void PushWorkers::stop() noexcept {
   stopping_ = true;
-  reconciler_.requestStop();
+  service_.reconciler().requestStop();
   inbox_.wakeAll();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
@@ -57,23 +57,22 @@ std::size_t PushWorkers::drainForTest() {
 }
 
 bool PushWorkers::processOne() {
-  auto due = inbox_.due(500);
+  auto due = service_.queuedOrders(inbox_.now(), retry_.maxDelay, 500);
   if (!due) {
     logger_.error(kSource, "push inbox: " + due.error().describe());
     return false;
   }
-  std::int64_t orderId = 0;
+  const filing::QueuedOrder* queued = nullptr;
   {
     std::lock_guard lock(claimMutex_);
-    for (const auto& m : *due) {
-      if (claimed_.count(m.orderId) == 0) {
-        orderId = m.orderId;
-        claimed_.insert(orderId);
+    for (const auto& q : *due) {
+      if (claimed_.insert(q.orderId).second) {
+        queued = &q;
         break;
       }
     }
   }
-  if (orderId == 0) return false;
+  if (queued == nullptr) return false;
   struct Release {
     PushWorkers& self;
     std::int64_t id;
@@ -84,59 +83,47 @@ bool PushWorkers::processOne() {
       }
       self.inbox_.wakeAll();
     }
-  } release{*this, orderId};
+  } release{*this, queued->orderId};
 
-  // Every queued message of this order is answered by one reconcile. Only the order id of a
-  // message counts: reference and everything else come from the authenticated GET.
-  std::int64_t upToSeq = 0;
-  std::vector<filing::InboxMessage> mine;
-  filing::TrackedOrder hint;
-  hint.id = orderId;
-  hint.origin = filing::OrderOrigin::Poll;
-  for (const auto& m : *due) {
-    if (m.orderId != orderId) continue;
-    upToSeq = std::max(upToSeq, m.seq);
-    if (m.source == "push") hint.origin = filing::OrderOrigin::Push;
-    mine.push_back(m);
-  }
-  const auto reason =
-      hint.origin == filing::OrderOrigin::Push ? filing::Reason::Push : filing::Reason::Poll;
-  auto report = reconciler_.reconcile(orderId, reason, {}, &hint);
-  auto& store = inbox_.store();
+  // Every queued message of this order is answered by one reconcile.
+  const std::string order = "order " + std::to_string(queued->orderId);
+  auto report = service_.reconcileQueued(*queued);
   if (report && report->ok()) {
     if (report->filed + report->removed > 0)
-      logger_.info(kSource, "order " + std::to_string(orderId) + ": filed " +
-                                std::to_string(report->filed) + ", removed " +
+      logger_.info(kSource, order + ": filed " + std::to_string(report->filed) + ", removed " +
                                 std::to_string(report->removed));
-    if (auto s = store.completeMessages(orderId, upToSeq); !s)
-      logger_.error(kSource, s.error().describe());
     return true;
   }
   if (stopping_) return true;  // abandoned: the messages stay and are processed after a restart
   const std::string why = report ? report->problems.front() : report.error().describe();
-  postponeOrGiveUp(orderId, mine, upToSeq, reason, why);
+  postponeOrGiveUp(*queued, why);
   return true;
 }
 
-void PushWorkers::postponeOrGiveUp(std::int64_t orderId,
-                                   const std::vector<filing::InboxMessage>& messages,
-                                   std::int64_t upToSeq, filing::Reason reason,
-                                   const std::string& why) {
+void PushWorkers::postponeOrGiveUp(const filing::QueuedOrder& queued, const std::string& why) {
+  const auto orderId = queued.orderId;
+  const auto upToSeq = queued.upToSeq;
   auto& store = inbox_.store();
   const std::int64_t now = inbox_.now();
   int attempts = 0;
-  std::int64_t firstFailure = now;
-  for (const auto& m : messages) {
+  std::int64_t lastFailure = 0, failingSeconds = 0;
+  for (const auto& m : queued.messages) {
     attempts = std::max(attempts, m.attempts);
-    if (m.firstFailureEpoch > 0) firstFailure = std::min(firstFailure, m.firstFailureEpoch);
+    lastFailure = std::max(lastFailure, m.lastFailureEpoch);
+    failingSeconds = std::max(failingSeconds, m.failingSeconds);
   }
+  // How long the order has been failing is counted gap by gap, each gap capped at the longest
+  // backoff: a clock set forward by days adds at most one backoff, so it cannot make the order
+  // give up before push.retryDays of retrying (nor can a clock set back extend it).
+  if (attempts > 0) failingSeconds += filing::countedWait(lastFailure, now, retry_.maxDelay);
   const std::string order = "order " + std::to_string(orderId);
-  if (now - firstFailure >= retry_.giveUpAfter) {
-    const std::string detail = "gave up after " + std::to_string(attempts + 1) + " attempts in " +
-                               std::to_string((now - firstFailure) / 3600) + " h: " + why;
+  if (failingSeconds >= retry_.giveUpAfter) {
+    const std::string detail = "gave up after " + std::to_string(attempts + 1) +
+                               " attempts failing for " + std::to_string(failingSeconds / 3600) +
+                               " h: " + why;
     logger_.error(kSource, order + ": " + detail);
-    if (auto s =
-            store.commit({}, {filing::AuditLog::entry(orderId, "", "failed", reason, "", detail)});
+    if (auto s = store.commit(
+            {}, {filing::AuditLog::entry(orderId, "", "failed", queued.reason(), "", detail)});
         !s)
       logger_.error(kSource, s.error().describe());
     if (auto s = store.completeMessages(orderId, upToSeq); !s)
@@ -146,7 +133,7 @@ void PushWorkers::postponeOrGiveUp(std::int64_t orderId,
   const std::int64_t delay =
       filing::backoffSeconds(attempts + 1, retry_.firstDelay, retry_.maxDelay);
   logger_.warning(kSource, order + ": " + why + " (retry in " + std::to_string(delay) + " s)");
-  if (auto s = store.postponeMessages(orderId, upToSeq, now + delay, now, why); !s)
+  if (auto s = store.postponeMessages(orderId, upToSeq, now + delay, now, failingSeconds, why); !s)
     logger_.error(kSource, s.error().describe());
 }
 

@@ -18,7 +18,7 @@
 #include <vector>
 
 #include "dms/Logger.h"
-#include "filing/Reconciler.h"
+#include "filing/FilingService.h"
 #include "push/PushInbox.h"
 
 namespace ambita::push {
@@ -27,14 +27,15 @@ namespace ambita::push {
 struct OrderRetry {
   std::int64_t firstDelay = 15;
   std::int64_t maxDelay = 60 * 60;
-  /// Since the first failure; then the messages are dropped and the drop audited (the poller
-  /// still looks at a tracked order later).
+  /// How long an order is retried (InboxMessage::failingSeconds: the gaps between attempts,
+  /// each counted at most as maxDelay, so a clock jump cannot cut it short); then the messages
+  /// are dropped and the drop audited (the poller still looks at a tracked order later).
   std::int64_t giveUpAfter = 7 * 24 * 60 * 60;
 };
 
 class PushWorkers {
  public:
-  PushWorkers(PushInbox& inbox, filing::Reconciler& reconciler, dms::Logger& logger,
+  PushWorkers(PushInbox& inbox, filing::FilingService& service, dms::Logger& logger,
               std::size_t threads, OrderRetry retry = {});
   ~PushWorkers();
   PushWorkers(const PushWorkers&) = delete;
@@ -54,12 +55,11 @@ class PushWorkers {
   /// Claims the next order and reconciles it; false when nothing was due.
   bool processOne();
   /// Answers the order's messages up to `upToSeq` after a failed reconcile: postponed with
-  /// backoff, or dropped (and audited) once they have failed for retry_.giveUpAfter.
-  void postponeOrGiveUp(std::int64_t orderId, const std::vector<filing::InboxMessage>& messages,
-                        std::int64_t upToSeq, filing::Reason reason, const std::string& why);
+  /// backoff, or dropped (and audited) once the order has been failing for retry_.giveUpAfter.
+  void postponeOrGiveUp(const filing::QueuedOrder& queued, const std::string& why);
 
   PushInbox& inbox_;
-  filing::Reconciler& reconciler_;
+  filing::FilingService& service_;
   dms::Logger& logger_;
   std::size_t threadCount_;
   OrderRetry retry_;

@@ -3,7 +3,7 @@
 #include <sstream>
 
 #include "EngineFixture.h"
-#include "filing/AdminCommands.h"
+#include "commands/AdminCommands.h"
 #include "filing/AuditLog.h"
 #include "push/Poller.h"
 #include "push/PushEndpoint.h"
@@ -36,7 +36,7 @@ TEST_F(PushTest, PollerQueuesOpenAndRecentlyFinishedOrdersOnce) {
   push::Poller poller(inbox, logger_, std::chrono::minutes(10), 14);
   EXPECT_EQ(poller.pollOnce(), 2u);
   std::set<std::int64_t> queued;
-  auto due = store_->dueMessages(std::numeric_limits<std::int64_t>::max(), 100);
+  auto due = store_->dueMessages(std::numeric_limits<std::int64_t>::max(), 0, 100);
   ASSERT_TRUE(due.ok());
   for (const auto& m : *due) {
     queued.insert(m.orderId);
@@ -67,7 +67,7 @@ TEST_F(PushTest, PollerThreadStartsAndStopsPromptly) {
 TEST_F(PushTest, OrderWhoseGetKeepsFailingIsRetriedForDaysThenGivenUp) {
   push::PushInbox inbox(*store_, 100, clock());
   push::OrderRetry retry;  // 15 s doubling to 1 h, for 7 days
-  push::PushWorkers workers(inbox, *reconciler_, logger_, 1, retry);
+  push::PushWorkers workers(inbox, *service_, logger_, 1, retry);
   api_.setOrder(makeOrder(5, "FINISHED", {makeAsset("a1", "A.pdf")}));
   api_.failGetOrder(5, dms::ErrorCode::Unavailable);
   api::PushMessage m;
@@ -82,7 +82,7 @@ TEST_F(PushTest, OrderWhoseGetKeepsFailingIsRetriedForDaysThenGivenUp) {
   EXPECT_GE(api_.getOrders(), 30);
   EXPECT_LE(api_.getOrders(), 32) << "one GET per backoff window";
   EXPECT_EQ(*store_->inboxSize(), 1u) << "still waiting, not dropped";
-  filing::AdminCommands admin(*reconciler_, *store_, *target_, *config_, dataDir_);
+  commands::AdminCommands admin(*service_, *config_);
   std::ostringstream out, err;
   ASSERT_EQ(admin.run("status", {}, {&out, &err, false}), 0) << err.str();
   EXPECT_NE(out.str().find("waiting: order 5 (push)"), std::string::npos) << out.str();
@@ -108,6 +108,43 @@ TEST_F(PushTest, OrderWhoseGetKeepsFailingIsRetriedForDaysThenGivenUp) {
   ASSERT_FALSE(log->empty());
   EXPECT_EQ(log->back().action, "failed");
   EXPECT_NE(log->back().detail.find("gave up"), std::string::npos) << log->back().detail;
+}
+
+// Issue 13, the clock jumping: an order whose GET failed waits at most the longest backoff
+// after the clock was set back by days, instead of as long as the clock went back.
+TEST_F(PushTest, FailedOrderIsRetriedAfterTheClockWasSetBack) {
+  push::PushInbox inbox(*store_, 100, clock());
+  push::PushWorkers workers(inbox, *service_, logger_, 1);  // backoff capped at 1 h
+  api_.setOrder(makeOrder(5, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  api_.failGetOrder(5, dms::ErrorCode::Unavailable);
+  api::PushMessage m;
+  m.orderCollectionId = 5;
+  ASSERT_TRUE(inbox.add(m, "push").ok());
+  EXPECT_EQ(workers.drainForTest(), 1u);
+  api_.failGetOrder(5, std::nullopt);
+  advanceClock(-10 * 24 * 3600);
+  EXPECT_EQ(workers.drainForTest(), 1u) << "retried now, not in ten days";
+  EXPECT_EQ(tree().size(), 1u);
+  EXPECT_EQ(*store_->inboxSize(), 0u);
+}
+
+// Issue 13, the clock jumping: a clock set forward by more than push.retryDays does not make an
+// order that has failed once give up; the give-up window counts each gap between two attempts
+// at most as the longest backoff.
+TEST_F(PushTest, ClockSetForwardDoesNotGiveUpAnOrderEarly) {
+  push::PushInbox inbox(*store_, 100, clock());
+  push::PushWorkers workers(inbox, *service_, logger_, 1);  // 7 days, backoff capped at 1 h
+  api_.failGetOrder(6, dms::ErrorCode::Unavailable);
+  api::PushMessage m;
+  m.orderCollectionId = 6;
+  ASSERT_TRUE(inbox.add(m, "push").ok());
+  EXPECT_EQ(workers.drainForTest(), 1u);
+  advanceClock(8 * 24 * 3600);
+  EXPECT_EQ(workers.drainForTest(), 1u);
+  EXPECT_EQ(*store_->inboxSize(), 1u) << "still waiting after two attempts an hour apart";
+  auto log = store_->audit(6, 10);
+  ASSERT_TRUE(log.ok());
+  for (const auto& entry : *log) EXPECT_NE(entry.action, "failed") << entry.detail;
 }
 
 TEST(PushEndpoint, ConstantTimeEqualsComparesWholeStrings) {

@@ -1,5 +1,6 @@
 #pragma once
-/// The engine's host commands for administrators:
+/// The engine's host commands for administrators (the command-line side: arguments, tables,
+/// exit codes; what they do is the FilingService's):
 ///   sync [--order ID]...   reconcile the given orders, every tracked order not finished (or
 ///                          finished within poll.finishedDays) and every order waiting in the
 ///                          push inbox; progress on io.err when io.terminal; exit 1 if anything
@@ -15,26 +16,22 @@
 /// Everything referred to outlives the object. Not thread-safe (one command at a time).
 
 #include <cstdint>
+#include <map>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "commands/CommandLine.h"
 #include "dms/Plugin.h"
 #include "filing/FilingConfig.h"
-#include "filing/Reconciler.h"
-#include "filing/StateStore.h"
+#include "filing/FilingService.h"
 
-namespace ambita::filing {
+namespace ambita::commands {
 
 class AdminCommands {
  public:
-  AdminCommands(Reconciler& reconciler, StateStore& store, dms::DocumentTarget& target,
-                const FilingConfig& config, std::string dataDir)
-      : reconciler_(reconciler),
-        store_(store),
-        target_(target),
-        config_(config),
-        dataDir_(std::move(dataDir)) {}
+  AdminCommands(filing::FilingService& service, const filing::FilingConfig& config)
+      : service_(service), store_(service.store()), config_(config) {}
 
   /// The commands above, for Plugin::commands().
   static std::vector<dms::CommandSpec> specs();
@@ -47,22 +44,36 @@ class AdminCommands {
           const dms::CommandIO& io) noexcept;
 
  private:
-  int sync(const std::vector<std::string>& args, const dms::CommandIO& io);
-  int track(const std::vector<std::string>& args, const dms::CommandIO& io);
-  int status(const std::vector<std::string>& args, const dms::CommandIO& io);
-  int preview(const std::vector<std::string>& args, const dms::CommandIO& io);
-  int verify(const std::vector<std::string>& args, const dms::CommandIO& io);
-  int audit(const std::vector<std::string>& args, const dms::CommandIO& io);
+  int sync(const CommandLine& cl, const dms::CommandIO& io);
+  int track(const CommandLine& cl, const dms::CommandIO& io);
+  int status(const CommandLine& cl, const dms::CommandIO& io);
+  int preview(const CommandLine& cl, const dms::CommandIO& io);
+  int verify(const CommandLine& cl, const dms::CommandIO& io);
+  int audit(const CommandLine& cl, const dms::CommandIO& io);
+
+  /// The orders `sync` reconciles, in order: the requested ones, the tracked ones due for a
+  /// check, then those waiting in the push inbox (with what their messages say).
+  struct SyncPlan {
+    std::vector<std::int64_t> orderIds;
+    std::map<std::int64_t, filing::QueuedOrder> queued;
+  };
+  dms::Result<SyncPlan> planSync(const std::vector<std::int64_t>& requested);
+  /// Reconciles one order of a sync and prints its line; false when it failed.
+  bool syncOne(std::int64_t id, const std::string& prefix, const SyncPlan& plan,
+               const std::vector<std::int64_t>& requested, const dms::CommandIO& io,
+               filing::ReconcileReport& totals);
   /// Failed assets of these orders (asked for by name) are retried now, given up or not.
   dms::Status retryNow(const std::vector<std::int64_t>& orderIds);
+  /// The table of every tracked order, then the inbox.
+  void printOrders(const std::vector<filing::TrackedOrder>& orders, std::ostream& out);
+  /// One order with its assets.
+  int printOrder(std::int64_t id, const dms::CommandIO& io);
   /// Inbox orders whose reconcile failed: since when, next try, why.
   void printWaitingOrders(std::ostream& out);
 
-  Reconciler& reconciler_;
-  StateStore& store_;
-  dms::DocumentTarget& target_;
-  const FilingConfig& config_;
-  std::string dataDir_;
+  filing::FilingService& service_;
+  filing::StateStore& store_;
+  const filing::FilingConfig& config_;
 };
 
-}  // namespace ambita::filing
+}  // namespace ambita::commands

@@ -1,0 +1,242 @@
+#include "filing/FilingService.h"
+
+#include <Poco/DateTimeFormat.h>
+#include <Poco/DateTimeParser.h>
+#include <Poco/DigestEngine.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/Timespan.h>
+#include <Poco/Timestamp.h>
+
+#include <algorithm>
+#include <array>
+#include <map>
+
+#include "filing/AuditLog.h"
+
+namespace ambita::filing {
+namespace {
+
+dms::Result<std::string> contentSha256(dms::DocumentTarget& target, const std::string& path) {
+  auto in = target.get(path);
+  if (!in) return in.error();
+  Poco::SHA2Engine sha(Poco::SHA2Engine::SHA_256);
+  std::array<char, 64 * 1024> buffer{};
+  auto& stream = **in;
+  while (stream) {
+    stream.read(buffer.data(), buffer.size());
+    if (stream.gcount() > 0) sha.update(buffer.data(), static_cast<unsigned>(stream.gcount()));
+  }
+  if (stream.bad()) return dms::fail(dms::ErrorCode::DataLoss, "reading '" + path + "' failed");
+  return Poco::DigestEngine::digestToHex(sha.digest());
+}
+
+}  // namespace
+
+ExclusiveRun::ExclusiveRun(DataDirLock lock, Reconciler& reconciler,
+                           dms::Result<std::size_t> recovery,
+                           std::optional<std::string> spoolProblem)
+    : lock_(std::move(lock)),
+      reconciler_(&reconciler),
+      recovery_(std::move(recovery)),
+      spoolProblem_(std::move(spoolProblem)) {}
+
+ExclusiveRun::ExclusiveRun(ExclusiveRun&& other) noexcept
+    : lock_(std::move(other.lock_)),
+      reconciler_(std::exchange(other.reconciler_, nullptr)),
+      recovery_(std::move(other.recovery_)),
+      spoolProblem_(std::move(other.spoolProblem_)) {}
+
+ExclusiveRun::~ExclusiveRun() {
+  // The download pool's threads end before the lock says another process may file.
+  if (reconciler_ != nullptr) reconciler_->releasePool();
+}
+
+dms::Result<ExclusiveRun> FilingService::beginExclusiveRun() {
+  auto lock = DataDirLock::acquire(dataDir_, target_);
+  if (!lock) return lock.error();
+  reconciler_.resetStop();
+  // What a killed run left behind is resolved before anything new starts; under the lock no
+  // other process downloads, so every spool file is a leftover.
+  auto recovery = reconciler_.recoverAll();
+  std::optional<std::string> spoolProblem;
+  if (auto s = reconciler_.cleanSpool(); !s) spoolProblem = s.error().describe();
+  return ExclusiveRun(std::move(*lock), reconciler_, std::move(recovery), std::move(spoolProblem));
+}
+
+dms::Result<bool> FilingService::track(TrackedOrder order, Reason reason,
+                                       const std::string& detail) {
+  return trackAndAudit(store_, std::move(order), reason, detail);
+}
+
+bool dueForCheck(const TrackedOrder& order, int finishedDays) {
+  if (order.finishedAt.empty()) return true;
+  int tzd = 0;
+  Poco::DateTime finished;
+  if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, order.finishedAt,
+                                      finished, tzd))
+    return true;
+  return Poco::Timespan(Poco::Timestamp() - finished.timestamp()).days() < finishedDays;
+}
+
+dms::Result<std::vector<TrackedOrder>> FilingService::ordersDueForCheck() {
+  auto orders = store_.orders();
+  if (!orders) return orders.error();
+  std::vector<TrackedOrder> due;
+  for (auto& o : *orders)
+    if (dueForCheck(o, config_.pollFinishedDays)) due.push_back(std::move(o));
+  return due;
+}
+
+std::vector<QueuedOrder> groupByOrder(const std::vector<InboxMessage>& messages) {
+  std::vector<QueuedOrder> orders;
+  std::map<std::int64_t, std::size_t> indexOf;
+  for (const auto& m : messages) {
+    auto [it, isNew] = indexOf.try_emplace(m.orderId, orders.size());
+    if (isNew) orders.push_back(QueuedOrder{m.orderId, 0, OrderOrigin::Poll, {}});
+    auto& queued = orders[it->second];
+    queued.upToSeq = std::max(queued.upToSeq, m.seq);
+    if (m.source == "push") queued.origin = OrderOrigin::Push;
+    queued.messages.push_back(m);
+  }
+  return orders;
+}
+
+dms::Result<std::vector<QueuedOrder>> FilingService::queuedOrders(std::int64_t nowEpoch,
+                                                                  std::int64_t longestWaitSeconds,
+                                                                  std::size_t limit) {
+  auto due = store_.dueMessages(nowEpoch, longestWaitSeconds, limit);
+  if (!due) return due.error();
+  return groupByOrder(*due);
+}
+
+dms::Result<ReconcileReport> FilingService::reconcileQueued(const QueuedOrder& queued,
+                                                            std::optional<Reason> reason,
+                                                            const ProgressFn& progress) {
+  // Only the order id of a message counts: reference and everything else come from the
+  // authenticated GET.
+  TrackedOrder hint;
+  hint.id = queued.orderId;
+  hint.origin = queued.origin;
+  hint.trackedAt = AuditLog::now();
+  auto report =
+      reconciler_.reconcile(queued.orderId, reason.value_or(queued.reason()), progress, &hint);
+  if (report && report->ok())
+    if (auto s = store_.completeMessages(queued.orderId, queued.upToSeq); !s) return s.error();
+  return report;
+}
+
+VerifyReport FilingService::verify(bool repair, bool quick) {
+  VerifyReport report;
+  report.repaired = repair;
+  auto filed = store_.filedAssets();
+  if (!filed) {
+    report.errors.push_back(filed.error().describe());
+    return report;
+  }
+  std::set<std::string> expected;
+  std::set<std::int64_t> toRepair;
+  for (const auto& a : *filed) {
+    expected.insert(a.path);
+    const auto missingBefore = report.missing;
+    checkFiled(a, repair, quick, report);
+    if (report.missing > missingBefore) toRepair.insert(a.orderId);
+  }
+  findOrphans(expected, report);
+  if (repair) refileOrders(toRepair, report);
+  return report;
+}
+
+void FilingService::checkFiled(const AssetRecord& a, bool repair, bool quick,
+                               VerifyReport& report) {
+  using Kind = VerifyReport::Kind;
+  auto st = target_.stat(a.path);
+  if (!st) {
+    if (st.error().code != dms::ErrorCode::NotFound) {
+      report.errors.push_back(a.path + ": " + st.error().describe());
+      return;
+    }
+    ++report.missing;
+    report.findings.push_back(
+        {Kind::Missing, a.path, "asset " + a.assetId + ", order " + std::to_string(a.orderId)});
+    if (repair)
+      if (auto s = store_.forgetAsset(a.assetId); !s) report.errors.push_back(s.error().describe());
+    return;
+  }
+  if (st->size != a.size) {
+    ++report.changed;
+    report.findings.push_back(
+        {Kind::Changed, a.path,
+         "size " + std::to_string(st->size) + ", filed with " + std::to_string(a.size)});
+    return;
+  }
+  if (quick) {  // sizes only: no file is read
+    ++report.ok;
+    return;
+  }
+  auto sha = contentSha256(target_, a.path);
+  if (!sha) {
+    report.errors.push_back(a.path + ": " + sha.error().describe());
+    return;
+  }
+  if (!a.sha256.empty() && *sha != a.sha256) {
+    ++report.changed;
+    report.findings.push_back({Kind::Changed, a.path, "SHA-256 differs from the filed content"});
+    return;
+  }
+  ++report.ok;
+}
+
+void FilingService::findOrphans(const std::set<std::string>& expected, VerifyReport& report) {
+  // Files carrying our asset id that the state does not place there (a moved file is placed).
+  std::set<std::string> movedPaths;
+  if (auto orders = store_.orders(); orders) {
+    for (const auto& o : *orders) {
+      if (auto assets = store_.assetsOfOrder(o.id); assets)
+        for (const auto& a : *assets)
+          if (a.state == AssetState::Removed && !a.targetPath.empty())
+            movedPaths.insert(a.targetPath);
+    }
+  }
+  std::vector<std::string> folders{""};
+  while (!folders.empty()) {
+    const std::string folder = folders.back();
+    folders.pop_back();
+    auto entries = target_.list(folder);
+    if (!entries) {
+      report.errors.push_back("listing '" + folder + "': " + entries.error().describe());
+      continue;
+    }
+    for (const auto& e : *entries) {
+      if (e.type == dms::EntryType::Folder) {
+        folders.push_back(e.path);
+        continue;
+      }
+      if (expected.count(e.path) != 0 || movedPaths.count(e.path) != 0) continue;
+      auto md = target_.readMetadata(e.path);
+      if (!md) continue;
+      auto it = md->find("ambita.assetId");
+      if (it == md->end()) continue;  // not ours
+      ++report.orphaned;
+      report.findings.push_back(
+          {VerifyReport::Kind::Orphaned, e.path, "asset " + it->second + " is not recorded there"});
+    }
+  }
+}
+
+void FilingService::refileOrders(const std::set<std::int64_t>& orderIds, VerifyReport& report) {
+  for (auto orderId : orderIds) {
+    auto reconciled = reconciler_.reconcile(orderId, Reason::Admin);
+    if (!reconciled) {
+      report.errors.push_back("repairing order " + std::to_string(orderId) + ": " +
+                              reconciled.error().describe());
+      continue;
+    }
+    report.filedAgain += reconciled->filed;
+    for (const auto& p : reconciled->problems) report.errors.push_back(p);
+    if (!reconciled->ok() && reconciled->problems.empty())
+      report.errors.push_back("repairing order " + std::to_string(orderId) + ": " +
+                              std::to_string(reconciled->failed) + " file(s) failed");
+  }
+}
+
+}  // namespace ambita::filing

@@ -1,0 +1,145 @@
+#pragma once
+/// The engine's sequences, each written once and used by `run` (AmbitaPlugin), the admin
+/// commands (`sync`, `track`, `verify`), the poller and the push workers:
+///   - beginExclusiveRun(): take the data folder's lock (which recovers the target), allow
+///     reconciles again, resolve the intents a killed run left, clean the spool;
+///   - track(): record an order, audited only when it is newly tracked;
+///   - ordersDueForCheck(): tracked orders not finished, or finished within poll.finishedDays;
+///   - queuedOrders() + reconcileQueued(): the inbox's messages of one order folded into one
+///     reconcile, answered when it succeeded;
+///   - verify(): the state against the target, as a report (the command prints it).
+/// Everything referred to outlives the service. Thread-safe as the Reconciler and StateStore are.
+
+#include <cstdint>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "dms/DocumentTarget.h"
+#include "filing/DataDirLock.h"
+#include "filing/FilingConfig.h"
+#include "filing/Reconciler.h"
+#include "filing/StateStore.h"
+
+namespace ambita::filing {
+
+/// Held while this process files documents (`run`, `sync`, `verify --repair`). Releasing it
+/// joins the download pool, then releases the data folder's lock.
+class ExclusiveRun {
+ public:
+  ExclusiveRun(ExclusiveRun&& other) noexcept;
+  ExclusiveRun& operator=(ExclusiveRun&&) = delete;
+  ExclusiveRun(const ExclusiveRun&) = delete;
+  ExclusiveRun& operator=(const ExclusiveRun&) = delete;
+  ~ExclusiveRun();
+
+  /// Intents of an earlier run resolved at the start, or why recovery failed (a target that is
+  /// down: the service starts anyway, since each order's reconcile recovers its own intents
+  /// first; `sync` and `verify --repair` stop).
+  const dms::Result<std::size_t>& recovery() const { return recovery_; }
+  /// Why the spool could not be cleaned, if it could not (a warning: nothing depends on it).
+  const std::optional<std::string>& spoolProblem() const { return spoolProblem_; }
+
+ private:
+  friend class FilingService;
+  ExclusiveRun(DataDirLock lock, Reconciler& reconciler, dms::Result<std::size_t> recovery,
+               std::optional<std::string> spoolProblem);
+
+  DataDirLock lock_;
+  Reconciler* reconciler_;  ///< null once moved from
+  dms::Result<std::size_t> recovery_;
+  std::optional<std::string> spoolProblem_;
+};
+
+/// The inbox messages of one order, folded into one reconcile.
+struct QueuedOrder {
+  std::int64_t orderId = 0;
+  std::int64_t upToSeq = 0;  ///< the newest message answered by this reconcile
+  /// Push when any message came from a push (the order is tracked with that origin), else Poll.
+  OrderOrigin origin = OrderOrigin::Poll;
+  std::vector<InboxMessage> messages;
+  Reason reason() const { return origin == OrderOrigin::Push ? Reason::Push : Reason::Poll; }
+};
+
+/// Groups inbox messages by order, in the order of each order's oldest message.
+std::vector<QueuedOrder> groupByOrder(const std::vector<InboxMessage>& messages);
+
+/// Whether a tracked order is still checked: not finished, or finished less than
+/// `finishedDays` ago (files arrive after FINISHED).
+bool dueForCheck(const TrackedOrder& order, int finishedDays);
+
+/// What verify() found. Findings are in the order they were found.
+struct VerifyReport {
+  enum class Kind { Missing, Changed, Orphaned };
+  struct Finding {
+    Kind kind;
+    std::string path;
+    std::string detail;  ///< e.g. "asset a1, order 7" or "size 3, filed with 5"
+  };
+  std::vector<Finding> findings;
+  std::vector<std::string> errors;  ///< one line each: what could not be checked or repaired
+  std::size_t ok = 0, missing = 0, changed = 0, orphaned = 0;
+  bool repaired = false;       ///< --repair was asked for
+  std::size_t filedAgain = 0;  ///< with --repair: files filed again
+  /// Nothing changed, orphaned or failing, and everything missing was filed again.
+  bool clean() const {
+    return errors.empty() && changed == 0 && orphaned == 0 &&
+           (missing == 0 || (repaired && filedAgain >= missing));
+  }
+};
+
+class FilingService {
+ public:
+  FilingService(Reconciler& reconciler, StateStore& store, dms::DocumentTarget& target,
+                const FilingConfig& config, std::string dataDir)
+      : reconciler_(reconciler),
+        store_(store),
+        target_(target),
+        config_(config),
+        dataDir_(std::move(dataDir)) {}
+
+  /// The start-up sequence (see the class comment). Errors: the lock's (Locked when another
+  /// process files with this data folder, or the target's recover() failing).
+  dms::Result<ExclusiveRun> beginExclusiveRun();
+
+  /// Tracks `order`; true when it was new. The audit entry ("tracked", with `detail`) is
+  /// written only for a newly tracked order.
+  dms::Result<bool> track(TrackedOrder order, Reason reason, const std::string& detail = "");
+
+  /// Every tracked order that dueForCheck() selects, by id.
+  dms::Result<std::vector<TrackedOrder>> ordersDueForCheck();
+
+  /// Every inbox message due at `nowEpoch` (see StateStore::dueMessages), grouped by order.
+  dms::Result<std::vector<QueuedOrder>> queuedOrders(std::int64_t nowEpoch,
+                                                     std::int64_t longestWaitSeconds,
+                                                     std::size_t limit);
+
+  /// One reconcile for the order's queued messages, with what they say (their origin; never
+  /// more: the GET decides); the messages are answered (removed) when it succeeded. `reason`
+  /// defaults to the messages' own (push or poll); `sync` passes its own.
+  dms::Result<ReconcileReport> reconcileQueued(const QueuedOrder& queued,
+                                               std::optional<Reason> reason = std::nullopt,
+                                               const ProgressFn& progress = {});
+
+  /// Compares the state with the target: missing, changed (size; and SHA-256 unless `quick`)
+  /// and orphaned files; with `repair` (run inside an ExclusiveRun) forgets the missing ones
+  /// and files them again.
+  VerifyReport verify(bool repair, bool quick);
+
+  Reconciler& reconciler() { return reconciler_; }
+  StateStore& store() { return store_; }
+
+ private:
+  void checkFiled(const AssetRecord& asset, bool repair, bool quick, VerifyReport& report);
+  void findOrphans(const std::set<std::string>& expected, VerifyReport& report);
+  void refileOrders(const std::set<std::int64_t>& orderIds, VerifyReport& report);
+
+  Reconciler& reconciler_;
+  StateStore& store_;
+  dms::DocumentTarget& target_;
+  const FilingConfig& config_;
+  std::string dataDir_;
+};
+
+}  // namespace ambita::filing

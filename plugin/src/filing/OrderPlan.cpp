@@ -1,0 +1,132 @@
+#include "filing/OrderPlan.h"
+
+#include "filing/Clock.h"
+
+namespace ambita::filing {
+namespace {
+
+PlannedAction removal(const FilingConfig& config) {
+  return config.withdrawnPolicy == WithdrawnPolicy::Move ? PlannedAction::Move
+                                                         : PlannedAction::Remove;
+}
+
+/// A failed asset is filed again once its backoff has passed (at once for an administrator's
+/// sync), until it is given up.
+bool dueForRetry(const AssetRecord& record, const FilingConfig& config, const RetryRule& retry) {
+  if (givenUp(record, config)) return false;
+  if (retry.retryFailedNow) return true;
+  return retryDue(record.notBeforeEpoch, retry.nowEpoch,
+                  std::int64_t{config.assetRetryMaxMinutes} * 60);
+}
+
+PlannedAsset planOk(PlannedAsset p, const FilingConfig& config, const RetryRule& retry) {
+  if (!p.known) {
+    p.action = PlannedAction::File;
+    p.why = "new";
+  } else if (p.known->state != AssetState::Failed) {
+    p.action = PlannedAction::Keep;
+    p.why = "already " + toString(p.known->state);
+  } else if (dueForRetry(*p.known, config, retry)) {
+    p.action = PlannedAction::File;
+    p.why = "failed before, due again";
+  } else {
+    p.action = PlannedAction::Wait;
+    p.why = givenUp(*p.known, config) ? "given up (filing.maxAttempts)" : "waiting for its retry";
+  }
+  return p;
+}
+
+PlannedAsset planDeleted(PlannedAsset p, const FilingConfig& config) {
+  if (p.known && p.known->state == AssetState::Filed) {
+    p.action = removal(config);
+    p.why = "withdrawn by Ambita";
+  } else if (!p.known || p.known->state == AssetState::Failed) {
+    p.action = PlannedAction::NoteRemoved;
+    p.why = "withdrawn before it was filed";
+  } else {
+    p.action = PlannedAction::Keep;
+    p.why = "already " + toString(p.known->state);
+  }
+  return p;
+}
+
+}  // namespace
+
+std::string toString(PlannedAction action) {
+  switch (action) {
+    case PlannedAction::File:
+      return "file";
+    case PlannedAction::Wait:
+      return "wait";
+    case PlannedAction::Remove:
+      return "remove";
+    case PlannedAction::Move:
+      return "move";
+    case PlannedAction::Keep:
+      return "keep";
+    case PlannedAction::NoteRemoved:
+      return "note removed";
+    case PlannedAction::Skip:
+      return "skip";
+  }
+  return "?";
+}
+
+const PlannedAsset* OrderPlan::find(const std::string& assetId) const {
+  for (const auto& a : assets)
+    if (a.context.asset.id == assetId) return &a;
+  return nullptr;
+}
+
+bool givenUp(const AssetRecord& record, const FilingConfig& config) {
+  return record.state == AssetState::Failed && record.attempts >= config.assetMaxAttempts;
+}
+
+bool isWithdrawnOrder(const std::string& status) {
+  return status == "CANCELLED" || status == "REFUNDED";
+}
+bool isFinalOrder(const std::string& status) {
+  return status == "FINISHED" || isWithdrawnOrder(status);
+}
+bool isKnownOrderStatus(const std::string& status) {
+  return status == "NEW" || status == "PROGRESS" || isFinalOrder(status);
+}
+
+OrderPlan planOrder(const api::OrderCollection& order,
+                    const std::map<std::string, AssetRecord>& known, const FilingConfig& config,
+                    const RetryRule& retry) {
+  OrderPlan plan;
+  plan.withdrawnOrder = isWithdrawnOrder(order.status);
+  const auto walked = AssetMapper::walk(order);
+  if (plan.withdrawnOrder) {
+    for (const auto& [id, record] : known) {
+      PlannedAsset p;
+      p.context.asset.id = id;
+      for (const auto& context : walked)
+        if (context.asset.id == id) p.context = context;
+      p.known = record;
+      const bool filed = record.state == AssetState::Filed;
+      p.action = filed ? removal(config) : PlannedAction::Keep;
+      p.why = filed ? "the order was " + order.status : "already " + toString(record.state);
+      plan.assets.push_back(std::move(p));
+    }
+    return plan;
+  }
+  for (const auto& context : walked) {
+    PlannedAsset p;
+    p.context = context;
+    if (auto it = known.find(context.asset.id); it != known.end()) p.known = it->second;
+    if (context.asset.status == "OK") {
+      plan.assets.push_back(planOk(std::move(p), config, retry));
+    } else if (context.asset.status == "DELETED") {
+      plan.assets.push_back(planDeleted(std::move(p), config));
+    } else {
+      p.action = PlannedAction::Skip;
+      p.why = "unknown status '" + context.asset.status + "'";
+      plan.assets.push_back(std::move(p));
+    }
+  }
+  return plan;
+}
+
+}  // namespace ambita::filing

@@ -1,0 +1,91 @@
+// The engine's rules that have one home in FilingService: which orders are due for a check,
+// how queued messages become one reconcile per order, tracking, the exclusive run.
+#include <gtest/gtest.h>
+
+#include "EngineFixture.h"
+#include "filing/AuditLog.h"
+#include "filing/FilingService.h"
+
+namespace ambita::test {
+namespace {
+
+using filing::OrderOrigin;
+
+TEST(FilingServiceRules, OrdersDueForACheck) {
+  const Poco::Timestamp now;
+  const auto daysAgo = [&](int days) {
+    return filing::AuditLog::at(now.epochTime() - std::int64_t{days} * 24 * 3600);
+  };
+  struct Case {
+    std::string finishedAt;
+    bool due;
+    const char* why;
+  };
+  const std::vector<Case> cases = {
+      {"", true, "not finished"},
+      {daysAgo(0), true, "finished today"},
+      {daysAgo(13), true, "finished within poll.finishedDays"},
+      {daysAgo(14), false, "finished poll.finishedDays ago"},
+      {"2020-01-01T00:00:00Z", false, "finished long ago"},
+  };
+  for (const auto& c : cases) {
+    filing::TrackedOrder o;
+    o.id = 1;
+    o.finishedAt = c.finishedAt;
+    EXPECT_EQ(filing::dueForCheck(o, 14), c.due) << c.why << ": " << c.finishedAt;
+  }
+}
+
+TEST(FilingServiceRules, QueuedMessagesBecomeOneReconcilePerOrder) {
+  const auto message = [](std::int64_t seq, std::int64_t order, const char* source) {
+    filing::InboxMessage m;
+    m.seq = seq;
+    m.orderId = order;
+    m.source = source;
+    return m;
+  };
+  const auto queued = filing::groupByOrder(
+      {message(3, 7, "poll"), message(4, 8, "poll"), message(5, 7, "push"), message(6, 8, "poll")});
+  ASSERT_EQ(queued.size(), 2u);
+  EXPECT_EQ(queued[0].orderId, 7);
+  EXPECT_EQ(queued[0].upToSeq, 5);
+  EXPECT_EQ(queued[0].messages.size(), 2u);
+  EXPECT_EQ(queued[0].origin, OrderOrigin::Push) << "any push makes it a pushed order";
+  EXPECT_EQ(queued[0].reason(), filing::Reason::Push);
+  EXPECT_EQ(queued[1].orderId, 8);
+  EXPECT_EQ(queued[1].upToSeq, 6);
+  EXPECT_EQ(queued[1].origin, OrderOrigin::Poll);
+  EXPECT_EQ(queued[1].reason(), filing::Reason::Poll);
+}
+
+class FilingServiceTest : public EngineFixture {};
+
+TEST_F(FilingServiceTest, TrackAuditsOnlyWhenNewlyTracked) {
+  filing::TrackedOrder o;
+  o.id = 9;
+  o.origin = OrderOrigin::Created;
+  EXPECT_TRUE(*service_->track(o, filing::Reason::Admin, "created here"));
+  EXPECT_FALSE(*service_->track(o, filing::Reason::Admin, "created here"));
+  auto log = store_->audit(9, 10);
+  ASSERT_TRUE(log.ok());
+  ASSERT_EQ(log->size(), 1u);
+  EXPECT_EQ(log->front().action, "tracked");
+  EXPECT_EQ(log->front().detail, "created here");
+}
+
+TEST_F(FilingServiceTest, ExclusiveRunHoldsTheDataFolderUntilReleased) {
+  {
+    auto run = service_->beginExclusiveRun();
+    ASSERT_TRUE(run.ok()) << run.error().describe();
+    ASSERT_TRUE(run->recovery().ok());
+    auto second = service_->beginExclusiveRun();
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().code, dms::ErrorCode::Locked);
+    auto moved = std::move(*run);  // a moved guard keeps the lock
+    EXPECT_FALSE(service_->beginExclusiveRun().ok());
+  }
+  EXPECT_TRUE(service_->beginExclusiveRun().ok()) << "released with the guard";
+}
+
+}  // namespace
+}  // namespace ambita::test
