@@ -153,5 +153,36 @@ TEST_F(PushTest, EndpointAnswers400ToBadPercentEncodingInTheQuery) {
   EXPECT_EQ(*store_->inboxSize(), 0u);
 }
 
+// Issue 13: a full inbox refuses every further push with 503. Logging each refusal would let
+// anyone who can reach the route fill the log; the first refusal of a minute is logged, the
+// rest are counted into one line once the minute has passed.
+TEST_F(PushTest, RefusedPushFloodLogsOneLineAMinute) {
+  push::PushInbox inbox(*store_, 10, clock());
+  push::PushEndpoint endpoint(inbox, logger_, "", 1024);
+  dms::HttpRequest request;
+  request.remoteAddress = "192.0.2.7";
+  const auto pushFor = [&](int order) {
+    request.body = R"({"orderCollectionId": )" + std::to_string(order) + "}";
+    return endpoint.handle(request).status;
+  };
+  for (int order = 1; order <= 10; ++order) ASSERT_EQ(pushFor(order), 200);
+  for (int order = 11; order <= 510; ++order) ASSERT_EQ(pushFor(order), 503);
+
+  const auto linesWith = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (const auto& line : logger_.lines()) n += line.find(text) != std::string::npos ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(linesWith("could not be stored"), 1u) << "500 refusals, one line:\n"
+                                                  << logger_.text().substr(0, 2000);
+  EXPECT_EQ(linesWith("refused in the last minute"), 0u) << "the minute has not passed yet";
+
+  advanceClock(61);
+  EXPECT_EQ(pushFor(511), 503);
+  EXPECT_EQ(linesWith("499 more pushes refused in the last minute (499 answered 503"), 1u)
+      << logger_.text().substr(0, 2000);
+  EXPECT_EQ(linesWith("could not be stored"), 2u) << "a new minute logs its first refusal";
+}
+
 }  // namespace
 }  // namespace ambita::test
