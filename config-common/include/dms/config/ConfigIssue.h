@@ -1,10 +1,10 @@
 #pragma once
-/// One problem found in the host configuration, always tied to a key path.
+/// One problem found in a configuration section, always tied to a key path.
 
 #include <string>
 #include <vector>
 
-namespace dms::host {
+namespace dms::config {
 
 struct ConfigIssue {
   /// Dotted key path, e.g. "ambita.baseUrl", "target.connector", "ambita.tags[2]"; "" = file.
@@ -19,4 +19,4 @@ struct ConfigIssue {
 
 using ConfigIssues = std::vector<ConfigIssue>;
 
-}  // namespace dms::host
+}  // namespace dms::config

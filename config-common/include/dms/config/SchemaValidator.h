@@ -12,10 +12,10 @@
 #include <string>
 #include <vector>
 
-#include "ConfigIssue.h"
 #include "dms/ConfigSchema.h"
+#include "dms/config/ConfigIssue.h"
 
-namespace dms::host {
+namespace dms::config {
 
 /// What validating one section gives.
 struct ValidatedSection {
@@ -48,4 +48,4 @@ class SchemaValidator {
   static std::string typeName(OptionType type);
 };
 
-}  // namespace dms::host
+}  // namespace dms::config
