@@ -184,5 +184,31 @@ TEST_F(PushTest, RefusedPushFloodLogsOneLineAMinute) {
   EXPECT_EQ(linesWith("could not be stored"), 2u) << "a new minute logs its first refusal";
 }
 
+// The same for pushes without the shared secret: whoever can reach the route must not be able
+// to write one log line per request.
+TEST_F(PushTest, PushesWithoutTheTokenLogOneLineAMinute) {
+  push::PushInbox inbox(*store_, 100, clock());
+  push::PushEndpoint endpoint(inbox, logger_, "push-secret", 1024);
+  dms::HttpRequest request;
+  request.remoteAddress = "192.0.2.8";
+  request.body = R"({"orderCollectionId": 5})";
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(endpoint.handle(request).status, 401);
+  request.query = "token=guess";
+  ASSERT_EQ(endpoint.handle(request).status, 403);
+  std::size_t pushLines = 0;
+  for (const auto& line : logger_.lines())
+    pushLines += line.find("[ambita.push]") != std::string::npos;
+  EXPECT_EQ(pushLines, 1u) << logger_.text().substr(0, 2000);
+
+  advanceClock(61);
+  request.query = "token=push-secret";
+  ASSERT_EQ(endpoint.handle(request).status, 200) << "an accepted push reports the minute too";
+  EXPECT_NE(logger_.text().find("200 more pushes refused in the last minute (199 answered 401, "
+                                "1 answered 403"),
+            std::string::npos)
+      << logger_.text();
+  EXPECT_EQ(logger_.text().find("push-secret"), std::string::npos) << "never the secret";
+}
+
 }  // namespace
 }  // namespace ambita::test
