@@ -9,6 +9,8 @@
 #include "Multistatus.h"
 #include "dms/webdav/WebDavConnectorFactory.h"
 #include "dms/webdav/WebDavOptions.h"
+#include "support/CapturingLogger.h"
+#include "support/TempDir.h"
 
 namespace dms::webdav {
 namespace {
@@ -191,6 +193,23 @@ TEST(WebDavOptions, NewAndOldSpellingsOfRenamedOptions) {
   ASSERT_FALSE(both);
   EXPECT_EQ(both.error().message.rfind("target.retries: old spelling of target.maxAttempts", 0), 0u)
       << both.error().message;
+}
+
+// The connector logs an old spelling once, when the target is made (a host other than
+// dms-host may never run `config check`).
+TEST(WebDavConnectorFactory, LogsOldSpellingsWhenTheTargetIsMade) {
+  test::CapturingLogger logger;
+  test::TempDir dir("dms-webdav-factory");
+  ConnectorContext context;
+  context.configJson = R"({"connector":"webdav","url":"http://127.0.0.1:1/dav/","retries":2})";
+  context.dataDir = dir.str();
+  context.logger = &logger;
+  auto target = WebDavConnectorFactory().create(context);
+  ASSERT_TRUE(target.ok()) << target.error().describe();
+  EXPECT_NE(logger.text().find("target.retries: renamed to target.maxAttempts (retries 2 is "
+                               "maxAttempts 3)"),
+            std::string::npos)
+      << logger.text();
 }
 
 // Issue 13: a key written with a dot is refused by the connector itself, naming the nested
