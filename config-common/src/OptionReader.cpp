@@ -65,6 +65,17 @@ Result<OptionReader> OptionReader::read(const Poco::JSON::Object::Ptr& section,
   reader.schema_ = schema;
   reader.prefix_ = prefix;
   reader.effective_ = validated.effective;
+  // JSON integers beyond 64 bits pass the type check; refuse them here so that integer()
+  // never throws on input.
+  for (const auto& option : schema.options) {
+    if (option.type != OptionType::Integer) continue;
+    try {
+      const auto given = reader.value(option.key);
+      if (!given.isEmpty()) (void)given.convert<long long>();
+    } catch (const Poco::Exception&) {
+      return reader.invalid(option.key, "expected an integer, got one too large");
+    }
+  }
   return reader;
 }
 

@@ -82,6 +82,8 @@ TEST(OptionReader, RefusesDottedUnknownAndMistypedKeysNamingThem) {
       {R"({"filing": {"concurrency": "lots"}})",
        R"(ambita.filing.concurrency: expected an integer, got "lots")"},
       {R"({"token": 12345678})", "ambita.token: expected a string, got a number"},
+      {R"({"maxAttempts": 18446744073709551615})",
+       "ambita.maxAttempts: expected an integer, got one too large"},
       {R"([1])", "ambita: expected an object"},
       {R"({"name": )", "ambita: not a JSON object"},
   };
