@@ -8,6 +8,9 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <limits>
+#include <optional>
 #include <sstream>
 
 namespace dms::config {
@@ -216,11 +219,20 @@ void applyRenames(const Poco::JSON::Object::Ptr& effective, const ConfigSchema& 
     oldParent->remove(oldParts.back());
     std::string taken;
     if (rename.addToValue != 0 && value.isInteger() && !value.isBoolean()) {
-      const auto given = value.convert<Poco::Int64>();
-      const auto meant = static_cast<Poco::Int64>(given + rename.addToValue);
-      value = meant;
-      taken = " (" + rename.oldKey + " " + std::to_string(given) + " is " + newParts.back() + " " +
-              std::to_string(meant) + ")";
+      // Values near the 64-bit limits are moved unchanged (the module's range refuses them)
+      // rather than overflow here.
+      std::optional<Poco::Int64> given;
+      try {
+        given = value.convert<Poco::Int64>();
+      } catch (const Poco::Exception&) {
+      }
+      constexpr Poco::Int64 kSafe = std::numeric_limits<Poco::Int64>::max() / 2;
+      if (given && *given > -kSafe && *given < kSafe && std::abs(rename.addToValue) < kSafe) {
+        const Poco::Int64 meant = *given + rename.addToValue;
+        value = meant;
+        taken = " (" + rename.oldKey + " " + std::to_string(*given) + " is " + newParts.back() +
+                " " + std::to_string(meant) + ")";
+      }
     }
     auto target = descend(effective, newParts, newParts.size() - 1, true, prefix, issues, reported);
     if (target) target->set(newParts.back(), value);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <stdexcept>
 
 namespace dms::config {
@@ -128,6 +129,12 @@ TEST(OptionReader, OldSpellingsAreReadWithAWarningNamingTheNewOne) {
             "\"retries\"");
   auto mistyped = OptionReader::parse(R"({"readTimeout": "soon"})", schema(), "ambita");
   ASSERT_FALSE(mistyped) << "the old spelling is checked like the new one";
+  auto atLimit = OptionReader::parse(R"({"retries": 9223372036854775807})", schema(), "ambita");
+  ASSERT_TRUE(atLimit) << atLimit.error().describe();
+  EXPECT_EQ(atLimit->integer("maxAttempts"), std::numeric_limits<long long>::max())
+      << "moved unchanged rather than overflowing (the module's range refuses it)";
+  EXPECT_FALSE(OptionReader::parse(R"({"retries": 18446744073709551615})", schema(), "ambita"))
+      << "beyond 64 bits: refused, not thrown";
 }
 
 }  // namespace
