@@ -11,25 +11,12 @@
 #include "commands/ProductsCommand.h"
 #include "commands/QuoteCommand.h"
 #include "commands/TerminalPrompt.h"
+#include "dms/config/OptionReader.h"
 
 namespace ambita {
 namespace {
 
 constexpr const char* kSource = "ambita";
-
-dms::Result<Poco::JSON::Object::Ptr> parseSection(const std::string& json) {
-  if (json.find_first_not_of(" \t\r\n") == std::string::npos)
-    return Poco::JSON::Object::Ptr(new Poco::JSON::Object);
-  try {
-    Poco::JSON::Parser parser;
-    auto object = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
-    if (!object) return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: expected an object");
-    return object;
-  } catch (const Poco::Exception& e) {
-    return dms::fail(dms::ErrorCode::InvalidArgument,
-                     "ambita: expected an object: " + e.displayText());
-  }
-}
 
 /// Order ids are unique only within one API and client: a state made for another one (the
 /// demo's sandbox, Ambita's test API) would take its orders for these. The first open records
@@ -61,6 +48,14 @@ dms::PluginInfo AmbitaPlugin::pluginInfo() {
           "ambita"};
 }
 
+dms::ConfigSchema AmbitaPlugin::configSchema() {
+  dms::ConfigSchema schema;
+  schema.options = api::clientConfigOptions();
+  for (auto& option : filing::filingConfigOptions()) schema.options.push_back(std::move(option));
+  for (auto& option : commands::orderConfigOptions()) schema.options.push_back(std::move(option));
+  return schema;
+}
+
 dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::create(const dms::HostServices& services) {
   return build(services, nullptr);
 }
@@ -79,13 +74,16 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
       return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no document target given");
     if (services.dataDir.empty())
       return dms::fail(dms::ErrorCode::InvalidArgument, "ambita: no data folder given");
-    auto section = parseSection(services.configJson);
-    if (!section) return section.error();
-    auto clientOptions = api::parseClientOptions(**section);
+    // The whole section against the schema, whichever host embeds the plugin: unknown and
+    // dotted keys, types and missing options are refused here, naming the key path.
+    auto reader = dms::config::OptionReader::parse(services.configJson, configSchema(), "ambita");
+    if (!reader) return reader.error();
+    for (const auto& warning : reader->warnings()) services.logger->warning(kSource, warning);
+    auto clientOptions = api::parseClientOptions(*reader);
     if (!clientOptions) return clientOptions.error();
-    auto filingConfig = filing::parseFilingConfig(**section);
+    auto filingConfig = filing::parseFilingConfig(*reader);
     if (!filingConfig) return filingConfig.error();
-    auto orderLimits = commands::parseOrderLimits(**section);
+    auto orderLimits = commands::parseOrderLimits(*reader);
     if (!orderLimits) return orderLimits.error();
 
     std::error_code ec;

@@ -48,6 +48,9 @@ class AmbitaPlugin final : public dms::Plugin {
   ~AmbitaPlugin() override;
 
   static dms::PluginInfo pluginInfo();
+  /// The "ambita" section's options: the client's, the engine's (filing, push, poll) and the
+  /// order limits. create() reads the section through it (OptionReader).
+  static dms::ConfigSchema configSchema();
 
   // dms::Plugin
   dms::PluginInfo info() const override { return pluginInfo(); }

@@ -1,9 +1,6 @@
 #include "AmbitaPluginFactory.h"
 
 #include "AmbitaPlugin.h"
-#include "api/ClientOptions.h"
-#include "commands/OrderLimits.h"
-#include "filing/FilingConfig.h"
 
 namespace ambita {
 
@@ -12,11 +9,7 @@ dms::PluginInfo AmbitaPluginFactory::info() const {
 }
 
 dms::ConfigSchema AmbitaPluginFactory::configSchema() const {
-  dms::ConfigSchema schema;
-  schema.options = api::clientConfigOptions();
-  for (auto& option : filing::filingConfigOptions()) schema.options.push_back(std::move(option));
-  for (auto& option : commands::orderConfigOptions()) schema.options.push_back(std::move(option));
-  return schema;
+  return AmbitaPlugin::configSchema();
 }
 
 dms::Result<std::unique_ptr<dms::Plugin>> AmbitaPluginFactory::create(

@@ -2,14 +2,14 @@
 
 #include <gtest/gtest.h>
 
-#include <Poco/JSON/Parser.h>
-
 namespace ambita::api {
 namespace {
 
+/// The client's options as the plugin reads them: through a reader of the section.
 dms::Result<ClientOptions> parse(const std::string& text) {
-  Poco::JSON::Parser p;
-  return parseClientOptions(*p.parse(text).extract<Poco::JSON::Object::Ptr>());
+  auto reader = dms::config::OptionReader::parse(text, {clientConfigOptions(), {}}, "ambita");
+  if (!reader) return reader.error();
+  return parseClientOptions(*reader);
 }
 
 const std::string kCredentials =
@@ -24,9 +24,9 @@ TEST(ClientOptionsTest, DefaultsAndOverrides) {
 
   auto custom = parse("{" + kCredentials +
                       R"(, "baseUrl": "http://127.0.0.1:8080/", "connectTimeoutSeconds": 2.5,
-      "readTimeoutSeconds": "30", "maxAttempts": 3, "maxRetrySeconds": 10,
+      "readTimeoutSeconds": 30, "maxAttempts": 3, "maxRetrySeconds": 10,
       "initialBackoffMs": 10, "maxBackoffMs": 100, "maxConnectionsPerOrigin": 2,
-      "tlsVerification": "relaxed", "unrelated.key": 1})");
+      "tlsVerification": "relaxed"})");
   ASSERT_TRUE(custom) << custom.error().describe();
   EXPECT_EQ(custom->baseUrl, "http://127.0.0.1:8080");
   EXPECT_EQ(custom->connectTimeout.count(), 2500);
@@ -35,6 +35,39 @@ TEST(ClientOptionsTest, DefaultsAndOverrides) {
   EXPECT_EQ(custom->initialBackoff.count(), 10);
   EXPECT_EQ(custom->maxConnectionsPerOrigin, 2);
   EXPECT_EQ(custom->tlsVerification, TlsVerification::Relaxed);
+}
+
+// Issue 8: the defaults are declared once, in the schema; a section with only the required
+// credentials gives exactly those.
+TEST(ClientOptionsTest, AnEmptySectionGivesTheSchemasDefaults) {
+  auto o = parse("{" + kCredentials + "}");
+  ASSERT_TRUE(o) << o.error().describe();
+  const auto declared = [](const std::string& key) {
+    for (const auto& option : clientConfigOptions())
+      if (option.key == key) return option.defaultJson;
+    ADD_FAILURE() << key << " is not declared";
+    return std::string();
+  };
+  const auto seconds = [](std::chrono::milliseconds ms) {
+    return static_cast<double>(ms.count()) / 1000.0;
+  };
+  EXPECT_EQ("\"" + o->baseUrl + "\"", declared("baseUrl"));
+  EXPECT_EQ(declared("tlsVerification"), "\"strict\"");
+  EXPECT_EQ(o->tlsVerification, TlsVerification::Strict);
+  EXPECT_EQ(o->caFile, "");
+  EXPECT_EQ(declared("allowInsecureHttp"), o->allowInsecureHttp ? "true" : "false");
+  EXPECT_DOUBLE_EQ(seconds(o->connectTimeout), std::stod(declared("connectTimeoutSeconds")));
+  EXPECT_DOUBLE_EQ(seconds(o->readTimeout), std::stod(declared("readTimeoutSeconds")));
+  EXPECT_DOUBLE_EQ(seconds(o->maxRetryTime), std::stod(declared("maxRetrySeconds")));
+  EXPECT_DOUBLE_EQ(seconds(o->tokenRefreshMargin),
+                   std::stod(declared("tokenRefreshMarginSeconds")));
+  EXPECT_DOUBLE_EQ(seconds(o->maxWait), std::stod(declared("maxWaitSeconds")));
+  EXPECT_EQ(o->maxAttempts, std::stoll(declared("maxAttempts")));
+  EXPECT_EQ(o->initialBackoff.count(), std::stoll(declared("initialBackoffMs")));
+  EXPECT_EQ(o->maxBackoff.count(), std::stoll(declared("maxBackoffMs")));
+  EXPECT_EQ(o->maxConnectionsPerOrigin, std::stoll(declared("maxConnectionsPerOrigin")));
+  EXPECT_EQ(o->maxDownloadBytes >> 20,
+            static_cast<std::uint64_t>(std::stoll(declared("maxDownloadMiB"))));
 }
 
 TEST(ClientOptionsTest, ErrorsNameTheKeyAndNeverTheSecret) {
@@ -87,7 +120,7 @@ TEST(ClientOptionsTest, PlainHttpToAnotherHostNeedsExplicitOptIn) {
   }
   auto notABool = parse("{" + kCredentials + R"(, "allowInsecureHttp": "yes"})");
   ASSERT_FALSE(notABool);
-  EXPECT_NE(notABool.error().message.find("ambita.allowInsecureHttp: expected true or false"),
+  EXPECT_NE(notABool.error().message.find("ambita.allowInsecureHttp: expected a boolean"),
             std::string::npos)
       << notABool.error().message;
 }

@@ -62,17 +62,20 @@ TEST(MoneyTest, FormatsWithTwoDecimals) {
   EXPECT_EQ(commands::grossWithStandardVat(2), 3);  // 2.5 øre rounds half up
 }
 
-Poco::JSON::Object::Ptr section(const std::string& json) {
-  return Poco::JSON::Parser().parse(json).extract<Poco::JSON::Object::Ptr>();
+/// The limits as the plugin reads them: through a reader of the section.
+dms::Result<commands::OrderLimits> limitsOf(const std::string& json) {
+  auto reader =
+      dms::config::OptionReader::parse(json, {commands::orderConfigOptions(), {}}, "ambita");
+  if (!reader) return reader.error();
+  return commands::parseOrderLimits(*reader);
 }
 
 TEST(OrderLimitsTest, DefaultsAndAmountsInOre) {
-  auto defaults = commands::parseOrderLimits(*section("{}"));
+  auto defaults = limitsOf("{}");
   ASSERT_TRUE(defaults) << defaults.error().message;
   EXPECT_EQ(defaults->confirmAboveOre, 500000);
   EXPECT_EQ(defaults->maxOrderOre, 0);
-  auto given = commands::parseOrderLimits(
-      *section(R"({"orders": {"confirmAboveNok": 0, "maxOrderNok": 12000.5}})"));
+  auto given = limitsOf(R"({"orders": {"confirmAboveNok": 0, "maxOrderNok": 12000.5}})");
   ASSERT_TRUE(given) << given.error().message;
   EXPECT_EQ(given->confirmAboveOre, 0);
   EXPECT_EQ(given->maxOrderOre, 1200050);
@@ -85,7 +88,7 @@ TEST(OrderLimitsTest, BadAmountsNameTheKey) {
       {R"({"orders": {"confirmAboveNok": true}})", "ambita.orders.confirmAboveNok"},
       {R"({"orders": 5})", "ambita.orders"}};
   for (const auto& [json, key] : cases) {
-    auto limits = commands::parseOrderLimits(*section(json));
+    auto limits = limitsOf(json);
     ASSERT_FALSE(limits) << json;
     EXPECT_EQ(limits.error().message.rfind(key, 0), 0u) << limits.error().message;
   }

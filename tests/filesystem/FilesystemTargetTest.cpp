@@ -415,6 +415,7 @@ TEST(FilesystemConnectorFactoryTest, ParsesOptionsAndNamesBadKeys) {
       {R"({"root":"/a","metadata":"xattrs"})", "target.metadata"},
       {R"({"root":"/a","fsync":"yes"})", "target.fsync"},
       {R"({"root":"/a","rooot":"/b"})", "target.rooot"},
+      {R"({"root":"/a","metadata.mode":"xattr"})", R"(target: "metadata.mode" is not a key)"},
       {R"(not json)", "target"},
       {R"([1,2])", "target"}};
   for (const auto& [json, key] : bad) {
@@ -422,6 +423,24 @@ TEST(FilesystemConnectorFactoryTest, ParsesOptionsAndNamesBadKeys) {
     ASSERT_FALSE(parsed.ok()) << json;
     EXPECT_EQ(parsed.error().code, ErrorCode::InvalidArgument);
     EXPECT_EQ(parsed.error().message.rfind(key, 0), 0u) << parsed.error().message;
+  }
+}
+
+// Issue 8: the defaults are declared once, in the schema; only the required root given
+// gives exactly those.
+TEST(FilesystemConnectorFactoryTest, AnEmptySectionGivesTheSchemasDefaults) {
+  auto parsed = FilesystemConnectorFactory::parseOptions(R"({"root":"/srv/a"})");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().describe();
+  for (const auto& option : FilesystemConnectorFactory().configSchema().options) {
+    if (option.key == "metadata") {
+      EXPECT_EQ(option.defaultJson, "\"auto\"");
+      EXPECT_EQ(parsed->metadata, MetadataMode::Auto);
+    } else if (option.key == "fsync") {
+      EXPECT_EQ(option.defaultJson, parsed->fsync ? "true" : "false");
+    } else {
+      EXPECT_EQ(option.key, "root");
+      EXPECT_TRUE(option.required);
+    }
   }
 }
 

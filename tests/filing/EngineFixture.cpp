@@ -37,9 +37,10 @@ void EngineFixture::closeEngine() {
 void EngineFixture::configure(const std::string& configJson) {
   closeEngine();
   configJson_ = configJson;
-  Poco::JSON::Parser parser;
-  auto section = parser.parse(configJson).extract<Poco::JSON::Object::Ptr>();
-  auto config = filing::parseFilingConfig(*section);
+  auto reader =
+      dms::config::OptionReader::parse(configJson, {filing::filingConfigOptions(), {}}, "ambita");
+  ASSERT_TRUE(reader.ok()) << reader.error().describe();
+  auto config = filing::parseFilingConfig(*reader);
   ASSERT_TRUE(config.ok()) << config.error().describe();
   config_ = std::make_unique<filing::FilingConfig>(std::move(*config));
   auto store = filing::SqliteStateStore::open(dataDir_ + "/state.db");

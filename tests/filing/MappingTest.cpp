@@ -1,5 +1,6 @@
-#include <Poco/JSON/Parser.h>
 #include <gtest/gtest.h>
+
+#include <map>
 
 #include "EngineFixture.h"
 #include "filing/AssetMapper.h"
@@ -11,9 +12,9 @@ namespace ambita::filing {
 namespace {
 
 dms::Result<FilingConfig> parse(const std::string& json) {
-  Poco::JSON::Parser parser;
-  auto object = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
-  return parseFilingConfig(*object);
+  auto reader = dms::config::OptionReader::parse(json, {filingConfigOptions(), {}}, "ambita");
+  if (!reader) return reader.error();
+  return parseFilingConfig(*reader);
 }
 
 std::string joined(const std::vector<std::string>& segments) {
@@ -106,6 +107,47 @@ TEST(FilingConfig, DefaultsParseAndOverridesApply) {
   EXPECT_EQ(o->pollIntervalMinutes, 5);
   EXPECT_EQ(o->pollFinishedDays, 3);
   EXPECT_EQ(o->pollWorkers, 3u);
+}
+
+/// The declared default of `key` in `options`, as a number.
+long long declaredDefault(const std::vector<dms::ConfigOption>& options, const std::string& key) {
+  for (const auto& o : options)
+    if (o.key == key) return std::stoll(o.defaultJson);
+  ADD_FAILURE() << key << " is not declared";
+  return -1;
+}
+
+// Issue 8: the defaults are declared once, in the schema; `{}` gives exactly those.
+TEST(FilingConfig, AnEmptySectionGivesTheSchemasDefaults) {
+  auto c = parse("{}");
+  ASSERT_TRUE(c.ok()) << c.error().describe();
+  const auto options = filingConfigOptions();
+  const std::pair<const char*, long long> integers[] = {
+      {"filing.concurrency", static_cast<long long>(c->concurrency)},
+      {"filing.maxNameBytes", static_cast<long long>(c->maxNameBytes)},
+      {"filing.maxAttempts", c->assetMaxAttempts},
+      {"filing.retryMaxMinutes", c->assetRetryMaxMinutes},
+      {"push.maxBytes", static_cast<long long>(c->pushMaxBytes)},
+      {"push.maxQueuedOrders", static_cast<long long>(c->pushMaxQueuedOrders)},
+      {"push.retryDays", c->pushRetryDays},
+      {"push.retryMaxMinutes", c->pushRetryMaxMinutes},
+      {"poll.intervalMinutes", c->pollIntervalMinutes},
+      {"poll.finishedDays", c->pollFinishedDays},
+      {"poll.workers", static_cast<long long>(c->pollWorkers)},
+  };
+  for (const auto& [key, value] : integers) EXPECT_EQ(value, declaredDefault(options, key)) << key;
+  const auto unknown = c->categories.lookup("UNKNOWN_CATEGORY");
+  const std::map<std::string, std::string> strings = {
+      {"push.path", c->pushPath},
+      {"filing.withdrawnFolder", c->withdrawnFolder},
+      {"filing.defaultCategoryFolder", unknown.folder},
+      {"filing.defaultDocumentType", unknown.documentType}};
+  for (const auto& o : options) {
+    if (strings.count(o.key)) {
+      EXPECT_EQ("\"" + strings.at(o.key) + "\"", o.defaultJson) << o.key;
+    }
+  }
+  EXPECT_EQ(c->pushSecret, "");
 }
 
 TEST(FilingConfig, ErrorsNameTheKey) {

@@ -86,6 +86,35 @@ TEST_F(PluginTest, FactoryDescribesItselfAndRefusesBadConfiguration) {
                                              "status", "preview", "verify", "audit"}));
 }
 
+// Issue 13 item 2, in the plugin itself: a host other than dms-host may hand the plugin its
+// section without validating it. A dotted key ("push.secret" written inside "ambita") must be
+// refused naming the nested spelling, and an unknown key refused naming it, never accepted and
+// ignored (the push route would stay open).
+TEST_F(PluginTest, FactoryRefusesDottedAndUnknownKeysItself) {
+  AmbitaPluginFactory factory;
+  auto dotted = factory.create(services(section(R"("push.secret": "pu5h-s3cret-value")")));
+  ASSERT_FALSE(dotted.ok()) << "a dotted key must not be valid and ignored";
+  EXPECT_EQ(dotted.error().code, dms::ErrorCode::InvalidArgument);
+  EXPECT_NE(dotted.error().message.find(
+                R"(ambita: "push.secret" is not a key; write it nested: "push": {"secret": ...})"),
+            std::string::npos)
+      << dotted.error().message;
+  EXPECT_EQ(dotted.error().message.find(kSecret), std::string::npos) << "never the value";
+
+  auto nested = factory.create(services(section(R"("filing": {"concurrency.max": 8})")));
+  ASSERT_FALSE(nested.ok());
+  EXPECT_NE(nested.error().message.find(R"(ambita.filing: "concurrency.max" is not a key)"),
+            std::string::npos)
+      << nested.error().message;
+
+  auto typo = factory.create(services(section(R"("filing": {"concurency": 8})")));
+  ASSERT_FALSE(typo.ok());
+  EXPECT_NE(typo.error().message.find("ambita.filing.concurency: unknown key (did you mean "
+                                      "'ambita.filing.concurrency'?)"),
+            std::string::npos)
+      << typo.error().message;
+}
+
 // The state knows which API it was made for: the same dataDir against another Ambita (a new
 // sandbox, test → production) is refused instead of mixing two orders that share an id.
 TEST_F(PluginTest, StateMadeForAnotherApiIsRefused) {

@@ -125,6 +125,31 @@ TEST(SchemaValidator, RefusesDottedKeysNamingTheNestedSpelling) {
   EXPECT_EQ(describe(result.issues), expected);
 }
 
+// `config check` and `config show` see a renamed option under its new name, with a warning
+// naming it; both spellings at once are an error (the modules read through the same code).
+TEST(SchemaValidator, OldSpellingsMoveToTheNewKeyWithAWarning) {
+  dms::ConfigSchema renamed = schema();
+  renamed.renamed = {{"filing.threads", "filing.concurrency", 0}};
+  auto section = parse(R"({"secret": "s3", "filing": {"threads": 2}})");
+  auto result = SchemaValidator::validate(section, renamed, "ambita", {"ambita.secret"});
+  EXPECT_TRUE(result.ok()) << testing::PrintToString(describe(result.issues));
+  EXPECT_EQ(describe(result.issues),
+            std::vector<std::string>{
+                "ambita.filing.threads: renamed to ambita.filing.concurrency; the old spelling is "
+                "still read, but write \"concurrency\" instead"});
+  EXPECT_EQ(JsonConfigFile::toJson(result.effective),
+            R"({"secret":"s3","filing":{"concurrency":2,"folder":"{orderId}"},)"
+            R"("baseUrl":"https://api.example"})");
+
+  section = parse(R"({"secret": "s3", "filing": {"threads": 2, "concurrency": 3}})");
+  result = SchemaValidator::validate(section, renamed, "ambita", {"ambita.secret"});
+  EXPECT_FALSE(result.ok());
+  EXPECT_EQ(describe(result.issues),
+            std::vector<std::string>{"ambita.filing.threads: old spelling of "
+                                     "ambita.filing.concurrency, which is given too: remove "
+                                     "\"threads\""});
+}
+
 TEST(SchemaValidator, SecretValuesNeverAppearInMessages) {
   auto section = parse(R"({"secret": 12345})");
   const auto issues = describe(SchemaValidator::validate(section, schema(), "ambita").issues);

@@ -190,5 +190,62 @@ TEST_F(PushTest, EndpointAnswers400ToBadPercentEncodingInTheQuery) {
   EXPECT_EQ(*store_->inboxSize(), 0u);
 }
 
+// Issue 13: a full inbox refuses every further push with 503. Logging each refusal would let
+// anyone who can reach the route fill the log; the first refusal of a minute is logged, the
+// rest are counted into one line once the minute has passed.
+TEST_F(PushTest, RefusedPushFloodLogsOneLineAMinute) {
+  push::PushInbox inbox(*store_, 10, clock());
+  push::PushEndpoint endpoint(inbox, logger_, "", 1024);
+  dms::HttpRequest request;
+  request.remoteAddress = "192.0.2.7";
+  const auto pushFor = [&](int order) {
+    request.body = R"({"orderCollectionId": )" + std::to_string(order) + "}";
+    return endpoint.handle(request).status;
+  };
+  for (int order = 1; order <= 10; ++order) ASSERT_EQ(pushFor(order), 200);
+  for (int order = 11; order <= 510; ++order) ASSERT_EQ(pushFor(order), 503);
+
+  const auto linesWith = [&](const std::string& text) {
+    std::size_t n = 0;
+    for (const auto& line : logger_.lines()) n += line.find(text) != std::string::npos ? 1 : 0;
+    return n;
+  };
+  EXPECT_EQ(linesWith("could not be stored"), 1u) << "500 refusals, one line:\n"
+                                                  << logger_.text().substr(0, 2000);
+  EXPECT_EQ(linesWith("refused in the last minute"), 0u) << "the minute has not passed yet";
+
+  advanceClock(61);
+  EXPECT_EQ(pushFor(511), 503);
+  EXPECT_EQ(linesWith("499 more pushes refused in the last minute (499 answered 503"), 1u)
+      << logger_.text().substr(0, 2000);
+  EXPECT_EQ(linesWith("could not be stored"), 2u) << "a new minute logs its first refusal";
+}
+
+// The same for pushes without the shared secret: whoever can reach the route must not be able
+// to write one log line per request.
+TEST_F(PushTest, PushesWithoutTheTokenLogOneLineAMinute) {
+  push::PushInbox inbox(*store_, 100, clock());
+  push::PushEndpoint endpoint(inbox, logger_, "push-secret", 1024);
+  dms::HttpRequest request;
+  request.remoteAddress = "192.0.2.8";
+  request.body = R"({"orderCollectionId": 5})";
+  for (int i = 0; i < 200; ++i) ASSERT_EQ(endpoint.handle(request).status, 401);
+  request.query = "token=guess";
+  ASSERT_EQ(endpoint.handle(request).status, 403);
+  std::size_t pushLines = 0;
+  for (const auto& line : logger_.lines())
+    pushLines += line.find("[ambita.push]") != std::string::npos;
+  EXPECT_EQ(pushLines, 1u) << logger_.text().substr(0, 2000);
+
+  advanceClock(61);
+  request.query = "token=push-secret";
+  ASSERT_EQ(endpoint.handle(request).status, 200) << "an accepted push reports the minute too";
+  EXPECT_NE(logger_.text().find("200 more pushes refused in the last minute (199 answered 401, "
+                                "1 answered 403"),
+            std::string::npos)
+      << logger_.text();
+  EXPECT_EQ(logger_.text().find("push-secret"), std::string::npos) << "never the secret";
+}
+
 }  // namespace
 }  // namespace ambita::test

@@ -2,11 +2,15 @@
 // property names, option parsing.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "DavClient.h"
 #include "DavPath.h"
 #include "Multistatus.h"
 #include "dms/webdav/WebDavConnectorFactory.h"
 #include "dms/webdav/WebDavOptions.h"
+#include "support/CapturingLogger.h"
+#include "support/TempDir.h"
 
 namespace dms::webdav {
 namespace {
@@ -128,6 +132,93 @@ TEST(WebDavOptions, ParsesAllKeysAndDefaults) {
   ASSERT_TRUE(defaults);
   EXPECT_EQ(defaults->concurrency, 4);
   EXPECT_EQ(defaults->metadata, MetadataMode::Auto);
+}
+
+// Issue 8: the defaults are declared once, in the schema; only the required url given gives
+// exactly those.
+TEST(WebDavOptions, AnEmptySectionGivesTheSchemasDefaults) {
+  auto o = WebDavOptions::parse(R"({"url":"http://127.0.0.1/"})");
+  ASSERT_TRUE(o) << o.error().describe();
+  std::map<std::string, std::string> declared;
+  for (const auto& option : WebDavOptions::schema().options)
+    declared[option.key] = option.defaultJson;
+  EXPECT_EQ(std::to_string(o->connectTimeoutSeconds), declared["connectTimeoutSeconds"]);
+  EXPECT_EQ(std::to_string(o->timeoutSeconds), declared["readTimeoutSeconds"]);
+  EXPECT_EQ(std::to_string(o->concurrency), declared["concurrency"]);
+  EXPECT_EQ(std::to_string(o->retries + 1), declared["maxAttempts"]);
+  EXPECT_EQ(std::to_string(o->retryDelayMs), declared["initialBackoffMs"]);
+  EXPECT_EQ(o->allowInsecureHttp ? "true" : "false", declared["allowInsecureHttp"]);
+  EXPECT_EQ(declared["metadata"], "\"auto\"");
+  EXPECT_EQ(o->metadata, MetadataMode::Auto);
+  EXPECT_EQ(o->username + o->password + o->bearerToken + o->caFile, "");
+}
+
+// Issue 8: one name per concept across sections (the Ambita client's readTimeoutSeconds,
+// maxAttempts, initialBackoffMs). The old spellings are still read, each with a warning naming
+// the new one; both spellings at once are refused.
+TEST(WebDavOptions, NewAndOldSpellingsOfRenamedOptions) {
+  std::vector<std::string> warnings;
+  auto current = WebDavOptions::parse(
+      R"({"url":"http://127.0.0.1/","readTimeoutSeconds":9,"maxAttempts":2,"initialBackoffMs":10})",
+      &warnings);
+  ASSERT_TRUE(current) << current.error().describe();
+  EXPECT_EQ(current->timeoutSeconds, 9);
+  EXPECT_EQ(current->retries, 1) << "two attempts: one retry";
+  EXPECT_EQ(current->retryDelayMs, 10);
+  EXPECT_TRUE(warnings.empty());
+
+  auto old = WebDavOptions::parse(
+      R"({"url":"http://127.0.0.1/","timeoutSeconds":9,"retries":1,"retryDelayMs":10})", &warnings);
+  ASSERT_TRUE(old) << old.error().describe();
+  EXPECT_EQ(old->timeoutSeconds, 9);
+  EXPECT_EQ(old->retries, 1) << "\"retries\": 1 keeps its meaning";
+  EXPECT_EQ(old->retryDelayMs, 10);
+  ASSERT_EQ(warnings.size(), 3u);
+  EXPECT_NE(warnings[0].find("target.timeoutSeconds: renamed to target.readTimeoutSeconds"),
+            std::string::npos)
+      << warnings[0];
+  EXPECT_NE(warnings[1].find("target.retries: renamed to target.maxAttempts (retries 1 is "
+                             "maxAttempts 2)"),
+            std::string::npos)
+      << warnings[1];
+  EXPECT_NE(warnings[2].find("target.retryDelayMs: renamed to target.initialBackoffMs"),
+            std::string::npos)
+      << warnings[2];
+
+  auto defaults = WebDavOptions::parse(R"({"url":"http://127.0.0.1/"})");
+  ASSERT_TRUE(defaults);
+  EXPECT_EQ(defaults->retries, 4) << "maxAttempts 5 by default, as before";
+
+  auto both = WebDavOptions::parse(R"({"url":"http://127.0.0.1/","retries":1,"maxAttempts":2})");
+  ASSERT_FALSE(both);
+  EXPECT_EQ(both.error().message.rfind("target.retries: old spelling of target.maxAttempts", 0), 0u)
+      << both.error().message;
+}
+
+// The connector logs an old spelling once, when the target is made (a host other than
+// dms-host may never run `config check`).
+TEST(WebDavConnectorFactory, LogsOldSpellingsWhenTheTargetIsMade) {
+  test::CapturingLogger logger;
+  test::TempDir dir("dms-webdav-factory");
+  ConnectorContext context;
+  context.configJson = R"({"connector":"webdav","url":"http://127.0.0.1:1/dav/","retries":2})";
+  context.dataDir = dir.str();
+  context.logger = &logger;
+  auto target = WebDavConnectorFactory().create(context);
+  ASSERT_TRUE(target.ok()) << target.error().describe();
+  EXPECT_NE(logger.text().find("target.retries: renamed to target.maxAttempts (retries 2 is "
+                               "maxAttempts 3)"),
+            std::string::npos)
+      << logger.text();
+}
+
+// Issue 13: a key written with a dot is refused by the connector itself, naming the nested
+// spelling (a host other than dms-host may not validate the section).
+TEST(WebDavOptions, RefusesDottedKeysNamingTheNestedSpelling) {
+  auto dotted = WebDavOptions::parse(R"({"url":"http://127.0.0.1/","tls.caFile":"/x"})");
+  ASSERT_FALSE(dotted);
+  EXPECT_EQ(dotted.error().message,
+            R"(target: "tls.caFile" is not a key; write it nested: "tls": {"caFile": ...})");
 }
 
 TEST(WebDavOptions, ErrorsNameTheKeyAndNeverTheSecret) {

@@ -1,7 +1,6 @@
 #include "dms/filesystem/FilesystemConnectorFactory.h"
 
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
+#include "dms/config/OptionReader.h"
 
 namespace dms::filesystem {
 
@@ -19,53 +18,28 @@ ConfigSchema FilesystemConnectorFactory::configSchema() const {
   return schema;
 }
 
-Result<FilesystemOptions> FilesystemConnectorFactory::parseOptions(const std::string& configJson) {
-  Poco::JSON::Object::Ptr config;
-  try {
-    Poco::JSON::Parser parser;
-    config = parser.parse(configJson).extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::InvalidArgument, "target: not a JSON object (" + e.displayText() + ")");
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::InvalidArgument,
-                std::string("target: not a JSON object (") + e.what() + ")");
-  }
-  if (!config) return fail(ErrorCode::InvalidArgument, "target: not a JSON object");
+Result<FilesystemOptions> FilesystemConnectorFactory::parseOptions(
+    const std::string& configJson, std::vector<std::string>* warnings) {
+  // Types, defaults, unknown and dotted keys: the declared schema, checked by the one reader.
+  auto reader = config::OptionReader::parse(configJson, FilesystemConnectorFactory().configSchema(),
+                                            "target", {"connector"});
+  if (!reader) return reader.error();
 
   FilesystemOptions options;
-  for (const auto& [key, value] : *config) {
-    if (key == "connector") continue;
-    if (key == "root") {
-      if (!value.isString())
-        return fail(ErrorCode::InvalidArgument, "target.root: expected a string (a folder path)");
-      options.root = value.toString();
-      if (options.root.empty())
-        return fail(ErrorCode::InvalidArgument, "target.root: must not be empty");
-    } else if (key == "metadata") {
-      const auto text = value.isString() ? value.toString() : std::string();
-      if (text == "auto") {
-        options.metadata = MetadataMode::Auto;
-      } else if (text == "xattr") {
-        options.metadata = MetadataMode::ExtendedAttributes;
-      } else if (text == "sidecar") {
-        options.metadata = MetadataMode::Sidecar;
-      } else {
-        return fail(ErrorCode::InvalidArgument,
-                    "target.metadata: expected one of \"auto\", \"xattr\", \"sidecar\"");
-      }
-    } else if (key == "fsync") {
-      if (!value.isBoolean())
-        return fail(ErrorCode::InvalidArgument, "target.fsync: expected true or false");
-      options.fsync = value.extract<bool>();
-    } else {
-      return fail(
-          ErrorCode::InvalidArgument,
-          "target." + key +
-              ": unknown option of the filesystem connector (known: root, metadata, fsync)");
-    }
+  options.root = reader->string("root");
+  if (options.root.empty()) return reader->invalid("root", "must not be empty");
+  const std::string metadata = reader->string("metadata");
+  if (metadata == "auto") {
+    options.metadata = MetadataMode::Auto;
+  } else if (metadata == "xattr") {
+    options.metadata = MetadataMode::ExtendedAttributes;
+  } else if (metadata == "sidecar") {
+    options.metadata = MetadataMode::Sidecar;
+  } else {
+    return reader->invalid("metadata", "expected one of \"auto\", \"xattr\", \"sidecar\"");
   }
-  if (options.root.empty())
-    return fail(ErrorCode::InvalidArgument, "target.root: required (the folder to file into)");
+  options.fsync = reader->boolean("fsync");
+  if (warnings) *warnings = reader->warnings();
   return options;
 }
 
@@ -73,8 +47,11 @@ Result<std::unique_ptr<DocumentTarget>> FilesystemConnectorFactory::create(
     const ConnectorContext& context) const {
   // Nothing may leave the module as an exception.
   try {
-    auto options = parseOptions(context.configJson);
+    std::vector<std::string> warnings;
+    auto options = parseOptions(context.configJson, &warnings);
     if (!options) return options.error();
+    for (const auto& warning : warnings)
+      if (context.logger) context.logger->warning("filesystem", warning);
     auto target = FilesystemTarget::open(*options, context.logger);
     if (!target) return target.error();
     return std::unique_ptr<DocumentTarget>(std::move(*target));

@@ -1,11 +1,9 @@
 #include "dms/webdav/WebDavOptions.h"
 
 #include <Poco/Exception.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 #include <Poco/URI.h>
 
-#include <set>
+#include "dms/config/OptionReader.h"
 
 #include "dms/http/Loopback.h"
 
@@ -20,7 +18,8 @@ Error badKey(const std::string& key, const std::string& problem) {
 
 ConfigSchema WebDavOptions::schema() {
   using T = OptionType;
-  return ConfigSchema{{
+  ConfigSchema schema;
+  schema.options = {
       {"url", T::String, "", true, false,
        "Base collection URL, e.g. https://dms.example.com/remote.php/dav/files/ambita/"},
       {"username", T::String, "", false, false, "User for Basic or Digest authentication"},
@@ -29,69 +28,40 @@ ConfigSchema WebDavOptions::schema() {
        "Bearer token instead of username/password (write it as ${ENV_NAME})"},
       {"caFile", T::String, "", false, false,
        "PEM file of CA certificates to trust (default: the system's)"},
-      {"connectTimeoutSeconds", T::Integer, "10", false, false, "Connection timeout"},
-      {"timeoutSeconds", T::Integer, "60", false, false, "Send/receive timeout per request"},
-      {"concurrency", T::Integer, "4", false, false, "Maximum parallel connections"},
+      {"connectTimeoutSeconds", T::Integer, "10", false, false, "Connection timeout (1-3600)"},
+      {"readTimeoutSeconds", T::Integer, "60", false, false,
+       "Send/receive timeout per request (1-86400)"},
+      {"concurrency", T::Integer, "4", false, false, "Maximum parallel connections (1-256)"},
       {"metadata", T::String, "\"auto\"", false, false,
        "auto | properties | sidecar: where file metadata is kept"},
-      {"retries", T::Integer, "4", false, false,
-       "Extra attempts after connection errors, timeouts, 5xx, 423, 429"},
-      {"retryDelayMs", T::Integer, "250", false, false,
-       "First retry delay in milliseconds; doubles per attempt (max 8 s)"},
+      {"maxAttempts", T::Integer, "5", false, false,
+       "Attempts per request (1-21) after connection errors, timeouts, 5xx, 423, 429"},
+      {"initialBackoffMs", T::Integer, "250", false, false,
+       "First retry delay in milliseconds (0-60000); doubles per attempt (max 8 s)"},
       {"allowInsecureHttp", T::Boolean, "false", false, false,
        "Allow credentials over plain http:// to a non-loopback host (sent unencrypted)"},
-  }};
+  };
+  // The spellings before the option names were made the same in every section.
+  schema.renamed = {{"timeoutSeconds", "readTimeoutSeconds", 0},
+                    {"retries", "maxAttempts", 1},
+                    {"retryDelayMs", "initialBackoffMs", 0}};
+  return schema;
 }
 
-Result<WebDavOptions> WebDavOptions::parse(const std::string& json) {
-  Poco::JSON::Object::Ptr object;
-  try {
-    Poco::JSON::Parser parser;
-    object = parser.parse(json).extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::InvalidArgument, "target: not a JSON object: " + e.displayText());
-  } catch (const std::exception& e) {
-    return fail(ErrorCode::InvalidArgument, std::string("target: not a JSON object: ") + e.what());
-  }
-  if (!object) return fail(ErrorCode::InvalidArgument, "target: not a JSON object");
-
-  std::set<std::string> known{"connector"};
-  for (const auto& option : schema().options) known.insert(option.key);
-  for (const auto& [key, value] : *object) {
-    if (!known.count(key)) return badKey(key, "unknown key for the webdav connector");
-  }
+Result<WebDavOptions> WebDavOptions::parse(const std::string& json,
+                                           std::vector<std::string>* warnings) {
+  // Types, defaults, unknown and dotted keys: the declared schema, checked by the one reader.
+  auto reader = config::OptionReader::parse(json, schema(), "target", {"connector"});
+  if (!reader) return reader.error();
+  if (warnings) *warnings = reader->warnings();
 
   WebDavOptions options;
-  auto getString = [&](const std::string& key, std::string& out) -> Status {
-    if (!object->has(key)) return {};
-    Poco::Dynamic::Var v = object->get(key);
-    if (!v.isString()) return badKey(key, "expected a string");
-    out = v.extract<std::string>();
-    return {};
-  };
-  auto getInt = [&](const std::string& key, int& out, int min, int max) -> Status {
-    if (!object->has(key)) return {};
-    Poco::Dynamic::Var v = object->get(key);
-    if (!v.isInteger())
-      return badKey(key, "expected an integer between " + std::to_string(min) + " and " +
-                             std::to_string(max));
-    long long n = v.convert<long long>();
-    if (n < min || n > max)
-      return badKey(key, "expected an integer between " + std::to_string(min) + " and " +
-                             std::to_string(max) + ", got " + std::to_string(n));
-    out = static_cast<int>(n);
-    return {};
-  };
-
-  for (auto [key, field] : {std::pair{"url", &options.url},
-                            {"username", &options.username},
-                            {"password", &options.password},
-                            {"bearerToken", &options.bearerToken},
-                            {"caFile", &options.caFile}}) {
-    if (auto s = getString(key, *field); !s) return s.error();
-  }
-  std::string metadata = "auto";
-  if (auto s = getString("metadata", metadata); !s) return s.error();
+  options.url = reader->string("url");
+  options.username = reader->string("username");
+  options.password = reader->string("password");
+  options.bearerToken = reader->string("bearerToken");
+  options.caFile = reader->string("caFile");
+  const std::string metadata = reader->string("metadata");
   if (metadata == "auto")
     options.metadata = MetadataMode::Auto;
   else if (metadata == "properties")
@@ -101,18 +71,24 @@ Result<WebDavOptions> WebDavOptions::parse(const std::string& json) {
   else
     return badKey("metadata", "expected auto, properties or sidecar, got '" + metadata + "'");
 
-  if (auto s = getInt("connectTimeoutSeconds", options.connectTimeoutSeconds, 1, 3600); !s)
-    return s.error();
-  if (auto s = getInt("timeoutSeconds", options.timeoutSeconds, 1, 86400); !s) return s.error();
-  if (auto s = getInt("concurrency", options.concurrency, 1, 256); !s) return s.error();
-  if (auto s = getInt("retries", options.retries, 0, 20); !s) return s.error();
-  if (auto s = getInt("retryDelayMs", options.retryDelayMs, 0, 60000); !s) return s.error();
-
-  if (object->has("allowInsecureHttp")) {
-    Poco::Dynamic::Var v = object->get("allowInsecureHttp");
-    if (!v.isBoolean()) return badKey("allowInsecureHttp", "expected true or false");
-    options.allowInsecureHttp = v.extract<bool>();
+  struct Bounded {
+    const char* key;
+    long long min, max;
+    int* field;
+  };
+  int attempts = 0;  // counts the first attempt; the client counts only the retries
+  for (const auto& [key, min, max, field] :
+       {Bounded{"connectTimeoutSeconds", 1, 3600, &options.connectTimeoutSeconds},
+        Bounded{"readTimeoutSeconds", 1, 86400, &options.timeoutSeconds},
+        Bounded{"concurrency", 1, 256, &options.concurrency},
+        Bounded{"maxAttempts", 1, 21, &attempts},
+        Bounded{"initialBackoffMs", 0, 60000, &options.retryDelayMs}}) {
+    auto value = reader->integerIn(key, min, max);
+    if (!value) return value.error();
+    *field = static_cast<int>(*value);
   }
+  options.retries = attempts - 1;
+  options.allowInsecureHttp = reader->boolean("allowInsecureHttp");
 
   if (options.url.empty()) return badKey("url", "required (the base collection URL)");
   try {

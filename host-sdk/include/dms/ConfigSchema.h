@@ -30,8 +30,20 @@ struct ConfigOption {
   std::string help;
 };
 
+/// An earlier spelling of a declared option, still read so that old configurations keep
+/// working: its value is moved to `newKey` with a warning naming the new spelling (logged at
+/// start and by `config check`); giving both spellings is an error.
+struct RenamedOption {
+  std::string oldKey;  ///< path inside the section, e.g. "retries"
+  std::string newKey;  ///< the declared option it now spells, e.g. "maxAttempts"
+  /// Added to an integer written under the old key, when the old spelling counted differently
+  /// ("retries" were the attempts after the first: maxAttempts = retries + 1).
+  long long addToValue = 0;
+};
+
 struct ConfigSchema {
   std::vector<ConfigOption> options;
+  std::vector<RenamedOption> renamed = {};  // "= {}": positional initialisers may omit it
 };
 
 }  // namespace dms

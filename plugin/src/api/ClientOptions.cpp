@@ -1,6 +1,8 @@
 #include "api/ClientOptions.h"
 
 #include <cmath>
+#include <cstdio>
+#include <functional>
 #include <optional>
 
 #include <Poco/Exception.h>
@@ -18,47 +20,6 @@ constexpr const char* kPrefix = "ambita.";
 
 dms::Error badKey(const std::string& key, const std::string& what) {
   return dms::fail(ErrorCode::InvalidArgument, kPrefix + key + ": " + what);
-}
-
-/// Reads an optional string; a number is not accepted (a string is always quoted in JSON).
-std::optional<dms::Error> readString(const Poco::JSON::Object& s, const std::string& key,
-                                     std::string& out) {
-  if (!s.has(key) || s.isNull(key)) return std::nullopt;
-  const Poco::Dynamic::Var v = s.get(key);
-  if (!v.isString()) return badKey(key, "expected a string");
-  out = v.extract<std::string>();
-  return std::nullopt;
-}
-
-/// Reads an optional number (JSON number or numeric string) within [lo, hi].
-std::optional<dms::Error> readNumber(const Poco::JSON::Object& s, const std::string& key, double lo,
-                                     double hi, std::optional<double>& out) {
-  if (!s.has(key) || s.isNull(key)) return std::nullopt;
-  const Poco::Dynamic::Var v = s.get(key);
-  const std::string range = "expected a number between " + Poco::Dynamic::Var(lo).toString() +
-                            " and " + Poco::Dynamic::Var(hi).toString();
-  double d = 0;
-  try {
-    if (v.isString() || v.isNumeric()) {
-      d = v.convert<double>();
-    } else {
-      return badKey(key, range);
-    }
-  } catch (const Poco::Exception&) {
-    return badKey(key, range);
-  }
-  if (!std::isfinite(d) || d < lo || d > hi) return badKey(key, range);
-  out = d;
-  return std::nullopt;
-}
-
-/// Reads an optional JSON boolean.
-std::optional<dms::Error> readBool(const Poco::JSON::Object& s, const std::string& key, bool& out) {
-  if (!s.has(key) || s.isNull(key)) return std::nullopt;
-  const Poco::Dynamic::Var v = s.get(key);
-  if (!v.isBoolean()) return badKey(key, "expected true or false");
-  out = v.extract<bool>();
-  return std::nullopt;
 }
 
 /// The password grant carries the password and the client secret in its body: plain http is
@@ -116,23 +77,18 @@ std::vector<dms::ConfigOption> clientConfigOptions() {
   };
 }
 
-dms::Result<ClientOptions> parseClientOptions(const Poco::JSON::Object& section) {
+dms::Result<ClientOptions> parseClientOptions(const dms::config::OptionReader& options) {
   ClientOptions o;
-  for (auto [key, target] : {std::pair<const char*, std::string*>{"baseUrl", &o.baseUrl},
-                             {"clientId", &o.clientId},
-                             {"clientSecret", &o.clientSecret},
-                             {"username", &o.username},
-                             {"password", &o.password},
-                             {"caFile", &o.caFile}}) {
-    if (auto e = readString(section, key, *target)) return *e;
+  o.baseUrl = options.string("baseUrl");
+  o.clientId = options.string("clientId");
+  o.clientSecret = options.string("clientSecret");
+  o.username = options.string("username");
+  o.password = options.string("password");
+  o.caFile = options.string("caFile");
+  for (const char* key : {"clientId", "clientSecret", "username", "password"}) {
+    if (options.string(key).empty()) return badKey(key, "required (a non-empty string)");
   }
-  for (auto [key, value] : {std::pair<const char*, const std::string*>{"clientId", &o.clientId},
-                            {"clientSecret", &o.clientSecret},
-                            {"username", &o.username},
-                            {"password", &o.password}}) {
-    if (value->empty()) return badKey(key, "required (a non-empty string)");
-  }
-  if (auto e = readBool(section, "allowInsecureHttp", o.allowInsecureHttp)) return *e;
+  o.allowInsecureHttp = options.boolean("allowInsecureHttp");
   try {
     Poco::URI uri(o.baseUrl);
     if ((uri.getScheme() != "https" && uri.getScheme() != "http") || uri.getHost().empty())
@@ -153,53 +109,50 @@ dms::Result<ClientOptions> parseClientOptions(const Poco::JSON::Object& section)
       return badKey("caFile", "cannot read '" + o.caFile + "'");
     }
   }
-  std::string verification;
-  if (auto e = readString(section, "tlsVerification", verification)) return *e;
+  const std::string verification = options.string("tlsVerification");
   if (verification == "relaxed") {
     o.tlsVerification = TlsVerification::Relaxed;
-  } else if (!verification.empty() && verification != "strict") {
+  } else if (verification != "strict") {
     return badKey("tlsVerification",
                   "expected \"strict\" or \"relaxed\", got '" + verification + "'");
   }
 
-  std::optional<double> n;
-  if (auto e = readNumber(section, "connectTimeoutSeconds", 0.05, 600, n)) return *e;
-  if (n) o.connectTimeout = fromSeconds(*n);
-  n.reset();
-  if (auto e = readNumber(section, "readTimeoutSeconds", 0.05, 3600, n)) return *e;
-  if (n) o.readTimeout = fromSeconds(*n);
-  n.reset();
-  if (auto e = readNumber(section, "maxAttempts", 1, 20, n)) return *e;
-  if (n) {
-    if (*n != std::floor(*n)) return badKey("maxAttempts", "expected a whole number");
-    o.maxAttempts = static_cast<int>(*n);
+  // The ranges; the defaults and types come from clientConfigOptions().
+  struct Seconds {
+    const char* key;
+    double min, max;
+    std::chrono::milliseconds* field;
+  };
+  for (const auto& [key, min, max, field] :
+       {Seconds{"connectTimeoutSeconds", 0.05, 600, &o.connectTimeout},
+        Seconds{"readTimeoutSeconds", 0.05, 3600, &o.readTimeout},
+        Seconds{"maxRetrySeconds", 0, 3600, &o.maxRetryTime},
+        Seconds{"tokenRefreshMarginSeconds", 0, 3600, &o.tokenRefreshMargin},
+        Seconds{"maxWaitSeconds", 1, 3600, &o.maxWait}}) {
+    auto value = options.numberIn(key, min, max);
+    if (!value) return value.error();
+    *field = fromSeconds(*value);
   }
-  n.reset();
-  if (auto e = readNumber(section, "maxRetrySeconds", 0, 3600, n)) return *e;
-  if (n) o.maxRetryTime = fromSeconds(*n);
-  n.reset();
-  if (auto e = readNumber(section, "initialBackoffMs", 0, 60'000, n)) return *e;
-  if (n) o.initialBackoff = std::chrono::milliseconds(static_cast<long long>(*n));
-  n.reset();
-  if (auto e = readNumber(section, "maxBackoffMs", 0, 600'000, n)) return *e;
-  if (n) o.maxBackoff = std::chrono::milliseconds(static_cast<long long>(*n));
-  n.reset();
-  if (auto e = readNumber(section, "maxConnectionsPerOrigin", 1, 64, n)) return *e;
-  if (n) {
-    if (*n != std::floor(*n)) return badKey("maxConnectionsPerOrigin", "expected a whole number");
-    o.maxConnectionsPerOrigin = static_cast<int>(*n);
-  }
-  n.reset();
-  if (auto e = readNumber(section, "tokenRefreshMarginSeconds", 0, 3600, n)) return *e;
-  if (n) o.tokenRefreshMargin = fromSeconds(*n);
-  n.reset();
-  if (auto e = readNumber(section, "maxWaitSeconds", 1, 3600, n)) return *e;
-  if (n) o.maxWait = fromSeconds(*n);
-  n.reset();
-  if (auto e = readNumber(section, "maxDownloadMiB", 1, 1024 * 1024, n)) return *e;
-  if (n) {
-    if (*n != std::floor(*n)) return badKey("maxDownloadMiB", "expected a whole number");
-    o.maxDownloadBytes = static_cast<std::uint64_t>(*n) << 20;
+  struct Whole {
+    const char* key;
+    long long min, max;
+    std::function<void(long long)> apply;
+  };
+  const Whole whole[] = {
+      {"maxAttempts", 1, 20, [&](long long n) { o.maxAttempts = static_cast<int>(n); }},
+      {"initialBackoffMs", 0, 60'000,
+       [&](long long n) { o.initialBackoff = std::chrono::milliseconds(n); }},
+      {"maxBackoffMs", 0, 600'000,
+       [&](long long n) { o.maxBackoff = std::chrono::milliseconds(n); }},
+      {"maxConnectionsPerOrigin", 1, 64,
+       [&](long long n) { o.maxConnectionsPerOrigin = static_cast<int>(n); }},
+      {"maxDownloadMiB", 1, 1024 * 1024,
+       [&](long long n) { o.maxDownloadBytes = static_cast<std::uint64_t>(n) << 20; }},
+  };
+  for (const auto& [key, min, max, apply] : whole) {
+    auto value = options.integerIn(key, min, max);
+    if (!value) return value.error();
+    apply(*value);
   }
   if (o.maxBackoff < o.initialBackoff) o.maxBackoff = o.initialBackoff;
   return o;

@@ -7,10 +7,9 @@
 #include <string>
 #include <vector>
 
-#include <Poco/JSON/Object.h>
-
 #include "dms/ConfigSchema.h"
 #include "dms/Error.h"
+#include "dms/config/OptionReader.h"
 
 namespace ambita::api {
 
@@ -54,9 +53,11 @@ struct ClientOptions {
 /// The `ambita.*` options the client reads, for the plugin's ConfigSchema.
 std::vector<dms::ConfigOption> clientConfigOptions();
 
-/// Reads and validates the client's keys from the plugin's section. Unknown keys are ignored
-/// (other parts of the plugin own them). Errors (InvalidArgument) name the key, e.g.
-/// "ambita.connectTimeoutSeconds: expected a number between 1 and 600"; never a secret value.
-dms::Result<ClientOptions> parseClientOptions(const Poco::JSON::Object& section);
+/// Reads and checks the client's keys through a reader of the plugin's section (whose schema
+/// declares clientConfigOptions(): types and defaults come from there, ranges and rules from
+/// here). Errors (InvalidArgument) name the key, e.g.
+/// "ambita.connectTimeoutSeconds: expected a number between 0.05 and 600, got 0"; never a
+/// secret value.
+dms::Result<ClientOptions> parseClientOptions(const dms::config::OptionReader& options);
 
 }  // namespace ambita::api

@@ -5,22 +5,13 @@
 namespace ambita::commands {
 namespace {
 
-constexpr std::int64_t kDefaultConfirmAboveOre = 5000 * 100;
-
-/// The amount at orders.<key> in øre; `fallback` when absent.
-dms::Result<std::int64_t> readAmount(const Poco::JSON::Object& section, const std::string& key,
-                                     std::int64_t fallback) {
-  const std::string path = "ambita.orders." + key;
-  if (!section.has("orders")) return fallback;
-  const auto orders = section.getObject("orders");
-  if (!orders)
-    return dms::fail(dms::ErrorCode::InvalidArgument, "ambita.orders: expected an object");
-  if (!orders->has(key) || orders->isNull(key)) return fallback;
-  auto ore = parseOre(orders->get(key), path);
+/// The amount at `key` in øre (its default from orderConfigOptions() when absent).
+dms::Result<std::int64_t> readAmount(const dms::config::OptionReader& options,
+                                     const std::string& key) {
+  auto ore = parseOre(Poco::Dynamic::Var(options.number(key)), options.path(key));
   if (!ore) return ore.error();
   if (*ore < 0)
-    return dms::fail(dms::ErrorCode::InvalidArgument,
-                     path + ": expected an amount >= 0 (0 = no limit), got " + formatNok(*ore));
+    return options.invalid(key, "expected an amount >= 0 (0 = no limit), got " + formatNok(*ore));
   return ore;
 }
 
@@ -37,12 +28,12 @@ std::vector<dms::ConfigOption> orderConfigOptions() {
   };
 }
 
-dms::Result<OrderLimits> parseOrderLimits(const Poco::JSON::Object& section) {
+dms::Result<OrderLimits> parseOrderLimits(const dms::config::OptionReader& options) {
   OrderLimits limits;
-  auto confirm = readAmount(section, "confirmAboveNok", kDefaultConfirmAboveOre);
+  auto confirm = readAmount(options, "orders.confirmAboveNok");
   if (!confirm) return confirm.error();
   limits.confirmAboveOre = *confirm;
-  auto max = readAmount(section, "maxOrderNok", 0);
+  auto max = readAmount(options, "orders.maxOrderNok");
   if (!max) return max.error();
   limits.maxOrderOre = *max;
   return limits;

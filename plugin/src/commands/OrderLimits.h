@@ -4,19 +4,19 @@
 
 #include <vector>
 
-#include <Poco/JSON/Object.h>
-
 #include "commands/OrderCommand.h"
 #include "dms/ConfigSchema.h"
 #include "dms/Error.h"
+#include "dms/config/OptionReader.h"
 
 namespace ambita::commands {
 
 /// Schema entries (with defaults) of the two limits.
 std::vector<dms::ConfigOption> orderConfigOptions();
 
-/// Reads the limits; amounts with at most 2 decimals (numbers; numeric strings too), >= 0
-/// (0 = no limit). InvalidArgument naming the key (e.g. "ambita.orders.maxOrderNok") otherwise.
-dms::Result<OrderLimits> parseOrderLimits(const Poco::JSON::Object& section);
+/// Reads the limits through a reader of the plugin's section (types and defaults from
+/// orderConfigOptions()); amounts with at most 2 decimals, >= 0 (0 = no limit).
+/// InvalidArgument naming the key (e.g. "ambita.orders.maxOrderNok") otherwise.
+dms::Result<OrderLimits> parseOrderLimits(const dms::config::OptionReader& options);
 
 }  // namespace ambita::commands

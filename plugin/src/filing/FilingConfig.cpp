@@ -1,7 +1,5 @@
 #include "filing/FilingConfig.h"
 
-#include <Poco/JSON/Array.h>
-
 #include <functional>
 
 #include "filing/SafeName.h"
@@ -9,63 +7,7 @@
 namespace ambita::filing {
 namespace {
 
-using dms::ErrorCode;
 using dms::OptionType;
-
-dms::Error bad(const std::string& key, const std::string& what) {
-  return dms::fail(ErrorCode::InvalidArgument, "ambita." + key + ": " + what);
-}
-
-/// The value at a dotted key inside nested objects; empty Var when absent.
-Poco::Dynamic::Var find(const Poco::JSON::Object& section, const std::string& key) {
-  const auto dot = key.find('.');
-  if (dot == std::string::npos) return section.has(key) ? section.get(key) : Poco::Dynamic::Var();
-  auto child = section.getObject(key.substr(0, dot));
-  if (!child) return {};
-  return find(*child, key.substr(dot + 1));
-}
-
-dms::Result<std::string> readString(const Poco::JSON::Object& s, const std::string& key,
-                                    const std::string& fallback) {
-  auto v = find(s, key);
-  if (v.isEmpty()) return fallback;
-  if (!v.isString()) return bad(key, "expected a string");
-  return v.extract<std::string>();
-}
-
-dms::Result<long> readInt(const Poco::JSON::Object& s, const std::string& key, long fallback,
-                          long min, long max) {
-  auto v = find(s, key);
-  if (v.isEmpty()) return fallback;
-  long n = 0;
-  if (!v.isInteger())
-    return bad(
-        key, "expected an integer between " + std::to_string(min) + " and " + std::to_string(max));
-  n = v.convert<long>();
-  if (n < min || n > max)
-    return bad(key, "expected an integer between " + std::to_string(min) + " and " +
-                        std::to_string(max) + ", got " + std::to_string(n));
-  return n;
-}
-
-dms::Status readMap(const Poco::JSON::Object& s, const std::string& key,
-                    const std::function<void(const std::string&, const std::string&)>& apply) {
-  auto v = find(s, key);
-  if (v.isEmpty()) return {};
-  Poco::JSON::Object::Ptr object;
-  try {
-    object = v.extract<Poco::JSON::Object::Ptr>();
-  } catch (const Poco::Exception&) {
-    return bad(key, "expected an object of category → text");
-  }
-  for (const auto& [name, value] : *object) {
-    if (!value.isString()) return bad(key + "." + name, "expected a string");
-    const auto text = value.extract<std::string>();
-    if (text.empty()) return bad(key + "." + name, "must not be empty");
-    apply(name, text);
-  }
-  return {};
-}
 
 std::string quoted(const std::string& s) {
   return "\"" + s + "\"";
@@ -131,123 +73,122 @@ std::vector<dms::ConfigOption> filingConfigOptions() {
   };
 }
 
-dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section) {
-  try {
-    FilingConfig config;
-    auto folder = readString(section, "filing.folderTemplate", kDefaultFolderTemplate);
-    if (!folder) return folder.error();
-    auto folderTemplate = PathTemplate::parse(*folder, "ambita.filing.folderTemplate");
-    if (!folderTemplate) return folderTemplate.error();
-    config.folderTemplate = *folderTemplate;
+namespace {
 
-    auto file = readString(section, "filing.fileNameTemplate", kDefaultFileNameTemplate);
-    if (!file) return file.error();
-    if (file->find('/') != std::string::npos)
-      return bad("filing.fileNameTemplate",
-                 "must not contain '/' (folders belong in filing.folderTemplate)");
-    auto fileTemplate = PathTemplate::parse(*file, "ambita.filing.fileNameTemplate");
-    if (!fileTemplate) return fileTemplate.error();
-    config.fileNameTemplate = *fileTemplate;
-
-    auto defFolder = readString(section, "filing.defaultCategoryFolder", "Andre dokumenter");
-    if (!defFolder) return defFolder.error();
-    auto defType = readString(section, "filing.defaultDocumentType", "Annet");
-    if (!defType) return defType.error();
-    if (defFolder->empty()) return bad("filing.defaultCategoryFolder", "must not be empty");
-    config.categories.setDefault({*defFolder, *defType});
-    if (auto s = readMap(
-            section, "filing.categories",
-            [&](const std::string& c, const std::string& f) { config.categories.setFolder(c, f); });
-        !s)
-      return s.error();
-    if (auto s = readMap(section, "filing.documentTypes",
-                         [&](const std::string& c, const std::string& t) {
-                           config.categories.setDocumentType(c, t);
-                         });
-        !s)
-      return s.error();
-
-    auto policy = readString(section, "filing.withdrawnPolicy", "delete");
-    if (!policy) return policy.error();
-    if (*policy == "delete")
-      config.withdrawnPolicy = WithdrawnPolicy::Delete;
-    else if (*policy == "move")
-      config.withdrawnPolicy = WithdrawnPolicy::Move;
-    else
-      return bad("filing.withdrawnPolicy",
-                 "expected \"delete\" or \"move\", got \"" + *policy + "\"");
-
-    auto withdrawn = readString(section, "filing.withdrawnFolder", "Trukket tilbake");
-    if (!withdrawn) return withdrawn.error();
-    std::string cleanWithdrawn;
-    std::size_t from = 0;
-    while (from <= withdrawn->size()) {
-      auto slash = withdrawn->find('/', from);
-      std::string seg =
-          withdrawn->substr(from, slash == std::string::npos ? std::string::npos : slash - from);
-      if (!seg.empty()) {
-        if (seg == "." || seg == "..")
-          return bad("filing.withdrawnFolder", "must stay inside the target root (no '.' or '..')");
-        cleanWithdrawn += (cleanWithdrawn.empty() ? "" : "/") + SafeName::segment(seg);
-      }
-      if (slash == std::string::npos) break;
-      from = slash + 1;
+/// filing.withdrawnFolder made safe segment by segment; "" when it names no folder.
+dms::Result<std::string> safeRelativeFolder(const dms::config::OptionReader& options,
+                                            const std::string& key) {
+  const std::string folder = options.string(key);
+  std::string clean;
+  std::size_t from = 0;
+  while (from <= folder.size()) {
+    const auto slash = folder.find('/', from);
+    const std::string seg =
+        folder.substr(from, slash == std::string::npos ? std::string::npos : slash - from);
+    if (!seg.empty()) {
+      if (seg == "." || seg == "..")
+        return options.invalid(key, "must stay inside the target root (no '.' or '..')");
+      clean += (clean.empty() ? "" : "/") + SafeName::segment(seg);
     }
-    if (config.withdrawnPolicy == WithdrawnPolicy::Move && cleanWithdrawn.empty())
-      return bad("filing.withdrawnFolder",
-                 "must name a folder when filing.withdrawnPolicy is \"move\"");
-    config.withdrawnFolder = cleanWithdrawn;
-
-    auto concurrency = readInt(section, "filing.concurrency", 4, 1, 64);
-    if (!concurrency) return concurrency.error();
-    config.concurrency = static_cast<std::size_t>(*concurrency);
-    auto nameBytes = readInt(section, "filing.maxNameBytes", 180, 40, 240);
-    if (!nameBytes) return nameBytes.error();
-    config.maxNameBytes = static_cast<std::size_t>(*nameBytes);
-    auto assetAttempts = readInt(section, "filing.maxAttempts", 10, 1, 1000);
-    if (!assetAttempts) return assetAttempts.error();
-    config.assetMaxAttempts = static_cast<int>(*assetAttempts);
-    auto assetRetry = readInt(section, "filing.retryMaxMinutes", 60, 1, 1440);
-    if (!assetRetry) return assetRetry.error();
-    config.assetRetryMaxMinutes = static_cast<int>(*assetRetry);
-
-    auto pushPath = readString(section, "push.path", "/ambita/push");
-    if (!pushPath) return pushPath.error();
-    if (pushPath->empty() || pushPath->front() != '/' || pushPath->find('?') != std::string::npos)
-      return bad("push.path",
-                 "expected an absolute path such as \"/ambita/push\", got \"" + *pushPath + "\"");
-    config.pushPath = *pushPath;
-    auto secret = readString(section, "push.secret", "");
-    if (!secret) return secret.error();  // the message names the key, never the value
-    config.pushSecret = *secret;
-    auto maxBytes = readInt(section, "push.maxBytes", 65536, 256, 1024 * 1024);
-    if (!maxBytes) return maxBytes.error();
-    config.pushMaxBytes = static_cast<std::size_t>(*maxBytes);
-    auto maxQueued = readInt(section, "push.maxQueuedOrders", 10000, 10, 1000000);
-    if (!maxQueued) return maxQueued.error();
-    config.pushMaxQueuedOrders = static_cast<std::size_t>(*maxQueued);
-    auto retryDays = readInt(section, "push.retryDays", 7, 1, 365);
-    if (!retryDays) return retryDays.error();
-    config.pushRetryDays = static_cast<int>(*retryDays);
-    auto retryMax = readInt(section, "push.retryMaxMinutes", 60, 1, 1440);
-    if (!retryMax) return retryMax.error();
-    config.pushRetryMaxMinutes = static_cast<int>(*retryMax);
-
-    auto interval = readInt(section, "poll.intervalMinutes", 10, 1, 7 * 24 * 60);
-    if (!interval) return interval.error();
-    config.pollIntervalMinutes = static_cast<int>(*interval);
-    auto days = readInt(section, "poll.finishedDays", 14, 0, 365);
-    if (!days) return days.error();
-    config.pollFinishedDays = static_cast<int>(*days);
-    auto workers = readInt(section, "poll.workers", 2, 1, 16);
-    if (!workers) return workers.error();
-    config.pollWorkers = static_cast<std::size_t>(*workers);
-    return config;
-  } catch (const Poco::Exception& e) {
-    return dms::fail(ErrorCode::InvalidArgument, "ambita: " + e.displayText());
-  } catch (const std::exception& e) {
-    return dms::fail(ErrorCode::InvalidArgument, std::string("ambita: ") + e.what());
+    if (slash == std::string::npos) break;
+    from = slash + 1;
   }
+  return clean;
+}
+
+/// Applies a category → text map; an empty text is refused naming its entry.
+dms::Status readCategoryMap(
+    const dms::config::OptionReader& options, const std::string& key,
+    const std::function<void(const std::string&, const std::string&)>& apply) {
+  for (const auto& [category, text] : options.stringMap(key)) {
+    if (text.empty()) return options.invalid(key + "." + category, "must not be empty");
+    apply(category, text);
+  }
+  return {};
+}
+
+}  // namespace
+
+dms::Result<FilingConfig> parseFilingConfig(const dms::config::OptionReader& options) {
+  FilingConfig config;
+  auto folderTemplate = PathTemplate::parse(options.string("filing.folderTemplate"),
+                                            options.path("filing.folderTemplate"));
+  if (!folderTemplate) return folderTemplate.error();
+  config.folderTemplate = *folderTemplate;
+
+  const std::string file = options.string("filing.fileNameTemplate");
+  if (file.find('/') != std::string::npos)
+    return options.invalid("filing.fileNameTemplate",
+                           "must not contain '/' (folders belong in filing.folderTemplate)");
+  auto fileTemplate = PathTemplate::parse(file, options.path("filing.fileNameTemplate"));
+  if (!fileTemplate) return fileTemplate.error();
+  config.fileNameTemplate = *fileTemplate;
+
+  const std::string defaultFolder = options.string("filing.defaultCategoryFolder");
+  if (defaultFolder.empty())
+    return options.invalid("filing.defaultCategoryFolder", "must not be empty");
+  config.categories.setDefault({defaultFolder, options.string("filing.defaultDocumentType")});
+  if (auto s = readCategoryMap(
+          options, "filing.categories",
+          [&](const std::string& c, const std::string& f) { config.categories.setFolder(c, f); });
+      !s)
+    return s.error();
+  if (auto s = readCategoryMap(options, "filing.documentTypes",
+                               [&](const std::string& c, const std::string& t) {
+                                 config.categories.setDocumentType(c, t);
+                               });
+      !s)
+    return s.error();
+
+  const std::string policy = options.string("filing.withdrawnPolicy");
+  if (policy == "delete")
+    config.withdrawnPolicy = WithdrawnPolicy::Delete;
+  else if (policy == "move")
+    config.withdrawnPolicy = WithdrawnPolicy::Move;
+  else
+    return options.invalid("filing.withdrawnPolicy",
+                           "expected \"delete\" or \"move\", got \"" + policy + "\"");
+  auto withdrawn = safeRelativeFolder(options, "filing.withdrawnFolder");
+  if (!withdrawn) return withdrawn.error();
+  if (config.withdrawnPolicy == WithdrawnPolicy::Move && withdrawn->empty())
+    return options.invalid("filing.withdrawnFolder",
+                           "must name a folder when filing.withdrawnPolicy is \"move\"");
+  config.withdrawnFolder = *withdrawn;
+
+  const std::string pushPath = options.string("push.path");
+  if (pushPath.empty() || pushPath.front() != '/' || pushPath.find('?') != std::string::npos)
+    return options.invalid(
+        "push.path",
+        "expected an absolute path such as \"/ambita/push\", got \"" + pushPath + "\"");
+  config.pushPath = pushPath;
+  config.pushSecret = options.string("push.secret");  // errors name the key, never the value
+
+  // The ranges; the defaults and types come from filingConfigOptions().
+  struct Bounded {
+    const char* key;
+    long long min, max;
+    std::function<void(long long)> apply;
+  };
+  const Bounded bounded[] = {
+      {"filing.concurrency", 1, 64, [&](long long n) { config.concurrency = n; }},
+      {"filing.maxNameBytes", 40, 240, [&](long long n) { config.maxNameBytes = n; }},
+      {"filing.maxAttempts", 1, 1000, [&](long long n) { config.assetMaxAttempts = n; }},
+      {"filing.retryMaxMinutes", 1, 1440, [&](long long n) { config.assetRetryMaxMinutes = n; }},
+      {"push.maxBytes", 256, 1024 * 1024, [&](long long n) { config.pushMaxBytes = n; }},
+      {"push.maxQueuedOrders", 10, 1000000, [&](long long n) { config.pushMaxQueuedOrders = n; }},
+      {"push.retryDays", 1, 365, [&](long long n) { config.pushRetryDays = n; }},
+      {"push.retryMaxMinutes", 1, 1440, [&](long long n) { config.pushRetryMaxMinutes = n; }},
+      {"poll.intervalMinutes", 1, 7 * 24 * 60,
+       [&](long long n) { config.pollIntervalMinutes = n; }},
+      {"poll.finishedDays", 0, 365, [&](long long n) { config.pollFinishedDays = n; }},
+      {"poll.workers", 1, 16, [&](long long n) { config.pollWorkers = n; }},
+  };
+  for (const auto& [key, min, max, apply] : bounded) {
+    auto value = options.integerIn(key, min, max);
+    if (!value) return value.error();
+    apply(*value);
+  }
+  return config;
 }
 
 }  // namespace ambita::filing

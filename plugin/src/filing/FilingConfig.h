@@ -1,10 +1,9 @@
 #pragma once
 /// The engine's part of the "ambita" configuration section: mapping (filing.*), push
-/// reception (push.*) and polling (poll.*). filingConfigOptions() declares the keys (the
-/// factory's schema, `config check`, the README table); parseFilingConfig() reads them with
-/// the same defaults and reports the first problem by its full key path.
-
-#include <Poco/JSON/Object.h>
+/// reception (push.*) and polling (poll.*). filingConfigOptions() declares the keys, their
+/// types and defaults (the factory's schema, `config check`, the README table);
+/// parseFilingConfig() reads them through that schema and reports the first problem by its
+/// full key path.
 
 #include <cstddef>
 #include <string>
@@ -12,6 +11,7 @@
 
 #include "dms/ConfigSchema.h"
 #include "dms/Error.h"
+#include "dms/config/OptionReader.h"
 #include "filing/CategoryMap.h"
 #include "filing/PathTemplate.h"
 
@@ -48,9 +48,10 @@ inline constexpr const char* kDefaultFileNameTemplate = "{filename|name|assetId}
 /// The keys read by parseFilingConfig, relative to the "ambita" section.
 std::vector<dms::ConfigOption> filingConfigOptions();
 
-/// Reads the keys of filingConfigOptions() from the plugin's section (nested objects: "filing":
-/// {"folderTemplate": ...}). Errors: InvalidArgument naming the key path, e.g.
+/// Reads the keys of filingConfigOptions() through a reader of the plugin's section (whose
+/// schema declares them: types and defaults come from there, ranges and rules from here).
+/// Errors: InvalidArgument naming the key path, e.g.
 /// "ambita.filing.concurrency: expected an integer between 1 and 64, got 0".
-dms::Result<FilingConfig> parseFilingConfig(const Poco::JSON::Object& section);
+dms::Result<FilingConfig> parseFilingConfig(const dms::config::OptionReader& options);
 
 }  // namespace ambita::filing

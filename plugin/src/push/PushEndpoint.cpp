@@ -41,6 +41,7 @@ bool PushEndpoint::constantTimeEquals(const std::string& a, const std::string& b
 
 dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept {
   try {
+    refusals_.flushIfDue();
     if (request.body.size() > maxBytes_)
       return error(413, "push message larger than " + std::to_string(maxBytes_) + " bytes");
     if (!secret_.empty()) {
@@ -51,8 +52,9 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
         parameters = Poco::URI("/?" + request.query).getQueryParameters();
       } catch (const Poco::SyntaxException&) {
         // The client's mistake (e.g. "%zz"), not ours: 400, and the query is still not logged.
-        logger_.warning(kSource,
-                        "push from " + request.remoteAddress + " refused: malformed query string");
+        refusals_.refused(
+            400, dms::LogLevel::Warning,
+            "push from " + request.remoteAddress + " refused: malformed query string");
         return error(400, "malformed query string: bad percent-encoding");
       }
       for (const auto& [name, value] : parameters) {
@@ -62,23 +64,27 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
         }
       }
       if (!present) {
-        logger_.warning(kSource, "push from " + request.remoteAddress + " refused: no token");
+        refusals_.refused(401, dms::LogLevel::Warning,
+                          "push from " + request.remoteAddress + " refused: no token");
         return error(401, "token required: the callback URL must carry ?token=<push.secret>");
       }
       if (!constantTimeEquals(token, secret_)) {
-        logger_.warning(kSource, "push from " + request.remoteAddress + " refused: wrong token");
+        refusals_.refused(403, dms::LogLevel::Warning,
+                          "push from " + request.remoteAddress + " refused: wrong token");
         return error(403, "wrong token");
       }
     }
     auto message = api::PushParser::parse(request.body);
     if (!message) {
-      logger_.warning(
-          kSource, "push from " + request.remoteAddress + " refused: " + message.error().message);
+      refusals_.refused(
+          400, dms::LogLevel::Warning,
+          "push from " + request.remoteAddress + " refused: " + message.error().message);
       return error(400, message.error().message);
     }
     if (auto s = inbox_.add(*message, "push"); !s) {
-      logger_.error(kSource, "push for order " + std::to_string(message->orderCollectionId) +
-                                 " could not be stored: " + s.error().describe());
+      refusals_.refused(503, dms::LogLevel::Error,
+                        "push for order " + std::to_string(message->orderCollectionId) +
+                            " could not be stored: " + s.error().describe());
       return error(503, "push message could not be stored; try again");
     }
     logger_.info(kSource,

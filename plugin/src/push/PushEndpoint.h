@@ -7,7 +7,8 @@
 ///   400 {"error":"..."} bad JSON or order id, or a malformed query;
 ///   401 token missing;  403 token wrong;
 ///   413 body too large;  503 the inbox could not store it (Ambita may retry).
-/// Thread-safe; never throws; never logs the query (it carries the secret).
+/// Thread-safe; never throws; never logs the query (it carries the secret). Refusals are logged
+/// through a RefusalLog: a flood of bad or surplus pushes costs one log line a minute.
 
 #include <cstddef>
 #include <string>
@@ -15,6 +16,7 @@
 #include "dms/Logger.h"
 #include "dms/Plugin.h"
 #include "push/PushInbox.h"
+#include "push/RefusalLog.h"
 
 namespace ambita::push {
 
@@ -22,7 +24,11 @@ class PushEndpoint {
  public:
   /// `secret` empty: no token required. Everything referred to outlives the endpoint.
   PushEndpoint(PushInbox& inbox, dms::Logger& logger, std::string secret, std::size_t maxBytes)
-      : inbox_(inbox), logger_(logger), secret_(std::move(secret)), maxBytes_(maxBytes) {}
+      : inbox_(inbox),
+        logger_(logger),
+        refusals_(logger, [&inbox] { return inbox.now(); }),
+        secret_(std::move(secret)),
+        maxBytes_(maxBytes) {}
 
   dms::HttpResponse handle(const dms::HttpRequest& request) noexcept;
 
@@ -32,6 +38,7 @@ class PushEndpoint {
  private:
   PushInbox& inbox_;
   dms::Logger& logger_;
+  RefusalLog refusals_;
   std::string secret_;
   std::size_t maxBytes_;
 };

@@ -1,22 +1,12 @@
 #pragma once
-/// One problem found in the host configuration, always tied to a key path.
+/// The host's configuration problems are those of the shared schema validator
+/// (config-common): one type for the host's own keys, the connector's and the plugin's.
 
-#include <string>
-#include <vector>
+#include "dms/config/ConfigIssue.h"
 
 namespace dms::host {
 
-struct ConfigIssue {
-  /// Dotted key path, e.g. "ambita.baseUrl", "target.connector", "ambita.tags[2]"; "" = file.
-  std::string path;
-  std::string message;
-  /// Warnings are printed but do not fail `config check`.
-  bool warning = false;
-
-  /// "ambita.baseUrl: expected a string, got 42"
-  std::string describe() const { return path.empty() ? message : path + ": " + message; }
-};
-
-using ConfigIssues = std::vector<ConfigIssue>;
+using config::ConfigIssue;
+using config::ConfigIssues;
 
 }  // namespace dms::host

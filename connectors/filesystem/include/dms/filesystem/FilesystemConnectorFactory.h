@@ -5,9 +5,11 @@
 ///   root      string, required   folder the documents go under; created if missing
 ///   metadata  "auto" | "xattr" | "sidecar", default "auto"
 ///   fsync     boolean, default true
-/// Unknown keys are refused with InvalidArgument naming "target.<key>".
+/// Read through the declared schema (config-common's OptionReader): unknown keys and keys
+/// written with dots are refused with InvalidArgument naming "target.<key>".
 
 #include <string>
+#include <vector>
 
 #include "dms/Connector.h"
 #include "dms/filesystem/FilesystemTarget.h"
@@ -22,7 +24,9 @@ class FilesystemConnectorFactory final : public ConnectorFactory {
 
   /// Parses and validates the "target" section (JSON text). Errors: InvalidArgument naming
   /// the key path ("target.metadata: expected one of auto, xattr, sidecar").
-  static Result<FilesystemOptions> parseOptions(const std::string& configJson);
+  /// `warnings` (optional) receives what to log once, e.g. an old spelling of a key.
+  static Result<FilesystemOptions> parseOptions(const std::string& configJson,
+                                                std::vector<std::string>* warnings = nullptr);
 };
 
 }  // namespace dms::filesystem

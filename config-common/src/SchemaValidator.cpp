@@ -1,4 +1,4 @@
-#include "SchemaValidator.h"
+#include "dms/config/SchemaValidator.h"
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/Array.h>
@@ -8,15 +8,24 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <limits>
+#include <optional>
 #include <sstream>
 
-#include "JsonConfigFile.h"
-
-namespace dms::host {
+namespace dms::config {
 
 namespace {
 
 constexpr const char* kMask = "********";
+
+/// A deep copy (the effective section must never share objects with the caller's input).
+Poco::JSON::Object::Ptr deepCopy(const Poco::JSON::Object::Ptr& object) {
+  std::ostringstream text;
+  object->stringify(text);
+  Poco::JSON::Parser parser(new Poco::JSON::ParseHandler(true));
+  return parser.parse(text.str()).extract<Poco::JSON::Object::Ptr>();
+}
 
 std::vector<std::string> splitKey(const std::string& key) {
   std::vector<std::string> parts;
@@ -186,6 +195,55 @@ void reportUnknown(const Poco::JSON::Object::Ptr& node, const std::string& relat
   }
 }
 
+/// Moves the value of each old spelling to its new key (warning), or reports both given.
+void applyRenames(const Poco::JSON::Object::Ptr& effective, const ConfigSchema& schema,
+                  const std::string& prefix, ConfigIssues& issues,
+                  std::set<std::string>& reported) {
+  for (const auto& rename : schema.renamed) {
+    const auto oldParts = splitKey(rename.oldKey);
+    const auto newParts = splitKey(rename.newKey);
+    const std::string oldPath = join(prefix, rename.oldKey);
+    const std::string newPath = join(prefix, rename.newKey);
+    auto oldParent =
+        descend(effective, oldParts, oldParts.size() - 1, false, prefix, issues, reported);
+    if (!oldParent || !oldParent->has(oldParts.back())) continue;
+    auto newParent =
+        descend(effective, newParts, newParts.size() - 1, false, prefix, issues, reported);
+    if (newParent && newParent->has(newParts.back())) {
+      issues.push_back({oldPath, "old spelling of " + newPath + ", which is given too: remove \"" +
+                                     oldParts.back() + "\""});
+      oldParent->remove(oldParts.back());
+      continue;
+    }
+    Poco::Dynamic::Var value = oldParent->get(oldParts.back());
+    oldParent->remove(oldParts.back());
+    std::string taken;
+    if (rename.addToValue != 0 && value.isInteger() && !value.isBoolean()) {
+      // Values near the 64-bit limits are moved unchanged (the module's range refuses them)
+      // rather than overflow here.
+      std::optional<Poco::Int64> given;
+      try {
+        given = value.convert<Poco::Int64>();
+      } catch (const Poco::Exception&) {
+      }
+      constexpr Poco::Int64 kSafe = std::numeric_limits<Poco::Int64>::max() / 2;
+      if (given && *given > -kSafe && *given < kSafe && std::abs(rename.addToValue) < kSafe) {
+        const Poco::Int64 meant = *given + rename.addToValue;
+        value = meant;
+        taken = " (" + rename.oldKey + " " + std::to_string(*given) + " is " + newParts.back() +
+                " " + std::to_string(meant) + ")";
+      }
+    }
+    auto target = descend(effective, newParts, newParts.size() - 1, true, prefix, issues, reported);
+    if (target) target->set(newParts.back(), value);
+    issues.push_back({oldPath,
+                      "renamed to " + newPath + taken +
+                          "; the old spelling is still read, but write \"" + newParts.back() +
+                          "\" instead",
+                      true});
+  }
+}
+
 }  // namespace
 
 bool ValidatedSection::ok() const {
@@ -216,11 +274,12 @@ ValidatedSection SchemaValidator::validate(const Poco::JSON::Object::Ptr& sectio
                                            const ConfigSchema& schema, const std::string& prefix,
                                            const std::set<std::string>& expandedPaths) {
   ValidatedSection result;
-  result.effective = section ? JsonConfigFile::clone(section)
-                             : Poco::JSON::Object::Ptr(new Poco::JSON::Object(true));
+  result.effective =
+      section ? deepCopy(section) : Poco::JSON::Object::Ptr(new Poco::JSON::Object(true));
   std::set<std::string> reported;
   std::set<std::string> options;
   std::set<std::string> branches;
+  applyRenames(result.effective, schema, prefix, result.issues, reported);
 
   for (const auto& option : schema.options) {
     options.insert(option.key);
@@ -284,7 +343,7 @@ ValidatedSection SchemaValidator::validate(const Poco::JSON::Object::Ptr& sectio
 Poco::JSON::Object::Ptr SchemaValidator::masked(const Poco::JSON::Object::Ptr& effective,
                                                 const std::vector<std::string>& secretPaths,
                                                 const std::string& prefix) {
-  auto copy = JsonConfigFile::clone(effective);
+  auto copy = deepCopy(effective);
   for (const auto& full : secretPaths) {
     std::string relative = full;
     if (!prefix.empty()) {
@@ -305,4 +364,4 @@ Poco::JSON::Object::Ptr SchemaValidator::masked(const Poco::JSON::Object::Ptr& e
   return copy;
 }
 
-}  // namespace dms::host
+}  // namespace dms::config
