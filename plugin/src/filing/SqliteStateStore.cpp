@@ -10,12 +10,23 @@
 #include <filesystem>
 #include <utility>
 
+#include "filing/StateStoreRows.h"
+
 namespace ambita::filing {
 namespace {
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
 using Poco::Data::Statement;
+using rows::assetFromRow;
+using rows::auditFromRow;
+using rows::inboxFromRow;
+using rows::kAssetColumns;
+using rows::kAuditColumns;
+using rows::kInboxColumns;
+using rows::kOrderColumns;
+using rows::orderFromRow;
+using rows::TransactionGuard;
 
 /// Each migration is a list of statements applied in one transaction. Never edit a released
 /// migration: append a new one (the file of an older plugin must upgrade step by step).
@@ -79,82 +90,6 @@ void registerConnectorOnce() {
   static std::once_flag once;
   std::call_once(once, [] { Poco::Data::SQLite::Connector::registerConnector(); });
 }
-
-std::string text(const RecordSet& rs, std::size_t col, std::size_t row) {
-  auto v = rs.value(col, row);
-  return v.isEmpty() ? std::string() : v.convert<std::string>();
-}
-
-std::int64_t integer(const RecordSet& rs, std::size_t col, std::size_t row) {
-  auto v = rs.value(col, row);
-  return v.isEmpty() ? 0 : v.convert<Poco::Int64>();
-}
-
-const char* kAssetColumns =
-    "asset_id, order_id, supplier_order_id, order_line_id, remote_status, category, state, path, "
-    "target_path, size, sha256, filed_at, removed_at, last_error, attempts, not_before";
-
-AssetRecord assetFromRow(const RecordSet& rs, std::size_t r) {
-  AssetRecord a;
-  a.assetId = text(rs, 0, r);
-  a.orderId = integer(rs, 1, r);
-  a.supplierOrderId = integer(rs, 2, r);
-  a.orderLineId = integer(rs, 3, r);
-  a.remoteStatus = text(rs, 4, r);
-  a.category = text(rs, 5, r);
-  a.state = assetStateFrom(text(rs, 6, r));
-  a.path = text(rs, 7, r);
-  a.targetPath = text(rs, 8, r);
-  a.size = static_cast<std::uint64_t>(integer(rs, 9, r));
-  a.sha256 = text(rs, 10, r);
-  a.filedAt = text(rs, 11, r);
-  a.removedAt = text(rs, 12, r);
-  a.lastError = text(rs, 13, r);
-  a.attempts = static_cast<int>(integer(rs, 14, r));
-  a.notBeforeEpoch = integer(rs, 15, r);
-  return a;
-}
-
-const char* kOrderColumns =
-    "id, origin, reference, technical_reference, cadastre, address, status, tracked_at, "
-    "checked_at, finished_at";
-
-TrackedOrder orderFromRow(const RecordSet& rs, std::size_t r) {
-  TrackedOrder o;
-  o.id = integer(rs, 0, r);
-  o.origin = orderOriginFrom(text(rs, 1, r));
-  o.reference = text(rs, 2, r);
-  o.technicalReference = text(rs, 3, r);
-  o.cadastre = text(rs, 4, r);
-  o.address = text(rs, 5, r);
-  o.status = text(rs, 6, r);
-  o.trackedAt = text(rs, 7, r);
-  o.checkedAt = text(rs, 8, r);
-  o.finishedAt = text(rs, 9, r);
-  return o;
-}
-
-/// Rolls back unless committed: a transaction never stays open after an exception.
-class TransactionGuard {
- public:
-  explicit TransactionGuard(Poco::Data::Session& s) : session_(s) { session_.begin(); }
-  ~TransactionGuard() {
-    if (open_) {
-      try {
-        session_.rollback();
-      } catch (...) {  // NOLINT: nothing sensible left to do in a destructor
-      }
-    }
-  }
-  void commit() {
-    session_.commit();
-    open_ = false;
-  }
-
- private:
-  Poco::Data::Session& session_;
-  bool open_ = true;
-};
 
 }  // namespace
 
@@ -432,7 +367,8 @@ dms::Result<std::vector<AuditEntry>> SqliteStateStore::audit(std::optional<std::
   std::lock_guard lock(mutex_);
   try {
     Statement select(*session_);
-    select << "SELECT seq, time, order_id, asset_id, action, reason, path, detail FROM ("
+    select << "SELECT " << kAuditColumns
+           << " FROM ("
               "SELECT * FROM audit "
            << (orderId ? "WHERE order_id = ? " : "") << "ORDER BY seq DESC LIMIT ?) ORDER BY seq";
     if (orderId) select, bind(*orderId);
@@ -441,8 +377,7 @@ dms::Result<std::vector<AuditEntry>> SqliteStateStore::audit(std::optional<std::
     RecordSet rs(select);
     std::vector<AuditEntry> out;
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      out.push_back(AuditEntry{integer(rs, 0, r), text(rs, 1, r), integer(rs, 2, r), text(rs, 3, r),
-                               text(rs, 4, r), text(rs, 5, r), text(rs, 6, r), text(rs, 7, r)});
+      out.push_back(auditFromRow(rs, r));
     }
     return out;
   } catch (const Poco::Exception& e) {
@@ -494,17 +429,14 @@ dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(std::int64_
   std::lock_guard lock(mutex_);
   try {
     Statement select(*session_);
-    select << "SELECT seq, order_id, status, source, received_at, attempts, not_before, "
-              "first_failure, last_error FROM inbox WHERE not_before <= ? ORDER BY seq LIMIT ?",
+    select << "SELECT " << kInboxColumns
+           << " FROM inbox WHERE not_before <= ? ORDER BY seq LIMIT ?",
         bind(nowEpoch), bind(static_cast<Poco::Int64>(limit));
     select.execute();
     RecordSet rs(select);
     std::vector<InboxMessage> out;
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      out.push_back(InboxMessage{integer(rs, 0, r), integer(rs, 1, r), text(rs, 2, r),
-                                 text(rs, 3, r), text(rs, 4, r),
-                                 static_cast<int>(integer(rs, 5, r)), integer(rs, 6, r),
-                                 integer(rs, 7, r), text(rs, 8, r)});
+      out.push_back(inboxFromRow(rs, r));
     }
     return out;
   } catch (const Poco::Exception& e) {
