@@ -1,15 +1,77 @@
+#include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
+#include <memory>
+#include <ostream>
+
 #include "filing/AuditLog.h"
+#include "filing/PostgresStateStore.h"
 #include "filing/SqliteStateStore.h"
+#include "support/Loopback.h"
+#include "support/PostgresServer.h"
 #include "support/TempDir.h"
 
+// The StateStore conformance suite: every test runs against each backend (SQLite in a temp
+// folder; PostgreSQL in a fresh database of one throwaway server per test process).
+
 namespace ambita::filing {
+
+enum class Backend { Sqlite, Postgres };
+inline void PrintTo(Backend backend, std::ostream* out) {
+  *out << (backend == Backend::Sqlite ? "Sqlite" : "Postgres");
+}
+
 namespace {
 
 using namespace Poco::Data::Keywords;
+
+template <class Store>
+dms::Result<std::unique_ptr<StateStore>> asStateStore(dms::Result<std::unique_ptr<Store>> opened) {
+  if (!opened) return opened.error();
+  return std::unique_ptr<StateStore>(std::move(*opened));
+}
+
+class StateStoreConformance : public ::testing::TestWithParam<Backend> {
+ protected:
+  static constexpr int kSchemaVersion = SqliteStateStore::kSchemaVersion;
+  static_assert(PostgresStateStore::kSchemaVersion == SqliteStateStore::kSchemaVersion,
+                "both backends know the same migrations");
+
+  void SetUp() override {
+    if (GetParam() == Backend::Sqlite) {
+      location_ = tmp_.str() + "/state.db";
+      return;
+    }
+    if (!server()) server() = std::make_unique<dms::test::PostgresServer>();
+    location_ = server()->createDatabase();
+  }
+  static void TearDownTestSuite() { server().reset(); }
+
+  /// Opens the store under test (again), migrated up to `version`.
+  dms::Result<std::unique_ptr<StateStore>> open(int version = kSchemaVersion) {
+    if (GetParam() == Backend::Sqlite)
+      return asStateStore(SqliteStateStore::openAtVersionForTest(location_, version));
+    return asStateStore(PostgresStateStore::openAtVersionForTest(location_, version));
+  }
+
+  /// A plain session on the same database, to write as an older plugin would.
+  Poco::Data::Session rawSession() {
+    if (GetParam() == Backend::Sqlite) return Poco::Data::Session("SQLite", location_);
+    Poco::Data::PostgreSQL::Connector::registerConnector();
+    return Poco::Data::Session(
+        "PostgreSQL", server()->connectionString(location_.substr(location_.rfind('/') + 1)));
+  }
+
+  static std::unique_ptr<dms::test::PostgresServer>& server() {
+    static std::unique_ptr<dms::test::PostgresServer> instance;
+    return instance;
+  }
+
+  dms::test::TempDir tmp_;
+  std::string location_;  ///< file (SQLite) or URL (PostgreSQL)
+};
 
 AssetRecord record(const std::string& id, std::int64_t order, AssetState state,
                    const std::string& path) {
@@ -31,12 +93,11 @@ InboxMessage pushFor(std::int64_t orderId) {
   return m;
 }
 
-TEST(SqliteStateStore, CreatesCurrentSchemaAndRoundTrips) {
-  dms::test::TempDir tmp;
-  auto store = SqliteStateStore::open(tmp.str() + "/state.db");
+TEST_P(StateStoreConformance, CreatesCurrentSchemaAndRoundTrips) {
+  auto store = open();
   ASSERT_TRUE(store.ok()) << store.error().describe();
   auto& s = **store;
-  EXPECT_EQ(*s.schemaVersion(), SqliteStateStore::kSchemaVersion);
+  EXPECT_EQ(*s.schemaVersion(), kSchemaVersion);
 
   TrackedOrder o;
   o.id = 1234567;
@@ -79,10 +140,9 @@ TEST(SqliteStateStore, CreatesCurrentSchemaAndRoundTrips) {
       << "first time finished is kept";
 }
 
-TEST(SqliteStateStore, InboxQueuesCompletesAndPostpones) {
-  dms::test::TempDir tmp;
-  auto store = SqliteStateStore::open(tmp.str() + "/state.db");
-  ASSERT_TRUE(store.ok());
+TEST_P(StateStoreConformance, InboxQueuesCompletesAndPostpones) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
   auto& s = **store;
   auto m = pushFor(7);
   auto first = s.enqueue(m);
@@ -102,10 +162,9 @@ TEST(SqliteStateStore, InboxQueuesCompletesAndPostpones) {
   EXPECT_EQ(*s.inboxSize(), 1u);
 }
 
-TEST(SqliteStateStore, RepeatedPushesKeepTheBackoffAndTheInboxIsBounded) {
-  dms::test::TempDir tmp;
-  auto store = SqliteStateStore::open(tmp.str() + "/state.db");
-  ASSERT_TRUE(store.ok());
+TEST_P(StateStoreConformance, RepeatedPushesKeepTheBackoffAndTheInboxIsBounded) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
   auto& s = **store;
   auto m = pushFor(8);
   ASSERT_TRUE(s.enqueue(m, 2).ok());
@@ -129,17 +188,15 @@ TEST(SqliteStateStore, RepeatedPushesKeepTheBackoffAndTheInboxIsBounded) {
   EXPECT_EQ(*s.inboxSize(), 2u);
 }
 
-TEST(SqliteStateStore, RecordsTheApiItBelongsToOnce) {
-  dms::test::TempDir tmp;
-  const auto file = tmp.str() + "/state.db";
+TEST_P(StateStoreConformance, RecordsTheApiItBelongsToOnce) {
   {
-    auto store = SqliteStateStore::open(file);
-    ASSERT_TRUE(store.ok());
+    auto store = open();
+    ASSERT_TRUE(store.ok()) << store.error().describe();
     auto first = (*store)->claimApiIdentity({"http://127.0.0.1:8099", "demo", "t1"});
     ASSERT_TRUE(first.ok()) << first.error().describe();
     EXPECT_EQ(first->recordedAt, "t1");
   }
-  auto store = SqliteStateStore::open(file);
+  auto store = open();
   ASSERT_TRUE(store.ok());
   auto again = (*store)->claimApiIdentity({"https://api.ambita.com:443", "prod", "t2"});
   ASSERT_TRUE(again.ok());
@@ -148,43 +205,39 @@ TEST(SqliteStateStore, RecordsTheApiItBelongsToOnce) {
   EXPECT_EQ(again->recordedAt, "t1");
 }
 
-TEST(SqliteStateStore, MigratesAnOlderFileKeepingItsData) {
-  dms::test::TempDir tmp;
-  const auto file = tmp.str() + "/state.db";
+TEST_P(StateStoreConformance, MigratesAnOlderFileKeepingItsData) {
   {
-    auto v1 = SqliteStateStore::openAtVersionForTest(file, 1);
+    auto v1 = open(1);
     ASSERT_TRUE(v1.ok()) << v1.error().describe();
     EXPECT_EQ(*(*v1)->schemaVersion(), 1);
     // Version 1 has no attempts column: write through plain SQL as an old plugin would.
-    Poco::Data::Session session("SQLite", file);
+    auto session = rawSession();
     session << "INSERT INTO assets(asset_id, order_id, state, path) VALUES('old', 1, 'filed', "
                "'a/old.pdf')",
         now;
   }
-  auto current = SqliteStateStore::open(file);
+  auto current = open();
   ASSERT_TRUE(current.ok()) << current.error().describe();
-  EXPECT_EQ(*(*current)->schemaVersion(), SqliteStateStore::kSchemaVersion);
+  EXPECT_EQ(*(*current)->schemaVersion(), kSchemaVersion);
   auto old = (*current)->asset("old");
   ASSERT_TRUE(old.ok() && old->has_value());
   EXPECT_EQ((*old)->path, "a/old.pdf");
   EXPECT_EQ((*old)->attempts, 0);
   // Reopening an up-to-date file applies nothing twice.
   current->reset();
-  EXPECT_TRUE(SqliteStateStore::open(file).ok());
+  EXPECT_TRUE(open().ok());
 }
 
-TEST(SqliteStateStore, MigratesAVersion2FileWithWaitingMessagesAndNoApiRecorded) {
-  dms::test::TempDir tmp;
-  const auto file = tmp.str() + "/state.db";
+TEST_P(StateStoreConformance, MigratesAVersion2FileWithWaitingMessagesAndNoApiRecorded) {
   {
-    auto v2 = SqliteStateStore::openAtVersionForTest(file, 2);
+    auto v2 = open(2);
     ASSERT_TRUE(v2.ok()) << v2.error().describe();
-    Poco::Data::Session session("SQLite", file);
+    auto session = rawSession();
     session << "INSERT INTO inbox(order_id, reference, source, received_at, attempts, not_before) "
                "VALUES(9, 'from a push body', 'push', '2026-01-01T00:00:00Z', 3, 50)",
         now;
   }
-  auto current = SqliteStateStore::open(file);
+  auto current = open();
   ASSERT_TRUE(current.ok()) << current.error().describe();
   auto due = (*current)->dueMessages(100, 10);
   ASSERT_TRUE(due.ok());
@@ -198,24 +251,64 @@ TEST(SqliteStateStore, MigratesAVersion2FileWithWaitingMessagesAndNoApiRecorded)
       << "the first open after the upgrade records";
 }
 
-TEST(SqliteStateStore, RefusesAFileFromANewerPlugin) {
-  dms::test::TempDir tmp;
-  const auto file = tmp.str() + "/state.db";
-  ASSERT_TRUE(SqliteStateStore::open(file).ok());
+TEST_P(StateStoreConformance, RefusesAStateFromANewerPlugin) {
+  ASSERT_TRUE(open().ok());
   {
-    Poco::Data::Session session("SQLite", file);
+    auto session = rawSession();
     session << "INSERT INTO schema_migrations(version) VALUES(99)", now;
   }
-  auto store = SqliteStateStore::open(file);
+  auto store = open();
   ASSERT_FALSE(store.ok());
   EXPECT_EQ(store.error().code, dms::ErrorCode::NotSupported);
-  EXPECT_NE(store.error().message.find("99"), std::string::npos);
+  EXPECT_NE(store.error().message.find("version 99"), std::string::npos) << store.error().message;
+  EXPECT_NE(store.error().message.find("(" + std::to_string(kSchemaVersion) + ")"),
+            std::string::npos)
+      << "names the version this plugin knows: " << store.error().message;
 }
+
+INSTANTIATE_TEST_SUITE_P(StateStore, StateStoreConformance,
+                         ::testing::Values(Backend::Sqlite, Backend::Postgres),
+                         [](const auto& info) {
+                           return info.param == Backend::Sqlite ? "Sqlite" : "Postgres";
+                         });
 
 TEST(SqliteStateStore, UnopenableFileIsAClearError) {
   auto store = SqliteStateStore::open("/nonexistent-dir/x/state.db");
   ASSERT_FALSE(store.ok());
   EXPECT_NE(store.error().message.find("/nonexistent-dir/x/state.db"), std::string::npos);
+}
+
+TEST(PostgresStateStore, UnreachableDatabaseNamesHostAndPortButNotThePassword) {
+  const int port = dms::test::freeLoopbackPort();  // nothing listens there
+  const std::string password = "s3cret-Pw-117";
+  auto store = PostgresStateStore::open("postgresql://dms:" + password +
+                                        "@127.0.0.1:" + std::to_string(port) + "/ambita");
+  ASSERT_FALSE(store.ok());
+  EXPECT_EQ(store.error().code, dms::ErrorCode::Unavailable);
+  EXPECT_NE(store.error().message.find("127.0.0.1:" + std::to_string(port)), std::string::npos)
+      << store.error().message;
+  EXPECT_EQ(store.error().message.find(password), std::string::npos) << store.error().message;
+}
+
+TEST(PostgresStateStore, ABadUrlSaysWhatIsWrongWithoutThePassword) {
+  struct Case {
+    std::string url;
+    std::string expected;
+  };
+  for (const auto& c : std::vector<Case>{
+           {"mysql://dms@db:5432/ambita", "scheme 'mysql'"},
+           {"postgresql://db:5432/ambita", "the user is missing"},
+           {"postgresql://dms:pw-9x@db:5432/", "database name is missing"},
+           {"postgresql://dms:pw 9x@db:5432/ambita",
+            "password for postgresql://dms@db:5432/ambita"},
+           {"postgresql://dms:pw-9x@db:5432/ambita?sslmode=disable", "options after '?'"}}) {
+    auto store = PostgresStateStore::open(c.url);
+    ASSERT_FALSE(store.ok()) << c.url;
+    EXPECT_EQ(store.error().code, dms::ErrorCode::InvalidArgument) << c.url;
+    EXPECT_NE(store.error().message.find("state.url"), std::string::npos) << store.error().message;
+    EXPECT_NE(store.error().message.find(c.expected), std::string::npos) << store.error().message;
+    EXPECT_EQ(store.error().message.find("pw"), std::string::npos) << store.error().message;
+  }
 }
 
 }  // namespace
