@@ -35,9 +35,7 @@ dms::Result<std::unique_ptr<StateStore>> asStateStore(dms::Result<std::unique_pt
 
 class StateStoreConformance : public ::testing::TestWithParam<Backend> {
  protected:
-  static constexpr int kSchemaVersion = SqliteStateStore::kSchemaVersion;
-  static_assert(PostgresStateStore::kSchemaVersion == SqliteStateStore::kSchemaVersion,
-                "both backends know the same migrations");
+  static constexpr int kSchemaVersion = kStateSchemaVersion;
 
   void SetUp() override {
     if (GetParam() == Backend::Sqlite) {

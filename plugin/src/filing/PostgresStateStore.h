@@ -20,6 +20,7 @@
 #include <mutex>
 #include <string>
 
+#include "filing/StateMigrations.h"
 #include "filing/StateStore.h"
 
 namespace ambita::filing {
@@ -45,7 +46,7 @@ struct PostgresLocation {
 class PostgresStateStore final : public StateStore {
  public:
   /// The newest schema version this code knows (the same numbering as SqliteStateStore).
-  static constexpr int kSchemaVersion = 3;
+  static constexpr int kSchemaVersion = kStateSchemaVersion;
   static constexpr std::size_t kMaxConnections = 8;
   static constexpr std::chrono::seconds kPoolWait{10};
   static constexpr int kConnectTimeoutSeconds = 10;

@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <utility>
 
+#include "filing/StateMigrations.h"
 #include "filing/StateStoreRows.h"
 
 namespace ambita::filing {
@@ -28,47 +29,8 @@ using rows::kOrderColumns;
 using rows::orderFromRow;
 using rows::TransactionGuard;
 
-/// Each migration is a list of statements applied in one transaction. Never edit a released
-/// migration: append a new one (the file of an older plugin must upgrade step by step).
 const std::vector<std::vector<std::string>>& migrations() {
-  static const std::vector<std::vector<std::string>> list{
-      // 1: orders, assets, push inbox, audit log
-      {"CREATE TABLE orders (id INTEGER PRIMARY KEY, origin TEXT NOT NULL, "
-       "reference TEXT NOT NULL DEFAULT '', technical_reference TEXT NOT NULL DEFAULT '', "
-       "cadastre TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '', "
-       "status TEXT NOT NULL DEFAULT '', tracked_at TEXT NOT NULL, "
-       "checked_at TEXT NOT NULL DEFAULT '', finished_at TEXT NOT NULL DEFAULT '')",
-       "CREATE TABLE assets (asset_id TEXT PRIMARY KEY, order_id INTEGER NOT NULL, "
-       "supplier_order_id INTEGER NOT NULL DEFAULT 0, order_line_id INTEGER NOT NULL DEFAULT 0, "
-       "remote_status TEXT NOT NULL DEFAULT '', category TEXT NOT NULL DEFAULT '', "
-       "state TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', target_path TEXT NOT NULL DEFAULT '', "
-       "size INTEGER NOT NULL DEFAULT 0, sha256 TEXT NOT NULL DEFAULT '', "
-       "filed_at TEXT NOT NULL DEFAULT '', removed_at TEXT NOT NULL DEFAULT '', "
-       "last_error TEXT NOT NULL DEFAULT '')",
-       "CREATE TABLE inbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id INTEGER NOT NULL, "
-       "status TEXT NOT NULL DEFAULT '', reference TEXT NOT NULL DEFAULT '', "
-       "technical_reference TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'push', "
-       "received_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
-       "not_before INTEGER NOT NULL DEFAULT 0)",
-       "CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, "
-       "order_id INTEGER NOT NULL, asset_id TEXT NOT NULL DEFAULT '', action TEXT NOT NULL, "
-       "reason TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')"},
-      // 2: failed-attempt counter per asset; indexes for the per-order and per-path queries
-      {"ALTER TABLE assets ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
-       "CREATE INDEX assets_by_order ON assets(order_id)",
-       "CREATE INDEX assets_by_state ON assets(state)",
-       "CREATE INDEX assets_by_path ON assets(path)",
-       "CREATE INDEX inbox_by_order ON inbox(order_id)",
-       "CREATE INDEX audit_by_order ON audit(order_id)"},
-      // 3: the API the state belongs to; why and since when an inbox order keeps failing;
-      // per-asset retry backoff
-      {"CREATE TABLE api_identity (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL, "
-       "client_id TEXT NOT NULL, recorded_at TEXT NOT NULL)",
-       "ALTER TABLE inbox ADD COLUMN first_failure INTEGER NOT NULL DEFAULT 0",
-       "ALTER TABLE inbox ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
-       "ALTER TABLE assets ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0"},
-  };
-  return list;
+  return stateMigrations(SqlDialect::Sqlite);
 }
 
 /// How long opening may wait for a database another process holds locked.
