@@ -3,12 +3,14 @@
 #include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <memory>
 #include <ostream>
 
 #include "filing/AuditLog.h"
 #include "filing/PostgresStateStore.h"
 #include "filing/SqliteStateStore.h"
+#include "filing/StateStoreFactory.h"
 #include "support/Loopback.h"
 #include "support/PostgresServer.h"
 #include "support/TempDir.h"
@@ -26,12 +28,6 @@ inline void PrintTo(Backend backend, std::ostream* out) {
 namespace {
 
 using namespace Poco::Data::Keywords;
-
-template <class Store>
-dms::Result<std::unique_ptr<StateStore>> asStateStore(dms::Result<std::unique_ptr<Store>> opened) {
-  if (!opened) return opened.error();
-  return std::unique_ptr<StateStore>(std::move(*opened));
-}
 
 class StateStoreConformance : public ::testing::TestWithParam<Backend> {
  protected:
@@ -307,6 +303,47 @@ TEST(PostgresStateStore, ABadUrlSaysWhatIsWrongWithoutThePassword) {
     EXPECT_NE(store.error().message.find(c.expected), std::string::npos) << store.error().message;
     EXPECT_EQ(store.error().message.find("pw"), std::string::npos) << store.error().message;
   }
+}
+
+TEST(StateStoreFactory, WithoutAUrlTheStateIsSqliteInTheDataFolder) {
+  dms::test::TempDir tmp;
+  auto store = openStateStore("", tmp.str());
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  EXPECT_TRUE(std::filesystem::exists(tmp.path() / "state.db"));
+  EXPECT_EQ(*(*store)->schemaVersion(), kStateSchemaVersion);
+}
+
+TEST(StateStoreFactory, APostgresqlUrlOpensThatDatabaseAndNothingInTheDataFolder) {
+  dms::test::PostgresServer server;
+  const auto url = server.createDatabase();
+  dms::test::TempDir tmp;
+  {
+    auto store = openStateStore(url, tmp.str());
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    TrackedOrder o;
+    o.id = 42;
+    o.trackedAt = AuditLog::now();
+    ASSERT_TRUE((*store)->trackOrder(o).ok());
+  }
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path()));
+  auto direct = PostgresStateStore::open(url);
+  ASSERT_TRUE(direct.ok()) << direct.error().describe();
+  EXPECT_TRUE((*direct)->order(42)->has_value()) << "the order is in PostgreSQL";
+}
+
+TEST(StateStoreFactory, AnotherSchemeIsRefusedNamingTheKeyButNotTheUrl) {
+  dms::test::TempDir tmp;
+  for (const std::string url : {"mysql://dms:pw-secret@db/ambita", "dms:pw-secret@db/ambita",
+                                "dms:pw-secret@db://ambita"}) {
+    auto store = openStateStore(url, tmp.str());
+    ASSERT_FALSE(store.ok()) << url;
+    EXPECT_EQ(store.error().code, dms::ErrorCode::InvalidArgument);
+    EXPECT_NE(store.error().message.find("state.url"), std::string::npos) << store.error().message;
+    EXPECT_EQ(store.error().message.find("pw-secret"), std::string::npos) << store.error().message;
+  }
+  EXPECT_NE(openStateStore("mysql://x@db/a", tmp.str()).error().message.find("'mysql'"),
+            std::string::npos);
+  EXPECT_TRUE(std::filesystem::is_empty(tmp.path()));
 }
 
 }  // namespace
