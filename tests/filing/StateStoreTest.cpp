@@ -5,7 +5,10 @@
 
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <ostream>
+#include <thread>
+#include <vector>
 
 #include "filing/AuditLog.h"
 #include "filing/PostgresStateStore.h"
@@ -344,6 +347,26 @@ TEST(StateStoreFactory, AnotherSchemeIsRefusedNamingTheKeyButNotTheUrl) {
   EXPECT_NE(openStateStore("mysql://x@db/a", tmp.str()).error().message.find("'mysql'"),
             std::string::npos);
   EXPECT_TRUE(std::filesystem::is_empty(tmp.path()));
+}
+
+// Several processes share one PostgreSQL state: stores opened side by side stand for them.
+TEST(PostgresStateStore, StoresOpenedTogetherOnANewDatabaseAllMigrateIt) {
+  dms::test::PostgresServer server;
+  const auto url = server.createDatabase();
+  std::vector<dms::Result<std::unique_ptr<PostgresStateStore>>> opened;
+  std::mutex openedMutex;
+  std::vector<std::thread> openers;
+  for (int i = 0; i < 4; ++i)
+    openers.emplace_back([&] {
+      auto store = PostgresStateStore::open(url);
+      std::lock_guard lock(openedMutex);
+      opened.push_back(std::move(store));
+    });
+  for (auto& t : openers) t.join();
+  for (auto& store : opened) {
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    EXPECT_EQ(*(*store)->schemaVersion(), kStateSchemaVersion);
+  }
 }
 
 }  // namespace
