@@ -263,6 +263,36 @@ TEST_P(StateStoreConformance, RefusesAStateFromANewerPlugin) {
       << "names the version this plugin knows: " << store.error().message;
 }
 
+// Text from outside (a server's error message, a Latin-1 reference) is not always valid UTF-8,
+// which PostgreSQL's text columns refuse: it is stored all the same (invalid bytes may become
+// U+FFFD), so an error message can never make the state unwritable.
+TEST_P(StateStoreConformance, TextThatIsNotUtf8IsStoredNotRefused) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  const std::string latin1 = "Oppdrag p\xE5 \x01 Infoveien";  // "på" in Latin-1, a control
+  TrackedOrder o;
+  o.id = 5;
+  o.reference = latin1;
+  o.trackedAt = AuditLog::now();
+  ASSERT_TRUE(s.trackOrder(o).ok()) << s.trackOrder(o).error().describe();
+  auto failed = record("a", 5, AssetState::Failed, "x/\xC3\xA5.pdf");  // "å", valid
+  failed.lastError = "HTTP 500: " + latin1;
+  auto entry = AuditLog::entry(5, "a", "failed", Reason::Push, failed.path);
+  entry.detail = failed.lastError;
+  auto committed = s.commit({failed}, {entry});
+  ASSERT_TRUE(committed.ok()) << committed.error().describe();
+  ASSERT_TRUE(s.postponeMessages(5, 1, 0, 0, latin1).ok());
+
+  auto back = s.asset("a");
+  ASSERT_TRUE(back.ok() && back->has_value());
+  EXPECT_EQ((*back)->path, "x/\xC3\xA5.pdf") << "valid UTF-8 is kept exactly";
+  EXPECT_EQ((*back)->lastError.rfind("HTTP 500: Oppdrag p", 0), 0u) << (*back)->lastError;
+  EXPECT_NE((*back)->lastError.find(" Infoveien"), std::string::npos) << (*back)->lastError;
+  EXPECT_NE((*s.order(5))->reference.find("Infoveien"), std::string::npos);
+  EXPECT_NE(s.audit(5, 10)->back().detail.find("Infoveien"), std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(StateStore, StateStoreConformance,
                          ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) {

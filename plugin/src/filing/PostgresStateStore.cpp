@@ -5,6 +5,7 @@
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/URI.h>
+#include <utf8proc.h>
 
 #include <algorithm>
 #include <exception>
@@ -46,6 +47,28 @@ Poco::Int64 currentVersion(Session& session) {
   Poco::Int64 version = 0;
   session << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(version), now;
   return version;
+}
+
+/// `text` as PostgreSQL's text columns accept it: they refuse invalid UTF-8 and NUL bytes, which
+/// text from outside (a server's error message, a Latin-1 reference) may hold. Those bytes
+/// become U+FFFD, so such text can never make the state unwritable; valid UTF-8 is kept exactly.
+std::string storable(const std::string& text) {
+  const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(text.data());
+  const auto length = static_cast<utf8proc_ssize_t>(text.size());
+  std::string out;
+  out.reserve(text.size());
+  for (utf8proc_ssize_t pos = 0; pos < length;) {
+    utf8proc_int32_t codePoint = 0;
+    const utf8proc_ssize_t n = utf8proc_iterate(bytes + pos, length - pos, &codePoint);
+    if (n <= 0 || codePoint == 0) {
+      out += "\xEF\xBF\xBD";
+      ++pos;
+    } else {
+      out.append(text, static_cast<std::size_t>(pos), static_cast<std::size_t>(n));
+      pos += n;
+    }
+  }
+  return out;
 }
 
 /// Poco's connector splits its connection string at spaces and has no quoting.
@@ -230,7 +253,8 @@ dms::Result<ApiIdentity> PostgresStateStore::claimApiIdentity(const ApiIdentity&
         TransactionGuard tx(session);
         session << "INSERT INTO api_identity(id, origin, client_id, recorded_at) "
                    "VALUES(1, $1, $2, $3) ON CONFLICT (id) DO NOTHING",
-            bind(identity.origin), bind(identity.clientId), bind(identity.recordedAt), now;
+            bind(storable(identity.origin)), bind(storable(identity.clientId)),
+            bind(storable(identity.recordedAt)), now;
         ApiIdentity recorded;
         session << "SELECT origin, client_id, recorded_at FROM api_identity WHERE id = 1",
             into(recorded.origin), into(recorded.clientId), into(recorded.recordedAt), now;
@@ -249,9 +273,10 @@ dms::Result<bool> PostgresStateStore::trackOrder(const TrackedOrder& o) {
         session << "INSERT INTO orders(id, origin, reference, technical_reference, cadastre, "
                    "address, status, tracked_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8) "
                    "ON CONFLICT (id) DO NOTHING RETURNING id",
-            bind(o.id), bind(toString(o.origin)), bind(o.reference), bind(o.technicalReference),
-            bind(o.cadastre), bind(o.address), bind(o.status), bind(o.trackedAt), into(inserted),
-            now;
+            bind(o.id), bind(storable(toString(o.origin))), bind(storable(o.reference)),
+            bind(storable(o.technicalReference)), bind(storable(o.cadastre)),
+            bind(storable(o.address)), bind(storable(o.status)), bind(storable(o.trackedAt)),
+            into(inserted), now;
         if (inserted.empty()) {
           // Only fill gaps: the first known reference decides the folder.
           session << "UPDATE orders SET "
@@ -260,8 +285,8 @@ dms::Result<bool> PostgresStateStore::trackOrder(const TrackedOrder& o) {
                      "technical_reference END, "
                      "cadastre = CASE WHEN cadastre = '' THEN $3 ELSE cadastre END, "
                      "address = CASE WHEN address = '' THEN $4 ELSE address END WHERE id = $5",
-              bind(o.reference), bind(o.technicalReference), bind(o.cadastre), bind(o.address),
-              bind(o.id), now;
+              bind(storable(o.reference)), bind(storable(o.technicalReference)),
+              bind(storable(o.cadastre)), bind(storable(o.address)), bind(o.id), now;
         }
         tx.commit();
         return !inserted.empty();
@@ -302,7 +327,7 @@ dms::Status PostgresStateStore::updateOrderStatus(std::int64_t id, const std::st
     session << "UPDATE orders SET status = $1, checked_at = $2, finished_at = CASE WHEN $3 = 1 "
                "AND finished_at = '' THEN $2 WHEN $3 = 1 THEN finished_at ELSE '' END "
                "WHERE id = $4",
-        bind(status), bind(checkedAt), bind(isFinal), bind(id), now;
+        bind(storable(status)), bind(storable(checkedAt)), bind(isFinal), bind(id), now;
     return {};
   });
 }
@@ -319,7 +344,7 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::selectAssets(
                        if (idParam)
                          select, bind(*idParam);
                        else if (where.find("$1") != std::string::npos)
-                         select, bind(textParam);
+                         select, bind(storable(textParam));
                        select.execute();
                        RecordSet rs(select);
                        std::vector<AssetRecord> out;
@@ -355,7 +380,7 @@ dms::Result<std::optional<std::string>> PostgresStateStore::pathHolder(
                        std::vector<std::string> ids;
                        session << "SELECT asset_id FROM assets WHERE path = $1 AND asset_id <> $2 "
                                   "AND state IN ('filing', 'filed', 'removing') LIMIT 1",
-                           bind(path), bind(exceptAssetId), into(ids), now;
+                           bind(storable(path)), bind(storable(exceptAssetId)), into(ids), now;
                        if (ids.empty()) return std::optional<std::string>();
                        return std::optional<std::string>(ids.front());
                      });
@@ -380,17 +405,20 @@ dms::Status PostgresStateStore::commit(const std::vector<AssetRecord>& assets,
                      "sha256 = EXCLUDED.sha256, filed_at = EXCLUDED.filed_at, "
                      "removed_at = EXCLUDED.removed_at, last_error = EXCLUDED.last_error, "
                      "attempts = EXCLUDED.attempts, not_before = EXCLUDED.not_before",
-              bind(a.assetId), bind(a.orderId), bind(a.supplierOrderId), bind(a.orderLineId),
-              bind(a.remoteStatus), bind(a.category), bind(toString(a.state)), bind(a.path),
-              bind(a.targetPath), bind(static_cast<Poco::Int64>(a.size)), bind(a.sha256),
-              bind(a.filedAt), bind(a.removedAt), bind(a.lastError),
-              bind(static_cast<Poco::Int64>(a.attempts)), bind(a.notBeforeEpoch), now;
+              bind(storable(a.assetId)), bind(a.orderId), bind(a.supplierOrderId),
+              bind(a.orderLineId), bind(storable(a.remoteStatus)), bind(storable(a.category)),
+              bind(storable(toString(a.state))), bind(storable(a.path)),
+              bind(storable(a.targetPath)), bind(static_cast<Poco::Int64>(a.size)),
+              bind(storable(a.sha256)), bind(storable(a.filedAt)), bind(storable(a.removedAt)),
+              bind(storable(a.lastError)), bind(static_cast<Poco::Int64>(a.attempts)),
+              bind(a.notBeforeEpoch), now;
         }
         for (const auto& e : audit) {
           session << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail) "
                      "VALUES($1, $2, $3, $4, $5, $6, $7)",
-              bind(e.time), bind(e.orderId), bind(e.assetId), bind(e.action), bind(e.reason),
-              bind(e.path), bind(e.detail), now;
+              bind(storable(e.time)), bind(e.orderId), bind(storable(e.assetId)),
+              bind(storable(e.action)), bind(storable(e.reason)), bind(storable(e.path)),
+              bind(storable(e.detail)), now;
         }
         tx.commit();
         return {};
@@ -399,7 +427,7 @@ dms::Status PostgresStateStore::commit(const std::vector<AssetRecord>& assets,
 
 dms::Status PostgresStateStore::forgetAsset(const std::string& assetId) {
   return withSession("forgetting asset " + assetId, [&](Session& session) -> dms::Status {
-    session << "DELETE FROM assets WHERE asset_id = $1", bind(assetId), now;
+    session << "DELETE FROM assets WHERE asset_id = $1", bind(storable(assetId)), now;
     return {};
   });
 }
@@ -457,9 +485,10 @@ dms::Result<std::int64_t> PostgresStateStore::enqueue(const InboxMessage& m,
     Poco::Int64 seq = 0;
     session << "INSERT INTO inbox(order_id, status, source, received_at, attempts, not_before, "
                "first_failure, last_error) VALUES($1, $2, $3, $4, $5, $6, $7, $8) RETURNING seq",
-        bind(m.orderId), bind(m.status), bind(source), bind(m.receivedAt), bind(attempts),
+        bind(m.orderId), bind(storable(m.status)), bind(storable(source)),
+        bind(storable(m.receivedAt)), bind(attempts),
         bind(std::max<Poco::Int64>(notBefore, m.notBeforeEpoch)), bind(firstFailure),
-        bind(lastError), into(seq), now;
+        bind(storable(lastError)), into(seq), now;
     session << "DELETE FROM inbox WHERE order_id = $1 AND seq < $2", bind(m.orderId), bind(seq),
         now;
     tx.commit();
@@ -500,7 +529,8 @@ dms::Status PostgresStateStore::postponeMessages(std::int64_t orderId, std::int6
     session << "UPDATE inbox SET attempts = attempts + 1, not_before = $1, first_failure = CASE "
                "WHEN first_failure = 0 THEN $2 ELSE first_failure END, last_error = $3 "
                "WHERE order_id = $4 AND seq <= $5",
-        bind(notBeforeEpoch), bind(failedAtEpoch), bind(error), bind(orderId), bind(upToSeq), now;
+        bind(notBeforeEpoch), bind(failedAtEpoch), bind(storable(error)), bind(orderId),
+        bind(upToSeq), now;
     return {};
   });
 }
