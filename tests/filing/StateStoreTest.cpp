@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <limits>
 #include <memory>
 #include <mutex>
 #include <ostream>
@@ -291,6 +292,23 @@ TEST_P(StateStoreConformance, TextThatIsNotUtf8IsStoredNotRefused) {
   EXPECT_NE((*back)->lastError.find(" Infoveien"), std::string::npos) << (*back)->lastError;
   EXPECT_NE((*s.order(5))->reference.find("Infoveien"), std::string::npos);
   EXPECT_NE(s.audit(5, 10)->back().detail.find("Infoveien"), std::string::npos);
+}
+
+TEST_P(StateStoreConformance, AnyLimitIsALimitEvenBeyondSignedRange) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  ASSERT_TRUE(s.commit({}, {AuditLog::entry(1, "a", "filed", Reason::Push, "x/a.pdf"),
+                            AuditLog::entry(2, "b", "filed", Reason::Poll, "x/b.pdf")})
+                  .ok());
+  ASSERT_TRUE(s.enqueue(pushFor(1)).ok());
+  const auto unlimited = std::numeric_limits<std::size_t>::max();
+  auto all = s.audit(std::nullopt, unlimited);
+  ASSERT_TRUE(all.ok()) << all.error().describe();
+  EXPECT_EQ(all->size(), 2u);
+  auto due = s.dueMessages(std::numeric_limits<std::int64_t>::max(), unlimited);
+  ASSERT_TRUE(due.ok()) << due.error().describe();
+  EXPECT_EQ(due->size(), 1u);
 }
 
 INSTANTIATE_TEST_SUITE_P(StateStore, StateStoreConformance,

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <limits>
 #include <utility>
 
 #include "filing/StateMigrations.h"
@@ -69,6 +70,13 @@ std::string storable(const std::string& text) {
     }
   }
   return out;
+}
+
+/// `limit` as a LIMIT value: PostgreSQL refuses a negative one, which a size_t beyond the
+/// signed range would become (SQLite reads it as "no limit"; so does the largest signed value).
+Poco::Int64 sqlLimit(std::size_t limit) {
+  return static_cast<Poco::Int64>(std::min<std::size_t>(
+      limit, static_cast<std::size_t>(std::numeric_limits<Poco::Int64>::max())));
 }
 
 /// Poco's connector splits its connection string at spaces and has no quoting.
@@ -444,7 +452,7 @@ dms::Result<std::vector<AuditEntry>> PostgresStateStore::audit(std::optional<std
                                           : "ORDER BY seq DESC LIMIT $1")
                               << ") AS latest ORDER BY seq";
                        if (orderId) select, bind(*orderId);
-                       select, bind(static_cast<Poco::Int64>(limit));
+                       select, bind(sqlLimit(limit));
                        select.execute();
                        RecordSet rs(select);
                        std::vector<AuditEntry> out;
@@ -503,7 +511,7 @@ dms::Result<std::vector<InboxMessage>> PostgresStateStore::dueMessages(std::int6
                        Statement select(session);
                        select << "SELECT " << rows::kInboxColumns
                               << " FROM inbox WHERE not_before <= $1 ORDER BY seq LIMIT $2",
-                           bind(nowEpoch), bind(static_cast<Poco::Int64>(limit));
+                           bind(nowEpoch), bind(sqlLimit(limit));
                        select.execute();
                        RecordSet rs(select);
                        std::vector<InboxMessage> out;
