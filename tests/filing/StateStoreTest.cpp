@@ -417,5 +417,21 @@ TEST(PostgresStateStore, StoresOpenedTogetherOnANewDatabaseAllMigrateIt) {
   }
 }
 
+TEST(PostgresStateStore, KeepsWorkingAfterTheDatabaseRestarts) {
+  dms::test::PostgresServer server;
+  auto store = PostgresStateStore::open(server.createDatabase());
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  // Several pooled sessions are open and idle when the server goes away.
+  std::vector<std::thread> readers;
+  for (int i = 0; i < 4; ++i) readers.emplace_back([&] { EXPECT_TRUE(s.orders().ok()); });
+  for (auto& t : readers) t.join();
+  server.restart();
+  for (int i = 0; i < 3; ++i) {
+    auto size = s.inboxSize();
+    EXPECT_TRUE(size.ok()) << "call " << i << ": " << size.error().describe();
+  }
+}
+
 }  // namespace
 }  // namespace ambita::filing

@@ -112,6 +112,16 @@ void PostgresServer::stop() noexcept {
   }
 }
 
+void PostgresServer::restart() {
+  auto result = ChildProcess::run(
+      asServerUser({kBinDir + "/pg_ctl", "restart", "-w", "-t", "60", "-m", "fast", "-D", dataDir_,
+                    "-l", logFile_, "-o", "-p " + std::to_string(port_)}),
+      {}, dir_.path(), kCommandTimeout + std::chrono::seconds(10));
+  if (result.exitCode != 0)
+    throw std::runtime_error("PostgresServer: restart failed: " + result.out + result.err +
+                             fileTail(logFile_, 2000));
+}
+
 std::string PostgresServer::connectionString(const std::string& database) const {
   return "host=127.0.0.1 port=" + std::to_string(port_) + " user=" + kUser + " dbname=" + database;
 }

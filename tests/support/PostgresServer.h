@@ -33,6 +33,10 @@ class PostgresServer {
   /// postgresql://postgres@127.0.0.1:<port>/<name>. Throws std::runtime_error.
   std::string createDatabase();
 
+  /// Stops the server (fast shutdown: every connection is cut) and starts it again on the same
+  /// port and data, as a database restart in production would. Throws std::runtime_error.
+  void restart();
+
   /// A libpq key=value connection string for `database` (Poco's PostgreSQL connector form).
   std::string connectionString(const std::string& database) const;
 

@@ -44,6 +44,17 @@ void takeAdvisoryLock(Session& session, Poco::Int64 key) {
   session << "SELECT pg_advisory_xact_lock($1)::text", bind(key), into(ignored), now;
 }
 
+/// Whether an idle session's connection still works (a restarted database cut it).
+bool stillConnected(Session& session) {
+  try {
+    int one = 0;
+    session << "SELECT 1", into(one), now;
+    return one == 1;
+  } catch (const Poco::Exception&) {
+    return false;
+  }
+}
+
 Poco::Int64 currentVersion(Session& session) {
   Poco::Int64 version = 0;
   session << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(version), now;
@@ -137,14 +148,14 @@ dms::Result<PostgresLocation> PostgresLocation::parse(const std::string& url) {
 // --- opening and migrations
 
 PostgresStateStore::PostgresStateStore(PostgresLocation location)
-    : location_(std::move(location)),
-      pool_(std::make_unique<Poco::Data::SessionPool>("PostgreSQL", location_.connectionString(), 1,
-                                                      static_cast<int>(kMaxConnections))) {}
+    : location_(std::move(location)) {}
 
 PostgresStateStore::~PostgresStateStore() {
-  try {
-    pool_->shutdown();
-  } catch (...) {  // NOLINT: closing broken sessions must not throw from a destructor
+  for (auto& session : idleSessions_) {
+    try {
+      session->close();
+    } catch (...) {  // NOLINT: closing a broken session must not throw from a destructor
+    }
   }
 }
 
@@ -159,32 +170,78 @@ dms::Error PostgresStateStore::failure(const std::string& what, const std::strin
                    "state database " + location_.display() + ": " + what + ": " + safe);
 }
 
+std::unique_ptr<Session> PostgresStateStore::borrowSession() {
+  std::unique_lock lock(poolMutex_);
+  if (!sessionReturned_.wait_for(lock, kPoolWait, [&] {
+        return !idleSessions_.empty() || openSessions_ < kMaxConnections;
+      }))
+    return nullptr;
+  if (!idleSessions_.empty()) {
+    auto session = std::move(idleSessions_.back());
+    idleSessions_.pop_back();
+    return session;
+  }
+  ++openSessions_;
+  lock.unlock();
+  try {
+    return std::make_unique<Session>("PostgreSQL", location_.connectionString(),
+                                     static_cast<std::size_t>(kConnectTimeoutSeconds));
+  } catch (...) {
+    returnSession(nullptr, true);
+    throw;
+  }
+}
+
+void PostgresStateStore::returnSession(std::unique_ptr<Session> session, bool failed) {
+  {
+    std::lock_guard lock(poolMutex_);
+    if (failed || !session)
+      --openSessions_;
+    else
+      idleSessions_.push_back(std::move(session));
+  }
+  sessionReturned_.notify_one();
+  // A failed session is closed here, outside the lock (closing talks to the server).
+  if (session) {
+    try {
+      session->close();
+    } catch (...) {  // NOLINT: the connection is gone either way
+    }
+  }
+}
+
 template <class Body>
 auto PostgresStateStore::withSession(const std::string& what, Body&& body)
     -> decltype(body(std::declval<Session&>())) {
-  {
-    std::unique_lock lock(permitsMutex_);
-    if (!permitReleased_.wait_for(lock, kPoolWait, [&] { return freePermits_ > 0; }))
+  std::unique_ptr<Session> session;
+  bool failed = false;
+  struct ReturnToPool {
+    PostgresStateStore& store;
+    std::unique_ptr<Session>& session;
+    bool& failed;
+    ~ReturnToPool() {
+      if (session) store.returnSession(std::move(session), failed);
+    }
+  } returnToPool{*this, session, failed};
+  try {
+    session = borrowSession();
+    if (!session)
       return failure(what, "no connection free within " + std::to_string(kPoolWait.count()) +
                                " s (all " + std::to_string(kMaxConnections) + " in use)");
-    --freePermits_;
-  }
-  struct PermitReturn {
-    PostgresStateStore& store;
-    ~PermitReturn() {
-      {
-        std::lock_guard lock(store.permitsMutex_);
-        ++store.freePermits_;
-      }
-      store.permitReleased_.notify_one();
+    // Idle sessions whose connection broke since their last use (the database restarted) are
+    // dropped; at most every pooled one plus a new one is tried.
+    for (std::size_t tries = 0; !stillConnected(*session); ++tries) {
+      returnSession(std::move(session), true);
+      if (tries == kMaxConnections) return failure(what, "every connection broke");
+      session = borrowSession();
+      if (!session) return failure(what, "no connection free");
     }
-  } permitReturn{*this};
-  try {
-    Session session = pool_->get();
-    return body(session);
+    return body(*session);
   } catch (const Poco::Exception& e) {
+    failed = true;
     return failure(what, e.displayText());
   } catch (const std::exception& e) {
+    failed = true;
     return failure(what, e.what());
   }
 }

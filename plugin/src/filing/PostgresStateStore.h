@@ -5,13 +5,15 @@
 ///
 /// Threading: no lock of ours is held while talking to the database. Each call borrows one
 /// session from a bounded pool (at most kMaxConnections; a caller waits at most kPoolWait for
-/// one, then gets Unavailable) and runs as one transaction on it. Migrations and inbox merges
+/// one, then gets Unavailable) and runs as one transaction on it. The pool is our own, not
+/// Poco::Data::SessionPool: that one keeps handing out a session whose connection broke (the
+/// database restarted) and cannot drop it. Ours tests a session before use and drops one that
+/// failed. Migrations and inbox merges
 /// serialise across processes with transaction-scoped advisory locks in the database.
 ///
 /// Errors never contain the password: messages name the database as postgresql://user@host:port/db.
 
 #include <Poco/Data/Session.h>
-#include <Poco/Data/SessionPool.h>
 
 #include <chrono>
 #include <condition_variable>
@@ -19,6 +21,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "filing/StateMigrations.h"
 #include "filing/StateStore.h"
@@ -106,12 +109,18 @@ class PostgresStateStore final : public StateStore {
   auto withSession(const std::string& what, Body&& body)
       -> decltype(body(std::declval<Poco::Data::Session&>()));
 
+  /// A session from the pool, or a new one while fewer than kMaxConnections are open; nullptr
+  /// when none came free within kPoolWait. Connecting happens outside the pool's lock; throws
+  /// what connecting throws.
+  std::unique_ptr<Poco::Data::Session> borrowSession();
+  /// Returns a session to the pool; a session that failed is closed instead.
+  void returnSession(std::unique_ptr<Poco::Data::Session> session, bool failed);
+
   PostgresLocation location_;
-  std::unique_ptr<Poco::Data::SessionPool> pool_;
-  // Bounds concurrent borrowers to the pool's size, with a deadline (Poco's pool throws at once).
-  std::mutex permitsMutex_;
-  std::condition_variable permitReleased_;
-  std::size_t freePermits_ = kMaxConnections;
+  std::mutex poolMutex_;
+  std::condition_variable sessionReturned_;
+  std::vector<std::unique_ptr<Poco::Data::Session>> idleSessions_;
+  std::size_t openSessions_ = 0;  ///< idle + borrowed
 };
 
 }  // namespace ambita::filing
