@@ -164,7 +164,7 @@ dms::Error PostgresStateStore::failure(const std::string& what, const std::strin
   // libpq does not echo passwords, but a message is no place to find out it might.
   if (!location_.password.empty())
     for (auto at = safe.find(location_.password); at != std::string::npos;
-         at = safe.find(location_.password, at))
+         at = safe.find(location_.password, at + 3))
       safe.replace(at, location_.password.size(), "***");
   return dms::fail(dms::ErrorCode::Unavailable,
                    "state database " + location_.display() + ": " + what + ": " + safe);
