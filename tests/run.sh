@@ -69,7 +69,8 @@ cd "${root}"
 packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
           libgtest-dev libgmock-dev libutf8proc-dev apache2 apache2-utils curl openssl
           ca-certificates attr rclone clang libclang-rt-dev llvm lighttpd lighttpd-mod-webdav
-          nginx libnginx-mod-http-dav-ext sqlite3 dpkg-dev file systemd)
+          nginx libnginx-mod-http-dav-ext sqlite3 dpkg-dev file systemd postgresql-15
+          libpq-dev)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed"; then

@@ -10,58 +10,27 @@
 #include <filesystem>
 #include <utility>
 
+#include "filing/StateMigrations.h"
+#include "filing/StateStoreRows.h"
+
 namespace ambita::filing {
 namespace {
 
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
 using Poco::Data::Statement;
+using rows::assetFromRow;
+using rows::auditFromRow;
+using rows::inboxFromRow;
+using rows::kAssetColumns;
+using rows::kAuditColumns;
+using rows::kInboxColumns;
+using rows::kOrderColumns;
+using rows::orderFromRow;
+using rows::TransactionGuard;
 
-/// Each migration is a list of statements applied in one transaction. Never edit a released
-/// migration: append a new one (the file of an older plugin must upgrade step by step).
 const std::vector<std::vector<std::string>>& migrations() {
-  static const std::vector<std::vector<std::string>> list{
-      // 1: orders, assets, push inbox, audit log
-      {"CREATE TABLE orders (id INTEGER PRIMARY KEY, origin TEXT NOT NULL, "
-       "reference TEXT NOT NULL DEFAULT '', technical_reference TEXT NOT NULL DEFAULT '', "
-       "cadastre TEXT NOT NULL DEFAULT '', address TEXT NOT NULL DEFAULT '', "
-       "status TEXT NOT NULL DEFAULT '', tracked_at TEXT NOT NULL, "
-       "checked_at TEXT NOT NULL DEFAULT '', finished_at TEXT NOT NULL DEFAULT '')",
-       "CREATE TABLE assets (asset_id TEXT PRIMARY KEY, order_id INTEGER NOT NULL, "
-       "supplier_order_id INTEGER NOT NULL DEFAULT 0, order_line_id INTEGER NOT NULL DEFAULT 0, "
-       "remote_status TEXT NOT NULL DEFAULT '', category TEXT NOT NULL DEFAULT '', "
-       "state TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', target_path TEXT NOT NULL DEFAULT '', "
-       "size INTEGER NOT NULL DEFAULT 0, sha256 TEXT NOT NULL DEFAULT '', "
-       "filed_at TEXT NOT NULL DEFAULT '', removed_at TEXT NOT NULL DEFAULT '', "
-       "last_error TEXT NOT NULL DEFAULT '')",
-       "CREATE TABLE inbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, order_id INTEGER NOT NULL, "
-       "status TEXT NOT NULL DEFAULT '', reference TEXT NOT NULL DEFAULT '', "
-       "technical_reference TEXT NOT NULL DEFAULT '', source TEXT NOT NULL DEFAULT 'push', "
-       "received_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, "
-       "not_before INTEGER NOT NULL DEFAULT 0)",
-       "CREATE TABLE audit (seq INTEGER PRIMARY KEY AUTOINCREMENT, time TEXT NOT NULL, "
-       "order_id INTEGER NOT NULL, asset_id TEXT NOT NULL DEFAULT '', action TEXT NOT NULL, "
-       "reason TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', detail TEXT NOT NULL DEFAULT '')"},
-      // 2: failed-attempt counter per asset; indexes for the per-order and per-path queries
-      {"ALTER TABLE assets ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0",
-       "CREATE INDEX assets_by_order ON assets(order_id)",
-       "CREATE INDEX assets_by_state ON assets(state)",
-       "CREATE INDEX assets_by_path ON assets(path)",
-       "CREATE INDEX inbox_by_order ON inbox(order_id)",
-       "CREATE INDEX audit_by_order ON audit(order_id)"},
-      // 3: the API the state belongs to; why and since when an inbox order keeps failing;
-      // per-asset retry backoff
-      {"CREATE TABLE api_identity (id INTEGER PRIMARY KEY CHECK (id = 1), origin TEXT NOT NULL, "
-       "client_id TEXT NOT NULL, recorded_at TEXT NOT NULL)",
-       "ALTER TABLE inbox ADD COLUMN first_failure INTEGER NOT NULL DEFAULT 0",
-       "ALTER TABLE inbox ADD COLUMN last_error TEXT NOT NULL DEFAULT ''",
-       "ALTER TABLE assets ADD COLUMN not_before INTEGER NOT NULL DEFAULT 0"},
-      // 4: how long an inbox order has been failing, counted so that a clock jump cannot make
-      // it give up early
-      {"ALTER TABLE inbox ADD COLUMN last_failure INTEGER NOT NULL DEFAULT 0",
-       "ALTER TABLE inbox ADD COLUMN failing_seconds INTEGER NOT NULL DEFAULT 0"},
-  };
-  return list;
+  return stateMigrations(SqlDialect::Sqlite);
 }
 
 /// How long opening may wait for a database another process holds locked.
@@ -83,82 +52,6 @@ void registerConnectorOnce() {
   static std::once_flag once;
   std::call_once(once, [] { Poco::Data::SQLite::Connector::registerConnector(); });
 }
-
-std::string text(const RecordSet& rs, std::size_t col, std::size_t row) {
-  auto v = rs.value(col, row);
-  return v.isEmpty() ? std::string() : v.convert<std::string>();
-}
-
-std::int64_t integer(const RecordSet& rs, std::size_t col, std::size_t row) {
-  auto v = rs.value(col, row);
-  return v.isEmpty() ? 0 : v.convert<Poco::Int64>();
-}
-
-const char* kAssetColumns =
-    "asset_id, order_id, supplier_order_id, order_line_id, remote_status, category, state, path, "
-    "target_path, size, sha256, filed_at, removed_at, last_error, attempts, not_before";
-
-AssetRecord assetFromRow(const RecordSet& rs, std::size_t r) {
-  AssetRecord a;
-  a.assetId = text(rs, 0, r);
-  a.orderId = integer(rs, 1, r);
-  a.supplierOrderId = integer(rs, 2, r);
-  a.orderLineId = integer(rs, 3, r);
-  a.remoteStatus = text(rs, 4, r);
-  a.category = text(rs, 5, r);
-  a.state = assetStateFrom(text(rs, 6, r));
-  a.path = text(rs, 7, r);
-  a.targetPath = text(rs, 8, r);
-  a.size = static_cast<std::uint64_t>(integer(rs, 9, r));
-  a.sha256 = text(rs, 10, r);
-  a.filedAt = text(rs, 11, r);
-  a.removedAt = text(rs, 12, r);
-  a.lastError = text(rs, 13, r);
-  a.attempts = static_cast<int>(integer(rs, 14, r));
-  a.notBeforeEpoch = integer(rs, 15, r);
-  return a;
-}
-
-const char* kOrderColumns =
-    "id, origin, reference, technical_reference, cadastre, address, status, tracked_at, "
-    "checked_at, finished_at";
-
-TrackedOrder orderFromRow(const RecordSet& rs, std::size_t r) {
-  TrackedOrder o;
-  o.id = integer(rs, 0, r);
-  o.origin = orderOriginFrom(text(rs, 1, r));
-  o.reference = text(rs, 2, r);
-  o.technicalReference = text(rs, 3, r);
-  o.cadastre = text(rs, 4, r);
-  o.address = text(rs, 5, r);
-  o.status = text(rs, 6, r);
-  o.trackedAt = text(rs, 7, r);
-  o.checkedAt = text(rs, 8, r);
-  o.finishedAt = text(rs, 9, r);
-  return o;
-}
-
-/// Rolls back unless committed: a transaction never stays open after an exception.
-class TransactionGuard {
- public:
-  explicit TransactionGuard(Poco::Data::Session& s) : session_(s) { session_.begin(); }
-  ~TransactionGuard() {
-    if (open_) {
-      try {
-        session_.rollback();
-      } catch (...) {  // NOLINT: nothing sensible left to do in a destructor
-      }
-    }
-  }
-  void commit() {
-    session_.commit();
-    open_ = false;
-  }
-
- private:
-  Poco::Data::Session& session_;
-  bool open_ = true;
-};
 
 }  // namespace
 
@@ -436,7 +329,8 @@ dms::Result<std::vector<AuditEntry>> SqliteStateStore::audit(std::optional<std::
   std::lock_guard lock(mutex_);
   try {
     Statement select(*session_);
-    select << "SELECT seq, time, order_id, asset_id, action, reason, path, detail FROM ("
+    select << "SELECT " << kAuditColumns
+           << " FROM ("
               "SELECT * FROM audit "
            << (orderId ? "WHERE order_id = ? " : "") << "ORDER BY seq DESC LIMIT ?) ORDER BY seq";
     if (orderId) select, bind(*orderId);
@@ -445,8 +339,7 @@ dms::Result<std::vector<AuditEntry>> SqliteStateStore::audit(std::optional<std::
     RecordSet rs(select);
     std::vector<AuditEntry> out;
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      out.push_back(AuditEntry{integer(rs, 0, r), text(rs, 1, r), integer(rs, 2, r), text(rs, 3, r),
-                               text(rs, 4, r), text(rs, 5, r), text(rs, 6, r), text(rs, 7, r)});
+      out.push_back(auditFromRow(rs, r));
     }
     return out;
   } catch (const Poco::Exception& e) {
@@ -503,28 +396,15 @@ dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(
   try {
     Statement select(*session_);
     // retryDue() in SQL (not_before - now cannot overflow: both are >= 0).
-    select << "SELECT seq, order_id, status, source, received_at, attempts, not_before, "
-              "first_failure, last_failure, failing_seconds, last_error FROM inbox "
-              "WHERE not_before <= ? OR not_before - ? > ? ORDER BY seq LIMIT ?",
+    select << "SELECT " << kInboxColumns
+           << " FROM inbox WHERE not_before <= ? OR not_before - ? > ? ORDER BY seq LIMIT ?",
         bind(nowEpoch), bind(nowEpoch), bind(longestWaitSeconds),
         bind(static_cast<Poco::Int64>(limit));
     select.execute();
     RecordSet rs(select);
     std::vector<InboxMessage> out;
     for (std::size_t r = 0; r < rs.rowCount(); ++r) {
-      InboxMessage m;
-      m.seq = integer(rs, 0, r);
-      m.orderId = integer(rs, 1, r);
-      m.status = text(rs, 2, r);
-      m.source = text(rs, 3, r);
-      m.receivedAt = text(rs, 4, r);
-      m.attempts = static_cast<int>(integer(rs, 5, r));
-      m.notBeforeEpoch = integer(rs, 6, r);
-      m.firstFailureEpoch = integer(rs, 7, r);
-      m.lastFailureEpoch = integer(rs, 8, r);
-      m.failingSeconds = integer(rs, 9, r);
-      m.lastError = text(rs, 10, r);
-      out.push_back(std::move(m));
+      out.push_back(inboxFromRow(rs, r));
     }
     return out;
   } catch (const Poco::Exception& e) {

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 
+#include "filing/StateMigrations.h"
 #include "filing/StateStore.h"
 
 namespace ambita::filing {
@@ -19,7 +20,7 @@ namespace ambita::filing {
 class SqliteStateStore final : public StateStore {
  public:
   /// The newest schema version this code knows.
-  static constexpr int kSchemaVersion = 4;
+  static constexpr int kSchemaVersion = kStateSchemaVersion;
 
   /// Opens (creating if needed) the database at `file` and migrates it to kSchemaVersion.
   /// Errors: Unavailable (cannot open), Internal (migration failed; the message names the

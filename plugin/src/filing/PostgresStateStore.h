@@ -1,0 +1,127 @@
+#pragma once
+/// StateStore in a PostgreSQL database (`state.url`, e.g. postgresql://dms@db:5432/ambita),
+/// through Poco::Data::PostgreSQL: the same tables and versioned migrations as SqliteStateStore
+/// (table schema_migrations) in PostgreSQL's dialect, so several processes can share one state.
+///
+/// Threading: no lock of ours is held while talking to the database. Each call borrows one
+/// session from a bounded pool (at most kMaxConnections; a caller waits at most kPoolWait for
+/// one, then gets Unavailable) and runs as one transaction on it. The pool is our own, not
+/// Poco::Data::SessionPool: that one keeps handing out a session whose connection broke (the
+/// database restarted) and cannot drop it. Ours tests a session before use and drops one that
+/// failed. Migrations and inbox merges
+/// serialise across processes with transaction-scoped advisory locks in the database.
+///
+/// Errors never contain the password: messages name the database as postgresql://user@host:port/db.
+
+#include <Poco/Data/Session.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "filing/StateMigrations.h"
+#include "filing/StateStore.h"
+
+namespace ambita::filing {
+
+/// Where a PostgreSQL state lives, from `state.url`.
+struct PostgresLocation {
+  std::string host;
+  int port = 5432;
+  std::string user;
+  std::string password;  ///< from the URL (after ${ENV} expansion); never printed
+  std::string database;
+
+  /// postgresql://user@host:port/database, without the password (for messages).
+  std::string display() const;
+  /// libpq key=value form for Poco's connector (with the password).
+  std::string connectionString() const;
+
+  /// Parses postgresql://user[:password]@host[:port]/database. InvalidArgument naming the part
+  /// that is wrong (never echoing the password).
+  static dms::Result<PostgresLocation> parse(const std::string& url);
+};
+
+class PostgresStateStore final : public StateStore {
+ public:
+  /// The newest schema version this code knows (the same numbering as SqliteStateStore).
+  static constexpr int kSchemaVersion = kStateSchemaVersion;
+  static constexpr std::size_t kMaxConnections = 8;
+  static constexpr std::chrono::seconds kPoolWait{10};
+  static constexpr int kConnectTimeoutSeconds = 10;
+
+  /// Connects to the database at `url`, creates or migrates its tables to kSchemaVersion.
+  /// Errors: InvalidArgument (bad url), Unavailable (cannot connect: names host:port), Internal
+  /// (a migration failed: names the version), NotSupported (the database has a newer schema
+  /// than this plugin knows: names both versions).
+  static dms::Result<std::unique_ptr<PostgresStateStore>> open(const std::string& url);
+  /// Like open() but stops migrating at `version` (tests of the migration path).
+  static dms::Result<std::unique_ptr<PostgresStateStore>> openAtVersionForTest(
+      const std::string& url, int version);
+
+  ~PostgresStateStore() override;
+
+  // StateStore
+  dms::Result<int> schemaVersion() override;
+  dms::Result<ApiIdentity> claimApiIdentity(const ApiIdentity& identity) override;
+  dms::Result<bool> trackOrder(const TrackedOrder& order) override;
+  dms::Result<std::optional<TrackedOrder>> order(std::int64_t id) override;
+  dms::Result<std::vector<TrackedOrder>> orders() override;
+  dms::Status updateOrderStatus(std::int64_t id, const std::string& status,
+                                const std::string& checkedAt, bool final) override;
+  dms::Result<std::optional<AssetRecord>> asset(const std::string& assetId) override;
+  dms::Result<std::vector<AssetRecord>> assetsOfOrder(std::int64_t orderId) override;
+  dms::Result<std::vector<AssetRecord>> unfinishedAssets() override;
+  dms::Result<std::vector<AssetRecord>> filedAssets() override;
+  dms::Result<std::optional<std::string>> pathHolder(const std::string& path,
+                                                     const std::string& exceptAssetId) override;
+  dms::Status commit(const std::vector<AssetRecord>& assets,
+                     const std::vector<AuditEntry>& audit) override;
+  dms::Status forgetAsset(const std::string& assetId) override;
+  dms::Result<std::vector<AuditEntry>> audit(std::optional<std::int64_t> orderId,
+                                             std::size_t limit) override;
+  dms::Result<std::int64_t> enqueue(const InboxMessage& message,
+                                    std::size_t maxOrders = 0) override;
+  dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,
+                                                     std::int64_t longestWaitSeconds,
+                                                     std::size_t limit) override;
+  dms::Status completeMessages(std::int64_t orderId, std::int64_t upToSeq) override;
+  dms::Status postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
+                               std::int64_t notBeforeEpoch, std::int64_t failedAtEpoch,
+                               std::int64_t failingSeconds, const std::string& error) override;
+  dms::Result<std::size_t> inboxSize() override;
+
+ private:
+  explicit PostgresStateStore(PostgresLocation location);
+  dms::Status migrate(int upTo);
+  dms::Status applyMigration(int version);
+  dms::Result<std::vector<AssetRecord>> selectAssets(const std::string& where,
+                                                     const std::string& textParam,
+                                                     std::optional<std::int64_t> idParam);
+  dms::Error failure(const std::string& what, const std::string& detail) const;
+
+  /// Runs `body(session)` on a pooled session; a Poco or std exception becomes
+  /// failure(what, ...). Waits at most kPoolWait for a free session.
+  template <class Body>
+  auto withSession(const std::string& what, Body&& body)
+      -> decltype(body(std::declval<Poco::Data::Session&>()));
+
+  /// A session from the pool, or a new one while fewer than kMaxConnections are open; nullptr
+  /// when none came free within kPoolWait. Connecting happens outside the pool's lock; throws
+  /// what connecting throws.
+  std::unique_ptr<Poco::Data::Session> borrowSession();
+  /// Returns a session to the pool; a session that failed is closed instead.
+  void returnSession(std::unique_ptr<Poco::Data::Session> session, bool failed);
+
+  PostgresLocation location_;
+  std::mutex poolMutex_;
+  std::condition_variable sessionReturned_;
+  std::vector<std::unique_ptr<Poco::Data::Session>> idleSessions_;
+  std::size_t openSessions_ = 0;  ///< idle + borrowed
+};
+
+}  // namespace ambita::filing
