@@ -24,9 +24,16 @@ if(DMS_FUZZ)
   add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
+# DMS_SANITIZER_COMPILE_FLAGS and DMS_SANITIZER_LINK_FLAGS (lists, empty without sanitizers)
+# are also what code built outside this tree against our instrumented libraries needs: the
+# installed-SDK consumer test passes them to its own build (tests/host-sdk/CMakeLists.txt).
+set(DMS_SANITIZER_COMPILE_FLAGS "")
+set(DMS_SANITIZER_LINK_FLAGS "")
 if(NOT dms_sanitizers STREQUAL "")
-  add_compile_options(-fsanitize=${dms_sanitizers} -fno-omit-frame-pointer -fno-sanitize-recover=all)
-  add_link_options(-fsanitize=${dms_sanitizers})
+  set(DMS_SANITIZER_COMPILE_FLAGS -fsanitize=${dms_sanitizers} -fno-omit-frame-pointer
+                                  -fno-sanitize-recover=all)
+  set(DMS_SANITIZER_LINK_FLAGS -fsanitize=${dms_sanitizers})
+  add_compile_options(${DMS_SANITIZER_COMPILE_FLAGS})
   if(dms_sanitizers MATCHES "thread" AND dms_sanitizers MATCHES "address")
     message(FATAL_ERROR "DMS_SANITIZE: thread cannot be combined with address")
   endif()
@@ -42,6 +49,7 @@ if(NOT dms_sanitizers STREQUAL "")
     # "fuzzers"), executables with the static runtime that libFuzzer needs.
     execute_process(COMMAND ${CMAKE_CXX_COMPILER} -print-runtime-dir
                     OUTPUT_VARIABLE dms_clang_runtime_dir OUTPUT_STRIP_TRAILING_WHITESPACE)
-    add_link_options(-shared-libsan -Wl,-rpath,${dms_clang_runtime_dir})
+    list(APPEND DMS_SANITIZER_LINK_FLAGS -shared-libsan -Wl,-rpath,${dms_clang_runtime_dir})
   endif()
+  add_link_options(${DMS_SANITIZER_LINK_FLAGS})
 endif()

@@ -4,8 +4,7 @@
 # build folder. Idempotent; quiet unless something fails (each step's log is kept in its build
 # folder and printed when the step fails). The exit code is 0 only when every part passed.
 #
-#   tests/run.sh                          what CI runs (.ci/run): --quick, then --fuzz
-#                                         (the sanitizer parts join once they pass: see README)
+#   tests/run.sh                          what CI runs (.ci/run): --quick, --asan, --tsan, --fuzz
 #   tests/run.sh --quick                  build/ (RelWithDebInfo) and every CTest test
 #   tests/run.sh --sanitizers             build-asan/: every test (bench excluded) with
 #                                         AddressSanitizer + UndefinedBehaviorSanitizer;
@@ -25,14 +24,7 @@ usage() {
   exit 2
 }
 
-# The sanitizer parts are not in CI yet. Their last run (4 ASan and 1 TSan failures) found
-# only test-harness problems: tests/api/TestServer frees its request record while a handler
-# thread still uses it (TestServer.cpp:76 from :94; AmbitaClientTest.ReadTimeoutEndsInClearError,
-# DownloadTest.SlowBodyTimesOutThenSucceeds), WebDavScripted.TimedOutMoveChecksTheDestination...
-# exits while a Poco server thread still answers, and host_sdk.installed_consumer links the
-# instrumented SDK without the sanitizer runtime. They join this list once
-# `tests/run.sh --sanitizers` passes.
-parts=(quick fuzz)
+parts=(quick asan tsan fuzz)
 targets=()
 fuzz_seconds=60
 case "${1:-}" in
@@ -199,28 +191,17 @@ run_asan() {
 
 # The engine (reconcile, task pool, state), push (inbox, workers, poller) and API client
 # (token sharing, session pool, downloads) tests: the code that runs threads.
-tsan_targets=(filing_tests push_tests commands_tests api_unit_test api_client_test api_sandbox_test ambita-sandbox)
+tsan_targets=(filing_tests push_tests commands_tests api_unit_test api_client_test api_sandbox_test
+              ambita-sandbox)
 tsan_test_dirs=(tests/filing tests/push tests/commands tests/api)
-# Races TSan found in the API tests' own harness (not in the product), reported to the API
-# client's owner; each run prints this list so it cannot be forgotten. Remove an entry once
-# fixed:
-#  - ReadTimeoutEndsInClearError: TestServer's destructor frees its recorded requests while a
-#    Poco connection thread is still inside TestServer::handle (HTTPServer::stop does not wait
-#    for handlers; tests/api/TestServer.cpp:66 vs :91).
-#  - CancelStopsDownloadInFlight: the test's second thread calls ClientFixture::client(), whose
-#    lazy creation races with the main thread's (tests/api/DownloadTest.cpp:232,
-#    ClientFixture.cpp:40-44).
-tsan_known_races='^(AmbitaClientTest\.ReadTimeoutEndsInClearError|DownloadTest\.CancelStopsDownloadInFlight)$'
-
 run_tsan() {
   local dir="${build}-tsan" test_dir
   configure "${dir}" -DDMS_SANITIZE=thread "${instrumented_flags[@]}" || return 1
   build_in "${dir}" "${tsan_targets[@]}" || return 1
   sanitizer_environment
-  echo "tests/run.sh: TSan skips known races (see tests/run.sh): ${tsan_known_races}"
   for test_dir in "${tsan_test_dirs[@]}"; do
     quietly "${dir}/${test_dir}/ctest.log" ctest --test-dir "${dir}/${test_dir}" \
-      --output-on-failure -j2 -E "${tsan_known_races}" || return 1
+      --output-on-failure -j2 || return 1
     echo "${test_dir}: $(grep -m1 'tests passed' "${dir}/${test_dir}/ctest.log")"
   done
 }

@@ -16,7 +16,10 @@ ClientFixture::ClientFixture() {
 }
 
 void ClientFixture::TearDown() {
-  if (client_) client_->cancel();
+  {
+    std::lock_guard lock(clientMutex_);
+    if (client_) client_->cancel();
+  }
   server.reset();
 }
 
@@ -37,11 +40,14 @@ api::ClientOptions ClientFixture::options() const {
 }
 
 void ClientFixture::makeClient(const api::ClientOptions& o) {
-  client_ = std::make_unique<api::AmbitaClient>(o, &logger);
+  auto made = std::make_unique<api::AmbitaClient>(o, &logger);
+  std::lock_guard lock(clientMutex_);
+  client_ = std::move(made);
 }
 
 api::AmbitaClient& ClientFixture::client() {
-  if (!client_) makeClient(options());
+  std::lock_guard lock(clientMutex_);
+  if (!client_) client_ = std::make_unique<api::AmbitaClient>(options(), &logger);
   return *client_;
 }
 

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -28,8 +29,10 @@ class ClientFixture : public ::testing::Test {
   /// Options pointing at `server` with the TokenService's credentials, 4 attempts, 10-50 ms
   /// backoff, 2 s timeouts.
   api::ClientOptions options() const;
-  /// The client under test (made on first use from options(), then kept).
+  /// The client under test (made on first use from options(), then kept). Thread-safe: a
+  /// test's second thread may be the first to ask for it.
   api::AmbitaClient& client();
+  /// Replaces the client; only while no other thread of the test uses it.
   void makeClient(const api::ClientOptions& o);
 
   /// Every secret the test knows: credentials and every token ever issued.
@@ -41,6 +44,9 @@ class ClientFixture : public ::testing::Test {
   Api api;
   CapturingLogger logger;
   std::unique_ptr<TestServer> server;
+
+ private:
+  std::mutex clientMutex_;  ///< guards making client_
   std::unique_ptr<api::AmbitaClient> client_;
 };
 

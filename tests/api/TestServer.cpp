@@ -3,78 +3,28 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTMLForm.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/HTTPServerRequestImpl.h>
-#include <Poco/Net/SecureServerSocket.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
-#include <chrono>
 #include <sstream>
-#include <thread>
 
 namespace ambita::test {
+
 namespace {
-
-class Handler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Handler(TestServer* server) : server_(server) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& req,
-                     Poco::Net::HTTPServerResponse& resp) override {
-    server_->handle(req, resp);
-  }
-
- private:
-  TestServer* server_;
-};
-
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(TestServer* server) : server_(server) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(server_);  // Poco's factory contract: the server takes ownership
-  }
-
- private:
-  TestServer* server_;
-};
-
+dms::test::LoopbackHttpServer::Settings settingsWith(Poco::Net::Context::Ptr tls) {
+  dms::test::LoopbackHttpServer::Settings settings;
+  settings.tls = std::move(tls);
+  return settings;
+}
 }  // namespace
 
 TestServer::TestServer(Handler handler, Poco::Net::Context::Ptr tls)
-    : handler_(std::move(handler)), tls_(!tls.isNull()) {
-  const Poco::Net::SocketAddress any("127.0.0.1", 0);
-  Poco::Net::ServerSocket socket =
-      tls_ ? Poco::Net::SecureServerSocket(any, 64, tls) : Poco::Net::ServerSocket(any);
-  port_ = socket.address().port();
-  auto params = Poco::makeAuto<Poco::Net::HTTPServerParams>();
-  params->setKeepAlive(true);
-  params->setMaxThreads(16);
-  params->setMaxQueued(64);
-  params->setKeepAliveTimeout(Poco::Timespan(5, 0));
-  server_ =
-      std::make_unique<Poco::Net::HTTPServer>(Poco::makeShared<Factory>(this), socket, params);
-  server_->start();
-}
-
-TestServer::~TestServer() {
-  server_->stopAll(true);
-}
-
-std::string TestServer::baseUrl() const {
-  return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_);
-}
+    : handler_(std::move(handler)),
+      server_([this](Poco::Net::HTTPServerRequest& req,
+                     Poco::Net::HTTPServerResponse& resp) { handle(req, resp); },
+              settingsWith(std::move(tls))) {}
 
 void TestServer::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp) {
-  struct Active {
-    std::atomic<int>& n;
-    explicit Active(std::atomic<int>& c) : n(c) { ++n; }
-    ~Active() { --n; }
-  } active(active_);
   RecordedRequest r;
   r.method = req.getMethod();
   r.uri = req.getURI();
@@ -114,8 +64,7 @@ void reply(Poco::Net::HTTPServerResponse& resp, int status, const std::string& b
 }
 
 void dropConnection(Poco::Net::HTTPServerRequest& req) {
-  auto& impl = static_cast<Poco::Net::HTTPServerRequestImpl&>(req);
-  impl.socket().shutdown();
+  dms::test::LoopbackHttpServer::dropConnection(req);
 }
 
 bool TokenService::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,

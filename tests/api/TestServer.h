@@ -13,9 +13,10 @@
 #include <vector>
 
 #include <Poco/Net/Context.h>
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+
+#include "support/LoopbackHttpServer.h"
 
 namespace ambita::test {
 
@@ -38,28 +39,25 @@ class TestServer {
   /// Starts serving. With `tls`, serves HTTPS using that (server) context.
   explicit TestServer(Handler handler, Poco::Net::Context::Ptr tls = {});
   /// Stops the server, aborting open connections, and waits for running handlers to return.
-  ~TestServer();
+  ~TestServer() = default;
   TestServer(const TestServer&) = delete;
   TestServer& operator=(const TestServer&) = delete;
 
-  std::uint16_t port() const { return port_; }
+  std::uint16_t port() const { return server_.port(); }
   /// "http://127.0.0.1:PORT" (or https).
-  std::string baseUrl() const;
+  std::string baseUrl() const { return server_.origin(); }
   std::vector<RecordedRequest> requests() const;
   /// Requests whose path equals `path`.
   std::size_t count(const std::string& path) const;
 
+ private:
   void handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp);
 
- private:
   Handler handler_;
-  bool tls_ = false;
-  std::uint16_t port_ = 0;
   mutable std::mutex mutex_;
   std::vector<RecordedRequest> requests_;
-  /// Handlers still running: the destructor waits for them (Poco does not join its threads).
-  std::atomic<int> active_{0};
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  /// Last member: destroyed first, so no handler runs once the members above are gone.
+  dms::test::LoopbackHttpServer server_;
 };
 
 /// Answers with a status and a JSON (or any) body.

@@ -8,8 +8,9 @@
 #include <functional>
 #include <sstream>
 #include <stdexcept>
-#include <streambuf>
 #include <thread>
+
+#include "support/TestStream.h"
 
 namespace dms::conformance {
 namespace {
@@ -25,43 +26,7 @@ std::string patternBytes(std::size_t size, std::uint32_t seed) {
   return bytes;
 }
 
-/// Serves `data`, calling `onOffset` once when `triggerAt` bytes have been handed out, and
-/// throwing (which std::istream turns into badbit) at `failAt` if failAt < data.size().
-class ScriptedBuf : public std::streambuf {
- public:
-  ScriptedBuf(std::string data, std::size_t failAt, std::size_t triggerAt = SIZE_MAX,
-              std::function<void()> onOffset = {})
-      : data_(std::move(data)),
-        failAt_(failAt),
-        triggerAt_(triggerAt),
-        onOffset_(std::move(onOffset)) {}
-
- protected:
-  int_type underflow() override {
-    if (pos_ >= triggerAt_ && onOffset_) {
-      auto callback = std::move(onOffset_);
-      onOffset_ = nullptr;
-      callback();
-    }
-    if (pos_ >= failAt_) throw std::runtime_error("simulated read failure of the content stream");
-    if (pos_ >= data_.size()) return traits_type::eof();
-    // Small chunks so the target sees many reads; never past the failure/trigger points.
-    std::size_t end = std::min({data_.size(), pos_ + 4096, failAt_});
-    if (triggerAt_ > pos_) end = std::min(end, triggerAt_);
-    chunk_.assign(data_.data() + pos_, end - pos_);
-    pos_ = end;
-    setg(chunk_.data(), chunk_.data(), chunk_.data() + chunk_.size());
-    return traits_type::to_int_type(chunk_[0]);
-  }
-
- private:
-  std::string data_;
-  std::size_t failAt_;
-  std::size_t triggerAt_;
-  std::function<void()> onOffset_;
-  std::string chunk_;
-  std::size_t pos_ = 0;
-};
+constexpr const char* kStreamFailure = "simulated read failure of the content stream";
 
 bool isBookkeeping(const std::string& name) {
   return name.rfind(".dms-", 0) == 0;
@@ -272,7 +237,8 @@ TEST_P(ConnectorConformance, PutReplaceKeepsOldFileVisibleUntilComplete) {
   const auto content = patternBytes(256 * 1024, 2);
   std::string seenMidway;
   std::string metaMidway;
-  ScriptedBuf buf(content, SIZE_MAX, 128 * 1024, [&] {
+  auto buf = test::TestStream::text(content);
+  buf.at(128 * 1024, [&] {
     seenMidway = readAll("doc.pdf");
     auto meta = target().readMetadata("doc.pdf");
     metaMidway = meta ? meta->count("v") ? meta->at("v") : "<none>" : meta.error().describe();
@@ -295,7 +261,8 @@ TEST_P(ConnectorConformance, PutIntoMissingParentIsConflict) {
 
 TEST_P(ConnectorConformance, PutWithStreamFailingMidwayIsDataLossAndLeavesNothing) {
   ASSERT_TRUE(target().ensureFolder("in").ok());
-  ScriptedBuf buf(patternBytes(200 * 1024, 3), 100 * 1024);
+  auto buf = test::TestStream::text(patternBytes(200 * 1024, 3));
+  buf.failAt(100 * 1024, kStreamFailure);
   std::istream in(&buf);
   auto result = target().put("in/cut.bin", in, {{"k", "v"}}, PutMode::CreateNew);
   ASSERT_FALSE(result.ok()) << "a stream that failed midway was stored";
@@ -315,7 +282,8 @@ TEST_P(ConnectorConformance, PutWithStreamFailingMidwayIsDataLossAndLeavesNothin
 TEST_P(ConnectorConformance, CreateNewLosingTheNameLeavesTheOtherFileWithoutOurMetadata) {
   const std::string content = patternBytes(20000, 9);
   // At the end of our content (before any metadata or rename), another file takes the name.
-  ScriptedBuf buf(content, SIZE_MAX, content.size(), [&] {
+  auto buf = test::TestStream::text(content);
+  buf.at(content.size(), [&] {
     std::istringstream other("someone else's");
     auto put = target().put("race.pdf", other, {}, PutMode::CreateNew);
     EXPECT_TRUE(put.ok()) << put.error().describe();
@@ -335,7 +303,8 @@ TEST_P(ConnectorConformance, CreateNewLosingTheNameLeavesTheOtherFileWithoutOurM
 
 TEST_P(ConnectorConformance, PutWithStreamThrowingIsDataLossAndKeepsOldOnReplace) {
   ASSERT_TRUE(putString("keep.bin", "previous", {{"k", "old"}}));
-  ScriptedBuf buf(patternBytes(64 * 1024, 4), 10 * 1024);
+  auto buf = test::TestStream::text(patternBytes(64 * 1024, 4));
+  buf.failAt(10 * 1024, kStreamFailure);
   std::istream in(&buf);
   in.exceptions(std::ios::badbit);  // the stream now throws out of read()
   auto result = target().put("keep.bin", in, {{"k", "new"}}, PutMode::Replace);

@@ -11,10 +11,10 @@
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
-#include <streambuf>
 
 #include "dms/filesystem/FilesystemTarget.h"
 #include "support/TempDir.h"
+#include "support/TestStream.h"
 
 namespace dms::filesystem {
 namespace {
@@ -23,35 +23,6 @@ namespace fs = std::filesystem;
 
 constexpr std::size_t kChunk = 64 * 1024;
 constexpr std::size_t kSignalAfter = 2 * 1024 * 1024;
-
-/// An endless, slow content stream: fast for the first kSignalAfter bytes, then it tells the
-/// parent (one byte on a pipe) and trickles so the put is surely in progress when killed.
-class SlowEndlessBuf : public std::streambuf {
- public:
-  explicit SlowEndlessBuf(int readyFd) : readyFd_(readyFd), chunk_(kChunk, 'x') {}
-
- protected:
-  int_type underflow() override {
-    if (served_ >= kSignalAfter) {
-      if (!signalled_) {
-        signalled_ = true;
-        if (::write(readyFd_, "r", 1) != 1) throw std::runtime_error("cannot signal parent");
-      }
-      ::usleep(20000);
-      // Safety net: never run longer than ~60 s if the parent failed to kill us.
-      if (served_ > kSignalAfter + 3000 * kChunk) throw std::runtime_error("not killed");
-    }
-    served_ += chunk_.size();
-    setg(chunk_.data(), chunk_.data(), chunk_.data() + chunk_.size());
-    return traits_type::to_int_type(chunk_[0]);
-  }
-
- private:
-  int readyFd_;
-  std::string chunk_;
-  std::size_t served_ = 0;
-  bool signalled_ = false;
-};
 
 std::vector<std::string> names(const fs::path& dir) {
   std::vector<std::string> result;
@@ -97,7 +68,17 @@ TEST_P(AtomicPutCrashTest, KilledMidWriteLeavesNoPartialFileAndRecoverCleansUp) 
     ::close(ready[0]);
     auto target = FilesystemTarget::open(options, nullptr);
     if (!target) ::_exit(2);
-    SlowEndlessBuf buf(ready[1]);
+    // Endless content: fast for the first kSignalAfter bytes, then it tells the parent (one
+    // byte on the pipe) and trickles, so the put is surely in progress when killed.
+    auto buf = dms::test::TestStream::endless('x');
+    buf.chunkSize(kChunk)
+        .at(kSignalAfter,
+            [fd = ready[1]] {
+              if (::write(fd, "r", 1) != 1) throw std::runtime_error("cannot signal parent");
+            })
+        .beforeEachChunkFrom(kSignalAfter, [] { ::usleep(20000); })
+        // Safety net: never run longer than ~60 s if the parent failed to kill us.
+        .failAt(kSignalAfter + 3000 * kChunk, "not killed");
     std::istream in(&buf);
     auto result = (*target)->put("orders/1/big.bin", in, {{"v", "new"}}, putMode);
     ::_exit(result.ok() ? 3 : 4);

@@ -8,12 +8,12 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
-#include <streambuf>
 #include <utility>
 
 #include "dms/filesystem/FilesystemConnectorFactory.h"
 #include "dms/filesystem/FilesystemTarget.h"
 #include "support/TempDir.h"
+#include "support/TestStream.h"
 
 namespace dms::filesystem {
 namespace {
@@ -204,31 +204,11 @@ TEST_F(FilesystemTargetTest, HostilePathsWriteNothingAnywhere) {
   EXPECT_EQ(tree(dir_.path()), (std::vector<std::string>{"outside", "outside/secret.txt", "root"}));
 }
 
-/// Serves `data`, running `hook` once before the first byte (to change the disk mid-put).
-class HookBuf : public std::streambuf {
- public:
-  HookBuf(std::string data, std::function<void()> hook)
-      : data_(std::move(data)), hook_(std::move(hook)) {}
-
- protected:
-  int_type underflow() override {
-    if (hook_) std::exchange(hook_, nullptr)();
-    if (done_) return traits_type::eof();
-    done_ = true;
-    setg(data_.data(), data_.data(), data_.data() + data_.size());
-    return traits_type::to_int_type(data_[0]);
-  }
-
- private:
-  std::string data_;
-  std::function<void()> hook_;
-  bool done_ = false;
-};
-
 TEST_F(FilesystemTargetTest, CreateNewNeverReplacesAFileThatAppearedDuringThePut) {
   auto target = open();
   ASSERT_TRUE(target);
-  HookBuf buf("from put", [&] { writeFile(root() / "race.txt", "appeared meanwhile"); });
+  auto buf = dms::test::TestStream::text("from put");
+  buf.at(0, [&] { writeFile(root() / "race.txt", "appeared meanwhile"); });
   std::istream in(&buf);
   auto result = target->put("race.txt", in, {}, PutMode::CreateNew);
   ASSERT_FALSE(result.ok());

@@ -2,8 +2,8 @@
 #include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
-#include <streambuf>
 #include <thread>
 
 #include "AmbitaPlugin.h"
@@ -12,17 +12,21 @@
 #include "PluginFixture.h"
 #include "dms/common/BookkeepingNames.h"
 #include "support/FaultInjectingTarget.h"
+#include "support/TestStream.h"
 
 namespace ambita::test {
 namespace {
 
-/// Content for a put that stays in flight: hands out `first`, then blocks until open(), then
-/// hands out `rest`. The target has created its temporary by the time the reader blocks.
-class GatedStreambuf final : public std::streambuf {
+/// Holds a put in flight: wait() (a TestStream action) blocks the reader until open(). The
+/// target has created its temporary by the time the reader blocks.
+class Gate {
  public:
-  GatedStreambuf(std::string first, std::string rest)
-      : first_(std::move(first)), rest_(std::move(rest)) {}
-
+  void wait() {
+    std::unique_lock lock(mutex_);
+    blocked_ = true;
+    changed_.notify_all();
+    changed_.wait(lock, [&] { return open_; });
+  }
   /// True once the reader waits at the gate (false after `timeout`).
   bool waitUntilBlocked(std::chrono::seconds timeout) {
     std::unique_lock lock(mutex_);
@@ -34,29 +38,7 @@ class GatedStreambuf final : public std::streambuf {
     changed_.notify_all();
   }
 
- protected:
-  int_type underflow() override {
-    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
-    std::string* next = nullptr;
-    if (part_ == 0) {
-      next = &first_;
-    } else if (part_ == 1) {
-      std::unique_lock lock(mutex_);
-      blocked_ = true;
-      changed_.notify_all();
-      changed_.wait(lock, [&] { return open_; });
-      next = &rest_;
-    } else {
-      return traits_type::eof();
-    }
-    ++part_;
-    setg(next->data(), next->data(), next->data() + next->size());
-    return next->empty() ? underflow() : traits_type::to_int_type(*gptr());
-  }
-
  private:
-  std::string first_, rest_;
-  int part_ = 0;
   std::mutex mutex_;
   std::condition_variable changed_;
   bool blocked_ = false;
@@ -213,14 +195,16 @@ TEST_F(PluginTest, AdminCommandsLeaveAPutInFlightAloneAndSyncCleansStaleTemporar
   // A put in flight (as the service's workers do): its content stops half-way.
   ASSERT_TRUE(fsTarget_->ensureFolder("Inflight").ok());
   const std::string first(4096, 'a'), rest(1000, 'b');
-  GatedStreambuf gate(first, rest);
-  std::istream content(&gate);
+  Gate gate;
+  auto stream = dms::test::TestStream::text(first + rest);
+  stream.at(first.size(), [&] { gate.wait(); });
+  std::istream content(&stream);
   dms::Result<dms::EntryInfo> put = dms::fail(dms::ErrorCode::Internal, "not run");
   std::thread putter([&] {
     put = fsTarget_->put("Inflight/A.pdf", content, {{"k", "v"}}, dms::PutMode::CreateNew);
   });
   struct Joiner {
-    GatedStreambuf& gate;
+    Gate& gate;
     std::thread& thread;
     ~Joiner() {
       gate.open();

@@ -11,6 +11,7 @@
 #include "EngineFixture.h"
 #include "commands/AdminCommands.h"
 #include "support/FaultInjectingTarget.h"
+#include "support/ForwardingTarget.h"
 
 namespace ambita::test {
 namespace {
@@ -381,64 +382,32 @@ TEST_F(ReconcilerTest, OneOrderIsReconciledByOneThreadAtATime) {
 
 /// Forwards to a target and records every time two calls modify the same path at once (the
 /// DocumentTarget contract forbids it; WebDAV servers answer such races with errors).
-class OverlapDetectingTarget final : public dms::DocumentTarget {
+class OverlapDetectingTarget final : public dms::test::ForwardingTarget {
  public:
-  explicit OverlapDetectingTarget(dms::DocumentTarget& inner) : inner_(inner) {}
+  using ForwardingTarget::ForwardingTarget;
   int overlaps() const { return overlaps_.load(); }
 
-  dms::Capabilities capabilities() const override { return inner_.capabilities(); }
-  std::string describe() const override { return inner_.describe(); }
-  dms::Status ensureFolder(const std::string& p) override {
-    return guarded(withParents(p), [&] { return inner_.ensureFolder(p); });
-  }
-  dms::Result<dms::EntryInfo> put(const std::string& p, std::istream& c, const dms::Metadata& m,
-                                  dms::PutMode mode) override {
-    return guarded({p}, [&] { return inner_.put(p, c, m, mode); });
-  }
-  dms::Result<std::unique_ptr<std::istream>> get(const std::string& p) override {
-    return inner_.get(p);
-  }
-  dms::Result<dms::Metadata> readMetadata(const std::string& p) override {
-    return inner_.readMetadata(p);
-  }
-  dms::Status writeMetadata(const std::string& p, const dms::Metadata& m) override {
-    return guarded({p}, [&] { return inner_.writeMetadata(p, m); });
-  }
-  dms::Result<dms::EntryInfo> stat(const std::string& p) override { return inner_.stat(p); }
-  dms::Result<std::vector<dms::EntryInfo>> list(const std::string& f) override {
-    return inner_.list(f);
-  }
-  dms::Status remove(const std::string& p, bool prune) override {
-    return guarded(prune ? withParents(p) : std::vector<std::string>{p},
-                   [&] { return inner_.remove(p, prune); });
-  }
-  dms::Status move(const std::string& from, const std::string& to) override {
-    return guarded({from, to}, [&] { return inner_.move(from, to); });
-  }
-  dms::Status recover() override { return inner_.recover(); }
-
- private:
-  static std::vector<std::string> withParents(const std::string& p) {
-    std::vector<std::string> out{p};
-    for (auto slash = p.rfind('/'); slash != std::string::npos && slash > 0;
-         slash = p.rfind('/', slash - 1))
-      out.push_back(p.substr(0, slash));
-    return out;
-  }
-  template <class F>
-  auto guarded(const std::vector<std::string>& paths, F&& f) -> decltype(f()) {
+ protected:
+  std::optional<dms::Error> around(const dms::test::TargetCall& call,
+                                   const Forward& forward) override {
+    const auto paths = call.modifiedPaths();
+    if (paths.empty()) {  // reads may overlap
+      forward();
+      return std::nullopt;
+    }
     {
       std::lock_guard lock(mutex_);
       for (const auto& p : paths)
         if (busy_[p]++ > 0) ++overlaps_;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(2));  // widen the window
-    auto r = f();
+    forward();
     std::lock_guard lock(mutex_);
     for (const auto& p : paths) --busy_[p];
-    return r;
+    return std::nullopt;
   }
-  dms::DocumentTarget& inner_;
+
+ private:
   std::mutex mutex_;
   std::map<std::string, int> busy_;
   std::atomic<int> overlaps_{0};
@@ -548,53 +517,22 @@ INSTANTIATE_TEST_SUITE_P(TargetFaults, ReconcilerFaultTest,
 
 /// Forwards to a target, but ends the process at the nth call of one method, before or after
 /// forwarding it: what a kill -9 at that point leaves behind.
-class CrashingTarget final : public dms::DocumentTarget {
+class CrashingTarget final : public dms::test::ForwardingTarget {
  public:
   CrashingTarget(dms::DocumentTarget& inner, TargetMethod method, int nth, bool after)
-      : inner_(inner), method_(method), nth_(nth), after_(after) {}
+      : ForwardingTarget(inner), method_(method), nth_(nth), after_(after) {}
 
-  dms::Capabilities capabilities() const override { return inner_.capabilities(); }
-  std::string describe() const override { return inner_.describe(); }
-  dms::Status ensureFolder(const std::string& p) override {
-    return around(TargetMethod::EnsureFolder, [&] { return inner_.ensureFolder(p); });
+ protected:
+  std::optional<dms::Error> around(const dms::test::TargetCall& call,
+                                   const Forward& forward) override {
+    const bool crash = call.method == method_ && ++count_ == nth_;
+    if (crash && !after_) ::_exit(42);
+    forward();
+    if (crash) ::_exit(42);
+    return std::nullopt;
   }
-  dms::Result<dms::EntryInfo> put(const std::string& p, std::istream& c, const dms::Metadata& m,
-                                  dms::PutMode mode) override {
-    return around(TargetMethod::Put, [&] { return inner_.put(p, c, m, mode); });
-  }
-  dms::Result<std::unique_ptr<std::istream>> get(const std::string& p) override {
-    return inner_.get(p);
-  }
-  dms::Result<dms::Metadata> readMetadata(const std::string& p) override {
-    return around(TargetMethod::ReadMetadata, [&] { return inner_.readMetadata(p); });
-  }
-  dms::Status writeMetadata(const std::string& p, const dms::Metadata& m) override {
-    return inner_.writeMetadata(p, m);
-  }
-  dms::Result<dms::EntryInfo> stat(const std::string& p) override {
-    return around(TargetMethod::Stat, [&] { return inner_.stat(p); });
-  }
-  dms::Result<std::vector<dms::EntryInfo>> list(const std::string& f) override {
-    return inner_.list(f);
-  }
-  dms::Status remove(const std::string& p, bool prune) override {
-    return around(TargetMethod::Remove, [&] { return inner_.remove(p, prune); });
-  }
-  dms::Status move(const std::string& from, const std::string& to) override {
-    return around(TargetMethod::Move, [&] { return inner_.move(from, to); });
-  }
-  dms::Status recover() override { return inner_.recover(); }
 
  private:
-  template <class F>
-  auto around(TargetMethod m, F&& f) -> decltype(f()) {
-    const bool crash = m == method_ && ++count_ == nth_;
-    if (crash && !after_) ::_exit(42);
-    auto r = f();
-    if (crash) ::_exit(42);
-    return r;
-  }
-  dms::DocumentTarget& inner_;
   TargetMethod method_;
   int nth_;
   bool after_;

@@ -1,66 +1,40 @@
 #include "PushReceiver.h"
 
 #include <Poco/JSON/Parser.h>
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 
 namespace dms::test {
 namespace {
 
-class Handler : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Handler(PushReceiver& receiver) : receiver_(receiver) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    std::string body;
-    Poco::StreamCopier::copyToString(request.stream(), body);
-    try {
-      Poco::JSON::Parser parser;
-      receiver_.add(parser.parse(body).extract<Poco::JSON::Object::Ptr>());
-      response.setStatus(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
-    } catch (const Poco::Exception&) {
-      response.setStatus(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
-    }
-    response.setContentLength(0);
-    response.send();
-  }
-
- private:
-  PushReceiver& receiver_;
-};
-
-class Factory : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(PushReceiver& receiver) : receiver_(receiver) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(receiver_);
-  }
-
- private:
-  PushReceiver& receiver_;
-};
+LoopbackHttpServer::Settings pocoDefaults() {
+  LoopbackHttpServer::Settings settings;
+  settings.keepAliveTimeoutSeconds = 15;  // Poco's default, which these tests were written with
+  return settings;
+}
 
 }  // namespace
 
-PushReceiver::PushReceiver() {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket,
-                                                    new Poco::Net::HTTPServerParams);
-  server_->start();
-}
-
-PushReceiver::~PushReceiver() {
-  server_->stopAll(true);
-}
+PushReceiver::PushReceiver()
+    : server_(
+          [this](Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
+            std::string body;
+            Poco::StreamCopier::copyToString(request.stream(), body);
+            try {
+              Poco::JSON::Parser parser;
+              add(parser.parse(body).extract<Poco::JSON::Object::Ptr>());
+              response.setStatus(Poco::Net::HTTPResponse::HTTP_NO_CONTENT);
+            } catch (const Poco::Exception&) {
+              response.setStatus(Poco::Net::HTTPResponse::HTTP_BAD_REQUEST);
+            }
+            response.setContentLength(0);
+            response.send();
+          },
+          pocoDefaults()) {}
 
 std::string PushReceiver::url() const {
-  return "http://127.0.0.1:" + std::to_string(server_->port()) + "/push";
+  return server_.origin() + "/push";
 }
 
 void PushReceiver::add(Poco::JSON::Object::Ptr message) {

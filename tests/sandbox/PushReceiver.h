@@ -10,14 +10,14 @@
 #include <vector>
 
 #include <Poco/JSON/Object.h>
-#include <Poco/Net/HTTPServer.h>
+
+#include "support/LoopbackHttpServer.h"
 
 namespace dms::test {
 
 class PushReceiver {
  public:
   PushReceiver();
-  ~PushReceiver();
 
   /// URL to give the sandbox as push URL.
   std::string url() const;
@@ -26,14 +26,14 @@ class PushReceiver {
   std::vector<Poco::JSON::Object::Ptr> waitFor(
       std::size_t count, std::chrono::milliseconds timeout = std::chrono::seconds(5));
 
-  /// Called by the server's handler.
+ private:
   void add(Poco::JSON::Object::Ptr message);
 
- private:
   std::mutex mutex_;
   std::condition_variable arrived_;
   std::vector<Poco::JSON::Object::Ptr> messages_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
+  /// Last member: destroyed (stopped) first.
+  LoopbackHttpServer server_;
 };
 
 }  // namespace dms::test

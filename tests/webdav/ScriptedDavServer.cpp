@@ -1,9 +1,5 @@
 #include "ScriptedDavServer.h"
 
-#include <Poco/Net/HTTPRequestHandler.h>
-#include <Poco/Net/HTTPRequestHandlerFactory.h>
-#include <Poco/Net/HTTPServerParams.h>
-#include <Poco/Net/ServerSocket.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 
@@ -11,46 +7,19 @@
 
 namespace dms::test {
 namespace {
-
-class Handler final : public Poco::Net::HTTPRequestHandler {
- public:
-  explicit Handler(ScriptedDavServer& owner) : owner_(owner) {}
-  void handleRequest(Poco::Net::HTTPServerRequest& request,
-                     Poco::Net::HTTPServerResponse& response) override {
-    owner_.handle(request, response);
-  }
-
- private:
-  ScriptedDavServer& owner_;
-};
-
-class Factory final : public Poco::Net::HTTPRequestHandlerFactory {
- public:
-  explicit Factory(ScriptedDavServer& owner) : owner_(owner) {}
-  Poco::Net::HTTPRequestHandler* createRequestHandler(
-      const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(owner_);  // Poco takes ownership
-  }
-
- private:
-  ScriptedDavServer& owner_;
-};
-
+LoopbackHttpServer::Settings eightThreads() {
+  LoopbackHttpServer::Settings settings;
+  settings.maxThreads = 8;
+  settings.keepAliveTimeoutSeconds = 15;  // Poco's default, which these tests were written with
+  return settings;
+}
 }  // namespace
 
-ScriptedDavServer::ScriptedDavServer(Script script) : script_(std::move(script)) {
-  Poco::Net::ServerSocket socket(Poco::Net::SocketAddress("127.0.0.1", 0));
-  port_ = socket.address().port();
-  auto* params = new Poco::Net::HTTPServerParams;
-  params->setMaxThreads(8);
-  params->setKeepAlive(true);
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new Factory(*this), socket, params);
-  server_->start();
-}
-
-ScriptedDavServer::~ScriptedDavServer() {
-  server_->stopAll(true);
-}
+ScriptedDavServer::ScriptedDavServer(Script script)
+    : script_(std::move(script)),
+      server_([this](Poco::Net::HTTPServerRequest& request,
+                     Poco::Net::HTTPServerResponse& response) { handle(request, response); },
+              eightThreads()) {}
 
 std::vector<RecordedRequest> ScriptedDavServer::requests() const {
   std::lock_guard lock(mutex_);

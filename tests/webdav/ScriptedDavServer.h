@@ -3,7 +3,6 @@
 /// recording every request (method, URI, headers, body). It plays the misbehaving WebDAV
 /// server that Apache will not be: 503/423/429 then success, redirects, slow answers.
 
-#include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
@@ -13,6 +12,8 @@
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include "support/LoopbackHttpServer.h"
 
 namespace dms::test {
 
@@ -30,23 +31,24 @@ class ScriptedDavServer {
                                     Poco::Net::HTTPServerResponse& response)>;
 
   explicit ScriptedDavServer(Script script);
-  ~ScriptedDavServer();
+  /// Stops the server and waits until no script call is running (see LoopbackHttpServer).
+  ~ScriptedDavServer() = default;
   ScriptedDavServer(const ScriptedDavServer&) = delete;
   ScriptedDavServer& operator=(const ScriptedDavServer&) = delete;
 
-  int port() const { return port_; }
-  std::string origin() const { return "http://127.0.0.1:" + std::to_string(port_); }
+  int port() const { return server_.port(); }
+  std::string origin() const { return server_.origin(); }
   std::vector<RecordedRequest> requests() const;
 
+ private:
   /// Records and answers one request (called by the server's handler threads).
   void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
- private:
   Script script_;
   mutable std::mutex mutex_;
   std::vector<RecordedRequest> requests_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
-  int port_ = 0;
+  /// Last member: destroyed first, so no script call runs once the members above are gone.
+  LoopbackHttpServer server_;
 };
 
 /// A 207 body describing one resource at `href`.

@@ -10,73 +10,22 @@
 #include <fstream>
 #include <functional>
 #include <sstream>
-#include <streambuf>
 #include <thread>
 
 #include "Multistatus.h"
 #include "WebDavTestHelpers.h"
 #include "dms/webdav/WebDavOptions.h"
+#include "support/TestStream.h"
 
 namespace dms::test {
 namespace {
 
 using webdav::WebDavTarget;
 
-/// Deterministic content of any size, generated on the fly (never held in memory). Seekable
-/// when asked (the connector then sends Content-Length and can rewind for a retry). Calls
-/// `onOffset` once when `triggerAt` bytes have been handed out.
-class PatternBuf : public std::streambuf {
- public:
-  PatternBuf(std::uint64_t size, bool seekable, std::uint64_t triggerAt = UINT64_MAX,
-             std::function<void()> onOffset = {})
-      : size_(size), seekable_(seekable), triggerAt_(triggerAt), onOffset_(std::move(onOffset)) {}
+/// Big uploads read their content in 16 KiB pieces, as a file would be read.
+constexpr std::size_t kPatternChunk = 16 * 1024;
 
-  static char byteAt(std::uint64_t i) {
-    return static_cast<char>(((i ^ (i >> 8) ^ (i >> 17)) * 31 + 7) & 0xFF);
-  }
-
- protected:
-  int_type underflow() override {
-    if (pos_ >= triggerAt_ && onOffset_) {
-      auto callback = std::move(onOffset_);
-      onOffset_ = nullptr;
-      callback();
-    }
-    if (pos_ >= size_) return traits_type::eof();
-    std::uint64_t end = std::min<std::uint64_t>(size_, pos_ + chunk_.size());
-    if (triggerAt_ > pos_) end = std::min(end, triggerAt_);
-    const std::size_t n = static_cast<std::size_t>(end - pos_);
-    for (std::size_t k = 0; k < n; ++k) chunk_[k] = byteAt(pos_ + k);
-    setg(chunk_.data(), chunk_.data(), chunk_.data() + n);
-    pos_ = end;
-    return traits_type::to_int_type(chunk_[0]);
-  }
-  pos_type seekoff(off_type off, std::ios_base::seekdir dir, std::ios_base::openmode) override {
-    if (!seekable_) return pos_type(off_type(-1));
-    const std::uint64_t current = pos_ - static_cast<std::uint64_t>(egptr() - gptr());
-    std::int64_t base = dir == std::ios_base::beg   ? 0
-                        : dir == std::ios_base::cur ? static_cast<std::int64_t>(current)
-                                                    : static_cast<std::int64_t>(size_);
-    return seekpos(pos_type(base + off), std::ios_base::in);
-  }
-  pos_type seekpos(pos_type pos, std::ios_base::openmode) override {
-    if (!seekable_ || pos < 0 || static_cast<std::uint64_t>(off_type(pos)) > size_)
-      return pos_type(off_type(-1));
-    pos_ = static_cast<std::uint64_t>(off_type(pos));
-    setg(nullptr, nullptr, nullptr);
-    return pos;
-  }
-
- private:
-  std::uint64_t size_;
-  bool seekable_;
-  std::uint64_t triggerAt_;
-  std::function<void()> onOffset_;
-  std::vector<char> chunk_ = std::vector<char>(16 * 1024);
-  std::uint64_t pos_ = 0;
-};
-
-/// True if the file on disk holds exactly PatternBuf's bytes of `size`.
+/// True if the file on disk holds exactly TestStream::pattern(size)'s bytes.
 ::testing::AssertionResult matchesPattern(const std::filesystem::path& file, std::uint64_t size) {
   std::ifstream in(file, std::ios::binary);
   if (!in) return ::testing::AssertionFailure() << file << " does not exist";
@@ -86,7 +35,7 @@ class PatternBuf : public std::streambuf {
     in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
     const auto n = static_cast<std::uint64_t>(in.gcount());
     for (std::uint64_t k = 0; k < n; ++k)
-      if (buffer[k] != PatternBuf::byteAt(offset + k))
+      if (buffer[k] != TestStream::patternByte(offset + k))
         return ::testing::AssertionFailure() << file << " differs at byte " << offset + k;
     offset += n;
   }
@@ -192,7 +141,8 @@ TEST_F(WebDavIntegration, StreamsA200MegabyteUploadWithBoundedMemory) {
   auto target = makeWebDavTarget(server, "big", logger_);
   constexpr std::uint64_t kSize = 200ull * 1024 * 1024;
   const long before = maxRssKb();
-  PatternBuf buffer(kSize, /*seekable=*/false);  // chunked transfer, never rewound
+  auto buffer = TestStream::pattern(kSize);  // not seekable: chunked transfer, never rewound
+  buffer.chunkSize(kPatternChunk);
   std::istream content(&buffer);
   const auto start = std::chrono::steady_clock::now();
   auto put = target->put("big.bin", content, {{"size", "200MiB"}}, PutMode::CreateNew);
@@ -346,7 +296,8 @@ TEST_F(WebDavIntegration, ServerRestartedMidUploadRetryCompletesWithoutPartialFi
   auto target = makeWebDavTarget(server, "restart", logger_);
   constexpr std::uint64_t kSize = 24ull * 1024 * 1024;
   bool sawFinalNameDuringUpload = true;
-  PatternBuf buffer(kSize, /*seekable=*/true, 8ull * 1024 * 1024, [&] {
+  auto buffer = TestStream::pattern(kSize);
+  buffer.chunkSize(kPatternChunk).seekable().at(8ull * 1024 * 1024, [&] {
     sawFinalNameDuringUpload = std::filesystem::exists(server.davRoot() / "restart" / "r.bin");
     const auto stopping = std::chrono::steady_clock::now();
     server.stop();
@@ -375,7 +326,8 @@ TEST_F(WebDavIntegration, UnseekableUploadCutByRestartFailsCleanlyThenCallerRetr
   ApacheServer server;
   auto target = makeWebDavTarget(server, "restart2", logger_);
   constexpr std::uint64_t kSize = 16ull * 1024 * 1024;
-  PatternBuf buffer(kSize, /*seekable=*/false, 4ull * 1024 * 1024, [&] {
+  auto buffer = TestStream::pattern(kSize);
+  buffer.chunkSize(kPatternChunk).at(4ull * 1024 * 1024, [&] {
     server.stop();
     server.start();
   });
@@ -387,7 +339,8 @@ TEST_F(WebDavIntegration, UnseekableUploadCutByRestartFailsCleanlyThenCallerRetr
   for (const auto& name : rawNamesOnDisk(server, "restart2", ""))
     EXPECT_EQ(name.rfind(".dms-", 0), std::string::npos) << name;
 
-  PatternBuf again(kSize, false);
+  auto again = TestStream::pattern(kSize);
+  again.chunkSize(kPatternChunk);
   std::istream retry(&again);
   auto second = target->put("u.bin", retry, {}, PutMode::CreateNew);
   ASSERT_TRUE(second)

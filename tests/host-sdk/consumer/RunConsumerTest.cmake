@@ -26,10 +26,15 @@ foreach(installed include/dms/ModuleLoader.h include/dms/Plugin.h)
   endif()
 endforeach()
 
-# Only the install prefix: the consumer cannot see the source or build tree.
+# Only the install prefix: the consumer cannot see the source or build tree. The sanitizer
+# flags of the build tree (empty unless it is a sanitizer build) go to every compile and link.
 step(configure ${CMAKE_COMMAND} -S "${DMS_CONSUMER_SOURCE}" -B "${build}" -G "${DMS_GENERATOR}"
      -DCMAKE_CXX_COMPILER=${DMS_CXX_COMPILER} "-DCMAKE_PREFIX_PATH=${prefix}"
-     -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF)
+     -DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF
+     "-DCMAKE_CXX_FLAGS=${DMS_CONSUMER_COMPILE_FLAGS}"
+     "-DCMAKE_EXE_LINKER_FLAGS=${DMS_CONSUMER_LINK_FLAGS}"
+     "-DCMAKE_MODULE_LINKER_FLAGS=${DMS_CONSUMER_LINK_FLAGS}"
+     "-DCMAKE_SHARED_LINKER_FLAGS=${DMS_CONSUMER_LINK_FLAGS}")
 step(build ${CMAKE_COMMAND} --build "${build}")
 step(run "${build}/consumer-host" "${DMS_TEST_MODULE}")
 if(NOT step_output MATCHES "loaded plugin testplugin 1.2.3 interface [0-9]+" OR

@@ -1,5 +1,6 @@
 // An in-memory document target used to test the loader and dms-host. It implements the core
-// honestly (folders, atomic put, metadata, list, remove) but keeps nothing after it is gone.
+// honestly (folders, atomic put, metadata, list, remove; the connectors' path and metadata
+// rules) and passes the connector conformance suite, but keeps nothing after it is gone.
 // It counts recover() and cancel() calls so tests can see that the host never calls recover()
 // and whether cancel() reached the module. Not part of the product.
 //
@@ -10,6 +11,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <algorithm>
 #include <iterator>
 #include <map>
 #include <mutex>
@@ -18,19 +20,15 @@
 
 #include "dms/Connector.h"
 #include "dms/ModuleInfo.h"
+#include "dms/common/MetadataRules.h"
+#include "dms/common/PathRules.h"
 
 namespace {
 
-std::string parentOf(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? std::string() : path.substr(0, slash);
-}
+using dms::common::RootPolicy;
 
-std::string nameOf(const std::string& path) {
-  const auto slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
+/// Paths follow dms_connector_common's rules, as every real connector's do (the connector
+/// conformance suite runs against this target: tests/host-sdk/MemoryConformanceTest.cpp).
 class MemoryTarget final : public dms::DocumentTarget {
  public:
   explicit MemoryTarget(std::string label) : label_(std::move(label)) { folders_.insert(""); }
@@ -43,92 +41,119 @@ class MemoryTarget final : public dms::DocumentTarget {
            " cancelled=" + std::to_string(cancelled_);
   }
 
-  dms::Status ensureFolder(const std::string& path) override {
-    if (auto bad = check(path); !bad) return bad;
+  dms::Status ensureFolder(const std::string& rawPath) override {
+    auto path = dms::common::normalisePath(rawPath, RootPolicy::Allow);
+    if (!path) return path.error();
     std::lock_guard lock(mutex_);
-    for (std::string folder = path; !folder.empty(); folder = parentOf(folder)) {
+    std::string folder;
+    for (const auto& segment : dms::common::splitPath(*path)) {
+      folder = dms::common::childPath(folder, segment);
       if (files_.count(folder))
-        return dms::fail(dms::ErrorCode::Conflict, "'" + folder + "' is a file");
+        return dms::fail(dms::ErrorCode::Conflict, dms::common::quotePath(folder) + " is a file");
       folders_.insert(folder);
     }
     return {};
   }
 
-  dms::Result<dms::EntryInfo> put(const std::string& path, std::istream& content,
+  dms::Result<dms::EntryInfo> put(const std::string& rawPath, std::istream& content,
                                   const dms::Metadata& metadata, dms::PutMode mode) override {
-    if (auto bad = check(path); !bad) return bad.error();
+    auto path = dms::common::normalisePath(rawPath, RootPolicy::Refuse);
+    if (!path) return path.error();
+    if (auto valid = dms::common::validateMetadata(metadata, *path); !valid) return valid.error();
+    // Read before taking the lock: the content's reader may call this target meanwhile.
     std::string bytes;
+    bool readFailed = false;
     try {
       bytes.assign(std::istreambuf_iterator<char>(content), std::istreambuf_iterator<char>());
     } catch (...) {
-      return dms::fail(dms::ErrorCode::DataLoss, "reading the content of '" + path + "' failed");
+      readFailed = true;  // the stream's buffer threw (a broken download)
     }
-    if (content.bad())
-      return dms::fail(dms::ErrorCode::DataLoss, "reading the content of '" + path + "' failed");
+    if (readFailed || content.bad())
+      return dms::fail(dms::ErrorCode::DataLoss,
+                       "reading the content of " + dms::common::quotePath(*path) + " failed");
     std::lock_guard lock(mutex_);
-    if (!folders_.count(parentOf(path)))
-      return dms::fail(dms::ErrorCode::Conflict, "folder of '" + path + "' does not exist");
-    if (mode == dms::PutMode::CreateNew && files_.count(path))
-      return dms::fail(dms::ErrorCode::AlreadyExists, "'" + path + "' exists");
-    files_[path] = File{bytes, metadata};
-    return dms::EntryInfo{path, nameOf(path), dms::EntryType::File, bytes.size(), 0};
+    if (!folders_.count(dms::common::parentPath(*path)))
+      return dms::fail(dms::ErrorCode::Conflict,
+                       "the folder of " + dms::common::quotePath(*path) + " does not exist");
+    if (folders_.count(*path))
+      return dms::fail(dms::ErrorCode::Conflict, dms::common::quotePath(*path) + " is a folder");
+    if (mode == dms::PutMode::CreateNew && files_.count(*path))
+      return dms::fail(dms::ErrorCode::AlreadyExists, dms::common::quotePath(*path) + " exists");
+    files_[*path] = File{bytes, metadata};
+    return dms::EntryInfo{*path, dms::common::baseName(*path), dms::EntryType::File, bytes.size(),
+                          0};
   }
 
-  dms::Result<std::unique_ptr<std::istream>> get(const std::string& path) override {
-    std::lock_guard lock(mutex_);
-    auto it = files_.find(path);
-    if (it == files_.end()) return dms::fail(dms::ErrorCode::NotFound, "'" + path + "' not found");
-    return std::unique_ptr<std::istream>(std::make_unique<std::istringstream>(it->second.content));
+  dms::Result<std::unique_ptr<std::istream>> get(const std::string& rawPath) override {
+    auto file = find(rawPath);
+    if (!file) return file.error();
+    return std::unique_ptr<std::istream>(std::make_unique<std::istringstream>(file->content));
   }
 
-  dms::Result<dms::Metadata> readMetadata(const std::string& path) override {
-    std::lock_guard lock(mutex_);
-    auto it = files_.find(path);
-    if (it == files_.end()) return dms::fail(dms::ErrorCode::NotFound, "'" + path + "' not found");
-    return it->second.metadata;
+  dms::Result<dms::Metadata> readMetadata(const std::string& rawPath) override {
+    auto file = find(rawPath);
+    if (!file) return file.error();
+    return file->metadata;
   }
 
-  dms::Status writeMetadata(const std::string& path, const dms::Metadata& metadata) override {
+  dms::Status writeMetadata(const std::string& rawPath, const dms::Metadata& metadata) override {
+    auto path = dms::common::normalisePath(rawPath, RootPolicy::Refuse);
+    if (!path) return path.error();
+    if (auto valid = dms::common::validateMetadata(metadata, *path); !valid) return valid;
     std::lock_guard lock(mutex_);
-    auto it = files_.find(path);
-    if (it == files_.end()) return dms::fail(dms::ErrorCode::NotFound, "'" + path + "' not found");
+    auto it = files_.find(*path);
+    if (it == files_.end()) return notFound(*path);
     it->second.metadata = metadata;
     return {};
   }
 
-  dms::Result<dms::EntryInfo> stat(const std::string& path) override {
+  dms::Result<dms::EntryInfo> stat(const std::string& rawPath) override {
+    auto path = dms::common::normalisePath(rawPath, RootPolicy::Allow);
+    if (!path) return path.error();
     std::lock_guard lock(mutex_);
-    if (auto it = files_.find(path); it != files_.end())
-      return dms::EntryInfo{path, nameOf(path), dms::EntryType::File, it->second.content.size(), 0};
-    if (folders_.count(path))
-      return dms::EntryInfo{path, nameOf(path), dms::EntryType::Folder, 0, 0};
-    return dms::fail(dms::ErrorCode::NotFound, "'" + path + "' not found");
+    const std::string name = dms::common::baseName(*path);
+    if (auto it = files_.find(*path); it != files_.end())
+      return dms::EntryInfo{*path, name, dms::EntryType::File, it->second.content.size(), 0};
+    if (folders_.count(*path)) return dms::EntryInfo{*path, name, dms::EntryType::Folder, 0, 0};
+    return notFound(*path);
   }
 
-  dms::Result<std::vector<dms::EntryInfo>> list(const std::string& folder) override {
+  dms::Result<std::vector<dms::EntryInfo>> list(const std::string& rawFolder) override {
+    auto folder = dms::common::normalisePath(rawFolder, RootPolicy::Allow);
+    if (!folder) return folder.error();
     std::lock_guard lock(mutex_);
-    if (!folders_.count(folder))
-      return dms::fail(dms::ErrorCode::NotFound, "'" + folder + "' not found");
-    std::map<std::string, dms::EntryInfo> children;
+    if (files_.count(*folder))
+      return dms::fail(dms::ErrorCode::Conflict, dms::common::quotePath(*folder) + " is a file");
+    if (!folders_.count(*folder)) return notFound(*folder);
+    std::map<std::string, dms::EntryInfo> children;  // sorted by name
     for (const auto& [path, file] : files_)
-      if (parentOf(path) == folder)
-        children[nameOf(path)] = {path, nameOf(path), dms::EntryType::File, file.content.size(), 0};
+      if (dms::common::parentPath(path) == *folder)
+        children[dms::common::baseName(path)] = {path, dms::common::baseName(path),
+                                                 dms::EntryType::File, file.content.size(), 0};
     for (const auto& path : folders_)
-      if (!path.empty() && parentOf(path) == folder)
-        children[nameOf(path)] = {path, nameOf(path), dms::EntryType::Folder, 0, 0};
+      if (!path.empty() && dms::common::parentPath(path) == *folder)
+        children[dms::common::baseName(path)] = {path, dms::common::baseName(path),
+                                                 dms::EntryType::Folder, 0, 0};
     std::vector<dms::EntryInfo> entries;
     for (auto& [name, entry] : children) entries.push_back(entry);
     return entries;
   }
 
-  dms::Status remove(const std::string& path, bool /*pruneEmptyParents*/) override {
+  dms::Status remove(const std::string& rawPath, bool pruneEmptyParents) override {
+    auto path = dms::common::normalisePath(rawPath, RootPolicy::Refuse);
+    if (!path) return path.error();
     std::lock_guard lock(mutex_);
-    if (!files_.erase(path)) return dms::fail(dms::ErrorCode::NotFound, "'" + path + "' not found");
+    if (!files_.erase(*path)) return notFound(*path);
+    if (!pruneEmptyParents) return {};
+    for (std::string folder = dms::common::parentPath(*path); !folder.empty() && isEmpty(folder);
+         folder = dms::common::parentPath(folder))
+      folders_.erase(folder);
     return {};
   }
 
   dms::Status move(const std::string& from, const std::string&) override {
-    return dms::fail(dms::ErrorCode::NotSupported, "memory target cannot move '" + from + "'");
+    return dms::fail(dms::ErrorCode::NotSupported,
+                     "memory target cannot move " + dms::common::quotePath(from));
   }
 
   dms::Status recover() override {
@@ -148,11 +173,28 @@ class MemoryTarget final : public dms::DocumentTarget {
     dms::Metadata metadata;
   };
 
-  static dms::Status check(const std::string& path) {
-    if (path.starts_with('/') || path.find("..") != std::string::npos ||
-        path.find('\0') != std::string::npos)
-      return dms::fail(dms::ErrorCode::InvalidArgument, "hostile path '" + path + "'");
-    return {};
+  static dms::Error notFound(const std::string& path) {
+    return dms::fail(dms::ErrorCode::NotFound, dms::common::quotePath(path) + " not found");
+  }
+
+  /// A copy of the file at `rawPath`. Errors: InvalidArgument, NotFound.
+  dms::Result<File> find(const std::string& rawPath) const {
+    auto path = dms::common::normalisePath(rawPath, RootPolicy::Refuse);
+    if (!path) return path.error();
+    std::lock_guard lock(mutex_);
+    auto it = files_.find(*path);
+    if (it == files_.end()) return notFound(*path);
+    return it->second;
+  }
+
+  /// Whether `folder` has no files and no folders in it. Called with mutex_ held.
+  bool isEmpty(const std::string& folder) const {
+    const auto inside = [&](const std::string& path) {
+      return dms::common::parentPath(path) == folder;
+    };
+    return std::none_of(files_.begin(), files_.end(),
+                        [&](const auto& entry) { return inside(entry.first); }) &&
+           std::none_of(folders_.begin(), folders_.end(), inside);
   }
 
   mutable std::mutex mutex_;
