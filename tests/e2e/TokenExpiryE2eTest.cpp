@@ -78,7 +78,9 @@ TEST(TokenExpiryE2eTest, RunFinishesWhenTokensExpireDuringConcurrentDownloads) {
   {
     test::TokenExpiryWaves waves(sandbox, kWaves, 4, kPause);
     addFiles(sandbox, order);
-    problems = waitForArchive(world.archive(), sandbox, {order}, 90);
+    // 180 s: a hang never ends; a file that failed during a wave waits its own backoff (1 min)
+    // after the order's (15 s), which under a sanitizer on a loaded machine came close to 90 s.
+    problems = waitForArchive(world.archive(), sandbox, {order}, 180);
     wavesHit = waves.wavesHit();
   }
   EXPECT_GE(wavesHit, 1) << "no token expiry happened during the downloads";
