@@ -551,6 +551,116 @@ void WebDavTarget::cleanupAbortedUpload(const std::string& temp) {
                                   " of an aborted upload (recover() will)");
 }
 
+namespace {
+
+/// What is left to read of `content` when the stream can tell (sent as Content-Length);
+/// nullopt when it cannot (sent chunked).
+std::optional<std::uint64_t> remainingLength(std::istream& content) {
+  try {
+    std::streampos start = content.tellg();
+    if (start == std::streampos(-1)) return std::nullopt;
+    content.seekg(0, std::ios::end);
+    std::streampos end = content.tellg();
+    content.clear();
+    content.seekg(start);
+    if (end != std::streampos(-1) && content && end >= start)
+      return static_cast<std::uint64_t>(end - start);
+  } catch (...) {
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+Status WebDavTarget::checkPutDestination(const std::string& path, PutMode mode) {
+  // Cheap early answer for CreateNew (the MOVE with Overwrite: F stays the real guard), so
+  // a big upload is not sent for nothing.
+  auto existing = propfindOne(path, false);
+  if (existing) {
+    if (existing->collection)
+      return fail(ErrorCode::Conflict, "a folder is in the way at " + quotePath(path));
+    if (mode == PutMode::CreateNew)
+      return fail(ErrorCode::AlreadyExists, "a file already exists at " + quotePath(path));
+  } else if (existing.error().code != ErrorCode::NotFound) {
+    return existing.error();
+  }
+  return {};
+}
+
+void WebDavTarget::removeTemporary(const std::string& temp) {
+  auto removed = deleteResource(temp, false);
+  if (!removed && removed.error().code != ErrorCode::NotFound)
+    logger_.warning(kLogSource, "could not remove the temporary " + quotePath(temp) + ": " +
+                                    removed.error().describe() + " (recover() will)");
+}
+
+Result<DavResource> WebDavTarget::uploadTemporary(const std::string& path, const std::string& temp,
+                                                  std::istream& content) {
+  const std::string parent = common::parentPath(path);
+  DavRequest request;
+  request.method = "PUT";
+  request.target = href(temp, false);
+  request.content = &content;
+  request.contentLength = remainingLength(content);
+  if (content.bad())
+    return fail(ErrorCode::DataLoss,
+                "put " + quotePath(path) + ": the content stream is unreadable");
+  auto response = client_->execute(request);
+  if (!response) {
+    cleanupAbortedUpload(temp);
+    return Error{response.error().code, "put " + quotePath(path) + ": " + response.error().message,
+                 response.error().retryAfter};
+  }
+  if (response->status != 201 && response->status != 204 && response->status != 200) {
+    removeTemporary(temp);
+    if (response->status == 409) {
+      forgetFolder(parent);  // removed since we saw it: the next ensureFolder makes it again
+      return fail(ErrorCode::Conflict, "put " + quotePath(path) + ": the parent folder " +
+                                           quotePath(parent) + " does not exist");
+    }
+    return DavClient::errorForStatus(*response, "put " + quotePath(path));
+  }
+  const std::uint64_t sent = response->bytesSent;
+
+  // Verify what the server stored before anyone can see it under the final name.
+  auto stored = propfindOne(temp, false);
+  if (!stored) {
+    removeTemporary(temp);
+    return stored.error();
+  }
+  if (stored->contentLength.value_or(0) != sent) {
+    removeTemporary(temp);
+    return fail(ErrorCode::DataLoss, "put " + quotePath(path) + ": the server stored " +
+                                         std::to_string(stored->contentLength.value_or(0)) +
+                                         " bytes of " + std::to_string(sent));
+  }
+  return stored;
+}
+
+Status WebDavTarget::attachMetadata(const std::string& path, const std::string& temp,
+                                    const Metadata& metadata) {
+  if (!sidecars_.load() && !metadata.empty()) {
+    auto written = writeProperties(temp, metadata, {});
+    // Before the mode is settled, read them back: lighttpd answers 204 instead of a
+    // multistatus, and a server may accept properties it does not keep.
+    if (written && !metadataModeSettled_.load()) written = checkPropertiesKept(temp, metadata);
+    if (written)
+      metadataModeSettled_ = true;
+    else if (!fallBackToSidecars(written.error()))
+      return written.error();
+    if (auto ok = recordMetadataMode(); !ok) return ok.error();
+  }
+  // The sidecar goes first: a crash before the MOVE leaves a sidecar without its file (which
+  // readMetadata ignores and recover() deletes), never our file without its metadata (which
+  // the next run would take for someone else's and file again as "name (2)").
+  if (sidecars_.load()) {
+    if (auto ok = writeSidecar(path, metadata); !ok)
+      return Error{ok.error().code, "put " + quotePath(path) + ": " + ok.error().message,
+                   ok.error().retryAfter};
+  }
+  return {};
+}
+
 Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& content,
                                     const Metadata& metadata, PutMode mode) {
   return guarded<Result<EntryInfo>>("put", [&]() -> Result<EntryInfo> {
@@ -564,37 +674,7 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
       if (auto ok = checkXmlValues(metadata, path); !ok) return ok.error();
     const std::string parent = common::parentPath(path);
     if (auto ok = checkParent(parent); !ok) return ok.error();
-
-    // Cheap early answer for CreateNew (the MOVE with Overwrite: F stays the real guard), so
-    // a big upload is not sent for nothing.
-    auto existing = propfindOne(path, false);
-    if (existing) {
-      if (existing->collection)
-        return fail(ErrorCode::Conflict, "a folder is in the way at " + quotePath(path));
-      if (mode == PutMode::CreateNew)
-        return fail(ErrorCode::AlreadyExists, "a file already exists at " + quotePath(path));
-    } else if (existing.error().code != ErrorCode::NotFound) {
-      return existing.error();
-    }
-
-    // Content-Length when the stream can tell its size; chunked otherwise.
-    std::optional<std::uint64_t> length;
-    try {
-      std::streampos start = content.tellg();
-      if (start != std::streampos(-1)) {
-        content.seekg(0, std::ios::end);
-        std::streampos end = content.tellg();
-        content.clear();
-        content.seekg(start);
-        if (end != std::streampos(-1) && content && end >= start)
-          length = static_cast<std::uint64_t>(end - start);
-      }
-    } catch (...) {
-      length.reset();
-    }
-    if (content.bad())
-      return fail(ErrorCode::DataLoss,
-                  "put " + quotePath(path) + ": the content stream is unreadable");
+    if (auto ok = checkPutDestination(path, mode); !ok) return ok.error();
 
     const std::string temp =
         common::childPath(parent, common::makeTempName(common::baseName(path)));
@@ -603,88 +683,25 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
     std::vector<std::string> mayLeave{kJournalTemp + temp};
     if (mode == PutMode::CreateNew) mayLeave.push_back(kJournalSidecarOf + path);
     const auto inFlight = journal_->begin(mayLeave);
-    auto cleanup = [&] {
-      auto removed = deleteResource(temp, false);
-      if (!removed && removed.error().code != ErrorCode::NotFound)
-        logger_.warning(kLogSource, "could not remove the temporary " + quotePath(temp) + ": " +
-                                        removed.error().describe() + " (recover() will)");
-    };
 
-    DavRequest request;
-    request.method = "PUT";
-    request.target = href(temp, false);
-    request.content = &content;
-    request.contentLength = length;
-    auto response = client_->execute(request);
-    if (!response) {
-      cleanupAbortedUpload(temp);
-      return Error{response.error().code,
-                   "put " + quotePath(path) + ": " + response.error().message,
-                   response.error().retryAfter};
+    auto stored = uploadTemporary(path, temp, content);
+    if (!stored) return stored.error();
+    if (auto ok = attachMetadata(path, temp, metadata); !ok) {
+      removeTemporary(temp);
+      return ok.error();
     }
-    if (response->status != 201 && response->status != 204 && response->status != 200) {
-      cleanup();
-      if (response->status == 409) {
-        forgetFolder(parent);  // removed since we saw it: the next ensureFolder makes it again
-        return fail(ErrorCode::Conflict, "put " + quotePath(path) + ": the parent folder " +
-                                             quotePath(parent) + " does not exist");
-      }
-      return DavClient::errorForStatus(*response, "put " + quotePath(path));
-    }
-    const std::uint64_t sent = response->bytesSent;
-
-    // Verify what the server stored before anyone can see it under the final name.
-    auto stored = propfindOne(temp, false);
-    if (!stored) {
-      cleanup();
-      return stored.error();
-    }
-    if (stored->contentLength.value_or(0) != sent) {
-      cleanup();
-      return fail(ErrorCode::DataLoss, "put " + quotePath(path) + ": the server stored " +
-                                           std::to_string(stored->contentLength.value_or(0)) +
-                                           " bytes of " + std::to_string(sent));
-    }
-
-    if (!sidecars_.load() && !metadata.empty()) {
-      auto written = writeProperties(temp, metadata, {});
-      // Before the mode is settled, read them back: lighttpd answers 204 instead of a
-      // multistatus, and a server may accept properties it does not keep.
-      if (written && !metadataModeSettled_.load()) written = checkPropertiesKept(temp, metadata);
-      if (written) {
-        metadataModeSettled_ = true;
-      } else if (!fallBackToSidecars(written.error())) {
-        cleanup();
-        return written.error();
-      }
-      if (auto ok = recordMetadataMode(); !ok) {
-        cleanup();
-        return ok.error();
-      }
-    }
-    // The sidecar goes first: a crash before the MOVE leaves a sidecar without its file (which
-    // readMetadata ignores and recover() deletes), never our file without its metadata (which
-    // the next run would take for someone else's and file again as "name (2)").
     const bool withSidecar = sidecars_.load();
-    if (withSidecar) {
-      if (auto ok = writeSidecar(path, metadata); !ok) {
-        cleanup();
-        return Error{ok.error().code, "put " + quotePath(path) + ": " + ok.error().message,
-                     ok.error().retryAfter};
-      }
-    }
-
+    const std::uint64_t sent = stored->contentLength.value_or(0);
     auto moved = moveResource(temp, path, mode == PutMode::Replace, sent);
     if (!moved) {
-      cleanup();
+      removeTemporary(temp);
       // Someone else's file took the name meanwhile: our sidecar must not describe it.
       if (withSidecar && mode == PutMode::CreateNew &&
           moved.error().code == ErrorCode::AlreadyExists)
         (void)deleteResource(sidecarPathOf(path), false);
       return moved.error();
     }
-    EntryInfo info = toEntry(*stored, path);
-    return info;
+    return toEntry(*stored, path);
   });
 }
 

@@ -141,6 +141,16 @@ class WebDavTarget final : public DocumentTarget {
   /// DELETEs the temporary of a PUT that failed mid-body, looking again briefly in case the
   /// server was still writing it.
   void cleanupAbortedUpload(const std::string& temp);
+  /// put()'s steps. Refuses early what the MOVE would refuse (a folder, or a file for CreateNew).
+  Status checkPutDestination(const std::string& path, PutMode mode);
+  /// PUTs the content to `temp` and returns what the server stored, checked against what was
+  /// sent; on failure the temporary is removed (or left to recover()).
+  Result<DavResource> uploadTemporary(const std::string& path, const std::string& temp,
+                                      std::istream& content);
+  /// Properties on the temporary, or the sidecar beside `path`, before the MOVE.
+  Status attachMetadata(const std::string& path, const std::string& temp, const Metadata& metadata);
+  /// DELETEs a temporary, logging (not failing) when it cannot.
+  void removeTemporary(const std::string& temp);
   Status writeSidecar(const std::string& filePath, const Metadata& metadata);
   /// The sidecar's metadata; empty when there is none (the caller checked the file exists).
   Result<Metadata> readSidecar(const std::string& filePath);
