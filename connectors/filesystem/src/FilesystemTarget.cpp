@@ -159,6 +159,51 @@ Status replaceXattrs(int fd, const Metadata& metadata, const std::string& path) 
   return {};
 }
 
+/// Copies what is left of `content` into `fd` with a fixed buffer; the bytes copied.
+Result<std::uint64_t> copyContent(std::istream& content, int fd, const std::string& path) {
+  std::uint64_t total = 0;
+  std::vector<char> buffer(kCopyBufferBytes);
+  const auto failedAfter = [&] {
+    return "reading the content for " + quotePath(path) + " failed after " + std::to_string(total) +
+           " bytes";
+  };
+  try {
+    while (content) {
+      content.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      const auto got = static_cast<std::size_t>(content.gcount());
+      if (got > 0) {
+        if (auto ok = writeAll(fd, buffer.data(), got, path); !ok) return ok.error();
+        total += got;
+      }
+    }
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::DataLoss, failedAfter() + ": " + e.what());
+  } catch (...) {
+    return fail(ErrorCode::DataLoss, failedAfter());
+  }
+  if (content.bad()) return fail(ErrorCode::DataLoss, failedAfter());
+  return total;
+}
+
+/// Renames the finished temporary to its name: without replacing anything for CreateNew
+/// (removing the sidecar just written when someone else's file took the name meanwhile).
+Status placeTemporary(int folder, const std::string& tempName, const std::string& name,
+                      const std::string& path, PutMode mode, bool withSidecar) {
+  if (mode == PutMode::CreateNew) {
+    if (renameNoReplace(folder, tempName, folder, name) == 0) return {};
+    const int error = errno;
+    if (error == EEXIST) {
+      // It appeared between the check and the rename: our sidecar must not describe it.
+      if (withSidecar) ::unlinkat(folder, common::sidecarName(name).c_str(), 0);
+      return fail(ErrorCode::AlreadyExists, "cannot create " + quotePath(path) + ": it exists");
+    }
+    return errnoError(error, "cannot rename the temporary file to", path);
+  }
+  if (::renameat(folder, tempName.c_str(), folder, name.c_str()) != 0)
+    return errnoError(errno, "cannot rename the temporary file to", path);
+  return {};
+}
+
 }  // namespace
 
 FilesystemTarget::FilesystemTarget(int rootFd, std::string root, MetadataMode mode, bool fsync,
@@ -333,31 +378,8 @@ Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream
   if (file.get() < 0) return errnoError(errno, "cannot create a temporary file for", path);
   TempFileGuard tempGuard(folder, tempName);
 
-  std::uint64_t total = 0;
-  {
-    std::vector<char> buffer(kCopyBufferBytes);
-    try {
-      while (content) {
-        content.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        const auto got = static_cast<std::size_t>(content.gcount());
-        if (got > 0) {
-          if (auto ok = writeAll(file.get(), buffer.data(), got, path); !ok) return ok.error();
-          total += got;
-        }
-      }
-    } catch (const std::exception& e) {
-      return fail(ErrorCode::DataLoss, "reading the content for " + quotePath(path) +
-                                           " failed after " + std::to_string(total) +
-                                           " bytes: " + e.what());
-    } catch (...) {
-      return fail(ErrorCode::DataLoss, "reading the content for " + quotePath(path) +
-                                           " failed after " + std::to_string(total) + " bytes");
-    }
-    if (content.bad()) {
-      return fail(ErrorCode::DataLoss, "reading the content for " + quotePath(path) +
-                                           " failed after " + std::to_string(total) + " bytes");
-    }
-  }
+  auto total = copyContent(content, file.get(), path);
+  if (!total) return total.error();
 
   if (mode_ == MetadataMode::ExtendedAttributes) {
     for (const auto& [key, value] : metadata) {
@@ -380,24 +402,13 @@ Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream
     // is missing (an orphan sidecar is what recover() deletes).
     if (auto ok = writeSidecar(folder, name, metadata, path); !ok) return ok.error();
   }
-  if (mode == PutMode::CreateNew) {
-    if (renameNoReplace(folder, tempName, folder, name) != 0) {
-      const int error = errno;
-      if (error == EEXIST) {
-        // It appeared between the check and the rename: our sidecar must not describe it.
-        if (withSidecar) ::unlinkat(folder, common::sidecarName(name).c_str(), 0);
-        return fail(ErrorCode::AlreadyExists, "cannot create " + quotePath(path) + ": it exists");
-      }
-      return errnoError(error, "cannot rename the temporary file to", path);
-    }
-  } else if (::renameat(folder, tempName.c_str(), folder, name.c_str()) != 0) {
-    return errnoError(errno, "cannot rename the temporary file to", path);
-  }
+  if (auto ok = placeTemporary(folder, tempName, name, path, mode, withSidecar); !ok)
+    return ok.error();
   tempGuard.release();
   if (auto ok = syncFolder(folder, path); !ok) return ok.error();
 
   EntryInfo info = entryFrom(path, written);
-  info.size = total;
+  info.size = *total;
   return info;
 }
 
