@@ -21,12 +21,17 @@ constexpr const char* kStateUser = "dms";
 constexpr const char* kStatePassword = "e2e-state-password-R5tN2c";
 constexpr const char* kPasswordVariable = "E2E_STATE_PASSWORD";
 
-/// postgresql://dms@127.0.0.1:P/db -> postgresql://dms:${E2E_STATE_PASSWORD}@127.0.0.1:P/db
-std::string withPasswordReference(const std::string& url) {
+/// postgresql://dms@127.0.0.1:P/db -> postgresql://dms:<password>@127.0.0.1:P/db
+std::string withPassword(const std::string& url, const std::string& password) {
   const std::string user = std::string("://") + kStateUser + "@";
   const auto at = url.find(user);
-  return url.substr(0, at) + "://" + kStateUser + ":${" + kPasswordVariable + "}@" +
+  return url.substr(0, at) + "://" + kStateUser + ":" + password + "@" +
          url.substr(at + user.size());
+}
+
+/// The URL with the password as the ${E2E_STATE_PASSWORD} reference.
+std::string withPasswordReference(const std::string& url) {
+  return withPassword(url, std::string("${") + kPasswordVariable + "}");
 }
 
 std::string databaseOf(const std::string& url) {
@@ -127,6 +132,19 @@ TEST(PostgresStateE2eTest, ThePasswordIsMaskedAndAWrongOneIsNamedByKeyAndHost) {
     EXPECT_EQ(output.find(kStatePassword), std::string::npos) << output;
   }
   EXPECT_TRUE(sqliteStatesUnder(world.dataDir()).empty());
+
+  // A password written in the file itself is masked too, with a warning asking for ${ENV}.
+  world.setStateUrl(withPassword(pg.url, wrongPassword));
+  auto literal = world.host({"config", "show"});
+  EXPECT_EQ(literal.exitCode, 0) << literal.out << literal.err;
+  EXPECT_NE(literal.err.find("warning: state.url: password written in the file itself"),
+            std::string::npos)
+      << literal.err;
+  EXPECT_NE(literal.out.find(std::string(kStateUser) + ":********@" + pg.hostAndPort()),
+            std::string::npos)
+      << literal.out;
+  EXPECT_EQ((literal.out + literal.err).find(wrongPassword), std::string::npos)
+      << literal.out << literal.err;
 }
 
 }  // namespace
