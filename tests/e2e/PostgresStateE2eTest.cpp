@@ -5,8 +5,11 @@
 #include <gtest/gtest.h>
 
 #include <Poco/Data/Session.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -48,6 +51,23 @@ std::vector<std::string> sqliteStatesUnder(const std::filesystem::path& folder) 
   return found;
 }
 
+/// `dms-host args...` with `world`'s configuration but the data folder `dataDir`: another host
+/// sharing the database and the target.
+test::ChildResult hostWithDataDir(const E2eWorld& world, const std::filesystem::path& dataDir,
+                                  const std::vector<std::string>& args) {
+  std::ifstream in(world.configFile());
+  auto config = Poco::JSON::Parser().parse(in).extract<Poco::JSON::Object::Ptr>();
+  config->set("dataDir", dataDir.string());
+  const auto file = world.workDir() / "other-host.json";
+  {
+    std::ofstream out(file);
+    config->stringify(out, 2);
+  }
+  std::vector<std::string> argv = {DMS_BUILD_DIR "/samples/dms-host", "--config", file.string()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return test::ChildProcess(argv, world.env(), world.workDir()).wait(std::chrono::seconds(90));
+}
+
 /// A sandbox world whose state.url names a fresh database on `server`, reached as kStateUser
 /// with the password from the environment variable kPasswordVariable.
 struct PostgresWorld {
@@ -63,7 +83,8 @@ struct PostgresWorld {
 };
 
 // An order placed and synced by one dms-host process is in PostgreSQL, not in the data
-// folder; `status` and `verify`, each a process of its own, read the same state.
+// folder; `status` and `verify`, processes of another host (another data folder), read the
+// same state.
 TEST(PostgresStateE2eTest, SyncFilesIntoTheDatabaseAndOtherProcessesSeeTheSameState) {
   PostgresWorld pg(kStatePassword);
   auto& world = pg.world;
@@ -87,21 +108,42 @@ TEST(PostgresStateE2eTest, SyncFilesIntoTheDatabaseAndOtherProcessesSeeTheSameSt
       Poco::Data::Keywords::into(filedRows), Poco::Data::Keywords::now;
   EXPECT_EQ(filedRows, expected);
 
-  auto status = world.host({"status", std::to_string(order)});
+  const auto otherDataDir = world.workDir() / "other-host-data";
+  auto status = hostWithDataDir(world, otherDataDir, {"status", std::to_string(order)});
   EXPECT_EQ(status.exitCode, 0) << status.err;
   EXPECT_NE(status.out.find("order " + std::to_string(order)), std::string::npos) << status.out;
   EXPECT_NE(status.out.find("assets:    " + std::to_string(expected)), std::string::npos)
       << status.out;
-  auto verify = world.host({"verify"});
+  auto verify = hostWithDataDir(world, otherDataDir, {"verify"});
   EXPECT_EQ(verify.exitCode, 0) << verify.out << verify.err;
   EXPECT_NE(verify.out.find("verify: " + std::to_string(expected) +
                             " ok, 0 missing, 0 changed, 0 orphaned"),
             std::string::npos)
       << verify.out;
+  EXPECT_TRUE(sqliteStatesUnder(otherDataDir).empty());
 
   const std::string output =
       sync.out + sync.err + status.out + status.err + verify.out + verify.err;
   EXPECT_EQ(output.find(kStatePassword), std::string::npos) << "the password shows: " << output;
+  // The plugin is a guest: the database's chatter (libpq prints NOTICEs on stderr) stays out.
+  EXPECT_EQ(output.find("NOTICE:"), std::string::npos) << output;
+}
+
+// A database holds the state of one Ambita API: a host configured for another one (another
+// sandbox) is refused, naming the database (not its data folder, where no state is).
+TEST(PostgresStateE2eTest, ADatabaseOfAnotherApiIsRefusedNamingTheDatabase) {
+  PostgresWorld pg(kStatePassword);
+  pg.world.placeOrder("oppdrag-pg-2", "sak-pg-2");  // records the first sandbox in the state
+  E2eWorld other;
+  other.setEnv(kPasswordVariable, kStatePassword);
+  other.setStateUrl(withPasswordReference(pg.url));
+  auto refused = other.host({"status"});
+  EXPECT_NE(refused.exitCode, 0) << refused.out << refused.err;
+  EXPECT_NE(refused.err.find("the state in " + pg.url + " was made for the Ambita API " +
+                             pg.world.sandbox().baseUrl()),
+            std::string::npos)
+      << refused.err;
+  EXPECT_EQ(refused.err.find(kStatePassword), std::string::npos) << refused.err;
 }
 
 // `config show` names the database but masks the password; a wrong password stops every
