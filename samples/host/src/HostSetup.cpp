@@ -305,8 +305,13 @@ Status HostSetup::createObjects() {
   target_ = std::move(target.value());
   logger_.debug(kSource, "target " + target_->describe());
 
-  HostServices services{&logger_, pluginDir.string(), JsonConfigFile::toJson(pluginConfig_),
-                        target_,  hostName_,          stateUrl_};
+  HostServices services;
+  services.logger = &logger_;
+  services.dataDir = pluginDir.string();
+  services.configJson = JsonConfigFile::toJson(pluginConfig_);
+  services.target = target_;
+  services.hostName = hostName_;
+  services.stateUrl = stateUrl_;
   auto plugin = pluginModule_.create(services);
   if (!plugin) {
     auto error = plugin.error();
