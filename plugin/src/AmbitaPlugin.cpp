@@ -12,6 +12,8 @@
 #include "commands/QuoteCommand.h"
 #include "commands/TerminalPrompt.h"
 #include "dms/config/OptionReader.h"
+#include "filing/PostgresStateStore.h"
+#include "filing/StateStoreFactory.h"
 
 namespace ambita {
 namespace {
@@ -22,7 +24,7 @@ constexpr const char* kSource = "ambita";
 /// demo's sandbox, Ambita's test API) would take its orders for these. The first open records
 /// the API; a different one is refused, naming both.
 dms::Status checkStateBelongsTo(filing::StateStore& store, const api::ClientOptions& options,
-                                const std::string& dataDir) {
+                                const std::string& stateName) {
   auto origin = api::Origin::of(Poco::URI(options.baseUrl));
   if (!origin)
     return dms::fail(dms::ErrorCode::InvalidArgument, "ambita.baseUrl: " + origin.error().message);
@@ -34,11 +36,19 @@ dms::Status checkStateBelongsTo(filing::StateStore& store, const api::ClientOpti
     return id.origin + " (client id '" + id.clientId + "')";
   };
   return dms::fail(dms::ErrorCode::InvalidArgument,
-                   "ambita: the state in " + dataDir + " was made for the Ambita API " +
+                   "ambita: the state in " + stateName + " was made for the Ambita API " +
                        describe(*recorded) + " on " + recorded->recordedAt +
                        ", but ambita.baseUrl and ambita.clientId name " + describe(configured) +
                        ": order ids of different APIs collide, so the two are never mixed; use "
-                       "another dataDir for this API (or configure the recorded one again)");
+                       "another dataDir or state.url for this API (or configure the recorded "
+                       "one again)");
+}
+
+/// Where the state is, for messages: the data folder, or the database (never its password).
+std::string stateName(const dms::HostServices& services) {
+  if (services.stateUrl.empty()) return services.dataDir;
+  auto location = filing::PostgresLocation::parse(services.stateUrl);
+  return location ? location->display() : std::string("state.url");
 }
 
 }  // namespace
@@ -91,9 +101,9 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     if (ec)
       return dms::fail(dms::ErrorCode::Unavailable,
                        "ambita: data folder " + services.dataDir + ": " + ec.message());
-    auto store = filing::SqliteStateStore::open(services.dataDir + "/state.db");
+    auto store = filing::openStateStore(services.stateUrl, services.dataDir);
     if (!store) return store.error();
-    if (auto s = checkStateBelongsTo(**store, *clientOptions, services.dataDir); !s)
+    if (auto s = checkStateBelongsTo(**store, *clientOptions, stateName(services)); !s)
       return s.error();
 
     std::unique_ptr<AmbitaPlugin> plugin(new AmbitaPlugin);

@@ -25,7 +25,7 @@
 #include "filing/FilingConfig.h"
 #include "filing/FilingService.h"
 #include "filing/Reconciler.h"
-#include "filing/SqliteStateStore.h"
+#include "filing/StateStore.h"
 #include "push/Poller.h"
 #include "push/PushEndpoint.h"
 #include "push/PushInbox.h"
@@ -75,7 +75,7 @@ class AmbitaPlugin final : public dms::Plugin {
   commands::OrderLimits orderLimits_;
   std::unique_ptr<api::AmbitaClient> client_;
   api::OrderApi* orderApi_ = nullptr;  ///< client_ or a test's fake
-  std::unique_ptr<filing::SqliteStateStore> store_;
+  std::unique_ptr<filing::StateStore> store_;
   std::unique_ptr<filing::Reconciler> reconciler_;
   std::unique_ptr<filing::FilingService> service_;
   std::unique_ptr<push::PushInbox> inbox_;

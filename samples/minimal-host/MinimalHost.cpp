@@ -82,8 +82,12 @@ int main(int argc, char** argv) {
   fs::create_directories(data / "plugin");
   // TODO(issue 10, document events): register the host's event sink in HostServices here and
   // print each event it receives, once the SDK has document events.
-  dms::HostServices services{&logger, (data / "plugin").string(), section.str(),
-                             std::make_shared<FolderTarget>(argv[3]), "minimal-host 1.0"};
+  dms::HostServices services{&logger,
+                             (data / "plugin").string(),
+                             section.str(),
+                             std::make_shared<FolderTarget>(argv[3]),
+                             "minimal-host 1.0",
+                             /*stateUrl: the plugin's default (SQLite in the data folder)*/ ""};
   auto plugin = module.create(services);
   if (!plugin) return fatal(plugin.error().describe());
   if (auto started = (*plugin)->startService(); !started) return fatal(started.error().describe());

@@ -125,6 +125,11 @@ void E2eWorld::writeConfig() {
   Poco::JSON::Object::Ptr http = new Poco::JSON::Object(true);
   http->set("listen", "127.0.0.1:0");
   root->set("http", http);
+  if (!stateUrl_.empty()) {
+    Poco::JSON::Object::Ptr state = new Poco::JSON::Object(true);
+    state->set("url", stateUrl_);
+    root->set("state", state);
+  }
   std::ofstream out(configFile());
   root->stringify(out, 2);
   if (!out) throw std::runtime_error("cannot write " + configFile().string());
@@ -135,11 +140,21 @@ void E2eWorld::setAmbitaOption(const std::string& key, int value) {
   writeConfig();
 }
 
+void E2eWorld::setStateUrl(const std::string& url) {
+  stateUrl_ = url;
+  writeConfig();
+}
+
+void E2eWorld::setEnv(const std::string& name, const std::string& value) {
+  extraEnv_[name] = value;
+}
+
 test::ChildProcess::Env E2eWorld::env() const {
   test::ChildProcess::Env env = {{"E2E_CLIENT_SECRET", kClientSecret},
                                  {"E2E_API_PASSWORD", kApiPassword},
                                  {"E2E_DAV_PASSWORD", kDavPassword}};
   if (!options_.pushSecret.empty()) env["E2E_PUSH_SECRET"] = options_.pushSecret;
+  for (const auto& [name, value] : extraEnv_) env[name] = value;
   return env;
 }
 

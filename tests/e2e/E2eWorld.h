@@ -77,6 +77,11 @@ class E2eWorld {
   /// Sets a numeric option of the configuration's `ambita` section (e.g. "readTimeoutSeconds")
   /// and writes the configuration again.
   void setAmbitaOption(const std::string& key, int value);
+  /// Sets the top-level `state.url` (may hold ${NAME} references) and writes the configuration
+  /// again; "" removes it (the default: SQLite in the data folder).
+  void setStateUrl(const std::string& url);
+  /// Adds (or replaces) a variable in env(), e.g. the password a ${NAME} in state.url names.
+  void setEnv(const std::string& name, const std::string& value);
 
   /// The environment that carries the configuration's secrets.
   test::ChildProcess::Env env() const;
@@ -118,6 +123,8 @@ class E2eWorld {
   std::unique_ptr<ArchiveView> archive_;
   std::string davUrl_;
   std::map<std::string, int> ambitaOptions_;  ///< set by setAmbitaOption
+  std::string stateUrl_;                      ///< set by setStateUrl
+  test::ChildProcess::Env extraEnv_;          ///< set by setEnv
 };
 
 /// Runs `check` every 100 ms until it returns true or `timeout` passes; returns the last result.

@@ -211,7 +211,7 @@ TEST(ModuleLoader, OlderMinorModulesLoadAndWork) {
   auto target =
       connectorModule.create({jsonObject({{"connector", "memoryold"}}), dir.str(), &logger});
   ASSERT_TRUE(target.ok()) << target.error().describe();
-  dms::HostServices services{&logger, dir.str(), jsonObject({{"token", "t"}}), *target, "test"};
+  dms::HostServices services{&logger, dir.str(), jsonObject({{"token", "t"}}), *target, "test", ""};
   auto plugin = pluginModule.create(services);
   ASSERT_TRUE(plugin.ok()) << plugin.error().describe();
   std::ostringstream out, err;
@@ -359,7 +359,7 @@ TEST(ModuleLoader, ObjectsKeepTheirLibraryLoadedUntilTheyAreGone) {
     ASSERT_TRUE(pluginModule.ok()) << pluginModule.report().message;
     factory = pluginModule.factory();
     dms::HostServices services{&logger, dir.str(), jsonObject({{"token", "t"}, {"greeting", "hi"}}),
-                               target, "test"};
+                               target,  "test",    ""};
     auto madePlugin = pluginModule.create(services);
     ASSERT_TRUE(madePlugin.ok()) << madePlugin.error().describe();
     plugin = std::move(madePlugin.value());

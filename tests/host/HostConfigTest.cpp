@@ -7,6 +7,7 @@
 #include "EnvExpander.h"
 #include "JsonConfigFile.h"
 #include "SchemaValidator.h"
+#include "StateUrl.h"
 #include "StderrLogger.h"
 
 namespace {
@@ -164,6 +165,32 @@ TEST(SchemaValidator, MaskedReplacesSecretsOnly) {
   EXPECT_EQ(view->getValue<std::string>("secret"), "********");
   EXPECT_EQ(view->getValue<std::string>("baseUrl"), "u");
   EXPECT_EQ(result.effective->getValue<std::string>("secret"), "s3");
+}
+
+// state.url carries its password inside the value: only that part is masked, wherever the URL
+// puts it; the decoded spelling (what the database client sends) is masked too.
+TEST(StateUrl, MasksOnlyThePasswordAndKnowsBothItsSpellings) {
+  using dms::host::StateUrl;
+  struct Case {
+    std::string url, masked;
+    std::vector<std::string> spellings;
+  };
+  for (const Case& c : std::vector<Case>{
+           {"postgresql://dms:pw-9xQ@db:5432/ambita",
+            "postgresql://dms:********@db:5432/ambita",
+            {"pw-9xQ"}},
+           {"postgresql://dms:p@ss:w@db/ambita", "postgresql://dms:********@db/ambita", {"p@ss:w"}},
+           {"postgresql://dms:a%2Fb%40c@db:5432",
+            "postgresql://dms:********@db:5432",
+            {"a%2Fb%40c", "a/b@c"}},
+           {"postgresql://dms@db:5432/ambita", "postgresql://dms@db:5432/ambita", {}},
+           {"postgresql://dms:@db/ambita", "postgresql://dms:@db/ambita", {}},
+           {"postgresql://db/x?user=a:b@c", "postgresql://db/x?user=a:b@c", {}},
+           {"not a url", "not a url", {}},
+       }) {
+    EXPECT_EQ(StateUrl::masked(c.url), c.masked) << c.url;
+    EXPECT_EQ(StateUrl::passwordSpellings(c.url), c.spellings) << c.url;
+  }
 }
 
 TEST(StderrLogger, OneLinePerMessageWithSecretsMasked) {

@@ -6,9 +6,12 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <mutex>
 #include <stdexcept>
 #include <vector>
@@ -126,17 +129,48 @@ std::string PostgresServer::connectionString(const std::string& database) const 
   return "host=127.0.0.1 port=" + std::to_string(port_) + " user=" + kUser + " dbname=" + database;
 }
 
-std::string PostgresServer::createDatabase() {
-  const std::string name = "dms_test_" + std::to_string(++databasesCreated_);
+void PostgresServer::runAsSuperuser(const std::string& database, const std::string& sql,
+                                    const std::string& what) const {
   try {
     registerConnectorOnce();
-    Poco::Data::Session admin("PostgreSQL", connectionString("postgres"));
-    admin << "CREATE DATABASE " + name, Poco::Data::Keywords::now;
+    Poco::Data::Session admin("PostgreSQL", connectionString(database));
+    admin << sql, Poco::Data::Keywords::now;
   } catch (const Poco::Exception& e) {
-    throw std::runtime_error("PostgresServer: CREATE DATABASE " + name +
-                             " failed: " + e.displayText());
+    throw std::runtime_error("PostgresServer: " + what + " failed: " + e.displayText());
   }
+}
+
+std::string PostgresServer::createDatabase() {
+  const std::string name = "dms_test_" + std::to_string(++databasesCreated_);
+  runAsSuperuser("postgres", "CREATE DATABASE " + name, "CREATE DATABASE " + name);
   return "postgresql://" + std::string(kUser) + "@127.0.0.1:" + std::to_string(port_) + "/" + name;
+}
+
+std::string PostgresServer::createDatabaseWithPassword(const std::string& user,
+                                                       const std::string& password) {
+  const auto plain = [](const std::string& text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+      return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+    });
+  };
+  if (!plain(user) || !plain(password))
+    throw std::invalid_argument("PostgresServer: user and password must be letters, digits, -, _");
+  // pg_hba.conf takes the first line that matches: this one, before initdb's trust lines.
+  const std::string hbaFile = dataDir_ + "/pg_hba.conf";
+  std::ifstream in(hbaFile);
+  const std::string rules((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  std::ofstream out(hbaFile, std::ios::trunc);  // as root the file keeps its owner
+  out << "host all \"" << user << "\" 127.0.0.1/32 scram-sha-256\n" << rules;
+  out.close();
+  if (!out) throw std::runtime_error("PostgresServer: cannot write " + hbaFile);
+  runAsSuperuser("postgres", "CREATE ROLE \"" + user + "\" LOGIN PASSWORD '" + password + "'",
+                 "CREATE ROLE " + user);
+  runAsSuperuser("postgres", "SELECT pg_reload_conf()", "reloading pg_hba.conf");
+  const std::string name = "dms_test_" + std::to_string(++databasesCreated_);
+  runAsSuperuser("postgres", "CREATE DATABASE " + name + " OWNER \"" + user + "\"",
+                 "CREATE DATABASE " + name);
+  return "postgresql://" + user + "@127.0.0.1:" + std::to_string(port_) + "/" + name;
 }
 
 }  // namespace dms::test

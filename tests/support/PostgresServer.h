@@ -33,6 +33,12 @@ class PostgresServer {
   /// postgresql://postgres@127.0.0.1:<port>/<name>. Throws std::runtime_error.
   std::string createDatabase();
 
+  /// Creates the login role `user` with `password` (scram-sha-256: only that password lets it
+  /// in, unlike the trust of kUser) and a new database it owns; returns the database's URL
+  /// without the password, postgresql://<user>@127.0.0.1:<port>/<name>. `user` and `password`
+  /// are letters, digits, '-' and '_' only. Throws std::runtime_error.
+  std::string createDatabaseWithPassword(const std::string& user, const std::string& password);
+
   /// Stops the server (fast shutdown: every connection is cut) and starts it again on the same
   /// port and data, as a database restart in production would. Throws std::runtime_error.
   void restart();
@@ -44,6 +50,9 @@ class PostgresServer {
   void initialiseCluster();
   bool startOnFreePort();
   void stop() noexcept;
+  /// Runs `sql` in the database `database` as kUser. Throws std::runtime_error naming `what`.
+  void runAsSuperuser(const std::string& database, const std::string& sql,
+                      const std::string& what) const;
 
   TempDir dir_{"dms-postgres"};
   std::string dataDir_;

@@ -27,6 +27,13 @@ struct HostServices {
   std::shared_ptr<DocumentTarget> target;
   /// e.g. "dms-host 0.1.0", for User-Agent headers and the audit log.
   std::string hostName;
+  /// Where the plugin keeps its state, from the host's configuration (dms-host: the top-level
+  /// key `state.url`, ${ENV} expanded), e.g. postgresql://user:password@host:5432/db; empty:
+  /// the plugin's own default (the Ambita plugin: SQLite in dataDir). It may carry a password:
+  /// never log or echo it (dms-host registers the password with its logger's masking).
+  /// Appended within interface 1.1 (see host-sdk/README.md, Versioning): a plugin built before
+  /// it never reads it; members are only ever appended after it.
+  std::string stateUrl;
 };
 
 /// An HTTP request the host received on one of the plugin's routes. The host has already

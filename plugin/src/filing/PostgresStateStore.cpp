@@ -184,8 +184,13 @@ std::unique_ptr<Session> PostgresStateStore::borrowSession() {
   ++openSessions_;
   lock.unlock();
   try {
-    return std::make_unique<Session>("PostgreSQL", location_.connectionString(),
-                                     static_cast<std::size_t>(kConnectTimeoutSeconds));
+    auto session = std::make_unique<Session>("PostgreSQL", location_.connectionString(),
+                                             static_cast<std::size_t>(kConnectTimeoutSeconds));
+    // libpq prints the server's notices and warnings (e.g. "relation ... already exists,
+    // skipping" at every open) straight to the host's stderr, past its logger; a guest keeps
+    // quiet. Errors still arrive, as exceptions.
+    *session << "SET client_min_messages TO error", now;
+    return session;
   } catch (...) {
     returnSession(nullptr, true);
     throw;

@@ -26,8 +26,15 @@ dms::Result<std::unique_ptr<StateStore>> openStateStore(const std::string& state
   const auto schemeEnd = stateUrl.find("://");
   std::string scheme = schemeEnd == std::string::npos ? "" : stateUrl.substr(0, schemeEnd);
   if (!looksLikeScheme(scheme)) scheme.clear();
-  if (scheme == "postgresql" || scheme == "postgres")
-    return asStateStore(PostgresStateStore::open(stateUrl));
+  if (scheme == "postgresql" || scheme == "postgres") {
+    auto opened = PostgresStateStore::open(stateUrl);
+    if (opened) return std::unique_ptr<StateStore>(std::move(*opened));
+    // The administrator fixes a wrong password or host in state.url: every error names the key
+    // (the backend's own messages name the database, without its password).
+    dms::Error error = opened.error();
+    if (!error.message.starts_with("state.url")) error.message = "state.url: " + error.message;
+    return error;
+  }
   return dms::fail(
       dms::ErrorCode::InvalidArgument,
       "state.url: " +

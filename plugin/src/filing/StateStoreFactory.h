@@ -14,7 +14,8 @@ namespace ambita::filing {
 
 /// Errors: InvalidArgument naming `state.url` for a scheme that is not postgresql (the rest of
 /// the URL is not repeated: it may carry a password); otherwise what the chosen backend's open()
-/// reports.
+/// reports, for PostgreSQL prefixed with "state.url: " (e.g. a wrong password: "state.url:
+/// state database postgresql://user@host:port/db: connecting: ...").
 dms::Result<std::unique_ptr<StateStore>> openStateStore(const std::string& stateUrl,
                                                         const std::string& dataDir);
 

@@ -5,6 +5,7 @@
 #include "EnvExpander.h"
 #include "JsonConfigFile.h"
 #include "RouteServer.h"
+#include "StateUrl.h"
 
 namespace dms::host {
 
@@ -42,6 +43,9 @@ ConfigSchema HostSetup::hostSchema(const std::string& pluginSection,
        "folder for state; the plugin gets <dataDir>/<plugin>, the connector <dataDir>/target"},
       {"modules", OptionType::String, "", false, false, "folder of the *.so modules"},
       {"plugin", OptionType::String, "", false, false, "name of the plugin module to run"},
+      {"state.url", OptionType::String, "", false, false,
+       "where the plugin keeps its state, e.g. postgresql://user:${PASSWORD}@host:5432/database "
+       "(the password is masked); absent: the plugin's default (SQLite in its data folder)"},
       {"target", OptionType::Object, "", true, false, "the document target: {\"connector\": ...}"},
       {"http.listen", OptionType::String, "\"127.0.0.1:8080\"", false, false,
        "host:port of the HTTP listener (port 0: any free port)"},
@@ -141,7 +145,27 @@ Status HostSetup::load(const std::filesystem::path& configFile) {
   }
 
   checkHttp(objectAt(effectiveRoot_, "http"));
+  checkStateUrl(expander.expandedPaths());
   return {};
+}
+
+void HostSetup::checkStateUrl(const std::set<std::string>& expandedPaths) {
+  auto url = stringAt(objectAt(effectiveRoot_, "state"), "url");
+  if (!url) return;  // absent, or a wrong type the schema reported
+  stateUrl_ = *url;
+  const auto passwords = StateUrl::passwordSpellings(stateUrl_);
+  for (const auto& password : passwords) logger_.addSecret(password);
+  if (passwords.empty()) return;
+  if (passwords.front().size() < StderrLogger::kMinMaskedLength)
+    issues_.push_back({"state.url",
+                       "password shorter than " + std::to_string(StderrLogger::kMinMaskedLength) +
+                           " characters: too short to be masked in logs",
+                       true});
+  if (!expandedPaths.count("state.url"))
+    issues_.push_back({"state.url",
+                       "password written in the file itself; prefer a ${ENV_NAME} reference "
+                       "(postgresql://user:${PASSWORD}@host:port/database)",
+                       true});
 }
 
 void HostSetup::registerSecrets(ValidatedSection& checked) {
@@ -201,7 +225,7 @@ void HostSetup::choosePlugin(const Poco::JSON::Object::Ptr& root) {
   logger_.debug(kSource, pluginModule_.report().message);
   section_ = pluginModule_.factory()->info().configSection;
   if (section_.empty() || section_ == "dataDir" || section_ == "modules" || section_ == "plugin" ||
-      section_ == "target" || section_ == "http") {
+      section_ == "target" || section_ == "http" || section_ == "state") {
     issues_.push_back({"plugin", "plugin '" + pluginName_ +
                                      "' declares the configuration section '" + section_ +
                                      "', which the host cannot give it"});
@@ -251,7 +275,11 @@ void HostSetup::checkHttp(const Poco::JSON::Object::Ptr& httpSection) {
 
 Poco::JSON::Object::Ptr HostSetup::adminView() const {
   if (!effectiveRoot_) return Poco::JSON::Object::Ptr(new Poco::JSON::Object(true));
-  return SchemaValidator::masked(effectiveRoot_, secretPaths_, "");
+  auto view = SchemaValidator::masked(effectiveRoot_, secretPaths_, "");
+  // masked() copied the tree: this changes the view only.
+  if (auto state = objectAt(view, "state"); state && !stateUrl_.empty())
+    state->set("url", StateUrl::masked(stateUrl_));
+  return view;
 }
 
 Status HostSetup::createObjects() {
@@ -277,12 +305,19 @@ Status HostSetup::createObjects() {
   target_ = std::move(target.value());
   logger_.debug(kSource, "target " + target_->describe());
 
-  HostServices services{&logger_, pluginDir.string(), JsonConfigFile::toJson(pluginConfig_),
-                        target_, hostName_};
+  HostServices services;
+  services.logger = &logger_;
+  services.dataDir = pluginDir.string();
+  services.configJson = JsonConfigFile::toJson(pluginConfig_);
+  services.target = target_;
+  services.hostName = hostName_;
+  services.stateUrl = stateUrl_;
   auto plugin = pluginModule_.create(services);
   if (!plugin) {
     auto error = plugin.error();
-    if (!error.message.starts_with(section_)) error.message = section_ + ": " + error.message;
+    // An error about state.url (a host key the plugin reads) already names its key.
+    if (!error.message.starts_with(section_) && !error.message.starts_with("state.url"))
+      error.message = section_ + ": " + error.message;
     return error;
   }
   plugin_ = std::move(plugin.value());

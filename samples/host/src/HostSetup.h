@@ -10,13 +10,16 @@
 /// plugin (default: the only dms-plugin-*.so in the modules folder), target {connector, ...the
 /// connector's keys}, <plugin section> (PluginInfo::configSection, e.g. "ambita"),
 /// http {listen: "host:port", default 127.0.0.1:8080; requestTimeoutSeconds;
-/// maxConnectionsPerAddress}. Relative paths are relative to the current directory.
+/// maxConnectionsPerAddress}, state {url: where the plugin keeps its state, handed over as
+/// HostServices::stateUrl; its password is masked}. Relative paths are relative to the current
+/// directory.
 
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <set>
 #include <string>
 
 #include "ConfigIssue.h"
@@ -68,6 +71,8 @@ class HostSetup {
   /// Hands the section's secret values to the logger and remembers their paths.
   void registerSecrets(ValidatedSection& checked);
   void checkHttp(const Poco::JSON::Object::Ptr& httpSection);
+  /// Remembers state.url for the plugin and hands its password to the logger (see StateUrl.h).
+  void checkStateUrl(const std::set<std::string>& expandedPaths);
 
   StderrLogger& logger_;
   std::filesystem::path defaultModulesDir_;
@@ -86,6 +91,7 @@ class HostSetup {
   Poco::JSON::Object::Ptr targetConfig_;
   Poco::JSON::Object::Ptr pluginConfig_;
   std::vector<std::string> secretPaths_;
+  std::string stateUrl_;  ///< state.url as configured (password included): for the plugin only
   std::string listenHost_ = "127.0.0.1";
   std::uint16_t listenPort_ = 8080;
   ListenerLimits listenerLimits_;
