@@ -191,7 +191,7 @@ run_asan() {
 
 # The engine (reconcile, task pool, state), push (inbox, workers, poller) and API client
 # (token sharing, session pool, downloads) tests: the code that runs threads.
-tsan_targets=(filing_tests push_tests commands_tests api_unit_test api_client_test api_sandbox_test
+tsan_targets=(filing_tests push_tests commands_tests api_commands_tests api_unit_test api_client_test api_sandbox_test
               ambita-sandbox)
 tsan_test_dirs=(tests/filing tests/push tests/commands tests/api)
 run_tsan() {
