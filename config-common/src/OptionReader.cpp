@@ -81,7 +81,7 @@ Result<OptionReader> OptionReader::read(const Poco::JSON::Object::Ptr& section,
 
 const ConfigOption& OptionReader::declared(const std::string& key, OptionType type) const {
   for (const auto& option : schema_.options) {
-    if (option.key != key) continue;
+    if (option.key != key || isRenamedOption(option)) continue;  // an old spelling is no option
     if (option.type != type)
       throw std::logic_error(path(key) + " is declared as " +
                              SchemaValidator::typeName(option.type) + ", read as " +

@@ -99,6 +99,8 @@ std::string checkType(const Poco::Dynamic::Var& v, OptionType type, bool secret,
     }
     case OptionType::Object:
       return isObject(v) ? "" : expected + describeValue(v, secret);
+    case OptionType::RenamedTo:
+      break;  // not an option: applied by applyRenames() before the options are checked
   }
   return "";
 }
@@ -195,52 +197,66 @@ void reportUnknown(const Poco::JSON::Object::Ptr& node, const std::string& relat
   }
 }
 
-/// Moves the value of each old spelling to its new key (warning), or reports both given.
+/// Moves the value of one old spelling to its new key (warning), or reports both given.
+void applyRename(const Poco::JSON::Object::Ptr& effective, const RenamedOption& rename,
+                 const std::string& prefix, ConfigIssues& issues, std::set<std::string>& reported) {
+  const auto oldParts = splitKey(rename.oldKey);
+  const auto newParts = splitKey(rename.newKey);
+  const std::string oldPath = join(prefix, rename.oldKey);
+  const std::string newPath = join(prefix, rename.newKey);
+  auto oldParent =
+      descend(effective, oldParts, oldParts.size() - 1, false, prefix, issues, reported);
+  if (!oldParent || !oldParent->has(oldParts.back())) return;
+  auto newParent =
+      descend(effective, newParts, newParts.size() - 1, false, prefix, issues, reported);
+  if (newParent && newParent->has(newParts.back())) {
+    issues.push_back({oldPath, "old spelling of " + newPath + ", which is given too: remove \"" +
+                                   oldParts.back() + "\""});
+    oldParent->remove(oldParts.back());
+    return;
+  }
+  Poco::Dynamic::Var value = oldParent->get(oldParts.back());
+  oldParent->remove(oldParts.back());
+  std::string taken;
+  if (rename.addToValue != 0 && value.isInteger() && !value.isBoolean()) {
+    // Values near the 64-bit limits are moved unchanged (the module's range refuses them)
+    // rather than overflow here.
+    std::optional<Poco::Int64> given;
+    try {
+      given = value.convert<Poco::Int64>();
+    } catch (const Poco::Exception&) {
+    }
+    constexpr Poco::Int64 kSafe = std::numeric_limits<Poco::Int64>::max() / 2;
+    if (given && *given > -kSafe && *given < kSafe && std::abs(rename.addToValue) < kSafe) {
+      const Poco::Int64 meant = *given + rename.addToValue;
+      value = meant;
+      taken = " (" + rename.oldKey + " " + std::to_string(*given) + " is " + newParts.back() + " " +
+              std::to_string(meant) + ")";
+    }
+  }
+  auto target = descend(effective, newParts, newParts.size() - 1, true, prefix, issues, reported);
+  if (target) target->set(newParts.back(), value);
+  issues.push_back({oldPath,
+                    "renamed to " + newPath + taken +
+                        "; the old spelling is still read, but write \"" + newParts.back() +
+                        "\" instead",
+                    true});
+}
+
+/// Applies the schema's old spellings (its RenamedTo entries) in their order; an entry not
+/// in the form dms::renamedOption() writes is the module's mistake, reported at its key.
 void applyRenames(const Poco::JSON::Object::Ptr& effective, const ConfigSchema& schema,
                   const std::string& prefix, ConfigIssues& issues,
                   std::set<std::string>& reported) {
-  for (const auto& rename : schema.renamed) {
-    const auto oldParts = splitKey(rename.oldKey);
-    const auto newParts = splitKey(rename.newKey);
-    const std::string oldPath = join(prefix, rename.oldKey);
-    const std::string newPath = join(prefix, rename.newKey);
-    auto oldParent =
-        descend(effective, oldParts, oldParts.size() - 1, false, prefix, issues, reported);
-    if (!oldParent || !oldParent->has(oldParts.back())) continue;
-    auto newParent =
-        descend(effective, newParts, newParts.size() - 1, false, prefix, issues, reported);
-    if (newParent && newParent->has(newParts.back())) {
-      issues.push_back({oldPath, "old spelling of " + newPath + ", which is given too: remove \"" +
-                                     oldParts.back() + "\""});
-      oldParent->remove(oldParts.back());
-      continue;
+  for (const auto& entry : schema.options) {
+    if (!isRenamedOption(entry)) continue;
+    if (const auto rename = renameOf(entry)) {
+      applyRename(effective, *rename, prefix, issues, reported);
+    } else {
+      issues.push_back({join(prefix, entry.key),
+                        "the module declares this old spelling as " + entry.defaultJson +
+                            ", not as {\"to\":\"<new key>\",\"add\":<integer>}"});
     }
-    Poco::Dynamic::Var value = oldParent->get(oldParts.back());
-    oldParent->remove(oldParts.back());
-    std::string taken;
-    if (rename.addToValue != 0 && value.isInteger() && !value.isBoolean()) {
-      // Values near the 64-bit limits are moved unchanged (the module's range refuses them)
-      // rather than overflow here.
-      std::optional<Poco::Int64> given;
-      try {
-        given = value.convert<Poco::Int64>();
-      } catch (const Poco::Exception&) {
-      }
-      constexpr Poco::Int64 kSafe = std::numeric_limits<Poco::Int64>::max() / 2;
-      if (given && *given > -kSafe && *given < kSafe && std::abs(rename.addToValue) < kSafe) {
-        const Poco::Int64 meant = *given + rename.addToValue;
-        value = meant;
-        taken = " (" + rename.oldKey + " " + std::to_string(*given) + " is " + newParts.back() +
-                " " + std::to_string(meant) + ")";
-      }
-    }
-    auto target = descend(effective, newParts, newParts.size() - 1, true, prefix, issues, reported);
-    if (target) target->set(newParts.back(), value);
-    issues.push_back({oldPath,
-                      "renamed to " + newPath + taken +
-                          "; the old spelling is still read, but write \"" + newParts.back() +
-                          "\" instead",
-                      true});
   }
 }
 
@@ -266,6 +282,8 @@ std::string SchemaValidator::typeName(OptionType type) {
       return "an object of strings";
     case OptionType::Object:
       return "an object";
+    case OptionType::RenamedTo:
+      return "an old spelling of another option";
   }
   return "a value";
 }
@@ -282,6 +300,7 @@ ValidatedSection SchemaValidator::validate(const Poco::JSON::Object::Ptr& sectio
   applyRenames(result.effective, schema, prefix, result.issues, reported);
 
   for (const auto& option : schema.options) {
+    if (isRenamedOption(option)) continue;  // moved to its new key by applyRenames()
     options.insert(option.key);
     const auto parts = splitKey(option.key);
     for (std::size_t i = 1; i < parts.size(); ++i) {

@@ -7,7 +7,7 @@ namespace {
 
 /// The client's options as the plugin reads them: through a reader of the section.
 dms::Result<ClientOptions> parse(const std::string& text) {
-  auto reader = dms::config::OptionReader::parse(text, {clientConfigOptions(), {}}, "ambita");
+  auto reader = dms::config::OptionReader::parse(text, {clientConfigOptions()}, "ambita");
   if (!reader) return reader.error();
   return parseClientOptions(*reader);
 }

@@ -64,8 +64,7 @@ TEST(MoneyTest, FormatsWithTwoDecimals) {
 
 /// The limits as the plugin reads them: through a reader of the section.
 dms::Result<commands::OrderLimits> limitsOf(const std::string& json) {
-  auto reader =
-      dms::config::OptionReader::parse(json, {commands::orderConfigOptions(), {}}, "ambita");
+  auto reader = dms::config::OptionReader::parse(json, {commands::orderConfigOptions()}, "ambita");
   if (!reader) return reader.error();
   return commands::parseOrderLimits(*reader);
 }

@@ -19,8 +19,9 @@ ConfigSchema schema() {
       {"readTimeoutSeconds", OptionType::Number, "60", false, false, ""},
       {"maxAttempts", OptionType::Integer, "5", false, false, ""},
       {"enabled", OptionType::Boolean, "true", false, false, ""},
+      renamedOption("readTimeout", "readTimeoutSeconds"),
+      renamedOption("retries", "maxAttempts", 1),
   };
-  s.renamed = {{"readTimeout", "readTimeoutSeconds", 0}, {"retries", "maxAttempts", 1}};
   return s;
 }
 
@@ -135,6 +136,32 @@ TEST(OptionReader, OldSpellingsAreReadWithAWarningNamingTheNewOne) {
       << "moved unchanged rather than overflowing (the module's range refuses it)";
   EXPECT_FALSE(OptionReader::parse(R"({"retries": 18446744073709551615})", schema(), "ambita"))
       << "beyond 64 bits: refused, not thrown";
+}
+
+// An old spelling is no option of its own: reading it is the module's bug, like any key the
+// schema does not declare.
+TEST(OptionReader, AnOldSpellingIsNotReadable) {
+  const auto r = read(R"({"retries": 2})");
+  try {
+    (void)r.integer("retries");
+    ADD_FAILURE() << "an old spelling was read as an option";
+  } catch (const std::logic_error& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "ambita.retries is read but not declared in the module's schema");
+  }
+}
+
+// A module's old-spelling entry not in renamedOption()'s form is refused naming its key,
+// rather than the rename being dropped silently.
+TEST(OptionReader, AMalformedOldSpellingEntryIsAnErrorNamingItsKey) {
+  ConfigSchema s = schema();
+  s.options.push_back(
+      {"retryDelay", OptionType::RenamedTo, R"({"to":"delayMs"})", false, false, ""});
+  auto reader = OptionReader::parse(R"({"retryDelay": 5})", s, "ambita");
+  ASSERT_FALSE(reader);
+  EXPECT_EQ(reader.error().message,
+            R"(ambita.retryDelay: the module declares this old spelling as {"to":"delayMs"}, )"
+            R"(not as {"to":"<new key>","add":<integer>})");
 }
 
 }  // namespace

@@ -38,7 +38,7 @@ void EngineFixture::configure(const std::string& configJson) {
   closeEngine();
   configJson_ = configJson;
   auto reader =
-      dms::config::OptionReader::parse(configJson, {filing::filingConfigOptions(), {}}, "ambita");
+      dms::config::OptionReader::parse(configJson, {filing::filingConfigOptions()}, "ambita");
   ASSERT_TRUE(reader.ok()) << reader.error().describe();
   auto config = filing::parseFilingConfig(*reader);
   ASSERT_TRUE(config.ok()) << config.error().describe();

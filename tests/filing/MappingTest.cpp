@@ -12,7 +12,7 @@ namespace ambita::filing {
 namespace {
 
 dms::Result<FilingConfig> parse(const std::string& json) {
-  auto reader = dms::config::OptionReader::parse(json, {filingConfigOptions(), {}}, "ambita");
+  auto reader = dms::config::OptionReader::parse(json, {filingConfigOptions()}, "ambita");
   if (!reader) return reader.error();
   return parseFilingConfig(*reader);
 }

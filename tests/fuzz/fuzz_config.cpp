@@ -1,7 +1,8 @@
 // A dms-host configuration file: JSON text, ${ENV} expansion (with and without defaults),
 // validation of the "ambita" and "target" sections against the schemas the plugin and the
-// WebDAV connector declare, the masked admin view, and the WebDAV options parser. Whatever
-// the file says, the answer is a configuration or issues that name a key, never a crash.
+// WebDAV connector declare (with the connector's old spellings, RenamedTo entries), the masked
+// admin view, and the WebDAV options parser. Whatever the file says, the answer is a
+// configuration or issues that name a key, never a crash.
 #include <optional>
 
 #include "AmbitaPluginFactory.h"

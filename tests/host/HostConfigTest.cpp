@@ -130,7 +130,7 @@ TEST(SchemaValidator, RefusesDottedKeysNamingTheNestedSpelling) {
 // naming it; both spellings at once are an error (the modules read through the same code).
 TEST(SchemaValidator, OldSpellingsMoveToTheNewKeyWithAWarning) {
   dms::ConfigSchema renamed = schema();
-  renamed.renamed = {{"filing.threads", "filing.concurrency", 0}};
+  renamed.options.push_back(dms::renamedOption("filing.threads", "filing.concurrency"));
   auto section = parse(R"({"secret": "s3", "filing": {"threads": 2}})");
   auto result = SchemaValidator::validate(section, renamed, "ambita", {"ambita.secret"});
   EXPECT_TRUE(result.ok()) << testing::PrintToString(describe(result.issues));

@@ -40,11 +40,11 @@ ConfigSchema WebDavOptions::schema() {
        "First retry delay in milliseconds (0-60000); doubles per attempt (max 8 s)"},
       {"allowInsecureHttp", T::Boolean, "false", false, false,
        "Allow credentials over plain http:// to a non-loopback host (sent unencrypted)"},
+      // The spellings before the option names were made the same in every section.
+      renamedOption("timeoutSeconds", "readTimeoutSeconds"),
+      renamedOption("retries", "maxAttempts", 1),  // the attempts after the first
+      renamedOption("retryDelayMs", "initialBackoffMs"),
   };
-  // The spellings before the option names were made the same in every section.
-  schema.renamed = {{"timeoutSeconds", "readTimeoutSeconds", 0},
-                    {"retries", "maxAttempts", 1},
-                    {"retryDelayMs", "initialBackoffMs", 0}};
   return schema;
 }
 

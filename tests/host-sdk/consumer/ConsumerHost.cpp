@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
   std::cout << "loaded " << descriptor.kind << " " << descriptor.name << " " << descriptor.version
             << " interface " << descriptor.interfaceVersion.toString() << "\n";
   for (const auto& option : module.factory()->configSchema().options)
-    std::cout << "option " << option.key << (option.secret ? " (secret)" : "") << "\n";
+    if (!dms::isRenamedOption(option))  // an earlier spelling, not an option
+      std::cout << "option " << option.key << (option.secret ? " (secret)" : "") << "\n";
   return 0;
 }
