@@ -49,7 +49,8 @@ TEST(MinimalHost, BuiltAgainstTheInstalledSdkFilesASandboxOrderEndToEnd) {
        {DMS_CMAKE, "-S", DMS_MINIMAL_HOST_SOURCE, "-B", build.string(), "-G", DMS_GENERATOR,
         "-DCMAKE_CXX_COMPILER=" DMS_CXX_COMPILER, "-DCMAKE_BUILD_TYPE=Release",
         "-DCMAKE_PREFIX_PATH=" + prefix.string(), "-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF",
-        "-DCMAKE_CXX_FLAGS=" DMS_SANITIZE_FLAGS, "-DCMAKE_EXE_LINKER_FLAGS=" DMS_SANITIZE_FLAGS});
+        "-DCMAKE_CXX_FLAGS=" DMS_SANITIZE_COMPILE_FLAGS,
+        "-DCMAKE_EXE_LINKER_FLAGS=" DMS_SANITIZE_LINK_FLAGS});
   if (HasFatalFailure()) return;
   step("build", {DMS_CMAKE, "--build", build.string()});
   if (HasFatalFailure()) return;
