@@ -232,6 +232,17 @@ TEST(AssetMapper, WalksBothLevelsOnceAndMapsFolderNameMetadata) {
   EXPECT_EQ(md["ambita.sha256"], "abc");
   EXPECT_EQ(md["ambita.size"], "1000");
   EXPECT_EQ(md["ambita.filedAt"], "2026-01-01T00:00:00Z");
+  EXPECT_EQ(md.count("ambita.priceNet"), 0u) << "a line without a price has none";
+
+  // Line-level files carry the line's price (issue 12) as decimal NOK; order-level ones do not.
+  order.orders[0].orderLines[0].priceNet = 1650.4;
+  order.orders[0].orderLines[0].priceVat = 2063;
+  contexts = AssetMapper::walk(order);
+  md = AssetMapper::metadata(order, contexts[2], m, "abc", 1000, "2026-01-01T00:00:00Z");
+  EXPECT_EQ(md["ambita.priceNet"], "1650.40");
+  EXPECT_EQ(md["ambita.priceVat"], "2063.00");
+  md = AssetMapper::metadata(order, contexts[0], m, "abc", 1000, "2026-01-01T00:00:00Z");
+  EXPECT_EQ(md.count("ambita.priceNet"), 0u);
 
   // No reference known: the technical reference of the supplier order is the fallback.
   TrackedOrder bare;

@@ -91,6 +91,38 @@ TEST_F(ReconcilerTest, FilesAssetsAtBothLevelsOnceWithMetadata) {
   EXPECT_FALSE((*order)->finishedAt.empty());
 }
 
+// Issue 12: every reconcile keeps the cost ledger: the line's price charged once, a cancelled
+// order credited (the charge stays), with the case reference as tracked.
+TEST_F(ReconcilerTest, KeepsTheCostLedgerAndCreditsACancelledOrder) {
+  auto order = makeOrder(1, "FINISHED", {}, {makeAsset("b2", "Vedtekter.pdf", "VEDTEKTER")});
+  order.reference = "Oppdrag 117";
+  order.dateOrdered = "21.02.2021 13:26:52";
+  order.orders[0].orderLines[0].priceNet = 0.1;
+  order.orders[0].orderLines[0].priceVat = 0.13;
+  api_.setOrder(order);
+  ASSERT_TRUE(reconcile(1).ok());
+  ASSERT_TRUE(reconcile(1).ok());
+  auto entries = store_->ledgerEntries(1);
+  ASSERT_TRUE(entries.ok());
+  ASSERT_EQ(entries->size(), 1u) << "a second reconcile charges nothing again";
+  EXPECT_EQ((*entries)[0].netOre, 10);
+  EXPECT_EQ((*entries)[0].grossOre, 13);
+  auto lines = store_->ledgerLines(1);
+  ASSERT_EQ(lines->size(), 1u);
+  EXPECT_EQ((*lines)[0].reference, "Oppdrag 117");
+  EXPECT_EQ((*lines)[0].category, "VEDTEKTER");
+  EXPECT_EQ((*lines)[0].orderedAt, "2021-02-21T13:26:52");
+  EXPECT_EQ(tree()["Oppdrag 117/1/Vedtekter/Vedtekter.pdf"].metadata["ambita.priceNet"], "0.10");
+
+  order.status = "CANCELLED";
+  api_.setOrder(order);
+  ASSERT_TRUE(reconcile(1).ok());
+  entries = store_->ledgerEntries(1);
+  ASSERT_EQ(entries->size(), 2u);
+  EXPECT_EQ((*entries)[1].kind, "credit");
+  EXPECT_EQ((*entries)[0].netOre + (*entries)[1].netOre, 0);
+}
+
 TEST_F(ReconcilerTest, SecondRunDownloadsNothing) {
   api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf"), makeAsset("a2", "B.pdf")},
                           {makeAsset("a3", "C.pdf")}));

@@ -326,6 +326,71 @@ TEST_P(StateStoreConformance, AnyLimitIsALimitEvenBeyondSignedRange) {
   EXPECT_EQ(due->size(), 1u);
 }
 
+// --- cost ledger (issue 12)
+
+TEST_P(StateStoreConformance, LedgerKeepsLinesUpToDateAndOnlyAppendsEntries) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  LedgerLine line{1000001,
+                  3000001,
+                  2000001,
+                  "WI99990110",
+                  "Reguleringsplan",
+                  "",
+                  "Oppdrag ø 117",
+                  "2026-11-02T10:00:00",
+                  "NEW"};
+  LedgerLine other{1000002,     3000009,
+                   2000002,     "WI99990900",
+                   "Tegninger", "PRODUKT_UTEN_KATEGORI",
+                   "Sak 2",     "2026-11-03T10:00:00",
+                   "FINISHED"};
+  LedgerEntry charge{0, 1000001, 3000001, "charge", 52000, 65000, "NEW", "2026-11-02T10:01:00Z"};
+  // Amounts beyond 32 bits and below zero keep every øre.
+  LedgerEntry big{0,
+                  1000002,
+                  3000009,
+                  "charge",
+                  9'999'999'999'999,
+                  12'499'999'999'999,
+                  "FINISHED",
+                  "2026-11-03T10:01:00Z"};
+  ASSERT_TRUE(s.recordCosts({line, other}, {charge, big}).ok());
+
+  line.category = "PLAN_KART_REGULERING";
+  line.status = "CANCELLED";
+  LedgerEntry credit{0,      1000001, 3000001,     "credit",
+                     -52000, -65000,  "CANCELLED", "2026-11-04T09:00:00Z"};
+  ASSERT_TRUE(s.recordCosts({line}, {credit}).ok());
+
+  auto lines = s.ledgerLines(1000001);
+  ASSERT_TRUE(lines.ok()) << lines.error().describe();
+  ASSERT_EQ(lines->size(), 1u) << "a line is described once, as last seen";
+  EXPECT_EQ((*lines)[0].category, "PLAN_KART_REGULERING");
+  EXPECT_EQ((*lines)[0].status, "CANCELLED");
+  EXPECT_EQ((*lines)[0].reference, "Oppdrag ø 117");
+  EXPECT_EQ((*lines)[0].orderedAt, "2026-11-02T10:00:00");
+  EXPECT_EQ((*lines)[0].supplierOrderId, 2000001);
+
+  auto entries = s.ledgerEntries(1000001);
+  ASSERT_TRUE(entries.ok()) << entries.error().describe();
+  ASSERT_EQ(entries->size(), 2u) << "the credit is added, the charge stays";
+  EXPECT_EQ((*entries)[0].kind, "charge");
+  EXPECT_EQ((*entries)[1].kind, "credit");
+  EXPECT_EQ((*entries)[1].netOre, -52000);
+  EXPECT_EQ((*entries)[1].grossOre, -65000);
+  EXPECT_LT((*entries)[0].seq, (*entries)[1].seq);
+
+  auto all = s.ledgerEntries(std::nullopt);
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 3u);
+  EXPECT_EQ((*all)[1].netOre, 9'999'999'999'999);
+  EXPECT_EQ((*all)[1].grossOre, 12'499'999'999'999);
+  EXPECT_EQ(s.ledgerLines(std::nullopt)->size(), 2u);
+  EXPECT_TRUE(s.ledgerLines(42)->empty());
+}
+
 INSTANTIATE_TEST_SUITE_P(StateStore, StateStoreConformance,
                          ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) {

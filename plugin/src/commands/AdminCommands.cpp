@@ -6,6 +6,7 @@
 #include <optional>
 #include <set>
 
+#include "commands/AdminCosts.h"
 #include "filing/AuditLog.h"
 
 namespace ambita::commands {
@@ -48,6 +49,9 @@ CommandLine parse(const std::string& name, const std::vector<std::string>& args)
   if (name == "status") return CommandLine(args, {}, {}, {}, 1);
   if (name == "preview") return CommandLine(args, {"--order"}, {});
   if (name == "verify") return CommandLine(args, {}, {"--repair", "--quick"});
+  if (name == "costs")
+    return CommandLine(args, {"--reference", "--from", "--to", "--by", "--locale"},
+                       {"--csv", "--json", "--bom"});
   return CommandLine(args, {"--order", "--limit"}, {});  // audit
 }
 
@@ -96,6 +100,10 @@ std::vector<dms::CommandSpec> AdminCommands::specs() {
       {"verify", "verify [--repair] [--quick]",
        "Compare the state with the target: missing, changed, orphaned files (--quick: sizes only)"},
       {"audit", "audit [--order ID] [--limit N]", "What was filed, moved, removed, when, and why"},
+      {"costs",
+       "costs [--reference R] [--from YYYY-MM-DD] [--to YYYY-MM-DD] "
+       "[--by reference|category|product|month] [--csv [--bom] [--locale no]|--json]",
+       "What the orders cost (net, VAT, gross), with the lines behind the totals"},
   };
 }
 
@@ -117,6 +125,7 @@ int AdminCommands::run(const std::string& name, const std::vector<std::string>& 
     if (name == "status") return status(cl, io);
     if (name == "preview") return preview(cl, io);
     if (name == "verify") return verify(cl, io);
+    if (name == "costs") return costs(cl, io);
     return audit(cl, io);
   } catch (const UsageError& e) {
     return CommandLine::usageError(*io.err, name + ": " + e.message, usageOf(name));
@@ -304,6 +313,44 @@ int AdminCommands::audit(const CommandLine& cl, const dms::CommandIO& io) {
     *io.err << "audit: " << s.error().describe() << "\n";
     return 1;
   }
+  return 0;
+}
+
+int AdminCommands::costs(const CommandLine& cl, const dms::CommandIO& io) {
+  CostQuery query;
+  query.reference = cl.single("--reference");
+  query.from = cl.single("--from");
+  query.to = cl.single("--to");
+  query.by = cl.single("--by").value_or("");
+  for (const auto& flag : {"--from", "--to"})
+    if (auto date = cl.single(flag))
+      if (auto s = checkReportDate(flag, *date); !s) throw UsageError{s.error().message};
+  static const std::set<std::string> kGroupings{"", "reference", "category", "product", "month"};
+  if (!kGroupings.count(query.by))
+    throw UsageError{"--by: expected reference, category, product or month, got \"" + query.by +
+                     "\""};
+  const auto locale = cl.single("--locale").value_or("en");
+  if (locale != "en" && locale != "no")
+    throw UsageError{"--locale: expected no (semicolon, decimal comma) or en, got \"" + locale +
+                     "\""};
+  if (cl.flag("--csv") && cl.flag("--json"))
+    throw UsageError{"--csv and --json exclude each other"};
+  if (!cl.flag("--csv") && (cl.flag("--bom") || cl.single("--locale")))
+    throw UsageError{"--bom and --locale shape CSV: give --csv too"};
+
+  auto lines = store_.ledgerLines(std::nullopt);
+  auto entries = store_.ledgerEntries(std::nullopt);
+  if (!lines || !entries) {
+    *io.err << "costs: " << (lines ? entries.error() : lines.error()).describe() << "\n";
+    return 1;
+  }
+  const auto report = buildCostReport(*lines, *entries, query);
+  if (cl.flag("--csv"))
+    printCostCsv(report, {locale == "no", cl.flag("--bom")}, *io.out);
+  else if (cl.flag("--json"))
+    printCostJson(report, *io.out);
+  else
+    printCostTable(report, *io.out);
   return 0;
 }
 

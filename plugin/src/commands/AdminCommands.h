@@ -12,6 +12,8 @@
 ///                          content; --quick: size only), orphaned files; --repair files again
 ///                          what is missing
 ///   audit [--order ID] [--limit N]
+///   costs [--reference R] [--from DATE] [--to DATE] [--by reference|category|product|month]
+///         [--csv [--bom] [--locale no]|--json]   the cost ledger (AdminCosts.h)
 /// Exit codes: 0 success, 1 the work failed (details on io.err), 2 bad usage.
 /// Everything referred to outlives the object. Not thread-safe (one command at a time).
 
@@ -74,6 +76,9 @@ class AdminCommands {
   filing::FilingService& service_;
   filing::StateStore& store_;
   const filing::FilingConfig& config_;
+
+  // cost ledger (issue 12)
+  int costs(const CommandLine& cl, const dms::CommandIO& io);
 };
 
 }  // namespace ambita::commands

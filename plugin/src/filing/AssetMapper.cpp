@@ -5,10 +5,18 @@
 #include <cstdio>
 #include <set>
 
+#include "commands/Money.h"
 #include "filing/SafeName.h"
 
 namespace ambita::filing {
 namespace {
+
+/// A price from the order as decimal NOK ("123.50"); "" when absent or not an amount.
+std::string nokText(const std::optional<double>& nok) {
+  if (!nok) return "";
+  auto ore = commands::parseOre(Poco::Dynamic::Var(*nok), "price");
+  return ore ? commands::formatNok(*ore) : "";
+}
 
 /// The product an order-level asset belongs to: the package line, or the only line.
 const api::OrderLine* representativeLine(const api::SupplierOrder& so) {
@@ -139,6 +147,11 @@ dms::Metadata AssetMapper::metadata(const api::OrderCollection& order, const Ass
   put("sha256", sha256);
   md["ambita.size"] = std::to_string(size);
   put("filedAt", filedAt);
+  if (context.orderLine) {
+    // The line's price as Ambita reports it (priceVat: including VAT), "1650.40" in NOK.
+    put("priceNet", nokText(context.orderLine->priceNet));
+    put("priceVat", nokText(context.orderLine->priceVat));
+  }
   return md;
 }
 

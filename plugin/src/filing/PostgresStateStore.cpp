@@ -619,4 +619,56 @@ dms::Result<std::size_t> PostgresStateStore::inboxSize() {
   });
 }
 
+// --- cost ledger (issue 12)
+
+dms::Status PostgresStateStore::recordCosts(const std::vector<LedgerLine>& lines,
+                                            const std::vector<LedgerEntry>& entries) {
+  if (lines.empty() && entries.empty()) return {};
+  return withSession(
+      "writing " + std::to_string(entries.size()) + " ledger entries",
+      [&](Session& session) -> dms::Status {
+        TransactionGuard tx(session);
+        for (const auto& l : lines) {
+          session << "INSERT INTO ledger_lines(" << rows::kLedgerLineColumns
+                  << ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (order_id, line_id) "
+                     "DO UPDATE SET supplier_order_id = EXCLUDED.supplier_order_id, "
+                     "product = EXCLUDED.product, product_name = EXCLUDED.product_name, "
+                     "category = EXCLUDED.category, reference = EXCLUDED.reference, "
+                     "ordered_at = EXCLUDED.ordered_at, status = EXCLUDED.status",
+              bind(l.orderId), bind(l.lineId), bind(l.supplierOrderId), bind(storable(l.product)),
+              bind(storable(l.productName)), bind(storable(l.category)),
+              bind(storable(l.reference)), bind(storable(l.orderedAt)), bind(storable(l.status)),
+              now;
+        }
+        for (const auto& e : entries) {
+          session << "INSERT INTO ledger_entries(order_id, line_id, kind, net_ore, gross_ore, "
+                     "status, recorded_at) VALUES($1, $2, $3, $4, $5, $6, $7)",
+              bind(e.orderId), bind(e.lineId), bind(storable(e.kind)), bind(e.netOre),
+              bind(e.grossOre), bind(storable(e.status)), bind(storable(e.recordedAt)), now;
+        }
+        tx.commit();
+        return {};
+      });
+}
+
+dms::Result<std::vector<LedgerLine>> PostgresStateStore::ledgerLines(
+    std::optional<std::int64_t> orderId) {
+  return withSession("reading the ledger lines",
+                     [&](Session& session) -> dms::Result<std::vector<LedgerLine>> {
+                       return rows::selectOfOrder(session, rows::kLedgerLineColumns,
+                                                  "ledger_lines", "order_id, line_id", orderId,
+                                                  "$1", rows::ledgerLineFromRow);
+                     });
+}
+
+dms::Result<std::vector<LedgerEntry>> PostgresStateStore::ledgerEntries(
+    std::optional<std::int64_t> orderId) {
+  return withSession("reading the ledger entries",
+                     [&](Session& session) -> dms::Result<std::vector<LedgerEntry>> {
+                       return rows::selectOfOrder(session, rows::kLedgerEntryColumns,
+                                                  "ledger_entries", "seq", orderId, "$1",
+                                                  rows::ledgerEntryFromRow);
+                     });
+}
+
 }  // namespace ambita::filing

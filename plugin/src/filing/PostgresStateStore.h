@@ -95,6 +95,12 @@ class PostgresStateStore final : public StateStore {
                                std::int64_t failingSeconds, const std::string& error) override;
   dms::Result<std::size_t> inboxSize() override;
 
+  // cost ledger (issue 12)
+  dms::Status recordCosts(const std::vector<LedgerLine>& lines,
+                          const std::vector<LedgerEntry>& entries) override;
+  dms::Result<std::vector<LedgerLine>> ledgerLines(std::optional<std::int64_t> orderId) override;
+  dms::Result<std::vector<LedgerEntry>> ledgerEntries(std::optional<std::int64_t> orderId) override;
+
  private:
   explicit PostgresStateStore(PostgresLocation location);
   dms::Status migrate(int upTo);

@@ -7,6 +7,7 @@
 #include <map>
 #include <system_error>
 
+#include "filing/CostLedger.h"
 #include "filing/OrderPlan.h"
 #include "filing/SafeName.h"
 
@@ -321,6 +322,12 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
       if (auto s = processFilings(*order, jobs, reason, report, progress); !s) return s.error();
     }
     if (stop_ && !report.ok()) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopped");
+
+    // The cost ledger follows every GET (issue 12); a failure is retried like any state write.
+    auto costProblems = recordOrderCosts(store_, *order, trackedOrder.reference, AuditLog::now());
+    if (!costProblems) return costProblems.error();
+    for (const auto& problem : *costProblems)
+      logger_.warning(kSource, orderName + ": cost ledger: " + problem);
 
     if (auto s = store_.updateOrderStatus(orderId, order->status, AuditLog::now(),
                                           isFinalOrder(order->status));

@@ -47,6 +47,17 @@ const std::vector<std::vector<std::string>> kPortableMigrations{
     // it give up early
     {"ALTER TABLE inbox ADD COLUMN last_failure {int} NOT NULL DEFAULT 0",
      "ALTER TABLE inbox ADD COLUMN failing_seconds {int} NOT NULL DEFAULT 0"},
+    // cost ledger (issue 12): each order line's description, and its charges and credits in
+    // øre (only ever appended)
+    {"CREATE TABLE ledger_lines (order_id {int} NOT NULL, line_id {int} NOT NULL, "
+     "supplier_order_id {int} NOT NULL DEFAULT 0, product TEXT NOT NULL DEFAULT '', "
+     "product_name TEXT NOT NULL DEFAULT '', category TEXT NOT NULL DEFAULT '', "
+     "reference TEXT NOT NULL DEFAULT '', ordered_at TEXT NOT NULL DEFAULT '', "
+     "status TEXT NOT NULL DEFAULT '', PRIMARY KEY (order_id, line_id))",
+     "CREATE TABLE ledger_entries (seq {serial}, order_id {int} NOT NULL, "
+     "line_id {int} NOT NULL, kind TEXT NOT NULL, net_ore {int} NOT NULL, "
+     "gross_ore {int} NOT NULL, status TEXT NOT NULL DEFAULT '', recorded_at TEXT NOT NULL)",
+     "CREATE INDEX ledger_entries_by_order ON ledger_entries(order_id)"},
 };
 
 void replaceAll(std::string& text, const std::string& token, const std::string& with) {

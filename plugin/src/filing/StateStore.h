@@ -99,6 +99,35 @@ struct ApiIdentity {
   }
 };
 
+// --- cost ledger (issue 12): what each order line cost, as Ambita reported it
+
+/// One priced line of an order as last seen: its description. What it cost is the sum of its
+/// LedgerEntry amounts (entries are only appended, so a credit never hides the charge).
+struct LedgerLine {
+  std::int64_t orderId = 0;
+  std::int64_t lineId = 0;  ///< 0: the collection's own price (an answer without priced lines)
+  std::int64_t supplierOrderId = 0;
+  std::string product;  ///< product code
+  std::string productName;
+  std::string category;   ///< productCategory of the line's files ("" until one is known)
+  std::string reference;  ///< the order's reference (the case)
+  std::string orderedAt;  ///< ISO 8601 "YYYY-MM-DDTHH:MM:SS" from dateOrdered ("" if unknown)
+  std::string status;     ///< the line's status as last seen
+};
+
+/// A change of what a line costs: "charge" (first price), "credit" (cancelled or refunded:
+/// minus what was charged) or "adjustment" (Ambita changed the price). Amounts in øre.
+struct LedgerEntry {
+  std::int64_t seq = 0;  ///< assigned by the store
+  std::int64_t orderId = 0;
+  std::int64_t lineId = 0;
+  std::string kind;
+  std::int64_t netOre = 0;
+  std::int64_t grossOre = 0;  ///< including VAT (Ambita's priceVat); VAT = gross - net
+  std::string status;         ///< the line's (or order's) status that caused it
+  std::string recordedAt;     ///< ISO 8601 UTC
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -170,6 +199,16 @@ class StateStore {
                                        std::int64_t failingSeconds, const std::string& error) = 0;
   /// Messages waiting (due or postponed).
   virtual dms::Result<std::size_t> inboxSize() = 0;
+
+  // --- cost ledger (issue 12)
+  /// Upserts the lines' descriptions and appends the entries, in ONE transaction.
+  virtual dms::Status recordCosts(const std::vector<LedgerLine>& lines,
+                                  const std::vector<LedgerEntry>& entries) = 0;
+  /// The ledger lines of one order, or of all orders; by order and line.
+  virtual dms::Result<std::vector<LedgerLine>> ledgerLines(std::optional<std::int64_t> orderId) = 0;
+  /// The ledger entries of one order, or of all orders; in the order they were recorded.
+  virtual dms::Result<std::vector<LedgerEntry>> ledgerEntries(
+      std::optional<std::int64_t> orderId) = 0;
 };
 
 }  // namespace ambita::filing

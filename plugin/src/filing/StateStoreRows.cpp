@@ -98,4 +98,40 @@ void TransactionGuard::commit() {
   open_ = false;
 }
 
+// --- cost ledger (issue 12)
+
+const char* const kLedgerLineColumns =
+    "order_id, line_id, supplier_order_id, product, product_name, category, reference, "
+    "ordered_at, status";
+
+LedgerLine ledgerLineFromRow(const RecordSet& rs, std::size_t r) {
+  LedgerLine l;
+  l.orderId = integer(rs, 0, r);
+  l.lineId = integer(rs, 1, r);
+  l.supplierOrderId = integer(rs, 2, r);
+  l.product = text(rs, 3, r);
+  l.productName = text(rs, 4, r);
+  l.category = text(rs, 5, r);
+  l.reference = text(rs, 6, r);
+  l.orderedAt = text(rs, 7, r);
+  l.status = text(rs, 8, r);
+  return l;
+}
+
+const char* const kLedgerEntryColumns =
+    "seq, order_id, line_id, kind, net_ore, gross_ore, status, recorded_at";
+
+LedgerEntry ledgerEntryFromRow(const RecordSet& rs, std::size_t r) {
+  LedgerEntry e;
+  e.seq = integer(rs, 0, r);
+  e.orderId = integer(rs, 1, r);
+  e.lineId = integer(rs, 2, r);
+  e.kind = text(rs, 3, r);
+  e.netOre = integer(rs, 4, r);
+  e.grossOre = integer(rs, 5, r);
+  e.status = text(rs, 6, r);
+  e.recordedAt = text(rs, 7, r);
+  return e;
+}
+
 }  // namespace ambita::filing::rows

@@ -5,10 +5,13 @@
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Session.h>
+#include <Poco/Data/Statement.h>
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "filing/StateStore.h"
 
@@ -28,6 +31,34 @@ AssetRecord assetFromRow(const Poco::Data::RecordSet& rs, std::size_t row);
 TrackedOrder orderFromRow(const Poco::Data::RecordSet& rs, std::size_t row);
 InboxMessage inboxFromRow(const Poco::Data::RecordSet& rs, std::size_t row);
 AuditEntry auditFromRow(const Poco::Data::RecordSet& rs, std::size_t row);
+
+// cost ledger (issue 12)
+extern const char* const kLedgerLineColumns;
+extern const char* const kLedgerEntryColumns;
+LedgerLine ledgerLineFromRow(const Poco::Data::RecordSet& rs, std::size_t row);
+LedgerEntry ledgerEntryFromRow(const Poco::Data::RecordSet& rs, std::size_t row);
+
+/// `SELECT columns FROM table [WHERE order_id = <placeholder>] ORDER BY orderBy`, each row read
+/// by `fromRow`: the ledger's reads, the same in both dialects but for the placeholder ("?" in
+/// SQLite, "$1" in PostgreSQL). Throws what Poco throws.
+template <class Row>
+std::vector<Row> selectOfOrder(Poco::Data::Session& session, const char* columns, const char* table,
+                               const char* orderBy, std::optional<std::int64_t> orderId,
+                               const char* placeholder,
+                               Row (*fromRow)(const Poco::Data::RecordSet&, std::size_t)) {
+  Poco::Data::Statement select(session);
+  select << "SELECT " << columns << " FROM " << table;
+  if (orderId) {
+    select << " WHERE order_id = " << placeholder;
+    select, Poco::Data::Keywords::bind(*orderId);
+  }
+  select << " ORDER BY " << orderBy;
+  select.execute();
+  Poco::Data::RecordSet rs(select);
+  std::vector<Row> out;
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(fromRow(rs, r));
+  return out;
+}
 
 /// Rolls back unless committed: a transaction never stays open after an exception.
 class TransactionGuard {

@@ -1,6 +1,7 @@
 #include "Catalogue.h"
 
 #include <cmath>
+#include <regex>
 
 #include <Poco/JSON/Object.h>
 
@@ -139,6 +140,19 @@ Catalogue::Catalogue() {
 void Catalogue::add(Product product) {
   order_.push_back(product.code);
   products_.emplace(product.code, std::move(product));
+}
+
+std::string Catalogue::setPrice(const std::string& spec) {
+  const auto eq = spec.find('=');
+  if (eq == std::string::npos) return "--price: expected CODE=NET, got '" + spec + "'";
+  auto it = products_.find(spec.substr(0, eq));
+  if (it == products_.end()) return "--price: no product '" + spec.substr(0, eq) + "'";
+  const std::string text = spec.substr(eq + 1);
+  static const std::regex kAmount(R"([0-9]{1,9}(\.[0-9]{1,2})?)");
+  if (!std::regex_match(text, kAmount))
+    return "--price: expected a net price in NOK with at most 2 decimals, got '" + text + "'";
+  it->second.priceNet = std::stod(text);
+  return {};
 }
 
 bool Catalogue::hasMunicipality(const std::string& knr) const {

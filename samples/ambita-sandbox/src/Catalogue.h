@@ -43,6 +43,10 @@ class Catalogue {
   /// price the catalogue, the price endpoint and orders all show.
   static double grossPrice(double priceNet);
 
+  /// Replaces the net price of a product (--price, before the server starts). Returns an error
+  /// message naming what was wrong, empty on success.
+  std::string setPrice(const std::string& spec);
+
   /// The API's JSON array for GET /kode/v1/products.
   Poco::JSON::Array::Ptr toJson(const std::string& knr) const;
 

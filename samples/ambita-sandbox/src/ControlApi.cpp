@@ -119,6 +119,7 @@ Reply ControlApi::route(const std::string& method, const std::string& path,
   static const std::regex kCreate(R"(/_sandbox/orders/([a-z]+))");
   static const std::regex kAssetInfo(R"(/_sandbox/assets/([^/]+))");
   static const std::regex kWithdraw(R"(/assets/([^/]+)/withdraw)");
+  static const std::regex kLineCredit(R"(/lines/([0-9]{1,18})/(cancel|refund))");
   std::smatch match;
 
   if (path == "/_sandbox/orders" && get) return {200, state_.orders.summaries()};
@@ -174,6 +175,8 @@ Reply ControlApi::route(const std::string& method, const std::string& path,
       result = state_.orders.addAsset(id, spec);
     } else if (std::regex_match(rest, match, kWithdraw)) {
       result = state_.orders.withdraw(id, match[1]);
+    } else if (std::regex_match(rest, match, kLineCredit)) {
+      result = state_.orders.cancelLine(id, std::stoll(match[1]), match[2] == "refund");
     } else if (rest == "/cancel") {
       result = state_.orders.cancel(id, false);
     } else if (rest == "/refund") {

@@ -95,6 +95,9 @@ void OrderStore::setStatus(Collection& order, const std::string& status) {
     for (auto& line : supplierOrder.lines) {
       // Delivered lines stay FINISHED while the order is still in progress.
       if (status == "PROGRESS" && line.status == "FINISHED") continue;
+      // A line cancelled or refunded on its own stays so while the rest of the order goes on.
+      const bool lineCredited = line.status == "CANCELLED" || line.status == "REFUNDED";
+      if (lineCredited && status != "CANCELLED" && status != "REFUNDED") continue;
       line.status = status;
       line.dateStatus.update();
     }
@@ -340,6 +343,21 @@ ActionResult OrderStore::cancel(std::int64_t id, bool refund) {
   order->done.push_back(refund ? "refund" : "cancel");
   setStatus(*order, status);
   push(*order, status);
+  return {200, summary(*order)};
+}
+
+ActionResult OrderStore::cancelLine(std::int64_t id, std::int64_t lineId, bool refund) {
+  std::lock_guard lock(mutex_);
+  Collection* order = find(id);
+  if (!order) return notFound(id);
+  Line* line = findLine(*order, lineId);
+  if (!line)
+    return {404, error("not_found",
+                       "order " + std::to_string(id) + " has no line " + std::to_string(lineId))};
+  line->status = refund ? "REFUNDED" : "CANCELLED";
+  line->dateStatus.update();
+  order->done.push_back((refund ? "refund line " : "cancel line ") + std::to_string(lineId));
+  push(*order, "UPDATED");
   return {200, summary(*order)};
 }
 

@@ -78,6 +78,8 @@ class OrderStore {
   ActionResult addAsset(std::int64_t id, const AssetSpec& spec);
   ActionResult withdraw(std::int64_t id, const std::string& assetId);
   ActionResult cancel(std::int64_t id, bool refund);
+  /// One line CANCELLED or REFUNDED (it stays so while the order goes on); push UPDATED.
+  ActionResult cancelLine(std::int64_t id, std::int64_t lineId, bool refund);
 
   /// A file by id from any order (a copy), or nothing.
   std::optional<Asset> findAsset(const std::string& assetId);

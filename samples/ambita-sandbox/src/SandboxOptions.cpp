@@ -13,7 +13,8 @@ constexpr const char* kUsage =
     "                      [--token-lifetime SECONDS] [--push-url URL]\n"
     "                      [--step-interval-ms N] [--generation new|old]\n"
     "                      [--extra-steps LIST] [--fault endpoint:kind[:count[:arg]]]...\n"
-    "                      [--asset-size BYTES] [--open-downloads] [--quiet]\n"
+    "                      [--asset-size BYTES] [--price CODE=NET]... [--open-downloads]\n"
+    "                      [--quiet]\n"
     "See samples/ambita-sandbox/README.md for every flag and control endpoint.\n";
 
 template <typename T>
@@ -107,6 +108,11 @@ std::string parseOptions(int argc, char** argv, SandboxOptions& options, bool& h
       {"--fault",
        [&](const std::string& v) -> std::string {
          options.faults.push_back(v);
+         return {};
+       }},
+      {"--price",
+       [&](const std::string& v) -> std::string {
+         options.prices.push_back(v);
          return {};
        }},
       {"--asset-size",

@@ -19,8 +19,9 @@ struct SandboxOptions {
   std::string pushUrl;             ///< Empty: no push messages are sent.
   int stepIntervalMs = 0;          ///< 0: orders only advance through the control endpoint.
   std::string generation = "new";  ///< Default payload generation of new orders: "new" or "old".
-  std::vector<std::string> extraSteps;     ///< Default extra script steps of new orders.
-  std::vector<std::string> faults;         ///< Raw --fault specs, parsed by FaultInjector.
+  std::vector<std::string> extraSteps;  ///< Default extra script steps of new orders.
+  std::vector<std::string> faults;      ///< Raw --fault specs, parsed by FaultInjector.
+  std::vector<std::string> prices;  ///< Raw --price CODE=NET overrides, applied by SandboxServer.
   std::optional<std::uint64_t> assetSize;  ///< Size of scripted files; unset: varied small sizes.
   bool openDownloads = false;  ///< Downloads served without a bearer token (a "foreign" host).
   bool quiet = false;          ///< No per-request log lines.

@@ -73,6 +73,8 @@ SandboxServer::SandboxServer(const SandboxOptions& options)
       pushes_(options.pushUrl, options.quiet),
       log_(options.quiet),
       pool_(2, 64) {
+  for (const auto& spec : options.prices)
+    if (auto error = catalogue_.setPrice(spec); !error.empty()) throw std::invalid_argument(error);
   orders_ = std::make_unique<OrderStore>(
       catalogue_, pushes_, options.generation == "old" ? Generation::kOld : Generation::kNew,
       extrasOrThrow(options.extraSteps), options.assetSize);

@@ -1,0 +1,51 @@
+#pragma once
+/// The cost ledger (issue 12): what each order line cost, kept in the state from the prices
+/// Ambita reports in the order's GET (`priceNet`, and `priceVat` = the price including VAT),
+/// in integer øre (commands/Money). A line's cost is the sum of its entries, which are only
+/// appended: the first price is a "charge", a price Ambita changes an "adjustment", and a line
+/// (or order) that is CANCELLED or REFUNDED gets a "credit" of what was charged — never a
+/// silent removal. Recording the same GET again appends nothing.
+///
+/// Pure functions plus one that reads and writes the store; no I/O otherwise. Thread-safe.
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "api/Model.h"
+#include "dms/Error.h"
+#include "filing/StateStore.h"
+
+namespace ambita::filing {
+
+/// What one GET changes in the ledger of its order.
+struct CostChanges {
+  std::vector<LedgerLine> lines;      ///< every priced line, described as now seen
+  std::vector<LedgerEntry> entries;   ///< amounts to append (empty when nothing changed)
+  std::vector<std::string> problems;  ///< prices that could not be read (the line is left as is)
+};
+
+/// Compares what `order` says each line costs with what the ledger of that order holds
+/// (`knownLines`, `knownEntries`). `reference` is the order's case reference as tracked; `now`
+/// (ISO 8601) stamps new entries and stands in for an order date Ambita left out. Lines are
+/// the order lines with a price; an answer whose lines carry no price at all is taken at the
+/// collection's own priceNet/priceVat, as line 0. A missing priceVat means 25 % VAT on the net.
+CostChanges costChanges(const api::OrderCollection& order, const std::string& reference,
+                        const std::vector<LedgerLine>& knownLines,
+                        const std::vector<LedgerEntry>& knownEntries, const std::string& now);
+
+/// Reads the order's ledger, applies costChanges and records it in one transaction. Returns
+/// the problems (prices that could not be read) for the caller to log.
+dms::Result<std::vector<std::string>> recordOrderCosts(StateStore& store,
+                                                       const api::OrderCollection& order,
+                                                       const std::string& reference,
+                                                       const std::string& now);
+
+/// Ambita's dateOrdered in either generation ("21.02.2021 13:26:52", "2021-01-28T09:10:15+0100",
+/// "21.02.2021") as "YYYY-MM-DDTHH:MM:SS"; nullopt for anything else.
+std::optional<std::string> isoOrderDate(const std::string& dateOrdered);
+
+/// True for the statuses whose lines cost nothing (CANCELLED, REFUNDED).
+bool isCreditedStatus(const std::string& status);
+
+}  // namespace ambita::filing
