@@ -130,6 +130,37 @@ TEST(SandboxScript, CancelAndRefundEndpointsActAtOnce) {
   EXPECT_EQ(pushes->getObject(4)->getValue<std::string>("result"), "HTTP 204");
 }
 
+// Issue 12: one line cancelled or refunded on its own stays so while the order goes on, and
+// --price sets what the catalogue, quotes and orders show.
+TEST(SandboxScript, OneLineCanBeCancelledOrRefundedAndPricesSet) {
+  SandboxProcess sandbox({"--price", "WI99990400=0.10"});
+  const std::int64_t id =
+      sandbox.createOrder("cadastre", cadastreBody({"WI99990400", "WI99990900"}));
+  const auto path = "/_sandbox/orders/" + std::to_string(id);
+  auto lines = sandbox.control("GET", path)
+                   .extract<Object::Ptr>()
+                   ->getArray("orders")
+                   ->getObject(0)
+                   ->getArray("orderLines");
+  ASSERT_EQ(lines->size(), 2u);
+  EXPECT_DOUBLE_EQ(lines->getObject(0)->getValue<double>("priceNet"), 0.1);
+  EXPECT_DOUBLE_EQ(lines->getObject(0)->getValue<double>("priceVat"), 0.13);
+  const auto first = lines->getObject(0)->getValue<std::int64_t>("id");
+  const auto second = lines->getObject(1)->getValue<std::int64_t>("id");
+  sandbox.control("POST", path + "/lines/" + std::to_string(first) + "/cancel");
+  sandbox.control("POST", path + "/lines/" + std::to_string(second) + "/refund");
+  sandbox.step(id, 0);  // the order finishes; the lines keep their own status
+  auto order = sandbox.control("GET", path).extract<Object::Ptr>();
+  EXPECT_EQ(order->getValue<std::string>("status"), "FINISHED");
+  lines = order->getArray("orders")->getObject(0)->getArray("orderLines");
+  EXPECT_EQ(lines->getObject(0)->getValue<std::string>("status"), "CANCELLED");
+  EXPECT_EQ(lines->getObject(1)->getValue<std::string>("status"), "REFUNDED");
+  EXPECT_EQ(sandbox.request("POST", path + "/lines/42/cancel").status, 404);
+
+  // An unknown product is refused at start (the message on stderr names it).
+  EXPECT_THROW(SandboxProcess({"--price", "WI00000000=1"}), std::runtime_error);
+}
+
 TEST(SandboxScript, StepIntervalAdvancesOpenOrdersByClock) {
   SandboxProcess sandbox({"--step-interval-ms", "20"});
   const std::int64_t id = sandbox.createOrder("cadastre", cadastreBody({"WI99990400"}));

@@ -138,30 +138,43 @@ CostReport buildCostReport(const std::vector<filing::LedgerLine>& lines,
 }
 
 void printCostTable(const CostReport& report, std::ostream& out) {
-  auto line = [&out](const std::string& label, const CostTotals& t) {
-    out << std::left << std::setw(60) << label << std::right << std::setw(13) << formatNok(t.netOre)
-        << std::setw(13) << formatNok(t.vatOre()) << std::setw(13) << formatNok(t.grossOre) << "\n";
+  // Rows first, so the amounts line up after the widest label (measured in code points).
+  struct Row {
+    std::string label;
+    std::optional<CostTotals> totals;  ///< none: a group heading
   };
-  out << std::left << std::setw(60) << "order/line  product  category  date  kind" << std::right
-      << std::setw(13) << "net NOK" << std::setw(13) << "VAT NOK" << std::setw(13) << "gross NOK"
-      << "\n";
+  std::vector<Row> rows{{"order/line  product  category  date  kind", std::nullopt}};
   for (const auto& group : report.groups) {
     if (!report.by.empty())
-      out << report.by << " " << CommandLine::oneLine(shownKey(group.key)) << "\n";
-    for (const auto& row : group.rows) {
+      rows.push_back({report.by + " " + CommandLine::oneLine(shownKey(group.key)), std::nullopt});
+    for (const auto& r : group.rows) {
       CostTotals t;
-      t.add(row.entry);
-      const std::string label =
-          "  " + std::to_string(row.line.orderId) + "/" + std::to_string(row.line.lineId) + "  " +
-          CommandLine::oneLine(row.line.product.empty() ? "-" : row.line.product) + "  " +
-          CommandLine::oneLine(shownKey(row.line.category)) + "  " +
-          row.line.orderedAt.substr(0, 10) + "  " + row.entry.kind;
-      line(label, t);
+      t.add(r.entry);
+      rows.push_back({"  " + std::to_string(r.line.orderId) + "/" + std::to_string(r.line.lineId) +
+                          "  " +
+                          CommandLine::oneLine(r.line.product.empty() ? "-" : r.line.product) +
+                          "  " + CommandLine::oneLine(shownKey(r.line.category)) + "  " +
+                          r.line.orderedAt.substr(0, 10) + "  " + r.entry.kind,
+                      t});
     }
     if (!report.by.empty())
-      line("  subtotal " + CommandLine::oneLine(shownKey(group.key)), group.totals);
+      rows.push_back({"  subtotal " + CommandLine::oneLine(shownKey(group.key)), group.totals});
   }
-  line("total", report.totals);
+  rows.push_back({"total", report.totals});
+  std::size_t width = 0;
+  for (const auto& r : rows) width = std::max(width, CommandLine::displayWidth(r.label));
+  for (std::size_t i = 0; i < rows.size(); ++i) {
+    const auto& r = rows[i];
+    out << r.label;
+    if (i == 0 || r.totals) out << std::string(width - CommandLine::displayWidth(r.label), ' ');
+    if (i == 0)
+      out << std::setw(13) << "net NOK" << std::setw(13) << "VAT NOK" << std::setw(13)
+          << "gross NOK";
+    else if (r.totals)
+      out << std::setw(13) << formatNok(r.totals->netOre) << std::setw(13)
+          << formatNok(r.totals->vatOre()) << std::setw(13) << formatNok(r.totals->grossOre);
+    out << "\n";
+  }
 }
 
 void printCostCsv(const CostReport& report, const CsvStyle& style, std::ostream& out) {

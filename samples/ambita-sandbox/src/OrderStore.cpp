@@ -8,6 +8,11 @@
 namespace sandbox {
 namespace {
 
+/// CANCELLED or REFUNDED: a line (or order) that costs nothing and gets no further status.
+bool isCredited(const std::string& status) {
+  return status == "CANCELLED" || status == "REFUNDED";
+}
+
 using Poco::JSON::Array;
 using Poco::JSON::Object;
 
@@ -96,8 +101,7 @@ void OrderStore::setStatus(Collection& order, const std::string& status) {
       // Delivered lines stay FINISHED while the order is still in progress.
       if (status == "PROGRESS" && line.status == "FINISHED") continue;
       // A line cancelled or refunded on its own stays so while the rest of the order goes on.
-      const bool lineCredited = line.status == "CANCELLED" || line.status == "REFUNDED";
-      if (lineCredited && status != "CANCELLED" && status != "REFUNDED") continue;
+      if (isCredited(line.status) && !isCredited(status)) continue;
       line.status = status;
       line.dateStatus.update();
     }
@@ -198,15 +202,17 @@ std::string OrderStore::runStep(Collection& order) {
           product.category);
       assetOwner_[asset.id] = order.id;
       line->assets.push_back(asset);
-      line->status = "FINISHED";
+      if (!isCredited(line->status)) line->status = "FINISHED";
       line->dateStatus.update();
       // A package line is done when every line of the package is.
       for (auto& package : supplierOrder.lines) {
         if (package.product->children.empty()) continue;
         bool allDone = true;
         for (const auto& child : supplierOrder.lines)
-          if (child.packageLineId == package.id && child.status != "FINISHED") allDone = false;
-        if (allDone) package.status = "FINISHED";
+          if (child.packageLineId == package.id && child.status != "FINISHED" &&
+              !isCredited(child.status))
+            allDone = false;
+        if (allDone && !isCredited(package.status)) package.status = "FINISHED";
       }
       push(order, "UPDATED");
       break;
