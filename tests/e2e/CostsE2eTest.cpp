@@ -188,6 +188,21 @@ TEST(CostsE2eTest, QuoteLedgerCreditsAndReportsAgreeToTheOre) {
   sync = world.host(syncArgs, std::chrono::seconds(240));
   ASSERT_EQ(sync.exitCode, 0) << sync.out << sync.err;
 
+  // Line-level files carry their line's price (decimal NOK, as Ambita reports it): 33.33 for
+  // the product ordered on its own, 0.00 as a child of the Meglerpakke (the package line is
+  // priced).
+  std::size_t pricedFiles = 0;
+  for (const auto& file : world.archive().files()) {
+    auto md = file.metadata;
+    if (md["ambita.product"] != "WI99990110" || md["ambita.orderLineId"].empty()) continue;
+    const bool own = md["ambita.priceNet"] == "33.33" && md["ambita.priceVat"] == "41.66";
+    const bool packaged = md["ambita.priceNet"] == "0.00" && md["ambita.priceVat"] == "0.00";
+    EXPECT_TRUE(own || packaged) << file.path << ": " << md["ambita.priceNet"] << " / "
+                                 << md["ambita.priceVat"];
+    pricedFiles += own;
+  }
+  EXPECT_GT(pricedFiles, 0u);
+
   const auto expected = expectedFrom(sandbox, ids);
   ASSERT_GT(expected.creditedLines, 5);
   ASSERT_GE(expected.byCategory.size(), 4u);
