@@ -47,7 +47,7 @@ const std::vector<std::vector<std::string>> kPortableMigrations{
     // it give up early
     {"ALTER TABLE inbox ADD COLUMN last_failure {int} NOT NULL DEFAULT 0",
      "ALTER TABLE inbox ADD COLUMN failing_seconds {int} NOT NULL DEFAULT 0"},
-    // cost ledger (issue 12): each order line's description, and its charges and credits in
+    // 5: cost ledger (issue 12): each order line's description, and its charges and credits in
     // øre (only ever appended)
     {"CREATE TABLE ledger_lines (order_id {int} NOT NULL, line_id {int} NOT NULL, "
      "supplier_order_id {int} NOT NULL DEFAULT 0, product TEXT NOT NULL DEFAULT '', "
