@@ -63,6 +63,11 @@ class SqliteStateStore final : public StateStore {
                                std::int64_t failingSeconds, const std::string& error) override;
   dms::Result<std::size_t> inboxSize() override;
 
+  // Several hosts (issue 11): one process per SQLite state (the data folder's lock), so every
+  // lease is granted.
+  dms::Result<std::unique_ptr<Lease>> tryLease(const LeaseKey& key, LeaseMode mode) override;
+  bool sharedByProcesses() const override { return false; }
+
  private:
   SqliteStateStore(std::string file, std::unique_ptr<Poco::Data::Session> session);
   dms::Status migrate(int upTo);
