@@ -86,12 +86,13 @@ bool PushWorkers::reconcileClaimed(const filing::QueuedOrder& queued) {
   struct Release {
     PushWorkers& self;
     std::int64_t id;
+    bool wakeOthers = true;  ///< not when nothing changed (they would find the same lease taken)
     ~Release() {
       {
         std::lock_guard lock(self.claimMutex_);
         self.claimed_.erase(id);
       }
-      self.inbox_.wakeAll();
+      if (wakeOthers) self.inbox_.wakeAll();
     }
   } release{*this, queued.orderId};
 
@@ -104,7 +105,10 @@ bool PushWorkers::reconcileClaimed(const filing::QueuedOrder& queued) {
                                 std::to_string(report->removed));
     return true;
   }
-  if (!report && report.error().code == dms::ErrorCode::Locked) return false;
+  if (!report && report.error().code == dms::ErrorCode::Locked) {
+    release.wakeOthers = false;
+    return false;
+  }
   if (stopping_) return true;  // abandoned: the messages stay and are processed after a restart
   const std::string why = report ? report->problems.front() : report.error().describe();
   postponeOrGiveUp(queued, why);
