@@ -180,6 +180,7 @@ void AmbitaPlugin::stop() noexcept {
   try {
     std::lock_guard lock(lifecycleMutex_);
     if (!running_) return;
+    store_->cancelWaits();  // a poller or worker waiting for a database connection ends at once
     poller_->stop();
     // Downloads, backoff sleeps and the target's waits (a WebDAV Retry-After pause) end at
     // once; intents left open are recovered next start.
@@ -187,6 +188,7 @@ void AmbitaPlugin::stop() noexcept {
     services_.target->cancel();
     workers_->stop();
     services_.target->resume();  // commands (and the host) may use the target again
+    store_->resumeWaits();
     reconciler_->releasePool();
     serviceLock_.reset();
     running_ = false;

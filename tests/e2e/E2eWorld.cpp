@@ -11,6 +11,7 @@
 #include <thread>
 
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -163,18 +164,20 @@ test::ChildResult E2eWorld::host(const std::vector<std::string>& args,
   return startHost(args)->wait(timeout);
 }
 
-std::unique_ptr<test::ChildProcess> E2eWorld::startHost(
-    const std::vector<std::string>& args) const {
+std::unique_ptr<test::ChildProcess> E2eWorld::startHost(const std::vector<std::string>& args,
+                                                        const std::filesystem::path& config) const {
   const std::string binary = DMS_BUILD_DIR "/samples/dms-host";
   if (!std::filesystem::is_regular_file(binary))
     throw std::runtime_error("dms-host not built: " + binary + " is missing");
-  std::vector<std::string> argv = {binary, "--config", configFile().string()};
+  std::vector<std::string> argv = {binary, "--config",
+                                   (config.empty() ? configFile() : config).string()};
   argv.insert(argv.end(), args.begin(), args.end());
   return std::make_unique<test::ChildProcess>(argv, env(), workDir());
 }
 
-std::unique_ptr<test::ChildProcess> E2eWorld::startService(unsigned& port) const {
-  auto child = startHost({"run"});
+std::unique_ptr<test::ChildProcess> E2eWorld::startService(
+    unsigned& port, const std::filesystem::path& config) const {
+  auto child = startHost({"run"}, config);
   port = 0;
   const bool firstLine = child->waitForOutput(
       [](const std::string& out) { return out.find('\n') != std::string::npos; },
@@ -191,6 +194,20 @@ std::unique_ptr<test::ChildProcess> E2eWorld::startService(unsigned& port) const
                              std::to_string(outcome.exitCode) + "): " + outcome.out + outcome.err);
   }
   return child;
+}
+
+std::filesystem::path E2eWorld::writeHostConfig(const std::string& name,
+                                                const std::filesystem::path& dataDir,
+                                                const std::string& listen) const {
+  std::ifstream in(configFile());
+  auto config = Poco::JSON::Parser().parse(in).extract<Poco::JSON::Object::Ptr>();
+  config->set("dataDir", dataDir.string());
+  if (!listen.empty()) config->getObject("http")->set("listen", listen);
+  const auto file = workDir() / (name + ".json");
+  std::ofstream out(file);
+  config->stringify(out, 2);
+  if (!out) throw std::runtime_error("cannot write " + file.string());
+  return file;
 }
 
 std::string E2eWorld::pushUrl(unsigned port) const {

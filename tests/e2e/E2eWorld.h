@@ -89,13 +89,22 @@ class E2eWorld {
   /// `dms-host --config FILE args...` in workDir() to completion (SIGKILL after `timeout`).
   test::ChildResult host(const std::vector<std::string>& args,
                          std::chrono::seconds timeout = std::chrono::seconds(90)) const;
-  /// `dms-host --config FILE args...` started in workDir() in the background. Throws
-  /// std::runtime_error when dms-host is not built.
-  std::unique_ptr<test::ChildProcess> startHost(const std::vector<std::string>& args) const;
+  /// `dms-host --config FILE args...` started in workDir() in the background (FILE: `config`,
+  /// or configFile() when empty). Throws std::runtime_error when dms-host is not built.
+  std::unique_ptr<test::ChildProcess> startHost(const std::vector<std::string>& args,
+                                                const std::filesystem::path& config = {}) const;
   /// `dms-host run`, waited for (up to 20 s) until its first stdout line says
   /// "dms-host listening on http://HOST:PORT"; `port` receives PORT. Throws if it does not come
   /// up (with its output in the message).
-  std::unique_ptr<test::ChildProcess> startService(unsigned& port) const;
+  std::unique_ptr<test::ChildProcess> startService(unsigned& port,
+                                                   const std::filesystem::path& config = {}) const;
+  /// Another host sharing this world's state.url and target (several hosts, issue 11): writes
+  /// the configuration again as workDir()/NAME.json with `dataDir` as its data folder and, when
+  /// given, `listen` as http.listen ("127.0.0.1:PORT", to restart on the same port); returns
+  /// the file. Throws std::runtime_error when it cannot be written.
+  std::filesystem::path writeHostConfig(const std::string& name,
+                                        const std::filesystem::path& dataDir,
+                                        const std::string& listen = "") const;
 
   /// The push callback URL of a host listening on `port` (with ?token= when a secret is set).
   std::string pushUrl(unsigned port) const;

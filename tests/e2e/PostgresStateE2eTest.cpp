@@ -5,11 +5,9 @@
 #include <gtest/gtest.h>
 
 #include <Poco/Data/Session.h>
-#include <Poco/JSON/Object.h>
-#include <Poco/JSON/Parser.h>
 
+#include <chrono>
 #include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
 
@@ -55,17 +53,8 @@ std::vector<std::string> sqliteStatesUnder(const std::filesystem::path& folder) 
 /// sharing the database and the target.
 test::ChildResult hostWithDataDir(const E2eWorld& world, const std::filesystem::path& dataDir,
                                   const std::vector<std::string>& args) {
-  std::ifstream in(world.configFile());
-  auto config = Poco::JSON::Parser().parse(in).extract<Poco::JSON::Object::Ptr>();
-  config->set("dataDir", dataDir.string());
-  const auto file = world.workDir() / "other-host.json";
-  {
-    std::ofstream out(file);
-    config->stringify(out, 2);
-  }
-  std::vector<std::string> argv = {DMS_BUILD_DIR "/samples/dms-host", "--config", file.string()};
-  argv.insert(argv.end(), args.begin(), args.end());
-  return test::ChildProcess(argv, world.env(), world.workDir()).wait(std::chrono::seconds(90));
+  return world.startHost(args, world.writeHostConfig("other-host", dataDir))
+      ->wait(std::chrono::seconds(90));
 }
 
 /// A sandbox world whose state.url names a fresh database on `server`, reached as kStateUser

@@ -2,13 +2,18 @@
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
+#include <chrono>
 #include <filesystem>
 #include <limits>
 #include <memory>
 #include <mutex>
 #include <ostream>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "filing/AuditLog.h"
@@ -52,6 +57,16 @@ class StateStoreConformance : public ::testing::TestWithParam<Backend> {
     if (GetParam() == Backend::Sqlite)
       return asStateStore(SqliteStateStore::openAtVersionForTest(location_, version));
     return asStateStore(PostgresStateStore::openAtVersionForTest(location_, version));
+  }
+
+  /// Two stores open on the same state, standing for two processes (each has its own
+  /// connections); null when one could not be opened (the test then fails).
+  std::pair<std::unique_ptr<StateStore>, std::unique_ptr<StateStore>> openTwice() {
+    auto first = open();
+    auto second = open();
+    EXPECT_TRUE(first.ok() && second.ok());
+    if (!first.ok() || !second.ok()) return {};
+    return {std::move(*first), std::move(*second)};
   }
 
   /// A plain session on the same database, to write as an older plugin would.
@@ -389,6 +404,89 @@ TEST_P(StateStoreConformance, LedgerKeepsLinesUpToDateAndOnlyAppendsEntries) {
   EXPECT_EQ((*all)[1].grossOre, 12'499'999'999'999);
   EXPECT_EQ(s.ledgerLines(std::nullopt)->size(), 2u);
   EXPECT_TRUE(s.ledgerLines(42)->empty());
+// --- Several hosts (issue 11): leases. Two stores opened on one state stand for two
+// processes (each has its own connections). A store shared by processes (PostgreSQL) lets one
+// holder at a time have a lease; SQLite's data folder lock already makes one process, so it
+// grants every lease.
+
+TEST_P(StateStoreConformance, ALeaseIsHeldUntilReleasedAndThenFreeAgain) {
+  auto [a, b] = openTwice();
+  ASSERT_TRUE(a && b);
+  const bool exclusive = a->sharedByProcesses();
+  EXPECT_EQ(exclusive, GetParam() == Backend::Postgres);
+  {
+    auto held = a->tryLease(LeaseKey::order(7));
+    ASSERT_TRUE(held.ok()) << held.error().describe();
+    ASSERT_TRUE(*held) << "a free lease is granted";
+    auto other = b->tryLease(LeaseKey::order(7));
+    ASSERT_TRUE(other.ok()) << other.error().describe();
+    EXPECT_EQ(*other == nullptr, exclusive) << "another process gets a held order's lease";
+    auto otherOrder = b->tryLease(LeaseKey::order(8));
+    ASSERT_TRUE(otherOrder.ok() && *otherOrder) << "other orders stay free";
+    auto polling = b->tryLease(LeaseKey::polling());
+    ASSERT_TRUE(polling.ok() && *polling) << "the polling lease is another key";
+  }
+  auto again = b->tryLease(LeaseKey::order(7));
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  EXPECT_TRUE(*again) << "a released lease is free again";
+}
+
+TEST_P(StateStoreConformance, SharedFilingLeasesExcludeTheExclusiveOne) {
+  auto [a, b] = openTwice();
+  ASSERT_TRUE(a && b);
+  const bool exclusive = a->sharedByProcesses();
+  using Mode = StateStore::LeaseMode;
+  auto filingA = a->tryLease(LeaseKey::filing(), Mode::Shared);
+  auto filingB = b->tryLease(LeaseKey::filing(), Mode::Shared);
+  ASSERT_TRUE(filingA.ok() && *filingA && filingB.ok() && *filingB) << "files side by side";
+  auto alone = b->tryLease(LeaseKey::filing(), Mode::Exclusive);
+  ASSERT_TRUE(alone.ok()) << alone.error().describe();
+  EXPECT_EQ(*alone == nullptr, exclusive) << "alone while another process files";
+  alone->reset();
+  filingA->reset();
+  filingB->reset();
+  auto nowAlone = b->tryLease(LeaseKey::filing(), Mode::Exclusive);
+  ASSERT_TRUE(nowAlone.ok() && *nowAlone) << "alone once nobody files";
+}
+
+TEST_P(StateStoreConformance, ALeaseLapsesWhenItsHolderIsKilled) {
+  auto survivor = open();
+  ASSERT_TRUE(survivor.ok());
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  const pid_t holder = ::fork();
+  ASSERT_GE(holder, 0);
+  if (holder == 0) {
+    // The holder process: takes the lease, says so, and waits to be killed with it held.
+    ::close(ready[0]);
+    auto store = open();
+    auto lease = store ? (*store)->tryLease(LeaseKey::order(9))
+                       : dms::Result<std::unique_ptr<StateStore::Lease>>(store.error());
+    const char held = lease && *lease ? '1' : '0';
+    if (::write(ready[1], &held, 1) != 1) ::_exit(1);
+    for (;;) ::pause();
+  }
+  ::close(ready[1]);
+  char held = 0;
+  ASSERT_EQ(::read(ready[0], &held, 1), 1);
+  ::close(ready[0]);
+  EXPECT_EQ(held, '1');
+  auto whileHeld = (*survivor)->tryLease(LeaseKey::order(9));
+  ASSERT_TRUE(whileHeld.ok()) << whileHeld.error().describe();
+  EXPECT_EQ(*whileHeld == nullptr, (*survivor)->sharedByProcesses());
+  whileHeld->reset();
+  ::kill(holder, SIGKILL);
+  int status = 0;
+  ASSERT_EQ(::waitpid(holder, &status, 0), holder);
+  // The server notices the closed connection at once; ask until it has (bounded).
+  std::unique_ptr<StateStore::Lease> taken;
+  for (int attempt = 0; attempt < 200 && !taken; ++attempt) {
+    auto lease = (*survivor)->tryLease(LeaseKey::order(9));
+    ASSERT_TRUE(lease.ok()) << lease.error().describe();
+    taken = std::move(*lease);
+    if (!taken) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_TRUE(taken) << "the lease of a killed holder lapsed";
 }
 
 INSTANTIATE_TEST_SUITE_P(StateStore, StateStoreConformance,
@@ -396,6 +494,45 @@ INSTANTIATE_TEST_SUITE_P(StateStore, StateStoreConformance,
                          [](const auto& info) {
                            return info.param == Backend::Sqlite ? "Sqlite" : "Postgres";
                          });
+
+/// What only the PostgreSQL backend has: a pool of connections whose wait stop() must end.
+class PostgresStateStoreConnections : public StateStoreConformance {};
+
+TEST_P(PostgresStateStoreConnections, CancelWaitsEndsTheWaitForAFreeConnection) {
+  auto opened = open();
+  ASSERT_TRUE(opened.ok()) << opened.error().describe();
+  StateStore& s = **opened;
+  // Every pooled connection is busy: each waits in the database for a table lock held here.
+  auto blocker = rawSession();
+  blocker.begin();
+  blocker << "LOCK TABLE inbox IN ACCESS EXCLUSIVE MODE", now;
+  std::vector<std::thread> busy;
+  for (std::size_t i = 0; i < PostgresStateStore::kMaxConnections; ++i)
+    busy.emplace_back([&] { EXPECT_TRUE(s.inboxSize().ok()); });
+  auto watcher = rawSession();
+  Poco::Int64 waiting = 0;
+  for (int i = 0; i < 1000 && waiting < static_cast<Poco::Int64>(busy.size()); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    watcher << "SELECT COUNT(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'",
+        into(waiting), now;
+  }
+  ASSERT_EQ(waiting, static_cast<Poco::Int64>(busy.size()));
+
+  s.cancelWaits();  // as stop() does
+  auto late = s.inboxSize();
+  ASSERT_FALSE(late.ok());
+  EXPECT_EQ(late.error().code, dms::ErrorCode::Cancelled) << late.error().describe();
+  EXPECT_NE(late.error().message.find("stopping"), std::string::npos);
+
+  blocker.rollback();
+  for (auto& t : busy) t.join();
+  s.resumeWaits();
+  EXPECT_TRUE(s.inboxSize().ok()) << "works again after resumeWaits()";
+}
+
+INSTANTIATE_TEST_SUITE_P(StateStore, PostgresStateStoreConnections,
+                         ::testing::Values(Backend::Postgres),
+                         [](const auto&) { return std::string("Postgres"); });
 
 TEST(SqliteStateStore, UnopenableFileIsAClearError) {
   auto store = SqliteStateStore::open("/nonexistent-dir/x/state.db");

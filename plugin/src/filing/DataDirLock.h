@@ -6,8 +6,10 @@
 /// Holding it is also what makes DocumentTarget::recover() safe: no other process of this
 /// data folder can have a put in flight, so every temporary the target finds was left by a
 /// killed process. acquire() therefore recovers the target right after taking the lock, and
-/// nothing else in the plugin (nor the host) calls recover(); admin commands that do not take
-/// the lock (status, preview, verify without --repair, ...) never touch a put in progress.
+/// nothing else in the plugin (nor the host) calls recover(), except FilingService with a state
+/// shared by several processes (PostgreSQL), which takes no data folder lock and recovers only
+/// while it holds the Exclusive filing lease; admin commands that do not take the lock
+/// (status, preview, verify without --repair, ...) never touch a put in progress.
 
 #include <string>
 

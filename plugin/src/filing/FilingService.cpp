@@ -32,16 +32,19 @@ dms::Result<std::string> contentSha256(dms::DocumentTarget& target, const std::s
 
 }  // namespace
 
-ExclusiveRun::ExclusiveRun(DataDirLock lock, Reconciler& reconciler,
+ExclusiveRun::ExclusiveRun(std::optional<DataDirLock> lock,
+                           std::unique_ptr<StateStore::Lease> filingLease, Reconciler& reconciler,
                            dms::Result<std::size_t> recovery,
                            std::optional<std::string> spoolProblem)
     : lock_(std::move(lock)),
+      filingLease_(std::move(filingLease)),
       reconciler_(&reconciler),
       recovery_(std::move(recovery)),
       spoolProblem_(std::move(spoolProblem)) {}
 
 ExclusiveRun::ExclusiveRun(ExclusiveRun&& other) noexcept
     : lock_(std::move(other.lock_)),
+      filingLease_(std::move(other.filingLease_)),
       reconciler_(std::exchange(other.reconciler_, nullptr)),
       recovery_(std::move(other.recovery_)),
       spoolProblem_(std::move(other.spoolProblem_)) {}
@@ -52,15 +55,25 @@ ExclusiveRun::~ExclusiveRun() {
 }
 
 dms::Result<ExclusiveRun> FilingService::beginExclusiveRun() {
+  std::optional<std::string> spoolProblem;
+  if (store_.sharedByProcesses()) {
+    auto lease = takeFilingLease(spoolProblem);
+    if (!lease) return lease.error();
+    reconciler_.resetStop();
+    // Each order's intents are resolved under its lease (orders held elsewhere are skipped).
+    auto recovery = reconciler_.recoverAll();
+    return ExclusiveRun(std::nullopt, std::move(*lease), reconciler_, std::move(recovery),
+                        std::move(spoolProblem));
+  }
   auto lock = DataDirLock::acquire(dataDir_, target_);
   if (!lock) return lock.error();
   reconciler_.resetStop();
   // What a killed run left behind is resolved before anything new starts; under the lock no
   // other process downloads, so every spool file is a leftover.
   auto recovery = reconciler_.recoverAll();
-  std::optional<std::string> spoolProblem;
   if (auto s = reconciler_.cleanSpool(); !s) spoolProblem = s.error().describe();
-  return ExclusiveRun(std::move(*lock), reconciler_, std::move(recovery), std::move(spoolProblem));
+  return ExclusiveRun(std::move(*lock), nullptr, reconciler_, std::move(recovery),
+                      std::move(spoolProblem));
 }
 
 dms::Result<bool> FilingService::track(TrackedOrder order, Reason reason,

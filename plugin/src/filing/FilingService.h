@@ -2,7 +2,8 @@
 /// The engine's sequences, each written once and used by `run` (AmbitaPlugin), the admin
 /// commands (`sync`, `track`, `verify`), the poller and the push workers:
 ///   - beginExclusiveRun(): take the data folder's lock (which recovers the target), allow
-///     reconciles again, resolve the intents a killed run left, clean the spool;
+///     reconciles again, resolve the intents a killed run left, clean the spool; with a state
+///     shared by several processes (PostgreSQL) the filing lease instead (see there);
 ///   - track(): record an order, audited only when it is newly tracked;
 ///   - ordersDueForCheck(): tracked orders not finished, or finished within poll.finishedDays;
 ///   - queuedOrders() + reconcileQueued(): the inbox's messages of one order folded into one
@@ -11,6 +12,7 @@
 /// Everything referred to outlives the service. Thread-safe as the Reconciler and StateStore are.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -25,7 +27,8 @@
 namespace ambita::filing {
 
 /// Held while this process files documents (`run`, `sync`, `verify --repair`). Releasing it
-/// joins the download pool, then releases the data folder's lock.
+/// joins the download pool, then releases the data folder's lock (SQLite) or the shared filing
+/// lease (a state shared by several processes).
 class ExclusiveRun {
  public:
   ExclusiveRun(ExclusiveRun&& other) noexcept;
@@ -43,11 +46,13 @@ class ExclusiveRun {
 
  private:
   friend class FilingService;
-  ExclusiveRun(DataDirLock lock, Reconciler& reconciler, dms::Result<std::size_t> recovery,
+  ExclusiveRun(std::optional<DataDirLock> lock, std::unique_ptr<StateStore::Lease> filingLease,
+               Reconciler& reconciler, dms::Result<std::size_t> recovery,
                std::optional<std::string> spoolProblem);
 
-  DataDirLock lock_;
-  Reconciler* reconciler_;  ///< null once moved from
+  std::optional<DataDirLock> lock_;                 ///< SQLite: this data folder's lock
+  std::unique_ptr<StateStore::Lease> filingLease_;  ///< shared state: the Shared filing lease
+  Reconciler* reconciler_;                          ///< null once moved from
   dms::Result<std::size_t> recovery_;
   std::optional<std::string> spoolProblem_;
 };
@@ -101,6 +106,14 @@ class FilingService {
 
   /// The start-up sequence (see the class comment). Errors: the lock's (Locked when another
   /// process files with this data folder, or the target's recover() failing).
+  ///
+  /// With a state shared by several processes (StateStore::sharedByProcesses) there is no data
+  /// folder lock: processes coordinate through leases. The target's recover() and the spool
+  /// clean-up, which cannot tell a live put's temporary from a killed one's, run only when
+  /// this process gets the Exclusive filing lease (no other process files); it then holds the
+  /// Shared one like everyone else. Temporaries of a process killed while others file stay
+  /// until a process starts alone (they are invisible in listings and harm nothing); intents
+  /// are resolved per order under its lease.
   dms::Result<ExclusiveRun> beginExclusiveRun();
 
   /// Tracks `order`; true when it was new. The audit entry ("tracked", with `detail`) is
@@ -140,6 +153,13 @@ class FilingService {
   dms::DocumentTarget& target_;
   const FilingConfig& config_;
   std::string dataDir_;
+
+  // --- Several hosts (issue 11)
+  /// beginExclusiveRun() for a shared state: the Shared filing lease, after recovering the
+  /// target and cleaning the spool when no other process files (why the spool could not be
+  /// cleaned goes to `spoolProblem`).
+  dms::Result<std::unique_ptr<StateStore::Lease>> takeFilingLease(
+      std::optional<std::string>& spoolProblem);
 };
 
 }  // namespace ambita::filing

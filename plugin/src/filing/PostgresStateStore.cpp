@@ -33,6 +33,9 @@ const std::vector<std::vector<std::string>>& migrations() {
 constexpr Poco::Int64 kMigrationLock = 0x616d6269'7461'01;  // "ambita" + 1
 constexpr Poco::Int64 kInboxLock = 0x616d6269'7461'02;
 
+/// Thrown by borrowSession() after cancelWaits(); withSession() turns it into Cancelled.
+struct WaitCancelled {};
+
 void registerConnectorOnce() {
   // Process-wide registration: done once, never undone (another instance may still use it).
   static std::once_flag once;
@@ -151,6 +154,7 @@ PostgresStateStore::PostgresStateStore(PostgresLocation location)
     : location_(std::move(location)) {}
 
 PostgresStateStore::~PostgresStateStore() {
+  for (auto& session : idleLeaseSessions_) idleSessions_.push_back(std::move(session));
   for (auto& session : idleSessions_) {
     try {
       session->close();
@@ -173,9 +177,10 @@ dms::Error PostgresStateStore::failure(const std::string& what, const std::strin
 std::unique_ptr<Session> PostgresStateStore::borrowSession() {
   std::unique_lock lock(poolMutex_);
   if (!sessionReturned_.wait_for(lock, kPoolWait, [&] {
-        return !idleSessions_.empty() || openSessions_ < kMaxConnections;
+        return waitsCancelled_ || !idleSessions_.empty() || openSessions_ < kMaxConnections;
       }))
     return nullptr;
+  if (waitsCancelled_) throw WaitCancelled();
   if (!idleSessions_.empty()) {
     auto session = std::move(idleSessions_.back());
     idleSessions_.pop_back();
@@ -184,17 +189,21 @@ std::unique_ptr<Session> PostgresStateStore::borrowSession() {
   ++openSessions_;
   lock.unlock();
   try {
-    auto session = std::make_unique<Session>("PostgreSQL", location_.connectionString(),
-                                             static_cast<std::size_t>(kConnectTimeoutSeconds));
-    // libpq prints the server's notices and warnings (e.g. "relation ... already exists,
-    // skipping" at every open) straight to the host's stderr, past its logger; a guest keeps
-    // quiet. Errors still arrive, as exceptions.
-    *session << "SET client_min_messages TO error", now;
-    return session;
+    return connect();
   } catch (...) {
     returnSession(nullptr, true);
     throw;
   }
+}
+
+std::unique_ptr<Session> PostgresStateStore::connect() const {
+  auto session = std::make_unique<Session>("PostgreSQL", location_.connectionString(),
+                                           static_cast<std::size_t>(kConnectTimeoutSeconds));
+  // libpq prints the server's notices and warnings (e.g. "relation ... already exists,
+  // skipping" at every open) straight to the host's stderr, past its logger; a guest keeps
+  // quiet. Errors still arrive, as exceptions.
+  *session << "SET client_min_messages TO error", now;
+  return session;
 }
 
 void PostgresStateStore::returnSession(std::unique_ptr<Session> session, bool failed) {
@@ -242,6 +251,9 @@ auto PostgresStateStore::withSession(const std::string& what, Body&& body)
       if (!session) return failure(what, "no connection free");
     }
     return body(*session);
+  } catch (const WaitCancelled&) {
+    return dms::fail(dms::ErrorCode::Cancelled,
+                     "state database " + location_.display() + ": " + what + ": stopping");
   } catch (const Poco::Exception& e) {
     failed = true;
     return failure(what, e.displayText());

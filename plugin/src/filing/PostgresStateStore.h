@@ -5,11 +5,19 @@
 ///
 /// Threading: no lock of ours is held while talking to the database. Each call borrows one
 /// session from a bounded pool (at most kMaxConnections; a caller waits at most kPoolWait for
-/// one, then gets Unavailable) and runs as one transaction on it. The pool is our own, not
-/// Poco::Data::SessionPool: that one keeps handing out a session whose connection broke (the
-/// database restarted) and cannot drop it. Ours tests a session before use and drops one that
-/// failed. Migrations and inbox merges
-/// serialise across processes with transaction-scoped advisory locks in the database.
+/// one, then gets Unavailable; cancelWaits() ends the wait at once with Cancelled) and runs as one
+/// transaction on it. The pool is our own, not Poco::Data::SessionPool: that one keeps handing out
+/// a session whose connection broke (the database restarted) and cannot drop it. Ours tests a
+/// session before use and drops one that failed. Migrations and inbox merges serialise across
+/// processes with transaction-scoped advisory locks in the database.
+///
+/// Leases (tryLease) are session advisory locks, each on a connection of its own kept for as
+/// long as the lease is held (outside the pool, so holding leases never starves queries). Why
+/// advisory locks rather than lease rows with an expiry: the server releases them the moment
+/// the holder's connection ends, and a killed process's connections end with it (the kernel
+/// closes its sockets), so a survivor takes over at once, with no expiry to tune, no renewal
+/// thread and no clock shared between machines. Keys: an order's lease is the bigint key of
+/// its id; polling and filing use fixed keys far above any order id.
 ///
 /// Errors never contain the password: messages name the database as postgresql://user@host:port/db.
 
@@ -100,6 +108,11 @@ class PostgresStateStore final : public StateStore {
                           const std::vector<LedgerEntry>& entries) override;
   dms::Result<std::vector<LedgerLine>> ledgerLines(std::optional<std::int64_t> orderId) override;
   dms::Result<std::vector<LedgerEntry>> ledgerEntries(std::optional<std::int64_t> orderId) override;
+  // Several hosts (issue 11): leases as session advisory locks, cancellable pool waits.
+  dms::Result<std::unique_ptr<Lease>> tryLease(const LeaseKey& key, LeaseMode mode) override;
+  bool sharedByProcesses() const override { return true; }
+  void cancelWaits() noexcept override;
+  void resumeWaits() noexcept override;
 
  private:
   explicit PostgresStateStore(PostgresLocation location);
@@ -128,6 +141,16 @@ class PostgresStateStore final : public StateStore {
   std::condition_variable sessionReturned_;
   std::vector<std::unique_ptr<Poco::Data::Session>> idleSessions_;
   std::size_t openSessions_ = 0;  ///< idle + borrowed
+
+  // --- Several hosts (issue 11)
+  class AdvisoryLease;
+  /// A new session, configured like every one of ours. Throws what connecting throws.
+  std::unique_ptr<Poco::Data::Session> connect() const;
+  /// Releases a lease's advisory lock and keeps its session for the next lease (a session that
+  /// failed is closed: its locks went with it).
+  void endLease(std::unique_ptr<Poco::Data::Session> session, std::int64_t key, bool shared);
+  bool waitsCancelled_ = false;                                          ///< guarded by poolMutex_
+  std::vector<std::unique_ptr<Poco::Data::Session>> idleLeaseSessions_;  ///< poolMutex_
 };
 
 }  // namespace ambita::filing

@@ -279,6 +279,10 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     report.orderId = orderId;
     const std::string orderName = "order " + std::to_string(orderId);
     if (stop_) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopping");
+    // Pushes and polls leave an order leased elsewhere to its holder; an administrator's
+    // command (sync, verify --repair) waits for it.
+    auto lease = takeOrderLease(orderId, reason != Reason::Push && reason != Reason::Poll);
+    if (!lease) return lease.error();
 
     auto recovered = recoverOrder(orderId);
     if (!recovered) return recovered.error();
@@ -604,12 +608,19 @@ dms::Status Reconciler::copyThenRemove(const std::string& from, const std::strin
 dms::Result<std::size_t> Reconciler::recoverAll() {
   auto records = store_.unfinishedAssets();
   if (!records) return records.error();
-  std::map<std::int64_t, std::vector<AssetRecord>> byOrder;
-  for (auto& r : *records) byOrder[r.orderId].push_back(r);
+  std::set<std::int64_t> orderIds;
+  for (const auto& r : *records) orderIds.insert(r.orderId);
   std::size_t total = 0;
-  for (auto& [orderId, list] : byOrder) {
+  for (const auto orderId : orderIds) {
     OrderLock lock(*this, orderId);
-    auto n = recoverAssets(list);
+    // An order another process holds is that process's to resolve (or the next holder's).
+    auto lease = takeOrderLease(orderId, false);
+    if (!lease) {
+      if (lease.error().code == dms::ErrorCode::Locked) continue;
+      return lease.error();
+    }
+    // Read again under the lease: the list above may be older than the holder's last commit.
+    auto n = recoverOrder(orderId);
     if (!n) return n.error();
     total += *n;
   }

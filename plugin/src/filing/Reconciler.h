@@ -22,6 +22,11 @@
 /// need them, so the target is never asked to modify one path from two threads. Downloads of one
 /// order run concurrently on a shared TaskPool of filing.concurrency threads, created on first use
 /// and joined by releasePool(). No method throws.
+///
+/// Several processes sharing one state (PostgreSQL): the order's lease (StateStore::tryLease)
+/// makes one process at a time reconcile it. A push or poll reconcile of an order leased
+/// elsewhere returns Locked at once (the holder answers the inbox messages); an administrator's
+/// (sync, verify --repair) waits for the lease.
 
 #include <atomic>
 #include <condition_variable>
@@ -177,6 +182,11 @@ class Reconciler {
   std::mutex busyMutex_;
   std::condition_variable busyCv_;
   std::set<std::int64_t> busy_;  ///< orders being reconciled now
+
+  // --- Several hosts (issue 11)
+  /// The order's lease (never null on success). Without `wait`, Locked at once when another
+  /// process holds it; with it, waits (at most 15 min; requestStop() ends the wait).
+  dms::Result<std::unique_ptr<StateStore::Lease>> takeOrderLease(std::int64_t orderId, bool wait);
 };
 
 }  // namespace ambita::filing

@@ -452,4 +452,12 @@ dms::Result<std::size_t> SqliteStateStore::inboxSize() {
   }
 }
 
+// --- several hosts (issue 11)
+
+dms::Result<std::unique_ptr<StateStore::Lease>> SqliteStateStore::tryLease(const LeaseKey&,
+                                                                           LeaseMode) {
+  // The data folder's lock (DataDirLock) already keeps every other filing process out.
+  return std::make_unique<Lease>();
+}
+
 }  // namespace ambita::filing

@@ -68,6 +68,10 @@ class SqliteStateStore final : public StateStore {
                           const std::vector<LedgerEntry>& entries) override;
   dms::Result<std::vector<LedgerLine>> ledgerLines(std::optional<std::int64_t> orderId) override;
   dms::Result<std::vector<LedgerEntry>> ledgerEntries(std::optional<std::int64_t> orderId) override;
+  // Several hosts (issue 11): one process per SQLite state (the data folder's lock), so every
+  // lease is granted.
+  dms::Result<std::unique_ptr<Lease>> tryLease(const LeaseKey& key, LeaseMode mode) override;
+  bool sharedByProcesses() const override { return false; }
 
  private:
   SqliteStateStore(std::string file, std::unique_ptr<Poco::Data::Session> session);

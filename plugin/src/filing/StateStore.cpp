@@ -47,4 +47,16 @@ AssetState assetStateFrom(const std::string& text) {
   return AssetState::Failed;
 }
 
+std::string LeaseKey::describe() const {
+  switch (kind) {
+    case Kind::Order:
+      return "order " + std::to_string(orderId);
+    case Kind::Polling:
+      return "polling";
+    case Kind::Filing:
+      return "filing";
+  }
+  return "filing";
+}
+
 }  // namespace ambita::filing

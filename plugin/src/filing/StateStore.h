@@ -8,6 +8,7 @@
 /// No method throws.
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -128,6 +129,24 @@ struct LedgerEntry {
   std::string recordedAt;     ///< ISO 8601 UTC
 };
 
+/// What a lease (StateStore::tryLease) is on.
+struct LeaseKey {
+  enum class Kind {
+    Order,    ///< reconciling one order (its intents included)
+    Polling,  ///< queueing the tracked orders for a check (one poller at a time)
+    Filing,   ///< filing into the target at all: Shared while a process files, Exclusive only
+              ///< when no other process files (then the target's temporaries are stale)
+  };
+  Kind kind = Kind::Order;
+  std::int64_t orderId = 0;  ///< Kind::Order
+
+  static LeaseKey order(std::int64_t id) { return {Kind::Order, id}; }
+  static LeaseKey polling() { return {Kind::Polling, 0}; }
+  static LeaseKey filing() { return {Kind::Filing, 0}; }
+  /// "order 17", "polling", "filing" (for messages).
+  std::string describe() const;
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -209,6 +228,30 @@ class StateStore {
   /// The ledger entries of one order, or of all orders; in the order they were recorded.
   virtual dms::Result<std::vector<LedgerEntry>> ledgerEntries(
       std::optional<std::int64_t> orderId) = 0;
+
+  // --- Several hosts (issue 11): leases, and cancelling waits.
+  /// A lease held by this process; destroying it releases it. It lapses by itself when the
+  /// holding process dies (kill -9 included). Must not outlive the store that granted it.
+  class Lease {
+   public:
+    virtual ~Lease() = default;
+  };
+  enum class LeaseMode { Exclusive, Shared };
+  /// Takes the lease on `key` without waiting: the held lease, or nullptr while another
+  /// process holds it (Exclusive conflicts with any holder, Shared only with an Exclusive one).
+  /// Leases of one store are not reentrant: ask once per key (the Reconciler serialises an
+  /// order's threads itself). SQLite always grants it: its data folder lock already makes one
+  /// process the only one.
+  virtual dms::Result<std::unique_ptr<Lease>> tryLease(const LeaseKey& key,
+                                                       LeaseMode mode = LeaseMode::Exclusive) = 0;
+  /// Whether other processes may use this state at the same time (PostgreSQL), so that work
+  /// is coordinated by leases instead of the data folder's lock (SQLite).
+  virtual bool sharedByProcesses() const = 0;
+  /// Ends waits inside calls in flight (for a free database connection) and makes later ones
+  /// fail at once with Cancelled until resumeWaits(). stop() calls it. Thread-safe.
+  virtual void cancelWaits() noexcept {}
+  /// Undoes cancelWaits().
+  virtual void resumeWaits() noexcept {}
 };
 
 }  // namespace ambita::filing

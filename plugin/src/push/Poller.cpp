@@ -36,6 +36,7 @@ void Poller::stop() noexcept {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  pollingLease_.reset();  // another process polls from its next round
 }
 
 void Poller::loop() {
@@ -43,13 +44,29 @@ void Poller::loop() {
   while (!stopping_) {
     lock.unlock();
     try {
-      pollOnce();
+      if (holdsPollingLease()) pollOnce();
     } catch (const std::exception& e) {
       logger_.error(kSource, std::string("poll: unexpected error: ") + e.what());
     }
     lock.lock();
     cv_.wait_for(lock, interval_, [this] { return stopping_; });
   }
+}
+
+bool Poller::holdsPollingLease() {
+  if (pollingLease_) return true;
+  auto lease = inbox_.store().tryLease(filing::LeaseKey::polling());
+  if (!lease) {
+    logger_.error(kSource, lease.error().describe());
+    return false;
+  }
+  if (!*lease) {
+    logger_.debug(kSource, "another process sharing the state polls");
+    return false;
+  }
+  pollingLease_ = std::move(*lease);
+  logger_.info(kSource, "this process polls the tracked orders");
+  return true;
 }
 
 std::size_t Poller::pollOnce() {

@@ -4,10 +4,16 @@
 /// ones during poll.finishedDays after they finished (files arrive after FINISHED). The push
 /// workers do the rest, so polling and pushes share one queue and one-order-at-a-time.
 ///
+/// Processes sharing one state (PostgreSQL) poll once between them: a round runs only in the
+/// process holding the polling lease (StateStore::tryLease), taken at the first round that
+/// finds it free and kept until stop(). When its holder dies, another process takes it at its
+/// next round, within one interval. With SQLite the lease is always granted.
+///
 /// Lifecycle: start() launches one thread; stop() wakes and joins it. Not copyable.
 
 #include <chrono>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -42,6 +48,11 @@ class Poller {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread thread_;
+
+  // --- Several hosts (issue 11)
+  /// Whether this process polls: takes the polling lease when it is free.
+  bool holdsPollingLease();
+  std::unique_ptr<filing::StateStore::Lease> pollingLease_;  ///< only the polling thread
 };
 
 }  // namespace ambita::push

@@ -62,41 +62,56 @@ bool PushWorkers::processOne() {
     logger_.error(kSource, "push inbox: " + due.error().describe());
     return false;
   }
-  const filing::QueuedOrder* queued = nullptr;
-  {
-    std::lock_guard lock(claimMutex_);
-    for (const auto& q : *due) {
-      if (claimed_.insert(q.orderId).second) {
-        queued = &q;
-        break;
+  // Orders another process reconciles now (their lease is taken) are passed over: that process
+  // answers their messages; what comes in meanwhile stays queued for a later round.
+  std::set<std::int64_t> leasedElsewhere;
+  for (;;) {
+    const filing::QueuedOrder* queued = nullptr;
+    {
+      std::lock_guard lock(claimMutex_);
+      for (const auto& q : *due) {
+        if (leasedElsewhere.count(q.orderId) == 0 && claimed_.insert(q.orderId).second) {
+          queued = &q;
+          break;
+        }
       }
     }
+    if (queued == nullptr) return false;
+    if (reconcileClaimed(*queued)) return true;
+    leasedElsewhere.insert(queued->orderId);
   }
-  if (queued == nullptr) return false;
+}
+
+bool PushWorkers::reconcileClaimed(const filing::QueuedOrder& queued) {
   struct Release {
     PushWorkers& self;
     std::int64_t id;
+    bool wakeOthers = true;  ///< not when nothing changed (they would find the same lease taken)
     ~Release() {
       {
         std::lock_guard lock(self.claimMutex_);
         self.claimed_.erase(id);
       }
-      self.inbox_.wakeAll();
+      if (wakeOthers) self.inbox_.wakeAll();
     }
-  } release{*this, queued->orderId};
+  } release{*this, queued.orderId};
 
   // Every queued message of this order is answered by one reconcile.
-  const std::string order = "order " + std::to_string(queued->orderId);
-  auto report = service_.reconcileQueued(*queued);
+  const std::string order = "order " + std::to_string(queued.orderId);
+  auto report = service_.reconcileQueued(queued);
   if (report && report->ok()) {
     if (report->filed + report->removed > 0)
       logger_.info(kSource, order + ": filed " + std::to_string(report->filed) + ", removed " +
                                 std::to_string(report->removed));
     return true;
   }
+  if (!report && report.error().code == dms::ErrorCode::Locked) {
+    release.wakeOthers = false;
+    return false;
+  }
   if (stopping_) return true;  // abandoned: the messages stay and are processed after a restart
   const std::string why = report ? report->problems.front() : report.error().describe();
-  postponeOrGiveUp(*queued, why);
+  postponeOrGiveUp(queued, why);
   return true;
 }
 

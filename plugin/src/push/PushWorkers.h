@@ -5,7 +5,7 @@
 /// backoff when the reconcile failed (15 s doubling up to push.retryMaxMinutes, for
 /// push.retryDays: an Ambita outage or expired credentials must not lose an order; then the
 /// order is given up and audited). Orders run in parallel (poll.workers threads), one order on
-/// at most one worker.
+/// at most one worker; an order another process sharing the state reconciles is passed over.
 ///
 /// Lifecycle: start() launches the threads; stop() asks the reconciler to stop, wakes and
 /// joins them (nothing left running). Not copyable; start/stop from one thread.
@@ -52,8 +52,12 @@ class PushWorkers {
 
  private:
   void loop();
-  /// Claims the next order and reconciles it; false when nothing was due.
+  /// Claims the next order and reconciles it; false when nothing was due (or every due order
+  /// is being reconciled by another process sharing the state).
   bool processOne();
+  /// Reconciles a claimed order and answers its messages; false (nothing done, the claim
+  /// released) when another process holds the order's lease.
+  bool reconcileClaimed(const filing::QueuedOrder& queued);
   /// Answers the order's messages up to `upToSeq` after a failed reconcile: postponed with
   /// backoff, or dropped (and audited) once the order has been failing for retry_.giveUpAfter.
   void postponeOrGiveUp(const filing::QueuedOrder& queued, const std::string& why);

@@ -1,5 +1,7 @@
 #include "PushSender.h"
 
+#include "SandboxOptions.h"
+
 #include <iostream>
 #include <sstream>
 
@@ -43,7 +45,10 @@ std::string PushSender::url() {
 void PushSender::send(Poco::JSON::Object::Ptr message) {
   {
     std::lock_guard lock(mutex_);
-    entries_.push_back(Entry{message, url_});
+    // Several comma-separated URLs: each message goes to the next in turn.
+    const auto urls = splitList(url_);
+    const std::string url = urls.empty() ? std::string() : urls[sent_++ % urls.size()];
+    entries_.push_back(Entry{message, url});
   }
   wake_.notify_all();
 }

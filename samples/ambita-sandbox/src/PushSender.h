@@ -1,5 +1,6 @@
 #pragma once
-/// Sends push messages (JSON POSTs) to the configured callback URL from one background thread,
+/// Sends push messages (JSON POSTs) to the configured callback URL (or to several in turn) from
+/// one background thread,
 /// in the order they were queued. Failures are logged and recorded, never block the API.
 /// The thread is joined by stop() or the destructor.
 
@@ -54,6 +55,7 @@ class PushSender {
   std::size_t next_ = 0;        // first entry not yet taken by the thread
   std::uint64_t erased_ = 0;    // entries removed by clear(), to keep sequence numbers stable
   bool stopping_ = false;
+  std::uint64_t sent_ = 0;  // messages queued so far: the next URL in turn
   std::thread thread_;
 };
 

@@ -11,7 +11,7 @@ constexpr const char* kUsage =
     "usage: ambita-sandbox [--port N] [--exit-on-stdin-eof] [--client-id ID]\n"
     "                      [--client-secret S] [--username U] [--password P]\n"
     "                      [--token-lifetime SECONDS] [--push-url URL]\n"
-    "                      [--step-interval-ms N] [--generation new|old]\n"
+    "                      [--step-interval-ms N] [--generation new|old] [--latency-ms N]\n"
     "                      [--extra-steps LIST] [--fault endpoint:kind[:count[:arg]]]...\n"
     "                      [--asset-size BYTES] [--price CODE=NET]... [--open-downloads]\n"
     "                      [--quiet]\n"
@@ -91,6 +91,13 @@ std::string parseOptions(int argc, char** argv, SandboxOptions& options, bool& h
        [&](const std::string& v) -> std::string {
          if (!parseNumber(v, options.stepIntervalMs) || options.stepIntervalMs < 0)
            return "--step-interval-ms: expected a number >= 0, got '" + v + "'";
+         return {};
+       }},
+      {"--latency-ms",
+       [&](const std::string& v) -> std::string {
+         if (!parseNumber(v, options.latencyMs) || options.latencyMs < 0 ||
+             options.latencyMs > 60000)
+           return "--latency-ms: expected a number of milliseconds 0..60000, got '" + v + "'";
          return {};
        }},
       {"--generation",

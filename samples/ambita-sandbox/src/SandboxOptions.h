@@ -16,7 +16,9 @@ struct SandboxOptions {
   std::string username = "demo";
   std::string password = "demo-password";
   int tokenLifetimeSeconds = 3600;
-  std::string pushUrl;             ///< Empty: no push messages are sent.
+  /// Empty: no push messages are sent. Several URLs, comma-separated: each message goes to
+  /// the next one in turn (several hosts sharing the work).
+  std::string pushUrl;
   int stepIntervalMs = 0;          ///< 0: orders only advance through the control endpoint.
   std::string generation = "new";  ///< Default payload generation of new orders: "new" or "old".
   std::vector<std::string> extraSteps;  ///< Default extra script steps of new orders.
@@ -25,6 +27,7 @@ struct SandboxOptions {
   std::optional<std::uint64_t> assetSize;  ///< Size of scripted files; unset: varied small sizes.
   bool openDownloads = false;  ///< Downloads served without a bearer token (a "foreign" host).
   bool quiet = false;          ///< No per-request log lines.
+  int latencyMs = 0;           ///< Every API call (not /_sandbox/) is answered after this long.
 };
 
 /// Parses argv. Returns an error message (empty on success); "--help" yields the usage text

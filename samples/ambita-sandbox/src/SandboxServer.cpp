@@ -1,6 +1,8 @@
 #include "SandboxServer.h"
 
+#include <chrono>
 #include <stdexcept>
+#include <thread>
 
 #include <Poco/Exception.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -18,13 +20,17 @@ namespace {
 /// One handler per request (Poco's model): control paths go to ControlApi, the rest to KodeApi.
 class Handler : public Poco::Net::HTTPRequestHandler {
  public:
-  Handler(KodeApi& api, ControlApi& control) : api_(api), control_(control) {}
+  Handler(KodeApi& api, ControlApi& control, std::chrono::milliseconds latency)
+      : api_(api), control_(control), latency_(latency) {}
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     try {
       if (Poco::URI(request.getURI()).getPath().rfind("/_sandbox/", 0) == 0) {
         control_.handle(request, response);
       } else {
+        // --latency-ms: a distant API (benchmarks of several hosts); the control API is not
+        // delayed, so tests steer the sandbox at full speed.
+        if (latency_.count() > 0) std::this_thread::sleep_for(latency_);
         api_.handle(request, response);
       }
     } catch (const Poco::SyntaxException& e) {
@@ -42,19 +48,22 @@ class Handler : public Poco::Net::HTTPRequestHandler {
  private:
   KodeApi& api_;
   ControlApi& control_;
+  std::chrono::milliseconds latency_;
 };
 
 class HandlerFactory : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  HandlerFactory(KodeApi& api, ControlApi& control) : api_(api), control_(control) {}
+  HandlerFactory(KodeApi& api, ControlApi& control, std::chrono::milliseconds latency)
+      : api_(api), control_(control), latency_(latency) {}
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new Handler(api_, control_);  // Poco takes ownership
+    return new Handler(api_, control_, latency_);  // Poco takes ownership
   }
 
  private:
   KodeApi& api_;
   ControlApi& control_;
+  std::chrono::milliseconds latency_;
 };
 
 std::vector<StepKind> extrasOrThrow(const std::vector<std::string>& names) {
@@ -103,8 +112,9 @@ std::uint16_t SandboxServer::start() {
   params->setMaxQueued(256);
   params->setKeepAlive(true);
   params->setTimeout(Poco::Timespan(30, 0));
-  server_ = std::make_unique<Poco::Net::HTTPServer>(new HandlerFactory(*api_, *control_), pool_,
-                                                    socket, params);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(
+      new HandlerFactory(*api_, *control_, std::chrono::milliseconds(options_.latencyMs)), pool_,
+      socket, params);
   server_->start();
   if (options_.stepIntervalMs > 0) ticker_ = std::thread([this] { tick(); });
   return port;
