@@ -404,6 +404,8 @@ TEST_P(StateStoreConformance, LedgerKeepsLinesUpToDateAndOnlyAppendsEntries) {
   EXPECT_EQ((*all)[1].grossOre, 12'499'999'999'999);
   EXPECT_EQ(s.ledgerLines(std::nullopt)->size(), 2u);
   EXPECT_TRUE(s.ledgerLines(42)->empty());
+}
+
 // --- Several hosts (issue 11): leases. Two stores opened on one state stand for two
 // processes (each has its own connections). A store shared by processes (PostgreSQL) lets one
 // holder at a time have a lease; SQLite's data folder lock already makes one process, so it
