@@ -65,7 +65,8 @@ TEST_F(PluginTest, FactoryDescribesItselfAndRefusesBadConfiguration) {
   std::set<std::string> commands;
   for (const auto& c : (*good)->commands()) commands.insert(c.name);
   EXPECT_EQ(commands, (std::set<std::string>{"products", "quote", "order", "sync", "track",
-                                             "status", "preview", "verify", "audit", "costs"}));
+                                             "status", "failures", "retry", "preview", "verify",
+                                             "audit", "costs"}));
 }
 
 // Issue 13 item 2, in the plugin itself: a host other than dms-host may hand the plugin its

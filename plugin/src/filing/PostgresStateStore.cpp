@@ -14,6 +14,7 @@
 
 #include "filing/StateMigrations.h"
 #include "filing/StateStoreRows.h"
+#include "filing/StatusSql.h"
 
 namespace ambita::filing {
 namespace {
@@ -496,11 +497,11 @@ dms::Status PostgresStateStore::commit(const std::vector<AssetRecord>& assets,
               bind(a.notBeforeEpoch), now;
         }
         for (const auto& e : audit) {
-          session << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail) "
-                     "VALUES($1, $2, $3, $4, $5, $6, $7)",
+          session << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail, "
+                     "actor) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
               bind(storable(e.time)), bind(e.orderId), bind(storable(e.assetId)),
               bind(storable(e.action)), bind(storable(e.reason)), bind(storable(e.path)),
-              bind(storable(e.detail)), now;
+              bind(storable(e.detail)), bind(storable(e.actor)), now;
         }
         tx.commit();
         return {};
@@ -680,6 +681,22 @@ dms::Result<std::vector<LedgerEntry>> PostgresStateStore::ledgerEntries(
                        return rows::selectOfOrder(session, rows::kLedgerEntryColumns,
                                                   "ledger_entries", "seq", orderId, "$1",
                                                   rows::ledgerEntryFromRow);
+                     });
+}
+
+// --- status as data
+
+dms::Result<OrderPage> PostgresStateStore::orderPage(const OrderQuery& query) {
+  return withSession("listing orders", [&](Session& session) -> dms::Result<OrderPage> {
+    return statussql::readOrderPage(session, query, SqlDialect::Postgres,
+                                    storable(statussql::searchPattern(query.search)));
+  });
+}
+
+dms::Result<std::vector<AssetRecord>> PostgresStateStore::failedAssets(std::size_t limit) {
+  return withSession("listing failed assets",
+                     [&](Session& session) -> dms::Result<std::vector<AssetRecord>> {
+                       return statussql::readFailedAssets(session, limit);
                      });
 }
 

@@ -58,6 +58,11 @@ const std::vector<std::vector<std::string>> kPortableMigrations{
      "line_id {int} NOT NULL, kind TEXT NOT NULL, net_ore {int} NOT NULL, "
      "gross_ore {int} NOT NULL, status TEXT NOT NULL DEFAULT '', recorded_at TEXT NOT NULL)",
      "CREATE INDEX ledger_entries_by_order ON ledger_entries(order_id)"},
+    // 6: status as data: who asked for an audited action (--actor); the status listing pages
+    // newest tracked first, and finds failed assets, through indexes
+    {"ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT ''",
+     "CREATE INDEX orders_by_tracked ON orders(tracked_at, id)",
+     "CREATE INDEX assets_by_state_order ON assets(state, order_id)"},
 };
 
 void replaceAll(std::string& text, const std::string& token, const std::string& with) {
