@@ -285,7 +285,6 @@ class StateStore {
   virtual void cancelWaits() noexcept {}
   /// Undoes cancelWaits().
   virtual void resumeWaits() noexcept {}
-};
 
   // --- status as data (the status, failures commands; a host's own UI through --json).
   // Filtered and paged in SQL: fast with 10k+ orders.
