@@ -137,6 +137,11 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
                                        std::chrono::minutes(plugin->config_.pollIntervalMinutes),
                                        plugin->config_.pollFinishedDays);
     plugin->admin_ = std::make_unique<commands::AdminCommands>(*plugin->service_, plugin->config_);
+    events::DeliveryOptions delivery;
+    delivery.maxPending = plugin->config_.eventsMaxPending;
+    delivery.retryMaxSeconds = plugin->config_.eventsRetryMaxSeconds;
+    plugin->events_ = std::make_unique<events::EventDelivery>(*plugin->store_, services.eventSink,
+                                                              *services.logger, delivery);
     return plugin;
   } catch (const std::exception& e) {
     return dms::fail(dms::ErrorCode::Internal, std::string("ambita: ") + e.what());
@@ -164,6 +169,7 @@ dms::Status AmbitaPlugin::startService() {
     client_->resume();
     workers_->start();
     poller_->start();
+    events_->start();
     running_ = true;
     services_.logger->info(kSource, "service started: push on " + config_.pushPath +
                                         ", polling every " +
@@ -186,6 +192,7 @@ void AmbitaPlugin::stop() noexcept {
     client_->cancel();
     services_.target->cancel();
     workers_->stop();
+    events_->stop();
     services_.target->resume();  // commands (and the host) may use the target again
     reconciler_->releasePool();
     serviceLock_.reset();
@@ -262,7 +269,11 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
           });
     if (commands::AdminCommands::handles(name)) {
       client_->resume();
-      return admin_->run(name, args, io);
+      const int code = admin_->run(name, args, io);
+      // What the sync filed reaches the host now, not only when a service runs next (what the
+      // host refuses stays in the outbox for the service).
+      if (name == "sync") events_->deliverDue();
+      return code;
     }
     if (io.err) *io.err << "unknown command: " << name << "\n";
     return 2;

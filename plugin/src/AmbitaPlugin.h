@@ -22,6 +22,7 @@
 #include "commands/AdminCommands.h"
 #include "commands/OrderCommand.h"
 #include "dms/Plugin.h"
+#include "events/EventDelivery.h"
 #include "filing/FilingConfig.h"
 #include "filing/FilingService.h"
 #include "filing/Reconciler.h"
@@ -63,6 +64,7 @@ class AmbitaPlugin final : public dms::Plugin {
 
   filing::StateStore& stateForTest() { return *store_; }
   push::PushWorkers& workersForTest() { return *workers_; }
+  events::EventDelivery& eventsForTest() { return *events_; }
 
  private:
   AmbitaPlugin() = default;
@@ -87,6 +89,10 @@ class AmbitaPlugin final : public dms::Plugin {
   std::mutex lifecycleMutex_;
   std::optional<filing::ExclusiveRun> serviceLock_;  ///< held while the service runs
   bool running_ = false;
+
+  // document events (issue 10): the outbox's delivery to services_.eventSink; its thread runs
+  // while the service runs, and `sync` delivers what it can before it returns.
+  std::unique_ptr<events::EventDelivery> events_;
 };
 
 }  // namespace ambita
