@@ -190,8 +190,7 @@ dms::Result<FilingConfig> parseFilingConfig(const dms::config::OptionReader& opt
       {"poll.finishedDays", 0, 365, [&](long long n) { config.pollFinishedDays = n; }},
       {"poll.workers", 1, 16, [&](long long n) { config.pollWorkers = n; }},
       {"events.maxPending", 100, 10000000, [&](long long n) { config.eventsMaxPending = n; }},
-      {"events.retryMaxSeconds", 1, 86400,
-       [&](long long n) { config.eventsRetryMaxSeconds = n; }},
+      {"events.retryMaxSeconds", 1, 86400, [&](long long n) { config.eventsRetryMaxSeconds = n; }},
   };
   for (const auto& [key, min, max, apply] : bounded) {
     auto value = options.integerIn(key, min, max);

@@ -635,8 +635,9 @@ dms::Result<std::size_t> PostgresStateStore::inboxSize() {
 
 namespace ambita::filing {
 
-dms::Result<std::vector<OutboxEvent>> PostgresStateStore::dueEvents(
-    std::int64_t nowEpoch, std::int64_t longestWaitSeconds, std::size_t limit) {
+dms::Result<std::vector<OutboxEvent>> PostgresStateStore::dueEvents(std::int64_t nowEpoch,
+                                                                    std::int64_t longestWaitSeconds,
+                                                                    std::size_t limit) {
   return withSession("reading the event outbox",
                      [&](Session& session) -> dms::Result<std::vector<OutboxEvent>> {
                        Statement select(session);
