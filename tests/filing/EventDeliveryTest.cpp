@@ -134,5 +134,30 @@ TEST_F(EventDeliveryTest, WithoutASinkEventsWaitAndTheBoundDropsTheOldestWithAWa
   EXPECT_EQ(sink.assetsOf(1), (std::vector<std::string>{"a2", "a3", "a4"}));
 }
 
+/// Starts a second round from inside deliver(), as the service's thread would while a host
+/// runs `sync`: deterministic, no timing.
+class ReenteringSink final : public dms::EventSink {
+ public:
+  dms::Status deliver(const dms::DocumentEvent& event) noexcept override {
+    taken.push_back(event.assetId);
+    if (delivery != nullptr) secondRound.push_back(delivery->deliverDue());
+    return {};
+  }
+  EventDelivery* delivery = nullptr;
+  std::vector<std::string> taken;
+  std::vector<std::size_t> secondRound;
+};
+
+TEST_F(EventDeliveryTest, ARoundThatFindsAnotherRunningLeavesTheWorkToIt) {
+  file(1, "a1");
+  file(1, "a2");
+  ReenteringSink sink;
+  auto events = delivery(&sink);
+  sink.delivery = &events;
+  EXPECT_EQ(events.deliverDue(), 2u);
+  EXPECT_EQ(sink.taken, (std::vector<std::string>{"a1", "a2"})) << "never offered twice at once";
+  EXPECT_EQ(sink.secondRound, (std::vector<std::size_t>{0, 0}));
+}
+
 }  // namespace
 }  // namespace ambita::events

@@ -56,6 +56,14 @@ void EventDelivery::loop() {
 }
 
 std::size_t EventDelivery::deliverDue() {
+  // One round at a time (the sink is never called concurrently): a round that finds another
+  // running (the service's thread while a host runs `sync`) leaves the work to it, waiting
+  // for nothing.
+  if (roundRunning_.exchange(true)) return 0;
+  struct RoundEnd {
+    std::atomic<bool>& flag;
+    ~RoundEnd() { flag = false; }
+  } roundEnd{roundRunning_};
   std::size_t delivered = 0;
   // Each round offers every order's first due event once: taken ones make room for the
   // order's next, refused ones are postponed, so the rounds end.

@@ -10,6 +10,7 @@
 /// and joins it (a delivery in flight finishes: the sink bounds its own calls). deliverDue()
 /// runs one round on the calling thread (the sync command, tests). Not copyable.
 
+#include <atomic>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -44,7 +45,7 @@ class EventDelivery {
 
   /// Delivers every event due now, order by order, until none is due, the sink refused each
   /// order's next event, or stop() was called; then applies the retention bound. Returns how
-  /// many events the sink took.
+  /// many events the sink took. Returns 0 at once while another round runs (that one goes on).
   std::size_t deliverDue();
 
  private:
@@ -63,6 +64,7 @@ class EventDelivery {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread thread_;
+  std::atomic<bool> roundRunning_{false};  ///< a deliverDue() round is in progress
 };
 
 }  // namespace ambita::events
