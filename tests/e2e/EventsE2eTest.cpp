@@ -13,6 +13,7 @@
 #include <signal.h>
 
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 #include <map>
 #include <mutex>
@@ -236,6 +237,32 @@ TEST(EventsE2eTest, EveryEventReachesTheWebhookOnceInOrderAcrossKillsAndAnOutage
   for (const auto& e : expected) kinds.insert(e.kind);
   EXPECT_EQ(kinds.count("filed"), 1u);
   EXPECT_EQ(kinds.count("removed"), 1u) << "the withdrawn file";
+}
+
+// A command run delivers too: `sync` appends its events to events.file before it returns.
+TEST(EventsE2eTest, SyncAppendsItsEventsToTheFileBeforeItReturns) {
+  E2eWorld world;
+  const auto file = world.workDir() / "events.jsonl";
+  world.setJson("events", "{\"file\": \"" + file.string() + "\"}");
+  const auto order = world.placeOrder("fil-1", "f-1");
+  world.sandbox().setExtraSteps(order, {});
+  const auto assets = world.sandbox().step(order, 0)->getArray("assets");
+  const auto sync = world.host({"sync", "--order", std::to_string(order)});
+  ASSERT_EQ(sync.exitCode, 0) << sync.out << sync.err;
+
+  std::set<std::string> filed, ids;
+  std::ifstream lines(file);
+  for (std::string line; std::getline(lines, line);) {
+    auto event = Poco::JSON::Parser().parse(line).extract<Poco::JSON::Object::Ptr>();
+    ids.insert(event->getValue<std::string>("id"));
+    if (event->getValue<std::string>("kind") == "filed")
+      filed.insert(event->getValue<std::string>("assetId"));
+  }
+  std::set<std::string> expected;
+  for (std::size_t i = 0; i < assets->size(); ++i)
+    expected.insert(assets->getElement<std::string>(static_cast<unsigned>(i)));
+  EXPECT_EQ(filed, expected);
+  EXPECT_EQ(ids.size(), expected.size()) << "one event per filed asset";
 }
 
 }  // namespace
