@@ -138,6 +138,11 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
                                        plugin->config_.pollFinishedDays);
     plugin->admin_ = std::make_unique<commands::AdminCommands>(*plugin->service_, plugin->config_,
                                                                &plugin->commandQueue_);
+    events::DeliveryOptions delivery;
+    delivery.maxPending = plugin->config_.eventsMaxPending;
+    delivery.retryMaxSeconds = plugin->config_.eventsRetryMaxSeconds;
+    plugin->events_ = std::make_unique<events::EventDelivery>(*plugin->store_, services.eventSink,
+                                                              *services.logger, delivery);
     return plugin;
   } catch (const std::exception& e) {
     return dms::fail(dms::ErrorCode::Internal, std::string("ambita: ") + e.what());
@@ -165,6 +170,7 @@ dms::Status AmbitaPlugin::startService() {
     client_->resume();
     workers_->start();
     poller_->start();
+    events_->start();
     running_ = true;
     serviceRunning_ = true;
     services_.logger->info(kSource, "service started: push on " + config_.pushPath +
@@ -190,6 +196,7 @@ void AmbitaPlugin::stop() noexcept {
     client_->cancel();
     services_.target->cancel();
     workers_->stop();
+    events_->stop();
     services_.target->resume();  // commands (and the host) may use the target again
     store_->resumeWaits();
     reconciler_->releasePool();
@@ -267,7 +274,11 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
           });
     if (commands::AdminCommands::handles(name)) {
       client_->resume();
-      return admin_->run(name, args, io);
+      const int code = admin_->run(name, args, io);
+      // What the sync filed reaches the host now, not only when a service runs next (what the
+      // host refuses stays in the outbox for the service).
+      if (name == "sync") events_->deliverDue();
+      return code;
     }
     if (io.err) *io.err << "unknown command: " << name << "\n";
     return 2;

@@ -23,6 +23,7 @@
 #include "commands/AdminCommands.h"
 #include "commands/OrderCommand.h"
 #include "dms/Plugin.h"
+#include "events/EventDelivery.h"
 #include "filing/FilingConfig.h"
 #include "filing/FilingService.h"
 #include "filing/Reconciler.h"
@@ -64,6 +65,7 @@ class AmbitaPlugin final : public dms::Plugin {
 
   filing::StateStore& stateForTest() { return *store_; }
   push::PushWorkers& workersForTest() { return *workers_; }
+  events::EventDelivery& eventsForTest() { return *events_; }
 
  private:
   AmbitaPlugin() = default;
@@ -106,6 +108,9 @@ class AmbitaPlugin final : public dms::Plugin {
   /// start or stop in progress).
   std::atomic<bool> serviceRunning_{false};
   CommandQueue commandQueue_{*this};
+  // document events (issue 10): the outbox's delivery to services_.eventSink; its thread runs
+  // while the service runs, and `sync` delivers what it can before it returns.
+  std::unique_ptr<events::EventDelivery> events_;
 };
 
 }  // namespace ambita

@@ -1,6 +1,7 @@
 // A minimal third-party DMS host: loads a plugin module (e.g. dms-plugin-ambita.so), hands it
 // a document target of its own (files in a folder) and serves the plugin's routes (Ambita's
-// push callback) from its own HTTP server until SIGINT/SIGTERM. See README.md.
+// push callback) from its own HTTP server until SIGINT/SIGTERM, printing the document events
+// the plugin reports. See README.md.
 //   minimal-host PLUGIN.so SECTION.json ARCHIVE_DIR DATA_DIR [PORT]
 #include <Poco/Net/HTTPRequestHandler.h>
 #include <Poco/Net/HTTPRequestHandlerFactory.h>
@@ -57,6 +58,15 @@ struct RouteHandler final : Poco::Net::HTTPRequestHandler, Poco::Net::HTTPReques
   std::vector<dms::Route> routes_;
 };
 
+/// Prints each document event the plugin reports (a real DMS would index or link the file).
+struct PrintingSink final : dms::EventSink {
+  dms::Status deliver(const dms::DocumentEvent& e) noexcept override {
+    std::cout << "event " << e.id << " " << dms::toString(e.kind) << " order " << e.orderId
+              << " asset " << e.assetId << " " << e.path << std::endl;
+    return {};
+  }
+};
+
 int fatal(const std::string& message) {
   std::cerr << "minimal-host: " << message << "\n";
   return 1;
@@ -80,14 +90,14 @@ int main(int argc, char** argv) {
   section << std::ifstream(argv[2]).rdbuf();
   const fs::path data = argv[4];
   fs::create_directories(data / "plugin");
-  // TODO(issue 10, document events): register the host's event sink in HostServices here and
-  // print each event it receives, once the SDK has document events.
+  PrintingSink events;  // declared before the plugin: outlives it
   dms::HostServices services{&logger,
                              (data / "plugin").string(),
                              section.str(),
                              std::make_shared<FolderTarget>(argv[3]),
                              "minimal-host 1.0",
-                             /*stateUrl: the plugin's default (SQLite in the data folder)*/ ""};
+                             /*stateUrl: the plugin's default (SQLite)*/ "",
+                             &events};
   auto plugin = module.create(services);
   if (!plugin) return fatal(plugin.error().describe());
   if (auto started = (*plugin)->startService(); !started) return fatal(started.error().describe());

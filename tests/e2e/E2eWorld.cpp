@@ -131,6 +131,17 @@ void E2eWorld::writeConfig() {
     state->set("url", stateUrl_);
     root->set("state", state);
   }
+  for (const auto& [path, json] : json_) {
+    Poco::JSON::Object::Ptr at = root;
+    std::string rest = path;
+    for (auto dot = rest.find('.'); dot != std::string::npos; dot = rest.find('.')) {
+      const std::string key = rest.substr(0, dot);
+      if (!at->has(key)) at->set(key, Poco::JSON::Object::Ptr(new Poco::JSON::Object(true)));
+      at = at->getObject(key);
+      rest = rest.substr(dot + 1);
+    }
+    at->set(rest, Poco::JSON::Parser().parse(json));
+  }
   std::ofstream out(configFile());
   root->stringify(out, 2);
   if (!out) throw std::runtime_error("cannot write " + configFile().string());
@@ -143,6 +154,11 @@ void E2eWorld::setAmbitaOption(const std::string& key, int value) {
 
 void E2eWorld::setStateUrl(const std::string& url) {
   stateUrl_ = url;
+  writeConfig();
+}
+
+void E2eWorld::setJson(const std::string& path, const std::string& json) {
+  json_[path] = json;
   writeConfig();
 }
 

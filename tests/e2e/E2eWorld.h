@@ -80,6 +80,9 @@ class E2eWorld {
   /// Sets the top-level `state.url` (may hold ${NAME} references) and writes the configuration
   /// again; "" removes it (the default: SQLite in the data folder).
   void setStateUrl(const std::string& url);
+  /// Sets `path` (dotted, e.g. "events" or "ambita.events": the objects on the way are made)
+  /// to the JSON value `json` and writes the configuration again.
+  void setJson(const std::string& path, const std::string& json);
   /// Adds (or replaces) a variable in env(), e.g. the password a ${NAME} in state.url names.
   void setEnv(const std::string& name, const std::string& value);
 
@@ -134,6 +137,7 @@ class E2eWorld {
   std::map<std::string, int> ambitaOptions_;  ///< set by setAmbitaOption
   std::string stateUrl_;                      ///< set by setStateUrl
   test::ChildProcess::Env extraEnv_;          ///< set by setEnv
+  std::map<std::string, std::string> json_;   ///< set by setJson: path -> JSON value
 };
 
 /// Runs `check` every 100 ms until it returns true or `timeout` passes; returns the last result.

@@ -578,6 +578,94 @@ TEST_P(StateStoreConformance, AuditEntriesKeepWhoAsked) {
   EXPECT_EQ((*log)[1].actor, "");
 }
 
+// --- document events outbox (issue 10)
+
+// The events a commit reports are written with it: one per filed/moved/removed/failed/given-up
+// audit entry (none for "tracked" or "interrupted"), each with a new id, the record's path and
+// metadata; they come out one order at a time, in the order they were written.
+TEST_P(StateStoreConformance, OutboxEventsComeWithTheirCommitInOrderPerOrder) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  auto moved = record("m", 1, AssetState::Removed, "x/m.pdf");
+  moved.targetPath = "Trukket tilbake/x/m.pdf";
+  ASSERT_TRUE(s.commit({record("a", 1, AssetState::Filed, "x/a.pdf"),
+                        record("f", 2, AssetState::Failed, "y/f.pdf")},
+                       {AuditLog::entry(1, "", "tracked", Reason::Push, ""),
+                        AuditLog::entry(1, "a", "filed", Reason::Push, "x/a.pdf"),
+                        AuditLog::entry(2, "f", "failed", Reason::Push, "y/f.pdf", "HTTP 500"),
+                        AuditLog::entry(2, "f", "interrupted", Reason::Recovery, "y/f.pdf")})
+                  .ok());
+  ASSERT_TRUE(
+      s.commit({moved}, {AuditLog::entry(1, "m", "moved", Reason::Push, "x/m.pdf", "to ...")})
+          .ok());
+  EXPECT_EQ(*s.outboxSize(), 3u);
+
+  auto heads = s.dueEvents(0, 300, 10);
+  ASSERT_TRUE(heads.ok()) << heads.error().describe();
+  ASSERT_EQ(heads->size(), 2u) << "only the first event of each order";
+  const auto filed = (*heads)[0];
+  EXPECT_EQ(filed.orderId, 1);
+  EXPECT_EQ(filed.kind, "filed");
+  EXPECT_EQ(filed.path, "x/a.pdf");
+  EXPECT_EQ(filed.eventId.size(), 32u);
+  auto document = toDocumentEvent(filed);
+  ASSERT_TRUE(document.ok()) << document.error().describe();
+  EXPECT_EQ(document->kind, dms::DocumentEventKind::Filed);
+  EXPECT_EQ(document->metadata["ambita.sha256"], "ab");
+  EXPECT_EQ(document->metadata["ambita.size"], "5000000000");
+  EXPECT_EQ((*heads)[1].kind, "failed");
+  EXPECT_EQ((*heads)[1].detail, "HTTP 500");
+
+  ASSERT_TRUE(s.completeEvent(filed.seq).ok());
+  heads = s.dueEvents(0, 300, 10);
+  ASSERT_EQ(heads->size(), 2u);
+  const auto next = (*heads)[1].orderId == 1 ? (*heads)[1] : (*heads)[0];
+  EXPECT_EQ(next.kind, "moved");
+  EXPECT_EQ(next.previousPath, "x/m.pdf");
+  EXPECT_EQ(next.path, "Trukket tilbake/x/m.pdf");
+  EXPECT_NE(next.eventId, filed.eventId);
+}
+
+// A refused event waits for its backoff and holds back the later events of its order only.
+TEST_P(StateStoreConformance, APostponedEventHoldsBackItsOrderOnly) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  ASSERT_TRUE(s.commit({}, {AuditLog::entry(1, "a", "filed", Reason::Push, "x/a.pdf"),
+                            AuditLog::entry(1, "b", "filed", Reason::Push, "x/b.pdf"),
+                            AuditLog::entry(2, "c", "filed", Reason::Push, "x/c.pdf")})
+                  .ok());
+  auto heads = s.dueEvents(100, 300, 10);
+  ASSERT_EQ(heads->size(), 2u);
+  ASSERT_TRUE(s.postponeEvent((*heads)[0].seq, 160, "webhook down").ok());
+  heads = s.dueEvents(100, 300, 10);
+  ASSERT_EQ(heads->size(), 1u);
+  EXPECT_EQ((*heads)[0].assetId, "c");
+  heads = s.dueEvents(160, 300, 10);
+  ASSERT_EQ(heads->size(), 2u);
+  EXPECT_EQ((*heads)[0].assetId, "a") << "offered again before b";
+  EXPECT_EQ((*heads)[0].attempts, 1);
+  EXPECT_EQ((*heads)[0].lastError, "webhook down");
+  // A clock set back far beyond the longest backoff does not hold it back for the jump's size.
+  ASSERT_TRUE(s.postponeEvent((*heads)[0].seq, 100000, "down").ok());
+  EXPECT_EQ(s.dueEvents(100, 300, 10)->size(), 2u);
+}
+
+TEST_P(StateStoreConformance, TheOutboxBoundDropsTheOldestEventsAndSaysHowMany) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  for (const char* id : {"a", "b", "c", "d", "e"})
+    ASSERT_TRUE(s.commit({}, {AuditLog::entry(1, id, "removed", Reason::Push, "x")}).ok());
+  EXPECT_EQ(*s.dropOldestEvents(10), 0u);
+  auto dropped = s.dropOldestEvents(3);
+  ASSERT_TRUE(dropped.ok()) << dropped.error().describe();
+  EXPECT_EQ(*dropped, 2u);
+  EXPECT_EQ(*s.outboxSize(), 3u);
+  EXPECT_EQ(s.dueEvents(0, 300, 10)->front().assetId, "c");
+}
+
 INSTANTIATE_TEST_SUITE_P(StateStore, StateStoreConformance,
                          ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) {

@@ -2,7 +2,7 @@
 // into a fresh prefix, the sample is configured and built as a separate CMake project that sees
 // only that prefix, and then it files a sandbox order through the real dms-plugin-ambita.so:
 // the sandbox pushes to the host's own HTTP server, the plugin files into the host's own
-// target. (Document events do not exist yet: nothing to check for them.)
+// target, and its event sink prints a "filed" document event for every asset.
 #include <Poco/JSON/Object.h>
 #include <gtest/gtest.h>
 
@@ -103,6 +103,19 @@ TEST(MinimalHost, BuiltAgainstTheInstalledSdkFilesASandboxOrderEndToEnd) {
     std::this_thread::sleep_for(100ms);
   EXPECT_EQ(fileSizes(archive), expected) << "host:\n" << host.err();
   EXPECT_TRUE(fs::is_directory(archive / "minimal-1")) << "the order's folder (its reference)";
+
+  // One "filed" event per asset, printed by the host's sink from the plugin's outbox.
+  const auto filedEvent = [&](const std::string& printed, const std::string& asset) {
+    return printed.find(" filed order " + std::to_string(orderId) + " asset " + asset + " ") !=
+           std::string::npos;
+  };
+  const auto allFiledEvents = [&](const std::string& printed) {
+    for (std::size_t i = 0; i < assets->size(); ++i)
+      if (!filedEvent(printed, assets->getElement<std::string>(static_cast<unsigned>(i))))
+        return false;
+    return true;
+  };
+  EXPECT_TRUE(host.waitForOutput(allFiledEvents, 30s)) << host.out() << host.err();
 
   const ChildResult stopped = host.stop(SIGTERM, 20s);
   EXPECT_EQ(stopped.exitCode, 0) << stopped.err;

@@ -233,6 +233,42 @@ TEST_F(DmsHost, ConfigShowAppliesDefaultsAndMasksSecrets) {
       << result.out;
 }
 
+// Document events (issue 10): events.webhook is checked, and its secret masked like any other.
+TEST_F(DmsHost, EventsWebhookIsCheckedAndItsSecretMasked) {
+  std::string text = goodConfig();
+  const std::string events =
+      R"("events": {"webhook": {"url": "http://127.0.0.1:9/hook", "secret": "${DMS_HOOK}"},
+                    "file": "events.jsonl"},
+  "http":)";
+  text.replace(text.find("\"http\":"), 7, events);
+  writeConfig(text);
+  auto env = kSecrets;
+  env["DMS_HOOK"] = "hook-5b1e-secret";
+  auto shown = host({"--config", "host.json", "config", "show"}, env);
+  EXPECT_EQ(shown.exitCode, 0) << shown.err;
+  EXPECT_EQ(shown.out.find("hook-5b1e-secret"), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("\"secret\": \"********\""), std::string::npos) << shown.out;
+  EXPECT_NE(shown.out.find("\"timeoutSeconds\": 10"), std::string::npos) << shown.out;
+
+  std::string noSecret = text;
+  noSecret.replace(noSecret.find(R"(, "secret": "${DMS_HOOK}")"), 25, "");
+  writeConfig(noSecret);
+  auto checked = host({"--config", "host.json", "config", "check"}, env);
+  EXPECT_EQ(checked.exitCode, 2) << checked.err;
+  EXPECT_NE(checked.err.find("error: events.webhook.secret: required with events.webhook.url"),
+            std::string::npos)
+      << checked.err;
+
+  std::string badUrl = text;
+  badUrl.replace(badUrl.find("http://127.0.0.1:9/hook"), 23, "ftp://x/hook");
+  writeConfig(badUrl);
+  checked = host({"--config", "host.json", "config", "check"}, env);
+  EXPECT_EQ(checked.exitCode, 2) << checked.err;
+  EXPECT_NE(checked.err.find("error: events.webhook.url: expected an http:// or https:// URL"),
+            std::string::npos)
+      << checked.err;
+}
+
 TEST_F(DmsHost, SecretWrittenInTheFileIsAWarningNotAnError) {
   std::string text = goodConfig();
   text.replace(text.find("${DMS_TEST_TOKEN}"), 17, "literal-token");

@@ -12,6 +12,7 @@
 #include "dms/ConfigSchema.h"
 #include "dms/DocumentTarget.h"
 #include "dms/Error.h"
+#include "dms/Events.h"
 #include "dms/Logger.h"
 
 namespace dms {
@@ -34,6 +35,10 @@ struct HostServices {
   /// Appended within interface 1.1 (see host-sdk/README.md, Versioning): a plugin built before
   /// it never reads it; members are only ever appended after it.
   std::string stateUrl;
+  /// Where document events go (dms/Events.h); null: the host takes none, and the plugin keeps
+  /// them in its outbox (bounded by its retention, see the plugin's README) until a host with
+  /// a sink runs. Outlives the plugin. Appended within interface 1.1 after stateUrl.
+  EventSink* eventSink = nullptr;
 };
 
 /// An HTTP request the host received on one of the plugin's routes. The host has already

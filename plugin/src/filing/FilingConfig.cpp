@@ -70,6 +70,13 @@ std::vector<dms::ConfigOption> filingConfigOptions() {
        "Finished orders are still checked for this many days (files arrive after FINISHED)."},
       {"poll.workers", OptionType::Integer, "2", false, false,
        "Orders reconciled in parallel by the service (1-16)."},
+      // document events (issue 10)
+      {"events.maxPending", OptionType::Integer, "100000", false, false,
+       "Most document events kept while the host does not take them (100-10000000); beyond "
+       "it the oldest are dropped with a warning."},
+      {"events.retryMaxSeconds", OptionType::Integer, "300", false, false,
+       "Longest wait before an event the host refused is offered again (1-86400 s; the first "
+       "retry after 1 s, then the wait doubles)."},
   };
 }
 
@@ -182,6 +189,8 @@ dms::Result<FilingConfig> parseFilingConfig(const dms::config::OptionReader& opt
        [&](long long n) { config.pollIntervalMinutes = n; }},
       {"poll.finishedDays", 0, 365, [&](long long n) { config.pollFinishedDays = n; }},
       {"poll.workers", 1, 16, [&](long long n) { config.pollWorkers = n; }},
+      {"events.maxPending", 100, 10000000, [&](long long n) { config.eventsMaxPending = n; }},
+      {"events.retryMaxSeconds", 1, 86400, [&](long long n) { config.eventsRetryMaxSeconds = n; }},
   };
   for (const auto& [key, min, max, apply] : bounded) {
     auto value = options.integerIn(key, min, max);

@@ -38,6 +38,9 @@ struct FilingConfig {
   int pollIntervalMinutes = 10;
   int pollFinishedDays = 14;
   std::size_t pollWorkers = 2;  ///< orders reconciled in parallel by the service
+  // document events (issue 10)
+  std::size_t eventsMaxPending = 100000;  ///< events kept undelivered before the oldest go
+  int eventsRetryMaxSeconds = 300;        ///< longest wait before offering an event again
 };
 
 /// Default templates (also the defaults in the schema).

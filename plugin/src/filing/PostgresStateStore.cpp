@@ -503,6 +503,16 @@ dms::Status PostgresStateStore::commit(const std::vector<AssetRecord>& assets,
               bind(storable(e.action)), bind(storable(e.reason)), bind(storable(e.path)),
               bind(storable(e.detail)), bind(storable(e.actor)), now;
         }
+        // Document events (issue 10): in this transaction, so a crash cannot lose one.
+        for (const auto& ev : outboxEventsFor(assets, audit)) {
+          session << "INSERT INTO events(event_id, order_id, asset_id, kind, path, "
+                     "previous_path, metadata, detail, time) "
+                     "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+              bind(storable(ev.eventId)), bind(ev.orderId), bind(storable(ev.assetId)),
+              bind(storable(ev.kind)), bind(storable(ev.path)), bind(storable(ev.previousPath)),
+              bind(storable(ev.metadataJson)), bind(storable(ev.detail)), bind(storable(ev.time)),
+              now;
+        }
         tx.commit();
         return {};
       });
@@ -697,6 +707,74 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::failedAssets(std::size
   return withSession("listing failed assets",
                      [&](Session& session) -> dms::Result<std::vector<AssetRecord>> {
                        return statussql::readFailedAssets(session, limit);
+                     });
+}
+
+}  // namespace ambita::filing
+
+// --- document events outbox (issue 10); commit() writes the rows
+
+namespace ambita::filing {
+
+dms::Result<std::vector<OutboxEvent>> PostgresStateStore::dueEvents(std::int64_t nowEpoch,
+                                                                    std::int64_t longestWaitSeconds,
+                                                                    std::size_t limit) {
+  return withSession("reading the event outbox",
+                     [&](Session& session) -> dms::Result<std::vector<OutboxEvent>> {
+                       Statement select(session);
+                       select << "SELECT " << rows::kEventColumns
+                              << " FROM events e WHERE e.seq = (SELECT MIN(seq) FROM events p "
+                                 "WHERE p.order_id = e.order_id) AND (e.not_before <= $1 OR "
+                                 "e.not_before - $1 > $2) ORDER BY e.seq LIMIT $3",
+                           bind(nowEpoch), bind(longestWaitSeconds), bind(sqlLimit(limit));
+                       select.execute();
+                       RecordSet rs(select);
+                       std::vector<OutboxEvent> out;
+                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
+                         out.push_back(rows::eventFromRow(rs, r));
+                       return out;
+                     });
+}
+
+dms::Status PostgresStateStore::completeEvent(std::int64_t seq) {
+  return withSession("completing an event", [&](Session& session) -> dms::Status {
+    session << "DELETE FROM events WHERE seq = $1", bind(seq), now;
+    return {};
+  });
+}
+
+dms::Status PostgresStateStore::postponeEvent(std::int64_t seq, std::int64_t notBeforeEpoch,
+                                              const std::string& error) {
+  return withSession("postponing an event", [&](Session& session) -> dms::Status {
+    session << "UPDATE events SET attempts = attempts + 1, not_before = $1, last_error = $2 "
+               "WHERE seq = $3",
+        bind(notBeforeEpoch), bind(storable(error)), bind(seq), now;
+    return {};
+  });
+}
+
+dms::Result<std::size_t> PostgresStateStore::outboxSize() {
+  return withSession("counting the event outbox",
+                     [&](Session& session) -> dms::Result<std::size_t> {
+                       Poco::Int64 n = 0;
+                       session << "SELECT COUNT(*) FROM events", into(n), now;
+                       return static_cast<std::size_t>(n);
+                     });
+}
+
+dms::Result<std::size_t> PostgresStateStore::dropOldestEvents(std::size_t keep) {
+  return withSession("trimming the event outbox",
+                     [&](Session& session) -> dms::Result<std::size_t> {
+                       TransactionGuard tx(session);
+                       Poco::Int64 before = 0, after = 0;
+                       session << "SELECT COUNT(*) FROM events", into(before), now;
+                       if (static_cast<std::size_t>(before) <= keep) return std::size_t{0};
+                       session << "DELETE FROM events WHERE seq NOT IN (SELECT seq FROM events "
+                                  "ORDER BY seq DESC LIMIT $1)",
+                           bind(sqlLimit(keep)), now;
+                       session << "SELECT COUNT(*) FROM events", into(after), now;
+                       tx.commit();
+                       return static_cast<std::size_t>(before - after);
                      });
 }
 

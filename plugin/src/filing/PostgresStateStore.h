@@ -117,6 +117,16 @@ class PostgresStateStore final : public StateStore {
   void cancelWaits() noexcept override;
   void resumeWaits() noexcept override;
 
+  // document events outbox (issue 10)
+  dms::Result<std::vector<OutboxEvent>> dueEvents(std::int64_t nowEpoch,
+                                                  std::int64_t longestWaitSeconds,
+                                                  std::size_t limit) override;
+  dms::Status completeEvent(std::int64_t seq) override;
+  dms::Status postponeEvent(std::int64_t seq, std::int64_t notBeforeEpoch,
+                            const std::string& error) override;
+  dms::Result<std::size_t> outboxSize() override;
+  dms::Result<std::size_t> dropOldestEvents(std::size_t keep) override;
+
  private:
   explicit PostgresStateStore(PostgresLocation location);
   dms::Status migrate(int upTo);

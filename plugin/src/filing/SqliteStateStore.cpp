@@ -309,6 +309,13 @@ dms::Status SqliteStateStore::commit(const std::vector<AssetRecord>& assets,
           bind(e.time), bind(e.orderId), bind(e.assetId), bind(e.action), bind(e.reason),
           bind(e.path), bind(e.detail), bind(e.actor), now;
     }
+    // Document events (issue 10): in this transaction, so a crash cannot lose one.
+    for (const auto& ev : outboxEventsFor(assets, audit)) {
+      *session_ << "INSERT INTO events(event_id, order_id, asset_id, kind, path, previous_path, "
+                   "metadata, detail, time) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          bind(ev.eventId), bind(ev.orderId), bind(ev.assetId), bind(ev.kind), bind(ev.path),
+          bind(ev.previousPath), bind(ev.metadataJson), bind(ev.detail), bind(ev.time), now;
+    }
     tx.commit();
     return {};
   } catch (const Poco::Exception& e) {

@@ -76,6 +76,16 @@ class SqliteStateStore final : public StateStore {
   dms::Result<std::unique_ptr<Lease>> tryLease(const LeaseKey& key, LeaseMode mode) override;
   bool sharedByProcesses() const override { return false; }
 
+  // document events outbox (issue 10)
+  dms::Result<std::vector<OutboxEvent>> dueEvents(std::int64_t nowEpoch,
+                                                  std::int64_t longestWaitSeconds,
+                                                  std::size_t limit) override;
+  dms::Status completeEvent(std::int64_t seq) override;
+  dms::Status postponeEvent(std::int64_t seq, std::int64_t notBeforeEpoch,
+                            const std::string& error) override;
+  dms::Result<std::size_t> outboxSize() override;
+  dms::Result<std::size_t> dropOldestEvents(std::size_t keep) override;
+
  private:
   SqliteStateStore(std::string file, std::unique_ptr<Poco::Data::Session> session);
   dms::Status migrate(int upTo);

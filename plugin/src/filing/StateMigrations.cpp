@@ -63,6 +63,14 @@ const std::vector<std::vector<std::string>> kPortableMigrations{
     {"ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT ''",
      "CREATE INDEX orders_by_tracked ON orders(tracked_at, id)",
      "CREATE INDEX assets_by_state_order ON assets(state, order_id)"},
+    // 7: document events (issue 10): the outbox, written in the transaction of the change each
+    // event reports, read per order in seq order
+    {"CREATE TABLE events (seq {serial}, event_id TEXT NOT NULL, order_id {int} NOT NULL, "
+     "asset_id TEXT NOT NULL DEFAULT '', kind TEXT NOT NULL, path TEXT NOT NULL DEFAULT '', "
+     "previous_path TEXT NOT NULL DEFAULT '', metadata TEXT NOT NULL DEFAULT '{}', "
+     "detail TEXT NOT NULL DEFAULT '', time TEXT NOT NULL, attempts {int} NOT NULL DEFAULT 0, "
+     "not_before {int} NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '')",
+     "CREATE INDEX events_by_order ON events(order_id, seq)"},
 };
 
 void replaceAll(std::string& text, const std::string& token, const std::string& with) {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dms/Error.h"
+#include "filing/Outbox.h"
 
 namespace ambita::filing {
 
@@ -293,6 +294,25 @@ class StateStore {
   virtual dms::Result<OrderPage> orderPage(const OrderQuery& query) = 0;
   /// Assets in the Failed state, by order and asset id; at most `limit`.
   virtual dms::Result<std::vector<AssetRecord>> failedAssets(std::size_t limit) = 0;
+  // --- document events outbox (issue 10). commit() writes the events its audit entries report
+  // (outboxEventsFor) in its own transaction; these read and retire them.
+  /// The first waiting event of each order (never a later one while an earlier one of the same
+  /// order waits: delivery is in order per order), if due at nowEpoch (notBeforeEpoch <=
+  /// nowEpoch, or a wait longer than `longestWaitSeconds`, left by a clock set back), oldest
+  /// first, at most `limit`.
+  virtual dms::Result<std::vector<OutboxEvent>> dueEvents(std::int64_t nowEpoch,
+                                                          std::int64_t longestWaitSeconds,
+                                                          std::size_t limit) = 0;
+  /// Removes a delivered event.
+  virtual dms::Status completeEvent(std::int64_t seq) = 0;
+  /// Counts a failed delivery and postpones the event (and so its order's later ones).
+  virtual dms::Status postponeEvent(std::int64_t seq, std::int64_t notBeforeEpoch,
+                                    const std::string& error) = 0;
+  /// Events waiting.
+  virtual dms::Result<std::size_t> outboxSize() = 0;
+  /// Drops the oldest events beyond the newest `keep` (the retention bound); returns how many
+  /// were dropped (the caller warns: never silently).
+  virtual dms::Result<std::size_t> dropOldestEvents(std::size_t keep) = 0;
 };
 
 }  // namespace ambita::filing

@@ -1,5 +1,7 @@
 #include "HostSetup.h"
 
+#include <Poco/URI.h>
+
 #include <algorithm>
 
 #include "EnvExpander.h"
@@ -54,6 +56,18 @@ ConfigSchema HostSetup::hostSchema(const std::string& pluginSection,
       {"http.maxConnectionsPerAddress", OptionType::Integer, "8", false, false,
        "connections one client address may have served at once, 1-" +
            std::to_string(kMaxConnectionsPerAddress) + "; more are answered 503"},
+      // document events (issue 10): where dms-host forwards what the plugin reports
+      {"events.webhook.url", OptionType::String, "", false, false,
+       "http(s) URL every document event is POSTed to as JSON; absent: no webhook"},
+      {"events.webhook.secret", OptionType::String, "", false, true,
+       "key of the X-Dms-Signature header (sha256=<hex HMAC-SHA256 of the body>); required "
+       "with events.webhook.url"},
+      {"events.webhook.timeoutSeconds", OptionType::Number, "10", false, false,
+       "one POST must be answered within this, 0.1-600; otherwise it is retried with backoff"},
+      {"events.webhook.caFile", OptionType::String, "", false, false,
+       "PEM file of the CA that signed an https webhook's certificate; absent: the system's"},
+      {"events.file", OptionType::String, "", false, false,
+       "file every document event is appended to as one JSON line; absent: no file"},
   }};
   if (!pluginSection.empty())
     schema.options.push_back({pluginSection, OptionType::Object, "{}", false, false,
@@ -95,6 +109,7 @@ Status HostSetup::load(const std::filesystem::path& configFile) {
     if (section_.empty() && issue.message.starts_with("unknown key")) continue;
     issues_.push_back(std::move(issue));
   }
+  registerSecrets(top);
   effectiveRoot_ = top.effective;
   effectiveRoot_->set("modules", modulesDir_.string());
   if (!pluginName_.empty()) effectiveRoot_->set("plugin", pluginName_);
@@ -146,7 +161,40 @@ Status HostSetup::load(const std::filesystem::path& configFile) {
 
   checkHttp(objectAt(effectiveRoot_, "http"));
   checkStateUrl(expander.expandedPaths());
+  checkEvents(objectAt(effectiveRoot_, "events"));
   return {};
+}
+
+void HostSetup::checkEvents(const Poco::JSON::Object::Ptr& eventsSection) {
+  if (!eventsSection) return;  // absent, or a wrong type the schema reported
+  if (auto file = stringAt(eventsSection, "file"); file && !file->empty())
+    events_.file = std::filesystem::absolute(*file).lexically_normal();
+  auto webhook = objectAt(eventsSection, "webhook");
+  auto url = stringAt(webhook, "url");
+  if (!url) return;
+  const Poco::URI uri(*url);
+  if ((uri.getScheme() != "http" && uri.getScheme() != "https") || uri.getHost().empty()) {
+    issues_.push_back({"events.webhook.url", "expected an http:// or https:// URL with a host"});
+    return;
+  }
+  auto secret = stringAt(webhook, "secret");
+  if (!secret || secret->empty()) {
+    issues_.push_back({"events.webhook.secret",
+                       "required with events.webhook.url: receivers check the signature"});
+    return;
+  }
+  if (webhook->has("timeoutSeconds") && webhook->get("timeoutSeconds").isNumeric()) {
+    const double seconds = webhook->get("timeoutSeconds").convert<double>();
+    if (seconds < 0.1 || seconds > 600) {
+      issues_.push_back({"events.webhook.timeoutSeconds",
+                         "expected 0.1 to 600 seconds, got " + std::to_string(seconds)});
+      return;
+    }
+    events_.webhookTimeout = std::chrono::milliseconds(static_cast<long long>(seconds * 1000));
+  }
+  events_.webhookUrl = *url;
+  events_.webhookSecret = *secret;
+  events_.webhookCaFile = stringAt(webhook, "caFile").value_or("");
 }
 
 void HostSetup::checkStateUrl(const std::set<std::string>& expandedPaths) {
@@ -225,7 +273,7 @@ void HostSetup::choosePlugin(const Poco::JSON::Object::Ptr& root) {
   logger_.debug(kSource, pluginModule_.report().message);
   section_ = pluginModule_.factory()->info().configSection;
   if (section_.empty() || section_ == "dataDir" || section_ == "modules" || section_ == "plugin" ||
-      section_ == "target" || section_ == "http" || section_ == "state") {
+      section_ == "target" || section_ == "http" || section_ == "state" || section_ == "events") {
     issues_.push_back({"plugin", "plugin '" + pluginName_ +
                                      "' declares the configuration section '" + section_ +
                                      "', which the host cannot give it"});
@@ -312,6 +360,10 @@ Status HostSetup::createObjects() {
   services.target = target_;
   services.hostName = hostName_;
   services.stateUrl = stateUrl_;
+  if (events_.any()) {
+    eventForwarder_ = std::make_unique<EventForwarder>(events_, logger_);
+    services.eventSink = eventForwarder_.get();
+  }
   auto plugin = pluginModule_.create(services);
   if (!plugin) {
     auto error = plugin.error();

@@ -11,7 +11,9 @@
 /// connector's keys}, <plugin section> (PluginInfo::configSection, e.g. "ambita"),
 /// http {listen: "host:port", default 127.0.0.1:8080; requestTimeoutSeconds;
 /// maxConnectionsPerAddress}, state {url: where the plugin keeps its state, handed over as
-/// HostServices::stateUrl; its password is masked}. Relative paths are relative to the current
+/// HostServices::stateUrl; its password is masked}, events {webhook {url, secret, timeoutSeconds,
+/// caFile}, file: where the plugin's document events are forwarded (EventForwarder.h)}.
+/// Relative paths are relative to the current
 /// directory.
 
 #include <Poco/JSON/Object.h>
@@ -24,6 +26,7 @@
 
 #include "ConfigIssue.h"
 #include "ConnectionGuard.h"
+#include "EventForwarder.h"
 #include "SchemaValidator.h"
 #include "StderrLogger.h"
 #include "dms/ModuleLoader.h"
@@ -73,6 +76,8 @@ class HostSetup {
   void checkHttp(const Poco::JSON::Object::Ptr& httpSection);
   /// Remembers state.url for the plugin and hands its password to the logger (see StateUrl.h).
   void checkStateUrl(const std::set<std::string>& expandedPaths);
+  /// Reads events.* into events_ (the webhook needs a secret and an http(s) URL).
+  void checkEvents(const Poco::JSON::Object::Ptr& eventsSection);
 
   StderrLogger& logger_;
   std::filesystem::path defaultModulesDir_;
@@ -95,6 +100,11 @@ class HostSetup {
   std::string listenHost_ = "127.0.0.1";
   std::uint16_t listenPort_ = 8080;
   ListenerLimits listenerLimits_;
+
+  EventForwarding events_;  ///< events.*: where document events go
+  /// The plugin's event sink (HostServices::eventSink); declared before the plugin, so it is
+  /// destroyed after it.
+  std::unique_ptr<EventForwarder> eventForwarder_;
 
   // Destroyed in reverse order: the plugin before the target it uses.
   std::shared_ptr<DocumentTarget> target_;

@@ -1,0 +1,122 @@
+#include "EventForwarder.h"
+
+#include <Poco/DigestEngine.h>
+#include <Poco/Exception.h>
+#include <Poco/HMACEngine.h>
+#include <Poco/JSON/Object.h>
+#include <Poco/Net/Context.h>
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSClientSession.h>
+#include <Poco/SHA2Engine.h>
+#include <Poco/URI.h>
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+namespace dms::host {
+namespace {
+
+constexpr const char* kSource = "host.events";
+
+/// Poco::HMACEngine wants the block and digest sizes as members, which SHA2Engine lacks.
+class Sha256 : public Poco::SHA2Engine {
+ public:
+  enum { BLOCK_SIZE = 64, DIGEST_SIZE = 32 };
+  Sha256() : Poco::SHA2Engine(Poco::SHA2Engine::SHA_256) {}
+};
+
+}  // namespace
+
+EventForwarder::EventForwarder(EventForwarding settings, Logger& logger)
+    : settings_(std::move(settings)), logger_(logger) {}
+
+std::string EventForwarder::toJson(const DocumentEvent& event) {
+  Poco::JSON::Object object(Poco::JSON_PRESERVE_KEY_ORDER);
+  object.set("id", event.id);
+  object.set("kind", std::string(toString(event.kind)));
+  object.set("orderId", event.orderId);
+  object.set("assetId", event.assetId);
+  object.set("path", event.path);
+  if (!event.previousPath.empty()) object.set("previousPath", event.previousPath);
+  Poco::JSON::Object::Ptr metadata(new Poco::JSON::Object);
+  for (const auto& [key, value] : event.metadata) metadata->set(key, value);
+  object.set("metadata", metadata);
+  object.set("time", event.time);
+  if (!event.detail.empty()) object.set("detail", event.detail);
+  std::ostringstream out;
+  object.stringify(out);
+  return out.str();
+}
+
+std::string EventForwarder::signature(const std::string& secret, const std::string& body) {
+  Poco::HMACEngine<Sha256> hmac(secret);
+  hmac.update(body);
+  return "sha256=" + Poco::DigestEngine::digestToHex(hmac.digest());
+}
+
+Status EventForwarder::deliver(const DocumentEvent& event) noexcept {
+  try {
+    const std::string body = toJson(event);
+    if (!settings_.webhookUrl.empty())
+      if (auto s = post(body); !s) return s;
+    if (!settings_.file.empty())
+      if (auto s = append(body); !s) return s;
+    logger_.debug(kSource, std::string("event ") + event.id + " (" + toString(event.kind) +
+                               ", order " + std::to_string(event.orderId) + ") forwarded");
+    return {};
+  } catch (const std::exception& e) {
+    return fail(ErrorCode::Internal, std::string("event ") + event.id + ": " + e.what());
+  }
+}
+
+Status EventForwarder::post(const std::string& body) {
+  // The URL may carry credentials in its query: messages name the host and port only.
+  Poco::URI uri(settings_.webhookUrl);
+  const std::string where =
+      "events.webhook.url (" + uri.getHost() + ":" + std::to_string(uri.getPort()) + ")";
+  try {
+    std::unique_ptr<Poco::Net::HTTPClientSession> session;
+    if (uri.getScheme() == "https") {
+      // The peer's certificate and name are verified (system CAs, or events.webhook.caFile).
+      Poco::Net::Context::Ptr context(new Poco::Net::Context(
+          Poco::Net::Context::TLS_CLIENT_USE, "", "", settings_.webhookCaFile,
+          Poco::Net::Context::VERIFY_STRICT, 9, settings_.webhookCaFile.empty()));
+      session =
+          std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
+    } else {
+      session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
+    }
+    const Poco::Timespan deadline(
+        std::chrono::duration_cast<std::chrono::microseconds>(settings_.webhookTimeout).count());
+    session->setTimeout(deadline, deadline, deadline);
+    Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathAndQuery(),
+                                   Poco::Net::HTTPMessage::HTTP_1_1);
+    request.setContentType("application/json");
+    request.setContentLength(static_cast<std::streamsize>(body.size()));
+    request.set("X-Dms-Signature", signature(settings_.webhookSecret, body));
+    session->sendRequest(request) << body;
+    Poco::Net::HTTPResponse response;
+    std::istream& in = session->receiveResponse(response);
+    in.ignore(64 * 1024);
+    const int status = response.getStatus();
+    if (status >= 200 && status < 300) return {};
+    return fail(ErrorCode::Unavailable,
+                where + ": answered " + std::to_string(status) + " " + response.getReason());
+  } catch (const Poco::Exception& e) {
+    return fail(ErrorCode::Unavailable, where + ": " + e.displayText());
+  }
+}
+
+Status EventForwarder::append(const std::string& body) {
+  std::ofstream out(settings_.file, std::ios::app | std::ios::binary);
+  if (out) out << body << '\n' << std::flush;
+  if (!out)
+    return fail(ErrorCode::Unavailable,
+                "events.file: cannot append to '" + settings_.file.string() + "'");
+  return {};
+}
+
+}  // namespace dms::host
