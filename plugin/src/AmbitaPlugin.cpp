@@ -137,6 +137,10 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
                                        std::chrono::minutes(plugin->config_.pollIntervalMinutes),
                                        plugin->config_.pollFinishedDays);
     plugin->admin_ = std::make_unique<commands::AdminCommands>(*plugin->service_, plugin->config_);
+    plugin->metrics_ = std::make_unique<metrics::PluginMetrics>();
+    plugin->metrics_->sampleFrom(*plugin->store_, plugin->client_->callCounters());
+    plugin->reconciler_->countInto(&plugin->metrics_->filing());
+    plugin->endpoint_->countInto(&plugin->metrics_->push());
     return plugin;
   } catch (const std::exception& e) {
     return dms::fail(dms::ErrorCode::Internal, std::string("ambita: ") + e.what());
@@ -272,6 +276,14 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
   } catch (...) {
     if (io.err) *io.err << name << ": unexpected error\n";
     return 1;
+  }
+}
+
+std::string AmbitaPlugin::metricsText() noexcept {
+  try {
+    return metrics_ ? metrics_->render() : std::string();
+  } catch (...) {
+    return {};  // out of memory: no metrics rather than an exception across the boundary
   }
 }
 

@@ -26,6 +26,7 @@
 #include "filing/FilingService.h"
 #include "filing/Reconciler.h"
 #include "filing/StateStore.h"
+#include "metrics/PluginMetrics.h"
 #include "push/Poller.h"
 #include "push/PushEndpoint.h"
 #include "push/PushInbox.h"
@@ -87,6 +88,13 @@ class AmbitaPlugin final : public dms::Plugin {
   std::mutex lifecycleMutex_;
   std::optional<filing::ExclusiveRun> serviceLock_;  ///< held while the service runs
   bool running_ = false;
+
+  // --- metrics (issue 9): one registry per plugin object, rendered by metricsText()
+ public:
+  std::string metricsText() noexcept override;
+
+ private:
+  std::unique_ptr<metrics::PluginMetrics> metrics_;
 };
 
 }  // namespace ambita
