@@ -141,6 +141,7 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     plugin->metrics_->sampleFrom(*plugin->store_, plugin->client_->callCounters());
     plugin->reconciler_->countInto(&plugin->metrics_->filing());
     plugin->endpoint_->countInto(&plugin->metrics_->push());
+    plugin->inbox_->countInto(&plugin->metrics_->push());
     return plugin;
   } catch (const std::exception& e) {
     return dms::fail(dms::ErrorCode::Internal, std::string("ambita: ") + e.what());

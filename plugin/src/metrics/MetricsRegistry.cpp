@@ -56,6 +56,13 @@ void renderHistogram(std::string& out, const std::string& name, const Labels& la
   renderLine(out, name + "_count", labels, count);
 }
 
+/// Refuses a name the format does not allow, and a counter's without the `_total` suffix.
+void checkFamilyName(const std::string& name, bool counter) {
+  if (!validName(name)) throw std::invalid_argument("invalid metric name '" + name + "'");
+  if (counter && !name.ends_with("_total"))
+    throw std::invalid_argument("counter '" + name + "' must end in _total");
+}
+
 /// Backslash and newline escaped, and with `quotes` the double quote too.
 std::string escaped(std::string_view text, bool quotes) {
   std::string out;
@@ -101,11 +108,9 @@ Histogram::Snapshot Histogram::snapshot() const {
 }
 
 Registry::Series& Registry::addSeries(const std::string& name, const std::string& help, Type type,
-                                      Labels labels) {
-  if (!validName(name)) throw std::invalid_argument("invalid metric name '" + name + "'");
-  if (type == Type::Counter && !name.ends_with("_total"))
-    throw std::invalid_argument("counter '" + name + "' must end in _total");
-  for (const auto& [label, value] : labels)
+                                      Series series) {
+  checkFamilyName(name, type == Registry::Type::Counter);
+  for (const auto& [label, value] : series.labels)
     if (!validName(label) || label.find(':') != std::string::npos || label.starts_with("__"))
       throw std::invalid_argument("metric '" + name + "': invalid label name '" + label + "'");
   std::lock_guard lock(mutex_);
@@ -117,60 +122,73 @@ Registry::Series& Registry::addSeries(const std::string& name, const std::string
   } else if (family->type != type || family->read) {
     throw std::invalid_argument("metric '" + name + "' registered twice with different types");
   }
-  family->series.push_back(Series{std::move(labels), nullptr, nullptr, nullptr});
+  family->series.push_back(std::move(series));
   return family->series.back();
 }
 
 Counter& Registry::counter(const std::string& name, const std::string& help, Labels labels) {
-  auto& series = addSeries(name, help, Type::Counter, std::move(labels));
-  series.counter = std::make_unique<Counter>();
-  return *series.counter;
+  auto made = std::make_unique<Counter>();
+  Counter& counter = *made;
+  addSeries(name, help, Type::Counter, Series{std::move(labels), std::move(made), {}, {}});
+  return counter;
 }
 
 Gauge& Registry::gauge(const std::string& name, const std::string& help, Labels labels) {
-  auto& series = addSeries(name, help, Type::Gauge, std::move(labels));
-  series.gauge = std::make_unique<Gauge>();
-  return *series.gauge;
+  auto made = std::make_unique<Gauge>();
+  Gauge& gauge = *made;
+  addSeries(name, help, Type::Gauge, Series{std::move(labels), {}, std::move(made), {}});
+  return gauge;
 }
 
 Histogram& Registry::histogram(const std::string& name, const std::string& help,
                                std::vector<double> upperBounds, Labels labels) {
   auto made = std::make_unique<Histogram>(std::move(upperBounds));
-  auto& series = addSeries(name, help, Type::Histogram, std::move(labels));
-  series.histogram = std::move(made);
-  return *series.histogram;
+  Histogram& histogram = *made;
+  addSeries(name, help, Type::Histogram, Series{std::move(labels), {}, {}, std::move(made)});
+  return histogram;
 }
 
 void Registry::sampled(const std::string& name, const std::string& help, Type type,
                        std::function<std::vector<Sample>()> read) {
   if (type == Type::Histogram) throw std::invalid_argument("a sampled family has no histogram");
-  // Registers the family's name and type checks; the empty series is dropped again.
-  addSeries(name, help, type, {});
+  checkFamilyName(name, type == Registry::Type::Counter);
   std::lock_guard lock(mutex_);
-  auto& family = *std::find_if(families_.begin(), families_.end(),
-                               [&](const Family& f) { return f.name == name; });
-  family.series.clear();
-  family.read = std::move(read);
+  if (std::any_of(families_.begin(), families_.end(),
+                  [&](const Family& f) { return f.name == name; }))
+    throw std::invalid_argument("metric '" + name + "' registered twice");
+  families_.push_back(Family{name, help, type, {}, std::move(read)});
 }
 
 std::string Registry::render() const {
-  std::lock_guard lock(mutex_);
+  // What to render, taken under the lock; the values are read after it is released, so a
+  // sampled family may ask a database (PostgreSQL state) without blocking registration or
+  // another scrape. Families and series are never removed, and a deque keeps their addresses.
+  std::vector<std::pair<const Family*, std::vector<const Series*>>> families;
+  {
+    std::lock_guard lock(mutex_);
+    for (const auto& family : families_) {
+      std::vector<const Series*> series;
+      for (const auto& one : family.series) series.push_back(&one);
+      families.emplace_back(&family, std::move(series));
+    }
+  }
   std::string out;
-  for (const auto& family : families_) {
-    out += "# HELP " + family.name + " " + escapeHelp(family.help) + "\n";
-    out += "# TYPE " + family.name + " " + typeName(family.type) + "\n";
-    if (family.read) {
-      for (const auto& sample : family.read())
-        renderLine(out, family.name, sample.labels, sample.value);
+  for (const auto& [family, seriesList] : families) {
+    out += "# HELP " + family->name + " " + escapeHelp(family->help) + "\n";
+    out += "# TYPE " + family->name + " " + typeName(family->type) + "\n";
+    if (family->read) {
+      for (const auto& sample : family->read())
+        renderLine(out, family->name, sample.labels, sample.value);
       continue;
     }
-    for (const auto& series : family.series) {
-      if (series.counter)
-        renderLine(out, family.name, series.labels, static_cast<double>(series.counter->value()));
-      else if (series.gauge)
-        renderLine(out, family.name, series.labels, static_cast<double>(series.gauge->value()));
-      else if (series.histogram)
-        renderHistogram(out, family.name, series.labels, series.histogram->snapshot());
+    for (const Series* series : seriesList) {
+      if (series->counter)
+        renderLine(out, family->name, series->labels,
+                   static_cast<double>(series->counter->value()));
+      else if (series->gauge)
+        renderLine(out, family->name, series->labels, static_cast<double>(series->gauge->value()));
+      else if (series->histogram)
+        renderHistogram(out, family->name, series->labels, series->histogram->snapshot());
     }
   }
   return out;

@@ -104,9 +104,12 @@ class Registry {
     std::deque<Series> series;
     std::function<std::vector<Sample>()> read;  ///< set for a sampled family
   };
-  Series& addSeries(const std::string& name, const std::string& help, Type type, Labels labels);
+  /// Adds `series` (its instrument made) to the family `name`, creating the family.
+  Series& addSeries(const std::string& name, const std::string& help, Type type, Series series);
 
-  mutable std::mutex mutex_;  ///< guards the list of families, never a value
+  /// Guards the lists of families and series, never a value, and is never held while a
+  /// sampled family is read.
+  mutable std::mutex mutex_;
   std::deque<Family> families_;
 };
 

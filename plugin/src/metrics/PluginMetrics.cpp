@@ -18,7 +18,9 @@ const std::vector<double> kReconcileBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25,
 PushMetrics::PushMetrics(Registry& registry)
     : received_(
           registry.counter("ambita_push_messages_received_total",
-                           "Push requests received on the push route, refused ones included")) {
+                           "Push requests received on the push route, refused ones included")),
+      coalesced_(registry.counter("ambita_push_messages_coalesced_total",
+                                  "Pushes merged into a message of their order already waiting")) {
   const char* reasons[] = {"too_large",   "bad_query",   "no_token",
                            "wrong_token", "bad_message", "not_stored"};
   for (std::size_t i = 0; i < std::size(reasons); ++i)

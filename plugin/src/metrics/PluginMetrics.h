@@ -4,7 +4,8 @@
 /// counted where its event happens:
 ///   FilingMetrics   the reconciler: its report per order (files, bytes), each download, the
 ///                   duration of each reconcile
-///   PushMetrics     the push endpoint: every request, every refusal by reason
+///   PushMetrics     the push endpoint: every request, every refusal by reason; the push
+///                   inbox: every push merged into its order's waiting message
 ///   sampled         read when rendered: the inbox depth and the tracked orders by status from
 ///                   the state store, the API answers by status class and the retries from the
 ///                   client's CallCounters (counted by its attempt loops)
@@ -38,10 +39,12 @@ class PushMetrics {
  public:
   explicit PushMetrics(Registry& registry);
   void received() noexcept { received_.add(); }
+  void coalesced() noexcept { coalesced_.add(); }
   void rejected(PushRejection reason) noexcept;
 
  private:
   Counter& received_;
+  Counter& coalesced_;
   Counter* rejected_[6];
 };
 
