@@ -229,7 +229,8 @@ PluginModule ModuleLoader::loadPlugin(const std::filesystem::path& file) const {
     opened.report.descriptor = std::move(descriptor);
     return PluginModule(std::move(opened.report), nullptr, nullptr);
   }
-  return PluginModule(std::move(opened.report), opened.library, std::move(factory));
+  return PluginModule(std::move(opened.report), opened.library, std::move(factory),
+                      interfaceVersion_);
 }
 
 ConnectorModule ModuleLoader::loadConnector(const std::filesystem::path& file) const {

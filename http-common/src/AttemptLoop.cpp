@@ -2,7 +2,8 @@
 
 namespace dms::http {
 
-AttemptLoop::AttemptLoop(RetryPolicy& policy, StopSignal& stop) : policy_(policy), stop_(stop) {}
+AttemptLoop::AttemptLoop(RetryPolicy& policy, StopSignal& stop, CallCounters* counters)
+    : policy_(policy), stop_(stop), counters_(counters) {}
 
 Status AttemptLoop::run(const std::function<Step(int attempt)>& attempt,
                         const RetryObserver& onRetry) {
@@ -35,6 +36,7 @@ Status AttemptLoop::run(const std::function<Step(int attempt)>& attempt,
       end_ = End::GaveUp;
       return step.error();
     }
+    if (counters_ != nullptr) counters_->retried();
     if (onRetry) onRetry(step.error(), *delay, failures_);
     if (!stop_.sleepFor(*delay)) {
       end_ = End::Stopped;

@@ -143,6 +143,11 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
     delivery.retryMaxSeconds = plugin->config_.eventsRetryMaxSeconds;
     plugin->events_ = std::make_unique<events::EventDelivery>(*plugin->store_, services.eventSink,
                                                               *services.logger, delivery);
+    plugin->metrics_ = std::make_unique<metrics::PluginMetrics>();
+    plugin->metrics_->sampleFrom(*plugin->store_, plugin->client_->callCounters());
+    plugin->reconciler_->countInto(&plugin->metrics_->filing());
+    plugin->endpoint_->countInto(&plugin->metrics_->push());
+    plugin->inbox_->countInto(&plugin->metrics_->push());
     return plugin;
   } catch (const std::exception& e) {
     return dms::fail(dms::ErrorCode::Internal, std::string("ambita: ") + e.what());
@@ -297,6 +302,14 @@ dms::Result<bool> AmbitaPlugin::CommandQueue::queueOrder(std::int64_t orderId) {
   message.orderCollectionId = orderId;
   if (auto s = plugin_.inbox_->add(message, "sync"); !s) return s.error();
   return true;
+}
+
+std::string AmbitaPlugin::metricsText() noexcept {
+  try {
+    return metrics_ ? metrics_->render() : std::string();
+  } catch (...) {
+    return {};  // out of memory: no metrics rather than an exception across the boundary
+  }
 }
 
 }  // namespace ambita

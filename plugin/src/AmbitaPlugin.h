@@ -28,6 +28,7 @@
 #include "filing/FilingService.h"
 #include "filing/Reconciler.h"
 #include "filing/StateStore.h"
+#include "metrics/PluginMetrics.h"
 #include "push/Poller.h"
 #include "push/PushEndpoint.h"
 #include "push/PushInbox.h"
@@ -111,6 +112,12 @@ class AmbitaPlugin final : public dms::Plugin {
   // document events (issue 10): the outbox's delivery to services_.eventSink; its thread runs
   // while the service runs, and `sync` delivers what it can before it returns.
   std::unique_ptr<events::EventDelivery> events_;
+  // --- metrics (issue 9): one registry per plugin object, rendered by metricsText()
+ public:
+  std::string metricsText() noexcept override;
+
+ private:
+  std::unique_ptr<metrics::PluginMetrics> metrics_;
 };
 
 }  // namespace ambita

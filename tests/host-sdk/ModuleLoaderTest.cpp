@@ -9,6 +9,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 
 #include "support/TempDir.h"
 
@@ -244,6 +245,33 @@ TEST(ModuleLoader, MethodsNewerThanAConnectorNeverReachIt) {
     (*current)->cancel();
     EXPECT_NE((*current)->describe().find("cancelled=1"), std::string::npos)
         << "host " << hostVersion.toString() << ": " << (*current)->describe();
+  }
+}
+
+TEST(ModuleLoader, MethodsNewerThanAPluginNeverReachIt) {
+  // metricsText() was appended within this minor: a plugin built for the previous one has no
+  // such method. The test module has one (it counts greetings), so a call reaching it would
+  // answer its family instead of the default's nothing.
+  CollectingLogger logger;
+  dms::test::TempDir dir;
+  const auto made = [&](const dms::PluginModule& module) {
+    const std::string config = jsonObject({{"token", "t"}});
+    dms::HostServices services{&logger, dir.str(), config, nullptr, "test", ""};
+    auto plugin = module.create(services);
+    if (!plugin.ok()) throw std::runtime_error(plugin.error().describe());
+    return std::move(*plugin);
+  };
+  std::ostringstream out, err;
+  auto older = made(dms::ModuleLoader().loadPlugin(kOlder / "dms-plugin-testpluginold.so"));
+  EXPECT_EQ(older->runCommand("greet", {}, {&out, &err, false}), 0) << err.str();
+  EXPECT_EQ(older->metricsText(), "");
+
+  for (const auto hostVersion : {kHost, kNewerMinor}) {
+    auto current =
+        made(dms::ModuleLoader(hostVersion).loadPlugin(kGood / "dms-plugin-testplugin.so"));
+    EXPECT_EQ(current->runCommand("greet", {}, {&out, &err, false}), 0) << err.str();
+    EXPECT_NE(current->metricsText().find("\ntestplugin_greetings_total 1\n"), std::string::npos)
+        << "host " << hostVersion.toString() << ": " << current->metricsText();
   }
 }
 

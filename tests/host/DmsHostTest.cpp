@@ -15,9 +15,11 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "HostProcess.h"
+#include "support/PrometheusText.h"
 #include "support/TempDir.h"
 
 namespace {
@@ -611,6 +613,56 @@ TEST_F(DmsHost, RunRefusesAPortInUse) {
       std::string::npos)
       << second.err;
   EXPECT_EQ(first.stop(SIGTERM).exitCode, 0);
+}
+
+}  // namespace
+
+namespace {
+
+/// The families named in an exposition (the names after "# TYPE "), in order.
+std::vector<std::string> typedFamilies(const std::string& text) {
+  std::vector<std::string> names;
+  std::istringstream lines(text);
+  for (std::string line; std::getline(lines, line);)
+    if (line.rfind("# TYPE ", 0) == 0) names.push_back(line.substr(7, line.find(' ', 7) - 7));
+  return names;
+}
+
+TEST_F(DmsHost, MetricsServeTheHostsFamiliesThenThePlugins) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  EXPECT_EQ(request(process.port(), "GET", "/nowhere").first, 404);
+  ASSERT_EQ(request(process.port(), "POST", "/test/echo", "hi").first, 200);
+  const auto [status, text] = request(process.port(), "GET", "/metrics");
+  ASSERT_EQ(status, 200) << text;
+  const auto parsed = dms::test::parsePrometheusText(text);
+  ASSERT_TRUE(parsed.exposition) << parsed.error << "\n" << text;
+  EXPECT_EQ(typedFamilies(text),
+            (std::vector<std::string>{"dms_host_build_info", "dms_host_http_requests_total",
+                                      "testplugin_greetings_total"}));
+  const auto& e = *parsed.exposition;
+  EXPECT_EQ(e.value("dms_host_http_requests_total", {{"route", "/test/echo"}, {"code", "2xx"}}), 1);
+  // A path of no route is counted as "other": unknown paths cannot grow the table.
+  EXPECT_EQ(e.value("dms_host_http_requests_total", {{"route", "other"}, {"code", "4xx"}}), 1);
+  EXPECT_EQ(process.stop(SIGTERM).exitCode, 0);
+}
+
+TEST_F(DmsHost, MetricsOfAPluginOfTheOlderMinorAreTheHostsOnly) {
+  // A plugin built for the previous interface minor has no metricsText(): it still loads and
+  // runs, and /metrics answers with the host's families.
+  writeConfig(R"({"dataDir": "./state", "modules": ")" + std::string(DMS_TEST_OLDER_MODULE_DIR) +
+              R"(", "target": {"connector": "memoryold"}, "testplugin": {"token": "t"},
+               "http": {"listen": "127.0.0.1:0"}})");
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  const auto [status, text] = request(process.port(), "GET", "/metrics");
+  ASSERT_EQ(status, 200) << text;
+  const auto parsed = dms::test::parsePrometheusText(text);
+  ASSERT_TRUE(parsed.exposition) << parsed.error << "\n" << text;
+  EXPECT_EQ(typedFamilies(text),
+            (std::vector<std::string>{"dms_host_build_info", "dms_host_http_requests_total"}));
+  EXPECT_EQ(process.stop(SIGTERM).exitCode, 0);
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 // checks run fresh (a result is served for 10 s) and no test waits for a cache to expire.
 #include <gtest/gtest.h>
 
+#include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTTPClientSession.h>
@@ -12,14 +13,19 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <chrono>
 #include <csignal>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <string>
+#include <thread>
 
 #include "HostProcess.h"
 #include "TmpfsMount.h"
+#include "dms/Version.h"
+#include "support/PrometheusText.h"
 #include "support/SandboxProcess.h"
 #include "support/TempDir.h"
 
@@ -37,6 +43,22 @@ struct Reply {
   std::string body;
   Poco::JSON::Object::Ptr json;
 };
+
+/// The answer as text: status and body.
+Reply fetch(unsigned port, const std::string& method, const std::string& pathAndQuery,
+            const std::string& body = "") {
+  Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+  session.setTimeout(Poco::Timespan(30, 0));
+  Poco::Net::HTTPRequest request(method, pathAndQuery, Poco::Net::HTTPMessage::HTTP_1_1);
+  request.setContentLength(static_cast<std::streamsize>(body.size()));
+  session.sendRequest(request) << body;
+  Poco::Net::HTTPResponse response;
+  std::istream& in = session.receiveResponse(response);
+  Reply reply;
+  reply.status = response.getStatus();
+  Poco::StreamCopier::copyToString(in, reply.body);
+  return reply;
+}
 
 Reply get(unsigned port, const std::string& path) {
   Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
@@ -107,6 +129,19 @@ class HealthRoutes : public testing::Test {
   }
 
   TempDir dir_{"dms-health"};
+  /// The sandbox's answers to API requests so far, by status class ("2xx").
+  std::map<std::string, double> sandboxAnswersByClass() const {
+    const auto reply = sandbox_->request("GET", "/_sandbox/requests");
+    Poco::JSON::Parser parser;
+    const auto requests = parser.parse(reply.body).extract<Poco::JSON::Array::Ptr>();
+    std::map<std::string, double> byClass;
+    for (std::size_t i = 0; i < requests->size(); ++i) {
+      const int status = requests->getObject(static_cast<unsigned>(i))->getValue<int>("status");
+      if (status > 0) byClass[std::to_string(status / 100) + "xx"] += 1;
+    }
+    return byClass;
+  }
+
   std::unique_ptr<SandboxProcess> sandbox_ = std::make_unique<SandboxProcess>();
   std::unique_ptr<HostProcess> host_;
 };
@@ -179,6 +214,97 @@ TEST_F(HealthRoutes, ReadOnlyTargetFailsTheTargetCheck) {
   EXPECT_EQ(failedChecks(ready), "target") << ready.body;
   EXPECT_NE(checkError(ready, "target").find("dms-host-readiness-probe.txt"), std::string::npos)
       << ready.body;
+}
+
+/// GET /metrics, which must parse as the exposition format.
+dms::test::PromExposition scrape(unsigned port) {
+  const Reply reply = fetch(port, "GET", "/metrics");
+  EXPECT_EQ(reply.status, 200);
+  auto parsed = dms::test::parsePrometheusText(reply.body);
+  if (!parsed.exposition) {
+    ADD_FAILURE() << parsed.error << "\n" << reply.body;
+    return {};
+  }
+  return std::move(*parsed.exposition);
+}
+
+double valueOf(const dms::test::PromExposition& e, const std::string& name,
+               const dms::test::PromLabels& labels = {}) {
+  const auto value = e.value(name, labels);
+  EXPECT_TRUE(value.has_value()) << name;
+  return value.value_or(-1);
+}
+
+TEST_F(HealthRoutes, MetricsParseAndCountAnOrderFiledByTheSandbox) {
+  startHost();
+  const auto before = scrape(host_->port());
+  EXPECT_EQ(valueOf(before, "dms_host_build_info", {{"version", DMS_RELEASE_VERSION}}), 1);
+  EXPECT_EQ(valueOf(before, "ambita_files_filed_total"), 0);
+  EXPECT_EQ(valueOf(before, "ambita_push_messages_received_total"), 0);
+  ASSERT_NE(before.family("ambita_reconcile_duration_seconds"), nullptr);
+
+  sandbox_->setPushUrl("http://127.0.0.1:" + std::to_string(host_->port()) +
+                       "/ambita/push?token=health-test-push-secret");
+  // The first read of the order fails once with a 502: one 5xx answer, one retry.
+  sandbox_->addFault("getOrder", "status", 1, 502);
+  const auto order = sandbox_->createDemoOrder();
+  sandbox_->setExtraSteps(order, {});
+  sandbox_->step(order, 0);
+
+  // Until the order is FINISHED in the state and nothing is left to do (60 s at most).
+  dms::test::PromExposition after;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  do {
+    after = scrape(host_->port());
+    if (after.value("ambita_orders_tracked", {{"status", "FINISHED"}}) == 1 &&
+        after.value("ambita_push_inbox_depth") == 0 &&
+        after.value("ambita_downloads_in_flight") == 0)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(after.value("ambita_orders_tracked", {{"status", "FINISHED"}}), 1);
+
+  // The counters moved by exactly what the archive shows.
+  double files = 0, bytes = 0;
+  for (const auto& entry : fs::recursive_directory_iterator(archive()))
+    if (entry.is_regular_file()) {
+      files += 1;
+      bytes += static_cast<double>(entry.file_size());
+    }
+  ASSERT_GT(files, 0);
+  EXPECT_EQ(valueOf(after, "ambita_files_filed_total"), files);
+  EXPECT_EQ(valueOf(after, "ambita_filed_bytes_total"), bytes);
+  EXPECT_EQ(valueOf(after, "ambita_files_removed_total"), 0);
+  EXPECT_EQ(valueOf(after, "ambita_files_failed_total"), 0);
+  // Every answer the sandbox gave, by status class, and the one retry of the 502.
+  const auto answered = sandboxAnswersByClass();
+  for (const char* code : {"2xx", "4xx", "5xx"}) {
+    const auto it = answered.find(code);
+    EXPECT_EQ(valueOf(after, "ambita_api_responses_total", {{"code", code}}),
+              it == answered.end() ? 0 : it->second)
+        << code;
+  }
+  EXPECT_EQ(answered.count("5xx") ? answered.at("5xx") : 0, 1);
+  EXPECT_EQ(valueOf(after, "ambita_api_retries_total"), 1);
+  EXPECT_GE(valueOf(after, "ambita_reconcile_duration_seconds_count"), 1);
+  // Every push the host answered 2xx was received by the plugin, none refused.
+  const double pushes = valueOf(after, "ambita_push_messages_received_total");
+  EXPECT_GE(pushes, 1);
+  EXPECT_EQ(
+      valueOf(after, "dms_host_http_requests_total", {{"route", "/ambita/push"}, {"code", "2xx"}}),
+      pushes);
+  EXPECT_EQ(valueOf(after, "ambita_push_messages_rejected_total", {{"reason", "wrong_token"}}), 0);
+  EXPECT_LE(valueOf(after, "ambita_push_messages_coalesced_total"), pushes - 1);
+
+  // One push with a wrong token: exactly one more received, one refused for that reason.
+  EXPECT_EQ(fetch(host_->port(), "POST", "/ambita/push?token=wrong", "{}").status, 403);
+  const auto refused = scrape(host_->port());
+  EXPECT_EQ(valueOf(refused, "ambita_push_messages_received_total"), pushes + 1);
+  EXPECT_EQ(valueOf(refused, "ambita_push_messages_rejected_total", {{"reason", "wrong_token"}}),
+            1);
+  EXPECT_EQ(valueOf(refused, "dms_host_http_requests_total",
+                    {{"route", "/ambita/push"}, {"code", "4xx"}}),
+            1);
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
 // The one attempt loop both HTTP clients retry with (issue 8 item 3): counting, giving up,
-// final failures, uncounted repeats, Retry-After capped, and stop.
+// final failures, uncounted repeats, Retry-After capped, and stop; retries counted for metrics.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -58,6 +58,32 @@ TEST(AttemptLoop, GivesUpWithTheLastFailureWhenAttemptsAreUsedUp) {
   EXPECT_EQ(result.error().message, "503 #3");
   EXPECT_EQ(attempts, 3);
   EXPECT_EQ(loop.failures(), 3);
+}
+
+// CallCounters (metrics) count each retry, i.e. each pause: not the attempt that gives up, not
+// a repeat, not a final failure.
+TEST(AttemptLoop, CountsEachRetryIntoTheClientsCounters) {
+  RetryPolicy policy = quickPolicy();
+  StopSignal stop;
+  CallCounters counters;
+  EXPECT_TRUE(AttemptLoop(policy, stop, &counters).run([](int attempt) {
+    return attempt < 3 ? Step::failure(unavailable("503")) : Step::done();
+  }));
+  EXPECT_EQ(counters.retries(), 2u);
+  EXPECT_FALSE(AttemptLoop(policy, stop, &counters).run([](int) {
+    return Step::failure(unavailable("503"));
+  }));
+  EXPECT_EQ(counters.retries(), 4u) << "three attempts, two pauses";
+  EXPECT_FALSE(AttemptLoop(policy, stop, &counters).run([](int attempt) {
+    return attempt == 1 ? Step::repeat() : Step::finalFailure(unavailable("400"));
+  }));
+  EXPECT_EQ(counters.retries(), 4u);
+  counters.answered(204);
+  counters.answered(503);
+  counters.answered(99);  // not an HTTP status: not counted
+  EXPECT_EQ(counters.answers(2), 1u);
+  EXPECT_EQ(counters.answers(5), 1u);
+  EXPECT_EQ(counters.answers(0), 0u);
 }
 
 TEST(AttemptLoop, AFinalFailureIsNotRetried) {

@@ -61,6 +61,28 @@ TEST_F(PushTest, PollerThreadStartsAndStopsPromptly) {
       << "stop does not wait for the interval";
 }
 
+// ambita_push_messages_coalesced_total counts a push merged into its order's waiting message
+// (not a poll's message, not a push for an order not waiting), once per merge.
+TEST_F(PushTest, PushesMergedIntoAWaitingMessageAreCountedAsCoalesced) {
+  metrics::Registry registry;
+  metrics::PushMetrics pushMetrics(registry);
+  push::PushInbox inbox(*store_);
+  inbox.countInto(&pushMetrics);
+  const auto message = [](std::int64_t order) {
+    api::PushMessage m;
+    m.orderCollectionId = order;
+    return m;
+  };
+  ASSERT_TRUE(inbox.add(message(7), "push").ok());
+  ASSERT_TRUE(inbox.add(message(7), "push").ok());
+  ASSERT_TRUE(inbox.add(message(7), "poll").ok());
+  ASSERT_TRUE(inbox.add(message(8), "push").ok());
+  EXPECT_EQ(*store_->inboxSize(), 2u);
+  EXPECT_NE(registry.render().find("\nambita_push_messages_coalesced_total 1\n"),
+            std::string::npos)
+      << registry.render();
+}
+
 // An Ambita outage (or expired credentials) must not lose an order heard of only by a push: it
 // is retried with capped backoff for push.retryDays, shown as waiting, and only then given up
 // and audited.

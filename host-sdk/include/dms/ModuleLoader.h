@@ -100,22 +100,28 @@ using ModulePtr = std::unique_ptr<T, ModuleObjectDeleter>;
 class PluginModule {
  public:
   PluginModule() = default;
+  /// `hostInterface`: the loader's version; plugins of a module built for an older minor are
+  /// shielded (see the top of this file).
   PluginModule(LoadReport report, std::shared_ptr<void> library,
-               std::shared_ptr<const PluginFactory> factory);
+               std::shared_ptr<const PluginFactory> factory,
+               InterfaceVersion hostInterface = kInterfaceVersion);
 
   const LoadReport& report() const { return report_; }
   bool ok() const { return report_.ok() && factory_ != nullptr; }
   /// Null unless ok(). Keeps the library loaded while held.
   const std::shared_ptr<const PluginFactory>& factory() const { return factory_; }
 
-  /// Makes the plugin with the factory. Errors: Internal when the module is not loaded or the
-  /// factory misbehaved (null, exception); otherwise whatever the factory reports.
+  /// Makes the plugin with the factory. A module built for an older minor gets its plugin
+  /// shielded (methods newer than its minor keep their defaults). Errors: Internal when the
+  /// module is not loaded or the factory misbehaved (null, exception); otherwise whatever the
+  /// factory reports.
   Result<ModulePtr<Plugin>> create(const HostServices& services) const;
 
  private:
   LoadReport report_;
   std::shared_ptr<void> library_;
   std::shared_ptr<const PluginFactory> factory_;
+  InterfaceVersion hostInterface_ = kInterfaceVersion;
 };
 
 /// A loaded connector module (or the reason it was refused). Same rules as PluginModule.

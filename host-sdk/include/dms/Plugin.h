@@ -119,6 +119,16 @@ class Plugin {
   /// 1 the work failed (details on io.err), 2 bad usage.
   virtual int runCommand(const std::string& name, const std::vector<std::string>& args,
                          const CommandIO& io) noexcept = 0;
+
+  /// The plugin's metrics in the Prometheus text exposition format (version 0.0.4): whole
+  /// families (# HELP, # TYPE, then their samples), each line ending in '\n', names prefixed
+  /// with the plugin's name (e.g. ambita_files_filed_total); empty when it has none. The host
+  /// serves it after its own families (dms-host: GET /metrics). Called from the host's server
+  /// threads, concurrently, any time between creation and destruction; must answer fast.
+  /// Appended within interface 1.1 (host-sdk/README.md, Versioning): a plugin built for 1.0
+  /// has no such slot, so the loader hands it out behind a shield whose metricsText() is this
+  /// default.
+  virtual std::string metricsText() noexcept { return {}; }
 };
 
 class PluginFactory {

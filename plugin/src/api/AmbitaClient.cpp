@@ -234,7 +234,7 @@ dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
   if (!baseOrigin_) return dms::fail(ErrorCode::InvalidArgument, baseError_);
   const std::string target = Poco::URI(options_.baseUrl).getPath() + call.pathAndQuery;
   CallState state;
-  dms::http::AttemptLoop loop(*retry_, stop_);
+  dms::http::AttemptLoop loop(*retry_, stop_, &counters_);
   const dms::Status outcome =
       loop.run([&](int) { return attemptCall(call, target, state); },
                [&](const dms::Error& failure, milliseconds delay, int) {
@@ -303,6 +303,7 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
     Poco::Net::HTTPResponse resp;
     std::istream& is = lease->session().receiveResponse(resp);
     answered = true;
+    counters_.answered(resp.getStatus());
     Reply reply{resp.getStatus(), {}};
     const bool ok2xx = reply.status >= 200 && reply.status < 300;
     if (!readBody(is, ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body)) {
@@ -374,7 +375,7 @@ dms::http::Step AmbitaClient::stepForStatus(const Call& call,
 
 dms::Result<Poco::Dynamic::Var> AmbitaClient::fetchJson(const Call& call) {
   std::optional<Poco::Dynamic::Var> parsed;
-  dms::http::AttemptLoop loop(*retry_, stop_);
+  dms::http::AttemptLoop loop(*retry_, stop_, &counters_);
   const dms::Status outcome = loop.run(
       [&](int) {
         auto reply = execute(call);
@@ -519,7 +520,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
   state.uri = uri;
   state.destination = destination;
   state.buffer.resize(kDownloadBufferSize);
-  dms::http::AttemptLoop loop(*retry_, stop_);
+  dms::http::AttemptLoop loop(*retry_, stop_, &counters_);
   const dms::Status outcome =
       loop.run([&](int) { return attemptDownload(state); },
                [&](const dms::Error& failure, milliseconds delay, int) {
@@ -565,6 +566,7 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
     Poco::Net::HTTPResponse resp;
     std::istream& is = lease->session().receiveResponse(resp);
     answered = true;
+    counters_.answered(resp.getStatus());
     if (resp.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
       return saveBody(resp, is, *lease, what, state);
     std::string body;

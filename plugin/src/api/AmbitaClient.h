@@ -91,6 +91,10 @@ class AmbitaClient : public OrderApi {
   /// Replaces the retry clock/random source (tests with fixed schedules).
   void setRetryPolicyForTest(RetryPolicy::Clock clock, std::uint64_t seed);
 
+  /// Every answer received (API calls, token requests, downloads) by status class, and every
+  /// retry: the plugin's metrics read them (ambita_api_responses_total, ambita_api_retries_total).
+  const dms::http::CallCounters& callCounters() const { return counters_; }
+
   /// Size of the fixed buffer a download streams through (bytes).
   static constexpr std::size_t kDownloadBufferSize = 64 * 1024;
 
@@ -155,6 +159,7 @@ class AmbitaClient : public OrderApi {
   TokenManager tokens_;
   /// cancel()/resume(); every retry sleep waits on it.
   dms::http::StopSignal stop_;
+  dms::http::CallCounters counters_;
 };
 
 }  // namespace ambita::api

@@ -550,7 +550,7 @@ dms::Result<std::vector<AuditEntry>> PostgresStateStore::audit(std::optional<std
 // --- push inbox
 
 dms::Result<std::int64_t> PostgresStateStore::enqueue(const InboxMessage& m,
-                                                      std::size_t maxOrders) {
+                                                      std::size_t maxOrders, bool* merged) {
   return withSession("storing a push message", [&](Session& session) -> dms::Result<std::int64_t> {
     TransactionGuard tx(session);
     // Every process merges into the same rows: one merge at a time.
@@ -588,6 +588,7 @@ dms::Result<std::int64_t> PostgresStateStore::enqueue(const InboxMessage& m,
     session << "DELETE FROM inbox WHERE order_id = $1 AND seq < $2", bind(m.orderId), bind(seq),
         now;
     tx.commit();
+    if (merged != nullptr) *merged = waiting > 0;
     return static_cast<std::int64_t>(seq);
   });
 }

@@ -3,6 +3,7 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 
+#include <chrono>
 #include <fstream>
 #include <map>
 #include <system_error>
@@ -277,6 +278,16 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     OrderLock lock(*this, orderId);
     ReconcileReport report;
     report.orderId = orderId;
+    // Counted however the reconcile ends: what was filed before an error stays filed.
+    struct CountOnExit {
+      Reconciler& reconciler;
+      const ReconcileReport& report;
+      std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+      ~CountOnExit() {
+        const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
+        reconciler.countReconcile(report, took.count());
+      }
+    } countOnExit{*this, report};
     const std::string orderName = "order " + std::to_string(orderId);
     if (stop_) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopping");
     // Pushes and polls leave an order leased elsewhere to its holder; an administrator's
@@ -404,6 +415,7 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
     if (job.downloaded) ++report.downloads;
     if (job.problem.empty()) {
       ++report.filed;
+      report.filedBytes += job.record.size;
       if (progress) progress("filed " + job.record.path);
       job.audit.push_back(
           AuditLog::entry(order.id, job.record.assetId, "filed", reason, job.record.path,
@@ -497,6 +509,15 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
   } cleanup{spool};
 
   job.downloaded = true;
+  struct InFlight {
+    metrics::Gauge* gauge;
+    explicit InFlight(metrics::Gauge* g) : gauge(g) {
+      if (gauge) gauge->add(1);
+    }
+    ~InFlight() {
+      if (gauge) gauge->add(-1);
+    }
+  } inFlight(metrics_ ? metrics_->downloadsInFlight : nullptr);
   auto download = api_.downloadAsset(job.context.asset.downloadUrl, spool);
   if (!download) {
     job.problem = "asset " + r.assetId + ": download failed: " + download.error().describe();
@@ -679,6 +700,15 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
     return dms::fail(dms::ErrorCode::Internal,
                      "preview of order " + std::to_string(orderId) + ": " + e.what());
   }
+}
+
+void Reconciler::countReconcile(const ReconcileReport& report, double seconds) noexcept {
+  if (metrics_ == nullptr) return;
+  metrics_->filed->add(report.filed);
+  metrics_->removed->add(report.removed);
+  metrics_->failed->add(report.failed);
+  metrics_->filedBytes->add(report.filedBytes);
+  metrics_->reconcileSeconds->observe(seconds);
 }
 
 }  // namespace ambita::filing

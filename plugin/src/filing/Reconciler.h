@@ -49,6 +49,7 @@
 #include "filing/OrderPlan.h"
 #include "filing/StateStore.h"
 #include "filing/TaskPool.h"
+#include "metrics/PluginMetrics.h"
 
 namespace ambita::filing {
 
@@ -63,6 +64,7 @@ struct ReconcileReport {
   std::size_t recovered = 0;          ///< intents of an interrupted run resolved first
   std::size_t downloads = 0;          ///< downloads started
   std::vector<std::string> problems;  ///< one line per failure, naming asset and cause
+  std::uint64_t filedBytes = 0;       ///< bytes of the files put now
   bool ok() const { return failed == 0 && problems.empty(); }
 };
 
@@ -187,6 +189,16 @@ class Reconciler {
   /// The order's lease (never null on success). Without `wait`, Locked at once when another
   /// process holds it; with it, waits (at most 15 min; requestStop() ends the wait).
   dms::Result<std::unique_ptr<StateStore::Lease>> takeOrderLease(std::int64_t orderId, bool wait);
+  // --- metrics (issue 9): each reconcile's report and duration, downloads in flight
+ public:
+  /// Counts into `metrics` from now on (null: not counted). Set before any reconcile runs;
+  /// `metrics` must outlive the Reconciler.
+  void countInto(metrics::FilingMetrics* metrics) { metrics_ = metrics; }
+
+ private:
+  /// Adds a finished reconcile's report and duration (also one that ended in an error).
+  void countReconcile(const ReconcileReport& report, double seconds) noexcept;
+  metrics::FilingMetrics* metrics_ = nullptr;
 };
 
 }  // namespace ambita::filing

@@ -356,7 +356,8 @@ dms::Result<std::vector<AuditEntry>> SqliteStateStore::audit(std::optional<std::
   }
 }
 
-dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m, std::size_t maxOrders) {
+dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m, std::size_t maxOrders,
+                                                    bool* merged) {
   std::lock_guard lock(mutex_);
   try {
     TransactionGuard tx(*session_);
@@ -393,6 +394,7 @@ dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m, std::
     *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq < ?", bind(m.orderId), bind(seq),
         now;
     tx.commit();
+    if (merged != nullptr) *merged = waiting > 0;
     return static_cast<std::int64_t>(seq);
   } catch (const Poco::Exception& e) {
     return failure("storing a push message", e.displayText());

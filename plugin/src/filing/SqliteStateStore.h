@@ -52,8 +52,8 @@ class SqliteStateStore final : public StateStore {
   dms::Status forgetAsset(const std::string& assetId) override;
   dms::Result<std::vector<AuditEntry>> audit(std::optional<std::int64_t> orderId,
                                              std::size_t limit) override;
-  dms::Result<std::int64_t> enqueue(const InboxMessage& message,
-                                    std::size_t maxOrders = 0) override;
+  dms::Result<std::int64_t> enqueue(const InboxMessage& message, std::size_t maxOrders = 0,
+                                    bool* merged = nullptr) override;
   dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,
                                                      std::int64_t longestWaitSeconds,
                                                      std::size_t limit) override;

@@ -235,8 +235,9 @@ class StateStore {
   /// an order that is not waiting yet is refused (Unavailable, "inbox full") while that many
   /// orders wait. The merged row has a new seq: a reconcile running for the order completes
   /// only what it read (completeMessages(upToSeq)), never a message that came in meanwhile.
-  virtual dms::Result<std::int64_t> enqueue(const InboxMessage& message,
-                                            std::size_t maxOrders = 0) = 0;
+  /// `merged` (optional, metrics): set to whether a message of the order was already waiting.
+  virtual dms::Result<std::int64_t> enqueue(const InboxMessage& message, std::size_t maxOrders = 0,
+                                            bool* merged = nullptr) = 0;
   /// Messages due at nowEpoch (retryDue: notBeforeEpoch <= nowEpoch, or a wait longer than
   /// `longestWaitSeconds`, left by a clock set back), oldest first, at most `limit`.
   virtual dms::Result<std::vector<InboxMessage>> dueMessages(std::int64_t nowEpoch,

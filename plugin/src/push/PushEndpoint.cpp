@@ -39,11 +39,19 @@ bool PushEndpoint::constantTimeEquals(const std::string& a, const std::string& b
   return diff == 0;
 }
 
+dms::HttpResponse PushEndpoint::refuse(metrics::PushRejection reason, int status,
+                                       const std::string& message) {
+  if (metrics_ != nullptr) metrics_->rejected(reason);
+  return error(status, message);
+}
+
 dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept {
   try {
+    if (metrics_ != nullptr) metrics_->received();
     refusals_.flushIfDue();
     if (request.body.size() > maxBytes_)
-      return error(413, "push message larger than " + std::to_string(maxBytes_) + " bytes");
+      return refuse(metrics::PushRejection::TooLarge, 413,
+                    "push message larger than " + std::to_string(maxBytes_) + " bytes");
     if (!secret_.empty()) {
       std::string token;
       bool present = false;
@@ -55,7 +63,8 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
         refusals_.refused(
             400, dms::LogLevel::Warning,
             "push from " + request.remoteAddress + " refused: malformed query string");
-        return error(400, "malformed query string: bad percent-encoding");
+        return refuse(metrics::PushRejection::BadQuery, 400,
+                      "malformed query string: bad percent-encoding");
       }
       for (const auto& [name, value] : parameters) {
         if (name == "token") {
@@ -66,12 +75,13 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
       if (!present) {
         refusals_.refused(401, dms::LogLevel::Warning,
                           "push from " + request.remoteAddress + " refused: no token");
-        return error(401, "token required: the callback URL must carry ?token=<push.secret>");
+        return refuse(metrics::PushRejection::NoToken, 401,
+                      "token required: the callback URL must carry ?token=<push.secret>");
       }
       if (!constantTimeEquals(token, secret_)) {
         refusals_.refused(403, dms::LogLevel::Warning,
                           "push from " + request.remoteAddress + " refused: wrong token");
-        return error(403, "wrong token");
+        return refuse(metrics::PushRejection::WrongToken, 403, "wrong token");
       }
     }
     auto message = api::PushParser::parse(request.body);
@@ -79,13 +89,14 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
       refusals_.refused(
           400, dms::LogLevel::Warning,
           "push from " + request.remoteAddress + " refused: " + message.error().message);
-      return error(400, message.error().message);
+      return refuse(metrics::PushRejection::BadMessage, 400, message.error().message);
     }
     if (auto s = inbox_.add(*message, "push"); !s) {
       refusals_.refused(503, dms::LogLevel::Error,
                         "push for order " + std::to_string(message->orderCollectionId) +
                             " could not be stored: " + s.error().describe());
-      return error(503, "push message could not be stored; try again");
+      return refuse(metrics::PushRejection::NotStored, 503,
+                    "push message could not be stored; try again");
     }
     logger_.info(kSource,
                  "push " +

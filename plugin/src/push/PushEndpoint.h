@@ -15,6 +15,7 @@
 
 #include "dms/Logger.h"
 #include "dms/Plugin.h"
+#include "metrics/PluginMetrics.h"
 #include "push/PushInbox.h"
 #include "push/RefusalLog.h"
 
@@ -35,12 +36,21 @@ class PushEndpoint {
   /// Equal strings, in time independent of where they differ.
   static bool constantTimeEquals(const std::string& a, const std::string& b);
 
+  // --- metrics (issue 9)
+  /// Counts every request and every refusal into `metrics` from now on (null: not counted).
+  /// Set before the route is served; `metrics` must outlive the endpoint.
+  void countInto(metrics::PushMetrics* metrics) { metrics_ = metrics; }
+
  private:
+  /// Counts a refusal (when counting) and makes its answer.
+  dms::HttpResponse refuse(metrics::PushRejection reason, int status, const std::string& message);
+
   PushInbox& inbox_;
   dms::Logger& logger_;
   RefusalLog refusals_;
   std::string secret_;
   std::size_t maxBytes_;
+  metrics::PushMetrics* metrics_ = nullptr;
 };
 
 }  // namespace ambita::push

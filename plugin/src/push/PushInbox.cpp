@@ -10,8 +10,10 @@ dms::Status PushInbox::add(const api::PushMessage& message, const std::string& s
   m.status = message.status;
   m.source = source;
   m.receivedAt = filing::AuditLog::now();
-  auto seq = store_.enqueue(m, source == "push" ? maxOrders_ : 0);
+  bool merged = false;
+  auto seq = store_.enqueue(m, source == "push" ? maxOrders_ : 0, &merged);
   if (!seq) return seq.error();
+  if (merged && source == "push" && metrics_ != nullptr) metrics_->coalesced();
   wakeAll();
   return {};
 }

@@ -16,6 +16,7 @@
 #include "dms/Error.h"
 #include "filing/Clock.h"
 #include "filing/StateStore.h"
+#include "metrics/PluginMetrics.h"
 
 namespace ambita::push {
 
@@ -53,6 +54,15 @@ class PushInbox {
   std::mutex mutex_;
   std::condition_variable cv_;
   std::uint64_t generation_ = 0;  ///< bumped by add()/wakeAll(): no lost wake-ups
+
+  // --- metrics (issue 9)
+ public:
+  /// Counts each push merged into a message of its order already waiting (from now on; null:
+  /// not counted). Set before pushes arrive; `metrics` must outlive the inbox.
+  void countInto(metrics::PushMetrics* metrics) { metrics_ = metrics; }
+
+ private:
+  metrics::PushMetrics* metrics_ = nullptr;
 };
 
 }  // namespace ambita::push

@@ -9,6 +9,7 @@
 #include <iomanip>
 
 #include "HealthRoutes.h"
+#include "HostMetrics.h"
 #include "HostSetup.h"
 #include "ReadinessProbe.h"
 #include "RouteServer.h"
@@ -127,7 +128,7 @@ int Host::printHelp(bool toErr) {
      << "  config check    validate the configuration against the modules' schemas (exit 2 on "
         "error)\n"
      << "  config show     print the effective configuration (defaults applied, secrets masked)\n"
-     << "  run             serve the plugin's HTTP routes, /healthz and /readyz, and run its "
+     << "  run             serve the plugin's HTTP routes, /healthz, /readyz, /metrics and run its "
         "service until SIGINT/SIGTERM\n";
   if (configFile_.empty()) {
     to << "\nPlugin commands: give --config FILE to list them.\n";
@@ -257,7 +258,12 @@ int Host::runService() {
   ReadinessProbe readiness(readinessChecks(plugin, *setup.target()), ReadinessProbe::Timing{});
   std::vector<Route> routes = plugin.routes();
   for (auto& route : healthRoutes(readiness, logger_)) routes.push_back(std::move(route));
+  // GET /metrics counts every request, its own included; it knows every path served.
+  routes.push_back(Route{"GET", kMetricsPath, 0, nullptr, ""});
+  HostMetrics metrics(routes, DMS_HOST_VERSION);
+  routes.back() = metricsRoute(metrics, plugin);
   RouteServer server(std::move(routes), logger_, setup.listenerLimits());
+  server.countInto(&metrics);
   if (auto bound = server.bind(setup.listenHost(), setup.listenPort()); !bound) {
     logger_.error(kSource, bound.error().describe());
     return bound.error().code == ErrorCode::InvalidArgument ? 2 : 1;

@@ -37,19 +37,21 @@ void sendJson(Poco::Net::HTTPServerResponse& response, int status, const std::st
 /// Serves one request against the route table.
 class RouteHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  RouteHandler(const std::vector<Route>& routes, Logger& logger, ConnectionGuard& guard)
-      : routes_(routes), logger_(logger), guard_(guard) {}
+  RouteHandler(const std::vector<Route>& routes, Logger& logger, ConnectionGuard& guard,
+               HostMetrics* metrics)
+      : routes_(routes), logger_(logger), guard_(guard), metrics_(metrics) {}
 
   void handleRequest(Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) override {
     // Requests come from our own connections (GuardedConnection), whose sockets the guard knows.
     auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
-    if (impl == nullptr) {
-      serve(request, response, nullptr);
-      return;
+    serve(request, response, impl == nullptr ? nullptr : &impl->socket());
+    if (metrics_ != nullptr) {
+      const std::string& uri = request.getURI();
+      metrics_->requestAnswered(uri.substr(0, uri.find('?')), response.getStatus());
     }
-    serve(request, response, &impl->socket());
-    guard_.answerSent(impl->socket());  // a fresh deadline for the next keep-alive request
+    // A fresh deadline for the next keep-alive request.
+    if (impl != nullptr) guard_.answerSent(impl->socket());
   }
 
  private:
@@ -158,22 +160,25 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
   const std::vector<Route>& routes_;
   Logger& logger_;
   ConnectionGuard& guard_;
+  HostMetrics* metrics_;
 };
 
 class RouteHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  RouteHandlerFactory(const std::vector<Route>& routes, Logger& logger, ConnectionGuard& guard)
-      : routes_(routes), logger_(logger), guard_(guard) {}
+  RouteHandlerFactory(const std::vector<Route>& routes, Logger& logger, ConnectionGuard& guard,
+                      HostMetrics* metrics)
+      : routes_(routes), logger_(logger), guard_(guard), metrics_(metrics) {}
 
   Poco::Net::HTTPRequestHandler* createRequestHandler(
       const Poco::Net::HTTPServerRequest&) override {
-    return new RouteHandler(routes_, logger_, guard_);  // Poco takes ownership
+    return new RouteHandler(routes_, logger_, guard_, metrics_);  // Poco takes ownership
   }
 
  private:
   const std::vector<Route>& routes_;
   Logger& logger_;
   ConnectionGuard& guard_;
+  HostMetrics* metrics_;
 };
 
 /// Poco's HTTP connection, served only when the guard admits it (else answered 503 at once)
@@ -277,7 +282,7 @@ void RouteServer::start() {
   guard_ = std::make_unique<ConnectionGuard>(limits_, logger_);
   pool_ = std::make_unique<Poco::ThreadPool>("dms-http", 1, static_cast<int>(kWorkerThreads));
   Poco::Net::HTTPRequestHandlerFactory::Ptr handlers =
-      new RouteHandlerFactory(routes_, logger_, *guard_);
+      new RouteHandlerFactory(routes_, logger_, *guard_, metrics_);
   server_ = std::make_unique<Poco::Net::TCPServer>(
       new GuardedConnectionFactory(params, handlers, *guard_), *pool_, socket_, params);
   server_->start();

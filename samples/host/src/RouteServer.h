@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "ConnectionGuard.h"
+#include "HostMetrics.h"
 #include "dms/Error.h"
 #include "dms/Logger.h"
 #include "dms/Plugin.h"
@@ -50,6 +51,10 @@ class RouteServer {
   /// flight; no server thread is left afterwards. Idempotent.
   void stop() noexcept;
 
+  /// Counts every answered request into `metrics` (GET /metrics); call before start().
+  /// `metrics` must outlive the server.
+  void countInto(HostMetrics* metrics) { metrics_ = metrics; }
+
  private:
   std::vector<Route> routes_;
   Logger& logger_;
@@ -61,6 +66,7 @@ class RouteServer {
   std::unique_ptr<Poco::Net::TCPServer> server_;
   bool bound_ = false;
   bool running_ = false;
+  HostMetrics* metrics_ = nullptr;
 };
 
 }  // namespace dms::host

@@ -5,6 +5,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <atomic>
 #include <fstream>
 #include <sstream>
 
@@ -65,6 +66,7 @@ class TestPlugin final : public dms::Plugin {
   int runCommand(const std::string& name, const std::vector<std::string>& args,
                  const dms::CommandIO& io) noexcept override {
     if (name == "greet") {
+      ++greetings_;
       *io.out << greeting_ << ", " << (args.empty() ? std::string("world") : args[0]) << "\n";
       return 0;
     }
@@ -97,10 +99,20 @@ class TestPlugin final : public dms::Plugin {
     return 2;
   }
 
+  // Built into the "...old" module too (it is compiled with this SDK's headers): the loader's
+  // shield must never call it there, as a real 1.0 plugin has no such method.
+  std::string metricsText() noexcept override {
+    return "# HELP testplugin_greetings_total Greetings printed by the greet command\n"
+           "# TYPE testplugin_greetings_total counter\n"
+           "testplugin_greetings_total " +
+           std::to_string(greetings_.load()) + "\n";
+  }
+
  private:
   dms::HostServices services_;
   std::string greeting_;
   std::string token_;
+  std::atomic<int> greetings_{0};
 };
 
 class TestPluginFactory final : public dms::PluginFactory {

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "dms/Error.h"
+#include "dms/http/CallCounters.h"
 #include "dms/http/RetryPolicy.h"
 #include "dms/http/StopSignal.h"
 
@@ -50,8 +51,9 @@ class AttemptLoop {
   using RetryObserver =
       std::function<void(const Error& failure, std::chrono::milliseconds delay, int failures)>;
 
-  /// `policy` and `stop` must outlive the loop. One loop per call.
-  AttemptLoop(RetryPolicy& policy, StopSignal& stop);
+  /// `policy` and `stop` (and `counters`, when given) must outlive the loop. One loop per call.
+  /// `counters` counts each retry (each pause before another attempt).
+  AttemptLoop(RetryPolicy& policy, StopSignal& stop, CallCounters* counters = nullptr);
 
   /// Calls `attempt` (with the attempt number, 1 for the first) until a Step ends the call:
   /// ok after Step::done(); the error of Step::finalFailure(); the last failure when the policy
@@ -70,6 +72,7 @@ class AttemptLoop {
  private:
   RetryPolicy& policy_;
   StopSignal& stop_;
+  CallCounters* counters_;
   int failures_ = 0;
   End end_ = End::Done;
 };
