@@ -26,6 +26,7 @@
 #include "ConnectionGuard.h"
 #include "SchemaValidator.h"
 #include "StderrLogger.h"
+#include "admin/AdminSettings.h"
 #include "dms/ModuleLoader.h"
 
 namespace dms::host {
@@ -99,6 +100,17 @@ class HostSetup {
   // Destroyed in reverse order: the plugin before the target it uses.
   std::shared_ptr<DocumentTarget> target_;
   ModulePtr<Plugin> plugin_;
+
+  // Admin console (admin/): the `admin` section and what the console shows about the modules.
+ public:
+  /// The admin console's settings; nullopt when the section is absent (or has errors).
+  const std::optional<admin::AdminSettings>& adminSettings() const { return adminSettings_; }
+  /// The descriptors of the loaded plugin and connector.
+  std::vector<ModuleDescriptor> loadedModules() const;
+
+ private:
+  void checkAdmin(const Poco::JSON::Object::Ptr& root);
+  std::optional<admin::AdminSettings> adminSettings_;
 };
 
 }  // namespace dms::host
