@@ -1,6 +1,6 @@
 // The admin console: one page over the JSON admin API (docs/admin-api.md). The session cookie is
 // HttpOnly; the CSRF token the login returns goes into X-CSRF-Token on every POST. The orders
-// list is polled every few seconds, so new filings appear without a reload.
+// list and the open order are polled every few seconds, so new filings appear without a reload.
 "use strict";
 
 const POLL_MS = 3000;
@@ -26,7 +26,9 @@ async function api(method, path, body) {
   });
   let data = {};
   try { data = await response.json(); } catch (e) { data = { error: "no JSON answer" }; }
-  if (response.status === 401 && path !== "login") showLogin("Please log in (" + data.error + ")");
+  // A session that ended while the page was open; the first "session" question just finds none.
+  if (response.status === 401 && path !== "login" && path !== "session")
+    showLogin("Please log in again (" + data.error + ")");
   if (!response.ok) throw new Error(data.error || ("HTTP " + response.status));
   return data;
 }
@@ -64,6 +66,7 @@ function showLogin(text) {
 
 function show(view) {
   state.view = view;
+  say("");  // a message belongs to the view it came from
   for (const section of document.querySelectorAll("main > section")) section.hidden = true;
   $(view + "-view").hidden = false;
   for (const b of document.querySelectorAll("nav button[data-view]"))
@@ -71,7 +74,7 @@ function show(view) {
   for (const b of document.querySelectorAll("nav button[aria-current]")) b.setAttribute("aria-current", "page");
   const loaders = { orders: loadOrders, failures: loadFailures, config: loadConfig, modules: loadModules };
   if (loaders[view]) loaders[view]().catch((e) => say(e.message, true));
-  if (view === "orders") startPolling(); else stopPolling();
+  if (view === "orders" || view === "order") startPolling(); else stopPolling();
 }
 
 async function loadOrders() {
@@ -191,7 +194,10 @@ async function loadModules() {
 
 function startPolling() {
   stopPolling();
-  state.timer = setInterval(() => { loadOrders().catch(() => {}); }, POLL_MS);
+  // The list or the open order: new filings and retried files appear without a reload.
+  state.timer = setInterval(() => {
+    (state.view === "order" ? loadOrder() : loadOrders()).catch(() => {});
+  }, POLL_MS);
 }
 
 function stopPolling() {
