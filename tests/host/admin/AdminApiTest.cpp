@@ -6,8 +6,10 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <condition_variable>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "StderrLogger.h"
 #include "admin/AdminApi.h"
@@ -35,8 +37,13 @@ class ContractPlugin final : public Plugin {
     std::string line = name;
     for (const auto& arg : args) line += " " + arg;
     {
-      std::lock_guard lock(mutex_);
+      std::unique_lock lock(mutex_);
       calls.push_back(line);
+      if (name == "verify" && holdVerify_) {  // stays in flight until release()
+        ++held_;
+        changed_.notify_all();
+        changed_.wait_for(lock, std::chrono::seconds(30), [this] { return !holdVerify_; });
+      }
     }
     if (args.empty() || args.back() != "--json") {
       *io.err << "usage: " << name << " ... --json\n";
@@ -59,10 +66,29 @@ class ContractPlugin final : public Plugin {
     return 0;
   }
 
+  /// From now on "verify" waits for release().
+  void holdVerify() {
+    std::lock_guard lock(mutex_);
+    holdVerify_ = true;
+  }
+  /// Waits (30 s at most) until `count` verify calls are held; false when they never came.
+  bool waitUntilHeld(int count) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return held_ >= count; });
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    holdVerify_ = false;
+    changed_.notify_all();
+  }
+
   std::vector<std::string> calls;
 
  private:
   std::mutex mutex_;
+  std::condition_variable changed_;
+  bool holdVerify_ = false;
+  int held_ = 0;
 };
 
 struct Reply {
@@ -319,6 +345,26 @@ TEST_F(AdminApiTest, ExitCodesMapToStatuses) {
   reply = call("GET", "/admin/api/order?id=500", "", browser);
   EXPECT_EQ(reply.status, 500);
   EXPECT_EQ(reply.json->getValue<std::string>("error"), "state: database is locked");
+}
+
+TEST_F(AdminApiTest, CommandsBeyondTheLimitAreAnsweredBusyAtOnce) {
+  plugin_.holdVerify();
+  const std::map<std::string, std::string> program{{"authorization", "Bearer " + kToken}};
+  std::vector<int> statuses(AdminApi::kMaxCommandsInFlight);
+  std::vector<std::thread> running;
+  for (int i = 0; i < AdminApi::kMaxCommandsInFlight; ++i)
+    running.emplace_back(
+        [&, i] { statuses[i] = call("POST", "/admin/api/verify", "{}", program).status; });
+  const bool held = plugin_.waitUntilHeld(AdminApi::kMaxCommandsInFlight);
+  const Reply busy = call("GET", "/admin/api/failures", "", program);
+  plugin_.release();
+  for (auto& thread : running) thread.join();
+  ASSERT_TRUE(held);
+  EXPECT_EQ(busy.status, 503);
+  EXPECT_EQ(busy.json->getValue<std::string>("error"),
+            "the console is busy with other commands: try again shortly");
+  for (int status : statuses) EXPECT_EQ(status, 200);
+  EXPECT_EQ(call("GET", "/admin/api/failures", "", program).status, 200);  // free again
 }
 
 TEST_F(AdminApiTest, BadParametersAreRefusedNamingTheParameter) {

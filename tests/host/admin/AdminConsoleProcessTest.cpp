@@ -80,6 +80,8 @@ TEST_F(AdminConsoleProcess, ServesThePageAndTheApiBehindALogin) {
   // The push listener does not serve the console.
   EXPECT_EQ(request(static_cast<int>(host.port()), "GET", "/admin/").status, 404);
 
+  // Bodies are bounded (the API's are small JSON objects).
+  EXPECT_EQ(request(port, "POST", "/admin/api/login", std::string(5000, ' ')).status, 413);
   const Reply login = request(port, "POST", "/admin/api/login",
                               R"({"user": "alice", "password": ")" + kPassword + "\"}");
   ASSERT_EQ(login.status, 200) << login.body;
