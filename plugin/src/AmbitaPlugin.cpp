@@ -136,7 +136,8 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
         std::make_unique<push::Poller>(*plugin->inbox_, *services.logger,
                                        std::chrono::minutes(plugin->config_.pollIntervalMinutes),
                                        plugin->config_.pollFinishedDays);
-    plugin->admin_ = std::make_unique<commands::AdminCommands>(*plugin->service_, plugin->config_);
+    plugin->admin_ = std::make_unique<commands::AdminCommands>(*plugin->service_, plugin->config_,
+                                                               &plugin->commandQueue_);
     return plugin;
   } catch (const std::exception& e) {
     return dms::fail(dms::ErrorCode::Internal, std::string("ambita: ") + e.what());
@@ -165,6 +166,7 @@ dms::Status AmbitaPlugin::startService() {
     workers_->start();
     poller_->start();
     running_ = true;
+    serviceRunning_ = true;
     services_.logger->info(kSource, "service started: push on " + config_.pushPath +
                                         ", polling every " +
                                         std::to_string(config_.pollIntervalMinutes) +
@@ -180,6 +182,7 @@ void AmbitaPlugin::stop() noexcept {
   try {
     std::lock_guard lock(lifecycleMutex_);
     if (!running_) return;
+    serviceRunning_ = false;  // commands from now on take the lock themselves, after us
     poller_->stop();
     // Downloads, backoff sleeps and the target's waits (a WebDAV Retry-After pause) end at
     // once; intents left open are recovered next start.
@@ -273,6 +276,14 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
     if (io.err) *io.err << name << ": unexpected error\n";
     return 1;
   }
+}
+
+dms::Result<bool> AmbitaPlugin::CommandQueue::queueOrder(std::int64_t orderId) {
+  if (!running()) return false;
+  api::PushMessage message;
+  message.orderCollectionId = orderId;
+  if (auto s = plugin_.inbox_->add(message, "sync"); !s) return s.error();
+  return true;
 }
 
 }  // namespace ambita

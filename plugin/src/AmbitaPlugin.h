@@ -12,6 +12,7 @@
 ///   - commands: products, order (client) and sync, track, status, preview, verify, audit.
 /// Nothing throws out of it: errors come back as dms::Result, exit codes or HTTP answers.
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -87,6 +88,24 @@ class AmbitaPlugin final : public dms::Plugin {
   std::mutex lifecycleMutex_;
   std::optional<filing::ExclusiveRun> serviceLock_;  ///< held while the service runs
   bool running_ = false;
+
+  // --- status as data: the action commands (sync --order, retry, verify --repair) reach the
+  // running service through this instead of taking the data folder's lock a second time.
+  class CommandQueue final : public commands::RunningService {
+   public:
+    explicit CommandQueue(AmbitaPlugin& plugin) : plugin_(plugin) {}
+    bool running() const override { return plugin_.serviceRunning_.load(); }
+    /// Queues the order into the push inbox (durable: a stop right after only delays it to
+    /// the next start) and wakes a worker.
+    dms::Result<bool> queueOrder(std::int64_t orderId) override;
+
+   private:
+    AmbitaPlugin& plugin_;
+  };
+  /// running_ for the commands, read without lifecycleMutex_ (a command never waits for a
+  /// start or stop in progress).
+  std::atomic<bool> serviceRunning_{false};
+  CommandQueue commandQueue_{*this};
 };
 
 }  // namespace ambita

@@ -326,6 +326,93 @@ TEST_P(StateStoreConformance, AnyLimitIsALimitEvenBeyondSignedRange) {
   EXPECT_EQ(due->size(), 1u);
 }
 
+// --- status as data: paging, search and filters happen in the database.
+
+std::vector<std::int64_t> idsOf(const OrderPage& page) {
+  std::vector<std::int64_t> ids;
+  for (const auto& s : page.orders) ids.push_back(s.order.id);
+  return ids;
+}
+
+TEST_P(StateStoreConformance, OrderPagesAreFilteredSearchedAndCountedInTheDatabase) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  for (std::int64_t id = 1; id <= 6; ++id) {
+    TrackedOrder o;
+    o.id = id;
+    o.reference = id == 3 ? "Hytte_50%" : "Oppdrag " + std::to_string(id);
+    o.trackedAt = "2026-01-0" + std::to_string(id) + "T00:00:00Z";
+    ASSERT_TRUE(s.trackOrder(o).ok());
+  }
+  TrackedOrder byId;
+  byId.id = 12345;
+  byId.reference = "R";
+  byId.trackedAt = "2026-01-07T00:00:00Z";
+  ASSERT_TRUE(s.trackOrder(byId).ok());
+  ASSERT_TRUE(s.updateOrderStatus(2, "FINISHED", "2026-02-01T00:00:00Z", true).ok());
+  ASSERT_TRUE(s.commit({record("f1", 4, AssetState::Failed, ""),
+                        record("f2", 4, AssetState::Failed, "x/f2.pdf"),
+                        record("a1", 5, AssetState::Filed, "x/a1.pdf"),
+                        record("a2", 5, AssetState::Filed, "x/a2.pdf"),
+                        record("a3", 5, AssetState::Removed, "x/a3.pdf"),
+                        record("a4", 5, AssetState::Filing, "x/a4.pdf")},
+                       {})
+                  .ok());
+
+  auto query = [&](std::string search, OrderStateFilter state, std::size_t offset,
+                   std::size_t limit) {
+    auto page = s.orderPage({std::move(search), state, offset, limit});
+    EXPECT_TRUE(page.ok()) << page.error().describe();
+    return page.ok() ? *page : OrderPage{};
+  };
+  auto first = query("", OrderStateFilter::Any, 0, 3);
+  EXPECT_EQ(first.total, 7u);
+  EXPECT_EQ(idsOf(first), (std::vector<std::int64_t>{12345, 6, 5})) << "newest tracked first";
+  ASSERT_EQ(first.orders.size(), 3u);
+  const auto& five = first.orders[2];
+  EXPECT_EQ(five.filed, 2u);
+  EXPECT_EQ(five.removed, 1u);
+  EXPECT_EQ(five.failed, 0u);
+  EXPECT_EQ(five.pending, 1u);
+  EXPECT_EQ(idsOf(query("", OrderStateFilter::Any, 6, 3)), (std::vector<std::int64_t>{1}));
+  EXPECT_TRUE(query("", OrderStateFilter::Any, 9, 3).orders.empty());
+
+  auto oppdrag = query("OPPDRAG", OrderStateFilter::Any, 0, 50);
+  EXPECT_EQ(oppdrag.total, 5u) << "case-insensitive substring of the reference";
+  EXPECT_EQ(idsOf(query("_5", OrderStateFilter::Any, 0, 50)), (std::vector<std::int64_t>{3}))
+      << "_ and % are literal characters, not patterns";
+  EXPECT_EQ(idsOf(query("234", OrderStateFilter::Any, 0, 50)), (std::vector<std::int64_t>{12345}))
+      << "the order id matches too";
+  EXPECT_EQ(idsOf(query("", OrderStateFilter::Finished, 0, 50)), (std::vector<std::int64_t>{2}));
+  EXPECT_EQ(query("", OrderStateFilter::Active, 0, 50).total, 6u);
+  auto failing = query("", OrderStateFilter::Failing, 0, 50);
+  EXPECT_EQ(idsOf(failing), (std::vector<std::int64_t>{4}));
+  EXPECT_EQ(failing.orders.front().failed, 2u);
+  EXPECT_EQ(query("oppdrag", OrderStateFilter::Failing, 0, 50).total, 1u);
+  EXPECT_EQ(query("", OrderStateFilter::Any, 0, std::numeric_limits<std::size_t>::max()).total, 7u);
+
+  auto failed = s.failedAssets(10);
+  ASSERT_TRUE(failed.ok()) << failed.error().describe();
+  ASSERT_EQ(failed->size(), 2u);
+  EXPECT_EQ((*failed)[0].assetId, "f1");
+  EXPECT_EQ(s.failedAssets(1)->size(), 1u);
+}
+
+TEST_P(StateStoreConformance, AuditEntriesKeepWhoAsked) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  auto asked = AuditLog::entry(9, "", "sync requested", Reason::Admin, "");
+  asked.actor = "alice@example.no";
+  ASSERT_TRUE(s.commit({}, {asked, AuditLog::entry(9, "a", "filed", Reason::Push, "x")}).ok());
+  auto log = s.audit(9, 10);
+  ASSERT_TRUE(log.ok()) << log.error().describe();
+  ASSERT_EQ(log->size(), 2u);
+  EXPECT_EQ((*log)[0].actor, "alice@example.no");
+  EXPECT_EQ((*log)[1].actor, "");
+}
+
 INSTANTIATE_TEST_SUITE_P(StateStore, StateStoreConformance,
                          ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) {

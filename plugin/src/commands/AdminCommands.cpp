@@ -6,18 +6,15 @@
 #include <optional>
 #include <set>
 
+#include "commands/AdminOutput.h"
 #include "filing/AuditLog.h"
+#include "status/StatusJson.h"
 
 namespace ambita::commands {
 namespace {
 
 using filing::AssetState;
 using filing::Reason;
-
-/// Bad usage: exit code 2, with the problem naming the flag and the command's usage line.
-struct UsageError {
-  std::string message;
-};
 
 std::int64_t requireId(const std::string& what, const std::string& text) {
   auto id = CommandLine::positiveId(text);
@@ -39,16 +36,20 @@ const std::string& usageOf(const std::string& name) {
   return none;
 }
 
-/// How each command's arguments are read.
+/// How each command's arguments are read (every command also takes --json).
 CommandLine parse(const std::string& name, const std::vector<std::string>& args) {
-  if (name == "sync") return CommandLine(args, {}, {}, {"--order"});
+  if (name == "sync") return CommandLine(args, {"--actor"}, {"--json"}, {"--order"});
   if (name == "track")
-    return CommandLine(args, {"--reference", "--technical-reference", "--cadastre", "--address"},
-                       {}, {}, 1);
-  if (name == "status") return CommandLine(args, {}, {}, {}, 1);
-  if (name == "preview") return CommandLine(args, {"--order"}, {});
-  if (name == "verify") return CommandLine(args, {}, {"--repair", "--quick"});
-  return CommandLine(args, {"--order", "--limit"}, {});  // audit
+    return CommandLine(
+        args, {"--reference", "--technical-reference", "--cadastre", "--address", "--actor"},
+        {"--json"}, {}, 1);
+  if (name == "status")
+    return CommandLine(args, {"--page", "--per-page", "--search", "--state"}, {"--json"}, {}, 1);
+  if (name == "preview") return CommandLine(args, {"--order"}, {"--json"});
+  if (name == "verify") return CommandLine(args, {"--actor"}, {"--repair", "--quick", "--json"});
+  if (name == "failures") return CommandLine(args, {}, {"--json"});
+  if (name == "retry") return CommandLine(args, {"--asset", "--actor"}, {"--json"}, {}, 1);
+  return CommandLine(args, {"--order", "--limit"}, {"--json"});  // audit
 }
 
 const char* label(filing::VerifyReport::Kind kind) {
@@ -63,39 +64,64 @@ const char* label(filing::VerifyReport::Kind kind) {
   return "";
 }
 
-/// Takes the data folder for this command; prints why it could not and returns false.
+/// Takes the data folder for this command; reports why it could not (Output::fail) and
+/// returns nullopt.
 std::optional<filing::ExclusiveRun> beginRun(filing::FilingService& service,
-                                             const std::string& name, const dms::CommandIO& io) {
+                                             const std::string& name, Output& output) {
   auto run = service.beginExclusiveRun();
   if (!run) {
-    *io.err << name << ": " << run.error().message << "\n";
+    output.fail(run.error().message);
     return std::nullopt;
   }
-  if (const auto& problem = run->spoolProblem()) *io.err << name << ": " << *problem << "\n";
+  if (const auto& problem = run->spoolProblem()) output.err() << name << ": " << *problem << "\n";
   if (!run->recovery()) {
-    *io.err << name << ": " << run->recovery().error().describe() << "\n";
+    output.fail(run->recovery().error().describe());
     return std::nullopt;
   }
   if (*run->recovery() > 0)
-    *io.out << "resolved " << *run->recovery() << " interrupted action(s) of an earlier run\n";
+    output.text() << "resolved " << *run->recovery()
+                  << " interrupted action(s) of an earlier run\n";
   return std::optional<filing::ExclusiveRun>(std::move(*run));
+}
+
+/// One order of a sync, for the JSON document.
+Poco::JSON::Object::Ptr orderResult(std::int64_t id, const filing::ReconcileReport* report,
+                                    const std::string& error) {
+  Poco::JSON::Object::Ptr o = new Poco::JSON::Object;
+  o->set("orderId", id);
+  o->set("status", report ? Poco::Dynamic::Var(report->status) : Poco::Dynamic::Var());
+  o->set("filed", report ? report->filed : 0);
+  o->set("removed", report ? report->removed : 0);
+  o->set("failed", report ? report->failed : 0);
+  o->set("waiting", report ? report->waiting : 0);
+  o->set("error", error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(error));
+  return o;
 }
 
 }  // namespace
 
 std::vector<dms::CommandSpec> AdminCommands::specs() {
   return {
-      {"sync", "sync [--order ID]...",
+      {"sync", "sync [--order ID]... [--json] [--actor WHO]",
        "File what is new and remove what was withdrawn, for the given and every tracked open "
        "order"},
-      {"track", "track ID [--reference R] [--technical-reference T] [--cadastre C] [--address A]",
+      {"track",
+       "track ID [--reference R] [--technical-reference T] [--cadastre C] [--address A] [--json] "
+       "[--actor WHO]",
        "Start tracking an order placed elsewhere (polled and synced from now on)"},
-      {"status", "status [ID]", "Tracked orders, their assets and where each file went"},
-      {"preview", "preview --order ID",
+      {"status",
+       "status [ID] [--page N] [--per-page K] [--search TEXT] [--state active|finished|failing] "
+       "[--json]",
+       "Tracked orders, their assets and where each file went"},
+      {"preview", "preview --order ID [--json]",
        "Where each asset of an order would be filed, and with what metadata"},
-      {"verify", "verify [--repair] [--quick]",
+      {"verify", "verify [--repair] [--quick] [--json] [--actor WHO]",
        "Compare the state with the target: missing, changed, orphaned files (--quick: sizes only)"},
-      {"audit", "audit [--order ID] [--limit N]", "What was filed, moved, removed, when, and why"},
+      {"audit", "audit [--order ID] [--limit N] [--json]",
+       "What was filed, moved, removed, when, and why"},
+      {"failures", "failures [--json]", "Assets that failed, and orders waiting for a retry"},
+      {"retry", "retry ID [--asset A] [--json] [--actor WHO]",
+       "File the order's failed assets (or asset A) again now, given up or not"},
   };
 }
 
@@ -117,6 +143,8 @@ int AdminCommands::run(const std::string& name, const std::vector<std::string>& 
     if (name == "status") return status(cl, io);
     if (name == "preview") return preview(cl, io);
     if (name == "verify") return verify(cl, io);
+    if (name == "failures") return failures(cl, io);
+    if (name == "retry") return retry(cl, io);
     return audit(cl, io);
   } catch (const UsageError& e) {
     return CommandLine::usageError(*io.err, name + ": " + e.message, usageOf(name));
@@ -130,35 +158,89 @@ int AdminCommands::run(const std::string& name, const std::vector<std::string>& 
 }
 
 int AdminCommands::sync(const CommandLine& cl, const dms::CommandIO& io) {
+  Output output(io, "sync", cl.flag("--json"));
   std::vector<std::int64_t> requested;
   for (const auto& text : cl.all("--order")) requested.push_back(requireId("--order", text));
-  auto exclusive = beginRun(service_, "sync", io);
+  for (const auto id : requested) auditRequest(cl, id, "sync requested", "sync --order");
+  if (requested.empty()) auditRequest(cl, 0, "sync requested", "sync of every open order");
+  if (!requested.empty())
+    if (auto queued = syncQueued(requested, output)) return *queued;
+  return syncHere(requested, output);
+}
+
+std::optional<int> AdminCommands::syncQueued(const std::vector<std::int64_t>& requested,
+                                             Output& output, std::optional<std::size_t> retried) {
+  if (!running_ || !running_->running()) return std::nullopt;
+  // The service's reconciles (push reason) leave a failed asset alone until its next try: an
+  // administrator's sync tries now, so the wait is cleared first.
+  if (auto reset = retryNow(requested); !reset) return output.fail(reset.error().describe());
+  Poco::JSON::Array::Ptr orders = new Poco::JSON::Array;
+  for (const auto id : requested) {
+    auto queued = running_->queueOrder(id);
+    if (!queued)
+      return output.fail("queueing order " + std::to_string(id) + ": " + queued.error().describe());
+    if (!*queued)
+      return output.fail("the service stopped while order " + std::to_string(id) +
+                         " was being queued: run the command again");
+    output.text() << "order " << id << ": queued to the running service\n";
+    Poco::JSON::Object::Ptr item = new Poco::JSON::Object;
+    item->set("orderId", id);
+    item->set("queued", true);
+    orders->add(item);
+  }
+  Poco::JSON::Object::Ptr doc = new Poco::JSON::Object;
+  doc->set("orderId", requested.front());
+  doc->set("queued", true);
+  if (retried) doc->set("retried", *retried);
+  doc->set("orders", orders);
+  output.document(doc);
+  return 0;
+}
+
+int AdminCommands::syncHere(const std::vector<std::int64_t>& requested, Output& output,
+                            std::optional<std::size_t> retried) {
+  auto exclusive = beginRun(service_, "sync", output);
   if (!exclusive) return 1;
-  if (auto s = retryNow(requested); !s) {
-    *io.err << "sync: " << s.error().describe() << "\n";
-    return 1;
-  }
+  auto reset = retryNow(requested);
+  if (!reset) return output.fail(reset.error().describe());
   auto plan = planSync(requested);
-  if (!plan) {
-    *io.err << "sync: " << plan.error().describe() << "\n";
-    return 1;
-  }
-  if (plan->orderIds.empty()) {
-    *io.out << "nothing to sync: no tracked open order (use --order ID or track ID)\n";
-    return 0;
-  }
+  if (!plan) return output.fail(plan.error().describe());
+  if (plan->orderIds.empty())
+    output.text() << "nothing to sync: no tracked open order (use --order ID or track ID)\n";
   bool anyFailed = false;
+  std::string firstFailure;  // the JSON document's "error": the first order that failed
   filing::ReconcileReport totals;
+  Poco::JSON::Array::Ptr orders = new Poco::JSON::Array;
+  Poco::JSON::Object::Ptr doc = new Poco::JSON::Object;
   const auto count = plan->orderIds.size();
   for (std::size_t n = 0; n < count; ++n) {
     const auto id = plan->orderIds[n];
     const std::string prefix = "[" + std::to_string(n + 1) + "/" + std::to_string(count) +
                                "] order " + std::to_string(id) + ": ";
-    if (!syncOne(id, prefix, *plan, requested, io, totals)) anyFailed = true;
+    auto result = syncOne(id, prefix, *plan, requested, output, totals);
+    if (!result.ok() && !anyFailed)
+      firstFailure = "order " + std::to_string(id) + ": " + result.error;
+    if (!result.ok()) anyFailed = true;
+    auto item = orderResult(id, result.report ? &*result.report : nullptr, result.error);
+    orders->add(item);
+    // The first requested order is the one a single `sync --order ID` reports on.
+    if (!requested.empty() && id == requested.front())
+      for (const char* key : {"filed", "removed", "failed"}) doc->set(key, item->get(key));
   }
-  *io.out << "sync: " << count << " order(s), " << totals.filed << " filed, " << totals.removed
-          << " removed, " << totals.downloads << " download(s)"
-          << (anyFailed ? ", with failures" : "") << "\n";
+  output.text() << "sync: " << count << " order(s), " << totals.filed << " filed, "
+                << totals.removed << " removed, " << totals.downloads << " download(s)"
+                << (anyFailed ? ", with failures" : "") << "\n";
+  if (!requested.empty()) doc->set("orderId", requested.front());
+  doc->set("queued", false);
+  if (retried) doc->set("retried", *retried);
+  if (requested.empty()) {
+    doc->set("filed", totals.filed);
+    doc->set("removed", totals.removed);
+    doc->set("failed", totals.failed);
+  }
+  doc->set("orders", orders);
+  if (anyFailed) doc->set("error", CommandLine::oneLine(firstFailure));
+  output.document(doc);
   return anyFailed ? 1 : 0;
 }
 
@@ -184,12 +266,13 @@ dms::Result<AdminCommands::SyncPlan> AdminCommands::planSync(
   return plan;
 }
 
-bool AdminCommands::syncOne(std::int64_t id, const std::string& prefix, const SyncPlan& plan,
-                            const std::vector<std::int64_t>& requested, const dms::CommandIO& io,
-                            filing::ReconcileReport& totals) {
+AdminCommands::OrderSynced AdminCommands::syncOne(std::int64_t id, const std::string& prefix,
+                                                  const SyncPlan& plan,
+                                                  const std::vector<std::int64_t>& requested,
+                                                  Output& output, filing::ReconcileReport& totals) {
   filing::ProgressFn progress;
-  if (io.terminal)
-    progress = [&](const std::string& line) { *io.err << prefix << line << std::endl; };
+  if (output.io().terminal)
+    progress = [&](const std::string& line) { output.err() << prefix << line << std::endl; };
   auto queued = plan.queued.find(id);
   auto report = queued == plan.queued.end()
                     ? service_.reconciler().reconcile(id, Reason::Sync, progress)
@@ -202,40 +285,86 @@ bool AdminCommands::syncOne(std::int64_t id, const std::string& prefix, const Sy
       auto known = store_.order(id);
       if (known && !known->has_value()) {
         if (auto s = store_.completeMessages(id, queued->second.upToSeq); !s)
-          *io.err << s.error().describe() << "\n";
-        *io.err << prefix << "unknown to Ambita: its push message(s) are dropped\n";
+          output.err() << s.error().describe() << "\n";
+        output.err() << prefix << "unknown to Ambita: its push message(s) are dropped\n";
       }
     }
-    *io.err << prefix << "FAILED: " << report.error().describe() << "\n";
-    *io.out << "order " << id << ": failed: " << report.error().message << "\n";
-    return false;
+    output.err() << prefix << "FAILED: " << report.error().describe() << "\n";
+    output.text() << "order " << id << ": failed: " << report.error().message << "\n";
+    return {std::nullopt, report.error().message};
   }
   totals.filed += report->filed;
   totals.removed += report->removed;
+  totals.failed += report->failed;
   totals.downloads += report->downloads;
-  *io.out << "order " << id << " (" << report->status << "): " << report->filed << " filed, "
-          << report->removed << " removed, " << report->unchanged << " unchanged, "
-          << report->failed << " failed"
-          << (report->waiting > 0 ? ", " + std::to_string(report->waiting) + " waiting to retry"
-                                  : "")
-          << "\n";
-  for (const auto& p : report->problems) *io.err << prefix << p << "\n";
-  return report->ok();
+  output.text() << "order " << id << " (" << report->status << "): " << report->filed << " filed, "
+                << report->removed << " removed, " << report->unchanged << " unchanged, "
+                << report->failed << " failed"
+                << (report->waiting > 0
+                        ? ", " + std::to_string(report->waiting) + " waiting to retry"
+                        : "")
+                << "\n";
+  for (const auto& p : report->problems) output.err() << prefix << p << "\n";
+  std::string error;
+  if (!report->ok())
+    error = std::to_string(report->failed) + " asset(s) failed" +
+            (report->problems.empty() ? "" : ": " + report->problems.front());
+  return {std::move(*report), error};
 }
 
-dms::Status AdminCommands::retryNow(const std::vector<std::int64_t>& orderIds) {
+dms::Result<std::size_t> AdminCommands::retryNow(const std::vector<std::int64_t>& orderIds,
+                                                 const std::string& onlyAsset) {
   std::vector<filing::AssetRecord> reset;
+  std::size_t failed = 0;
   for (const auto id : orderIds) {
     auto assets = store_.assetsOfOrder(id);
     if (!assets) return assets.error();
     for (auto a : *assets) {
-      if (a.state != AssetState::Failed || (a.attempts == 0 && a.notBeforeEpoch == 0)) continue;
+      if (a.state != AssetState::Failed) continue;
+      if (!onlyAsset.empty() && a.assetId != onlyAsset) continue;
+      ++failed;
+      if (a.attempts == 0 && a.notBeforeEpoch == 0) continue;
       a.attempts = 0;
       a.notBeforeEpoch = 0;
       reset.push_back(a);
     }
   }
-  return store_.commit(reset, {});
+  if (auto s = store_.commit(reset, {}); !s) return s.error();
+  return failed;
+}
+
+void AdminCommands::auditRequest(const CommandLine& cl, std::int64_t orderId,
+                                 const std::string& action, const std::string& detail) {
+  const auto actor = cl.single("--actor");
+  if (!actor) return;  // who asked is recorded when the caller says who
+  auto entry = filing::AuditLog::entry(orderId, "", action, Reason::Admin, "", detail);
+  entry.actor = CommandLine::oneLine(*actor);
+  // The action itself is audited as it happens; a lost request record does not stop it.
+  (void)store_.commit({}, {entry});
+}
+
+int AdminCommands::retry(const CommandLine& cl, const dms::CommandIO& io) {
+  if (cl.positionals().empty()) throw UsageError{"ID: the order id is required"};
+  const auto id = requireId("ID", cl.positionals().front());
+  const auto onlyAsset = cl.single("--asset").value_or("");
+  Output output(io, "retry", cl.flag("--json"));
+  auto order = store_.order(id);
+  if (!order) return output.fail(order.error().describe());
+  if (!*order) return output.fail("order " + std::to_string(id) + " is not tracked");
+  if (!onlyAsset.empty()) {
+    auto asset = store_.asset(onlyAsset);
+    if (!asset) return output.fail(asset.error().describe());
+    if (!*asset || (*asset)->orderId != id)
+      return output.fail("asset " + onlyAsset + " is not an asset of order " + std::to_string(id));
+  }
+  auto retried = retryNow({id}, onlyAsset);
+  if (!retried) return output.fail(retried.error().describe());
+  auditRequest(cl, id, "retry requested",
+               onlyAsset.empty() ? "every failed asset" : "asset " + onlyAsset);
+  output.text() << "order " << id << ": " << *retried << " failed asset(s) to retry\n";
+  if (auto queued = syncQueued({id}, output, *retried)) return *queued;
+  // Not running: the order is synced here, under the lock, like sync --order ID.
+  return syncHere({id}, output, *retried);
 }
 
 int AdminCommands::track(const CommandLine& cl, const dms::CommandIO& io) {
@@ -247,25 +376,30 @@ int AdminCommands::track(const CommandLine& cl, const dms::CommandIO& io) {
   o.technicalReference = cl.single("--technical-reference").value_or("");
   o.cadastre = cl.single("--cadastre").value_or("");
   o.address = cl.single("--address").value_or("");
-  auto isNew = service_.track(o, Reason::Admin);
-  if (!isNew) {
-    *io.err << "track: " << isNew.error().describe() << "\n";
-    return 1;
-  }
+  Output output(io, "track", cl.flag("--json"));
+  auto isNew =
+      service_.track(o, Reason::Admin, "", CommandLine::oneLine(cl.single("--actor").value_or("")));
+  if (!isNew) return output.fail(isNew.error().describe());
   if (*isNew)
-    *io.out << "tracking order " << o.id << " (filed by the next sync or poll)\n";
+    output.text() << "tracking order " << o.id << " (filed by the next sync or poll)\n";
   else
-    *io.out << "order " << o.id << " was already tracked\n";
+    output.text() << "order " << o.id << " was already tracked\n";
+  Poco::JSON::Object::Ptr doc = new Poco::JSON::Object;
+  doc->set("orderId", o.id);
+  doc->set("tracked", *isNew);
+  output.document(doc);
   return 0;
 }
 
 int AdminCommands::preview(const CommandLine& cl, const dms::CommandIO& io) {
   const auto id = optionalId(cl, "--order");
   if (!id) throw UsageError{"--order ID is required"};
+  Output output(io, "preview", cl.flag("--json"));
   auto entries = service_.reconciler().preview(*id);
-  if (!entries) {
-    *io.err << "preview: " << entries.error().describe() << "\n";
-    return 1;
+  if (!entries) return output.fail(entries.error().describe());
+  if (output.json()) {
+    output.document(status::json::preview(*id, *entries));
+    return 0;
   }
   auto& out = *io.out;
   out << "order " << *id << ": " << entries->size()
@@ -281,14 +415,29 @@ int AdminCommands::preview(const CommandLine& cl, const dms::CommandIO& io) {
 
 int AdminCommands::verify(const CommandLine& cl, const dms::CommandIO& io) {
   const bool repair = cl.flag("--repair");
-  // Repairing files documents: only under the data folder's lock, after recovery.
-  const auto exclusive =
-      repair ? beginRun(service_, "verify", io) : std::optional<filing::ExclusiveRun>();
-  if (repair && !exclusive) return 1;
+  Output output(io, "verify", cl.flag("--json"));
+  auditRequest(cl, 0, "verify requested", repair ? "verify --repair" : "verify");
+  // Repairing files documents: only under the data folder's lock, after recovery. While the
+  // service runs it holds both, and the repair runs beside its workers (the reconciler takes
+  // one order at a time).
+  const bool besideService = repair && running_ && running_->running();
+  const auto exclusive = repair && !besideService ? beginRun(service_, "verify", output)
+                                                  : std::optional<filing::ExclusiveRun>();
+  if (repair && !besideService && !exclusive) return 1;
   const auto report = service_.verify(repair, cl.flag("--quick"));
+  for (const auto& e : report.errors) output.err() << "verify: " << e << "\n";
+  if (output.json()) {
+    auto doc = status::json::verify(report);
+    if (!report.clean())
+      doc->set("error", "verify: " + std::to_string(report.missing) + " missing, " +
+                            std::to_string(report.changed) + " changed, " +
+                            std::to_string(report.orphaned) + " orphaned, " +
+                            std::to_string(report.errors.size()) + " error(s)");
+    output.document(doc);
+    return report.clean() ? 0 : 1;
+  }
   auto& out = *io.out;
   for (const auto& f : report.findings) out << label(f.kind) << f.path << " (" << f.detail << ")\n";
-  for (const auto& e : report.errors) *io.err << "verify: " << e << "\n";
   out << "verify: " << report.ok << " ok, " << report.missing << " missing, " << report.changed
       << " changed, " << report.orphaned << " orphaned";
   if (repair) out << ", " << report.filedAgain << " filed again";
@@ -299,11 +448,16 @@ int AdminCommands::verify(const CommandLine& cl, const dms::CommandIO& io) {
 int AdminCommands::audit(const CommandLine& cl, const dms::CommandIO& io) {
   const auto id = optionalId(cl, "--order");
   const auto limit = optionalId(cl, "--limit").value_or(10000);
-  filing::AuditLog log(store_);
-  if (auto s = log.print(*io.out, id, static_cast<std::size_t>(limit)); !s) {
-    *io.err << "audit: " << s.error().describe() << "\n";
-    return 1;
+  Output output(io, "audit", cl.flag("--json"));
+  if (output.json()) {
+    auto entries = status::StatusQuery(store_).audit(id, static_cast<std::size_t>(limit));
+    if (!entries) return output.fail(entries.error().describe());
+    output.document(status::json::audit(*entries));
+    return 0;
   }
+  filing::AuditLog log(store_);
+  if (auto s = log.print(*io.out, id, static_cast<std::size_t>(limit)); !s)
+    return output.fail(s.error().describe());
   return 0;
 }
 

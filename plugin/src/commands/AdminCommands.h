@@ -12,11 +12,23 @@
 ///                          content; --quick: size only), orphaned files; --repair files again
 ///                          what is missing
 ///   audit [--order ID] [--limit N]
-/// Exit codes: 0 success, 1 the work failed (details on io.err), 2 bad usage.
-/// Everything referred to outlives the object. Not thread-safe (one command at a time).
+///   failures               assets that failed, orders waiting for a retry
+///   retry ID [--asset A]   clears the failure state of the order's failed assets (or of A),
+///                          then syncs the order like sync --order
+/// Every command takes --json: one JSON document on io.out (plugin/README.md, "Status as
+/// data"; written by status/StatusJson from status/StatusQuery's structures). The action
+/// commands (track, sync, retry, verify) take --actor WHO, recorded in the audit trail.
+/// While the plugin's service runs (RunningService), sync --order and retry queue the order to
+/// it like a push and verify --repair runs beside it, instead of taking the data folder's lock
+/// a second time.
+/// Exit codes: 0 success, 1 the work failed (details on io.err, or {"error": ...} on io.out
+/// with --json), 2 bad usage (usage on io.err).
+/// Everything referred to outlives the object. run() may be called from several threads at
+/// once (the state, reconciler and service are thread-safe; the object holds no state).
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -25,13 +37,30 @@
 #include "dms/Plugin.h"
 #include "filing/FilingConfig.h"
 #include "filing/FilingService.h"
+#include "status/StatusQuery.h"
 
 namespace ambita::commands {
 
+/// The plugin's running service, as the action commands see it.
+class RunningService {
+ public:
+  virtual ~RunningService() = default;
+  /// Whether the service runs now (it holds the data folder's lock).
+  virtual bool running() const = 0;
+  /// Queues a reconcile of the order to the running service (the push inbox, as a push does)
+  /// and wakes a worker. Returns false, queueing nothing, when the service does not run.
+  virtual dms::Result<bool> queueOrder(std::int64_t orderId) = 0;
+};
+
+class Output;
+
 class AdminCommands {
  public:
-  AdminCommands(filing::FilingService& service, const filing::FilingConfig& config)
-      : service_(service), store_(service.store()), config_(config) {}
+  /// `running` (may be null: no service, as in a command-line run) is asked whether to queue
+  /// to the service instead of taking the lock.
+  AdminCommands(filing::FilingService& service, const filing::FilingConfig& config,
+                RunningService* running = nullptr)
+      : service_(service), store_(service.store()), config_(config), running_(running) {}
 
   /// The commands above, for Plugin::commands().
   static std::vector<dms::CommandSpec> specs();
@@ -50,6 +79,8 @@ class AdminCommands {
   int preview(const CommandLine& cl, const dms::CommandIO& io);
   int verify(const CommandLine& cl, const dms::CommandIO& io);
   int audit(const CommandLine& cl, const dms::CommandIO& io);
+  int failures(const CommandLine& cl, const dms::CommandIO& io);
+  int retry(const CommandLine& cl, const dms::CommandIO& io);
 
   /// The orders `sync` reconciles, in order: the requested ones, the tracked ones due for a
   /// check, then those waiting in the push inbox (with what their messages say).
@@ -58,22 +89,41 @@ class AdminCommands {
     std::map<std::int64_t, filing::QueuedOrder> queued;
   };
   dms::Result<SyncPlan> planSync(const std::vector<std::int64_t>& requested);
-  /// Reconciles one order of a sync and prints its line; false when it failed.
-  bool syncOne(std::int64_t id, const std::string& prefix, const SyncPlan& plan,
-               const std::vector<std::int64_t>& requested, const dms::CommandIO& io,
-               filing::ReconcileReport& totals);
-  /// Failed assets of these orders (asked for by name) are retried now, given up or not.
-  dms::Status retryNow(const std::vector<std::int64_t>& orderIds);
-  /// The table of every tracked order, then the inbox.
-  void printOrders(const std::vector<filing::TrackedOrder>& orders, std::ostream& out);
+  /// How one order of a sync went: its report, or why it failed ("" when it did not).
+  struct OrderSynced {
+    std::optional<filing::ReconcileReport> report;
+    std::string error;
+    bool ok() const { return error.empty(); }
+  };
+  /// Reconciles one order of a sync and prints its line.
+  OrderSynced syncOne(std::int64_t id, const std::string& prefix, const SyncPlan& plan,
+                      const std::vector<std::int64_t>& requested, Output& output,
+                      filing::ReconcileReport& totals);
+  /// Failed assets of these orders (asked for by name) are retried now, given up or not;
+  /// with `onlyAsset`, only that asset. Returns how many were reset.
+  dms::Result<std::size_t> retryNow(const std::vector<std::int64_t>& orderIds,
+                                    const std::string& onlyAsset = "");
+  /// The sync of `requested` orders without the service: under the lock, here.
+  int syncHere(const std::vector<std::int64_t>& requested, Output& output,
+               std::optional<std::size_t> retried = std::nullopt);
+  /// Queues `requested` to the running service; false (nothing printed) when it does not run.
+  std::optional<int> syncQueued(const std::vector<std::int64_t>& requested, Output& output,
+                                std::optional<std::size_t> retried = std::nullopt);
+  /// Records who asked for an action (--actor) in the audit trail.
+  void auditRequest(const CommandLine& cl, std::int64_t orderId, const std::string& action,
+                    const std::string& detail);
+  /// The table of a page of tracked orders, then the inbox.
+  void printOrders(const filing::OrderPage& page, std::ostream& out);
   /// One order with its assets.
-  int printOrder(std::int64_t id, const dms::CommandIO& io);
+  void printOrder(const filing::OrderSummary& summary,
+                  const std::vector<filing::AssetRecord>& assets, std::ostream& out);
   /// Inbox orders whose reconcile failed: since when, next try, why.
-  void printWaitingOrders(std::ostream& out);
+  void printWaitingOrders(const std::vector<status::WaitingOrder>& waiting, std::ostream& out);
 
   filing::FilingService& service_;
   filing::StateStore& store_;
   const filing::FilingConfig& config_;
+  RunningService* running_;
 };
 
 }  // namespace ambita::commands

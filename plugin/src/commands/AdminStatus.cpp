@@ -1,94 +1,168 @@
-// The `status` command of AdminCommands: the table of tracked orders, the push inbox, and one
-// order with its assets.
+// The `status` and `failures` commands of AdminCommands: the table of tracked orders (paged,
+// searched, filtered), the push inbox, one order with its assets, and what failed. Both print
+// from status::StatusQuery's structures: as text, or as JSON with --json.
 #include <iomanip>
 #include <limits>
 
 #include "commands/AdminCommands.h"
+#include "commands/AdminOutput.h"
 #include "filing/AuditLog.h"
+#include "status/StatusJson.h"
 
 namespace ambita::commands {
+namespace {
 
 using filing::AssetState;
 
+/// The page size of a JSON listing when --per-page is not given.
+constexpr std::size_t kDefaultPerPage = 50;
+
+/// A page is never further than this many orders in (no overflow of page * perPage).
+constexpr std::size_t kMaxOffset = std::size_t{1} << 50;
+
+/// The listing asked for, or the usage problem (naming the flag) in `problem`.
+struct ListingRequest {
+  filing::OrderQuery query;
+  std::size_t page = 1;
+  std::size_t perPage = kDefaultPerPage;
+  std::string problem;
+};
+
+ListingRequest listingRequest(const CommandLine& cl, bool json) {
+  ListingRequest r;
+  const bool paged = cl.single("--page") || cl.single("--per-page");
+  if (auto text = cl.single("--page")) {
+    auto page = CommandLine::positiveId(*text);
+    if (!page) {
+      r.problem = "--page: expected a positive number, got \"" + *text + "\"";
+      return r;
+    }
+    r.page = static_cast<std::size_t>(*page);
+  }
+  if (auto text = cl.single("--per-page")) {
+    auto perPage = CommandLine::positiveId(*text);
+    if (!perPage || *perPage > static_cast<std::int64_t>(status::StatusQuery::kMaxPerPage)) {
+      r.problem = "--per-page: expected a number from 1 to " +
+                  std::to_string(status::StatusQuery::kMaxPerPage) + ", got \"" + *text + "\"";
+      return r;
+    }
+    r.perPage = static_cast<std::size_t>(*perPage);
+  }
+  if (auto state = cl.single("--state")) {
+    if (*state == "active")
+      r.query.state = filing::OrderStateFilter::Active;
+    else if (*state == "finished")
+      r.query.state = filing::OrderStateFilter::Finished;
+    else if (*state == "failing")
+      r.query.state = filing::OrderStateFilter::Failing;
+    else {
+      r.problem = "--state: expected active, finished or failing, got \"" + *state + "\"";
+      return r;
+    }
+  }
+  r.query.search = cl.single("--search").value_or("");
+  // Text without paging lists every order, as it always did; JSON is always paged.
+  if (!json && !paged) {
+    r.query.offset = 0;
+    r.query.limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+    return r;
+  }
+  r.query.offset = std::min(kMaxOffset, (r.page - 1) * r.perPage);
+  if (r.page - 1 > kMaxOffset / r.perPage) r.query.offset = kMaxOffset;
+  r.query.limit = r.perPage;
+  return r;
+}
+
+}  // namespace
+
 int AdminCommands::status(const CommandLine& cl, const dms::CommandIO& io) {
+  Output output(io, "status", cl.flag("--json"));
+  status::StatusQuery query(store_);
   if (!cl.positionals().empty()) {
     auto id = CommandLine::positiveId(cl.positionals().front());
     if (!id)
-      return CommandLine::usageError(
-          *io.err,
-          "status: ID: expected a positive number, got \"" + cl.positionals().front() + "\"",
-          "status [ID]");
-    return printOrder(*id, io);
+      throw UsageError{"ID: expected a positive number, got \"" + cl.positionals().front() + "\""};
+    auto detail = query.order(*id);
+    if (!detail) return output.fail(detail.error().describe());
+    if (!*detail) {
+      const auto unknown = "order " + std::to_string(*id) + " is not tracked";
+      return output.fail(output.json()
+                             ? unknown
+                             : unknown + " (track it with: track " + std::to_string(*id) + ")");
+    }
+    if (output.json())
+      output.document(status::json::orderDetail(**detail));
+    else
+      printOrder((*detail)->summary, (*detail)->assets, *io.out);
+    return 0;
   }
-  auto orders = store_.orders();
-  if (!orders) {
-    *io.err << "status: " << orders.error().describe() << "\n";
-    return 1;
+  const auto request = listingRequest(cl, output.json());
+  if (!request.problem.empty()) throw UsageError{request.problem};
+  auto page = query.orders(request.query);
+  if (!page) return output.fail(page.error().describe());
+  if (output.json()) {
+    output.document(status::json::orderPage(*page, request.page, request.perPage));
+    return 0;
   }
-  printOrders(*orders, *io.out);
+  printOrders(*page, *io.out);
   return 0;
 }
 
-void AdminCommands::printOrders(const std::vector<filing::TrackedOrder>& orders,
-                                std::ostream& out) {
-  if (orders.empty()) {
-    out << "no tracked orders\n";
+int AdminCommands::failures(const CommandLine& cl, const dms::CommandIO& io) {
+  Output output(io, "failures", cl.flag("--json"));
+  auto found = status::StatusQuery(store_).failures();
+  if (!found) return output.fail(found.error().describe());
+  if (output.json()) {
+    output.document(status::json::failures(*found));
+    return 0;
+  }
+  auto& out = *io.out;
+  if (found->assets.empty() && found->waitingOrders.empty()) out << "no failures\n";
+  for (const auto& f : found->assets)
+    out << "order " << f.orderId << ", asset " << f.assetId << " (" << f.name << "): " << f.error
+        << "\n";
+  printWaitingOrders(found->waitingOrders, out);
+  return 0;
+}
+
+void AdminCommands::printOrders(const filing::OrderPage& page, std::ostream& out) {
+  if (page.orders.empty()) {
+    out << (page.total == 0 ? "no tracked orders\n" : "no orders on this page\n");
   } else {
     out << std::left << std::setw(12) << "ORDER" << std::setw(10) << "ORIGIN" << std::setw(11)
         << "STATUS" << std::setw(7) << "FILED" << std::setw(8) << "REMOVED" << std::setw(7)
         << "FAILED" << std::setw(22) << "CHECKED"
         << "REFERENCE\n";
-    for (const auto& o : orders) {
-      auto assets = store_.assetsOfOrder(o.id);
-      std::size_t filed = 0, removed = 0, failed = 0;
-      if (assets) {
-        for (const auto& a : *assets) {
-          filed += a.state == AssetState::Filed;
-          removed += a.state == AssetState::Removed;
-          failed += a.state == AssetState::Failed || a.state == AssetState::Filing ||
-                    a.state == AssetState::Removing;
-        }
-      }
+    for (const auto& s : page.orders) {
+      const auto& o = s.order;
+      // Unresolved intents count as failed here: an interrupted action is not done.
       out << std::left << std::setw(12) << o.id << std::setw(10) << toString(o.origin)
-          << std::setw(11) << (o.status.empty() ? "-" : o.status) << std::setw(7) << filed
-          << std::setw(8) << removed << std::setw(7) << failed << std::setw(22)
+          << std::setw(11) << (o.status.empty() ? "-" : o.status) << std::setw(7) << s.filed
+          << std::setw(8) << s.removed << std::setw(7) << s.failed + s.pending << std::setw(22)
           << (o.checkedAt.empty() ? "never" : o.checkedAt) << o.reference << "\n";
     }
+    if (page.orders.size() < page.total)
+      out << page.orders.size() << " of " << page.total << " order(s) shown\n";
   }
   if (auto n = store_.inboxSize(); n) out << "push inbox: " << *n << " message(s) waiting\n";
-  printWaitingOrders(out);
+  if (auto waiting = status::StatusQuery(store_).waitingOrders(); waiting)
+    printWaitingOrders(*waiting, out);
 }
 
-void AdminCommands::printWaitingOrders(std::ostream& out) {
-  auto inbox = store_.dueMessages(std::numeric_limits<std::int64_t>::max(), 0, 100000);
-  if (!inbox) return;
-  for (const auto& m : *inbox) {
-    if (m.attempts == 0) continue;
-    out << "waiting: order " << m.orderId << " (" << m.source << "), " << m.attempts
+void AdminCommands::printWaitingOrders(const std::vector<status::WaitingOrder>& waiting,
+                                       std::ostream& out) {
+  for (const auto& w : waiting) {
+    out << "waiting: order " << w.orderId << " (" << w.source << "), " << w.attempts
         << " failed attempt(s)";
     // A message left by an older plugin does not know when it first failed.
-    if (m.firstFailureEpoch > 0) out << " since " << filing::AuditLog::at(m.firstFailureEpoch);
-    out << ", next try " << filing::AuditLog::at(m.notBeforeEpoch) << ": " << m.lastError << "\n";
+    if (!w.since.empty()) out << " since " << w.since;
+    out << ", next try " << w.nextTry << ": " << w.error << "\n";
   }
 }
 
-int AdminCommands::printOrder(std::int64_t id, const dms::CommandIO& io) {
-  auto order = store_.order(id);
-  if (!order) {
-    *io.err << "status: " << order.error().describe() << "\n";
-    return 1;
-  }
-  if (!*order) {
-    *io.err << "status: order " << id << " is not tracked (track it with: track " << id << ")\n";
-    return 1;
-  }
-  auto assets = store_.assetsOfOrder(id);
-  if (!assets) {
-    *io.err << "status: " << assets.error().describe() << "\n";
-    return 1;
-  }
-  const auto& o = **order;
-  auto& out = *io.out;
+void AdminCommands::printOrder(const filing::OrderSummary& summary,
+                               const std::vector<filing::AssetRecord>& assets, std::ostream& out) {
+  const auto& o = summary.order;
   out << "order " << o.id << "\n"
       << "  status:    " << (o.status.empty() ? "not checked yet" : o.status) << "\n"
       << "  origin:    " << toString(o.origin) << " (tracked " << o.trackedAt << ")\n"
@@ -99,8 +173,8 @@ int AdminCommands::printOrder(std::int64_t id, const dms::CommandIO& io) {
     out << "  technical reference: " << o.technicalReference << "\n";
   if (!o.cadastre.empty()) out << "  cadastre:  " << o.cadastre << "\n";
   if (!o.address.empty()) out << "  address:   " << o.address << "\n";
-  out << "  assets:    " << assets->size() << "\n";
-  for (const auto& a : *assets) {
+  out << "  assets:    " << assets.size() << "\n";
+  for (const auto& a : assets) {
     out << "  - " << a.assetId << "  " << toString(a.state) << " (Ambita: " << a.remoteStatus
         << ")\n";
     if (!a.path.empty()) out << "      path:   " << a.path << "\n";
@@ -113,13 +187,12 @@ int AdminCommands::printOrder(std::int64_t id, const dms::CommandIO& io) {
     if (a.state == AssetState::Failed && a.attempts > 0) {
       if (filing::Reconciler::givenUp(a, config_))
         out << "      given up after " << a.attempts
-            << " attempts (filing.maxAttempts): retry with sync --order " << a.orderId << "\n";
+            << " attempts (filing.maxAttempts): retry with retry " << a.orderId << "\n";
       else
         out << "      waiting: attempt " << a.attempts << " of " << config_.assetMaxAttempts
             << " failed, next try " << filing::AuditLog::at(a.notBeforeEpoch) << "\n";
     }
   }
-  return 0;
 }
 
 }  // namespace ambita::commands

@@ -59,18 +59,20 @@ dms::Status AuditLog::print(std::ostream& out, std::optional<std::int64_t> order
     if (!e.assetId.empty()) out << "  asset " << e.assetId;
     if (!e.path.empty()) out << "  " << e.path;
     if (!e.detail.empty()) out << "  — " << e.detail;
+    if (!e.actor.empty()) out << "  (asked by " << e.actor << ")";
     out << "\n";
   }
   return {};
 }
 
 dms::Result<bool> trackAndAudit(StateStore& store, TrackedOrder order, Reason reason,
-                                const std::string& detail) {
+                                const std::string& detail, const std::string& actor) {
   if (order.trackedAt.empty()) order.trackedAt = AuditLog::now();
   auto isNew = store.trackOrder(order);
   if (!isNew || !*isNew) return isNew;
-  if (auto s = store.commit({}, {AuditLog::entry(order.id, "", "tracked", reason, "", detail)}); !s)
-    return s.error();
+  auto tracked = AuditLog::entry(order.id, "", "tracked", reason, "", detail);
+  tracked.actor = actor;
+  if (auto s = store.commit({}, {tracked}); !s) return s.error();
   return true;
 }
 

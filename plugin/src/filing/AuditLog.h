@@ -16,11 +16,12 @@ namespace ambita::filing {
 enum class Reason { Push, Poll, Admin, Sync, Recovery };
 std::string toString(Reason reason);
 
-/// Tracks `order` (StateStore::trackOrder) and audits "tracked" (with `detail`) only when it
-/// was new; true when it was. The one rule for tracking, used by the Reconciler (an order first
-/// seen by a GET) and FilingService::track (the track and order commands).
+/// Tracks `order` (StateStore::trackOrder) and audits "tracked" (with `detail`, and `actor`:
+/// who asked, "" when unknown) only when it was new; true when it was. The one rule for tracking,
+/// used by the Reconciler (an order first seen by a GET) and FilingService::track (the track and
+/// order commands).
 dms::Result<bool> trackAndAudit(StateStore& store, TrackedOrder order, Reason reason,
-                                const std::string& detail = "");
+                                const std::string& detail = "", const std::string& actor = "");
 
 class AuditLog {
  public:

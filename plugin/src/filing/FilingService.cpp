@@ -63,9 +63,9 @@ dms::Result<ExclusiveRun> FilingService::beginExclusiveRun() {
   return ExclusiveRun(std::move(*lock), reconciler_, std::move(recovery), std::move(spoolProblem));
 }
 
-dms::Result<bool> FilingService::track(TrackedOrder order, Reason reason,
-                                       const std::string& detail) {
-  return trackAndAudit(store_, std::move(order), reason, detail);
+dms::Result<bool> FilingService::track(TrackedOrder order, Reason reason, const std::string& detail,
+                                       const std::string& actor) {
+  return trackAndAudit(store_, std::move(order), reason, detail, actor);
 }
 
 bool dueForCheck(const TrackedOrder& order, int finishedDays) {

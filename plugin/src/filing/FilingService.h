@@ -104,8 +104,9 @@ class FilingService {
   dms::Result<ExclusiveRun> beginExclusiveRun();
 
   /// Tracks `order`; true when it was new. The audit entry ("tracked", with `detail`) is
-  /// written only for a newly tracked order.
-  dms::Result<bool> track(TrackedOrder order, Reason reason, const std::string& detail = "");
+  /// written only for a newly tracked order, naming `actor` (who asked) when given.
+  dms::Result<bool> track(TrackedOrder order, Reason reason, const std::string& detail = "",
+                          const std::string& actor = "");
 
   /// Every tracked order that dueForCheck() selects, by id.
   dms::Result<std::vector<TrackedOrder>> ordersDueForCheck();

@@ -14,6 +14,7 @@
 
 #include "filing/StateMigrations.h"
 #include "filing/StateStoreRows.h"
+#include "filing/StatusSql.h"
 
 namespace ambita::filing {
 namespace {
@@ -484,11 +485,11 @@ dms::Status PostgresStateStore::commit(const std::vector<AssetRecord>& assets,
               bind(a.notBeforeEpoch), now;
         }
         for (const auto& e : audit) {
-          session << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail) "
-                     "VALUES($1, $2, $3, $4, $5, $6, $7)",
+          session << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail, "
+                     "actor) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
               bind(storable(e.time)), bind(e.orderId), bind(storable(e.assetId)),
               bind(storable(e.action)), bind(storable(e.reason)), bind(storable(e.path)),
-              bind(storable(e.detail)), now;
+              bind(storable(e.detail)), bind(storable(e.actor)), now;
         }
         tx.commit();
         return {};
@@ -617,6 +618,22 @@ dms::Result<std::size_t> PostgresStateStore::inboxSize() {
     session << "SELECT COUNT(*) FROM inbox", into(n), now;
     return static_cast<std::size_t>(n);
   });
+}
+
+// --- status as data
+
+dms::Result<OrderPage> PostgresStateStore::orderPage(const OrderQuery& query) {
+  return withSession("listing orders", [&](Session& session) -> dms::Result<OrderPage> {
+    return statussql::readOrderPage(session, query, SqlDialect::Postgres,
+                                    storable(statussql::searchPattern(query.search)));
+  });
+}
+
+dms::Result<std::vector<AssetRecord>> PostgresStateStore::failedAssets(std::size_t limit) {
+  return withSession("listing failed assets",
+                     [&](Session& session) -> dms::Result<std::vector<AssetRecord>> {
+                       return statussql::readFailedAssets(session, limit);
+                     });
 }
 
 }  // namespace ambita::filing

@@ -12,6 +12,7 @@
 
 #include "filing/StateMigrations.h"
 #include "filing/StateStoreRows.h"
+#include "filing/StatusSql.h"
 
 namespace ambita::filing {
 namespace {
@@ -302,10 +303,11 @@ dms::Status SqliteStateStore::commit(const std::vector<AssetRecord>& assets,
           bind(a.notBeforeEpoch), now;
     }
     for (const auto& e : audit) {
-      *session_ << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail) "
-                   "VALUES(?, ?, ?, ?, ?, ?, ?)",
+      *session_
+          << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail, actor) "
+             "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
           bind(e.time), bind(e.orderId), bind(e.assetId), bind(e.action), bind(e.reason),
-          bind(e.path), bind(e.detail), now;
+          bind(e.path), bind(e.detail), bind(e.actor), now;
     }
     tx.commit();
     return {};
@@ -449,6 +451,27 @@ dms::Result<std::size_t> SqliteStateStore::inboxSize() {
     return static_cast<std::size_t>(n);
   } catch (const Poco::Exception& e) {
     return failure("counting the push inbox", e.displayText());
+  }
+}
+
+// --- status as data
+
+dms::Result<OrderPage> SqliteStateStore::orderPage(const OrderQuery& query) {
+  std::lock_guard lock(mutex_);
+  try {
+    return statussql::readOrderPage(*session_, query, SqlDialect::Sqlite,
+                                    statussql::searchPattern(query.search));
+  } catch (const Poco::Exception& e) {
+    return failure("listing orders", e.displayText());
+  }
+}
+
+dms::Result<std::vector<AssetRecord>> SqliteStateStore::failedAssets(std::size_t limit) {
+  std::lock_guard lock(mutex_);
+  try {
+    return statussql::readFailedAssets(*session_, limit);
+  } catch (const Poco::Exception& e) {
+    return failure("listing failed assets", e.displayText());
   }
 }
 

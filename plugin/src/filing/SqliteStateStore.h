@@ -62,6 +62,9 @@ class SqliteStateStore final : public StateStore {
                                std::int64_t notBeforeEpoch, std::int64_t failedAtEpoch,
                                std::int64_t failingSeconds, const std::string& error) override;
   dms::Result<std::size_t> inboxSize() override;
+  // status as data
+  dms::Result<OrderPage> orderPage(const OrderQuery& query) override;
+  dms::Result<std::vector<AssetRecord>> failedAssets(std::size_t limit) override;
 
  private:
   SqliteStateStore(std::string file, std::unique_ptr<Poco::Data::Session> session);

@@ -47,6 +47,11 @@ const std::vector<std::vector<std::string>> kPortableMigrations{
     // it give up early
     {"ALTER TABLE inbox ADD COLUMN last_failure {int} NOT NULL DEFAULT 0",
      "ALTER TABLE inbox ADD COLUMN failing_seconds {int} NOT NULL DEFAULT 0"},
+    // status as data: who asked for an audited action (--actor); the status listing pages
+    // newest tracked first, and finds failed assets, through indexes
+    {"ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT ''",
+     "CREATE INDEX orders_by_tracked ON orders(tracked_at, id)",
+     "CREATE INDEX assets_by_order_state ON assets(order_id, state)"},
 };
 
 void replaceAll(std::string& text, const std::string& token, const std::string& with) {

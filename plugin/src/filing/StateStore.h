@@ -69,6 +69,7 @@ struct AuditEntry {
   std::string reason;  ///< push, poll, admin, sync, recovery
   std::string path;
   std::string detail;
+  std::string actor;  ///< who asked (an action command's --actor); "" when not given
 };
 
 /// A queued request to reconcile one order. Only the order id is trusted: what else a push
@@ -87,6 +88,38 @@ struct InboxMessage {
   /// counted at most as the longest backoff (countedWait), so a clock jump cannot shorten it.
   std::int64_t failingSeconds = 0;
   std::string lastError;  ///< why the last attempt failed (no secrets)
+};
+
+// --- status as data: what a status listing asks for and gets (see StateStore::orderPage)
+
+/// Which orders a status listing shows.
+enum class OrderStateFilter {
+  Any,
+  Active,    ///< not finished (no final status seen yet)
+  Finished,  ///< a final status was seen
+  Failing    ///< an asset of the order failed
+};
+
+struct OrderQuery {
+  /// Matches the order id or the reference (substring, case-insensitive); "" matches all.
+  std::string search;
+  OrderStateFilter state = OrderStateFilter::Any;
+  std::size_t offset = 0;  ///< orders skipped (newest tracked first)
+  std::size_t limit = 50;  ///< at most this many returned
+};
+
+/// An order with how many of its assets are in each state.
+struct OrderSummary {
+  TrackedOrder order;
+  std::size_t filed = 0;
+  std::size_t removed = 0;
+  std::size_t failed = 0;
+  std::size_t pending = 0;  ///< an intent (filing, removing) not resolved yet
+};
+
+struct OrderPage {
+  std::size_t total = 0;  ///< orders matching the query, all pages
+  std::vector<OrderSummary> orders;
 };
 
 /// The Ambita API a state belongs to: order ids are only unique within one API and client.
@@ -170,6 +203,14 @@ class StateStore {
                                        std::int64_t failingSeconds, const std::string& error) = 0;
   /// Messages waiting (due or postponed).
   virtual dms::Result<std::size_t> inboxSize() = 0;
+
+  // --- status as data (the status, failures commands; a host's own UI through --json).
+  // Filtered and paged in SQL: fast with 10k+ orders.
+  /// One page of the orders matching `query`, newest tracked first, with their asset counts,
+  /// and how many match in all.
+  virtual dms::Result<OrderPage> orderPage(const OrderQuery& query) = 0;
+  /// Assets in the Failed state, by order and asset id; at most `limit`.
+  virtual dms::Result<std::vector<AssetRecord>> failedAssets(std::size_t limit) = 0;
 };
 
 }  // namespace ambita::filing

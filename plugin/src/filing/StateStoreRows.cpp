@@ -78,11 +78,13 @@ InboxMessage inboxFromRow(const RecordSet& rs, std::size_t r) {
   return m;
 }
 
-const char* const kAuditColumns = "seq, time, order_id, asset_id, action, reason, path, detail";
+const char* const kAuditColumns =
+    "seq, time, order_id, asset_id, action, reason, path, detail, actor";
 
 AuditEntry auditFromRow(const RecordSet& rs, std::size_t r) {
-  return AuditEntry{integer(rs, 0, r), text(rs, 1, r), integer(rs, 2, r), text(rs, 3, r),
-                    text(rs, 4, r),    text(rs, 5, r), text(rs, 6, r),    text(rs, 7, r)};
+  return AuditEntry{integer(rs, 0, r), text(rs, 1, r), integer(rs, 2, r),
+                    text(rs, 3, r),    text(rs, 4, r), text(rs, 5, r),
+                    text(rs, 6, r),    text(rs, 7, r), text(rs, 8, r)};
 }
 
 TransactionGuard::~TransactionGuard() {

@@ -1,0 +1,136 @@
+#include "filing/StatusSql.h"
+
+#include <algorithm>
+#include <cctype>
+#include <cstdint>
+#include <limits>
+
+#include <Poco/Data/Statement.h>
+
+#include "filing/StateStoreRows.h"
+
+namespace ambita::filing::statussql {
+namespace {
+
+/// The WHERE clause (with its leading space) for the query's filters.
+Query whereClause(const OrderQuery& query, SqlDialect dialect) {
+  Query where;
+  std::string conditions;
+  auto add = [&](const std::string& condition) {
+    conditions += conditions.empty() ? " WHERE " : " AND ";
+    conditions += condition;
+  };
+  if (!query.search.empty()) {
+    const bool sqlite = dialect == SqlDialect::Sqlite;
+    add(std::string("(CAST(o.id AS TEXT) LIKE ") + (sqlite ? "?" : "$1") +
+        " ESCAPE '\\' OR LOWER(o.reference) LIKE " + (sqlite ? "?" : "$2") + " ESCAPE '\\')");
+    where.bindsSearch = true;
+  }
+  switch (query.state) {
+    case OrderStateFilter::Any:
+      break;
+    case OrderStateFilter::Active:
+      add("o.finished_at = ''");
+      break;
+    case OrderStateFilter::Finished:
+      add("o.finished_at <> ''");
+      break;
+    case OrderStateFilter::Failing:
+      add("EXISTS (SELECT 1 FROM assets a WHERE a.order_id = o.id AND a.state = 'failed')");
+      break;
+  }
+  where.sql = conditions;
+  return where;
+}
+
+/// A count as SQL text: at most the largest signed 64-bit number, which both databases take.
+std::string sqlCount(std::size_t n) {
+  constexpr auto kMax = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+  return std::to_string(std::min(n, kMax));
+}
+
+std::string countOf(const std::string& states) {
+  return "(SELECT COUNT(*) FROM assets a WHERE a.order_id = o.id AND a.state IN (" + states + "))";
+}
+
+}  // namespace
+
+Query countOrders(const OrderQuery& query, SqlDialect dialect) {
+  auto where = whereClause(query, dialect);
+  where.sql = "SELECT COUNT(*) FROM orders o" + where.sql;
+  return where;
+}
+
+Query orderPage(const OrderQuery& query, SqlDialect dialect) {
+  auto where = whereClause(query, dialect);
+  // The page is chosen first (index orders_by_tracked), then only its orders are counted
+  // (index assets_by_order_state).
+  where.sql = std::string("SELECT ") + rows::kOrderColumns + ", " + countOf("'filed'") + ", " +
+              countOf("'removed'") + ", " + countOf("'failed'") + ", " +
+              countOf("'filing', 'removing'") + " FROM (SELECT * FROM orders o" + where.sql +
+              " ORDER BY o.tracked_at DESC, o.id DESC LIMIT " + sqlCount(query.limit) + " OFFSET " +
+              sqlCount(query.offset) + ") o ORDER BY o.tracked_at DESC, o.id DESC";
+  return where;
+}
+
+OrderSummary summaryFromRow(const Poco::Data::RecordSet& rs, std::size_t row) {
+  OrderSummary summary;
+  summary.order = rows::orderFromRow(rs, row);
+  constexpr std::size_t kFirstCount = 10;  // after the columns of kOrderColumns
+  auto count = [&](std::size_t n) {
+    return static_cast<std::size_t>(rows::integer(rs, kFirstCount + n, row));
+  };
+  summary.filed = count(0);
+  summary.removed = count(1);
+  summary.failed = count(2);
+  summary.pending = count(3);
+  return summary;
+}
+
+std::string searchPattern(const std::string& search) {
+  std::string pattern = "%";
+  for (char c : search) {
+    if (c == '%' || c == '_' || c == '\\') pattern += '\\';
+    pattern += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return pattern + "%";
+}
+
+std::string failedAssets(std::size_t limit) {
+  return std::string("SELECT ") + rows::kAssetColumns +
+         " FROM assets WHERE state = 'failed' ORDER BY order_id, asset_id LIMIT " + sqlCount(limit);
+}
+
+OrderPage readOrderPage(Poco::Data::Session& session, const OrderQuery& query, SqlDialect dialect,
+                        const std::string& storedPattern) {
+  using namespace Poco::Data::Keywords;
+  OrderPage page;
+  const auto count = countOrders(query, dialect);
+  Poco::Int64 total = 0;
+  Poco::Data::Statement countStatement(session);
+  countStatement << count.sql, into(total);
+  if (count.bindsSearch) countStatement, bind(storedPattern), bind(storedPattern);
+  countStatement.execute();
+  page.total = static_cast<std::size_t>(total);
+
+  const auto list = orderPage(query, dialect);
+  Poco::Data::Statement select(session);
+  select << list.sql;
+  if (list.bindsSearch) select, bind(storedPattern), bind(storedPattern);
+  select.execute();
+  Poco::Data::RecordSet rs(select);
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) page.orders.push_back(summaryFromRow(rs, r));
+  return page;
+}
+
+std::vector<AssetRecord> readFailedAssets(Poco::Data::Session& session, std::size_t limit) {
+  Poco::Data::Statement select(session);
+  select << failedAssets(limit);
+  select.execute();
+  Poco::Data::RecordSet rs(select);
+  std::vector<AssetRecord> out;
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(rows::assetFromRow(rs, r));
+  return out;
+}
+
+}  // namespace ambita::filing::statussql
