@@ -11,7 +11,8 @@
 /// connector's keys}, <plugin section> (PluginInfo::configSection, e.g. "ambita"),
 /// http {listen: "host:port", default 127.0.0.1:8080; requestTimeoutSeconds;
 /// maxConnectionsPerAddress}, state {url: where the plugin keeps its state, handed over as
-/// HostServices::stateUrl; its password is masked}. Relative paths are relative to the current
+/// HostServices::stateUrl; its password is masked}, admin {listen, users, token, sessionMinutes:
+/// the admin console, admin/AdminSettings.h}. Relative paths are relative to the current
 /// directory.
 
 #include <Poco/JSON/Object.h>

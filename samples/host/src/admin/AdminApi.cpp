@@ -35,12 +35,10 @@ AdminApi::AdminApi(AdminSettings settings, Sources sources, NowFunction now)
       sources_(std::move(sources)),
       sessions_(settings_.sessionLifetime, now),
       throttle_(now) {
-  unsigned iterations = PasswordHash::kIterations;
-  if (!settings_.users.empty()) {
-    const std::string& any = settings_.users.begin()->second;  // valid (AdminSettings)
-    const auto from = any.find('$') + 1;
-    iterations = static_cast<unsigned>(std::stoul(any.substr(from, any.find('$', from) - from)));
-  }
+  // As costly as a real user's hash, so that timing does not tell which names exist.
+  const unsigned iterations = settings_.users.empty()
+                                  ? PasswordHash::kIterations
+                                  : PasswordHash::iterationsOf(settings_.users.begin()->second);
   decoyHash_ = PasswordHash::make(randomToken(), iterations);
 }
 

@@ -4,6 +4,7 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -94,6 +95,11 @@ Status PasswordHash::check(const std::string& hash) {
   auto parsed = parse(hash);
   if (!parsed) return parsed.error();
   return {};
+}
+
+unsigned PasswordHash::iterationsOf(const std::string& hash) {
+  auto parsed = parse(hash);
+  return parsed ? parsed->iterations : kIterations;
 }
 
 bool PasswordHash::verify(const std::string& password, const std::string& hash) {

@@ -26,6 +26,9 @@ class PasswordHash {
   /// Whether `hash` has the format above; the error names what is wrong (never the hash).
   static Status check(const std::string& hash);
 
+  /// The iteration count of a valid `hash` (check() passed); kIterations for a malformed one.
+  static unsigned iterationsOf(const std::string& hash);
+
   /// Whether `password` matches `hash` (constant-time comparison); false for a malformed hash.
   static bool verify(const std::string& password, const std::string& hash);
 };
