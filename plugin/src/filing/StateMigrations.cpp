@@ -51,7 +51,7 @@ const std::vector<std::vector<std::string>> kPortableMigrations{
     // newest tracked first, and finds failed assets, through indexes
     {"ALTER TABLE audit ADD COLUMN actor TEXT NOT NULL DEFAULT ''",
      "CREATE INDEX orders_by_tracked ON orders(tracked_at, id)",
-     "CREATE INDEX assets_by_order_state ON assets(order_id, state)"},
+     "CREATE INDEX assets_by_state_order ON assets(state, order_id)"},
 };
 
 void replaceAll(std::string& text, const std::string& token, const std::string& with) {
