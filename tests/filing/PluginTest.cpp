@@ -64,8 +64,9 @@ TEST_F(PluginTest, FactoryDescribesItselfAndRefusesBadConfiguration) {
   ASSERT_TRUE(good.ok()) << good.error().describe();
   std::set<std::string> commands;
   for (const auto& c : (*good)->commands()) commands.insert(c.name);
-  EXPECT_EQ(commands, (std::set<std::string>{"products", "quote", "order", "sync", "track",
-                                             "status", "preview", "verify", "audit"}));
+  EXPECT_EQ(commands,
+            (std::set<std::string>{"products", "quote", "order", "sync", "track", "status",
+                                   "preview", "verify", "audit", "failures", "retry"}));
 }
 
 // Issue 13 item 2, in the plugin itself: a host other than dms-host may hand the plugin its
