@@ -57,12 +57,13 @@ cd "${root}"
 # for readable sanitizer stacks) serve the fuzz and sanitizer parts; GCC's sanitizer runtimes
 # come with g++. dpkg-dev (dpkg-shlibdeps), file (CPack's ELF detection) and systemd
 # (systemd-analyze verify) serve the packaging check, tests/packaging (label packaging, in
-# every CTest run).
+# every CTest run). chromium and chromium-driver: the admin console's browser test
+# (tests/host/admin, headless Chromium over WebDriver).
 packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
           libgtest-dev libgmock-dev libutf8proc-dev apache2 apache2-utils curl openssl
           ca-certificates attr rclone clang libclang-rt-dev llvm lighttpd lighttpd-mod-webdav
           nginx libnginx-mod-http-dav-ext sqlite3 dpkg-dev file systemd postgresql-15
-          libpq-dev)
+          libpq-dev chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do
   if ! dpkg-query -W -f='${Status}\n' "${package}" 2>/dev/null | grep -q "install ok installed"; then

@@ -3,16 +3,20 @@
 #include <Poco/Exception.h>
 #include <Poco/JSON/Stringifier.h>
 #include <pthread.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <csignal>
 #include <iomanip>
+#include <iostream>
 
 #include "HealthRoutes.h"
 #include "HostMetrics.h"
 #include "HostSetup.h"
 #include "ReadinessProbe.h"
 #include "RouteServer.h"
+#include "admin/AdminConsole.h"
+#include "admin/PasswordHash.h"
 #include "dms/ModuleLoader.h"
 
 #ifndef DMS_HOST_VERSION
@@ -82,6 +86,7 @@ int Host::main(const std::vector<std::string>& args) {
       err_ << "usage: dms-host --config FILE config check|show\n";
       return 2;
     }
+    if (command == "admin-password") return adminPassword(rest);
     if (command == "run") {
       if (!rest.empty()) {
         err_ << "usage: dms-host --config FILE run\n";
@@ -129,7 +134,8 @@ int Host::printHelp(bool toErr) {
         "error)\n"
      << "  config show     print the effective configuration (defaults applied, secrets masked)\n"
      << "  run             serve the plugin's HTTP routes, /healthz, /readyz, /metrics and run its "
-        "service until SIGINT/SIGTERM\n";
+        "service until SIGINT/SIGTERM\n"
+     << "  admin-password  read a password (one line, stdin) and print its hash for admin.users\n";
   if (configFile_.empty()) {
     to << "\nPlugin commands: give --config FILE to list them.\n";
     return toErr ? 2 : 0;
@@ -268,6 +274,15 @@ int Host::runService() {
     logger_.error(kSource, bound.error().describe());
     return bound.error().code == ErrorCode::InvalidArgument ? 2 : 1;
   }
+  std::unique_ptr<admin::AdminConsole> console;
+  if (setup.adminSettings()) {
+    auto opened = admin::AdminConsole::open(setup, logger_, name());
+    if (!opened) {
+      logger_.error(kSource, opened.error().describe());
+      return opened.error().code == ErrorCode::InvalidArgument ? 2 : 1;
+    }
+    console = std::move(opened.value());
+  }
   if (auto started = plugin.startService(); !started) {
     logger_.error(kSource, "the plugin's service did not start: " + started.error().describe());
     plugin.stop();
@@ -275,11 +290,15 @@ int Host::runService() {
   }
   readiness.start();
   server.start();
+  if (console) console->start();
   logger_.info(kSource, name() + " serving " + std::to_string(plugin.routes().size()) +
                             " route(s) of plugin '" + plugin.info().name + "' into " +
                             setup.target()->describe());
   out_ << "dms-host listening on http://" << setup.listenHost() << ":" << server.port()
        << std::endl;
+  if (console)
+    out_ << "dms-host admin console on http://" << setup.adminSettings()->listen.host << ":"
+         << console->port() << "/admin/" << std::endl;
 
   int signal = 0;
   sigwait(&signals, &signal);
@@ -288,6 +307,7 @@ int Host::runService() {
   // A readiness check in flight may wait on the API: /readyz answers "stopping" at once, the
   // plugin's stop() cancels the check's call, then the checking thread ends.
   readiness.requestStop();
+  if (console) console->stop();  // its commands in flight end before the plugin stops
   server.stop();
   plugin.stop();
   readiness.stop();
@@ -313,6 +333,36 @@ int Host::pluginCommand(const std::string& name, const std::vector<std::string>&
   const int code = plugin.runCommand(name, args, io);
   out_.flush();
   return code;
+}
+
+// Admin console
+
+int Host::adminPassword(const std::vector<std::string>& args) {
+  if (!args.empty()) {
+    err_ << "usage: dms-host admin-password < password-file   (prints the hash for admin.users)\n";
+    return 2;
+  }
+  const bool terminal = ::isatty(STDIN_FILENO) == 1;
+  if (terminal) err_ << "password (not shown): " << std::flush;
+  termios saved{};
+  if (terminal && tcgetattr(STDIN_FILENO, &saved) == 0) {
+    termios quiet = saved;
+    quiet.c_lflag &= static_cast<tcflag_t>(~ECHO);
+    tcsetattr(STDIN_FILENO, TCSANOW, &quiet);
+  }
+  std::string password;
+  std::getline(std::cin, password);
+  if (terminal) {
+    tcsetattr(STDIN_FILENO, TCSANOW, &saved);
+    err_ << "\n";
+  }
+  if (password.size() < admin::PasswordHash::kMinPasswordLength) {
+    err_ << "dms-host: admin-password: the password must have "
+         << admin::PasswordHash::kMinPasswordLength << " characters or more\n";
+    return 2;
+  }
+  out_ << admin::PasswordHash::make(password) << "\n";
+  return 0;
 }
 
 }  // namespace dms::host

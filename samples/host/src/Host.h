@@ -3,8 +3,8 @@
 ///
 ///   dms-host [--config FILE] [--verbose] <command> [args]
 ///
-/// Built-ins: --version, --help, modules, config check, config show, run. Any other command
-/// goes to the plugin's runCommand(); its return is the exit code. Exit codes: 0 success,
+/// Built-ins: --version, --help, modules, config check, config show, run, admin-password. Any other
+/// command goes to the plugin's runCommand(); its return is the exit code. Exit codes: 0 success,
 /// 1 failure, 2 bad usage or bad configuration.
 
 #include <filesystem>
@@ -49,6 +49,10 @@ class Host {
   StderrLogger logger_;
   std::filesystem::path configFile_;
   bool verbose_ = false;
+
+  // Admin console
+  /// `admin-password`: reads a password from stdin and prints its hash for admin.users.
+  int adminPassword(const std::vector<std::string>& args);
 };
 
 }  // namespace dms::host

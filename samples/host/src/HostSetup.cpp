@@ -6,8 +6,10 @@
 
 #include "EnvExpander.h"
 #include "JsonConfigFile.h"
+#include "ListenAddress.h"
 #include "RouteServer.h"
 #include "StateUrl.h"
+#include "admin/AdminSettings.h"
 
 namespace dms::host {
 
@@ -69,6 +71,8 @@ ConfigSchema HostSetup::hostSchema(const std::string& pluginSection,
       {"events.file", OptionType::String, "", false, false,
        "file every document event is appended to as one JSON line; absent: no file"},
   }};
+  // The admin console (admin/AdminSettings.h).
+  for (auto& option : admin::adminOptions()) schema.options.push_back(std::move(option));
   if (!pluginSection.empty())
     schema.options.push_back({pluginSection, OptionType::Object, "{}", false, false,
                               "the configuration of plugin '" + pluginName + "'"});
@@ -111,6 +115,7 @@ Status HostSetup::load(const std::filesystem::path& configFile) {
   }
   registerSecrets(top);
   effectiveRoot_ = top.effective;
+  registerSecrets(top);  // admin.token
   effectiveRoot_->set("modules", modulesDir_.string());
   if (!pluginName_.empty()) effectiveRoot_->set("plugin", pluginName_);
   if (auto dataDir = stringAt(root, "dataDir")) {
@@ -162,6 +167,7 @@ Status HostSetup::load(const std::filesystem::path& configFile) {
   checkHttp(objectAt(effectiveRoot_, "http"));
   checkStateUrl(expander.expandedPaths());
   checkEvents(objectAt(effectiveRoot_, "events"));
+  checkAdmin(root);
   return {};
 }
 
@@ -273,7 +279,8 @@ void HostSetup::choosePlugin(const Poco::JSON::Object::Ptr& root) {
   logger_.debug(kSource, pluginModule_.report().message);
   section_ = pluginModule_.factory()->info().configSection;
   if (section_.empty() || section_ == "dataDir" || section_ == "modules" || section_ == "plugin" ||
-      section_ == "target" || section_ == "http" || section_ == "state" || section_ == "events") {
+      section_ == "target" || section_ == "http" || section_ == "state" || section_ == "events" ||
+      section_ == "admin") {
     issues_.push_back({"plugin", "plugin '" + pluginName_ +
                                      "' declares the configuration section '" + section_ +
                                      "', which the host cannot give it"});
@@ -307,18 +314,14 @@ void HostSetup::checkHttp(const Poco::JSON::Object::Ptr& httpSection) {
   }
   auto listen = stringAt(httpSection, "listen");
   if (!listen) return;
-  const auto colon = listen->rfind(':');
-  const std::string host = colon == std::string::npos ? "" : listen->substr(0, colon);
-  const std::string port = colon == std::string::npos ? "" : listen->substr(colon + 1);
-  bool numeric = !port.empty() && port.size() <= 5 &&
-                 std::all_of(port.begin(), port.end(), [](char c) { return c >= '0' && c <= '9'; });
-  if (host.empty() || !numeric || std::stoul(port) > 65535) {
+  auto address = ListenAddress::parse(*listen);
+  if (!address) {
     issues_.push_back(
         {"http.listen", "expected \"host:port\" with a port 0-65535, got \"" + *listen + "\""});
     return;
   }
-  listenHost_ = host;
-  listenPort_ = static_cast<std::uint16_t>(std::stoul(port));
+  listenHost_ = address->host;
+  listenPort_ = address->port;
 }
 
 Poco::JSON::Object::Ptr HostSetup::adminView() const {
@@ -327,7 +330,30 @@ Poco::JSON::Object::Ptr HostSetup::adminView() const {
   // masked() copied the tree: this changes the view only.
   if (auto state = objectAt(view, "state"); state && !stateUrl_.empty())
     state->set("url", StateUrl::masked(stateUrl_));
+  // Password hashes are not secrets written as ${ENV}, but nobody needs to see them.
+  if (auto users = objectAt(objectAt(view, "admin"), "users"))
+    for (const auto& name : users->getNames()) users->set(name, "********");
   return view;
+}
+
+// Admin console
+
+void HostSetup::checkAdmin(const Poco::JSON::Object::Ptr& root) {
+  // Off when absent: the defaults the schema filled in must not suggest otherwise.
+  if (!objectAt(root, "admin")) {
+    effectiveRoot_->remove("admin");
+    return;
+  }
+  adminSettings_ = admin::readAdminSettings(objectAt(effectiveRoot_, "admin"), issues_);
+}
+
+std::vector<ModuleDescriptor> HostSetup::loadedModules() const {
+  std::vector<ModuleDescriptor> modules;
+  if (pluginModule_.ok() && pluginModule_.report().descriptor)
+    modules.push_back(*pluginModule_.report().descriptor);
+  if (connectorModule_.ok() && connectorModule_.report().descriptor)
+    modules.push_back(*connectorModule_.report().descriptor);
+  return modules;
 }
 
 Status HostSetup::createObjects() {

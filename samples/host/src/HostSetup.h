@@ -12,7 +12,8 @@
 /// http {listen: "host:port", default 127.0.0.1:8080; requestTimeoutSeconds;
 /// maxConnectionsPerAddress}, state {url: where the plugin keeps its state, handed over as
 /// HostServices::stateUrl; its password is masked}, events {webhook {url, secret, timeoutSeconds,
-/// caFile}, file: where the plugin's document events are forwarded (EventForwarder.h)}.
+/// caFile}, file: where the plugin's document events are forwarded (EventForwarder.h)},
+/// admin {listen, users, token, sessionMinutes: the admin console, admin/AdminSettings.h}.
 /// Relative paths are relative to the current
 /// directory.
 
@@ -29,6 +30,7 @@
 #include "EventForwarder.h"
 #include "SchemaValidator.h"
 #include "StderrLogger.h"
+#include "admin/AdminSettings.h"
 #include "dms/ModuleLoader.h"
 
 namespace dms::host {
@@ -109,6 +111,17 @@ class HostSetup {
   // Destroyed in reverse order: the plugin before the target it uses.
   std::shared_ptr<DocumentTarget> target_;
   ModulePtr<Plugin> plugin_;
+
+  // Admin console (admin/): the `admin` section and what the console shows about the modules.
+ public:
+  /// The admin console's settings; nullopt when the section is absent (or has errors).
+  const std::optional<admin::AdminSettings>& adminSettings() const { return adminSettings_; }
+  /// The descriptors of the loaded plugin and connector.
+  std::vector<ModuleDescriptor> loadedModules() const;
+
+ private:
+  void checkAdmin(const Poco::JSON::Object::Ptr& root);
+  std::optional<admin::AdminSettings> adminSettings_;
 };
 
 }  // namespace dms::host

@@ -37,7 +37,7 @@ void sendJson(Poco::Net::HTTPServerResponse& response, int status, const std::st
 /// Serves one request against the route table.
 class RouteHandler final : public Poco::Net::HTTPRequestHandler {
  public:
-  RouteHandler(const std::vector<Route>& routes, Logger& logger, ConnectionGuard& guard,
+  RouteHandler(const std::vector<HostRoute>& routes, Logger& logger, ConnectionGuard& guard,
                HostMetrics* metrics)
       : routes_(routes), logger_(logger), guard_(guard), metrics_(metrics) {}
 
@@ -67,7 +67,7 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     for (const auto& [name, value] : request) call.headers[Poco::toLower(name)] = value;
     const std::string line = call.method + " " + call.path;  // never the query
 
-    const Route* route = findRoute(call, response, line);
+    const HostRoute* route = findRoute(call, response, line);
     if (route == nullptr || !readBody(request, response, route->maxBodyBytes, line, call.body))
       return;
     // Read whole: the deadline is for the client's sending, not for the plugin's answer.
@@ -76,9 +76,9 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
   }
 
   /// The route for the request's method and path, or null after answering 404 or 405.
-  const Route* findRoute(const HttpRequest& call, Poco::Net::HTTPServerResponse& response,
-                         const std::string& line) {
-    const Route* route = nullptr;
+  const HostRoute* findRoute(const HttpRequest& call, Poco::Net::HTTPServerResponse& response,
+                             const std::string& line) {
+    const HostRoute* route = nullptr;
     std::string allowed;
     for (const auto& candidate : routes_) {
       if (candidate.path != call.path) continue;
@@ -136,11 +136,11 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
   }
 
   /// Calls the plugin's handler and sends its answer (500 when it throws).
-  void answer(const Route& route, const HttpRequest& call, Poco::Net::HTTPServerResponse& response,
-              const std::string& line) {
-    HttpResponse answer;
+  void answer(const HostRoute& route, const HttpRequest& call,
+              Poco::Net::HTTPServerResponse& response, const std::string& line) {
+    HostResponse reply;
     try {
-      answer = route.handler(call);
+      reply = route.handler(call);
     } catch (const std::exception& e) {
       logger_.error(kSource, line + ": the plugin's handler threw: " + e.what());
       sendJson(response, 500, "internal error");
@@ -150,14 +150,16 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
       sendJson(response, 500, "internal error");
       return;
     }
+    const HttpResponse& answer = reply.answer;
     logger_.debug(kSource, line + " -> " + std::to_string(answer.status));
+    for (const auto& [name, value] : reply.headers) response.add(name, value);
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     response.setContentType(answer.contentType);
     response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
     response.send() << answer.body;
   }
 
-  const std::vector<Route>& routes_;
+  const std::vector<HostRoute>& routes_;
   Logger& logger_;
   ConnectionGuard& guard_;
   HostMetrics* metrics_;
@@ -165,7 +167,7 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
 
 class RouteHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
  public:
-  RouteHandlerFactory(const std::vector<Route>& routes, Logger& logger, ConnectionGuard& guard,
+  RouteHandlerFactory(const std::vector<HostRoute>& routes, Logger& logger, ConnectionGuard& guard,
                       HostMetrics* metrics)
       : routes_(routes), logger_(logger), guard_(guard), metrics_(metrics) {}
 
@@ -175,7 +177,7 @@ class RouteHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
   }
 
  private:
-  const std::vector<Route>& routes_;
+  const std::vector<HostRoute>& routes_;
   Logger& logger_;
   ConnectionGuard& guard_;
   HostMetrics* metrics_;
@@ -237,20 +239,40 @@ class GuardedConnectionFactory final : public Poco::Net::TCPServerConnectionFact
 
 }  // namespace
 
+namespace {
+
+/// A plugin's route as one of the host's: the same handler, no extra headers.
+std::vector<HostRoute> asHostRoutes(std::vector<Route> routes) {
+  std::vector<HostRoute> hostRoutes;
+  for (auto& route : routes) {
+    auto handler = std::move(route.handler);
+    hostRoutes.push_back({std::move(route.method), std::move(route.path), route.maxBodyBytes,
+                          [handler](const HttpRequest& request) {
+                            return HostResponse{handler(request), {}};
+                          }});
+  }
+  return hostRoutes;
+}
+
+}  // namespace
+
 RouteServer::RouteServer(std::vector<Route> routes, Logger& logger, ListenerLimits limits)
+    : RouteServer(asHostRoutes(std::move(routes)), logger, limits) {}
+
+RouteServer::RouteServer(std::vector<HostRoute> routes, Logger& logger, ListenerLimits limits)
     : routes_(std::move(routes)), logger_(logger), limits_(limits) {}
 
 RouteServer::~RouteServer() {
   stop();
 }
 
-Status RouteServer::bind(const std::string& host, std::uint16_t port) {
+Status RouteServer::bind(const std::string& host, std::uint16_t port, const std::string& key) {
   std::unique_ptr<Poco::Net::SocketAddress> address;
   try {
     address = std::make_unique<Poco::Net::SocketAddress>(host, port);
   } catch (const Poco::Exception& e) {
     return fail(ErrorCode::InvalidArgument,
-                "http.listen: invalid address '" + host + "': " + e.displayText());
+                key + ": invalid address '" + host + "': " + e.displayText());
   }
   try {
     // SO_REUSEADDR for quick restarts, but not SO_REUSEPORT: a second host must not share the port.
@@ -259,7 +281,7 @@ Status RouteServer::bind(const std::string& host, std::uint16_t port) {
     bound_ = true;
     return {};
   } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::Unavailable, "http.listen: cannot listen on " + host + ":" +
+    return fail(ErrorCode::Unavailable, key + ": cannot listen on " + host + ":" +
                                             std::to_string(port) + ": " + e.displayText());
   }
 }

@@ -11,8 +11,10 @@
 #include <Poco/ThreadPool.h>
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "ConnectionGuard.h"
@@ -22,6 +24,22 @@
 #include "dms/Plugin.h"
 
 namespace dms::host {
+
+/// An answer of one of the host's own routes: the SDK's HttpResponse plus response headers
+/// (the admin console's Set-Cookie, Cache-Control), for which the SDK type has no room.
+struct HostResponse {
+  HttpResponse answer;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// A route the host answers itself; like dms::Route otherwise.
+struct HostRoute {
+  std::string method;
+  std::string path;  ///< exact path
+  std::size_t maxBodyBytes = 64 * 1024;
+  /// Called from the server's threads, concurrently. Must not throw.
+  std::function<HostResponse(const HttpRequest&)> handler;
+};
 
 class RouteServer {
  public:
@@ -33,13 +51,16 @@ class RouteServer {
 
   /// The logger must outlive the server. Creates no thread yet.
   RouteServer(std::vector<Route> routes, Logger& logger, ListenerLimits limits = {});
+  /// The same for the host's own routes (the admin console).
+  RouteServer(std::vector<HostRoute> routes, Logger& logger, ListenerLimits limits = {});
   ~RouteServer();
   RouteServer(const RouteServer&) = delete;
   RouteServer& operator=(const RouteServer&) = delete;
 
   /// Binds and listens on host:port (port 0 = a free port); connections wait in the backlog
-  /// until start(). Errors: InvalidArgument (bad address), Unavailable (cannot bind).
-  Status bind(const std::string& host, std::uint16_t port);
+  /// until start(). Errors: InvalidArgument (bad address), Unavailable (cannot bind), naming
+  /// the configuration key `key` the address came from.
+  Status bind(const std::string& host, std::uint16_t port, const std::string& key = "http.listen");
 
   /// The bound port (the actual one when 0 was asked). Precondition: bind() succeeded.
   std::uint16_t port() const;
@@ -56,7 +77,7 @@ class RouteServer {
   void countInto(HostMetrics* metrics) { metrics_ = metrics; }
 
  private:
-  std::vector<Route> routes_;
+  std::vector<HostRoute> routes_;
   Logger& logger_;
   const ListenerLimits limits_;
   Poco::Net::ServerSocket socket_;
