@@ -162,6 +162,7 @@ dms::Status AmbitaPlugin::startService() {
       services_.logger->warning(kSource, *problem);
     serviceLock_.emplace(std::move(*exclusive));
     client_->resume();
+    inbox_->resume();  // push group commit (issue 15)
     workers_->start();
     poller_->start();
     running_ = true;
@@ -181,6 +182,7 @@ void AmbitaPlugin::stop() noexcept {
     std::lock_guard lock(lifecycleMutex_);
     if (!running_) return;
     poller_->stop();
+    inbox_->stop();  // push group commit (issue 15): pushes waiting for a commit answer now
     // Downloads, backoff sleeps and the target's waits (a WebDAV Retry-After pause) end at
     // once; intents left open are recovered next start.
     client_->cancel();

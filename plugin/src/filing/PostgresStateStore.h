@@ -95,6 +95,10 @@ class PostgresStateStore final : public StateStore {
                                std::int64_t failingSeconds, const std::string& error) override;
   dms::Result<std::size_t> inboxSize() override;
 
+  // --- push group commit (issue 15)
+  dms::Result<std::vector<dms::Result<std::int64_t>>> enqueueBatch(
+      const std::vector<InboxMessage>& messages, std::size_t maxOrders = 0) override;
+
  private:
   explicit PostgresStateStore(PostgresLocation location);
   dms::Status migrate(int upTo);
@@ -122,6 +126,13 @@ class PostgresStateStore final : public StateStore {
   std::condition_variable sessionReturned_;
   std::vector<std::unique_ptr<Poco::Data::Session>> idleSessions_;
   std::size_t openSessions_ = 0;  ///< idle + borrowed
+
+  // --- push group commit (issue 15)
+  /// One message of enqueue()/enqueueBatch(), inside the caller's transaction (which holds the
+  /// inbox lock). An error is its refusal (inbox full); a failed statement throws.
+  static dms::Result<std::int64_t> mergeIntoInbox(Poco::Data::Session& session,
+                                                  const InboxMessage& message,
+                                                  std::size_t maxOrders);
 };
 
 }  // namespace ambita::filing

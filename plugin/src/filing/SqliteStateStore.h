@@ -63,6 +63,10 @@ class SqliteStateStore final : public StateStore {
                                std::int64_t failingSeconds, const std::string& error) override;
   dms::Result<std::size_t> inboxSize() override;
 
+  // --- push group commit (issue 15)
+  dms::Result<std::vector<dms::Result<std::int64_t>>> enqueueBatch(
+      const std::vector<InboxMessage>& messages, std::size_t maxOrders = 0) override;
+
  private:
   SqliteStateStore(std::string file, std::unique_ptr<Poco::Data::Session> session);
   dms::Status migrate(int upTo);
@@ -73,6 +77,11 @@ class SqliteStateStore final : public StateStore {
   std::string file_;
   std::mutex mutex_;
   std::unique_ptr<Poco::Data::Session> session_;
+
+  // --- push group commit (issue 15)
+  /// One message of enqueue()/enqueueBatch(), inside the caller's transaction and lock. An
+  /// error is its refusal (inbox full); a failed statement throws.
+  dms::Result<std::int64_t> mergeIntoInbox(const InboxMessage& message, std::size_t maxOrders);
 };
 
 }  // namespace ambita::filing

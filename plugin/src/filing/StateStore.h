@@ -170,6 +170,13 @@ class StateStore {
                                        std::int64_t failingSeconds, const std::string& error) = 0;
   /// Messages waiting (due or postponed).
   virtual dms::Result<std::size_t> inboxSize() = 0;
+
+  // --- push group commit (issue 15)
+  /// Stores `messages` as enqueue() would, one after the other, in ONE transaction (one sync
+  /// for all of them). The outer error is a failed transaction (none stored); otherwise one
+  /// result a message, in order: its seq, or its refusal ("inbox full", nothing stored for it).
+  virtual dms::Result<std::vector<dms::Result<std::int64_t>>> enqueueBatch(
+      const std::vector<InboxMessage>& messages, std::size_t maxOrders = 0) = 0;
 };
 
 }  // namespace ambita::filing
