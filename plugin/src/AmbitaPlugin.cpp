@@ -173,6 +173,7 @@ dms::Status AmbitaPlugin::startService() {
       services_.logger->warning(kSource, *problem);
     serviceLock_.emplace(std::move(*exclusive));
     client_->resume();
+    inbox_->resume();  // push group commit (issue 15)
     workers_->start();
     poller_->start();
     events_->start();
@@ -196,6 +197,7 @@ void AmbitaPlugin::stop() noexcept {
     store_->cancelWaits();  // a poller or worker waiting for a database connection ends at once
     serviceRunning_ = false;  // commands from now on take the lock themselves, after us
     poller_->stop();
+    inbox_->stop();  // push group commit (issue 15): pushes waiting for a commit answer now
     // Downloads, backoff sleeps and the target's waits (a WebDAV Retry-After pause) end at
     // once; intents left open are recovered next start.
     client_->cancel();

@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <ostream>
+#include <set>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -214,6 +215,32 @@ TEST_P(StateStoreConformance, RepeatedPushesKeepTheBackoffAndTheInboxIsBounded) 
   m.orderId = 9;
   EXPECT_TRUE(s.enqueue(m, 2).ok()) << "an order already waiting is merged, not refused";
   EXPECT_EQ(*s.inboxSize(), 2u);
+}
+
+// Issue 15: pushes arriving together are stored in one transaction; each keeps enqueue()'s
+// rules (merged per order, refused beyond maxOrders) and gets its own answer.
+TEST_P(StateStoreConformance, EnqueueBatchMergesRefusesAndAnswersEachMessage) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  std::vector<InboxMessage> batch{pushFor(1), pushFor(2), pushFor(1), pushFor(3), pushFor(2)};
+  auto stored = s.enqueueBatch(batch, 2);
+  ASSERT_TRUE(stored.ok()) << stored.error().describe();
+  ASSERT_EQ(stored->size(), batch.size());
+  ASSERT_TRUE((*stored)[0].ok() && (*stored)[1].ok() && (*stored)[2].ok() && (*stored)[4].ok());
+  EXPECT_LT(*(*stored)[0], *(*stored)[2]) << "the later message of order 1 replaced the first";
+  ASSERT_FALSE((*stored)[3].ok()) << "a third order is refused with maxOrders 2";
+  EXPECT_EQ((*stored)[3].error().code, dms::ErrorCode::Unavailable);
+  EXPECT_NE((*stored)[3].error().message.find("order 3"), std::string::npos);
+  EXPECT_EQ(*s.inboxSize(), 2u) << "one row per order, the refused one not stored";
+  std::set<std::int64_t> seqs;
+  auto due = s.dueMessages(0, 3600, 10);
+  ASSERT_TRUE(due.ok()) << due.error().describe();
+  for (const auto& m : *due) seqs.insert(m.seq);
+  EXPECT_EQ(seqs, (std::set<std::int64_t>{*(*stored)[2], *(*stored)[4]}));
+  auto empty = s.enqueueBatch({}, 2);
+  ASSERT_TRUE(empty.ok());
+  EXPECT_TRUE(empty->empty());
 }
 
 TEST_P(StateStoreConformance, RecordsTheApiItBelongsToOnce) {

@@ -1,6 +1,10 @@
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <future>
 #include <sstream>
+#include <thread>
+#include <vector>
 
 #include "EngineFixture.h"
 #include "commands/AdminCommands.h"
@@ -193,6 +197,66 @@ TEST_F(PushTest, EndpointAnswersJsonAndAcceptsUrlEncodedToken) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_NE(bad.body.find("orderCollectionId"), std::string::npos) << bad.body;
   EXPECT_EQ(*store_->inboxSize(), 1u);
+}
+
+/// Waits (at most 10 s: a failure, not a timing) until `ready` holds.
+template <class Condition>
+bool eventually(Condition ready) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (!ready()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return true;
+}
+
+// Issue 15 (group commit): pushes arriving while a commit runs are stored together in the next
+// transaction, each answered only once its own transaction committed; beyond the bound a push
+// is refused at once with 503 and a retry hint, and counted.
+TEST_F(PushTest, PushesArrivingDuringACommitShareTheNextOneAndAreAnsweredAfterIt) {
+  push::PushInbox inbox(*store_);
+  constexpr int kFollowers = 19;
+  inbox.setMaxWaitingPushesForTest(kFollowers);
+  push::PushEndpoint endpoint(inbox, logger_, "", 1024);
+  // The first push's commit is held until the test lets it go, while the others arrive.
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  inbox.setBeforeCommitForTest([released] { released.wait(); });
+
+  std::vector<int> statuses(kFollowers + 1, 0);
+  std::vector<int> storedWhenAnswered(kFollowers + 1, 0);
+  auto send = [&](int i) {
+    dms::HttpRequest request;
+    request.body = R"({"orderCollectionId": )" + std::to_string(100 + i) + "}";
+    statuses[i] = endpoint.handle(request).status;
+    auto due = store_->dueMessages(std::numeric_limits<std::int64_t>::max(), 0, 1000);
+    if (due)
+      for (const auto& m : *due) storedWhenAnswered[i] += m.orderId == 100 + i ? 1 : 0;
+  };
+  std::vector<std::thread> threads;
+  threads.emplace_back(send, 0);
+  const bool leaderCommitting = eventually([&] { return inbox.commitRunningForTest(); });
+  for (int i = 1; i <= kFollowers; ++i) threads.emplace_back(send, i);
+  const bool allWaiting =
+      eventually([&] { return inbox.waitingPushesForTest() == std::size_t(kFollowers); });
+
+  dms::HttpRequest surplus;
+  surplus.body = R"({"orderCollectionId": 999})";
+  const auto refused = endpoint.handle(surplus);
+  release.set_value();
+  for (auto& thread : threads) thread.join();
+  ASSERT_TRUE(leaderCommitting);
+  ASSERT_TRUE(allWaiting);
+
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_NE(refused.body.find("\"retryAfterSeconds\":1"), std::string::npos) << refused.body;
+  EXPECT_EQ(inbox.busyRefusals(), 1u);
+  for (int i = 0; i <= kFollowers; ++i) {
+    EXPECT_EQ(statuses[i], 200) << "push " << i;
+    EXPECT_EQ(storedWhenAnswered[i], 1) << "push " << i << " was answered before its commit";
+  }
+  EXPECT_EQ(inbox.pushCommitsForTest(), 2u) << "the first push alone, then the 19 together";
+  EXPECT_EQ(*store_->inboxSize(), std::size_t(kFollowers + 1));
 }
 
 TEST_F(PushTest, EndpointAnswers400ToBadPercentEncodingInTheQuery) {

@@ -71,6 +71,9 @@ class ApacheServer {
 
   /// The last `maxBytes` of Apache's error log (for failure messages).
   std::string errorLogTail(std::size_t maxBytes = 4000) const;
+  /// Apache's access log, one line a request: `<client> <user> "<method> <path> HTTP/1.1"
+  /// <status> <bytes>` (tests count requests with it). Written after each answer is sent.
+  std::filesystem::path accessLogFile() const { return dir_.path() / "access.log"; }
 
  private:
   void writeConfig();

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -385,6 +386,60 @@ TEST_F(WebDavIntegration, KeepAliveSessionsAreReusedAndBoundedUnderConcurrency) 
   auto listed = target->list("f");
   ASSERT_TRUE(listed);
   EXPECT_EQ(listed->size(), 50u);
+}
+
+/// Lines of Apache's access log, once the request for `sentinel` (sent last, on the same
+/// keep-alive connection as the work before it) is in: Apache logs each answer before it reads
+/// the next request of that connection, so everything earlier is in too.
+std::vector<std::string> accessLogUpTo(const ApacheServer& server, const std::string& sentinel) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    std::vector<std::string> lines;
+    std::ifstream in(server.accessLogFile());
+    bool sawSentinel = false;
+    for (std::string line; std::getline(in, line);) {
+      sawSentinel = sawSentinel || line.find(sentinel) != std::string::npos;
+      lines.push_back(line);
+    }
+    if (sawSentinel || std::chrono::steady_clock::now() > deadline) return lines;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+TEST_F(WebDavIntegration, NewFileInAKnownFolderCostsAtMostThreeRequests) {
+  // Issue 15: PUT of the temporary, PROPPATCH of its metadata, MOVE to the final name; no
+  // PROPFIND once the folder is known and the metadata mode settled.
+  ApacheServer server;
+  auto target = makeWebDavTarget(server, "count", logger_, "\"concurrency\": 1");
+  ASSERT_TRUE(target->ensureFolder("Oppdrag 1"));
+  // The first put with metadata settles the mode (marker read and written): not counted.
+  ASSERT_TRUE(putString(*target, "Oppdrag 1/first.pdf", "x", {{"k", "v"}}));
+  ASSERT_FALSE(target->stat("Oppdrag 1/sentinel-before-the-puts"));
+  const std::size_t before = accessLogUpTo(server, "sentinel-before-the-puts").size();
+
+  constexpr int kFiles = 10;
+  for (int i = 0; i < kFiles; ++i)
+    ASSERT_TRUE(putString(*target, "Oppdrag 1/file-" + std::to_string(i) + ".pdf",
+                          std::string(1000 + i, 'a'), {{"k", std::to_string(i)}}));
+  ASSERT_FALSE(target->stat("Oppdrag 1/sentinel-after-the-puts"));
+  const auto lines = accessLogUpTo(server, "sentinel-after-the-puts");
+  ASSERT_GT(lines.size(), before);
+
+  const std::size_t requests = lines.size() - before - 1;  // without the sentinel
+  EXPECT_LE(requests, 3u * kFiles) << "requests for " << kFiles << " files";
+  for (int i = 0; i < kFiles; ++i) {
+    const std::string name = "file-" + std::to_string(i) + ".pdf";
+    std::vector<std::string> mine;
+    for (std::size_t k = before; k < lines.size(); ++k)
+      if (lines[k].find(name) != std::string::npos) mine.push_back(lines[k]);
+    EXPECT_LE(mine.size(), 3u) << name << ":\n" << ::testing::PrintToString(mine);
+    EXPECT_EQ(readAll(*target, "Oppdrag 1/" + name), std::string(1000 + i, 'a'));
+    auto metadata = target->readMetadata("Oppdrag 1/" + name);
+    ASSERT_TRUE(metadata) << metadata.error().describe();
+    EXPECT_EQ(*metadata, (Metadata{{"k", std::to_string(i)}}));
+  }
+  EXPECT_EQ(rawNamesOnDisk(server, "count", "Oppdrag 1").size(), kFiles + 1u)
+      << "no temporary left behind";
 }
 
 TEST_F(WebDavIntegration, RecoverRemovesStaleTemporaries) {

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <ctime>
 #include <sstream>
 #include <thread>
 
@@ -573,8 +574,13 @@ std::optional<std::uint64_t> remainingLength(std::istream& content) {
 }  // namespace
 
 Status WebDavTarget::checkPutDestination(const std::string& path, PutMode mode) {
-  // Cheap early answer for CreateNew (the MOVE with Overwrite: F stays the real guard), so
-  // a big upload is not sent for nothing.
+  // CreateNew with properties (mode settled) spends no request here: the MOVE with
+  // Overwrite: F is the guard, and losing it costs only our temporary (the PROPPATCH went to
+  // the temporary, nothing of the other file is touched). Replace must look (a MOVE with
+  // Overwrite: T onto a folder would delete the folder, recursively), and so must a put that
+  // may write a sidecar (it goes into place before the MOVE and would replace the sidecar of
+  // a file already there).
+  if (mode == PutMode::CreateNew && !mayHaveSidecars()) return {};
   auto existing = propfindOne(path, false);
   if (existing) {
     if (existing->collection)
@@ -621,8 +627,16 @@ Result<DavResource> WebDavTarget::uploadTemporary(const std::string& path, const
     return DavClient::errorForStatus(*response, "put " + quotePath(path));
   }
   const std::uint64_t sent = response->bytesSent;
+  if (request.contentLength && *request.contentLength == sent) {
+    // A 2xx to a PUT with Content-Length means the server took exactly that many bytes (HTTP
+    // frames the body by it): no PROPFIND needed to know what is stored.
+    DavResource stored;
+    stored.contentLength = sent;
+    stored.modifiedEpochSeconds = static_cast<std::int64_t>(std::time(nullptr));
+    return stored;
+  }
 
-  // Verify what the server stored before anyone can see it under the final name.
+  // Chunked: verify what the server stored before anyone can see it under the final name.
   auto stored = propfindOne(temp, false);
   if (!stored) {
     removeTemporary(temp);

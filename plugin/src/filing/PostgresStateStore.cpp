@@ -551,46 +551,73 @@ dms::Result<std::vector<AuditEntry>> PostgresStateStore::audit(std::optional<std
 
 dms::Result<std::int64_t> PostgresStateStore::enqueue(const InboxMessage& m,
                                                       std::size_t maxOrders, bool* merged) {
-  return withSession("storing a push message", [&](Session& session) -> dms::Result<std::int64_t> {
+  std::vector<bool> wasWaiting;
+  auto stored = enqueueBatch({m}, maxOrders, &wasWaiting);
+  if (!stored) return stored.error();
+  if (merged != nullptr && !wasWaiting.empty()) *merged = wasWaiting.front();
+  return stored->front();
+}
+
+dms::Result<std::vector<dms::Result<std::int64_t>>> PostgresStateStore::enqueueBatch(
+    const std::vector<InboxMessage>& messages, std::size_t maxOrders,
+    std::vector<bool>* merged) {
+  using Stored = std::vector<dms::Result<std::int64_t>>;
+  const std::string what = messages.size() == 1
+                               ? std::string("storing a push message")
+                               : "storing " + std::to_string(messages.size()) + " push messages";
+  return withSession(what, [&](Session& session) -> dms::Result<Stored> {
     TransactionGuard tx(session);
     // Every process merges into the same rows: one merge at a time.
     takeAdvisoryLock(session, kInboxLock);
-    // What the messages already waiting for this order carry over into the merged one.
-    Poco::Int64 waiting = 0, attempts = 0, notBefore = 0, firstFailure = 0, anyPush = 0;
-    Poco::Int64 lastFailure = 0, failingSeconds = 0;
-    std::string lastError;
-    session << "SELECT COUNT(*), COALESCE(MAX(attempts), 0), COALESCE(MAX(not_before), 0), "
-               "COALESCE(MIN(NULLIF(first_failure, 0)), 0), "
-               "COALESCE(MAX(CASE WHEN source = 'push' THEN 1 ELSE 0 END), 0), "
-               "COALESCE(MAX(last_failure), 0), COALESCE(MAX(failing_seconds), 0), "
-               "COALESCE((SELECT last_error FROM inbox WHERE order_id = $1 ORDER BY seq DESC "
-               "LIMIT 1), '') FROM inbox WHERE order_id = $1",
-        bind(m.orderId), into(waiting), into(attempts), into(notBefore), into(firstFailure),
-        into(anyPush), into(lastFailure), into(failingSeconds), into(lastError), now;
-    if (waiting == 0 && maxOrders > 0) {
-      Poco::Int64 orders = 0;
-      session << "SELECT COUNT(DISTINCT order_id) FROM inbox", into(orders), now;
-      if (static_cast<std::size_t>(orders) >= maxOrders)
-        return dms::fail(dms::ErrorCode::Unavailable,
-                         "push inbox full: " + std::to_string(orders) +
-                             " orders wait (push.maxQueuedOrders); order " +
-                             std::to_string(m.orderId) + " not queued");
+    Stored stored;
+    stored.reserve(messages.size());
+    if (merged != nullptr) merged->assign(messages.size(), false);
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+      bool wasWaiting = false;
+      stored.push_back(mergeIntoInbox(session, messages[i], maxOrders, wasWaiting));
+      if (merged != nullptr) (*merged)[i] = wasWaiting;
     }
-    const std::string source = anyPush != 0 ? std::string("push") : m.source;
-    Poco::Int64 seq = 0;
-    session << "INSERT INTO inbox(order_id, status, source, received_at, attempts, not_before, "
-               "first_failure, last_failure, failing_seconds, last_error) "
-               "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
-        bind(m.orderId), bind(storable(m.status)), bind(storable(source)),
-        bind(storable(m.receivedAt)), bind(attempts),
-        bind(std::max<Poco::Int64>(notBefore, m.notBeforeEpoch)), bind(firstFailure),
-        bind(lastFailure), bind(failingSeconds), bind(storable(lastError)), into(seq), now;
-    session << "DELETE FROM inbox WHERE order_id = $1 AND seq < $2", bind(m.orderId), bind(seq),
-        now;
     tx.commit();
-    if (merged != nullptr) *merged = waiting > 0;
-    return static_cast<std::int64_t>(seq);
+    return stored;
   });
+}
+
+dms::Result<std::int64_t> PostgresStateStore::mergeIntoInbox(Session& session,
+                                                             const InboxMessage& m,
+                                                             std::size_t maxOrders, bool& merged) {
+  // What the messages already waiting for this order carry over into the merged one.
+  Poco::Int64 waiting = 0, attempts = 0, notBefore = 0, firstFailure = 0, anyPush = 0;
+  Poco::Int64 lastFailure = 0, failingSeconds = 0;
+  std::string lastError;
+  session << "SELECT COUNT(*), COALESCE(MAX(attempts), 0), COALESCE(MAX(not_before), 0), "
+             "COALESCE(MIN(NULLIF(first_failure, 0)), 0), "
+             "COALESCE(MAX(CASE WHEN source = 'push' THEN 1 ELSE 0 END), 0), "
+             "COALESCE(MAX(last_failure), 0), COALESCE(MAX(failing_seconds), 0), "
+             "COALESCE((SELECT last_error FROM inbox WHERE order_id = $1 ORDER BY seq DESC "
+             "LIMIT 1), '') FROM inbox WHERE order_id = $1",
+      bind(m.orderId), into(waiting), into(attempts), into(notBefore), into(firstFailure),
+      into(anyPush), into(lastFailure), into(failingSeconds), into(lastError), now;
+  merged = waiting > 0;
+  if (waiting == 0 && maxOrders > 0) {
+    Poco::Int64 orders = 0;
+    session << "SELECT COUNT(DISTINCT order_id) FROM inbox", into(orders), now;
+    if (static_cast<std::size_t>(orders) >= maxOrders)
+      return dms::fail(dms::ErrorCode::Unavailable,
+                       "push inbox full: " + std::to_string(orders) +
+                           " orders wait (push.maxQueuedOrders); order " +
+                           std::to_string(m.orderId) + " not queued");
+  }
+  const std::string source = anyPush != 0 ? std::string("push") : m.source;
+  Poco::Int64 seq = 0;
+  session << "INSERT INTO inbox(order_id, status, source, received_at, attempts, not_before, "
+             "first_failure, last_failure, failing_seconds, last_error) "
+             "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING seq",
+      bind(m.orderId), bind(storable(m.status)), bind(storable(source)),
+      bind(storable(m.receivedAt)), bind(attempts),
+      bind(std::max<Poco::Int64>(notBefore, m.notBeforeEpoch)), bind(firstFailure),
+      bind(lastFailure), bind(failingSeconds), bind(storable(lastError)), into(seq), now;
+  session << "DELETE FROM inbox WHERE order_id = $1 AND seq < $2", bind(m.orderId), bind(seq), now;
+  return static_cast<std::int64_t>(seq);
 }
 
 dms::Result<std::vector<InboxMessage>> PostgresStateStore::dueMessages(

@@ -127,6 +127,11 @@ class PostgresStateStore final : public StateStore {
   dms::Result<std::size_t> outboxSize() override;
   dms::Result<std::size_t> dropOldestEvents(std::size_t keep) override;
 
+  // --- push group commit (issue 15)
+  dms::Result<std::vector<dms::Result<std::int64_t>>> enqueueBatch(
+      const std::vector<InboxMessage>& messages, std::size_t maxOrders = 0,
+      std::vector<bool>* merged = nullptr) override;
+
  private:
   explicit PostgresStateStore(PostgresLocation location);
   dms::Status migrate(int upTo);
@@ -164,6 +169,12 @@ class PostgresStateStore final : public StateStore {
   void endLease(std::unique_ptr<Poco::Data::Session> session, std::int64_t key, bool shared);
   bool waitsCancelled_ = false;                                          ///< guarded by poolMutex_
   std::vector<std::unique_ptr<Poco::Data::Session>> idleLeaseSessions_;  ///< poolMutex_
+  // --- push group commit (issue 15)
+  /// One message of enqueue()/enqueueBatch(), inside the caller's transaction (which holds the
+  /// inbox lock). An error is its refusal (inbox full); a failed statement throws.
+  static dms::Result<std::int64_t> mergeIntoInbox(Poco::Data::Session& session,
+                                                  const InboxMessage& message,
+                                                  std::size_t maxOrders, bool& merged);
 };
 
 }  // namespace ambita::filing

@@ -86,6 +86,11 @@ class SqliteStateStore final : public StateStore {
   dms::Result<std::size_t> outboxSize() override;
   dms::Result<std::size_t> dropOldestEvents(std::size_t keep) override;
 
+  // --- push group commit (issue 15)
+  dms::Result<std::vector<dms::Result<std::int64_t>>> enqueueBatch(
+      const std::vector<InboxMessage>& messages, std::size_t maxOrders = 0,
+      std::vector<bool>* merged = nullptr) override;
+
  private:
   SqliteStateStore(std::string file, std::unique_ptr<Poco::Data::Session> session);
   dms::Status migrate(int upTo);
@@ -96,6 +101,13 @@ class SqliteStateStore final : public StateStore {
   std::string file_;
   std::mutex mutex_;
   std::unique_ptr<Poco::Data::Session> session_;
+
+  // --- push group commit (issue 15)
+  /// One message of enqueue()/enqueueBatch(), inside the caller's transaction and lock. An
+  /// error is its refusal (inbox full); a failed statement throws.
+  /// `merged`: set to whether a message of the order was already waiting.
+  dms::Result<std::int64_t> mergeIntoInbox(const InboxMessage& message, std::size_t maxOrders,
+                                           bool& merged);
 };
 
 }  // namespace ambita::filing

@@ -314,6 +314,15 @@ class StateStore {
   /// Drops the oldest events beyond the newest `keep` (the retention bound); returns how many
   /// were dropped (the caller warns: never silently).
   virtual dms::Result<std::size_t> dropOldestEvents(std::size_t keep) = 0;
+  // --- push group commit (issue 15)
+  /// Stores `messages` as enqueue() would, one after the other, in ONE transaction (one sync
+  /// for all of them). The outer error is a failed transaction (none stored); otherwise one
+  /// result a message, in order: its seq, or its refusal ("inbox full", nothing stored for it).
+  /// `merged` (optional, metrics): one flag a message, whether a message of its order was
+  /// already waiting.
+  virtual dms::Result<std::vector<dms::Result<std::int64_t>>> enqueueBatch(
+      const std::vector<InboxMessage>& messages, std::size_t maxOrders = 0,
+      std::vector<bool>* merged = nullptr) = 0;
 };
 
 }  // namespace ambita::filing

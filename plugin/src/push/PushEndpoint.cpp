@@ -4,6 +4,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/URI.h>
 
+#include <chrono>
 #include <sstream>
 
 #include "api/PushParser.h"
@@ -95,8 +96,14 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
       refusals_.refused(503, dms::LogLevel::Error,
                         "push for order " + std::to_string(message->orderCollectionId) +
                             " could not be stored: " + s.error().describe());
-      return refuse(metrics::PushRejection::NotStored, 503,
-                    "push message could not be stored; try again");
+      if (metrics_ != nullptr) metrics_->rejected(metrics::PushRejection::NotStored);
+      Poco::JSON::Object body;
+      body.set("error", "push message could not be stored; try again");
+      // The host's HttpResponse carries no headers (interface 1.1): the wait goes in the body.
+      if (s.error().retryAfter)
+        body.set("retryAfterSeconds",
+                 std::chrono::duration_cast<std::chrono::seconds>(*s.error().retryAfter).count());
+      return json(503, body);
     }
     logger_.info(kSource,
                  "push " +

@@ -6,7 +6,9 @@
 ///   200 {"status":"queued","orderCollectionId":N}
 ///   400 {"error":"..."} bad JSON or order id, or a malformed query;
 ///   401 token missing;  403 token wrong;
-///   413 body too large;  503 the inbox could not store it (Ambita may retry).
+///   413 body too large;  503 the inbox could not store it, or too many pushes wait for their
+///   commit (Ambita may retry; {"error":...,"retryAfterSeconds":N} when a wait is advised).
+/// The answer comes after the push's transaction committed (group commit: PushInbox).
 /// Thread-safe; never throws; never logs the query (it carries the secret). Refusals are logged
 /// through a RefusalLog: a flood of bad or surplus pushes costs one log line a minute.
 

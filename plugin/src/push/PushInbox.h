@@ -4,11 +4,20 @@
 /// Only the order id of a message is kept (a push body is not trusted beyond it); messages of
 /// one order are merged into one, and at most `maxOrders` orders wait (pushes beyond are
 /// refused, so forged ids cannot grow it without bound). Thread-safe.
+///
+/// Group commit (issue 15): pushes arriving together are stored in one transaction (one sync)
+/// by whichever of their threads finds no commit running (the leader; the others wait for it,
+/// and the next leader takes what came in meanwhile). Each push is answered only after the
+/// transaction holding it committed. At most kMaxWaitingPushes wait; more are refused at once
+/// (Unavailable with a retry hint: the endpoint answers 503), and counted.
 
 #include <chrono>
 #include <condition_variable>
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -63,6 +72,50 @@ class PushInbox {
 
  private:
   metrics::PushMetrics* metrics_ = nullptr;
+  // --- push group commit (issue 15)
+ public:
+  /// Pushes waiting for their commit at most; more are refused at once.
+  static constexpr std::size_t kMaxWaitingPushes = 4096;
+  /// Longest a push waits for the commit of others before it is answered "try again" (Ambita's
+  /// retry is merged into the message if it was stored after all).
+  static constexpr std::chrono::seconds kMaxCommitWait{30};
+  /// Pushes waiting for a commit give up at once (answered "try again") and new ones do not
+  /// wait for another thread's commit; the plugin's stop() calls it, start() resume().
+  void stop();
+  void resume();
+  /// Pushes refused because kMaxWaitingPushes were waiting.
+  std::uint64_t busyRefusals() const;
+  /// Transactions made for pushes so far (tests: proves the grouping).
+  std::uint64_t pushCommitsForTest() const;
+  /// Pushes waiting for the next commit (not yet in a running one), and whether one runs.
+  std::size_t waitingPushesForTest() const;
+  void setMaxWaitingPushesForTest(std::size_t max);
+  /// Called by each leader before its transaction, with no lock held (tests hold a commit).
+  void setBeforeCommitForTest(std::function<void()> hook);
+  bool commitRunningForTest() const;
+
+ private:
+  struct PendingPush {
+    filing::InboxMessage message;
+    std::optional<dms::Result<std::int64_t>> stored;  ///< set by the leader after the commit
+    bool merged = false;  ///< merged into a message of its order already waiting
+  };
+  /// Stores a push with the others that arrive meanwhile; returns after its commit. `merged`:
+  /// whether it was merged into a message of its order already waiting.
+  dms::Result<std::int64_t> storeWithOthers(filing::InboxMessage message, bool& merged);
+  /// As leader: takes every waiting push, stores them in one transaction with `lock` released,
+  /// hands each its result and wakes the waiters.
+  void commitWaiting(std::unique_lock<std::mutex>& lock);
+
+  mutable std::mutex commitMutex_;
+  std::condition_variable committed_;
+  std::vector<std::shared_ptr<PendingPush>> waiting_;
+  std::size_t maxWaitingPushes_ = kMaxWaitingPushes;
+  std::function<void()> beforeCommitForTest_;
+  bool committing_ = false;
+  bool stopped_ = false;
+  std::uint64_t busyRefusals_ = 0;
+  std::uint64_t pushCommits_ = 0;
 };
 
 }  // namespace ambita::push

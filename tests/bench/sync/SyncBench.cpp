@@ -452,6 +452,19 @@ int runBenchmark() {
     std::string text = BenchReport::ratio(p3, b, "B");
     if (a > 0 && b > 0 && p3 > 0) text += ", " + BenchReport::ratio(p3, a + b, "(A+B)");
     report.setRatio(*rowP3, text);
+    // Issue 15, row 2: the speed of filing into WebDAV against curl -T's and rclone's.
+    if (b > 0 && p3 > 0) {
+      char speed[200];
+      std::snprintf(speed, sizeof speed, "P3 (WebDAV): %.2f x curl -T's speed (goal >= 0.3 x)",
+                    b / p3);
+      std::string line = speed;
+      if (rowRclone && report.medianSeconds(*rowRclone) > 0) {
+        std::snprintf(speed, sizeof speed, ", %.1f x rclone copy's (goal >= 10 x)",
+                      report.medianSeconds(*rowRclone) / p3);
+        line += speed;
+      }
+      notes.push_back(line);
+    }
   }
 
   std::string explanation =

@@ -108,8 +108,8 @@ int main() {
     }
     std::printf(
         "(ratios are connector time / curl time: < 1 is faster than curl. Per file the\n"
-        " connector sends PROPFIND, PUT, PROPFIND, PROPPATCH, MOVE where curl sends one\n"
-        " PUT (with sidecars: PROPFIND, PUT, PROPFIND, PUT, MOVE, MOVE); Apache's PROPPATCH\n"
+        " connector sends PUT, PROPPATCH, MOVE where curl sends one PUT (with sidecars:\n"
+        " PROPFIND, PUT, PUT, MOVE, MOVE; issue 15); Apache's PROPPATCH\n"
         " (property database write) dominates small files.)\n");
     return 0;
   } catch (const std::exception& e) {

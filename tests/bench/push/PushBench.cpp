@@ -1,0 +1,163 @@
+// Benchmark (issue 15, row 4): how long a push waits for its answer. 8 senders, each over one
+// keep-alive connection, send 1000 push messages (10 for each of 100 orders, interleaved) to the
+// host's HTTP listener (samples/host RouteServer), whose route calls the plugin's PushEndpoint:
+// parse, store in the inbox (SQLite, synchronous=FULL, group commit), answer. Baseline: the same
+// load, same listener, on a route that answers 200 at once. Prints p50/p99/max of both and the
+// ratio, and the orders left waiting (each a single row: one reconcile, one order GET). Exits
+// non-zero only if a push is not answered 200 or a message is lost.
+#include <Poco/Net/HTTPClientSession.h>
+#include <Poco/Net/HTTPRequest.h>
+#include <Poco/Net/HTTPResponse.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <istream>
+#include <limits>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "RouteServer.h"
+#include "filing/SqliteStateStore.h"
+#include "push/PushEndpoint.h"
+#include "push/PushInbox.h"
+#include "support/CapturingLogger.h"
+#include "support/TempDir.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kSenders = 8;
+constexpr int kOrders = 100;
+constexpr int kPushesPerOrder = 10;
+
+struct Figures {
+  std::vector<double> latenciesMs;
+  double seconds = 0;
+  int failures = 0;
+};
+
+double percentile(std::vector<double> values, double p) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const auto index = static_cast<std::size_t>(p * static_cast<double>(values.size() - 1) + 0.5);
+  return values[std::min(index, values.size() - 1)];
+}
+
+/// Sends every message to `path`: sender s takes messages s, s+8, s+16, ... over one connection.
+Figures send(std::uint16_t port, const std::string& path) {
+  const int total = kOrders * kPushesPerOrder;
+  std::vector<std::vector<double>> perSender(kSenders);
+  std::vector<int> failures(kSenders, 0);
+  const auto start = Clock::now();
+  std::vector<std::thread> senders;
+  for (int s = 0; s < kSenders; ++s) {
+    senders.emplace_back([&, s] {
+      Poco::Net::HTTPClientSession session("127.0.0.1", port);
+      session.setKeepAlive(true);
+      for (int i = s; i < total; i += kSenders) {
+        const std::string body = "{\"orderCollectionId\": " + std::to_string(1000 + i % kOrders) +
+                                 ", \"status\": \"FINISHED\"}";
+        Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
+                                       Poco::Net::HTTPMessage::HTTP_1_1);
+        request.setContentType("application/json");
+        request.setContentLength(static_cast<std::streamsize>(body.size()));
+        request.setKeepAlive(true);
+        const auto sent = Clock::now();
+        try {
+          session.sendRequest(request) << body;
+          Poco::Net::HTTPResponse response;
+          std::istream& in = session.receiveResponse(response);
+          in.ignore(std::numeric_limits<std::streamsize>::max());
+          if (response.getStatus() != Poco::Net::HTTPResponse::HTTP_OK) ++failures[s];
+        } catch (const std::exception&) {
+          ++failures[s];
+          session.reset();
+        }
+        perSender[s].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - sent).count());
+      }
+    });
+  }
+  for (auto& sender : senders) sender.join();
+  Figures figures;
+  figures.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  for (int s = 0; s < kSenders; ++s) {
+    figures.latenciesMs.insert(figures.latenciesMs.end(), perSender[s].begin(), perSender[s].end());
+    figures.failures += failures[s];
+  }
+  return figures;
+}
+
+void printRow(const char* name, const Figures& f, const Figures* baseline) {
+  std::printf("%-44s %6zu %8.2f %8.3f %8.3f %8.3f", name, f.latenciesMs.size(), f.seconds,
+              percentile(f.latenciesMs, 0.5), percentile(f.latenciesMs, 0.99),
+              percentile(f.latenciesMs, 1.0));
+  if (baseline)
+    std::printf(
+        "  p99 %.2f x baseline\n",
+        percentile(f.latenciesMs, 0.99) / std::max(1e-9, percentile(baseline->latenciesMs, 0.99)));
+  else
+    std::printf("  (baseline)\n");
+}
+
+}  // namespace
+
+int main() {
+  using namespace ambita;
+  try {
+    dms::test::TempDir dir("dms-push-bench");
+    dms::test::CapturingLogger logger;
+    auto store = filing::SqliteStateStore::open((dir.path() / "state.db").string());
+    if (!store) {
+      std::fprintf(stderr, "state: %s\n", store.error().describe().c_str());
+      return 1;
+    }
+    push::PushInbox inbox(**store, 10'000);
+    push::PushEndpoint endpoint(inbox, logger, "", 64 * 1024);
+
+    dms::Route pushRoute;
+    pushRoute.method = "POST";
+    pushRoute.path = "/ambita/push";
+    pushRoute.handler = [&endpoint](const dms::HttpRequest& r) { return endpoint.handle(r); };
+    dms::Route trivial;
+    trivial.method = "POST";
+    trivial.path = "/trivial";
+    trivial.handler = [](const dms::HttpRequest&) {
+      return dms::HttpResponse{200, "application/json", "{\"status\":\"ok\"}"};
+    };
+    dms::host::RouteServer server({pushRoute, trivial}, logger);
+    if (auto bound = server.bind("127.0.0.1", 0); !bound) {
+      std::fprintf(stderr, "listener: %s\n", bound.error().describe().c_str());
+      return 1;
+    }
+    server.start();
+
+    std::printf("%d pushes (%d orders x %d), %d senders with keep-alive, latency in ms\n",
+                kOrders * kPushesPerOrder, kOrders, kPushesPerOrder, kSenders);
+    std::printf("%-44s %6s %8s %8s %8s %8s\n", "run", "sent", "total s", "p50", "p99", "max");
+    const Figures baseline = send(server.port(), "/trivial");
+    printRow("listener answering 200 at once", baseline, nullptr);
+    const Figures pushes = send(server.port(), "/ambita/push");
+    printRow("push endpoint -> inbox (SQLite, group commit)", pushes, &baseline);
+    server.stop();
+
+    auto waiting = (*store)->inboxSize();
+    std::printf(
+        "orders waiting: %zu of %d (one row, one reconcile, one order GET each); "
+        "transactions: %llu for %zu pushes; refused as busy: %llu\n",
+        waiting ? *waiting : 0, kOrders,
+        static_cast<unsigned long long>(inbox.pushCommitsForTest()), pushes.latenciesMs.size(),
+        static_cast<unsigned long long>(inbox.busyRefusals()));
+    if (baseline.failures || pushes.failures || !waiting || *waiting != std::size_t(kOrders)) {
+      std::fprintf(stderr, "BROKEN: %d baseline and %d push failures, %zu orders waiting\n",
+                   baseline.failures, pushes.failures, waiting ? *waiting : 0);
+      return 1;
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "push_bench: %s\n", e.what());
+    return 1;
+  }
+}
