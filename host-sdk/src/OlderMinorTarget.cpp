@@ -63,4 +63,10 @@ void OlderMinorTarget::resume() noexcept {
   if (innerHas(1)) inner_->resume();
 }
 
+std::unique_ptr<PutBatch> OlderMinorTarget::beginPutBatch() {
+  // A 1.0 connector has no batches: its puts, through this shield, are durable one by one.
+  if (innerHas(1)) return inner_->beginPutBatch();
+  return DocumentTarget::beginPutBatch();
+}
+
 }  // namespace dms::detail

@@ -35,6 +35,7 @@ class OlderMinorTarget final : public DocumentTarget {
   // 1.1; a host of 1.2 shields 1.1 connectors and forwards these to them).
   void cancel() noexcept override;
   void resume() noexcept override;
+  std::unique_ptr<PutBatch> beginPutBatch() override;
 
  private:
   bool innerHas(std::uint16_t minor) const { return innerVersion_.minor >= minor; }

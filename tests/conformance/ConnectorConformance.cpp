@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <ctime>
 #include <functional>
+#include <map>
 #include <sstream>
 #include <stdexcept>
 #include <thread>
@@ -696,6 +697,151 @@ TEST_P(ConnectorConformance, ConcurrentPutsOfDifferentFiles) {
           << name;
     }
   }
+}
+
+}  // namespace dms::conformance
+
+// ---- batched durability (dms/PutBatch.h, interface 1.1) -------------------------------------
+
+namespace dms::conformance {
+namespace {
+
+Result<EntryInfo> stageString(PutBatch& batch, const std::string& path, const std::string& content,
+                              const Metadata& metadata, PutMode mode = PutMode::CreateNew) {
+  std::istringstream in(content);
+  return batch.put(path, in, metadata, mode);
+}
+
+}  // namespace
+
+TEST_P(ConnectorConformance, BatchCommitPlacesEveryStagedFileWithItsMetadata) {
+  ASSERT_TRUE(target().ensureFolder("a").ok());
+  ASSERT_TRUE(target().ensureFolder("b/c").ok());
+  ASSERT_TRUE(putString("b/c/old.txt", "old", {{"k", "old"}}));
+  const std::map<std::string, std::string> files{{"a/one.bin", patternBytes(70000, 1)},
+                                                 {"a/two.txt", "two"},
+                                                 {"b/c/old.txt", "replaced"},
+                                                 {"top.txt", ""}};
+  auto batch = target().beginPutBatch();
+  ASSERT_NE(batch, nullptr);
+  for (const auto& [path, content] : files) {
+    const auto mode = path == "b/c/old.txt" ? PutMode::Replace : PutMode::CreateNew;
+    auto staged = stageString(*batch, path, content, {{"k", path}}, mode);
+    ASSERT_TRUE(staged.ok()) << path << ": " << staged.error().describe();
+    EXPECT_EQ(staged->size, content.size()) << path;
+  }
+  const auto placed = batch->commit();
+  ASSERT_EQ(placed.size(), files.size());
+  for (const auto& [path, content] : files) {
+    SCOPED_TRACE(path);
+    ASSERT_TRUE(placed.count(path));
+    EXPECT_TRUE(placed.at(path).ok()) << placed.at(path).error().describe();
+    EXPECT_TRUE(readAll(path) == content);
+    auto meta = target().readMetadata(path);
+    ASSERT_TRUE(meta.ok()) << meta.error().describe();
+    EXPECT_EQ(meta->at("k"), path);
+  }
+  EXPECT_EQ(listNames("a"), (std::vector<std::string>{"one.bin", "two.txt"}));
+  if (instance().rawNames) {
+    for (const auto* folder : {"", "a", "b/c"})
+      for (const auto& name : instance().rawNames(folder))
+        EXPECT_FALSE(name.starts_with(".dms-tmp")) << "temporary left in '" << folder << "'";
+  }
+  EXPECT_TRUE(batch->commit().empty()) << "a commit reports only what was staged since the last";
+}
+
+TEST_P(ConnectorConformance, BatchPutChecksLikePutAndCommitsOnlyWhatWasStaged) {
+  ASSERT_TRUE(target().ensureFolder("in").ok());
+  ASSERT_TRUE(putString("in/taken.txt", "old", {{"k", "old"}}));
+  auto batch = target().beginPutBatch();
+  auto taken = stageString(*batch, "in/taken.txt", "new", {{"k", "new"}});
+  ASSERT_FALSE(taken.ok());
+  EXPECT_EQ(taken.error().code, ErrorCode::AlreadyExists) << taken.error().describe();
+  auto orphan = stageString(*batch, "missing/x.txt", "x", {});
+  ASSERT_FALSE(orphan.ok());
+  EXPECT_EQ(orphan.error().code, ErrorCode::Conflict) << orphan.error().describe();
+  auto buf = test::TestStream::text(patternBytes(200 * 1024, 3));
+  buf.failAt(100 * 1024, kStreamFailure);
+  std::istream cut(&buf);
+  auto lost = batch->put("in/cut.bin", cut, {{"k", "v"}}, PutMode::CreateNew);
+  ASSERT_FALSE(lost.ok());
+  EXPECT_EQ(lost.error().code, ErrorCode::DataLoss) << lost.error().describe();
+  ASSERT_TRUE(stageString(*batch, "in/good.txt", "good", {{"k", "good"}}).ok());
+
+  const auto placed = batch->commit();
+  EXPECT_EQ(placed.size(), 1u);
+  ASSERT_TRUE(placed.count("in/good.txt"));
+  EXPECT_TRUE(placed.at("in/good.txt").ok());
+  EXPECT_EQ(readAll("in/taken.txt"), "old");
+  EXPECT_EQ(listNames("in"), (std::vector<std::string>{"good.txt", "taken.txt"}));
+  if (instance().rawNames) {
+    for (const auto& name : instance().rawNames("in"))
+      EXPECT_FALSE(name.starts_with(".dms-tmp")) << "temporary left behind";
+  }
+}
+
+TEST_P(ConnectorConformance, BatchDroppedWithoutCommitLeavesNoPartialFile) {
+  ASSERT_TRUE(target().ensureFolder("in").ok());
+  const auto content = patternBytes(50000, 9);
+  {
+    auto batch = target().beginPutBatch();
+    ASSERT_TRUE(stageString(*batch, "in/dropped.bin", content, {{"k", "v"}}).ok());
+  }
+  // Either never placed (a batched target) or placed whole at once (a direct one).
+  auto info = target().stat("in/dropped.bin");
+  if (info.ok()) {
+    EXPECT_TRUE(readAll("in/dropped.bin") == content);
+  } else {
+    EXPECT_EQ(info.error().code, ErrorCode::NotFound) << info.error().describe();
+  }
+  if (instance().rawNames) {
+    for (const auto& name : instance().rawNames("in"))
+      EXPECT_FALSE(name.starts_with(".dms-tmp")) << "temporary left behind";
+  }
+}
+
+TEST_P(ConnectorConformance, BatchCreateNewLosingTheNameBeforeCommitKeepsTheWinnerWhole) {
+  auto batch = target().beginPutBatch();
+  ASSERT_TRUE(stageString(*batch, "x.txt", "ours", {{"k", "ours"}}).ok());
+  std::istringstream theirs("theirs");
+  const bool theyWon = target().put("x.txt", theirs, {{"k", "theirs"}}, PutMode::CreateNew).ok();
+  const auto placed = batch->commit();
+  ASSERT_TRUE(placed.count("x.txt"));
+  const bool weWon = placed.at("x.txt").ok();
+  ASSERT_NE(theyWon, weWon) << "exactly one CreateNew may win the name";
+  if (!weWon) {
+    EXPECT_EQ(placed.at("x.txt").error().code, ErrorCode::AlreadyExists);
+  }
+  const std::string winner = weWon ? "ours" : "theirs";
+  EXPECT_EQ(readAll("x.txt"), winner);
+  auto meta = target().readMetadata("x.txt");
+  ASSERT_TRUE(meta.ok()) << meta.error().describe();
+  EXPECT_EQ(meta->at("k"), winner);
+  EXPECT_EQ(listNames(""), std::vector<std::string>{"x.txt"});
+}
+
+TEST_P(ConnectorConformance, BatchTakesPutsFromSeveralThreads) {
+  ASSERT_TRUE(target().ensureFolder("shared").ok());
+  constexpr int kThreads = 4;
+  constexpr int kFilesPerThread = 5;
+  auto batch = target().beginPutBatch();
+  std::atomic<int> failures{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < kFilesPerThread; ++i) {
+        const auto seed = static_cast<std::uint32_t>(t * 100 + i);
+        const auto path = "shared/t" + std::to_string(t) + "-" + std::to_string(i) + ".bin";
+        if (!stageString(*batch, path, patternBytes(20000 + seed, seed), {}).ok()) ++failures;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  EXPECT_EQ(failures.load(), 0);
+  const auto placed = batch->commit();
+  EXPECT_EQ(placed.size(), static_cast<std::size_t>(kThreads * kFilesPerThread));
+  for (const auto& [path, status] : placed) EXPECT_TRUE(status.ok()) << path;
+  EXPECT_EQ(listNames("shared").size(), static_cast<std::size_t>(kThreads * kFilesPerThread));
 }
 
 }  // namespace dms::conformance

@@ -1,9 +1,11 @@
+#include <fcntl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
 #include <filesystem>
+#include <fstream>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -610,6 +612,25 @@ class ReconcilerCrashTest : public ReconcilerTest {
     return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   }
 
+  /// An empty archive and data folder, as before the first run.
+  void startFromNothing() {
+    closeEngine();
+    emptyArchive();
+    std::filesystem::remove_all(dataDir_);
+    std::filesystem::create_directories(dataDir_);
+  }
+
+  /// After a restart: the exact tree of order 1, every asset recorded, and the run after that
+  /// downloads nothing.
+  void expectExactTreeAfterRestart(const std::map<std::string, api::Asset>& expected) {
+    restartAndReconcile("{}");
+    expectTree(expected);
+    expectAllRecorded(1, expected.size());
+    const int before = api_.downloads();
+    ASSERT_TRUE(reconcile(1).ok());
+    EXPECT_EQ(api_.downloads(), before);
+  }
+
   /// What a restarted host does: recover the target, then reconcile.
   void restartAndReconcile(const std::string& config) {
     ASSERT_TRUE(fsTarget_->recover().ok());
@@ -636,21 +657,11 @@ TEST_F(ReconcilerCrashTest, KillAtAnyPointWhileFilingEndsInTheExactTree) {
   int crashed = 0;
   for (const auto& point : points) {
     SCOPED_TRACE(point.name);
-    // Start from nothing each time.
-    closeEngine();
-    emptyArchive();
-    std::filesystem::remove_all(dataDir_);
-    std::filesystem::create_directories(dataDir_);
+    startFromNothing();
     api_.setOrder(makeOrder(1, "FINISHED", {a, b}, {c}));
     const int code = runChildUntilCrash(point, "{}");
     crashed += code == 42;
-    restartAndReconcile("{}");
-    expectTree(expected);
-    expectAllRecorded(1, 3);
-    // And the run after that downloads nothing.
-    const int before = api_.downloads();
-    ASSERT_TRUE(reconcile(1).ok());
-    EXPECT_EQ(api_.downloads(), before);
+    expectExactTreeAfterRestart(expected);
   }
   EXPECT_EQ(crashed, static_cast<int>(points.size())) << "every crash point was reached";
 }
@@ -685,6 +696,148 @@ TEST_F(ReconcilerCrashTest, KillAtAnyPointWhileRemovingEndsWithTheFilesGone) {
       EXPECT_TRUE(leftovers().empty());
     }
   }
+}
+
+// --- power loss during a batch: what was not synced is gone, and state and target still agree
+
+/// Writes each durable step of the filesystem target's batch commits to a log file (one line
+/// each: "data", "placed <path>", "folder <folder>") and ends the process right after the
+/// `crashAfter`th step. The parent then replays a power cut from the log (replayPowerCut).
+class StepRecorder final : public dms::filesystem::DurabilityObserver {
+ public:
+  StepRecorder(const std::string& logPath, int crashAfter)
+      : fd_(::open(logPath.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600)),
+        crashAfter_(crashAfter) {}
+  void dataSynced() override { step("data"); }
+  void placed(const std::string& path) override { step("placed " + path); }
+  void folderSynced(const std::string& folder) override { step("folder " + folder); }
+
+ private:
+  void step(const std::string& line) {
+    const auto text = line + "\n";
+    if (::write(fd_, text.data(), text.size()) != static_cast<ssize_t>(text.size())) ::_exit(5);
+    if (++steps_ == crashAfter_) ::_exit(42);
+  }
+  int fd_;
+  int crashAfter_;
+  int steps_ = 0;
+};
+
+class PowerLossTest : public ReconcilerCrashTest {
+ protected:
+  /// The fixture's target with fsync on: what is synced, and when, is the subject here.
+  void SetUp() override {
+    ReconcilerCrashTest::SetUp();
+    dms::filesystem::FilesystemOptions options;
+    options.root = archiveRoot_;
+    options.fsync = true;
+    auto target = dms::filesystem::FilesystemTarget::open(options, &logger_);
+    ASSERT_TRUE(target.ok()) << target.error().describe();
+    fsTarget_ = std::move(*target);
+    target_ = fsTarget_.get();
+  }
+
+  /// Runs one reconcile in a child filing straight into the filesystem target (batched), which
+  /// dies after `crashAfter` durable steps (or at the start of download `crashAtDownload`).
+  /// Returns the child's exit code (42: crashed; 0: finished first).
+  int runChild(int crashAfter, int crashAtDownload = 0) {
+    closeEngine();
+    const pid_t pid = ::fork();
+    if (pid == 0) {
+      StepRecorder recorder(stepLog(), crashAfter);
+      fsTarget_->setDurabilityObserver(&recorder);
+      if (crashAtDownload > 0)
+        api_.onDownload([n = crashAtDownload + api_.downloads()](int k) {
+          if (k == n) ::_exit(42);
+        });
+      configure("{}");
+      auto r = reconcile(1);
+      ::_exit(r.ok() ? 0 : 3);
+    }
+    int status = 0;
+    ::waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  }
+
+  std::string stepLog() const { return (tmp_->path() / "steps.log").string(); }
+
+  /// What a power cut at the end of the log keeps: a rename survives only if its folder was
+  /// synced after it, and a placed file's content only if the data was synced before it was
+  /// placed (else it is empty: its blocks never reached the disk). A lost rename leaves the
+  /// temporary (whose name recover() knows) instead of the file.
+  void replayPowerCut() {
+    std::ifstream log(stepLog());
+    std::vector<std::string> lines;
+    for (std::string line; std::getline(log, line);) lines.push_back(line);
+    bool dataSynced = false;
+    for (std::size_t i = 0; i < lines.size(); ++i) {
+      if (lines[i] == "data") dataSynced = true;
+      if (!lines[i].starts_with("placed ")) continue;
+      const std::string path = lines[i].substr(7);
+      const auto slash = path.rfind('/');
+      const std::string folder = slash == std::string::npos ? "" : path.substr(0, slash);
+      const std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+      const bool renameKept = std::find(lines.begin() + static_cast<std::ptrdiff_t>(i), lines.end(),
+                                        "folder " + folder) != lines.end();
+      const auto onDisk = std::filesystem::path(archiveRoot_) / path;
+      if (!renameKept) {
+        std::filesystem::rename(
+            onDisk, std::filesystem::path(archiveRoot_) / folder / (".dms-tmp-powercut-" + name));
+      } else if (!dataSynced) {
+        std::filesystem::resize_file(onDisk, 0);
+      }
+    }
+    std::filesystem::remove(stepLog());
+  }
+
+  /// Nothing recorded as filed that is not whole in the target.
+  void expectEveryFiledRecordHoldsItsFile(const std::map<std::string, api::Asset>& expected) {
+    configure("{}");
+    auto assets = store_->assetsOfOrder(1);
+    ASSERT_TRUE(assets.ok());
+    auto files = tree();
+    for (const auto& a : *assets) {
+      if (a.state != AssetState::Filed) continue;
+      auto it = files.find(a.path);
+      ASSERT_NE(it, files.end()) << "recorded as filed, not durably there: " << a.path;
+      ASSERT_TRUE(expected.count(a.path)) << a.path;
+      EXPECT_TRUE(it->second.content == FakeOrderApi::contentFor(expected.at(a.path).downloadUrl))
+          << "recorded as filed, content lost: " << a.path;
+    }
+    closeEngine();
+  }
+};
+
+TEST_F(PowerLossTest, PowerCutAtEveryStepOfABatchKeepsStateAndTargetInAgreement) {
+  auto a = makeAsset("a1", "A.pdf", "PLAN_KART_REGULERING", "OK", 70000);
+  auto b = makeAsset("b1", "B.pdf"), c = makeAsset("c1", "C.pdf", "VEDTEKTER");
+  const std::map<std::string, api::Asset> expected{
+      {kFolder + "/A.pdf", a}, {kFolder + "/B.pdf", b}, {"dms-case-1/1/Vedtekter/C.pdf", c}};
+  // A batch of 3 files in 2 folders: data sync, 3 renames, 2 folder syncs = 6 steps; crashes
+  // after each of them, at the third download (two files staged), and after none (7).
+  struct Cut {
+    int afterStep;
+    int atDownload;
+  };
+  std::vector<Cut> cuts;
+  for (int step = 1; step <= 7; ++step) cuts.push_back({step, 0});
+  cuts.push_back({0, 3});
+  int crashed = 0;
+  for (const auto& cut : cuts) {
+    SCOPED_TRACE("power cut after step " + std::to_string(cut.afterStep) + ", at download " +
+                 std::to_string(cut.atDownload));
+    startFromNothing();
+    std::filesystem::remove(stepLog());
+    api_.setOrder(makeOrder(1, "FINISHED", {a, b}, {c}));
+    const int code = runChild(cut.afterStep, cut.atDownload);
+    crashed += code == 42;
+    EXPECT_EQ(code, cut.afterStep == 7 ? 0 : 42) << "a batch of 3 files has 6 steps";
+    replayPowerCut();
+    expectEveryFiledRecordHoldsItsFile(expected);
+    // The restarted host files the rest, each file exactly once.
+    expectExactTreeAfterRestart(expected);
+  }
+  EXPECT_EQ(crashed, 7) << "every power cut point was reached";
 }
 
 }  // namespace

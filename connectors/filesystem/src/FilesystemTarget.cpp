@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "FileReadStream.h"
+#include "FilesystemPutBatch.h"
 #include "dms/common/BookkeepingNames.h"
 #include "dms/common/ErrnoMapping.h"
 #include "dms/common/MetadataRules.h"
@@ -353,17 +354,38 @@ Status FilesystemTarget::ensureFolder(const std::string& rawPath) {
 
 Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream& content,
                                         const Metadata& metadata, PutMode mode) {
+  auto staged = stage(rawPath, content, metadata, mode);
+  if (!staged) return staged.error();
+  const int folder = staged->folder.get();
+  TempFileGuard tempGuard(folder, staged->tempName);
+  if (fsync_ && ::fsync(staged->file.get()) != 0)
+    return errnoError(errno, "cannot fsync", staged->info.path);
+  if (::close(staged->file.release()) != 0)
+    return errnoError(errno, "cannot close", staged->info.path);
+  if (auto ok = place(folder, *staged, metadata); !ok) return ok.error();
+  tempGuard.release();
+  if (auto ok = syncFolder(folder, staged->info.path); !ok) return ok.error();
+  return staged->info;
+}
+
+Result<FilesystemTarget::StagedFile> FilesystemTarget::stage(const std::string& rawPath,
+                                                             std::istream& content,
+                                                             const Metadata& metadata,
+                                                             PutMode mode) const {
   auto normalised = common::normalisePath(rawPath, common::RootPolicy::Refuse);
   if (!normalised) return normalised.error();
   const std::string& path = *normalised;
   if (auto ok = common::validateMetadata(metadata, path); !ok) return ok.error();
-  const auto name = baseName(path);
+  StagedFile staged;
+  staged.name = baseName(path);
+  staged.mode = mode;
   auto parent = openParent(path);
   if (!parent) return parent.error();
-  const int folder = parent->get();
+  staged.folder = std::move(*parent);
+  const int folder = staged.folder.get();
 
   struct stat existing {};
-  if (::fstatat(folder, name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
+  if (::fstatat(folder, staged.name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
     if (mode == PutMode::CreateNew)
       return fail(ErrorCode::AlreadyExists, "cannot create " + quotePath(path) + ": it exists");
     if (S_ISDIR(existing.st_mode))
@@ -372,44 +394,47 @@ Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream
     return errnoError(errno, "cannot check", path);
   }
 
-  const auto tempName = common::makeTempName(name);
-  UniqueFd file(::openat(folder, tempName.c_str(),
-                         O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
-  if (file.get() < 0) return errnoError(errno, "cannot create a temporary file for", path);
-  TempFileGuard tempGuard(folder, tempName);
+  staged.tempName = common::makeTempName(staged.name);
+  staged.file = UniqueFd(::openat(folder, staged.tempName.c_str(),
+                                  O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
+  if (staged.file.get() < 0) return errnoError(errno, "cannot create a temporary file for", path);
+  TempFileGuard tempGuard(folder, staged.tempName);
 
-  auto total = copyContent(content, file.get(), path);
+  auto total = copyContent(content, staged.file.get(), path);
   if (!total) return total.error();
 
   if (mode_ == MetadataMode::ExtendedAttributes) {
     for (const auto& [key, value] : metadata) {
-      if (auto ok = setXattr(file.get(), key, value, path); !ok) return ok.error();
+      if (auto ok = setXattr(staged.file.get(), key, value, path); !ok) return ok.error();
     }
   }
-  if (fsync_ && ::fsync(file.get()) != 0) return errnoError(errno, "cannot fsync", path);
   struct stat written {};
-  if (::fstat(file.get(), &written) != 0) return errnoError(errno, "cannot stat", path);
-  if (::close(file.release()) != 0) return errnoError(errno, "cannot close", path);
+  if (::fstat(staged.file.get(), &written) != 0) return errnoError(errno, "cannot stat", path);
+  staged.info = entryFrom(path, written);
+  staged.info.size = *total;
+  tempGuard.release();
+  return staged;
+}
 
+Status FilesystemTarget::place(int folder, const StagedFile& staged,
+                               const Metadata& metadata) const {
+  const auto& path = staged.info.path;
   const bool withSidecar = mode_ == MetadataMode::Sidecar;
   if (withSidecar) {
     // Someone else's file took the name meanwhile: do not give it our sidecar.
     struct stat existing {};
-    if (mode == PutMode::CreateNew &&
-        ::fstatat(folder, name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0)
+    if (staged.mode == PutMode::CreateNew &&
+        ::fstatat(folder, staged.name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0)
       return fail(ErrorCode::AlreadyExists, "cannot create " + quotePath(path) + ": it exists");
     // Before the file appears under its name, so a crash never shows a file whose metadata
     // is missing (an orphan sidecar is what recover() deletes).
-    if (auto ok = writeSidecar(folder, name, metadata, path); !ok) return ok.error();
+    if (auto ok = writeSidecar(folder, staged.name, metadata, path); !ok) return ok;
   }
-  if (auto ok = placeTemporary(folder, tempName, name, path, mode, withSidecar); !ok)
-    return ok.error();
-  tempGuard.release();
-  if (auto ok = syncFolder(folder, path); !ok) return ok.error();
+  return placeTemporary(folder, staged.tempName, staged.name, path, staged.mode, withSidecar);
+}
 
-  EntryInfo info = entryFrom(path, written);
-  info.size = *total;
-  return info;
+std::unique_ptr<PutBatch> FilesystemTarget::beginPutBatch() {
+  return std::make_unique<FilesystemPutBatch>(*this);
 }
 
 Result<UniqueFd> FilesystemTarget::openFile(const std::string& path) const {

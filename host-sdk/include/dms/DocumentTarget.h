@@ -27,6 +27,8 @@ namespace dms {
 /// "ambita.assetId" ([A-Za-z0-9._-]+); values any UTF-8 text.
 using Metadata = std::map<std::string, std::string>;
 
+class PutBatch;
+
 enum class EntryType { File, Folder };
 
 /// What stat() and list() report about one entry.
@@ -116,6 +118,15 @@ class DocumentTarget {
 
   /// Undoes cancel(): later calls work again. Thread-safe. Default: nothing.
   virtual void resume() noexcept {}
+
+  /// A batch of puts made durable together (dms/PutBatch.h): staging writes each file, commit
+  /// places them all and pays for durability once (e.g. one data sync and one sync per touched
+  /// folder instead of several syncs per file). The batch must not outlive the target.
+  /// Default: a DirectPutBatch, whose puts are plain put() calls (durable one by one).
+  virtual std::unique_ptr<PutBatch> beginPutBatch();
 };
 
 }  // namespace dms
+
+// The default of beginPutBatch() needs the complete PutBatch.
+#include "dms/PutBatch.h"

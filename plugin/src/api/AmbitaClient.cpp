@@ -554,6 +554,13 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
   auto lease = pool_->acquire(origin, false, stop_);
   if (!lease)
     return Step::finalFailure(error(lease.error().code, what + ": " + lease.error().message));
+  // The token was taken before the wait for a connection (a renewal needs a connection too).
+  // If another call met a 401 with it meanwhile, it is known to be refused: take the current
+  // one rather than spend this call's single renewal on it (a few times at most).
+  if (withToken && !tokens_.isCurrent(token) && state.tokenRefreshedWhileWaiting < 3) {
+    ++state.tokenRefreshedWhileWaiting;
+    return Step::repeat();
+  }
   bool answered = false;
   try {
     std::string target = state.uri.getPathAndQuery();

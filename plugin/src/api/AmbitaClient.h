@@ -125,6 +125,7 @@ class AmbitaClient : public OrderApi {
     int redirects = 0;
     bool renewedToken = false;
     bool staleRetried = false;
+    int tokenRefreshedWhileWaiting = 0;  ///< repeats because the token went stale in the pool wait
     std::optional<Download> result;
   };
   dms::http::Step attemptDownload(DownloadState& state);

@@ -121,6 +121,11 @@ void TokenManager::invalidate(const std::string& rejected) {
   if (forgotten && logger_) logger_->info(kSource, "access token rejected (401); renewing");
 }
 
+bool TokenManager::isCurrent(const std::string& token) const {
+  std::lock_guard lock(mutex_);
+  return !token.empty() && token == access_;
+}
+
 void TokenManager::reset() {
   std::lock_guard lock(mutex_);
   access_.clear();

@@ -49,6 +49,12 @@ class TokenManager {
   /// the next accessToken() renews. Thread-safe; never waits for a renewal in progress.
   void invalidate(const std::string& rejected);
 
+  /// False once `token` is no longer the one accessToken() would hand out (a call met a 401
+  /// with it, or it was renewed): a caller that waited for a connection since it took the
+  /// token takes the current one instead of sending a token known to be refused. Thread-safe;
+  /// never waits for a renewal in progress.
+  bool isCurrent(const std::string& token) const;
+
   /// Drops everything (next call does the password grant). Thread-safe.
   void reset();
 

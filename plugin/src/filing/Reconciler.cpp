@@ -41,6 +41,7 @@ struct Reconciler::FileJob {
   std::vector<AuditEntry> audit;
   std::string problem;  ///< set on failure
   bool downloaded = false;
+  bool staged = false;  ///< put into the order's batch: filed once the batch commit placed it
 };
 
 /// Waits until no other thread reconciles the same order, and holds it until destroyed.
@@ -402,12 +403,15 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
   }
   runnable = std::move(ready);
 
+  // One batch for the order's files: they become durable together, before any is recorded.
+  const auto batch = target_.beginPutBatch();
   std::vector<std::function<void()>> tasks;
   for (auto* job : runnable)
-    tasks.push_back([this, &order, job, &reserved, &reservedMutex] {
-      fileOne(order, *job, reserved, reservedMutex);
+    tasks.push_back([this, &order, job, &batch, &reserved, &reservedMutex] {
+      fileOne(order, *job, *batch, reserved, reservedMutex);
     });
   pool().runAll(std::move(tasks));
+  settleBatch(*batch, runnable);
 
   std::vector<AssetRecord> outcomes;
   std::vector<AuditEntry> audit;
@@ -434,9 +438,27 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
   return store_.commit(outcomes, audit);
 }
 
+void Reconciler::settleBatch(dms::PutBatch& batch, const std::vector<FileJob*>& jobs) {
+  auto placed = batch.commit();
+  for (auto* job : jobs) {
+    if (!job->staged || !job->problem.empty()) continue;
+    auto& r = job->record;
+    const auto outcome = placed.find(r.path);
+    if (outcome == placed.end()) {
+      job->problem = "asset " + r.assetId + ": '" + r.path + "' was not placed by the target";
+    } else if (!outcome->second) {
+      // Not recorded as filed without its file: retried by the next run, like any failure
+      // (AlreadyExists: the name was taken between writing and placing; the next run picks
+      // another, or adopts the file if it is ours).
+      job->problem = "asset " + r.assetId + ": placing '" + r.path +
+                     "' failed: " + outcome->second.error().describe();
+    }
+  }
+}
+
 bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
-                            const dms::Metadata& metadata, std::set<std::string>& reserved,
-                            std::mutex& reservedMutex) {
+                            const dms::Metadata& metadata, dms::PutBatch& batch,
+                            std::set<std::string>& reserved, std::mutex& reservedMutex) {
   auto& r = job.record;
   bool folderRetried = false;
   for (int attempt = 0; attempt < kMaxPutAttempts; ++attempt) {
@@ -449,8 +471,11 @@ bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
       job.problem = "asset " + r.assetId + ": spool file " + spool.string() + " cannot be read";
       return false;
     }
-    auto put = target_.put(r.path, in, metadata, dms::PutMode::CreateNew);
-    if (put) return true;
+    auto put = batch.put(r.path, in, metadata, dms::PutMode::CreateNew);
+    if (put) {
+      job.staged = true;
+      return true;
+    }
     if (put.error().code == dms::ErrorCode::Conflict && !folderRetried) {
       // The folder went away since it was made (someone tidied up): make it again, once.
       folderRetried = true;
@@ -492,7 +517,7 @@ bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
   return false;
 }
 
-void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
+void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, dms::PutBatch& batch,
                          std::set<std::string>& reserved, std::mutex& reservedMutex) {
   auto& r = job.record;
   if (stop_) {
@@ -526,7 +551,7 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job,
   const std::string filedAt = AuditLog::now();
   auto metadata = AssetMapper::metadata(order, job.context, job.mapped, download->sha256Hex,
                                         download->size, filedAt);
-  if (!putSpooled(job, spool, metadata, reserved, reservedMutex)) return;
+  if (!putSpooled(job, spool, metadata, batch, reserved, reservedMutex)) return;
   r.state = AssetState::Filed;
   r.size = download->size;
   r.sha256 = download->sha256Hex;

@@ -11,6 +11,8 @@
 /// filed again; a Removing asset's removal or move is completed. Files are put with
 /// PutMode::CreateNew, so two assets never overwrite each other and a retry never duplicates.
 /// State writes are batched: one transaction for an order's intents, one for its outcomes.
+/// Target writes too: an order's files are staged into one dms::PutBatch and committed
+/// (placed and made durable together) before the outcomes are recorded.
 ///
 /// A file that fails (download, folder, put) is Failed with an attempt count and a next try:
 /// push and poll reconciles leave it alone until then (1 min doubling to
@@ -141,13 +143,16 @@ class Reconciler {
                                       const std::string& assetId, std::set<std::string>& reserved);
   dms::Status performRemoval(const AssetRecord& record);
   dms::Status copyThenRemove(const std::string& from, const std::string& to);
-  void fileOne(const api::OrderCollection& order, FileJob& job, std::set<std::string>& reserved,
-               std::mutex& reservedMutex);
+  void fileOne(const api::OrderCollection& order, FileJob& job, dms::PutBatch& batch,
+               std::set<std::string>& reserved, std::mutex& reservedMutex);
   /// Puts the spooled download at the job's path (CreateNew): makes a vanished folder again
   /// once, adopts our own file left by an interrupted run, and moves on to the next free name
   /// when someone else's file took it. False (job.problem set) when it could not be stored.
   bool putSpooled(FileJob& job, const std::filesystem::path& spool, const dms::Metadata& metadata,
-                  std::set<std::string>& reserved, std::mutex& reservedMutex);
+                  dms::PutBatch& batch, std::set<std::string>& reserved, std::mutex& reservedMutex);
+  /// Commits the order's batch: a staged job whose file the target did not place gets a problem
+  /// (and is retried later), so only durably placed files are recorded as filed.
+  void settleBatch(dms::PutBatch& batch, const std::vector<FileJob*>& jobs);
   void processRemovals(std::vector<AssetRecord> records, Reason reason, ReconcileReport& report,
                        const ProgressFn& progress);
   dms::Status processFilings(const api::OrderCollection& order, std::vector<FileJob>& jobs,

@@ -57,6 +57,18 @@ namespace dms::filesystem {
 
 using common::UniqueFd;
 
+/// The steps of a batch commit that make staged files durable, reported as each completes.
+class DurabilityObserver {
+ public:
+  virtual ~DurabilityObserver() = default;
+  /// The content and metadata of every temporary staged so far is on disk.
+  virtual void dataSynced() = 0;
+  /// A staged file was renamed to `path` (not durable until its folder is synced).
+  virtual void placed(const std::string& path) = 0;
+  /// Every rename so far in `folder` ("" = root) is on disk.
+  virtual void folderSynced(const std::string& folder) = 0;
+};
+
 enum class MetadataMode {
   Auto,                ///< xattrs if the root's filesystem takes "user." attributes, else sidecar
   ExtendedAttributes,  ///< "xattr" in the configuration
@@ -101,8 +113,27 @@ class FilesystemTarget final : public DocumentTarget {
   Status remove(const std::string& path, bool pruneEmptyParents) override;
   Status move(const std::string& from, const std::string& to) override;
   Status recover() override;
+  /// Batched durability: puts staged as temporaries (written, not synced), and on commit one
+  /// syncfs() of the root's filesystem for all their data, the renames, one fsync per touched
+  /// folder (see FilesystemPutBatch.h).
+  std::unique_ptr<PutBatch> beginPutBatch() override;
+
+  /// Told each step of a batch commit once it is done (tests replay what a power cut at that
+  /// point keeps; null to stop). Set before any batch commits; `observer` outlives its use.
+  void setDurabilityObserver(DurabilityObserver* observer) { observer_ = observer; }
 
  private:
+  friend class FilesystemPutBatch;
+
+  /// A put's first half: content and metadata (xattr mode) in a temporary beside the path,
+  /// not yet synced nor placed.
+  struct StagedFile;  // FilesystemPutBatch.h
+  /// Writes the temporary (removed again when this fails).
+  Result<StagedFile> stage(const std::string& path, std::istream& content,
+                           const Metadata& metadata, PutMode mode) const;
+  /// A put's second half: the sidecar (sidecar mode), then the rename into place in `folder`.
+  Status place(int folder, const StagedFile& staged, const Metadata& metadata) const;
+
   FilesystemTarget(int rootFd, std::string root, MetadataMode mode, bool fsync, Logger* logger);
 
   /// openat2(rootFd_, path, flags, RESOLVE_BENEATH); "" is the root. Errors say
@@ -127,6 +158,7 @@ class FilesystemTarget final : public DocumentTarget {
   MetadataMode mode_;
   bool fsync_;
   Logger* logger_;
+  DurabilityObserver* observer_ = nullptr;
 };
 
 }  // namespace dms::filesystem

@@ -1,0 +1,102 @@
+#include "FilesystemPutBatch.h"
+
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "dms/common/ErrnoMapping.h"
+#include "dms/common/PathRules.h"
+
+namespace dms::filesystem {
+
+using common::errnoError;
+
+FilesystemPutBatch::~FilesystemPutBatch() {
+  for (const auto& pending : pending_) discard(pending);
+}
+
+void FilesystemPutBatch::discard(const Pending& pending) const {
+  const auto folder = folders_.find(pending.folder);
+  if (folder != folders_.end()) ::unlinkat(folder->second.get(), pending.tempName.c_str(), 0);
+}
+
+Result<EntryInfo> FilesystemPutBatch::put(const std::string& path, std::istream& content,
+                                          const Metadata& metadata, PutMode mode) {
+  auto staged = target_.stage(path, content, metadata, mode);
+  if (!staged) return staged.error();
+  const auto& info = staged->info;
+  if (::close(staged->file.release()) != 0) {
+    const int error = errno;
+    ::unlinkat(staged->folder.get(), staged->tempName.c_str(), 0);
+    return errnoError(error, "cannot close", info.path);
+  }
+  Pending pending{common::parentPath(info.path),
+                  staged->name,
+                  staged->tempName,
+                  mode,
+                  info.path,
+                  target_.mode_ == MetadataMode::Sidecar ? metadata : Metadata{}};
+  std::lock_guard lock(mutex_);
+  // One descriptor per folder: the first put's; later ones close theirs (same folder).
+  folders_.try_emplace(pending.folder, std::move(staged->folder));
+  pending_.push_back(std::move(pending));
+  return info;
+}
+
+std::map<std::string, Status> FilesystemPutBatch::commit() {
+  std::lock_guard lock(mutex_);
+  std::map<std::string, Status> outcome;
+  if (pending_.empty()) return outcome;
+  if (target_.fsync_) {
+    // 1. One sync for the data and xattrs of every temporary (instead of an fsync each).
+    if (::syncfs(target_.rootFd_) != 0) {
+      const int error = errno;
+      for (const auto& pending : pending_) {
+        outcome[pending.path] = errnoError(error, "cannot sync the data of", pending.path);
+        discard(pending);
+      }
+      pending_.clear();
+      folders_.clear();
+      return outcome;
+    }
+    if (target_.observer_ != nullptr) target_.observer_->dataSynced();
+  }
+  // 2. The renames.
+  const auto touched = placeAll(outcome);
+  // 3. One fsync per folder that received a file: its renames are durable.
+  for (const auto& [folder, paths] : touched) {
+    auto synced = target_.syncFolder(folders_.at(folder).get(), paths.front());
+    if (!synced) {
+      for (const auto& path : paths) outcome[path] = synced.error();
+      continue;
+    }
+    if (target_.fsync_ && target_.observer_ != nullptr) target_.observer_->folderSynced(folder);
+  }
+  pending_.clear();
+  folders_.clear();
+  return outcome;
+}
+
+std::map<std::string, std::vector<std::string>> FilesystemPutBatch::placeAll(
+    std::map<std::string, Status>& outcome) {
+  std::map<std::string, std::vector<std::string>> touched;
+  for (const auto& pending : pending_) {
+    FilesystemTarget::StagedFile staged;
+    staged.name = pending.name;
+    staged.tempName = pending.tempName;
+    staged.mode = pending.mode;
+    staged.info.path = pending.path;
+    auto placed = target_.place(folders_.at(pending.folder).get(), staged, pending.metadata);
+    if (!placed) {
+      discard(pending);
+      outcome[pending.path] = placed;
+      continue;
+    }
+    outcome[pending.path] = Status{};
+    touched[pending.folder].push_back(pending.path);
+    if (target_.observer_ != nullptr) target_.observer_->placed(pending.path);
+  }
+  return touched;
+}
+
+}  // namespace dms::filesystem

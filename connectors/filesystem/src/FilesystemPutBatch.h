@@ -1,0 +1,68 @@
+#pragma once
+/// The filesystem target's batch of puts (dms/PutBatch.h): durability paid once per batch.
+///
+/// put() writes a temporary beside the final name (content, then the metadata as xattrs) and
+/// neither syncs nor renames it. commit() then, in this order:
+///   1. syncfs() of the root's filesystem: the data and xattrs of every temporary are on disk;
+///   2. renames every temporary into place (sidecar mode: its sidecar first, synced, as put does);
+///   3. fsyncs each folder that received a file once: the renames are on disk.
+/// A power cut before 3 may lose renames, never data under a final name: what a crash leaves
+/// is a temporary (recover() deletes it) or the complete file. Callers record a file as
+/// stored only after commit() reported it placed (the Ambita plugin: one batch per order).
+/// With the target's fsync off, steps 1 and 3 are skipped.
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "dms/PutBatch.h"
+#include "dms/common/UniqueFd.h"
+#include "dms/filesystem/FilesystemTarget.h"
+
+namespace dms::filesystem {
+
+struct FilesystemTarget::StagedFile {
+  std::string name;      ///< last segment of the path
+  std::string tempName;  ///< the temporary in `folder`
+  PutMode mode = PutMode::CreateNew;
+  UniqueFd folder;  ///< the parent folder
+  UniqueFd file;    ///< the temporary, open for writing
+  EntryInfo info;   ///< what put returns (info.path: the normalised path)
+};
+
+class FilesystemPutBatch final : public PutBatch {
+ public:
+  /// `target` must outlive the batch.
+  explicit FilesystemPutBatch(FilesystemTarget& target) : target_(target) {}
+  /// Removes the temporaries of puts staged and not committed.
+  ~FilesystemPutBatch() override;
+  FilesystemPutBatch(const FilesystemPutBatch&) = delete;
+  FilesystemPutBatch& operator=(const FilesystemPutBatch&) = delete;
+
+  Result<EntryInfo> put(const std::string& path, std::istream& content, const Metadata& metadata,
+                        PutMode mode) override;
+  std::map<std::string, Status> commit() override;
+
+ private:
+  /// A staged put waiting for commit().
+  struct Pending {
+    std::string folder;  ///< parent path, key of folders_
+    std::string name;
+    std::string tempName;
+    PutMode mode = PutMode::CreateNew;
+    std::string path;
+    Metadata metadata;  ///< kept for the sidecar (sidecar mode only)
+  };
+
+  /// Places every pending file into `outcome`; returns the folders that received one.
+  std::map<std::string, std::vector<std::string>> placeAll(std::map<std::string, Status>& outcome);
+  void discard(const Pending& pending) const;
+
+  FilesystemTarget& target_;
+  std::mutex mutex_;
+  std::vector<Pending> pending_;
+  std::map<std::string, UniqueFd> folders_;  ///< one descriptor per parent folder of pending_
+};
+
+}  // namespace dms::filesystem
