@@ -9,30 +9,33 @@
 # The headers are only added, never required: every file still includes what it uses, and a
 # build without the option (every developer's) proves it.
 
-# The headers most files of the tree include, directly or through our own headers.
-set(DMS_PRECOMPILED_COMMON_HEADERS
+# The headers most files of the tree include, directly or through our own headers. A library's
+# headers go only to targets that link it: their inline code (virtual destructors, say) needs
+# its symbols, and modules link with --no-undefined.
+set(DMS_PRECOMPILED_STANDARD_HEADERS
   <algorithm> <atomic> <chrono> <cstdint> <filesystem> <fstream> <functional> <map> <memory>
-  <mutex> <optional> <set> <sstream> <string> <thread> <vector>
-  <Poco/Exception.h> <Poco/JSON/Object.h> <Poco/JSON/Parser.h> <Poco/Net/HTTPClientSession.h>
-  <Poco/Net/HTTPRequest.h> <Poco/Net/HTTPResponse.h> <Poco/URI.h>)
-# Only for targets that link GoogleTest.
-set(DMS_PRECOMPILED_TEST_HEADERS <gtest/gtest.h>)
+  <mutex> <optional> <set> <sstream> <string> <thread> <vector>)
+set(DMS_PRECOMPILED_HEADERS_OF_Poco::Foundation <Poco/Exception.h> <Poco/URI.h>)
+set(DMS_PRECOMPILED_HEADERS_OF_Poco::JSON <Poco/JSON/Object.h> <Poco/JSON/Parser.h>)
+set(DMS_PRECOMPILED_HEADERS_OF_Poco::Net <Poco/Net/HTTPClientSession.h> <Poco/Net/HTTPRequest.h>
+  <Poco/Net/HTTPResponse.h>)
+set(DMS_PRECOMPILED_HEADERS_OF_GTest::gtest <gtest/gtest.h>)
+set(DMS_PRECOMPILED_LIBRARIES Poco::Foundation Poco::JSON Poco::Net GTest::gtest)
 
-# dms_links_gtest(<target> <out-var>): whether <target> links GoogleTest, directly or through
-# the libraries it links.
-function(dms_links_gtest target out)
+# dms_linked_targets(<target> <out-var>): every target <target> links, directly or through the
+# libraries it links.
+function(dms_linked_targets target out)
   set(pending ${target})
   set(seen "")
-  set(found FALSE)
-  while(pending AND NOT found)
+  while(pending)
     list(POP_FRONT pending current)
     if(current IN_LIST seen OR NOT TARGET ${current})
       continue()
     endif()
     list(APPEND seen ${current})
-    if(current MATCHES "^GTest::")
-      set(found TRUE)
-      break()
+    get_target_property(aliased ${current} ALIASED_TARGET)
+    if(aliased)
+      list(APPEND pending ${aliased})
     endif()
     get_target_property(type ${current} TYPE)
     set(links "")
@@ -54,7 +57,7 @@ function(dms_links_gtest target out)
       endif()
     endforeach()
   endwhile()
-  set(${out} ${found} PARENT_SCOPE)
+  set(${out} ${seen} PARENT_SCOPE)
 endfunction()
 
 # dms_precompile_headers_below(<directory>): adds the headers to every C++ target defined in
@@ -70,13 +73,18 @@ function(dms_precompile_headers_below directory)
     if(NOT sources MATCHES "\\.cpp")
       continue()
     endif()
-    dms_links_gtest(${target} with_gtest)
-    if(with_gtest)
-      target_precompile_headers(${target} PRIVATE ${DMS_PRECOMPILED_COMMON_HEADERS}
-                                ${DMS_PRECOMPILED_TEST_HEADERS})
-    else()
-      target_precompile_headers(${target} PRIVATE ${DMS_PRECOMPILED_COMMON_HEADERS})
-    endif()
+    dms_linked_targets(${target} linked)
+    set(headers ${DMS_PRECOMPILED_STANDARD_HEADERS})
+    foreach(library IN LISTS DMS_PRECOMPILED_LIBRARIES)
+      if(library IN_LIST linked)
+        list(APPEND headers ${DMS_PRECOMPILED_HEADERS_OF_${library}})
+      endif()
+    endforeach()
+    target_precompile_headers(${target} PRIVATE ${headers})
+    # GCC 12 reports its known false positives inside libstdc++'s string code (bugs 105329,
+    # 105651) once those headers come from a precompiled header, where it no longer treats
+    # them as system headers; builds without the option keep these warnings.
+    target_compile_options(${target} PRIVATE -Wno-array-bounds -Wno-restrict -Wno-stringop-overflow)
   endforeach()
   get_property(subdirectories DIRECTORY ${directory} PROPERTY SUBDIRECTORIES)
   foreach(subdirectory IN LISTS subdirectories)
