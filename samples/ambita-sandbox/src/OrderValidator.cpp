@@ -13,7 +13,7 @@ using Poco::JSON::Array;
 using Poco::JSON::Object;
 
 /// Quotes a user-supplied value for an error message, shortened so a huge value cannot flood it.
-std::string quoted(const std::string& value) {
+std::string inQuotes(const std::string& value) {
   return "'" + (value.size() > 80 ? value.substr(0, 80) + "..." : value) + "'";
 }
 
@@ -35,7 +35,7 @@ std::string validatePolygon(const Object& orderData) {
   std::string type;
   if (!stringField(*geometry, "type", type, false) || type != "Polygon")
     return "orderData.geometry.type: expected 'Polygon', got " +
-           (geometry->has("type") ? quoted(geometry->get("type").toString()) : "nothing");
+           (geometry->has("type") ? inQuotes(geometry->get("type").toString()) : "nothing");
   Array::Ptr rings = geometry->getArray("coordinates");
   if (!rings || rings->size() == 0)
     return "orderData.geometry.coordinates: expected an array of linear rings";
@@ -99,7 +99,7 @@ std::string OrderValidator::validate(const std::string& kind, const std::string&
     if (entry->has("data") && !entry->isNull("data") && !entry->getObject("data"))
       return path + ".data: expected an object";
     const Product* product = catalogue_.find(code);
-    if (!product) return path + ".code: unknown product " + quoted(code);
+    if (!product) return path + ".code: unknown product " + inQuotes(code);
     out.products.push_back(product);
   }
 
@@ -110,7 +110,7 @@ std::string OrderValidator::validate(const std::string& kind, const std::string&
     static const std::regex kCadastre(R"((\d{4})-(\d{1,5})-(\d{1,5})-(\d{1,5})-(\d{1,5}))");
     std::smatch match;
     if (!std::regex_match(cadastre, match, kCadastre))
-      return "orderData.cadastre: expected knr-gnr-bnr-fnr-snr, got " + quoted(cadastre);
+      return "orderData.cadastre: expected knr-gnr-bnr-fnr-snr, got " + inQuotes(cadastre);
     out.municipality = match[1];
     if (!catalogue_.hasMunicipality(out.municipality))
       return "orderData.cadastre: municipality " + out.municipality +
@@ -121,7 +121,7 @@ std::string OrderValidator::validate(const std::string& kind, const std::string&
       if (!stringField(*orderData, "address", address, false) ||
           !std::regex_match(address, kAddress))
         return "orderData.address: expected 'street, NNNN place', got " +
-               quoted(orderData->get("address").toString());
+               inQuotes(orderData->get("address").toString());
     }
     out.subject = cadastre;
   } else if (kind == "share") {
@@ -131,7 +131,7 @@ std::string OrderValidator::validate(const std::string& kind, const std::string&
       return "orderData.organizationNumber: required, 9 digits";
     static const std::regex kOrganization(R"(\d{9})");
     if (!std::regex_match(organization, kOrganization))
-      return "orderData.organizationNumber: expected 9 digits, got " + quoted(organization);
+      return "orderData.organizationNumber: expected 9 digits, got " + inQuotes(organization);
     if (!stringField(*orderData, "shareNumber", share, true) || share.empty())
       return "orderData.shareNumber: required, a string or number";
     // A housing cooperative is not tied to a cadastre: the products decide the municipality.
@@ -144,34 +144,34 @@ std::string OrderValidator::validate(const std::string& kind, const std::string&
         (srs != "25832" && srs != "25833"))
       return "orderData.spatialReference: expected \"25832\" or \"25833\", got " +
              (orderData->has("spatialReference")
-                  ? quoted(orderData->get("spatialReference").toString())
+                  ? inQuotes(orderData->get("spatialReference").toString())
                   : std::string("nothing"));
     if (orderData->has("municipality")) {
       std::string knr;
       static const std::regex kKnr(R"(\d{4})");
       if (!stringField(*orderData, "municipality", knr, false) || !std::regex_match(knr, kKnr))
         return "orderData.municipality: expected 4 digits, got " +
-               quoted(orderData->get("municipality").toString());
+               inQuotes(orderData->get("municipality").toString());
       out.municipality = knr;
     } else {
       out.municipality = out.products.front()->municipality;
     }
     out.subject = "kartutsnitt";
   } else {
-    return "order kind: expected cadastre, share or map, got " + quoted(kind);
+    return "order kind: expected cadastre, share or map, got " + inQuotes(kind);
   }
 
   for (std::size_t i = 0; i < out.products.size(); ++i) {
     const Product* product = out.products[i];
     const std::string path = "products[" + std::to_string(i) + "].code";
     if (product->municipality != out.municipality)
-      return path + ": " + quoted(product->code) + " is not a product of municipality " +
+      return path + ": " + inQuotes(product->code) + " is not a product of municipality " +
              out.municipality;
     std::string needed = product->inputType == "CADASTRE" ? "cadastre"
                          : product->inputType == "SHARE"  ? "share"
                                                           : "map";
     if (needed != kind)
-      return path + ": " + quoted(product->code) + " needs a " + needed + " order, not " + kind;
+      return path + ": " + inQuotes(product->code) + " needs a " + needed + " order, not " + kind;
   }
   return {};
 }
