@@ -156,6 +156,43 @@ TEST_F(StatusJsonCommandsTest, StatusOfOneOrderHasItsAssetsAndAuditAndAnUnknownO
   EXPECT_EQ(unknown->getValue<std::string>("error"), "order 99 is not tracked");
 }
 
+TEST_F(StatusJsonCommandsTest, StatusOfOneOrderHasItsCostFromTheLedger) {
+  threeOrdersSynced();
+  // Order 1: line 11 charged 520.00 + 130.00 VAT; line 12 charged 0.10 + 0.03 VAT, then
+  // credited (cancelled). Order 3: charged, never credited. Order 2: nothing in the ledger.
+  std::vector<filing::LedgerEntry> entries{{0, 1, 11, "charge", 52000, 65000, "FINISHED", "t"},
+                                           {0, 1, 12, "charge", 10, 13, "NEW", "t"},
+                                           {0, 1, 12, "credit", -10, -13, "CANCELLED", "t"},
+                                           {0, 3, 31, "charge", 165040, 206300, "FINISHED", "t"}};
+  ASSERT_TRUE(plugin_->stateForTest().recordCosts({}, entries).ok());
+
+  auto cost = json("status", {"1"})->getObject("cost");
+  ASSERT_TRUE(cost);
+  EXPECT_EQ(cost->getValue<std::int64_t>("netOre"), 52000);
+  EXPECT_EQ(cost->getValue<std::int64_t>("vatOre"), 13000);
+  EXPECT_EQ(cost->getValue<std::int64_t>("grossOre"), 65000);
+  EXPECT_EQ(cost->getValue<std::string>("net"), "520.00");
+  EXPECT_EQ(cost->getValue<std::string>("vat"), "130.00");
+  EXPECT_EQ(cost->getValue<std::string>("gross"), "650.00");
+  EXPECT_TRUE(cost->getValue<bool>("credited"));
+
+  auto charged = json("status", {"3"})->getObject("cost");
+  ASSERT_TRUE(charged);
+  EXPECT_EQ(charged->getValue<std::int64_t>("vatOre"), 41260);
+  EXPECT_EQ(charged->getValue<std::string>("gross"), "2063.00");
+  EXPECT_FALSE(charged->getValue<bool>("credited"));
+
+  auto none = json("status", {"2"});
+  EXPECT_TRUE(none->has("cost"));
+  EXPECT_TRUE(none->isNull("cost"));
+
+  auto text = run("status", {"1"});
+  EXPECT_NE(text.out.find("cost:      520.00 NOK net + 130.00 VAT = 650.00 NOK (credited)"),
+            std::string::npos)
+      << text.out;
+  EXPECT_EQ(run("status", {"2"}).out.find("cost:"), std::string::npos);
+}
+
 TEST_F(StatusJsonCommandsTest, FailuresAreListedAndRetryFilesThemAgain) {
   threeOrdersSynced();
   auto failures = json("failures", {})->getArray("failures");

@@ -116,9 +116,8 @@ class AdminCommands {
                     const std::string& detail);
   /// The table of a page of tracked orders, then the inbox.
   void printOrders(const filing::OrderPage& page, std::ostream& out);
-  /// One order with its assets.
-  void printOrder(const filing::OrderSummary& summary,
-                  const std::vector<filing::AssetRecord>& assets, std::ostream& out);
+  /// One order with its cost and assets.
+  void printOrder(const status::OrderDetail& detail, std::ostream& out);
   /// Inbox orders whose reconcile failed: since when, next try, why.
   void printWaitingOrders(const std::vector<status::WaitingOrder>& waiting, std::ostream& out);
 

@@ -10,6 +10,7 @@
 
 #include "commands/CommandLine.h"
 #include "commands/Money.h"
+#include "status/StatusJson.h"
 
 namespace ambita::commands {
 namespace {
@@ -62,18 +63,9 @@ void csvRow(std::ostream& out, const std::vector<std::string>& fields, char sepa
   out << "\r\n";
 }
 
-void setAmounts(Poco::JSON::Object& o, std::int64_t netOre, std::int64_t grossOre) {
-  o.set("netOre", netOre);
-  o.set("vatOre", grossOre - netOre);
-  o.set("grossOre", grossOre);
-  o.set("net", formatNok(netOre));
-  o.set("vat", formatNok(grossOre - netOre));
-  o.set("gross", formatNok(grossOre));
-}
-
 Poco::JSON::Object totalsJson(const CostTotals& totals) {
   Poco::JSON::Object o(Poco::JSON_PRESERVE_KEY_ORDER);
-  setAmounts(o, totals.netOre, totals.grossOre);
+  status::json::setAmounts(o, totals);
   return o;
 }
 
@@ -148,14 +140,12 @@ void printCostTable(const CostReport& report, std::ostream& out) {
     if (!report.by.empty())
       rows.push_back({report.by + " " + CommandLine::oneLine(shownKey(group.key)), std::nullopt});
     for (const auto& r : group.rows) {
-      CostTotals t;
-      t.add(r.entry);
       rows.push_back({"  " + std::to_string(r.line.orderId) + "/" + std::to_string(r.line.lineId) +
                           "  " +
                           CommandLine::oneLine(r.line.product.empty() ? "-" : r.line.product) +
                           "  " + CommandLine::oneLine(shownKey(r.line.category)) + "  " +
                           r.line.orderedAt.substr(0, 10) + "  " + r.entry.kind,
-                      t});
+                      CostTotals::of(r.entry)});
     }
     if (!report.by.empty())
       rows.push_back({"  subtotal " + CommandLine::oneLine(shownKey(group.key)), group.totals});
@@ -191,8 +181,6 @@ void printCostCsv(const CostReport& report, const CsvStyle& style, std::ostream&
   };
   for (const auto& group : report.groups) {
     for (const auto& row : group.rows) {
-      CostTotals t;
-      t.add(row.entry);
       std::vector<std::string> fields{group.key,
                                       std::to_string(row.line.orderId),
                                       std::to_string(row.line.lineId),
@@ -203,7 +191,7 @@ void printCostCsv(const CostReport& report, const CsvStyle& style, std::ostream&
                                       row.line.orderedAt,
                                       row.entry.kind,
                                       row.entry.status};
-      for (auto& a : amounts(t)) fields.push_back(std::move(a));
+      for (auto& a : amounts(CostTotals::of(row.entry))) fields.push_back(std::move(a));
       csvRow(out, fields, sep);
     }
     if (!report.by.empty()) {
@@ -239,7 +227,7 @@ void printCostJson(const CostReport& report, std::ostream& out) {
       e.set("kind", row.entry.kind);
       e.set("status", row.entry.status);
       e.set("recordedAt", row.entry.recordedAt);
-      setAmounts(e, row.entry.netOre, row.entry.grossOre);
+      status::json::setAmounts(e, CostTotals::of(row.entry));
       list.add(e);
     }
     g.set("entries", list);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dms/Error.h"
+#include "filing/CostLedger.h"
 #include "filing/StateStore.h"
 
 namespace ambita::commands {
@@ -31,15 +32,7 @@ struct CostRow {
   filing::LedgerEntry entry;
 };
 
-struct CostTotals {
-  std::int64_t netOre = 0;
-  std::int64_t grossOre = 0;
-  std::int64_t vatOre() const { return grossOre - netOre; }
-  void add(const filing::LedgerEntry& e) {
-    netOre += e.netOre;
-    grossOre += e.grossOre;
-  }
-};
+using filing::CostTotals;
 
 struct CostGroup {
   std::string key;  ///< the reference, category, product or month ("" without --by)

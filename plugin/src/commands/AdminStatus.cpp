@@ -6,6 +6,7 @@
 
 #include "commands/AdminCommands.h"
 #include "commands/AdminOutput.h"
+#include "commands/Money.h"
 #include "filing/AuditLog.h"
 #include "status/StatusJson.h"
 
@@ -93,7 +94,7 @@ int AdminCommands::status(const CommandLine& cl, const dms::CommandIO& io) {
     if (output.json())
       output.document(status::json::orderDetail(**detail));
     else
-      printOrder((*detail)->summary, (*detail)->assets, *io.out);
+      printOrder(**detail, *io.out);
     return 0;
   }
   const auto request = listingRequest(cl, output.json());
@@ -160,9 +161,9 @@ void AdminCommands::printWaitingOrders(const std::vector<status::WaitingOrder>& 
   }
 }
 
-void AdminCommands::printOrder(const filing::OrderSummary& summary,
-                               const std::vector<filing::AssetRecord>& assets, std::ostream& out) {
-  const auto& o = summary.order;
+void AdminCommands::printOrder(const status::OrderDetail& detail, std::ostream& out) {
+  const auto& o = detail.summary.order;
+  const auto& assets = detail.assets;
   out << "order " << o.id << "\n"
       << "  status:    " << (o.status.empty() ? "not checked yet" : o.status) << "\n"
       << "  origin:    " << toString(o.origin) << " (tracked " << o.trackedAt << ")\n"
@@ -173,6 +174,10 @@ void AdminCommands::printOrder(const filing::OrderSummary& summary,
     out << "  technical reference: " << o.technicalReference << "\n";
   if (!o.cadastre.empty()) out << "  cadastre:  " << o.cadastre << "\n";
   if (!o.address.empty()) out << "  address:   " << o.address << "\n";
+  if (const auto& cost = detail.cost)
+    out << "  cost:      " << formatNok(cost->totals.netOre) << " NOK net + "
+        << formatNok(cost->totals.vatOre()) << " VAT = " << formatNok(cost->totals.grossOre)
+        << " NOK" << (cost->credited ? " (credited)" : "") << "\n";
   out << "  assets:    " << assets.size() << "\n";
   for (const auto& a : assets) {
     out << "  - " << a.assetId << "  " << toString(a.state) << " (Ambita: " << a.remoteStatus

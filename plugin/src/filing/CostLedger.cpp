@@ -11,12 +11,7 @@
 namespace ambita::filing {
 namespace {
 
-/// A line's price in øre: net and gross (including VAT).
-struct Amount {
-  std::int64_t netOre = 0;
-  std::int64_t grossOre = 0;
-  bool operator==(const Amount&) const = default;
-};
+using Amount = CostTotals;
 
 bool digitsAt(const std::string& s, std::size_t from, std::size_t count) {
   if (s.size() < from + count) return false;
@@ -112,6 +107,18 @@ std::optional<std::string> isoOrderDate(const std::string& d) {
   return std::nullopt;
 }
 
+std::optional<OrderCost> orderCost(const std::vector<LedgerEntry>& entries) {
+  if (entries.empty()) return std::nullopt;
+  OrderCost cost;
+  std::map<std::int64_t, bool> lineCredited;  // by line: is its latest entry a credit
+  for (const auto& e : entries) {
+    cost.totals.add(e);
+    lineCredited[e.lineId] = e.kind == kCreditEntry;
+  }
+  for (const auto& [lineId, credited] : lineCredited) cost.credited |= credited;
+  return cost;
+}
+
 CostChanges costChanges(const api::OrderCollection& order, const std::string& reference,
                         const std::vector<LedgerLine>& knownLines,
                         const std::vector<LedgerEntry>& knownEntries, const std::string& now) {
@@ -119,10 +126,7 @@ CostChanges costChanges(const api::OrderCollection& order, const std::string& re
   std::map<std::int64_t, const LedgerLine*> known;
   for (const auto& l : knownLines) known[l.lineId] = &l;
   std::map<std::int64_t, Amount> charged;  // by line: the sum of its entries
-  for (const auto& e : knownEntries) {
-    charged[e.lineId].netOre += e.netOre;
-    charged[e.lineId].grossOre += e.grossOre;
-  }
+  for (const auto& e : knownEntries) charged[e.lineId].add(e);
   const std::string orderedAt = isoOrderDate(order.dateOrdered).value_or("");
   const bool orderCredited = isCreditedStatus(order.status);
 
@@ -143,7 +147,7 @@ CostChanges costChanges(const api::OrderCollection& order, const std::string& re
       LedgerEntry e;
       e.orderId = order.id;
       e.lineId = line.lineId;
-      e.kind = current == Amount{} ? "charge" : *target == Amount{} ? "credit" : "adjustment";
+      e.kind = current == Amount{} ? "charge" : *target == Amount{} ? kCreditEntry : "adjustment";
       e.netOre = target->netOre - current.netOre;
       e.grossOre = target->grossOre - current.grossOre;
       e.status = line.status;

@@ -8,6 +8,7 @@
 ///
 /// Pure functions plus one that reads and writes the store; no I/O otherwise. Thread-safe.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -17,6 +18,32 @@
 #include "filing/StateStore.h"
 
 namespace ambita::filing {
+
+/// The kind of the entry that credits a line (cancelled or refunded): minus what it was charged.
+inline constexpr const char* kCreditEntry = "credit";
+
+/// An amount in øre, net and gross (including VAT; VAT is gross minus net): a line's price, or
+/// the sum of ledger entries.
+struct CostTotals {
+  std::int64_t netOre = 0;
+  std::int64_t grossOre = 0;
+  std::int64_t vatOre() const { return grossOre - netOre; }
+  static CostTotals of(const LedgerEntry& e) { return {e.netOre, e.grossOre}; }
+  void add(const LedgerEntry& e) {
+    netOre += e.netOre;
+    grossOre += e.grossOre;
+  }
+  bool operator==(const CostTotals&) const = default;
+};
+
+/// What one order cost, from its ledger entries.
+struct OrderCost {
+  CostTotals totals;      ///< the sum of the order's entries
+  bool credited = false;  ///< a line of it was credited (cancelled or refunded), not charged again
+};
+
+/// The cost of one order's `entries` (in the order recorded); nullopt when there are none.
+std::optional<OrderCost> orderCost(const std::vector<LedgerEntry>& entries);
 
 /// What one GET changes in the ledger of its order.
 struct CostChanges {

@@ -2,6 +2,7 @@
 
 #include <Poco/Dynamic/Var.h>
 
+#include "commands/Money.h"
 #include "filing/StateStore.h"
 
 namespace ambita::status::json {
@@ -102,11 +103,28 @@ Object::Ptr orderPage(const filing::OrderPage& page, std::size_t pageNumber, std
   return o;
 }
 
+void setAmounts(Object& o, const filing::CostTotals& amount) {
+  o.set("netOre", amount.netOre);
+  o.set("vatOre", amount.vatOre());
+  o.set("grossOre", amount.grossOre);
+  o.set("net", commands::formatNok(amount.netOre));
+  o.set("vat", commands::formatNok(amount.vatOre()));
+  o.set("gross", commands::formatNok(amount.grossOre));
+}
+
 Object::Ptr orderDetail(const OrderDetail& d) {
   Object::Ptr o = new Object;
   o->set("order", order(d.summary));
   o->set("assets", arrayOf(d.assets, asset));
   o->set("audit", arrayOf(d.audit, auditEntry));
+  if (d.cost) {
+    Object::Ptr cost = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    setAmounts(*cost, d.cost->totals);
+    cost->set("credited", d.cost->credited);
+    o->set("cost", cost);
+  } else {
+    o->set("cost", Poco::Dynamic::Var());
+  }
   return o;
 }
 

@@ -24,8 +24,11 @@ Poco::JSON::Object::Ptr auditEntry(const filing::AuditEntry& entry);
 /// {"total", "page", "perPage", "orders"}
 Poco::JSON::Object::Ptr orderPage(const filing::OrderPage& page, std::size_t pageNumber,
                                   std::size_t perPage);
-/// {"order", "assets", "audit"}
+/// {"order", "assets", "audit", "cost"}; cost is null when the ledger has nothing for the order
 Poco::JSON::Object::Ptr orderDetail(const OrderDetail& detail);
+/// An amount, given twice: in øre as integers ("netOre", "vatOre", "grossOre") and as exact
+/// decimal NOK strings ("net", "vat", "gross"). Every amount of every command is written so.
+void setAmounts(Poco::JSON::Object& object, const filing::CostTotals& amount);
 /// {"failures": [...], "waitingOrders": [...]}
 Poco::JSON::Object::Ptr failures(const Failures& failures);
 /// {"audit": [...]}

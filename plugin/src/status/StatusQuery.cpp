@@ -21,7 +21,10 @@ dms::Result<std::optional<OrderDetail>> StatusQuery::order(std::int64_t id) {
   if (!assets) return assets.error();
   auto audit = store_.audit(id, kAuditOfOrder);
   if (!audit) return audit.error();
-  OrderDetail detail{summarize(std::move(**order), *assets), std::move(*assets), std::move(*audit)};
+  auto ledger = store_.ledgerEntries(id);
+  if (!ledger) return ledger.error();
+  OrderDetail detail{summarize(std::move(**order), *assets), std::move(*assets), std::move(*audit),
+                     filing::orderCost(*ledger)};
   return std::optional<OrderDetail>(std::move(detail));
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dms/Error.h"
+#include "filing/CostLedger.h"
 #include "filing/StateStore.h"
 
 namespace ambita::status {
@@ -21,6 +22,7 @@ struct OrderDetail {
   filing::OrderSummary summary;
   std::vector<filing::AssetRecord> assets;  ///< by asset id
   std::vector<filing::AuditEntry> audit;    ///< oldest first, the latest kAuditOfOrder
+  std::optional<filing::OrderCost> cost;    ///< from the cost ledger; none when it has no entry
 };
 
 /// An asset that failed to be filed or removed.
@@ -59,7 +61,7 @@ class StatusQuery {
 
   /// One page of the tracked orders (see StateStore::orderPage).
   dms::Result<filing::OrderPage> orders(const filing::OrderQuery& query);
-  /// The order with its assets and latest audit entries; nullopt when it is not tracked.
+  /// The order with its assets, latest audit entries and cost; nullopt when it is not tracked.
   dms::Result<std::optional<OrderDetail>> order(std::int64_t id);
   /// Failed assets, and orders waiting for a retry after a failed reconcile.
   dms::Result<Failures> failures();

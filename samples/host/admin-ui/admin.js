@@ -113,6 +113,14 @@ async function openOrder(id) {
   $("order-title").focus();
 }
 
+// The order's cost from the plugin's ledger (exact NOK strings); "credited" once a line of it was
+// cancelled or refunded, so a cost that went down is explained rather than silently changed.
+function costRows(cost) {
+  if (!cost) return [["Cost", "none recorded"]];
+  return [["Net cost", cost.net + " NOK"], ["VAT", cost.vat + " NOK"],
+    ["Gross cost", cost.gross + " NOK" + (cost.credited ? " (credited)" : "")]];
+}
+
 async function loadOrder() {
   const data = await api("GET", "order?id=" + state.orderId);
   const o = data.order;
@@ -121,7 +129,8 @@ async function loadOrder() {
   const summary = $("order-summary");
   summary.replaceChildren();
   for (const [label, value] of [["Reference", o.reference], ["Status", o.status], ["Origin", o.origin],
-      ["Filed", o.filed], ["Removed", o.removed], ["Failed", o.failed], ["Last checked", o.lastChecked]]) {
+      ["Filed", o.filed], ["Removed", o.removed], ["Failed", o.failed], ["Last checked", o.lastChecked],
+      ...costRows(data.cost)]) {
     const dt = document.createElement("dt"); dt.textContent = label;
     const dd = document.createElement("dd"); dd.textContent = value === null ? "" : String(value);
     summary.append(dt, dd);

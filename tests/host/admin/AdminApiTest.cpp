@@ -57,6 +57,12 @@ class ContractPlugin final : public Plugin {
       *io.out << R"({"error": "state: database is locked"})";
       return 1;
     }
+    if (name == "status" && args.front() == "1000001") {  // an order's detail with its cost
+      *io.out << R"({"order": {"orderId": 1000001}, "assets": [], "audit": [], "cost": {)"
+              << R"("netOre": 52000, "vatOre": 13000, "grossOre": 65000, "net": "520.00", )"
+              << R"("vat": "130.00", "gross": "650.00", "credited": true}})";
+      return 0;
+    }
     if (name == "failures") {  // a secret in an error text must not reach the browser
       *io.out << R"({"failures": [{"orderId": 1, "assetId": "a", "name": "n", "error": "token )"
               << kPluginSecret << R"( refused", "since": null}]})";
@@ -303,8 +309,16 @@ TEST_F(AdminApiTest, ReadEndpointsRunThePluginsCommandsWithJson) {
   EXPECT_EQ(call("GET", "/admin/api/orders", "", browser).status, 200);
   EXPECT_EQ(lastCall(), "status --json");
   Reply reply = call("GET", "/admin/api/order?id=1000001", "", browser);
-  EXPECT_EQ(reply.json->getValue<std::string>("command"), "status");
+  EXPECT_EQ(reply.status, 200);
   EXPECT_EQ(lastCall(), "status 1000001 --json");
+  // The order's cost (docs/admin-api.md) reaches the console as the plugin wrote it: exact.
+  auto cost = reply.json->getObject("cost");
+  ASSERT_TRUE(cost) << reply.body;
+  EXPECT_EQ(cost->getValue<std::int64_t>("grossOre"), 65000);
+  EXPECT_EQ(cost->getValue<std::string>("net"), "520.00");
+  EXPECT_EQ(cost->getValue<std::string>("vat"), "130.00");
+  EXPECT_EQ(cost->getValue<std::string>("gross"), "650.00");
+  EXPECT_TRUE(cost->getValue<bool>("credited"));
   EXPECT_EQ(call("GET", "/admin/api/preview?order=1000001", "", browser).status, 200);
   EXPECT_EQ(lastCall(), "preview --order 1000001 --json");
   reply = call("GET", "/admin/api/failures", "", browser);

@@ -10,6 +10,7 @@
 
 #include <csignal>
 #include <fstream>
+#include <regex>
 
 #include "../HostProcess.h"
 #include "admin/PasswordHash.h"
@@ -121,6 +122,14 @@ TEST_F(AdminConsoleBrowser, AnAdministratorWatchesAnOrderRetriesPreviewsAndCheck
   ASSERT_TRUE(browser.waitUntil([&] {
     return tableText(browser, "assets-table").find("failed") != std::string::npos;
   })) << tableText(browser, "assets-table");
+  // Its cost from the plugin's ledger (the sandbox prices every order), in NOK.
+  const std::string gross = browser
+                                .execute(
+                                    "const dt = [...document.querySelectorAll('#order-summary dt')]"
+                                    ".find((d) => d.textContent === 'Gross cost');"
+                                    "return dt ? dt.nextElementSibling.textContent : '';")
+                                .toString();
+  EXPECT_TRUE(std::regex_match(gross, std::regex(R"([1-9][0-9]*\.[0-9]{2} NOK)"))) << gross;
   browser.screenshot(kScreenshots / "3-order-with-failure.png");
   browser.click(browser.find("#assets-table tbody button"));
   ASSERT_TRUE(browser.waitUntil(
