@@ -165,5 +165,22 @@ TEST(CostLedger, OrderDatesOfBothGenerations) {
   EXPECT_EQ(costChanges(o, "R", {}, {}, kNow).lines[0].orderedAt, "2026-11-29T12:00:00");
 }
 
+TEST(CostLedger, OrderCostSumsTheEntriesAndIsCreditedWhileALineStaysCredited) {
+  EXPECT_FALSE(orderCost({}).has_value()) << "nothing in the ledger: no cost, not 0.00";
+  std::vector<LedgerEntry> entries{{1, 7, 1, "charge", 52000, 65000, "FINISHED", "t"},
+                                   {2, 7, 2, "charge", 10, 13, "NEW", "t"},
+                                   {3, 7, 2, kCreditEntry, -10, -13, "CANCELLED", "t"}};
+  auto cost = orderCost(entries);
+  ASSERT_TRUE(cost.has_value());
+  EXPECT_EQ(cost->totals, (CostTotals{52000, 65000}));
+  EXPECT_EQ(cost->totals.vatOre(), 13000);
+  EXPECT_TRUE(cost->credited);
+  // The credited line charged again (Ambita reinstated it): no longer credited.
+  entries.push_back({4, 7, 2, "charge", 10, 13, "FINISHED", "t"});
+  cost = orderCost(entries);
+  EXPECT_EQ(cost->totals, (CostTotals{52010, 65013}));
+  EXPECT_FALSE(cost->credited);
+}
+
 }  // namespace
 }  // namespace ambita::filing
