@@ -6,7 +6,6 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
-#include <Poco/StreamCopier.h>
 #include <Poco/String.h>
 #include <dms/ModuleLoader.h>
 
@@ -128,7 +127,8 @@ struct RouteHandler final : net::HTTPRequestHandler, net::HTTPRequestHandlerFact
     for (const auto& route : routes_) {
       if (route.method != request.method || route.path != request.path) continue;
       for (const auto& [name, value] : in) request.headers[Poco::toLower(name)] = value;
-      Poco::StreamCopier::copyToString(in.stream(), request.body, route.maxBodyBytes + 1);
+      request.body.resize(route.maxBodyBytes + 1);  // read at most one byte over the limit
+      request.body.resize(in.stream().read(request.body.data(), request.body.size()).gcount());
       response = request.body.size() > route.maxBodyBytes
                      ? dms::HttpResponse{413, "text/plain", "body too large\n"}
                      : route.handler(request);
