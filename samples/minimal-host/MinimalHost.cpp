@@ -156,7 +156,8 @@ int main(int argc, char** argv) {
   const dms::PluginModule module = dms::ModuleLoader().loadPlugin(argv[1]);
   if (!module.ok()) return fatal(module.report().message);
   std::stringstream section;
-  section << std::ifstream(argv[2]).rdbuf();
+  if (!(section << std::ifstream(argv[2]).rdbuf()))  // missing, unreadable or empty
+    return fatal("cannot read " + std::string(argv[2]) + " (the plugin's JSON section)");
   fs::create_directories(argv[4]);
   Console console;  // outlives the plugin, as HostServices requires
   auto plugin = module.create({&console, argv[4], section.str(),

@@ -176,5 +176,19 @@ TEST(MinimalHost, RefusesAnOversizedPushWithoutReadingTheWholeBody) {
       << host.err();
 }
 
+// A section file that cannot be read is named in the error, before anything starts.
+TEST(MinimalHost, NamesAnUnreadableSectionFile) {
+  TempDir work("dms-minimal-host");
+  const fs::path executable = buildMinimalHost(work.path());
+  if (HasFatalFailure()) return;
+  const fs::path missing = work.path() / "no-such-section.json";
+  const ChildResult result =
+      ChildProcess::run({executable.string(), DMS_PLUGIN_MODULE, missing.string(),
+                         (work.path() / "archive").string(), (work.path() / "data").string()},
+                        {}, {}, 60s);
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  EXPECT_NE(result.err.find("cannot read " + missing.string()), std::string::npos) << result.err;
+}
+
 }  // namespace
 }  // namespace dms::test
