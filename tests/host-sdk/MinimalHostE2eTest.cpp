@@ -4,6 +4,7 @@
 // the sandbox pushes to the host's own HTTP server, the plugin files into the host's own
 // target, and its event sink prints a "filed" document event for every asset.
 #include <Poco/JSON/Object.h>
+#include <Poco/Net/StreamSocket.h>
 #include <gtest/gtest.h>
 
 #include <csignal>
@@ -39,25 +40,28 @@ std::vector<std::uintmax_t> fileSizes(const fs::path& root) {
   return sizes;
 }
 
-TEST(MinimalHost, BuiltAgainstTheInstalledSdkFilesASandboxOrderEndToEnd) {
-  TempDir work("dms-minimal-host");
-  const fs::path prefix = work.path() / "prefix", build = work.path() / "build";
+/// Installs the DmsHostSdk component into `work`/prefix and builds samples/minimal-host there as
+/// a separate CMake project that sees only that prefix; returns the executable.
+fs::path buildMinimalHost(const fs::path& work) {
+  const fs::path prefix = work / "prefix", build = work / "build";
   step("install", {DMS_CMAKE, "--install", DMS_BUILD_DIR, "--component", "DmsHostSdk", "--prefix",
                    prefix.string()});
-  if (HasFatalFailure()) return;
+  if (::testing::Test::HasFatalFailure()) return {};
   step("configure",
        {DMS_CMAKE, "-S", DMS_MINIMAL_HOST_SOURCE, "-B", build.string(), "-G", DMS_GENERATOR,
         "-DCMAKE_CXX_COMPILER=" DMS_CXX_COMPILER, "-DCMAKE_BUILD_TYPE=Release",
         "-DCMAKE_PREFIX_PATH=" + prefix.string(), "-DCMAKE_FIND_USE_PACKAGE_REGISTRY=OFF",
         "-DCMAKE_CXX_FLAGS=" DMS_SANITIZE_COMPILE_FLAGS,
         "-DCMAKE_EXE_LINKER_FLAGS=" DMS_SANITIZE_LINK_FLAGS});
-  if (HasFatalFailure()) return;
+  if (::testing::Test::HasFatalFailure()) return {};
   step("build", {DMS_CMAKE, "--build", build.string()});
-  if (HasFatalFailure()) return;
+  return build / "minimal-host";
+}
 
-  SandboxProcess sandbox;
-  const std::string secret = "minimal-push-secret";
-  Poco::JSON::Object section, push;
+/// Writes the plugin's section for `sandbox` (push secret `secret`, plus `push` options).
+fs::path writeSection(const fs::path& work, const SandboxProcess& sandbox,
+                      const std::string& secret, Poco::JSON::Object push = Poco::JSON::Object()) {
+  Poco::JSON::Object section;
   section.set("baseUrl", sandbox.baseUrl());
   section.set("clientId", SandboxProcess::kClientId);
   section.set("clientSecret", SandboxProcess::kClientSecret);
@@ -65,23 +69,38 @@ TEST(MinimalHost, BuiltAgainstTheInstalledSdkFilesASandboxOrderEndToEnd) {
   section.set("password", SandboxProcess::kPassword);
   push.set("secret", secret);
   section.set("push", push);
-  const fs::path sectionFile = work.path() / "ambita.json", archive = work.path() / "archive";
-  std::ofstream(sectionFile) << [&] {
-    std::ostringstream text;
-    section.stringify(text);
-    return text.str();
-  }();
+  const fs::path sectionFile = work / "ambita.json";
+  std::ofstream out(sectionFile);
+  section.stringify(out);
+  return sectionFile;
+}
 
-  ChildProcess host({(build / "minimal-host").string(), DMS_PLUGIN_MODULE, sectionFile.string(),
-                     archive.string(), (work.path() / "data").string()});
+/// The port `host` listens on, from its "listening" line; 0 if it never printed one.
+int listeningPort(ChildProcess& host) {
   const std::regex listening("listening on http://127\\.0\\.0\\.1:([0-9]+)");
-  ASSERT_TRUE(host.waitForOutput(
-      [&](const std::string& out) { return std::regex_search(out, listening); }, 30s))
-      << host.out() << host.err();
+  if (!host.waitForOutput([&](const std::string& out) { return std::regex_search(out, listening); },
+                          30s))
+    return 0;
   std::smatch port;
   const std::string out = host.out();
   std::regex_search(out, port, listening);
-  sandbox.setPushUrl("http://127.0.0.1:" + port[1].str() + "/ambita/push?token=" + secret);
+  return std::stoi(port[1].str());
+}
+
+TEST(MinimalHost, BuiltAgainstTheInstalledSdkFilesASandboxOrderEndToEnd) {
+  TempDir work("dms-minimal-host");
+  const fs::path executable = buildMinimalHost(work.path());
+  if (HasFatalFailure()) return;
+
+  SandboxProcess sandbox;
+  const std::string secret = "minimal-push-secret";
+  const fs::path sectionFile = writeSection(work.path(), sandbox, secret),
+                 archive = work.path() / "archive";
+  ChildProcess host({executable.string(), DMS_PLUGIN_MODULE, sectionFile.string(), archive.string(),
+                     (work.path() / "data").string()});
+  const int port = listeningPort(host);
+  ASSERT_NE(port, 0) << host.out() << host.err();
+  sandbox.setPushUrl("http://127.0.0.1:" + std::to_string(port) + "/ambita/push?token=" + secret);
 
   // The supplier delivers the whole order; every step pushes to the host.
   const auto orderId = sandbox.createDemoOrder("minimal-1", "case-1");
@@ -120,6 +139,55 @@ TEST(MinimalHost, BuiltAgainstTheInstalledSdkFilesASandboxOrderEndToEnd) {
   const ChildResult stopped = host.stop(SIGTERM, 20s);
   EXPECT_EQ(stopped.exitCode, 0) << stopped.err;
   EXPECT_NE(stopped.out.find("minimal-host stopped"), std::string::npos) << stopped.out;
+}
+
+// A push body over the route's limit is answered with 413 as soon as the limit is passed: the
+// host never reads (and holds) more than the limit, however long the body the client announces.
+TEST(MinimalHost, RefusesAnOversizedPushWithoutReadingTheWholeBody) {
+  TempDir work("dms-minimal-host");
+  const fs::path executable = buildMinimalHost(work.path());
+  if (HasFatalFailure()) return;
+  SandboxProcess sandbox;
+  const std::size_t limit = 1024;
+  Poco::JSON::Object push;
+  push.set("maxBytes", limit);
+  const fs::path sectionFile = writeSection(work.path(), sandbox, "minimal-push-secret", push);
+  ChildProcess host({executable.string(), DMS_PLUGIN_MODULE, sectionFile.string(),
+                     (work.path() / "archive").string(), (work.path() / "data").string()});
+  const int port = listeningPort(host);
+  ASSERT_NE(port, 0) << host.out() << host.err();
+
+  // Announces a gigabyte, sends one byte over the limit, then waits for the answer.
+  Poco::Net::StreamSocket client(Poco::Net::SocketAddress("127.0.0.1", std::to_string(port)));
+  client.setReceiveTimeout(Poco::Timespan(30, 0));
+  const std::string request =
+      "POST /ambita/push?token=minimal-push-secret HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+      "Content-Type: application/json\r\nContent-Length: 1000000000\r\n\r\n" +
+      std::string(limit + 1, 'x');
+  client.sendBytes(request.data(), static_cast<int>(request.size()));
+  std::string answer(64, '\0');
+  int received = 0;
+  try {
+    received = client.receiveBytes(answer.data(), static_cast<int>(answer.size()));
+  } catch (const Poco::TimeoutException&) {
+  }
+  EXPECT_EQ(answer.substr(0, std::max(received, 0)).rfind("HTTP/1.1 413", 0), 0u)
+      << "answer: " << answer.substr(0, std::max(received, 0)) << "\nhost:\n"
+      << host.err();
+}
+
+// A section file that cannot be read is named in the error, before anything starts.
+TEST(MinimalHost, NamesAnUnreadableSectionFile) {
+  TempDir work("dms-minimal-host");
+  const fs::path executable = buildMinimalHost(work.path());
+  if (HasFatalFailure()) return;
+  const fs::path missing = work.path() / "no-such-section.json";
+  const ChildResult result =
+      ChildProcess::run({executable.string(), DMS_PLUGIN_MODULE, missing.string(),
+                         (work.path() / "archive").string(), (work.path() / "data").string()},
+                        {}, {}, 60s);
+  EXPECT_EQ(result.exitCode, 1) << result.err;
+  EXPECT_NE(result.err.find("cannot read " + missing.string()), std::string::npos) << result.err;
 }
 
 }  // namespace
