@@ -102,7 +102,8 @@ class DocumentTarget {
   /// Cleans up what interrupted puts left behind (temporary files). It cannot tell a stale
   /// temporary from one of a put in flight, so call it only while no put runs against the same
   /// storage, in this or another process; the Ambita plugin does so under its exclusive
-  /// data-folder lock (run, sync, verify --repair). Hosts do not call it.
+  /// data-folder lock (run, sync, verify --repair) or, with a state shared by several processes
+  /// (PostgreSQL), only while no other process files. Hosts do not call it.
   virtual Status recover() = 0;
 
   // --- Added in interface 1.1. Methods are only ever appended here, each with a default (see
