@@ -4,14 +4,15 @@
 # build folder. Idempotent; quiet unless something fails (each step's log is kept in its build
 # folder and printed when the step fails). The exit code is 0 only when every part passed.
 #
-#   tests/run.sh                          what CI runs (.ci/run): --quick, --asan, --tsan, --fuzz
+#   tests/run.sh                          what CI runs (.ci/run): --quick, --asan, --tsan, --fuzz;
+#                                         each test once: build/ runs only the benchmarks then
 #   tests/run.sh --quick                  build/ (RelWithDebInfo) and every CTest test
 #   tests/run.sh --sanitizers             build-asan/: every test (bench excluded) with
 #                                         AddressSanitizer + UndefinedBehaviorSanitizer;
 #                                         build-tsan/: engine, push and API tests with ThreadSanitizer
 #   tests/run.sh --asan | --tsan          one of the two
 #   tests/run.sh --fuzz [SECONDS]         build-fuzz/ (clang): every libFuzzer target in tests/fuzz/
-#                                         for SECONDS each (default 60), two at a time
+#                                         for SECONDS each (default 30), two at a time
 #   tests/run.sh --build-only [TARGET...] install and build build/ (only the given targets), no
 #                                         tests; samples/demo.sh uses this
 #
@@ -26,7 +27,7 @@ usage() {
 
 parts=(quick asan tsan fuzz)
 targets=()
-fuzz_seconds=60
+fuzz_seconds=30
 case "${1:-}" in
   "") ;;
   --quick) parts=(quick) ;;
@@ -90,14 +91,10 @@ if ((${#missing[@]} > 0)); then
   if ((made_policy)); then "${sudo[@]}" rm -f "${policy}"; fi
 fi
 
-# Repeated runs rebuild little: ccache when it is there. CI machines start without it and
-# build the tree three times: there precompiled headers save a fifth of each compile (see
-# cmake/DmsPrecompiledHeaders.cmake; ccache would not cache their compiles).
+# Repeated runs rebuild little: ccache when it is there (CI machines start without it).
 launcher=()
 if command -v ccache >/dev/null; then
   launcher=(-DCMAKE_CXX_COMPILER_LAUNCHER=ccache -DCMAKE_C_COMPILER_LAUNCHER=ccache)
-else
-  launcher=(-DDMS_PRECOMPILED_HEADERS=ON)
 fi
 jobs="$(nproc)"
 
@@ -176,8 +173,15 @@ run_build_only() {
 run_quick() {
   configure "${build}" "${quick_flags[@]}" || return 1
   build_in "${build}" || return 1
-  # ctest's own output, with its closing "100% tests passed, 0 tests failed out of N".
-  ctest --test-dir "${build}" --output-on-failure -j2
+  # When the ASan+UBSan part follows in the same run (CI), it runs every test but the
+  # benchmarks: here only the benchmarks then, which need the optimised build. Alone, --quick
+  # runs every test. ctest's own output, with its "100% tests passed, 0 tests failed out of N".
+  local only=()
+  if ((asan_follows)); then
+    only=(-L bench)
+    echo "tests/run.sh: build/ runs the benchmarks; every other test runs under ASan+UBSan below"
+  fi
+  ctest --test-dir "${build}" --output-on-failure -j2 "${only[@]}"
 }
 
 # Sanitizer reports fail the test that triggers them. Suppressions (tests/sanitizers/*.supp)
@@ -192,7 +196,8 @@ sanitizer_environment() {
 
 run_asan() {
   local dir="${build}-asan"
-  configure "${dir}" -DDMS_SANITIZE=address,undefined "${instrumented_flags[@]}" || return 1
+  configure "${dir}" -DDMS_SANITIZE=address,undefined -DDMS_BUILD_BENCHMARKS=OFF \
+    "${instrumented_flags[@]}" || return 1
   build_in "${dir}" || return 1
   sanitizer_environment
   quietly "${dir}/ctest.log" ctest --test-dir "${dir}" --output-on-failure -j2 -LE bench || return 1
@@ -206,7 +211,8 @@ tsan_targets=(filing_tests push_tests commands_tests api_commands_tests api_unit
 tsan_test_dirs=(tests/filing tests/push tests/commands tests/api)
 run_tsan() {
   local dir="${build}-tsan" test_dir
-  configure "${dir}" -DDMS_SANITIZE=thread "${instrumented_flags[@]}" || return 1
+  configure "${dir}" -DDMS_SANITIZE=thread -DDMS_BUILD_BENCHMARKS=OFF "${instrumented_flags[@]}" ||
+    return 1
   build_in "${dir}" "${tsan_targets[@]}" || return 1
   sanitizer_environment
   for test_dir in "${tsan_test_dirs[@]}"; do
@@ -249,6 +255,9 @@ run_fuzz() {
   export root fuzz_seconds
   printf '%s\n' "${names[@]}" | xargs -P 2 -I{} bash -c 'fuzz_one "$0" {}' "${dir}"
 }
+
+asan_follows=0
+for part in "${parts[@]}"; do [[ "${part}" == asan ]] && asan_follows=1; done
 
 if [[ "${parts[0]}" == build-only ]]; then
   run_build_only
