@@ -5,7 +5,8 @@
 # folder and printed when the step fails). The exit code is 0 only when every part passed.
 #
 #   tests/run.sh                          what CI runs (.ci/run): --quick, --asan, --tsan, --fuzz;
-#                                         each test once: build/ runs only the benchmarks then
+#                                         each test once: build/ builds and runs only the
+#                                         benchmarks then
 #   tests/run.sh --quick                  build/ (RelWithDebInfo) and every CTest test
 #   tests/run.sh --sanitizers             build-asan/: every test (bench excluded) with
 #                                         AddressSanitizer + UndefinedBehaviorSanitizer;
@@ -172,16 +173,18 @@ run_build_only() {
 
 run_quick() {
   configure "${build}" "${quick_flags[@]}" || return 1
-  build_in "${build}" || return 1
   # When the ASan+UBSan part follows in the same run (CI), it runs every test but the
-  # benchmarks: here only the benchmarks then, which need the optimised build. Alone, --quick
-  # runs every test. ctest's own output, with its "100% tests passed, 0 tests failed out of N".
-  local only=()
+  # benchmarks: here only the benchmarks then (target `benchmarks`: they and what they start),
+  # which need the optimised build. Alone, --quick builds and runs everything. ctest's own
+  # output, with its "100% tests passed, 0 tests failed out of N".
   if ((asan_follows)); then
-    only=(-L bench)
     echo "tests/run.sh: build/ runs the benchmarks; every other test runs under ASan+UBSan below"
+    build_in "${build}" benchmarks || return 1
+    ctest --test-dir "${build}" --output-on-failure -j2 -L bench
+  else
+    build_in "${build}" || return 1
+    ctest --test-dir "${build}" --output-on-failure -j2
   fi
-  ctest --test-dir "${build}" --output-on-failure -j2 "${only[@]}"
 }
 
 # Sanitizer reports fail the test that triggers them. Suppressions (tests/sanitizers/*.supp)
