@@ -63,6 +63,34 @@ TEST_F(AmbitaClientTest, TokenRejectedMidRunIsRefreshedOnceAndCallRetried) {
   EXPECT_EQ(server->count("/kode/v1/orders/2"), 2u);  // 401, then success
 }
 
+TEST_F(AmbitaClientTest, ATokenExpiringAgainDuringTheResendIsRenewedAgainUpToABound) {
+  // Every order request expires the token it carried (as if tokens kept expiring while the
+  // call was slow): the call renews, but a bounded number of times, then fails naming the 401.
+  int answered = 0;
+  api = [this, &answered](Req& req, Resp& resp, const std::string&) {
+    ++answered;
+    tokens.expireAccessTokens();
+    tokens.authorize(req, resp);
+  };
+  auto o = client().getOrder(7);
+  ASSERT_FALSE(o);
+  EXPECT_EQ(o.error().code, dms::ErrorCode::Unauthenticated) << o.error().describe();
+  EXPECT_NE(o.error().message.find("401"), std::string::npos) << o.error().message;
+  EXPECT_EQ(server->count("/kode/v1/orders/7"), 4u);  // the first send and 3 renewals
+  EXPECT_EQ(tokens.refreshGrants(), 3);
+
+  // Expiring twice in one call is survived.
+  answered = 0;
+  api = [this, &answered](Req& req, Resp& resp, const std::string&) {
+    if (++answered <= 2) tokens.expireAccessTokens();
+    if (!tokens.authorize(req, resp)) return;
+    reply(resp, 200, orderJson(8));
+  };
+  auto again = client().getOrder(8);
+  ASSERT_TRUE(again) << again.error().describe();
+  EXPECT_EQ(server->count("/kode/v1/orders/8"), 3u);  // 401, 401, success
+}
+
 TEST_F(AmbitaClientTest, RefusedRefreshFallsBackToPasswordGrant) {
   serveOrders();
   ASSERT_TRUE(client().getOrder(1));

@@ -25,7 +25,7 @@ constexpr int kConnections = 2;  // ambita.maxConnectionsPerOrigin
 constexpr int kExtraFiles = 60;
 constexpr int kWaves = 12;
 /// Between two waves: long enough for the calls of one wave to finish their single renewal.
-constexpr std::chrono::milliseconds kPause{100};
+constexpr std::chrono::milliseconds kPause{200};
 
 std::string tail(const std::string& text, std::size_t bytes = 6000) {
   return text.size() <= bytes ? text : "..." + text.substr(text.size() - bytes);

@@ -4,8 +4,8 @@
 /// queues one `download:expire` fault (that request expires every token, so the downloads
 /// holding connections meet a 401 while another thread renews) and one refused token request
 /// (the refresh grant fails as if revoked; the password grant follows). The next wave comes
-/// only after the previous one was hit plus a pause, so that no single call meets two
-/// expiries (a call renews once, by design). Issue 13 item 1's deadlock tests use it.
+/// only after the previous one was hit plus a pause, so that a call rarely meets more than
+/// one expiry (a call renews at most 3 times, by design). Issue 13 item 1's deadlock tests use it.
 ///
 /// The destructor stops the thread (within one poll interval). Thread-safe towards the
 /// sandbox: SandboxProcess opens a connection per call.

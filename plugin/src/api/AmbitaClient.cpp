@@ -349,13 +349,10 @@ dms::http::Step AmbitaClient::stepForStatus(const Call& call,
     return Step::finalFailure(
         error(ErrorCode::NotSupported,
               call.what() + ": Ambita answered " + statusText(status) + " (endpoint not offered)"));
-  if (status == 401 && call.auth && !state.renewedToken) {
-    // The token expired or was revoked under us: renew once and send again (a 401 means the
-    // request was not acted upon, so this is safe for a create too).
-    tokens_.invalidate(token);
-    state.renewedToken = true;
+  // The token expired or was revoked under us: renew and send again (a 401 means the request
+  // was not acted upon, so this is safe for a create too).
+  if (status == 401 && call.auth && renewAfter401(token, state.tokenRenewals))
     return Step::repeat();
-  }
   const std::string summary = ModelParser::errorSummary(body);
   const std::string message = call.what() + ": Ambita answered " + statusText(status) +
                               (summary.empty() ? std::string() : " (" + summary + ")");
@@ -593,6 +590,13 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
   }
 }
 
+bool AmbitaClient::renewAfter401(const std::string& rejected, int& renewals) {
+  if (renewals >= kMaxTokenRenewalsPerCall) return false;
+  ++renewals;
+  tokens_.invalidate(rejected);
+  return true;
+}
+
 dms::http::Step AmbitaClient::stepForDownloadStatus(const Poco::Net::HTTPResponse& response,
                                                     const std::string& body,
                                                     const std::string& token,
@@ -612,11 +616,8 @@ dms::http::Step AmbitaClient::stepForDownloadStatus(const Poco::Net::HTTPRespons
           error(ErrorCode::Unavailable, what + ": bad redirect: " + o.error().message));
     return Step::repeat();
   }
-  if (status == 401 && !token.empty() && !state.renewedToken) {
-    tokens_.invalidate(token);
-    state.renewedToken = true;
+  if (status == 401 && !token.empty() && renewAfter401(token, state.tokenRenewals))
     return Step::repeat();
-  }
   const std::string summary = ModelParser::errorSummary(body);
   const std::string message = what + ": server answered " + statusText(status) +
                               (summary.empty() ? std::string() : " (" + summary + ")");

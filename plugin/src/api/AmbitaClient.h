@@ -108,7 +108,7 @@ class AmbitaClient : public OrderApi {
   /// recoveries (token renewed, stale connection replaced) already used.
   struct CallState {
     std::optional<Reply> reply;
-    bool renewedToken = false;
+    int tokenRenewals = 0;  ///< 401s answered by renewing the token (renewAfter401)
     bool staleRetried = false;
   };
   dms::Result<Reply> execute(const Call& call);
@@ -123,12 +123,18 @@ class AmbitaClient : public OrderApi {
     std::filesystem::path destination;
     std::vector<char> buffer;
     int redirects = 0;
-    bool renewedToken = false;
+    int tokenRenewals = 0;  ///< 401s answered by renewing the token (renewAfter401)
     bool staleRetried = false;
     int tokenRefreshedWhileWaiting = 0;  ///< repeats because the token went stale in the pool wait
     std::optional<Download> result;
   };
   dms::http::Step attemptDownload(DownloadState& state);
+  /// A 401 to `rejected`: true (and the token forgotten, so the next attempt renews) while the
+  /// call has renewals left. A call renews at most kMaxTokenRenewalsPerCall times: a token can
+  /// expire again while a slow call (a big download on a busy machine) waits for its resend,
+  /// but credentials the API keeps refusing must end the call rather than loop.
+  bool renewAfter401(const std::string& rejected, int& renewals);
+  static constexpr int kMaxTokenRenewalsPerCall = 3;
   /// `token`: the one sent (empty when none was).
   dms::http::Step stepForDownloadStatus(const Poco::Net::HTTPResponse& response,
                                         const std::string& body, const std::string& token,
