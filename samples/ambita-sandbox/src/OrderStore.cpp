@@ -52,7 +52,7 @@ Object::Ptr error(const std::string& code, const std::string& message) {
 }  // namespace
 
 OrderStore::OrderStore(const Catalogue& catalogue, PushSender& pushes, Generation defaultGeneration,
-                       std::vector<StepKind> defaultExtras, std::optional<std::uint64_t> assetSize)
+                       std::vector<StepKind> defaultExtras, std::optional<AssetSizeRange> assetSize)
     : catalogue_(catalogue),
       pushes_(pushes),
       defaultGeneration_(defaultGeneration),
@@ -154,7 +154,9 @@ Asset OrderStore::makeAsset(const std::string& name, const std::string& filename
   asset.filename = filename;
   asset.category = category;
   // Varied small sizes by default, so clients see different Content-Lengths.
-  asset.size = assetSize_ ? *assetSize_ : 10000 + (assetCounter_ * 7919) % 50000;
+  // A prime stride spreads consecutive files over the whole range.
+  const AssetSizeRange range = assetSize_ ? *assetSize_ : AssetSizeRange{10000, 59999};
+  asset.size = range.min + (assetCounter_ * 7919) % (range.max - range.min + 1);
   asset.serial = ++assetCounter_;
   return asset;
 }

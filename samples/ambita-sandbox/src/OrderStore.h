@@ -18,6 +18,7 @@
 #include "FulfilmentScript.h"
 #include "OrderValidator.h"
 #include "PushSender.h"
+#include "SandboxOptions.h"
 
 namespace sandbox {
 
@@ -56,7 +57,7 @@ struct ActionResult {
 class OrderStore {
  public:
   OrderStore(const Catalogue& catalogue, PushSender& pushes, Generation defaultGeneration,
-             std::vector<StepKind> defaultExtras, std::optional<std::uint64_t> assetSize);
+             std::vector<StepKind> defaultExtras, std::optional<AssetSizeRange> assetSize);
 
   /// This server's base URL (set once the port is known), used in download URLs.
   void setBaseUrl(const std::string& baseUrl);
@@ -130,7 +131,7 @@ class OrderStore {
   PushSender& pushes_;
   const Generation defaultGeneration_;
   const std::vector<StepKind> defaultExtras_;
-  const std::optional<std::uint64_t> assetSize_;
+  const std::optional<AssetSizeRange> assetSize_;
   std::mutex mutex_;
   std::string baseUrl_;
   std::map<std::int64_t, Collection> orders_;

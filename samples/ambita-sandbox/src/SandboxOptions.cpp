@@ -13,7 +13,7 @@ constexpr const char* kUsage =
     "                      [--token-lifetime SECONDS] [--push-url URL]\n"
     "                      [--step-interval-ms N] [--generation new|old] [--latency-ms N]\n"
     "                      [--extra-steps LIST] [--fault endpoint:kind[:count[:arg]]]...\n"
-    "                      [--asset-size BYTES] [--price CODE=NET]... [--open-downloads]\n"
+    "                      [--asset-size BYTES|MIN-MAX] [--price CODE=NET]... [--open-downloads]\n"
     "                      [--quiet]\n"
     "See samples/ambita-sandbox/README.md for every flag and control endpoint.\n";
 
@@ -124,10 +124,17 @@ std::string parseOptions(int argc, char** argv, SandboxOptions& options, bool& h
        }},
       {"--asset-size",
        [&](const std::string& v) -> std::string {
-         std::uint64_t size = 0;
-         if (!parseNumber(v, size))
-           return "--asset-size: expected a number of bytes, got '" + v + "'";
-         options.assetSize = size;
+         // BYTES, or MIN-MAX for sizes spread over a range.
+         const auto dash = v.find('-');
+         AssetSizeRange range;
+         const bool parsed = dash == std::string::npos
+                                 ? parseNumber(v, range.min) && parseNumber(v, range.max)
+                                 : parseNumber(v.substr(0, dash), range.min) &&
+                                       parseNumber(v.substr(dash + 1), range.max) &&
+                                       range.min <= range.max;
+         if (!parsed)
+           return "--asset-size: expected BYTES or MIN-MAX (MIN <= MAX) in bytes, got '" + v + "'";
+         options.assetSize = range;
          return {};
        }},
   };

@@ -8,6 +8,13 @@
 
 namespace sandbox {
 
+/// Sizes of scripted files: every size in [min, max], spread deterministically (min == max: all
+/// the same).
+struct AssetSizeRange {
+  std::uint64_t min = 0;
+  std::uint64_t max = 0;
+};
+
 struct SandboxOptions {
   std::uint16_t port = 0;  ///< 0 picks a free port.
   bool exitOnStdinEof = false;
@@ -24,7 +31,7 @@ struct SandboxOptions {
   std::vector<std::string> extraSteps;  ///< Default extra script steps of new orders.
   std::vector<std::string> faults;      ///< Raw --fault specs, parsed by FaultInjector.
   std::vector<std::string> prices;  ///< Raw --price CODE=NET overrides, applied by SandboxServer.
-  std::optional<std::uint64_t> assetSize;  ///< Size of scripted files; unset: varied small sizes.
+  std::optional<AssetSizeRange> assetSize;  ///< Scripted files' sizes; unset: varied small ones.
   bool openDownloads = false;  ///< Downloads served without a bearer token (a "foreign" host).
   bool quiet = false;          ///< No per-request log lines.
   int latencyMs = 0;           ///< Every API call (not /_sandbox/) is answered after this long.

@@ -200,7 +200,7 @@ int runBenchmark() {
   discard(logs);  // no stale logs of an earlier run
   fs::create_directories(logs);
 
-  SandboxProcess sandbox;
+  SandboxProcess sandbox(params.sandboxArgs());
   SyncWorkload workload(sandbox, params);
   const auto& assets = workload.assets();
   const auto expected = workload.expectedDigests();
@@ -220,6 +220,7 @@ int runBenchmark() {
     throw std::runtime_error("curl is not installed (apt-get install -y curl): no baseline");
   const auto rclone = findInPath("rclone");
   const bool haveApache = fs::exists("/usr/sbin/apache2");
+  if (!params.webdav) notes.push_back("WebDAV rows off (DMS_BENCH_SYNC_WEBDAV=0)");
 
   // The rows, in table order.
   const auto rowA = report.addRow("A  curl download, --parallel-max " + concurrency, files, bytes);
@@ -229,7 +230,7 @@ int runBenchmark() {
   const auto rowP1n = report.addRow("   dms-host sync -> filesystem, fsync off", files, bytes);
   std::optional<BenchReport::RowId> rowB, rowRclone, rowP3;
   std::optional<dms::test::ApacheServer> apache;
-  if (haveApache) {
+  if (haveApache && params.webdav) {
     dms::test::ApacheOptions options;
     options.auth = dms::test::ApacheAuth::Basic;
     options.user = kDavUser;
@@ -241,7 +242,7 @@ int runBenchmark() {
     rowP3 = report.addRow("P3 dms-host sync -> WebDAV", files, bytes);
     if (!rclone)
       notes.push_back("rclone row skipped: rclone is not installed (apt-get install -y rclone)");
-  } else {
+  } else if (params.webdav) {
     notes.push_back(
         "WebDAV rows skipped: /usr/sbin/apache2 is not installed (tests/run.sh installs it)");
   }
@@ -440,6 +441,14 @@ int runBenchmark() {
   report.setRatio(
       rowP2, BenchReport::ratio(report.medianSeconds(rowP2), report.medianSeconds(rowP1), "P1"));
   report.setRatio(rowP1n, BenchReport::ratio(report.medianSeconds(rowP1n), a, "A"));
+  // Issue 15, row 1: the speed of filing into the filesystem against curl's download alone.
+  if (a > 0 && report.medianSeconds(rowP1) > 0) {
+    char speed[160];
+    std::snprintf(speed, sizeof speed,
+                  "speed vs curl: P1 (filesystem) %.2f x curl --parallel-max %s (goal >= 0.8 x)",
+                  a / report.medianSeconds(rowP1), concurrency.c_str());
+    notes.push_back(speed);
+  }
   if (report.ok(rowP2) && report.medianSeconds(rowP2) > 0)
     notes.push_back("P2: 0 downloads and " + std::to_string(orderGets) +
                     " order GET(s) per run (sandbox request log)");

@@ -1,5 +1,6 @@
 #include "WorkloadParams.h"
 
+#include <cstdint>
 #include <cstdlib>
 #include <stdexcept>
 
@@ -45,9 +46,23 @@ WorkloadParams WorkloadParams::fromEnvironment() {
   p.seed =
       static_cast<unsigned>(readInt("DMS_BENCH_SYNC_SEED", static_cast<int>(p.seed), 0, 1 << 30));
   p.repeat = readInt("DMS_BENCH_SYNC_REPEAT", p.repeat, 1, 20);
+  p.scriptedMinKb = readInt("DMS_BENCH_SYNC_SCRIPTED_MIN_KB", p.scriptedMinKb, 0, 1024 * 1024);
+  p.scriptedMaxKb = readInt("DMS_BENCH_SYNC_SCRIPTED_MAX_KB", p.scriptedMaxKb, 0, 1024 * 1024);
+  p.webdav = readInt("DMS_BENCH_SYNC_WEBDAV", p.webdav ? 1 : 0, 0, 1) == 1;
+  requireOrdered("DMS_BENCH_SYNC_SCRIPTED_MIN_KB", p.scriptedMinKb,
+                 "DMS_BENCH_SYNC_SCRIPTED_MAX_KB", p.scriptedMaxKb);
+  if ((p.scriptedMinKb == 0) != (p.scriptedMaxKb == 0))
+    throw std::invalid_argument(
+        "DMS_BENCH_SYNC_SCRIPTED_MIN_KB and DMS_BENCH_SYNC_SCRIPTED_MAX_KB: set both (or neither)");
   requireOrdered("DMS_BENCH_SYNC_MIN_KB", p.minKb, "DMS_BENCH_SYNC_MAX_KB", p.maxKb);
   requireOrdered("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, "DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb);
   return p;
+}
+
+std::vector<std::string> WorkloadParams::sandboxArgs() const {
+  if (scriptedMinKb == 0) return {};
+  return {"--asset-size", std::to_string(std::uint64_t(scriptedMinKb) << 10) + "-" +
+                              std::to_string(std::uint64_t(scriptedMaxKb) << 10)};
 }
 
 std::string WorkloadParams::describe() const {
@@ -60,7 +75,10 @@ std::string WorkloadParams::describe() const {
          " DMS_BENCH_SYNC_BIG_MAX_MB=" + std::to_string(bigMaxMb) +
          " DMS_BENCH_SYNC_CONCURRENCY=" + std::to_string(concurrency) +
          " DMS_BENCH_SYNC_SEED=" + std::to_string(seed) +
-         " DMS_BENCH_SYNC_REPEAT=" + std::to_string(repeat);
+         " DMS_BENCH_SYNC_REPEAT=" + std::to_string(repeat) +
+         "\nDMS_BENCH_SYNC_SCRIPTED_MIN_KB=" + std::to_string(scriptedMinKb) +
+         " DMS_BENCH_SYNC_SCRIPTED_MAX_KB=" + std::to_string(scriptedMaxKb) +
+         " DMS_BENCH_SYNC_WEBDAV=" + std::to_string(webdav ? 1 : 0);
 }
 
 }  // namespace dms::bench

@@ -13,9 +13,16 @@
 ///   DMS_BENCH_SYNC_SEED         seed of the size generator (same seed, same sizes) 1
 ///   DMS_BENCH_SYNC_REPEAT       rounds; every row of the table runs once per round
 ///                               and shows its median (rclone: first round only)   3
+///   DMS_BENCH_SYNC_SCRIPTED_MIN_KB, DMS_BENCH_SYNC_SCRIPTED_MAX_KB
+///                               size range of the 5 scripted files of each order,
+///                               KiB (sandbox --asset-size); 0: the sandbox's own
+///                               10-60 KB                                         0
+///   DMS_BENCH_SYNC_WEBDAV       1: also the WebDAV rows (B, rclone, P3); 0: only
+///                               the download and filesystem rows                 1
 /// Sizes are uniform in [min, max] from a fixed-seed generator, so runs are comparable.
 
 #include <string>
+#include <vector>
 
 namespace dms::bench {
 
@@ -30,10 +37,16 @@ struct WorkloadParams {
   int concurrency = 4;
   unsigned seed = 1;
   int repeat = 3;
+  int scriptedMinKb = 0;
+  int scriptedMaxKb = 0;
+  bool webdav = true;
 
   /// Defaults overridden by the variables above. Throws std::invalid_argument naming the
   /// variable for a value that is not a whole number in range (or min > max).
   static WorkloadParams fromEnvironment();
+
+  /// The sandbox's flags for this workload (the scripted files' sizes).
+  std::vector<std::string> sandboxArgs() const;
 
   /// One line per knob, "NAME=value", for the benchmark's header.
   std::string describe() const;
