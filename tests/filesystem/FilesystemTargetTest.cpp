@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <set>
 #include <sstream>
 #include <utility>
 
@@ -374,6 +375,83 @@ TEST_F(FilesystemTargetTest, OpenOnAFileIsAClearError) {
   auto target = FilesystemTarget::open(options, nullptr);
   ASSERT_FALSE(target.ok());
   EXPECT_NE(target.error().message.find("plain"), std::string::npos) << target.error().message;
+}
+
+// ---- new folders: synced with the first file put into them, not one by one --------------
+
+/// What the target reports about durability, in order, as text.
+class DurabilityLog final : public DurabilityObserver {
+ public:
+  void dataSynced() override { events.push_back("data"); }
+  void placed(const std::string& path) override { events.push_back("placed " + path); }
+  void folderSynced(const std::string& folder) override { events.push_back("folder " + folder); }
+  void newFoldersSynced(const std::set<std::string>& parents) override {
+    std::string text = "new folders in";
+    for (const auto& parent : parents) text += " '" + parent + "'";
+    events.push_back(text);
+  }
+  std::vector<std::string> events;
+};
+
+class NewFolderSyncTest : public FilesystemTargetTest {
+ protected:
+  void SetUp() override {
+    FilesystemTargetTest::SetUp();
+    FilesystemOptions options;
+    options.root = root().string();
+    options.fsync = true;  // what is synced, and when, is the subject here
+    auto opened = FilesystemTarget::open(options, nullptr);
+    ASSERT_TRUE(opened.ok()) << opened.error().describe();
+    target_ = std::move(*opened);
+    target_->setDurabilityObserver(&log_);
+  }
+  Status put(const std::string& path) {
+    std::istringstream content("content of " + path);
+    auto put = target_->put(path, content, {{"k", "v"}}, PutMode::CreateNew);
+    return put ? Status{} : Status(put.error());
+  }
+
+  DurabilityLog log_;
+  std::unique_ptr<FilesystemTarget> target_;
+};
+
+TEST_F(NewFolderSyncTest, APutSyncsTheFoldersMadeForItBeforeItAppears) {
+  ASSERT_TRUE(target_->ensureFolder("a/b/c").ok());
+  ASSERT_TRUE(target_->ensureFolder("a/d").ok());
+  ASSERT_TRUE(target_->ensureFolder("a/d").ok());  // made already: nothing new
+  EXPECT_TRUE(log_.events.empty());
+  ASSERT_TRUE(put("a/d/one.txt").ok());
+  EXPECT_EQ(log_.events, std::vector<std::string>{"new folders in '' 'a' 'a/b'"});
+  // Synced once: the next put has none left to sync.
+  log_.events.clear();
+  ASSERT_TRUE(put("a/b/c/two.txt").ok());
+  EXPECT_TRUE(log_.events.empty());
+  EXPECT_EQ(slurp(root() / "a/b/c/two.txt"), "content of a/b/c/two.txt");
+}
+
+TEST_F(NewFolderSyncTest, ABatchCoversItsNewFoldersWithItsDataSync) {
+  ASSERT_TRUE(target_->ensureFolder("x/y").ok());
+  auto batch = target_->beginPutBatch();
+  std::istringstream content("batched");
+  ASSERT_TRUE(batch->put("x/y/f.txt", content, {}, PutMode::CreateNew).ok());
+  const auto outcome = batch->commit();
+  ASSERT_EQ(outcome.size(), 1u);
+  EXPECT_TRUE(outcome.at("x/y/f.txt").ok());
+  EXPECT_EQ(log_.events, (std::vector<std::string>{"new folders in '' 'x'", "data",
+                                                   "placed x/y/f.txt", "folder x/y"}));
+  // The batch's sync covered them: a later put does not sync them again.
+  log_.events.clear();
+  ASSERT_TRUE(put("x/y/g.txt").ok());
+  EXPECT_TRUE(log_.events.empty());
+}
+
+TEST_F(NewFolderSyncTest, AMoveSyncsTheFoldersMadeForItsDestination) {
+  ASSERT_TRUE(put("file.txt").ok());
+  ASSERT_TRUE(target_->ensureFolder("moved/here").ok());
+  log_.events.clear();
+  ASSERT_TRUE(target_->move("file.txt", "moved/here/file.txt").ok());
+  EXPECT_EQ(log_.events, std::vector<std::string>{"new folders in '' 'moved'"});
+  EXPECT_TRUE(fs::exists(root() / "moved/here/file.txt"));
 }
 
 TEST(FilesystemConnectorFactoryTest, ParsesOptionsAndNamesBadKeys) {

@@ -48,7 +48,9 @@ std::map<std::string, Status> FilesystemPutBatch::commit() {
   std::map<std::string, Status> outcome;
   if (pending_.empty()) return outcome;
   if (target_.fsync_) {
-    // 1. One sync for the data and xattrs of every temporary (instead of an fsync each).
+    // 1. One sync for the data and xattrs of every temporary (instead of an fsync each), and
+    // for the folders ensureFolder() made for them.
+    const auto newFolders = target_.unsyncedFoldersNow();
     if (::syncfs(target_.rootFd_) != 0) {
       const int error = errno;
       for (const auto& pending : pending_) {
@@ -59,6 +61,9 @@ std::map<std::string, Status> FilesystemPutBatch::commit() {
       folders_.clear();
       return outcome;
     }
+    target_.forgetSyncedFolders(newFolders);
+    if (!newFolders.empty() && target_.observer_ != nullptr)
+      target_.observer_->newFoldersSynced(newFolders);
     if (target_.observer_ != nullptr) target_.observer_->dataSynced();
   }
   // 2. The renames.

@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <climits>
 #include <filesystem>
+#include <set>
 #include <sstream>
 #include <system_error>
 #include <vector>
@@ -212,6 +213,8 @@ FilesystemTarget::FilesystemTarget(int rootFd, std::string root, MetadataMode mo
     : rootFd_(rootFd), root_(std::move(root)), mode_(mode), fsync_(fsync), logger_(logger) {}
 
 FilesystemTarget::~FilesystemTarget() {
+  // Folders made since the last put or batch: durable before the target goes (best effort).
+  (void)syncNewFolders();
   ::close(rootFd_);
 }
 
@@ -330,15 +333,21 @@ Status FilesystemTarget::syncFolder(int folderFd, const std::string& path) const
 Status FilesystemTarget::ensureFolder(const std::string& rawPath) {
   auto path = common::normalisePath(rawPath, common::RootPolicy::Allow);
   if (!path) return path.error();
+  // Most calls find the folder made already: one resolution from the root answers them (any
+  // failure, a hostile symlink included, takes the walk below, which names what is wrong).
+  if (openBeneath(*path, O_PATH | O_DIRECTORY, "cannot open folder").ok()) return {};
   auto current = openBeneath("", O_RDONLY | O_DIRECTORY, "cannot open root for");
   if (!current) return current.error();
   std::string prefix;
   for (const auto& segment : common::splitPath(*path)) {
+    const auto parent = prefix;
     prefix = childPath(prefix, segment);
     const bool created = ::mkdirat(current->get(), segment.c_str(), 0777) == 0;
     if (!created && errno != EEXIST) return errnoError(errno, "cannot create folder", prefix);
-    if (created) {
-      if (auto synced = syncFolder(current->get(), prefix); !synced) return synced;
+    // Synced with the first file put below it (or the next batch's syncfs), not one by one.
+    if (created && fsync_) {
+      std::lock_guard lock(newFoldersMutex_);
+      unsyncedFolders_.insert(parent);
     }
     // Re-resolve from the root so a symlink in the way is checked like any other path.
     auto next = openBeneath(prefix, O_RDONLY | O_DIRECTORY, "cannot create folder", *path);
@@ -352,6 +361,39 @@ Status FilesystemTarget::ensureFolder(const std::string& rawPath) {
   return {};
 }
 
+Status FilesystemTarget::syncNewFolders() {
+  std::set<std::string> folders;
+  {
+    std::lock_guard lock(newFoldersMutex_);
+    folders.swap(unsyncedFolders_);
+  }
+  for (auto it = folders.begin(); it != folders.end(); ++it) {
+    auto folder = openBeneath(*it, O_RDONLY | O_DIRECTORY, "cannot open folder");
+    // Gone again (pruned by remove()): nothing of it left to make durable.
+    if (!folder &&
+        (folder.error().code == ErrorCode::NotFound || folder.error().code == ErrorCode::Conflict))
+      continue;
+    auto synced = folder ? syncFolder(folder->get(), *it) : Status(folder.error());
+    if (!synced) {
+      std::lock_guard lock(newFoldersMutex_);
+      unsyncedFolders_.insert(it, folders.end());
+      return synced;
+    }
+  }
+  if (!folders.empty() && observer_ != nullptr) observer_->newFoldersSynced(folders);
+  return {};
+}
+
+std::set<std::string> FilesystemTarget::unsyncedFoldersNow() const {
+  std::lock_guard lock(newFoldersMutex_);
+  return unsyncedFolders_;
+}
+
+void FilesystemTarget::forgetSyncedFolders(const std::set<std::string>& synced) {
+  std::lock_guard lock(newFoldersMutex_);
+  for (const auto& folder : synced) unsyncedFolders_.erase(folder);
+}
+
 Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream& content,
                                         const Metadata& metadata, PutMode mode) {
   auto staged = stage(rawPath, content, metadata, mode);
@@ -360,6 +402,8 @@ Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream
   TempFileGuard tempGuard(folder, staged->tempName);
   if (fsync_ && ::fsync(staged->file.get()) != 0)
     return errnoError(errno, "cannot fsync", staged->info.path);
+  // Folders ensureFolder() made for it are durable before the file appears in them.
+  if (auto ok = syncNewFolders(); !ok) return ok.error();
   if (::close(staged->file.release()) != 0)
     return errnoError(errno, "cannot close", staged->info.path);
   if (auto ok = place(folder, *staged, metadata); !ok) return ok.error();
@@ -643,6 +687,8 @@ Status FilesystemTarget::move(const std::string& rawFrom, const std::string& raw
     return fail(ErrorCode::Conflict, "cannot move " + quotePath(*from) + ": it is a folder");
   auto toParent = openParent(*to);
   if (!toParent) return toParent.error();
+  // Folders ensureFolder() made for it are durable before the file appears in them.
+  if (auto ok = syncNewFolders(); !ok) return ok;
   const auto toName = baseName(*to);
   const auto fromSidecar = common::sidecarName(fromName);
   const auto toSidecar = common::sidecarName(toName);

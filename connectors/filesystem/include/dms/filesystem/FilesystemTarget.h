@@ -23,6 +23,10 @@
 /// - Metadata: xattrs "user.dms.<key>" (nativeMetadata), or a JSON sidecar
 ///   ".dms-meta-<name>.json" next to the file ({"version":1,"metadata":{...}}), written via a
 ///   temporary + rename. "auto" probes user xattrs on the root once at open().
+/// - Folders: ensureFolder() does not fsync each new folder's parent at once; they are synced
+///   by the next put or move (before its rename), covered by a batch commit's syncfs(), or
+///   synced when the target is destroyed. So a file never becomes durable in a folder that a
+///   power cut could take away, and a batch pays nothing extra for its new folders.
 /// - move (renameat2 no-replace, sidecar follows), recover (temporaries and orphan sidecars in
 ///   the whole tree), modification times.
 ///
@@ -40,10 +44,12 @@
 ///   NFC paths (created by someone else), symlinks leading outside the root or dangling, and
 ///   anything that is neither a regular file nor a folder.
 ///
-/// Thread-safe: the target only holds the root descriptor and settings; every call opens its
-/// own descriptors.
+/// Thread-safe: the target holds the root descriptor, settings and the set of folders awaiting
+/// a sync (under a mutex); every call opens its own descriptors.
 
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 
 #include "dms/DocumentTarget.h"
@@ -67,6 +73,9 @@ class DurabilityObserver {
   virtual void placed(const std::string& path) = 0;
   /// Every rename so far in `folder` ("" = root) is on disk.
   virtual void folderSynced(const std::string& folder) = 0;
+  /// The folders ensureFolder() made in `parents` ("" = root) are on disk: synced by a put or
+  /// move before its rename, or covered by a batch's data sync (reported just before it).
+  virtual void newFoldersSynced(const std::set<std::string>& parents) { (void)parents; }
 };
 
 enum class MetadataMode {
@@ -129,8 +138,8 @@ class FilesystemTarget final : public DocumentTarget {
   /// not yet synced nor placed.
   struct StagedFile;  // FilesystemPutBatch.h
   /// Writes the temporary (removed again when this fails).
-  Result<StagedFile> stage(const std::string& path, std::istream& content,
-                           const Metadata& metadata, PutMode mode) const;
+  Result<StagedFile> stage(const std::string& path, std::istream& content, const Metadata& metadata,
+                           PutMode mode) const;
   /// A put's second half: the sidecar (sidecar mode), then the rename into place in `folder`.
   Status place(int folder, const StagedFile& staged, const Metadata& metadata) const;
 
@@ -159,6 +168,18 @@ class FilesystemTarget final : public DocumentTarget {
   bool fsync_;
   Logger* logger_;
   DurabilityObserver* observer_ = nullptr;
+
+  // --- Issue 15 row 1: new folders made durable with the files put into them ---
+  /// fsyncs every folder that received a new subfolder since the last sync (put and move call
+  /// it before their rename: a file never becomes durable in a folder that may vanish).
+  Status syncNewFolders();
+  /// The folders awaiting that sync; a batch commit's syncfs() covers them, then forgets them.
+  std::set<std::string> unsyncedFoldersNow() const;
+  void forgetSyncedFolders(const std::set<std::string>& synced);
+
+  mutable std::mutex newFoldersMutex_;
+  /// Paths ("" = root) of folders whose new subfolders ensureFolder() did not sync.
+  std::set<std::string> unsyncedFolders_;
 };
 
 }  // namespace dms::filesystem
