@@ -142,13 +142,13 @@ struct HostSetup {
 /// environment (hostEnv()), as the README asks.
 HostSetup writeHostConfig(const fs::path& dir, const std::string& tag,
                           Poco::JSON::Object::Ptr target, const std::string& baseUrl,
-                          int concurrency) {
+                          int concurrency, const std::string& modules = DMS_MODULE_DIR) {
   HostSetup setup{dir / (tag + ".json"), dir / (tag + "-data"), dir / (tag + "-archive")};
   if (target->optValue<std::string>("connector", "") == "filesystem")
     target->set("root", setup.archive.string());
   Poco::JSON::Object::Ptr root = new Poco::JSON::Object(true);
   root->set("dataDir", setup.dataDir.string());
-  root->set("modules", std::string(DMS_MODULE_DIR));
+  root->set("modules", modules);
   root->set("target", target);
   Poco::JSON::Object::Ptr ambita = new Poco::JSON::Object(true);
   ambita->set("baseUrl", baseUrl);
@@ -224,10 +224,16 @@ int runBenchmark() {
 
   // The rows, in table order.
   const auto rowA = report.addRow("A  curl download, --parallel-max " + concurrency, files, bytes);
-  const auto rowA1 = report.addRow("   curl download, 1 connection", files, bytes);
+  // Side rows (DMS_BENCH_SYNC_SIDE_ROWS=1): curl over one connection, dms-host without fsync.
+  std::optional<BenchReport::RowId> rowA1, rowP1n;
+  if (params.sideRows) rowA1 = report.addRow("   curl download, 1 connection", files, bytes);
   const auto rowP1 = report.addRow("P1 dms-host sync -> filesystem", files, bytes);
   const auto rowP2 = report.addRow("P2 the same sync again (nothing new)", 0, 0);
-  const auto rowP1n = report.addRow("   dms-host sync -> filesystem, fsync off", files, bytes);
+  std::optional<BenchReport::RowId> rowP1c;
+  if (!params.compareModules.empty())
+    rowP1c = report.addRow("   P1 with DMS_BENCH_SYNC_COMPARE_MODULES", files, bytes);
+  if (params.sideRows)
+    rowP1n = report.addRow("   dms-host sync -> filesystem, fsync off", files, bytes);
   std::optional<BenchReport::RowId> rowB, rowRclone, rowP3;
   std::optional<dms::test::ApacheServer> apache;
   if (haveApache && params.webdav) {
@@ -283,14 +289,18 @@ int runBenchmark() {
 
   // P1: dms-host sync into a fresh filesystem target; returns the setup it used.
   auto productFilesystem = [&](BenchReport::RowId row, bool fsync, int round,
-                               std::optional<HostSetup>& setup) {
-    const std::string tag = (fsync ? "fs" : "fs-nofsync") + std::to_string(round);
+                               std::optional<HostSetup>& setup,
+                               const std::string& modules = DMS_MODULE_DIR) {
+    const std::string tag = (modules != DMS_MODULE_DIR ? "fs-compare"
+                             : fsync                   ? "fs"
+                                                       : "fs-nofsync") +
+                            std::to_string(round);
     const std::string what = "dms-host sync (" + tag + ")";
     return report.run(
         row,
         [&] {
           setup = writeHostConfig(work.path(), tag, filesystemTarget(fsync), sandbox.baseUrl(),
-                                  params.concurrency);
+                                  params.concurrency, modules);
           sandbox.clearRequests();
           return measure(syncArgs(setup->config, orderIds), hostEnv(), logs, tag + "-sync");
         },
@@ -312,9 +322,10 @@ int runBenchmark() {
         },
         curlDownloadCheck("curl download (parallel, round " + n + ")"));
     // Same files to the same paths: after this run curlDir holds what the uploads send.
-    report.run(
-        rowA1, [&] { return curlDownload("curl-download-1-" + n, {}); },
-        curlDownloadCheck("curl download (1 connection, round " + n + ")"));
+    if (rowA1)
+      report.run(
+          *rowA1, [&] { return curlDownload("curl-download-1-" + n, {}); },
+          curlDownloadCheck("curl download (1 connection, round " + n + ")"));
 
     std::optional<HostSetup> setup;
     if (productFilesystem(rowP1, true, round, setup)) {
@@ -338,7 +349,15 @@ int runBenchmark() {
       discard(setup->dataDir);
     }
     setup.reset();
-    productFilesystem(rowP1n, false, round, setup);
+    if (rowP1c) {
+      productFilesystem(*rowP1c, true, round, setup, params.compareModules);
+      if (setup) {
+        discard(setup->archive);
+        discard(setup->dataDir);
+      }
+      setup.reset();
+    }
+    if (rowP1n) productFilesystem(*rowP1n, false, round, setup);
     if (setup) {
       discard(setup->archive);
       discard(setup->dataDir);
@@ -346,7 +365,7 @@ int runBenchmark() {
 
     if (!apache) continue;
     // B: curl -T, every file (as curl downloaded it above) to its own name in one collection.
-    const bool curlReady = report.ok(rowA) && report.ok(rowA1);
+    const bool curlReady = report.ok(rowA) && (!rowA1 || report.ok(*rowA1));
     if (curlReady) {
       const fs::path root = apache->davRoot() / ("curl" + n);
       report.run(
@@ -436,11 +455,14 @@ int runBenchmark() {
   // Ratios of medians, every baseline from this run.
   const double a = report.medianSeconds(rowA);
   report.setRatio(rowA, "1.00 x A (baseline)");
-  report.setRatio(rowA1, BenchReport::ratio(report.medianSeconds(rowA1), a, "A"));
+  if (rowA1) report.setRatio(*rowA1, BenchReport::ratio(report.medianSeconds(*rowA1), a, "A"));
   report.setRatio(rowP1, BenchReport::ratio(report.medianSeconds(rowP1), a, "A"));
   report.setRatio(
       rowP2, BenchReport::ratio(report.medianSeconds(rowP2), report.medianSeconds(rowP1), "P1"));
-  report.setRatio(rowP1n, BenchReport::ratio(report.medianSeconds(rowP1n), a, "A"));
+  if (rowP1c)
+    report.setRatio(*rowP1c, BenchReport::ratio(report.medianSeconds(*rowP1c),
+                                                report.medianSeconds(rowP1), "P1"));
+  if (rowP1n) report.setRatio(*rowP1n, BenchReport::ratio(report.medianSeconds(*rowP1n), a, "A"));
   // Issue 15, row 1: the speed of filing into the filesystem against curl's download alone.
   if (a > 0 && report.medianSeconds(rowP1) > 0) {
     char speed[160];

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <cstdlib>
+#include <filesystem>
 #include <stdexcept>
 
 namespace dms::bench {
@@ -49,6 +50,13 @@ WorkloadParams WorkloadParams::fromEnvironment() {
   p.scriptedMinKb = readInt("DMS_BENCH_SYNC_SCRIPTED_MIN_KB", p.scriptedMinKb, 0, 1024 * 1024);
   p.scriptedMaxKb = readInt("DMS_BENCH_SYNC_SCRIPTED_MAX_KB", p.scriptedMaxKb, 0, 1024 * 1024);
   p.webdav = readInt("DMS_BENCH_SYNC_WEBDAV", p.webdav ? 1 : 0, 0, 1) == 1;
+  if (const char* dir = std::getenv("DMS_BENCH_SYNC_COMPARE_MODULES"); dir != nullptr && *dir) {
+    p.compareModules = dir;
+    if (!std::filesystem::is_directory(p.compareModules))
+      throw std::invalid_argument("DMS_BENCH_SYNC_COMPARE_MODULES: '" + p.compareModules +
+                                  "' is not a folder");
+  }
+  p.sideRows = readInt("DMS_BENCH_SYNC_SIDE_ROWS", p.sideRows ? 1 : 0, 0, 1) == 1;
   requireOrdered("DMS_BENCH_SYNC_SCRIPTED_MIN_KB", p.scriptedMinKb,
                  "DMS_BENCH_SYNC_SCRIPTED_MAX_KB", p.scriptedMaxKb);
   if ((p.scriptedMinKb == 0) != (p.scriptedMaxKb == 0))
@@ -78,7 +86,9 @@ std::string WorkloadParams::describe() const {
          " DMS_BENCH_SYNC_REPEAT=" + std::to_string(repeat) +
          "\nDMS_BENCH_SYNC_SCRIPTED_MIN_KB=" + std::to_string(scriptedMinKb) +
          " DMS_BENCH_SYNC_SCRIPTED_MAX_KB=" + std::to_string(scriptedMaxKb) +
-         " DMS_BENCH_SYNC_WEBDAV=" + std::to_string(webdav ? 1 : 0);
+         " DMS_BENCH_SYNC_WEBDAV=" + std::to_string(webdav ? 1 : 0) +
+         " DMS_BENCH_SYNC_SIDE_ROWS=" + std::to_string(sideRows ? 1 : 0) +
+         (compareModules.empty() ? "" : "\nDMS_BENCH_SYNC_COMPARE_MODULES=" + compareModules);
 }
 
 }  // namespace dms::bench

@@ -19,6 +19,11 @@
 ///                               10-60 KB                                         0
 ///   DMS_BENCH_SYNC_WEBDAV       1: also the WebDAV rows (B, rclone, P3); 0: only
 ///                               the download and filesystem rows                 1
+///   DMS_BENCH_SYNC_SIDE_ROWS    1: also curl over 1 connection and dms-host with
+///                               fsync off; 0: only the rows with a ratio to show 1
+///   DMS_BENCH_SYNC_COMPARE_MODULES  a folder of other builds' modules (e.g. a copy of
+///                               main's build-rel/modules): adds a row P1 with those,
+///                               interleaved with P1, for a before/after in one run  unset
 /// Sizes are uniform in [min, max] from a fixed-seed generator, so runs are comparable.
 
 #include <string>
@@ -40,6 +45,8 @@ struct WorkloadParams {
   int scriptedMinKb = 0;
   int scriptedMaxKb = 0;
   bool webdav = true;
+  bool sideRows = true;
+  std::string compareModules;
 
   /// Defaults overridden by the variables above. Throws std::invalid_argument naming the
   /// variable for a value that is not a whole number in range (or min > max).
