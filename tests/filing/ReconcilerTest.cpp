@@ -378,6 +378,45 @@ TEST_F(ReconcilerTest, ForeignFileAtTheNameIsNeverOverwritten) {
   EXPECT_EQ(files[kFolder + "/A (2).pdf"].metadata["ambita.assetId"], "a1");
 }
 
+// Issue 15 (3 WebDAV requests a file): a new file's name is not looked up on the target before
+// its put; the put's CreateNew finds a taken name by itself.
+TEST_F(ReconcilerTest, NewFilesAreNotLookedUpOnTheTargetBeforeTheirPut) {
+  FaultInjectingTarget counting(*fsTarget_);
+  target_ = &counting;
+  configure("{}");
+  auto a = makeAsset("a1", "A.pdf"), b = makeAsset("b1", "B.pdf"), c = makeAsset("c1", "C.pdf");
+  api_.setOrder(makeOrder(1, "FINISHED", {a, b}, {c}));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_TRUE(report->ok()) << (report->problems.empty() ? "" : report->problems.front());
+  EXPECT_EQ(counting.calls(TargetMethod::Stat), 0);
+  EXPECT_EQ(counting.calls(TargetMethod::ReadMetadata), 0);
+  EXPECT_EQ(counting.calls(TargetMethod::Put), 3);
+  expectTree({{kFolder + "/A.pdf", a}, {kFolder + "/B.pdf", b}, {kFolder + "/C.pdf", c}});
+  expectAllRecorded(1, 3);
+  closeEngine();
+  target_ = fsTarget_.get();
+}
+
+// Our own file under the name, from a run whose record was lost: adopted, not filed twice.
+TEST_F(ReconcilerTest, OwnFileWithoutARecordIsAdopted) {
+  auto a = makeAsset("a1", "A.pdf");
+  ASSERT_TRUE(fsTarget_->ensureFolder(kFolder).ok());
+  std::istringstream earlier(FakeOrderApi::contentFor(a.downloadUrl));
+  ASSERT_TRUE(
+      fsTarget_
+          ->put(kFolder + "/A.pdf", earlier, {{"ambita.assetId", "a1"}}, dms::PutMode::CreateNew)
+          .ok());
+  api_.setOrder(makeOrder(1, "FINISHED", {a}));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_TRUE(report->ok()) << (report->problems.empty() ? "" : report->problems.front());
+  auto files = tree();
+  EXPECT_EQ(files.size(), 1u);
+  EXPECT_EQ(files[kFolder + "/A.pdf"].metadata["ambita.assetId"], "a1");
+  expectAllRecorded(1, 1);
+}
+
 TEST_F(ReconcilerTest, DownloadsRunConcurrentlyWithinTheBound) {
   configure(R"({"filing": {"concurrency": 3}})");
   std::vector<api::Asset> assets;
@@ -507,8 +546,13 @@ const std::vector<TargetFault>& targetFaults() {
        [](auto& t) {
          t.failCall(TargetMethod::Put, 2, ErrorCode::Unavailable, FaultRepeat::FromThenOn);
        }},
-      {"stat fails while planning",
-       [](auto& t) { t.failCall(TargetMethod::Stat, 2, ErrorCode::Unavailable); }},
+      // A new file's name is looked at on the target only when its put finds it taken (no
+      // stat while planning since issue 15): that look fails.
+      {"looking at a taken name fails",
+       [](auto& t) {
+         t.failCall(TargetMethod::Put, 2, ErrorCode::AlreadyExists);
+         t.failCall(TargetMethod::ReadMetadata, 1, ErrorCode::Unavailable);
+       }},
       // Every name is taken by the time it is put (a busy shared folder): the asset fails and
       // is retried; it was recorded as filed without a file after 20 tries.
       {"every put finds its name taken",
@@ -653,7 +697,9 @@ TEST_F(ReconcilerCrashTest, KillAtAnyPointWhileFilingEndsInTheExactTree) {
     points.push_back({"at download " + std::to_string(n), TargetMethod::Put, 0, false, n});
   }
   points.push_back({"after ensureFolder", TargetMethod::EnsureFolder, 1, true});
-  points.push_back({"during planning (stat)", TargetMethod::Stat, 2, false});
+  // (No stat while planning since issue 15: a new file's name is checked by its put.) The
+  // intents are committed, nothing is on the target yet.
+  points.push_back({"before ensureFolder", TargetMethod::EnsureFolder, 1, false});
   int crashed = 0;
   for (const auto& point : points) {
     SCOPED_TRACE(point.name);

@@ -442,6 +442,32 @@ TEST_F(WebDavIntegration, NewFileInAKnownFolderCostsAtMostThreeRequests) {
       << "no temporary left behind";
 }
 
+TEST_F(WebDavIntegration, AFolderBelowAKnownOneCostsOneMkcol) {
+  // Issue 15: an order's second category folder needs no PROPFIND before its MKCOL; one made
+  // by someone else meanwhile is still success (MKCOL 405, then a look).
+  ApacheServer server;
+  auto target = makeWebDavTarget(server, "folders", logger_);
+  ASSERT_TRUE(target->ensureFolder("Oppdrag 1/Plan"));
+  std::filesystem::create_directory(server.davRoot() / "folders" / "Oppdrag 1" / "Kart");
+  ASSERT_FALSE(target->stat("sentinel-before-the-folders"));
+  const std::size_t before = accessLogUpTo(server, "sentinel-before-the-folders").size();
+
+  ASSERT_TRUE(target->ensureFolder("Oppdrag 1/Vedtekter"));
+  ASSERT_TRUE(target->ensureFolder("Oppdrag 1/Kart")) << "made by someone else: still success";
+  ASSERT_FALSE(target->stat("sentinel-after-the-folders"));
+  const auto lines = accessLogUpTo(server, "sentinel-after-the-folders");
+  ASSERT_GT(lines.size(), before);
+  std::vector<std::string> made(lines.begin() + static_cast<std::ptrdiff_t>(before),
+                                lines.end() - 1);  // without the sentinel
+  ASSERT_EQ(made.size(), 3u) << ::testing::PrintToString(made);
+  EXPECT_NE(made[0].find("\"MKCOL "), std::string::npos) << made[0];
+  EXPECT_NE(made[0].find("Vedtekter"), std::string::npos) << made[0];
+  EXPECT_NE(made[1].find("\"MKCOL "), std::string::npos) << made[1];
+  EXPECT_NE(made[2].find("\"PROPFIND "), std::string::npos) << made[2];
+  EXPECT_TRUE(
+      std::filesystem::is_directory(server.davRoot() / "folders" / "Oppdrag 1" / "Vedtekter"));
+}
+
 TEST_F(WebDavIntegration, RecoverRemovesStaleTemporaries) {
   ApacheServer server;
   auto target = makeWebDavTarget(server, "rec", logger_);

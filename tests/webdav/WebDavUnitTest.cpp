@@ -2,11 +2,15 @@
 // property names, option parsing.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <filesystem>
 #include <map>
+#include <optional>
 
 #include "DavClient.h"
 #include "DavPath.h"
 #include "Multistatus.h"
+#include "TempJournal.h"
 #include "dms/webdav/WebDavConnectorFactory.h"
 #include "dms/webdav/WebDavOptions.h"
 #include "support/CapturingLogger.h"
@@ -117,6 +121,55 @@ TEST(Multistatus, PropertyNamesRoundTripAnyKey) {
   EXPECT_EQ(metadataKeyFromProperty("other"), std::nullopt);
   EXPECT_EQ(metadataKeyFromProperty("m_bad_4"), std::nullopt);
   EXPECT_EQ(xmlEscape("<a&'\">\r"), "&lt;a&amp;&apos;&quot;&gt;&#13;");
+}
+
+/// Files in the journal's folder of `dataDir`.
+std::vector<std::filesystem::path> recordFiles(const test::TempDir& dataDir) {
+  std::vector<std::filesystem::path> files;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dataDir.path() / "webdav-in-flight", ec))
+    files.push_back(e.path());
+  return files;
+}
+
+// Issue 15: a put's record file is emptied and reused by the next put (no file created and
+// deleted per put); what a crashed put left is still found, finished ones are not.
+TEST(TempJournal, ReusesEmptiedRecordsAndFindsOnlyUnfinishedOnes) {
+  test::TempDir dataDir("dms-webdav-journal");
+  std::optional<webdav::TempJournal> journal(std::in_place, dataDir.str());
+  { auto put = journal->begin({"t/.dms-tmp-1-a"}); }
+  const auto afterOne = recordFiles(dataDir);
+  ASSERT_EQ(afterOne.size(), 1u);
+  EXPECT_EQ(std::filesystem::file_size(afterOne.front()), 0u) << "emptied when the put is over";
+  for (int i = 0; i < 20; ++i) {
+    auto put = journal->begin({"t/.dms-tmp-" + std::to_string(i) + "-b"});
+  }
+  EXPECT_EQ(recordFiles(dataDir), afterOne) << "the same file, written again";
+
+  std::vector<std::vector<std::string>> found;
+  {
+    auto running = journal->begin({"t/.dms-tmp-2-c", "sidecar:t/c"});
+    auto other = journal->begin({"t/.dms-tmp-3-d"});
+    EXPECT_EQ(recordFiles(dataDir).size(), 2u) << "one file per put running at once";
+    journal->forEachAbandoned([&](const std::vector<std::string>& lines) {
+      found.push_back(lines);
+      return false;  // not cleaned: kept
+    });
+  }
+  std::sort(found.begin(), found.end());
+  EXPECT_EQ(found, (std::vector<std::vector<std::string>>{{"t/.dms-tmp-2-c", "sidecar:t/c"},
+                                                          {"t/.dms-tmp-3-d"}}));
+  found.clear();
+  journal->forEachAbandoned([&](const std::vector<std::string>& lines) {
+    found.push_back(lines);
+    return true;
+  });
+  EXPECT_TRUE(found.empty()) << "finished puts are not abandoned";
+  EXPECT_TRUE(recordFiles(dataDir).empty()) << "empty records are tidied by recover()";
+  { auto put = journal->begin({"t/.dms-tmp-4-e"}); }
+  EXPECT_EQ(recordFiles(dataDir).size(), 1u);
+  journal.reset();
+  EXPECT_TRUE(recordFiles(dataDir).empty()) << "idle records go with the journal";
 }
 
 TEST(WebDavOptions, ParsesAllKeysAndDefaults) {

@@ -6,14 +6,21 @@
 ///
 /// One small file per put in flight, "<dataDir>/webdav-in-flight/<random>", holding the
 /// server paths (one per line, relative to the base collection). begin() writes it before the
-/// first request of the put, the Entry's destructor deletes it when the put is over (success or
-/// cleaned-up failure). A SIGKILL leaves it behind for recover(). Without a data folder (tests
+/// first request of the put, the Entry's destructor empties it when the put is over (success or
+/// cleaned-up failure). A SIGKILL leaves it filled for recover(). Without a data folder (tests
 /// that make a target directly) the journal does nothing.
 ///
-/// Thread-safe: entries are separate files with random names.
+/// An emptied record file is kept and rewritten by a later put (issue 15): creating and
+/// deleting a file per put made ext4 search its inode bitmaps (a large share of dms-host's CPU
+/// when filing many small files). At most one file per put running at once is kept; the
+/// journal removes its idle files when destroyed, recover() any empty one.
+///
+/// Thread-safe: each put has its own file; the list of idle files is guarded by a mutex (held
+/// for no I/O).
 
 #include <filesystem>
 #include <functional>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -23,30 +30,44 @@ class TempJournal {
  public:
   /// `dataDir` empty: disabled.
   explicit TempJournal(const std::string& dataDir);
+  /// Removes the idle record files. Every Entry must be gone.
+  ~TempJournal();
+  TempJournal(const TempJournal&) = delete;
+  TempJournal& operator=(const TempJournal&) = delete;
 
-  /// The record of one put; removes its file when destroyed.
+  /// The record of one put; empties its file (ready for the next put) when destroyed.
   class Entry {
    public:
     Entry() = default;
-    explicit Entry(std::filesystem::path file) : file_(std::move(file)) {}
-    Entry(Entry&& other) noexcept : file_(std::move(other.file_)) { other.file_.clear(); }
+    Entry(TempJournal& journal, std::filesystem::path file)
+        : journal_(&journal), file_(std::move(file)) {}
+    Entry(Entry&& other) noexcept : journal_(other.journal_), file_(std::move(other.file_)) {
+      other.journal_ = nullptr;
+    }
     Entry& operator=(Entry&&) = delete;
     ~Entry();
 
    private:
+    TempJournal* journal_ = nullptr;
     std::filesystem::path file_;
   };
 
   /// Records `paths` (temporaries a put is about to create). Best effort: a data folder that
   /// cannot be written only costs the leftovers a listing would not show.
-  Entry begin(const std::vector<std::string>& paths) const;
+  Entry begin(const std::vector<std::string>& paths);
 
   /// Calls `clean` with the lines of every put that did not finish (a crashed process); a
-  /// record is forgotten when `clean` returns true. Call only when no put runs (recover()).
+  /// record is forgotten when `clean` returns true. Empty (finished) record files are removed.
+  /// Call only when no put runs (recover()).
   void forEachAbandoned(const std::function<bool(const std::vector<std::string>&)>& clean) const;
 
  private:
+  /// The put of `file` is over: empty the file and keep it for the next put.
+  void finish(const std::filesystem::path& file) noexcept;
+
   std::filesystem::path folder_;
+  std::mutex idleMutex_;
+  std::vector<std::filesystem::path> idle_;  ///< emptied record files, ready for begin()
 };
 
 }  // namespace dms::webdav

@@ -480,14 +480,22 @@ Status WebDavTarget::ensureFolder(const std::string& rawPath) {
     auto path = common::normalisePath(rawPath, RootPolicy::Allow);
     if (!path) return path.error();
     if (knownFolder(*path)) return {};
-    auto existing = propfindOne(*path, false);
-    if (existing) {
-      if (!existing->collection)
-        return fail(ErrorCode::Conflict, "a file is in the way at " + quotePath(*path));
-      rememberFolder(*path);
-      return {};
+    // Below a parent seen or made by this target (a second folder of the same order) the
+    // MKCOL alone is the check: 201 made it, and one already there costs the PROPFIND after
+    // the MKCOL's 405 instead of this one. Elsewhere (the base collection counts as unseen:
+    // top-level folders are often there from earlier runs) one PROPFIND first spares the
+    // MKCOLs of a whole existing chain.
+    const std::string parent = common::parentPath(*path);
+    if (parent.empty() || !knownFolder(parent)) {
+      auto existing = propfindOne(*path, false);
+      if (existing) {
+        if (!existing->collection)
+          return fail(ErrorCode::Conflict, "a file is in the way at " + quotePath(*path));
+        rememberFolder(*path);
+        return {};
+      }
+      if (existing.error().code != ErrorCode::NotFound) return existing.error();
     }
-    if (existing.error().code != ErrorCode::NotFound) return existing.error();
 
     const auto segments = common::splitPath(*path);
     // A 409 means a parent we had cached is gone (removed by someone else): forget the

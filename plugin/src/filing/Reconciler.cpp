@@ -174,7 +174,7 @@ dms::Result<bool> Reconciler::holdsAsset(const std::string& path, const std::str
 
 dms::Result<std::string> Reconciler::choosePath(const std::string& folder, const std::string& name,
                                                 const std::string& assetId,
-                                                std::set<std::string>& reserved) {
+                                                std::set<std::string>& reserved, NameProbe probe) {
   for (int n = 1; n <= kMaxNameVariants; ++n) {
     const std::string candidate =
         AssetMapper::join(folder, SafeName::variant(name, n, config_.maxNameBytes));
@@ -182,6 +182,10 @@ dms::Result<std::string> Reconciler::choosePath(const std::string& folder, const
     auto holder = store_.pathHolder(candidate, assetId);
     if (!holder) return holder.error();
     if (*holder) continue;
+    if (probe == NameProbe::LeaveToThePut) {
+      reserved.insert(candidate);
+      return candidate;
+    }
     auto st = target_.stat(candidate);
     if (!st) {
       if (st.error().code != dms::ErrorCode::NotFound) return st.error();
@@ -372,7 +376,9 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
     r.orderLineId = job.context.orderLine ? job.context.orderLine->id : 0;
     r.remoteStatus = asset.status;
     r.category = asset.productCategory;
-    auto path = choosePath(job.mapped.folder, job.mapped.fileName, asset.id, reserved);
+    // Free in the state is enough here: a name taken on the target is found by the put.
+    auto path = choosePath(job.mapped.folder, job.mapped.fileName, asset.id, reserved,
+                           NameProbe::LeaveToThePut);
     if (!path) {
       job.problem = "asset " + asset.id + ": " + path.error().describe();
       continue;
@@ -498,7 +504,8 @@ bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
       return false;
     }
     if (*ours) return true;  // put by an interrupted run: adopt it
-    // Someone else's file took the name meanwhile: record the next free name first, then put.
+    // Someone else's file has the name: record the next free name first, then put. Asking the
+    // target here (a rare path) skips every variant already taken in one go.
     std::lock_guard lock(reservedMutex);
     auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);
     if (!next) {

@@ -139,8 +139,14 @@ class Reconciler {
                                            Reason reason, const TrackedOrder* hint);
   dms::Status resolveIntent(AssetRecord& record, std::vector<AuditEntry>& audit);
   dms::Result<bool> holdsAsset(const std::string& path, const std::string& assetId);
+  /// Whether choosePath asks the target if a candidate name is free. A new file's put finds
+  /// out itself (CreateNew answers AlreadyExists, then putSpooled adopts or moves on), so it
+  /// need not pay a request a file for the question (issue 15: 3 WebDAV requests a file);
+  /// a move or a preview has no such answer and asks.
+  enum class NameProbe { AskTarget, LeaveToThePut };
   dms::Result<std::string> choosePath(const std::string& folder, const std::string& name,
-                                      const std::string& assetId, std::set<std::string>& reserved);
+                                      const std::string& assetId, std::set<std::string>& reserved,
+                                      NameProbe probe = NameProbe::AskTarget);
   dms::Status performRemoval(const AssetRecord& record);
   dms::Status copyThenRemove(const std::string& from, const std::string& to);
   void fileOne(const api::OrderCollection& order, FileJob& job, dms::PutBatch& batch,

@@ -3,10 +3,11 @@
 ///
 /// Every path maps below the configured base collection, each segment percent-encoded
 /// (UTF-8, NFC). How each operation is done:
-///   ensureFolder  PROPFIND the full path; else MKCOL level by level (409 = parent missing;
-///                 405, 400 or 403 = maybe created meanwhile by someone else: PROPFIND Depth 0
-///                 again, a collection is success, nothing there keeps the MKCOL's error, e.g.
-///                 403 -> PermissionDenied). Known folders are cached; a 409 (a cached folder
+///   ensureFolder  PROPFIND the full path (skipped when its parent below the base collection is
+///                 already known: the MKCOL is the check); else MKCOL level by level (409 = parent
+///                 missing; 405, 400 or 403 = maybe created meanwhile by someone else: PROPFIND
+///                 Depth 0 again, a collection is success, nothing there keeps the MKCOL's error,
+///                 e.g. 403 -> PermissionDenied). Known folders are cached; a 409 (a cached folder
 ///                 removed by someone else) drops the cache entry and starts over.
 ///   put           PUT streamed (64 KiB buffer; Content-Length when the stream can seek, else
 ///                 chunked) to ".dms-tmp-<random>-<name>" in the same collection, size verified
