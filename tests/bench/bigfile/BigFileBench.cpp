@@ -2,7 +2,9 @@
 // fast static server". A real Apache (sendfile on) serves one file of random bytes on loopback;
 // the real sandbox's order lists it as an asset whose downloadUrl is that Apache URL (a foreign
 // host, so the API client sends no bearer token there). In the same run, interleaved rounds:
-//   baseline  curl -o <file> of the Apache URL (same disk as the product's target)
+//   baseline  curl -o <file> of the Apache URL (same disk as the product's target); also the
+//             time of `sync <file>` after it (fsync: the durability the product promises and
+//             curl does not), shown as a second baseline
 //   product   dms-host sync --order <id> into a filesystem target, fresh data dir each time
 // Prints each run's time, MiB/s, CPU and peak RSS (wait4 rusage of the child), the medians and
 // the throughput ratio product/curl. Exit 1 only for a broken run: wrong bytes (the SHA-256 of
@@ -14,6 +16,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -131,6 +134,16 @@ Figure figureOf(const ChildResult& run) {
   return {run.seconds, run.cpuSeconds, static_cast<double>(run.peakRssKb) / 1024.0};
 }
 
+/// A profiler to run dms-host under, from DMS_BENCH_BIGFILE_HOST_WRAPPER (words split at
+/// spaces, e.g. "strace -f -c -o /tmp/host.strace"); empty by default.
+std::vector<std::string> hostWrapper() {
+  std::vector<std::string> words;
+  const char* text = std::getenv("DMS_BENCH_BIGFILE_HOST_WRAPPER");
+  std::istringstream in(text == nullptr ? "" : text);
+  for (std::string word; in >> word;) words.push_back(word);
+  return words;
+}
+
 /// The whole setup: the source file in Apache's folder, the sandbox order pointing at it.
 class Workload {
  public:
@@ -149,8 +162,9 @@ class Workload {
     sandbox_.addAsset(orderId_, spec);
   }
 
-  /// curl -o <file> of the Apache URL; checks the byte count and the HTTP status.
-  Figure curl(int round) const {
+  /// curl -o <file> of the Apache URL; checks the byte count and the HTTP status. Then
+  /// `sync <file>` (fsync of that file), measured apart: `synced` gets curl's time plus it.
+  Figure curl(int round, Figure& synced) const {
     const fs::path out = work_ / ("curl-" + std::to_string(round) + ".bin");
     const auto run = ChildProcess::run(
         {"curl", "-sS", "--fail", "-o", out.string(), "-w", "%{size_download} %{http_code}", url_},
@@ -161,8 +175,14 @@ class Workload {
     if (run.out != expected || fs::file_size(out, ec) != size_)
       throw BrokenRun("curl (round " + std::to_string(round) + ") wrote \"" + run.out +
                       "\", expected \"" + expected + "\"");
+    const auto sync = ChildProcess::run({"sync", out.string()}, {}, {}, kChildTimeout);
+    requireSuccess(sync, "sync of curl's file (round " + std::to_string(round) + ")");
     discard(out);
-    return figureOf(run);
+    const auto figure = figureOf(run);
+    synced = figure;
+    synced.seconds += sync.seconds;
+    synced.cpuSeconds += sync.cpuSeconds;
+    return figure;
   }
 
   /// dms-host sync of the order into a fresh archive and data dir; checks the summary line,
@@ -173,10 +193,12 @@ class Workload {
     const fs::path dataDir = work_ / (tag + "-data");
     const auto config =
         writeHostConfig(work_ / (tag + ".json"), dataDir, archive, sandbox_.baseUrl());
-    const auto run =
-        ChildProcess::run({DMS_BUILD_DIR "/samples/dms-host", "--config", config.string(), "sync",
-                           "--order", std::to_string(orderId_)},
-                          hostEnv(), {}, kChildTimeout);
+    auto argv = hostWrapper();
+    for (const std::string& arg :
+         {std::string(DMS_BUILD_DIR "/samples/dms-host"), std::string("--config"), config.string(),
+          std::string("sync"), std::string("--order"), std::to_string(orderId_)})
+      argv.push_back(arg);
+    const auto run = ChildProcess::run(argv, hostEnv(), {}, kChildTimeout);
     const std::string what = "dms-host sync (round " + std::to_string(round) + ")";
     requireSuccess(run, what);
     if (run.out.find("sync: 1 order(s), 1 filed") == std::string::npos)
@@ -220,8 +242,8 @@ double median(std::vector<double> values) {
 
 /// The table: one line per side with the median run (time, MiB/s, CPU, peak RSS), the range of
 /// times, and the throughput ratio to curl.
-void printSummary(const std::vector<Figure>& curl, const std::vector<Figure>& host,
-                  std::uint64_t size) {
+void printSummary(const std::vector<Figure>& curl, const std::vector<Figure>& curlSynced,
+                  const std::vector<Figure>& host, std::uint64_t size) {
   const auto column = [](const std::vector<Figure>& runs, double Figure::*field) {
     std::vector<double> values;
     for (const auto& f : runs) values.push_back(f.*field);
@@ -229,17 +251,19 @@ void printSummary(const std::vector<Figure>& curl, const std::vector<Figure>& ho
   };
   const double mib = static_cast<double>(size) / static_cast<double>(kMiB);
   const double curlSeconds = median(column(curl, &Figure::seconds));
+  const double syncedSeconds = median(column(curlSynced, &Figure::seconds));
   std::printf("%-38s %9s %15s %9s %7s %8s %s\n", "run", "median s", "range s", "MiB/s", "CPU s",
               "RSS MiB", "throughput ratio");
   for (const auto& [name, runs] : {std::pair{"curl -o file (baseline)", &curl},
+                                   std::pair{"curl -o file, then sync file", &curlSynced},
                                    std::pair{"dms-host sync -> filesystem", &host}}) {
     const auto times = column(*runs, &Figure::seconds);
     const double seconds = median(times);
-    std::printf("%-38s %9.3f %7.3f-%-7.3f %9.1f %7.2f %8.1f %.2f x curl\n", name, seconds,
-                *std::min_element(times.begin(), times.end()),
+    std::printf("%-38s %9.3f %7.3f-%-7.3f %9.1f %7.2f %8.1f %.2f x curl, %.2f x curl+sync\n", name,
+                seconds, *std::min_element(times.begin(), times.end()),
                 *std::max_element(times.begin(), times.end()), mib / seconds,
                 median(column(*runs, &Figure::cpuSeconds)), median(column(*runs, &Figure::rssMiB)),
-                curlSeconds / seconds);
+                curlSeconds / seconds, syncedSeconds / seconds);
   }
 }
 
@@ -261,15 +285,17 @@ int runBenchmark() {
       static_cast<unsigned long long>(size / kMiB), rounds);
   std::fflush(stdout);
   Workload workload(work.path(), size);
-  std::vector<Figure> curl, host;
+  std::vector<Figure> curl, curlSynced, host;
   for (int round = 1; round <= rounds; ++round) {
-    curl.push_back(workload.curl(round));
+    curl.push_back(workload.curl(round, curlSynced.emplace_back()));
     host.push_back(workload.product(round));
-    std::printf("  round %d: curl %.3f s (RSS %.1f MiB), dms-host %.3f s (RSS %.1f MiB)\n", round,
-                curl.back().seconds, curl.back().rssMiB, host.back().seconds, host.back().rssMiB);
+    std::printf(
+        "  round %d: curl %.3f s (+ sync %.3f s, RSS %.1f MiB), dms-host %.3f s (RSS %.1f MiB)\n",
+        round, curl.back().seconds, curlSynced.back().seconds - curl.back().seconds,
+        curl.back().rssMiB, host.back().seconds, host.back().rssMiB);
     std::fflush(stdout);
   }
-  printSummary(curl, host, size);
+  printSummary(curl, curlSynced, host, size);
   std::printf("dms-host peak RSS limit %.0f MiB: ok; SHA-256 of every filed file: ok\n",
               kRssLimitMiB);
   return 0;
