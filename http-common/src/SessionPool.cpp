@@ -13,6 +13,23 @@ Poco::Timespan toTimespan(std::chrono::milliseconds ms) {
   return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000);
 }
 
+/// What Lease::receiveBody needs of a session: Poco's HTTPSession::read, which is protected.
+class BodyReader {
+ public:
+  virtual ~BodyReader() = default;
+  virtual int readBody(char* buffer, std::streamsize length) = 0;
+};
+
+/// The sessions the pool makes: Poco's HTTP or HTTPS session, with its read opened to leases.
+template <class Session>
+class PooledSession final : public Session, public BodyReader {
+ public:
+  using Session::Session;
+  int readBody(char* buffer, std::streamsize length) override {
+    return this->read(buffer, length);  // HTTPClientSession::read: buffered bytes, else receive
+  }
+};
+
 /// Closes a session's connection; a broken one may fail to close, it is dropped either way.
 void closeQuietly(std::unique_ptr<Poco::Net::HTTPClientSession> session) noexcept {
   if (!session) return;
@@ -39,6 +56,11 @@ SessionPool::Lease::~Lease() {
   if (!pool_) return;  // moved from
   if (discard_) closeQuietly(std::move(session_));
   pool_->giveBack(key_, std::move(session_));
+}
+
+int SessionPool::Lease::receiveBody(char* buffer, std::streamsize length) {
+  // Every session is made by makeSession, as a PooledSession.
+  return dynamic_cast<BodyReader&>(*session_).readBody(buffer, length);
 }
 
 std::shared_ptr<SessionPool> SessionPool::create(Settings settings) {
@@ -114,9 +136,11 @@ Result<std::unique_ptr<Poco::Net::HTTPClientSession>> SessionPool::makeSession(
   std::unique_ptr<Poco::Net::HTTPClientSession> session;
   try {
     if (origin.scheme == "https")
-      session = std::make_unique<Poco::Net::HTTPSClientSession>(origin.host, origin.port, tls);
+      session = std::make_unique<PooledSession<Poco::Net::HTTPSClientSession>>(origin.host,
+                                                                               origin.port, tls);
     else
-      session = std::make_unique<Poco::Net::HTTPClientSession>(origin.host, origin.port);
+      session =
+          std::make_unique<PooledSession<Poco::Net::HTTPClientSession>>(origin.host, origin.port);
   } catch (const Poco::Exception& e) {
     return fail(ErrorCode::Internal,
                 "cannot create a session for " + origin.str() + ": " + e.displayText());

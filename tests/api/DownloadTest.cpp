@@ -1,6 +1,8 @@
 #include <atomic>
 #include <chrono>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -61,6 +63,39 @@ TEST_F(DownloadTest, StreamsToFileWithSizeAndSha256) {
   EXPECT_EQ(d->size, data.size());
   EXPECT_EQ(d->sha256Hex, sha256(data));
   EXPECT_EQ(readFile(dest()), data);
+}
+
+// A body of known length is read straight from the connection (SessionPool::Lease::receiveBody,
+// not Poco's 4 KiB stream): it must stop exactly at the body's end, so the next exchange on the
+// same keep-alive connection reads its own response. A read past or short of the end would break
+// the second answer (a new connection, a retry or wrong bytes).
+TEST_F(DownloadTest, BackToBackDownloadsShareOneConnectionAndKeepTheirBytes) {
+  const std::string second = content(200 * 1024 + 7).substr(5);
+  std::mutex seenMutex;
+  std::set<std::string> peers;
+  int requests = 0;
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    {
+      std::lock_guard lock(seenMutex);
+      peers.insert(req.clientAddress().toString());
+      ++requests;
+    }
+    const bool first = req.getURI().ends_with("/first");
+    sendBody(resp, first ? data : second, first ? data.size() : second.size());
+  };
+  const std::string base = server->baseUrl() + "/shopping/v2/assets/";
+  auto a = client().downloadAsset(base + "first", dest());
+  ASSERT_TRUE(a) << a.error().describe();
+  EXPECT_EQ(a->sha256Hex, sha256(data));
+  auto b = client().downloadAsset(base + "second", dir.path() / "second.bin");
+  ASSERT_TRUE(b) << b.error().describe();
+  EXPECT_EQ(b->size, second.size());
+  EXPECT_EQ(b->sha256Hex, sha256(second));
+  EXPECT_EQ(readFile(dir.path() / "second.bin"), second);
+  std::lock_guard lock(seenMutex);
+  EXPECT_EQ(requests, 2);
+  EXPECT_EQ(peers.size(), 1u) << "the second download did not reuse the first's connection";
 }
 
 TEST_F(DownloadTest, EmptyFile) {

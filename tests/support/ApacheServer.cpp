@@ -150,8 +150,9 @@ void ApacheServer::writeConfig() {
        << "KeepAlive On\nMaxKeepAliveRequests 0\nKeepAliveTimeout 15\nTimeout 30\n"
        << "StartServers 1\nServerLimit 1\nThreadsPerChild 32\nMaxRequestWorkers 32\n"
        << "MinSpareThreads 1\nMaxSpareThreads 32\n"
-       << "LimitRequestBody 0\n"
-       << "DocumentRoot \"" << root << "/htdocs\"\n"
+       << "LimitRequestBody 0\n";
+  if (options_.sendfile) conf << "EnableSendfile On\n";
+  conf << "DocumentRoot \"" << root << "/htdocs\"\n"
        << "DavLockDB \"" << root << "/lock/DavLock\"\n"
        << "<Directory \"" << davRoot_.string() << "\">\n"
        << "  Dav On\n"

@@ -32,6 +32,9 @@ struct ApacheOptions {
   /// Serve HTTPS (mod_ssl) with a self-signed certificate for 127.0.0.1 made with the openssl
   /// command; certificateFile() is the PEM a client must trust.
   bool tls = false;
+  /// Send static files with sendfile(2) (`EnableSendfile On`; Apache's default is off): the
+  /// fast static server a big-download benchmark compares against (tests/bench/bigfile).
+  bool sendfile = false;
 };
 
 class ApacheServer {

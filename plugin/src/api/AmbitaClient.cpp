@@ -656,13 +656,22 @@ dms::http::Step AmbitaClient::saveBody(const Poco::Net::HTTPResponse& response, 
   Poco::Crypto::DigestEngine sha("SHA256");
   std::vector<char>& buffer = state.buffer;
   std::uint64_t size = 0;
+  // A body of known length is read straight from the connection into the buffer (one receive
+  // per piece, not one per 4 KiB through Poco's stream); any other through the stream.
+  const bool direct = hasLength && !response.getChunkedTransferEncoding();
+  const auto nextPiece = [&]() -> std::streamsize {
+    if (!direct)
+      return body.rdbuf()->sgetn(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    if (size == expected) return 0;
+    return lease.receiveBody(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(
+                                             buffer.size(), expected - size)));
+  };
   while (true) {
     if (cancelled()) {
       lease.discard();
       return Step::finalFailure(cancelledError(what));
     }
-    const std::streamsize n =
-        body.rdbuf()->sgetn(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    const std::streamsize n = nextPiece();
     if (n <= 0) break;
     size += static_cast<std::uint64_t>(n);
     if (size > options_.maxDownloadBytes) {
@@ -679,7 +688,8 @@ dms::http::Step AmbitaClient::saveBody(const Poco::Net::HTTPResponse& response, 
       lease.discard();
       return Step::finalFailure(fileError(err, "cannot write", state.destination));
     }
-    if (n < static_cast<std::streamsize>(buffer.size())) break;  // the end: see readBody
+    // The stream's end: see readBody (a direct read is short whenever the socket has less).
+    if (!direct && n < static_cast<std::streamsize>(buffer.size())) break;
   }
   if (fd.close() != 0) {
     const int err = errno;

@@ -62,6 +62,14 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
     void discard() { discard_ = true; }
     /// True when the session had been used before (its connection may have gone stale).
     bool reused() const { return reused_; }
+    /// Reads up to `length` bytes of the current response's body straight into `buffer`: what
+    /// the session has buffered, else one receive from the socket. Poco's body stream reads
+    /// through a 4 KiB buffer, one receive call and two extra copies per 4 KiB, which bounds a
+    /// big download (issue 15 row 3). Only for a body whose length the caller knows and counts:
+    /// never ask past its end (the next response follows on the connection), and do not mix
+    /// with reads through the response stream. 0 when the peer closed the connection; throws
+    /// Poco's exceptions (timeout, reset) as the stream does.
+    int receiveBody(char* buffer, std::streamsize length);
 
    private:
     friend class SessionPool;
