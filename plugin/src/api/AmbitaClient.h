@@ -66,7 +66,8 @@ class AmbitaClient : public OrderApi {
   // OrderApi
   /// See OrderApi. A garbled (unparsable) answer is asked for again like a 5xx.
   dms::Result<OrderCollection> getOrder(std::int64_t orderId) override;
-  /// See OrderApi. Streams through one kDownloadBufferSize buffer; follows up to 5 redirects,
+  /// See OrderApi. Streams through one kDownloadBufferSize buffer (a body with Content-Length is
+  /// received straight into it, SessionPool::Lease::receiveBody); follows up to 5 redirects,
   /// sending the token only to the configured API origin; checks the size against
   /// Content-Length (a body without one is accepted as is, with a warning in the log); refuses
   /// a file larger than ClientOptions::maxDownloadBytes (InvalidArgument, not retried), by its
