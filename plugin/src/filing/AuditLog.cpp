@@ -65,15 +65,55 @@ dms::Status AuditLog::print(std::ostream& out, std::optional<std::int64_t> order
   return {};
 }
 
+namespace {
+
+/// The audit entry of an order tracked for the first time.
+AuditEntry trackedEntry(const TrackedOrder& order, Reason reason, const std::string& detail,
+                        const std::string& actor) {
+  auto tracked = AuditLog::entry(order.id, "", "tracked", reason, "", detail);
+  tracked.actor = actor;
+  return tracked;
+}
+
+/// Fills the fields of `stored` that are empty from `seen`, as StateStore::trackOrder does in
+/// the database (the first known reference decides the folder); true when one was filled.
+bool fillGaps(TrackedOrder& stored, const TrackedOrder& seen) {
+  bool filled = false;
+  for (auto [field, value] :
+       {std::pair{&stored.reference, &seen.reference},
+        std::pair{&stored.technicalReference, &seen.technicalReference},
+        std::pair{&stored.cadastre, &seen.cadastre}, std::pair{&stored.address, &seen.address}}) {
+    if (!field->empty() || value->empty()) continue;
+    *field = *value;
+    filled = true;
+  }
+  return filled;
+}
+
+}  // namespace
+
 dms::Result<bool> trackAndAudit(StateStore& store, TrackedOrder order, Reason reason,
                                 const std::string& detail, const std::string& actor) {
   if (order.trackedAt.empty()) order.trackedAt = AuditLog::now();
   auto isNew = store.trackOrder(order);
   if (!isNew || !*isNew) return isNew;
-  auto tracked = AuditLog::entry(order.id, "", "tracked", reason, "", detail);
-  tracked.actor = actor;
-  if (auto s = store.commit({}, {tracked}); !s) return s.error();
+  if (auto s = store.commit({}, {trackedEntry(order, reason, detail, actor)}); !s) return s.error();
   return true;
+}
+
+dms::Result<TrackedOrder> trackInto(StateStore& store, TrackedOrder order, Reason reason,
+                                    OrderChanges& changes) {
+  if (order.trackedAt.empty()) order.trackedAt = AuditLog::now();
+  auto stored = store.order(order.id);
+  if (!stored) return stored.error();
+  if (!*stored) {
+    changes.audit.push_back(trackedEntry(order, reason, "", ""));
+    changes.track = order;
+    return order;
+  }
+  TrackedOrder tracked = **stored;
+  if (fillGaps(tracked, order)) changes.track = order;
+  return tracked;
 }
 
 }  // namespace ambita::filing

@@ -23,6 +23,13 @@ std::string toString(Reason reason);
 dms::Result<bool> trackAndAudit(StateStore& store, TrackedOrder order, Reason reason,
                                 const std::string& detail = "", const std::string& actor = "");
 
+/// trackAndAudit() for a caller that writes it together with more (StateStore::commitOrder):
+/// adds to `changes` what tracking `order` writes (the order and, when it is new, the
+/// "tracked" entry; nothing when the stored order already has every field it would fill) and
+/// returns the order as it is stored afterwards. Reads the store, writes nothing.
+dms::Result<TrackedOrder> trackInto(StateStore& store, TrackedOrder order, Reason reason,
+                                    OrderChanges& changes);
+
 class AuditLog {
  public:
   explicit AuditLog(StateStore& store) : store_(store) {}

@@ -159,17 +159,13 @@ CostChanges costChanges(const api::OrderCollection& order, const std::string& re
   return changes;
 }
 
-dms::Result<std::vector<std::string>> recordOrderCosts(StateStore& store,
-                                                       const api::OrderCollection& order,
-                                                       const std::string& reference,
-                                                       const std::string& now) {
+dms::Result<CostChanges> orderCostChanges(StateStore& store, const api::OrderCollection& order,
+                                          const std::string& reference, const std::string& now) {
   auto lines = store.ledgerLines(order.id);
   if (!lines) return lines.error();
   auto entries = store.ledgerEntries(order.id);
   if (!entries) return entries.error();
-  auto changes = costChanges(order, reference, *lines, *entries, now);
-  if (auto s = store.recordCosts(changes.lines, changes.entries); !s) return s.error();
-  return changes.problems;
+  return costChanges(order, reference, *lines, *entries, now);
 }
 
 }  // namespace ambita::filing

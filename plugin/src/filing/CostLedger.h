@@ -6,7 +6,8 @@
 /// (or order) that is CANCELLED or REFUNDED gets a "credit" of what was charged — never a
 /// silent removal. Recording the same GET again appends nothing.
 ///
-/// Pure functions plus one that reads and writes the store; no I/O otherwise. Thread-safe.
+/// Pure functions plus one that reads the store (the Reconciler writes what it returns with the
+/// rest of the order, StateStore::commitOrder); no I/O otherwise. Thread-safe.
 
 #include <cstdint>
 #include <optional>
@@ -61,12 +62,10 @@ CostChanges costChanges(const api::OrderCollection& order, const std::string& re
                         const std::vector<LedgerLine>& knownLines,
                         const std::vector<LedgerEntry>& knownEntries, const std::string& now);
 
-/// Reads the order's ledger, applies costChanges and records it in one transaction. Returns
-/// the problems (prices that could not be read) for the caller to log.
-dms::Result<std::vector<std::string>> recordOrderCosts(StateStore& store,
-                                                       const api::OrderCollection& order,
-                                                       const std::string& reference,
-                                                       const std::string& now);
+/// costChanges against the order's ledger as stored: reads the store, writes nothing (the
+/// Reconciler records them with the rest of the order, StateStore::commitOrder).
+dms::Result<CostChanges> orderCostChanges(StateStore& store, const api::OrderCollection& order,
+                                          const std::string& reference, const std::string& now);
 
 /// Ambita's dateOrdered in either generation ("21.02.2021 13:26:52", "2021-01-28T09:10:15+0100",
 /// "21.02.2021") as "YYYY-MM-DDTHH:MM:SS"; nullopt for anything else.

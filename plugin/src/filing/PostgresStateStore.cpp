@@ -349,31 +349,13 @@ dms::Result<ApiIdentity> PostgresStateStore::claimApiIdentity(const ApiIdentity&
 // --- orders
 
 dms::Result<bool> PostgresStateStore::trackOrder(const TrackedOrder& o) {
-  return withSession(
-      "tracking order " + std::to_string(o.id), [&](Session& session) -> dms::Result<bool> {
-        TransactionGuard tx(session);
-        std::vector<Poco::Int64> inserted;
-        session << "INSERT INTO orders(id, origin, reference, technical_reference, cadastre, "
-                   "address, status, tracked_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8) "
-                   "ON CONFLICT (id) DO NOTHING RETURNING id",
-            bind(o.id), bind(storable(toString(o.origin))), bind(storable(o.reference)),
-            bind(storable(o.technicalReference)), bind(storable(o.cadastre)),
-            bind(storable(o.address)), bind(storable(o.status)), bind(storable(o.trackedAt)),
-            into(inserted), now;
-        if (inserted.empty()) {
-          // Only fill gaps: the first known reference decides the folder.
-          session << "UPDATE orders SET "
-                     "reference = CASE WHEN reference = '' THEN $1 ELSE reference END, "
-                     "technical_reference = CASE WHEN technical_reference = '' THEN $2 ELSE "
-                     "technical_reference END, "
-                     "cadastre = CASE WHEN cadastre = '' THEN $3 ELSE cadastre END, "
-                     "address = CASE WHEN address = '' THEN $4 ELSE address END WHERE id = $5",
-              bind(storable(o.reference)), bind(storable(o.technicalReference)),
-              bind(storable(o.cadastre)), bind(storable(o.address)), bind(o.id), now;
-        }
-        tx.commit();
-        return !inserted.empty();
-      });
+  return withSession("tracking order " + std::to_string(o.id),
+                     [&](Session& session) -> dms::Result<bool> {
+                       TransactionGuard tx(session);
+                       const bool isNew = trackIn(session, o);
+                       tx.commit();
+                       return isNew;
+                     });
 }
 
 dms::Result<std::optional<TrackedOrder>> PostgresStateStore::order(std::int64_t id) {
@@ -405,14 +387,9 @@ dms::Result<std::vector<TrackedOrder>> PostgresStateStore::orders() {
 
 dms::Status PostgresStateStore::updateOrderStatus(std::int64_t id, const std::string& status,
                                                   const std::string& checkedAt, bool final) {
-  const Poco::Int64 isFinal = final ? 1 : 0;
-  return withSession("updating order " + std::to_string(id), [&](Session& session) -> dms::Status {
-    session << "UPDATE orders SET status = $1, checked_at = $2, finished_at = CASE WHEN $3 = 1 "
-               "AND finished_at = '' THEN $2 WHEN $3 = 1 THEN finished_at ELSE '' END "
-               "WHERE id = $4",
-        bind(storable(status)), bind(storable(checkedAt)), bind(isFinal), bind(id), now;
-    return {};
-  });
+  OrderChanges changes;
+  changes.status = OrderStatusSeen{id, status, checkedAt, final};
+  return writeChanges(changes, "updating order " + std::to_string(id));
 }
 
 // --- assets
@@ -471,51 +448,10 @@ dms::Result<std::optional<std::string>> PostgresStateStore::pathHolder(
 
 dms::Status PostgresStateStore::commit(const std::vector<AssetRecord>& assets,
                                        const std::vector<AuditEntry>& audit) {
-  if (assets.empty() && audit.empty()) return {};
-  return withSession(
-      "writing " + std::to_string(assets.size()) + " asset records",
-      [&](Session& session) -> dms::Status {
-        TransactionGuard tx(session);
-        for (const auto& a : assets) {
-          session << "INSERT INTO assets(" << rows::kAssetColumns
-                  << ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
-                     "$16) ON CONFLICT (asset_id) DO UPDATE SET order_id = EXCLUDED.order_id, "
-                     "supplier_order_id = EXCLUDED.supplier_order_id, "
-                     "order_line_id = EXCLUDED.order_line_id, "
-                     "remote_status = EXCLUDED.remote_status, category = EXCLUDED.category, "
-                     "state = EXCLUDED.state, path = EXCLUDED.path, "
-                     "target_path = EXCLUDED.target_path, size = EXCLUDED.size, "
-                     "sha256 = EXCLUDED.sha256, filed_at = EXCLUDED.filed_at, "
-                     "removed_at = EXCLUDED.removed_at, last_error = EXCLUDED.last_error, "
-                     "attempts = EXCLUDED.attempts, not_before = EXCLUDED.not_before",
-              bind(storable(a.assetId)), bind(a.orderId), bind(a.supplierOrderId),
-              bind(a.orderLineId), bind(storable(a.remoteStatus)), bind(storable(a.category)),
-              bind(storable(toString(a.state))), bind(storable(a.path)),
-              bind(storable(a.targetPath)), bind(static_cast<Poco::Int64>(a.size)),
-              bind(storable(a.sha256)), bind(storable(a.filedAt)), bind(storable(a.removedAt)),
-              bind(storable(a.lastError)), bind(static_cast<Poco::Int64>(a.attempts)),
-              bind(a.notBeforeEpoch), now;
-        }
-        for (const auto& e : audit) {
-          session << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail, "
-                     "actor) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
-              bind(storable(e.time)), bind(e.orderId), bind(storable(e.assetId)),
-              bind(storable(e.action)), bind(storable(e.reason)), bind(storable(e.path)),
-              bind(storable(e.detail)), bind(storable(e.actor)), now;
-        }
-        // Document events (issue 10): in this transaction, so a crash cannot lose one.
-        for (const auto& ev : outboxEventsFor(assets, audit)) {
-          session << "INSERT INTO events(event_id, order_id, asset_id, kind, path, "
-                     "previous_path, metadata, detail, time) "
-                     "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-              bind(storable(ev.eventId)), bind(ev.orderId), bind(storable(ev.assetId)),
-              bind(storable(ev.kind)), bind(storable(ev.path)), bind(storable(ev.previousPath)),
-              bind(storable(ev.metadataJson)), bind(storable(ev.detail)), bind(storable(ev.time)),
-              now;
-        }
-        tx.commit();
-        return {};
-      });
+  OrderChanges changes;
+  changes.assets = assets;
+  changes.audit = audit;
+  return writeChanges(changes, "writing " + std::to_string(assets.size()) + " asset records");
 }
 
 dms::Status PostgresStateStore::forgetAsset(const std::string& assetId) {
@@ -674,32 +610,10 @@ dms::Result<std::size_t> PostgresStateStore::inboxSize() {
 
 dms::Status PostgresStateStore::recordCosts(const std::vector<LedgerLine>& lines,
                                             const std::vector<LedgerEntry>& entries) {
-  if (lines.empty() && entries.empty()) return {};
-  return withSession(
-      "writing " + std::to_string(entries.size()) + " ledger entries",
-      [&](Session& session) -> dms::Status {
-        TransactionGuard tx(session);
-        for (const auto& l : lines) {
-          session << "INSERT INTO ledger_lines(" << rows::kLedgerLineColumns
-                  << ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (order_id, line_id) "
-                     "DO UPDATE SET supplier_order_id = EXCLUDED.supplier_order_id, "
-                     "product = EXCLUDED.product, product_name = EXCLUDED.product_name, "
-                     "category = EXCLUDED.category, reference = EXCLUDED.reference, "
-                     "ordered_at = EXCLUDED.ordered_at, status = EXCLUDED.status",
-              bind(l.orderId), bind(l.lineId), bind(l.supplierOrderId), bind(storable(l.product)),
-              bind(storable(l.productName)), bind(storable(l.category)),
-              bind(storable(l.reference)), bind(storable(l.orderedAt)), bind(storable(l.status)),
-              now;
-        }
-        for (const auto& e : entries) {
-          session << "INSERT INTO ledger_entries(order_id, line_id, kind, net_ore, gross_ore, "
-                     "status, recorded_at) VALUES($1, $2, $3, $4, $5, $6, $7)",
-              bind(e.orderId), bind(e.lineId), bind(storable(e.kind)), bind(e.netOre),
-              bind(e.grossOre), bind(storable(e.status)), bind(storable(e.recordedAt)), now;
-        }
-        tx.commit();
-        return {};
-      });
+  OrderChanges changes;
+  changes.ledgerLines = lines;
+  changes.ledgerEntries = entries;
+  return writeChanges(changes, "writing " + std::to_string(entries.size()) + " ledger entries");
 }
 
 dms::Result<std::vector<LedgerLine>> PostgresStateStore::ledgerLines(
@@ -804,6 +718,118 @@ dms::Result<std::size_t> PostgresStateStore::dropOldestEvents(std::size_t keep) 
                        tx.commit();
                        return static_cast<std::size_t>(before - after);
                      });
+}
+
+// --- one state transaction per order (issue 15): the SQL of every write a reconcile makes
+// lives here once; trackOrder, commit, recordCosts and updateOrderStatus are commitOrder with
+// one part.
+
+dms::Status PostgresStateStore::commitOrder(const OrderChanges& changes) {
+  return writeChanges(changes, changes.describe());
+}
+
+dms::Status PostgresStateStore::writeChanges(const OrderChanges& changes, const std::string& what) {
+  if (changes.empty()) return {};
+  return withSession(what, [&](Session& session) -> dms::Status {
+    TransactionGuard tx(session);
+    if (changes.track) trackIn(session, *changes.track);
+    commitAssetsIn(session, changes.assets, changes.audit);
+    recordCostsIn(session, changes.ledgerLines, changes.ledgerEntries);
+    if (changes.status) updateOrderStatusIn(session, *changes.status);
+    tx.commit();
+    return {};
+  });
+}
+
+bool PostgresStateStore::trackIn(Session& session, const TrackedOrder& o) {
+  std::vector<Poco::Int64> inserted;
+  session << "INSERT INTO orders(id, origin, reference, technical_reference, cadastre, "
+             "address, status, tracked_at) VALUES($1, $2, $3, $4, $5, $6, $7, $8) "
+             "ON CONFLICT (id) DO NOTHING RETURNING id",
+      bind(o.id), bind(storable(toString(o.origin))), bind(storable(o.reference)),
+      bind(storable(o.technicalReference)), bind(storable(o.cadastre)), bind(storable(o.address)),
+      bind(storable(o.status)), bind(storable(o.trackedAt)), into(inserted), now;
+  if (inserted.empty()) {
+    // Only fill gaps: the first known reference decides the folder.
+    session << "UPDATE orders SET "
+               "reference = CASE WHEN reference = '' THEN $1 ELSE reference END, "
+               "technical_reference = CASE WHEN technical_reference = '' THEN $2 ELSE "
+               "technical_reference END, "
+               "cadastre = CASE WHEN cadastre = '' THEN $3 ELSE cadastre END, "
+               "address = CASE WHEN address = '' THEN $4 ELSE address END WHERE id = $5",
+        bind(storable(o.reference)), bind(storable(o.technicalReference)),
+        bind(storable(o.cadastre)), bind(storable(o.address)), bind(o.id), now;
+  }
+  return !inserted.empty();
+}
+
+void PostgresStateStore::commitAssetsIn(Session& session, const std::vector<AssetRecord>& assets,
+                                        const std::vector<AuditEntry>& audit) {
+  for (const auto& a : assets) {
+    session << "INSERT INTO assets(" << rows::kAssetColumns
+            << ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, "
+               "$16) ON CONFLICT (asset_id) DO UPDATE SET order_id = EXCLUDED.order_id, "
+               "supplier_order_id = EXCLUDED.supplier_order_id, "
+               "order_line_id = EXCLUDED.order_line_id, "
+               "remote_status = EXCLUDED.remote_status, category = EXCLUDED.category, "
+               "state = EXCLUDED.state, path = EXCLUDED.path, "
+               "target_path = EXCLUDED.target_path, size = EXCLUDED.size, "
+               "sha256 = EXCLUDED.sha256, filed_at = EXCLUDED.filed_at, "
+               "removed_at = EXCLUDED.removed_at, last_error = EXCLUDED.last_error, "
+               "attempts = EXCLUDED.attempts, not_before = EXCLUDED.not_before",
+        bind(storable(a.assetId)), bind(a.orderId), bind(a.supplierOrderId), bind(a.orderLineId),
+        bind(storable(a.remoteStatus)), bind(storable(a.category)),
+        bind(storable(toString(a.state))), bind(storable(a.path)), bind(storable(a.targetPath)),
+        bind(static_cast<Poco::Int64>(a.size)), bind(storable(a.sha256)), bind(storable(a.filedAt)),
+        bind(storable(a.removedAt)), bind(storable(a.lastError)),
+        bind(static_cast<Poco::Int64>(a.attempts)), bind(a.notBeforeEpoch), now;
+  }
+  for (const auto& e : audit) {
+    session << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail, "
+               "actor) VALUES($1, $2, $3, $4, $5, $6, $7, $8)",
+        bind(storable(e.time)), bind(e.orderId), bind(storable(e.assetId)),
+        bind(storable(e.action)), bind(storable(e.reason)), bind(storable(e.path)),
+        bind(storable(e.detail)), bind(storable(e.actor)), now;
+  }
+  // Document events (issue 10): in this transaction, so a crash cannot lose one.
+  for (const auto& ev : outboxEventsFor(assets, audit)) {
+    session << "INSERT INTO events(event_id, order_id, asset_id, kind, path, "
+               "previous_path, metadata, detail, time) "
+               "VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        bind(storable(ev.eventId)), bind(ev.orderId), bind(storable(ev.assetId)),
+        bind(storable(ev.kind)), bind(storable(ev.path)), bind(storable(ev.previousPath)),
+        bind(storable(ev.metadataJson)), bind(storable(ev.detail)), bind(storable(ev.time)), now;
+  }
+}
+
+void PostgresStateStore::recordCostsIn(Session& session, const std::vector<LedgerLine>& lines,
+                                       const std::vector<LedgerEntry>& entries) {
+  for (const auto& l : lines) {
+    session << "INSERT INTO ledger_lines(" << rows::kLedgerLineColumns
+            << ") VALUES($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (order_id, line_id) "
+               "DO UPDATE SET supplier_order_id = EXCLUDED.supplier_order_id, "
+               "product = EXCLUDED.product, product_name = EXCLUDED.product_name, "
+               "category = EXCLUDED.category, reference = EXCLUDED.reference, "
+               "ordered_at = EXCLUDED.ordered_at, status = EXCLUDED.status",
+        bind(l.orderId), bind(l.lineId), bind(l.supplierOrderId), bind(storable(l.product)),
+        bind(storable(l.productName)), bind(storable(l.category)), bind(storable(l.reference)),
+        bind(storable(l.orderedAt)), bind(storable(l.status)), now;
+  }
+  for (const auto& e : entries) {
+    session << "INSERT INTO ledger_entries(order_id, line_id, kind, net_ore, gross_ore, "
+               "status, recorded_at) VALUES($1, $2, $3, $4, $5, $6, $7)",
+        bind(e.orderId), bind(e.lineId), bind(storable(e.kind)), bind(e.netOre), bind(e.grossOre),
+        bind(storable(e.status)), bind(storable(e.recordedAt)), now;
+  }
+}
+
+void PostgresStateStore::updateOrderStatusIn(Session& session, const OrderStatusSeen& seen) {
+  const Poco::Int64 isFinal = seen.final ? 1 : 0;
+  session << "UPDATE orders SET status = $1, checked_at = $2, finished_at = CASE WHEN $3 = 1 "
+             "AND finished_at = '' THEN $2 WHEN $3 = 1 THEN finished_at ELSE '' END "
+             "WHERE id = $4",
+      bind(storable(seen.status)), bind(storable(seen.checkedAt)), bind(isFinal),
+      bind(seen.orderId), now;
 }
 
 }  // namespace ambita::filing

@@ -175,6 +175,24 @@ class PostgresStateStore final : public StateStore {
   static dms::Result<std::int64_t> mergeIntoInbox(Poco::Data::Session& session,
                                                   const InboxMessage& message,
                                                   std::size_t maxOrders, bool& merged);
+
+  // --- one state transaction per order (issue 15)
+ public:
+  dms::Status commitOrder(const OrderChanges& changes) override;
+
+ private:
+  /// commitOrder(), with `what` naming the work in an error (the single-purpose writers use it).
+  dms::Status writeChanges(const OrderChanges& changes, const std::string& what);
+  // The parts of OrderChanges, each the one home of its SQL: inside the caller's transaction;
+  // a failed statement throws.
+  /// True when the order was new.
+  static bool trackIn(Poco::Data::Session& session, const TrackedOrder& order);
+  /// Asset records, audit entries and the outbox events they report.
+  static void commitAssetsIn(Poco::Data::Session& session, const std::vector<AssetRecord>& assets,
+                             const std::vector<AuditEntry>& audit);
+  static void recordCostsIn(Poco::Data::Session& session, const std::vector<LedgerLine>& lines,
+                            const std::vector<LedgerEntry>& entries);
+  static void updateOrderStatusIn(Poco::Data::Session& session, const OrderStatusSeen& seen);
 };
 
 }  // namespace ambita::filing

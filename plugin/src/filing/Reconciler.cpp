@@ -7,6 +7,7 @@
 #include <fstream>
 #include <map>
 #include <system_error>
+#include <utility>
 
 #include "filing/CostLedger.h"
 #include "filing/OrderPlan.h"
@@ -261,7 +262,8 @@ dms::Result<std::size_t> Reconciler::recoverOrder(std::int64_t orderId) {
 
 dms::Result<TrackedOrder> Reconciler::trackSeenOrder(std::int64_t orderId,
                                                      const api::OrderCollection& order,
-                                                     Reason reason, const TrackedOrder* hint) {
+                                                     Reason reason, const TrackedOrder* hint,
+                                                     OrderChanges& pending) {
   TrackedOrder seed = hint ? *hint : TrackedOrder{};
   seed.id = orderId;
   // The reference decides the folder: it comes from what this side knows (the order command,
@@ -270,10 +272,7 @@ dms::Result<TrackedOrder> Reconciler::trackSeenOrder(std::int64_t orderId,
   if (seed.technicalReference.empty()) seed.technicalReference = order.technicalReference;
   if (!hint) seed.origin = originFor(reason);
   seed.trackedAt = AuditLog::now();
-  if (auto isNew = trackAndAudit(store_, seed, reason); !isNew) return isNew.error();
-  auto tracked = store_.order(orderId);
-  if (!tracked) return tracked.error();
-  return tracked->value_or(seed);
+  return trackInto(store_, seed, reason, pending);
 }
 
 dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason reason,
@@ -313,7 +312,10 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
       logger_.warning(kSource, orderName + " has unknown status '" + order->status +
                                    "': files are filed or removed by their own status");
 
-    auto tracked = trackSeenOrder(orderId, *order, reason, hint);
+    // What this reconcile records goes with its next commit (issue 15: at most two an order,
+    // the intents before the target is touched, then everything else).
+    OrderChanges pending;
+    auto tracked = trackSeenOrder(orderId, *order, reason, hint, pending);
     if (!tracked) return tracked.error();
     const TrackedOrder& trackedOrder = *tracked;
 
@@ -328,31 +330,42 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     std::vector<FileJob> jobs;
     for (const auto& planned : plan.assets)
       sortByAction(planned, orderName, report, removals, notes, jobs);
-    if (!notes.empty())
-      if (auto s = store_.commit(notes, {}); !s) return s.error();
+    for (auto& note : notes) pending.assets.push_back(std::move(note));
 
     for (auto& r : removals) {
       for (const auto& context : AssetMapper::walk(*order))
         if (context.asset.id == r.assetId) r.remoteStatus = context.asset.status;
     }
-    if (!removals.empty()) processRemovals(std::move(removals), reason, report, progress);
+    if (!removals.empty()) {
+      processRemovals(std::move(removals), reason, report, progress, pending);
+      // New files choose their names after the removals are recorded: a replacement takes the
+      // name its withdrawn predecessor freed.
+      if (!jobs.empty())
+        if (auto s = store_.commitOrder(std::exchange(pending, {})); !s) return s.error();
+    }
 
     if (!jobs.empty()) {
       for (auto& job : jobs) job.mapped = mapper_.map(*order, job.context, trackedOrder);
-      if (auto s = processFilings(*order, jobs, reason, report, progress); !s) return s.error();
+      if (auto s = processFilings(*order, jobs, reason, report, progress, pending); !s)
+        return s.error();
     }
-    if (stop_ && !report.ok()) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopped");
+    if (stop_ && !report.ok()) {
+      if (auto s = store_.commitOrder(pending); !s) return s.error();
+      return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopped");
+    }
 
     // The cost ledger follows every GET (issue 12); a failure is retried like any state write.
-    auto costProblems = recordOrderCosts(store_, *order, trackedOrder.reference, AuditLog::now());
-    if (!costProblems) return costProblems.error();
-    for (const auto& problem : *costProblems)
+    auto costs = orderCostChanges(store_, *order, trackedOrder.reference, AuditLog::now());
+    if (!costs) return costs.error();
+    for (const auto& problem : costs->problems)
       logger_.warning(kSource, orderName + ": cost ledger: " + problem);
-
-    if (auto s = store_.updateOrderStatus(orderId, order->status, AuditLog::now(),
-                                          isFinalOrder(order->status));
-        !s)
-      return s.error();
+    pending.ledgerLines = std::move(costs->lines);
+    pending.ledgerEntries = std::move(costs->entries);
+    pending.status =
+        OrderStatusSeen{orderId, order->status, AuditLog::now(), isFinalOrder(order->status)};
+    // Outcomes, audit, events, ledger and status: one transaction. A crash before it is
+    // recovered from the target like any interrupted run (the intents are durable).
+    if (auto s = store_.commitOrder(pending); !s) return s.error();
     return report;
   } catch (const std::exception& e) {
     return dms::fail(dms::ErrorCode::Internal,
@@ -362,7 +375,8 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
 
 dms::Status Reconciler::processFilings(const api::OrderCollection& order,
                                        std::vector<FileJob>& jobs, Reason reason,
-                                       ReconcileReport& report, const ProgressFn& progress) {
+                                       ReconcileReport& report, const ProgressFn& progress,
+                                       OrderChanges& pending) {
   std::set<std::string> reserved;
   std::mutex reservedMutex;
   std::vector<AssetRecord> intents;
@@ -390,7 +404,9 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
     runnable.push_back(&job);
   }
   // The intents are durable before any file is put: recovery can always tell what was going on.
-  if (auto s = store_.commit(intents, {}); !s) return s;
+  // What the reconcile recorded before (tracking, notes) goes with them.
+  for (auto& intent : intents) pending.assets.push_back(std::move(intent));
+  if (auto s = store_.commitOrder(std::exchange(pending, {})); !s) return s;
 
   // Folders first, one by one: the concurrent puts below then only touch distinct paths.
   std::map<std::string, dms::Status> folders;
@@ -419,8 +435,6 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
   pool().runAll(std::move(tasks));
   settleBatch(*batch, runnable);
 
-  std::vector<AssetRecord> outcomes;
-  std::vector<AuditEntry> audit;
   for (auto& job : jobs) {
     if (job.downloaded) ++report.downloads;
     if (job.problem.empty()) {
@@ -437,11 +451,12 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
       if (progress) progress("FAILED " + job.problem);
       recordFailure(job, reason);
     }
-    outcomes.push_back(job.record);
-    for (auto& e : job.audit) audit.push_back(std::move(e));
+    pending.assets.push_back(job.record);
+    for (auto& e : job.audit) pending.audit.push_back(std::move(e));
   }
-  // A crash before this commit is recovered from the target (the metadata names the asset).
-  return store_.commit(outcomes, audit);
+  // Recorded by the reconcile's last commit; a crash before it is recovered from the target
+  // (the metadata names the asset).
+  return {};
 }
 
 void Reconciler::settleBatch(dms::PutBatch& batch, const std::vector<FileJob*>& jobs) {
@@ -569,7 +584,8 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, dms::P
 }
 
 void Reconciler::processRemovals(std::vector<AssetRecord> records, Reason reason,
-                                 ReconcileReport& report, const ProgressFn& progress) {
+                                 ReconcileReport& report, const ProgressFn& progress,
+                                 OrderChanges& pending) {
   std::set<std::string> reserved;
   std::vector<AssetRecord> intents;
   for (auto& r : records) {
@@ -590,13 +606,15 @@ void Reconciler::processRemovals(std::vector<AssetRecord> records, Reason reason
     }
     intents.push_back(r);
   }
-  if (auto s = store_.commit(intents, {}); !s) {
+  // The intents are durable before any file is touched, with what the reconcile recorded before.
+  OrderChanges intentChanges = pending;
+  intentChanges.assets.insert(intentChanges.assets.end(), intents.begin(), intents.end());
+  if (auto s = store_.commitOrder(intentChanges); !s) {
     report.failed += intents.size();
     report.problems.push_back("recording removals: " + s.error().describe());
     return;
   }
-  std::vector<AssetRecord> done;
-  std::vector<AuditEntry> audit;
+  pending = {};
   for (auto& r : intents) {
     if (auto s = performRemoval(r); !s) {
       // Stays Removing: the next reconcile's recovery completes it.
@@ -608,14 +626,11 @@ void Reconciler::processRemovals(std::vector<AssetRecord> records, Reason reason
     ++report.removed;
     const bool moved = !r.targetPath.empty();
     if (progress) progress((moved ? "moved " : "removed ") + r.path);
-    audit.push_back(AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed", reason,
-                                    r.path, moved ? "to " + r.targetPath : ""));
+    pending.audit.push_back(AuditLog::entry(r.orderId, r.assetId, moved ? "moved" : "removed",
+                                            reason, r.path, moved ? "to " + r.targetPath : ""));
     r.state = AssetState::Removed;
     r.removedAt = AuditLog::now();
-    done.push_back(r);
-  }
-  if (auto s = store_.commit(done, audit); !s) {
-    report.problems.push_back("recording removals: " + s.error().describe());
+    pending.assets.push_back(r);  // recorded by the reconcile's next commit
   }
 }
 

@@ -10,7 +10,9 @@
 /// holds a file with metadata ambita.assetId == the asset is marked Filed, otherwise Failed and
 /// filed again; a Removing asset's removal or move is completed. Files are put with
 /// PutMode::CreateNew, so two assets never overwrite each other and a retry never duplicates.
-/// State writes are batched: one transaction for an order's intents, one for its outcomes.
+/// State writes are batched (issue 15): one transaction for an order's intents (with its
+/// tracking), one for everything after the target's batch (outcomes, audit, outbox events, cost
+/// ledger, order status); a reconcile with nothing to file writes only the latter.
 /// Target writes too: an order's files are staged into one dms::PutBatch and committed
 /// (placed and made durable together) before the outcomes are recorded.
 ///
@@ -135,8 +137,10 @@ class Reconciler {
   dms::Result<std::size_t> recoverOrder(std::int64_t orderId);
   /// Tracks the order the GET has just shown to exist (with what `hint` knew) and returns the
   /// tracked record (reference and all, as stored the first time).
+  /// Nothing is written: what tracking changes goes into `pending` (the reconcile's next commit).
   dms::Result<TrackedOrder> trackSeenOrder(std::int64_t orderId, const api::OrderCollection& order,
-                                           Reason reason, const TrackedOrder* hint);
+                                           Reason reason, const TrackedOrder* hint,
+                                           OrderChanges& pending);
   dms::Status resolveIntent(AssetRecord& record, std::vector<AuditEntry>& audit);
   dms::Result<bool> holdsAsset(const std::string& path, const std::string& assetId);
   /// Whether choosePath asks the target if a candidate name is free. A new file's put finds
@@ -159,10 +163,15 @@ class Reconciler {
   /// Commits the order's batch: a staged job whose file the target did not place gets a problem
   /// (and is retried later), so only durably placed files are recorded as filed.
   void settleBatch(dms::PutBatch& batch, const std::vector<FileJob*>& jobs);
+  /// Commits the removals' intents with `pending` (emptied), removes, and leaves the outcomes in
+  /// `pending` for the reconcile's next commit.
   void processRemovals(std::vector<AssetRecord> records, Reason reason, ReconcileReport& report,
-                       const ProgressFn& progress);
+                       const ProgressFn& progress, OrderChanges& pending);
+  /// Commits the intents with `pending` (emptied), files the order's batch, and leaves the
+  /// outcomes in `pending` for the reconcile's last commit.
   dms::Status processFilings(const api::OrderCollection& order, std::vector<FileJob>& jobs,
-                             Reason reason, ReconcileReport& report, const ProgressFn& progress);
+                             Reason reason, ReconcileReport& report, const ProgressFn& progress,
+                             OrderChanges& pending);
   /// ensureFolder, one call at a time for the whole process: targets may not be asked to
   /// modify the same path concurrently (two orders can share a parent folder).
   dms::Status ensureFolder(const std::string& folder);

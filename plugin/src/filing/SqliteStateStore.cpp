@@ -164,27 +164,9 @@ dms::Result<bool> SqliteStateStore::trackOrder(const TrackedOrder& o) {
   std::lock_guard lock(mutex_);
   try {
     TransactionGuard tx(*session_);
-    int count = 0;
-    *session_ << "SELECT COUNT(*) FROM orders WHERE id = ?", bind(o.id), into(count), now;
-    if (count == 0) {
-      *session_
-          << "INSERT INTO orders(id, origin, reference, technical_reference, cadastre, address, "
-             "status, tracked_at) VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-          bind(o.id), bind(toString(o.origin)), bind(o.reference), bind(o.technicalReference),
-          bind(o.cadastre), bind(o.address), bind(o.status), bind(o.trackedAt), now;
-    } else {
-      // Only fill gaps: the first known reference decides the folder, later hints do not move it.
-      *session_ << "UPDATE orders SET "
-                   "reference = CASE WHEN reference = '' THEN ? ELSE reference END, "
-                   "technical_reference = CASE WHEN technical_reference = '' THEN ? ELSE "
-                   "technical_reference END, "
-                   "cadastre = CASE WHEN cadastre = '' THEN ? ELSE cadastre END, "
-                   "address = CASE WHEN address = '' THEN ? ELSE address END WHERE id = ?",
-          bind(o.reference), bind(o.technicalReference), bind(o.cadastre), bind(o.address),
-          bind(o.id), now;
-    }
+    const bool isNew = trackIn(o);
     tx.commit();
-    return count == 0;
+    return isNew;
   } catch (const Poco::Exception& e) {
     return failure("tracking order " + std::to_string(o.id), e.displayText());
   }
@@ -221,16 +203,9 @@ dms::Result<std::vector<TrackedOrder>> SqliteStateStore::orders() {
 
 dms::Status SqliteStateStore::updateOrderStatus(std::int64_t id, const std::string& status,
                                                 const std::string& checkedAt, bool final) {
-  std::lock_guard lock(mutex_);
-  try {
-    *session_ << "UPDATE orders SET status = ?, checked_at = ?, finished_at = CASE WHEN ? AND "
-                 "finished_at = '' THEN ? WHEN ? THEN finished_at ELSE '' END WHERE id = ?",
-        bind(status), bind(checkedAt), bind(final ? 1 : 0), bind(checkedAt), bind(final ? 1 : 0),
-        bind(id), now;
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure("updating order " + std::to_string(id), e.displayText());
-  }
+  OrderChanges changes;
+  changes.status = OrderStatusSeen{id, status, checkedAt, final};
+  return writeChanges(changes, "updating order " + std::to_string(id));
 }
 
 dms::Result<std::vector<AssetRecord>> SqliteStateStore::selectAssets(const std::string& where,
@@ -289,38 +264,10 @@ dms::Result<std::optional<std::string>> SqliteStateStore::pathHolder(
 
 dms::Status SqliteStateStore::commit(const std::vector<AssetRecord>& assets,
                                      const std::vector<AuditEntry>& audit) {
-  if (assets.empty() && audit.empty()) return {};
-  std::lock_guard lock(mutex_);
-  try {
-    TransactionGuard tx(*session_);
-    for (const auto& a : assets) {
-      *session_ << "INSERT OR REPLACE INTO assets(" << kAssetColumns
-                << ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          bind(a.assetId), bind(a.orderId), bind(a.supplierOrderId), bind(a.orderLineId),
-          bind(a.remoteStatus), bind(a.category), bind(toString(a.state)), bind(a.path),
-          bind(a.targetPath), bind(static_cast<Poco::Int64>(a.size)), bind(a.sha256),
-          bind(a.filedAt), bind(a.removedAt), bind(a.lastError), bind(a.attempts),
-          bind(a.notBeforeEpoch), now;
-    }
-    for (const auto& e : audit) {
-      *session_
-          << "INSERT INTO audit(time, order_id, asset_id, action, reason, path, detail, actor) "
-             "VALUES(?, ?, ?, ?, ?, ?, ?, ?)",
-          bind(e.time), bind(e.orderId), bind(e.assetId), bind(e.action), bind(e.reason),
-          bind(e.path), bind(e.detail), bind(e.actor), now;
-    }
-    // Document events (issue 10): in this transaction, so a crash cannot lose one.
-    for (const auto& ev : outboxEventsFor(assets, audit)) {
-      *session_ << "INSERT INTO events(event_id, order_id, asset_id, kind, path, previous_path, "
-                   "metadata, detail, time) VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          bind(ev.eventId), bind(ev.orderId), bind(ev.assetId), bind(ev.kind), bind(ev.path),
-          bind(ev.previousPath), bind(ev.metadataJson), bind(ev.detail), bind(ev.time), now;
-    }
-    tx.commit();
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure("writing " + std::to_string(assets.size()) + " asset records", e.displayText());
-  }
+  OrderChanges changes;
+  changes.assets = assets;
+  changes.audit = audit;
+  return writeChanges(changes, "writing " + std::to_string(assets.size()) + " asset records");
 }
 
 dms::Status SqliteStateStore::forgetAsset(const std::string& assetId) {

@@ -108,6 +108,22 @@ class SqliteStateStore final : public StateStore {
   /// `merged`: set to whether a message of the order was already waiting.
   dms::Result<std::int64_t> mergeIntoInbox(const InboxMessage& message, std::size_t maxOrders,
                                            bool& merged);
+
+  // --- one state transaction per order (issue 15): SqliteStateStoreOrderChanges.cpp
+ public:
+  dms::Status commitOrder(const OrderChanges& changes) override;
+
+ private:
+  /// commitOrder(), with `what` naming the work in an error (the single-purpose writers use it).
+  dms::Status writeChanges(const OrderChanges& changes, const std::string& what);
+  // The parts of OrderChanges, each the one home of its SQL: inside the caller's transaction
+  // and lock; a failed statement throws.
+  /// True when the order was new.
+  bool trackIn(const TrackedOrder& order);
+  /// Asset records, audit entries and the outbox events they report.
+  void commitAssetsIn(const std::vector<AssetRecord>& assets, const std::vector<AuditEntry>& audit);
+  void recordCostsIn(const std::vector<LedgerLine>& lines, const std::vector<LedgerEntry>& entries);
+  void updateOrderStatusIn(const OrderStatusSeen& seen);
 };
 
 }  // namespace ambita::filing

@@ -10,29 +10,10 @@ using namespace Poco::Data::Keywords;
 
 dms::Status SqliteStateStore::recordCosts(const std::vector<LedgerLine>& lines,
                                           const std::vector<LedgerEntry>& entries) {
-  if (lines.empty() && entries.empty()) return {};
-  std::lock_guard lock(mutex_);
-  try {
-    rows::TransactionGuard tx(*session_);
-    for (const auto& l : lines) {
-      *session_ << "INSERT OR REPLACE INTO ledger_lines(" << rows::kLedgerLineColumns
-                << ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?)",
-          bind(l.orderId), bind(l.lineId), bind(l.supplierOrderId), bind(l.product),
-          bind(l.productName), bind(l.category), bind(l.reference), bind(l.orderedAt),
-          bind(l.status), now;
-    }
-    for (const auto& e : entries) {
-      *session_ << "INSERT INTO ledger_entries(order_id, line_id, kind, net_ore, gross_ore, "
-                   "status, recorded_at) VALUES(?, ?, ?, ?, ?, ?, ?)",
-          bind(e.orderId), bind(e.lineId), bind(e.kind), bind(e.netOre), bind(e.grossOre),
-          bind(e.status), bind(e.recordedAt), now;
-    }
-    tx.commit();
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure("writing " + std::to_string(entries.size()) + " ledger entries",
-                   e.displayText());
-  }
+  OrderChanges changes;
+  changes.ledgerLines = lines;
+  changes.ledgerEntries = entries;
+  return writeChanges(changes, "writing " + std::to_string(entries.size()) + " ledger entries");
 }
 
 dms::Result<std::vector<LedgerLine>> SqliteStateStore::ledgerLines(

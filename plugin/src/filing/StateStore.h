@@ -181,6 +181,39 @@ struct LeaseKey {
   std::string describe() const;
 };
 
+// --- one state transaction per order (issue 15)
+
+/// The status a reconcile saw in the order's GET (StateStore::updateOrderStatus's arguments).
+struct OrderStatusSeen {
+  std::int64_t orderId = 0;
+  std::string status;
+  std::string checkedAt;  ///< ISO 8601 UTC
+  bool final = false;     ///< FINISHED/CANCELLED/REFUNDED: finishedAt is set the first time
+};
+
+/// What one step of a reconcile records about its order, written by StateStore::commitOrder in
+/// ONE transaction (one sync): the intents before the target is touched, or everything after.
+/// Each part is written as its single-purpose method writes it (trackOrder, commit, recordCosts,
+/// updateOrderStatus).
+struct OrderChanges {
+  std::optional<TrackedOrder> track;  ///< tracked as trackOrder() does (only empty fields filled)
+  std::vector<AssetRecord> assets;    ///< upserted
+  std::vector<AuditEntry> audit;      ///< appended, with the outbox events they report
+  std::vector<LedgerLine> ledgerLines;
+  std::vector<LedgerEntry> ledgerEntries;
+  std::optional<OrderStatusSeen> status;
+
+  bool empty() const {
+    return !track && assets.empty() && audit.empty() && ledgerLines.empty() &&
+           ledgerEntries.empty() && !status;
+  }
+  /// "recording order N" (for messages), N from the status or the tracking part.
+  std::string describe() const {
+    const auto id = status ? status->orderId : track ? track->id : 0;
+    return "recording order " + std::to_string(id);
+  }
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -323,6 +356,10 @@ class StateStore {
   virtual dms::Result<std::vector<dms::Result<std::int64_t>>> enqueueBatch(
       const std::vector<InboxMessage>& messages, std::size_t maxOrders = 0,
       std::vector<bool>* merged = nullptr) = 0;
+  // --- one state transaction per order (issue 15)
+  /// Writes every part of `changes` in ONE transaction: all of it or (failing, or killed)
+  /// nothing. Nothing at all when `changes` is empty.
+  virtual dms::Status commitOrder(const OrderChanges& changes) = 0;
 };
 
 }  // namespace ambita::filing
