@@ -4,9 +4,8 @@
 #include <stdexcept>
 
 namespace dms::bench {
-namespace {
 
-int readInt(const char* name, int fallback, int low, int high) {
+int readEnvInt(const char* name, int fallback, int low, int high) {
   const char* raw = std::getenv(name);
   if (raw == nullptr || *raw == '\0') return fallback;
   const std::string text(raw);
@@ -24,6 +23,8 @@ int readInt(const char* name, int fallback, int low, int high) {
   return static_cast<int>(value);
 }
 
+namespace {
+
 void requireOrdered(const char* minName, int min, const char* maxName, int max) {
   if (min > max)
     throw std::invalid_argument(std::string(minName) + " (" + std::to_string(min) +
@@ -34,17 +35,17 @@ void requireOrdered(const char* minName, int min, const char* maxName, int max) 
 
 WorkloadParams WorkloadParams::fromEnvironment() {
   WorkloadParams p;
-  p.orders = readInt("DMS_BENCH_SYNC_ORDERS", p.orders, 1, 100);
-  p.files = readInt("DMS_BENCH_SYNC_FILES", p.files, 0, 100000);
-  p.minKb = readInt("DMS_BENCH_SYNC_MIN_KB", p.minKb, 1, 4 * 1024 * 1024);
-  p.maxKb = readInt("DMS_BENCH_SYNC_MAX_KB", p.maxKb, 1, 4 * 1024 * 1024);
-  p.bigFiles = readInt("DMS_BENCH_SYNC_BIG_FILES", p.bigFiles, 0, 1000);
-  p.bigMinMb = readInt("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, 1, 64 * 1024);
-  p.bigMaxMb = readInt("DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb, 1, 64 * 1024);
-  p.concurrency = readInt("DMS_BENCH_SYNC_CONCURRENCY", p.concurrency, 1, 64);
-  p.seed =
-      static_cast<unsigned>(readInt("DMS_BENCH_SYNC_SEED", static_cast<int>(p.seed), 0, 1 << 30));
-  p.repeat = readInt("DMS_BENCH_SYNC_REPEAT", p.repeat, 1, 20);
+  p.orders = readEnvInt("DMS_BENCH_SYNC_ORDERS", p.orders, 1, 100);
+  p.files = readEnvInt("DMS_BENCH_SYNC_FILES", p.files, 0, 100000);
+  p.minKb = readEnvInt("DMS_BENCH_SYNC_MIN_KB", p.minKb, 1, 4 * 1024 * 1024);
+  p.maxKb = readEnvInt("DMS_BENCH_SYNC_MAX_KB", p.maxKb, 1, 4 * 1024 * 1024);
+  p.bigFiles = readEnvInt("DMS_BENCH_SYNC_BIG_FILES", p.bigFiles, 0, 1000);
+  p.bigMinMb = readEnvInt("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, 1, 64 * 1024);
+  p.bigMaxMb = readEnvInt("DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb, 1, 64 * 1024);
+  p.concurrency = readEnvInt("DMS_BENCH_SYNC_CONCURRENCY", p.concurrency, 1, 64);
+  p.seed = static_cast<unsigned>(
+      readEnvInt("DMS_BENCH_SYNC_SEED", static_cast<int>(p.seed), 0, 1 << 30));
+  p.repeat = readEnvInt("DMS_BENCH_SYNC_REPEAT", p.repeat, 1, 20);
   requireOrdered("DMS_BENCH_SYNC_MIN_KB", p.minKb, "DMS_BENCH_SYNC_MAX_KB", p.maxKb);
   requireOrdered("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, "DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb);
   return p;
