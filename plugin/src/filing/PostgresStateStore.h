@@ -175,6 +175,11 @@ class PostgresStateStore final : public StateStore {
   static dms::Result<std::int64_t> mergeIntoInbox(Poco::Data::Session& session,
                                                   const InboxMessage& message,
                                                   std::size_t maxOrders, bool& merged);
+
+ public:
+  // scale (issue 15): one query for many orders
+  dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
+      const std::vector<std::int64_t>& orderIds) override;
 };
 
 }  // namespace ambita::filing

@@ -108,6 +108,11 @@ class SqliteStateStore final : public StateStore {
   /// `merged`: set to whether a message of the order was already waiting.
   dms::Result<std::int64_t> mergeIntoInbox(const InboxMessage& message, std::size_t maxOrders,
                                            bool& merged);
+
+ public:
+  // scale (issue 15): one query for many orders
+  dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
+      const std::vector<std::int64_t>& orderIds) override;
 };
 
 }  // namespace ambita::filing

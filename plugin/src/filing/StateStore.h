@@ -323,6 +323,11 @@ class StateStore {
   virtual dms::Result<std::vector<dms::Result<std::int64_t>>> enqueueBatch(
       const std::vector<InboxMessage>& messages, std::size_t maxOrders = 0,
       std::vector<bool>* merged = nullptr) = 0;
+  // --- scale (issue 15): one query for many orders instead of one an order
+  /// The assets in the Failed state of the orders `orderIds`, by order and asset id. The caller
+  /// keeps the list short (a few hundred ids: one query each).
+  virtual dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
+      const std::vector<std::int64_t>& orderIds) = 0;
 };
 
 }  // namespace ambita::filing

@@ -124,14 +124,36 @@ OrderPage readOrderPage(Poco::Data::Session& session, const OrderQuery& query, S
   return page;
 }
 
-std::vector<AssetRecord> readFailedAssets(Poco::Data::Session& session, std::size_t limit) {
+namespace {
+
+std::vector<AssetRecord> readAssets(Poco::Data::Session& session, const std::string& sql) {
   Poco::Data::Statement select(session);
-  select << failedAssets(limit);
+  select << sql;
   select.execute();
   Poco::Data::RecordSet rs(select);
   std::vector<AssetRecord> out;
   for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(rows::assetFromRow(rs, r));
   return out;
+}
+
+}  // namespace
+
+std::vector<AssetRecord> readFailedAssets(Poco::Data::Session& session, std::size_t limit) {
+  return readAssets(session, failedAssets(limit));
+}
+
+std::string failedAssetsOfOrders(const std::vector<std::int64_t>& orderIds) {
+  std::string ids;
+  for (const auto id : orderIds) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  return std::string("SELECT ") + rows::kAssetColumns +
+         " FROM assets WHERE state = 'failed' AND order_id IN (" + ids +
+         ") ORDER BY order_id, asset_id";
+}
+
+std::vector<AssetRecord> readFailedAssetsOfOrders(Poco::Data::Session& session,
+                                                  const std::vector<std::int64_t>& orderIds) {
+  if (orderIds.empty()) return {};
+  return readAssets(session, failedAssetsOfOrders(orderIds));
 }
 
 }  // namespace ambita::filing::statussql

@@ -54,12 +54,17 @@ struct ScaleParams {
   int files = 2000;     ///< DMS_BENCH_SCALE_FILES: files of the first set (10 per order)
   int factor = 4;       ///< DMS_BENCH_SCALE_FACTOR: the second set is this many times bigger
   int concurrency = 4;  ///< DMS_BENCH_SCALE_CONCURRENCY: downloads in flight (product and curl)
+  /// DMS_BENCH_SCALE_MODULES: the module folder dms-host loads (default: this build's); a saved
+  /// copy of an older build's modules measures "before" on the same box.
+  std::string modules = DMS_MODULE_DIR;
 
   static ScaleParams fromEnvironment() {
     ScaleParams p;
     p.files = readEnvInt("DMS_BENCH_SCALE_FILES", p.files, 10, 1'000'000);
     p.factor = readEnvInt("DMS_BENCH_SCALE_FACTOR", p.factor, 1, 100);
     p.concurrency = readEnvInt("DMS_BENCH_SCALE_CONCURRENCY", p.concurrency, 1, 64);
+    if (const char* modules = std::getenv("DMS_BENCH_SCALE_MODULES"); modules && *modules)
+      p.modules = modules;
     return p;
   }
 };
@@ -104,10 +109,10 @@ DataSet makeDataSet(const SandboxProcess& sandbox, int files) {
 
 /// dms-host's configuration: a filesystem target under `dir`; secrets come from the child's
 /// environment as `${NAME}` references.
-fs::path writeHostConfig(const fs::path& dir, const std::string& baseUrl, int concurrency) {
+fs::path writeHostConfig(const fs::path& dir, const std::string& baseUrl, int concurrency,
+                         const std::string& modules) {
   const fs::path config = dir / "dms-host.json";
-  writeText(config, "{\"dataDir\": \"" + (dir / "data").string() + "\", \"modules\": \"" +
-                        DMS_MODULE_DIR +
+  writeText(config, "{\"dataDir\": \"" + (dir / "data").string() + "\", \"modules\": \"" + modules +
                         "\",\n \"target\": {\"connector\": \"filesystem\", \"root\": \"" +
                         (dir / "archive").string() + "\"},\n \"ambita\": {\"baseUrl\": \"" +
                         baseUrl + "\", \"clientId\": \"" + SandboxProcess::kClientId +
@@ -176,7 +181,8 @@ void printRow(const Row& row) {
 
 /// The three runs of one set; throws BrokenRun when one did the wrong thing.
 std::vector<Row> measureSet(const SandboxProcess& sandbox, const DataSet& set, const fs::path& work,
-                            const fs::path& logs, int concurrency) {
+                            const fs::path& logs, const ScaleParams& params) {
+  const int concurrency = params.concurrency;
   const auto& ids = set.workload->orderIds();
   const std::size_t orders = ids.size();
   const std::size_t files = set.workload->assets().size();
@@ -193,7 +199,7 @@ std::vector<Row> measureSet(const SandboxProcess& sandbox, const DataSet& set, c
 
   const fs::path dir = work / ("host-" + tag);
   fs::create_directories(dir);
-  const auto config = writeHostConfig(dir, sandbox.baseUrl(), concurrency);
+  const auto config = writeHostConfig(dir, sandbox.baseUrl(), concurrency, params.modules);
   sandbox.clearRequests();
   const std::string first = "first sync (" + tag + " files)";
   auto p1 = runSync(config, ids, logs, "first-" + tag);
@@ -231,8 +237,8 @@ int runBenchmark() {
   fs::create_directories(logs);
   std::printf(
       "scale_bench: DMS_BENCH_SCALE_FILES=%d DMS_BENCH_SCALE_FACTOR=%d "
-      "DMS_BENCH_SCALE_CONCURRENCY=%d, work in %s\n",
-      params.files, params.factor, params.concurrency, work.str().c_str());
+      "DMS_BENCH_SCALE_CONCURRENCY=%d, modules %s, work in %s\n",
+      params.files, params.factor, params.concurrency, params.modules.c_str(), work.str().c_str());
   std::fflush(stdout);
 
   SandboxProcess sandbox;
@@ -251,7 +257,7 @@ int runBenchmark() {
               "CPU s", "CPU ms/file", "CPU ms/order", "RSS MiB");
   std::vector<Row> all;
   for (const auto& set : sets) {
-    for (const auto& row : measureSet(sandbox, set, work.path(), logs, params.concurrency)) {
+    for (const auto& row : measureSet(sandbox, set, work.path(), logs, params)) {
       printRow(row);
       all.push_back(row);
     }
