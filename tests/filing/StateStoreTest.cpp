@@ -621,6 +621,28 @@ TEST_P(StateStoreConformance, FailedAssetsOfManyOrdersComeInOneQueryWithTheirWho
   EXPECT_TRUE(none->empty());
 }
 
+TEST_P(StateStoreConformance, OrderFinishTimesListEveryOrderById) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  for (std::int64_t id : {30, 10, 20}) {
+    TrackedOrder o;
+    o.id = id;
+    o.reference = "Oppdrag " + std::to_string(id);
+    o.trackedAt = "2026-01-01T00:00:00Z";
+    ASSERT_TRUE(s.trackOrder(o).ok());
+  }
+  ASSERT_TRUE(s.updateOrderStatus(20, "FINISHED", "2026-02-01T00:00:00Z", true).ok());
+  auto times = s.orderFinishTimes();
+  ASSERT_TRUE(times.ok()) << times.error().describe();
+  ASSERT_EQ(times->size(), 3u);
+  EXPECT_EQ((*times)[0].id, 10);
+  EXPECT_EQ((*times)[0].finishedAt, "");
+  EXPECT_EQ((*times)[1].id, 20);
+  EXPECT_EQ((*times)[1].finishedAt, "2026-02-01T00:00:00Z");
+  EXPECT_EQ((*times)[2].id, 30);
+}
+
 TEST_P(StateStoreConformance, AuditEntriesKeepWhoAsked) {
   auto store = open();
   ASSERT_TRUE(store.ok()) << store.error().describe();

@@ -266,7 +266,7 @@ dms::Result<AdminCommands::SyncPlan> AdminCommands::planSync(
   for (auto id : requested) add(id);
   auto due = service_.ordersDueForCheck();
   if (!due) return due.error();
-  for (const auto& o : *due) add(o.id);
+  for (const auto id : *due) add(id);
   // Every queued message, postponed or not: an administrator's sync tries now.
   if (auto queued = service_.queuedOrders(std::numeric_limits<std::int64_t>::max(), 0, 100000);
       queued) {

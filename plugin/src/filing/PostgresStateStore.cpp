@@ -752,6 +752,13 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::failedAssetsOfOrders(
       });
 }
 
+dms::Result<std::vector<OrderFinish>> PostgresStateStore::orderFinishTimes() {
+  return withSession("listing the orders' finished times",
+                     [&](Session& session) -> dms::Result<std::vector<OrderFinish>> {
+                       return statussql::readOrderFinishTimes(session);
+                     });
+}
+
 }  // namespace ambita::filing
 
 // --- document events outbox (issue 10); commit() writes the rows

@@ -113,6 +113,7 @@ class SqliteStateStore final : public StateStore {
   // scale (issue 15): one query for many orders
   dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
       const std::vector<std::int64_t>& orderIds) override;
+  dms::Result<std::vector<OrderFinish>> orderFinishTimes() override;
 };
 
 }  // namespace ambita::filing

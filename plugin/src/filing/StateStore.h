@@ -181,6 +181,13 @@ struct LeaseKey {
   std::string describe() const;
 };
 
+/// What deciding whether an order is still checked needs (issue 15, scale: two columns of every
+/// tracked order instead of whole records: 10k orders in well under a MiB).
+struct OrderFinish {
+  std::int64_t id = 0;
+  std::string finishedAt;  ///< ISO 8601 UTC; empty while not finished
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -328,6 +335,8 @@ class StateStore {
   /// keeps the list short (a few hundred ids: one query each).
   virtual dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
       const std::vector<std::int64_t>& orderIds) = 0;
+  /// Id and finished time of every tracked order, by id.
+  virtual dms::Result<std::vector<OrderFinish>> orderFinishTimes() = 0;
 };
 
 }  // namespace ambita::filing
