@@ -181,6 +181,15 @@ ChildResult runCurl(const SandboxProcess& sandbox, const DataSet& set, const fs:
                            {}, {}, kChildTimeout);
 }
 
+/// The sandbox's request log keeps its newest 10000 entries (samples/ambita-sandbox): the
+/// download count is checked only when a run's requests (order GETs, downloads, a few token
+/// calls) all fit; beyond that the SHA-256 of every filed file is the check.
+bool requestLogHolds(std::size_t orders, std::size_t files) {
+  constexpr std::size_t kSandboxLogEntries = 10000;
+  constexpr std::size_t kTokenCalls = 10;
+  return orders + files + kTokenCalls <= kSandboxLogEntries;
+}
+
 struct Row {
   std::string run;
   std::size_t orders = 0;
@@ -215,7 +224,8 @@ std::vector<Row> measureSet(const SandboxProcess& sandbox, const DataSet& set, c
   const fs::path curlDir = work / ("curl-" + tag);
   auto curl = runCurl(sandbox, set, curlDir, concurrency);
   requireExit(curl, "curl (" + tag + " files)");
-  requireDownloads(sandbox, files, "curl (" + tag + " files)");
+  const bool countable = requestLogHolds(orders, files);
+  if (countable) requireDownloads(sandbox, files, "curl (" + tag + " files)");
   fs::remove_all(curlDir);
   rows.push_back({"curl: order JSONs + files", orders, files, curl});
 
@@ -227,7 +237,7 @@ std::vector<Row> measureSet(const SandboxProcess& sandbox, const DataSet& set, c
   auto p1 = runSync(config, ids, logs, "first-" + tag);
   requireExit(p1, first);
   requireSummary(p1, orders, files, first);
-  requireDownloads(sandbox, files, first);
+  if (countable) requireDownloads(sandbox, files, first);
   const auto difference =
       FileDigest::compare(set.digests, FileDigest::tree(dir / "archive", ".dms-"));
   if (!difference.empty()) throw BrokenRun(first + ": " + difference);
@@ -239,7 +249,7 @@ std::vector<Row> measureSet(const SandboxProcess& sandbox, const DataSet& set, c
   auto p2 = runSync(config, ids, logs, "again-" + tag);
   requireExit(p2, again);
   requireSummary(p2, orders, 0, again);
-  requireDownloads(sandbox, 0, again);
+  if (requestLogHolds(orders, 0)) requireDownloads(sandbox, 0, again);
   requireRss(p2, again);
   rows.push_back({"P2 dms-host re-sync, nothing new", orders, 0, p2});
   fs::remove_all(dir);
