@@ -591,6 +591,58 @@ TEST_P(StateStoreConformance, OrderPagesAreFilteredSearchedAndCountedInTheDataba
   EXPECT_EQ(s.failedAssets(1)->size(), 1u);
 }
 
+TEST_P(StateStoreConformance, FailedAssetsOfManyOrdersComeInOneQueryWithTheirWholeRecord) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  auto retried = record("g1", 7, AssetState::Failed, "");
+  retried.attempts = 3;
+  retried.notBeforeEpoch = 1'900'000'000;
+  retried.lastError = "download failed: 503";
+  ASSERT_TRUE(s.commit({record("f2", 4, AssetState::Failed, "x/f2.pdf"),
+                        record("f1", 4, AssetState::Failed, ""), retried,
+                        record("g2", 7, AssetState::Filed, "x/g2.pdf"),
+                        record("h1", 8, AssetState::Failed, "")},
+                       {})
+                  .ok());
+  auto failed = s.failedAssetsOfOrders({7, 4, 99});
+  ASSERT_TRUE(failed.ok()) << failed.error().describe();
+  std::vector<std::string> ids;
+  for (const auto& r : *failed) ids.push_back(r.assetId);
+  EXPECT_EQ(ids, (std::vector<std::string>{"f1", "f2", "g1"}))
+      << "only the failed assets of the orders asked for, by order and asset id";
+  ASSERT_EQ(failed->size(), 3u);
+  EXPECT_EQ((*failed)[2].attempts, 3);
+  EXPECT_EQ((*failed)[2].notBeforeEpoch, 1'900'000'000);
+  EXPECT_EQ((*failed)[2].lastError, "download failed: 503");
+  EXPECT_EQ((*failed)[0].size, 5'000'000'000ULL);
+  auto none = s.failedAssetsOfOrders({});
+  ASSERT_TRUE(none.ok()) << none.error().describe();
+  EXPECT_TRUE(none->empty());
+}
+
+TEST_P(StateStoreConformance, OrderFinishTimesListEveryOrderById) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  for (std::int64_t id : {30, 10, 20}) {
+    TrackedOrder o;
+    o.id = id;
+    o.reference = "Oppdrag " + std::to_string(id);
+    o.trackedAt = "2026-01-01T00:00:00Z";
+    ASSERT_TRUE(s.trackOrder(o).ok());
+  }
+  ASSERT_TRUE(s.updateOrderStatus(20, "FINISHED", "2026-02-01T00:00:00Z", true).ok());
+  auto times = s.orderFinishTimes();
+  ASSERT_TRUE(times.ok()) << times.error().describe();
+  ASSERT_EQ(times->size(), 3u);
+  EXPECT_EQ((*times)[0].id, 10);
+  EXPECT_EQ((*times)[0].finishedAt, "");
+  EXPECT_EQ((*times)[1].id, 20);
+  EXPECT_EQ((*times)[1].finishedAt, "2026-02-01T00:00:00Z");
+  EXPECT_EQ((*times)[2].id, 30);
+}
+
 TEST_P(StateStoreConformance, AuditEntriesKeepWhoAsked) {
   auto store = open();
   ASSERT_TRUE(store.ok()) << store.error().describe();

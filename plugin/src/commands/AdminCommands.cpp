@@ -230,6 +230,9 @@ int AdminCommands::syncHere(const std::vector<std::int64_t>& requested, Output& 
     if (!result.ok() && !anyFailed)
       firstFailure = "order " + std::to_string(id) + ": " + result.error;
     if (!result.ok()) anyFailed = true;
+    // The per-order results are kept only for the JSON document: a text run of 10k orders
+    // keeps nothing per order (peak memory independent of the number of orders, issue 15).
+    if (!output.json()) continue;
     auto item = orderResult(id, result.report ? &*result.report : nullptr, result.error);
     orders->add(item);
     // The first requested order is the one a single `sync --order ID` reports on.
@@ -263,7 +266,7 @@ dms::Result<AdminCommands::SyncPlan> AdminCommands::planSync(
   for (auto id : requested) add(id);
   auto due = service_.ordersDueForCheck();
   if (!due) return due.error();
-  for (const auto& o : *due) add(o.id);
+  for (const auto id : *due) add(id);
   // Every queued message, postponed or not: an administrator's sync tries now.
   if (auto queued = service_.queuedOrders(std::numeric_limits<std::int64_t>::max(), 0, 100000);
       queued) {
@@ -325,17 +328,22 @@ dms::Result<std::size_t> AdminCommands::retryNow(const std::vector<std::int64_t>
                                                  const std::string& onlyAsset) {
   std::vector<filing::AssetRecord> reset;
   std::size_t failed = 0;
-  for (const auto id : orderIds) {
-    auto assets = store_.assetsOfOrder(id);
+  // One query a few hundred orders (a sync of 10k orders read every asset of every order here
+  // before; issue 15).
+  constexpr std::size_t kOrdersPerQuery = 500;
+  for (std::size_t first = 0; first < orderIds.size(); first += kOrdersPerQuery) {
+    const auto end = orderIds.begin() + static_cast<std::ptrdiff_t>(
+                                            std::min(orderIds.size(), first + kOrdersPerQuery));
+    auto assets =
+        store_.failedAssetsOfOrders({orderIds.begin() + static_cast<std::ptrdiff_t>(first), end});
     if (!assets) return assets.error();
-    for (auto a : *assets) {
-      if (a.state != AssetState::Failed) continue;
+    for (auto& a : *assets) {
       if (!onlyAsset.empty() && a.assetId != onlyAsset) continue;
       ++failed;
       if (a.attempts == 0 && a.notBeforeEpoch == 0) continue;
       a.attempts = 0;
       a.notBeforeEpoch = 0;
-      reset.push_back(a);
+      reset.push_back(std::move(a));
     }
   }
   if (auto s = store_.commit(reset, {}); !s) return s.error();

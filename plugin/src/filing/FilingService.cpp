@@ -82,21 +82,25 @@ dms::Result<bool> FilingService::track(TrackedOrder order, Reason reason, const 
 }
 
 bool dueForCheck(const TrackedOrder& order, int finishedDays) {
-  if (order.finishedAt.empty()) return true;
+  return dueForCheck(order.finishedAt, finishedDays);
+}
+
+bool dueForCheck(const std::string& finishedAt, int finishedDays) {
+  if (finishedAt.empty()) return true;
   int tzd = 0;
   Poco::DateTime finished;
-  if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, order.finishedAt,
-                                      finished, tzd))
+  if (!Poco::DateTimeParser::tryParse(Poco::DateTimeFormat::ISO8601_FORMAT, finishedAt, finished,
+                                      tzd))
     return true;
   return Poco::Timespan(Poco::Timestamp() - finished.timestamp()).days() < finishedDays;
 }
 
-dms::Result<std::vector<TrackedOrder>> FilingService::ordersDueForCheck() {
-  auto orders = store_.orders();
+dms::Result<std::vector<std::int64_t>> FilingService::ordersDueForCheck() {
+  auto orders = store_.orderFinishTimes();
   if (!orders) return orders.error();
-  std::vector<TrackedOrder> due;
-  for (auto& o : *orders)
-    if (dueForCheck(o, config_.pollFinishedDays)) due.push_back(std::move(o));
+  std::vector<std::int64_t> due;
+  for (const auto& o : *orders)
+    if (dueForCheck(o.finishedAt, config_.pollFinishedDays)) due.push_back(o.id);
   return due;
 }
 

@@ -73,6 +73,8 @@ std::vector<QueuedOrder> groupByOrder(const std::vector<InboxMessage>& messages)
 /// Whether a tracked order is still checked: not finished, or finished less than
 /// `finishedDays` ago (files arrive after FINISHED).
 bool dueForCheck(const TrackedOrder& order, int finishedDays);
+/// The same from the order's finished time alone (StateStore::orderFinishTimes).
+bool dueForCheck(const std::string& finishedAt, int finishedDays);
 
 /// What verify() found. Findings are in the order they were found.
 struct VerifyReport {
@@ -121,8 +123,9 @@ class FilingService {
   dms::Result<bool> track(TrackedOrder order, Reason reason, const std::string& detail = "",
                           const std::string& actor = "");
 
-  /// Every tracked order that dueForCheck() selects, by id.
-  dms::Result<std::vector<TrackedOrder>> ordersDueForCheck();
+  /// The ids of every tracked order that dueForCheck() selects, in id order (read as ids and
+  /// finished times only: memory independent of what the orders hold, issue 15).
+  dms::Result<std::vector<std::int64_t>> ordersDueForCheck();
 
   /// Every inbox message due at `nowEpoch` (see StateStore::dueMessages), grouped by order.
   dms::Result<std::vector<QueuedOrder>> queuedOrders(std::int64_t nowEpoch,

@@ -652,6 +652,24 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::failedAssets(std::size
                      });
 }
 
+// --- scale (issue 15): one query for many orders
+
+dms::Result<std::vector<AssetRecord>> PostgresStateStore::failedAssetsOfOrders(
+    const std::vector<std::int64_t>& orderIds) {
+  return withSession(
+      "listing the failed assets of " + std::to_string(orderIds.size()) + " order(s)",
+      [&](Session& session) -> dms::Result<std::vector<AssetRecord>> {
+        return statussql::readFailedAssetsOfOrders(session, orderIds);
+      });
+}
+
+dms::Result<std::vector<OrderFinish>> PostgresStateStore::orderFinishTimes() {
+  return withSession("listing the orders' finished times",
+                     [&](Session& session) -> dms::Result<std::vector<OrderFinish>> {
+                       return statussql::readOrderFinishTimes(session);
+                     });
+}
+
 }  // namespace ambita::filing
 
 // --- document events outbox (issue 10); commit() writes the rows
@@ -750,13 +768,16 @@ bool PostgresStateStore::trackIn(Session& session, const TrackedOrder& o) {
       bind(storable(o.technicalReference)), bind(storable(o.cadastre)), bind(storable(o.address)),
       bind(storable(o.status)), bind(storable(o.trackedAt)), into(inserted), now;
   if (inserted.empty()) {
-    // Only fill gaps: the first known reference decides the folder.
+    // Only fill gaps: the first known reference decides the folder. A row with no gap to
+    // fill is not rewritten (every reconcile tracks its order; issue 15).
     session << "UPDATE orders SET "
                "reference = CASE WHEN reference = '' THEN $1 ELSE reference END, "
                "technical_reference = CASE WHEN technical_reference = '' THEN $2 ELSE "
                "technical_reference END, "
                "cadastre = CASE WHEN cadastre = '' THEN $3 ELSE cadastre END, "
-               "address = CASE WHEN address = '' THEN $4 ELSE address END WHERE id = $5",
+               "address = CASE WHEN address = '' THEN $4 ELSE address END WHERE id = $5 "
+               "AND ((reference = '' AND $1 <> '') OR (technical_reference = '' AND $2 <> "
+               "'') OR (cadastre = '' AND $3 <> '') OR (address = '' AND $4 <> ''))",
         bind(storable(o.reference)), bind(storable(o.technicalReference)),
         bind(storable(o.cadastre)), bind(storable(o.address)), bind(o.id), now;
   }

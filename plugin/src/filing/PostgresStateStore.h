@@ -193,6 +193,11 @@ class PostgresStateStore final : public StateStore {
   static void recordCostsIn(Poco::Data::Session& session, const std::vector<LedgerLine>& lines,
                             const std::vector<LedgerEntry>& entries);
   static void updateOrderStatusIn(Poco::Data::Session& session, const OrderStatusSeen& seen);
+ public:
+  // scale (issue 15): one query for many orders
+  dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
+      const std::vector<std::int64_t>& orderIds) override;
+  dms::Result<std::vector<OrderFinish>> orderFinishTimes() override;
 };
 
 }  // namespace ambita::filing

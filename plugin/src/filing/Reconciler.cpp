@@ -250,14 +250,18 @@ void Reconciler::sortByAction(const PlannedAsset& planned, const std::string& or
   }
 }
 
-dms::Result<std::size_t> Reconciler::recoverOrder(std::int64_t orderId) {
-  auto pending = store_.assetsOfOrder(orderId);
-  if (!pending) return pending.error();
+dms::Result<Reconciler::RecoveredOrder> Reconciler::recoverOrder(std::int64_t orderId) {
+  auto records = store_.assetsOfOrder(orderId);
+  if (!records) return records.error();
   std::vector<AssetRecord> intents;
-  for (const auto& r : *pending)
+  for (const auto& r : *records)
     if (r.state == AssetState::Filing || r.state == AssetState::Removing) intents.push_back(r);
-  if (intents.empty()) return std::size_t{0};
-  return recoverAssets(intents);
+  if (intents.empty()) return RecoveredOrder{0, std::move(*records)};
+  auto recovered = recoverAssets(intents);
+  if (!recovered) return recovered.error();
+  auto after = store_.assetsOfOrder(orderId);
+  if (!after) return after.error();
+  return RecoveredOrder{*recovered, std::move(*after)};
 }
 
 dms::Result<TrackedOrder> Reconciler::trackSeenOrder(std::int64_t orderId,
@@ -301,7 +305,7 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
 
     auto recovered = recoverOrder(orderId);
     if (!recovered) return recovered.error();
-    report.recovered = *recovered;
+    report.recovered = recovered->recovered;
 
     auto order = api_.getOrder(orderId);
     if (!order)
@@ -319,10 +323,10 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     if (!tracked) return tracked.error();
     const TrackedOrder& trackedOrder = *tracked;
 
-    auto knownList = store_.assetsOfOrder(orderId);
-    if (!knownList) return knownList.error();
+    // The records recoverOrder read: nothing else changes the order's assets while its lock
+    // and lease are held.
     std::map<std::string, AssetRecord> known;
-    for (auto& r : *knownList) known.emplace(r.assetId, r);
+    for (auto& r : recovered->assets) known.emplace(r.assetId, std::move(r));
 
     const auto plan = planOrder(*order, known, config_, {clock_(), reason == Reason::Sync});
     std::vector<AssetRecord> removals;
@@ -690,7 +694,7 @@ dms::Result<std::size_t> Reconciler::recoverAll() {
     // Read again under the lease: the list above may be older than the holder's last commit.
     auto n = recoverOrder(orderId);
     if (!n) return n.error();
-    total += *n;
+    total += n->recovered;
   }
   return total;
 }

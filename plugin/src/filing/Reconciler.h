@@ -133,8 +133,14 @@ class Reconciler {
   class OrderLock;
 
   dms::Result<std::size_t> recoverAssets(const std::vector<AssetRecord>& records);
-  /// Resolves the order's own unfinished intents (before its reconcile acts).
-  dms::Result<std::size_t> recoverOrder(std::int64_t orderId);
+  /// The order's asset records after its unfinished intents were resolved.
+  struct RecoveredOrder {
+    std::size_t recovered = 0;        ///< intents resolved
+    std::vector<AssetRecord> assets;  ///< every asset record of the order, as it stands now
+  };
+  /// Resolves the order's own unfinished intents (before its reconcile acts). The records are
+  /// read once (the reconcile plans with them), a second time only when an intent was resolved.
+  dms::Result<RecoveredOrder> recoverOrder(std::int64_t orderId);
   /// Tracks the order the GET has just shown to exist (with what `hint` knew) and returns the
   /// tracked record (reference and all, as stored the first time).
   /// Nothing is written: what tracking changes goes into `pending` (the reconcile's next commit).

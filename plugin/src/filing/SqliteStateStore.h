@@ -124,6 +124,11 @@ class SqliteStateStore final : public StateStore {
   void commitAssetsIn(const std::vector<AssetRecord>& assets, const std::vector<AuditEntry>& audit);
   void recordCostsIn(const std::vector<LedgerLine>& lines, const std::vector<LedgerEntry>& entries);
   void updateOrderStatusIn(const OrderStatusSeen& seen);
+ public:
+  // scale (issue 15): one query for many orders
+  dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
+      const std::vector<std::int64_t>& orderIds) override;
+  dms::Result<std::vector<OrderFinish>> orderFinishTimes() override;
 };
 
 }  // namespace ambita::filing

@@ -41,12 +41,16 @@ bool SqliteStateStore::trackIn(const TrackedOrder& o) {
         bind(o.cadastre), bind(o.address), bind(o.status), bind(o.trackedAt), now;
   } else {
     // Only fill gaps: the first known reference decides the folder, later hints do not move it.
+    // A row with no gap to fill is not rewritten: every reconcile tracks its order, and an
+    // unchanged row would still cost a WAL write and a sync (issue 15).
     *session_ << "UPDATE orders SET "
-                 "reference = CASE WHEN reference = '' THEN ? ELSE reference END, "
-                 "technical_reference = CASE WHEN technical_reference = '' THEN ? ELSE "
+                 "reference = CASE WHEN reference = '' THEN ?1 ELSE reference END, "
+                 "technical_reference = CASE WHEN technical_reference = '' THEN ?2 ELSE "
                  "technical_reference END, "
-                 "cadastre = CASE WHEN cadastre = '' THEN ? ELSE cadastre END, "
-                 "address = CASE WHEN address = '' THEN ? ELSE address END WHERE id = ?",
+                 "cadastre = CASE WHEN cadastre = '' THEN ?3 ELSE cadastre END, "
+                 "address = CASE WHEN address = '' THEN ?4 ELSE address END WHERE id = ?5 "
+                 "AND ((reference = '' AND ?1 <> '') OR (technical_reference = '' AND ?2 <> '') "
+                 "OR (cadastre = '' AND ?3 <> '') OR (address = '' AND ?4 <> ''))",
         bind(o.reference), bind(o.technicalReference), bind(o.cadastre), bind(o.address),
         bind(o.id), now;
   }

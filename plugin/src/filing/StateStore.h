@@ -214,6 +214,13 @@ struct OrderChanges {
   }
 };
 
+/// What deciding whether an order is still checked needs (issue 15, scale: two columns of every
+/// tracked order instead of whole records: 10k orders in well under a MiB).
+struct OrderFinish {
+  std::int64_t id = 0;
+  std::string finishedAt;  ///< ISO 8601 UTC; empty while not finished
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -360,6 +367,13 @@ class StateStore {
   /// Writes every part of `changes` in ONE transaction: all of it or (failing, or killed)
   /// nothing. Nothing at all when `changes` is empty.
   virtual dms::Status commitOrder(const OrderChanges& changes) = 0;
+  // --- scale (issue 15): one query for many orders instead of one an order
+  /// The assets in the Failed state of the orders `orderIds`, by order and asset id. The caller
+  /// keeps the list short (a few hundred ids: one query each).
+  virtual dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
+      const std::vector<std::int64_t>& orderIds) = 0;
+  /// Id and finished time of every tracked order, by id.
+  virtual dms::Result<std::vector<OrderFinish>> orderFinishTimes() = 0;
 };
 
 }  // namespace ambita::filing

@@ -124,13 +124,47 @@ OrderPage readOrderPage(Poco::Data::Session& session, const OrderQuery& query, S
   return page;
 }
 
-std::vector<AssetRecord> readFailedAssets(Poco::Data::Session& session, std::size_t limit) {
+namespace {
+
+std::vector<AssetRecord> readAssets(Poco::Data::Session& session, const std::string& sql) {
   Poco::Data::Statement select(session);
-  select << failedAssets(limit);
+  select << sql;
   select.execute();
   Poco::Data::RecordSet rs(select);
   std::vector<AssetRecord> out;
   for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(rows::assetFromRow(rs, r));
+  return out;
+}
+
+}  // namespace
+
+std::vector<AssetRecord> readFailedAssets(Poco::Data::Session& session, std::size_t limit) {
+  return readAssets(session, failedAssets(limit));
+}
+
+std::string failedAssetsOfOrders(const std::vector<std::int64_t>& orderIds) {
+  std::string ids;
+  for (const auto id : orderIds) ids += (ids.empty() ? "" : ", ") + std::to_string(id);
+  return std::string("SELECT ") + rows::kAssetColumns +
+         " FROM assets WHERE state = 'failed' AND order_id IN (" + ids +
+         ") ORDER BY order_id, asset_id";
+}
+
+std::vector<AssetRecord> readFailedAssetsOfOrders(Poco::Data::Session& session,
+                                                  const std::vector<std::int64_t>& orderIds) {
+  if (orderIds.empty()) return {};
+  return readAssets(session, failedAssetsOfOrders(orderIds));
+}
+
+std::vector<OrderFinish> readOrderFinishTimes(Poco::Data::Session& session) {
+  using namespace Poco::Data::Keywords;
+  // Straight into two column vectors: no RecordSet of variants per cell.
+  std::vector<Poco::Int64> ids;
+  std::vector<std::string> finished;
+  session << "SELECT id, finished_at FROM orders ORDER BY id", into(ids), into(finished), now;
+  std::vector<OrderFinish> out;
+  out.reserve(ids.size());
+  for (std::size_t i = 0; i < ids.size(); ++i) out.push_back({ids[i], std::move(finished[i])});
   return out;
 }
 

@@ -45,4 +45,13 @@ OrderPage readOrderPage(Poco::Data::Session& session, const OrderQuery& query, S
 /// Runs failedAssets(limit) on `session`.
 std::vector<AssetRecord> readFailedAssets(Poco::Data::Session& session, std::size_t limit);
 
+/// Failed assets of the orders `orderIds`, by order and asset id (ids written into the SQL as
+/// numbers: the same for both dialects).
+std::string failedAssetsOfOrders(const std::vector<std::int64_t>& orderIds);
+/// Runs failedAssetsOfOrders(orderIds) on `session` (none for an empty list).
+std::vector<AssetRecord> readFailedAssetsOfOrders(Poco::Data::Session& session,
+                                                  const std::vector<std::int64_t>& orderIds);
+/// Id and finished time of every order, by id (StateStore::orderFinishTimes).
+std::vector<OrderFinish> readOrderFinishTimes(Poco::Data::Session& session);
+
 }  // namespace ambita::filing::statussql

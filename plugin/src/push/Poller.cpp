@@ -71,7 +71,8 @@ bool Poller::holdsPollingLease() {
 
 std::size_t Poller::pollOnce() {
   auto& store = inbox_.store();
-  auto orders = store.orders();
+  // Ids and finished times only: a poll of 10k tracked orders holds no whole records (issue 15).
+  auto orders = store.orderFinishTimes();
   if (!orders) {
     logger_.error(kSource, orders.error().describe());
     return 0;
@@ -82,7 +83,7 @@ std::size_t Poller::pollOnce() {
     for (const auto& m : *due) queued.insert(m.orderId);
   std::size_t n = 0;
   for (const auto& o : *orders) {
-    if (queued.count(o.id) != 0 || !filing::dueForCheck(o, finishedDays_)) continue;
+    if (queued.count(o.id) != 0 || !filing::dueForCheck(o.finishedAt, finishedDays_)) continue;
     api::PushMessage m;
     m.orderCollectionId = o.id;
     m.status = "POLL";

@@ -22,6 +22,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "BenchReport.h"
+#include "RunChecks.h"
 #include "SyncWorkload.h"
 #include "WorkloadParams.h"
 #include "support/ApacheServer.h"
@@ -34,6 +35,8 @@ namespace {
 
 using dms::bench::BenchReport;
 using dms::bench::BrokenRun;
+using dms::bench::requireDownloads;
+using dms::bench::requireSummary;
 using dms::bench::SyncWorkload;
 using dms::bench::WorkloadParams;
 using dms::test::ChildProcess;
@@ -93,24 +96,6 @@ void requireTree(const fs::path& root, const std::string& skipPrefix,
                  const std::map<std::string, int>& expected, const std::string& what) {
   const auto difference = FileDigest::compare(expected, FileDigest::tree(root, skipPrefix));
   if (!difference.empty()) throw BrokenRun(what + ": " + difference + " under " + root.string());
-}
-
-void requireDownloads(const SandboxProcess& sandbox, std::size_t expected,
-                      const std::string& what) {
-  const auto served = sandbox.requestCount("download");
-  if (served != expected)
-    throw BrokenRun(what + ": the sandbox served " + std::to_string(served) + " downloads, not " +
-                    std::to_string(expected));
-}
-
-/// dms-host's summary line must say every order was synced and how many files were filed.
-void requireSummary(const ChildResult& run, std::size_t orders, std::size_t filed,
-                    const std::string& what) {
-  const std::string expected =
-      "sync: " + std::to_string(orders) + " order(s), " + std::to_string(filed) + " filed";
-  if (run.out.find(expected) == std::string::npos)
-    throw BrokenRun(what + ": expected \"" + expected + "\" in its output, got:\n" +
-                    run.out.substr(0, 2000) + run.err.substr(0, 3000));
 }
 
 /// Runs one program to completion, measured from outside (wall time from spawn to reap, the

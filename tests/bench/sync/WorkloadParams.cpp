@@ -6,9 +6,8 @@
 #include <stdexcept>
 
 namespace dms::bench {
-namespace {
 
-int readInt(const char* name, int fallback, int low, int high) {
+int readEnvInt(const char* name, int fallback, int low, int high) {
   const char* raw = std::getenv(name);
   if (raw == nullptr || *raw == '\0') return fallback;
   const std::string text(raw);
@@ -26,6 +25,8 @@ int readInt(const char* name, int fallback, int low, int high) {
   return static_cast<int>(value);
 }
 
+namespace {
+
 void requireOrdered(const char* minName, int min, const char* maxName, int max) {
   if (min > max)
     throw std::invalid_argument(std::string(minName) + " (" + std::to_string(min) +
@@ -36,27 +37,27 @@ void requireOrdered(const char* minName, int min, const char* maxName, int max) 
 
 WorkloadParams WorkloadParams::fromEnvironment() {
   WorkloadParams p;
-  p.orders = readInt("DMS_BENCH_SYNC_ORDERS", p.orders, 1, 100);
-  p.files = readInt("DMS_BENCH_SYNC_FILES", p.files, 0, 100000);
-  p.minKb = readInt("DMS_BENCH_SYNC_MIN_KB", p.minKb, 1, 4 * 1024 * 1024);
-  p.maxKb = readInt("DMS_BENCH_SYNC_MAX_KB", p.maxKb, 1, 4 * 1024 * 1024);
-  p.bigFiles = readInt("DMS_BENCH_SYNC_BIG_FILES", p.bigFiles, 0, 1000);
-  p.bigMinMb = readInt("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, 1, 64 * 1024);
-  p.bigMaxMb = readInt("DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb, 1, 64 * 1024);
-  p.concurrency = readInt("DMS_BENCH_SYNC_CONCURRENCY", p.concurrency, 1, 64);
+  p.orders = readEnvInt("DMS_BENCH_SYNC_ORDERS", p.orders, 1, 100);
+  p.files = readEnvInt("DMS_BENCH_SYNC_FILES", p.files, 0, 100000);
+  p.minKb = readEnvInt("DMS_BENCH_SYNC_MIN_KB", p.minKb, 1, 4 * 1024 * 1024);
+  p.maxKb = readEnvInt("DMS_BENCH_SYNC_MAX_KB", p.maxKb, 1, 4 * 1024 * 1024);
+  p.bigFiles = readEnvInt("DMS_BENCH_SYNC_BIG_FILES", p.bigFiles, 0, 1000);
+  p.bigMinMb = readEnvInt("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, 1, 64 * 1024);
+  p.bigMaxMb = readEnvInt("DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb, 1, 64 * 1024);
+  p.concurrency = readEnvInt("DMS_BENCH_SYNC_CONCURRENCY", p.concurrency, 1, 64);
   p.seed =
-      static_cast<unsigned>(readInt("DMS_BENCH_SYNC_SEED", static_cast<int>(p.seed), 0, 1 << 30));
-  p.repeat = readInt("DMS_BENCH_SYNC_REPEAT", p.repeat, 1, 20);
-  p.scriptedMinKb = readInt("DMS_BENCH_SYNC_SCRIPTED_MIN_KB", p.scriptedMinKb, 0, 1024 * 1024);
-  p.scriptedMaxKb = readInt("DMS_BENCH_SYNC_SCRIPTED_MAX_KB", p.scriptedMaxKb, 0, 1024 * 1024);
-  p.webdav = readInt("DMS_BENCH_SYNC_WEBDAV", p.webdav ? 1 : 0, 0, 1) == 1;
+      static_cast<unsigned>(readEnvInt("DMS_BENCH_SYNC_SEED", static_cast<int>(p.seed), 0, 1 << 30));
+  p.repeat = readEnvInt("DMS_BENCH_SYNC_REPEAT", p.repeat, 1, 20);
+  p.scriptedMinKb = readEnvInt("DMS_BENCH_SYNC_SCRIPTED_MIN_KB", p.scriptedMinKb, 0, 1024 * 1024);
+  p.scriptedMaxKb = readEnvInt("DMS_BENCH_SYNC_SCRIPTED_MAX_KB", p.scriptedMaxKb, 0, 1024 * 1024);
+  p.webdav = readEnvInt("DMS_BENCH_SYNC_WEBDAV", p.webdav ? 1 : 0, 0, 1) == 1;
   if (const char* dir = std::getenv("DMS_BENCH_SYNC_COMPARE_MODULES"); dir != nullptr && *dir) {
     p.compareModules = dir;
     if (!std::filesystem::is_directory(p.compareModules))
       throw std::invalid_argument("DMS_BENCH_SYNC_COMPARE_MODULES: '" + p.compareModules +
                                   "' is not a folder");
   }
-  p.sideRows = readInt("DMS_BENCH_SYNC_SIDE_ROWS", p.sideRows ? 1 : 0, 0, 1) == 1;
+  p.sideRows = readEnvInt("DMS_BENCH_SYNC_SIDE_ROWS", p.sideRows ? 1 : 0, 0, 1) == 1;
   requireOrdered("DMS_BENCH_SYNC_SCRIPTED_MIN_KB", p.scriptedMinKb,
                  "DMS_BENCH_SYNC_SCRIPTED_MAX_KB", p.scriptedMaxKb);
   if ((p.scriptedMinKb == 0) != (p.scriptedMaxKb == 0))

@@ -31,6 +31,10 @@
 
 namespace dms::bench {
 
+/// The whole number in environment variable `name`, `fallback` when it is unset or empty.
+/// Throws std::invalid_argument naming the variable for anything else outside [low, high].
+int readEnvInt(const char* name, int fallback, int low, int high);
+
 struct WorkloadParams {
   int orders = 5;
   int files = 200;
