@@ -78,6 +78,10 @@ class WebDavTarget final : public DocumentTarget {
   Result<EntryInfo> put(const std::string& path, std::istream& content, const Metadata& metadata,
                         PutMode mode) override;
   Result<std::unique_ptr<std::istream>> get(const std::string& path) override;
+  /// The content is the PUT body of the temporary (chunked: a stream cannot say its length);
+  /// the metadata goes on with PROPPATCH (or the sidecar) after it, before the MOVE.
+  Result<EntryInfo> putStreaming(const std::string& path, std::istream& content,
+                                 const MetadataAfterContent& metadata, PutMode mode) override;
   Result<Metadata> readMetadata(const std::string& path) override;
   Status writeMetadata(const std::string& path, const Metadata& metadata) override;
   Result<EntryInfo> stat(const std::string& path) override;
@@ -141,6 +145,11 @@ class WebDavTarget final : public DocumentTarget {
   /// DELETEs the temporary of a PUT that failed mid-body, looking again briefly in case the
   /// server was still writing it.
   void cleanupAbortedUpload(const std::string& temp);
+  /// put()'s checks of the metadata (keys, values, what the server can store).
+  Status checkPutMetadata(const Metadata& metadata, const std::string& path);
+  /// put() and putStreaming() on a normalised path: PUT the temporary, metadata() on it, MOVE.
+  Result<EntryInfo> putThenDescribe(const std::string& path, std::istream& content,
+                                    const MetadataAfterContent& metadata, PutMode mode);
   /// put()'s steps. Refuses early what the MOVE would refuse (a folder, or a file for CreateNew).
   Status checkPutDestination(const std::string& path, PutMode mode);
   /// PUTs the content to `temp` and returns what the server stored, checked against what was
