@@ -533,14 +533,20 @@ dms::Result<dms::EntryInfo> Reconciler::downloadInto(const api::OrderCollection&
     put = batch.putStreaming(r.path, body, metadata, dms::PutMode::CreateNew);
     if (!put && put.error().code == dms::ErrorCode::NotSupported) {
       // A target without a streaming put: the spool is where its content comes from.
-      const auto spool = spoolFile(r.assetId);
-      if (auto saved = api::saveTo(body, spool); !saved) return saved;
+      struct SpoolCleanup {
+        std::filesystem::path path;
+        ~SpoolCleanup() {
+          std::error_code ignored;
+          std::filesystem::remove(path, ignored);
+        }
+      } spool{spoolFile(r.assetId)};  // the put has read it when this goes
+      if (auto saved = api::saveTo(body, spool.path); !saved) return saved;
       auto made = metadata();
       if (!made) return dms::Status(made.error());
-      std::ifstream in(spool, std::ios::binary);
+      std::ifstream in(spool.path, std::ios::binary);
       if (!in)
         return dms::Status(dms::fail(dms::ErrorCode::Internal,
-                                     "spool file " + spool.string() + " cannot be read"));
+                                     "spool file " + spool.path.string() + " cannot be read"));
       put = batch.put(r.path, in, *made, dms::PutMode::CreateNew);
     }
     if (put || body.failure()) return put ? dms::Status{} : dms::Status(put.error());
@@ -569,15 +575,6 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, dms::P
     job.problem = "asset " + r.assetId + ": stopped before download";
     return;
   }
-  // Only a target without a streaming put has its downloads spooled (downloadInto).
-  struct SpoolCleanup {
-    std::filesystem::path path;
-    ~SpoolCleanup() {
-      std::error_code ignored;
-      std::filesystem::remove(path, ignored);
-    }
-  } cleanup{spoolFile(r.assetId)};
-
   job.downloaded = true;
   struct InFlight {
     metrics::Gauge* gauge;
