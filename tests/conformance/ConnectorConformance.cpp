@@ -879,6 +879,8 @@ TEST_P(ConnectorConformance, StreamingPutStoresTheMetadataMadeAfterTheContent) {
     const std::string content = patternBytes(300 * 1024, 11);
     auto buf = test::TestStream::text(content);
     bool contentRead = false;
+    bool readingStarted = false;
+    buf.at(1, [&] { readingStarted = true; });
     buf.at(content.size(), [&] { contentRead = true; });
     std::istream in(&buf);
     int calls = 0;
@@ -888,7 +890,7 @@ TEST_P(ConnectorConformance, StreamingPutStoresTheMetadataMadeAfterTheContent) {
       return Metadata{{"ambita.size", std::to_string(content.size())}, {"k", "after"}};
     });
     if (!stored && stored.error().code == ErrorCode::NotSupported) {
-      EXPECT_EQ(in.tellg(), 0) << "content read before answering NotSupported";
+      EXPECT_FALSE(readingStarted) << "content read before answering NotSupported";
       EXPECT_EQ(calls, 0);
       EXPECT_FALSE(target().stat(path).ok());
       continue;
