@@ -687,15 +687,6 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
   });
 }
 
-Result<EntryInfo> WebDavTarget::putStreaming(const std::string& rawPath, std::istream& content,
-                                             const MetadataAfterContent& metadata, PutMode mode) {
-  return guarded<Result<EntryInfo>>("putStreaming", [&]() -> Result<EntryInfo> {
-    auto normalised = common::normalisePath(rawPath, RootPolicy::Refuse);
-    if (!normalised) return normalised.error();
-    return putThenDescribe(*normalised, content, metadata, mode);
-  });
-}
-
 Status WebDavTarget::checkPutMetadata(const Metadata& metadata, const std::string& path) {
   if (auto ok = common::validateMetadata(metadata, path); !ok) return ok;
   if (!metadata.empty())
