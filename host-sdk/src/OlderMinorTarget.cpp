@@ -69,4 +69,12 @@ std::unique_ptr<PutBatch> OlderMinorTarget::beginPutBatch() {
   return DocumentTarget::beginPutBatch();
 }
 
+Result<EntryInfo> OlderMinorTarget::putStreaming(const std::string& path, std::istream& content,
+                                                 const MetadataAfterContent& metadata,
+                                                 PutMode mode) {
+  // A 1.0 connector has no streaming put: NotSupported, and the caller spools the content.
+  if (innerHas(1)) return inner_->putStreaming(path, content, metadata, mode);
+  return DocumentTarget::putStreaming(path, content, metadata, mode);
+}
+
 }  // namespace dms::detail

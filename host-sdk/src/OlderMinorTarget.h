@@ -36,6 +36,8 @@ class OlderMinorTarget final : public DocumentTarget {
   void cancel() noexcept override;
   void resume() noexcept override;
   std::unique_ptr<PutBatch> beginPutBatch() override;
+  Result<EntryInfo> putStreaming(const std::string& path, std::istream& content,
+                                 const MetadataAfterContent& metadata, PutMode mode) override;
 
  private:
   bool innerHas(std::uint16_t minor) const { return innerVersion_.minor >= minor; }

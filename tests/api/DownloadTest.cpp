@@ -4,6 +4,8 @@
 #include <mutex>
 #include <set>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -31,6 +33,17 @@ std::string sha256(const std::string& data) {
   Poco::SHA2Engine e(Poco::SHA2Engine::SHA_256);
   e.update(data);
   return Poco::DigestEngine::digestToHex(e.digest());
+}
+
+/// Everything `in` yields through istream::read (which turns a failing stream into badbit).
+std::string readAll(std::istream& in) {
+  std::string out;
+  char buf[65536];
+  while (in) {
+    in.read(buf, sizeof buf);
+    out.append(buf, static_cast<std::size_t>(in.gcount()));
+  }
+  return out;
 }
 
 std::string readFile(const std::filesystem::path& p) {
@@ -325,6 +338,52 @@ TEST_F(DownloadTest, BadUrlsRefused) {
   auto rel = client().downloadAsset("/just/a/path", dest());
   ASSERT_FALSE(rel);
   EXPECT_EQ(rel.error().code, dms::ErrorCode::InvalidArgument);
+}
+
+// Issue 15, streaming: the consumer (a target's put) reads the body itself; a body cut short
+// fails the consumer's stream (badbit, no quiet end) and the download starts again with a new
+// body, so whatever the consumer made of the short one can be thrown away.
+TEST_F(DownloadTest, StreamedBodyCutShortFailsTheConsumersStreamAndComesAgain) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1) return sendBody(resp, data.substr(0, 100'000), data.size());
+    sendBody(resp, data, data.size());
+  };
+  std::vector<std::pair<std::string, bool>> bodies;  // what each call read, and whether bad
+  auto d = client().streamAsset(server->baseUrl() + "/a", [&](api::DownloadBody& body) {
+    std::string got = readAll(body);
+    bodies.emplace_back(std::move(got), body.bad());
+    return dms::Status{};
+  });
+  ASSERT_TRUE(d) << d.error().describe();
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_TRUE(bodies[0].second) << "a cut-short body ended like a complete one";
+  EXPECT_FALSE(bodies[1].second);
+  EXPECT_TRUE(bodies[1].first == data);
+  EXPECT_EQ(d->size, data.size());
+  EXPECT_EQ(d->sha256Hex, sha256(data));
+}
+
+// The consumer's own failure (a target refusing the file) ends the download with it, not
+// retried by the client, and the hash of a body it did not read is never reported.
+TEST_F(DownloadTest, ConsumerFailureEndsTheStreamedDownloadWithIt) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    sendBody(resp, data, data.size());
+  };
+  int consumed = 0;
+  auto d = client().streamAsset(server->baseUrl() + "/a", [&](api::DownloadBody& body) {
+    ++consumed;
+    char first[10];
+    body.read(first, sizeof first);
+    EXPECT_FALSE(body.result().ok()) << "a hash before the body was read whole";
+    return dms::Status(dms::fail(dms::ErrorCode::AlreadyExists, "the name is taken"));
+  });
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::AlreadyExists) << d.error().describe();
+  EXPECT_EQ(consumed, 1);
+  EXPECT_EQ(server->count("/a"), 1u);
 }
 
 }  // namespace

@@ -845,3 +845,108 @@ TEST_P(ConnectorConformance, BatchTakesPutsFromSeveralThreads) {
 }
 
 }  // namespace dms::conformance
+
+// ---- streaming puts: metadata made after the content (interface 1.1) -----------------------
+
+namespace dms::conformance {
+namespace {
+
+/// The two ways to put with metadata made after the content: straight, and staged in a batch.
+enum class Via { Target, Batch };
+
+/// Puts `content` with putStreaming via `via` (a batch is committed at once); the put's result,
+/// or the commit's failure for its path.
+Result<EntryInfo> putStreamingVia(DocumentTarget& target, Via via, const std::string& path,
+                                  std::istream& content, const MetadataAfterContent& metadata) {
+  if (via == Via::Target) return target.putStreaming(path, content, metadata, PutMode::CreateNew);
+  auto batch = target.beginPutBatch();
+  auto staged = batch->putStreaming(path, content, metadata, PutMode::CreateNew);
+  if (!staged) return staged;
+  auto placed = batch->commit();
+  if (!placed.count(path)) return fail(ErrorCode::Internal, "commit did not report " + path);
+  if (!placed.at(path)) return placed.at(path).error();
+  return staged;
+}
+
+}  // namespace
+
+// A target without a streaming put says so before reading anything, so that the caller can
+// still put the same content another way (the Ambita plugin spools it).
+TEST_P(ConnectorConformance, StreamingPutStoresTheMetadataMadeAfterTheContent) {
+  for (const Via via : {Via::Target, Via::Batch}) {
+    SCOPED_TRACE(via == Via::Target ? "DocumentTarget::putStreaming" : "PutBatch::putStreaming");
+    const std::string path = via == Via::Target ? "streamed.bin" : "batched.bin";
+    const std::string content = patternBytes(300 * 1024, 11);
+    auto buf = test::TestStream::text(content);
+    bool contentRead = false;
+    bool readingStarted = false;
+    buf.at(1, [&] { readingStarted = true; });
+    buf.at(content.size(), [&] { contentRead = true; });
+    std::istream in(&buf);
+    int calls = 0;
+    auto stored = putStreamingVia(target(), via, path, in, [&]() -> Result<Metadata> {
+      ++calls;
+      EXPECT_TRUE(contentRead) << "metadata asked for before the content was read";
+      return Metadata{{"ambita.size", std::to_string(content.size())}, {"k", "after"}};
+    });
+    if (!stored && stored.error().code == ErrorCode::NotSupported) {
+      EXPECT_FALSE(readingStarted) << "content read before answering NotSupported";
+      EXPECT_EQ(calls, 0);
+      EXPECT_FALSE(target().stat(path).ok());
+      continue;
+    }
+    ASSERT_TRUE(stored.ok()) << stored.error().describe();
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(stored->size, content.size());
+    EXPECT_TRUE(readAll(path) == content);
+    auto meta = target().readMetadata(path);
+    ASSERT_TRUE(meta.ok()) << meta.error().describe();
+    EXPECT_EQ(*meta, (Metadata{{"ambita.size", std::to_string(content.size())}, {"k", "after"}}));
+  }
+}
+
+TEST_P(ConnectorConformance, StreamingPutFailingMidwayLeavesNothingAndAsksNoMetadata) {
+  ASSERT_TRUE(target().ensureFolder("in").ok());
+  for (const Via via : {Via::Target, Via::Batch}) {
+    SCOPED_TRACE(via == Via::Target ? "DocumentTarget::putStreaming" : "PutBatch::putStreaming");
+    auto buf = test::TestStream::text(patternBytes(200 * 1024, 3));
+    buf.failAt(100 * 1024, kStreamFailure);
+    std::istream in(&buf);
+    int calls = 0;
+    auto stored = putStreamingVia(target(), via, "in/cut.bin", in, [&]() -> Result<Metadata> {
+      ++calls;
+      return Metadata{{"k", "v"}};
+    });
+    ASSERT_FALSE(stored.ok()) << "a stream that failed midway was stored";
+    EXPECT_EQ(calls, 0) << "metadata asked for a content that failed";
+    if (stored.error().code == ErrorCode::NotSupported) continue;
+    EXPECT_EQ(stored.error().code, ErrorCode::DataLoss) << stored.error().describe();
+    EXPECT_TRUE(listNames("in").empty());
+    if (instance().rawNames) {
+      EXPECT_TRUE(instance().rawNames("in").empty()) << "temporary left";
+    }
+  }
+}
+
+// The caller refuses the content once it has seen all of it (the download's size or SHA-256
+// was wrong): nothing may be stored.
+TEST_P(ConnectorConformance, StreamingPutWhoseMetadataFailsLeavesNothing) {
+  ASSERT_TRUE(target().ensureFolder("in").ok());
+  for (const Via via : {Via::Target, Via::Batch}) {
+    SCOPED_TRACE(via == Via::Target ? "DocumentTarget::putStreaming" : "PutBatch::putStreaming");
+    std::istringstream in(patternBytes(50 * 1024, 5));
+    auto stored = putStreamingVia(target(), via, "in/refused.bin", in, []() -> Result<Metadata> {
+      return fail(ErrorCode::DataLoss, "SHA-256 does not match");
+    });
+    ASSERT_FALSE(stored.ok()) << "content whose metadata failed was stored";
+    if (stored.error().code == ErrorCode::NotSupported) continue;
+    EXPECT_EQ(stored.error().code, ErrorCode::DataLoss) << stored.error().describe();
+    EXPECT_NE(stored.error().message.find("SHA-256 does not match"), std::string::npos);
+    EXPECT_TRUE(listNames("in").empty());
+    if (instance().rawNames) {
+      EXPECT_TRUE(instance().rawNames("in").empty()) << "temporary left";
+    }
+  }
+}
+
+}  // namespace dms::conformance

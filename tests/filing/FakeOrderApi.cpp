@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <sstream>
 #include <thread>
+#include <vector>
 
 namespace ambita::test {
 
@@ -58,32 +60,49 @@ dms::Result<api::OrderCollection> FakeOrderApi::getOrder(std::int64_t orderId) {
   return it->second;
 }
 
-dms::Result<api::Download> FakeOrderApi::downloadAsset(const std::string& downloadUrl,
-                                                       const std::filesystem::path& destination) {
+void FakeOrderApi::cutDownloadsShort(const std::string& url, std::optional<std::size_t> bytes) {
+  std::lock_guard lock(mutex_);
+  if (bytes)
+    cutShort_[url] = *bytes;
+  else
+    cutShort_.erase(url);
+}
+
+dms::Result<api::Download> FakeOrderApi::streamAsset(const std::string& downloadUrl,
+                                                     const BodyConsumer& consume) {
   const int n = ++downloads_;
   if (hook_) hook_(n);
+  std::optional<std::size_t> cutAfter;
   {
     std::lock_guard lock(mutex_);
     if (auto f = downloadFaults_.find(downloadUrl); f != downloadFaults_.end())
       return dms::fail(f->second, "injected download failure");
+    if (auto c = cutShort_.find(downloadUrl); c != cutShort_.end()) cutAfter = c->second;
   }
   const int now = ++inFlight_;
   int seen = maxInFlight_.load();
   while (now > seen && !maxInFlight_.compare_exchange_weak(seen, now)) {
   }
+  struct InFlight {
+    std::atomic<int>& count;
+    ~InFlight() { --count; }
+  } inFlight{inFlight_};
   // Long enough that concurrent downloads overlap, short enough for fast tests.
   std::this_thread::sleep_for(std::chrono::milliseconds(5));
   const std::string bytes = contentFor(downloadUrl);
-  {
-    std::ofstream out(destination, std::ios::binary | std::ios::trunc);
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    if (!out) {
-      --inFlight_;
-      return dms::fail(dms::ErrorCode::InsufficientStorage, "cannot write " + destination.string());
-    }
-  }
-  --inFlight_;
-  return api::Download{bytes.size(), sha256Hex(bytes)};
+  // Served as a body with a Content-Length, of which a cut-short download sends only a part.
+  std::istringstream served(cutAfter ? bytes.substr(0, *cutAfter) : bytes);
+  std::vector<char> buffer(4096);
+  api::DownloadBody body(
+      [&served](char* into, std::size_t size) {
+        return static_cast<std::size_t>(
+            served.rdbuf()->sgetn(into, static_cast<std::streamsize>(size)));
+      },
+      buffer, {bytes.size(), 1ULL << 40}, [] { return false; }, "download " + downloadUrl);
+  const dms::Status consumed = consume(body);
+  if (body.failure()) return *body.failure();
+  if (!consumed) return consumed.error();
+  return body.result();
 }
 
 api::Asset makeAsset(const std::string& id, const std::string& filename,

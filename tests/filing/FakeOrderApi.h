@@ -22,6 +22,9 @@ class FakeOrderApi final : public api::OrderApi {
   void failGetOrder(std::int64_t id, std::optional<dms::ErrorCode> code);
   /// Downloads of `url` fail with `code` (NotFound for a withdrawn asset) until cleared.
   void failDownload(const std::string& url, std::optional<dms::ErrorCode> code);
+  /// Downloads of `url` declare the full size but break off after `bytes` bytes (the consumer
+  /// sees a failing body; the download ends with DataLoss) until cleared (std::nullopt).
+  void cutDownloadsShort(const std::string& url, std::optional<std::size_t> bytes);
   /// Called at the start of every download with its 1-based number counted since construction
   /// (crash tests).
   void onDownload(std::function<void(int)> hook) { hook_ = std::move(hook); }
@@ -36,14 +39,15 @@ class FakeOrderApi final : public api::OrderApi {
 
   // api::OrderApi
   dms::Result<api::OrderCollection> getOrder(std::int64_t orderId) override;
-  dms::Result<api::Download> downloadAsset(const std::string& downloadUrl,
-                                           const std::filesystem::path& destination) override;
+  dms::Result<api::Download> streamAsset(const std::string& downloadUrl,
+                                         const BodyConsumer& consume) override;
 
  private:
   mutable std::mutex mutex_;
   std::map<std::int64_t, api::OrderCollection> orders_;
   std::map<std::int64_t, dms::ErrorCode> orderFaults_;
   std::map<std::string, dms::ErrorCode> downloadFaults_;
+  std::map<std::string, std::size_t> cutShort_;
   std::function<void(int)> hook_;
   std::atomic<int> downloads_{0};
   std::atomic<int> getOrders_{0};

@@ -22,6 +22,19 @@ void FilesystemPutBatch::discard(const Pending& pending) const {
 
 Result<EntryInfo> FilesystemPutBatch::put(const std::string& path, std::istream& content,
                                           const Metadata& metadata, PutMode mode) {
+  return stagePending(
+      path, content, [&]() -> Result<Metadata> { return metadata; }, mode);
+}
+
+Result<EntryInfo> FilesystemPutBatch::putStreaming(const std::string& path, std::istream& content,
+                                                   const MetadataAfterContent& metadata,
+                                                   PutMode mode) {
+  return stagePending(path, content, metadata, mode);
+}
+
+Result<EntryInfo> FilesystemPutBatch::stagePending(const std::string& path, std::istream& content,
+                                                   const MetadataAfterContent& metadata,
+                                                   PutMode mode) {
   auto staged = target_.stage(path, content, metadata, mode);
   if (!staged) return staged.error();
   const auto& info = staged->info;
@@ -35,7 +48,7 @@ Result<EntryInfo> FilesystemPutBatch::put(const std::string& path, std::istream&
                   staged->tempName,
                   mode,
                   info.path,
-                  target_.mode_ == MetadataMode::Sidecar ? metadata : Metadata{}};
+                  target_.mode_ == MetadataMode::Sidecar ? staged->metadata : Metadata{}};
   std::lock_guard lock(mutex_);
   // One descriptor per folder: the first put's; later ones close theirs (same folder).
   folders_.try_emplace(pending.folder, std::move(staged->folder));

@@ -26,9 +26,10 @@ struct FilesystemTarget::StagedFile {
   std::string name;      ///< last segment of the path
   std::string tempName;  ///< the temporary in `folder`
   PutMode mode = PutMode::CreateNew;
-  UniqueFd folder;  ///< the parent folder
-  UniqueFd file;    ///< the temporary, open for writing
-  EntryInfo info;   ///< what put returns (info.path: the normalised path)
+  UniqueFd folder;    ///< the parent folder
+  UniqueFd file;      ///< the temporary, open for writing
+  EntryInfo info;     ///< what put returns (info.path: the normalised path)
+  Metadata metadata;  ///< as stored (the sidecar is written from it on place)
 };
 
 class FilesystemPutBatch final : public PutBatch {
@@ -42,6 +43,8 @@ class FilesystemPutBatch final : public PutBatch {
 
   Result<EntryInfo> put(const std::string& path, std::istream& content, const Metadata& metadata,
                         PutMode mode) override;
+  Result<EntryInfo> putStreaming(const std::string& path, std::istream& content,
+                                 const MetadataAfterContent& metadata, PutMode mode) override;
   std::map<std::string, Status> commit() override;
 
  private:
@@ -55,6 +58,9 @@ class FilesystemPutBatch final : public PutBatch {
     Metadata metadata;  ///< kept for the sidecar (sidecar mode only)
   };
 
+  /// put() and putStreaming(): stage the temporary, keep it pending.
+  Result<EntryInfo> stagePending(const std::string& path, std::istream& content,
+                                 const MetadataAfterContent& metadata, PutMode mode);
   /// Places every pending file into `outcome`; returns the folders that received one.
   std::map<std::string, std::vector<std::string>> placeAll(std::map<std::string, Status>& outcome);
   void discard(const Pending& pending) const;

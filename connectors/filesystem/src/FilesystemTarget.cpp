@@ -410,6 +410,18 @@ void FilesystemTarget::forgetSyncedFolders(const std::set<std::string>& synced) 
 
 Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream& content,
                                         const Metadata& metadata, PutMode mode) {
+  return putStaged(
+      rawPath, content, [&]() -> Result<Metadata> { return metadata; }, mode);
+}
+
+Result<EntryInfo> FilesystemTarget::putStreaming(const std::string& rawPath, std::istream& content,
+                                                 const MetadataAfterContent& metadata,
+                                                 PutMode mode) {
+  return putStaged(rawPath, content, metadata, mode);
+}
+
+Result<EntryInfo> FilesystemTarget::putStaged(const std::string& rawPath, std::istream& content,
+                                              const MetadataAfterContent& metadata, PutMode mode) {
   auto staged = stage(rawPath, content, metadata, mode);
   if (!staged) return staged.error();
   const int folder = staged->folder.get();
@@ -420,7 +432,7 @@ Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream
   if (auto ok = syncNewFolders(); !ok) return ok.error();
   if (::close(staged->file.release()) != 0)
     return errnoError(errno, "cannot close", staged->info.path);
-  if (auto ok = place(folder, *staged, metadata); !ok) return ok.error();
+  if (auto ok = place(folder, *staged, staged->metadata); !ok) return ok.error();
   tempGuard.release();
   if (auto ok = syncFolder(folder, staged->info.path); !ok) return ok.error();
   return staged->info;
@@ -428,12 +440,11 @@ Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream
 
 Result<FilesystemTarget::StagedFile> FilesystemTarget::stage(const std::string& rawPath,
                                                              std::istream& content,
-                                                             const Metadata& metadata,
+                                                             const MetadataAfterContent& metadata,
                                                              PutMode mode) const {
   auto normalised = common::normalisePath(rawPath, common::RootPolicy::Refuse);
   if (!normalised) return normalised.error();
   const std::string& path = *normalised;
-  if (auto ok = common::validateMetadata(metadata, path); !ok) return ok.error();
   StagedFile staged;
   staged.name = baseName(path);
   staged.mode = mode;
@@ -461,8 +472,13 @@ Result<FilesystemTarget::StagedFile> FilesystemTarget::stage(const std::string& 
   auto total = copyContent(content, staged.file.get(), path, fsync_);
   if (!total) return total.error();
 
+  // Metadata may name the content's size and hash: known only now.
+  auto made = metadata();
+  if (!made) return made.error();
+  if (auto ok = common::validateMetadata(*made, path); !ok) return ok.error();
+  staged.metadata = std::move(*made);
   if (mode_ == MetadataMode::ExtendedAttributes) {
-    for (const auto& [key, value] : metadata) {
+    for (const auto& [key, value] : staged.metadata) {
       if (auto ok = setXattr(staged.file.get(), key, value, path); !ok) return ok.error();
     }
   }

@@ -688,43 +688,61 @@ Result<EntryInfo> WebDavTarget::put(const std::string& rawPath, std::istream& co
   return guarded<Result<EntryInfo>>("put", [&]() -> Result<EntryInfo> {
     auto normalised = common::normalisePath(rawPath, RootPolicy::Refuse);
     if (!normalised) return normalised.error();
-    const std::string& path = *normalised;
-    if (auto ok = common::validateMetadata(metadata, path); !ok) return ok.error();
-    if (!metadata.empty())
-      if (auto ok = loadMetadataMode(); !ok) return ok.error();
-    if (!sidecars_.load())
-      if (auto ok = checkXmlValues(metadata, path); !ok) return ok.error();
-    const std::string parent = common::parentPath(path);
-    if (auto ok = checkParent(parent); !ok) return ok.error();
-    if (auto ok = checkPutDestination(path, mode); !ok) return ok.error();
-
-    const std::string temp =
-        common::childPath(parent, common::makeTempName(common::baseName(path)));
-    // A crash may leave the temporary, and (CreateNew in sidecar mode) the sidecar written
-    // before the MOVE: recorded for recover(), which finds neither in nginx's listings.
-    std::vector<std::string> mayLeave{kJournalTemp + temp};
-    if (mode == PutMode::CreateNew) mayLeave.push_back(kJournalSidecarOf + path);
-    const auto inFlight = journal_->begin(mayLeave);
-
-    auto stored = uploadTemporary(path, temp, content);
-    if (!stored) return stored.error();
-    if (auto ok = attachMetadata(path, temp, metadata); !ok) {
-      removeTemporary(temp);
-      return ok.error();
-    }
-    const bool withSidecar = sidecars_.load();
-    const std::uint64_t sent = stored->contentLength.value_or(0);
-    auto moved = moveResource(temp, path, mode == PutMode::Replace, sent);
-    if (!moved) {
-      removeTemporary(temp);
-      // Someone else's file took the name meanwhile: our sidecar must not describe it.
-      if (withSidecar && mode == PutMode::CreateNew &&
-          moved.error().code == ErrorCode::AlreadyExists)
-        (void)deleteResource(sidecarPathOf(path), false);
-      return moved.error();
-    }
-    return toEntry(*stored, path);
+    // Metadata known up front is refused before anything is sent.
+    if (auto ok = checkPutMetadata(metadata, *normalised); !ok) return ok.error();
+    return putThenDescribe(
+        *normalised, content, [&]() -> Result<Metadata> { return metadata; }, mode);
   });
+}
+
+Status WebDavTarget::checkPutMetadata(const Metadata& metadata, const std::string& path) {
+  if (auto ok = common::validateMetadata(metadata, path); !ok) return ok;
+  if (!metadata.empty())
+    if (auto ok = loadMetadataMode(); !ok) return ok;
+  if (!sidecars_.load())
+    if (auto ok = checkXmlValues(metadata, path); !ok) return ok;
+  return {};
+}
+
+Result<EntryInfo> WebDavTarget::putThenDescribe(const std::string& path, std::istream& content,
+                                                const MetadataAfterContent& metadata,
+                                                PutMode mode) {
+  const std::string parent = common::parentPath(path);
+  if (auto ok = checkParent(parent); !ok) return ok.error();
+  if (auto ok = checkPutDestination(path, mode); !ok) return ok.error();
+
+  const std::string temp = common::childPath(parent, common::makeTempName(common::baseName(path)));
+  // A crash may leave the temporary, and (CreateNew in sidecar mode) the sidecar written
+  // before the MOVE: recorded for recover(), which finds neither in nginx's listings.
+  std::vector<std::string> mayLeave{kJournalTemp + temp};
+  if (mode == PutMode::CreateNew) mayLeave.push_back(kJournalSidecarOf + path);
+  const auto inFlight = journal_->begin(mayLeave);
+
+  auto stored = uploadTemporary(path, temp, content);
+  if (!stored) return stored.error();
+  // Metadata may name the content's size and hash: known only now.
+  auto made = metadata();
+  if (made)
+    if (auto ok = checkPutMetadata(*made, path); !ok) made = ok.error();
+  if (!made) {
+    removeTemporary(temp);
+    return made.error();
+  }
+  if (auto ok = attachMetadata(path, temp, *made); !ok) {
+    removeTemporary(temp);
+    return ok.error();
+  }
+  const bool withSidecar = sidecars_.load();
+  const std::uint64_t sent = stored->contentLength.value_or(0);
+  auto moved = moveResource(temp, path, mode == PutMode::Replace, sent);
+  if (!moved) {
+    removeTemporary(temp);
+    // Someone else's file took the name meanwhile: our sidecar must not describe it.
+    if (withSidecar && mode == PutMode::CreateNew && moved.error().code == ErrorCode::AlreadyExists)
+      (void)deleteResource(sidecarPathOf(path), false);
+    return moved.error();
+  }
+  return toEntry(*stored, path);
 }
 
 Result<std::unique_ptr<std::istream>> WebDavTarget::get(const std::string& rawPath) {

@@ -12,6 +12,7 @@
 /// No method throws; failures come back as an Error.
 
 #include <cstdint>
+#include <functional>
 #include <istream>
 #include <map>
 #include <memory>
@@ -28,6 +29,12 @@ namespace dms {
 using Metadata = std::map<std::string, std::string>;
 
 class PutBatch;
+
+/// Metadata known only once a put's content was read (e.g. its size and SHA-256, of a
+/// download streamed straight into the target). A streaming put calls it once, after reading
+/// the content to its end without failure and before anything appears under the path; an
+/// error it returns fails the put with that error, leaving nothing behind.
+using MetadataAfterContent = std::function<Result<Metadata>()>;
 
 enum class EntryType { File, Folder };
 
@@ -125,6 +132,20 @@ class DocumentTarget {
   /// folder instead of several syncs per file). The batch must not outlive the target.
   /// Default: a DirectPutBatch, whose puts are plain put() calls (durable one by one).
   virtual std::unique_ptr<PutBatch> beginPutBatch();
+
+  /// put() with metadata made after the content was read (MetadataAfterContent): the content
+  /// goes straight into the target's temporary (no copy of the bytes elsewhere first), then
+  /// `metadata()` is called and what it returns is stored with the file. Same checks, errors
+  /// and atomicity as put(); content failing midway (badbit, an exception) is DataLoss and
+  /// leaves nothing. Default: NotSupported, returned before `content` is read, so the caller
+  /// can still put the same content another way (the Ambita plugin then spools it to a file).
+  virtual Result<EntryInfo> putStreaming(const std::string& path, std::istream& content,
+                                         const MetadataAfterContent& metadata, PutMode mode) {
+    (void)content;
+    (void)metadata;
+    (void)mode;
+    return fail(ErrorCode::NotSupported, "'" + path + "': this target has no streaming put");
+  }
 };
 
 }  // namespace dms

@@ -38,6 +38,18 @@ class PutBatch {
   /// put was staged; its staged copy is discarded). Call after every put() has returned; the
   /// batch can be used again. Destroying a batch discards what was staged and not committed.
   virtual std::map<std::string, Status> commit() = 0;
+
+  /// Stages a put whose metadata is made after the content was read: DocumentTarget::
+  /// putStreaming's contract (content straight into the temporary, `metadata()` called once
+  /// after it, DataLoss and nothing left when the content fails midway), placed by commit().
+  /// Default: NotSupported, before `content` is read (as DocumentTarget::putStreaming).
+  virtual Result<EntryInfo> putStreaming(const std::string& path, std::istream& content,
+                                         const MetadataAfterContent& metadata, PutMode mode) {
+    (void)content;
+    (void)metadata;
+    (void)mode;
+    return fail(ErrorCode::NotSupported, "'" + path + "': this batch has no streaming put");
+  }
 };
 
 /// The batch of a target without batched durability: every put is a plain DocumentTarget::put
@@ -49,12 +61,13 @@ class DirectPutBatch final : public PutBatch {
 
   Result<EntryInfo> put(const std::string& path, std::istream& content, const Metadata& metadata,
                         PutMode mode) override {
-    auto stored = target_.put(path, content, metadata, mode);
-    if (stored) {
-      std::lock_guard lock(mutex_);
-      placed_.push_back(path);
-    }
-    return stored;
+    return placedIfOk(path, target_.put(path, content, metadata, mode));
+  }
+
+  /// The target's own putStreaming (NotSupported when it has none).
+  Result<EntryInfo> putStreaming(const std::string& path, std::istream& content,
+                                 const MetadataAfterContent& metadata, PutMode mode) override {
+    return placedIfOk(path, target_.putStreaming(path, content, metadata, mode));
   }
 
   std::map<std::string, Status> commit() override {
@@ -66,6 +79,14 @@ class DirectPutBatch final : public PutBatch {
   }
 
  private:
+  Result<EntryInfo> placedIfOk(const std::string& path, Result<EntryInfo> stored) {
+    if (stored) {
+      std::lock_guard lock(mutex_);
+      placed_.push_back(path);
+    }
+    return stored;
+  }
+
   DocumentTarget& target_;
   std::mutex mutex_;
   std::vector<std::string> placed_;

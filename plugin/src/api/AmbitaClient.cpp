@@ -9,21 +9,20 @@
 #include <regex>
 #include <sstream>
 
-#include <Poco/Crypto/DigestEngine.h>
-#include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Object.h>
 #include <Poco/Net/HTMLForm.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
+#include <Poco/Net/HTTPSession.h>
 #include <Poco/Net/NetException.h>
 #include <Poco/Net/SSLException.h>
 #include <Poco/URI.h>
 
+#include "api/DownloadBody.h"
 #include "api/ModelParser.h"
 #include "api/OrderRequest.h"
 #include "dms/common/ErrnoMapping.h"
-#include "dms/common/UniqueFd.h"
 #include "dms/http/AttemptLoop.h"
 #include "dms/http/RetryAfter.h"
 #include "dms/http/StatusErrors.h"
@@ -102,22 +101,6 @@ std::string statusText(int status) {
   return std::to_string(status) + " " +
          Poco::Net::HTTPResponse::getReasonForStatus(
              static_cast<Poco::Net::HTTPResponse::HTTPStatus>(status));
-}
-
-/// Writes all of `data`; 0, or the errno of the write that failed.
-int writeAll(int fd, const char* data, std::size_t size) {
-  for (std::size_t done = 0; done < size;) {
-    const ssize_t w = ::write(fd, data + done, size - done);
-    if (w < 0 && errno == EINTR) continue;
-    if (w < 0) return errno;
-    done += static_cast<std::size_t>(w);
-  }
-  return 0;
-}
-
-/// A file error in the one errno table of the project (connectors/common).
-dms::Error fileError(int err, const std::string& action, const std::filesystem::path& path) {
-  return dms::common::errnoError(err, action, path.string());
 }
 
 /// One TLS context per origin, from the configured CA file (or the system's) and verification.
@@ -503,8 +486,8 @@ dms::Result<Poco::Dynamic::Var> AmbitaClient::prices(const NewOrder& order) {
   return fetchJson(call);
 }
 
-dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl,
-                                                  const std::filesystem::path& destination) {
+dms::Result<Download> AmbitaClient::streamAsset(const std::string& downloadUrl,
+                                                const BodyConsumer& consume) {
   Poco::URI uri;
   try {
     uri = Poco::URI(downloadUrl);
@@ -515,7 +498,7 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
     return dms::fail(ErrorCode::InvalidArgument, "download: " + o.error().message);
   DownloadState state;
   state.uri = uri;
-  state.destination = destination;
+  state.consume = &consume;
   state.buffer.resize(kDownloadBufferSize);
   dms::http::AttemptLoop loop(*retry_, stop_, &counters_);
   const dms::Status outcome =
@@ -527,10 +510,6 @@ dms::Result<Download> AmbitaClient::downloadAsset(const std::string& downloadUrl
                                                  std::to_string(delay.count()) + " ms");
                });
   if (outcome) return *state.result;
-  // Whatever went wrong, no partial file is left behind.
-  std::error_code ignored;
-  if (std::filesystem::is_regular_file(destination, ignored))
-    std::filesystem::remove(destination, ignored);
   return endError(loop, outcome.error(), "download " + redactedUrl(state.uri));
 }
 
@@ -572,7 +551,7 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
     answered = true;
     counters_.answered(resp.getStatus());
     if (resp.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
-      return saveBody(resp, is, *lease, what, state);
+      return streamBody(resp, is, *lease, what, state);
     std::string body;
     if (!readBody(is, kMaxErrorBody, body) || !resp.getKeepAlive()) lease->discard();
     return stepForDownloadStatus(resp, body, withToken ? token : std::string(), what, state);
@@ -631,85 +610,63 @@ dms::http::Step AmbitaClient::stepForDownloadStatus(const Poco::Net::HTTPRespons
   return Step::failure(failure);
 }
 
-dms::http::Step AmbitaClient::saveBody(const Poco::Net::HTTPResponse& response, std::istream& body,
-                                       dms::http::SessionPool::Lease& lease,
-                                       const std::string& what, DownloadState& state) {
+dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response,
+                                         std::istream& body, dms::http::SessionPool::Lease& lease,
+                                         const std::string& what, DownloadState& state) {
   using dms::http::Step;
-  const std::string limit = std::to_string(options_.maxDownloadBytes >> 20) + " MiB";
   const bool hasLength = response.hasContentLength();
   const auto expected = static_cast<std::uint64_t>(response.getContentLength64());
   if (hasLength && expected > options_.maxDownloadBytes) {
     lease.discard();
-    return Step::finalFailure(
-        error(ErrorCode::InvalidArgument, what + ": the file has " + std::to_string(expected) +
-                                              " bytes, more than ambita.maxDownloadMiB allows (" +
-                                              limit + ")"));
+    return Step::finalFailure(error(ErrorCode::InvalidArgument,
+                                    what + ": the file has " + std::to_string(expected) +
+                                        " bytes, more than ambita.maxDownloadMiB allows (" +
+                                        std::to_string(options_.maxDownloadBytes >> 20) + " MiB)"));
   }
-  const int flags = O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC;
-  dms::common::UniqueFd fd(::open(state.destination.c_str(), flags, 0644));
-  if (fd.get() < 0) {
-    lease.discard();
-    return Step::finalFailure(fileError(errno, "cannot open", state.destination));
+  DownloadBody::ReadSome source;
+  if (hasLength && !response.getChunkedTransferEncoding()) {
+    // Straight from the connection, at most the declared length: one receive call fills the
+    // whole buffer (Poco's body stream would refill 4 KiB at a time).
+    source = [&lease, left = expected](char* into, std::size_t size) mutable {
+      if (left == 0) return std::size_t{0};
+      const int n = lease.receiveBody(
+          into, static_cast<std::streamsize>(std::min<std::uint64_t>(left, size)));
+      const auto got = n > 0 ? static_cast<std::size_t>(n) : std::size_t{0};
+      left -= got;
+      return got;
+    };
+  } else {
+    // A chunked body: Poco's stream decodes it. A short read means its end (see readBody).
+    source = [&body, ended = false](char* into, std::size_t size) mutable -> std::size_t {
+      if (ended) return 0;
+      const auto n = body.rdbuf()->sgetn(into, static_cast<std::streamsize>(size));
+      if (n < static_cast<std::streamsize>(size)) ended = true;
+      return n > 0 ? static_cast<std::size_t>(n) : 0;
+    };
   }
-  // Poco's OpenSSL-backed engine: ~5x the throughput of Poco::SHA2Engine here (1.8 vs
-  // 0.36 GiB/s), which otherwise bounds the download speed.
-  Poco::Crypto::DigestEngine sha("SHA256");
-  std::vector<char>& buffer = state.buffer;
-  std::uint64_t size = 0;
-  // A body of known length is read straight from the connection into the buffer (one receive
-  // per piece, not one per 4 KiB through Poco's stream); any other through the stream.
-  const bool direct = hasLength && !response.getChunkedTransferEncoding();
-  const auto nextPiece = [&]() -> std::streamsize {
-    if (!direct)
-      return body.rdbuf()->sgetn(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-    if (size == expected) return 0;
-    return lease.receiveBody(buffer.data(), static_cast<std::streamsize>(std::min<std::uint64_t>(
-                                             buffer.size(), expected - size)));
-  };
-  while (true) {
-    if (cancelled()) {
-      lease.discard();
-      return Step::finalFailure(cancelledError(what));
-    }
-    const std::streamsize n = nextPiece();
-    if (n <= 0) break;
-    size += static_cast<std::uint64_t>(n);
-    if (size > options_.maxDownloadBytes) {
-      // Only a body without Content-Length gets here: nothing else bounds it.
-      lease.discard();
-      return Step::finalFailure(
-          error(ErrorCode::InvalidArgument, what +
-                                                ": the file (no Content-Length) grew beyond what "
-                                                "ambita.maxDownloadMiB allows (" +
-                                                limit + "); download abandoned"));
-    }
-    sha.update(buffer.data(), static_cast<std::size_t>(n));
-    if (const int err = writeAll(fd.get(), buffer.data(), static_cast<std::size_t>(n))) {
-      lease.discard();
-      return Step::finalFailure(fileError(err, "cannot write", state.destination));
-    }
-    // The stream's end: see readBody (a direct read is short whenever the socket has less).
-    if (!direct && n < static_cast<std::streamsize>(buffer.size())) break;
+  DownloadBody content(
+      std::move(source), state.buffer,
+      {hasLength ? std::optional(expected) : std::nullopt, options_.maxDownloadBytes},
+      [this] { return cancelled(); }, what);
+  const dms::Status consumed = (*state.consume)(content);
+  if (!content.complete()) lease.discard();
+  // A broken connection is handled as any failure of the attempt (stale, timeout, TLS).
+  if (content.brokenBy()) std::rethrow_exception(content.brokenBy());
+  if (const auto& failure = content.failure()) {
+    if (failure->code == ErrorCode::DataLoss) return Step::failure(*failure);
+    return Step::finalFailure(error(failure->code, failure->message));
   }
-  if (fd.close() != 0) {
-    const int err = errno;
-    lease.discard();
-    return Step::finalFailure(fileError(err, "cannot write", state.destination));
-  }
-  if (hasLength && size != expected) {
-    lease.discard();
-    return Step::failure(dms::fail(ErrorCode::DataLoss, what + ": body cut short: got " +
-                                                            std::to_string(size) + " of " +
-                                                            std::to_string(expected) + " bytes"));
-  }
+  if (!consumed) return Step::finalFailure(consumed.error());
+  auto downloaded = content.result();
+  if (!downloaded) return Step::finalFailure(downloaded.error());
   if (!response.getKeepAlive() || !hasLength) lease.discard();
   // Poco ends a chunked body silently when the connection drops mid-chunk, so without a
   // Content-Length a cut-short file cannot be told from a complete one.
   if (!hasLength && logger_)
     logger_->warning(kSource, what + ": no Content-Length; completeness of the " +
-                                  std::to_string(size) + " bytes cannot be checked");
-  if (logger_) logger_->debug(kSource, what + ": " + std::to_string(size) + " bytes");
-  state.result = Download{size, Poco::DigestEngine::digestToHex(sha.digest())};
+                                  std::to_string(downloaded->size) + " bytes cannot be checked");
+  if (logger_) logger_->debug(kSource, what + ": " + std::to_string(downloaded->size) + " bytes");
+  state.result = std::move(*downloaded);
   return Step::done();
 }
 

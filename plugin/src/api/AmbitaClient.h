@@ -66,15 +66,15 @@ class AmbitaClient : public OrderApi {
   // OrderApi
   /// See OrderApi. A garbled (unparsable) answer is asked for again like a 5xx.
   dms::Result<OrderCollection> getOrder(std::int64_t orderId) override;
-  /// See OrderApi. Streams through one kDownloadBufferSize buffer (a body with Content-Length is
-  /// received straight into it, SessionPool::Lease::receiveBody); follows up to 5 redirects,
-  /// sending the token only to the configured API origin; checks the size against
-  /// Content-Length (a body without one is accepted as is, with a warning in the log); refuses
-  /// a file larger than ClientOptions::maxDownloadBytes (InvalidArgument, not retried), by its
-  /// Content-Length or while streaming; on any failure the destination (if a regular file) is
-  /// removed. `destination` may be /dev/null.
-  dms::Result<Download> downloadAsset(const std::string& downloadUrl,
-                                      const std::filesystem::path& destination) override;
+  /// See OrderApi. The body passes through one kDownloadBufferSize buffer (a body with a
+  /// Content-Length is read from the connection straight into it: one receive call per buffer,
+  /// not per 4 KiB of Poco's stream: SessionPool::Lease::receiveBody); follows up to 5 redirects, sending the token only to the
+  /// configured API origin; checks the size against Content-Length (a body without one is
+  /// accepted as is, with a warning in the log); refuses a file larger than
+  /// ClientOptions::maxDownloadBytes (InvalidArgument, not retried), by its Content-Length
+  /// before the consumer is called, or while streaming.
+  dms::Result<Download> streamAsset(const std::string& downloadUrl,
+                                    const BodyConsumer& consume) override;
 
   /// Makes calls in flight and future calls return Cancelled (plugin stop()). Thread-safe.
   void cancel() noexcept;
@@ -97,7 +97,7 @@ class AmbitaClient : public OrderApi {
   const dms::http::CallCounters& callCounters() const { return counters_; }
 
   /// Size of the fixed buffer a download streams through (bytes).
-  static constexpr std::size_t kDownloadBufferSize = 64 * 1024;
+  static constexpr std::size_t kDownloadBufferSize = 256 * 1024;
 
  private:
   struct Call;
@@ -118,10 +118,10 @@ class AmbitaClient : public OrderApi {
                                 const std::string& body, const std::string& token,
                                 CallState& state);
   /// What the attempts of one download share: where it is now (after redirects), the
-  /// destination, the buffer, the one-time recoveries used, and the result once there is one.
+  /// consumer, the buffer, the one-time recoveries used, and the result once there is one.
   struct DownloadState {
     Poco::URI uri;
-    std::filesystem::path destination;
+    const BodyConsumer* consume = nullptr;
     std::vector<char> buffer;
     int redirects = 0;
     int tokenRenewals = 0;  ///< 401s answered by renewing the token (renewAfter401)
@@ -140,10 +140,10 @@ class AmbitaClient : public OrderApi {
   dms::http::Step stepForDownloadStatus(const Poco::Net::HTTPResponse& response,
                                         const std::string& body, const std::string& token,
                                         const std::string& what, DownloadState& state);
-  /// Streams a 200 answer's body into state.destination, hashing it on the way.
-  dms::http::Step saveBody(const Poco::Net::HTTPResponse& response, std::istream& body,
-                           dms::http::SessionPool::Lease& lease, const std::string& what,
-                           DownloadState& state);
+  /// Hands a 200 answer's body to state.consume, hashing it on the way.
+  dms::http::Step streamBody(const Poco::Net::HTTPResponse& response, std::istream& body,
+                             dms::http::SessionPool::Lease& lease, const std::string& what,
+                             DownloadState& state);
   /// The error a call ends with, by how its attempt loop ended (stopped, gave up, ...).
   dms::Error endError(const dms::http::AttemptLoop& loop, dms::Error failure,
                       const std::string& what) const;

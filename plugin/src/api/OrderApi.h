@@ -4,7 +4,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 
+#include "api/DownloadBody.h"
 #include "api/Model.h"
 #include "dms/Error.h"
 
@@ -19,13 +21,27 @@ class OrderApi {
   /// names the JSON path).
   virtual dms::Result<OrderCollection> getOrder(std::int64_t orderId) = 0;
 
-  /// Streams the asset at `downloadUrl` into `destination` (created or truncated), computing
-  /// size and SHA-256 on the way, with fixed-size buffers. A body cut short is retried from
-  /// scratch. The bearer token is only sent when the URL's origin is the configured API host.
+  /// Consumes one attempt's body (reads it to its end, e.g. a target's put); returns its own
+  /// error when it fails for a reason of its own (then the download ends with that error, not
+  /// retried). A body that fails (cut short, too large, connection broken) makes the attempt
+  /// fail whatever the consumer returns; a cut-short or broken body is retried from scratch:
+  /// the consumer is called again with a new body, so it must leave nothing of a failed one.
+  using BodyConsumer = std::function<dms::Status(DownloadBody& body)>;
+
+  /// Streams the asset at `downloadUrl` into `consume`, computing size and SHA-256 on the way
+  /// (DownloadBody). The bearer token is only sent when the URL's origin is the configured API
+  /// host. Returns size and SHA-256 of the body the consumer read to its end.
   /// Errors: NotFound (withdrawn), DataLoss (still cut short after retries), Unavailable,
-  /// InsufficientStorage (local disk full), Unauthenticated, Cancelled.
-  virtual dms::Result<Download> downloadAsset(const std::string& downloadUrl,
-                                              const std::filesystem::path& destination) = 0;
+  /// InvalidArgument (larger than ambita.maxDownloadMiB), Unauthenticated, Cancelled, or the
+  /// consumer's own error.
+  virtual dms::Result<Download> streamAsset(const std::string& downloadUrl,
+                                            const BodyConsumer& consume) = 0;
+
+  /// streamAsset into `destination` (created or truncated once the body starts; removed again,
+  /// if a regular file, when the download fails). `destination` may be /dev/null.
+  /// Errors: those of streamAsset, InsufficientStorage (local disk full).
+  dms::Result<Download> downloadAsset(const std::string& downloadUrl,
+                                      const std::filesystem::path& destination);
 };
 
 }  // namespace ambita::api

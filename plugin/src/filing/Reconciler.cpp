@@ -5,7 +5,9 @@
 
 #include <chrono>
 #include <fstream>
+#include <limits>
 #include <map>
+#include <optional>
 #include <system_error>
 #include <utility>
 
@@ -481,9 +483,9 @@ void Reconciler::settleBatch(dms::PutBatch& batch, const std::vector<FileJob*>& 
   }
 }
 
-bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
-                            const dms::Metadata& metadata, dms::PutBatch& batch,
-                            std::set<std::string>& reserved, std::mutex& reservedMutex) {
+bool Reconciler::storeAsset(const api::OrderCollection& order, FileJob& job, dms::PutBatch& batch,
+                            std::set<std::string>& reserved, std::mutex& reservedMutex,
+                            const std::string& filedAt, std::optional<api::Download>& downloaded) {
   auto& r = job.record;
   bool folderRetried = false;
   for (int attempt = 0; attempt < kMaxPutAttempts; ++attempt) {
@@ -491,12 +493,8 @@ bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
       job.problem = "asset " + r.assetId + ": stopped before filing";
       return false;
     }
-    std::ifstream in(spool, std::ios::binary);
-    if (!in) {
-      job.problem = "asset " + r.assetId + ": spool file " + spool.string() + " cannot be read";
-      return false;
-    }
-    auto put = batch.put(r.path, in, metadata, dms::PutMode::CreateNew);
+    auto put = downloadInto(order, job, batch, filedAt, downloaded);
+    if (!job.problem.empty()) return false;  // the download failed
     if (put) {
       job.staged = true;
       return true;
@@ -543,6 +541,59 @@ bool Reconciler::putSpooled(FileJob& job, const std::filesystem::path& spool,
   return false;
 }
 
+dms::Result<dms::EntryInfo> Reconciler::downloadInto(const api::OrderCollection& order,
+                                                     FileJob& job, dms::PutBatch& batch,
+                                                     const std::string& filedAt,
+                                                     std::optional<api::Download>& downloaded) {
+  auto& r = job.record;
+  dms::Result<dms::EntryInfo> put = dms::fail(dms::ErrorCode::Internal, "no body to put");
+  bool putFailed = false;
+  auto download = api_.streamAsset(job.context.asset.downloadUrl, [&](api::DownloadBody& body) {
+    // The metadata names the body's size and SHA-256: made once the body was read whole.
+    const dms::MetadataAfterContent metadata = [&]() -> dms::Result<dms::Metadata> {
+      auto complete = body.result();
+      if (!complete) return complete.error();
+      return AssetMapper::metadata(order, job.context, job.mapped, complete->sha256Hex,
+                                   complete->size, filedAt);
+    };
+    put = batch.putStreaming(r.path, body, metadata, dms::PutMode::CreateNew);
+    if (!put && put.error().code == dms::ErrorCode::NotSupported) {
+      // A target without a streaming put: the spool is where its content comes from.
+      struct SpoolCleanup {
+        std::filesystem::path path;
+        ~SpoolCleanup() {
+          std::error_code ignored;
+          std::filesystem::remove(path, ignored);
+        }
+      } spool{spoolFile(r.assetId)};  // the put has read it when this goes
+      if (auto saved = api::saveTo(body, spool.path); !saved) return saved;
+      auto made = metadata();
+      if (!made) return dms::Status(made.error());
+      std::ifstream in(spool.path, std::ios::binary);
+      if (!in)
+        return dms::Status(dms::fail(dms::ErrorCode::Internal,
+                                     "spool file " + spool.path.string() + " cannot be read"));
+      put = batch.put(r.path, in, *made, dms::PutMode::CreateNew);
+    }
+    if (put || body.failure()) return put ? dms::Status{} : dms::Status(put.error());
+    putFailed = true;
+    if (put.error().code == dms::ErrorCode::AlreadyExists) {
+      // Perhaps our own file from an interrupted run, to adopt: its size and hash are those of
+      // the body, so read the body through rather than ask for it again.
+      body.ignore(std::numeric_limits<std::streamsize>::max());
+      if (auto complete = body.result()) downloaded = *complete;
+    }
+    return dms::Status(put.error());
+  });
+  if (download) {
+    downloaded = *download;
+    return put;
+  }
+  if (putFailed) return put;
+  job.problem = "asset " + r.assetId + ": download failed: " + download.error().describe();
+  return download.error();
+}
+
 void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, dms::PutBatch& batch,
                          std::set<std::string>& reserved, std::mutex& reservedMutex) {
   auto& r = job.record;
@@ -550,15 +601,6 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, dms::P
     job.problem = "asset " + r.assetId + ": stopped before download";
     return;
   }
-  const auto spool = spoolFile(r.assetId);
-  struct SpoolCleanup {
-    std::filesystem::path path;
-    ~SpoolCleanup() {
-      std::error_code ignored;
-      std::filesystem::remove(path, ignored);
-    }
-  } cleanup{spool};
-
   job.downloaded = true;
   struct InFlight {
     metrics::Gauge* gauge;
@@ -569,18 +611,21 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, dms::P
       if (gauge) gauge->add(-1);
     }
   } inFlight(metrics_ ? metrics_->downloadsInFlight : nullptr);
-  auto download = api_.downloadAsset(job.context.asset.downloadUrl, spool);
-  if (!download) {
-    job.problem = "asset " + r.assetId + ": download failed: " + download.error().describe();
-    return;
-  }
   const std::string filedAt = AuditLog::now();
-  auto metadata = AssetMapper::metadata(order, job.context, job.mapped, download->sha256Hex,
-                                        download->size, filedAt);
-  if (!putSpooled(job, spool, metadata, batch, reserved, reservedMutex)) return;
+  std::optional<api::Download> downloaded;
+  if (!storeAsset(order, job, batch, reserved, reservedMutex, filedAt, downloaded)) return;
+  if (!downloaded) {
+    // Adopted our own file without its body having been read: asked for once more.
+    auto again = api_.downloadAsset(job.context.asset.downloadUrl, "/dev/null");
+    if (!again) {
+      job.problem = "asset " + r.assetId + ": download failed: " + again.error().describe();
+      return;
+    }
+    downloaded = *again;
+  }
   r.state = AssetState::Filed;
-  r.size = download->size;
-  r.sha256 = download->sha256Hex;
+  r.size = downloaded->size;
+  r.sha256 = downloaded->sha256Hex;
   r.filedAt = filedAt;
   r.lastError.clear();
   r.attempts = 0;

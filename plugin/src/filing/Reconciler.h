@@ -161,11 +161,19 @@ class Reconciler {
   dms::Status copyThenRemove(const std::string& from, const std::string& to);
   void fileOne(const api::OrderCollection& order, FileJob& job, dms::PutBatch& batch,
                std::set<std::string>& reserved, std::mutex& reservedMutex);
-  /// Puts the spooled download at the job's path (CreateNew): makes a vanished folder again
-  /// once, adopts our own file left by an interrupted run, and moves on to the next free name
-  /// when someone else's file took it. False (job.problem set) when it could not be stored.
-  bool putSpooled(FileJob& job, const std::filesystem::path& spool, const dms::Metadata& metadata,
-                  dms::PutBatch& batch, std::set<std::string>& reserved, std::mutex& reservedMutex);
+  /// Downloads the asset into the batch at the job's path (CreateNew): makes a vanished folder
+  /// again once, adopts our own file left by an interrupted run, and moves on to the next free
+  /// name when someone else's file took it (each try a new download). False (job.problem set)
+  /// when it could not be stored; `downloaded`: the size and hash of the body read whole.
+  bool storeAsset(const api::OrderCollection& order, FileJob& job, dms::PutBatch& batch,
+                  std::set<std::string>& reserved, std::mutex& reservedMutex,
+                  const std::string& filedAt, std::optional<api::Download>& downloaded);
+  /// One try: the download streamed straight into the batch's put (the metadata, naming size
+  /// and SHA-256, made once the body was read whole), or through the spool file when the batch
+  /// has no streaming put. The put's result; a failed download sets job.problem.
+  dms::Result<dms::EntryInfo> downloadInto(const api::OrderCollection& order, FileJob& job,
+                                           dms::PutBatch& batch, const std::string& filedAt,
+                                           std::optional<api::Download>& downloaded);
   /// Commits the order's batch: a staged job whose file the target did not place gets a problem
   /// (and is retried later), so only durably placed files are recorded as filed.
   void settleBatch(dms::PutBatch& batch, const std::vector<FileJob*>& jobs);

@@ -126,6 +126,10 @@ class FilesystemTarget final : public DocumentTarget {
   /// syncfs() of the root's filesystem for all their data, the renames, one fsync per touched
   /// folder (see FilesystemPutBatch.h).
   std::unique_ptr<PutBatch> beginPutBatch() override;
+  /// The content straight into the temporary beside the path; the metadata (xattrs, or the
+  /// sidecar) written after it, before the rename.
+  Result<EntryInfo> putStreaming(const std::string& path, std::istream& content,
+                                 const MetadataAfterContent& metadata, PutMode mode) override;
 
   /// Told each step of a batch commit once it is done (tests replay what a power cut at that
   /// point keeps; null to stop). Set before any batch commits; `observer` outlives its use.
@@ -137,9 +141,13 @@ class FilesystemTarget final : public DocumentTarget {
   /// A put's first half: content and metadata (xattr mode) in a temporary beside the path,
   /// not yet synced nor placed.
   struct StagedFile;  // FilesystemPutBatch.h
-  /// Writes the temporary (removed again when this fails).
-  Result<StagedFile> stage(const std::string& path, std::istream& content, const Metadata& metadata,
-                           PutMode mode) const;
+  /// Writes the temporary (removed again when this fails): the content, then the metadata
+  /// `metadata()` returns (kept in StagedFile::metadata for the sidecar).
+  Result<StagedFile> stage(const std::string& path, std::istream& content,
+                           const MetadataAfterContent& metadata, PutMode mode) const;
+  /// put() and putStreaming(): stage, sync, place.
+  Result<EntryInfo> putStaged(const std::string& path, std::istream& content,
+                              const MetadataAfterContent& metadata, PutMode mode);
   /// A put's second half: the sidecar (sidecar mode), then the rename into place in `folder`.
   Status place(int folder, const StagedFile& staged, const Metadata& metadata) const;
 

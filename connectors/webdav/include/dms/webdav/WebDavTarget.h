@@ -79,6 +79,9 @@ class WebDavTarget final : public DocumentTarget {
   Result<EntryInfo> put(const std::string& path, std::istream& content, const Metadata& metadata,
                         PutMode mode) override;
   Result<std::unique_ptr<std::istream>> get(const std::string& path) override;
+  // No putStreaming (the default, NotSupported): the plugin spools downloads for this target,
+  // because a PUT cut off by a server restart is re-sent from a seekable content stream
+  // (WebDavCrashFaultsTest), which a download streaming in cannot be.
   Result<Metadata> readMetadata(const std::string& path) override;
   Status writeMetadata(const std::string& path, const Metadata& metadata) override;
   Result<EntryInfo> stat(const std::string& path) override;
@@ -142,6 +145,11 @@ class WebDavTarget final : public DocumentTarget {
   /// DELETEs the temporary of a PUT that failed mid-body, looking again briefly in case the
   /// server was still writing it.
   void cleanupAbortedUpload(const std::string& temp);
+  /// put()'s checks of the metadata (keys, values, what the server can store).
+  Status checkPutMetadata(const Metadata& metadata, const std::string& path);
+  /// put() on a normalised path: PUT the temporary, metadata() on it, MOVE.
+  Result<EntryInfo> putThenDescribe(const std::string& path, std::istream& content,
+                                    const MetadataAfterContent& metadata, PutMode mode);
   /// put()'s steps. Refuses early what the MOVE would refuse (a folder, or a file for CreateNew).
   Status checkPutDestination(const std::string& path, PutMode mode);
   /// PUTs the content to `temp` and returns what the server stored, checked against what was

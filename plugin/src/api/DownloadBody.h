@@ -1,0 +1,64 @@
+#pragma once
+/// One download attempt's body as a stream, handed to whoever consumes it (a target's put, or a
+/// file): the bytes pass through one fixed buffer and are counted and hashed (SHA-256) on the
+/// way. Rather than end quietly, the stream fails (badbit; the exception stays inside the
+/// istream) when the body is cut short (fewer bytes than its Content-Length), grows beyond the
+/// size limit, the connection breaks or the download is cancelled; failure() then says which.
+/// result() gives size and SHA-256 once the body was read to its end without failure, so
+/// metadata naming them can only be made for a complete body.
+
+#include <cstddef>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <functional>
+#include <istream>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+
+#include "api/Model.h"
+#include "dms/Error.h"
+
+namespace ambita::api {
+
+class DownloadBody final : public std::istream {
+ public:
+  /// Reads up to `size` bytes of the body into `into`; 0 at its end. May throw (a broken
+  /// connection, a read timeout): the exception is kept, see brokenBy().
+  using ReadSome = std::function<std::size_t(char* into, std::size_t size)>;
+  struct Limits {
+    std::optional<std::uint64_t> expectedSize;  ///< Content-Length, when the server sent one
+    std::uint64_t maxBytes = 0;                 ///< more is refused (ambita.maxDownloadMiB)
+  };
+
+  /// `buffer` (the bytes pass through it) must outlive the body; `what` names the download in
+  /// messages ("download https://…/assets/1"); `cancelled` is asked before every read.
+  DownloadBody(ReadSome source, std::span<char> buffer, Limits limits,
+               std::function<bool()> cancelled, std::string what);
+  ~DownloadBody() override;
+  DownloadBody(const DownloadBody&) = delete;
+  DownloadBody& operator=(const DownloadBody&) = delete;
+
+  /// Why reading stopped early: DataLoss (cut short), InvalidArgument (beyond maxBytes),
+  /// Cancelled, Unavailable (the connection broke: brokenBy() holds the exception).
+  const std::optional<dms::Error>& failure() const;
+  /// The exception the source threw, if that is what stopped reading.
+  std::exception_ptr brokenBy() const;
+  /// The body was read to its end without failure.
+  bool complete() const;
+  /// Size and SHA-256 of a complete body; otherwise the failure, or Internal when the consumer
+  /// stopped reading before the end.
+  dms::Result<Download> result() const;
+
+ private:
+  class Buffer;
+  std::unique_ptr<Buffer> buffer_;
+};
+
+/// Copies the body into `destination` (created or truncated). DataLoss when the body fails
+/// midway (body.failure() says why); a file error (InsufficientStorage: disk full) names it.
+dms::Status saveTo(DownloadBody& body, const std::filesystem::path& destination);
+
+}  // namespace ambita::api
