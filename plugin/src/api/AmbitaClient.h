@@ -67,9 +67,9 @@ class AmbitaClient : public OrderApi {
   /// See OrderApi. A garbled (unparsable) answer is asked for again like a 5xx.
   dms::Result<OrderCollection> getOrder(std::int64_t orderId) override;
   /// See OrderApi. The body passes through one kDownloadBufferSize buffer (a body with a
-  /// Content-Length is read from the connection straight into it: one receive call per buffer,
-  /// not per 4 KiB of Poco's stream: SessionPool::Lease::receiveBody); follows up to 5 redirects, sending the token only to the
-  /// configured API origin; checks the size against Content-Length (a body without one is
+  /// Content-Length is read from the connection straight into it, SessionPool::Lease::
+  /// receiveBody: one receive call per buffer, not per 4 KiB of Poco's stream); follows up to 5
+  /// redirects, sending the token only to the configured API origin; checks the size against Content-Length (a body without one is
   /// accepted as is, with a warning in the log); refuses a file larger than
   /// ClientOptions::maxDownloadBytes (InvalidArgument, not retried), by its Content-Length
   /// before the consumer is called, or while streaming.
