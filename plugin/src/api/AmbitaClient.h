@@ -69,10 +69,10 @@ class AmbitaClient : public OrderApi {
   /// See OrderApi. The body passes through one kDownloadBufferSize buffer (a body with a
   /// Content-Length is read from the connection straight into it, SessionPool::Lease::
   /// receiveBody: one receive call per buffer, not per 4 KiB of Poco's stream); follows up to 5
-  /// redirects, sending the token only to the configured API origin; checks the size against Content-Length (a body without one is
-  /// accepted as is, with a warning in the log); refuses a file larger than
-  /// ClientOptions::maxDownloadBytes (InvalidArgument, not retried), by its Content-Length
-  /// before the consumer is called, or while streaming.
+  /// redirects, sending the token only to the configured API origin; checks the size against
+  /// Content-Length (a body without one is accepted as is, with a warning in the log); refuses a
+  /// file larger than ClientOptions::maxDownloadBytes (InvalidArgument, not retried), by its
+  /// Content-Length before the consumer is called, or while streaming.
   dms::Result<Download> streamAsset(const std::string& downloadUrl,
                                     const BodyConsumer& consume) override;
 
