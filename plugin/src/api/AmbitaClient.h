@@ -14,7 +14,6 @@
 #include <string>
 #include <vector>
 
-#include <Poco/Crypto/OpenSSLInitializer.h>
 #include <Poco/Dynamic/Var.h>
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/URI.h>
@@ -151,12 +150,6 @@ class AmbitaClient : public OrderApi {
   dms::Result<TokenResponse> fetchToken(const TokenManager::Form& form);
   dms::Error error(dms::ErrorCode code, const std::string& message) const;
   dms::Error cancelledError(const std::string& what) const;
-
-  /// Keeps OpenSSL initialised for the client's whole life. Without it, every download's
-  /// short-lived SHA-256 engine would initialise and tear down OpenSSL's global state, and two
-  /// download threads racing on that crash the process (seen as SIGSEGV in
-  /// OpenSSLInitializer::uninitialize). Declared first: constructed before anything uses it.
-  Poco::Crypto::OpenSSLInitializer openSsl_;
 
   ClientOptions options_;
   dms::Logger* logger_;

@@ -6,6 +6,8 @@
 #include <filesystem>
 #include <functional>
 
+#include <Poco/Crypto/OpenSSLInitializer.h>
+
 #include "api/DownloadBody.h"
 #include "api/Model.h"
 #include "dms/Error.h"
@@ -14,6 +16,9 @@ namespace ambita::api {
 
 class OrderApi {
  public:
+  OrderApi() = default;
+  OrderApi(const OrderApi&) = delete;  // a copied initializer would release OpenSSL twice
+  OrderApi& operator=(const OrderApi&) = delete;
   virtual ~OrderApi() = default;
 
   /// GET /kode/v1/orders/{orderId}. Errors: NotFound (404), Unauthenticated (credentials
@@ -42,6 +47,14 @@ class OrderApi {
   /// Errors: those of streamAsset, InsufficientStorage (local disk full).
   dms::Result<Download> downloadAsset(const std::string& downloadUrl,
                                       const std::filesystem::path& destination);
+
+ private:
+  /// Keeps OpenSSL initialised for the whole life of every implementation, real or fake.
+  /// Each DownloadBody's short-lived SHA-256 engine otherwise initialises and tears down
+  /// OpenSSL's process-wide state, and two download threads racing on that crash the process
+  /// (seen as SIGSEGV, and as a TSan data race, in OpenSSLInitializer::uninitialize). A base
+  /// class member: constructed before any implementation's own members can start a download.
+  Poco::Crypto::OpenSSLInitializer openSsl_;
 };
 
 }  // namespace ambita::api
