@@ -74,14 +74,22 @@ TEST(ReadinessProbe, AResultIsServedUntilItIsMaxAgeOld) {
 TEST(ReadinessProbe, ACheckWithoutAnswerIsReportedAsFailingAndStopWaitsForIt) {
   std::promise<void> release;
   std::shared_future<void> released = release.get_future().share();
+  std::promise<void> enter;
+  std::shared_future<void> entered = enter.get_future().share();
   ReadinessProbe probe({passing("state"),
                         {"token",
-                         [released] {
+                         [released, &enter] {
+                           enter.set_value();
                            released.wait();
                            return Status{};
                          }}},
                        {std::chrono::hours(1), 20ms});
   probe.start();
+  // The first request starts the run; on a loaded machine its 20 ms may end before the run
+  // reaches the token check, so what it reports depends on the scheduler. The second request,
+  // made once the token check is known to hang, finds "state" done and "token" running.
+  EXPECT_FALSE(probe.report().ready);
+  ASSERT_EQ(entered.wait_for(std::chrono::seconds(60)), std::future_status::ready);
   const auto report = probe.report();
   EXPECT_FALSE(report.ready);
   ASSERT_EQ(report.checks.size(), 2U);
