@@ -63,7 +63,8 @@ SqliteStateStore::SqliteStateStore(std::string file, std::unique_ptr<Poco::Data:
           std::make_unique<SqliteStatements>(Poco::Data::SQLite::Utility::dbHandle(*session_))) {}
 
 SqliteStateStore::~SqliteStateStore() {
-  // A connection with statements left unfinalized does not close: the cache goes first.
+  // The cache's statements are finalized first, so that closing really closes the connection
+  // (with statements left, SQLite keeps it open until the last one is finalized).
   statements_.reset();
   try {
     if (session_) session_->close();
