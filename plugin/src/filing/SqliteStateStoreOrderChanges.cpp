@@ -30,9 +30,11 @@ dms::Status SqliteStateStore::writeChanges(const OrderChanges& changes, const st
 }
 
 bool SqliteStateStore::trackIn(const TrackedOrder& o) {
-  auto exists = statements_->prepare("SELECT COUNT(*) FROM orders WHERE id = ?");
-  exists.bind(1, o.id);
-  const bool isNew = !exists.step() || exists.integer(0) == 0;
+  const bool isNew = [&] {
+    auto exists = statements_->prepare("SELECT COUNT(*) FROM orders WHERE id = ?");
+    exists.bind(1, o.id);
+    return !exists.step() || exists.integer(0) == 0;
+  }();  // the read is reset before the write
   if (isNew) {
     statements_
         ->prepare(
