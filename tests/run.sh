@@ -64,7 +64,7 @@ cd "${root}"
 packages=(cmake ninja-build g++ pkg-config libpoco-dev libboost-dev libboost-filesystem-dev
           libgtest-dev libgmock-dev libutf8proc-dev apache2 apache2-utils curl openssl
           ca-certificates attr rclone clang libclang-rt-dev llvm lighttpd lighttpd-mod-webdav
-          nginx libnginx-mod-http-dav-ext sqlite3 dpkg-dev file systemd postgresql-15
+          nginx libnginx-mod-http-dav-ext sqlite3 libsqlite3-dev dpkg-dev file systemd postgresql-15
           libpq-dev chromium chromium-driver)
 missing=()
 for package in "${packages[@]}"; do

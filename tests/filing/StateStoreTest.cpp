@@ -796,6 +796,43 @@ TEST(SqliteStateStore, UnopenableFileIsAClearError) {
   EXPECT_NE(store.error().message.find("/nonexistent-dir/x/state.db"), std::string::npos);
 }
 
+/// Descriptors this process holds open on `file` or its WAL and shared-memory files.
+int descriptorsOn(const std::filesystem::path& file) {
+  int n = 0;
+  for (const auto& fd : std::filesystem::directory_iterator("/proc/self/fd")) {
+    std::error_code ec;
+    const auto target = std::filesystem::read_symlink(fd.path(), ec).string();
+    if (!ec && target.rfind(file.string(), 0) == 0) ++n;
+  }
+  return n;
+}
+
+TEST(SqliteStateStore, ClosingAfterCachedStatementsLeavesNothingOpenOnTheFile) {
+  // The store keeps prepared statements (issue 15); a connection with statements left
+  // unfinalized would not close, and the plugin, a guest in the host, would leak it.
+  dms::test::TempDir tmp;
+  const auto file = tmp.path() / "state.db";
+  {
+    auto store = SqliteStateStore::open(file.string());
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    TrackedOrder order;
+    order.id = 7;
+    AssetRecord asset;
+    asset.assetId = "a7";
+    asset.orderId = 7;
+    asset.path = "7/a.pdf";
+    asset.state = AssetState::Filed;
+    OrderChanges changes;
+    changes.track = order;
+    changes.assets = {asset};
+    ASSERT_TRUE((*store)->commitOrder(changes).ok());
+    ASSERT_EQ((*store)->assetsOfOrder(7)->size(), 1u);
+    ASSERT_FALSE((*store)->pathHolder("7/a.pdf", "other")->value_or("").empty());
+    EXPECT_GT(descriptorsOn(file), 0);
+  }
+  EXPECT_EQ(descriptorsOn(file), 0);
+}
+
 TEST(PostgresStateStore, UnreachableDatabaseNamesHostAndPortButNotThePassword) {
   const int port = dms::test::freeLoopbackPort();  // nothing listens there
   const std::string password = "s3cret-Pw-117";

@@ -2,6 +2,7 @@
 
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 
@@ -20,7 +21,6 @@ namespace {
 using namespace Poco::Data::Keywords;
 using Poco::Data::RecordSet;
 using Poco::Data::Statement;
-using rows::assetFromRow;
 using rows::auditFromRow;
 using rows::inboxFromRow;
 using rows::kAssetColumns;
@@ -57,9 +57,15 @@ void registerConnectorOnce() {
 }  // namespace
 
 SqliteStateStore::SqliteStateStore(std::string file, std::unique_ptr<Poco::Data::Session> session)
-    : file_(std::move(file)), session_(std::move(session)) {}
+    : file_(std::move(file)),
+      session_(std::move(session)),
+      statements_(
+          std::make_unique<SqliteStatements>(Poco::Data::SQLite::Utility::dbHandle(*session_))) {}
 
 SqliteStateStore::~SqliteStateStore() {
+  // The cache's statements are finalized first, so that closing really closes the connection
+  // (with statements left, SQLite keeps it open until the last one is finalized).
+  statements_.reset();
   try {
     if (session_) session_->close();
   } catch (...) {  // NOLINT: closing a broken session must not throw from a destructor
@@ -175,12 +181,11 @@ dms::Result<bool> SqliteStateStore::trackOrder(const TrackedOrder& o) {
 dms::Result<std::optional<TrackedOrder>> SqliteStateStore::order(std::int64_t id) {
   std::lock_guard lock(mutex_);
   try {
-    Statement select(*session_);
-    select << "SELECT " << kOrderColumns << " FROM orders WHERE id = ?", bind(id);
-    select.execute();
-    RecordSet rs(select);
-    if (rs.rowCount() == 0) return std::optional<TrackedOrder>();
-    return std::optional<TrackedOrder>(orderFromRow(rs, 0));
+    auto select =
+        statements_->prepare(std::string("SELECT ") + kOrderColumns + " FROM orders WHERE id = ?");
+    select.bind(1, id);
+    if (!select.step()) return std::optional<TrackedOrder>();
+    return std::optional<TrackedOrder>(rows::orderFrom(select));
   } catch (const Poco::Exception& e) {
     return failure("reading order " + std::to_string(id), e.displayText());
   }
@@ -213,15 +218,12 @@ dms::Result<std::vector<AssetRecord>> SqliteStateStore::selectAssets(const std::
                                                                      std::int64_t id) {
   std::lock_guard lock(mutex_);
   try {
-    Statement select(*session_);
-    select << "SELECT " << kAssetColumns << " FROM assets " << where
-           << " ORDER BY order_id, asset_id";
-    if (where.find("asset_id = ?") != std::string::npos) select, bind(param);
-    if (where.find("order_id = ?") != std::string::npos) select, bind(id);
-    select.execute();
-    RecordSet rs(select);
+    auto select = statements_->prepare(std::string("SELECT ") + kAssetColumns + " FROM assets " +
+                                       where + " ORDER BY order_id, asset_id");
+    if (where.find("asset_id = ?") != std::string::npos) select.bind(1, param);
+    if (where.find("order_id = ?") != std::string::npos) select.bind(1, id);
     std::vector<AssetRecord> out;
-    for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(assetFromRow(rs, r));
+    while (select.step()) out.push_back(rows::assetFrom(select));
     return out;
   } catch (const Poco::Exception& e) {
     return failure("reading assets", e.displayText());
@@ -251,12 +253,12 @@ dms::Result<std::optional<std::string>> SqliteStateStore::pathHolder(
     const std::string& path, const std::string& exceptAssetId) {
   std::lock_guard lock(mutex_);
   try {
-    std::vector<std::string> ids;
-    *session_ << "SELECT asset_id FROM assets WHERE path = ? AND asset_id <> ? AND state IN "
-                 "('filing', 'filed', 'removing') LIMIT 1",
-        bind(path), bind(exceptAssetId), into(ids), now;
-    if (ids.empty()) return std::optional<std::string>();
-    return std::optional<std::string>(ids.front());
+    auto select = statements_->prepare(
+        "SELECT asset_id FROM assets WHERE path = ? AND asset_id <> ? AND state IN "
+        "('filing', 'filed', 'removing') LIMIT 1");
+    select.bindAll(path, exceptAssetId);
+    if (!select.step()) return std::optional<std::string>();
+    return std::optional<std::string>(select.text(0));
   } catch (const Poco::Exception& e) {
     return failure("looking up path", e.displayText());
   }

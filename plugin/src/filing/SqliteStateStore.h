@@ -4,7 +4,8 @@
 /// second process (an administrator's `status` while the service runs), and a versioned schema
 /// whose migrations are applied in order at open (table schema_migrations).
 ///
-/// Threading: one session guarded by a mutex; every method is one transaction.
+/// Threading: one session guarded by a mutex; every method is one transaction. The statements
+/// run per file and per order are compiled once and kept (SqliteStatements), on that session.
 
 #include <Poco/Data/Session.h>
 
@@ -12,6 +13,7 @@
 #include <mutex>
 #include <string>
 
+#include "filing/SqliteStatements.h"
 #include "filing/StateMigrations.h"
 #include "filing/StateStore.h"
 
@@ -129,6 +131,12 @@ class SqliteStateStore final : public StateStore {
   dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
       const std::vector<std::int64_t>& orderIds) override;
   dms::Result<std::vector<OrderFinish>> orderFinishTimes() override;
+
+  // --- prepared statements kept per connection (issue 15, scale): SqliteStatements.h
+ private:
+  /// The SQL run per file and per order, compiled once on session_'s handle; used under
+  /// mutex_ only (one connection, one thread at a time); finalized before session_ closes.
+  std::unique_ptr<SqliteStatements> statements_;
 };
 
 }  // namespace ambita::filing

@@ -19,24 +19,7 @@ const char* const kAssetColumns =
     "target_path, size, sha256, filed_at, removed_at, last_error, attempts, not_before";
 
 AssetRecord assetFromRow(const RecordSet& rs, std::size_t r) {
-  AssetRecord a;
-  a.assetId = text(rs, 0, r);
-  a.orderId = integer(rs, 1, r);
-  a.supplierOrderId = integer(rs, 2, r);
-  a.orderLineId = integer(rs, 3, r);
-  a.remoteStatus = text(rs, 4, r);
-  a.category = text(rs, 5, r);
-  a.state = assetStateFrom(text(rs, 6, r));
-  a.path = text(rs, 7, r);
-  a.targetPath = text(rs, 8, r);
-  a.size = static_cast<std::uint64_t>(integer(rs, 9, r));
-  a.sha256 = text(rs, 10, r);
-  a.filedAt = text(rs, 11, r);
-  a.removedAt = text(rs, 12, r);
-  a.lastError = text(rs, 13, r);
-  a.attempts = static_cast<int>(integer(rs, 14, r));
-  a.notBeforeEpoch = integer(rs, 15, r);
-  return a;
+  return assetFrom(RecordSetRow{rs, r});
 }
 
 const char* const kOrderColumns =
@@ -44,18 +27,7 @@ const char* const kOrderColumns =
     "checked_at, finished_at";
 
 TrackedOrder orderFromRow(const RecordSet& rs, std::size_t r) {
-  TrackedOrder o;
-  o.id = integer(rs, 0, r);
-  o.origin = orderOriginFrom(text(rs, 1, r));
-  o.reference = text(rs, 2, r);
-  o.technicalReference = text(rs, 3, r);
-  o.cadastre = text(rs, 4, r);
-  o.address = text(rs, 5, r);
-  o.status = text(rs, 6, r);
-  o.trackedAt = text(rs, 7, r);
-  o.checkedAt = text(rs, 8, r);
-  o.finishedAt = text(rs, 9, r);
-  return o;
+  return orderFrom(RecordSetRow{rs, r});
 }
 
 const char* const kInboxColumns =
@@ -107,33 +79,14 @@ const char* const kLedgerLineColumns =
     "ordered_at, status";
 
 LedgerLine ledgerLineFromRow(const RecordSet& rs, std::size_t r) {
-  LedgerLine l;
-  l.orderId = integer(rs, 0, r);
-  l.lineId = integer(rs, 1, r);
-  l.supplierOrderId = integer(rs, 2, r);
-  l.product = text(rs, 3, r);
-  l.productName = text(rs, 4, r);
-  l.category = text(rs, 5, r);
-  l.reference = text(rs, 6, r);
-  l.orderedAt = text(rs, 7, r);
-  l.status = text(rs, 8, r);
-  return l;
+  return ledgerLineFrom(RecordSetRow{rs, r});
 }
 
 const char* const kLedgerEntryColumns =
     "seq, order_id, line_id, kind, net_ore, gross_ore, status, recorded_at";
 
 LedgerEntry ledgerEntryFromRow(const RecordSet& rs, std::size_t r) {
-  LedgerEntry e;
-  e.seq = integer(rs, 0, r);
-  e.orderId = integer(rs, 1, r);
-  e.lineId = integer(rs, 2, r);
-  e.kind = text(rs, 3, r);
-  e.netOre = integer(rs, 4, r);
-  e.grossOre = integer(rs, 5, r);
-  e.status = text(rs, 6, r);
-  e.recordedAt = text(rs, 7, r);
-  return e;
+  return ledgerEntryFrom(RecordSetRow{rs, r});
 }
 
 }  // namespace ambita::filing::rows
