@@ -23,6 +23,7 @@ dms::Status SqliteStateStore::writeChanges(const OrderChanges& changes, const st
     commitAssetsIn(changes.assets, changes.audit);
     recordCostsIn(changes.ledgerLines, changes.ledgerEntries);
     if (changes.status) updateOrderStatusIn(*changes.status);
+    if (changes.answered) completeMessagesIn(*changes.answered);
     tx.commit();
     return {};
   } catch (const Poco::Exception& e) {
@@ -104,6 +105,13 @@ void SqliteStateStore::updateOrderStatusIn(const OrderStatusSeen& seen) {
                "finished_at = '' THEN ? WHEN ? THEN finished_at ELSE '' END WHERE id = ?",
       bind(seen.status), bind(seen.checkedAt), bind(seen.final ? 1 : 0), bind(seen.checkedAt),
       bind(seen.final ? 1 : 0), bind(seen.orderId), now;
+}
+
+// --- inbox clearing folded into the order's commit (issue 15, branch push)
+
+void SqliteStateStore::completeMessagesIn(const AnsweredMessages& answered) {
+  *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq <= ?", bind(answered.orderId),
+      bind(answered.upToSeq), now;
 }
 
 }  // namespace ambita::filing
