@@ -259,6 +259,39 @@ TEST_F(PushTest, PushesArrivingDuringACommitShareTheNextOneAndAreAnsweredAfterIt
   EXPECT_EQ(*store_->inboxSize(), std::size_t(kFollowers + 1));
 }
 
+// Issue 15 (branch push): the workers are woken once for a group commit, not once for each of
+// its pushes (each wake sends idle workers to query the inbox beside the next commit).
+TEST_F(PushTest, AGroupCommitWakesTheWorkersOnce) {
+  push::PushInbox inbox(*store_);
+  constexpr int kFollowers = 5;
+  push::PushEndpoint endpoint(inbox, logger_, "", 1024);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  inbox.setBeforeCommitForTest([released] { released.wait(); });
+  std::vector<int> statuses(kFollowers + 1, 0);
+  auto send = [&](int i) {
+    dms::HttpRequest request;
+    request.body = R"({"orderCollectionId": )" + std::to_string(100 + i) + "}";
+    statuses[i] = endpoint.handle(request).status;
+  };
+  const auto before = inbox.wakeupsForTest();
+  std::vector<std::thread> threads;
+  threads.emplace_back(send, 0);
+  const bool leaderCommitting = eventually([&] { return inbox.commitRunningForTest(); });
+  for (int i = 1; i <= kFollowers; ++i) threads.emplace_back(send, i);
+  const bool allWaiting =
+      eventually([&] { return inbox.waitingPushesForTest() == std::size_t(kFollowers); });
+  release.set_value();
+  for (auto& thread : threads) thread.join();
+  ASSERT_TRUE(leaderCommitting);
+  ASSERT_TRUE(allWaiting);
+
+  for (int i = 0; i <= kFollowers; ++i) EXPECT_EQ(statuses[i], 200) << "push " << i;
+  ASSERT_EQ(inbox.pushCommitsForTest(), 2u) << "the first push alone, then the 5 together";
+  EXPECT_EQ(inbox.wakeupsForTest() - before, 2u) << "one wake-up for each commit";
+  EXPECT_EQ(*store_->inboxSize(), std::size_t(kFollowers + 1));
+}
+
 TEST_F(PushTest, EndpointAnswers400ToBadPercentEncodingInTheQuery) {
   push::PushInbox inbox(*store_);
   push::PushEndpoint endpoint(inbox, logger_, "push-secret", 1024);
