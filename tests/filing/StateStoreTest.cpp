@@ -745,6 +745,38 @@ TEST_P(StateStoreConformance, TheOutboxBoundDropsTheOldestEventsAndSaysHowMany) 
   EXPECT_EQ(s.dueEvents(0, 300, 10)->front().assetId, "c");
 }
 
+// Issue 15 (branch push): a reconcile's last commit answers its push messages with the rest of
+// the order, up to the seq it read; a message that came in meanwhile stays queued.
+TEST_P(StateStoreConformance, AnOrderCommitRemovesTheMessagesItAnswered) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  auto read = s.enqueue(pushFor(7));
+  ASSERT_TRUE(s.enqueue(pushFor(8)).ok());
+  ASSERT_TRUE(read.ok()) << read.error().describe();
+
+  OrderChanges answeredOnly;
+  answeredOnly.answered = AnsweredMessages{7, *read};
+  EXPECT_FALSE(answeredOnly.empty()) << "answering messages alone is a change to commit";
+
+  auto later = s.enqueue(pushFor(7));  // arrives while the reconcile of order 7 runs
+  ASSERT_TRUE(later.ok()) << later.error().describe();
+  OrderChanges changes;
+  changes.status = OrderStatusSeen{7, "FINISHED", "2026-11-30T00:00:00Z", true};
+  changes.answered = AnsweredMessages{7, *read};
+  ASSERT_TRUE(s.commitOrder(changes).ok());
+  auto due = s.dueMessages(0, 3600, 10);
+  ASSERT_TRUE(due.ok()) << due.error().describe();
+  ASSERT_EQ(due->size(), 2u) << "order 7's later message and order 8's stay";
+
+  changes.answered = AnsweredMessages{7, *later};
+  ASSERT_TRUE(s.commitOrder(changes).ok());
+  due = s.dueMessages(0, 3600, 10);
+  ASSERT_TRUE(due.ok()) << due.error().describe();
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->front().orderId, 8) << "another order's message is never answered";
+}
+
 INSTANTIATE_TEST_SUITE_P(StateStore, StateStoreConformance,
                          ::testing::Values(Backend::Sqlite, Backend::Postgres),
                          [](const auto& info) {

@@ -18,6 +18,7 @@
 
 #include "EngineFixture.h"
 #include "FakeOrderApi.h"
+#include "filing/FilingService.h"
 #include "filing/PostgresStateStore.h"
 #include "filing/SqliteStateStore.h"
 #include "support/PostgresServer.h"
@@ -186,6 +187,34 @@ TEST_P(StateTransactionsPerOrder, ARemovalRunWritesAtMostTwoTransactions) {
   ASSERT_TRUE(removed.ok() && removed->has_value());
   EXPECT_EQ((*removed)->state, AssetState::Removed);
   EXPECT_FALSE(std::filesystem::exists(tmp_.path() / "archive" / (*removed)->path));
+}
+
+// A pushed order (branch push): answering its inbox messages goes with the reconcile's last
+// commit, so a filing run still writes at most two, and the messages are gone afterwards.
+TEST_P(StateTransactionsPerOrder, APushedOrderWritesAtMostTwoTransactions) {
+  api_.setOrder(pricedOrder({makeAsset("a1", "kart.pdf")}, {makeAsset("a3", "tegning.pdf")}));
+  InboxMessage push;
+  push.orderId = 41;
+  push.status = "FINISHED";
+  push.source = "push";
+  push.receivedAt = AuditLog::now();
+  ASSERT_TRUE(store_->enqueue(push).ok());
+  ASSERT_TRUE(store_->enqueue(push).ok()) << "a second push for the order, merged";
+  FilingService service(*reconciler_, *store_, *target_, *config_, tmp_.str());
+  auto queued = service.queuedOrders(0, 3600, 10);
+  ASSERT_TRUE(queued.ok()) << queued.error().describe();
+  ASSERT_EQ(queued->size(), 1u);
+
+  const auto before = transactionsSoFar();
+  auto report = service.reconcileQueued(queued->front());
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_TRUE(report->ok()) << ::testing::PrintToString(report->problems);
+  EXPECT_LE(transactionsSoFar() - before, 2u);
+  EXPECT_EQ(*store_->inboxSize(), 0u) << "the messages were answered";
+  auto assets = store_->assetsOfOrder(41);
+  ASSERT_TRUE(assets.ok()) << assets.error().describe();
+  ASSERT_EQ(assets->size(), 2u);
+  for (const auto& a : *assets) EXPECT_EQ(a.state, AssetState::Filed) << a.assetId;
 }
 
 INSTANTIATE_TEST_SUITE_P(StateStore, StateTransactionsPerOrder,

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <functional>
 #include <future>
 #include <sstream>
 #include <thread>
@@ -210,6 +211,33 @@ bool eventually(Condition ready) {
   return true;
 }
 
+struct HeldCommit {
+  bool leaderCommitting = false;  ///< push 0's commit was seen running (held)
+  bool allWaiting = false;        ///< every follower was seen waiting for the next commit
+};
+
+/// Sends push 0 (`send(0)`, on its own thread) and holds its commit until pushes 1..followers
+/// (each on its own thread) wait for the next one; runs `whileHeld`, lets the commit go and
+/// waits for every answer.
+HeldCommit sendWithTheFirstCommitHeld(push::PushInbox& inbox, int followers,
+                                      const std::function<void(int)>& send,
+                                      const std::function<void()>& whileHeld = {}) {
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  inbox.setBeforeCommitForTest([released] { released.wait(); });
+  HeldCommit held;
+  std::vector<std::thread> threads;
+  threads.emplace_back(send, 0);
+  held.leaderCommitting = eventually([&] { return inbox.commitRunningForTest(); });
+  for (int i = 1; i <= followers; ++i) threads.emplace_back(send, i);
+  held.allWaiting =
+      eventually([&] { return inbox.waitingPushesForTest() == std::size_t(followers); });
+  if (whileHeld) whileHeld();
+  release.set_value();
+  for (auto& thread : threads) thread.join();
+  return held;
+}
+
 // Issue 15 (group commit): pushes arriving while a commit runs are stored together in the next
 // transaction, each answered only once its own transaction committed; beyond the bound a push
 // is refused at once with 503 and a retry hint, and counted.
@@ -218,10 +246,6 @@ TEST_F(PushTest, PushesArrivingDuringACommitShareTheNextOneAndAreAnsweredAfterIt
   constexpr int kFollowers = 19;
   inbox.setMaxWaitingPushesForTest(kFollowers);
   push::PushEndpoint endpoint(inbox, logger_, "", 1024);
-  // The first push's commit is held until the test lets it go, while the others arrive.
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  inbox.setBeforeCommitForTest([released] { released.wait(); });
 
   std::vector<int> statuses(kFollowers + 1, 0);
   std::vector<int> storedWhenAnswered(kFollowers + 1, 0);
@@ -233,20 +257,14 @@ TEST_F(PushTest, PushesArrivingDuringACommitShareTheNextOneAndAreAnsweredAfterIt
     if (due)
       for (const auto& m : *due) storedWhenAnswered[i] += m.orderId == 100 + i ? 1 : 0;
   };
-  std::vector<std::thread> threads;
-  threads.emplace_back(send, 0);
-  const bool leaderCommitting = eventually([&] { return inbox.commitRunningForTest(); });
-  for (int i = 1; i <= kFollowers; ++i) threads.emplace_back(send, i);
-  const bool allWaiting =
-      eventually([&] { return inbox.waitingPushesForTest() == std::size_t(kFollowers); });
-
-  dms::HttpRequest surplus;
-  surplus.body = R"({"orderCollectionId": 999})";
-  const auto refused = endpoint.handle(surplus);
-  release.set_value();
-  for (auto& thread : threads) thread.join();
-  ASSERT_TRUE(leaderCommitting);
-  ASSERT_TRUE(allWaiting);
+  dms::HttpResponse refused;
+  const auto held = sendWithTheFirstCommitHeld(inbox, kFollowers, send, [&] {
+    dms::HttpRequest surplus;
+    surplus.body = R"({"orderCollectionId": 999})";
+    refused = endpoint.handle(surplus);
+  });
+  ASSERT_TRUE(held.leaderCommitting);
+  ASSERT_TRUE(held.allWaiting);
 
   EXPECT_EQ(refused.status, 503);
   EXPECT_NE(refused.body.find("\"retryAfterSeconds\":1"), std::string::npos) << refused.body;
@@ -256,6 +274,29 @@ TEST_F(PushTest, PushesArrivingDuringACommitShareTheNextOneAndAreAnsweredAfterIt
     EXPECT_EQ(storedWhenAnswered[i], 1) << "push " << i << " was answered before its commit";
   }
   EXPECT_EQ(inbox.pushCommitsForTest(), 2u) << "the first push alone, then the 19 together";
+  EXPECT_EQ(*store_->inboxSize(), std::size_t(kFollowers + 1));
+}
+
+// Issue 15 (branch push): the workers are woken once for a group commit, not once for each of
+// its pushes (each wake sends idle workers to query the inbox beside the next commit).
+TEST_F(PushTest, AGroupCommitWakesTheWorkersOnce) {
+  push::PushInbox inbox(*store_);
+  constexpr int kFollowers = 5;
+  push::PushEndpoint endpoint(inbox, logger_, "", 1024);
+  std::vector<int> statuses(kFollowers + 1, 0);
+  auto send = [&](int i) {
+    dms::HttpRequest request;
+    request.body = R"({"orderCollectionId": )" + std::to_string(100 + i) + "}";
+    statuses[i] = endpoint.handle(request).status;
+  };
+  const auto before = inbox.wakeupsForTest();
+  const auto held = sendWithTheFirstCommitHeld(inbox, kFollowers, send);
+  ASSERT_TRUE(held.leaderCommitting);
+  ASSERT_TRUE(held.allWaiting);
+
+  for (int i = 0; i <= kFollowers; ++i) EXPECT_EQ(statuses[i], 200) << "push " << i;
+  ASSERT_EQ(inbox.pushCommitsForTest(), 2u) << "the first push alone, then the 5 together";
+  EXPECT_EQ(inbox.wakeupsForTest() - before, 2u) << "one wake-up for each commit";
   EXPECT_EQ(*store_->inboxSize(), std::size_t(kFollowers + 1));
 }
 

@@ -135,11 +135,10 @@ dms::Result<ReconcileReport> FilingService::reconcileQueued(const QueuedOrder& q
   hint.id = queued.orderId;
   hint.origin = queued.origin;
   hint.trackedAt = AuditLog::now();
-  auto report =
-      reconciler_.reconcile(queued.orderId, reason.value_or(queued.reason()), progress, &hint);
-  if (report && report->ok())
-    if (auto s = store_.completeMessages(queued.orderId, queued.upToSeq); !s) return s.error();
-  return report;
+  // A successful reconcile removes the messages in its last commit (issue 15: two commits a
+  // pushed order, and no crash between filing and answering).
+  return reconciler_.reconcile(queued.orderId, reason.value_or(queued.reason()), progress, &hint,
+                               AnsweredMessages{queued.orderId, queued.upToSeq});
 }
 
 VerifyReport FilingService::verify(bool repair, bool quick) {

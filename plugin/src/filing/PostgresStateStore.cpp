@@ -577,8 +577,7 @@ dms::Result<std::vector<InboxMessage>> PostgresStateStore::dueMessages(
 
 dms::Status PostgresStateStore::completeMessages(std::int64_t orderId, std::int64_t upToSeq) {
   return withSession("completing push messages", [&](Session& session) -> dms::Status {
-    session << "DELETE FROM inbox WHERE order_id = $1 AND seq <= $2", bind(orderId), bind(upToSeq),
-        now;
+    completeMessagesIn(session, {orderId, upToSeq});
     return {};
   });
 }
@@ -754,6 +753,7 @@ dms::Status PostgresStateStore::writeChanges(const OrderChanges& changes, const 
     commitAssetsIn(session, changes.assets, changes.audit);
     recordCostsIn(session, changes.ledgerLines, changes.ledgerEntries);
     if (changes.status) updateOrderStatusIn(session, *changes.status);
+    if (changes.answered) completeMessagesIn(session, *changes.answered);
     tx.commit();
     return {};
   });
@@ -851,6 +851,13 @@ void PostgresStateStore::updateOrderStatusIn(Session& session, const OrderStatus
              "WHERE id = $4",
       bind(storable(seen.status)), bind(storable(seen.checkedAt)), bind(isFinal),
       bind(seen.orderId), now;
+}
+
+// --- inbox clearing folded into the order's commit (issue 15, branch push)
+
+void PostgresStateStore::completeMessagesIn(Session& session, const AnsweredMessages& answered) {
+  session << "DELETE FROM inbox WHERE order_id = $1 AND seq <= $2", bind(answered.orderId),
+      bind(answered.upToSeq), now;
 }
 
 }  // namespace ambita::filing

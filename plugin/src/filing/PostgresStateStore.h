@@ -198,6 +198,11 @@ class PostgresStateStore final : public StateStore {
   dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
       const std::vector<std::int64_t>& orderIds) override;
   dms::Result<std::vector<OrderFinish>> orderFinishTimes() override;
+
+  // --- inbox clearing folded into the order's commit (issue 15, branch push)
+ private:
+  /// The one home of completing inbox messages: inside the caller's transaction.
+  static void completeMessagesIn(Poco::Data::Session& session, const AnsweredMessages& answered);
 };
 
 }  // namespace ambita::filing

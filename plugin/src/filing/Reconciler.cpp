@@ -283,7 +283,8 @@ dms::Result<TrackedOrder> Reconciler::trackSeenOrder(std::int64_t orderId,
 
 dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason reason,
                                                    const ProgressFn& progress,
-                                                   const TrackedOrder* hint) {
+                                                   const TrackedOrder* hint,
+                                                   std::optional<AnsweredMessages> answers) {
   try {
     OrderLock lock(*this, orderId);
     ReconcileReport report;
@@ -369,8 +370,10 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     pending.ledgerEntries = std::move(costs->entries);
     pending.status =
         OrderStatusSeen{orderId, order->status, AuditLog::now(), isFinalOrder(order->status)};
-    // Outcomes, audit, events, ledger and status: one transaction. A crash before it is
-    // recovered from the target like any interrupted run (the intents are durable).
+    // Outcomes, audit, events, ledger, status and (when every file went well) the answered
+    // push messages: one transaction. A crash before it is recovered from the target like any
+    // interrupted run (the intents are durable), and the messages are still queued.
+    if (report.ok()) pending.answered = answers;
     if (auto s = store_.commitOrder(pending); !s) return s.error();
     return report;
   } catch (const std::exception& e) {

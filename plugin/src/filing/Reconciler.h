@@ -39,6 +39,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
@@ -106,9 +107,13 @@ class Reconciler {
   /// `hint` (optional) carries what a push message or the order command knew about the order
   /// (reference, technical reference, cadastre, address): stored once the GET has shown the
   /// order exists, before any file is mapped, so the first files already use it.
+  /// `answers` (optional, the push inbox's messages that asked for this reconcile): removed in
+  /// the reconcile's last commit when it succeeds (report ok()), atomically with what it filed;
+  /// otherwise left queued.
   dms::Result<ReconcileReport> reconcile(std::int64_t orderId, Reason reason,
                                          const ProgressFn& progress = {},
-                                         const TrackedOrder* hint = nullptr);
+                                         const TrackedOrder* hint = nullptr,
+                                         std::optional<AnsweredMessages> answers = std::nullopt);
 
   /// Where each asset of the order would go and with what metadata; writes nothing (neither
   /// state nor target). Errors as reconcile().

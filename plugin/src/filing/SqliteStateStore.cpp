@@ -400,8 +400,7 @@ dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(
 dms::Status SqliteStateStore::completeMessages(std::int64_t orderId, std::int64_t upToSeq) {
   std::lock_guard lock(mutex_);
   try {
-    *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq <= ?", bind(orderId), bind(upToSeq),
-        now;
+    completeMessagesIn({orderId, upToSeq});
     return {};
   } catch (const Poco::Exception& e) {
     return failure("completing push messages", e.displayText());

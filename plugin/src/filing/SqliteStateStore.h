@@ -137,6 +137,10 @@ class SqliteStateStore final : public StateStore {
   /// The SQL run per file and per order, compiled once on session_'s handle; used under
   /// mutex_ only (one connection, one thread at a time); finalized before session_ closes.
   std::unique_ptr<SqliteStatements> statements_;
+  // --- inbox clearing folded into the order's commit (issue 15, branch push)
+ private:
+  /// The one home of completing inbox messages: inside the caller's transaction and lock.
+  void completeMessagesIn(const AnsweredMessages& answered);
 };
 
 }  // namespace ambita::filing

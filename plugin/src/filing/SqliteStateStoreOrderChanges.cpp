@@ -22,6 +22,7 @@ dms::Status SqliteStateStore::writeChanges(const OrderChanges& changes, const st
     commitAssetsIn(changes.assets, changes.audit);
     recordCostsIn(changes.ledgerLines, changes.ledgerEntries);
     if (changes.status) updateOrderStatusIn(*changes.status);
+    if (changes.answered) completeMessagesIn(*changes.answered);
     tx.commit();
     return {};
   } catch (const Poco::Exception& e) {
@@ -124,6 +125,13 @@ void SqliteStateStore::updateOrderStatusIn(const OrderStatusSeen& seen) {
       .bindAll(seen.status, seen.checkedAt, seen.final ? 1 : 0, seen.checkedAt, seen.final ? 1 : 0,
                seen.orderId)
       .run();
+}
+
+// --- inbox clearing folded into the order's commit (issue 15, branch push)
+
+void SqliteStateStore::completeMessagesIn(const AnsweredMessages& answered) {
+  *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq <= ?", bind(answered.orderId),
+      bind(answered.upToSeq), now;
 }
 
 }  // namespace ambita::filing

@@ -195,6 +195,13 @@ struct OrderStatusSeen {
 /// ONE transaction (one sync): the intents before the target is touched, or everything after.
 /// Each part is written as its single-purpose method writes it (trackOrder, commit, recordCosts,
 /// updateOrderStatus).
+/// The push inbox's messages of one order answered by a reconcile (issue 15, branch push):
+/// removed up to `upToSeq` (later ones, queued while it ran, stay for the next reconcile).
+struct AnsweredMessages {
+  std::int64_t orderId = 0;
+  std::int64_t upToSeq = 0;
+};
+
 struct OrderChanges {
   std::optional<TrackedOrder> track;  ///< tracked as trackOrder() does (only empty fields filled)
   std::vector<AssetRecord> assets;    ///< upserted
@@ -202,10 +209,13 @@ struct OrderChanges {
   std::vector<LedgerLine> ledgerLines;
   std::vector<LedgerEntry> ledgerEntries;
   std::optional<OrderStatusSeen> status;
+  // --- inbox clearing folded into the order's commit (issue 15, branch push): a pushed order
+  // costs two commits, and a crash cannot separate "filed" from "its messages answered".
+  std::optional<AnsweredMessages> answered;
 
   bool empty() const {
     return !track && assets.empty() && audit.empty() && ledgerLines.empty() &&
-           ledgerEntries.empty() && !status;
+           ledgerEntries.empty() && !status && !answered;
   }
   /// "recording order N" (for messages), N from the status or the tracking part.
   std::string describe() const {
@@ -284,6 +294,8 @@ class StateStore {
                                                              std::int64_t longestWaitSeconds,
                                                              std::size_t limit) = 0;
   /// Removes every message of `orderId` with seq <= upToSeq (they are all answered by one GET).
+  /// A successful reconcile does this in its last commit (OrderChanges::answered); this is for
+  /// messages answered without one (an order given up).
   virtual dms::Status completeMessages(std::int64_t orderId, std::int64_t upToSeq) = 0;
   /// Postpones the messages of `orderId` with seq <= upToSeq, counts an attempt and records
   /// why and when it failed (and, for the first failure, since when) and how long the order

@@ -1,5 +1,7 @@
 #include "push/PushInbox.h"
 
+#include <algorithm>
+
 #include "filing/AuditLog.h"
 
 namespace ambita::push {
@@ -15,7 +17,8 @@ dms::Status PushInbox::add(const api::PushMessage& message, const std::string& s
   auto seq = source == "push" ? storeWithOthers(std::move(m), merged) : store_.enqueue(m, 0);
   if (!seq) return seq.error();
   if (merged && source == "push" && metrics_ != nullptr) metrics_->coalesced();
-  wakeAll();
+  // A push's commit woke the workers already, once for every push in it (commitWaiting).
+  if (source != "push") wakeAll();
   return {};
 }
 
@@ -87,6 +90,11 @@ void PushInbox::commitWaiting(std::unique_lock<std::mutex>& lock) {
   for (const auto& pending : batch) messages.push_back(pending->message);
   std::vector<bool> merged;
   auto stored = store_.enqueueBatch(messages, maxOrders_, &merged);  // no lock held: database I/O
+  // One wake-up for the whole group (issue 15, branch push): each wake sends the idle workers to
+  // the inbox (a query under the store's lock, beside the next group commit), and one finds
+  // every message the group stored.
+  if (stored && std::any_of(stored->begin(), stored->end(), [](const auto& r) { return r.ok(); }))
+    wakeAll();
   lock.lock();
   for (std::size_t i = 0; i < batch.size(); ++i) {
     if (!stored)
@@ -141,6 +149,13 @@ void PushInbox::setBeforeCommitForTest(std::function<void()> hook) {
 bool PushInbox::commitRunningForTest() const {
   std::lock_guard lock(commitMutex_);
   return committing_;
+}
+
+// --- one wake-up per group commit (issue 15, branch push)
+
+std::uint64_t PushInbox::wakeupsForTest() {
+  std::lock_guard lock(mutex_);
+  return generation_;
 }
 
 }  // namespace ambita::push

@@ -37,7 +37,8 @@ class PushInbox {
                      filing::EpochClock clock = filing::systemClock())
       : store_(store), maxOrders_(maxOrders), clock_(std::move(clock)) {}
 
-  /// Stores the order id of `message` (source "push" or "poll") and wakes a waiting worker.
+  /// Stores the order id of `message` (source "push" or "poll") and wakes the waiting workers
+  /// (pushes: once for every push of the group commit that stored it).
   /// Errors: the store's, or Unavailable when the inbox is full (the caller answers 503 so that
   /// Ambita retries).
   dms::Status add(const api::PushMessage& message, const std::string& source);
@@ -116,6 +117,11 @@ class PushInbox {
   bool stopped_ = false;
   std::uint64_t busyRefusals_ = 0;
   std::uint64_t pushCommits_ = 0;
+
+  // --- one wake-up per group commit (issue 15, branch push)
+ public:
+  /// Wake-ups of the workers so far (add() of a poll message, wakeAll(), one per push commit).
+  std::uint64_t wakeupsForTest();
 };
 
 }  // namespace ambita::push

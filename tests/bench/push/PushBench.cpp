@@ -10,15 +10,18 @@
 #include <Poco/Net/HTTPResponse.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <istream>
 #include <limits>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "RouteServer.h"
+#include "filing/AuditLog.h"
 #include "filing/SqliteStateStore.h"
 #include "push/PushEndpoint.h"
 #include "push/PushInbox.h"
@@ -94,6 +97,37 @@ Figures send(std::uint16_t port, const std::string& path) {
   return figures;
 }
 
+/// What the push workers write while pushes arrive: every `pause`, one filing commit as a
+/// reconcile's last one makes (five filed files with their audit entries and events, and the
+/// order's status), on the same store, until `done`. Returns the commits made. It shows how long
+/// an ack waits behind a filing transaction (same database, same write lock).
+std::size_t writeFilingCommits(ambita::filing::StateStore& store, const std::atomic<bool>& done,
+                               std::chrono::milliseconds pause) {
+  using namespace ambita::filing;
+  std::size_t commits = 0;
+  for (std::int64_t order = 900'000; !done; ++order) {
+    OrderChanges changes;
+    for (int f = 0; f < 5; ++f) {
+      AssetRecord a;
+      a.assetId = std::to_string(order) + "-" + std::to_string(f);
+      a.orderId = order;
+      a.state = AssetState::Filed;
+      a.path = "bench/" + a.assetId + ".pdf";
+      a.size = 100'000;
+      a.sha256 = std::string(64, 'a');
+      a.filedAt = AuditLog::now();
+      changes.audit.push_back(AuditLog::entry(order, a.assetId, "filed", Reason::Push, a.path, ""));
+      changes.assets.push_back(std::move(a));
+    }
+    changes.status = OrderStatusSeen{order, "FINISHED", AuditLog::now(), true};
+    if (auto s = store.commitOrder(changes); !s)
+      throw std::runtime_error("filing commit: " + s.error().describe());
+    ++commits;
+    std::this_thread::sleep_for(pause);
+  }
+  return commits;
+}
+
 void printRow(const char* name, const Figures& f, const Figures* baseline) {
   std::printf("%-44s %6zu %8.2f %8.3f %8.3f %8.3f", name, f.latenciesMs.size(), f.seconds,
               percentile(f.latenciesMs, 0.5), percentile(f.latenciesMs, 0.99),
@@ -150,20 +184,33 @@ int main() {
     printRow("listener answering 200 at once", baseline, nullptr);
     const Figures pushes = send(server.port(), "/ambita/push");
     printRow("push endpoint -> inbox (SQLite, group commit)", pushes, &baseline);
+    // The same pushes again (merged into the waiting rows) while filing commits run.
+    std::atomic<bool> pushesDone{false};
+    std::size_t filingCommits = 0;
+    std::thread filing([&] {
+      filingCommits = writeFilingCommits(**store, pushesDone, std::chrono::milliseconds(5));
+    });
+    const Figures contended = send(server.port(), "/ambita/push");
+    pushesDone = true;
+    filing.join();
+    printRow("the same, a filing commit every 5 ms beside", contended, &baseline);
     server.stop();
 
     auto waiting = (*store)->inboxSize();
     std::printf(
         "orders waiting: %zu of %d (one row, one reconcile, one order GET each); "
-        "transactions: %llu for %zu pushes; refused as busy: %llu\n",
+        "transactions: %llu for %zu pushes; refused as busy: %llu; filing commits beside: %zu\n",
         waiting ? *waiting : 0, kOrders,
-        static_cast<unsigned long long>(inbox.pushCommitsForTest()), pushes.latenciesMs.size(),
-        static_cast<unsigned long long>(inbox.busyRefusals()));
-    if (baseline.failures || pushes.failures || !waiting || *waiting != std::size_t(kOrders)) {
+        static_cast<unsigned long long>(inbox.pushCommitsForTest()),
+        pushes.latenciesMs.size() + contended.latenciesMs.size(),
+        static_cast<unsigned long long>(inbox.busyRefusals()), filingCommits);
+    const auto& failed = pushes.failures ? pushes : contended;
+    if (baseline.failures || pushes.failures || contended.failures || !waiting ||
+        *waiting != std::size_t(kOrders)) {
       std::fprintf(
-          stderr, "BROKEN: %d baseline and %d push failures, %zu orders waiting%s%s\n",
-          baseline.failures, pushes.failures, waiting ? *waiting : 0,
-          pushes.firstFailure.empty() ? "" : "; first push failure: ", pushes.firstFailure.c_str());
+          stderr, "BROKEN: %d baseline and %d + %d push failures, %zu orders waiting%s%s\n",
+          baseline.failures, pushes.failures, contended.failures, waiting ? *waiting : 0,
+          failed.firstFailure.empty() ? "" : "; first push failure: ", failed.firstFailure.c_str());
       return 1;
     }
     return 0;
