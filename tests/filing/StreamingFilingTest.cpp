@@ -1,6 +1,7 @@
 // Issue 15, streaming: a download goes straight into the target's temporary, hashed on the way
 // (no spool file) when the target has a streaming put; a target without one gets the body held
-// whole (in memory when small, else spooled). Either way a body that fails is never filed and leaves nothing behind.
+// whole (in memory when small, else spooled). Either way a body that fails is never filed and
+// leaves nothing behind.
 
 #include <filesystem>
 #include <fstream>
