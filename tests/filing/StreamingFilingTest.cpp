@@ -1,6 +1,7 @@
 // Issue 15, streaming: a download goes straight into the target's temporary, hashed on the way
-// (no spool file) when the target has a streaming put; a target without one gets the spooled
-// path. Either way a body that fails is never filed and leaves nothing behind.
+// (no spool file) when the target has a streaming put; a target without one gets the body held
+// whole (in memory when small, else spooled). Either way a body that fails is never filed and
+// leaves nothing behind.
 
 #include <filesystem>
 #include <fstream>
@@ -52,13 +53,32 @@ TEST_F(StreamingFilingTest, StreamingTargetFilesWithoutTouchingTheSpool) {
   expectFiledWhole(kFolder + "/A.pdf", a);
 }
 
-// A target without the streaming put (here a wrapper that has only the 1.0 calls) still gets
-// each file from a spooled download, and the spool is emptied again.
+// A target without the streaming put (here a wrapper that has only the 1.0 calls) gets a small
+// body from memory, without the spool (before, every download went through <dataDir>/spool
+// and failed here), and a body beyond the memory limit (1 MiB with 4 filing threads) from a
+// spooled download; the spool is emptied again.
+TEST_F(StreamingFilingTest, TargetWithoutStreamingPutGetsSmallBodiesFromMemory) {
+  dms::test::ForwardingTarget plain(*fsTarget_);
+  target_ = &plain;
+  configure();
+  makeSpoolUnusable();
+  auto a = makeAsset("a1", "A.pdf", "PLAN_KART_REGULERING", "OK", 200 * 1024);
+  api_.setOrder(makeOrder(1, "FINISHED", {a}));
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_TRUE(report->ok()) << (report->problems.empty() ? "" : report->problems.front());
+  EXPECT_EQ(api_.downloads(), 1)
+      << "the body that NotSupported left unread is held, not asked again";
+  expectFiledWhole(kFolder + "/A.pdf", a);
+  target_ = fsTarget_.get();
+  closeEngine();
+}
+
 TEST_F(StreamingFilingTest, TargetWithoutStreamingPutGetsTheSpooledDownload) {
   dms::test::ForwardingTarget plain(*fsTarget_);
   target_ = &plain;
   configure();
-  auto a = makeAsset("a1", "A.pdf", "PLAN_KART_REGULERING", "OK", 200 * 1024);
+  auto a = makeAsset("a1", "A.pdf", "PLAN_KART_REGULERING", "OK", 2 * 1024 * 1024);
   api_.setOrder(makeOrder(1, "FINISHED", {a}));
   auto report = reconcile(1);
   ASSERT_TRUE(report.ok()) << report.error().describe();
@@ -68,8 +88,8 @@ TEST_F(StreamingFilingTest, TargetWithoutStreamingPutGetsTheSpooledDownload) {
   expectFiledWhole(kFolder + "/A.pdf", a);
   EXPECT_TRUE(leftovers().empty()) << leftovers().front();
 
-  // Without a usable spool such a target cannot be given the file: a clear failure.
-  auto b = makeAsset("b1", "B.pdf", "PLAN_KART_REGULERING", "OK", 1000);
+  // Without a usable spool such a target cannot be given a big file: a clear failure.
+  auto b = makeAsset("b1", "B.pdf", "PLAN_KART_REGULERING", "OK", 1024 * 1024 + 1);
   api_.setOrder(makeOrder(1, "FINISHED", {a, b}));
   makeSpoolUnusable();
   auto failed = reconcile(1);

@@ -96,6 +96,18 @@ std::optional<std::chrono::milliseconds> retryAfterOf(const Poco::Net::HTTPRespo
   return dms::http::parseRetryAfter(response.get("Retry-After"));
 }
 
+/// Writes `data` straight to the connection, in as few calls as the kernel takes: through the
+/// request stream it would go out in 4 KiB pieces (Poco's HTTP buffer), one system call each
+/// (issue 15 row 2: ~32 sends for a 130 KB file). Only for a body of announced length (no
+/// chunk framing), once the stream holding the request head was flushed.
+void sendDirect(Poco::Net::HTTPClientSession& session, const char* data, std::size_t size) {
+  for (std::size_t done = 0; done < size;) {
+    const int sent = session.socket().sendBytes(data + done, static_cast<int>(size - done));
+    if (sent <= 0) throw Poco::IOException("connection lost while sending the body");
+    done += static_cast<std::size_t>(sent);
+  }
+}
+
 /// Sends the request's body (streamed content or the small body) after its headers; returns
 /// the bytes of streamed content sent. Throws ContentError when the content stream fails or
 /// does not match its announced size, Poco::IOException when the connection is lost.
@@ -108,6 +120,11 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
   }
   std::vector<char> buffer(kBufferSize);
   std::istream& in = *request.content;
+  const bool direct = request.contentLength.has_value();
+  if (direct) {
+    out.flush();  // the request head
+    if (!out) throwSendFailure(session, "the request");
+  }
   while (true) {
     std::streamsize got = 0;
     try {
@@ -122,8 +139,12 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
     if (got > 0) {
       if (request.contentLength && sent + static_cast<std::uint64_t>(got) > *request.contentLength)
         throw ContentError{"the content is longer than its announced size"};
-      out.write(buffer.data(), got);
-      if (!out) throwSendFailure(session, "the body");
+      if (direct) {
+        sendDirect(session, buffer.data(), static_cast<std::size_t>(got));
+      } else {
+        out.write(buffer.data(), got);
+        if (!out) throwSendFailure(session, "the body");
+      }
       sent += static_cast<std::uint64_t>(got);
     }
     if (in.eof() || got == 0) break;

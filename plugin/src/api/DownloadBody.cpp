@@ -34,6 +34,7 @@ class DownloadBody::Buffer final : public std::streambuf {
   bool ended = false;
   std::uint64_t size = 0;
   std::string sha256Hex;  ///< set at the end of a complete body
+  std::optional<std::uint64_t> expectedSize() const { return limits_.expectedSize; }
   // Poco's OpenSSL-backed engine: ~5x the throughput of Poco::SHA2Engine here (1.8 vs
   // 0.36 GiB/s), which otherwise bounds the download speed.
   Poco::Crypto::DigestEngine sha{"SHA256"};
@@ -111,13 +112,16 @@ int writeAll(int fd, const char* data, std::size_t size) {
 
 }  // namespace
 
-dms::Status saveTo(DownloadBody& body, const std::filesystem::path& destination) {
+dms::Status saveTo(DownloadBody& body, const std::filesystem::path& destination,
+                   std::string_view head) {
   const auto fileError = [&](int err, const std::string& action) {
     return dms::Status(dms::common::errnoError(err, action, destination.string()));
   };
   dms::common::UniqueFd fd(
       ::open(destination.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   if (fd.get() < 0) return fileError(errno, "cannot open");
+  if (const int err = writeAll(fd.get(), head.data(), head.size()))
+    return fileError(err, "cannot write");
   std::vector<char> buffer(kFileWriteBufferBytes);
   while (body) {
     body.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
@@ -151,6 +155,10 @@ std::exception_ptr DownloadBody::brokenBy() const {
 
 bool DownloadBody::complete() const {
   return buffer_->ended && !buffer_->failure;
+}
+
+std::optional<std::uint64_t> DownloadBody::expectedSize() const {
+  return buffer_->expectedSize();
 }
 
 dms::Result<Download> DownloadBody::result() const {

@@ -17,6 +17,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 
 #include "api/Model.h"
 #include "dms/Error.h"
@@ -51,14 +52,19 @@ class DownloadBody final : public std::istream {
   /// Size and SHA-256 of a complete body; otherwise the failure, or Internal when the consumer
   /// stopped reading before the end.
   dms::Result<Download> result() const;
+  /// The Content-Length the server declared, if any (the body fails unless it has exactly so
+  /// many bytes): lets a consumer size a buffer before reading.
+  std::optional<std::uint64_t> expectedSize() const;
 
  private:
   class Buffer;
   std::unique_ptr<Buffer> buffer_;
 };
 
-/// Copies the body into `destination` (created or truncated). DataLoss when the body fails
-/// midway (body.failure() says why); a file error (InsufficientStorage: disk full) names it.
-dms::Status saveTo(DownloadBody& body, const std::filesystem::path& destination);
+/// Copies the body into `destination` (created or truncated), after `head`: bytes of the body
+/// the caller already read from it. DataLoss when the body fails midway (body.failure() says
+/// why); a file error (InsufficientStorage: disk full) names it.
+dms::Status saveTo(DownloadBody& body, const std::filesystem::path& destination,
+                   std::string_view head = {});
 
 }  // namespace ambita::api

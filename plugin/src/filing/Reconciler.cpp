@@ -3,6 +3,7 @@
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <limits>
@@ -12,6 +13,7 @@
 #include <utility>
 
 #include "filing/CostLedger.h"
+#include "filing/HeldBody.h"
 #include "filing/OrderPlan.h"
 #include "filing/SafeName.h"
 
@@ -22,6 +24,11 @@ constexpr const char* kSource = "ambita.filing";
 constexpr int kMaxNameVariants = 999;
 /// Puts of one file before giving up for this reconcile (a name taken again each time).
 constexpr int kMaxPutAttempts = 20;
+/// Download bodies held in memory for a target without a streaming put (HeldBody): what all
+/// filing threads hold together at most, and the bounds of one body (beyond: spooled).
+constexpr std::size_t kHeldBodiesBudget = 8 << 20;
+constexpr std::size_t kMaxHeldBodyBytes = 1 << 20;
+constexpr std::size_t kMinHeldBodyBytes = 64 << 10;
 
 OrderOrigin originFor(Reason reason) {
   switch (reason) {
@@ -142,6 +149,12 @@ TaskPool& Reconciler::pool() {
   std::lock_guard lock(poolMutex_);
   if (!pool_) pool_ = std::make_unique<TaskPool>(config_.concurrency);
   return *pool_;
+}
+
+std::size_t Reconciler::heldInMemoryLimit() const {
+  // Each filing thread holds at most one body: together at most kHeldBodiesBudget.
+  return std::clamp<std::size_t>(kHeldBodiesBudget / std::max<std::size_t>(config_.concurrency, 1),
+                                 kMinHeldBodyBytes, kMaxHeldBodyBytes);
 }
 
 std::filesystem::path Reconciler::spoolFile(const std::string& assetId) const {
@@ -561,22 +574,13 @@ dms::Result<dms::EntryInfo> Reconciler::downloadInto(const api::OrderCollection&
     };
     put = batch.putStreaming(r.path, body, metadata, dms::PutMode::CreateNew);
     if (!put && put.error().code == dms::ErrorCode::NotSupported) {
-      // A target without a streaming put: the spool is where its content comes from.
-      struct SpoolCleanup {
-        std::filesystem::path path;
-        ~SpoolCleanup() {
-          std::error_code ignored;
-          std::filesystem::remove(path, ignored);
-        }
-      } spool{spoolFile(r.assetId)};  // the put has read it when this goes
-      if (auto saved = api::saveTo(body, spool.path); !saved) return saved;
+      // A target without a streaming put re-sends a cut request from the content's start: the
+      // body held whole, in memory when small, else in the spool file.
+      auto held = HeldBody::hold(body, heldInMemoryLimit(), spoolFile(r.assetId));
+      if (!held) return dms::Status(held.error());
       auto made = metadata();
       if (!made) return dms::Status(made.error());
-      std::ifstream in(spool.path, std::ios::binary);
-      if (!in)
-        return dms::Status(dms::fail(dms::ErrorCode::Internal,
-                                     "spool file " + spool.path.string() + " cannot be read"));
-      put = batch.put(r.path, in, *made, dms::PutMode::CreateNew);
+      put = batch.put(r.path, (*held)->content(), *made, dms::PutMode::CreateNew);
     }
     if (put || body.failure()) return put ? dms::Status{} : dms::Status(put.error());
     putFailed = true;

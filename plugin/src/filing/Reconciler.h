@@ -174,8 +174,9 @@ class Reconciler {
                   std::set<std::string>& reserved, std::mutex& reservedMutex,
                   const std::string& filedAt, std::optional<api::Download>& downloaded);
   /// One try: the download streamed straight into the batch's put (the metadata, naming size
-  /// and SHA-256, made once the body was read whole), or through the spool file when the batch
-  /// has no streaming put. The put's result; a failed download sets job.problem.
+  /// and SHA-256, made once the body was read whole), or held whole first (HeldBody: in memory
+  /// up to heldInMemoryLimit(), else in the spool file) when the batch has no streaming put.
+  /// The put's result; a failed download sets job.problem.
   dms::Result<dms::EntryInfo> downloadInto(const api::OrderCollection& order, FileJob& job,
                                            dms::PutBatch& batch, const std::string& filedAt,
                                            std::optional<api::Download>& downloaded);
@@ -238,6 +239,11 @@ class Reconciler {
   /// Adds a finished reconcile's report and duration (also one that ended in an error).
   void countReconcile(const ReconcileReport& report, double seconds) noexcept;
   metrics::FilingMetrics* metrics_ = nullptr;
+
+  // --- WebDAV without the disk spool (issue 15 row 2)
+  /// The largest body held in memory for a put without streaming (HeldBody), so that all
+  /// filing threads together hold at most a few MiB; a bigger body is spooled.
+  std::size_t heldInMemoryLimit() const;
 };
 
 }  // namespace ambita::filing
