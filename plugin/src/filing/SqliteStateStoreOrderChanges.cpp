@@ -130,8 +130,9 @@ void SqliteStateStore::updateOrderStatusIn(const OrderStatusSeen& seen) {
 // --- inbox clearing folded into the order's commit (issue 15, branch push)
 
 void SqliteStateStore::completeMessagesIn(const AnsweredMessages& answered) {
-  *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq <= ?", bind(answered.orderId),
-      bind(answered.upToSeq), now;
+  statements_->prepare("DELETE FROM inbox WHERE order_id = ? AND seq <= ?")
+      .bindAll(answered.orderId, answered.upToSeq)
+      .run();
 }
 
 }  // namespace ambita::filing
