@@ -248,5 +248,24 @@ TEST_F(SyncAtOnceTest, SyncWithOneWorkerReconcilesOneOrderAfterTheOther) {
   EXPECT_TRUE(std::is_sorted(out.begin(), out.end())) << sync.out;
 }
 
+// The reconciler is stopped (as the plugin's stop() does) while orders are in flight: the orders
+// not started yet fail at once as cancelled, every order is still reported in the plan's order,
+// and the command returns with its threads joined.
+TEST_F(SyncAtOnceTest, SyncStoppedWhileOrdersRunReportsEveryOrderAndReturns) {
+  setUpOrders(6, 2);
+  // Order 1 waits for order 2's GET, which stops the reconciler: orders 3-6 start after that.
+  api_.onGetOrder([this](std::int64_t id) {
+    if (id == 2) reconciler_->requestStop();
+    gate_.started(id);
+    if (id == 1) gate_.waitUntilStarted(2);
+  });
+  auto sync = syncOrders(6);
+  EXPECT_EQ(sync.code, 1) << sync.out;
+  auto out = positions(sync.out, {"order 3: failed", "order 4: failed", "order 5: failed",
+                                  "order 6: failed", "sync: 6 order(s)"});
+  EXPECT_TRUE(std::is_sorted(out.begin(), out.end())) << sync.out;
+  EXPECT_NE(sync.err.find("[6/6] order 6: FAILED"), std::string::npos) << sync.err;
+}
+
 }  // namespace
 }  // namespace ambita::test

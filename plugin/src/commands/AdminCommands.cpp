@@ -278,15 +278,15 @@ int AdminCommands::syncHere(const std::vector<std::int64_t>& requested, Output& 
   // by this thread, one order after the other in the plan's order.
   std::mutex outputMutex;
   auto syncNth = [&](std::size_t n) noexcept -> OrderSynced {
-    const auto prefix = "[" + std::to_string(n + 1) + "/" + std::to_string(count) + "] order " +
-                        std::to_string(plan->orderIds[n]) + ": ";
-    filing::ProgressFn progress;
-    if (output.io().terminal)
-      progress = [&, prefix](const std::string& line) {
-        std::lock_guard lock(outputMutex);
-        output.err() << prefix << line << std::endl;
-      };
-    try {
+    try {  // on an order's thread: nothing may escape it
+      const auto prefix = "[" + std::to_string(n + 1) + "/" + std::to_string(count) + "] order " +
+                          std::to_string(plan->orderIds[n]) + ": ";
+      filing::ProgressFn progress;
+      if (output.io().terminal)
+        progress = [&, prefix](const std::string& line) {
+          std::lock_guard lock(outputMutex);
+          output.err() << prefix << line << std::endl;
+        };
       return syncOne(plan->orderIds[n], prefix, *plan, requested, progress);
     } catch (const std::exception& e) {
       return {std::nullopt, std::string("unexpected error: ") + e.what(), {}};
