@@ -2,8 +2,16 @@
 // state and reconciler, with the fake Ambita API.
 #include <gtest/gtest.h>
 
+#include <Poco/JSON/Parser.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <set>
 #include <sstream>
 
 #include "EngineFixture.h"
@@ -99,6 +107,164 @@ TEST_F(AdminCommandsTest, SyncFilesTrackedOrdersAndQueuedPushes) {
   EXPECT_NE(sync.out.find("sync: 2 order(s), 2 filed"), std::string::npos) << sync.out;
   EXPECT_EQ(*store_->inboxSize(), 0u) << "the push is answered";
   EXPECT_EQ((*store_->order(2))->origin, filing::OrderOrigin::Push);
+}
+
+/// Which orders' GETs have started: a test holds one order's GET until another's has begun, to
+/// prove that both are in flight at once. A wait gives up after 30 s (the test then fails
+/// instead of hanging).
+class GetOrderGate {
+ public:
+  void started(std::int64_t orderId) {
+    {
+      std::lock_guard lock(mutex_);
+      started_.insert(orderId);
+    }
+    changed_.notify_all();
+  }
+  /// True once `orderId`'s GET has started; false when 30 s passed first.
+  bool waitUntilStarted(std::int64_t orderId) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(30),
+                             [&] { return started_.count(orderId) > 0; });
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::set<std::int64_t> started_;
+};
+
+class SyncAtOnceTest : public AdminCommandsTest {
+ protected:
+  /// Orders 1..n, each with one file, and poll.workers = `workers`.
+  void setUpOrders(int n, int workers) {
+    configure(R"({"poll": {"workers": )" + std::to_string(workers) + "}}");
+    for (int id = 1; id <= n; ++id)
+      api_.setOrder(makeOrder(id, "FINISHED",
+                              {makeAsset("a" + std::to_string(id), std::to_string(id) + ".pdf")}));
+  }
+  /// `sync --order 1 ... --order n` plus `extra`.
+  Run syncOrders(int n, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args;
+    for (int id = 1; id <= n; ++id) {
+      args.push_back("--order");
+      args.push_back(std::to_string(id));
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    return run("sync", args);
+  }
+  /// Where each of `needles` is in `text`, in the order given; fails the test if one is missing.
+  static std::vector<std::size_t> positions(const std::string& text,
+                                            const std::vector<std::string>& needles) {
+    std::vector<std::size_t> at;
+    for (const auto& n : needles) {
+      at.push_back(text.find(n));
+      EXPECT_NE(at.back(), std::string::npos) << n << " missing in:\n" << text;
+    }
+    return at;
+  }
+  /// Orders 1..4, poll.workers = 2, orders 1 and 3 fail their GET, and order 1's GET is held
+  /// until order 3's has started: order 2 finishes and order 3 fails before order 1 does
+  /// (overtaken_ tells whether order 3 started while order 1 was held).
+  void setUpOvertaking() {
+    setUpOrders(4, 2);
+    api_.failGetOrder(1, dms::ErrorCode::Unavailable);
+    api_.failGetOrder(3, dms::ErrorCode::Unavailable);
+    api_.onGetOrder([this](std::int64_t id) {
+      gate_.started(id);
+      if (id == 1) overtaken_ = gate_.waitUntilStarted(3);
+    });
+  }
+  GetOrderGate gate_;
+  std::atomic<bool> overtaken_{false};
+};
+
+// `sync` reconciles poll.workers orders at once (issue 15): order 1's GET is held until order
+// 2's has started, which a sync of one order after the other never does.
+TEST_F(SyncAtOnceTest, SyncReconcilesPollWorkersOrdersAtOnce) {
+  setUpOrders(2, 2);
+  std::atomic<bool> bothInFlight{false};
+  api_.onGetOrder([&](std::int64_t id) {
+    gate_.started(id);
+    if (id == 1) bothInFlight = gate_.waitUntilStarted(2);
+  });
+  auto sync = syncOrders(2);
+  EXPECT_EQ(sync.code, 0) << sync.err;
+  EXPECT_TRUE(bothInFlight) << "order 2's GET did not start while order 1's was in flight";
+  EXPECT_NE(sync.out.find("sync: 2 order(s), 2 filed"), std::string::npos) << sync.out;
+}
+
+// Order 1 is held until order 3 has started (so order 2 finished first) and fails, as does
+// order 3: the lines still come in the plan's order, and the first failure is order 1's.
+TEST_F(SyncAtOnceTest, SyncPrintsInPlanOrderWhenALaterOrderFinishesFirst) {
+  setUpOvertaking();
+  auto sync = syncOrders(4);
+  EXPECT_TRUE(overtaken_) << "order 3 did not start while order 1 was in flight";
+  EXPECT_EQ(sync.code, 1) << sync.err;
+  auto out = positions(sync.out, {"order 1: failed", "order 2 (FINISHED): 1 filed",
+                                  "order 3: failed", "order 4 (FINISHED): 1 filed",
+                                  "sync: 4 order(s), 2 filed, 0 removed, 2 download(s), "
+                                  "with failures"});
+  EXPECT_TRUE(std::is_sorted(out.begin(), out.end())) << sync.out;
+  auto err = positions(sync.err, {"[1/4] order 1: FAILED", "[3/4] order 3: FAILED"});
+  EXPECT_TRUE(std::is_sorted(err.begin(), err.end())) << sync.err;
+}
+
+// The JSON document lists the orders in the plan's order and names the plan's first failure,
+// though a later order failed first.
+TEST_F(SyncAtOnceTest, SyncJsonKeepsThePlanOrderAndItsFirstFailure) {
+  setUpOvertaking();
+  auto sync = syncOrders(4, {"--json"});
+  EXPECT_TRUE(overtaken_) << "order 3 did not start while order 1 was in flight";
+  EXPECT_EQ(sync.code, 1) << sync.err;
+  auto doc = Poco::JSON::Parser().parse(sync.out).extract<Poco::JSON::Object::Ptr>();
+  EXPECT_EQ(doc->getValue<std::string>("error").rfind("order 1: ", 0), 0u) << sync.out;
+  EXPECT_EQ(doc->getValue<std::int64_t>("orderId"), 1);
+  auto orders = doc->getArray("orders");
+  ASSERT_EQ(orders->size(), 4u) << sync.out;
+  for (unsigned i = 0; i < 4; ++i) {
+    auto item = orders->getObject(i);
+    EXPECT_EQ(item->getValue<std::int64_t>("orderId"), i + 1) << sync.out;
+    EXPECT_EQ(item->isNull("error"), i % 2 == 1) << sync.out;
+  }
+}
+
+// poll.workers = 1: one order after the other, as before: order 2's GET starts only once order
+// 1's file is filed and recorded.
+TEST_F(SyncAtOnceTest, SyncWithOneWorkerReconcilesOneOrderAfterTheOther) {
+  setUpOrders(3, 1);
+  std::atomic<bool> previousDone{true};
+  api_.onGetOrder([&](std::int64_t id) {
+    if (id == 1) return;
+    auto previous = store_->asset("a" + std::to_string(id - 1));
+    if (!previous.ok() || !previous->has_value() || (*previous)->state != filing::AssetState::Filed)
+      previousDone = false;
+  });
+  auto sync = syncOrders(3);
+  EXPECT_EQ(sync.code, 0) << sync.err;
+  EXPECT_TRUE(previousDone) << "an order's GET started before its predecessor was done";
+  auto out = positions(sync.out, {"order 1 (FINISHED): 1 filed", "order 2 (FINISHED): 1 filed",
+                                  "order 3 (FINISHED): 1 filed", "sync: 3 order(s), 3 filed"});
+  EXPECT_TRUE(std::is_sorted(out.begin(), out.end())) << sync.out;
+}
+
+// The reconciler is stopped (as the plugin's stop() does) while orders are in flight: the orders
+// not started yet fail at once as cancelled, every order is still reported in the plan's order,
+// and the command returns with its threads joined.
+TEST_F(SyncAtOnceTest, SyncStoppedWhileOrdersRunReportsEveryOrderAndReturns) {
+  setUpOrders(6, 2);
+  // Order 1 waits for order 2's GET, which stops the reconciler: orders 3-6 start after that.
+  api_.onGetOrder([this](std::int64_t id) {
+    if (id == 2) reconciler_->requestStop();
+    gate_.started(id);
+    if (id == 1) gate_.waitUntilStarted(2);
+  });
+  auto sync = syncOrders(6);
+  EXPECT_EQ(sync.code, 1) << sync.out;
+  auto out = positions(sync.out, {"order 3: failed", "order 4: failed", "order 5: failed",
+                                  "order 6: failed", "sync: 6 order(s)"});
+  EXPECT_TRUE(std::is_sorted(out.begin(), out.end())) << sync.out;
+  EXPECT_NE(sync.err.find("[6/6] order 6: FAILED"), std::string::npos) << sync.err;
 }
 
 }  // namespace

@@ -51,6 +51,7 @@ std::string sha256Hex(const std::string& bytes) {
 
 dms::Result<api::OrderCollection> FakeOrderApi::getOrder(std::int64_t orderId) {
   ++getOrders_;
+  if (getOrderHook_) getOrderHook_(orderId);
   std::lock_guard lock(mutex_);
   if (auto f = orderFaults_.find(orderId); f != orderFaults_.end())
     return dms::fail(f->second, "injected failure for order " + std::to_string(orderId));

@@ -28,6 +28,9 @@ class FakeOrderApi final : public api::OrderApi {
   /// Called at the start of every download with its 1-based number counted since construction
   /// (crash tests).
   void onDownload(std::function<void(int)> hook) { hook_ = std::move(hook); }
+  /// Called at the start of every getOrder with the order's id, outside the fake's lock (a
+  /// test may block one order's GET until another's has started). Set it before the calls.
+  void onGetOrder(std::function<void(std::int64_t)> hook) { getOrderHook_ = std::move(hook); }
 
   /// The bytes served for `url`: size from a "?size=N" suffix (default 1000), content a
   /// repeating pattern that names the URL.
@@ -49,6 +52,7 @@ class FakeOrderApi final : public api::OrderApi {
   std::map<std::string, dms::ErrorCode> downloadFaults_;
   std::map<std::string, std::size_t> cutShort_;
   std::function<void(int)> hook_;
+  std::function<void(std::int64_t)> getOrderHook_;
   std::atomic<int> downloads_{0};
   std::atomic<int> getOrders_{0};
   std::atomic<int> inFlight_{0};

@@ -7,8 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 #include <stdexcept>
 
 extern char** environ;
@@ -219,6 +221,45 @@ ChildResult ChildProcess::wait(std::chrono::milliseconds timeout) {
   result.out = out_;
   result.err = err_;
   return result;
+}
+
+namespace {
+
+/// The process's own peak RSS so far (VmHWM), in KiB; 0 when it has no address space left.
+long ownPeakRssKb(pid_t pid) {
+  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
+  return 0;
+}
+
+}  // namespace
+
+ChildResult ChildProcess::waitSamplingOwnPeakRss(std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  long peakKb = 0;
+  {
+    std::unique_lock lock(mutex_);
+    // Read under the lock: the reaper reaps under it too, so pid_ is still our child here.
+    while (!exited_ && std::chrono::steady_clock::now() < deadline) {
+      peakKb = std::max(peakKb, ownPeakRssKb(pid_));
+      changed_.wait_for(lock, std::chrono::milliseconds(20), [this] { return exited_; });
+    }
+  }
+  const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+      deadline - std::chrono::steady_clock::now());
+  auto result = wait(std::max(left, std::chrono::milliseconds(0)));
+  result.peakRssKb = peakKb;
+  return result;
+}
+
+ChildResult ChildProcess::runSamplingOwnPeakRss(const std::vector<std::string>& argv,
+                                                const Env& env,
+                                                const std::filesystem::path& workDir,
+                                                std::chrono::milliseconds timeout) {
+  ChildProcess child(argv, env, workDir);
+  return child.waitSamplingOwnPeakRss(timeout);
 }
 
 ChildResult ChildProcess::stop(int signal, std::chrono::milliseconds timeout) {

@@ -32,7 +32,7 @@ struct ChildResult {
   bool timedOut = false;  ///< SIGKILLed because wait()'s timeout passed
   double seconds = 0;     ///< wall time from spawn to exit
   double cpuSeconds = 0;  ///< user + system CPU time of the child
-  long peakRssKb = 0;     ///< ru_maxrss of the child, in KiB
+  long peakRssKb = 0;     ///< ru_maxrss of the child (or its own VmHWM, see below), in KiB
   std::string out;        ///< everything written to stdout
   std::string err;        ///< everything written to stderr
 };
@@ -67,6 +67,16 @@ class ChildProcess {
   /// Waits for the child to exit, SIGKILLing it when `timeout` passes first (timedOut then),
   /// and for the end of its output; returns the outcome. May be called again (same outcome).
   ChildResult wait(std::chrono::milliseconds timeout);
+
+  /// wait(`timeout`), sampling the child's own peak RSS while it runs: the result's peakRssKb is
+  /// then the child's VmHWM (/proc/PID/status, read every 20 ms; a high-water mark, so only
+  /// growth in its last 20 ms can be missed), not wait4's ru_maxrss, which on Linux carries the
+  /// forked copy of this process (a benchmark holding a big data set) into the child's figure.
+  ChildResult waitSamplingOwnPeakRss(std::chrono::milliseconds timeout);
+  /// Starts a child and waitSamplingOwnPeakRss(`timeout`): the whole run, its own peak RSS.
+  static ChildResult runSamplingOwnPeakRss(const std::vector<std::string>& argv, const Env& env,
+                                           const std::filesystem::path& workDir,
+                                           std::chrono::milliseconds timeout);
 
   /// signal(`signal`), then wait(`timeout`).
   ChildResult stop(int signal, std::chrono::milliseconds timeout = std::chrono::seconds(20));

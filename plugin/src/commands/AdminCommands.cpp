@@ -3,11 +3,13 @@
 #include <algorithm>
 #include <iomanip>
 #include <limits>
+#include <mutex>
 #include <optional>
 #include <set>
 
 #include "commands/AdminCosts.h"
 #include "commands/AdminOutput.h"
+#include "commands/InPlanOrder.h"
 #include "filing/AuditLog.h"
 #include "status/StatusJson.h"
 
@@ -101,6 +103,60 @@ Poco::JSON::Object::Ptr orderResult(std::int64_t id, const filing::ReconcileRepo
   o->set("error", error.empty() ? Poco::Dynamic::Var() : Poco::Dynamic::Var(error));
   return o;
 }
+
+/// What the orders of a sync add up to, gathered one order after the other in the plan's
+/// order: the totals, the first failure (exit code and the JSON "error") and, with --json
+/// only, each order's result for the document.
+class SyncTally {
+ public:
+  SyncTally(bool json, const std::vector<std::int64_t>& requested)
+      : json_(json), requested_(requested) {}
+
+  void add(std::int64_t id, const filing::ReconcileReport* report, const std::string& error) {
+    if (report) {
+      totals_.filed += report->filed;
+      totals_.removed += report->removed;
+      totals_.failed += report->failed;
+      totals_.downloads += report->downloads;
+    }
+    if (!error.empty() && firstFailure_.empty())
+      firstFailure_ = "order " + std::to_string(id) + ": " + error;
+    // The per-order results are kept only for the JSON document: a text run of 10k orders
+    // keeps nothing per order (peak memory independent of the number of orders, issue 15).
+    if (!json_) return;
+    auto item = orderResult(id, report, error);
+    orders_->add(item);
+    // The first requested order is the one a single `sync --order ID` reports on.
+    if (!requested_.empty() && id == requested_.front())
+      for (const char* key : {"filed", "removed", "failed"}) doc_->set(key, item->get(key));
+  }
+
+  const filing::ReconcileReport& totals() const { return totals_; }
+  bool anyFailed() const { return !firstFailure_.empty(); }
+
+  /// The sync's JSON document.
+  Poco::JSON::Object::Ptr document(std::optional<std::size_t> retried) {
+    if (!requested_.empty()) doc_->set("orderId", requested_.front());
+    doc_->set("queued", false);
+    if (retried) doc_->set("retried", *retried);
+    if (requested_.empty()) {
+      doc_->set("filed", totals_.filed);
+      doc_->set("removed", totals_.removed);
+      doc_->set("failed", totals_.failed);
+    }
+    doc_->set("orders", orders_);
+    if (anyFailed()) doc_->set("error", CommandLine::oneLine(firstFailure_));
+    return doc_;
+  }
+
+ private:
+  bool json_;
+  const std::vector<std::int64_t>& requested_;
+  filing::ReconcileReport totals_;
+  std::string firstFailure_;  // "" while no order failed
+  Poco::JSON::Array::Ptr orders_ = new Poco::JSON::Array;
+  Poco::JSON::Object::Ptr doc_ = new Poco::JSON::Object;
+};
 
 }  // namespace
 
@@ -216,44 +272,44 @@ int AdminCommands::syncHere(const std::vector<std::int64_t>& requested, Output& 
   if (!plan) return output.fail(plan.error().describe());
   if (plan->orderIds.empty())
     output.text() << "nothing to sync: no tracked open order (use --order ID or track ID)\n";
-  bool anyFailed = false;
-  std::string firstFailure;  // the JSON document's "error": the first order that failed
-  filing::ReconcileReport totals;
-  Poco::JSON::Array::Ptr orders = new Poco::JSON::Array;
-  Poco::JSON::Object::Ptr doc = new Poco::JSON::Object;
   const auto count = plan->orderIds.size();
-  for (std::size_t n = 0; n < count; ++n) {
-    const auto id = plan->orderIds[n];
-    const std::string prefix = "[" + std::to_string(n + 1) + "/" + std::to_string(count) +
-                               "] order " + std::to_string(id) + ": ";
-    auto result = syncOne(id, prefix, *plan, requested, output, totals);
-    if (!result.ok() && !anyFailed)
-      firstFailure = "order " + std::to_string(id) + ": " + result.error;
-    if (!result.ok()) anyFailed = true;
-    // The per-order results are kept only for the JSON document: a text run of 10k orders
-    // keeps nothing per order (peak memory independent of the number of orders, issue 15).
-    if (!output.json()) continue;
-    auto item = orderResult(id, result.report ? &*result.report : nullptr, result.error);
-    orders->add(item);
-    // The first requested order is the one a single `sync --order ID` reports on.
-    if (!requested.empty() && id == requested.front())
-      for (const char* key : {"filed", "removed", "failed"}) doc->set(key, item->get(key));
-  }
+  SyncTally tally(output.json(), requested);
+  // Progress lines come from the orders' threads as they happen; everything else is printed
+  // by this thread, one order after the other in the plan's order.
+  std::mutex outputMutex;
+  auto syncNth = [&](std::size_t n) noexcept -> OrderSynced {
+    try {  // on an order's thread: nothing may escape it
+      const auto prefix = "[" + std::to_string(n + 1) + "/" + std::to_string(count) + "] order " +
+                          std::to_string(plan->orderIds[n]) + ": ";
+      filing::ProgressFn progress;
+      if (output.io().terminal)
+        progress = [&, prefix](const std::string& line) {
+          std::lock_guard lock(outputMutex);
+          output.err() << prefix << line << std::endl;
+        };
+      return syncOne(plan->orderIds[n], prefix, *plan, requested, progress);
+    } catch (const std::exception& e) {
+      return {std::nullopt, std::string("unexpected error: ") + e.what(), {}};
+    } catch (...) {
+      return {std::nullopt, "unexpected error", {}};
+    }
+  };
+  auto printNth = [&](std::size_t n, const OrderSynced& result) {
+    {
+      std::lock_guard lock(outputMutex);
+      for (const auto& line : result.lines)
+        (line.toErr ? output.err() : output.text()) << line.text;
+    }
+    tally.add(plan->orderIds[n], result.report ? &*result.report : nullptr, result.error);
+  };
+  // poll.workers: orders at once, in `sync` as in the service (PushWorkers).
+  runInPlanOrder<OrderSynced>(count, config_.pollWorkers, syncNth, printNth);
+  const auto& totals = tally.totals();
   output.text() << "sync: " << count << " order(s), " << totals.filed << " filed, "
                 << totals.removed << " removed, " << totals.downloads << " download(s)"
-                << (anyFailed ? ", with failures" : "") << "\n";
-  if (!requested.empty()) doc->set("orderId", requested.front());
-  doc->set("queued", false);
-  if (retried) doc->set("retried", *retried);
-  if (requested.empty()) {
-    doc->set("filed", totals.filed);
-    doc->set("removed", totals.removed);
-    doc->set("failed", totals.failed);
-  }
-  doc->set("orders", orders);
-  if (anyFailed) doc->set("error", CommandLine::oneLine(firstFailure));
-  output.document(doc);
-  return anyFailed ? 1 : 0;
+                << (tally.anyFailed() ? ", with failures" : "") << "\n";
+  output.document(tally.document(retried));
+  return tally.anyFailed() ? 1 : 0;
 }
 
 dms::Result<AdminCommands::SyncPlan> AdminCommands::planSync(
@@ -281,10 +337,10 @@ dms::Result<AdminCommands::SyncPlan> AdminCommands::planSync(
 AdminCommands::OrderSynced AdminCommands::syncOne(std::int64_t id, const std::string& prefix,
                                                   const SyncPlan& plan,
                                                   const std::vector<std::int64_t>& requested,
-                                                  Output& output, filing::ReconcileReport& totals) {
-  filing::ProgressFn progress;
-  if (output.io().terminal)
-    progress = [&](const std::string& line) { output.err() << prefix << line << std::endl; };
+                                                  const filing::ProgressFn& progress) {
+  OrderSynced result;
+  auto err = [&](std::string line) { result.lines.push_back({true, std::move(line)}); };
+  auto text = [&](std::string line) { result.lines.push_back({false, std::move(line)}); };
   auto queued = plan.queued.find(id);
   auto report = queued == plan.queued.end()
                     ? service_.reconciler().reconcile(id, Reason::Sync, progress)
@@ -297,31 +353,27 @@ AdminCommands::OrderSynced AdminCommands::syncOne(std::int64_t id, const std::st
       auto known = store_.order(id);
       if (known && !known->has_value()) {
         if (auto s = store_.completeMessages(id, queued->second.upToSeq); !s)
-          output.err() << s.error().describe() << "\n";
-        output.err() << prefix << "unknown to Ambita: its push message(s) are dropped\n";
+          err(s.error().describe() + "\n");
+        err(prefix + "unknown to Ambita: its push message(s) are dropped\n");
       }
     }
-    output.err() << prefix << "FAILED: " << report.error().describe() << "\n";
-    output.text() << "order " << id << ": failed: " << report.error().message << "\n";
-    return {std::nullopt, report.error().message};
+    err(prefix + "FAILED: " + report.error().describe() + "\n");
+    text("order " + std::to_string(id) + ": failed: " + report.error().message + "\n");
+    result.error = report.error().message;
+    return result;
   }
-  totals.filed += report->filed;
-  totals.removed += report->removed;
-  totals.failed += report->failed;
-  totals.downloads += report->downloads;
-  output.text() << "order " << id << " (" << report->status << "): " << report->filed << " filed, "
-                << report->removed << " removed, " << report->unchanged << " unchanged, "
-                << report->failed << " failed"
-                << (report->waiting > 0
-                        ? ", " + std::to_string(report->waiting) + " waiting to retry"
-                        : "")
-                << "\n";
-  for (const auto& p : report->problems) output.err() << prefix << p << "\n";
-  std::string error;
+  text("order " + std::to_string(id) + " (" + report->status +
+       "): " + std::to_string(report->filed) + " filed, " + std::to_string(report->removed) +
+       " removed, " + std::to_string(report->unchanged) + " unchanged, " +
+       std::to_string(report->failed) + " failed" +
+       (report->waiting > 0 ? ", " + std::to_string(report->waiting) + " waiting to retry" : "") +
+       "\n");
+  for (const auto& p : report->problems) err(prefix + p + "\n");
   if (!report->ok())
-    error = std::to_string(report->failed) + " asset(s) failed" +
-            (report->problems.empty() ? "" : ": " + report->problems.front());
-  return {std::move(*report), error};
+    result.error = std::to_string(report->failed) + " asset(s) failed" +
+                   (report->problems.empty() ? "" : ": " + report->problems.front());
+  result.report = std::move(*report);
+  return result;
 }
 
 dms::Result<std::size_t> AdminCommands::retryNow(const std::vector<std::int64_t>& orderIds,

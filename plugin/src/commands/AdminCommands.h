@@ -4,7 +4,8 @@
 ///   sync [--order ID]...   reconcile the given orders, every tracked order not finished (or
 ///                          finished within poll.finishedDays) and every order waiting in the
 ///                          push inbox; progress on io.err when io.terminal; exit 1 if anything
-///                          failed
+///                          failed. poll.workers orders are reconciled at once (as the
+///                          service does), their lines printed in the plan's order
 ///   track ID [--reference R] [--technical-reference T] [--cadastre C] [--address A]
 ///   status [ID]            orders, assets, where each file went
 ///   preview --order ID     where each asset would go, with what metadata; writes nothing
@@ -91,16 +92,23 @@ class AdminCommands {
     std::map<std::int64_t, filing::QueuedOrder> queued;
   };
   dms::Result<SyncPlan> planSync(const std::vector<std::int64_t>& requested);
-  /// How one order of a sync went: its report, or why it failed ("" when it did not).
+  /// How one order of a sync went: its report, or why it failed ("" when it did not), and
+  /// the lines it prints when its turn comes (orders run at once, print in plan order).
   struct OrderSynced {
     std::optional<filing::ReconcileReport> report;
     std::string error;
+    struct Line {
+      bool toErr;  ///< Output::err() (warnings), else Output::text()
+      std::string text;
+    };
+    std::vector<Line> lines;
     bool ok() const { return error.empty(); }
   };
-  /// Reconciles one order of a sync and prints its line.
+  /// Reconciles one order of a sync (on any thread: it writes nothing to the output but its
+  /// progress lines).
   OrderSynced syncOne(std::int64_t id, const std::string& prefix, const SyncPlan& plan,
-                      const std::vector<std::int64_t>& requested, Output& output,
-                      filing::ReconcileReport& totals);
+                      const std::vector<std::int64_t>& requested,
+                      const filing::ProgressFn& progress);
   /// Failed assets of these orders (asked for by name) are retried now, given up or not;
   /// with `onlyAsset`, only that asset. Returns how many were reset.
   dms::Result<std::size_t> retryNow(const std::vector<std::int64_t>& orderIds,

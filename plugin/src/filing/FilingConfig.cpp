@@ -69,7 +69,7 @@ std::vector<dms::ConfigOption> filingConfigOptions() {
       {"poll.finishedDays", OptionType::Integer, "14", false, false,
        "Finished orders are still checked for this many days (files arrive after FINISHED)."},
       {"poll.workers", OptionType::Integer, "2", false, false,
-       "Orders reconciled in parallel by the service (1-16)."},
+       "Orders reconciled at once (1-16): by the service's workers and by `sync`."},
       // document events (issue 10)
       {"events.maxPending", OptionType::Integer, "100000", false, false,
        "Most document events kept while the host does not take them (100-10000000); beyond "

@@ -127,17 +127,6 @@ fs::path writeHostConfig(const fs::path& dir, const std::string& baseUrl, int co
   return config;
 }
 
-/// The child's own peak RSS so far (VmHWM of its address space), 0 once it is gone. wait4's
-/// ru_maxrss cannot be used for this: Linux carries the forked copy of this benchmark (whose
-/// RSS grows with the data set) into the child's figure at exec.
-long ownPeakRssKb(pid_t pid) {
-  std::ifstream status("/proc/" + std::to_string(pid) + "/status");
-  std::string line;
-  while (std::getline(status, line))
-    if (line.rfind("VmHWM:", 0) == 0) return std::atol(line.c_str() + 6);
-  return 0;
-}
-
 /// dms-host sync of `orderIds`; peakRssKb is the child's own (VmHWM sampled every 20 ms while it
 /// runs: a high-water mark, so only growth in its last 20 ms could be missed).
 ChildResult runSync(const fs::path& config, const std::vector<std::int64_t>& orderIds,
@@ -148,16 +137,11 @@ ChildResult runSync(const fs::path& config, const std::vector<std::int64_t>& ord
     argv.push_back("--order");
     argv.push_back(std::to_string(id));
   }
-  ChildProcess child(argv, {{"SCALE_CLIENT_SECRET", SandboxProcess::kClientSecret},
-                            {"SCALE_API_PASSWORD", SandboxProcess::kPassword}});
-  const auto deadline = std::chrono::steady_clock::now() + kChildTimeout;
-  long peakKb = 0;
-  while (child.running() && std::chrono::steady_clock::now() < deadline) {
-    peakKb = std::max(peakKb, ownPeakRssKb(child.pid()));
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-  auto run = child.wait(std::chrono::milliseconds(0));
-  run.peakRssKb = peakKb;
+  auto run =
+      ChildProcess::runSamplingOwnPeakRss(argv,
+                                          {{"SCALE_CLIENT_SECRET", SandboxProcess::kClientSecret},
+                                           {"SCALE_API_PASSWORD", SandboxProcess::kPassword}},
+                                          {}, kChildTimeout);
   writeText(logs / (label + ".out"), run.out);
   writeText(logs / (label + ".err"), run.err);
   return run;

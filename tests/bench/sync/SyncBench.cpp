@@ -99,12 +99,13 @@ void requireTree(const fs::path& root, const std::string& skipPrefix,
 }
 
 /// Runs one program to completion, measured from outside (wall time from spawn to reap, the
-/// child's CPU time and peak RSS), SIGKILLed after kChildTimeout. Its stdout/stderr are kept in
+/// child's CPU time, and its own peak RSS: VmHWM, as scale_bench does; wait4's ru_maxrss would
+/// carry this benchmark's own size), SIGKILLed after kChildTimeout. Its stdout/stderr are kept in
 /// `logDir`/`<label>`.out/.err for a look when a run is broken. dms-host, curl and rclone are all
 /// run this way, so every tool is measured the same way.
 ChildResult measure(const std::vector<std::string>& argv, const ChildProcess::Env& env,
                     const fs::path& logDir, const std::string& label) {
-  auto run = ChildProcess::run(argv, env, {}, kChildTimeout);
+  auto run = ChildProcess::runSamplingOwnPeakRss(argv, env, {}, kChildTimeout);
   writeText(logDir / (label + ".out"), run.out);
   writeText(logDir / (label + ".err"), run.err);
   return run;
@@ -486,9 +487,9 @@ int runBenchmark() {
   std::string explanation =
       "\ntime ratio = median seconds of the row / median seconds of its baseline, both measured\n"
       "in this run (< 1: faster). A+B = curl downloading everything, then curl uploading it: the\n"
-      "plain-tool pipeline that P3 replaces. CPU s and RSS MB are the child's own (wait4 rusage)\n"
-      "for the median run. Every run is checked: exit 0, every file present with the sandbox's\n"
-      "SHA-256, download count from the sandbox's request log.\n"
+      "plain-tool pipeline that P3 replaces. CPU s (wait4 rusage) and RSS MB (VmHWM) are the\n"
+      "child's own, for the median run. Every run is checked: exit 0, every file present with\n"
+      "the sandbox's SHA-256, download count from the sandbox's request log.\n"
       "stdout/stderr of each child: " +
       logs.string() + "\n";
   for (const auto& note : notes) explanation += note + "\n";
