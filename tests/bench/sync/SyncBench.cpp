@@ -220,7 +220,7 @@ int runBenchmark() {
     rowP1c = report.addRow("   P1 with DMS_BENCH_SYNC_COMPARE_MODULES", files, bytes);
   if (params.sideRows)
     rowP1n = report.addRow("   dms-host sync -> filesystem, fsync off", files, bytes);
-  std::optional<BenchReport::RowId> rowB, rowRclone, rowP3;
+  std::optional<BenchReport::RowId> rowB, rowRclone, rowP3, rowP3c;
   std::optional<dms::test::ApacheServer> apache;
   if (haveApache && params.webdav) {
     dms::test::ApacheOptions options;
@@ -232,6 +232,8 @@ int runBenchmark() {
     if (rclone)
       rowRclone = report.addRow("   rclone copy, --transfers " + concurrency, files, bytes);
     rowP3 = report.addRow("P3 dms-host sync -> WebDAV", files, bytes);
+    if (!params.compareModules.empty())
+      rowP3c = report.addRow("   P3 with DMS_BENCH_SYNC_COMPARE_MODULES", files, bytes);
     if (!rclone)
       notes.push_back("rclone row skipped: rclone is not installed (apt-get install -y rclone)");
   } else if (params.webdav) {
@@ -412,30 +414,39 @@ int runBenchmark() {
       discard(root);
     }
 
-    // P3: the product, downloading from the sandbox and filing into the same Apache.
-    const fs::path root = apache->davRoot() / ("product" + n);
-    report.run(
-        *rowP3,
-        [&] {
-          Poco::JSON::Object::Ptr target = new Poco::JSON::Object(true);
-          target->set("connector", "webdav");
-          target->set("url", apache->createCollection("product" + n));
-          target->set("username", kDavUser);
-          target->set("password", "${BENCH_DAV_PASSWORD}");
-          target->set("concurrency", params.concurrency);
-          const auto davSetup = writeHostConfig(work.path(), "webdav" + n, target,
-                                                sandbox.baseUrl(), params.concurrency);
-          sandbox.clearRequests();
-          return measure(syncArgs(davSetup.config, orderIds), hostEnv(), logs, "webdav-sync" + n);
-        },
-        [&](const ChildResult& run) {
-          const std::string what = "dms-host sync (webdav, round " + n + ")";
-          requireExit(run, what);
-          requireSummary(run, orderIds.size(), files, what);
-          requireTree(root, ".dms-", expected, what);
-          requireDownloads(sandbox, files, what);
-        });
-    discard(root);
+    // P3: the product, downloading from the sandbox and filing into the same Apache; with
+    // DMS_BENCH_SYNC_COMPARE_MODULES also those modules (P3c), the order alternating by round.
+    auto productWebdav = [&](BenchReport::RowId row, const std::string& tag,
+                             const std::string& modules) {
+      const std::string name = tag + n;
+      const fs::path root = apache->davRoot() / name;
+      report.run(
+          row,
+          [&] {
+            Poco::JSON::Object::Ptr target = new Poco::JSON::Object(true);
+            target->set("connector", "webdav");
+            target->set("url", apache->createCollection(name));
+            target->set("username", kDavUser);
+            target->set("password", "${BENCH_DAV_PASSWORD}");
+            target->set("concurrency", params.concurrency);
+            const auto davSetup = writeHostConfig(work.path(), "webdav-" + name, target,
+                                                  sandbox.baseUrl(), params.concurrency, modules);
+            sandbox.clearRequests();
+            return measure(syncArgs(davSetup.config, orderIds), hostEnv(), logs,
+                           "webdav-sync-" + name);
+          },
+          [&](const ChildResult& run) {
+            const std::string what = "dms-host sync (webdav, " + tag + ", round " + n + ")";
+            requireExit(run, what);
+            requireSummary(run, orderIds.size(), files, what);
+            requireTree(root, ".dms-", expected, what);
+            requireDownloads(sandbox, files, what);
+          });
+      discard(root);
+    };
+    if (rowP3c && round % 2 == 1) productWebdav(*rowP3c, "compare", params.compareModules);
+    productWebdav(*rowP3, "product", DMS_MODULE_DIR);
+    if (rowP3c && round % 2 == 0) productWebdav(*rowP3c, "compare", params.compareModules);
   }
 
   // Ratios of medians, every baseline from this run.
@@ -469,6 +480,8 @@ int runBenchmark() {
     std::string text = BenchReport::ratio(p3, b, "B");
     if (a > 0 && b > 0 && p3 > 0) text += ", " + BenchReport::ratio(p3, a + b, "(A+B)");
     report.setRatio(*rowP3, text);
+    if (rowP3c)
+      report.setRatio(*rowP3c, BenchReport::ratio(report.medianSeconds(*rowP3c), p3, "P3"));
     // Issue 15, row 2: the speed of filing into WebDAV against curl -T's and rclone's.
     if (b > 0 && p3 > 0) {
       char speed[200];

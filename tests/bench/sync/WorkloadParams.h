@@ -23,7 +23,9 @@
 ///                               fsync off; 0: only the rows with a ratio to show 1
 ///   DMS_BENCH_SYNC_COMPARE_MODULES  a folder of other builds' modules (e.g. a copy of
 ///                               main's build-rel/modules): adds a row P1 with those,
-///                               interleaved with P1, for a before/after in one run  unset
+///                               interleaved with P1, and (WebDAV rows on) a row P3
+///                               with those, interleaved with P3: a before/after in
+///                               one run                                         unset
 /// Sizes are uniform in [min, max] from a fixed-seed generator, so runs are comparable.
 
 #include <string>
