@@ -106,7 +106,7 @@ class SqliteStateStore final : public StateStore {
 
   // --- push group commit (issue 15)
   /// One message of enqueue()/enqueueBatch(), inside the caller's transaction and lock. An
-  /// error is its refusal (inbox full); a failed statement throws.
+  /// error is its refusal (inbox full); a failed statement throws. SqliteStateStoreInbox.cpp.
   /// `merged`: set to whether a message of the order was already waiting.
   dms::Result<std::int64_t> mergeIntoInbox(const InboxMessage& message, std::size_t maxOrders,
                                            bool& merged);
