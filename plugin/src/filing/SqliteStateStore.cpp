@@ -106,7 +106,6 @@ dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::openAtVersionFo
                      "state database " + file + ": cannot open: " + withAdvice(e.displayText()));
   }
   if (auto s = store->migrate(version); !s) return s.error();
-  store->keepWalAtWorkingSize();
   return store;
 }
 

@@ -143,10 +143,10 @@ class SqliteStateStore final : public StateStore {
   void completeMessagesIn(const AnsweredMessages& answered);
 
   // --- the write-ahead log kept at its working size (issue 15, branch pushack)
-  /// At open: extends a log shorter than one checkpoint interval with zeros and keeps the log
-  /// when the store closes, so that no commit's sync also commits a new file size. Best effort
-  /// (the store works without it). SqliteStateStoreWal.cpp.
-  void keepWalAtWorkingSize();
+ public:
+  /// Extends a log shorter than one checkpoint interval with zeros, so that no commit's sync
+  /// also commits a new file size. SqliteStateStoreWal.cpp.
+  void reserveCommitLog() override;
 };
 
 }  // namespace ambita::filing
