@@ -69,7 +69,7 @@ void SqliteStateStore::reserveCommitLog() {
                             (pragmaValue(*statements_, "PRAGMA page_size") + kWalFrameHeaderBytes);
   std::error_code ec;
   const auto size = std::filesystem::file_size(file_ + "-wal", ec);
-  if (!ec && static_cast<std::int64_t>(size) >= working) return;  // the usual open: one stat
+  if (!ec && static_cast<std::int64_t>(size) >= working) return;  // grown already
   // Best effort: a log that cannot be extended (disk full) still works, growing as before.
   if (sqlite3_exec(db, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK) return;
   sqlite3_file* wal = nullptr;
