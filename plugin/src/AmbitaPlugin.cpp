@@ -172,6 +172,8 @@ dms::Status AmbitaPlugin::startService() {
     if (const auto& problem = exclusive->spoolProblem())
       services_.logger->warning(kSource, *problem);
     serviceLock_.emplace(std::move(*exclusive));
+    // Push acks wait for commits: their syncs stay short once the log has its size (issue 15).
+    store_->reserveCommitLog();
     client_->resume();
     inbox_->resume();  // push group commit (issue 15)
     workers_->start();

@@ -148,6 +148,19 @@ TEST_F(PluginTest, ServiceFilesPushedOrdersAndStopsCleanly) {
   (*other)->stop();
 }
 
+// Issue 15 (branch pushack): push acks wait for commits, so the service reserves the state's
+// commit log (SQLite: extended to its working size) when it starts; commands do not.
+TEST_F(PluginTest, TheServiceStartsWithTheStateLogAtItsWorkingSize) {
+  makePlugin();
+  const std::string wal = dataDir_ + "/state.db-wal";
+  std::error_code ec;
+  const auto before = std::filesystem::file_size(wal, ec);
+  EXPECT_LT(ec ? 0 : before, 1000u * 4096) << "opened for a command: SQLite's usual log";
+  ASSERT_TRUE(plugin_->startService().ok());
+  EXPECT_GE(std::filesystem::file_size(wal), 1000u * 4096);
+  plugin_->stop();
+}
+
 // recover() cannot tell a stale temporary from the one of a put in flight, so the plugin calls
 // it only right after taking its exclusive data-folder lock (run, sync, verify --repair), once
 // per acquisition, and never for the commands that run beside a service.

@@ -975,5 +975,57 @@ TEST(PostgresStateStore, KeepsWorkingAfterTheDatabaseRestarts) {
   }
 }
 
+// --- the SQLite state's write-ahead log kept at its working size (issue 15, branch pushack): once
+// the service has reserved it, a commit's sync never also has to commit a new file size, from
+// the first commit of a fresh database on; the log is still deleted at close as before.
+
+/// SQLite's checkpoint interval (1000 pages) of 4 KiB pages: the size the log grows to anyway.
+constexpr std::uintmax_t kCheckpointIntervalBytes = 1000 * 4096;
+
+std::uintmax_t sizeOf(const std::string& file) {
+  std::error_code ec;
+  const auto size = std::filesystem::file_size(file, ec);
+  return ec ? 0 : size;
+}
+
+TEST(SqliteWalSize, AReservedLogTakesCommitsWithoutGrowing) {
+  dms::test::TempDir dir;
+  const std::string file = dir.str() + "/state.db";
+  auto store = SqliteStateStore::open(file);
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  EXPECT_LT(sizeOf(file + "-wal"), kCheckpointIntervalBytes) << "only the service reserves it";
+  (*store)->reserveCommitLog();
+  const auto reserved = sizeOf(file + "-wal");
+  EXPECT_GE(reserved, kCheckpointIntervalBytes);
+  std::set<std::uintmax_t> sizes;
+  for (int i = 0; i < 60; ++i) {
+    ASSERT_TRUE((*store)->enqueue(pushFor(1000 + i % 7)).ok());
+    sizes.insert(sizeOf(file + "-wal"));
+  }
+  EXPECT_EQ(sizes, std::set<std::uintmax_t>{reserved}) << "a commit changed the log's size";
+  auto waiting = (*store)->inboxSize();
+  ASSERT_TRUE(waiting.ok());
+  EXPECT_EQ(*waiting, 7u);
+}
+
+TEST(SqliteWalSize, AReservedLogIsStillRemovedAtCloseAndNothingIsLost) {
+  dms::test::TempDir dir;
+  const std::string file = dir.str() + "/state.db";
+  {
+    auto store = SqliteStateStore::open(file);
+    ASSERT_TRUE(store.ok()) << store.error().describe();
+    (*store)->reserveCommitLog();
+    ASSERT_TRUE((*store)->enqueue(pushFor(41)).ok());
+  }
+  // state.db alone is whole (a backup of it restores everything; no old log is left to replay).
+  EXPECT_FALSE(std::filesystem::exists(file + "-wal"));
+  auto reopened = SqliteStateStore::open(file);
+  ASSERT_TRUE(reopened.ok()) << reopened.error().describe();
+  auto due = (*reopened)->dueMessages(0, 0, 10);
+  ASSERT_TRUE(due.ok()) << due.error().describe();
+  ASSERT_EQ(due->size(), 1u);
+  EXPECT_EQ(due->front().orderId, 41);
+}
+
 }  // namespace
 }  // namespace ambita::filing

@@ -502,6 +502,58 @@ TEST_F(DmsHost, RunClosesAConnectionThatTricklesPastTheRequestDeadline) {
       << result.err;
 }
 
+// Ambita's pushes may come from few addresses over many connections (issue 15, branch
+// pushack): the per-address cap goes above the listener's 16 workers, which grow with it, a
+// quarter of them left to other addresses; a value out of range is refused by name.
+TEST_F(DmsHost, RunServesAsManyConnectionsFromOneAddressAsConfigured) {
+  constexpr int kCap = 20;
+  std::string config = goodConfig();
+  config.replace(config.find(R"("listen")"), 8,
+                 R"("maxConnectionsPerAddress": )" + std::to_string(kCap) + R"(, "listen")");
+  writeConfig(config);
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+
+  // kCap connections from one address, each holding a worker with a request still arriving.
+  std::vector<std::unique_ptr<RawClient>> held;
+  for (int i = 0; i < kCap; ++i) {
+    held.push_back(std::make_unique<RawClient>("127.0.0.9", process.port()));
+    ASSERT_TRUE(held.back()->connected());
+    held.back()->send("POST /test/echo HTTP/1.1\r\n");
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));  // let the host take them up
+  bool closed = false;
+  for (auto& client : held) {
+    EXPECT_EQ(client->receive(std::chrono::milliseconds(50), closed), "");
+    EXPECT_FALSE(closed) << "a connection within the cap was refused";
+  }
+  RawClient beyond("127.0.0.9", process.port());
+  beyond.send("POST /test/echo HTTP/1.1\r\n");
+  const std::string refused = beyond.receive(std::chrono::seconds(3), closed);
+  EXPECT_TRUE(refused.starts_with("HTTP/1.1 503")) << refused;
+  // Another address is still served at once.
+  RawClient other("127.0.0.10", process.port());
+  other.send("POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nping");
+  const std::string echoed = other.receive(std::chrono::seconds(1), closed);
+  EXPECT_TRUE(echoed.starts_with("HTTP/1.1 200")) << echoed;
+  held.clear();
+  EXPECT_EQ(process.stop(SIGTERM).exitCode, 0);
+
+  for (const char* bad : {"0", "65"}) {
+    std::string wrong = goodConfig();
+    wrong.replace(wrong.find(R"("listen")"), 8,
+                  std::string(R"("maxConnectionsPerAddress": )") + bad + R"(, "listen")");
+    writeConfig(wrong);
+    const auto checked = host({"--config", "host.json", "config", "check"});
+    EXPECT_EQ(checked.exitCode, 2);
+    EXPECT_NE(checked.err.find(std::string("error: http.maxConnectionsPerAddress: expected 1 to "
+                                           "64, got ") +
+                               bad),
+              std::string::npos)
+        << checked.err;
+  }
+}
+
 TEST_F(DmsHost, RunLogsRemoteTextWithControlCharactersEscaped) {
   writeConfig(goodConfig());
   HostProcess process({"--config", "host.json", "--verbose", "run"}, dir_.path(), kSecrets);

@@ -314,43 +314,6 @@ dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m, std::
   return stored->front();
 }
 
-dms::Result<std::int64_t> SqliteStateStore::mergeIntoInbox(const InboxMessage& m,
-                                                           std::size_t maxOrders, bool& merged) {
-  // What the messages already waiting for this order carry over into the merged one.
-  Poco::Int64 waiting = 0, attempts = 0, notBefore = 0, firstFailure = 0, anyPush = 0;
-  Poco::Int64 lastFailure = 0, failingSeconds = 0;
-  std::string lastError;
-  *session_ << "SELECT COUNT(*), COALESCE(MAX(attempts), 0), COALESCE(MAX(not_before), 0), "
-               "COALESCE(MIN(NULLIF(first_failure, 0)), 0), COALESCE(MAX(source = 'push'), 0), "
-               "COALESCE(MAX(last_failure), 0), COALESCE(MAX(failing_seconds), 0), "
-               "COALESCE((SELECT last_error FROM inbox WHERE order_id = ? ORDER BY seq DESC "
-               "LIMIT 1), '') FROM inbox WHERE order_id = ?",
-      bind(m.orderId), bind(m.orderId), into(waiting), into(attempts), into(notBefore),
-      into(firstFailure), into(anyPush), into(lastFailure), into(failingSeconds), into(lastError),
-      now;
-  merged = waiting > 0;
-  if (waiting == 0 && maxOrders > 0) {
-    Poco::Int64 orders = 0;
-    *session_ << "SELECT COUNT(DISTINCT order_id) FROM inbox", into(orders), now;
-    if (static_cast<std::size_t>(orders) >= maxOrders)
-      return dms::fail(dms::ErrorCode::Unavailable,
-                       "push inbox full: " + std::to_string(orders) +
-                           " orders wait (push.maxQueuedOrders); order " +
-                           std::to_string(m.orderId) + " not queued");
-  }
-  const std::string source = anyPush != 0 ? std::string("push") : m.source;
-  *session_ << "INSERT INTO inbox(order_id, status, source, received_at, attempts, not_before, "
-               "first_failure, last_failure, failing_seconds, last_error) "
-               "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      bind(m.orderId), bind(m.status), bind(source), bind(m.receivedAt), bind(attempts),
-      bind(std::max<Poco::Int64>(notBefore, m.notBeforeEpoch)), bind(firstFailure),
-      bind(lastFailure), bind(failingSeconds), bind(lastError), now;
-  Poco::Int64 seq = 0;
-  *session_ << "SELECT last_insert_rowid()", into(seq), now;
-  *session_ << "DELETE FROM inbox WHERE order_id = ? AND seq < ?", bind(m.orderId), bind(seq), now;
-  return static_cast<std::int64_t>(seq);
-}
-
 dms::Result<std::vector<dms::Result<std::int64_t>>> SqliteStateStore::enqueueBatch(
     const std::vector<InboxMessage>& messages, std::size_t maxOrders,
     std::vector<bool>* merged) {

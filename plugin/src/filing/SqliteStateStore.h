@@ -106,7 +106,7 @@ class SqliteStateStore final : public StateStore {
 
   // --- push group commit (issue 15)
   /// One message of enqueue()/enqueueBatch(), inside the caller's transaction and lock. An
-  /// error is its refusal (inbox full); a failed statement throws.
+  /// error is its refusal (inbox full); a failed statement throws. SqliteStateStoreInbox.cpp.
   /// `merged`: set to whether a message of the order was already waiting.
   dms::Result<std::int64_t> mergeIntoInbox(const InboxMessage& message, std::size_t maxOrders,
                                            bool& merged);
@@ -141,6 +141,12 @@ class SqliteStateStore final : public StateStore {
  private:
   /// The one home of completing inbox messages: inside the caller's transaction and lock.
   void completeMessagesIn(const AnsweredMessages& answered);
+
+  // --- the write-ahead log kept at its working size (issue 15, branch pushack)
+ public:
+  /// Extends a log shorter than one checkpoint interval with zeros, so that no commit's sync
+  /// also commits a new file size. SqliteStateStoreWal.cpp.
+  void reserveCommitLog() override;
 };
 
 }  // namespace ambita::filing

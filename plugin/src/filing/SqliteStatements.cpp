@@ -131,4 +131,14 @@ std::int64_t SqliteStatements::Use::integer(int column) const {
   return sqlite3_column_int64(statement_, column);
 }
 
+// --- inbox merge in one statement (issue 15, branch pushack)
+
+std::int64_t SqliteStatements::changes() const {
+  return sqlite3_changes64(db_);
+}
+
+std::int64_t SqliteStatements::lastInsertRowid() const {
+  return sqlite3_last_insert_rowid(db_);
+}
+
 }  // namespace ambita::filing

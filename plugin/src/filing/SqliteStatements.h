@@ -52,6 +52,12 @@ class SqliteStatements {
   /// Finalizes every statement kept (none may be in use).
   void clear();
 
+  // --- inbox merge in one statement (issue 15, branch pushack)
+  /// Rows the last finished INSERT, UPDATE or DELETE on the connection changed.
+  std::int64_t changes() const;
+  /// The rowid of the last row inserted on the connection.
+  std::int64_t lastInsertRowid() const;
+
  private:
   struct Entry {
     std::string sql;

@@ -386,6 +386,11 @@ class StateStore {
       const std::vector<std::int64_t>& orderIds) = 0;
   /// Id and finished time of every tracked order, by id.
   virtual dms::Result<std::vector<OrderFinish>> orderFinishTimes() = 0;
+  // --- the commit log kept at its working size (issue 15, branch pushack)
+  /// Called when the long-running service starts (push acks wait for commits): prepares the
+  /// store so that its commits' syncs stay short. SQLite: the write-ahead log is extended to
+  /// its working size. Best effort, never fails; nothing to do elsewhere (PostgreSQL).
+  virtual void reserveCommitLog() {}
 };
 
 }  // namespace ambita::filing

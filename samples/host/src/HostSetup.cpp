@@ -17,8 +17,8 @@ namespace {
 
 constexpr const char* kSource = "host";
 
-/// Leaves a quarter of the listener's workers to other addresses.
-constexpr std::size_t kMaxConnectionsPerAddress = RouteServer::kWorkerThreads * 3 / 4;
+/// The listener adds workers for a higher cap (RouteServer::workerThreadsFor).
+constexpr std::size_t kMaxConnectionsPerAddress = RouteServer::kMaxConnectionsPerAddress;
 
 bool isObject(const Poco::Dynamic::Var& v) {
   return v.type() == typeid(Poco::JSON::Object::Ptr);

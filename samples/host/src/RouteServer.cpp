@@ -12,6 +12,7 @@
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/String.h>
 
+#include <algorithm>
 #include <istream>
 
 namespace dms::host {
@@ -290,19 +291,25 @@ std::uint16_t RouteServer::port() const {
   return socket_.address().port();
 }
 
+std::size_t RouteServer::workerThreadsFor(const ListenerLimits& limits) {
+  const std::size_t cap = limits.maxConnectionsPerAddress;
+  return std::max(kMinWorkerThreads, cap + (cap + 2) / 3);
+}
+
 void RouteServer::start() {
   if (!bound_ || running_) return;
   Poco::Net::HTTPServerParams::Ptr params = new Poco::Net::HTTPServerParams;
   // More workers than one address may hold (ListenerLimits), and a queue for the rest: slow
   // clients from one address cannot take every worker, and a burst waits instead of failing.
-  params->setMaxThreads(static_cast<int>(kWorkerThreads));
+  const auto workers = static_cast<int>(workerThreadsFor(limits_));
+  params->setMaxThreads(workers);
   params->setMaxQueued(static_cast<int>(kMaxQueuedConnections));
   params->setKeepAlive(true);
   // Short idle keep-alive so that idle connections give their worker back soon.
   params->setKeepAliveTimeout(Poco::Timespan(2, 0));
   params->setTimeout(Poco::Timespan(10, 0));
   guard_ = std::make_unique<ConnectionGuard>(limits_, logger_);
-  pool_ = std::make_unique<Poco::ThreadPool>("dms-http", 1, static_cast<int>(kWorkerThreads));
+  pool_ = std::make_unique<Poco::ThreadPool>("dms-http", 1, workers);
   Poco::Net::HTTPRequestHandlerFactory::Ptr handlers =
       new RouteHandlerFactory(routes_, logger_, *guard_, metrics_);
   server_ = std::make_unique<Poco::Net::TCPServer>(

@@ -43,9 +43,15 @@ struct HostRoute {
 
 class RouteServer {
  public:
-  /// Worker threads serving requests; kept above ListenerLimits::maxConnectionsPerAddress so
-  /// that one address cannot take them all.
-  static constexpr std::size_t kWorkerThreads = 16;
+  /// Worker threads serving requests, at least; more when one address may hold more
+  /// (workerThreadsFor), so that one address cannot take them all.
+  static constexpr std::size_t kMinWorkerThreads = 16;
+  /// The highest ListenerLimits::maxConnectionsPerAddress the listener takes (http.*): Ambita's
+  /// pushes may come from few addresses over many connections.
+  static constexpr std::size_t kMaxConnectionsPerAddress = 64;
+  /// The workers for `limits`: kMinWorkerThreads, or the per-address cap and a third more, so
+  /// that a quarter of them is always left to other addresses.
+  static std::size_t workerThreadsFor(const ListenerLimits& limits);
   /// Connections waiting for a worker; beyond that the kernel's backlog, then refusal.
   static constexpr std::size_t kMaxQueuedConnections = 64;
 

@@ -152,6 +152,8 @@ int main() {
       std::fprintf(stderr, "state: %s\n", store.error().describe().c_str());
       return 1;
     }
+    // As the plugin's service does when it starts (AmbitaPlugin::startService).
+    (*store)->reserveCommitLog();
     push::PushInbox inbox(**store, 10'000);
     push::PushEndpoint endpoint(inbox, logger, "", 64 * 1024);
 
