@@ -8,19 +8,20 @@
 namespace dms::common {
 
 Status validateMetadataKey(std::string_view key, std::string_view path) {
-  const auto where = " (metadata of " + quotePath(path) + ")";
-  if (key.empty()) return fail(ErrorCode::InvalidArgument, "empty metadata key" + where);
+  // Built only for an error: this runs for every key of every file put.
+  const auto where = [&] { return " (metadata of " + quotePath(path) + ")"; };
+  if (key.empty()) return fail(ErrorCode::InvalidArgument, "empty metadata key" + where());
   if (key.size() > kMaxMetadataKeyBytes) {
     return fail(ErrorCode::InvalidArgument,
                 "metadata key " + quotePath(key.substr(0, 32)) + "... is longer than " +
-                    std::to_string(kMaxMetadataKeyBytes) + " bytes" + where);
+                    std::to_string(kMaxMetadataKeyBytes) + " bytes" + where());
   }
   for (const char c : key) {
     const bool ok = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
                     c == '.' || c == '_' || c == '-';
     if (!ok) {
       return fail(ErrorCode::InvalidArgument,
-                  "metadata key " + quotePath(key) + " may only hold A-Z a-z 0-9 . _ -" + where);
+                  "metadata key " + quotePath(key) + " may only hold A-Z a-z 0-9 . _ -" + where());
     }
   }
   return {};

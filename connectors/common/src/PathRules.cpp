@@ -28,6 +28,8 @@ std::string segmentProblem(std::string_view segment) {
 std::string characterProblem(std::string_view text) {
   std::string problem;
   const auto invalidAt = forEachCodePoint(text, [&](char32_t cp, std::size_t offset) {
+    const bool allowed = cp >= 0x20 && !(cp >= 0x7F && cp <= 0x9F) && cp != '\\';
+    if (allowed) return true;  // nearly every character: no message built for it
     const std::string at = " at byte " + std::to_string(offset);
     if (cp == 0) {
       problem = "NUL character" + at;
@@ -53,7 +55,9 @@ Result<std::string> normalisePath(std::string_view path, RootPolicy root) {
   }
   if (path.front() == '/') return invalid(path, "absolute paths are not allowed");
   if (auto problem = characterProblem(path); !problem.empty()) return invalid(path, problem);
-  auto nfc = toNfc(path, "path " + quotePath(path));
+  // The message for toNfc only where it can be needed (text beyond ASCII).
+  auto nfc = isAscii(path) ? Result<std::string>(std::string(path))
+                           : toNfc(path, "path " + quotePath(path));
   if (!nfc) return nfc.error();
   // Check segments after normalisation: NFC never introduces '/' or '.', but checking the
   // final form is what guarantees the rules for what actually reaches the storage.

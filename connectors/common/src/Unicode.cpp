@@ -2,6 +2,7 @@
 
 #include <utf8proc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -14,8 +15,10 @@ std::optional<std::size_t> forEachCodePoint(
   auto remaining = static_cast<utf8proc_ssize_t>(text.size());
   std::size_t offset = 0;
   while (remaining > 0) {
-    utf8proc_int32_t codepoint = 0;
-    const utf8proc_ssize_t used = utf8proc_iterate(bytes, remaining, &codepoint);
+    utf8proc_int32_t codepoint = *bytes;
+    // An ASCII byte is its own code point: no decoding needed.
+    const utf8proc_ssize_t used =
+        codepoint < 0x80 ? 1 : utf8proc_iterate(bytes, remaining, &codepoint);
     if (used <= 0 || codepoint < 0) return offset;
     if (!visit(static_cast<char32_t>(codepoint), offset)) return std::nullopt;
     bytes += used;
@@ -25,7 +28,13 @@ std::optional<std::size_t> forEachCodePoint(
   return std::nullopt;
 }
 
+bool isAscii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+}
+
 bool isValidUtf8(std::string_view text) {
+  if (isAscii(text)) return true;
   return !forEachCodePoint(text, [](char32_t, std::size_t) { return true; });
 }
 
@@ -38,7 +47,7 @@ std::string_view utf8Prefix(std::string_view text, std::size_t limit) {
 }
 
 Result<std::string> toNfc(std::string_view text, std::string_view what) {
-  if (text.empty()) return std::string();
+  if (isAscii(text)) return std::string(text);  // its own NFC (most names): no utf8proc
   // utf8proc_map without UTF8PROC_NULLTERM takes the explicit length, so embedded NULs
   // survive (callers reject them with a better message than "invalid UTF-8").
   utf8proc_uint8_t* mapped = nullptr;

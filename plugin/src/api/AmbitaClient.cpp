@@ -499,7 +499,6 @@ dms::Result<Download> AmbitaClient::streamAsset(const std::string& downloadUrl,
   DownloadState state;
   state.uri = uri;
   state.consume = &consume;
-  state.buffer.resize(kDownloadBufferSize);
   dms::http::AttemptLoop loop(*retry_, stop_, &counters_);
   const dms::Status outcome =
       loop.run([&](int) { return attemptDownload(state); },
@@ -644,8 +643,9 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
       return n > 0 ? static_cast<std::size_t>(n) : 0;
     };
   }
+  // No buffer of our own: the consumer's read()s receive straight into theirs.
   DownloadBody content(
-      std::move(source), state.buffer,
+      std::move(source), {},
       {hasLength ? std::optional(expected) : std::nullopt, options_.maxDownloadBytes},
       [this] { return cancelled(); }, what);
   const dms::Status consumed = (*state.consume)(content);

@@ -65,9 +65,9 @@ class AmbitaClient : public OrderApi {
   // OrderApi
   /// See OrderApi. A garbled (unparsable) answer is asked for again like a 5xx.
   dms::Result<OrderCollection> getOrder(std::int64_t orderId) override;
-  /// See OrderApi. The body passes through one kDownloadBufferSize buffer (a body with a
-  /// Content-Length is read from the connection straight into it, SessionPool::Lease::
-  /// receiveBody: one receive call per buffer, not per 4 KiB of Poco's stream); follows up to 5
+  /// See OrderApi. A body with a Content-Length is received from the connection straight into
+  /// the consumer's read() buffer (SessionPool::Lease::receiveBody: one receive call per
+  /// buffer, not per 4 KiB of Poco's stream; no copy, no buffer of our own); follows up to 5
   /// redirects, sending the token only to the configured API origin; checks the size against
   /// Content-Length (a body without one is accepted as is, with a warning in the log); refuses a
   /// file larger than ClientOptions::maxDownloadBytes (InvalidArgument, not retried), by its
@@ -95,9 +95,6 @@ class AmbitaClient : public OrderApi {
   /// retry: the plugin's metrics read them (ambita_api_responses_total, ambita_api_retries_total).
   const dms::http::CallCounters& callCounters() const { return counters_; }
 
-  /// Size of the fixed buffer a download streams through (bytes).
-  static constexpr std::size_t kDownloadBufferSize = 256 * 1024;
-
  private:
   struct Call;
   struct Reply {
@@ -121,7 +118,6 @@ class AmbitaClient : public OrderApi {
   struct DownloadState {
     Poco::URI uri;
     const BodyConsumer* consume = nullptr;
-    std::vector<char> buffer;
     int redirects = 0;
     int tokenRenewals = 0;  ///< 401s answered by renewing the token (renewAfter401)
     bool staleRetried = false;

@@ -1,8 +1,9 @@
 #pragma once
 /// One download attempt's body as a stream, handed to whoever consumes it (a target's put, or a
-/// file): the bytes pass through one fixed buffer and are counted and hashed (SHA-256) on the
-/// way. Rather than end quietly, the stream fails (badbit; the exception stays inside the
-/// istream) when the body is cut short (fewer bytes than its Content-Length), grows beyond the
+/// file): the bytes are counted and hashed (SHA-256) on the way. read() receives them straight
+/// into the consumer's buffer; a consumer reading a byte at a time (get, ignore) reads through
+/// one fixed buffer. Rather than end quietly, the stream fails (badbit; the exception stays inside
+/// the istream) when the body is cut short (fewer bytes than its Content-Length), grows beyond the
 /// size limit, the connection breaks or the download is cancelled; failure() then says which.
 /// result() gives size and SHA-256 once the body was read to its end without failure, so
 /// metadata naming them can only be made for a complete body.
@@ -34,8 +35,9 @@ class DownloadBody final : public std::istream {
     std::uint64_t maxBytes = 0;                 ///< more is refused (ambita.maxDownloadMiB)
   };
 
-  /// `buffer` (the bytes pass through it) must outlive the body; `what` names the download in
-  /// messages ("download https://…/assets/1"); `cancelled` is asked before every read.
+  /// `buffer` (for byte-at-a-time reads) must outlive the body; empty: the body makes one on
+  /// first need. `what` names the download in messages ("download https://…/assets/1");
+  /// `cancelled` is asked before every read from the source.
   DownloadBody(ReadSome source, std::span<char> buffer, Limits limits,
                std::function<bool()> cancelled, std::string what);
   ~DownloadBody() override;

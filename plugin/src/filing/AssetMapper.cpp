@@ -35,8 +35,9 @@ std::string AssetMapper::metadataValue(const std::string& raw) {
   const auto length = static_cast<utf8proc_ssize_t>(raw.size());
   utf8proc_ssize_t pos = 0;
   while (pos < length) {
-    utf8proc_int32_t cp = 0;
-    const utf8proc_ssize_t n = utf8proc_iterate(bytes + pos, length - pos, &cp);
+    utf8proc_int32_t cp = bytes[pos];
+    // ASCII (most values) is one byte a code point: no decoding needed.
+    const utf8proc_ssize_t n = cp < 0x80 ? 1 : utf8proc_iterate(bytes + pos, length - pos, &cp);
     if (n <= 0) {  // invalid UTF-8: the replacement character
       out += "\xEF\xBF\xBD";
       ++pos;

@@ -7,7 +7,7 @@
 #include <array>
 #include <cstdio>
 #include <random>
-#include <sstream>
+#include <string_view>
 
 #include "filing/StateStore.h"
 #include "filing/StateStoreRows.h"
@@ -37,11 +37,37 @@ const char* kindOfAction(const std::string& action) {
   return nullptr;
 }
 
-/// What the state knows about the asset, under the keys the filed file's metadata uses.
+/// `text` as a JSON string literal: quote, backslash and control characters escaped, the rest
+/// (UTF-8 included) as is. Written by hand, not through Poco::JSON::Object and an ostringstream:
+/// this runs for every filed file, and those cost a map of Vars and a stream each.
+void appendJsonString(std::string& out, std::string_view text) {
+  out += '"';
+  for (const char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += c;
+    } else if (byte < 0x20) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\u%04x", byte);
+      out += escaped;
+    } else {
+      out += c;
+    }
+  }
+  out += '"';
+}
+
+/// What the state knows about the asset, under the keys the filed file's metadata uses: a JSON
+/// object of strings (read back by toDocumentEvent).
 std::string metadataJsonOf(const AssetRecord& r) {
-  Poco::JSON::Object md;
-  auto put = [&](const char* key, const std::string& value) {
-    if (!value.empty()) md.set(std::string("ambita.") + key, value);
+  std::string out = "{";
+  auto put = [&](std::string_view key, const std::string& value) {
+    if (value.empty()) return;
+    if (out.size() > 1) out += ',';
+    appendJsonString(out, std::string("ambita.").append(key));
+    out += ':';
+    appendJsonString(out, value);
   };
   put("assetId", r.assetId);
   put("orderId", std::to_string(r.orderId));
@@ -51,9 +77,8 @@ std::string metadataJsonOf(const AssetRecord& r) {
   put("sha256", r.sha256);
   if (r.size != 0) put("size", std::to_string(r.size));
   put("filedAt", r.filedAt);
-  std::ostringstream out;
-  md.stringify(out);
-  return out.str();
+  out += '}';
+  return out;
 }
 
 }  // namespace

@@ -19,7 +19,15 @@ std::string cleanCodePoints(std::string_view raw) {
   const auto* bytes = reinterpret_cast<const utf8proc_uint8_t*>(raw.data());
   utf8proc_ssize_t pos = 0;
   const auto length = static_cast<utf8proc_ssize_t>(raw.size());
+  bool ascii = true;  // ASCII text is its own NFC: most names are, and skip utf8proc
   while (pos < length) {
+    if (const auto byte = bytes[pos]; byte < 0x80) {
+      const bool control = byte < 0x20 || byte == 0x7F;
+      out.push_back(control || byte == '/' || byte == '\\' ? '_' : static_cast<char>(byte));
+      ++pos;
+      continue;
+    }
+    ascii = false;
     utf8proc_int32_t cp = 0;
     utf8proc_ssize_t n = utf8proc_iterate(bytes + pos, length - pos, &cp);
     if (n <= 0) {  // invalid byte: replace it and resynchronise on the next one
@@ -40,6 +48,7 @@ std::string cleanCodePoints(std::string_view raw) {
     const auto written = utf8proc_encode_char(cp, buf.data());
     out.append(reinterpret_cast<const char*>(buf.data()), static_cast<std::size_t>(written));
   }
+  if (ascii) return out;
   // Every code point is valid now, so NFC cannot fail except on memory exhaustion.
   std::unique_ptr<utf8proc_uint8_t, decltype(&std::free)> nfc(
       utf8proc_NFC(reinterpret_cast<const utf8proc_uint8_t*>(out.c_str())), &std::free);

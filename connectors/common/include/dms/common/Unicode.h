@@ -16,6 +16,10 @@
 
 namespace dms::common {
 
+/// True if every byte of `text` is ASCII (below 0x80): such text is valid UTF-8 and its own
+/// NFC, so the checks below answer it without decoding.
+bool isAscii(std::string_view text);
+
 /// True if `text` is well-formed UTF-8 (no overlong forms, no surrogates).
 bool isValidUtf8(std::string_view text);
 
