@@ -148,6 +148,7 @@ struct LedgerLine {
   std::string reference;  ///< the order's reference (the case)
   std::string orderedAt;  ///< ISO 8601 "YYYY-MM-DDTHH:MM:SS" from dateOrdered ("" if unknown)
   std::string status;     ///< the line's status as last seen
+  bool operator==(const LedgerLine&) const = default;
 };
 
 /// A change of what a line costs: "charge" (first price), "credit" (cancelled or refunded:
