@@ -141,6 +141,10 @@ class SqliteStateStore final : public StateStore {
  private:
   /// The one home of completing inbox messages: inside the caller's transaction and lock.
   void completeMessagesIn(const AnsweredMessages& answered);
+
+  // --- CPU per order (issue 15, branch ordercpu): SqliteStateStoreChecks.cpp
+ public:
+  dms::Status recordChecks(const std::vector<OrderCheck>& checks) override;
 };
 
 }  // namespace ambita::filing

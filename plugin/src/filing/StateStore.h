@@ -232,6 +232,13 @@ struct OrderFinish {
   std::string finishedAt;  ///< ISO 8601 UTC; empty while not finished
 };
 
+/// When a reconcile that found nothing new checked an order (issue 15, CPU per order:
+/// filing/CheckBatch.h).
+struct OrderCheck {
+  std::int64_t orderId = 0;
+  std::string checkedAt;  ///< ISO 8601 UTC
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -387,6 +394,10 @@ class StateStore {
       const std::vector<std::int64_t>& orderIds) = 0;
   /// Id and finished time of every tracked order, by id.
   virtual dms::Result<std::vector<OrderFinish>> orderFinishTimes() = 0;
+  // --- CPU per order (issue 15, branch ordercpu)
+  /// Sets the "checked" time of each order (kept when the stored one is later), all in ONE
+  /// transaction; nothing at all when `checks` is empty. Nothing else of the orders changes.
+  virtual dms::Status recordChecks(const std::vector<OrderCheck>& checks) = 0;
 };
 
 }  // namespace ambita::filing
