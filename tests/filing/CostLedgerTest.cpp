@@ -151,7 +151,34 @@ TEST(CostLedger, CategoryComesFromTheLinesFilesAndIsKept) {
   ASSERT_EQ(lines.size(), 1u);
   EXPECT_EQ(lines[0].category, "PLAN_KART_REGULERING");
   auto later = costChanges(order({line(11, "A", 520, 650)}), "R", lines, entries, kNow);
-  EXPECT_EQ(later.lines[0].category, "PLAN_KART_REGULERING");
+  apply(later, lines, entries);
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0].category, "PLAN_KART_REGULERING");
+  // A later change of the line (its status) rewrites it, still with the category learned first.
+  auto changed =
+      costChanges(order({line(11, "A", 520, 650, "PROGRESS")}), "R", lines, entries, kNow);
+  ASSERT_EQ(changed.lines.size(), 1u);
+  EXPECT_EQ(changed.lines[0].category, "PLAN_KART_REGULERING");
+}
+
+TEST(CostLedger, TheSameGetAgainRewritesNoLine) {
+  // Issue 15: a re-sync with nothing new must leave the ledger untouched (no write at all).
+  auto o = order({line(11, "A", 520, 650), line(12, "B", 300, 375)});
+  std::vector<LedgerLine> lines;
+  std::vector<LedgerEntry> entries;
+  apply(costChanges(o, "R", lines, entries, kNow), lines, entries);
+  ASSERT_EQ(lines.size(), 2u);
+  auto again = costChanges(o, "R", lines, entries, "2026-11-30T12:00:00Z");
+  EXPECT_TRUE(again.lines.empty());
+  EXPECT_TRUE(again.entries.empty());
+  EXPECT_TRUE(again.problems.empty());
+
+  auto renamed = o;
+  renamed.orders[0].orderLines[1].productName = "B, renamed";
+  auto changed = costChanges(renamed, "R", lines, entries, kNow);
+  ASSERT_EQ(changed.lines.size(), 1u) << "only the line that changed";
+  EXPECT_EQ(changed.lines[0].lineId, 12);
+  EXPECT_EQ(changed.lines[0].productName, "B, renamed");
 }
 
 TEST(CostLedger, OrderDatesOfBothGenerations) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <ostream>
 #include <string>
@@ -18,6 +19,7 @@
 
 #include "EngineFixture.h"
 #include "FakeOrderApi.h"
+#include "filing/CheckBatch.h"
 #include "filing/FilingService.h"
 #include "filing/PostgresStateStore.h"
 #include "filing/SqliteStateStore.h"
@@ -215,6 +217,62 @@ TEST_P(StateTransactionsPerOrder, APushedOrderWritesAtMostTwoTransactions) {
   ASSERT_TRUE(assets.ok()) << assets.error().describe();
   ASSERT_EQ(assets->size(), 2u);
   for (const auto& a : *assets) EXPECT_EQ(a.state, AssetState::Filed) << a.assetId;
+}
+
+// CPU per order (issue 15, branch ordercpu): in a run over many orders (sync), an order with
+// nothing new opens no transaction of its own; when they were checked is written for all of them
+// together, in one, and an order with something new still commits its own.
+TEST_P(StateTransactionsPerOrder, UnchangedOrdersOfARunOpenNoTransactionEach) {
+  const std::vector<std::int64_t> unchanged = {41, 42, 43};
+  for (const auto id : unchanged) {
+    const auto n = std::to_string(id);
+    api_.setOrder(
+        test::EngineFixture::makeOrder(id, "FINISHED", {makeAsset("u" + n, "kart" + n + ".pdf")}));
+    ASSERT_TRUE(reconciler_->reconcile(id, Reason::Sync).ok());
+    // An old check time, so that the run's check shows.
+    ASSERT_TRUE(store_->updateOrderStatus(id, "FINISHED", "2000-01-01T00:00:00Z", true).ok());
+  }
+  api_.setOrder(test::EngineFixture::makeOrder(44, "PROGRESS", {makeAsset("c1", "first.pdf")}));
+  ASSERT_TRUE(reconciler_->reconcile(44, Reason::Sync).ok());
+  api_.setOrder(test::EngineFixture::makeOrder(
+      44, "PROGRESS", {makeAsset("c1", "first.pdf"), makeAsset("c2", "second.pdf")}));
+  std::map<std::int64_t, std::string> finishedBefore;
+  for (const auto id : unchanged) {
+    auto order = store_->order(id);
+    ASSERT_TRUE(order.ok() && order->has_value());
+    finishedBefore[id] = (*order)->finishedAt;
+  }
+
+  const auto before = transactionsSoFar();
+  const int downloadsBefore = api_.downloads();
+  {
+    CheckBatch checks(*store_);
+    for (const auto id : unchanged) {
+      auto report = reconciler_->reconcile(id, Reason::Sync, {}, nullptr, std::nullopt, &checks);
+      ASSERT_TRUE(report.ok()) << report.error().describe();
+      EXPECT_EQ(report->unchanged, 1u);
+    }
+    EXPECT_EQ(transactionsSoFar() - before, 0u) << "no transaction for an unchanged order";
+    auto changed = reconciler_->reconcile(44, Reason::Sync, {}, nullptr, std::nullopt, &checks);
+    ASSERT_TRUE(changed.ok()) << changed.error().describe();
+    EXPECT_EQ(changed->filed, 1u);
+    const auto afterChanged = transactionsSoFar() - before;
+    EXPECT_GE(afterChanged, 1u) << "an order with a new file commits its own";
+    auto c2 = store_->asset("c2");
+    ASSERT_TRUE(c2.ok() && c2->has_value());
+    EXPECT_EQ((*c2)->state, AssetState::Filed);
+
+    ASSERT_TRUE(checks.flush().ok());
+    EXPECT_EQ(transactionsSoFar() - before, afterChanged + 1) << "the checks: one for all";
+  }
+  EXPECT_EQ(api_.downloads(), downloadsBefore + 1);
+  for (const auto id : unchanged) {
+    auto order = store_->order(id);
+    ASSERT_TRUE(order.ok() && order->has_value());
+    EXPECT_GT((*order)->checkedAt, "2000-01-01T00:00:00Z") << id;
+    EXPECT_EQ((*order)->status, "FINISHED") << id;
+    EXPECT_EQ((*order)->finishedAt, finishedBefore[id]) << "finished stays as it was";
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(StateStore, StateTransactionsPerOrder,

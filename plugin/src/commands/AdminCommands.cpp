@@ -11,6 +11,7 @@
 #include "commands/AdminOutput.h"
 #include "commands/InPlanOrder.h"
 #include "filing/AuditLog.h"
+#include "filing/CheckBatch.h"
 #include "status/StatusJson.h"
 
 namespace ambita::commands {
@@ -274,6 +275,8 @@ int AdminCommands::syncHere(const std::vector<std::int64_t>& requested, Output& 
     output.text() << "nothing to sync: no tracked open order (use --order ID or track ID)\n";
   const auto count = plan->orderIds.size();
   SyncTally tally(output.json(), requested);
+  // The orders found unchanged: their checks written together (issue 15: no transaction each).
+  filing::CheckBatch checks(store_);
   // Progress lines come from the orders' threads as they happen; everything else is printed
   // by this thread, one order after the other in the plan's order.
   std::mutex outputMutex;
@@ -287,7 +290,7 @@ int AdminCommands::syncHere(const std::vector<std::int64_t>& requested, Output& 
           std::lock_guard lock(outputMutex);
           output.err() << prefix << line << std::endl;
         };
-      return syncOne(plan->orderIds[n], prefix, *plan, requested, progress);
+      return syncOne(plan->orderIds[n], prefix, *plan, requested, progress, checks);
     } catch (const std::exception& e) {
       return {std::nullopt, std::string("unexpected error: ") + e.what(), {}};
     } catch (...) {
@@ -304,12 +307,14 @@ int AdminCommands::syncHere(const std::vector<std::int64_t>& requested, Output& 
   };
   // poll.workers: orders at once, in `sync` as in the service (PushWorkers).
   runInPlanOrder<OrderSynced>(count, config_.pollWorkers, syncNth, printNth);
+  const auto checksRecorded = checks.flush();
+  if (!checksRecorded) output.err() << "sync: " << checksRecorded.error().describe() << "\n";
   const auto& totals = tally.totals();
   output.text() << "sync: " << count << " order(s), " << totals.filed << " filed, "
                 << totals.removed << " removed, " << totals.downloads << " download(s)"
                 << (tally.anyFailed() ? ", with failures" : "") << "\n";
   output.document(tally.document(retried));
-  return tally.anyFailed() ? 1 : 0;
+  return tally.anyFailed() || !checksRecorded ? 1 : 0;
 }
 
 dms::Result<AdminCommands::SyncPlan> AdminCommands::planSync(
@@ -337,13 +342,15 @@ dms::Result<AdminCommands::SyncPlan> AdminCommands::planSync(
 AdminCommands::OrderSynced AdminCommands::syncOne(std::int64_t id, const std::string& prefix,
                                                   const SyncPlan& plan,
                                                   const std::vector<std::int64_t>& requested,
-                                                  const filing::ProgressFn& progress) {
+                                                  const filing::ProgressFn& progress,
+                                                  filing::CheckBatch& checks) {
   OrderSynced result;
   auto err = [&](std::string line) { result.lines.push_back({true, std::move(line)}); };
   auto text = [&](std::string line) { result.lines.push_back({false, std::move(line)}); };
   auto queued = plan.queued.find(id);
   auto report = queued == plan.queued.end()
-                    ? service_.reconciler().reconcile(id, Reason::Sync, progress)
+                    ? service_.reconciler().reconcile(id, Reason::Sync, progress, nullptr,
+                                                      std::nullopt, &checks)
                     : service_.reconcileQueued(queued->second, Reason::Sync, progress);
   if (!report) {
     // A push naming an order Ambita does not know (mistyped or forged) is dropped once

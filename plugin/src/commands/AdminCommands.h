@@ -105,10 +105,10 @@ class AdminCommands {
     bool ok() const { return error.empty(); }
   };
   /// Reconciles one order of a sync (on any thread: it writes nothing to the output but its
-  /// progress lines).
+  /// progress lines). An order found unchanged leaves its check in `checks`.
   OrderSynced syncOne(std::int64_t id, const std::string& prefix, const SyncPlan& plan,
                       const std::vector<std::int64_t>& requested,
-                      const filing::ProgressFn& progress);
+                      const filing::ProgressFn& progress, filing::CheckBatch& checks);
   /// Failed assets of these orders (asked for by name) are retried now, given up or not;
   /// with `onlyAsset`, only that asset. Returns how many were reset.
   dms::Result<std::size_t> retryNow(const std::vector<std::int64_t>& orderIds,

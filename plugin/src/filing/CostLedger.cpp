@@ -154,7 +154,8 @@ CostChanges costChanges(const api::OrderCollection& order, const std::string& re
       e.recordedAt = now;
       changes.entries.push_back(std::move(e));
     }
-    changes.lines.push_back(std::move(line));
+    const auto k = known.find(line.lineId);
+    if (k == known.end() || !(*k->second == line)) changes.lines.push_back(std::move(line));
   }
   return changes;
 }

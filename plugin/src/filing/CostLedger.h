@@ -48,7 +48,9 @@ std::optional<OrderCost> orderCost(const std::vector<LedgerEntry>& entries);
 
 /// What one GET changes in the ledger of its order.
 struct CostChanges {
-  std::vector<LedgerLine> lines;      ///< every priced line, described as now seen
+  /// The lines whose description (as now seen) differs from the stored one, or new: a GET that
+  /// changed nothing rewrites nothing (issue 15: a re-sync with nothing new writes nothing).
+  std::vector<LedgerLine> lines;
   std::vector<LedgerEntry> entries;   ///< amounts to append (empty when nothing changed)
   std::vector<std::string> problems;  ///< prices that could not be read (the line is left as is)
 };

@@ -860,4 +860,20 @@ void PostgresStateStore::completeMessagesIn(Session& session, const AnsweredMess
       bind(answered.upToSeq), now;
 }
 
+// --- CPU per order (issue 15, branch ordercpu): the checks of unchanged orders (CheckBatch.h)
+
+dms::Status PostgresStateStore::recordChecks(const std::vector<OrderCheck>& checks) {
+  if (checks.empty()) return {};
+  return withSession(
+      "recording when " + std::to_string(checks.size()) + " order(s) were checked",
+      [&](Session& session) -> dms::Status {
+        TransactionGuard tx(session);
+        for (const auto& check : checks)
+          session << "UPDATE orders SET checked_at = $1 WHERE id = $2 AND checked_at < $1",
+              bind(storable(check.checkedAt)), bind(check.orderId), now;
+        tx.commit();
+        return {};
+      });
+}
+
 }  // namespace ambita::filing

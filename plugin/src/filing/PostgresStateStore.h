@@ -203,6 +203,10 @@ class PostgresStateStore final : public StateStore {
  private:
   /// The one home of completing inbox messages: inside the caller's transaction.
   static void completeMessagesIn(Poco::Data::Session& session, const AnsweredMessages& answered);
+
+  // --- CPU per order (issue 15, branch ordercpu)
+ public:
+  dms::Status recordChecks(const std::vector<OrderCheck>& checks) override;
 };
 
 }  // namespace ambita::filing

@@ -12,6 +12,7 @@
 #include <system_error>
 #include <utility>
 
+#include "filing/CheckBatch.h"
 #include "filing/CostLedger.h"
 #include "filing/HeldBody.h"
 #include "filing/OrderPlan.h"
@@ -39,6 +40,15 @@ OrderOrigin originFor(Reason reason) {
     default:
       return OrderOrigin::Admin;
   }
+}
+
+/// True when `pending` records nothing but that `stored` was checked again: its status (and so
+/// whether and when it finished) as stored, nothing tracked, filed, audited, charged or answered.
+bool onlyTheCheck(const OrderChanges& pending, const TrackedOrder& stored) {
+  return pending.status && pending.status->status == stored.status &&
+         pending.status->final == !stored.finishedAt.empty() && !pending.track &&
+         pending.assets.empty() && pending.audit.empty() && pending.ledgerLines.empty() &&
+         pending.ledgerEntries.empty() && !pending.answered;
 }
 
 }  // namespace
@@ -297,7 +307,8 @@ dms::Result<TrackedOrder> Reconciler::trackSeenOrder(std::int64_t orderId,
 dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason reason,
                                                    const ProgressFn& progress,
                                                    const TrackedOrder* hint,
-                                                   std::optional<AnsweredMessages> answers) {
+                                                   std::optional<AnsweredMessages> answers,
+                                                   CheckBatch* checks) {
   try {
     OrderLock lock(*this, orderId);
     ReconcileReport report;
@@ -387,6 +398,11 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     // push messages: one transaction. A crash before it is recovered from the target like any
     // interrupted run (the intents are durable), and the messages are still queued.
     if (report.ok()) pending.answered = answers;
+    if (checks != nullptr && onlyTheCheck(pending, trackedOrder)) {
+      // Nothing new: the time of the check is written with the run's other checks.
+      if (auto s = checks->add({orderId, pending.status->checkedAt}); !s) return s.error();
+      return report;
+    }
     if (auto s = store_.commitOrder(pending); !s) return s.error();
     return report;
   } catch (const std::exception& e) {

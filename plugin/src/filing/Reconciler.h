@@ -58,6 +58,8 @@
 
 namespace ambita::filing {
 
+class CheckBatch;
+
 struct ReconcileReport {
   std::int64_t orderId = 0;
   std::string status;                 ///< the order's status as Ambita reported it
@@ -110,10 +112,13 @@ class Reconciler {
   /// `answers` (optional, the push inbox's messages that asked for this reconcile): removed in
   /// the reconcile's last commit when it succeeds (report ok()), atomically with what it filed;
   /// otherwise left queued.
+  /// `checks` (optional, a run over many orders): when the reconcile finds nothing to record
+  /// but the check itself (issue 15), the check goes there instead of into a transaction.
   dms::Result<ReconcileReport> reconcile(std::int64_t orderId, Reason reason,
                                          const ProgressFn& progress = {},
                                          const TrackedOrder* hint = nullptr,
-                                         std::optional<AnsweredMessages> answers = std::nullopt);
+                                         std::optional<AnsweredMessages> answers = std::nullopt,
+                                         CheckBatch* checks = nullptr);
 
   /// Where each asset of the order would go and with what metadata; writes nothing (neither
   /// state nor target). Errors as reconcile().

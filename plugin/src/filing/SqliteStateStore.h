@@ -147,6 +147,10 @@ class SqliteStateStore final : public StateStore {
   /// Extends a log shorter than one checkpoint interval with zeros, so that no commit's sync
   /// also commits a new file size. SqliteStateStoreWal.cpp.
   void reserveCommitLog() override;
+
+  // --- CPU per order (issue 15, branch ordercpu): SqliteStateStoreChecks.cpp
+ public:
+  dms::Status recordChecks(const std::vector<OrderCheck>& checks) override;
 };
 
 }  // namespace ambita::filing

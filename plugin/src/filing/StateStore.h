@@ -148,6 +148,7 @@ struct LedgerLine {
   std::string reference;  ///< the order's reference (the case)
   std::string orderedAt;  ///< ISO 8601 "YYYY-MM-DDTHH:MM:SS" from dateOrdered ("" if unknown)
   std::string status;     ///< the line's status as last seen
+  bool operator==(const LedgerLine&) const = default;
 };
 
 /// A change of what a line costs: "charge" (first price), "credit" (cancelled or refunded:
@@ -229,6 +230,13 @@ struct OrderChanges {
 struct OrderFinish {
   std::int64_t id = 0;
   std::string finishedAt;  ///< ISO 8601 UTC; empty while not finished
+};
+
+/// When a reconcile that found nothing new checked an order (issue 15, CPU per order:
+/// filing/CheckBatch.h).
+struct OrderCheck {
+  std::int64_t orderId = 0;
+  std::string checkedAt;  ///< ISO 8601 UTC
 };
 
 class StateStore {
@@ -391,6 +399,11 @@ class StateStore {
   /// store so that its commits' syncs stay short. SQLite: the write-ahead log is extended to
   /// its working size. Best effort, never fails; nothing to do elsewhere (PostgreSQL).
   virtual void reserveCommitLog() {}
+
+  // --- CPU per order (issue 15, branch ordercpu)
+  /// Sets the "checked" time of each order (kept when the stored one is later), all in ONE
+  /// transaction; nothing at all when `checks` is empty. Nothing else of the orders changes.
+  virtual dms::Status recordChecks(const std::vector<OrderCheck>& checks) = 0;
 };
 
 }  // namespace ambita::filing

@@ -60,6 +60,12 @@ struct ScaleParams {
   /// DMS_BENCH_SCALE_MODULES: the module folder dms-host loads (default: this build's); a saved
   /// copy of an older build's modules measures "before" on the same box.
   std::string modules = DMS_MODULE_DIR;
+  /// DMS_BENCH_SCALE_RESYNC_ROUNDS: how many times P2 (the re-sync) runs on the same state; more
+  /// rounds show the spread of a figure of a few tenths of a second on a loaded box.
+  int resyncRounds = 1;
+  /// DMS_BENCH_SCALE_COMPARE_MODULES: a saved module folder (an older build's) whose re-sync runs
+  /// after each of this build's, on the same state: before/after under the same load.
+  std::string compareModules;
 
   static ScaleParams fromEnvironment() {
     ScaleParams p;
@@ -68,6 +74,9 @@ struct ScaleParams {
     p.concurrency = readEnvInt("DMS_BENCH_SCALE_CONCURRENCY", p.concurrency, 1, 64);
     if (const char* modules = std::getenv("DMS_BENCH_SCALE_MODULES"); modules && *modules)
       p.modules = modules;
+    p.resyncRounds = readEnvInt("DMS_BENCH_SCALE_RESYNC_ROUNDS", p.resyncRounds, 1, 100);
+    if (const char* compare = std::getenv("DMS_BENCH_SCALE_COMPARE_MODULES"); compare && *compare)
+      p.compareModules = compare;
     return p;
   }
 };
@@ -113,8 +122,8 @@ DataSet makeDataSet(const SandboxProcess& sandbox, int files) {
 /// dms-host's configuration: a filesystem target under `dir`; secrets come from the child's
 /// environment as `${NAME}` references.
 fs::path writeHostConfig(const fs::path& dir, const std::string& baseUrl, int concurrency,
-                         const std::string& modules) {
-  const fs::path config = dir / "dms-host.json";
+                         const std::string& modules, const std::string& name = "dms-host.json") {
+  const fs::path config = dir / name;
   writeText(config, "{\"dataDir\": \"" + (dir / "data").string() + "\", \"modules\": \"" + modules +
                         "\",\n \"target\": {\"connector\": \"filesystem\", \"root\": \"" +
                         (dir / "archive").string() + "\"},\n \"ambita\": {\"baseUrl\": \"" +
@@ -228,14 +237,26 @@ std::vector<Row> measureSet(const SandboxProcess& sandbox, const DataSet& set, c
   requireRss(p1, first);
   rows.push_back({"P1 dms-host first sync", orders, files, p1});
 
-  sandbox.clearRequests();
-  const std::string again = "re-sync (" + tag + " files)";
-  auto p2 = runSync(config, ids, logs, "again-" + tag);
-  requireExit(p2, again);
-  requireSummary(p2, orders, 0, again);
-  if (requestLogHolds(orders, 0)) requireDownloads(sandbox, 0, again);
-  requireRss(p2, again);
-  rows.push_back({"P2 dms-host re-sync, nothing new", orders, 0, p2});
+  const auto compareConfig = params.compareModules.empty()
+                                 ? fs::path()
+                                 : writeHostConfig(dir, sandbox.baseUrl(), concurrency,
+                                                   params.compareModules, "dms-host-compare.json");
+  // Each round: this build's re-sync, then the compare modules' (when given), on the same state.
+  for (int round = 1; round <= params.resyncRounds; ++round) {
+    for (const auto& [label, hostConfig] :
+         {std::pair{std::string("P2 dms-host re-sync, nothing new"), config},
+          std::pair{std::string("P2' re-sync, compare modules"), compareConfig}}) {
+      if (hostConfig.empty()) continue;
+      sandbox.clearRequests();
+      const std::string again = label + " (" + tag + " files, round " + std::to_string(round) + ")";
+      auto p2 = runSync(hostConfig, ids, logs, "again-" + tag + "-" + std::to_string(rows.size()));
+      requireExit(p2, again);
+      requireSummary(p2, orders, 0, again);
+      if (requestLogHolds(orders, 0)) requireDownloads(sandbox, 0, again);
+      requireRss(p2, again);
+      rows.push_back({label, orders, 0, p2});
+    }
+  }
   fs::remove_all(dir);
   return rows;
 }
@@ -279,9 +300,10 @@ int runBenchmark() {
     }
     std::fflush(stdout);
   }
-  // Rows per set: curl, first sync, re-sync.
+  // Rows per set: curl, first sync, then the re-syncs (this build's first).
+  const std::size_t perSet = all.size() / 2;
   const auto& small = all[1];
-  const auto& big = all[4];
+  const auto& big = all[perSet + 1];
   std::printf(
       "\nCPU s: the child's own (wait4 rusage); the sandbox's CPU is not counted. RSS MiB: "
       "dms-host's own peak (VmHWM); curl's is wait4's ru_maxrss, which includes this "
@@ -292,7 +314,7 @@ int runBenchmark() {
       small.result.cpuSeconds * 1000 / static_cast<double>(small.files),
       big.result.cpuSeconds * 1000 / static_cast<double>(big.files),
       all[2].result.cpuSeconds * 1000 / static_cast<double>(all[2].orders),
-      all[5].result.cpuSeconds * 1000 / static_cast<double>(all[5].orders),
+      all[perSet + 2].result.cpuSeconds * 1000 / static_cast<double>(all[perSet + 2].orders),
       static_cast<double>(small.result.peakRssKb) / 1024,
       static_cast<double>(big.result.peakRssKb) / 1024, small.orders, big.orders);
   return 0;
