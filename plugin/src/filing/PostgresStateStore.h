@@ -78,7 +78,6 @@ class PostgresStateStore final : public StateStore {
   dms::Result<ApiIdentity> claimApiIdentity(const ApiIdentity& identity) override;
   dms::Result<bool> trackOrder(const TrackedOrder& order) override;
   dms::Result<std::optional<TrackedOrder>> order(std::int64_t id) override;
-  dms::Result<std::vector<TrackedOrder>> orders() override;
   dms::Status updateOrderStatus(std::int64_t id, const std::string& status,
                                 const std::string& checkedAt, bool final) override;
   dms::Result<std::optional<AssetRecord>> asset(const std::string& assetId) override;
@@ -203,6 +202,14 @@ class PostgresStateStore final : public StateStore {
  private:
   /// The one home of completing inbox messages: inside the caller's transaction.
   static void completeMessagesIn(Poco::Data::Session& session, const AnsweredMessages& answered);
+  // --- whole-table loads (issue 15, branch scalerest): at the end of
+  // PostgresStateStore.cpp (its session pool and text rules are private to that file)
+ public:
+  dms::Result<std::vector<OrderStatusCount>> orderCountsByStatus() override;
+  dms::Result<bool> placesFileAt(const std::string& path) override;
+  dms::Result<std::vector<AssetRecord>> filedAssetsAfter(std::int64_t afterOrderId,
+                                                         const std::string& afterAssetId,
+                                                         std::size_t limit) override;
 };
 
 }  // namespace ambita::filing

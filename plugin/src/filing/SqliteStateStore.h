@@ -40,7 +40,6 @@ class SqliteStateStore final : public StateStore {
   dms::Result<ApiIdentity> claimApiIdentity(const ApiIdentity& identity) override;
   dms::Result<bool> trackOrder(const TrackedOrder& order) override;
   dms::Result<std::optional<TrackedOrder>> order(std::int64_t id) override;
-  dms::Result<std::vector<TrackedOrder>> orders() override;
   dms::Status updateOrderStatus(std::int64_t id, const std::string& status,
                                 const std::string& checkedAt, bool final) override;
   dms::Result<std::optional<AssetRecord>> asset(const std::string& assetId) override;
@@ -141,6 +140,13 @@ class SqliteStateStore final : public StateStore {
  private:
   /// The one home of completing inbox messages: inside the caller's transaction and lock.
   void completeMessagesIn(const AnsweredMessages& answered);
+  // --- whole-table loads (issue 15, branch scalerest): SqliteStateStoreCounts.cpp
+ public:
+  dms::Result<std::vector<OrderStatusCount>> orderCountsByStatus() override;
+  dms::Result<bool> placesFileAt(const std::string& path) override;
+  dms::Result<std::vector<AssetRecord>> filedAssetsAfter(std::int64_t afterOrderId,
+                                                         const std::string& afterAssetId,
+                                                         std::size_t limit) override;
 };
 
 }  // namespace ambita::filing
