@@ -104,6 +104,35 @@ TEST_F(PluginCommandsTest, VerifyFindsMissingChangedOrphanedAndRepairs) {
   EXPECT_EQ(tree()[folder + "A.pdf"].metadata["ambita.assetId"], "a1");
 }
 
+// The orphan search asks the state per file found (issue 15: no whole-table loads): a file
+// moved away by the move policy is placed there, a copy of it elsewhere is an orphan.
+TEST_F(PluginCommandsTest, VerifyTellsMovedFilesFromOrphans) {
+  makePlugin(R"("filing": {"withdrawnPolicy": "move", "withdrawnFolder": "Trukket"})");
+  auto keep = makeAsset("k1", "Behold.pdf");
+  auto gone = makeAsset("g1", "Trekkes.pdf");
+  api_.setOrder(makeOrder(1, "FINISHED", {keep, gone}));
+  ASSERT_EQ(run("sync", {"--order", "1"}).code, 0);
+  gone.status = "DELETED";
+  api_.setOrder(makeOrder(1, "FINISHED", {keep, gone}));
+  ASSERT_EQ(run("sync", {"--order", "1"}).code, 0);
+  const std::string moved = "Trukket/dms-case-1/1/Plan og regulering/Trekkes.pdf";
+  ASSERT_EQ(tree().count(moved), 1u);
+  auto clean = run("verify", {});
+  EXPECT_EQ(clean.code, 0) << clean.out << clean.err;
+  EXPECT_EQ(clean.out.find("orphaned:"), std::string::npos) << clean.out;
+
+  auto md = fsTarget_->readMetadata(moved);
+  ASSERT_TRUE(md.ok());
+  std::istringstream copy("copy");
+  const std::string stray = "Trukket/Trekkes-copy.pdf";
+  ASSERT_TRUE(fsTarget_->put(stray, copy, *md, dms::PutMode::CreateNew).ok());
+  auto verify = run("verify", {});
+  EXPECT_EQ(verify.code, 1);
+  EXPECT_NE(verify.out.find("orphaned: " + stray), std::string::npos) << verify.out;
+  EXPECT_EQ(verify.out.find("orphaned: " + moved), std::string::npos) << verify.out;
+  EXPECT_EQ(verify.out.find("Behold.pdf"), std::string::npos) << "filed where recorded";
+}
+
 TEST_F(PluginCommandsTest, SyncAnswersQueuedPushesAndDropsUnknownOrders) {
   makePlugin();
   auto order1 = makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")});

@@ -21,6 +21,7 @@
 #include "filing/PostgresStateStore.h"
 #include "filing/SqliteStateStore.h"
 #include "filing/StateStoreFactory.h"
+#include "metrics/PluginMetrics.h"
 #include "support/Loopback.h"
 #include "support/PostgresServer.h"
 #include "support/TempDir.h"
@@ -643,6 +644,111 @@ TEST_P(StateStoreConformance, OrderFinishTimesListEveryOrderById) {
   EXPECT_EQ((*times)[2].id, 30);
 }
 
+// --- whole-table loads (issue 15, branch scalerest)
+
+TEST_P(StateStoreConformance, OrderCountsByStatusCountEveryOrderInSql) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  auto empty = s.orderCountsByStatus();
+  ASSERT_TRUE(empty.ok()) << empty.error().describe();
+  EXPECT_TRUE(empty->empty());
+  for (std::int64_t id = 1; id <= 6; ++id) {
+    TrackedOrder o;
+    o.id = id;
+    o.trackedAt = "2026-01-01T00:00:00Z";
+    ASSERT_TRUE(s.trackOrder(o).ok());
+  }
+  for (std::int64_t id : {1, 2, 3})
+    ASSERT_TRUE(s.updateOrderStatus(id, "FINISHED", "2026-02-01T00:00:00Z", true).ok());
+  ASSERT_TRUE(s.updateOrderStatus(4, "PROGRESS", "2026-02-01T00:00:00Z", false).ok());
+  auto counts = s.orderCountsByStatus();
+  ASSERT_TRUE(counts.ok()) << counts.error().describe();
+  ASSERT_EQ(counts->size(), 3u);
+  EXPECT_EQ((*counts)[0].status, "") << "orders not seen yet: by status, the empty one first";
+  EXPECT_EQ((*counts)[0].orders, 2u);
+  EXPECT_EQ((*counts)[1].status, "FINISHED");
+  EXPECT_EQ((*counts)[1].orders, 3u);
+  EXPECT_EQ((*counts)[2].status, "PROGRESS");
+  EXPECT_EQ((*counts)[2].orders, 1u);
+}
+
+TEST_P(StateStoreConformance, TrackedOrdersGaugeCountsByStatusWithUnknownForUnseen) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  for (std::int64_t id = 1; id <= 4; ++id) {
+    TrackedOrder o;
+    o.id = id;
+    o.trackedAt = "2026-01-01T00:00:00Z";
+    ASSERT_TRUE(s.trackOrder(o).ok());
+  }
+  ASSERT_TRUE(s.updateOrderStatus(1, "FINISHED", "2026-02-01T00:00:00Z", true).ok());
+  ASSERT_TRUE(s.updateOrderStatus(2, "PROGRESS", "2026-02-01T00:00:00Z", false).ok());
+  metrics::PluginMetrics metrics;
+  dms::http::CallCounters calls;
+  metrics.sampleFrom(s, calls);
+  const auto text = metrics.render();
+  // The series in label order, as the gauge always rendered them ("unknown" last here).
+  const auto finished = text.find("ambita_orders_tracked{status=\"FINISHED\"} 1\n");
+  const auto progress = text.find("ambita_orders_tracked{status=\"PROGRESS\"} 1\n");
+  const auto unknown = text.find("ambita_orders_tracked{status=\"unknown\"} 2\n");
+  ASSERT_NE(finished, std::string::npos) << text;
+  ASSERT_NE(progress, std::string::npos) << text;
+  ASSERT_NE(unknown, std::string::npos) << text;
+  EXPECT_LT(finished, progress);
+  EXPECT_LT(progress, unknown);
+}
+
+TEST_P(StateStoreConformance, PlacesFileAtFiledAndMovedPathsOnly) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  auto moved = record("m", 1, AssetState::Removed, "x/m.pdf");
+  moved.targetPath = "Trukket/x/m.pdf";
+  auto deleted = record("d", 1, AssetState::Removed, "x/d.pdf");  // deleted: no target
+  ASSERT_TRUE(s.commit({record("f", 1, AssetState::Filed, "x/f.pdf"), moved, deleted,
+                        record("i", 1, AssetState::Filing, "x/i.pdf"),
+                        record("e", 1, AssetState::Failed, "x/e.pdf")},
+                       {})
+                  .ok());
+  const std::vector<std::pair<std::string, bool>> cases{
+      {"x/f.pdf", true},  {"Trukket/x/m.pdf", true}, {"x/m.pdf", false}, {"x/d.pdf", false},
+      {"x/i.pdf", false}, {"x/e.pdf", false},        {"", false},        {"y/none.pdf", false}};
+  for (const auto& [path, placed] : cases) {
+    auto found = s.placesFileAt(path);
+    ASSERT_TRUE(found.ok()) << path << ": " << found.error().describe();
+    EXPECT_EQ(*found, placed) << "'" << path << "'";
+  }
+}
+
+TEST_P(StateStoreConformance, FiledAssetsAfterPagesByOrderAndAssetId) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  ASSERT_TRUE(
+      s.commit(
+           {record("b", 2, AssetState::Filed, "x/b"), record("a", 2, AssetState::Filed, "x/a"),
+            record("z", 1, AssetState::Filed, "x/z"), record("c", 2, AssetState::Failed, "x/c"),
+            record("d", 3, AssetState::Removed, "x/d"), record("e", 3, AssetState::Filed, "x/e")},
+           {})
+          .ok());
+  std::vector<std::string> seen;
+  std::int64_t afterOrder = StateStore::kBeforeAnyOrder;
+  std::string afterAsset;
+  for (int page = 0; page < 10; ++page) {
+    auto filed = s.filedAssetsAfter(afterOrder, afterAsset, 2);
+    ASSERT_TRUE(filed.ok()) << filed.error().describe();
+    ASSERT_LE(filed->size(), 2u);
+    for (const auto& a : *filed) seen.push_back(std::to_string(a.orderId) + a.assetId);
+    if (filed->size() < 2) break;
+    afterOrder = filed->back().orderId;
+    afterAsset = filed->back().assetId;
+  }
+  EXPECT_EQ(seen, (std::vector<std::string>{"1z", "2a", "2b", "3e"}))
+      << "every filed asset once, by order and asset id; no other state";
+}
+
 TEST_P(StateStoreConformance, AuditEntriesKeepWhoAsked) {
   auto store = open();
   ASSERT_TRUE(store.ok()) << store.error().describe();
@@ -966,7 +1072,8 @@ TEST(PostgresStateStore, KeepsWorkingAfterTheDatabaseRestarts) {
   auto& s = **store;
   // Several pooled sessions are open and idle when the server goes away.
   std::vector<std::thread> readers;
-  for (int i = 0; i < 4; ++i) readers.emplace_back([&] { EXPECT_TRUE(s.orders().ok()); });
+  for (int i = 0; i < 4; ++i)
+    readers.emplace_back([&] { EXPECT_TRUE(s.orderCountsByStatus().ok()); });
   for (auto& t : readers) t.join();
   server.restart();
   for (int i = 0; i < 3; ++i) {

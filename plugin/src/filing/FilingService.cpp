@@ -144,20 +144,28 @@ dms::Result<ReconcileReport> FilingService::reconcileQueued(const QueuedOrder& q
 VerifyReport FilingService::verify(bool repair, bool quick) {
   VerifyReport report;
   report.repaired = repair;
-  auto filed = store_.filedAssets();
-  if (!filed) {
-    report.errors.push_back(filed.error().describe());
-    return report;
-  }
-  std::set<std::string> expected;
+  // Page by page (issue 15: memory flat whatever the archive's size). The key of the last
+  // asset read is the cursor, so forgetting a missing one (repair) moves nothing.
+  constexpr std::size_t kVerifyPage = 500;
   std::set<std::int64_t> toRepair;
-  for (const auto& a : *filed) {
-    expected.insert(a.path);
-    const auto missingBefore = report.missing;
-    checkFiled(a, repair, quick, report);
-    if (report.missing > missingBefore) toRepair.insert(a.orderId);
+  std::int64_t afterOrderId = StateStore::kBeforeAnyOrder;
+  std::string afterAssetId;
+  for (;;) {
+    auto filed = store_.filedAssetsAfter(afterOrderId, afterAssetId, kVerifyPage);
+    if (!filed) {
+      report.errors.push_back(filed.error().describe());
+      return report;
+    }
+    for (const auto& a : *filed) {
+      const auto missingBefore = report.missing;
+      checkFiled(a, repair, quick, report);
+      if (report.missing > missingBefore) toRepair.insert(a.orderId);
+    }
+    if (filed->size() < kVerifyPage) break;
+    afterOrderId = filed->back().orderId;
+    afterAssetId = filed->back().assetId;
   }
-  findOrphans(expected, report);
+  findOrphans(report);
   if (repair) refileOrders(toRepair, report);
   return report;
 }
@@ -202,17 +210,10 @@ void FilingService::checkFiled(const AssetRecord& a, bool repair, bool quick,
   ++report.ok;
 }
 
-void FilingService::findOrphans(const std::set<std::string>& expected, VerifyReport& report) {
-  // Files carrying our asset id that the state does not place there (a moved file is placed).
-  std::set<std::string> movedPaths;
-  if (auto orders = store_.orders(); orders) {
-    for (const auto& o : *orders) {
-      if (auto assets = store_.assetsOfOrder(o.id); assets)
-        for (const auto& a : *assets)
-          if (a.state == AssetState::Removed && !a.targetPath.empty())
-            movedPaths.insert(a.targetPath);
-    }
-  }
+void FilingService::findOrphans(VerifyReport& report) {
+  // Files carrying our asset id that the state does not place there (a filed file, or a moved
+  // one). Asked per file found (an indexed lookup) instead of holding every recorded path:
+  // memory stays flat whatever the archive's size (issue 15).
   std::vector<std::string> folders{""};
   while (!folders.empty()) {
     const std::string folder = folders.back();
@@ -227,7 +228,12 @@ void FilingService::findOrphans(const std::set<std::string>& expected, VerifyRep
         folders.push_back(e.path);
         continue;
       }
-      if (expected.count(e.path) != 0 || movedPaths.count(e.path) != 0) continue;
+      auto placed = store_.placesFileAt(e.path);
+      if (!placed) {
+        report.errors.push_back(e.path + ": " + placed.error().describe());
+        continue;
+      }
+      if (*placed) continue;
       auto md = target_.readMetadata(e.path);
       if (!md) continue;
       auto it = md->find("ambita.assetId");

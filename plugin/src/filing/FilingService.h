@@ -149,7 +149,7 @@ class FilingService {
 
  private:
   void checkFiled(const AssetRecord& asset, bool repair, bool quick, VerifyReport& report);
-  void findOrphans(const std::set<std::string>& expected, VerifyReport& report);
+  void findOrphans(VerifyReport& report);
   void refileOrders(const std::set<std::int64_t>& orderIds, VerifyReport& report);
 
   Reconciler& reconciler_;

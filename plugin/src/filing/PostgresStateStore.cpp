@@ -371,20 +371,6 @@ dms::Result<std::optional<TrackedOrder>> PostgresStateStore::order(std::int64_t 
                      });
 }
 
-dms::Result<std::vector<TrackedOrder>> PostgresStateStore::orders() {
-  return withSession("listing orders",
-                     [&](Session& session) -> dms::Result<std::vector<TrackedOrder>> {
-                       Statement select(session);
-                       select << "SELECT " << rows::kOrderColumns << " FROM orders ORDER BY id";
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<TrackedOrder> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::orderFromRow(rs, r));
-                       return out;
-                     });
-}
-
 dms::Status PostgresStateStore::updateOrderStatus(std::int64_t id, const std::string& status,
                                                   const std::string& checkedAt, bool final) {
   OrderChanges changes;
@@ -874,6 +860,59 @@ dms::Status PostgresStateStore::recordChecks(const std::vector<OrderCheck>& chec
         tx.commit();
         return {};
       });
+}
+
+}  // namespace ambita::filing
+
+// --- whole-table loads (issue 15, branch scalerest): aggregates and per-path lookups
+
+namespace ambita::filing {
+
+dms::Result<std::vector<OrderStatusCount>> PostgresStateStore::orderCountsByStatus() {
+  return withSession("counting orders by status",
+                     [&](Session& session) -> dms::Result<std::vector<OrderStatusCount>> {
+                       std::vector<std::string> statuses;
+                       std::vector<Poco::Int64> counts;
+                       session << "SELECT status, COUNT(*) FROM orders GROUP BY status "
+                                  "ORDER BY status",
+                           into(statuses), into(counts), now;
+                       std::vector<OrderStatusCount> out;
+                       for (std::size_t i = 0; i < statuses.size() && i < counts.size(); ++i)
+                         out.push_back({statuses[i], static_cast<std::size_t>(counts[i])});
+                       return out;
+                     });
+}
+
+dms::Result<bool> PostgresStateStore::placesFileAt(const std::string& path) {
+  return withSession("looking up path " + path, [&](Session& session) -> dms::Result<bool> {
+    Poco::Int64 found = 0;
+    // Two indexed lookups (assets_by_path, assets_by_target_path) rather than one OR.
+    session << "SELECT COUNT(*) FROM (SELECT 1 FROM assets WHERE path = $1 AND state = 'filed' "
+               "UNION ALL SELECT 1 FROM assets WHERE target_path = $1 AND target_path <> '' "
+               "AND state = 'removed' "
+               "LIMIT 1) AS placed",
+        bind(storable(path)), into(found), now;
+    return found > 0;
+  });
+}
+
+dms::Result<std::vector<AssetRecord>> PostgresStateStore::filedAssetsAfter(
+    std::int64_t afterOrderId, const std::string& afterAssetId, std::size_t limit) {
+  return withSession("reading filed assets",
+                     [&](Session& session) -> dms::Result<std::vector<AssetRecord>> {
+                       Statement select(session);
+                       select << "SELECT " << rows::kAssetColumns
+                              << " FROM assets WHERE state = 'filed' AND (order_id > $1 OR "
+                                 "(order_id = $1 AND asset_id > $2)) ORDER BY order_id, asset_id "
+                                 "LIMIT $3",
+                           bind(afterOrderId), bind(storable(afterAssetId)), bind(sqlLimit(limit));
+                       select.execute();
+                       RecordSet rs(select);
+                       std::vector<AssetRecord> out;
+                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
+                         out.push_back(rows::assetFromRow(rs, r));
+                       return out;
+                     });
 }
 
 }  // namespace ambita::filing

@@ -78,7 +78,6 @@ class PostgresStateStore final : public StateStore {
   dms::Result<ApiIdentity> claimApiIdentity(const ApiIdentity& identity) override;
   dms::Result<bool> trackOrder(const TrackedOrder& order) override;
   dms::Result<std::optional<TrackedOrder>> order(std::int64_t id) override;
-  dms::Result<std::vector<TrackedOrder>> orders() override;
   dms::Status updateOrderStatus(std::int64_t id, const std::string& status,
                                 const std::string& checkedAt, bool final) override;
   dms::Result<std::optional<AssetRecord>> asset(const std::string& assetId) override;
@@ -207,6 +206,15 @@ class PostgresStateStore final : public StateStore {
   // --- CPU per order (issue 15, branch ordercpu)
  public:
   dms::Status recordChecks(const std::vector<OrderCheck>& checks) override;
+
+  // --- whole-table loads (issue 15, branch scalerest): at the end of
+  // PostgresStateStore.cpp (its session pool and text rules are private to that file)
+ public:
+  dms::Result<std::vector<OrderStatusCount>> orderCountsByStatus() override;
+  dms::Result<bool> placesFileAt(const std::string& path) override;
+  dms::Result<std::vector<AssetRecord>> filedAssetsAfter(std::int64_t afterOrderId,
+                                                         const std::string& afterAssetId,
+                                                         std::size_t limit) override;
 };
 
 }  // namespace ambita::filing

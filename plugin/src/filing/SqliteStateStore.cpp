@@ -27,7 +27,6 @@ using rows::kAssetColumns;
 using rows::kAuditColumns;
 using rows::kInboxColumns;
 using rows::kOrderColumns;
-using rows::orderFromRow;
 using rows::TransactionGuard;
 
 const std::vector<std::vector<std::string>>& migrations() {
@@ -188,21 +187,6 @@ dms::Result<std::optional<TrackedOrder>> SqliteStateStore::order(std::int64_t id
     return std::optional<TrackedOrder>(rows::orderFrom(select));
   } catch (const Poco::Exception& e) {
     return failure("reading order " + std::to_string(id), e.displayText());
-  }
-}
-
-dms::Result<std::vector<TrackedOrder>> SqliteStateStore::orders() {
-  std::lock_guard lock(mutex_);
-  try {
-    Statement select(*session_);
-    select << "SELECT " << kOrderColumns << " FROM orders ORDER BY id";
-    select.execute();
-    RecordSet rs(select);
-    std::vector<TrackedOrder> out;
-    for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(orderFromRow(rs, r));
-    return out;
-  } catch (const Poco::Exception& e) {
-    return failure("listing orders", e.displayText());
   }
 }
 

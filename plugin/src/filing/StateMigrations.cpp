@@ -71,6 +71,9 @@ const std::vector<std::vector<std::string>> kPortableMigrations{
      "detail TEXT NOT NULL DEFAULT '', time TEXT NOT NULL, attempts {int} NOT NULL DEFAULT 0, "
      "not_before {int} NOT NULL DEFAULT 0, last_error TEXT NOT NULL DEFAULT '')",
      "CREATE INDEX events_by_order ON events(order_id, seq)"},
+    // 8: whole-table loads (issue 15, branch scalerest): verify asks per file found whether a
+    // moved asset went there, through an index instead of holding every moved path
+    {"CREATE INDEX assets_by_target_path ON assets(target_path)"},
 };
 
 void replaceAll(std::string& text, const std::string& token, const std::string& with) {

@@ -9,7 +9,7 @@
 namespace ambita::filing {
 
 /// The newest schema version this code knows: the number of migrations.
-inline constexpr int kStateSchemaVersion = 7;
+inline constexpr int kStateSchemaVersion = 8;
 
 enum class SqlDialect { Sqlite, Postgres };
 

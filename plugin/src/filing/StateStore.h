@@ -8,6 +8,7 @@
 /// No method throws.
 
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -239,6 +240,13 @@ struct OrderCheck {
   std::string checkedAt;  ///< ISO 8601 UTC
 };
 
+/// How many tracked orders have one status (StateStore::orderCountsByStatus; issue 15, branch
+/// scalerest: the metrics count in SQL instead of loading every order).
+struct OrderStatusCount {
+  std::string status;  ///< as last seen from GET ("" before the first)
+  std::size_t orders = 0;
+};
+
 class StateStore {
  public:
   virtual ~StateStore() = default;
@@ -257,8 +265,6 @@ class StateStore {
   virtual dms::Result<bool> trackOrder(const TrackedOrder& order) = 0;
   /// The tracked order, or nullopt when it is not tracked.
   virtual dms::Result<std::optional<TrackedOrder>> order(std::int64_t id) = 0;
-  /// Every tracked order, by id.
-  virtual dms::Result<std::vector<TrackedOrder>> orders() = 0;
   /// Records the status seen by a reconcile (and finishedAt the first time it is final).
   virtual dms::Status updateOrderStatus(std::int64_t id, const std::string& status,
                                         const std::string& checkedAt, bool final) = 0;
@@ -404,6 +410,21 @@ class StateStore {
   /// Sets the "checked" time of each order (kept when the stored one is later), all in ONE
   /// transaction; nothing at all when `checks` is empty. Nothing else of the orders changes.
   virtual dms::Status recordChecks(const std::vector<OrderCheck>& checks) = 0;
+
+  // --- whole-table loads (issue 15, branch scalerest): aggregates and per-path lookups, so
+  // that memory stays flat whatever the number of orders and assets
+  /// How many tracked orders have each status ("" before the first GET), by status.
+  virtual dms::Result<std::vector<OrderStatusCount>> orderCountsByStatus() = 0;
+  /// Whether the state places one of its files at `path`: an asset Filed there, or Removed with
+  /// the move policy to there (verify's orphan search asks this per file it finds).
+  virtual dms::Result<bool> placesFileAt(const std::string& path) = 0;
+  /// At most `limit` assets in the Filed state that come after (`afterOrderId`, `afterAssetId`)
+  /// by order and asset id: verify pages through the filed assets instead of holding them all.
+  /// The first page: after (kBeforeAnyOrder, "").
+  virtual dms::Result<std::vector<AssetRecord>> filedAssetsAfter(std::int64_t afterOrderId,
+                                                                 const std::string& afterAssetId,
+                                                                 std::size_t limit) = 0;
+  static constexpr std::int64_t kBeforeAnyOrder = std::numeric_limits<std::int64_t>::min();
 };
 
 }  // namespace ambita::filing

@@ -1,7 +1,7 @@
 #include "metrics/PluginMetrics.h"
 
+#include <algorithm>
 #include <iterator>
-#include <map>
 
 #include "filing/StateStore.h"
 
@@ -51,18 +51,21 @@ void PluginMetrics::sampleFrom(filing::StateStore& store, const dms::http::CallC
                       if (!size) return {};  // no value rather than a wrong one
                       return {{{}, static_cast<double>(*size)}};
                     });
-  registry_.sampled("ambita_orders_tracked", "Tracked orders by their status at Ambita",
-                    Registry::Type::Gauge, [&store]() -> std::vector<Sample> {
-                      auto orders = store.orders();
-                      if (!orders) return {};
-                      std::map<std::string, double> byStatus;
-                      for (const auto& order : *orders)
-                        byStatus[order.status.empty() ? "unknown" : order.status] += 1;
-                      std::vector<Sample> samples;
-                      for (const auto& [status, count] : byStatus)
-                        samples.push_back({{{"status", status}}, count});
-                      return samples;
-                    });
+  registry_.sampled(
+      "ambita_orders_tracked", "Tracked orders by their status at Ambita", Registry::Type::Gauge,
+      [&store]() -> std::vector<Sample> {
+        // Counted in SQL: a scrape holds one row a status, not every order.
+        auto counts = store.orderCountsByStatus();
+        if (!counts) return {};
+        std::vector<Sample> samples;
+        for (const auto& [status, orders] : *counts)
+          samples.push_back(
+              {{{"status", status.empty() ? "unknown" : status}}, static_cast<double>(orders)});
+        // By label, as before ("unknown" among the statuses, not first).
+        std::sort(samples.begin(), samples.end(),
+                  [](const Sample& a, const Sample& b) { return a.labels < b.labels; });
+        return samples;
+      });
   registry_.sampled("ambita_api_responses_total",
                     "Answers from Ambita's API (token, calls, downloads) by status class",
                     Registry::Type::Counter, [&calls] {
