@@ -92,37 +92,44 @@ bool isKnownOrderStatus(const std::string& status) {
   return status == "NEW" || status == "PROGRESS" || isFinalOrder(status);
 }
 
-OrderPlan planOrder(const api::OrderCollection& order,
-                    const std::map<std::string, AssetRecord>& known, const FilingConfig& config,
-                    const RetryRule& retry) {
+OrderPlan planOrder(const api::OrderCollection& order, std::map<std::string, AssetRecord> known,
+                    const FilingConfig& config, const RetryRule& retry) {
+  // `walked` and `known` are this call's own: their contexts and records move into the plan
+  // (a re-sync plans every asset of every order; copying each was measurable, issue 15).
   OrderPlan plan;
   plan.withdrawnOrder = isWithdrawnOrder(order.status);
-  const auto walked = AssetMapper::walk(order);
+  auto walked = AssetMapper::walk(order);
+  plan.assets.reserve(plan.withdrawnOrder ? known.size() : walked.size());
   if (plan.withdrawnOrder) {
-    for (const auto& [id, record] : known) {
+    for (auto& [id, record] : known) {
       PlannedAsset p;
       p.context.asset.id = id;
-      for (const auto& context : walked)
-        if (context.asset.id == id) p.context = context;
-      p.known = record;
+      // The last walked context with this id, as before (the walk lists each asset once).
+      for (auto it = walked.rbegin(); it != walked.rend(); ++it)
+        if (it->asset.id == id) {
+          p.context = std::move(*it);
+          break;
+        }
       const bool filed = record.state == AssetState::Filed;
       p.action = filed ? removal(config) : PlannedAction::Keep;
       p.why = filed ? "the order was " + order.status : "already " + toString(record.state);
+      p.known = std::move(record);
       plan.assets.push_back(std::move(p));
     }
     return plan;
   }
-  for (const auto& context : walked) {
+  for (auto& context : walked) {
     PlannedAsset p;
-    p.context = context;
-    if (auto it = known.find(context.asset.id); it != known.end()) p.known = it->second;
-    if (context.asset.status == "OK") {
+    if (auto it = known.find(context.asset.id); it != known.end()) p.known = std::move(it->second);
+    p.context = std::move(context);
+    const auto& status = p.context.asset.status;
+    if (status == "OK") {
       plan.assets.push_back(planOk(std::move(p), config, retry));
-    } else if (context.asset.status == "DELETED") {
+    } else if (status == "DELETED") {
       plan.assets.push_back(planDeleted(std::move(p), config));
     } else {
       p.action = PlannedAction::Skip;
-      p.why = "unknown status '" + context.asset.status + "'";
+      p.why = "unknown status '" + status + "'";
       plan.assets.push_back(std::move(p));
     }
   }

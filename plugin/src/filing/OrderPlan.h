@@ -52,10 +52,10 @@ struct RetryRule {
 
 /// The plan for `order` given `known` (the state's records of its assets, by id). An order
 /// that is cancelled or refunded plans over what is known (by id); any other over the walked
-/// assets (both levels, each once).
-OrderPlan planOrder(const api::OrderCollection& order,
-                    const std::map<std::string, AssetRecord>& known, const FilingConfig& config,
-                    const RetryRule& retry);
+/// assets (both levels, each once). `known` is taken by value: its records move into the plan
+/// (callers that no longer need theirs pass std::move).
+OrderPlan planOrder(const api::OrderCollection& order, std::map<std::string, AssetRecord> known,
+                    const FilingConfig& config, const RetryRule& retry);
 
 /// True when a failed asset has used up filing.maxAttempts.
 bool givenUp(const AssetRecord& record, const FilingConfig& config);

@@ -355,7 +355,8 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     std::map<std::string, AssetRecord> known;
     for (auto& r : recovered->assets) known.emplace(r.assetId, std::move(r));
 
-    const auto plan = planOrder(*order, known, config_, {clock_(), reason == Reason::Sync});
+    const auto plan =
+        planOrder(*order, std::move(known), config_, {clock_(), reason == Reason::Sync});
     std::vector<AssetRecord> removals;
     std::vector<AssetRecord> notes;
     std::vector<FileJob> jobs;
@@ -784,7 +785,7 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
     std::map<std::string, AssetRecord> known;
     for (auto& r : *knownList) known.emplace(r.assetId, r);
     // What a reconcile now would do (a failed asset shown as filed again, backoff or not).
-    const auto plan = planOrder(*order, known, config_, {clock_(), true});
+    const auto plan = planOrder(*order, std::move(known), config_, {clock_(), true});
     std::set<std::string> reserved;
     std::vector<PreviewEntry> out;
     for (const auto& context : AssetMapper::walk(*order)) {
