@@ -231,14 +231,14 @@ dms::Result<std::string> Reconciler::choosePath(const std::string& folder, const
                                                  std::to_string(kMaxNameVariants) + " variants");
 }
 
-void Reconciler::sortByAction(const PlannedAsset& planned, const std::string& orderName,
+void Reconciler::sortByAction(PlannedAsset&& planned, const std::string& orderName,
                               ReconcileReport& report, std::vector<AssetRecord>& removals,
                               std::vector<AssetRecord>& notes, std::vector<FileJob>& jobs) {
   switch (planned.action) {
     case PlannedAction::File: {
       FileJob job;
-      job.context = planned.context;
-      job.record = planned.known.value_or(AssetRecord{});
+      job.context = std::move(planned.context);
+      if (planned.known) job.record = std::move(*planned.known);
       jobs.push_back(std::move(job));
       break;
     }
@@ -247,12 +247,12 @@ void Reconciler::sortByAction(const PlannedAsset& planned, const std::string& or
       break;
     case PlannedAction::Remove:
     case PlannedAction::Move:
-      removals.push_back(*planned.known);
+      removals.push_back(std::move(*planned.known));
       break;
     case PlannedAction::NoteRemoved: {
       // Withdrawn before it was filed: remember it so status shows it, nothing to remove.
       const auto& context = planned.context;
-      AssetRecord r = planned.known.value_or(AssetRecord{});
+      AssetRecord r = planned.known ? std::move(*planned.known) : AssetRecord{};
       r.assetId = context.asset.id;
       r.orderId = report.orderId;
       r.supplierOrderId = context.supplierOrder ? context.supplierOrder->id : 0;
@@ -261,7 +261,7 @@ void Reconciler::sortByAction(const PlannedAsset& planned, const std::string& or
       r.category = context.asset.productCategory;
       r.state = AssetState::Removed;
       r.removedAt = AuditLog::now();
-      notes.push_back(r);
+      notes.push_back(std::move(r));
       break;
     }
     case PlannedAction::Skip:
@@ -355,13 +355,12 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     std::map<std::string, AssetRecord> known;
     for (auto& r : recovered->assets) known.emplace(r.assetId, std::move(r));
 
-    const auto plan =
-        planOrder(*order, std::move(known), config_, {clock_(), reason == Reason::Sync});
+    auto plan = planOrder(*order, std::move(known), config_, {clock_(), reason == Reason::Sync});
     std::vector<AssetRecord> removals;
     std::vector<AssetRecord> notes;
     std::vector<FileJob> jobs;
-    for (const auto& planned : plan.assets)
-      sortByAction(planned, orderName, report, removals, notes, jobs);
+    for (auto& planned : plan.assets)
+      sortByAction(std::move(planned), orderName, report, removals, notes, jobs);
     for (auto& note : notes) pending.assets.push_back(std::move(note));
 
     for (auto& r : removals) {

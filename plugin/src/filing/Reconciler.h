@@ -203,10 +203,11 @@ class Reconciler {
   /// target remove() with pruning of empty parents, serialised with ensureFolder().
   dms::Status removePruning(const std::string& path);
   /// Acting on one planned asset: into the removals, the withdrawn-before-filed notes or the
-  /// filing jobs, or counted in the report (waiting, unchanged).
-  void sortByAction(const PlannedAsset& planned, const std::string& orderName,
-                    ReconcileReport& report, std::vector<AssetRecord>& removals,
-                    std::vector<AssetRecord>& notes, std::vector<FileJob>& jobs);
+  /// filing jobs, or counted in the report (waiting, unchanged). Its context and record move
+  /// into the job, removal or note (the plan is not used afterwards).
+  void sortByAction(PlannedAsset&& planned, const std::string& orderName, ReconcileReport& report,
+                    std::vector<AssetRecord>& removals, std::vector<AssetRecord>& notes,
+                    std::vector<FileJob>& jobs);
   /// Counts a failed attempt: the asset's next try (backoff) or, at the limit, giving up.
   void recordFailure(FileJob& job, Reason reason);
   TaskPool& pool();
