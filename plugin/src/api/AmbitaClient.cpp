@@ -353,20 +353,17 @@ dms::http::Step AmbitaClient::stepForStatus(const Call& call,
   return Step::failure(failure);
 }
 
-dms::Result<Poco::Dynamic::Var> AmbitaClient::fetchJson(const Call& call) {
-  std::optional<Poco::Dynamic::Var> parsed;
+dms::Status AmbitaClient::fetchAnswer(
+    const Call& call, const std::function<dms::Status(const std::string& body)>& read) {
   dms::http::AttemptLoop loop(*retry_, stop_, &counters_);
   const dms::Status outcome = loop.run(
       [&](int) {
         auto reply = execute(call);
         if (!reply) return dms::http::Step::finalFailure(reply.error());
-        auto json = ModelParser::parseJson(reply->body);
-        if (json) {
-          parsed = std::move(*json);
-          return dms::http::Step::done();
-        }
+        const dms::Status readable = read(reply->body);
+        if (readable) return dms::http::Step::done();
         dms::Error e = error(ErrorCode::InvalidArgument,
-                             call.what() + ": unreadable answer: " + json.error().message);
+                             call.what() + ": unreadable answer: " + readable.error().message);
         // A garbled answer to a read is worth asking again; to a create it is not (see
         // createOrder).
         return call.idempotent ? dms::http::Step::failure(e) : dms::http::Step::finalFailure(e);
@@ -376,9 +373,21 @@ dms::Result<Poco::Dynamic::Var> AmbitaClient::fetchJson(const Call& call) {
           logger_->warning(kSource, failure.message + "; asking again in " +
                                         std::to_string(delay.count()) + " ms");
       });
-  if (outcome) return std::move(*parsed);
+  if (outcome) return {};
   if (loop.end() == dms::http::AttemptLoop::End::Stopped) return cancelledError(call.what());
   return outcome.error();
+}
+
+dms::Result<Poco::Dynamic::Var> AmbitaClient::fetchJson(const Call& call) {
+  std::optional<Poco::Dynamic::Var> parsed;
+  auto fetched = fetchAnswer(call, [&](const std::string& body) -> dms::Status {
+    auto json = ModelParser::parseJson(body);
+    if (!json) return json.error();
+    parsed = std::move(*json);
+    return {};
+  });
+  if (!fetched) return fetched.error();
+  return std::move(*parsed);
 }
 
 dms::Result<TokenResponse> AmbitaClient::fetchToken(const TokenManager::Form& form) {
@@ -423,16 +432,22 @@ dms::Result<OrderCollection> AmbitaClient::getOrder(std::int64_t orderId) {
   Call call;
   call.method = Poco::Net::HTTPRequest::HTTP_GET;
   call.pathAndQuery = "/kode/v1/orders/" + std::to_string(orderId);
-  auto json = fetchJson(call);
-  if (!json) {
-    if (json.error().code == ErrorCode::NotFound)
+  // Read straight from the text into the model (no JSON tree): the re-sync's main cost.
+  std::optional<dms::Result<OrderCollection>> order;
+  auto fetched = fetchAnswer(call, [&](const std::string& body) -> dms::Status {
+    auto answer = ModelParser::orderCollectionFromText(body);
+    if (answer.malformed) return answer.value.error();
+    order = std::move(answer.value);
+    return {};
+  });
+  if (!fetched) {
+    if (fetched.error().code == ErrorCode::NotFound)
       return error(ErrorCode::NotFound,
-                   "order " + std::to_string(orderId) + " not found: " + json.error().message);
-    return json.error();
+                   "order " + std::to_string(orderId) + " not found: " + fetched.error().message);
+    return fetched.error();
   }
-  auto order = ModelParser::orderCollection(*json);
-  if (!order) return error(order.error().code, call.what() + ": " + order.error().message);
-  return order;
+  if (!*order) return error(order->error().code, call.what() + ": " + order->error().message);
+  return std::move(*order);
 }
 
 dms::Result<OrderCollection> AmbitaClient::createOrder(const NewOrder& order) {
@@ -450,9 +465,7 @@ dms::Result<OrderCollection> AmbitaClient::createOrder(const NewOrder& order) {
       order.reference + "' before ordering again (not retried, to avoid ordering twice)";
   auto reply = execute(call);
   if (!reply) return reply.error();
-  auto json = ModelParser::parseJson(reply->body);
-  auto created =
-      json ? ModelParser::orderCollection(*json) : dms::Result<OrderCollection>(json.error());
+  auto created = ModelParser::orderCollectionFromText(reply->body).value;
   if (!created)
     return error(ErrorCode::Conflict, call.what() + ": Ambita accepted the order (" +
                                           std::to_string(reply->status) +

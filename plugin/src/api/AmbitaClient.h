@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -143,6 +144,10 @@ class AmbitaClient : public OrderApi {
   dms::Error endError(const dms::http::AttemptLoop& loop, dms::Error failure,
                       const std::string& what) const;
   dms::Result<Poco::Dynamic::Var> fetchJson(const Call& call);
+  /// Runs `call` and hands the answer's body to `read`, which returns an error only when the
+  /// body is malformed JSON: a garbled answer to a read is asked again (not to a create).
+  dms::Status fetchAnswer(const Call& call,
+                          const std::function<dms::Status(const std::string& body)>& read);
   dms::Result<TokenResponse> fetchToken(const TokenManager::Form& form);
   dms::Error error(dms::ErrorCode code, const std::string& message) const;
   dms::Error cancelledError(const std::string& what) const;

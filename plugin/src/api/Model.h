@@ -14,6 +14,8 @@ namespace ambita::api {
 struct CodeName {
   std::string code;
   std::string name;
+
+  bool operator==(const CodeName&) const = default;
 };
 
 struct Product {
@@ -37,6 +39,8 @@ struct Asset {
   std::string downloadUrl;
   std::string status;           ///< "OK", "DELETED" or anything else (kept as is)
   std::string productCategory;  ///< open set, e.g. "PLAN_KART_REGULERING"; may be empty
+
+  bool operator==(const Asset&) const = default;
 };
 
 struct OrderLine {
@@ -52,6 +56,8 @@ struct OrderLine {
   std::string dateStatus;  ///< as sent (either date format)
   std::optional<std::int64_t> packageLineId;
   std::vector<Asset> assets;  ///< line-level files (newer generation only)
+
+  bool operator==(const OrderLine&) const = default;
 };
 
 /// One supplier's order inside a collection.
@@ -62,6 +68,8 @@ struct SupplierOrder {
   std::string technicalReference;
   std::vector<Asset> assets;  ///< order-level files
   std::vector<OrderLine> orderLines;
+
+  bool operator==(const SupplierOrder&) const = default;
 };
 
 /// GET /kode/v1/orders/{id}: what Ambita calls the order (collection).
@@ -75,6 +83,8 @@ struct OrderCollection {
   std::string dateOrdered;  ///< as sent
   std::string dateStatus;   ///< as sent
   std::vector<SupplierOrder> orders;
+
+  bool operator==(const OrderCollection&) const = default;
 };
 
 enum class OrderKind { Cadastre, Share, Map };

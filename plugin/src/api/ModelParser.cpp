@@ -2,10 +2,12 @@
 
 #include <Poco/Exception.h>
 #include <Poco/JSON/JSONException.h>
+#include <Poco/JSON/ParseHandler.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/String.h>
 
 #include "api/JsonReader.h"
+#include "api/OrderReader.h"
 
 namespace ambita::api {
 namespace {
@@ -14,74 +16,6 @@ using J = JsonReader;
 
 dms::Error invalid(const std::string& message) {
   return dms::fail(dms::ErrorCode::InvalidArgument, message);
-}
-
-/// Older payloads code the product type "0"/"1"; newer ones say NORMAL/PACKAGE.
-std::string productType(const CodeName& c) {
-  if (c.code == "0") return "NORMAL";
-  if (c.code == "1") return "PACKAGE";
-  return c.code;
-}
-
-Asset parseAsset(const Poco::Dynamic::Var& v, const std::string& path) {
-  auto o = J::object(v, path);
-  Asset a;
-  a.id = J::requiredString(*o, "id", path);
-  if (a.id.empty()) J::fail(J::join(path, "id"), "must not be empty");
-  a.name = J::optString(*o, "name", path).value_or("");
-  a.filename = J::optString(*o, "filename", path).value_or("");
-  a.downloadUrl = J::optString(*o, "downloadUrl", path).value_or("");
-  // Some pages call it "status"; assetStatus wins when both are present.
-  a.status = J::codeName(*o, o->has("assetStatus") ? "assetStatus" : "status", path).code;
-  a.productCategory = J::codeName(*o, "productCategory", path).code;
-  return a;
-}
-
-std::vector<Asset> parseAssets(const Poco::JSON::Object& o, const std::string& path) {
-  std::vector<Asset> out;
-  if (auto arr = J::optArray(o, "assets", path)) {
-    const std::string base = J::join(path, "assets");
-    for (std::size_t i = 0; i < arr->size(); ++i)
-      out.push_back(parseAsset(arr->get(static_cast<unsigned>(i)), J::index(base, i)));
-  }
-  return out;
-}
-
-OrderLine parseLine(const Poco::Dynamic::Var& v, const std::string& path) {
-  auto o = J::object(v, path);
-  OrderLine l;
-  l.id = J::requiredInteger(*o, "id", path);
-  l.status = J::codeName(*o, "status", path).code;
-  // The product may be a code string or an object {code, name}.
-  const CodeName product = J::codeName(*o, "product", path);
-  l.product = product.code;
-  l.productName = J::optString(*o, "productName", path).value_or(product.name);
-  l.productType = productType(J::codeName(*o, "productType", path));
-  l.mediaType = J::codeName(*o, "mediaType", path).code;
-  const CodeName delivery = J::codeName(*o, "delivery", path);
-  l.delivery = delivery.name.empty() ? delivery.code : delivery.name;
-  l.priceNet = J::optNumber(*o, "priceNet", path);
-  l.priceVat = J::optNumber(*o, "priceVat", path);
-  l.dateStatus = J::optString(*o, "dateStatus", path).value_or("");
-  l.packageLineId = J::optInteger(*o, "packageLineId", path);
-  l.assets = parseAssets(*o, path);
-  return l;
-}
-
-SupplierOrder parseSupplierOrder(const Poco::Dynamic::Var& v, const std::string& path) {
-  auto o = J::object(v, path);
-  SupplierOrder s;
-  s.id = J::requiredInteger(*o, "id", path);
-  s.supplierName = J::optString(*o, "supplierName", path).value_or("");
-  s.user = J::optString(*o, "user", path).value_or("");
-  s.technicalReference = J::optString(*o, "technicalReference", path).value_or("");
-  s.assets = parseAssets(*o, path);
-  if (auto lines = J::optArray(*o, "orderLines", path)) {
-    const std::string base = J::join(path, "orderLines");
-    for (std::size_t i = 0; i < lines->size(); ++i)
-      s.orderLines.push_back(parseLine(lines->get(static_cast<unsigned>(i)), J::index(base, i)));
-  }
-  return s;
 }
 
 Product parseProduct(const Poco::Dynamic::Var& v, const std::string& path) {
@@ -126,17 +60,26 @@ std::string oneLine(std::string text) {
   return text;
 }
 
-}  // namespace
-
-dms::Result<Poco::Dynamic::Var> ModelParser::parseJson(const std::string& text) {
+/// Runs Poco's parser over `text`, feeding `handler`: the one place that says what malformed
+/// JSON is, for the tree and for the streaming order reader alike.
+dms::Status parseWith(const std::string& text, const Poco::JSON::Handler::Ptr& handler) {
   try {
-    Poco::JSON::Parser parser;
-    return parser.parse(text);
+    Poco::JSON::Parser parser(handler);
+    parser.parse(text);
+    return {};
   } catch (const Poco::Exception& e) {
     return invalid("malformed JSON: " + e.message());
   } catch (const std::exception& e) {
     return invalid(std::string("malformed JSON: ") + e.what());
   }
+}
+
+}  // namespace
+
+dms::Result<Poco::Dynamic::Var> ModelParser::parseJson(const std::string& text) {
+  Poco::SharedPtr<Poco::JSON::ParseHandler> tree(new Poco::JSON::ParseHandler);
+  if (auto malformed = parseWith(text, tree); !malformed) return malformed.error();
+  return tree->asVar();
 }
 
 dms::Result<std::vector<Product>> ModelParser::products(const Poco::Dynamic::Var& json) {
@@ -159,29 +102,36 @@ dms::Result<std::vector<Product>> ModelParser::products(const Poco::Dynamic::Var
   }
 }
 
+namespace {
+
+/// The reader's outcome as the parser's answer ("order: <path>: <problem>").
+dms::Result<OrderCollection> orderFrom(OrderReader& reader) {
+  if (!reader.ok()) return invalid("order: " + reader.failure());
+  return reader.takeOrder();
+}
+
+}  // namespace
+
 dms::Result<OrderCollection> ModelParser::orderCollection(const Poco::Dynamic::Var& json) {
-  try {
-    auto o = J::object(json, "");
-    OrderCollection c;
-    c.id = J::requiredInteger(*o, "id", "");
-    c.status = J::codeName(*o, "status", "").code;
-    c.reference = J::optString(*o, "reference", "").value_or("");
-    c.technicalReference = J::optString(*o, "technicalReference", "").value_or("");
-    c.priceNet = J::optNumber(*o, "priceNet", "");
-    c.priceVat = J::optNumber(*o, "priceVat", "");
-    c.dateOrdered = J::optString(*o, "dateOrdered", "").value_or("");
-    c.dateStatus = J::optString(*o, "dateStatus", "").value_or("");
-    if (auto orders = J::optArray(*o, "orders", "")) {
-      for (std::size_t i = 0; i < orders->size(); ++i)
-        c.orders.push_back(
-            parseSupplierOrder(orders->get(static_cast<unsigned>(i)), J::index("orders", i)));
+  const JsonReader::Value top = JsonReader::valueOf(json);
+  if (top.kind != JsonReader::Value::Kind::Object && top.kind != JsonReader::Value::Kind::Array) {
+    // Only a caller's own Var gets here: parseJson calls a bare scalar malformed.
+    try {
+      JsonReader::requireObject(top, "");
+    } catch (const JsonReader::Failure& f) {
+      return invalid(std::string("order: ") + f.what());
     }
-    return c;
-  } catch (const J::Failure& f) {
-    return invalid(std::string("order: ") + f.what());
-  } catch (const Poco::Exception& e) {
-    return invalid("order: " + e.displayText());
   }
+  OrderReader reader;
+  OrderReader::replay(json, reader);
+  return orderFrom(reader);
+}
+
+ModelParser::TextAnswer<OrderCollection> ModelParser::orderCollectionFromText(
+    const std::string& text) {
+  Poco::SharedPtr<OrderReader> reader(new OrderReader);
+  if (auto malformed = parseWith(text, reader); !malformed) return {true, malformed.error()};
+  return {false, orderFrom(*reader)};
 }
 
 dms::Result<TokenResponse> ModelParser::token(const Poco::Dynamic::Var& json) {

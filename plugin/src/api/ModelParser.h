@@ -35,10 +35,23 @@ class ModelParser {
   /// GET /kode/v1/products: a JSON array of products. Required per product: `code`.
   static dms::Result<std::vector<Product>> products(const Poco::Dynamic::Var& json);
 
+  /// An answer's text read into a value: `malformed` when the text is not JSON (a garbled
+  /// answer, which a caller may ask again: `value` holds parseJson's error), else `value` is
+  /// the value or why the answer is refused.
+  template <class T>
+  struct TextAnswer {
+    bool malformed = false;
+    dms::Result<T> value;
+  };
+
   /// GET /kode/v1/orders/{id} (and the create-order answer). Required: `id` of the collection,
   /// of each supplier order and order line (integer or numeric string), and `id` of each asset
-  /// (string; an integer is taken as its decimal text). Everything else optional.
+  /// (string; an integer is taken as its decimal text). Everything else optional. When several
+  /// fields are wrong, the first in the order these rules check them is named.
   static dms::Result<OrderCollection> orderCollection(const Poco::Dynamic::Var& json);
+  /// The same read straight from the answer's text (api/OrderReader: no Dynamic::Var tree),
+  /// with the same values and messages as parseJson + orderCollection(Var).
+  static TextAnswer<OrderCollection> orderCollectionFromText(const std::string& text);
 
   /// Token endpoint answer. Required: `access_token`; `expires_in` defaults to 3600 s.
   static dms::Result<TokenResponse> token(const Poco::Dynamic::Var& json);
