@@ -249,6 +249,21 @@ TEST_F(AmbitaClientTest, MalformedJsonOnReadIsAskedAgain) {
   EXPECT_NE(bad.error().message.find("malformed JSON"), std::string::npos);
 }
 
+// The order is read while the text is parsed (api/OrderReader): a wrong field early in a
+// garbled answer must not turn it into a final refusal; it is still asked again.
+TEST_F(AmbitaClientTest, MalformedJsonAfterAWrongFieldIsStillAskedAgain) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1) return reply(resp, 200, R"({"id": "not a number", "orders": []} <html>)");
+    reply(resp, 200, orderJson(4));
+  };
+  auto o = client().getOrder(4);
+  ASSERT_TRUE(o) << o.error().describe();
+  EXPECT_EQ(o->id, 4);
+  EXPECT_EQ(calls.load(), 2);
+}
+
 TEST_F(AmbitaClientTest, WrongShapeNamesJsonPath) {
   api = [&](Req& req, Resp& resp, const std::string&) {
     if (!tokens.authorize(req, resp)) return;

@@ -94,11 +94,14 @@ TEST(OrderReaderTest, ReadsWhatTheTreeReads) {
 }
 
 TEST(OrderReaderTest, MalformedJsonWinsOverAWrongField) {
-  const auto answer = ModelParser::orderCollectionFromText(R"({"id": "x", "orders": [)");
-  EXPECT_TRUE(answer.malformed);
-  ASSERT_FALSE(answer.value);
-  EXPECT_NE(answer.value.error().message.find("malformed JSON"), std::string::npos)
-      << answer.value.error().message;
+  // Cut short, or garbage after a whole (wrong) object: malformed either way.
+  for (const char* text : {R"({"id": "x", "orders": [)", R"({"id": "x", "orders": []} <html>)"}) {
+    const auto answer = ModelParser::orderCollectionFromText(text);
+    EXPECT_TRUE(answer.malformed) << text;
+    ASSERT_FALSE(answer.value);
+    EXPECT_NE(answer.value.error().message.find("malformed JSON"), std::string::npos)
+        << answer.value.error().message;
+  }
   const auto wrong = ModelParser::orderCollectionFromText(R"({"id": "x", "orders": []})");
   EXPECT_FALSE(wrong.malformed);
   ASSERT_FALSE(wrong.value);
