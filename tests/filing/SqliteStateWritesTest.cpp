@@ -6,6 +6,7 @@
 #include <Poco/Data/SQLite/Connector.h>
 #include <Poco/Data/Session.h>
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -14,7 +15,9 @@
 #include <utility>
 #include <vector>
 
+#include "filing/SqlitePathLookups.h"
 #include "filing/SqliteStateStore.h"
+#include "filing/SqliteStatements.h"
 #include "support/TempDir.h"
 
 namespace ambita::filing {
@@ -155,17 +158,39 @@ TEST_F(SqliteStateWrites, NoIndexIsAPrefixOfAnotherOnTheSameTable) {
   }
 }
 
+/// The lines of SQLite's plan for `sql` on the state file (`sql` may hold unbound parameters).
+std::vector<std::string> queryPlan(const std::string& file, const std::string& sql) {
+  sqlite3* db = nullptr;
+  std::vector<std::string> plan;
+  if (sqlite3_open(file.c_str(), &db) == SQLITE_OK) {
+    SqliteStatements statements(db);
+    auto explain = statements.prepare("EXPLAIN QUERY PLAN " + sql);
+    while (explain.step()) plan.push_back(explain.text(3));
+  }
+  sqlite3_close(db);
+  return plan;
+}
+
 TEST_F(SqliteStateWrites, TheUnfinishedIntentsAreStillFoundThroughAnIndex) {
   // Recovery's query (unfinishedAssets) by state; it must not scan every asset.
-  Poco::Data::Session session("SQLite", file_);
-  std::vector<int> ids, parents, unused;
-  std::vector<std::string> plan;
-  session << "EXPLAIN QUERY PLAN SELECT asset_id FROM assets WHERE state IN "
-             "('filing', 'removing') ORDER BY order_id, asset_id",
-      into(ids), into(parents), into(unused), into(plan), now;
+  const auto plan = queryPlan(file_,
+                              "SELECT asset_id FROM assets WHERE state IN ('filing', 'removing') "
+                              "ORDER BY order_id, asset_id");
   ASSERT_FALSE(plan.empty());
-  EXPECT_NE(plan.front().find("USING"), std::string::npos) << plan.front();
-  EXPECT_EQ(plan.front().find("SCAN"), std::string::npos) << plan.front();
+  EXPECT_NE(plan.front().find("USING INDEX assets_by_state_order"), std::string::npos)
+      << plan.front();
+}
+
+TEST_F(SqliteStateWrites, VerifysQuestionPerFileGoesThroughThePathIndexes) {
+  // placesFileAt runs for every file verify finds: through assets_by_path, not through every
+  // filed asset (assets_by_state_order, which SQLite chose without the unary plus).
+  const auto plan = queryPlan(file_, kPlacesFileAtSql);
+  std::string all;
+  for (const auto& line : plan) all += line + "\n";
+  EXPECT_NE(all.find("USING INDEX assets_by_path (path=?)"), std::string::npos) << all;
+  EXPECT_NE(all.find("USING INDEX assets_by_target_path (target_path=?)"), std::string::npos)
+      << all;
+  EXPECT_EQ(all.find("assets_by_state_order"), std::string::npos) << all;
 }
 
 }  // namespace
