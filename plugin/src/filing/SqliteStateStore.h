@@ -158,6 +158,14 @@ class SqliteStateStore final : public StateStore {
   dms::Result<std::vector<AssetRecord>> filedAssetsAfter(std::int64_t afterOrderId,
                                                          const std::string& afterAssetId,
                                                          std::size_t limit) override;
+
+  // --- first-sync CPU per file: the state writes (issue 15, branch commitcpu):
+  // SqliteStateStoreOrderChanges.cpp
+ private:
+  /// Updates the stored row of `asset` in place when its order, path and target path are the
+  /// stored ones (inside the caller's transaction and lock): true when it did, false when the
+  /// caller must insert or replace the row.
+  bool updateAssetInPlace(const AssetRecord& asset);
 };
 
 }  // namespace ambita::filing

@@ -2,6 +2,7 @@
 // branch scalerest), through the kept statements.
 #include <Poco/Exception.h>
 
+#include "filing/SqlitePathLookups.h"
 #include "filing/SqliteStateStore.h"
 #include "filing/StateStoreRows.h"
 
@@ -24,11 +25,7 @@ dms::Result<std::vector<OrderStatusCount>> SqliteStateStore::orderCountsByStatus
 dms::Result<bool> SqliteStateStore::placesFileAt(const std::string& path) {
   std::lock_guard lock(mutex_);
   try {
-    // Two indexed lookups (assets_by_path, assets_by_target_path) rather than one OR.
-    auto select = statements_->prepare(
-        "SELECT 1 FROM assets WHERE path = ?1 AND state = 'filed' "
-        "UNION ALL SELECT 1 FROM assets WHERE target_path = ?1 AND target_path <> '' AND state = "
-        "'removed' LIMIT 1");
+    auto select = statements_->prepare(kPlacesFileAtSql);
     select.bind(1, std::string_view(path));
     return select.step();
   } catch (const Poco::Exception& e) {

@@ -70,6 +70,7 @@ void SqliteStateStore::commitAssetsIn(const std::vector<AssetRecord>& assets,
                                          rows::kAssetColumns +
                                          ") VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   for (const auto& a : assets) {
+    if (updateAssetInPlace(a)) continue;
     statements_->prepare(insertAsset)
         .bindAll(a.assetId, a.orderId, a.supplierOrderId, a.orderLineId, a.remoteStatus, a.category,
                  toString(a.state), a.path, a.targetPath, static_cast<std::int64_t>(a.size),
@@ -133,6 +134,27 @@ void SqliteStateStore::completeMessagesIn(const AnsweredMessages& answered) {
   statements_->prepare("DELETE FROM inbox WHERE order_id = ? AND seq <= ?")
       .bindAll(answered.orderId, answered.upToSeq)
       .run();
+}
+
+// --- first-sync CPU per file: the state writes (issue 15, branch commitcpu)
+
+bool SqliteStateStore::updateAssetInPlace(const AssetRecord& a) {
+  // Only a row whose indexed keys other than the state stay as they are (the order, the path and
+  // the target path: a filing's outcome after its intent, a retry's intent after a failure) is
+  // updated here. SQLite then rewrites the row and only the state's index entries; INSERT OR
+  // REPLACE deletes the row and every index entry and inserts them all again. A row with another
+  // key, or none, is left to the caller's INSERT OR REPLACE.
+  statements_
+      ->prepare(
+          "UPDATE assets SET supplier_order_id = ?3, order_line_id = ?4, remote_status = ?5, "
+          "category = ?6, state = ?7, size = ?10, sha256 = ?11, filed_at = ?12, "
+          "removed_at = ?13, last_error = ?14, attempts = ?15, not_before = ?16 "
+          "WHERE asset_id = ?1 AND order_id = ?2 AND path = ?8 AND target_path = ?9")
+      .bindAll(a.assetId, a.orderId, a.supplierOrderId, a.orderLineId, a.remoteStatus, a.category,
+               toString(a.state), a.path, a.targetPath, static_cast<std::int64_t>(a.size), a.sha256,
+               a.filedAt, a.removedAt, a.lastError, a.attempts, a.notBeforeEpoch)
+      .run();
+  return statements_->changes() == 1;
 }
 
 }  // namespace ambita::filing

@@ -74,6 +74,10 @@ const std::vector<std::vector<std::string>> kPortableMigrations{
     // 8: whole-table loads (issue 15, branch scalerest): verify asks per file found whether a
     // moved asset went there, through an index instead of holding every moved path
     {"CREATE INDEX assets_by_target_path ON assets(target_path)"},
+    // 9: first-sync CPU per file (issue 15, branch commitcpu): assets_by_state(state) leads
+    // assets_by_state_order(state, order_id), which serves every query by state as well; each
+    // asset written (twice a filed file) paid for both
+    {"DROP INDEX IF EXISTS assets_by_state"},
 };
 
 void replaceAll(std::string& text, const std::string& token, const std::string& with) {

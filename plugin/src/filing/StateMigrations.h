@@ -9,7 +9,7 @@
 namespace ambita::filing {
 
 /// The newest schema version this code knows: the number of migrations.
-inline constexpr int kStateSchemaVersion = 8;
+inline constexpr int kStateSchemaVersion = 9;
 
 enum class SqlDialect { Sqlite, Postgres };
 
