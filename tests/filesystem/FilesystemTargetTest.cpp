@@ -445,6 +445,25 @@ TEST_F(NewFolderSyncTest, ABatchCoversItsNewFoldersWithItsDataSync) {
   EXPECT_TRUE(log_.events.empty());
 }
 
+// A batch placing files in several folders makes every one of their renames durable (one shared
+// sync of the filesystem) before it reports them: each folder reported synced, after its files.
+TEST_F(NewFolderSyncTest, ABatchInSeveralFoldersSyncsEveryFolderAfterItsRenames) {
+  ASSERT_TRUE(target_->ensureFolder("p").ok());
+  ASSERT_TRUE(target_->ensureFolder("q").ok());
+  auto batch = target_->beginPutBatch();
+  for (const auto* path : {"p/one.txt", "q/two.txt", "p/three.txt"}) {
+    std::istringstream content(std::string("content of ") + path);
+    ASSERT_TRUE(batch->put(path, content, {{"k", "v"}}, PutMode::CreateNew).ok()) << path;
+  }
+  const auto outcome = batch->commit();
+  ASSERT_EQ(outcome.size(), 3u);
+  for (const auto& [path, status] : outcome) EXPECT_TRUE(status.ok()) << path;
+  EXPECT_EQ(log_.events, (std::vector<std::string>{"new folders in ''", "data", "placed p/one.txt",
+                                                   "placed q/two.txt", "placed p/three.txt",
+                                                   "folder p", "folder q"}));
+  EXPECT_EQ(slurp(root() / "q/two.txt"), "content of q/two.txt");
+}
+
 TEST_F(NewFolderSyncTest, AMoveSyncsTheFoldersMadeForItsDestination) {
   ASSERT_TRUE(put("file.txt").ok());
   ASSERT_TRUE(target_->ensureFolder("moved/here").ok());

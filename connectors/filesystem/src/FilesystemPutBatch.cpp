@@ -64,8 +64,7 @@ std::map<std::string, Status> FilesystemPutBatch::commit() {
     // 1. One sync for the data and xattrs of every temporary (instead of an fsync each), and
     // for the folders ensureFolder() made for them.
     const auto newFolders = target_.unsyncedFoldersNow();
-    if (::syncfs(target_.rootFd_) != 0) {
-      const int error = errno;
+    if (const int error = target_.syncFilesystem(); error != 0) {
       for (const auto& pending : pending_) {
         outcome[pending.path] = errnoError(error, "cannot sync the data of", pending.path);
         discard(pending);
@@ -81,23 +80,43 @@ std::map<std::string, Status> FilesystemPutBatch::commit() {
   }
   // 2. The renames.
   const auto touched = placeAll(outcome);
-  // 3. One fsync per folder that received a file: its renames are durable.
-  for (const auto& [folder, paths] : touched) {
-    auto synced = target_.syncFolder(folders_.at(folder).get(), paths.front());
-    if (!synced) {
-      for (const auto& path : paths) outcome[path] = synced.error();
-      continue;
-    }
-    if (target_.fsync_ && target_.observer_ != nullptr) target_.observer_->folderSynced(folder);
-  }
+  // 3. The folders that received a file are synced: their renames are durable.
+  syncTouchedFolders(touched, outcome);
   pending_.clear();
   folders_.clear();
   return outcome;
 }
 
-std::map<std::string, std::vector<std::string>> FilesystemPutBatch::placeAll(
-    std::map<std::string, Status>& outcome) {
-  std::map<std::string, std::vector<std::string>> touched;
+void FilesystemPutBatch::syncTouchedFolders(const Touched& touched,
+                                            std::map<std::string, Status>& outcome) {
+  if (!target_.fsync_ || touched.empty()) return;
+  const auto reportSynced = [&](const std::string& folder) {
+    if (target_.observer_ != nullptr) target_.observer_->folderSynced(folder);
+  };
+  if (touched.size() == 1) {
+    // One folder: its own fsync writes less than a sync of the whole filesystem.
+    const auto& [folder, paths] = *touched.begin();
+    auto synced = target_.syncFolder(folders_.at(folder).get(), paths.front());
+    if (!synced) {
+      for (const auto& path : paths) outcome[path] = synced.error();
+      return;
+    }
+    reportSynced(folder);
+    return;
+  }
+  // Several folders: one sync of the filesystem, shared with the batches committing beside
+  // this one, instead of a sync (and a disk cache flush) per folder.
+  if (const int error = target_.syncFilesystem(); error != 0) {
+    for (const auto& [folder, paths] : touched)
+      for (const auto& path : paths)
+        outcome[path] = errnoError(error, "cannot sync the folder of", path);
+    return;
+  }
+  for (const auto& [folder, paths] : touched) reportSynced(folder);
+}
+
+FilesystemPutBatch::Touched FilesystemPutBatch::placeAll(std::map<std::string, Status>& outcome) {
+  Touched touched;
   for (const auto& pending : pending_) {
     FilesystemTarget::StagedFile staged;
     staged.name = pending.name;

@@ -5,7 +5,10 @@
 /// neither syncs nor renames it. commit() then, in this order:
 ///   1. syncfs() of the root's filesystem: the data and xattrs of every temporary are on disk;
 ///   2. renames every temporary into place (sidecar mode: its sidecar first, synced, as put does);
-///   3. fsyncs each folder that received a file once: the renames are on disk.
+///   3. the folders that received a file are synced: the renames are on disk. One folder: its
+///      fsync; several: one syncfs() (one disk flush instead of one a folder).
+/// The syncfs() calls go through the target's SharedSync: batches committing at the same time
+/// (several orders at once) share one, which still starts after each of their writes.
 /// A power cut before 3 may lose renames, never data under a final name: what a crash leaves
 /// is a temporary (recover() deletes it) or the complete file. Callers record a file as
 /// stored only after commit() reported it placed (the Ambita plugin: one batch per order).
@@ -61,8 +64,12 @@ class FilesystemPutBatch final : public PutBatch {
   /// put() and putStreaming(): stage the temporary, keep it pending.
   Result<EntryInfo> stagePending(const std::string& path, std::istream& content,
                                  const MetadataAfterContent& metadata, PutMode mode);
+  /// Folders (parent paths) that received files, and the paths placed in each.
+  using Touched = std::map<std::string, std::vector<std::string>>;
   /// Places every pending file into `outcome`; returns the folders that received one.
-  std::map<std::string, std::vector<std::string>> placeAll(std::map<std::string, Status>& outcome);
+  Touched placeAll(std::map<std::string, Status>& outcome);
+  /// Step 3 of commit(): makes the renames in `touched` durable (an error goes to their paths).
+  void syncTouchedFolders(const Touched& touched, std::map<std::string, Status>& outcome);
   void discard(const Pending& pending) const;
 
   FilesystemTarget& target_;

@@ -20,6 +20,7 @@
 
 #include "FileReadStream.h"
 #include "FilesystemPutBatch.h"
+#include "SharedSync.h"
 #include "dms/common/BookkeepingNames.h"
 #include "dms/common/ErrnoMapping.h"
 #include "dms/common/MetadataRules.h"
@@ -226,7 +227,13 @@ Status placeTemporary(int folder, const std::string& tempName, const std::string
 
 FilesystemTarget::FilesystemTarget(int rootFd, std::string root, MetadataMode mode, bool fsync,
                                    Logger* logger)
-    : rootFd_(rootFd), root_(std::move(root)), mode_(mode), fsync_(fsync), logger_(logger) {}
+    : rootFd_(rootFd),
+      root_(std::move(root)),
+      mode_(mode),
+      fsync_(fsync),
+      logger_(logger),
+      sharedSync_(
+          std::make_unique<SharedSync>([this] { return ::syncfs(rootFd_) == 0 ? 0 : errno; })) {}
 
 FilesystemTarget::~FilesystemTarget() {
   // Folders made since the last put or batch: durable before the target goes (best effort).
@@ -339,6 +346,10 @@ Result<UniqueFd> FilesystemTarget::openParent(const std::string& path) const {
   }
   if (!fd) return fd.error();
   return std::move(*fd);
+}
+
+int FilesystemTarget::syncFilesystem() {
+  return sharedSync_->syncAfterNow();
 }
 
 Status FilesystemTarget::syncFolder(int folderFd, const std::string& path) const {

@@ -62,6 +62,7 @@ class UniqueFd;
 namespace dms::filesystem {
 
 using common::UniqueFd;
+class SharedSync;
 
 /// The steps of a batch commit that make staged files durable, reported as each completes.
 class DurabilityObserver {
@@ -123,8 +124,8 @@ class FilesystemTarget final : public DocumentTarget {
   Status move(const std::string& from, const std::string& to) override;
   Status recover() override;
   /// Batched durability: puts staged as temporaries (written, not synced), and on commit one
-  /// syncfs() of the root's filesystem for all their data, the renames, one fsync per touched
-  /// folder (see FilesystemPutBatch.h).
+  /// syncfs() of the root's filesystem for all their data, the renames, one sync of the touched
+  /// folders; batches committing at once share their syncfs() (see FilesystemPutBatch.h).
   std::unique_ptr<PutBatch> beginPutBatch() override;
   /// The content straight into the temporary beside the path; the metadata (xattrs, or the
   /// sidecar) written after it, before the rename.
@@ -188,6 +189,13 @@ class FilesystemTarget final : public DocumentTarget {
   mutable std::mutex newFoldersMutex_;
   /// Paths ("" = root) of folders whose new subfolders ensureFolder() did not sync.
   std::set<std::string> unsyncedFolders_;
+
+  // --- Issue 15 row 1 (morning): batches committing at once share their syncs ---
+  /// syncfs() of the root's filesystem, shared by the batches that commit at the same time
+  /// (SharedSync.h); 0 or an errno.
+  int syncFilesystem();
+
+  std::unique_ptr<SharedSync> sharedSync_;
 };
 
 }  // namespace dms::filesystem
