@@ -3,6 +3,7 @@
 // SQLite's interval no longer copies the log into state.db itself (the pushes of that group
 // commit waited for it); checkpointIfDue() does, and the log stays bounded when nobody calls it.
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 #include <cstdint>
 #include <filesystem>
@@ -72,6 +73,30 @@ TEST(SqliteCheckpoints, ACommitPastTheIntervalLeavesTheCheckpointToCheckpointIfD
   auto audit = s.store->audit(std::nullopt, 100'000);
   ASSERT_TRUE(audit.ok()) << audit.error().describe();
   EXPECT_EQ(audit->size(), std::size_t(SqliteStateStore::kCheckpointFrames + 100 + 20 * 20));
+}
+
+TEST(SqliteCheckpoints, AfterAnUnfinishedCheckpointTheNextIsDueOnlyAfterMoreFrames) {
+  OpenStore s;
+  s.store->moveCheckpointsOffCommits();
+  commitPages(*s.store, SqliteStateStore::kCheckpointFrames + 100);
+  {
+    // A reader's snapshot keeps the checkpoint from copying what is committed after it, as
+    // commits arriving during a checkpoint do.
+    sqlite3* reader = nullptr;
+    ASSERT_EQ(sqlite3_open_v2(s.file.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT COUNT(*) FROM audit", nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    commitPages(*s.store, 10);
+    EXPECT_TRUE(s.store->checkpointIfDue());
+    sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(reader);
+  }
+  // Not after every commit: each would cost two more syncs.
+  commitPages(*s.store, 10);
+  EXPECT_FALSE(s.store->checkpointIfDue());
+  commitPages(*s.store, SqliteStateStore::kCatchUpFrames);
+  EXPECT_TRUE(s.store->checkpointIfDue());
+  EXPECT_EQ(s.store->checkpointsInCommitsForTest(), 0u);
 }
 
 TEST(SqliteCheckpoints, TheLogStaysBoundedWhenNobodyCheckpoints) {
