@@ -174,6 +174,8 @@ dms::Status AmbitaPlugin::startService() {
     serviceLock_.emplace(std::move(*exclusive));
     // Push acks wait for commits: their syncs stay short once the log has its size (issue 15).
     store_->reserveCommitLog();
+    // ... and no ack waits for a checkpoint: the push workers run them (issue 15, pushtail).
+    store_->moveCheckpointsOffCommits();
     client_->resume();
     inbox_->resume();  // push group commit (issue 15)
     workers_->start();

@@ -300,6 +300,29 @@ TEST_F(PushTest, AGroupCommitWakesTheWorkersOnce) {
   EXPECT_EQ(*store_->inboxSize(), std::size_t(kFollowers + 1));
 }
 
+// Issue 15 (branch pushtail): once the service moved the state's checkpoints off the commits,
+// the push workers run them (between orders, and when a push commit wakes them): without that
+// the log would only be copied into state.db at its bound, four intervals later.
+TEST_F(PushTest, TheWorkersRunADueCheckpointOfTheState) {
+  store_->moveCheckpointsOffCommits();
+  std::vector<filing::AuditEntry> audit;  // about one page each: the commit crosses the interval
+  for (int i = 0; i < filing::SqliteStateStore::kCheckpointFrames + 100; ++i)
+    audit.push_back(
+        filing::AuditLog::entry(1, "", "filed", filing::Reason::Sync, "", std::string(3900, 'x')));
+  ASSERT_TRUE(store_->commit({}, audit).ok());
+  ASSERT_EQ(store_->checkpointsOffCommitsForTest(), 0u);
+
+  push::PushInbox inbox(*store_);
+  push::PushWorkers workers(inbox, *service_, logger_, 1);
+  workers.start();
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (store_->checkpointsOffCommitsForTest() == 0 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  workers.stop();
+  EXPECT_EQ(store_->checkpointsOffCommitsForTest(), 1u);
+  EXPECT_EQ(store_->checkpointsInCommitsForTest(), 0u);
+}
+
 TEST_F(PushTest, EndpointAnswers400ToBadPercentEncodingInTheQuery) {
   push::PushInbox inbox(*store_);
   push::PushEndpoint endpoint(inbox, logger_, "push-secret", 1024);

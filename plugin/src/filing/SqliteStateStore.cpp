@@ -65,6 +65,9 @@ SqliteStateStore::~SqliteStateStore() {
   // The cache's statements are finalized first, so that closing really closes the connection
   // (with statements left, SQLite keeps it open until the last one is finalized).
   statements_.reset();
+  // The checkpoint connection (branch pushtail) closes first, so that the writer's is the last:
+  // it checkpoints and removes the log, as before.
+  checkpointConnection_.reset();
   try {
     if (session_) session_->close();
   } catch (...) {  // NOLINT: closing a broken session must not throw from a destructor

@@ -9,6 +9,8 @@
 
 #include <Poco/Data/Session.h>
 
+#include <atomic>
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -166,6 +168,40 @@ class SqliteStateStore final : public StateStore {
   /// stored ones (inside the caller's transaction and lock): true when it did, false when the
   /// caller must insert or replace the row.
   bool updateAssetInPlace(const AssetRecord& asset);
+
+  // --- checkpoints off the commit path (issue 15, branch pushtail): SqliteStateStoreCheckpoints.cpp
+ public:
+  void moveCheckpointsOffCommits() override;
+  bool checkpointIfDue() override;
+  /// Log frames (pages written) after which a checkpoint is due: SQLite's own interval.
+  static constexpr int kCheckpointFrames = 1000;
+  /// Log frames at which a commit checkpoints itself after all, because nobody called
+  /// checkpointIfDue() (or it could not finish): the log stays below this plus one transaction.
+  static constexpr int kMostLogFrames = 4 * kCheckpointFrames;
+  /// Frames after a checkpoint that could not copy the whole log before the next one is due.
+  static constexpr int kCatchUpFrames = 256;
+  /// Checkpoints run inside a commit (the bound) and by checkpointIfDue() so far.
+  std::uint64_t checkpointsInCommitsForTest() const { return checkpointsInCommits_; }
+  std::uint64_t checkpointsOffCommitsForTest() const { return checkpointsOffCommits_; }
+
+ private:
+  /// sqlite3_wal_hook on session_'s connection: runs after each commit, inside it (under
+  /// mutex_), with the log's frame count.
+  static int afterCommit(void* store, sqlite3* db, const char* schema, int frames);
+  struct CloseConnection {
+    void operator()(sqlite3* db) const;
+  };
+  std::atomic<bool> checkpointDue_{false};
+  /// The log's frames when the last checkpointIfDue() could not copy them all; 0 after one that
+  /// did.
+  std::atomic<int> unfinishedLogFrames_{0};
+  std::atomic<std::uint64_t> checkpointsInCommits_{0};
+  std::atomic<std::uint64_t> checkpointsOffCommits_{0};
+  /// Guards checkpointConnection_: one checkpoint at a time, never under mutex_.
+  std::mutex checkpointMutex_;
+  /// A second connection to the file, for checkpoints only: SQLite lets it copy the log into
+  /// the database while session_'s connection commits.
+  std::unique_ptr<sqlite3, CloseConnection> checkpointConnection_;
 };
 
 }  // namespace ambita::filing

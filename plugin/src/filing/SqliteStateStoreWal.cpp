@@ -65,7 +65,9 @@ void SqliteStateStore::reserveCommitLog() {
   }
   sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(*session_);
   const std::int64_t working =
-      kWalHeaderBytes + (pragmaValue(*statements_, "PRAGMA wal_autocheckpoint") + kSpareFrames) *
+      // The interval, not PRAGMA wal_autocheckpoint: that reads 0 once checkpoints are run off
+      // the commits (moveCheckpointsOffCommits).
+      kWalHeaderBytes + (kCheckpointFrames + kSpareFrames) *
                             (pragmaValue(*statements_, "PRAGMA page_size") + kWalFrameHeaderBytes);
   std::error_code ec;
   const auto size = std::filesystem::file_size(file_ + "-wal", ec);

@@ -425,6 +425,18 @@ class StateStore {
                                                                  const std::string& afterAssetId,
                                                                  std::size_t limit) = 0;
   static constexpr std::int64_t kBeforeAnyOrder = std::numeric_limits<std::int64_t>::min();
+
+  // --- checkpoints off the commit path (issue 15, branch pushtail)
+  /// Called when the long-running service starts, beside reserveCommitLog(): from then on a
+  /// commit no longer copies the log into the database itself (which made the push acks of
+  /// that commit wait for it) unless the log reached its bound; checkpointIfDue() does it,
+  /// without blocking commits. SQLite only; nothing to do elsewhere (PostgreSQL).
+  virtual void moveCheckpointsOffCommits() {}
+  /// Runs a checkpoint when the commits since the last one made it due; never waits for a lock
+  /// and never blocks a commit. Returns whether one ran. The push workers call it between
+  /// orders (and when idle, after each push commit wakes them). Thread-safe, never fails (a
+  /// checkpoint that cannot run now is due again after the next commit).
+  virtual bool checkpointIfDue() { return false; }
 };
 
 }  // namespace ambita::filing

@@ -45,6 +45,9 @@ void PushWorkers::loop() {
     } catch (const std::exception& e) {
       logger_.error(kSource, std::string("push worker: unexpected error: ") + e.what());
     }
+    // Between orders, and when woken after a push commit: the state's checkpoint, so that no
+    // commit (no push's ack) waits for one (issue 15, branch pushtail).
+    inbox_.store().checkpointIfDue();
     // Idle: sleep until a message arrives (or a postponed one may be due).
     if (!worked && !stopping_) inbox_.waitForWork(std::chrono::seconds(5));
   }

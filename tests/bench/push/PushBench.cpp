@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <istream>
 #include <limits>
 #include <stdexcept>
@@ -154,7 +155,31 @@ int main() {
     }
     // As the plugin's service does when it starts (AmbitaPlugin::startService).
     (*store)->reserveCommitLog();
+    // DMS_BENCH_PUSH_CHECKPOINTS_IN_COMMITS=1: SQLite's own checkpoints, inside the commit that
+    // crosses the interval, as before branch pushtail (the before/after in one binary).
+    const char* inCommits = std::getenv("DMS_BENCH_PUSH_CHECKPOINTS_IN_COMMITS");
+    const bool checkpointsOffCommits = inCommits == nullptr || std::string(inCommits) != "1";
+    if (checkpointsOffCommits) (*store)->moveCheckpointsOffCommits();
     push::PushInbox inbox(**store, 10'000);
+    // What an idle push worker of the service does when a push commit wakes it (PushWorkers):
+    // the state's due checkpoint (no reconciles here: no Ambita to ask).
+    std::atomic<bool> benchDone{false};
+    std::thread idleWorker([&] {
+      while (!benchDone) {
+        (*store)->checkpointIfDue();
+        inbox.waitForWork(std::chrono::milliseconds(100));
+      }
+    });
+    struct JoinAtExit {
+      std::atomic<bool>& done;
+      push::PushInbox& inbox;
+      std::thread& thread;
+      ~JoinAtExit() {
+        done = true;
+        inbox.wakeAll();
+        thread.join();
+      }
+    } joinIdleWorker{benchDone, inbox, idleWorker};
     push::PushEndpoint endpoint(inbox, logger, "", 64 * 1024);
 
     dms::Route pushRoute;
@@ -201,11 +226,17 @@ int main() {
     auto waiting = (*store)->inboxSize();
     std::printf(
         "orders waiting: %zu of %d (one row, one reconcile, one order GET each); "
-        "transactions: %llu for %zu pushes; refused as busy: %llu; filing commits beside: %zu\n",
+        "transactions: %llu for %zu pushes; refused as busy: %llu; filing commits beside: %zu; "
+        "checkpoints in commits: %llu, by the idle worker: %llu%s\n",
         waiting ? *waiting : 0, kOrders,
         static_cast<unsigned long long>(inbox.pushCommitsForTest()),
         pushes.latenciesMs.size() + contended.latenciesMs.size(),
-        static_cast<unsigned long long>(inbox.busyRefusals()), filingCommits);
+        static_cast<unsigned long long>(inbox.busyRefusals()), filingCommits,
+        static_cast<unsigned long long>((*store)->checkpointsInCommitsForTest()),
+        static_cast<unsigned long long>((*store)->checkpointsOffCommitsForTest()),
+        checkpointsOffCommits
+            ? ""
+            : " (SQLite's own in commits: DMS_BENCH_PUSH_CHECKPOINTS_IN_COMMITS)");
     const auto& failed = pushes.failures ? pushes : contended;
     if (baseline.failures || pushes.failures || contended.failures || !waiting ||
         *waiting != std::size_t(kOrders)) {
