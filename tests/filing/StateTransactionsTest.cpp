@@ -23,6 +23,7 @@
 #include "filing/FilingService.h"
 #include "filing/PostgresStateStore.h"
 #include "filing/SqliteStateStore.h"
+#include "filing/StateMigrations.h"
 #include "support/PostgresServer.h"
 
 namespace ambita::filing {
@@ -273,6 +274,18 @@ TEST_P(StateTransactionsPerOrder, UnchangedOrdersOfARunOpenNoTransactionEach) {
     EXPECT_EQ((*order)->status, "FINISHED") << id;
     EXPECT_EQ((*order)->finishedAt, finishedBefore[id]) << "finished stays as it was";
   }
+}
+
+// A fresh SQLite state is created in one commit for all its migrations, plus the one that
+// creates the version table: each commit is an fdatasync that every first `sync` waits for.
+TEST(SqliteStateCreation, AFreshStateIsCreatedInTwoCommits) {
+  dms::test::TempDir tmp{"dms-create"};
+  auto store = SqliteStateStore::open(tmp.str() + "/state.db");
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto version = (*store)->schemaVersion();
+  ASSERT_TRUE(version.ok());
+  EXPECT_EQ(*version, kStateSchemaVersion) << "every migration applied";
+  EXPECT_EQ(walCommits(tmp.str() + "/state.db-wal"), 2u);
 }
 
 INSTANTIATE_TEST_SUITE_P(StateStore, StateTransactionsPerOrder,
