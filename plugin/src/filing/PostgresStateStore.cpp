@@ -337,12 +337,7 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::selectAssets(
                          select, bind(*idParam);
                        else if (where.find("$1") != std::string::npos)
                          select, bind(storable(textParam));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<AssetRecord> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::assetFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::assetFromRow);
                      });
 }
 
@@ -406,12 +401,7 @@ dms::Result<std::vector<AuditEntry>> PostgresStateStore::audit(std::optional<std
                               << ") AS latest ORDER BY seq";
                        if (orderId) select, bind(*orderId);
                        select, bind(sqlLimit(limit));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<AuditEntry> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::auditFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::auditFromRow);
                      });
 }
 
@@ -498,12 +488,7 @@ dms::Result<std::vector<InboxMessage>> PostgresStateStore::dueMessages(
                               << " FROM inbox WHERE not_before <= $1 OR not_before - $1 > $2 "
                                  "ORDER BY seq LIMIT $3",
                            bind(nowEpoch), bind(longestWaitSeconds), bind(sqlLimit(limit));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<InboxMessage> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::inboxFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::inboxFromRow);
                      });
 }
 
@@ -618,12 +603,7 @@ dms::Result<std::vector<OutboxEvent>> PostgresStateStore::dueEvents(std::int64_t
                                  "WHERE p.order_id = e.order_id) AND (e.not_before <= $1 OR "
                                  "e.not_before - $1 > $2) ORDER BY e.seq LIMIT $3",
                            bind(nowEpoch), bind(longestWaitSeconds), bind(sqlLimit(limit));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<OutboxEvent> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::eventFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::eventFromRow);
                      });
 }
 
@@ -852,12 +832,7 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::filedAssetsAfter(
                                  "(order_id = $1 AND asset_id > $2)) ORDER BY order_id, asset_id "
                                  "LIMIT $3",
                            bind(afterOrderId), bind(storable(afterAssetId)), bind(sqlLimit(limit));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<AssetRecord> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::assetFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::assetFromRow);
                      });
 }
 
