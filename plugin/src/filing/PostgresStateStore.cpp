@@ -11,6 +11,7 @@
 #include <limits>
 #include <utility>
 
+#include "filing/PagedReadsSql.h"
 #include "filing/StateMigrations.h"
 #include "filing/StateStoreRows.h"
 #include "filing/StatusSql.h"
@@ -579,13 +580,6 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::failedAssetsOfOrders(
       });
 }
 
-dms::Result<std::vector<OrderFinish>> PostgresStateStore::orderFinishTimes() {
-  return withSession("listing the orders' finished times",
-                     [&](Session& session) -> dms::Result<std::vector<OrderFinish>> {
-                       return statussql::readOrderFinishTimes(session);
-                     });
-}
-
 }  // namespace ambita::filing
 
 // --- document events outbox (issue 10); commit() writes the rows
@@ -834,6 +828,25 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::filedAssetsAfter(
                            bind(afterOrderId), bind(storable(afterAssetId)), bind(sqlLimit(limit));
                        return rows::allRows(select, rows::assetFromRow);
                      });
+}
+
+// --- whole-table reads paged (issue 15, branch pglazy): PagedReadsSql.h
+
+dms::Result<std::vector<OrderFinish>> PostgresStateStore::orderFinishTimesAfter(
+    std::int64_t afterOrderId, std::size_t limit) {
+  return withSession("listing the orders' finished times",
+                     [&](Session& session) -> dms::Result<std::vector<OrderFinish>> {
+                       return pagedsql::readOrderFinishTimesAfter(session, SqlDialect::Postgres,
+                                                                  afterOrderId, limit);
+                     });
+}
+
+dms::Result<LedgerPage> PostgresStateStore::ledgerOfOrdersAfter(std::int64_t afterOrderId,
+                                                                std::size_t orderLimit) {
+  return withSession("reading the ledger", [&](Session& session) -> dms::Result<LedgerPage> {
+    return pagedsql::readLedgerOfOrdersAfter(session, SqlDialect::Postgres, afterOrderId,
+                                             orderLimit);
+  });
 }
 
 }  // namespace ambita::filing

@@ -179,7 +179,6 @@ class PostgresStateStore final : public StateStore {
   // scale (issue 15): one query for many orders
   dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
       const std::vector<std::int64_t>& orderIds) override;
-  dms::Result<std::vector<OrderFinish>> orderFinishTimes() override;
 
   // --- inbox clearing folded into the order's commit (issue 15, branch push)
  private:
@@ -198,6 +197,14 @@ class PostgresStateStore final : public StateStore {
   dms::Result<std::vector<AssetRecord>> filedAssetsAfter(std::int64_t afterOrderId,
                                                          const std::string& afterAssetId,
                                                          std::size_t limit) override;
+
+  // --- whole-table reads paged (issue 15, branch pglazy): at the end of
+  // PostgresStateStore.cpp (its session pool is private to that file)
+ public:
+  dms::Result<std::vector<OrderFinish>> orderFinishTimesAfter(std::int64_t afterOrderId,
+                                                              std::size_t limit) override;
+  dms::Result<LedgerPage> ledgerOfOrdersAfter(std::int64_t afterOrderId,
+                                              std::size_t orderLimit) override;
 };
 
 }  // namespace ambita::filing

@@ -129,7 +129,6 @@ class SqliteStateStore final : public StateStore {
   // scale (issue 15): one query for many orders
   dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
       const std::vector<std::int64_t>& orderIds) override;
-  dms::Result<std::vector<OrderFinish>> orderFinishTimes() override;
 
   // --- prepared statements kept per connection (issue 15, scale): SqliteStatements.h
  private:
@@ -158,6 +157,13 @@ class SqliteStateStore final : public StateStore {
   dms::Result<std::vector<AssetRecord>> filedAssetsAfter(std::int64_t afterOrderId,
                                                          const std::string& afterAssetId,
                                                          std::size_t limit) override;
+
+  // --- whole-table reads paged (issue 15, branch pglazy): SqliteStateStorePages.cpp
+ public:
+  dms::Result<std::vector<OrderFinish>> orderFinishTimesAfter(std::int64_t afterOrderId,
+                                                              std::size_t limit) override;
+  dms::Result<LedgerPage> ledgerOfOrdersAfter(std::int64_t afterOrderId,
+                                              std::size_t orderLimit) override;
 };
 
 }  // namespace ambita::filing
