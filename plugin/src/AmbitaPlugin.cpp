@@ -12,7 +12,7 @@
 #include "commands/QuoteCommand.h"
 #include "commands/TerminalPrompt.h"
 #include "dms/config/OptionReader.h"
-#include "filing/PostgresStateStore.h"
+#include "filing/PostgresLocation.h"
 #include "filing/StateStoreFactory.h"
 
 namespace ambita {

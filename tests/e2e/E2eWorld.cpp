@@ -91,7 +91,7 @@ std::vector<std::string> E2eWorld::sandboxCredentialArgs() {
 void E2eWorld::writeConfig() {
   Poco::JSON::Object::Ptr root = new Poco::JSON::Object(true);
   root->set("dataDir", dataDir().string());
-  root->set("modules", std::string(DMS_MODULE_DIR));
+  root->set("modules", modules_.empty() ? std::string(DMS_MODULE_DIR) : modules_.string());
   Poco::JSON::Object::Ptr target = new Poco::JSON::Object(true);
   if (dav_) {
     target->set("connector", "webdav");
@@ -159,6 +159,11 @@ void E2eWorld::setStateUrl(const std::string& url) {
 
 void E2eWorld::setJson(const std::string& path, const std::string& json) {
   json_[path] = json;
+  writeConfig();
+}
+
+void E2eWorld::setModules(const std::filesystem::path& folder) {
+  modules_ = folder;
   writeConfig();
 }
 

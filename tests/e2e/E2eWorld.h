@@ -83,6 +83,9 @@ class E2eWorld {
   /// Sets `path` (dotted, e.g. "events" or "ambita.events": the objects on the way are made)
   /// to the JSON value `json` and writes the configuration again.
   void setJson(const std::string& path, const std::string& json);
+  /// Sets the top-level `modules` folder (default: the build's modules) and writes the
+  /// configuration again.
+  void setModules(const std::filesystem::path& folder);
   /// Adds (or replaces) a variable in env(), e.g. the password a ${NAME} in state.url names.
   void setEnv(const std::string& name, const std::string& value);
 
@@ -136,6 +139,7 @@ class E2eWorld {
   std::string davUrl_;
   std::map<std::string, int> ambitaOptions_;  ///< set by setAmbitaOption
   std::string stateUrl_;                      ///< set by setStateUrl
+  std::filesystem::path modules_;             ///< set by setModules
   test::ChildProcess::Env extraEnv_;          ///< set by setEnv
   std::map<std::string, std::string> json_;   ///< set by setJson: path -> JSON value
 };

@@ -6,6 +6,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <limits>
@@ -622,11 +623,12 @@ TEST_P(StateStoreConformance, FailedAssetsOfManyOrdersComeInOneQueryWithTheirWho
   EXPECT_TRUE(none->empty());
 }
 
-TEST_P(StateStoreConformance, OrderFinishTimesListEveryOrderById) {
+TEST_P(StateStoreConformance, OrderFinishTimesAfterPageEveryOrderByIdAcrossPages) {
   auto store = open();
   ASSERT_TRUE(store.ok()) << store.error().describe();
   auto& s = **store;
-  for (std::int64_t id : {30, 10, 20}) {
+  // Tracked out of order; two pages of 3 and a short last one of 1.
+  for (std::int64_t id : {70, 30, 10, 60, 20, 50, 40}) {
     TrackedOrder o;
     o.id = id;
     o.reference = "Oppdrag " + std::to_string(id);
@@ -634,14 +636,83 @@ TEST_P(StateStoreConformance, OrderFinishTimesListEveryOrderById) {
     ASSERT_TRUE(s.trackOrder(o).ok());
   }
   ASSERT_TRUE(s.updateOrderStatus(20, "FINISHED", "2026-02-01T00:00:00Z", true).ok());
-  auto times = s.orderFinishTimes();
-  ASSERT_TRUE(times.ok()) << times.error().describe();
-  ASSERT_EQ(times->size(), 3u);
-  EXPECT_EQ((*times)[0].id, 10);
-  EXPECT_EQ((*times)[0].finishedAt, "");
-  EXPECT_EQ((*times)[1].id, 20);
-  EXPECT_EQ((*times)[1].finishedAt, "2026-02-01T00:00:00Z");
-  EXPECT_EQ((*times)[2].id, 30);
+  std::vector<OrderFinish> seen;
+  std::vector<std::size_t> pageSizes;
+  for (auto after = StateStore::kBeforeAnyOrder;;) {
+    auto page = s.orderFinishTimesAfter(after, 3);
+    ASSERT_TRUE(page.ok()) << page.error().describe();
+    pageSizes.push_back(page->size());
+    if (page->empty()) break;
+    seen.insert(seen.end(), page->begin(), page->end());
+    after = page->back().id;
+  }
+  EXPECT_EQ(pageSizes, (std::vector<std::size_t>{3, 3, 1, 0}));
+  ASSERT_EQ(seen.size(), 7u);
+  for (std::size_t i = 0; i < seen.size(); ++i)
+    EXPECT_EQ(seen[i].id, static_cast<std::int64_t>(10 * (i + 1))) << "by id, each once";
+  EXPECT_EQ(seen[0].finishedAt, "");
+  EXPECT_EQ(seen[1].finishedAt, "2026-02-01T00:00:00Z");
+  auto fromMiddle = s.orderFinishTimesAfter(35, 2);
+  ASSERT_TRUE(fromMiddle.ok()) << fromMiddle.error().describe();
+  ASSERT_EQ(fromMiddle->size(), 2u);
+  EXPECT_EQ((*fromMiddle)[0].id, 40);
+  EXPECT_EQ((*fromMiddle)[1].id, 50);
+}
+
+TEST_P(StateStoreConformance, LedgerOfOrdersAfterPagesWholeOrdersAcrossPages) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  auto empty = s.ledgerOfOrdersAfter(StateStore::kBeforeAnyOrder, 2);
+  ASSERT_TRUE(empty.ok()) << empty.error().describe();
+  EXPECT_TRUE(empty->entries.empty());
+  EXPECT_TRUE(empty->lines.empty());
+  // Orders 5, 1, 3, 4 (recorded in that order), two lines each with an entry on each, order 3
+  // charged and credited; order 2 has a line but no entry (not a page of its own).
+  for (std::int64_t order : {5, 1, 3, 4}) {
+    std::vector<LedgerLine> lines;
+    std::vector<LedgerEntry> entries;
+    for (std::int64_t line : {2, 1}) {
+      lines.push_back({order, line, 0, "P" + std::to_string(line), "", "",
+                       "Sak " + std::to_string(order),
+                       "2026-11-0" + std::to_string(order) + "T10:00:00", "NEW"});
+      entries.push_back({0, order, line, "charge", 100 * order + line, 125 * order + line, "NEW",
+                         "2026-11-10T10:00:00Z"});
+    }
+    ASSERT_TRUE(s.recordCosts(lines, entries).ok());
+  }
+  ASSERT_TRUE(s.recordCosts({{2, 1, 0, "P", "", "", "Sak 2", "", "NEW"}}, {}).ok());
+  ASSERT_TRUE(
+      s.recordCosts({}, {{0, 3, 1, "credit", -301, -376, "CANCELLED", "2026-11-11T00:00:00Z"}})
+          .ok());
+
+  std::vector<std::int64_t> lastOrders;
+  std::vector<std::pair<std::int64_t, std::int64_t>> lineKeys;
+  std::vector<std::int64_t> entryOrders, entrySeqs;
+  for (auto after = StateStore::kBeforeAnyOrder;;) {
+    auto page = s.ledgerOfOrdersAfter(after, 2);
+    ASSERT_TRUE(page.ok()) << page.error().describe();
+    if (page->entries.empty()) break;
+    lastOrders.push_back(page->lastOrderId);
+    for (const auto& l : page->lines) lineKeys.emplace_back(l.orderId, l.lineId);
+    std::vector<std::int64_t> seqs;
+    for (const auto& e : page->entries) {
+      entryOrders.push_back(e.orderId);
+      seqs.push_back(e.seq);
+    }
+    EXPECT_TRUE(std::is_sorted(seqs.begin(), seqs.end())) << "a page's entries as recorded";
+    entrySeqs.insert(entrySeqs.end(), seqs.begin(), seqs.end());
+    after = page->lastOrderId;
+  }
+  // Orders with entries, two a page: {1, 3}, {4, 5}; order 2's line falls in the first.
+  EXPECT_EQ(lastOrders, (std::vector<std::int64_t>{3, 5}));
+  EXPECT_EQ(lineKeys, (std::vector<std::pair<std::int64_t, std::int64_t>>{
+                          {1, 1}, {1, 2}, {2, 1}, {3, 1}, {3, 2}, {4, 1}, {4, 2}, {5, 1}, {5, 2}}));
+  std::sort(entryOrders.begin(), entryOrders.end());
+  EXPECT_EQ(entryOrders, (std::vector<std::int64_t>{1, 1, 3, 3, 3, 4, 4, 5, 5}))
+      << "every entry once";
+  std::sort(entrySeqs.begin(), entrySeqs.end());
+  EXPECT_EQ(std::adjacent_find(entrySeqs.begin(), entrySeqs.end()), entrySeqs.end());
 }
 
 // --- whole-table loads (issue 15, branch scalerest)

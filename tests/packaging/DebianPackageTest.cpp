@@ -188,6 +188,11 @@ TEST_F(DebianPackages, ServicePackageHoldsHostModulesUnitAndConfiguration) {
                                    R"(\./usr/lib/ambita-dms/modules/)" + module + R"(\.so)"))
         << module << "\n"
         << files;
+  // The PostgreSQL state library, beside the plugin in the folder it looks in (issue 15).
+  EXPECT_TRUE(hasLine(files, "-rw[x-]r-[x-]r-[x-] root/root" + time +
+                                 R"(\./usr/lib/ambita-dms/modules/dms-plugin-ambita\.d/)"
+                                 R"(state-postgresql\.so)"))
+      << files;
   EXPECT_TRUE(hasLine(
       files, "-rw-r--r-- root/root" + time + R"(\./lib/systemd/system/ambita-dms\.service)"))
       << files;

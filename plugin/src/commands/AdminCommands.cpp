@@ -559,13 +559,21 @@ int AdminCommands::costs(const CommandLine& cl, const dms::CommandIO& io) {
   if (!cl.flag("--csv") && (cl.flag("--bom") || cl.single("--locale")))
     throw UsageError{"--bom and --locale shape CSV: give --csv too"};
 
-  auto lines = store_.ledgerLines(std::nullopt);
-  auto entries = store_.ledgerEntries(std::nullopt);
-  if (!lines || !entries) {
-    *io.err << "costs: " << (lines ? entries.error() : lines.error()).describe() << "\n";
-    return 1;
+  // The ledger a page of orders at a time: only the selected rows are held, never the whole
+  // ledger (issue 15).
+  constexpr std::size_t kOrdersAPage = 500;
+  std::vector<CostRow> rows;
+  for (auto after = filing::StateStore::kBeforeAnyOrder;;) {
+    auto page = store_.ledgerOfOrdersAfter(after, kOrdersAPage);
+    if (!page) {
+      *io.err << "costs: " << page.error().describe() << "\n";
+      return 1;
+    }
+    if (page->entries.empty()) break;
+    selectCostRows(page->lines, page->entries, query, rows);
+    after = page->lastOrderId;
   }
-  const auto report = buildCostReport(*lines, *entries, query);
+  const auto report = groupCostRows(std::move(rows), query);
   if (cl.flag("--csv"))
     printCostCsv(report, {locale == "no", cl.flag("--bom")}, *io.out);
   else if (cl.flag("--json"))

@@ -90,13 +90,11 @@ dms::Status checkReportDate(const std::string& flag, const std::string& text) {
   return {};
 }
 
-CostReport buildCostReport(const std::vector<filing::LedgerLine>& lines,
-                           const std::vector<filing::LedgerEntry>& entries,
-                           const CostQuery& query) {
+void selectCostRows(const std::vector<filing::LedgerLine>& lines,
+                    const std::vector<filing::LedgerEntry>& entries, const CostQuery& query,
+                    std::vector<CostRow>& rows) {
   std::map<std::pair<std::int64_t, std::int64_t>, const filing::LedgerLine*> lineOf;
   for (const auto& l : lines) lineOf[{l.orderId, l.lineId}] = &l;
-
-  std::vector<CostRow> rows;
   for (const auto& e : entries) {
     CostRow row;
     if (auto it = lineOf.find({e.orderId, e.lineId}); it != lineOf.end()) row.line = *it->second;
@@ -109,6 +107,17 @@ CostReport buildCostReport(const std::vector<filing::LedgerLine>& lines,
     if (query.to && day > *query.to) continue;
     rows.push_back(std::move(row));
   }
+}
+
+CostReport buildCostReport(const std::vector<filing::LedgerLine>& lines,
+                           const std::vector<filing::LedgerEntry>& entries,
+                           const CostQuery& query) {
+  std::vector<CostRow> rows;
+  selectCostRows(lines, entries, query, rows);
+  return groupCostRows(std::move(rows), query);
+}
+
+CostReport groupCostRows(std::vector<CostRow> rows, const CostQuery& query) {
   std::stable_sort(rows.begin(), rows.end(), [](const CostRow& a, const CostRow& b) {
     return std::tie(a.line.orderedAt, a.line.orderId, a.line.lineId, a.entry.seq) <
            std::tie(b.line.orderedAt, b.line.orderId, b.line.lineId, b.entry.seq);

@@ -47,9 +47,17 @@ struct CostReport {
 };
 
 /// Selects the entries of `query` and groups them (an entry whose line is unknown is kept,
-/// described by its order and line only).
+/// described by its order and line only): selectCostRows, then groupCostRows.
 CostReport buildCostReport(const std::vector<filing::LedgerLine>& lines,
                            const std::vector<filing::LedgerEntry>& entries, const CostQuery& query);
+/// Appends to `rows` the entries of `query` with their lines (one page of the ledger: an
+/// entry's line is in the same page, StateStore::ledgerOfOrdersAfter).
+void selectCostRows(const std::vector<filing::LedgerLine>& lines,
+                    const std::vector<filing::LedgerEntry>& entries, const CostQuery& query,
+                    std::vector<CostRow>& rows);
+/// Sorts `rows` (by order date, order, line, then as recorded: whatever order the pages came
+/// in) and groups them.
+CostReport groupCostRows(std::vector<CostRow> rows, const CostQuery& query);
 
 /// How CSV is written: `norwegian` = semicolon separator and decimal comma (what a spreadsheet
 /// in a Norwegian locale opens as columns and numbers); `bom` = a UTF-8 byte-order mark first

@@ -95,12 +95,25 @@ bool dueForCheck(const std::string& finishedAt, int finishedDays) {
   return Poco::Timespan(Poco::Timestamp() - finished.timestamp()).days() < finishedDays;
 }
 
+dms::Status forEachOrderDueForCheck(StateStore& store, int finishedDays,
+                                    const std::function<void(std::int64_t)>& due) {
+  constexpr std::size_t kPage = 500;
+  for (auto after = StateStore::kBeforeAnyOrder;;) {
+    auto page = store.orderFinishTimesAfter(after, kPage);
+    if (!page) return page.error();
+    for (const auto& o : *page)
+      if (dueForCheck(o.finishedAt, finishedDays)) due(o.id);
+    if (page->size() < kPage) return {};
+    after = page->back().id;
+  }
+}
+
 dms::Result<std::vector<std::int64_t>> FilingService::ordersDueForCheck() {
-  auto orders = store_.orderFinishTimes();
-  if (!orders) return orders.error();
   std::vector<std::int64_t> due;
-  for (const auto& o : *orders)
-    if (dueForCheck(o.finishedAt, config_.pollFinishedDays)) due.push_back(o.id);
+  if (auto s = forEachOrderDueForCheck(store_, config_.pollFinishedDays,
+                                       [&](std::int64_t id) { due.push_back(id); });
+      !s)
+    return s.error();
   return due;
 }
 

@@ -12,6 +12,7 @@
 /// Everything referred to outlives the service. Thread-safe as the Reconciler and StateStore are.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <set>
@@ -73,8 +74,13 @@ std::vector<QueuedOrder> groupByOrder(const std::vector<InboxMessage>& messages)
 /// Whether a tracked order is still checked: not finished, or finished less than
 /// `finishedDays` ago (files arrive after FINISHED).
 bool dueForCheck(const TrackedOrder& order, int finishedDays);
-/// The same from the order's finished time alone (StateStore::orderFinishTimes).
+/// The same from the order's finished time alone (StateStore::orderFinishTimesAfter).
 bool dueForCheck(const std::string& finishedAt, int finishedDays);
+/// Calls `due` with the id of each tracked order dueForCheck, by id, reading the orders a page
+/// at a time (memory flat whatever their number: issue 15). The error of a failed page stops
+/// the walk (the orders before it were given).
+dms::Status forEachOrderDueForCheck(StateStore& store, int finishedDays,
+                                    const std::function<void(std::int64_t)>& due);
 
 /// What verify() found. Findings are in the order they were found.
 struct VerifyReport {

@@ -4,7 +4,6 @@
 #include <Poco/Data/RecordSet.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
-#include <Poco/URI.h>
 #include <utf8proc.h>
 
 #include <algorithm>
@@ -12,6 +11,7 @@
 #include <limits>
 #include <utility>
 
+#include "filing/PagedReadsSql.h"
 #include "filing/StateMigrations.h"
 #include "filing/StateStoreRows.h"
 #include "filing/StatusSql.h"
@@ -94,60 +94,7 @@ Poco::Int64 sqlLimit(std::size_t limit) {
       limit, static_cast<std::size_t>(std::numeric_limits<Poco::Int64>::max())));
 }
 
-/// Poco's connector splits its connection string at spaces and has no quoting.
-bool fitsConnectionString(const std::string& value) {
-  return !value.empty() && value.find_first_of(" \t\r\n'\"\\=") == std::string::npos;
-}
-
 }  // namespace
-
-// --- location
-
-std::string PostgresLocation::display() const {
-  return "postgresql://" + user + "@" + host + ":" + std::to_string(port) + "/" + database;
-}
-
-std::string PostgresLocation::connectionString() const {
-  std::string s = "host=" + host + " port=" + std::to_string(port) + " user=" + user +
-                  " dbname=" + database +
-                  " connect_timeout=" + std::to_string(PostgresStateStore::kConnectTimeoutSeconds);
-  if (!password.empty()) s += " password=" + password;
-  return s;
-}
-
-dms::Result<PostgresLocation> PostgresLocation::parse(const std::string& url) {
-  auto invalid = [](const std::string& why) {
-    return dms::fail(dms::ErrorCode::InvalidArgument, "state.url: " + why);
-  };
-  Poco::URI uri;
-  try {
-    uri = Poco::URI(url);
-  } catch (const Poco::Exception&) {
-    return invalid("not a URL (expected postgresql://user@host:port/database)");
-  }
-  if (uri.getScheme() != "postgresql" && uri.getScheme() != "postgres")
-    return invalid("scheme '" + uri.getScheme() +
-                   "' is not postgresql (expected postgresql://user@host:port/database)");
-  PostgresLocation location;
-  location.host = uri.getHost();
-  location.port = uri.getPort() == 0 ? 5432 : uri.getPort();
-  const std::string userInfo = uri.getUserInfo();
-  const auto colon = userInfo.find(':');
-  location.user = userInfo.substr(0, colon);
-  if (colon != std::string::npos) location.password = userInfo.substr(colon + 1);
-  location.database = uri.getPath().empty() ? "" : uri.getPath().substr(1);
-  if (!fitsConnectionString(location.host)) return invalid("the host is missing or invalid");
-  if (!fitsConnectionString(location.user))
-    return invalid("the user is missing or invalid (postgresql://USER@host:port/database)");
-  if (!fitsConnectionString(location.database) || location.database.find('/') != std::string::npos)
-    return invalid("the database name is missing or invalid in " + location.display());
-  if (!location.password.empty() && !fitsConnectionString(location.password))
-    return invalid("the password for " + location.display() +
-                   " contains a space, quote, backslash or '=', which the connector cannot pass");
-  if (!uri.getRawQuery().empty() || !uri.getFragment().empty())
-    return invalid("options after '?' or '#' are not supported in " + location.display());
-  return location;
-}
 
 // --- opening and migrations
 
@@ -391,12 +338,7 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::selectAssets(
                          select, bind(*idParam);
                        else if (where.find("$1") != std::string::npos)
                          select, bind(storable(textParam));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<AssetRecord> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::assetFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::assetFromRow);
                      });
 }
 
@@ -460,12 +402,7 @@ dms::Result<std::vector<AuditEntry>> PostgresStateStore::audit(std::optional<std
                               << ") AS latest ORDER BY seq";
                        if (orderId) select, bind(*orderId);
                        select, bind(sqlLimit(limit));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<AuditEntry> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::auditFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::auditFromRow);
                      });
 }
 
@@ -552,12 +489,7 @@ dms::Result<std::vector<InboxMessage>> PostgresStateStore::dueMessages(
                               << " FROM inbox WHERE not_before <= $1 OR not_before - $1 > $2 "
                                  "ORDER BY seq LIMIT $3",
                            bind(nowEpoch), bind(longestWaitSeconds), bind(sqlLimit(limit));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<InboxMessage> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::inboxFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::inboxFromRow);
                      });
 }
 
@@ -648,13 +580,6 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::failedAssetsOfOrders(
       });
 }
 
-dms::Result<std::vector<OrderFinish>> PostgresStateStore::orderFinishTimes() {
-  return withSession("listing the orders' finished times",
-                     [&](Session& session) -> dms::Result<std::vector<OrderFinish>> {
-                       return statussql::readOrderFinishTimes(session);
-                     });
-}
-
 }  // namespace ambita::filing
 
 // --- document events outbox (issue 10); commit() writes the rows
@@ -672,12 +597,7 @@ dms::Result<std::vector<OutboxEvent>> PostgresStateStore::dueEvents(std::int64_t
                                  "WHERE p.order_id = e.order_id) AND (e.not_before <= $1 OR "
                                  "e.not_before - $1 > $2) ORDER BY e.seq LIMIT $3",
                            bind(nowEpoch), bind(longestWaitSeconds), bind(sqlLimit(limit));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<OutboxEvent> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::eventFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::eventFromRow);
                      });
 }
 
@@ -906,13 +826,27 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::filedAssetsAfter(
                                  "(order_id = $1 AND asset_id > $2)) ORDER BY order_id, asset_id "
                                  "LIMIT $3",
                            bind(afterOrderId), bind(storable(afterAssetId)), bind(sqlLimit(limit));
-                       select.execute();
-                       RecordSet rs(select);
-                       std::vector<AssetRecord> out;
-                       for (std::size_t r = 0; r < rs.rowCount(); ++r)
-                         out.push_back(rows::assetFromRow(rs, r));
-                       return out;
+                       return rows::allRows(select, rows::assetFromRow);
                      });
+}
+
+// --- whole-table reads paged (issue 15, branch pglazy): PagedReadsSql.h
+
+dms::Result<std::vector<OrderFinish>> PostgresStateStore::orderFinishTimesAfter(
+    std::int64_t afterOrderId, std::size_t limit) {
+  return withSession("listing the orders' finished times",
+                     [&](Session& session) -> dms::Result<std::vector<OrderFinish>> {
+                       return pagedsql::readOrderFinishTimesAfter(session, SqlDialect::Postgres,
+                                                                  afterOrderId, limit);
+                     });
+}
+
+dms::Result<LedgerPage> PostgresStateStore::ledgerOfOrdersAfter(std::int64_t afterOrderId,
+                                                                std::size_t orderLimit) {
+  return withSession("reading the ledger", [&](Session& session) -> dms::Result<LedgerPage> {
+    return pagedsql::readLedgerOfOrdersAfter(session, SqlDialect::Postgres, afterOrderId,
+                                             orderLimit);
+  });
 }
 
 }  // namespace ambita::filing

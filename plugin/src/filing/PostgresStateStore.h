@@ -31,28 +31,11 @@
 #include <string>
 #include <vector>
 
+#include "filing/PostgresLocation.h"
 #include "filing/StateMigrations.h"
 #include "filing/StateStore.h"
 
 namespace ambita::filing {
-
-/// Where a PostgreSQL state lives, from `state.url`.
-struct PostgresLocation {
-  std::string host;
-  int port = 5432;
-  std::string user;
-  std::string password;  ///< from the URL (after ${ENV} expansion); never printed
-  std::string database;
-
-  /// postgresql://user@host:port/database, without the password (for messages).
-  std::string display() const;
-  /// libpq key=value form for Poco's connector (with the password).
-  std::string connectionString() const;
-
-  /// Parses postgresql://user[:password]@host[:port]/database. InvalidArgument naming the part
-  /// that is wrong (never echoing the password).
-  static dms::Result<PostgresLocation> parse(const std::string& url);
-};
 
 class PostgresStateStore final : public StateStore {
  public:
@@ -60,7 +43,7 @@ class PostgresStateStore final : public StateStore {
   static constexpr int kSchemaVersion = kStateSchemaVersion;
   static constexpr std::size_t kMaxConnections = 8;
   static constexpr std::chrono::seconds kPoolWait{10};
-  static constexpr int kConnectTimeoutSeconds = 10;
+  static constexpr int kConnectTimeoutSeconds = PostgresLocation::kConnectTimeoutSeconds;
 
   /// Connects to the database at `url`, creates or migrates its tables to kSchemaVersion.
   /// Errors: InvalidArgument (bad url), Unavailable (cannot connect: names host:port), Internal
@@ -196,7 +179,6 @@ class PostgresStateStore final : public StateStore {
   // scale (issue 15): one query for many orders
   dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
       const std::vector<std::int64_t>& orderIds) override;
-  dms::Result<std::vector<OrderFinish>> orderFinishTimes() override;
 
   // --- inbox clearing folded into the order's commit (issue 15, branch push)
  private:
@@ -215,6 +197,14 @@ class PostgresStateStore final : public StateStore {
   dms::Result<std::vector<AssetRecord>> filedAssetsAfter(std::int64_t afterOrderId,
                                                          const std::string& afterAssetId,
                                                          std::size_t limit) override;
+
+  // --- whole-table reads paged (issue 15, branch pglazy): at the end of
+  // PostgresStateStore.cpp (its session pool is private to that file)
+ public:
+  dms::Result<std::vector<OrderFinish>> orderFinishTimesAfter(std::int64_t afterOrderId,
+                                                              std::size_t limit) override;
+  dms::Result<LedgerPage> ledgerOfOrdersAfter(std::int64_t afterOrderId,
+                                              std::size_t orderLimit) override;
 };
 
 }  // namespace ambita::filing

@@ -131,7 +131,6 @@ class SqliteStateStore final : public StateStore {
   // scale (issue 15): one query for many orders
   dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
       const std::vector<std::int64_t>& orderIds) override;
-  dms::Result<std::vector<OrderFinish>> orderFinishTimes() override;
 
   // --- prepared statements kept per connection (issue 15, scale): SqliteStatements.h
  private:
@@ -202,6 +201,13 @@ class SqliteStateStore final : public StateStore {
   /// A second connection to the file, for checkpoints only: SQLite lets it copy the log into
   /// the database while session_'s connection commits.
   std::unique_ptr<sqlite3, CloseConnection> checkpointConnection_;
+
+  // --- whole-table reads paged (issue 15, branch pglazy): SqliteStateStorePages.cpp
+ public:
+  dms::Result<std::vector<OrderFinish>> orderFinishTimesAfter(std::int64_t afterOrderId,
+                                                              std::size_t limit) override;
+  dms::Result<LedgerPage> ledgerOfOrdersAfter(std::int64_t afterOrderId,
+                                              std::size_t orderLimit) override;
 };
 
 }  // namespace ambita::filing

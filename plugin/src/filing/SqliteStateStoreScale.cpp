@@ -17,13 +17,4 @@ dms::Result<std::vector<AssetRecord>> SqliteStateStore::failedAssetsOfOrders(
   }
 }
 
-dms::Result<std::vector<OrderFinish>> SqliteStateStore::orderFinishTimes() {
-  std::lock_guard lock(mutex_);
-  try {
-    return statussql::readOrderFinishTimes(*session_);
-  } catch (const Poco::Exception& e) {
-    return failure("listing the orders' finished times", e.displayText());
-  }
-}
-
 }  // namespace ambita::filing

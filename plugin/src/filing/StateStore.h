@@ -165,6 +165,14 @@ struct LedgerEntry {
   std::string recordedAt;     ///< ISO 8601 UTC
 };
 
+/// The ledger of a run of orders (StateStore::ledgerOfOrdersAfter): their lines by order and
+/// line, their entries in the order recorded.
+struct LedgerPage {
+  std::vector<LedgerLine> lines;
+  std::vector<LedgerEntry> entries;
+  std::int64_t lastOrderId = 0;  ///< the page's last order: the next page comes after it
+};
+
 /// What a lease (StateStore::tryLease) is on.
 struct LeaseKey {
   enum class Kind {
@@ -398,8 +406,6 @@ class StateStore {
   /// keeps the list short (a few hundred ids: one query each).
   virtual dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
       const std::vector<std::int64_t>& orderIds) = 0;
-  /// Id and finished time of every tracked order, by id.
-  virtual dms::Result<std::vector<OrderFinish>> orderFinishTimes() = 0;
   // --- the commit log kept at its working size (issue 15, branch pushack)
   /// Called when the long-running service starts (push acks wait for commits): prepares the
   /// store so that its commits' syncs stay short. SQLite: the write-ahead log is extended to
@@ -437,6 +443,19 @@ class StateStore {
   /// orders (and when idle, after each push commit wakes them). Thread-safe, never fails (a
   /// checkpoint that cannot run now is due again after the next commit).
   virtual bool checkpointIfDue() { return false; }
+
+  // --- whole-table reads paged (issue 15, branch pglazy): memory flat whatever the number of
+  // orders (filing/PagedReadsSql.h)
+  /// At most `limit` tracked orders' ids and finished times, the first after `afterOrderId`,
+  /// by id: the poller and sync page through them (forEachOrderDueForCheck). The first page:
+  /// after kBeforeAnyOrder; the last is shorter than `limit`.
+  virtual dms::Result<std::vector<OrderFinish>> orderFinishTimesAfter(std::int64_t afterOrderId,
+                                                                      std::size_t limit) = 0;
+  /// The ledger of the next at most `orderLimit` orders with ledger entries after
+  /// `afterOrderId` (the costs report pages through the ledger). The first page: after
+  /// kBeforeAnyOrder; an empty page (no entries) is the end.
+  virtual dms::Result<LedgerPage> ledgerOfOrdersAfter(std::int64_t afterOrderId,
+                                                      std::size_t orderLimit) = 0;
 };
 
 }  // namespace ambita::filing

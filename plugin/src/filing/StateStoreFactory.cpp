@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cctype>
 
-#include "filing/PostgresStateStore.h"
+#include "filing/PostgresStateLibrary.h"
 #include "filing/SqliteStateStore.h"
 
 namespace ambita::filing {
@@ -27,8 +27,9 @@ dms::Result<std::unique_ptr<StateStore>> openStateStore(const std::string& state
   std::string scheme = schemeEnd == std::string::npos ? "" : stateUrl.substr(0, schemeEnd);
   if (!looksLikeScheme(scheme)) scheme.clear();
   if (scheme == "postgresql" || scheme == "postgres") {
-    auto opened = PostgresStateStore::open(stateUrl);
-    if (opened) return std::unique_ptr<StateStore>(std::move(*opened));
+    // The PostgreSQL store is in a library of its own, loaded only now (PostgresStateLibrary.h).
+    auto opened = openPostgresStateThrough(postgresStateLibraryPath(), stateUrl);
+    if (opened) return std::move(*opened);
     // The administrator fixes a wrong password or host in state.url: every error names the key
     // (the backend's own messages name the database, without its password).
     dms::Error error = opened.error();

@@ -116,6 +116,19 @@ LedgerEntry ledgerEntryFrom(const Row& row) {
 LedgerLine ledgerLineFromRow(const Poco::Data::RecordSet& rs, std::size_t row);
 LedgerEntry ledgerEntryFromRow(const Poco::Data::RecordSet& rs, std::size_t row);
 
+/// Runs `select` and reads each row of its result with `fromRow` (e.g. assetFromRow): the one
+/// RecordSet-to-vector loop of the Poco::Data reads. Throws what Poco throws.
+template <class Row>
+std::vector<Row> allRows(Poco::Data::Statement& select,
+                         Row (*fromRow)(const Poco::Data::RecordSet&, std::size_t)) {
+  select.execute();
+  Poco::Data::RecordSet rs(select);
+  std::vector<Row> out;
+  out.reserve(rs.rowCount());
+  for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(fromRow(rs, r));
+  return out;
+}
+
 /// `SELECT columns FROM table [WHERE order_id = <placeholder>] ORDER BY orderBy`, each row read
 /// by `fromRow`: the ledger's reads, the same in both dialects but for the placeholder ("?" in
 /// SQLite, "$1" in PostgreSQL). Throws what Poco throws.
@@ -131,11 +144,7 @@ std::vector<Row> selectOfOrder(Poco::Data::Session& session, const char* columns
     select, Poco::Data::Keywords::bind(*orderId);
   }
   select << " ORDER BY " << orderBy;
-  select.execute();
-  Poco::Data::RecordSet rs(select);
-  std::vector<Row> out;
-  for (std::size_t r = 0; r < rs.rowCount(); ++r) out.push_back(fromRow(rs, r));
-  return out;
+  return allRows(select, fromRow);
 }
 
 /// Rolls back unless committed: a transaction never stays open after an exception.

@@ -156,16 +156,4 @@ std::vector<AssetRecord> readFailedAssetsOfOrders(Poco::Data::Session& session,
   return readAssets(session, failedAssetsOfOrders(orderIds));
 }
 
-std::vector<OrderFinish> readOrderFinishTimes(Poco::Data::Session& session) {
-  using namespace Poco::Data::Keywords;
-  // Straight into two column vectors: no RecordSet of variants per cell.
-  std::vector<Poco::Int64> ids;
-  std::vector<std::string> finished;
-  session << "SELECT id, finished_at FROM orders ORDER BY id", into(ids), into(finished), now;
-  std::vector<OrderFinish> out;
-  out.reserve(ids.size());
-  for (std::size_t i = 0; i < ids.size(); ++i) out.push_back({ids[i], std::move(finished[i])});
-  return out;
-}
-
 }  // namespace ambita::filing::statussql

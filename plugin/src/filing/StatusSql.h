@@ -51,7 +51,5 @@ std::string failedAssetsOfOrders(const std::vector<std::int64_t>& orderIds);
 /// Runs failedAssetsOfOrders(orderIds) on `session` (none for an empty list).
 std::vector<AssetRecord> readFailedAssetsOfOrders(Poco::Data::Session& session,
                                                   const std::vector<std::int64_t>& orderIds);
-/// Id and finished time of every order, by id (StateStore::orderFinishTimes).
-std::vector<OrderFinish> readOrderFinishTimes(Poco::Data::Session& session);
 
 }  // namespace ambita::filing::statussql

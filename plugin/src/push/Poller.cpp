@@ -71,28 +71,25 @@ bool Poller::holdsPollingLease() {
 
 std::size_t Poller::pollOnce() {
   auto& store = inbox_.store();
-  // Ids and finished times only: a poll of 10k tracked orders holds no whole records (issue 15).
-  auto orders = store.orderFinishTimes();
-  if (!orders) {
-    logger_.error(kSource, orders.error().describe());
-    return 0;
-  }
   // Orders that already wait in the inbox need no second message.
   std::set<std::int64_t> queued;
   if (auto due = store.dueMessages(std::numeric_limits<std::int64_t>::max(), 0, 100000); due)
     for (const auto& m : *due) queued.insert(m.orderId);
   std::size_t n = 0;
-  for (const auto& o : *orders) {
-    if (queued.count(o.id) != 0 || !filing::dueForCheck(o.finishedAt, finishedDays_)) continue;
+  // Ids and finished times only, a page at a time: a poll of 1M tracked orders holds no whole
+  // table (issue 15).
+  auto walked = filing::forEachOrderDueForCheck(store, finishedDays_, [&](std::int64_t id) {
+    if (queued.count(id) != 0) return;
     api::PushMessage m;
-    m.orderCollectionId = o.id;
+    m.orderCollectionId = id;
     m.status = "POLL";
     if (auto s = inbox_.add(m, "poll"); !s) {
       logger_.error(kSource, s.error().describe());
-      continue;
+      return;
     }
     ++n;
-  }
+  });
+  if (!walked) logger_.error(kSource, walked.error().describe());
   if (n > 0)
     logger_.debug(kSource, "queued " + std::to_string(n) + " tracked order(s) for a check");
   return n;
