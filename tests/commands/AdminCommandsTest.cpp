@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -57,6 +58,33 @@ TEST_F(AdminCommandsTest, VerifyRepairCleansTheSpoolLikeSync) {
   EXPECT_EQ(run("verify", {}).code, 0);
   EXPECT_TRUE(std::filesystem::exists(spool / "b1.part"))
       << "a verify without --repair takes no lock and must not touch the spool";
+}
+
+// `status` without --page lists every order, newest tracked first, a page of the state at a
+// time (issue 15, branch pagerest): 1203 orders are three pages and a bit, three orders tracked in
+// one second sit across the first page's end (they are listed by id then).
+TEST_F(AdminCommandsTest, StatusWithoutPagingListsEveryOrderOnceNewestFirst) {
+  constexpr int kOrders = 1203;
+  // Orders 703..705 in one second: the first page (the newest 500) ends with 704.
+  writeStateWithNumbers(
+      kOrders,
+      "INSERT INTO orders(id, origin, reference, status, tracked_at, checked_at, finished_at) "
+      "SELECT 100000 + i, 'push', 'Oppdrag ' || i, 'FINISHED', strftime('%Y-%m-%dT%H:%M:%SZ', "
+      "1767225600 + CASE WHEN i BETWEEN 703 AND 705 THEN 705 ELSE i END, 'unixepoch'), '', '' "
+      "FROM n");
+  auto listed = run("status", {});
+  ASSERT_EQ(listed.code, 0) << listed.err;
+  std::vector<std::int64_t> ids;
+  std::istringstream lines(listed.out);
+  for (std::string line; std::getline(lines, line);)
+    if (!line.empty() && std::isdigit(static_cast<unsigned char>(line[0])))
+      ids.push_back(std::stoll(line));
+  ASSERT_EQ(ids.size(), static_cast<std::size_t>(kOrders)) << listed.out.substr(0, 2000);
+  for (int k = 0; k < kOrders; ++k)
+    ASSERT_EQ(ids[static_cast<std::size_t>(k)], 100000 + kOrders - k) << "line " << k;
+  EXPECT_EQ(listed.out.find(" shown"), std::string::npos) << "every order, not a page of them";
+  EXPECT_EQ(listed.out.rfind("ORDER", 0), 0u) << "one header, first";
+  EXPECT_EQ(listed.out.find("ORDER", 1), std::string::npos) << "one header only";
 }
 
 TEST_F(AdminCommandsTest, TrackAuditsOnlyANewlyTrackedOrder) {

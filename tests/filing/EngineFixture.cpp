@@ -1,5 +1,7 @@
 #include "EngineFixture.h"
 
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
 #include <Poco/JSON/Parser.h>
 
 #include <filesystem>
@@ -55,6 +57,15 @@ void EngineFixture::configure(const std::string& configJson) {
 
 filing::EpochClock EngineFixture::clock() {
   return [this] { return filing::systemClock()() + clockOffsetSeconds_.load(); };
+}
+
+void EngineFixture::writeStateWithNumbers(int count, const std::string& sql) {
+  Poco::Data::SQLite::Connector::registerConnector();
+  Poco::Data::Session session("SQLite", dataDir_ + "/state.db");
+  using namespace Poco::Data::Keywords;
+  session << "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < " +
+                 std::to_string(count) + ") " + sql,
+      now;
 }
 
 std::map<std::string, ArchivedFile> EngineFixture::tree() {

@@ -61,6 +61,10 @@ class EngineFixture : public ::testing::Test {
   dms::Result<filing::ReconcileReport> reconcile(std::int64_t id,
                                                  filing::Reason reason = filing::Reason::Sync);
 
+  /// Runs `sql` on the state file through a second connection, `WITH RECURSIVE n(i)` giving it
+  /// the numbers 1..count: a test's many rows in one transaction instead of one commit each.
+  void writeStateWithNumbers(int count, const std::string& sql);
+
   std::unique_ptr<dms::test::TempDir> tmp_;
   std::string archiveRoot_;
   std::string dataDir_;

@@ -87,5 +87,26 @@ TEST_F(FilingServiceTest, ExclusiveRunHoldsTheDataFolderUntilReleased) {
   EXPECT_TRUE(service_->beginExclusiveRun().ok()) << "released with the guard";
 }
 
+// Recovery reads the orders with intents a page at a time (issue 15, branch pagerest): a crash
+// that left intents in more orders than a page holds still has every one resolved.
+TEST_F(FilingServiceTest, TheExclusiveRunResolvesTheIntentsOfMoreOrdersThanAPage) {
+  constexpr int kOrders = 503;  // one page of 500, then 3
+  // A killed run's intents: one an order, none of them stored.
+  writeStateWithNumbers(kOrders,
+                        "INSERT INTO assets(asset_id, order_id, category, state, path) SELECT "
+                        "'asset-' || i, 7000 + i, 'PLAN', 'filing', 'Oppdrag ' || i || "
+                        "'/plan.pdf' FROM n");
+  auto run = service_->beginExclusiveRun();
+  ASSERT_TRUE(run.ok()) << run.error().describe();
+  ASSERT_TRUE(run->recovery().ok()) << run->recovery().error().describe();
+  EXPECT_EQ(*run->recovery(), static_cast<std::size_t>(kOrders));
+  auto left = store_->ordersWithIntentsAfter(filing::StateStore::kBeforeAnyOrder, 10);
+  ASSERT_TRUE(left.ok()) << left.error().describe();
+  EXPECT_TRUE(left->empty()) << "first left: order " << left->front();
+  auto last = store_->asset("asset-" + std::to_string(kOrders));
+  ASSERT_TRUE(last.ok() && last->has_value());
+  EXPECT_EQ((*last)->state, filing::AssetState::Failed) << "never stored: filed again later";
+}
+
 }  // namespace
 }  // namespace ambita::test

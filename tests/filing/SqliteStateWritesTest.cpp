@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "filing/PagedReadsSql.h"
 #include "filing/SqlitePathLookups.h"
 #include "filing/SqliteStateStore.h"
 #include "filing/SqliteStatements.h"
@@ -172,13 +173,13 @@ std::vector<std::string> queryPlan(const std::string& file, const std::string& s
 }
 
 TEST_F(SqliteStateWrites, TheUnfinishedIntentsAreStillFoundThroughAnIndex) {
-  // Recovery's query (unfinishedAssets) by state; it must not scan every asset.
-  const auto plan = queryPlan(file_,
-                              "SELECT asset_id FROM assets WHERE state IN ('filing', 'removing') "
-                              "ORDER BY order_id, asset_id");
+  // Recovery's query (ordersWithIntentsAfter) by state; it must not scan every asset.
+  const auto plan = queryPlan(file_, pagedsql::ordersWithIntentsSql(SqlDialect::Sqlite, 500));
   ASSERT_FALSE(plan.empty());
-  EXPECT_NE(plan.front().find("USING INDEX assets_by_state_order"), std::string::npos)
+  EXPECT_NE(plan.front().find("INDEX assets_by_state_order (state=? AND order_id>?)"),
+            std::string::npos)
       << plan.front();
+  for (const auto& line : plan) EXPECT_EQ(line.find("SCAN"), std::string::npos) << line;
 }
 
 TEST_F(SqliteStateWrites, VerifysQuestionPerFileGoesThroughThePathIndexes) {

@@ -142,8 +142,9 @@ TEST_P(StateStoreConformance, CreatesCurrentSchemaAndRoundTrips) {
   ASSERT_TRUE(a.ok() && a->has_value());
   EXPECT_EQ((*a)->state, AssetState::Filing);
   EXPECT_EQ((*a)->size, 5'000'000'000ULL);
-  EXPECT_EQ(s.unfinishedAssets()->size(), 1u);
-  EXPECT_EQ(s.filedAssets()->size(), 1u);
+  EXPECT_EQ(*s.ordersWithIntentsAfter(StateStore::kBeforeAnyOrder, 10),
+            std::vector<std::int64_t>{1234567});
+  EXPECT_EQ(s.filedAssetsAfter(StateStore::kBeforeAnyOrder, "", 10)->size(), 1u);
   EXPECT_EQ(**s.pathHolder("x/b.pdf", "zzz"), "b");
   EXPECT_FALSE(s.pathHolder("x/b.pdf", "b")->has_value());
   auto log = s.audit(1234567, 100);
@@ -426,12 +427,14 @@ TEST_P(StateStoreConformance, LedgerKeepsLinesUpToDateAndOnlyAppendsEntries) {
   EXPECT_EQ((*entries)[1].grossOre, -65000);
   EXPECT_LT((*entries)[0].seq, (*entries)[1].seq);
 
-  auto all = s.ledgerEntries(std::nullopt);
-  ASSERT_TRUE(all.ok());
-  ASSERT_EQ(all->size(), 3u);
-  EXPECT_EQ((*all)[1].netOre, 9'999'999'999'999);
-  EXPECT_EQ((*all)[1].grossOre, 12'499'999'999'999);
-  EXPECT_EQ(s.ledgerLines(std::nullopt)->size(), 2u);
+  // Every order's: the whole ledger in one page.
+  auto page = s.ledgerOfOrdersAfter(StateStore::kBeforeAnyOrder, 10);
+  ASSERT_TRUE(page.ok());
+  const auto& all = page->entries;
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[1].netOre, 9'999'999'999'999);
+  EXPECT_EQ(all[1].grossOre, 12'499'999'999'999);
+  EXPECT_EQ(page->lines.size(), 2u);
   EXPECT_TRUE(s.ledgerLines(42)->empty());
 }
 
@@ -556,7 +559,7 @@ TEST_P(StateStoreConformance, OrderPagesAreFilteredSearchedAndCountedInTheDataba
 
   auto query = [&](std::string search, OrderStateFilter state, std::size_t offset,
                    std::size_t limit) {
-    auto page = s.orderPage({std::move(search), state, offset, limit});
+    auto page = s.orderPage({std::move(search), state, offset, limit, std::nullopt});
     EXPECT_TRUE(page.ok()) << page.error().describe();
     return page.ok() ? *page : OrderPage{};
   };
@@ -591,6 +594,49 @@ TEST_P(StateStoreConformance, OrderPagesAreFilteredSearchedAndCountedInTheDataba
   ASSERT_EQ(failed->size(), 2u);
   EXPECT_EQ((*failed)[0].assetId, "f1");
   EXPECT_EQ(s.failedAssets(1)->size(), 1u);
+}
+
+TEST_P(StateStoreConformance, OrderPagesWalkByCursorAcrossPagesAndEqualTrackedTimes) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  // Seven orders, three of them tracked in the same second (ordered by id then); every other
+  // one's reference matches "sak".
+  const std::vector<std::pair<std::int64_t, std::string>> tracked = {
+      {1, "2026-01-01T00:00:00Z"}, {2, "2026-01-02T00:00:00Z"}, {7, "2026-01-03T00:00:00Z"},
+      {5, "2026-01-03T00:00:00Z"}, {6, "2026-01-03T00:00:00Z"}, {3, "2026-01-04T00:00:00Z"},
+      {4, "2026-01-05T00:00:00Z"}};
+  for (const auto& [id, at] : tracked) {
+    TrackedOrder o;
+    o.id = id;
+    o.reference = (id % 2 ? "Sak " : "Oppdrag ") + std::to_string(id);
+    o.trackedAt = at;
+    ASSERT_TRUE(s.trackOrder(o).ok());
+  }
+  auto walk = [&](const std::string& search, std::size_t perPage) {
+    std::vector<std::int64_t> ids;
+    OrderQuery query{search, OrderStateFilter::Any, 0, perPage, std::nullopt};
+    for (int pages = 0; pages < 10; ++pages) {
+      auto page = s.orderPage(query);
+      EXPECT_TRUE(page.ok()) << page.error().describe();
+      if (!page.ok()) break;
+      EXPECT_EQ(page->total, search.empty() ? 7u : 4u) << "the total ignores the cursor";
+      for (const auto& o : page->orders) ids.push_back(o.order.id);
+      if (page->orders.size() < perPage) break;
+      query.after = OrderCursor{page->orders.back().order.trackedAt, page->orders.back().order.id};
+    }
+    return ids;
+  };
+  const std::vector<std::int64_t> newestFirst = {4, 3, 7, 6, 5, 2, 1};
+  EXPECT_EQ(walk("", 2), newestFirst) << "pages of 2 end between orders of the same second";
+  EXPECT_EQ(walk("", 3), newestFirst);
+  EXPECT_EQ(walk("", 7), newestFirst);
+  EXPECT_EQ(walk("sak", 1), (std::vector<std::int64_t>{3, 7, 5, 1}))
+      << "the cursor is bound after the search pattern";
+  OrderQuery fromCursor{"", OrderStateFilter::Any, 1, 2, OrderCursor{"2026-01-03T00:00:00Z", 6}};
+  auto page = s.orderPage(fromCursor);
+  ASSERT_TRUE(page.ok()) << page.error().describe();
+  EXPECT_EQ(idsOf(*page), (std::vector<std::int64_t>{2, 1})) << "the offset counts from it";
 }
 
 TEST_P(StateStoreConformance, FailedAssetsOfManyOrdersComeInOneQueryWithTheirWholeRecord) {
@@ -713,6 +759,44 @@ TEST_P(StateStoreConformance, LedgerOfOrdersAfterPagesWholeOrdersAcrossPages) {
       << "every entry once";
   std::sort(entrySeqs.begin(), entrySeqs.end());
   EXPECT_EQ(std::adjacent_find(entrySeqs.begin(), entrySeqs.end()), entrySeqs.end());
+}
+
+TEST_P(StateStoreConformance, OrdersWithIntentsAfterPageEachOrderOnceByIdAcrossPages) {
+  auto store = open();
+  ASSERT_TRUE(store.ok()) << store.error().describe();
+  auto& s = **store;
+  // Orders with intents committed out of order, some with two (filing and removing), others
+  // with none (filed, removed, failed): pages of 2 give {3, 5}, {6, 8}, {9} and the end.
+  std::vector<AssetRecord> records;
+  for (std::int64_t order : {9, 3, 8, 5, 6}) {
+    records.push_back(record("f" + std::to_string(order), order, AssetState::Filing,
+                             "x/f" + std::to_string(order) + ".pdf"));
+    if (order % 3 == 0)
+      records.push_back(record("r" + std::to_string(order), order, AssetState::Removing,
+                               "x/r" + std::to_string(order) + ".pdf"));
+  }
+  records.push_back(record("done4", 4, AssetState::Filed, "x/done4.pdf"));
+  records.push_back(record("gone7", 7, AssetState::Removed, "x/gone7.pdf"));
+  records.push_back(record("bad1", 1, AssetState::Failed, ""));
+  ASSERT_TRUE(s.commit(records, {}).ok());
+  std::vector<std::int64_t> seen;
+  std::vector<std::size_t> pageSizes;
+  for (auto after = StateStore::kBeforeAnyOrder;;) {
+    auto page = s.ordersWithIntentsAfter(after, 2);
+    ASSERT_TRUE(page.ok()) << page.error().describe();
+    pageSizes.push_back(page->size());
+    if (page->empty()) break;
+    seen.insert(seen.end(), page->begin(), page->end());
+    after = page->back();
+  }
+  EXPECT_EQ(seen, (std::vector<std::int64_t>{3, 5, 6, 8, 9})) << "by id, each order once";
+  EXPECT_EQ(pageSizes, (std::vector<std::size_t>{2, 2, 1, 0}));
+  auto fromMiddle = s.ordersWithIntentsAfter(5, 10);
+  ASSERT_TRUE(fromMiddle.ok()) << fromMiddle.error().describe();
+  EXPECT_EQ(*fromMiddle, (std::vector<std::int64_t>{6, 8, 9}));
+  // A resolved intent leaves the list.
+  ASSERT_TRUE(s.commit({record("f8", 8, AssetState::Filed, "x/f8.pdf")}, {}).ok());
+  EXPECT_EQ(*s.ordersWithIntentsAfter(5, 10), (std::vector<std::int64_t>{6, 9}));
 }
 
 // --- whole-table loads (issue 15, branch scalerest)

@@ -136,6 +136,13 @@ class AdminCommands {
 
   // cost ledger (issue 12)
   int costs(const CommandLine& cl, const dms::CommandIO& io);
+
+  // --- the text listing of every order a page at a time (issue 15, branch pagerest)
+  /// Prints every order matching `query` (its limit is the page size), then the inbox: one
+  /// page in memory at a time, walked by cursor (OrderQuery::after).
+  int printEveryOrder(filing::OrderQuery query, Output& output, std::ostream& out);
+  /// The push inbox's size and its waiting orders (below an order listing).
+  void printQueues(std::ostream& out);
 };
 
 }  // namespace ambita::commands

@@ -2,7 +2,7 @@
 // searched, filtered), the push inbox, one order with its assets, and what failed. Both print
 // from status::StatusQuery's structures: as text, or as JSON with --json.
 #include <iomanip>
-#include <limits>
+#include <vector>
 
 #include "commands/AdminCommands.h"
 #include "commands/AdminOutput.h"
@@ -21,12 +21,18 @@ constexpr std::size_t kDefaultPerPage = 50;
 /// A page is never further than this many orders in (no overflow of page * perPage).
 constexpr std::size_t kMaxOffset = std::size_t{1} << 50;
 
+/// Orders a page when the text listing walks through every order (issue 15, branch pagerest:
+/// memory flat whatever the number of orders).
+constexpr std::size_t kWalkPage = 500;
+
 /// The listing asked for, or the usage problem (naming the flag) in `problem`.
 struct ListingRequest {
   filing::OrderQuery query;
   std::size_t page = 1;
   std::size_t perPage = kDefaultPerPage;
   std::string problem;
+  /// Text without paging: every order, walked a page (query.limit) at a time.
+  bool everyOrder = false;
 };
 
 ListingRequest listingRequest(const CommandLine& cl, bool json) {
@@ -65,13 +71,32 @@ ListingRequest listingRequest(const CommandLine& cl, bool json) {
   // Text without paging lists every order, as it always did; JSON is always paged.
   if (!json && !paged) {
     r.query.offset = 0;
-    r.query.limit = static_cast<std::size_t>(std::numeric_limits<std::int64_t>::max());
+    r.query.limit = kWalkPage;
+    r.everyOrder = true;
     return r;
   }
   r.query.offset = std::min(kMaxOffset, (r.page - 1) * r.perPage);
   if (r.page - 1 > kMaxOffset / r.perPage) r.query.offset = kMaxOffset;
   r.query.limit = r.perPage;
   return r;
+}
+
+void printOrderHeader(std::ostream& out) {
+  out << std::left << std::setw(12) << "ORDER" << std::setw(10) << "ORIGIN" << std::setw(11)
+      << "STATUS" << std::setw(7) << "FILED" << std::setw(8) << "REMOVED" << std::setw(7)
+      << "FAILED" << std::setw(22) << "CHECKED"
+      << "REFERENCE\n";
+}
+
+void printOrderRows(const std::vector<filing::OrderSummary>& orders, std::ostream& out) {
+  for (const auto& s : orders) {
+    const auto& o = s.order;
+    // Unresolved intents count as failed here: an interrupted action is not done.
+    out << std::left << std::setw(12) << o.id << std::setw(10) << toString(o.origin)
+        << std::setw(11) << (o.status.empty() ? "-" : o.status) << std::setw(7) << s.filed
+        << std::setw(8) << s.removed << std::setw(7) << s.failed + s.pending << std::setw(22)
+        << (o.checkedAt.empty() ? "never" : o.checkedAt) << o.reference << "\n";
+  }
 }
 
 }  // namespace
@@ -99,6 +124,7 @@ int AdminCommands::status(const CommandLine& cl, const dms::CommandIO& io) {
   }
   const auto request = listingRequest(cl, output.json());
   if (!request.problem.empty()) throw UsageError{request.problem};
+  if (request.everyOrder) return printEveryOrder(request.query, output, *io.out);
   auto page = query.orders(request.query);
   if (!page) return output.fail(page.error().describe());
   if (output.json()) {
@@ -130,24 +156,39 @@ void AdminCommands::printOrders(const filing::OrderPage& page, std::ostream& out
   if (page.orders.empty()) {
     out << (page.total == 0 ? "no tracked orders\n" : "no orders on this page\n");
   } else {
-    out << std::left << std::setw(12) << "ORDER" << std::setw(10) << "ORIGIN" << std::setw(11)
-        << "STATUS" << std::setw(7) << "FILED" << std::setw(8) << "REMOVED" << std::setw(7)
-        << "FAILED" << std::setw(22) << "CHECKED"
-        << "REFERENCE\n";
-    for (const auto& s : page.orders) {
-      const auto& o = s.order;
-      // Unresolved intents count as failed here: an interrupted action is not done.
-      out << std::left << std::setw(12) << o.id << std::setw(10) << toString(o.origin)
-          << std::setw(11) << (o.status.empty() ? "-" : o.status) << std::setw(7) << s.filed
-          << std::setw(8) << s.removed << std::setw(7) << s.failed + s.pending << std::setw(22)
-          << (o.checkedAt.empty() ? "never" : o.checkedAt) << o.reference << "\n";
-    }
+    printOrderHeader(out);
+    printOrderRows(page.orders, out);
     if (page.orders.size() < page.total)
       out << page.orders.size() << " of " << page.total << " order(s) shown\n";
   }
+  printQueues(out);
+}
+
+void AdminCommands::printQueues(std::ostream& out) {
   if (auto n = store_.inboxSize(); n) out << "push inbox: " << *n << " message(s) waiting\n";
   if (auto waiting = status::StatusQuery(store_).waitingOrders(); waiting)
     printWaitingOrders(*waiting, out);
+}
+
+int AdminCommands::printEveryOrder(filing::OrderQuery query, Output& output, std::ostream& out) {
+  status::StatusQuery status(store_);
+  auto page = status.orders(query);
+  if (!page) return output.fail(page.error().describe());
+  if (page->orders.empty()) {
+    printOrders(*page, out);
+    return 0;
+  }
+  printOrderHeader(out);
+  for (;;) {
+    printOrderRows(page->orders, out);
+    if (page->orders.size() < query.limit) break;
+    const auto& last = page->orders.back().order;
+    query.after = filing::OrderCursor{last.trackedAt, last.id};
+    page = status.orders(query);
+    if (!page) return output.fail(page.error().describe());
+  }
+  printQueues(out);
+  return 0;
 }
 
 void AdminCommands::printWaitingOrders(const std::vector<status::WaitingOrder>& waiting,

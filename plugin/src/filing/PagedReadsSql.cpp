@@ -67,4 +67,20 @@ LedgerPage readLedgerOfOrdersAfter(Poco::Data::Session& session, SqlDialect dial
   return page;
 }
 
+std::string ordersWithIntentsSql(SqlDialect dialect, std::size_t limit) {
+  // Through the (state, order_id) index: only the intents' rows, never every asset.
+  return "SELECT DISTINCT order_id FROM assets WHERE state IN ('filing', 'removing') AND "
+         "order_id > " +
+         placeholder(dialect, 1) + " ORDER BY order_id" + limitOf(limit);
+}
+
+std::vector<std::int64_t> readOrdersWithIntentsAfter(Poco::Data::Session& session,
+                                                     SqlDialect dialect, std::int64_t afterOrderId,
+                                                     std::size_t limit) {
+  std::vector<Poco::Int64> ids;
+  Poco::Int64 after = afterOrderId;
+  session << ordersWithIntentsSql(dialect, limit), use(after), into(ids), now;
+  return {ids.begin(), ids.end()};
+}
+
 }  // namespace ambita::filing::pagedsql

@@ -353,14 +353,6 @@ dms::Result<std::vector<AssetRecord>> PostgresStateStore::assetsOfOrder(std::int
   return selectAssets("WHERE order_id = $1", "", orderId);
 }
 
-dms::Result<std::vector<AssetRecord>> PostgresStateStore::unfinishedAssets() {
-  return selectAssets("WHERE state IN ('filing', 'removing')", "", std::nullopt);
-}
-
-dms::Result<std::vector<AssetRecord>> PostgresStateStore::filedAssets() {
-  return selectAssets("WHERE state = 'filed'", "", std::nullopt);
-}
-
 dms::Result<std::optional<std::string>> PostgresStateStore::pathHolder(
     const std::string& path, const std::string& exceptAssetId) {
   return withSession("looking up path",
@@ -533,8 +525,7 @@ dms::Status PostgresStateStore::recordCosts(const std::vector<LedgerLine>& lines
   return writeChanges(changes, "writing " + std::to_string(entries.size()) + " ledger entries");
 }
 
-dms::Result<std::vector<LedgerLine>> PostgresStateStore::ledgerLines(
-    std::optional<std::int64_t> orderId) {
+dms::Result<std::vector<LedgerLine>> PostgresStateStore::ledgerLines(std::int64_t orderId) {
   return withSession("reading the ledger lines",
                      [&](Session& session) -> dms::Result<std::vector<LedgerLine>> {
                        return rows::selectOfOrder(session, rows::kLedgerLineColumns,
@@ -543,8 +534,7 @@ dms::Result<std::vector<LedgerLine>> PostgresStateStore::ledgerLines(
                      });
 }
 
-dms::Result<std::vector<LedgerEntry>> PostgresStateStore::ledgerEntries(
-    std::optional<std::int64_t> orderId) {
+dms::Result<std::vector<LedgerEntry>> PostgresStateStore::ledgerEntries(std::int64_t orderId) {
   return withSession("reading the ledger entries",
                      [&](Session& session) -> dms::Result<std::vector<LedgerEntry>> {
                        return rows::selectOfOrder(session, rows::kLedgerEntryColumns,
@@ -847,6 +837,17 @@ dms::Result<LedgerPage> PostgresStateStore::ledgerOfOrdersAfter(std::int64_t aft
     return pagedsql::readLedgerOfOrdersAfter(session, SqlDialect::Postgres, afterOrderId,
                                              orderLimit);
   });
+}
+
+// --- the last whole-table reads paged (issue 15, branch pagerest): PagedReadsSql.h
+
+dms::Result<std::vector<std::int64_t>> PostgresStateStore::ordersWithIntentsAfter(
+    std::int64_t afterOrderId, std::size_t limit) {
+  return withSession("listing the orders with unfinished intents",
+                     [&](Session& session) -> dms::Result<std::vector<std::int64_t>> {
+                       return pagedsql::readOrdersWithIntentsAfter(session, SqlDialect::Postgres,
+                                                                   afterOrderId, limit);
+                     });
 }
 
 }  // namespace ambita::filing

@@ -65,8 +65,6 @@ class PostgresStateStore final : public StateStore {
                                 const std::string& checkedAt, bool final) override;
   dms::Result<std::optional<AssetRecord>> asset(const std::string& assetId) override;
   dms::Result<std::vector<AssetRecord>> assetsOfOrder(std::int64_t orderId) override;
-  dms::Result<std::vector<AssetRecord>> unfinishedAssets() override;
-  dms::Result<std::vector<AssetRecord>> filedAssets() override;
   dms::Result<std::optional<std::string>> pathHolder(const std::string& path,
                                                      const std::string& exceptAssetId) override;
   dms::Status commit(const std::vector<AssetRecord>& assets,
@@ -91,8 +89,8 @@ class PostgresStateStore final : public StateStore {
   // cost ledger (issue 12)
   dms::Status recordCosts(const std::vector<LedgerLine>& lines,
                           const std::vector<LedgerEntry>& entries) override;
-  dms::Result<std::vector<LedgerLine>> ledgerLines(std::optional<std::int64_t> orderId) override;
-  dms::Result<std::vector<LedgerEntry>> ledgerEntries(std::optional<std::int64_t> orderId) override;
+  dms::Result<std::vector<LedgerLine>> ledgerLines(std::int64_t orderId) override;
+  dms::Result<std::vector<LedgerEntry>> ledgerEntries(std::int64_t orderId) override;
   // Several hosts (issue 11): leases as session advisory locks, cancellable pool waits.
   dms::Result<std::unique_ptr<Lease>> tryLease(const LeaseKey& key, LeaseMode mode) override;
   bool sharedByProcesses() const override { return true; }
@@ -205,6 +203,12 @@ class PostgresStateStore final : public StateStore {
                                                               std::size_t limit) override;
   dms::Result<LedgerPage> ledgerOfOrdersAfter(std::int64_t afterOrderId,
                                               std::size_t orderLimit) override;
+
+  // --- the last whole-table reads paged (issue 15, branch pagerest): the end of
+  // PostgresStateStore.cpp
+ public:
+  dms::Result<std::vector<std::int64_t>> ordersWithIntentsAfter(std::int64_t afterOrderId,
+                                                                std::size_t limit) override;
 };
 
 }  // namespace ambita::filing

@@ -746,25 +746,29 @@ dms::Status Reconciler::copyThenRemove(const std::string& from, const std::strin
 }
 
 dms::Result<std::size_t> Reconciler::recoverAll() {
-  auto records = store_.unfinishedAssets();
-  if (!records) return records.error();
-  std::set<std::int64_t> orderIds;
-  for (const auto& r : *records) orderIds.insert(r.orderId);
+  // A page of order ids at a time (issue 15, branch pagerest): memory flat however many
+  // intents a crash left.
+  constexpr std::size_t kOrdersAPage = 500;
   std::size_t total = 0;
-  for (const auto orderId : orderIds) {
-    OrderLock lock(*this, orderId);
-    // An order another process holds is that process's to resolve (or the next holder's).
-    auto lease = takeOrderLease(orderId, false);
-    if (!lease) {
-      if (lease.error().code == dms::ErrorCode::Locked) continue;
-      return lease.error();
+  for (auto after = StateStore::kBeforeAnyOrder;;) {
+    auto orderIds = store_.ordersWithIntentsAfter(after, kOrdersAPage);
+    if (!orderIds) return orderIds.error();
+    for (const auto orderId : *orderIds) {
+      OrderLock lock(*this, orderId);
+      // An order another process holds is that process's to resolve (or the next holder's).
+      auto lease = takeOrderLease(orderId, false);
+      if (!lease) {
+        if (lease.error().code == dms::ErrorCode::Locked) continue;
+        return lease.error();
+      }
+      // Read again under the lease: the page above may be older than the holder's last commit.
+      auto n = recoverOrder(orderId);
+      if (!n) return n.error();
+      total += n->recovered;
     }
-    // Read again under the lease: the list above may be older than the holder's last commit.
-    auto n = recoverOrder(orderId);
-    if (!n) return n.error();
-    total += n->recovered;
+    if (orderIds->size() < kOrdersAPage) return total;
+    after = orderIds->back();
   }
-  return total;
 }
 
 dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId) {

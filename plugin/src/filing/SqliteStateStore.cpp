@@ -232,14 +232,6 @@ dms::Result<std::vector<AssetRecord>> SqliteStateStore::assetsOfOrder(std::int64
   return selectAssets("WHERE order_id = ?", "", orderId);
 }
 
-dms::Result<std::vector<AssetRecord>> SqliteStateStore::unfinishedAssets() {
-  return selectAssets("WHERE state IN ('filing', 'removing')", "", 0);
-}
-
-dms::Result<std::vector<AssetRecord>> SqliteStateStore::filedAssets() {
-  return selectAssets("WHERE state = 'filed'", "", 0);
-}
-
 dms::Result<std::optional<std::string>> SqliteStateStore::pathHolder(
     const std::string& path, const std::string& exceptAssetId) {
   std::lock_guard lock(mutex_);

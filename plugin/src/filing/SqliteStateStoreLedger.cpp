@@ -31,8 +31,7 @@ dms::Status SqliteStateStore::recordCosts(const std::vector<LedgerLine>& lines,
   return writeChanges(changes, "writing " + std::to_string(entries.size()) + " ledger entries");
 }
 
-dms::Result<std::vector<LedgerLine>> SqliteStateStore::ledgerLines(
-    std::optional<std::int64_t> orderId) {
+dms::Result<std::vector<LedgerLine>> SqliteStateStore::ledgerLines(std::int64_t orderId) {
   std::lock_guard lock(mutex_);
   try {
     return selectOfOrder(*statements_, rows::kLedgerLineColumns, "ledger_lines",
@@ -42,8 +41,7 @@ dms::Result<std::vector<LedgerLine>> SqliteStateStore::ledgerLines(
   }
 }
 
-dms::Result<std::vector<LedgerEntry>> SqliteStateStore::ledgerEntries(
-    std::optional<std::int64_t> orderId) {
+dms::Result<std::vector<LedgerEntry>> SqliteStateStore::ledgerEntries(std::int64_t orderId) {
   std::lock_guard lock(mutex_);
   try {
     return selectOfOrder(*statements_, rows::kLedgerEntryColumns, "ledger_entries", "seq", orderId,

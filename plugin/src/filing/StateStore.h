@@ -103,12 +103,22 @@ enum class OrderStateFilter {
   Failing    ///< an asset of the order failed
 };
 
+/// Where a walk through a listing stands: the last order it listed (issue 15, branch pagerest).
+struct OrderCursor {
+  std::string trackedAt;
+  std::int64_t id = 0;
+};
+
 struct OrderQuery {
   /// Matches the order id or the reference (substring, case-insensitive); "" matches all.
   std::string search;
   OrderStateFilter state = OrderStateFilter::Any;
   std::size_t offset = 0;  ///< orders skipped (newest tracked first)
   std::size_t limit = 50;  ///< at most this many returned
+  /// Keyset paging (issue 15, branch pagerest): only the orders listed after this one, so that
+  /// a walk through every page reads an index range a page (no OFFSET walk), and an order
+  /// tracked meanwhile shifts nothing. `offset` counts from there; `total` ignores it.
+  std::optional<OrderCursor> after;
 };
 
 /// An order with how many of its assets are in each state.
@@ -282,10 +292,6 @@ class StateStore {
   virtual dms::Result<std::optional<AssetRecord>> asset(const std::string& assetId) = 0;
   /// Every asset seen for the order, by id.
   virtual dms::Result<std::vector<AssetRecord>> assetsOfOrder(std::int64_t orderId) = 0;
-  /// Every asset in a Filing or Removing state (unfinished intents), all orders.
-  virtual dms::Result<std::vector<AssetRecord>> unfinishedAssets() = 0;
-  /// Every asset in the Filed state.
-  virtual dms::Result<std::vector<AssetRecord>> filedAssets() = 0;
   /// The asset (other than `exceptAssetId`) that holds `path` as Filing or Filed, if any.
   virtual dms::Result<std::optional<std::string>> pathHolder(const std::string& path,
                                                              const std::string& exceptAssetId) = 0;
@@ -332,11 +338,10 @@ class StateStore {
   /// Upserts the lines' descriptions and appends the entries, in ONE transaction.
   virtual dms::Status recordCosts(const std::vector<LedgerLine>& lines,
                                   const std::vector<LedgerEntry>& entries) = 0;
-  /// The ledger lines of one order, or of all orders; by order and line.
-  virtual dms::Result<std::vector<LedgerLine>> ledgerLines(std::optional<std::int64_t> orderId) = 0;
-  /// The ledger entries of one order, or of all orders; in the order they were recorded.
-  virtual dms::Result<std::vector<LedgerEntry>> ledgerEntries(
-      std::optional<std::int64_t> orderId) = 0;
+  /// The ledger lines of one order, by line (all orders: ledgerOfOrdersAfter, a page at a time).
+  virtual dms::Result<std::vector<LedgerLine>> ledgerLines(std::int64_t orderId) = 0;
+  /// The ledger entries of one order, in the order they were recorded.
+  virtual dms::Result<std::vector<LedgerEntry>> ledgerEntries(std::int64_t orderId) = 0;
 
   // --- Several hosts (issue 11): leases, and cancelling waits.
   /// A lease held by this process; destroying it releases it. It lapses by itself when the
@@ -456,6 +461,14 @@ class StateStore {
   /// kBeforeAnyOrder; an empty page (no entries) is the end.
   virtual dms::Result<LedgerPage> ledgerOfOrdersAfter(std::int64_t afterOrderId,
                                                       std::size_t orderLimit) = 0;
+
+  // --- the last whole-table reads paged (issue 15, branch pagerest): memory flat whatever the
+  // number of orders and assets (filing/PagedReadsSql.h)
+  /// At most `limit` ids of the orders with an unfinished intent (an asset in the Filing or
+  /// Removing state), the first after `afterOrderId`, by id: recovery pages through them. The
+  /// first page: after kBeforeAnyOrder; the last is shorter than `limit`.
+  virtual dms::Result<std::vector<std::int64_t>> ordersWithIntentsAfter(std::int64_t afterOrderId,
+                                                                        std::size_t limit) = 0;
 };
 
 }  // namespace ambita::filing

@@ -12,8 +12,9 @@
 namespace ambita::filing::statussql {
 namespace {
 
-/// The WHERE clause (with its leading space) for the query's filters.
-Query whereClause(const OrderQuery& query, SqlDialect dialect) {
+/// The WHERE clause (with its leading space) for the query's filters, and with `keyset` for its
+/// cursor (query.after) too.
+Query whereClause(const OrderQuery& query, SqlDialect dialect, bool keyset) {
   Query where;
   std::string conditions;
   auto add = [&](const std::string& condition) {
@@ -40,6 +41,14 @@ Query whereClause(const OrderQuery& query, SqlDialect dialect) {
       add("o.id IN (SELECT order_id FROM assets WHERE state = 'failed')");
       break;
   }
+  if (keyset && query.after) {
+    // A row value: both databases seek it in orders_by_tracked (tracked_at, id).
+    const int first = where.bindsSearch ? 3 : 1;
+    add(dialect == SqlDialect::Sqlite ? std::string("(o.tracked_at, o.id) < (?, ?)")
+                                      : "(o.tracked_at, o.id) < ($" + std::to_string(first) +
+                                            ", $" + std::to_string(first + 1) + ")");
+    where.bindsAfter = true;
+  }
   where.sql = conditions;
   return where;
 }
@@ -57,13 +66,13 @@ std::string countOf(const std::string& states) {
 }  // namespace
 
 Query countOrders(const OrderQuery& query, SqlDialect dialect) {
-  auto where = whereClause(query, dialect);
+  auto where = whereClause(query, dialect, false);
   where.sql = "SELECT COUNT(*) FROM orders o" + where.sql;
   return where;
 }
 
 Query orderPage(const OrderQuery& query, SqlDialect dialect) {
-  auto where = whereClause(query, dialect);
+  auto where = whereClause(query, dialect, true);
   // The page is chosen first (index orders_by_tracked), then only its orders are counted
   // (index assets_by_state_order).
   where.sql = std::string("SELECT ") + rows::kOrderColumns + ", " + countOf("'filed'") + ", " +
@@ -118,6 +127,7 @@ OrderPage readOrderPage(Poco::Data::Session& session, const OrderQuery& query, S
   Poco::Data::Statement select(session);
   select << list.sql;
   if (list.bindsSearch) select, bind(storedPattern), bind(storedPattern);
+  if (list.bindsAfter) select, bind(query.after->trackedAt), bind(Poco::Int64{query.after->id});
   select.execute();
   Poco::Data::RecordSet rs(select);
   for (std::size_t r = 0; r < rs.rowCount(); ++r) page.orders.push_back(summaryFromRow(rs, r));

@@ -22,9 +22,12 @@ namespace ambita::filing::statussql {
 struct Query {
   std::string sql;
   bool bindsSearch = false;
+  /// Whether the cursor (OrderQuery::after: tracked time, then id) is to be bound, after the
+  /// search pattern (branch pagerest).
+  bool bindsAfter = false;
 };
 
-/// SELECT COUNT(*) of the orders matching `query` (paging ignored).
+/// SELECT COUNT(*) of the orders matching `query` (paging and cursor ignored).
 Query countOrders(const OrderQuery& query, SqlDialect dialect);
 /// The page: rows::kOrderColumns, then the filed, removed, failed and pending counts.
 /// LIMIT and OFFSET are written as numbers (they are integers, never text from outside).
