@@ -73,20 +73,6 @@ TEST_F(FilingServiceTest, TrackAuditsOnlyWhenNewlyTracked) {
   EXPECT_EQ(log->front().detail, "created here");
 }
 
-TEST_F(FilingServiceTest, ExclusiveRunHoldsTheDataFolderUntilReleased) {
-  {
-    auto run = service_->beginExclusiveRun();
-    ASSERT_TRUE(run.ok()) << run.error().describe();
-    ASSERT_TRUE(run->recovery().ok());
-    auto second = service_->beginExclusiveRun();
-    ASSERT_FALSE(second.ok());
-    EXPECT_EQ(second.error().code, dms::ErrorCode::Locked);
-    auto moved = std::move(*run);  // a moved guard keeps the lock
-    EXPECT_FALSE(service_->beginExclusiveRun().ok());
-  }
-  EXPECT_TRUE(service_->beginExclusiveRun().ok()) << "released with the guard";
-}
-
 // Recovery reads the orders with intents a page at a time (issue 15, branch pagerest): a crash
 // that left intents in more orders than a page holds still has every one resolved.
 TEST_F(FilingServiceTest, TheExclusiveRunResolvesTheIntentsOfMoreOrdersThanAPage) {
@@ -106,6 +92,20 @@ TEST_F(FilingServiceTest, TheExclusiveRunResolvesTheIntentsOfMoreOrdersThanAPage
   auto last = store_->asset("asset-" + std::to_string(kOrders));
   ASSERT_TRUE(last.ok() && last->has_value());
   EXPECT_EQ((*last)->state, filing::AssetState::Failed) << "never stored: filed again later";
+}
+
+TEST_F(FilingServiceTest, ExclusiveRunHoldsTheDataFolderUntilReleased) {
+  {
+    auto run = service_->beginExclusiveRun();
+    ASSERT_TRUE(run.ok()) << run.error().describe();
+    ASSERT_TRUE(run->recovery().ok());
+    auto second = service_->beginExclusiveRun();
+    ASSERT_FALSE(second.ok());
+    EXPECT_EQ(second.error().code, dms::ErrorCode::Locked);
+    auto moved = std::move(*run);  // a moved guard keeps the lock
+    EXPECT_FALSE(service_->beginExclusiveRun().ok());
+  }
+  EXPECT_TRUE(service_->beginExclusiveRun().ok()) << "released with the guard";
 }
 
 }  // namespace
