@@ -2,7 +2,12 @@
 // how queued messages become one reconcile per order, tracking, the exclusive run.
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
 #include "EngineFixture.h"
+#include "dms/common/BookkeepingNames.h"
 #include "filing/AuditLog.h"
 #include "filing/FilingService.h"
 
@@ -106,6 +111,58 @@ TEST_F(FilingServiceTest, ExclusiveRunHoldsTheDataFolderUntilReleased) {
     EXPECT_FALSE(service_->beginExclusiveRun().ok());
   }
   EXPECT_TRUE(service_->beginExclusiveRun().ok()) << "released with the guard";
+}
+
+// The target's clean mark (issue 15, startup; DataDirLock.h): a sync that wrote nothing lets the
+// next lock holder skip recover()'s walk of the whole archive; anything else walks. A stale
+// temporary placed by hand shows whether the walk ran.
+TEST_F(FilingServiceTest, OnlyARunThatWroteNothingLetsTheNextSkipTheTargetWalk) {
+  const auto stale = [&](const std::string& name) {
+    const auto path = std::filesystem::path(archiveRoot_) / dms::common::makeTempName(name);
+    std::ofstream(path) << "partial";
+    return path;
+  };
+  const auto mark = std::filesystem::path(dataDir_) / "engine.clean";
+  const auto run = [&] {
+    auto begun = service_->beginExclusiveRun();
+    if (!begun) throw std::runtime_error(begun.error().describe());
+    return std::move(*begun);
+  };
+
+  const auto first = stale("first.pdf");
+  run().leaveCleanMarkIfTargetUnwritten();
+  EXPECT_FALSE(std::filesystem::exists(first)) << "no mark yet: the first run walks";
+  EXPECT_TRUE(std::filesystem::exists(mark)) << "it wrote nothing: the mark is left";
+
+  const auto skipped = stale("skipped.pdf");
+  {
+    auto second = run();  // asks for no mark, as `run` and `verify --repair` do
+    EXPECT_TRUE(std::filesystem::exists(skipped)) << "the walk after a clean mark is skipped";
+    EXPECT_FALSE(std::filesystem::exists(mark)) << "taken while held: a kill now leaves none";
+  }
+  EXPECT_FALSE(std::filesystem::exists(mark)) << "a run that did not ask leaves none";
+
+  {
+    auto third = run();
+    EXPECT_FALSE(std::filesystem::exists(skipped)) << "no mark: the walk runs again";
+    third.leaveCleanMarkIfTargetUnwritten();
+    api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")}));
+    auto report = reconcile(1);
+    ASSERT_TRUE(report.ok()) << report.error().describe();
+    ASSERT_EQ(report->filed, 1u);
+  }
+  EXPECT_FALSE(std::filesystem::exists(mark)) << "a run that wrote to the target leaves none";
+  const auto afterWrites = stale("after-writes.pdf");
+  run().leaveCleanMarkIfTargetUnwritten();
+  EXPECT_FALSE(std::filesystem::exists(afterWrites)) << "after a run that wrote: walked";
+
+  // A mark naming another target (the configuration changed) is not trusted.
+  ASSERT_TRUE(std::filesystem::exists(mark));
+  std::ofstream(mark, std::ios::trunc) << "filesystem:/elsewhere";
+  const auto otherTarget = stale("other-target.pdf");
+  run();
+  EXPECT_FALSE(std::filesystem::exists(otherTarget)) << "a mark of another target: walked";
+  EXPECT_FALSE(std::filesystem::exists(mark));
 }
 
 }  // namespace

@@ -307,6 +307,8 @@ int AdminCommands::syncHere(const std::vector<std::int64_t>& requested, Output& 
   };
   // poll.workers: orders at once, in `sync` as in the service (PushWorkers).
   runInPlanOrder<OrderSynced>(count, config_.pollWorkers, syncNth, printNth);
+  // A sync that wrote nothing lets the next one skip the target's walk (DataDirLock.h).
+  exclusive->leaveCleanMarkIfTargetUnwritten();
   const auto checksRecorded = checks.flush();
   if (!checksRecorded) output.err() << "sync: " << checksRecorded.error().describe() << "\n";
   const auto& totals = tally.totals();

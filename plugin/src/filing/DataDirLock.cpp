@@ -6,8 +6,48 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 
 namespace ambita::filing {
+
+namespace {
+
+std::string cleanMarkPath(const std::string& dataDir) {
+  return dataDir + "/engine.clean";
+}
+
+/// Deletes the clean mark, durably: a put this holder makes after it must never meet a mark
+/// that a power cut brought back. True when it named `targetName` and is gone for good.
+bool takeCleanMark(const std::string& dataDir, const std::string& targetName) {
+  const auto path = cleanMarkPath(dataDir);
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  const std::string named((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  in.close();
+  if (::unlink(path.c_str()) != 0) return false;
+  const int folder = ::open(dataDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (folder < 0) return false;
+  const bool synced = ::fsync(folder) == 0;
+  ::close(folder);
+  return synced && named == targetName;
+}
+
+/// Written whole under another name, then renamed: a torn mark never names the target. Not
+/// synced: a mark lost in a power cut costs the next holder one walk, nothing more.
+void writeCleanMark(const std::string& dataDir, const std::string& targetName) noexcept {
+  const auto path = cleanMarkPath(dataDir);
+  const auto partial = path + ".partial";
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return;
+  const bool written =
+      ::write(fd, targetName.data(), targetName.size()) == static_cast<ssize_t>(targetName.size());
+  const bool closed = ::close(fd) == 0;
+  if (!written || !closed || ::rename(partial.c_str(), path.c_str()) != 0)
+    ::unlink(partial.c_str());
+}
+
+}  // namespace
 
 dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir,
                                               dms::DocumentTarget& target) {
@@ -27,6 +67,10 @@ dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir,
                      "cannot lock " + file + ": " + std::strerror(err));
   }
   DataDirLock lock(fd);
+  lock.dataDir_ = dataDir;
+  lock.targetName_ = target.describe();
+  // The previous holder wrote nothing and ended normally: nothing of a put can be left.
+  if (takeCleanMark(dataDir, lock.targetName_)) return lock;
   // Only now is no put of this data folder running elsewhere: the temporaries are stale.
   if (auto recovered = target.recover(); !recovered) {
     auto error = recovered.error();
@@ -36,17 +80,37 @@ dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir,
   return lock;
 }
 
+void DataDirLock::forgetCleanMark(const std::string& dataDir) noexcept {
+  ::unlink(cleanMarkPath(dataDir).c_str());
+}
+
+DataDirLock::DataDirLock(DataDirLock&& other) noexcept
+    : fd_(std::exchange(other.fd_, -1)),
+      dataDir_(std::move(other.dataDir_)),
+      targetName_(std::move(other.targetName_)),
+      leaveCleanMark_(other.leaveCleanMark_) {}
+
 DataDirLock& DataDirLock::operator=(DataDirLock&& other) noexcept {
   if (this != &other) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = other.fd_;
-    other.fd_ = -1;
+    release();
+    fd_ = std::exchange(other.fd_, -1);
+    dataDir_ = std::move(other.dataDir_);
+    targetName_ = std::move(other.targetName_);
+    leaveCleanMark_ = other.leaveCleanMark_;
   }
   return *this;
 }
 
 DataDirLock::~DataDirLock() {
-  if (fd_ >= 0) ::close(fd_);  // closing releases the flock
+  release();
+}
+
+void DataDirLock::release() noexcept {
+  if (fd_ < 0) return;
+  // Written while the lock is still held: no other holder can have begun.
+  if (leaveCleanMark_) writeCleanMark(dataDir_, targetName_);
+  ::close(fd_);  // closing releases the flock
+  fd_ = -1;
 }
 
 }  // namespace ambita::filing

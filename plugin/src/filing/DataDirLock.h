@@ -10,8 +10,19 @@
 /// shared by several processes (PostgreSQL), which takes no data folder lock and recovers only
 /// while it holds the Exclusive filing lease; admin commands that do not take the lock
 /// (status, preview, verify without --repair, ...) never touch a put in progress.
+///
+/// The clean mark (issue 15, startup): recover() walks the whole target (every folder of the
+/// archive, a PROPFIND of every collection on WebDAV), a cost per sync that grows with the
+/// archive, not with the work. A `sync` that wrote nothing to the target leaves
+/// `<dataDir>/engine.clean` (naming the target) when it releases the lock; the next acquire()
+/// of the same target deletes the mark, durably, before it returns, and skips the walk: only a
+/// process that held the lock can leave stale temporaries, and a holder that wrote nothing left
+/// none. A killed holder (or one that wrote, or any `run`) leaves no mark, so the next holder
+/// walks. A mark naming another target (the configuration changed) is deleted and the target
+/// walked.
 
 #include <string>
+#include <utility>
 
 #include "dms/DocumentTarget.h"
 #include "dms/Error.h"
@@ -26,7 +37,7 @@ class DataDirLock {
   /// recover() ("target: recover() failed: ..."); on any error the lock is not held.
   static dms::Result<DataDirLock> acquire(const std::string& dataDir, dms::DocumentTarget& target);
 
-  DataDirLock(DataDirLock&& other) noexcept : fd_(other.fd_) { other.fd_ = -1; }
+  DataDirLock(DataDirLock&& other) noexcept;
   DataDirLock& operator=(DataDirLock&& other) noexcept;
   DataDirLock(const DataDirLock&) = delete;
   DataDirLock& operator=(const DataDirLock&) = delete;
@@ -35,6 +46,21 @@ class DataDirLock {
  private:
   explicit DataDirLock(int fd) : fd_(fd) {}
   int fd_ = -1;
+
+  // The clean mark (issue 15, startup; see above).
+ public:
+  /// Leave the clean mark when the lock is released: call only when this holder wrote nothing
+  /// to the target (no put, remove, move or folder) and none of its calls is still running.
+  void leaveCleanMarkOnRelease() noexcept { leaveCleanMark_ = true; }
+  /// Deletes a clean mark of `dataDir` (a holder of the shared filing lease, which takes no
+  /// lock: a later lock holder must not trust a mark from before it).
+  static void forgetCleanMark(const std::string& dataDir) noexcept;
+
+ private:
+  void release() noexcept;  ///< leaves the mark if asked, then unlocks
+  std::string dataDir_;
+  std::string targetName_;  ///< DocumentTarget::describe(): the mark names its target
+  bool leaveCleanMark_ = false;
 };
 
 }  // namespace ambita::filing

@@ -47,11 +47,15 @@ ExclusiveRun::ExclusiveRun(ExclusiveRun&& other) noexcept
       filingLease_(std::move(other.filingLease_)),
       reconciler_(std::exchange(other.reconciler_, nullptr)),
       recovery_(std::move(other.recovery_)),
-      spoolProblem_(std::move(other.spoolProblem_)) {}
+      spoolProblem_(std::move(other.spoolProblem_)),
+      cleanMarkWanted_(other.cleanMarkWanted_) {}
 
 ExclusiveRun::~ExclusiveRun() {
   // The download pool's threads end before the lock says another process may file.
   if (reconciler_ != nullptr) reconciler_->releasePool();
+  // Every call of the run has returned: whether it wrote is known for good.
+  if (cleanMarkWanted_ && lock_ && reconciler_ != nullptr && !reconciler_->wroteToTarget())
+    lock_->leaveCleanMarkOnRelease();
 }
 
 dms::Result<ExclusiveRun> FilingService::beginExclusiveRun() {
@@ -60,6 +64,8 @@ dms::Result<ExclusiveRun> FilingService::beginExclusiveRun() {
     auto lease = takeFilingLease(spoolProblem);
     if (!lease) return lease.error();
     reconciler_.resetStop();
+    // No data folder lock here: a later lock holder must not trust a mark from before this.
+    DataDirLock::forgetCleanMark(dataDir_);
     // Each order's intents are resolved under its lease (orders held elsewhere are skipped).
     auto recovery = reconciler_.recoverAll();
     return ExclusiveRun(std::nullopt, std::move(*lease), reconciler_, std::move(recovery),
@@ -68,6 +74,7 @@ dms::Result<ExclusiveRun> FilingService::beginExclusiveRun() {
   auto lock = DataDirLock::acquire(dataDir_, target_);
   if (!lock) return lock.error();
   reconciler_.resetStop();
+  reconciler_.forgetTargetWrites();  // the writes of this run decide its clean mark
   // What a killed run left behind is resolved before anything new starts; under the lock no
   // other process downloads, so every spool file is a leftover.
   auto recovery = reconciler_.recoverAll();

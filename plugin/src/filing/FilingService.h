@@ -56,6 +56,15 @@ class ExclusiveRun {
   Reconciler* reconciler_;                          ///< null once moved from
   dms::Result<std::size_t> recovery_;
   std::optional<std::string> spoolProblem_;
+
+  // --- The target's clean mark (issue 15, startup; DataDirLock.h)
+ public:
+  /// A command whose run ends here (`sync`) asks for the mark: left when the lock is released
+  /// if nothing of this run wrote to the target. Not for a service, whose pushes never end.
+  void leaveCleanMarkIfTargetUnwritten() noexcept { cleanMarkWanted_ = true; }
+
+ private:
+  bool cleanMarkWanted_ = false;
 };
 
 /// The inbox messages of one order, folded into one reconcile.

@@ -146,12 +146,14 @@ void Reconciler::releasePool() {
 
 dms::Status Reconciler::ensureFolder(const std::string& folder) {
   std::lock_guard lock(folderMutex_);
+  noteTargetWrite();
   return target_.ensureFolder(folder);
 }
 
 dms::Status Reconciler::removePruning(const std::string& path) {
   // Pruning removes parent folders: serialised with folder creation like ensureFolder().
   std::lock_guard lock(folderMutex_);
+  noteTargetWrite();
   return target_.remove(path, true);
 }
 
@@ -464,6 +466,7 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
   runnable = std::move(ready);
 
   // One batch for the order's files: they become durable together, before any is recorded.
+  noteTargetWrite();
   const auto batch = target_.beginPutBatch();
   std::vector<std::function<void()>> tasks;
   for (auto* job : runnable)
@@ -728,6 +731,7 @@ dms::Status Reconciler::performRemoval(const AssetRecord& r) {
   if (!*atSource) return {};
   if (const auto parent = AssetMapper::parent(r.targetPath); !parent.empty())
     if (auto s = ensureFolder(parent); !s) return s;
+  noteTargetWrite();
   auto s = target_.move(r.path, r.targetPath);
   if (!s && s.error().code == dms::ErrorCode::NotSupported)
     return copyThenRemove(r.path, r.targetPath);
@@ -739,6 +743,7 @@ dms::Status Reconciler::copyThenRemove(const std::string& from, const std::strin
   if (!md) return md.error();
   auto in = target_.get(from);
   if (!in) return in.error();
+  noteTargetWrite();
   if (auto put = target_.put(to, **in, *md, dms::PutMode::CreateNew); !put) return put.error();
   auto s = removePruning(from);
   if (!s && s.error().code != dms::ErrorCode::NotFound) return s;

@@ -250,6 +250,18 @@ class Reconciler {
   /// The largest body held in memory for a put without streaming (HeldBody), so that all
   /// filing threads together hold at most a few MiB; a bigger body is spooled.
   std::size_t heldInMemoryLimit() const;
+
+  // --- The target's clean mark (issue 15, startup; DataDirLock.h)
+ public:
+  /// Whether anything was asked to write to the target (a put, remove, move or folder) since
+  /// forgetTargetWrites(): a run that wrote nothing cannot have left a temporary.
+  bool wroteToTarget() const noexcept { return wroteToTarget_; }
+  void forgetTargetWrites() noexcept { wroteToTarget_ = false; }
+
+ private:
+  /// Called before every call that writes to the target, whatever its outcome.
+  void noteTargetWrite() noexcept { wroteToTarget_ = true; }
+  std::atomic<bool> wroteToTarget_{false};
 };
 
 }  // namespace ambita::filing
