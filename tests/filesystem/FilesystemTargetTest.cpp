@@ -184,6 +184,51 @@ TEST_F(FilesystemTargetTest, SymlinksStayingInsideTheRootAreFollowed) {
   EXPECT_TRUE(fs::is_directory(root() / "real" / "sub" / "more"));
 }
 
+// ensureFolder() of a missing folder makes only its missing segments, from the deepest folder
+// that exists (issue 15: fewer system calls a new folder); what it finds in the way is judged
+// as by the walk from the root.
+TEST_F(FilesystemTargetTest, EnsureFolderKeepsWhatExistsAndMakesTheRestThroughSymlinksInside) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  fs::create_directories(root() / "real" / "kept");
+  writeFile(root() / "real" / "kept" / "user.txt", "user's");
+  fs::create_directory_symlink("real", root() / "alias");
+  ASSERT_TRUE(target->ensureFolder("alias/kept/new/deeper").ok());
+  ASSERT_TRUE(target->ensureFolder("alias/kept/new/other").ok());
+  EXPECT_EQ(tree(root()), (std::vector<std::string>{"alias", "real", "real/kept", "real/kept/new",
+                                                    "real/kept/new/deeper", "real/kept/new/other",
+                                                    "real/kept/user.txt"}));
+  EXPECT_EQ(slurp(root() / "real" / "kept" / "user.txt"), "user's");
+}
+
+TEST_F(FilesystemTargetTest, EnsureFolderNamesAFileInTheWay) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  fs::create_directories(root() / "a");
+  writeFile(root() / "a" / "file", "user's");
+  const auto made = target->ensureFolder("a/file/x/y");
+  ASSERT_FALSE(made.ok());
+  EXPECT_EQ(made.error().code, ErrorCode::Conflict) << made.error().describe();
+  EXPECT_NE(made.error().message.find("a file is in the way at 'a/file'"), std::string::npos)
+      << made.error().message;
+  EXPECT_EQ(slurp(root() / "a" / "file"), "user's");
+}
+
+TEST_F(FilesystemTargetTest, EnsureFolderNeverFollowsADanglingSymlinkInTheWay) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  fs::create_directories(root() / "a");
+  fs::create_directory_symlink("missing", root() / "a" / "link");
+  fs::create_directory_symlink(outside() / "gone", root() / "a" / "out");
+  for (const std::string path : {"a/link/sub", "a/out/sub"}) {
+    const auto made = target->ensureFolder(path);
+    EXPECT_FALSE(made.ok()) << path;
+  }
+  EXPECT_EQ(tree(root()), (std::vector<std::string>{"a", "a/link", "a/out"}));
+  EXPECT_FALSE(fs::exists(outside() / "gone"));
+  expectOutsideUntouched();
+}
+
 TEST_F(FilesystemTargetTest, HostilePathsWriteNothingAnywhere) {
   auto target = open();
   ASSERT_TRUE(target);
@@ -427,6 +472,13 @@ TEST_F(NewFolderSyncTest, APutSyncsTheFoldersMadeForItBeforeItAppears) {
   ASSERT_TRUE(put("a/b/c/two.txt").ok());
   EXPECT_TRUE(log_.events.empty());
   EXPECT_EQ(slurp(root() / "a/b/c/two.txt"), "content of a/b/c/two.txt");
+}
+
+TEST_F(NewFolderSyncTest, AFolderMadeBelowExistingOnesSyncsOnlyTheParentsOfItsNewSegments) {
+  fs::create_directories(root() / "a" / "b");
+  ASSERT_TRUE(target_->ensureFolder("a/b/c/d").ok());
+  ASSERT_TRUE(put("a/b/c/d/one.txt").ok());
+  EXPECT_EQ(log_.events, std::vector<std::string>{"new folders in 'a/b' 'a/b/c'"});
 }
 
 TEST_F(NewFolderSyncTest, ABatchCoversItsNewFoldersWithItsDataSync) {

@@ -360,13 +360,63 @@ Status FilesystemTarget::syncFolder(int folderFd, const std::string& path) const
 Status FilesystemTarget::ensureFolder(const std::string& rawPath) {
   auto path = common::normalisePath(rawPath, common::RootPolicy::Allow);
   if (!path) return path.error();
-  // Most calls find the folder made already: one resolution from the root answers them (any
-  // failure, a hostile symlink included, takes the walk below, which names what is wrong).
-  if (openBeneath(*path, O_PATH | O_DIRECTORY, "cannot open folder").ok()) return {};
+  // Most calls find the folder made already: one resolution from the root answers them.
+  auto whole = openBeneath(*path, O_PATH | O_DIRECTORY, "cannot open folder");
+  if (whole.ok()) return {};
+  // A missing folder usually sits in one that exists (an order's folder in its reference's,
+  // a category's in its order's): make only what is missing, from there. Anything else
+  // (a file or a symlink in the way, a race) takes the walk from the root, which names what
+  // is wrong.
+  if (whole.error().code == ErrorCode::NotFound) {
+    if (auto made = createBelowDeepestExisting(*path)) return *made;
+  }
+  return createFromRoot(*path);
+}
+
+std::optional<Status> FilesystemTarget::createBelowDeepestExisting(const std::string& path) {
+  const auto segments = common::splitPath(path);
+  // The deepest existing ancestor, probing upwards (the whole path was just found missing).
+  std::size_t existing = segments.size() - 1;
+  UniqueFd base;
+  for (;; --existing) {
+    const auto prefix = common::joinPath({segments.begin(), segments.begin() + existing});
+    auto folder = openBeneath(prefix, O_RDONLY | O_DIRECTORY, "cannot open folder");
+    if (folder) {
+      base = std::move(*folder);
+      break;
+    }
+    if (folder.error().code != ErrorCode::NotFound || existing == 0) return std::nullopt;
+  }
+  std::string prefix = common::joinPath({segments.begin(), segments.begin() + existing});
+  for (std::size_t i = existing; i < segments.size(); ++i) {
+    const auto parent = prefix;
+    prefix = childPath(prefix, segments[i]);
+    // EEXIST: someone made it (or put something there) meanwhile: the walk from the root decides.
+    if (::mkdirat(base.get(), segments[i].c_str(), 0777) != 0)
+      return errno == EEXIST
+                 ? std::nullopt
+                 : std::optional<Status>(errnoError(errno, "cannot create folder", prefix));
+    // Synced with the first file put below it (or the next batch's syncfs), not one by one.
+    if (fsync_) {
+      std::lock_guard lock(newFoldersMutex_);
+      unsyncedFolders_.insert(parent);
+    }
+    if (i + 1 == segments.size()) break;
+    // The folder just made, never a symlink swapped in for it (O_NOFOLLOW): no resolution
+    // from the root needed to stay beneath it.
+    UniqueFd next(
+        ::openat(base.get(), segments[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (next.get() < 0) return std::nullopt;
+    base = std::move(next);
+  }
+  return Status{};
+}
+
+Status FilesystemTarget::createFromRoot(const std::string& path) {
   auto current = openBeneath("", O_RDONLY | O_DIRECTORY, "cannot open root for");
   if (!current) return current.error();
   std::string prefix;
-  for (const auto& segment : common::splitPath(*path)) {
+  for (const auto& segment : common::splitPath(path)) {
     const auto parent = prefix;
     prefix = childPath(prefix, segment);
     const bool created = ::mkdirat(current->get(), segment.c_str(), 0777) == 0;
@@ -377,9 +427,9 @@ Status FilesystemTarget::ensureFolder(const std::string& rawPath) {
       unsyncedFolders_.insert(parent);
     }
     // Re-resolve from the root so a symlink in the way is checked like any other path.
-    auto next = openBeneath(prefix, O_RDONLY | O_DIRECTORY, "cannot create folder", *path);
+    auto next = openBeneath(prefix, O_RDONLY | O_DIRECTORY, "cannot create folder", path);
     if (!next && next.error().code == ErrorCode::Conflict) {
-      return fail(ErrorCode::Conflict, "cannot create folder " + quotePath(*path) +
+      return fail(ErrorCode::Conflict, "cannot create folder " + quotePath(path) +
                                            ": a file is in the way at " + quotePath(prefix));
     }
     if (!next) return next.error();

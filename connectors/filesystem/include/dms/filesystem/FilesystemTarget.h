@@ -49,6 +49,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -196,6 +197,14 @@ class FilesystemTarget final : public DocumentTarget {
   int syncFilesystem();
 
   std::unique_ptr<SharedSync> sharedSync_;
+
+  // --- Issue 15 filecpu2: fewer system calls a new folder ---
+  /// ensureFolder() of a missing `path`: mkdirat only its missing segments, from the deepest
+  /// folder that exists; nullopt when something unexpected is in the way (the caller then
+  /// takes createFromRoot, which names it).
+  std::optional<Status> createBelowDeepestExisting(const std::string& path);
+  /// ensureFolder()'s careful walk: every segment made or found, each re-resolved from the root.
+  Status createFromRoot(const std::string& path);
 };
 
 }  // namespace dms::filesystem
