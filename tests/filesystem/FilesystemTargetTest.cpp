@@ -9,6 +9,7 @@
 #include <functional>
 #include <set>
 #include <sstream>
+#include <thread>
 #include <utility>
 
 #include "dms/filesystem/FilesystemConnectorFactory.h"
@@ -514,6 +515,38 @@ TEST_F(NewFolderSyncTest, ABatchInSeveralFoldersSyncsEveryFolderAfterItsRenames)
                                                    "placed q/two.txt", "placed p/three.txt",
                                                    "folder p", "folder q"}));
   EXPECT_EQ(slurp(root() / "q/two.txt"), "content of q/two.txt");
+}
+
+// A batch's puts into one folder share the descriptor its first put opened (issue 15,
+// filecpu2): puts from several threads, several per folder, all placed with their content and
+// metadata, no temporary left.
+TEST_F(NewFolderSyncTest, ABatchsConcurrentPutsIntoSharedFoldersAreAllPlaced) {
+  ASSERT_TRUE(target_->ensureFolder("f").ok());
+  ASSERT_TRUE(target_->ensureFolder("g/h").ok());
+  auto batch = target_->beginPutBatch();
+  std::vector<std::string> paths;
+  for (int i = 0; i < 24; ++i) paths.push_back((i % 3 ? "f/" : "g/h/") + std::to_string(i));
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (std::size_t i = static_cast<std::size_t>(t); i < paths.size(); i += 4) {
+        std::istringstream content("content of " + paths[i]);
+        EXPECT_TRUE(batch->put(paths[i], content, {{"k", paths[i]}}, PutMode::CreateNew).ok());
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const auto outcome = batch->commit();
+  ASSERT_EQ(outcome.size(), paths.size());
+  for (const auto& path : paths) {
+    EXPECT_TRUE(outcome.at(path).ok()) << path;
+    EXPECT_EQ(slurp(root() / path), "content of " + path);
+    auto metadata = target_->readMetadata(path);
+    ASSERT_TRUE(metadata.ok()) << metadata.error().describe();
+    EXPECT_EQ(metadata->at("k"), path);
+  }
+  for (const auto& entry : tree(root()))
+    EXPECT_EQ(entry.find(".dms-tmp-"), std::string::npos) << "a temporary was left: " << entry;
 }
 
 TEST_F(NewFolderSyncTest, AMoveSyncsTheFoldersMadeForItsDestination) {

@@ -64,6 +64,7 @@ namespace dms::filesystem {
 
 using common::UniqueFd;
 class SharedSync;
+class FilesystemPutBatch;
 
 /// The steps of a batch commit that make staged files durable, reported as each completes.
 class DurabilityObserver {
@@ -144,9 +145,11 @@ class FilesystemTarget final : public DocumentTarget {
   /// not yet synced nor placed.
   struct StagedFile;  // FilesystemPutBatch.h
   /// Writes the temporary (removed again when this fails): the content, then the metadata
-  /// `metadata()` returns (kept in StagedFile::metadata for the sidecar).
+  /// `metadata()` returns (kept in StagedFile::metadata for the sidecar). A put of `batch`
+  /// uses the batch's descriptor of the folder when it has one.
   Result<StagedFile> stage(const std::string& path, std::istream& content,
-                           const MetadataAfterContent& metadata, PutMode mode) const;
+                           const MetadataAfterContent& metadata, PutMode mode,
+                           FilesystemPutBatch* batch = nullptr) const;
   /// put() and putStreaming(): stage, sync, place.
   Result<EntryInfo> putStaged(const std::string& path, std::istream& content,
                               const MetadataAfterContent& metadata, PutMode mode);
