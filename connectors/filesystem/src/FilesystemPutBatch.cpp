@@ -124,7 +124,17 @@ void FilesystemPutBatch::syncTouchedFolders(const Touched& touched,
 
 FilesystemPutBatch::Touched FilesystemPutBatch::placeAll(std::map<std::string, Status>& outcome) {
   Touched touched;
+  // Each folder's descriptor still is the folder at its path (checked once a folder): one moved
+  // or replaced since its first put would receive files under a path the caller never gave.
+  std::map<std::string, Status> folderStillThere;
+  for (const auto& [folder, descriptor] : folders_)
+    folderStillThere.emplace(folder, target_.checkFolderStillAt(descriptor->get(), folder));
   for (const auto& pending : pending_) {
+    if (const auto& there = folderStillThere.at(pending.folder); !there) {
+      discard(pending);
+      outcome[pending.path] = there;
+      continue;
+    }
     FilesystemTarget::StagedFile staged;
     staged.name = pending.name;
     staged.tempName = pending.tempName;

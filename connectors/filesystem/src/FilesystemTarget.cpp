@@ -443,6 +443,24 @@ Status FilesystemTarget::createFromRoot(const std::string& path) {
   return {};
 }
 
+Status FilesystemTarget::checkFolderStillAt(int folderFd, const std::string& folder) const {
+  const auto moved = [&] {
+    return fail(ErrorCode::Conflict, "folder " + quotePath(folder) +
+                                         " was moved or replaced while files were put into it");
+  };
+  auto atPath = openBeneath(folder, O_PATH | O_DIRECTORY, "cannot open folder");
+  if (!atPath &&
+      (atPath.error().code == ErrorCode::NotFound || atPath.error().code == ErrorCode::Conflict))
+    return moved();
+  if (!atPath) return atPath.error();
+  struct stat held {};
+  struct stat found {};
+  if (::fstat(folderFd, &held) != 0 || ::fstat(atPath->get(), &found) != 0)
+    return errnoError(errno, "cannot stat folder", folder);
+  if (held.st_dev != found.st_dev || held.st_ino != found.st_ino) return moved();
+  return {};
+}
+
 Status FilesystemTarget::syncNewFolders() {
   std::set<std::string> folders;
   {
