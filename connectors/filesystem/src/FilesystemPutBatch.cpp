@@ -17,7 +17,7 @@ FilesystemPutBatch::~FilesystemPutBatch() {
 
 void FilesystemPutBatch::discard(const Pending& pending) const {
   const auto folder = folders_.find(pending.folder);
-  if (folder != folders_.end()) ::unlinkat(folder->second.get(), pending.tempName.c_str(), 0);
+  if (folder != folders_.end()) ::unlinkat(folder->second->get(), pending.tempName.c_str(), 0);
 }
 
 Result<EntryInfo> FilesystemPutBatch::put(const std::string& path, std::istream& content,
@@ -35,12 +35,12 @@ Result<EntryInfo> FilesystemPutBatch::putStreaming(const std::string& path, std:
 Result<EntryInfo> FilesystemPutBatch::stagePending(const std::string& path, std::istream& content,
                                                    const MetadataAfterContent& metadata,
                                                    PutMode mode) {
-  auto staged = target_.stage(path, content, metadata, mode);
+  auto staged = target_.stage(path, content, metadata, mode, this);
   if (!staged) return staged.error();
   const auto& info = staged->info;
   if (::close(staged->file.release()) != 0) {
     const int error = errno;
-    ::unlinkat(staged->folder.get(), staged->tempName.c_str(), 0);
+    ::unlinkat(staged->folder->get(), staged->tempName.c_str(), 0);
     return errnoError(error, "cannot close", info.path);
   }
   Pending pending{common::parentPath(info.path),
@@ -50,10 +50,17 @@ Result<EntryInfo> FilesystemPutBatch::stagePending(const std::string& path, std:
                   info.path,
                   target_.mode_ == MetadataMode::Sidecar ? staged->metadata : Metadata{}};
   std::lock_guard lock(mutex_);
-  // One descriptor per folder: the first put's; later ones close theirs (same folder).
+  // One descriptor per folder: the first put's (two puts racing into a new folder may each
+  // have opened one; the later closes its own).
   folders_.try_emplace(pending.folder, std::move(staged->folder));
   pending_.push_back(std::move(pending));
   return info;
+}
+
+std::shared_ptr<const UniqueFd> FilesystemPutBatch::folderOf(const std::string& parent) {
+  std::lock_guard lock(mutex_);
+  const auto folder = folders_.find(parent);
+  return folder == folders_.end() ? nullptr : folder->second;
 }
 
 std::map<std::string, Status> FilesystemPutBatch::commit() {
@@ -96,7 +103,7 @@ void FilesystemPutBatch::syncTouchedFolders(const Touched& touched,
   if (touched.size() == 1) {
     // One folder: its own fsync writes less than a sync of the whole filesystem.
     const auto& [folder, paths] = *touched.begin();
-    auto synced = target_.syncFolder(folders_.at(folder).get(), paths.front());
+    auto synced = target_.syncFolder(folders_.at(folder)->get(), paths.front());
     if (!synced) {
       for (const auto& path : paths) outcome[path] = synced.error();
       return;
@@ -117,13 +124,23 @@ void FilesystemPutBatch::syncTouchedFolders(const Touched& touched,
 
 FilesystemPutBatch::Touched FilesystemPutBatch::placeAll(std::map<std::string, Status>& outcome) {
   Touched touched;
+  // Each folder's descriptor still is the folder at its path (checked once a folder): one moved
+  // or replaced since its first put would receive files under a path the caller never gave.
+  std::map<std::string, Status> folderStillThere;
+  for (const auto& [folder, descriptor] : folders_)
+    folderStillThere.emplace(folder, target_.checkFolderStillAt(descriptor->get(), folder));
   for (const auto& pending : pending_) {
+    if (const auto& there = folderStillThere.at(pending.folder); !there) {
+      discard(pending);
+      outcome[pending.path] = there;
+      continue;
+    }
     FilesystemTarget::StagedFile staged;
     staged.name = pending.name;
     staged.tempName = pending.tempName;
     staged.mode = pending.mode;
     staged.info.path = pending.path;
-    auto placed = target_.place(folders_.at(pending.folder).get(), staged, pending.metadata);
+    auto placed = target_.place(folders_.at(pending.folder)->get(), staged, pending.metadata);
     if (!placed) {
       discard(pending);
       outcome[pending.path] = placed;

@@ -15,6 +15,7 @@
 /// With the target's fsync off, steps 1 and 3 are skipped.
 
 #include <map>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -29,7 +30,9 @@ struct FilesystemTarget::StagedFile {
   std::string name;      ///< last segment of the path
   std::string tempName;  ///< the temporary in `folder`
   PutMode mode = PutMode::CreateNew;
-  UniqueFd folder;    ///< the parent folder
+  /// The parent folder: shared with the batch's puts into the same folder (one descriptor a
+  /// folder, kept alive by each put using it even if the batch commits meanwhile).
+  std::shared_ptr<const UniqueFd> folder;
   UniqueFd file;      ///< the temporary, open for writing
   EntryInfo info;     ///< what put returns (info.path: the normalised path)
   Metadata metadata;  ///< as stored (the sidecar is written from it on place)
@@ -75,7 +78,14 @@ class FilesystemPutBatch final : public PutBatch {
   FilesystemTarget& target_;
   std::mutex mutex_;
   std::vector<Pending> pending_;
-  std::map<std::string, UniqueFd> folders_;  ///< one descriptor per parent folder of pending_
+  /// One descriptor per parent folder of pending_: the first put's, which the later puts into
+  /// that folder use too (an openat2 and a close a file fewer).
+  std::map<std::string, std::shared_ptr<const UniqueFd>> folders_;
+
+ public:
+  // --- Issue 15 filecpu2: one descriptor a folder for the batch's puts (used by stage) ---
+  /// The descriptor a put into `parent` (a normalised path) uses: the batch's, or null.
+  std::shared_ptr<const UniqueFd> folderOf(const std::string& parent);
 };
 
 }  // namespace dms::filesystem

@@ -137,25 +137,30 @@ Result<Metadata> readXattrs(int fd, const std::string& path) {
   return metadata;
 }
 
-Status setXattr(int fd, const std::string& key, const std::string& value, const std::string& path) {
-  const auto name = std::string(kXattrPrefix) + key;
-  if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) == 0) return {};
-  const int error = errno;
-  auto failure = errnoError(error, "cannot store metadata key '" + key + "' of", path);
-  if (error == ENOSPC || error == E2BIG || error == ERANGE) {
-    failure.message +=
-        " (the filesystem limits extended attribute sizes; metadata: sidecar has no limit)";
+/// Sets every key of `metadata` as an xattr on `fd`, adding to or replacing what is there. One
+/// name buffer for all keys: no allocation a key (~17 a filed file).
+Status setXattrs(int fd, const Metadata& metadata, const std::string& path) {
+  std::string name(kXattrPrefix);
+  for (const auto& [key, value] : metadata) {
+    name.resize(kXattrPrefix.size());
+    name += key;
+    if (::fsetxattr(fd, name.c_str(), value.data(), value.size(), 0) == 0) continue;
+    const int error = errno;
+    auto failure = errnoError(error, "cannot store metadata key '" + key + "' of", path);
+    if (error == ENOSPC || error == E2BIG || error == ERANGE) {
+      failure.message +=
+          " (the filesystem limits extended attribute sizes; metadata: sidecar has no limit)";
+    }
+    return failure;
   }
-  return failure;
+  return {};
 }
 
 /// Sets `metadata` as xattrs on `fd` and removes our other keys.
 Status replaceXattrs(int fd, const Metadata& metadata, const std::string& path) {
   auto existing = readXattrs(fd, path);
   if (!existing) return existing.error();
-  for (const auto& [key, value] : metadata) {
-    if (auto ok = setXattr(fd, key, value, path); !ok) return ok;
-  }
+  if (auto ok = setXattrs(fd, metadata, path); !ok) return ok;
   for (const auto& [key, value] : *existing) {
     if (metadata.count(key)) continue;
     const auto name = std::string(kXattrPrefix) + key;
@@ -360,13 +365,63 @@ Status FilesystemTarget::syncFolder(int folderFd, const std::string& path) const
 Status FilesystemTarget::ensureFolder(const std::string& rawPath) {
   auto path = common::normalisePath(rawPath, common::RootPolicy::Allow);
   if (!path) return path.error();
-  // Most calls find the folder made already: one resolution from the root answers them (any
-  // failure, a hostile symlink included, takes the walk below, which names what is wrong).
-  if (openBeneath(*path, O_PATH | O_DIRECTORY, "cannot open folder").ok()) return {};
+  // Most calls find the folder made already: one resolution from the root answers them.
+  auto whole = openBeneath(*path, O_PATH | O_DIRECTORY, "cannot open folder");
+  if (whole.ok()) return {};
+  // A missing folder usually sits in one that exists (an order's folder in its reference's,
+  // a category's in its order's): make only what is missing, from there. Anything else
+  // (a file or a symlink in the way, a race) takes the walk from the root, which names what
+  // is wrong.
+  if (whole.error().code == ErrorCode::NotFound) {
+    if (auto made = createBelowDeepestExisting(*path)) return *made;
+  }
+  return createFromRoot(*path);
+}
+
+std::optional<Status> FilesystemTarget::createBelowDeepestExisting(const std::string& path) {
+  const auto segments = common::splitPath(path);
+  // The deepest existing ancestor, probing upwards (the whole path was just found missing).
+  std::size_t existing = segments.size() - 1;
+  UniqueFd base;
+  for (;; --existing) {
+    const auto prefix = common::joinPath({segments.begin(), segments.begin() + existing});
+    auto folder = openBeneath(prefix, O_RDONLY | O_DIRECTORY, "cannot open folder");
+    if (folder) {
+      base = std::move(*folder);
+      break;
+    }
+    if (folder.error().code != ErrorCode::NotFound || existing == 0) return std::nullopt;
+  }
+  std::string prefix = common::joinPath({segments.begin(), segments.begin() + existing});
+  for (std::size_t i = existing; i < segments.size(); ++i) {
+    const auto parent = prefix;
+    prefix = childPath(prefix, segments[i]);
+    // EEXIST: someone made it (or put something there) meanwhile: the walk from the root decides.
+    if (::mkdirat(base.get(), segments[i].c_str(), 0777) != 0)
+      return errno == EEXIST
+                 ? std::nullopt
+                 : std::optional<Status>(errnoError(errno, "cannot create folder", prefix));
+    // Synced with the first file put below it (or the next batch's syncfs), not one by one.
+    if (fsync_) {
+      std::lock_guard lock(newFoldersMutex_);
+      unsyncedFolders_.insert(parent);
+    }
+    if (i + 1 == segments.size()) break;
+    // The folder just made, never a symlink swapped in for it (O_NOFOLLOW): no resolution
+    // from the root needed to stay beneath it.
+    UniqueFd next(
+        ::openat(base.get(), segments[i].c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (next.get() < 0) return std::nullopt;
+    base = std::move(next);
+  }
+  return Status{};
+}
+
+Status FilesystemTarget::createFromRoot(const std::string& path) {
   auto current = openBeneath("", O_RDONLY | O_DIRECTORY, "cannot open root for");
   if (!current) return current.error();
   std::string prefix;
-  for (const auto& segment : common::splitPath(*path)) {
+  for (const auto& segment : common::splitPath(path)) {
     const auto parent = prefix;
     prefix = childPath(prefix, segment);
     const bool created = ::mkdirat(current->get(), segment.c_str(), 0777) == 0;
@@ -377,14 +432,32 @@ Status FilesystemTarget::ensureFolder(const std::string& rawPath) {
       unsyncedFolders_.insert(parent);
     }
     // Re-resolve from the root so a symlink in the way is checked like any other path.
-    auto next = openBeneath(prefix, O_RDONLY | O_DIRECTORY, "cannot create folder", *path);
+    auto next = openBeneath(prefix, O_RDONLY | O_DIRECTORY, "cannot create folder", path);
     if (!next && next.error().code == ErrorCode::Conflict) {
-      return fail(ErrorCode::Conflict, "cannot create folder " + quotePath(*path) +
+      return fail(ErrorCode::Conflict, "cannot create folder " + quotePath(path) +
                                            ": a file is in the way at " + quotePath(prefix));
     }
     if (!next) return next.error();
     *current = std::move(*next);
   }
+  return {};
+}
+
+Status FilesystemTarget::checkFolderStillAt(int folderFd, const std::string& folder) const {
+  const auto moved = [&] {
+    return fail(ErrorCode::Conflict, "folder " + quotePath(folder) +
+                                         " was moved or replaced while files were put into it");
+  };
+  auto atPath = openBeneath(folder, O_PATH | O_DIRECTORY, "cannot open folder");
+  if (!atPath &&
+      (atPath.error().code == ErrorCode::NotFound || atPath.error().code == ErrorCode::Conflict))
+    return moved();
+  if (!atPath) return atPath.error();
+  struct stat held {};
+  struct stat found {};
+  if (::fstat(folderFd, &held) != 0 || ::fstat(atPath->get(), &found) != 0)
+    return errnoError(errno, "cannot stat folder", folder);
+  if (held.st_dev != found.st_dev || held.st_ino != found.st_ino) return moved();
   return {};
 }
 
@@ -437,7 +510,7 @@ Result<EntryInfo> FilesystemTarget::putStaged(const std::string& rawPath, std::i
                                               const MetadataAfterContent& metadata, PutMode mode) {
   auto staged = stage(rawPath, content, metadata, mode);
   if (!staged) return staged.error();
-  const int folder = staged->folder.get();
+  const int folder = staged->folder->get();
   TempFileGuard tempGuard(folder, staged->tempName);
   if (fsync_ && ::fsync(staged->file.get()) != 0)
     return errnoError(errno, "cannot fsync", staged->info.path);
@@ -454,17 +527,21 @@ Result<EntryInfo> FilesystemTarget::putStaged(const std::string& rawPath, std::i
 Result<FilesystemTarget::StagedFile> FilesystemTarget::stage(const std::string& rawPath,
                                                              std::istream& content,
                                                              const MetadataAfterContent& metadata,
-                                                             PutMode mode) const {
+                                                             PutMode mode,
+                                                             FilesystemPutBatch* batch) const {
   auto normalised = common::normalisePath(rawPath, common::RootPolicy::Refuse);
   if (!normalised) return normalised.error();
   const std::string& path = *normalised;
   StagedFile staged;
   staged.name = baseName(path);
   staged.mode = mode;
-  auto parent = openParent(path);
-  if (!parent) return parent.error();
-  staged.folder = std::move(*parent);
-  const int folder = staged.folder.get();
+  if (batch != nullptr) staged.folder = batch->folderOf(parentPath(path));
+  if (!staged.folder) {
+    auto parent = openParent(path);
+    if (!parent) return parent.error();
+    staged.folder = std::make_shared<const UniqueFd>(std::move(*parent));
+  }
+  const int folder = staged.folder->get();
 
   struct stat existing {};
   if (::fstatat(folder, staged.name.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0) {
@@ -490,10 +567,9 @@ Result<FilesystemTarget::StagedFile> FilesystemTarget::stage(const std::string& 
   if (!made) return made.error();
   if (auto ok = common::validateMetadata(*made, path); !ok) return ok.error();
   staged.metadata = std::move(*made);
+  // A fresh temporary has none of our keys: nothing to read or remove first.
   if (mode_ == MetadataMode::ExtendedAttributes) {
-    for (const auto& [key, value] : staged.metadata) {
-      if (auto ok = setXattr(staged.file.get(), key, value, path); !ok) return ok.error();
-    }
+    if (auto ok = setXattrs(staged.file.get(), staged.metadata, path); !ok) return ok.error();
   }
   struct stat written {};
   if (::fstat(staged.file.get(), &written) != 0) return errnoError(errno, "cannot stat", path);

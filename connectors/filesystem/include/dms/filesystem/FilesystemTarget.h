@@ -49,6 +49,7 @@
 
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -63,6 +64,7 @@ namespace dms::filesystem {
 
 using common::UniqueFd;
 class SharedSync;
+class FilesystemPutBatch;
 
 /// The steps of a batch commit that make staged files durable, reported as each completes.
 class DurabilityObserver {
@@ -143,9 +145,11 @@ class FilesystemTarget final : public DocumentTarget {
   /// not yet synced nor placed.
   struct StagedFile;  // FilesystemPutBatch.h
   /// Writes the temporary (removed again when this fails): the content, then the metadata
-  /// `metadata()` returns (kept in StagedFile::metadata for the sidecar).
+  /// `metadata()` returns (kept in StagedFile::metadata for the sidecar). A put of `batch`
+  /// uses the batch's descriptor of the folder when it has one.
   Result<StagedFile> stage(const std::string& path, std::istream& content,
-                           const MetadataAfterContent& metadata, PutMode mode) const;
+                           const MetadataAfterContent& metadata, PutMode mode,
+                           FilesystemPutBatch* batch = nullptr) const;
   /// put() and putStreaming(): stage, sync, place.
   Result<EntryInfo> putStaged(const std::string& path, std::istream& content,
                               const MetadataAfterContent& metadata, PutMode mode);
@@ -196,6 +200,17 @@ class FilesystemTarget final : public DocumentTarget {
   int syncFilesystem();
 
   std::unique_ptr<SharedSync> sharedSync_;
+
+  // --- Issue 15 filecpu2: fewer system calls a new folder ---
+  /// ensureFolder() of a missing `path`: mkdirat only its missing segments, from the deepest
+  /// folder that exists; nullopt when something unexpected is in the way (the caller then
+  /// takes createFromRoot, which names it).
+  std::optional<Status> createBelowDeepestExisting(const std::string& path);
+  /// ensureFolder()'s careful walk: every segment made or found, each re-resolved from the root.
+  Status createFromRoot(const std::string& path);
+  /// Conflict when `folderFd` (a batch's descriptor of `folder`) no longer is the folder at that
+  /// path: moved, removed or replaced since it was opened.
+  Status checkFolderStillAt(int folderFd, const std::string& folder) const;
 };
 
 }  // namespace dms::filesystem
