@@ -4,6 +4,7 @@
 // count them, hold one while other threads commit, or take the log's bytes a sync would make
 // durable: what a power cut leaves. No timing: the threads are ordered by the held sync.
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -17,6 +18,7 @@
 #include <stdexcept>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "filing/SqliteStateStore.h"
@@ -219,6 +221,49 @@ TEST(SqliteGroupCommit, AReadWaitsForNoSync) {
   auto o = store->order(1);
   ASSERT_TRUE(o.ok() && o->has_value());
   EXPECT_EQ(store->logSyncForTest().syncsForTest(), syncsBefore);
+}
+
+/// Device and inode of a file or an open descriptor.
+std::pair<dev_t, ino_t> identity(const struct stat& s) {
+  return {s.st_dev, s.st_ino};
+}
+
+TEST(SqliteLogSync, ALogCreatedAgainIsSyncedNotTheOldFile) {
+  dms::test::TempDir dir;
+  const std::string log = dir.str() + "/state.db-wal";
+  std::ofstream(log) << "first";
+  SqliteLogSync sync(log);
+  std::vector<std::pair<dev_t, ino_t>> synced;
+  sync.setSyncForTest([&](int fd) {
+    struct stat held {};
+    if (::fstat(fd, &held) != 0) return errno;
+    synced.push_back(identity(held));
+    return 0;
+  });
+  sync.noteCommitWritten();
+  ASSERT_TRUE(sync.waitDurable(1).ok());
+
+  // SQLite removes the log when its last connection closes and creates a new one later.
+  std::filesystem::remove(log);
+  std::ofstream(log) << "second";
+  struct stat now {};
+  ASSERT_EQ(::stat(log.c_str(), &now), 0);
+  sync.noteCommitWritten();
+  ASSERT_TRUE(sync.waitDurable(2).ok());
+  ASSERT_EQ(synced.size(), 2u);
+  EXPECT_EQ(synced[1], identity(now)) << "the sync went to the removed file";
+}
+
+TEST(SqliteLogSync, AMissingLogFailsTheCommitNamingIt) {
+  dms::test::TempDir dir;
+  const std::string log = dir.str() + "/state.db-wal";
+  SqliteLogSync sync(log);
+  sync.noteCommitWritten();
+  auto durable = sync.waitDurable(1);
+  ASSERT_FALSE(durable.ok());
+  EXPECT_NE(durable.error().message.find("the log " + log + " cannot be found"), std::string::npos)
+      << durable.error().message;
+  EXPECT_TRUE(sync.waitDurable(0).ok()) << "nothing to wait for";
 }
 
 }  // namespace
