@@ -5,6 +5,7 @@
 #include <Poco/Data/SQLite/Utility.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <array>
@@ -59,7 +60,14 @@ SqliteStateStore::SqliteStateStore(std::string file, std::unique_ptr<Poco::Data:
     : file_(std::move(file)),
       session_(std::move(session)),
       statements_(
-          std::make_unique<SqliteStatements>(Poco::Data::SQLite::Utility::dbHandle(*session_))) {}
+          std::make_unique<SqliteStatements>(Poco::Data::SQLite::Utility::dbHandle(*session_))) {
+  // Group commit (branch groupcommit): from here on a commit only writes the log, and durably()
+  // syncs it after the mutex is released; the hook counts the commits it must cover.
+  logSync_ = std::make_unique<SqliteLogSync>(file_ + "-wal");
+  sqlite3* db = Poco::Data::SQLite::Utility::dbHandle(*session_);
+  sqlite3_wal_hook(db, &SqliteStateStore::afterCommit, this);
+  *session_ << "PRAGMA synchronous=NORMAL", now;
+}
 
 SqliteStateStore::~SqliteStateStore() {
   // The cache's statements are finalized first, so that closing really closes the connection
@@ -97,6 +105,8 @@ dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::openAtVersionFo
     registerConnectorOnce();
     auto session = std::make_unique<Poco::Data::Session>("SQLite", file, kOpenTimeoutSeconds);
     *session << "PRAGMA journal_mode=WAL", now;
+    // FULL for the table created below; the store switches to group commit (NORMAL) once its
+    // commit hook is installed.
     *session << "PRAGMA synchronous=FULL", now;
     *session << "PRAGMA busy_timeout=10000", now;
     *session << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
@@ -112,36 +122,37 @@ dms::Result<std::unique_ptr<SqliteStateStore>> SqliteStateStore::openAtVersionFo
 }
 
 dms::Status SqliteStateStore::migrate(int upTo) {
-  std::lock_guard lock(mutex_);
-  int current = 0;
-  try {
-    *session_ << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(current), now;
-  } catch (const Poco::Exception& e) {
-    return failure("reading the schema version", e.displayText());
-  }
-  const int known = static_cast<int>(migrations().size());
-  if (current > known)
-    return dms::fail(dms::ErrorCode::NotSupported,
-                     "state database " + file_ + " has schema version " + std::to_string(current) +
-                         ", newer than this plugin knows (" + std::to_string(known) +
-                         "): use a newer plugin");
-  // Every pending step in one transaction: a fresh state then costs one commit (one fdatasync)
-  // instead of one per step, which every first `sync` pays (issue 15, row 1), and a failed step
-  // leaves the database at the version it had, never between two.
-  int v = current + 1;
-  try {
-    TransactionGuard tx(*session_);
-    for (; v <= std::min(upTo, known); ++v) {
-      for (const auto& sql : migrations()[static_cast<std::size_t>(v - 1)]) *session_ << sql, now;
-      *session_ << "INSERT INTO schema_migrations(version) VALUES(?)", bind(v), now;
+  return durably([&]() -> dms::Status {
+    int current = 0;
+    try {
+      *session_ << "SELECT COALESCE(MAX(version), 0) FROM schema_migrations", into(current), now;
+    } catch (const Poco::Exception& e) {
+      return failure("reading the schema version", e.displayText());
     }
-    tx.commit();
-  } catch (const Poco::Exception& e) {
-    return dms::fail(dms::ErrorCode::Internal, "state database " + file_ +
-                                                   ": migration to version " + std::to_string(v) +
-                                                   " failed: " + e.displayText());
-  }
-  return {};
+    const int known = static_cast<int>(migrations().size());
+    if (current > known)
+      return dms::fail(dms::ErrorCode::NotSupported,
+                       "state database " + file_ + " has schema version " +
+                           std::to_string(current) + ", newer than this plugin knows (" +
+                           std::to_string(known) + "): use a newer plugin");
+    // Every pending step in one transaction: a fresh state then costs one commit (one fdatasync)
+    // instead of one per step, which every first `sync` pays (issue 15, row 1), and a failed step
+    // leaves the database at the version it had, never between two.
+    int v = current + 1;
+    try {
+      TransactionGuard tx(*session_);
+      for (; v <= std::min(upTo, known); ++v) {
+        for (const auto& sql : migrations()[static_cast<std::size_t>(v - 1)]) *session_ << sql, now;
+        *session_ << "INSERT INTO schema_migrations(version) VALUES(?)", bind(v), now;
+      }
+      tx.commit();
+    } catch (const Poco::Exception& e) {
+      return dms::fail(dms::ErrorCode::Internal, "state database " + file_ +
+                                                     ": migration to version " + std::to_string(v) +
+                                                     " failed: " + e.displayText());
+    }
+    return {};
+  });
 }
 
 dms::Result<int> SqliteStateStore::schemaVersion() {
@@ -156,32 +167,34 @@ dms::Result<int> SqliteStateStore::schemaVersion() {
 }
 
 dms::Result<ApiIdentity> SqliteStateStore::claimApiIdentity(const ApiIdentity& identity) {
-  std::lock_guard lock(mutex_);
-  try {
-    TransactionGuard tx(*session_);
-    *session_ << "INSERT OR IGNORE INTO api_identity(id, origin, client_id, recorded_at) "
-                 "VALUES(1, ?, ?, ?)",
-        bind(identity.origin), bind(identity.clientId), bind(identity.recordedAt), now;
-    ApiIdentity recorded;
-    *session_ << "SELECT origin, client_id, recorded_at FROM api_identity WHERE id = 1",
-        into(recorded.origin), into(recorded.clientId), into(recorded.recordedAt), now;
-    tx.commit();
-    return recorded;
-  } catch (const Poco::Exception& e) {
-    return failure("recording the API it belongs to", e.displayText());
-  }
+  return durably([&]() -> dms::Result<ApiIdentity> {
+    try {
+      TransactionGuard tx(*session_);
+      *session_ << "INSERT OR IGNORE INTO api_identity(id, origin, client_id, recorded_at) "
+                   "VALUES(1, ?, ?, ?)",
+          bind(identity.origin), bind(identity.clientId), bind(identity.recordedAt), now;
+      ApiIdentity recorded;
+      *session_ << "SELECT origin, client_id, recorded_at FROM api_identity WHERE id = 1",
+          into(recorded.origin), into(recorded.clientId), into(recorded.recordedAt), now;
+      tx.commit();
+      return recorded;
+    } catch (const Poco::Exception& e) {
+      return failure("recording the API it belongs to", e.displayText());
+    }
+  });
 }
 
 dms::Result<bool> SqliteStateStore::trackOrder(const TrackedOrder& o) {
-  std::lock_guard lock(mutex_);
-  try {
-    TransactionGuard tx(*session_);
-    const bool isNew = trackIn(o);
-    tx.commit();
-    return isNew;
-  } catch (const Poco::Exception& e) {
-    return failure("tracking order " + std::to_string(o.id), e.displayText());
-  }
+  return durably([&]() -> dms::Result<bool> {
+    try {
+      TransactionGuard tx(*session_);
+      const bool isNew = trackIn(o);
+      tx.commit();
+      return isNew;
+    } catch (const Poco::Exception& e) {
+      return failure("tracking order " + std::to_string(o.id), e.displayText());
+    }
+  });
 }
 
 dms::Result<std::optional<TrackedOrder>> SqliteStateStore::order(std::int64_t id) {
@@ -256,13 +269,14 @@ dms::Status SqliteStateStore::commit(const std::vector<AssetRecord>& assets,
 }
 
 dms::Status SqliteStateStore::forgetAsset(const std::string& assetId) {
-  std::lock_guard lock(mutex_);
-  try {
-    *session_ << "DELETE FROM assets WHERE asset_id = ?", bind(assetId), now;
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure("forgetting asset " + assetId, e.displayText());
-  }
+  return durably([&]() -> dms::Status {
+    try {
+      *session_ << "DELETE FROM assets WHERE asset_id = ?", bind(assetId), now;
+      return {};
+    } catch (const Poco::Exception& e) {
+      return failure("forgetting asset " + assetId, e.displayText());
+    }
+  });
 }
 
 dms::Result<std::vector<AuditEntry>> SqliteStateStore::audit(std::optional<std::int64_t> orderId,
@@ -299,25 +313,26 @@ dms::Result<std::int64_t> SqliteStateStore::enqueue(const InboxMessage& m, std::
 
 dms::Result<std::vector<dms::Result<std::int64_t>>> SqliteStateStore::enqueueBatch(
     const std::vector<InboxMessage>& messages, std::size_t maxOrders, std::vector<bool>* merged) {
-  std::lock_guard lock(mutex_);
-  try {
-    TransactionGuard tx(*session_);
-    std::vector<dms::Result<std::int64_t>> stored;
-    stored.reserve(messages.size());
-    if (merged != nullptr) merged->assign(messages.size(), false);
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-      bool wasWaiting = false;
-      stored.push_back(mergeIntoInbox(messages[i], maxOrders, wasWaiting));
-      if (merged != nullptr) (*merged)[i] = wasWaiting;
+  return durably([&]() -> dms::Result<std::vector<dms::Result<std::int64_t>>> {
+    try {
+      TransactionGuard tx(*session_);
+      std::vector<dms::Result<std::int64_t>> stored;
+      stored.reserve(messages.size());
+      if (merged != nullptr) merged->assign(messages.size(), false);
+      for (std::size_t i = 0; i < messages.size(); ++i) {
+        bool wasWaiting = false;
+        stored.push_back(mergeIntoInbox(messages[i], maxOrders, wasWaiting));
+        if (merged != nullptr) (*merged)[i] = wasWaiting;
+      }
+      tx.commit();
+      return stored;
+    } catch (const Poco::Exception& e) {
+      return failure(messages.size() == 1
+                         ? "storing a push message"
+                         : "storing " + std::to_string(messages.size()) + " push messages",
+                     e.displayText());
     }
-    tx.commit();
-    return stored;
-  } catch (const Poco::Exception& e) {
-    return failure(messages.size() == 1
-                       ? "storing a push message"
-                       : "storing " + std::to_string(messages.size()) + " push messages",
-                   e.displayText());
-  }
+  });
 }
 
 dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(
@@ -343,13 +358,14 @@ dms::Result<std::vector<InboxMessage>> SqliteStateStore::dueMessages(
 }
 
 dms::Status SqliteStateStore::completeMessages(std::int64_t orderId, std::int64_t upToSeq) {
-  std::lock_guard lock(mutex_);
-  try {
-    completeMessagesIn({orderId, upToSeq});
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure("completing push messages", e.displayText());
-  }
+  return durably([&]() -> dms::Status {
+    try {
+      completeMessagesIn({orderId, upToSeq});
+      return {};
+    } catch (const Poco::Exception& e) {
+      return failure("completing push messages", e.displayText());
+    }
+  });
 }
 
 dms::Status SqliteStateStore::postponeMessages(std::int64_t orderId, std::int64_t upToSeq,
@@ -357,17 +373,18 @@ dms::Status SqliteStateStore::postponeMessages(std::int64_t orderId, std::int64_
                                                std::int64_t failedAtEpoch,
                                                std::int64_t failingSeconds,
                                                const std::string& error) {
-  std::lock_guard lock(mutex_);
-  try {
-    *session_ << "UPDATE inbox SET attempts = attempts + 1, not_before = ?, first_failure = CASE "
-                 "WHEN first_failure = 0 THEN ? ELSE first_failure END, last_failure = ?, "
-                 "failing_seconds = ?, last_error = ? WHERE order_id = ? AND seq <= ?",
-        bind(notBeforeEpoch), bind(failedAtEpoch), bind(failedAtEpoch), bind(failingSeconds),
-        bind(error), bind(orderId), bind(upToSeq), now;
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure("postponing push messages", e.displayText());
-  }
+  return durably([&]() -> dms::Status {
+    try {
+      *session_ << "UPDATE inbox SET attempts = attempts + 1, not_before = ?, first_failure = CASE "
+                   "WHEN first_failure = 0 THEN ? ELSE first_failure END, last_failure = ?, "
+                   "failing_seconds = ?, last_error = ? WHERE order_id = ? AND seq <= ?",
+          bind(notBeforeEpoch), bind(failedAtEpoch), bind(failedAtEpoch), bind(failingSeconds),
+          bind(error), bind(orderId), bind(upToSeq), now;
+      return {};
+    } catch (const Poco::Exception& e) {
+      return failure("postponing push messages", e.displayText());
+    }
+  });
 }
 
 dms::Result<std::size_t> SqliteStateStore::inboxSize() {

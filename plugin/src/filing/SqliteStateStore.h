@@ -1,11 +1,14 @@
 #pragma once
 /// StateStore in one SQLite file (`<dataDir>/state.db`) through Poco::Data: WAL journal,
-/// synchronous=FULL (an intent is on disk before the target is touched), busy timeout for a
+/// synchronous=NORMAL with the log synced by a group commit before a write returns (an intent
+/// is on disk before the target is touched: SqliteLogSync.h), busy timeout for a
 /// second process (an administrator's `status` while the service runs), and a versioned schema
 /// whose migrations are applied in order at open (table schema_migrations).
 ///
 /// Threading: one session guarded by a mutex; every method is one transaction. The statements
 /// run per file and per order are compiled once and kept (SqliteStatements), on that session.
+/// Every method that writes runs through durably(): its commit is synced after the mutex is
+/// released, one sync for the commits of all threads waiting.
 
 #include <Poco/Data/Session.h>
 
@@ -15,6 +18,7 @@
 #include <mutex>
 #include <string>
 
+#include "filing/SqliteLogSync.h"
 #include "filing/SqliteStatements.h"
 #include "filing/StateMigrations.h"
 #include "filing/StateStore.h"
@@ -125,6 +129,7 @@ class SqliteStateStore final : public StateStore {
   void commitAssetsIn(const std::vector<AssetRecord>& assets, const std::vector<AuditEntry>& audit);
   void recordCostsIn(const std::vector<LedgerLine>& lines, const std::vector<LedgerEntry>& entries);
   void updateOrderStatusIn(const OrderStatusSeen& seen);
+
  public:
   // scale (issue 15): one query for many orders
   dms::Result<std::vector<AssetRecord>> failedAssetsOfOrders(
@@ -135,6 +140,7 @@ class SqliteStateStore final : public StateStore {
   /// The SQL run per file and per order, compiled once on session_'s handle; used under
   /// mutex_ only (one connection, one thread at a time); finalized before session_ closes.
   std::unique_ptr<SqliteStatements> statements_;
+
   // --- inbox clearing folded into the order's commit (issue 15, branch push)
  private:
   /// The one home of completing inbox messages: inside the caller's transaction and lock.
@@ -166,7 +172,8 @@ class SqliteStateStore final : public StateStore {
   /// caller must insert or replace the row.
   bool updateAssetInPlace(const AssetRecord& asset);
 
-  // --- checkpoints off the commit path (issue 15, branch pushtail): SqliteStateStoreCheckpoints.cpp
+  // --- checkpoints off the commit path (issue 15, branch pushtail):
+  // SqliteStateStoreCheckpoints.cpp
  public:
   void moveCheckpointsOffCommits() override;
   bool checkpointIfDue() override;
@@ -211,6 +218,39 @@ class SqliteStateStore final : public StateStore {
  public:
   dms::Result<std::vector<std::int64_t>> ordersWithIntentsAfter(std::int64_t afterOrderId,
                                                                 std::size_t limit) override;
+
+  // --- group commit: the log synced outside the mutex (issue 15, branch groupcommit):
+  // SqliteLogSync.h
+ public:
+  /// Ends a writer's wait for another thread's sync of the log: it syncs the log itself (its
+  /// commit is written, so it is made durable and reported, not Cancelled).
+  void cancelWaits() noexcept override;
+  void resumeWaits() noexcept override;
+  /// The log's syncs (tests: count, hold or replace them).
+  SqliteLogSync& logSyncForTest() { return *logSync_; }
+
+ private:
+  /// Runs `write` (one method's transaction) under mutex_, then, with the mutex released, waits
+  /// until what it committed is durable: the one way a writing method reports success.
+  template <class Write>
+  auto durably(Write&& write) -> decltype(write());
+  /// Created before session_'s commit hook is installed; counts the commits it reports.
+  std::unique_ptr<SqliteLogSync> logSync_;
+  /// Whether moveCheckpointsOffCommits() was called: until then afterCommit checkpoints as
+  /// SQLite's own hook would (wal_autocheckpoint), which the commit-counting hook replaces.
+  std::atomic<bool> checkpointsMovedOff_{false};
 };
+
+template <class Write>
+auto SqliteStateStore::durably(Write&& write) -> decltype(write()) {
+  std::unique_lock lock(mutex_);
+  const std::uint64_t before = logSync_->commitsWritten();
+  auto result = write();
+  const std::uint64_t written = logSync_->commitsWritten();
+  lock.unlock();
+  if (!result || written == before) return result;
+  if (auto durable = logSync_->waitDurable(written); !durable) return durable.error();
+  return result;
+}
 
 }  // namespace ambita::filing

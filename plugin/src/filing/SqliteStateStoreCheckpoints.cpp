@@ -25,15 +25,19 @@ void SqliteStateStore::CloseConnection::operator()(sqlite3* db) const {
 }
 
 void SqliteStateStore::moveCheckpointsOffCommits() {
-  std::lock_guard lock(mutex_);
-  // Replaces SQLite's own hook (the one wal_autocheckpoint installs).
-  sqlite3_wal_hook(Poco::Data::SQLite::Utility::dbHandle(*session_), &SqliteStateStore::afterCommit,
-                   this);
+  // afterCommit (installed at open, branch groupcommit, in place of SQLite's own hook) stops
+  // checkpointing at kCheckpointFrames.
+  checkpointsMovedOff_ = true;
 }
 
 int SqliteStateStore::afterCommit(void* store, sqlite3* db, const char* schema, int frames) {
   auto& self = *static_cast<SqliteStateStore*>(store);
-  if (frames >= kMostLogFrames) {
+  self.logSync_->noteCommitWritten();
+  if (!self.checkpointsMovedOff_) {
+    // What SQLite's own hook (wal_autocheckpoint) does, which this one replaces.
+    if (frames >= kCheckpointFrames)
+      sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
+  } else if (frames >= kMostLogFrames) {
     sqlite3_wal_checkpoint_v2(db, schema, SQLITE_CHECKPOINT_PASSIVE, nullptr, nullptr);
     ++self.checkpointsInCommits_;
   } else if (frames >= kCheckpointFrames) {
@@ -44,7 +48,7 @@ int SqliteStateStore::afterCommit(void* store, sqlite3* db, const char* schema, 
     const int unfinished = self.unfinishedLogFrames_;
     if (frames < unfinished || frames >= unfinished + kCatchUpFrames) self.checkpointDue_ = true;
   }
-  return SQLITE_OK;  // the commit is durable whatever the checkpoint did
+  return SQLITE_OK;  // the commit is written whatever the checkpoint did
 }
 
 bool SqliteStateStore::checkpointIfDue() {

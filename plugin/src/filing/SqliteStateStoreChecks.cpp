@@ -9,19 +9,20 @@ namespace ambita::filing {
 
 dms::Status SqliteStateStore::recordChecks(const std::vector<OrderCheck>& checks) {
   if (checks.empty()) return {};
-  std::lock_guard lock(mutex_);
-  try {
-    rows::TransactionGuard tx(*session_);
-    for (const auto& check : checks)
-      statements_->prepare("UPDATE orders SET checked_at = ?1 WHERE id = ?2 AND checked_at < ?1")
-          .bindAll(check.checkedAt, check.orderId)
-          .run();
-    tx.commit();
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure("recording when " + std::to_string(checks.size()) + " order(s) were checked",
-                   e.displayText());
-  }
+  return durably([&]() -> dms::Status {
+    try {
+      rows::TransactionGuard tx(*session_);
+      for (const auto& check : checks)
+        statements_->prepare("UPDATE orders SET checked_at = ?1 WHERE id = ?2 AND checked_at < ?1")
+            .bindAll(check.checkedAt, check.orderId)
+            .run();
+      tx.commit();
+      return {};
+    } catch (const Poco::Exception& e) {
+      return failure("recording when " + std::to_string(checks.size()) + " order(s) were checked",
+                     e.displayText());
+    }
+  });
 }
 
 }  // namespace ambita::filing

@@ -34,26 +34,28 @@ dms::Result<std::vector<OutboxEvent>> SqliteStateStore::dueEvents(std::int64_t n
 }
 
 dms::Status SqliteStateStore::completeEvent(std::int64_t seq) {
-  std::lock_guard lock(mutex_);
-  try {
-    *session_ << "DELETE FROM events WHERE seq = ?", bind(seq), now;
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure("completing an event", e.displayText());
-  }
+  return durably([&]() -> dms::Status {
+    try {
+      *session_ << "DELETE FROM events WHERE seq = ?", bind(seq), now;
+      return {};
+    } catch (const Poco::Exception& e) {
+      return failure("completing an event", e.displayText());
+    }
+  });
 }
 
 dms::Status SqliteStateStore::postponeEvent(std::int64_t seq, std::int64_t notBeforeEpoch,
                                             const std::string& error) {
-  std::lock_guard lock(mutex_);
-  try {
-    *session_ << "UPDATE events SET attempts = attempts + 1, not_before = ?, last_error = ? "
-                 "WHERE seq = ?",
-        bind(notBeforeEpoch), bind(error), bind(seq), now;
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure("postponing an event", e.displayText());
-  }
+  return durably([&]() -> dms::Status {
+    try {
+      *session_ << "UPDATE events SET attempts = attempts + 1, not_before = ?, last_error = ? "
+                   "WHERE seq = ?",
+          bind(notBeforeEpoch), bind(error), bind(seq), now;
+      return {};
+    } catch (const Poco::Exception& e) {
+      return failure("postponing an event", e.displayText());
+    }
+  });
 }
 
 dms::Result<std::size_t> SqliteStateStore::outboxSize() {
@@ -68,21 +70,22 @@ dms::Result<std::size_t> SqliteStateStore::outboxSize() {
 }
 
 dms::Result<std::size_t> SqliteStateStore::dropOldestEvents(std::size_t keep) {
-  std::lock_guard lock(mutex_);
-  try {
-    rows::TransactionGuard tx(*session_);
-    Poco::Int64 before = 0, after = 0;
-    *session_ << "SELECT COUNT(*) FROM events", into(before), now;
-    if (static_cast<std::size_t>(before) <= keep) return std::size_t{0};
-    *session_ << "DELETE FROM events WHERE seq NOT IN (SELECT seq FROM events ORDER BY seq DESC "
-                 "LIMIT ?)",
-        bind(static_cast<Poco::Int64>(keep)), now;
-    *session_ << "SELECT COUNT(*) FROM events", into(after), now;
-    tx.commit();
-    return static_cast<std::size_t>(before - after);
-  } catch (const Poco::Exception& e) {
-    return failure("trimming the event outbox", e.displayText());
-  }
+  return durably([&]() -> dms::Result<std::size_t> {
+    try {
+      rows::TransactionGuard tx(*session_);
+      Poco::Int64 before = 0, after = 0;
+      *session_ << "SELECT COUNT(*) FROM events", into(before), now;
+      if (static_cast<std::size_t>(before) <= keep) return std::size_t{0};
+      *session_ << "DELETE FROM events WHERE seq NOT IN (SELECT seq FROM events ORDER BY seq DESC "
+                   "LIMIT ?)",
+          bind(static_cast<Poco::Int64>(keep)), now;
+      *session_ << "SELECT COUNT(*) FROM events", into(after), now;
+      tx.commit();
+      return static_cast<std::size_t>(before - after);
+    } catch (const Poco::Exception& e) {
+      return failure("trimming the event outbox", e.displayText());
+    }
+  });
 }
 
 }  // namespace ambita::filing

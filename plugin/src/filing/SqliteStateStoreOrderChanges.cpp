@@ -15,19 +15,20 @@ dms::Status SqliteStateStore::commitOrder(const OrderChanges& changes) {
 
 dms::Status SqliteStateStore::writeChanges(const OrderChanges& changes, const std::string& what) {
   if (changes.empty()) return {};
-  std::lock_guard lock(mutex_);
-  try {
-    rows::TransactionGuard tx(*session_);
-    if (changes.track) trackIn(*changes.track);
-    commitAssetsIn(changes.assets, changes.audit);
-    recordCostsIn(changes.ledgerLines, changes.ledgerEntries);
-    if (changes.status) updateOrderStatusIn(*changes.status);
-    if (changes.answered) completeMessagesIn(*changes.answered);
-    tx.commit();
-    return {};
-  } catch (const Poco::Exception& e) {
-    return failure(what, e.displayText());
-  }
+  return durably([&]() -> dms::Status {
+    try {
+      rows::TransactionGuard tx(*session_);
+      if (changes.track) trackIn(*changes.track);
+      commitAssetsIn(changes.assets, changes.audit);
+      recordCostsIn(changes.ledgerLines, changes.ledgerEntries);
+      if (changes.status) updateOrderStatusIn(*changes.status);
+      if (changes.answered) completeMessagesIn(*changes.answered);
+      tx.commit();
+      return {};
+    } catch (const Poco::Exception& e) {
+      return failure(what, e.displayText());
+    }
+  });
 }
 
 bool SqliteStateStore::trackIn(const TrackedOrder& o) {

@@ -1,7 +1,7 @@
 // Benchmark (issue 15, row 4): how long a push waits for its answer. 8 senders, each over one
 // keep-alive connection, send 1000 push messages (10 for each of 100 orders, interleaved) to the
 // host's HTTP listener (samples/host RouteServer), whose route calls the plugin's PushEndpoint:
-// parse, store in the inbox (SQLite, synchronous=FULL, group commit), answer. Baseline: the same
+// parse, store in the inbox (SQLite, the log synced before the answer, group commit), answer. Baseline: the same
 // load, same listener, on a route that answers 200 at once. Prints p50/p99/max of both and the
 // ratio, and the orders left waiting (each a single row: one reconcile, one order GET). Exits
 // non-zero only if a push is not answered 200 or a message is lost.
