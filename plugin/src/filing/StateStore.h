@@ -361,8 +361,10 @@ class StateStore {
   /// Whether other processes may use this state at the same time (PostgreSQL), so that work
   /// is coordinated by leases instead of the data folder's lock (SQLite).
   virtual bool sharedByProcesses() const = 0;
-  /// Ends waits inside calls in flight (for a free database connection) and makes later ones
-  /// fail at once with Cancelled until resumeWaits(). stop() calls it. Thread-safe.
+  /// Ends waits inside calls in flight: stop() calls it. Thread-safe. PostgreSQL: a wait for a
+  /// free connection ends, and later calls fail at once with Cancelled until resumeWaits().
+  /// SQLite: a writer waiting for another thread's sync of the log syncs it itself (its commit
+  /// is written, so it is reported done, not Cancelled); see SqliteStateStore.h.
   virtual void cancelWaits() noexcept {}
   /// Undoes cancelWaits().
   virtual void resumeWaits() noexcept {}
