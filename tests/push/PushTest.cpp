@@ -1,8 +1,11 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <vector>
@@ -321,6 +324,57 @@ TEST_F(PushTest, TheWorkersRunADueCheckpointOfTheState) {
   workers.stop();
   EXPECT_EQ(store_->checkpointsOffCommitsForTest(), 1u);
   EXPECT_EQ(store_->checkpointsInCommitsForTest(), 0u);
+}
+
+// Issue 11 (branch pagerest): with several hosts sharing the inbox, a worker whose process
+// already reconciles an order waits before claiming another, so that an idle host takes it
+// first; stop() ends that wait. Without the wait the second worker fetches order 2 at once.
+TEST_F(PushTest, AWorkerWithAnOrderInFlightWaitsBeforeClaimingAnotherAndStopEndsTheWait) {
+  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  api_.setOrder(makeOrder(2, "FINISHED", {makeAsset("a2", "B.pdf")}));
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool firstStarted = false, released = false;
+  std::atomic<bool> secondFetched{false};
+  api_.onGetOrder([&](std::int64_t id) {
+    if (id == 2) secondFetched = true;
+    if (id != 1) return;
+    std::unique_lock lock(mutex);
+    firstStarted = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return released; });
+  });
+  push::PushInbox inbox(*store_);
+  for (std::int64_t order : {1, 2}) {
+    api::PushMessage m;
+    m.orderCollectionId = order;
+    ASSERT_TRUE(inbox.add(m, "push").ok());
+  }
+  push::PushWorkers workers(inbox, *service_, logger_, 2);
+  workers.setClaimPausePerOrderInFlight(std::chrono::minutes(10));  // longer than the test
+  workers.start();
+  {
+    std::unique_lock lock(mutex);
+    changed.wait(lock, [&] { return firstStarted; });
+  }
+  // The second worker is free; a second gives it ample time to claim order 2 if it would.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(1);
+  while (!secondFetched && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  EXPECT_FALSE(secondFetched) << "claimed while an order of this process was in flight";
+  // stop() ends the pausing worker's ten minutes at once (else this test times out). The first
+  // worker is let go once stop() has woken the inbox, i.e. after it marked the workers stopping.
+  const auto wakeups = inbox.wakeupsForTest();
+  std::thread stopping([&] { workers.stop(); });
+  while (inbox.wakeupsForTest() == wakeups)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  {
+    std::lock_guard lock(mutex);
+    released = true;
+  }
+  changed.notify_all();
+  stopping.join();
+  EXPECT_FALSE(secondFetched);
 }
 
 TEST_F(PushTest, EndpointAnswers400ToBadPercentEncodingInTheQuery) {

@@ -30,6 +30,10 @@ void PushWorkers::start() {
 
 void PushWorkers::stop() noexcept {
   stopping_ = true;
+  {
+    std::lock_guard lock(pauseMutex_);  // a pausing worker is before its check or waiting
+  }
+  pauseCv_.notify_all();
   service_.reconciler().requestStop();
   inbox_.wakeAll();
   for (auto& t : threads_)
@@ -59,7 +63,20 @@ std::size_t PushWorkers::drainForTest() {
   return n;
 }
 
+bool PushWorkers::pauseBeforeClaiming() {
+  std::size_t inFlight = 0;
+  {
+    std::lock_guard lock(claimMutex_);
+    inFlight = claimed_.size();
+  }
+  if (inFlight == 0 || claimPause_.count() == 0) return !stopping_;
+  std::unique_lock lock(pauseMutex_);
+  pauseCv_.wait_for(lock, claimPause_ * inFlight, [this] { return stopping_.load(); });
+  return !stopping_;
+}
+
 bool PushWorkers::processOne() {
+  if (!pauseBeforeClaiming()) return false;
   auto due = service_.queuedOrders(inbox_.now(), retry_.maxDelay, 500);
   if (!due) {
     logger_.error(kSource, "push inbox: " + due.error().describe());

@@ -11,6 +11,8 @@
 /// joins them (nothing left running). Not copyable; start/stop from one thread.
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <set>
@@ -71,6 +73,25 @@ class PushWorkers {
   std::mutex claimMutex_;
   std::set<std::int64_t> claimed_;
   std::vector<std::thread> threads_;
+
+  // --- Orders shared out between hosts (issue 11, branch pagerest)
+ public:
+  /// How long a worker waits before claiming another order, for each order this process
+  /// reconciles already (default kClaimPausePerOrderInFlight; 0: none). Set before start().
+  void setClaimPausePerOrderInFlight(std::chrono::milliseconds pause) { claimPause_ = pause; }
+  /// Several hosts share one inbox and an order goes to the first that claims it: a host with
+  /// no order at all claims at once, one with k orders in flight k × 30 ms later, so that an idle
+  /// host takes a new order before a busy one queues it behind its own downloads (cluster_bench:
+  /// one host took 3 of the last 5 orders and finished 0.3-0.7 s after the others). Alone, a
+  /// host loses nothing: its downloads are queued for longer than that anyway.
+  static constexpr std::chrono::milliseconds kClaimPausePerOrderInFlight{30};
+
+ private:
+  /// Waits claimPause_ times the orders in flight here (stop() ends it); false when stopping.
+  bool pauseBeforeClaiming();
+  std::chrono::milliseconds claimPause_ = kClaimPausePerOrderInFlight;
+  std::mutex pauseMutex_;
+  std::condition_variable pauseCv_;
 };
 
 }  // namespace ambita::push
