@@ -32,7 +32,7 @@ constexpr std::size_t kMaxSmallFileBytes = 1 << 20;
 constexpr std::string_view kModeSidecar = "sidecar";
 constexpr std::string_view kModeProperties = "properties";
 /// Lines of the TempJournal: a temporary to delete, or a file whose sidecar goes if the file
-/// did not make it into place.
+/// is not in place (a put that did not get to its MOVE, a remove that got past its DELETE).
 constexpr const char* kJournalTemp = "temp ";
 constexpr const char* kJournalSidecarOf = "sidecar-of ";
 
@@ -888,10 +888,21 @@ Status WebDavTarget::remove(const std::string& rawPath, bool pruneEmptyParents) 
     if (resource->collection)
       return fail(ErrorCode::Conflict,
                   quotePath(*path) + " is a folder; remove() only removes files");
+    // The sidecar goes after the file (never our file without its metadata, which would be
+    // taken for someone else's). A crash between the two DELETEs, or a refused sidecar DELETE,
+    // would leave a sidecar that describes nothing and that no later run deletes: the file is
+    // gone, so the plugin's retry finds nothing to remove, and nginx lists no dot names for
+    // recover()'s walk. Recorded like a put's sidecar: recover() deletes it once the file is
+    // not there.
+    auto inFlight =
+        mayHaveSidecars() ? journal_->begin({kJournalSidecarOf + *path}) : TempJournal::Entry();
     if (auto ok = deleteResource(*path, false); !ok) return ok;
     if (mayHaveSidecars()) {
       auto removed = deleteResource(sidecarPathOf(*path), false);
-      if (!removed && removed.error().code != ErrorCode::NotFound) return removed;
+      if (!removed && removed.error().code != ErrorCode::NotFound) {
+        inFlight.keepForRecover();
+        return removed;
+      }
     }
     if (!pruneEmptyParents) return {};
     for (std::string folder = common::parentPath(*path); !folder.empty();
