@@ -2,8 +2,8 @@
 // 503/423/429 (Retry-After), final errors that are not retried, same-origin redirects keeping
 // method, body and headers, cross-origin redirects refused, and a MOVE whose answer timed out
 // (the destination is checked instead of repeating the MOVE), a MKCOL refused with 403
-// because someone else created the collection meanwhile, and a remove() cut between its file's
-// DELETE and its sidecar's on a server that lists no dot names (nginx).
+// because someone else created the collection meanwhile, and a remove() or move() cut between
+// its file's request and its sidecar's on a server that lists no dot names (nginx).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -356,6 +356,65 @@ TEST(WebDavScripted, ASidecarLeftBetweenARemovesDeletesIsDeletedByTheNextRecover
   ASSERT_TRUE(next->recover());
   std::lock_guard lock(mutex);
   EXPECT_FALSE(sidecarThere) << "the orphaned sidecar is still on the server\n" << logger.text();
+  EXPECT_EQ(journalText(dataDir.path()), "") << "the record is done with";
+}
+
+// The same for move() (filing.withdrawnPolicy "move"): cut between the file's MOVE and its
+// sidecar's, it left the moved file without its metadata (someone else's, to the next run) and
+// a sidecar at the old name that nothing removed. recover() now moves the sidecar after it.
+TEST(WebDavScripted, ASidecarLeftBetweenAMovesMovesFollowsItsFileInTheNextRecover) {
+  test::TempDir dataDir("dms-webdav-move");
+  std::mutex mutex;
+  std::string fileAt = "/dav/a.pdf", sidecarAt = "/dav/.dms-meta-a.pdf.json";
+  bool refuseSidecarMove = true;
+  std::string recordedWhenTheFileMoved;
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    std::lock_guard lock(mutex);
+    if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode")
+      return answer(r, 200, "sidecar\n");
+    if (request.method == "PROPFIND") {
+      if (request.uri == "/dav/" || request.uri == "/dav")
+        return answer(r, 207, multistatusFor("/dav/", true));  // no dot names (nginx)
+      if (request.uri == "/dav/T" || request.uri == "/dav/T/")
+        return answer(r, 207, multistatusFor("/dav/T/", true));
+      if (request.uri == fileAt) return answer(r, 207, multistatusFor(fileAt, false, 6));
+      return answer(r, 404);
+    }
+    if (request.method == "MOVE" && request.headers.count("destination")) {
+      const auto& destination = request.headers.at("destination");
+      const std::string to = destination.substr(destination.find("/dav/"));
+      if (request.uri == fileAt) {
+        recordedWhenTheFileMoved = journalText(dataDir.path());  // what a SIGKILL would leave
+        fileAt = to;
+        return answer(r, 201);
+      }
+      if (request.uri == sidecarAt) {
+        if (refuseSidecarMove) return answer(r, 403);
+        sidecarAt = to;
+        return answer(r, 201);
+      }
+    }
+    answer(r, 404);
+  });
+  CapturingLogger logger;
+  {
+    auto target = targetFor(server, logger, "", dataDir.str());
+    auto moved = target->move("a.pdf", "T/a.pdf");
+    ASSERT_FALSE(moved) << "the sidecar's MOVE was refused";
+    EXPECT_EQ(moved.error().code, ErrorCode::PermissionDenied);
+  }
+  EXPECT_NE(recordedWhenTheFileMoved.find("T/a.pdf"), std::string::npos)
+      << "nothing recorded before the file's MOVE: a kill there loses the metadata";
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(fileAt, "/dav/T/a.pdf");
+    ASSERT_EQ(sidecarAt, "/dav/.dms-meta-a.pdf.json");
+    refuseSidecarMove = false;
+  }
+  auto next = targetFor(server, logger, "", dataDir.str());  // the next process
+  ASSERT_TRUE(next->recover());
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(sidecarAt, "/dav/T/.dms-meta-a.pdf.json") << logger.text();
   EXPECT_EQ(journalText(dataDir.path()), "") << "the record is done with";
 }
 
