@@ -9,6 +9,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -301,6 +302,31 @@ std::string journalText(const std::filesystem::path& dataDir) {
   return text;
 }
 
+/// Answers what a sidecar-mode target asks nginx first: the recorded metadata mode, and the
+/// listing of the base collection (nginx lists no dot names). False for any other request.
+bool answeredAsNginxBasics(const RecordedRequest& request, HTTPServerResponse& response) {
+  if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode") {
+    answer(response, 200, "sidecar\n");
+    return true;
+  }
+  if (request.method == "PROPFIND" && (request.uri == "/dav/" || request.uri == "/dav")) {
+    answer(response, 207, multistatusFor("/dav/", true));
+    return true;
+  }
+  return false;
+}
+
+/// A process whose `operation` fails at its sidecar's request (refused: 403), leaving what a
+/// kill at that point leaves plus the record the refusal keeps.
+void runRefusedAtTheSidecar(const ScriptedDavServer& server, Logger& logger,
+                            const test::TempDir& dataDir,
+                            const std::function<Status(webdav::WebDavTarget&)>& operation) {
+  auto target = targetFor(server, logger, "", dataDir.str());
+  auto done = operation(*target);
+  ASSERT_FALSE(done) << "the sidecar's request was refused";
+  EXPECT_EQ(done.error().code, ErrorCode::PermissionDenied);
+}
+
 // The WebDavNginx crash-test flake: a withdrawn file's remove() deletes the file, then its
 // sidecar. Killed between the two DELETEs (or with the sidecar's DELETE refused), it left a
 // `.dms-meta-<name>.json` that nothing removed: the plugin's retry found the file gone (nothing
@@ -314,12 +340,8 @@ TEST(WebDavScripted, ASidecarLeftBetweenARemovesDeletesIsDeletedByTheNextRecover
   std::string recordedWhenTheFileWent;
   ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
     std::lock_guard lock(mutex);
-    if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode")
-      return answer(r, 200, "sidecar\n");
+    if (answeredAsNginxBasics(request, r)) return;
     if (request.method == "PROPFIND") {
-      // nginx's listing of the base collection shows no dot names (and the file once gone).
-      if (request.uri == "/dav/" || request.uri == "/dav")
-        return answer(r, 207, multistatusFor("/dav/", true));
       if (request.uri == "/dav/a.pdf" && fileThere)
         return answer(r, 207, multistatusFor("/dav/a.pdf", false, 6));
       return answer(r, 404);
@@ -338,12 +360,9 @@ TEST(WebDavScripted, ASidecarLeftBetweenARemovesDeletesIsDeletedByTheNextRecover
     answer(r, 404);
   });
   CapturingLogger logger;
-  {
-    auto target = targetFor(server, logger, "", dataDir.str());
-    auto removed = target->remove("a.pdf", false);
-    ASSERT_FALSE(removed) << "the sidecar's DELETE was refused";
-    EXPECT_EQ(removed.error().code, ErrorCode::PermissionDenied);
-  }
+  runRefusedAtTheSidecar(server, logger, dataDir, [](webdav::WebDavTarget& target) {
+    return target.remove("a.pdf", false);
+  });
   EXPECT_NE(recordedWhenTheFileWent.find("a.pdf"), std::string::npos)
       << "nothing recorded before the file's DELETE: a kill there leaves the sidecar for good";
   {
@@ -370,11 +389,8 @@ TEST(WebDavScripted, ASidecarLeftBetweenAMovesMovesFollowsItsFileInTheNextRecove
   std::string recordedWhenTheFileMoved;
   ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
     std::lock_guard lock(mutex);
-    if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode")
-      return answer(r, 200, "sidecar\n");
+    if (answeredAsNginxBasics(request, r)) return;
     if (request.method == "PROPFIND") {
-      if (request.uri == "/dav/" || request.uri == "/dav")
-        return answer(r, 207, multistatusFor("/dav/", true));  // no dot names (nginx)
       if (request.uri == "/dav/T" || request.uri == "/dav/T/")
         return answer(r, 207, multistatusFor("/dav/T/", true));
       if (request.uri == fileAt) return answer(r, 207, multistatusFor(fileAt, false, 6));
@@ -397,12 +413,9 @@ TEST(WebDavScripted, ASidecarLeftBetweenAMovesMovesFollowsItsFileInTheNextRecove
     answer(r, 404);
   });
   CapturingLogger logger;
-  {
-    auto target = targetFor(server, logger, "", dataDir.str());
-    auto moved = target->move("a.pdf", "T/a.pdf");
-    ASSERT_FALSE(moved) << "the sidecar's MOVE was refused";
-    EXPECT_EQ(moved.error().code, ErrorCode::PermissionDenied);
-  }
+  runRefusedAtTheSidecar(server, logger, dataDir, [](webdav::WebDavTarget& target) {
+    return target.move("a.pdf", "T/a.pdf");
+  });
   EXPECT_NE(recordedWhenTheFileMoved.find("T/a.pdf"), std::string::npos)
       << "nothing recorded before the file's MOVE: a kill there loses the metadata";
   {
