@@ -1,11 +1,16 @@
 // Behaviour Apache will not show on demand, against a scripted loopback server: retries on
 // 503/423/429 (Retry-After), final errors that are not retried, same-origin redirects keeping
 // method, body and headers, cross-origin redirects refused, and a MOVE whose answer timed out
-// (the destination is checked instead of repeating the MOVE), and a MKCOL refused with 403
-// because someone else created the collection meanwhile.
+// (the destination is checked instead of repeating the MOVE), a MKCOL refused with 403
+// because someone else created the collection meanwhile, and a remove() or move() cut between
+// its file's request and its sidecar's on a server that lists no dot names (nginx).
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <mutex>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -14,6 +19,7 @@
 #include "ScriptedDavServer.h"
 #include "WebDavTestHelpers.h"
 #include "dms/webdav/WebDavOptions.h"
+#include "support/TempDir.h"
 
 namespace dms::test {
 namespace {
@@ -31,14 +37,15 @@ void answer(HTTPServerResponse& response, int status, const std::string& body = 
 }
 
 std::unique_ptr<webdav::WebDavTarget> targetFor(const ScriptedDavServer& server, Logger& logger,
-                                                const std::string& extra = "") {
+                                                const std::string& extra = "",
+                                                const std::string& dataDir = "") {
   std::string json = "{\"url\": \"" + server.origin() +
                      "/dav/\", \"retries\": 4, \"retryDelayMs\": 10, \"timeoutSeconds\": 5";
   if (!extra.empty()) json += ", " + extra;
   json += "}";
   auto options = webdav::WebDavOptions::parse(json);
   if (!options) throw std::runtime_error(options.error().describe());
-  auto target = webdav::WebDavTarget::create(*options, logger);
+  auto target = webdav::WebDavTarget::create(*options, logger, dataDir);
   if (!target) throw std::runtime_error(target.error().describe());
   return std::move(*target);
 }
@@ -282,6 +289,146 @@ TEST(WebDavScripted, AutoModeFallsBackToSidecarsOnceWhenPropertiesAreRefused) {
   EXPECT_EQ(proppatches, 1);  // detected once
   EXPECT_EQ(sidecarMoves, 2);
   EXPECT_NE(logger.text().find("sidecar"), std::string::npos);
+}
+
+/// The text of every record file of the connector's journal in `dataDir` (TempJournal.h).
+std::string journalText(const std::filesystem::path& dataDir) {
+  std::string text;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(dataDir / "webdav-in-flight", ec)) {
+    std::ifstream in(e.path(), std::ios::binary);
+    text += std::string(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  }
+  return text;
+}
+
+/// Answers what a sidecar-mode target asks nginx first: the recorded metadata mode, and the
+/// listing of the base collection (nginx lists no dot names). False for any other request.
+bool answeredAsNginxBasics(const RecordedRequest& request, HTTPServerResponse& response) {
+  if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode") {
+    answer(response, 200, "sidecar\n");
+    return true;
+  }
+  if (request.method == "PROPFIND" && (request.uri == "/dav/" || request.uri == "/dav")) {
+    answer(response, 207, multistatusFor("/dav/", true));
+    return true;
+  }
+  return false;
+}
+
+/// A process whose `operation` fails at its sidecar's request (refused: 403), leaving what a
+/// kill at that point leaves plus the record the refusal keeps.
+void runRefusedAtTheSidecar(const ScriptedDavServer& server, Logger& logger,
+                            const test::TempDir& dataDir,
+                            const std::function<Status(webdav::WebDavTarget&)>& operation) {
+  auto target = targetFor(server, logger, "", dataDir.str());
+  auto done = operation(*target);
+  ASSERT_FALSE(done) << "the sidecar's request was refused";
+  EXPECT_EQ(done.error().code, ErrorCode::PermissionDenied);
+}
+
+// The WebDavNginx crash-test flake: a withdrawn file's remove() deletes the file, then its
+// sidecar. Killed between the two DELETEs (or with the sidecar's DELETE refused), it left a
+// `.dms-meta-<name>.json` that nothing removed: the plugin's retry found the file gone (nothing
+// to remove), and nginx lists no dot names, so recover()'s walk never saw it. The sidecar's
+// file is recorded before the file's DELETE, and recover() deletes the sidecar of a file that
+// is not there.
+TEST(WebDavScripted, ASidecarLeftBetweenARemovesDeletesIsDeletedByTheNextRecover) {
+  test::TempDir dataDir("dms-webdav-remove");
+  std::mutex mutex;
+  bool fileThere = true, sidecarThere = true, refuseSidecarDelete = true;
+  std::string recordedWhenTheFileWent;
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    std::lock_guard lock(mutex);
+    if (answeredAsNginxBasics(request, r)) return;
+    if (request.method == "PROPFIND") {
+      if (request.uri == "/dav/a.pdf" && fileThere)
+        return answer(r, 207, multistatusFor("/dav/a.pdf", false, 6));
+      return answer(r, 404);
+    }
+    if (request.method == "DELETE" && request.uri == "/dav/a.pdf" && fileThere) {
+      // What a SIGKILL right after this DELETE would leave in the data folder.
+      recordedWhenTheFileWent = journalText(dataDir.path());
+      fileThere = false;
+      return answer(r, 204);
+    }
+    if (request.method == "DELETE" && request.uri == "/dav/.dms-meta-a.pdf.json" && sidecarThere) {
+      if (refuseSidecarDelete) return answer(r, 403);
+      sidecarThere = false;
+      return answer(r, 204);
+    }
+    answer(r, 404);
+  });
+  CapturingLogger logger;
+  runRefusedAtTheSidecar(server, logger, dataDir, [](webdav::WebDavTarget& target) {
+    return target.remove("a.pdf", false);
+  });
+  EXPECT_NE(recordedWhenTheFileWent.find("a.pdf"), std::string::npos)
+      << "nothing recorded before the file's DELETE: a kill there leaves the sidecar for good";
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_FALSE(fileThere);
+    ASSERT_TRUE(sidecarThere);
+    refuseSidecarDelete = false;
+  }
+  auto next = targetFor(server, logger, "", dataDir.str());  // the next process
+  ASSERT_TRUE(next->recover());
+  std::lock_guard lock(mutex);
+  EXPECT_FALSE(sidecarThere) << "the orphaned sidecar is still on the server\n" << logger.text();
+  EXPECT_EQ(journalText(dataDir.path()), "") << "the record is done with";
+}
+
+// The same for move() (filing.withdrawnPolicy "move"): cut between the file's MOVE and its
+// sidecar's, it left the moved file without its metadata (someone else's, to the next run) and
+// a sidecar at the old name that nothing removed. recover() now moves the sidecar after it.
+TEST(WebDavScripted, ASidecarLeftBetweenAMovesMovesFollowsItsFileInTheNextRecover) {
+  test::TempDir dataDir("dms-webdav-move");
+  std::mutex mutex;
+  std::string fileAt = "/dav/a.pdf", sidecarAt = "/dav/.dms-meta-a.pdf.json";
+  bool refuseSidecarMove = true;
+  std::string recordedWhenTheFileMoved;
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    std::lock_guard lock(mutex);
+    if (answeredAsNginxBasics(request, r)) return;
+    if (request.method == "PROPFIND") {
+      if (request.uri == "/dav/T" || request.uri == "/dav/T/")
+        return answer(r, 207, multistatusFor("/dav/T/", true));
+      if (request.uri == fileAt) return answer(r, 207, multistatusFor(fileAt, false, 6));
+      return answer(r, 404);
+    }
+    if (request.method == "MOVE" && request.headers.count("destination")) {
+      const auto& destination = request.headers.at("destination");
+      const std::string to = destination.substr(destination.find("/dav/"));
+      if (request.uri == fileAt) {
+        recordedWhenTheFileMoved = journalText(dataDir.path());  // what a SIGKILL would leave
+        fileAt = to;
+        return answer(r, 201);
+      }
+      if (request.uri == sidecarAt) {
+        if (refuseSidecarMove) return answer(r, 403);
+        sidecarAt = to;
+        return answer(r, 201);
+      }
+    }
+    answer(r, 404);
+  });
+  CapturingLogger logger;
+  runRefusedAtTheSidecar(server, logger, dataDir, [](webdav::WebDavTarget& target) {
+    return target.move("a.pdf", "T/a.pdf");
+  });
+  EXPECT_NE(recordedWhenTheFileMoved.find("T/a.pdf"), std::string::npos)
+      << "nothing recorded before the file's MOVE: a kill there loses the metadata";
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_EQ(fileAt, "/dav/T/a.pdf");
+    ASSERT_EQ(sidecarAt, "/dav/.dms-meta-a.pdf.json");
+    refuseSidecarMove = false;
+  }
+  auto next = targetFor(server, logger, "", dataDir.str());  // the next process
+  ASSERT_TRUE(next->recover());
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(sidecarAt, "/dav/T/.dms-meta-a.pdf.json") << logger.text();
+  EXPECT_EQ(journalText(dataDir.path()), "") << "the record is done with";
 }
 
 }  // namespace

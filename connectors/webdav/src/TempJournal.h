@@ -8,7 +8,9 @@
 /// server paths (one per line, relative to the base collection). begin() writes it before the
 /// first request of the put, the Entry's destructor empties it when the put is over (success or
 /// cleaned-up failure). A SIGKILL leaves it filled for recover(). Without a data folder (tests
-/// that make a target directly) the journal does nothing.
+/// that make a target directly) the journal does nothing. A remove() in sidecar mode records
+/// its file the same way: its sidecar is deleted after the file, and a crash between the two
+/// DELETEs must not leave a sidecar nobody lists.
 ///
 /// An emptied record file is kept and rewritten by a later put (issue 15): creating and
 /// deleting a file per put made ext4 search its inode bitmaps (a large share of dms-host's CPU
@@ -46,6 +48,10 @@ class TempJournal {
     }
     Entry& operator=(Entry&&) = delete;
     ~Entry();
+
+    /// The operation failed after a step this record undoes (a file removed, its sidecar's
+    /// DELETE refused): the record stays as a crash would leave it, for recover().
+    void keepForRecover() noexcept { journal_ = nullptr; }
 
    private:
     TempJournal* journal_ = nullptr;

@@ -31,10 +31,13 @@ constexpr int kMaxTreeDepth = 64;
 constexpr std::size_t kMaxSmallFileBytes = 1 << 20;
 constexpr std::string_view kModeSidecar = "sidecar";
 constexpr std::string_view kModeProperties = "properties";
-/// Lines of the TempJournal: a temporary to delete, or a file whose sidecar goes if the file
-/// did not make it into place.
+/// Lines of the TempJournal: a temporary to delete, a file whose sidecar goes if the file
+/// is not in place (a put that did not get to its MOVE, a remove that got past its DELETE), or
+/// a moved file whose sidecar follows it.
 constexpr const char* kJournalTemp = "temp ";
 constexpr const char* kJournalSidecarOf = "sidecar-of ";
+/// A move() in sidecar mode: "<from>\t<to>" (a normalised path holds no control character).
+constexpr const char* kJournalSidecarFollows = "sidecar-follows ";
 
 const char* const kPropfindBasic =
     "<?xml version=\"1.0\" encoding=\"utf-8\"?>\n"
@@ -888,10 +891,21 @@ Status WebDavTarget::remove(const std::string& rawPath, bool pruneEmptyParents) 
     if (resource->collection)
       return fail(ErrorCode::Conflict,
                   quotePath(*path) + " is a folder; remove() only removes files");
+    // The sidecar goes after the file (never our file without its metadata, which would be
+    // taken for someone else's). A crash between the two DELETEs, or a refused sidecar DELETE,
+    // would leave a sidecar that describes nothing and that no later run deletes: the file is
+    // gone, so the plugin's retry finds nothing to remove, and nginx lists no dot names for
+    // recover()'s walk. Recorded like a put's sidecar: recover() deletes it once the file is
+    // not there.
+    auto inFlight =
+        mayHaveSidecars() ? journal_->begin({kJournalSidecarOf + *path}) : TempJournal::Entry();
     if (auto ok = deleteResource(*path, false); !ok) return ok;
     if (mayHaveSidecars()) {
       auto removed = deleteResource(sidecarPathOf(*path), false);
-      if (!removed && removed.error().code != ErrorCode::NotFound) return removed;
+      if (!removed && removed.error().code != ErrorCode::NotFound) {
+        inFlight.keepForRecover();
+        return removed;
+      }
     }
     if (!pruneEmptyParents) return {};
     for (std::string folder = common::parentPath(*path); !folder.empty();
@@ -978,11 +992,20 @@ Status WebDavTarget::move(const std::string& rawFrom, const std::string& rawTo) 
     auto source = propfindOne(*from, false);
     if (!source) return source.error();
     if (auto ok = checkParent(common::parentPath(*to)); !ok) return ok;
+    // The sidecar follows the file. A crash between the two MOVEs, or a refused sidecar MOVE,
+    // would leave the moved file without its metadata (someone else's, to the next run) and a
+    // sidecar describing nothing that nginx never lists: recorded for recover().
+    const bool withSidecar = mayHaveSidecars() && !source->collection;
+    auto inFlight = withSidecar ? journal_->begin({kJournalSidecarFollows + *from + '\t' + *to})
+                                : TempJournal::Entry();
     if (auto ok = moveResource(*from, *to, false, source->contentLength.value_or(0)); !ok)
       return ok;
-    if (mayHaveSidecars() && !source->collection) {
+    if (withSidecar) {
       auto moved = moveResource(sidecarPathOf(*from), sidecarPathOf(*to), true, 0);
-      if (!moved && moved.error().code != ErrorCode::NotFound) return moved;
+      if (!moved && moved.error().code != ErrorCode::NotFound) {
+        inFlight.keepForRecover();
+        return moved;
+      }
     }
     if (source->collection) forgetFolder(*from);
     return {};
@@ -1024,6 +1047,13 @@ bool WebDavTarget::recoverJournal() {
       std::string path;
       if (line.rfind(kJournalTemp, 0) == 0) {
         path = line.substr(std::strlen(kJournalTemp));
+      } else if (line.rfind(kJournalSidecarFollows, 0) == 0) {
+        const std::string paths = line.substr(std::strlen(kJournalSidecarFollows));
+        const auto tab = paths.find('\t');
+        if (tab == std::string::npos) continue;
+        if (!recoverSidecarMove(paths.substr(0, tab), paths.substr(tab + 1)))
+          return complete = false;
+        continue;
       } else if (line.rfind(kJournalSidecarOf, 0) == 0) {
         // The sidecar stays if its file made it into place.
         const std::string file = line.substr(std::strlen(kJournalSidecarOf));
@@ -1044,6 +1074,23 @@ bool WebDavTarget::recoverJournal() {
     return true;
   });
   return complete;
+}
+
+Status WebDavTarget::recoverSidecarMove(const std::string& from, const std::string& to) {
+  auto atSource = propfindOne(from, false);
+  if (atSource) return {};  // the file did not move: its sidecar is where it belongs
+  if (atSource.error().code != ErrorCode::NotFound) return atSource.error();
+  const std::string sidecar = sidecarPathOf(from);
+  auto atDestination = propfindOne(to, false);
+  if (!atDestination && atDestination.error().code != ErrorCode::NotFound)
+    return atDestination.error();
+  Status done = atDestination ? moveResource(sidecar, sidecarPathOf(to), true, 0)
+                              : deleteResource(sidecar, false);
+  if (!done && done.error().code != ErrorCode::NotFound) return done;
+  if (done)
+    logger_.info(kLogSource, std::string(atDestination ? "moved " : "removed ") +
+                                 quotePath(sidecar) + " left by an interrupted move");
+  return {};
 }
 
 Status WebDavTarget::recover() {

@@ -107,6 +107,9 @@ class WebDavTarget final : public DocumentTarget {
                const std::string& dataDir);
   /// Removes what puts of a crashed process left (TempJournal). False if a request failed.
   bool recoverJournal();
+  /// A move() cut between its file's MOVE and its sidecar's: the sidecar follows the file if
+  /// the file moved, and goes if the file is at neither place.
+  Status recoverSidecarMove(const std::string& from, const std::string& to);
 
   std::string href(const std::string& path, bool collection) const;
   std::string absoluteUrl(const std::string& path) const;
