@@ -518,6 +518,10 @@ Result<EntryInfo> FilesystemTarget::putStaged(const std::string& rawPath, std::i
   if (auto ok = syncNewFolders(); !ok) return ok.error();
   if (::close(staged->file.release()) != 0)
     return errnoError(errno, "cannot close", staged->info.path);
+  // The folder may have been moved or replaced while the content arrived: the file must not
+  // be renamed into it and reported placed under a path where it is not (as a batch's commit).
+  if (auto there = checkFolderStillAt(folder, parentPath(staged->info.path)); !there)
+    return there.error();
   if (auto ok = place(folder, *staged, staged->metadata); !ok) return ok.error();
   tempGuard.release();
   if (auto ok = syncFolder(folder, staged->info.path); !ok) return ok.error();
