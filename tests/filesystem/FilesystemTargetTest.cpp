@@ -572,6 +572,22 @@ TEST_F(NewFolderSyncTest, ABatchReportsNothingPlacedInAFolderMovedWhileItsFilesW
     EXPECT_EQ(entry.find(".dms-tmp-"), std::string::npos) << "a temporary was left: " << entry;
 }
 
+// The same for a single put (issue 15, filecpu2): the folder moved away while the content
+// streams in (from the stream's read callback). Before, the file was renamed into the moved
+// folder and reported placed under the old path.
+TEST_F(NewFolderSyncTest, APutReportsNothingPlacedInAFolderMovedWhileItsContentStreamed) {
+  ASSERT_TRUE(target_->ensureFolder("x").ok());
+  auto content = test::TestStream::text("content streamed while x moves");
+  content.at(4, [&] { fs::rename(root() / "x", root() / "moved"); });
+  std::istream in(&content);
+  auto put = target_->put("x/a.txt", in, {{"k", "v"}}, PutMode::CreateNew);
+  ASSERT_FALSE(put.ok()) << "reported placed at " << put->path
+                         << "; on disk: " << testing::PrintToString(tree(root()));
+  EXPECT_EQ(put.error().code, ErrorCode::Conflict) << put.error().describe();
+  EXPECT_NE(put.error().message.find("'x'"), std::string::npos) << put.error().message;
+  EXPECT_EQ(tree(root()), std::vector<std::string>{"moved"}) << "a file or temporary was left";
+}
+
 TEST_F(NewFolderSyncTest, AMoveSyncsTheFoldersMadeForItsDestination) {
   ASSERT_TRUE(put("file.txt").ok());
   ASSERT_TRUE(target_->ensureFolder("moved/here").ok());

@@ -228,6 +228,15 @@ Status placeTemporary(int folder, const std::string& tempName, const std::string
   return {};
 }
 
+/// Whether the entry `name` of `folderFd` is a folder (a symlink to one is not): the type the
+/// listing gave (no system call a file: a recover() walk lists every filed file), a stat only
+/// where the filesystem gives none (DT_UNKNOWN).
+bool isFolderEntry(int folderFd, const std::string& name, unsigned char listedType) {
+  if (listedType != DT_UNKNOWN) return listedType == DT_DIR;
+  struct stat st {};
+  return ::fstatat(folderFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode);
+}
+
 }  // namespace
 
 FilesystemTarget::FilesystemTarget(int rootFd, std::string root, MetadataMode mode, bool fsync,
@@ -518,6 +527,10 @@ Result<EntryInfo> FilesystemTarget::putStaged(const std::string& rawPath, std::i
   if (auto ok = syncNewFolders(); !ok) return ok.error();
   if (::close(staged->file.release()) != 0)
     return errnoError(errno, "cannot close", staged->info.path);
+  // The folder may have been moved or replaced while the content arrived: the file must not
+  // be renamed into it and reported placed under a path where it is not (as a batch's commit).
+  if (auto there = checkFolderStillAt(folder, parentPath(staged->info.path)); !there)
+    return there.error();
   if (auto ok = place(folder, *staged, staged->metadata); !ok) return ok.error();
   tempGuard.release();
   if (auto ok = syncFolder(folder, staged->info.path); !ok) return ok.error();
@@ -858,13 +871,14 @@ void FilesystemTarget::recoverFolder(int folderFd, const std::string& path, int 
   }
   std::unique_ptr<DIR, int (*)(DIR*)> owner(dir, &::closedir);
   std::vector<std::string> subfolders;
-  std::vector<std::string> names;
+  /// A name and the type the listing gave it (d_type; DT_UNKNOWN where the filesystem has none).
+  std::vector<std::pair<std::string, unsigned char>> entries;
   while (const dirent* entry = ::readdir(dir)) {
     const std::string name = entry->d_name;
     if (name == "." || name == "..") continue;
-    names.push_back(name);
+    entries.emplace_back(name, entry->d_type);
   }
-  for (const auto& name : names) {
+  for (const auto& [name, type] : entries) {
     if (common::isTempName(name)) {
       if (::unlinkat(folderFd, name.c_str(), 0) == 0) ++temporaries;
       continue;
@@ -877,9 +891,7 @@ void FilesystemTarget::recoverFolder(int folderFd, const std::string& path, int 
       }
       continue;
     }
-    struct stat st {};
-    if (::fstatat(folderFd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISDIR(st.st_mode))
-      subfolders.push_back(name);
+    if (isFolderEntry(folderFd, name, type)) subfolders.push_back(name);
   }
   if (depth >= kMaxRecoverDepth) {
     if (!subfolders.empty())

@@ -208,8 +208,8 @@ class FilesystemTarget final : public DocumentTarget {
   std::optional<Status> createBelowDeepestExisting(const std::string& path);
   /// ensureFolder()'s careful walk: every segment made or found, each re-resolved from the root.
   Status createFromRoot(const std::string& path);
-  /// Conflict when `folderFd` (a batch's descriptor of `folder`) no longer is the folder at that
-  /// path: moved, removed or replaced since it was opened.
+  /// Conflict when `folderFd` (the descriptor of `folder` a put or a batch holds) no longer is the
+  /// folder at that path: moved, removed or replaced since it was opened.
   Status checkFolderStillAt(int folderFd, const std::string& folder) const;
 };
 
