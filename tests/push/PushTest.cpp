@@ -377,6 +377,15 @@ TEST_F(PushTest, AWorkerWithAnOrderInFlightWaitsBeforeClaimingAnotherAndStopEnds
   EXPECT_FALSE(secondFetched);
 }
 
+TEST_F(PushTest, AHostAloneClaimsWithoutPausing) {
+  // The pause shares orders out between hosts of one PostgreSQL state; with a state of its own
+  // (SQLite) a host has nobody to leave an order to, so a pause would only delay it.
+  ASSERT_FALSE(store_->sharedByProcesses());
+  push::PushInbox inbox(*store_);
+  push::PushWorkers workers(inbox, *service_, logger_, 2);
+  EXPECT_EQ(workers.claimPausePerOrderInFlight(), std::chrono::milliseconds(0));
+}
+
 TEST_F(PushTest, EndpointAnswers400ToBadPercentEncodingInTheQuery) {
   push::PushInbox inbox(*store_);
   push::PushEndpoint endpoint(inbox, logger_, "push-secret", 1024);

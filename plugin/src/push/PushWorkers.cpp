@@ -16,7 +16,10 @@ PushWorkers::PushWorkers(PushInbox& inbox, filing::FilingService& service, dms::
       service_(service),
       logger_(logger),
       threadCount_(std::max<std::size_t>(1, threads)),
-      retry_(retry) {}
+      retry_(retry),
+      // Only hosts sharing one inbox gain from pausing; a host alone would only start later.
+      claimPause_(service.store().sharedByProcesses() ? kClaimPausePerOrderInFlight
+                                                      : std::chrono::milliseconds(0)) {}
 
 PushWorkers::~PushWorkers() {
   stop();

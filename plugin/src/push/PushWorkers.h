@@ -77,19 +77,21 @@ class PushWorkers {
   // --- Orders shared out between hosts (issue 11, branch pagerest)
  public:
   /// How long a worker waits before claiming another order, for each order this process
-  /// reconciles already (default kClaimPausePerOrderInFlight; 0: none). Set before start().
+  /// reconciles already (0: none). Default: kClaimPausePerOrderInFlight with a state shared by
+  /// several processes (StateStore::sharedByProcesses), 0 otherwise. Set before start().
   void setClaimPausePerOrderInFlight(std::chrono::milliseconds pause) { claimPause_ = pause; }
+  std::chrono::milliseconds claimPausePerOrderInFlight() const { return claimPause_; }
   /// Several hosts share one inbox and an order goes to the first that claims it: a host with
   /// no order at all claims at once, one with k orders in flight k × 30 ms later, so that an idle
   /// host takes a new order before a busy one queues it behind its own downloads (cluster_bench:
-  /// one host took 3 of the last 5 orders and finished 0.3-0.7 s after the others). Alone, a
-  /// host loses nothing: its downloads are queued for longer than that anyway.
+  /// one host took 3 of the last 5 orders and finished 0.3-0.7 s after the others). A host
+  /// with a state of its own does not pause.
   static constexpr std::chrono::milliseconds kClaimPausePerOrderInFlight{30};
 
  private:
   /// Waits claimPause_ times the orders in flight here (stop() ends it); false when stopping.
   bool pauseBeforeClaiming();
-  std::chrono::milliseconds claimPause_ = kClaimPausePerOrderInFlight;
+  std::chrono::milliseconds claimPause_;
   std::mutex pauseMutex_;
   std::condition_variable pauseCv_;
 };
