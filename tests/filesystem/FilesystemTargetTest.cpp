@@ -381,6 +381,53 @@ TEST_F(FilesystemTargetTest, RecoverRemovesStaleTemporariesAndOrphanSidecarsOnly
   EXPECT_EQ(meta->at("k"), "v");
 }
 
+/// Copies the whole tree under `root` to `copy` when a file is renamed into place: what a
+/// kill right after that rename (before anything else the operation does) leaves on disk.
+class KillAfterRename final : public DurabilityObserver {
+ public:
+  KillAfterRename(fs::path root, fs::path copy) : root_(std::move(root)), copy_(std::move(copy)) {}
+  void dataSynced() override {}
+  void placed(const std::string&) override {
+    if (!fs::exists(copy_)) fs::copy(root_, copy_, fs::copy_options::recursive);
+  }
+  void folderSynced(const std::string&) override {}
+
+ private:
+  fs::path root_, copy_;
+};
+
+// A move() in sidecar mode (the plugin's filing.withdrawnPolicy "move") renamed the file, then
+// its sidecar. Killed between the two, the moved file had no metadata (someone else's file, to
+// the next run) and the next recover() deleted the sidecar left at the old name as an orphan:
+// the metadata was lost. The sidecar is now stored at the new name before the file's rename,
+// and the old one removed after it, so recover() finds a whole pair at every point.
+TEST_F(FilesystemTargetTest, AMoveKilledAfterItsFilesRenameKeepsTheMetadataThroughRecover) {
+  auto target = open(MetadataMode::Sidecar);
+  ASSERT_TRUE(target);
+  std::istringstream in("x");
+  ASSERT_TRUE(target->put("a.pdf", in, {{"k", "v"}}, PutMode::CreateNew).ok());
+  ASSERT_TRUE(target->ensureFolder("T").ok());
+  const fs::path killed = dir_.path() / "killed";
+  KillAfterRename kill(root(), killed);
+  target->setDurabilityObserver(&kill);
+  auto moved = target->move("a.pdf", "T/a.pdf");
+  ASSERT_TRUE(moved.ok()) << moved.error().describe();
+  ASSERT_TRUE(fs::exists(killed)) << "move() reported no rename";
+  EXPECT_EQ(tree(root()), (std::vector<std::string>{"T", "T/.dms-meta-a.pdf.json", "T/a.pdf"}));
+
+  FilesystemOptions options;  // the next process, on what the kill left
+  options.root = killed.string();
+  options.metadata = MetadataMode::Sidecar;
+  options.fsync = false;
+  auto next = FilesystemTarget::open(options, nullptr);
+  ASSERT_TRUE(next.ok()) << next.error().describe();
+  ASSERT_TRUE((*next)->recover().ok());
+  EXPECT_EQ(tree(killed), (std::vector<std::string>{"T", "T/.dms-meta-a.pdf.json", "T/a.pdf"}));
+  auto meta = (*next)->readMetadata("T/a.pdf");
+  ASSERT_TRUE(meta.ok()) << meta.error().describe();
+  EXPECT_EQ(*meta, (Metadata{{"k", "v"}})) << "the moved file lost its metadata";
+}
+
 // ---- errors and configuration --------------------------------------------------------------
 
 TEST_F(FilesystemTargetTest, ErrorsNameRelativePathsNotTheRoot) {
@@ -593,7 +640,9 @@ TEST_F(NewFolderSyncTest, AMoveSyncsTheFoldersMadeForItsDestination) {
   ASSERT_TRUE(target_->ensureFolder("moved/here").ok());
   log_.events.clear();
   ASSERT_TRUE(target_->move("file.txt", "moved/here/file.txt").ok());
-  EXPECT_EQ(log_.events, std::vector<std::string>{"new folders in '' 'moved'"});
+  // The new folders are durable before the file is renamed into them.
+  EXPECT_EQ(log_.events,
+            (std::vector<std::string>{"new folders in '' 'moved'", "placed moved/here/file.txt"}));
   EXPECT_TRUE(fs::exists(root() / "moved/here/file.txt"));
 }
 

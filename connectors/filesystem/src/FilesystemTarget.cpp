@@ -664,9 +664,8 @@ Status FilesystemTarget::writeMetadata(const std::string& rawPath, const Metadat
 
 Status FilesystemTarget::writeSidecar(int folderFd, const std::string& name,
                                       const Metadata& metadata, const std::string& path) const {
-  const auto sidecar = common::sidecarName(name);
   if (metadata.empty()) {
-    if (::unlinkat(folderFd, sidecar.c_str(), 0) != 0 && !noSidecar(errno))
+    if (::unlinkat(folderFd, common::sidecarName(name).c_str(), 0) != 0 && !noSidecar(errno))
       return errnoError(errno, "cannot remove the metadata sidecar of", path);
     return {};
   }
@@ -677,6 +676,12 @@ Status FilesystemTarget::writeSidecar(int folderFd, const std::string& name,
     return fail(ErrorCode::Internal,
                 "cannot encode metadata of " + quotePath(path) + ": " + e.what());
   }
+  return storeSidecarText(folderFd, name, json, path);
+}
+
+Status FilesystemTarget::storeSidecarText(int folderFd, const std::string& name,
+                                          const std::string& json, const std::string& path) const {
+  const auto sidecar = common::sidecarName(name);
   const auto tempName = common::makeTempName(sidecar);
   UniqueFd file(::openat(folderFd, tempName.c_str(),
                          O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666));
@@ -694,10 +699,19 @@ Status FilesystemTarget::writeSidecar(int folderFd, const std::string& name,
 
 Result<Metadata> FilesystemTarget::readSidecar(int folderFd, const std::string& name,
                                                const std::string& path) const {
-  const auto sidecar = common::sidecarName(name);
-  UniqueFd file(::openat(folderFd, sidecar.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+  auto json = readSidecarText(folderFd, name, path);
+  if (!json) return json.error();
+  if (!*json) return Metadata{};
+  return common::decodeSidecar(**json,
+                               quotePath(childPath(parentPath(path), common::sidecarName(name))));
+}
+
+Result<std::optional<std::string>> FilesystemTarget::readSidecarText(
+    int folderFd, const std::string& name, const std::string& path) const {
+  UniqueFd file(
+      ::openat(folderFd, common::sidecarName(name).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
   if (file.get() < 0) {
-    if (noSidecar(errno)) return Metadata{};
+    if (noSidecar(errno)) return std::optional<std::string>();
     return errnoError(errno, "cannot open the metadata sidecar of", path);
   }
   std::string json;
@@ -711,7 +725,7 @@ Result<Metadata> FilesystemTarget::readSidecar(int folderFd, const std::string& 
     if (got == 0) break;
     json.append(buffer, static_cast<std::size_t>(got));
   }
-  return common::decodeSidecar(json, quotePath(childPath(parentPath(path), sidecar)));
+  return std::optional<std::string>(std::move(json));
 }
 
 Result<EntryInfo> FilesystemTarget::stat(const std::string& rawPath) {
@@ -801,6 +815,13 @@ Status FilesystemTarget::remove(const std::string& rawPath, bool pruneEmptyParen
   return {};
 }
 
+namespace {
+Error alreadyThere(const std::string& from, const std::string& to) {
+  return fail(ErrorCode::AlreadyExists,
+              "cannot move " + quotePath(from) + " to " + quotePath(to) + ": the target exists");
+}
+}  // namespace
+
 Status FilesystemTarget::move(const std::string& rawFrom, const std::string& rawTo) {
   auto from = common::normalisePath(rawFrom, common::RootPolicy::Refuse);
   if (!from) return from.error();
@@ -831,19 +852,34 @@ Status FilesystemTarget::move(const std::string& rawFrom, const std::string& raw
                                                 quotePath(*to) +
                                                 ": the name is too long for a metadata sidecar");
   }
+  // The sidecar (both modes: one may survive from an earlier configuration) is stored at the
+  // new name before the file's rename and removed at the old one after it, as put() stores a
+  // sidecar before its file appears: a kill at any point leaves the file with its metadata
+  // beside it, plus at most a sidecar whose file is not there, which recover() deletes.
+  // Renaming the file first lost the metadata to a kill between the two renames.
+  struct stat existing {};
+  if (::fstatat(toParent->get(), toName.c_str(), &existing, AT_SYMLINK_NOFOLLOW) == 0)
+    return alreadyThere(*from, *to);
+  auto sidecar = readSidecarText(fromParent->get(), fromName, *from);
+  if (!sidecar) return sidecar.error();
+  if (*sidecar) {
+    if (auto ok = storeSidecarText(toParent->get(), toName, **sidecar, *to); !ok) return ok;
+  } else if (::unlinkat(toParent->get(), toSidecar.c_str(), 0) != 0 && !noSidecar(errno)) {
+    // No sidecar: an orphan at the destination must not get adopted.
+    return errnoError(errno, "cannot remove the metadata sidecar of", *to);
+  }
   if (renameNoReplace(fromParent->get(), fromName, toParent->get(), toName) != 0) {
-    if (errno == EEXIST) {
-      return fail(ErrorCode::AlreadyExists, "cannot move " + quotePath(*from) + " to " +
-                                                quotePath(*to) + ": the target exists");
-    }
-    return errnoError(errno, "cannot move " + quotePath(*from) + " to", *to);
+    const int error = errno;
+    // The file did not move: the copy goes (if the name was taken meanwhile, our sidecar must
+    // not describe someone else's file).
+    if (*sidecar) ::unlinkat(toParent->get(), toSidecar.c_str(), 0);
+    if (error == EEXIST) return alreadyThere(*from, *to);
+    return errnoError(error, "cannot move " + quotePath(*from) + " to", *to);
   }
-  if (::renameat(fromParent->get(), fromSidecar.c_str(), toParent->get(), toSidecar.c_str()) != 0) {
-    if (!noSidecar(errno)) return errnoError(errno, "cannot move the metadata sidecar to", *to);
-    // No sidecar: make sure an orphan at the destination does not get adopted.
-    ::unlinkat(toParent->get(), toSidecar.c_str(), 0);
-  }
+  if (observer_ != nullptr) observer_->placed(*to);
   if (auto ok = syncFolder(toParent->get(), *to); !ok) return ok;
+  if (*sidecar && ::unlinkat(fromParent->get(), fromSidecar.c_str(), 0) != 0 && !noSidecar(errno))
+    return errnoError(errno, "cannot remove the metadata sidecar of", *from);
   return syncFolder(fromParent->get(), *from);
 }
 

@@ -72,7 +72,8 @@ class DurabilityObserver {
   virtual ~DurabilityObserver() = default;
   /// The content and metadata of every temporary staged so far is on disk.
   virtual void dataSynced() = 0;
-  /// A staged file was renamed to `path` (not durable until its folder is synced).
+  /// A staged file was renamed to `path` (not durable until its folder is synced); move()
+  /// reports its file's rename the same way.
   virtual void placed(const std::string& path) = 0;
   /// Every rename so far in `folder` ("" = root) is on disk.
   virtual void folderSynced(const std::string& folder) = 0;
@@ -170,6 +171,12 @@ class FilesystemTarget final : public DocumentTarget {
                       const std::string& path) const;
   Result<Metadata> readSidecar(int folderFd, const std::string& name,
                                const std::string& path) const;
+  /// The sidecar of `name` as stored (nullopt: it has none), and storing such text durably
+  /// (temporary, fsync, rename, folder sync): move() carries a sidecar over unparsed.
+  Result<std::optional<std::string>> readSidecarText(int folderFd, const std::string& name,
+                                                     const std::string& path) const;
+  Status storeSidecarText(int folderFd, const std::string& name, const std::string& json,
+                          const std::string& path) const;
   Status syncFolder(int folderFd, const std::string& path) const;
   void recoverFolder(int folderFd, const std::string& path, int depth, int& temporaries,
                      int& sidecars) const;
