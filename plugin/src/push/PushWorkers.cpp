@@ -66,12 +66,12 @@ std::size_t PushWorkers::drainForTest() {
   return n;
 }
 
-bool PushWorkers::pauseBeforeClaiming() {
-  std::size_t inFlight = 0;
-  {
-    std::lock_guard lock(claimMutex_);
-    inFlight = claimed_.size();
-  }
+std::size_t PushWorkers::ordersInFlight() {
+  std::lock_guard lock(claimMutex_);
+  return claimed_.size();
+}
+
+bool PushWorkers::pauseFor(std::size_t inFlight) {
   if (inFlight == 0 || claimPause_.count() == 0) return !stopping_;
   std::unique_lock lock(pauseMutex_);
   pauseCv_.wait_for(lock, claimPause_ * inFlight, [this] { return stopping_.load(); });
@@ -79,29 +79,44 @@ bool PushWorkers::pauseBeforeClaiming() {
 }
 
 bool PushWorkers::processOne() {
-  if (!pauseBeforeClaiming()) return false;
-  auto due = service_.queuedOrders(inbox_.now(), retry_.maxDelay, 500);
-  if (!due) {
-    logger_.error(kSource, "push inbox: " + due.error().describe());
-    return false;
-  }
-  // Orders another process reconciles now (their lease is taken) are passed over: that process
-  // answers their messages; what comes in meanwhile stays queued for a later round.
-  std::set<std::int64_t> leasedElsewhere;
+  // The orders in flight here that this worker has paused for. The count is checked again
+  // under claimMutex_ when claiming: two workers waking together both see 0 before the query,
+  // and the second to claim must still pause for the first's order.
+  std::size_t pausedFor = 0;
   for (;;) {
-    const filing::QueuedOrder* queued = nullptr;
-    {
-      std::lock_guard lock(claimMutex_);
-      for (const auto& q : *due) {
-        if (leasedElsewhere.count(q.orderId) == 0 && claimed_.insert(q.orderId).second) {
-          queued = &q;
-          break;
+    if (const auto inFlight = ordersInFlight(); inFlight > pausedFor) {
+      if (!pauseFor(inFlight)) return false;
+      pausedFor = inFlight;
+    }
+    if (stopping_) return false;
+    auto due = service_.queuedOrders(inbox_.now(), retry_.maxDelay, 500);
+    if (!due) {
+      logger_.error(kSource, "push inbox: " + due.error().describe());
+      return false;
+    }
+    // Orders another process reconciles now (their lease is taken) are passed over: that
+    // process answers their messages; what comes in meanwhile stays queued for a later round.
+    std::set<std::int64_t> leasedElsewhere;
+    bool pauseFirst = false;
+    while (!pauseFirst) {
+      const filing::QueuedOrder* queued = nullptr;
+      {
+        std::lock_guard lock(claimMutex_);
+        if (claimPause_.count() > 0 && claimed_.size() > pausedFor) {
+          pauseFirst = true;  // claimed by another worker since the pause: pause for it too
+          continue;
+        }
+        for (const auto& q : *due) {
+          if (leasedElsewhere.count(q.orderId) == 0 && claimed_.insert(q.orderId).second) {
+            queued = &q;
+            break;
+          }
         }
       }
+      if (queued == nullptr) return false;
+      if (reconcileClaimed(*queued)) return true;
+      leasedElsewhere.insert(queued->orderId);
     }
-    if (queued == nullptr) return false;
-    if (reconcileClaimed(*queued)) return true;
-    leasedElsewhere.insert(queued->orderId);
   }
 }
 

@@ -89,8 +89,9 @@ class PushWorkers {
   static constexpr std::chrono::milliseconds kClaimPausePerOrderInFlight{30};
 
  private:
-  /// Waits claimPause_ times the orders in flight here (stop() ends it); false when stopping.
-  bool pauseBeforeClaiming();
+  /// Waits claimPause_ times `inFlight` (stop() ends it); false when stopping.
+  bool pauseFor(std::size_t inFlight);
+  std::size_t ordersInFlight();
   std::chrono::milliseconds claimPause_;
   std::mutex pauseMutex_;
   std::condition_variable pauseCv_;
