@@ -99,6 +99,35 @@ TEST(SqliteCheckpoints, AfterAnUnfinishedCheckpointTheNextIsDueOnlyAfterMoreFram
   EXPECT_EQ(s.store->checkpointsInCommitsForTest(), 0u);
 }
 
+// Branch pushlat: a checkpoint that copied every frame it saw does not start the log again by
+// itself; the next commit does only if nothing is left to copy and no reader holds a snapshot
+// of the log. While commits keep coming (push_bench: one written during each checkpoint) the
+// log grew on, and every commit made the next checkpoint due at once: 45-190 checkpoints, two
+// syncs each, in one run of 2000 pushes.
+TEST(SqliteCheckpoints, AfterACheckpointTheLogDidNotStartAgainFromTheNextIsDueOnlyAfterMoreFrames) {
+  OpenStore s;
+  s.store->moveCheckpointsOffCommits();
+  commitPages(*s.store, SqliteStateStore::kCheckpointFrames + 100);
+  // A reader's snapshot of the whole log: the checkpoint copies every frame, but the log cannot
+  // be written from its start again while the reader may read it (as with commits arriving).
+  sqlite3* reader = nullptr;
+  ASSERT_EQ(sqlite3_open_v2(s.file.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT COUNT(*) FROM audit", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_TRUE(s.store->checkpointIfDue());
+  const auto log = sizeOf(s.file + "-wal");
+  commitPages(*s.store, 10);
+  ASSERT_GT(sizeOf(s.file + "-wal"), log) << "the log was started again: nothing to check";
+  EXPECT_FALSE(s.store->checkpointIfDue()) << "due again after a commit of 10 frames";
+  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
+  sqlite3_close_v2(reader);
+  commitPages(*s.store, 10);
+  EXPECT_FALSE(s.store->checkpointIfDue());
+  commitPages(*s.store, SqliteStateStore::kCatchUpFrames);
+  EXPECT_TRUE(s.store->checkpointIfDue());
+  EXPECT_EQ(s.store->checkpointsInCommitsForTest(), 0u);
+}
+
 TEST(SqliteCheckpoints, TheLogStaysBoundedWhenNobodyCheckpoints) {
   OpenStore s;
   s.store->moveCheckpointsOffCommits();

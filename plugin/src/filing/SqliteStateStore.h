@@ -182,7 +182,7 @@ class SqliteStateStore final : public StateStore {
   /// Log frames at which a commit checkpoints itself after all, because nobody called
   /// checkpointIfDue() (or it could not finish): the log stays below this plus one transaction.
   static constexpr int kMostLogFrames = 4 * kCheckpointFrames;
-  /// Frames after a checkpoint that could not copy the whole log before the next one is due.
+  /// Frames after a checkpoint, while the log was not started again, before the next one is due.
   static constexpr int kCatchUpFrames = 256;
   /// Checkpoints run inside a commit (the bound) and by checkpointIfDue() so far.
   std::uint64_t checkpointsInCommitsForTest() const { return checkpointsInCommits_; }
@@ -196,8 +196,9 @@ class SqliteStateStore final : public StateStore {
     void operator()(sqlite3* db) const;
   };
   std::atomic<bool> checkpointDue_{false};
-  /// The log's frames when the last checkpointIfDue() could not copy them all; 0 after one that
-  /// did.
+  /// The log's frames at the last checkpointIfDue() (whether it could copy them all or not: the
+  /// log is started again only by a commit that finds nothing left to copy); 0 before any and
+  /// after one that failed.
   std::atomic<int> unfinishedLogFrames_{0};
   std::atomic<std::uint64_t> checkpointsInCommits_{0};
   std::atomic<std::uint64_t> checkpointsOffCommits_{0};
