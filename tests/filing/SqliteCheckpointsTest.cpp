@@ -50,6 +50,29 @@ struct OpenStore {
   }
 };
 
+/// A second connection holding a read snapshot of the state (BEGIN; SELECT) until destroyed:
+/// a checkpoint copies no frame committed after the snapshot, and the log is not written from
+/// its start again while the snapshot may read it.
+class ReaderSnapshot {
+ public:
+  explicit ReaderSnapshot(const std::string& file) {
+    ok_ = sqlite3_open_v2(file.c_str(), &reader_, SQLITE_OPEN_READONLY, nullptr) == SQLITE_OK &&
+          sqlite3_exec(reader_, "BEGIN; SELECT COUNT(*) FROM audit", nullptr, nullptr, nullptr) ==
+              SQLITE_OK;
+  }
+  ~ReaderSnapshot() {
+    sqlite3_exec(reader_, "COMMIT", nullptr, nullptr, nullptr);
+    sqlite3_close_v2(reader_);
+  }
+  ReaderSnapshot(const ReaderSnapshot&) = delete;
+  ReaderSnapshot& operator=(const ReaderSnapshot&) = delete;
+  bool ok() const { return ok_; }
+
+ private:
+  sqlite3* reader_ = nullptr;
+  bool ok_ = false;
+};
+
 TEST(SqliteCheckpoints, ACommitPastTheIntervalLeavesTheCheckpointToCheckpointIfDue) {
   OpenStore s;
   s.store->moveCheckpointsOffCommits();
@@ -82,14 +105,10 @@ TEST(SqliteCheckpoints, AfterAnUnfinishedCheckpointTheNextIsDueOnlyAfterMoreFram
   {
     // A reader's snapshot keeps the checkpoint from copying what is committed after it, as
     // commits arriving during a checkpoint do.
-    sqlite3* reader = nullptr;
-    ASSERT_EQ(sqlite3_open_v2(s.file.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT COUNT(*) FROM audit", nullptr, nullptr, nullptr),
-              SQLITE_OK);
+    ReaderSnapshot reader(s.file);
+    ASSERT_TRUE(reader.ok());
     commitPages(*s.store, 10);
     EXPECT_TRUE(s.store->checkpointIfDue());
-    sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
-    sqlite3_close_v2(reader);
   }
   // Not after every commit: each would cost two more syncs.
   commitPages(*s.store, 10);
@@ -110,17 +129,15 @@ TEST(SqliteCheckpoints, AfterACheckpointTheLogDidNotStartAgainFromTheNextIsDueOn
   commitPages(*s.store, SqliteStateStore::kCheckpointFrames + 100);
   // A reader's snapshot of the whole log: the checkpoint copies every frame, but the log cannot
   // be written from its start again while the reader may read it (as with commits arriving).
-  sqlite3* reader = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(s.file.c_str(), &reader, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_exec(reader, "BEGIN; SELECT COUNT(*) FROM audit", nullptr, nullptr, nullptr),
-            SQLITE_OK);
-  EXPECT_TRUE(s.store->checkpointIfDue());
-  const auto log = sizeOf(s.file + "-wal");
-  commitPages(*s.store, 10);
-  ASSERT_GT(sizeOf(s.file + "-wal"), log) << "the log was started again: nothing to check";
-  EXPECT_FALSE(s.store->checkpointIfDue()) << "due again after a commit of 10 frames";
-  sqlite3_exec(reader, "COMMIT", nullptr, nullptr, nullptr);
-  sqlite3_close_v2(reader);
+  {
+    ReaderSnapshot reader(s.file);
+    ASSERT_TRUE(reader.ok());
+    EXPECT_TRUE(s.store->checkpointIfDue());
+    const auto log = sizeOf(s.file + "-wal");
+    commitPages(*s.store, 10);
+    ASSERT_GT(sizeOf(s.file + "-wal"), log) << "the log was started again: nothing to check";
+    EXPECT_FALSE(s.store->checkpointIfDue()) << "due again after a commit of 10 frames";
+  }
   commitPages(*s.store, 10);
   EXPECT_FALSE(s.store->checkpointIfDue());
   commitPages(*s.store, SqliteStateStore::kCatchUpFrames);
