@@ -145,6 +145,25 @@ TEST(SqliteCheckpoints, AfterACheckpointTheLogDidNotStartAgainFromTheNextIsDueOn
   EXPECT_EQ(s.store->checkpointsInCommitsForTest(), 0u);
 }
 
+// Branch pushlat: while commits keep coming the log is not written from its start again after a
+// checkpoint and grows towards its bound; the service reserves it up to there, so that none of
+// those commits' syncs also commits a new file size (pushack reserved one interval).
+TEST(SqliteCheckpoints, AReservedLogTakesCommitsUpToItsBoundWithoutGrowing) {
+  OpenStore s;
+  s.store->moveCheckpointsOffCommits();
+  s.store->reserveCommitLog();
+  const auto reserved = sizeOf(s.file + "-wal");
+  constexpr int kPagesACommit = 100;
+  // Three quarters of the bound: each page of audit entries costs a few more frames (the
+  // tables' inner pages), and the commit that crosses the bound checkpoints itself.
+  for (int i = 0; i < SqliteStateStore::kMostLogFrames * 3 / 4 / kPagesACommit; ++i) {
+    commitPages(*s.store, kPagesACommit);
+    ASSERT_EQ(sizeOf(s.file + "-wal"), reserved)
+        << "commit " << i << " (about " << (i + 1) * kPagesACommit << " pages) grew the log";
+  }
+  EXPECT_EQ(s.store->checkpointsInCommitsForTest(), 0u);
+}
+
 TEST(SqliteCheckpoints, TheLogStaysBoundedWhenNobodyCheckpoints) {
   OpenStore s;
   s.store->moveCheckpointsOffCommits();
