@@ -698,6 +698,38 @@ TEST_F(FolderChangesTest, StopEndsAFolderChangeWaitingForAHeldOne) {
   EXPECT_EQ(tree().size(), 2u);
 }
 
+/// Deletes the folder an ensureFolder() has just made, once, as another order's prune could in
+/// the window between making a folder and putting a file into it (not covered by FolderGate).
+class FolderPrunedAfterItsCreation final : public dms::test::ForwardingTarget {
+ public:
+  FolderPrunedAfterItsCreation(dms::DocumentTarget& inner, std::filesystem::path root)
+      : ForwardingTarget(inner), root_(std::move(root)) {}
+  int creations() const { return creations_; }
+
+ protected:
+  std::optional<dms::Error> around(const dms::test::TargetCall& call,
+                                   const Forward& forward) override {
+    forward();
+    if (call.method == TargetMethod::EnsureFolder && ++creations_ == 1)
+      std::filesystem::remove(root_ / call.path);
+    return std::nullopt;
+  }
+
+ private:
+  const std::filesystem::path root_;
+  std::atomic<int> creations_{0};
+};
+
+TEST_F(FolderChangesTest, AFolderPrunedBeforeThePutIsMadeAgainByThePut) {
+  FolderPrunedAfterItsCreation pruned(*fsTarget_, archiveRoot_);
+  setUpOrders(pruned, {{1, "Felles"}});
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_EQ(report->filed, 1u);
+  EXPECT_EQ(pruned.creations(), 2);  // the reconcile's, then the put's after its Conflict
+  EXPECT_EQ(tree().size(), 1u);
+}
+
 // --- target faults: every failure ends in a correct tree after a re-run
 
 struct TargetFault {
