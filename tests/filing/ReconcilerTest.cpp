@@ -4,8 +4,13 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
+#include <future>
+#include <mutex>
+#include <optional>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -518,6 +523,211 @@ TEST_F(ReconcilerTest, NeverModifiesOnePathFromTwoThreads) {
   EXPECT_EQ(checked.overlaps(), 0);
   closeEngine();
   target_ = fsTarget_.get();
+}
+
+// --- folder changes of different orders (FolderGate): no lock held while the target works
+
+/// Forwards to a target, holding the calls of one method whose path begins with a prefix inside
+/// the target until release() (a slow or hung WebDAV answer), and counting what entered.
+class HoldingTarget final : public dms::test::ForwardingTarget {
+ public:
+  HoldingTarget(dms::DocumentTarget& inner, TargetMethod method, std::string prefix)
+      : ForwardingTarget(inner), method_(method), prefix_(std::move(prefix)) {}
+  ~HoldingTarget() override { release(); }
+
+  /// Whether a call is held now (waits for one up to a minute).
+  bool waitUntilHolding() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::minutes(1), [&] { return holding_ > 0; });
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      released_ = true;
+    }
+    changed_.notify_all();
+  }
+  /// Calls of `method` whose path begins with `prefix` that reached the target so far.
+  int entered(TargetMethod method, const std::string& prefix) const {
+    std::lock_guard lock(mutex_);
+    int n = 0;
+    for (const auto& [m, path] : entered_) n += m == method && path.starts_with(prefix);
+    return n;
+  }
+
+ protected:
+  std::optional<dms::Error> around(const dms::test::TargetCall& call,
+                                   const Forward& forward) override {
+    {
+      std::unique_lock lock(mutex_);
+      entered_.emplace_back(call.method, call.path);
+      if (call.method == method_ && call.path.starts_with(prefix_) && !released_) {
+        ++holding_;
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return released_; });
+        --holding_;
+      }
+    }
+    forward();
+    return std::nullopt;
+  }
+
+ private:
+  const TargetMethod method_;
+  const std::string prefix_;
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  bool released_ = false;
+  int holding_ = 0;
+  std::vector<std::pair<TargetMethod, std::string>> entered_;
+};
+
+class FolderChangesTest : public ReconcilerTest {
+ protected:
+  /// Orders filed under "{reference}/{orderId}/{categoryFolder}" through `target`, each with the
+  /// given reference and one file.
+  void setUpOrders(dms::DocumentTarget& target,
+                   const std::vector<std::pair<std::int64_t, std::string>>& references) {
+    target_ = &target;
+    configure(R"({"filing": {"folderTemplate": "{reference}/{orderId}/{categoryFolder}"}})");
+    for (const auto& [id, reference] : references) {
+      TrackedOrder hint;
+      hint.id = id;
+      hint.reference = reference;
+      ASSERT_TRUE(store_->trackOrder(hint).ok());
+      const auto name = "o" + std::to_string(id);
+      api_.setOrder(makeOrder(id, "FINISHED", {makeAsset(name, name + ".pdf")}));
+    }
+  }
+  void TearDown() override {
+    closeEngine();
+    target_ = fsTarget_.get();
+    ReconcilerTest::TearDown();
+  }
+  /// Polls until the reconciler has a folder change waiting for a colliding one (a minute at most).
+  bool aFolderChangeWaits() {
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::minutes(1);
+    while (reconciler_->folderChangesWaiting() == 0) {
+      if (std::chrono::steady_clock::now() > deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    return true;
+  }
+  /// Order 1 (new) is filed while order 2 (filed before) is withdrawn, both under "Felles":
+  /// order `heldOrder`'s call of `heldMethod` is held in the target; the other order's folder
+  /// change (`otherMethod`) waits, not reaching the target, until it is released.
+  void expectTheOtherWaitsForTheHeldOne(TargetMethod heldMethod, std::int64_t heldOrder,
+                                        TargetMethod otherMethod) {
+    const auto under = [](std::int64_t id) { return "Felles/" + std::to_string(id) + "/"; };
+    const std::int64_t otherOrder = heldOrder == 1 ? 2 : 1;
+    HoldingTarget holding(*fsTarget_, heldMethod, under(heldOrder));
+    setUpOrders(holding, {{2, "Felles"}});
+    ASSERT_TRUE(reconcile(2).ok());  // order 2's file, to be withdrawn (its folders pruned)
+    setUpOrders(holding, {{1, "Felles"}});
+    api_.setOrder(makeOrder(2, "CANCELLED", {}));
+    auto held = reconcileAside(heldOrder);
+    EXPECT_TRUE(holding.waitUntilHolding());
+    auto other = reconcileAside(otherOrder);
+    EXPECT_TRUE(aFolderChangeWaits());
+    EXPECT_EQ(holding.entered(otherMethod, under(otherOrder)), 0)
+        << methodName(otherMethod) << " reached the target beside a held "
+        << methodName(heldMethod);
+    holding.release();
+    ASSERT_TRUE(held.get().ok());
+    ASSERT_TRUE(other.get().ok());
+    const auto files = tree();
+    ASSERT_EQ(files.size(), 1u);
+    EXPECT_TRUE(files.begin()->first.starts_with(under(1))) << files.begin()->first;
+  }
+  using Reconcile = std::future<dms::Result<filing::ReconcileReport>>;
+  Reconcile reconcileAside(std::int64_t id) {
+    return std::async(std::launch::async, [this, id] { return reconcile(id); });
+  }
+};
+
+TEST_F(FolderChangesTest, AFolderIsMadeWhileAnUnrelatedOneIsHeldInTheTarget) {
+  HoldingTarget holding(*fsTarget_, TargetMethod::EnsureFolder, "Slow/");
+  setUpOrders(holding, {{1, "Slow"}, {2, "Quick"}});
+  auto slow = reconcileAside(1);
+  EXPECT_TRUE(holding.waitUntilHolding());
+  auto quick = reconcileAside(2);
+  // Generous: it takes milliseconds; with a lock across the held call it never ends.
+  const bool quickEnded = quick.wait_for(std::chrono::minutes(1)) == std::future_status::ready;
+  holding.release();
+  EXPECT_TRUE(quickEnded) << "order 2's folder waited for order 1's unrelated one";
+  auto quickReport = quick.get();
+  ASSERT_TRUE(quickReport.ok()) << quickReport.error().describe();
+  EXPECT_EQ(quickReport->filed, 1u);
+  auto slowReport = slow.get();
+  ASSERT_TRUE(slowReport.ok()) << slowReport.error().describe();
+  EXPECT_EQ(slowReport->filed, 1u);
+  EXPECT_EQ(tree().size(), 2u);
+}
+
+TEST_F(FolderChangesTest, APruneWaitsForAHeldCreationUnderTheSameFolder) {
+  expectTheOtherWaitsForTheHeldOne(TargetMethod::EnsureFolder, 1, TargetMethod::Remove);
+}
+
+TEST_F(FolderChangesTest, ACreationWaitsForAHeldPruneUnderTheSameFolder) {
+  expectTheOtherWaitsForTheHeldOne(TargetMethod::Remove, 2, TargetMethod::EnsureFolder);
+}
+
+TEST_F(FolderChangesTest, StopEndsAFolderChangeWaitingForAHeldOne) {
+  HoldingTarget holding(*fsTarget_, TargetMethod::EnsureFolder, "Felles/1/");
+  setUpOrders(holding, {{1, "Felles"}, {2, "Felles"}});
+  auto held = reconcileAside(1);
+  EXPECT_TRUE(holding.waitUntilHolding());
+  auto waiting = reconcileAside(2);
+  EXPECT_TRUE(aFolderChangeWaits());
+  reconciler_->requestStop();
+  const bool ended = waiting.wait_for(std::chrono::minutes(1)) == std::future_status::ready;
+  holding.release();
+  EXPECT_TRUE(ended) << "stop did not end a wait for another order's folder";
+  auto stopped = waiting.get();
+  ASSERT_FALSE(stopped.ok());
+  EXPECT_EQ(stopped.error().code, ErrorCode::Cancelled);
+  bool named = false;
+  for (const auto& line : logger_.lines())
+    named = named || (line.find("Felles/2/") != std::string::npos &&
+                      line.find("stopping") != std::string::npos);
+  EXPECT_TRUE(named) << "no line names the folder that was waiting";
+  (void)held.get();  // stopped too, or done: either way retried below
+  reconciler_->resetStop();
+  ASSERT_TRUE(reconcile(1).ok());
+  ASSERT_TRUE(reconcile(2).ok());
+  EXPECT_EQ(tree().size(), 2u);
+}
+
+/// Deletes the folder an ensureFolder() has just made, once, as another order's prune could in
+/// the window between making a folder and putting a file into it (not covered by FolderGate).
+class FolderPrunedAfterItsCreation final : public dms::test::ForwardingTarget {
+ public:
+  FolderPrunedAfterItsCreation(dms::DocumentTarget& inner, std::filesystem::path root)
+      : ForwardingTarget(inner), root_(std::move(root)) {}
+  int creations() const { return creations_; }
+
+ protected:
+  std::optional<dms::Error> around(const dms::test::TargetCall& call,
+                                   const Forward& forward) override {
+    forward();
+    if (call.method == TargetMethod::EnsureFolder && ++creations_ == 1)
+      std::filesystem::remove(root_ / call.path);
+    return std::nullopt;
+  }
+
+ private:
+  const std::filesystem::path root_;
+  std::atomic<int> creations_{0};
+};
+
+TEST_F(FolderChangesTest, AFolderPrunedBeforeThePutIsMadeAgainByThePut) {
+  FolderPrunedAfterItsCreation pruned(*fsTarget_, archiveRoot_);
+  setUpOrders(pruned, {{1, "Felles"}});
+  auto report = reconcile(1);
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_EQ(report->filed, 1u);
+  EXPECT_EQ(pruned.creations(), 2);  // the reconcile's, then the put's after its Conflict
+  EXPECT_EQ(tree().size(), 1u);
 }
 
 // --- target faults: every failure ends in a correct tree after a re-run

@@ -30,6 +30,9 @@ constexpr int kMaxPutAttempts = 20;
 constexpr std::size_t kHeldBodiesBudget = 8 << 20;
 constexpr std::size_t kMaxHeldBodyBytes = 1 << 20;
 constexpr std::size_t kMinHeldBodyBytes = 64 << 10;
+/// How long a folder change waits for a colliding one of another order (that one's target
+/// call, a few requests with their retries at worst); requestStop() ends the wait at once.
+constexpr std::chrono::minutes kFolderChangeWait{15};
 
 OrderOrigin originFor(Reason reason) {
   switch (reason) {
@@ -97,7 +100,8 @@ Reconciler::Reconciler(api::OrderApi& api, dms::DocumentTarget& target, StateSto
       logger_(logger),
       spoolDir_(std::move(spoolDir)),
       clock_(std::move(clock)),
-      mapper_(config) {
+      mapper_(config),
+      folderGate_(kFolderChangeWait) {
   std::error_code ignored;
   std::filesystem::create_directories(spoolDir_, ignored);
 }
@@ -130,9 +134,11 @@ void Reconciler::recordFailure(FileJob& job, Reason reason) {
 
 void Reconciler::requestStop() {
   stop_ = true;
+  folderGate_.requestStop();
 }
 void Reconciler::resetStop() {
   stop_ = false;
+  folderGate_.resetStop();
 }
 
 void Reconciler::releasePool() {
@@ -145,14 +151,16 @@ void Reconciler::releasePool() {
 }
 
 dms::Status Reconciler::ensureFolder(const std::string& folder) {
-  std::lock_guard lock(folderMutex_);
+  auto pass = folderGate_.enter(folder);
+  if (!pass) return pass.error();
   noteTargetWrite();
   return target_.ensureFolder(folder);
 }
 
 dms::Status Reconciler::removePruning(const std::string& path) {
-  // Pruning removes parent folders: serialised with folder creation like ensureFolder().
-  std::lock_guard lock(folderMutex_);
+  // Pruning removes parent folders: kept apart from colliding creations like ensureFolder().
+  auto pass = folderGate_.enter(path);
+  if (!pass) return pass.error();
   noteTargetWrite();
   return target_.remove(path, true);
 }

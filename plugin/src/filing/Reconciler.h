@@ -22,8 +22,10 @@
 /// filing.maxAttempts it is given up (audited) until `sync --order` resets it.
 ///
 /// Threading: reconcile() may be called from several threads; one order is processed by at most
-/// one of them at a time (others wait). Folders are created one at a time, before the puts that
-/// need them, so the target is never asked to modify one path from two threads. Downloads of one
+/// one of them at a time (others wait). Folders are created before the puts that need them, and
+/// folder changes that could touch one folder (creation, pruning) run one after the other
+/// (FolderGate: no lock held while the target works; unrelated folders in parallel), so the
+/// target is never asked to modify one path from two threads. Downloads of one
 /// order run concurrently on a shared TaskPool of filing.concurrency threads, created on first use
 /// and joined by releasePool(). No method throws.
 ///
@@ -51,6 +53,7 @@
 #include "filing/AuditLog.h"
 #include "filing/Clock.h"
 #include "filing/FilingConfig.h"
+#include "filing/FolderGate.h"
 #include "filing/OrderPlan.h"
 #include "filing/StateStore.h"
 #include "filing/TaskPool.h"
@@ -197,10 +200,11 @@ class Reconciler {
   dms::Status processFilings(const api::OrderCollection& order, std::vector<FileJob>& jobs,
                              Reason reason, ReconcileReport& report, const ProgressFn& progress,
                              OrderChanges& pending);
-  /// ensureFolder, one call at a time for the whole process: targets may not be asked to
-  /// modify the same path concurrently (two orders can share a parent folder).
+  /// The target's ensureFolder, through folderGate_: targets may not be asked to modify the
+  /// same path concurrently (two orders can share a parent folder). Errors also those of
+  /// FolderGate::enter (Cancelled after requestStop(), Unavailable after waiting too long).
   dms::Status ensureFolder(const std::string& folder);
-  /// target remove() with pruning of empty parents, serialised with ensureFolder().
+  /// The target's remove() with pruning of empty parents, through folderGate_ like ensureFolder.
   dms::Status removePruning(const std::string& path);
   /// Acting on one planned asset: into the removals, the withdrawn-before-filed notes or the
   /// filing jobs, or counted in the report (waiting, unchanged). Its context and record move
@@ -223,7 +227,6 @@ class Reconciler {
   AssetMapper mapper_;
   std::atomic<bool> stop_{false};
 
-  std::mutex folderMutex_;
   std::mutex poolMutex_;
   std::unique_ptr<TaskPool> pool_;
 
@@ -262,6 +265,17 @@ class Reconciler {
   /// Called before every call that writes to the target, whatever its outcome.
   void noteTargetWrite() noexcept { wroteToTarget_ = true; }
   std::atomic<bool> wroteToTarget_{false};
+
+  // --- Folder changes without a lock across the target's I/O (issue 15, rowone)
+ public:
+  /// Folder changes (ensureFolder, pruning remove) waiting now for a colliding one of another
+  /// thread (FolderGate::waiting; for tests and diagnostics).
+  std::size_t folderChangesWaiting() const { return folderGate_.waiting(); }
+
+ private:
+  /// Lets colliding folder changes run one after the other (replaces a mutex held across the
+  /// target's call); requestStop() ends its waits.
+  FolderGate folderGate_;
 };
 
 }  // namespace ambita::filing
