@@ -886,22 +886,38 @@ Status FilesystemTarget::move(const std::string& rawFrom, const std::string& raw
 Status FilesystemTarget::recover() {
   auto root = openBeneath("", O_RDONLY | O_DIRECTORY, "cannot open root for");
   if (!root) return root.error();
-  int temporaries = 0;
-  int sidecars = 0;
-  recoverFolder(root->release(), "", 0, temporaries, sidecars);
-  if (temporaries + sidecars > 0) {
-    log(LogLevel::Info, "recover: removed " + std::to_string(temporaries) +
-                            " stale temporary file(s) and " + std::to_string(sidecars) +
+  RecoverTally tally;
+  recoverFolder(root->release(), "", 0, tally);
+  if (tally.temporaries + tally.sidecars > 0) {
+    log(LogLevel::Info, "recover: removed " + std::to_string(tally.temporaries) +
+                            " stale temporary file(s) and " + std::to_string(tally.sidecars) +
                             " orphan metadata sidecar(s) under " + root_);
+  }
+  // Reported, not only logged: the plugin then leaves no clean mark, so the next run walks again.
+  if (!tally.left.empty()) {
+    std::string names;
+    for (const auto& entry : tally.left) names += (names.empty() ? "" : ", ") + entry;
+    return fail(common::errorCodeForErrno(tally.firstErrno),
+                "recover: " + std::to_string(tally.left.size()) +
+                    " leftover(s) of interrupted operations could not be removed or checked "
+                    "under " +
+                    root_ + ": " + names + "; the next recover() tries again");
   }
   return {};
 }
 
+void FilesystemTarget::RecoverTally::noteLeft(const std::string& path, int error) {
+  if (left.empty()) firstErrno = error;
+  left.push_back(quotePath(path) + " (" +
+                 std::error_code(error, std::generic_category()).message() + ")");
+}
+
 void FilesystemTarget::recoverFolder(int folderFd, const std::string& path, int depth,
-                                     int& temporaries, int& sidecars) const {
+                                     RecoverTally& tally) const {
   // Takes ownership of folderFd (closedir closes it).
   DIR* dir = ::fdopendir(folderFd);
   if (dir == nullptr) {
+    tally.noteLeft(path.empty() ? "." : path, errno);
     ::close(folderFd);
     return;
   }
@@ -916,15 +932,21 @@ void FilesystemTarget::recoverFolder(int folderFd, const std::string& path, int 
   }
   for (const auto& [name, type] : entries) {
     if (common::isTempName(name)) {
-      if (::unlinkat(folderFd, name.c_str(), 0) == 0) ++temporaries;
+      if (::unlinkat(folderFd, name.c_str(), 0) == 0)
+        ++tally.temporaries;
+      else if (errno != ENOENT && errno != EISDIR)  // a folder by that name is none of our puts'
+        tally.noteLeft(childPath(path, name), errno);
       continue;
     }
     if (const auto owner = common::fileOfSidecar(name); !owner.empty()) {
       struct stat st {};
-      if (::fstatat(folderFd, owner.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 && errno == ENOENT &&
-          ::unlinkat(folderFd, name.c_str(), 0) == 0) {
-        ++sidecars;
-      }
+      if (::fstatat(folderFd, owner.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0) continue;
+      if (errno != ENOENT)
+        tally.noteLeft(childPath(path, owner), errno);
+      else if (::unlinkat(folderFd, name.c_str(), 0) == 0)
+        ++tally.sidecars;
+      else if (errno != ENOENT)
+        tally.noteLeft(childPath(path, name), errno);
       continue;
     }
     if (isFolderEntry(folderFd, name, type)) subfolders.push_back(name);
@@ -938,7 +960,10 @@ void FilesystemTarget::recoverFolder(int folderFd, const std::string& path, int 
     // O_NOFOLLOW: never walk into a symlink (it may lead outside the root).
     const int child =
         ::openat(folderFd, name.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-    if (child >= 0) recoverFolder(child, childPath(path, name), depth + 1, temporaries, sidecars);
+    if (child >= 0)
+      recoverFolder(child, childPath(path, name), depth + 1, tally);
+    else if (errno != ENOENT && errno != ELOOP && errno != ENOTDIR)  // gone or not a folder now
+      tally.noteLeft(childPath(path, name), errno);
   }
 }
 

@@ -1040,8 +1040,15 @@ Status WebDavTarget::recoverFolder(const std::string& folder, int depth) {
   return {};
 }
 
-bool WebDavTarget::recoverJournal() {
-  bool complete = true;
+Status WebDavTarget::recoverJournal() {
+  std::vector<std::string> left;  // "'path' (why)" of each record that could not be finished
+  std::optional<Error> firstError;
+  // The record stays (false) for the next recover(); `path` is what is left on the server.
+  auto unfinished = [&](const std::string& path, const Error& error) {
+    if (!firstError) firstError = error;
+    left.push_back(quotePath(path) + " (" + error.describe() + ")");
+    return false;
+  };
   journal_->forEachAbandoned([&](const std::vector<std::string>& lines) {
     for (const auto& line : lines) {
       std::string path;
@@ -1051,16 +1058,17 @@ bool WebDavTarget::recoverJournal() {
         const std::string paths = line.substr(std::strlen(kJournalSidecarFollows));
         const auto tab = paths.find('\t');
         if (tab == std::string::npos) continue;
-        if (!recoverSidecarMove(paths.substr(0, tab), paths.substr(tab + 1)))
-          return complete = false;
+        const std::string from = paths.substr(0, tab);
+        if (auto moved = recoverSidecarMove(from, paths.substr(tab + 1)); !moved)
+          return unfinished(sidecarPathOf(from), moved.error());
         continue;
       } else if (line.rfind(kJournalSidecarOf, 0) == 0) {
         // The sidecar stays if its file made it into place.
         const std::string file = line.substr(std::strlen(kJournalSidecarOf));
         auto there = propfindOne(file, false);
         if (there) continue;
-        if (there.error().code != ErrorCode::NotFound) return complete = false;
         path = sidecarPathOf(file);
+        if (there.error().code != ErrorCode::NotFound) return unfinished(path, there.error());
       } else {
         continue;  // a line of another version: nothing we know how to undo
       }
@@ -1068,12 +1076,20 @@ bool WebDavTarget::recoverJournal() {
       if (removed) {
         logger_.info(kLogSource, "removed " + quotePath(path) + " left by an interrupted put");
       } else if (removed.error().code != ErrorCode::NotFound) {
-        return complete = false;
+        return unfinished(path, removed.error());
       }
     }
     return true;
   });
-  return complete;
+  if (left.empty()) return {};
+  std::string paths;
+  for (const auto& entry : left) paths += (paths.empty() ? "" : ", ") + entry;
+  Error error = *firstError;
+  error.message = "could not finish " + std::to_string(left.size()) +
+                  " interrupted operation(s) recorded in " + journal_->folder().string() +
+                  ", left on the server: " + paths +
+                  "; the records stay and the next recover() tries again";
+  return error;
 }
 
 Status WebDavTarget::recoverSidecarMove(const std::string& from, const std::string& to) {
@@ -1095,11 +1111,18 @@ Status WebDavTarget::recoverSidecarMove(const std::string& from, const std::stri
 
 Status WebDavTarget::recover() {
   return guarded<Status>("recover", [&]() -> Status {
-    if (!recoverJournal())
-      logger_.warning(kLogSource,
-                      "some leftovers of interrupted puts could not be removed yet; "
-                      "the next recover() tries again");
-    return recoverFolder("", 0);
+    // Reported as a failure, not only logged: the plugin then fails the run and leaves no
+    // clean mark, so the next lock holder calls recover() again (issue 15, startcost). The
+    // walk still runs first: it removes what it can.
+    const Status journal = recoverJournal();
+    const Status walk = recoverFolder("", 0);
+    if (!journal) {
+      if (walk) return journal;
+      Error both = journal.error();
+      both.message += "; the walk of the collections failed too: " + walk.error().describe();
+      return both;
+    }
+    return walk;
   });
 }
 

@@ -33,6 +33,9 @@
 ///   recover       removes what interrupted puts recorded in the data folder (TempJournal: their
 ///                 temporaries, and sidecars whose file never arrived), then walks every
 ///                 collection (PROPFIND Depth 1) and DELETEs temporaries and orphaned sidecars.
+///                 A record it cannot finish (a request failed) stays, and recover() fails
+///                 naming it and what is left on the server, after the walk: the plugin then
+///                 fails the run and leaves no clean mark, so the next run tries again.
 ///
 /// Requests go through DavClient: pooled keep-alive sessions (at most `concurrency`), Basic /
 /// Digest / Bearer auth, same-origin redirects, retries with backoff. A put holds one session
@@ -105,8 +108,10 @@ class WebDavTarget final : public DocumentTarget {
  private:
   WebDavTarget(const WebDavOptions& options, Poco::Net::Context::Ptr tls, Logger& logger,
                const std::string& dataDir);
-  /// Removes what puts of a crashed process left (TempJournal). False if a request failed.
-  bool recoverJournal();
+  /// Removes what puts of a crashed process left (TempJournal). An error names every record it
+  /// could not finish (the record stays) and what is left on the server, with the first error's
+  /// kind.
+  Status recoverJournal();
   /// A move() cut between its file's MOVE and its sidecar's: the sidecar follows the file if
   /// the file moved, and goes if the file is at neither place.
   Status recoverSidecarMove(const std::string& from, const std::string& to);
