@@ -110,7 +110,10 @@ class DocumentTarget {
   /// temporary from one of a put in flight, so call it only while no put runs against the same
   /// storage, in this or another process; the Ambita plugin does so under its exclusive
   /// data-folder lock (run, sync, verify --repair) or, with a state shared by several processes
-  /// (PostgreSQL), only while no other process files. Hosts do not call it.
+  /// (PostgreSQL), only while no other process files. Hosts do not call it. A leftover it
+  /// found but could not remove (or could not check) is an error naming it, after removing the
+  /// rest: the plugin then fails the run and calls recover() again in the next one (a success
+  /// lets later runs skip recover(), see plugin/README.md, the clean mark).
   virtual Status recover() = 0;
 
   // --- Added in interface 1.1. Methods are only ever appended here, each with a default (see
