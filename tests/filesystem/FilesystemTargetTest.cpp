@@ -401,8 +401,9 @@ void withoutPermissionOverrides(const std::function<void()>& body) {
 
 // recover() skipped a temporary it could not delete (and a folder it could not open) without a
 // word and reported success: the plugin then left its clean mark after a sync that wrote
-// nothing, the next run skipped recover(), and the leftover stayed. It now fails naming what is
-// left, and the next recover() (once the cause is gone) removes it.
+// nothing, the next run skipped recover(), and the leftover stayed. It now answers Incomplete
+// naming what is left (the plugin files on, leaves no mark), and the next recover() (once the
+// cause is gone) removes it. A root it cannot list is a failure of the walk, not Incomplete.
 TEST_F(FilesystemTargetTest, RecoverReportsATemporaryItCouldNotRemoveAndTheNextOneRemovesIt) {
   auto target = open(MetadataMode::Sidecar);
   ASSERT_TRUE(target);
@@ -414,7 +415,9 @@ TEST_F(FilesystemTargetTest, RecoverReportsATemporaryItCouldNotRemoveAndTheNextO
   withoutPermissionOverrides([&] { recovered = target->recover(); });
   fs::permissions(root() / "a", fs::perms::owner_all);
   ASSERT_FALSE(recovered.ok()) << "recover() reported success with a temporary left";
-  EXPECT_EQ(recovered.error().code, ErrorCode::PermissionDenied);
+  EXPECT_EQ(recovered.error().code, ErrorCode::Incomplete) << recovered.error().describe();
+  EXPECT_NE(recovered.error().message.find("Permission denied"), std::string::npos)
+      << recovered.error().message;
   EXPECT_NE(recovered.error().message.find("'a/.dms-tmp-0123456789abcdef-stuck.pdf'"),
             std::string::npos)
       << recovered.error().message;
@@ -426,6 +429,13 @@ TEST_F(FilesystemTargetTest, RecoverReportsATemporaryItCouldNotRemoveAndTheNextO
   auto again = target->recover();
   ASSERT_TRUE(again.ok()) << again.error().describe();
   EXPECT_EQ(tree(root()), std::vector<std::string>{"a"});
+
+  fs::permissions(root(), fs::perms::owner_write | fs::perms::owner_exec);
+  dms::Status unlisted;
+  withoutPermissionOverrides([&] { unlisted = target->recover(); });
+  fs::permissions(root(), fs::perms::owner_all);
+  ASSERT_FALSE(unlisted.ok()) << "a root recover() cannot list was reported walked";
+  EXPECT_EQ(unlisted.error().code, ErrorCode::PermissionDenied) << unlisted.error().describe();
 }
 
 /// Copies the whole tree under `root` to `copy` when a file is renamed into place: what a

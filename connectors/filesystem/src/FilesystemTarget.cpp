@@ -912,11 +912,17 @@ Status FilesystemTarget::recover() {
                             " stale temporary file(s) and " + std::to_string(tally.sidecars) +
                             " orphan metadata sidecar(s) under " + root_);
   }
-  // Reported, not only logged: the plugin then leaves no clean mark, so the next run walks again.
+  // The root itself could not be listed: the walk failed, nothing was checked.
+  if (tally.rootErrno != 0)
+    return fail(common::errorCodeForErrno(tally.rootErrno),
+                "recover: cannot list the root folder " + root_ + ": " +
+                    std::error_code(tally.rootErrno, std::generic_category()).message());
+  // Reported, not only logged: the plugin files on, but leaves no clean mark, so the next run
+  // walks again.
   if (!tally.left.empty()) {
     std::string names;
     for (const auto& entry : tally.left) names += (names.empty() ? "" : ", ") + entry;
-    return fail(common::errorCodeForErrno(tally.firstErrno),
+    return fail(ErrorCode::Incomplete,
                 "recover: " + std::to_string(tally.left.size()) +
                     " leftover(s) of interrupted operations could not be removed or checked "
                     "under " +
@@ -926,7 +932,6 @@ Status FilesystemTarget::recover() {
 }
 
 void FilesystemTarget::RecoverTally::noteLeft(const std::string& path, int error) {
-  if (left.empty()) firstErrno = error;
   left.push_back(quotePath(path) + " (" +
                  std::error_code(error, std::generic_category()).message() + ")");
 }
@@ -936,7 +941,10 @@ void FilesystemTarget::recoverFolder(int folderFd, const std::string& path, int 
   // Takes ownership of folderFd (closedir closes it).
   DIR* dir = ::fdopendir(folderFd);
   if (dir == nullptr) {
-    tally.noteLeft(path.empty() ? "." : path, errno);
+    if (depth == 0)
+      tally.rootErrno = errno;
+    else
+      tally.noteLeft(path, errno);
     ::close(folderFd);
     return;
   }

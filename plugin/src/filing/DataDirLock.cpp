@@ -58,8 +58,24 @@ void writeCleanMark(const std::string& dataDir, const std::string& targetName) n
 
 }  // namespace
 
+dms::Result<bool> recoverTarget(dms::DocumentTarget& target, dms::Logger& logger) {
+  auto recovered = target.recover();
+  if (recovered) return false;
+  auto error = recovered.error();
+  if (error.code == dms::ErrorCode::Incomplete) {
+    logger.error("ambita.filing",
+                 "target " + target.describe() +
+                     ": recover() could not remove everything an interrupted run left; filing "
+                     "goes on, and the next run tries again: " +
+                     error.message);
+    return true;
+  }
+  error.message = "target: recover() failed: " + error.message;
+  return error;
+}
+
 dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir,
-                                              dms::DocumentTarget& target) {
+                                              dms::DocumentTarget& target, dms::Logger& logger) {
   const std::string file = dataDir + "/engine.lock";
   const int fd = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (fd < 0)
@@ -81,11 +97,9 @@ dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir,
   // The previous holder wrote nothing and ended normally: nothing of a put can be left.
   if (takeCleanMark(dataDir, lock.targetName_)) return lock;
   // Only now is no put of this data folder running elsewhere: the temporaries are stale.
-  if (auto recovered = target.recover(); !recovered) {
-    auto error = recovered.error();
-    error.message = "target: recover() failed: " + error.message;
-    return error;  // `lock` is released on the way out
-  }
+  auto leftovers = recoverTarget(target, logger);
+  if (!leftovers) return leftovers.error();  // `lock` is released on the way out
+  lock.leftoversRemain_ = *leftovers;
   return lock;
 }
 
@@ -97,7 +111,8 @@ DataDirLock::DataDirLock(DataDirLock&& other) noexcept
     : fd_(std::exchange(other.fd_, -1)),
       dataDir_(std::move(other.dataDir_)),
       targetName_(std::move(other.targetName_)),
-      leaveCleanMark_(other.leaveCleanMark_) {}
+      leaveCleanMark_(other.leaveCleanMark_),
+      leftoversRemain_(other.leftoversRemain_) {}
 
 DataDirLock& DataDirLock::operator=(DataDirLock&& other) noexcept {
   if (this != &other) {
@@ -106,6 +121,7 @@ DataDirLock& DataDirLock::operator=(DataDirLock&& other) noexcept {
     dataDir_ = std::move(other.dataDir_);
     targetName_ = std::move(other.targetName_);
     leaveCleanMark_ = other.leaveCleanMark_;
+    leftoversRemain_ = other.leftoversRemain_;
   }
   return *this;
 }
@@ -117,7 +133,7 @@ DataDirLock::~DataDirLock() {
 void DataDirLock::release() noexcept {
   if (fd_ < 0) return;
   // Written while the lock is still held: no other holder can have begun.
-  if (leaveCleanMark_) writeCleanMark(dataDir_, targetName_);
+  if (leaveCleanMark_ && !leftoversRemain_) writeCleanMark(dataDir_, targetName_);
   ::close(fd_);  // closing releases the flock
   fd_ = -1;
 }

@@ -262,6 +262,11 @@ class Reconciler {
   /// Called before every call that writes to the target, whatever its outcome.
   void noteTargetWrite() noexcept { wroteToTarget_ = true; }
   std::atomic<bool> wroteToTarget_{false};
+
+  // --- recover() leftovers (issue 15, startcost)
+ public:
+  /// The log the engine's start-up writes to (recoverTarget(): the leftovers recover() names).
+  dms::Logger& logger() const noexcept { return logger_; }
 };
 
 }  // namespace ambita::filing

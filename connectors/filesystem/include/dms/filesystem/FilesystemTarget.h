@@ -29,7 +29,7 @@
 ///   power cut could take away, and a batch pays nothing extra for its new folders.
 /// - move (renameat2 no-replace, sidecar follows), recover (temporaries and orphan sidecars in
 ///   the whole tree; what it cannot remove or check — a folder it cannot open, an unlink
-///   refused — makes it fail naming each path, after removing the rest), modification times.
+///   refused — it names in an Incomplete error, after removing the rest), modification times.
 ///
 /// What it deliberately leaves out
 /// - Sidecar mode writes the sidecar, then renames the file: a crash between the two renames of
@@ -184,7 +184,7 @@ class FilesystemTarget final : public DocumentTarget {
     int temporaries = 0;
     int sidecars = 0;
     std::vector<std::string> left;
-    int firstErrno = 0;  ///< of the first entry of `left`: the kind of error reported
+    int rootErrno = 0;  ///< the root folder could not be listed: the walk failed
     void noteLeft(const std::string& path, int error);  ///< `error`: an errno value
   };
   void recoverFolder(int folderFd, const std::string& path, int depth, RecoverTally& tally) const;
