@@ -193,6 +193,46 @@ TEST_F(PluginTest, TargetIsRecoveredOnlyUnderTheDataFolderLock) {
   EXPECT_EQ(recovers(), 5);
 }
 
+// Issue 15, startcost: a leftover recover() cannot delete (another client's WebDAV LOCK, a
+// folder whose permissions changed) made every `sync` fail until someone removed it by hand,
+// so one stuck temporary stopped the filing of every order. recover() now names such leftovers
+// as Incomplete: the plugin logs them as an error and files on, but leaves no clean mark, so
+// every run calls recover() again until it succeeds.
+TEST_F(PluginTest, LeftoversRecoverCannotRemoveAreLoggedAndRetriedWhileFilingGoesOn) {
+  auto target = std::make_shared<dms::test::FaultInjectingTarget>(*fsTarget_);
+  sharedTarget_ = target;
+  makePlugin();
+  const auto recovers = [&] { return target->calls(dms::test::TargetMethod::Recover); };
+  const auto mark = std::filesystem::path(dataDir_) / "engine.clean";
+  // The real recover() runs, then answers Incomplete, as a connector does for what it left.
+  target->failCall(dms::test::TargetMethod::Recover, 1, dms::ErrorCode::Incomplete,
+                   dms::test::FaultRepeat::FromThenOn, dms::test::FaultTiming::AfterCall);
+
+  api_.setOrder(makeOrder(5, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  ASSERT_EQ(run("track", {"5"}).code, 0);
+  const auto filing = run("sync", {});
+  EXPECT_EQ(filing.code, 0) << filing.err << logger_.text();
+  EXPECT_EQ(tree().size(), 1u) << "the new order is filed beside the leftover";
+  const std::string log = logger_.text();
+  const auto logged = log.find("error [ambita.filing] target fault-injecting:");
+  ASSERT_NE(logged, std::string::npos) << "an error naming the target\n" << log;
+  const std::string line = log.substr(logged, log.find('\n', logged) - logged);
+  EXPECT_NE(line.find("recover() could not remove everything"), std::string::npos) << line;
+  EXPECT_NE(line.find("injected fault in recover"), std::string::npos) << "names the leftovers";
+
+  const auto idle = run("sync", {});  // writes nothing: would leave the clean mark
+  EXPECT_EQ(idle.code, 0) << idle.err;
+  EXPECT_FALSE(std::filesystem::exists(mark)) << "a mark would let the next run skip recover()";
+  EXPECT_EQ(run("sync", {}).code, 0);
+  EXPECT_EQ(recovers(), 3) << "every lock holder calls recover() again while leftovers remain";
+
+  target->clearFaults();  // the leftover went: recover() succeeds
+  EXPECT_EQ(run("sync", {}).code, 0);
+  EXPECT_TRUE(std::filesystem::exists(mark)) << "an idle sync after a clean recover() marks";
+  EXPECT_EQ(run("sync", {}).code, 0);
+  EXPECT_EQ(recovers(), 4) << "and the next one skips recover()";
+}
+
 // The defect this guards against: `dms-host status` next to `dms-host run` deleted the
 // temporary of the service's put in flight, and the put failed at its rename.
 TEST_F(PluginTest, AdminCommandsLeaveAPutInFlightAloneAndSyncCleansStaleTemporaries) {

@@ -3,7 +3,8 @@
 // method, body and headers, cross-origin redirects refused, and a MOVE whose answer timed out
 // (the destination is checked instead of repeating the MOVE), a MKCOL refused with 403
 // because someone else created the collection meanwhile, and a remove() or move() cut between
-// its file's request and its sidecar's on a server that lists no dot names (nginx).
+// its file's request and its sidecar's on a server that lists no dot names (nginx), and a
+// recover() that cannot finish such a record.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -14,6 +15,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "ScriptedDavServer.h"
@@ -327,18 +329,15 @@ void runRefusedAtTheSidecar(const ScriptedDavServer& server, Logger& logger,
   EXPECT_EQ(done.error().code, ErrorCode::PermissionDenied);
 }
 
-// The WebDavNginx crash-test flake: a withdrawn file's remove() deletes the file, then its
-// sidecar. Killed between the two DELETEs (or with the sidecar's DELETE refused), it left a
-// `.dms-meta-<name>.json` that nothing removed: the plugin's retry found the file gone (nothing
-// to remove), and nginx lists no dot names, so recover()'s walk never saw it. The sidecar's
-// file is recorded before the file's DELETE, and recover() deletes the sidecar of a file that
-// is not there.
-TEST(WebDavScripted, ASidecarLeftBetweenARemovesDeletesIsDeletedByTheNextRecover) {
-  test::TempDir dataDir("dms-webdav-remove");
-  std::mutex mutex;
-  bool fileThere = true, sidecarThere = true, refuseSidecarDelete = true;
-  std::string recordedWhenTheFileWent;
-  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+/// nginx holding "a.pdf" and its sidecar, for a remove() in sidecar mode: the sidecar's
+/// DELETE answers `sidecarDeleteStatus` (403: refused) until a test sets it to 204.
+struct NginxWithASidecarFile {
+  explicit NginxWithASidecarFile(const test::TempDir& dataDir)
+      : server([this, &dataDir](std::size_t, const RecordedRequest& request,
+                                HTTPServerResponse& r) { answerRequest(dataDir, request, r); }) {}
+
+  void answerRequest(const test::TempDir& dataDir, const RecordedRequest& request,
+                     HTTPServerResponse& r) {
     std::lock_guard lock(mutex);
     if (answeredAsNginxBasics(request, r)) return;
     if (request.method == "PROPFIND") {
@@ -353,28 +352,46 @@ TEST(WebDavScripted, ASidecarLeftBetweenARemovesDeletesIsDeletedByTheNextRecover
       return answer(r, 204);
     }
     if (request.method == "DELETE" && request.uri == "/dav/.dms-meta-a.pdf.json" && sidecarThere) {
-      if (refuseSidecarDelete) return answer(r, 403);
+      if (sidecarDeleteStatus != 204) return answer(r, sidecarDeleteStatus);
       sidecarThere = false;
       return answer(r, 204);
     }
     answer(r, 404);
-  });
+  }
+
+  std::mutex mutex;  ///< guards the fields below
+  bool fileThere = true, sidecarThere = true;
+  int sidecarDeleteStatus = 403;
+  std::string recordedWhenTheFileWent;
+  ScriptedDavServer server;  ///< last: stopped before the fields it reads go
+};
+
+// The WebDavNginx crash-test flake: a withdrawn file's remove() deletes the file, then its
+// sidecar. Killed between the two DELETEs (or with the sidecar's DELETE refused), it left a
+// `.dms-meta-<name>.json` that nothing removed: the plugin's retry found the file gone (nothing
+// to remove), and nginx lists no dot names, so recover()'s walk never saw it. The sidecar's
+// file is recorded before the file's DELETE, and recover() deletes the sidecar of a file that
+// is not there.
+TEST(WebDavScripted, ASidecarLeftBetweenARemovesDeletesIsDeletedByTheNextRecover) {
+  test::TempDir dataDir("dms-webdav-remove");
+  NginxWithASidecarFile nginx(dataDir);
   CapturingLogger logger;
-  runRefusedAtTheSidecar(server, logger, dataDir, [](webdav::WebDavTarget& target) {
+  runRefusedAtTheSidecar(nginx.server, logger, dataDir, [](webdav::WebDavTarget& target) {
     return target.remove("a.pdf", false);
   });
-  EXPECT_NE(recordedWhenTheFileWent.find("a.pdf"), std::string::npos)
+  EXPECT_NE(nginx.recordedWhenTheFileWent.find("a.pdf"), std::string::npos)
       << "nothing recorded before the file's DELETE: a kill there leaves the sidecar for good";
   {
-    std::lock_guard lock(mutex);
-    ASSERT_FALSE(fileThere);
-    ASSERT_TRUE(sidecarThere);
-    refuseSidecarDelete = false;
+    std::lock_guard lock(nginx.mutex);
+    ASSERT_FALSE(nginx.fileThere);
+    ASSERT_TRUE(nginx.sidecarThere);
+    nginx.sidecarDeleteStatus = 204;
   }
-  auto next = targetFor(server, logger, "", dataDir.str());  // the next process
+  auto next = targetFor(nginx.server, logger, "", dataDir.str());  // the next process
   ASSERT_TRUE(next->recover());
-  std::lock_guard lock(mutex);
-  EXPECT_FALSE(sidecarThere) << "the orphaned sidecar is still on the server\n" << logger.text();
+  std::lock_guard lock(nginx.mutex);
+  EXPECT_FALSE(nginx.sidecarThere) << "the orphaned sidecar is still on the server\n"
+                                   << logger.text();
   EXPECT_EQ(journalText(dataDir.path()), "") << "the record is done with";
 }
 
@@ -429,6 +446,123 @@ TEST(WebDavScripted, ASidecarLeftBetweenAMovesMovesFollowsItsFileInTheNextRecove
   std::lock_guard lock(mutex);
   EXPECT_EQ(sidecarAt, "/dav/T/.dms-meta-a.pdf.json") << logger.text();
   EXPECT_EQ(journalText(dataDir.path()), "") << "the record is done with";
+}
+
+// A recover() that could not finish a record (the server refused the leftover's DELETE every
+// attempt) logged a warning and reported success: a `sync` that then wrote nothing left the
+// engine's clean mark, the next lock holder skipped recover(), and the leftover stayed until a
+// sync that wrote. It now answers Incomplete (the plugin files on, leaves no mark) naming what
+// is left, where, and the record that keeps it; the record stays, and the next recover()
+// finishes it.
+TEST(WebDavScripted, ARecoverThatCannotFinishItsRecordsSaysWhatIsLeftAndTheNextOneFinishes) {
+  test::TempDir dataDir("dms-webdav-unfinished");
+  NginxWithASidecarFile nginx(dataDir);
+  CapturingLogger logger;
+  runRefusedAtTheSidecar(nginx.server, logger, dataDir, [](webdav::WebDavTarget& target) {
+    return target.remove("a.pdf", false);
+  });
+  ASSERT_NE(journalText(dataDir.path()), "") << "the refused sidecar is recorded";
+  {
+    std::lock_guard lock(nginx.mutex);
+    nginx.sidecarDeleteStatus = 423;  // another client's LOCK, for every attempt of recover()
+  }
+  auto next = targetFor(nginx.server, logger, "", dataDir.str());
+  auto unfinished = next->recover();
+  ASSERT_FALSE(unfinished) << "recover() reported success with the sidecar still there";
+  EXPECT_EQ(unfinished.error().code, ErrorCode::Incomplete) << unfinished.error().describe();
+  const std::string message = unfinished.error().describe();
+  EXPECT_NE(message.find("'.dms-meta-a.pdf.json'"), std::string::npos) << message;
+  EXPECT_NE(message.find("423"), std::string::npos) << message;
+  EXPECT_NE(message.find((dataDir.path() / "webdav-in-flight").string()), std::string::npos)
+      << message;
+  EXPECT_NE(journalText(dataDir.path()), "") << "the record stays for the next recover()";
+  {
+    std::lock_guard lock(nginx.mutex);
+    nginx.sidecarDeleteStatus = 204;
+  }
+  auto third = targetFor(nginx.server, logger, "", dataDir.str());
+  auto finished = third->recover();
+  ASSERT_TRUE(finished) << finished.error().describe();
+  std::lock_guard lock(nginx.mutex);
+  EXPECT_FALSE(nginx.sidecarThere) << logger.text();
+  EXPECT_EQ(journalText(dataDir.path()), "") << "the record is done with";
+}
+
+/// A Depth-1 PROPFIND answer listing `entries` (href, collection).
+std::string listing(const std::vector<std::pair<std::string, bool>>& entries) {
+  std::string body = "<?xml version=\"1.0\"?><D:multistatus xmlns:D=\"DAV:\">";
+  for (const auto& [href, collection] : entries)
+    body += "<D:response><D:href>" + href + "</D:href><D:propstat><D:prop>" +
+            (collection ? "<D:resourcetype><D:collection/></D:resourcetype>"
+                        : "<D:resourcetype/><D:getcontentlength>1</D:getcontentlength>") +
+            "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>";
+  return body + "</D:multistatus>";
+}
+
+// Issue 15, startcost: a temporary recover()'s walk found and the server would not DELETE
+// (another client's LOCK: 423 every attempt) stopped the walk and failed recover() with Locked,
+// and the plugin failed every run until someone removed it by hand. The walk now names it and
+// goes on (Incomplete: the plugin files on and tries again next run); only a walk the server
+// will not serve at all (here: credentials refused at the root) fails with its own kind.
+TEST(WebDavScripted, ALeftoverTheServerWillNotDeleteIsNamedAndTheWalkGoesOn) {
+  const std::string locked = "/dav/.dms-tmp-0123456789abcdef-locked.pdf";
+  const std::string deeper = "/dav/T/.dms-tmp-fedcba9876543210-b.pdf";
+  std::mutex mutex;
+  bool lockedThere = true, deeperThere = true;
+  int lockedDeleteStatus = 423, rootStatus = 207;
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    std::lock_guard lock(mutex);
+    if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode")
+      return answer(r, 200, "sidecar\n");
+    if (request.method == "PROPFIND" && (request.uri == "/dav/" || request.uri == "/dav")) {
+      if (rootStatus != 207) return answer(r, rootStatus);
+      std::vector<std::pair<std::string, bool>> entries{{"/dav/", true}};
+      if (lockedThere) entries.emplace_back(locked, false);
+      entries.emplace_back("/dav/T/", true);
+      return answer(r, 207, listing(entries));
+    }
+    if (request.method == "PROPFIND" && (request.uri == "/dav/T/" || request.uri == "/dav/T")) {
+      std::vector<std::pair<std::string, bool>> entries{{"/dav/T/", true}};
+      if (deeperThere) entries.emplace_back(deeper, false);
+      return answer(r, 207, listing(entries));
+    }
+    if (request.method == "DELETE" && request.uri == locked && lockedThere) {
+      if (lockedDeleteStatus != 204) return answer(r, lockedDeleteStatus);
+      lockedThere = false;
+      return answer(r, 204);
+    }
+    if (request.method == "DELETE" && request.uri == deeper && deeperThere) {
+      deeperThere = false;
+      return answer(r, 204);
+    }
+    answer(r, 404);
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+
+  auto first = target->recover();
+  ASSERT_FALSE(first) << "recover() reported success with the locked temporary still there";
+  EXPECT_EQ(first.error().code, ErrorCode::Incomplete) << first.error().describe();
+  EXPECT_NE(first.error().message.find("'.dms-tmp-0123456789abcdef-locked.pdf'"), std::string::npos)
+      << first.error().message;
+  EXPECT_NE(first.error().message.find("423"), std::string::npos) << first.error().message;
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_FALSE(deeperThere) << "the walk stopped at the locked temporary";
+    rootStatus = 401;
+  }
+  auto refused = target->recover();
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, ErrorCode::Unauthenticated) << refused.error().describe();
+  {
+    std::lock_guard lock(mutex);
+    rootStatus = 207;
+    lockedDeleteStatus = 204;  // the other client's LOCK is gone
+  }
+  auto last = target->recover();
+  ASSERT_TRUE(last) << last.error().describe();
+  std::lock_guard lock(mutex);
+  EXPECT_FALSE(lockedThere);
 }
 
 }  // namespace

@@ -67,6 +67,9 @@ class TempJournal {
   /// Call only when no put runs (recover()).
   void forEachAbandoned(const std::function<bool(const std::vector<std::string>&)>& clean) const;
 
+  /// Where the records are ("<dataDir>/webdav-in-flight"; empty: disabled), for messages.
+  const std::filesystem::path& folder() const { return folder_; }
+
  private:
   /// The put of `file` is over: empty the file and keep it for the next put.
   void finish(const std::filesystem::path& file) noexcept;

@@ -1012,14 +1012,51 @@ Status WebDavTarget::move(const std::string& rawFrom, const std::string& rawTo) 
   });
 }
 
-Status WebDavTarget::recoverFolder(const std::string& folder, int depth) {
+namespace {
+
+/// A failure that says the server as a whole cannot be worked with now (down after the
+/// retries, credentials, stop): recover()'s walk stops and fails. Anything else concerns one
+/// resource (a DELETE refused, a LOCK of another client, a collection we may not list): it is
+/// named as left, and the walk goes on.
+bool stopsTheWalk(const Error& error) {
+  return error.code == ErrorCode::Unavailable || error.code == ErrorCode::RateLimited ||
+         error.code == ErrorCode::Unauthenticated || error.code == ErrorCode::Cancelled;
+}
+
+std::string leftEntry(const std::string& path, const Error& error) {
+  return quotePath(path) + " (" + error.describe() + ")";
+}
+
+std::string joined(const std::vector<std::string>& entries) {
+  std::string text;
+  for (const auto& entry : entries) text += (text.empty() ? "" : ", ") + entry;
+  return text;
+}
+
+}  // namespace
+
+Status WebDavTarget::recoverFolder(const std::string& folder, int depth,
+                                   std::vector<std::string>& left) {
   if (depth > kMaxTreeDepth) return {};
   auto entries = propfind(folder, true, 1, false);
-  if (!entries) return entries.error();
+  if (!entries) {
+    if (depth == 0 || stopsTheWalk(entries.error())) return entries.error();
+    if (entries.error().code != ErrorCode::NotFound)
+      left.push_back(leftEntry(folder, entries.error()));
+    return {};
+  }
   std::set<std::string> names;
   for (const auto& entry : *entries)
     if (entry.path != folder && common::parentPath(entry.path) == folder)
       names.insert(common::baseName(entry.path));
+  // A leftover the server would not delete is named, and the walk goes on.
+  const auto removeLeftover = [&](const std::string& path, bool collection) -> Status {
+    auto removed = deleteResource(path, collection);
+    if (removed || removed.error().code == ErrorCode::NotFound) return {};
+    if (stopsTheWalk(removed.error())) return removed;
+    left.push_back(leftEntry(path, removed.error()));
+    return {};
+  };
   for (const auto& entry : *entries) {
     if (entry.path == folder || common::parentPath(entry.path) != folder) continue;
     const std::string name = common::baseName(entry.path);
@@ -1027,21 +1064,24 @@ Status WebDavTarget::recoverFolder(const std::string& folder, int depth) {
     if (!fileOfSidecar.empty() && !entry.collection && names.count(fileOfSidecar) == 0) {
       // A put interrupted between its sidecar and its MOVE: the sidecar describes nothing.
       logger_.info(kLogSource, "removing the orphaned sidecar " + quotePath(entry.path));
-      auto removed = deleteResource(entry.path, false);
-      if (!removed && removed.error().code != ErrorCode::NotFound) return removed;
+      if (auto ok = removeLeftover(entry.path, false); !ok) return ok;
     } else if (common::isTempName(name)) {
       logger_.info(kLogSource, "removing the leftover temporary " + quotePath(entry.path));
-      auto removed = deleteResource(entry.path, entry.collection);
-      if (!removed && removed.error().code != ErrorCode::NotFound) return removed;
+      if (auto ok = removeLeftover(entry.path, entry.collection); !ok) return ok;
     } else if (entry.collection) {
-      if (auto ok = recoverFolder(entry.path, depth + 1); !ok) return ok;
+      if (auto ok = recoverFolder(entry.path, depth + 1, left); !ok) return ok;
     }
   }
   return {};
 }
 
-bool WebDavTarget::recoverJournal() {
-  bool complete = true;
+std::vector<std::string> WebDavTarget::recoverJournal() {
+  std::vector<std::string> left;  // "'path' (why)" of each record that could not be finished
+  // The record stays (false) for the next recover(); `path` is what is left on the server.
+  auto unfinished = [&](const std::string& path, const Error& error) {
+    left.push_back(leftEntry(path, error));
+    return false;
+  };
   journal_->forEachAbandoned([&](const std::vector<std::string>& lines) {
     for (const auto& line : lines) {
       std::string path;
@@ -1051,16 +1091,17 @@ bool WebDavTarget::recoverJournal() {
         const std::string paths = line.substr(std::strlen(kJournalSidecarFollows));
         const auto tab = paths.find('\t');
         if (tab == std::string::npos) continue;
-        if (!recoverSidecarMove(paths.substr(0, tab), paths.substr(tab + 1)))
-          return complete = false;
+        const std::string from = paths.substr(0, tab);
+        if (auto moved = recoverSidecarMove(from, paths.substr(tab + 1)); !moved)
+          return unfinished(sidecarPathOf(from), moved.error());
         continue;
       } else if (line.rfind(kJournalSidecarOf, 0) == 0) {
         // The sidecar stays if its file made it into place.
         const std::string file = line.substr(std::strlen(kJournalSidecarOf));
         auto there = propfindOne(file, false);
         if (there) continue;
-        if (there.error().code != ErrorCode::NotFound) return complete = false;
         path = sidecarPathOf(file);
+        if (there.error().code != ErrorCode::NotFound) return unfinished(path, there.error());
       } else {
         continue;  // a line of another version: nothing we know how to undo
       }
@@ -1068,12 +1109,12 @@ bool WebDavTarget::recoverJournal() {
       if (removed) {
         logger_.info(kLogSource, "removed " + quotePath(path) + " left by an interrupted put");
       } else if (removed.error().code != ErrorCode::NotFound) {
-        return complete = false;
+        return unfinished(path, removed.error());
       }
     }
     return true;
   });
-  return complete;
+  return left;
 }
 
 Status WebDavTarget::recoverSidecarMove(const std::string& from, const std::string& to) {
@@ -1095,11 +1136,32 @@ Status WebDavTarget::recoverSidecarMove(const std::string& from, const std::stri
 
 Status WebDavTarget::recover() {
   return guarded<Status>("recover", [&]() -> Status {
-    if (!recoverJournal())
-      logger_.warning(kLogSource,
-                      "some leftovers of interrupted puts could not be removed yet; "
-                      "the next recover() tries again");
-    return recoverFolder("", 0);
+    // Leftovers are reported as Incomplete, not only logged: the plugin files on but leaves no
+    // clean mark, so the next lock holder calls recover() again (issue 15, startcost). The walk
+    // runs whatever the records left: it removes what it can.
+    const std::vector<std::string> records = recoverJournal();
+    const std::string recordsText =
+        records.empty()
+            ? ""
+            : std::to_string(records.size()) + " interrupted operation(s) recorded in " +
+                  journal_->folder().string() +
+                  " could not be finished (the records stay), left on the server: " +
+                  joined(records);
+    std::vector<std::string> found;
+    if (auto walk = recoverFolder("", 0, found); !walk) {
+      Error error = walk.error();
+      error.message = "the walk of the collections failed: " + error.message;
+      if (!records.empty()) error.message += "; " + recordsText;
+      return error;
+    }
+    if (records.empty() && found.empty()) return {};
+    std::string message = "recover: ";
+    if (!records.empty()) message += recordsText + (found.empty() ? "" : "; ");
+    if (!found.empty())
+      message += std::to_string(found.size()) +
+                 " leftover(s) of interrupted operations could not be removed or checked: " +
+                 joined(found);
+    return fail(ErrorCode::Incomplete, message + "; the next recover() tries again");
   });
 }
 

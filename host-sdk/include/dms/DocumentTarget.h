@@ -111,6 +111,12 @@ class DocumentTarget {
   /// storage, in this or another process; the Ambita plugin does so under its exclusive
   /// data-folder lock (run, sync, verify --repair) or, with a state shared by several processes
   /// (PostgreSQL), only while no other process files. Hosts do not call it.
+  /// Errors: Incomplete (interface 1.1) when the walk was done and everything else removed,
+  /// but leftovers it found could not be removed or checked (a file the storage refuses to
+  /// delete, a subfolder it cannot open): the message names each one, where, and why. The
+  /// plugin logs it as an error, files on, and calls recover() again in its next run (only a
+  /// success lets later runs skip recover(), see plugin/README.md, the clean mark). Any other
+  /// kind means the walk itself failed (storage unreachable, root unreadable): the run fails.
   virtual Status recover() = 0;
 
   // --- Added in interface 1.1. Methods are only ever appended here, each with a default (see

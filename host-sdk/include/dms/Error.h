@@ -28,6 +28,10 @@ enum class ErrorCode {
   DataLoss,             ///< content cut short or corrupted in transit (retryable from scratch)
   Cancelled,            ///< stop was requested while the call was in flight
   Internal,             ///< a bug or an unexpected condition; the message says where
+  /// Appended in interface 1.1 (DocumentTarget::recover()): the call did all it could, and what
+  /// it could not finish (a leftover the storage refused to delete) is named in the message; a
+  /// later call tries those again. Not a failure of the call as a whole: the caller goes on.
+  Incomplete,
 };
 
 /// Name of an error kind, e.g. "NotFound", for logs and messages.
@@ -47,6 +51,7 @@ constexpr std::string_view toString(ErrorCode code) {
     case ErrorCode::DataLoss: return "DataLoss";
     case ErrorCode::Cancelled: return "Cancelled";
     case ErrorCode::Internal: return "Internal";
+    case ErrorCode::Incomplete: return "Incomplete";
   }
   return "Unknown";
 }

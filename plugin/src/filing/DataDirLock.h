@@ -17,25 +17,36 @@
 /// `<dataDir>/engine.clean` (naming the target) when it releases the lock; the next acquire()
 /// of the same target deletes the mark, durably, before it returns, and skips the walk: only a
 /// process that held the lock can leave stale temporaries, and a holder that wrote nothing left
-/// none. A killed holder (or one that wrote, or any `run`) leaves no mark, so the next holder
-/// walks. A mark naming another target (the configuration changed) is deleted and the target
-/// walked.
+/// none. A killed holder (or one that wrote, or any `run`, or one whose recover() named
+/// leftovers it could not remove) leaves no mark, so the next holder walks. A mark naming
+/// another target (the configuration changed) is deleted and the target walked.
 
 #include <string>
 #include <utility>
 
 #include "dms/DocumentTarget.h"
 #include "dms/Error.h"
+#include "dms/Logger.h"
 
 namespace ambita::filing {
 
+/// Calls `target.recover()`, the one place its answer is read (issue 15, startcost). A failure
+/// of its walk (storage unreachable, root unreadable) is returned as "target: recover() failed:
+/// ...", and the caller does not file. Leftovers it could not remove (ErrorCode::Incomplete,
+/// named in its message) are logged as an error and do not stop the run: one file the storage
+/// refuses to delete must not stop the filing of every order. True then: the caller must leave
+/// no clean mark, so that the next run calls recover() again.
+dms::Result<bool> recoverTarget(dms::DocumentTarget& target, dms::Logger& logger);
+
 class DataDirLock {
  public:
-  /// Takes the lock without waiting, then calls `target.recover()` (once per acquisition) to
-  /// delete what puts of a killed process left behind. Errors: Locked ("another dms-host ...
-  /// is filing with data dir X"), Unavailable (cannot create the lock file), or the error of
-  /// recover() ("target: recover() failed: ..."); on any error the lock is not held.
-  static dms::Result<DataDirLock> acquire(const std::string& dataDir, dms::DocumentTarget& target);
+  /// Takes the lock without waiting, then calls `target.recover()` (once per acquisition, see
+  /// recoverTarget(); leftovers it names go to `logger`) to delete what puts of a killed
+  /// process left behind. Errors: Locked ("another dms-host ... is filing with data dir X"),
+  /// Unavailable (cannot create the lock file), or the failure of recover()'s walk ("target:
+  /// recover() failed: ..."); on any error the lock is not held.
+  static dms::Result<DataDirLock> acquire(const std::string& dataDir, dms::DocumentTarget& target,
+                                          dms::Logger& logger);
 
   DataDirLock(DataDirLock&& other) noexcept;
   DataDirLock& operator=(DataDirLock&& other) noexcept;
@@ -61,6 +72,10 @@ class DataDirLock {
   std::string dataDir_;
   std::string targetName_;  ///< DocumentTarget::describe(): the mark names its target
   bool leaveCleanMark_ = false;
+
+  // --- recover() leftovers (issue 15, startcost)
+  /// recover() named leftovers it could not remove: no clean mark, whatever the run wrote.
+  bool leftoversRemain_ = false;
 };
 
 }  // namespace ambita::filing

@@ -25,11 +25,9 @@ dms::Result<std::unique_ptr<StateStore::Lease>> FilingService::takeFilingLease(
     if (*alone) {
       // No other process files now: every temporary in the target and every spool file is a
       // leftover of a killed process.
-      if (auto recovered = target_.recover(); !recovered) {
-        auto error = recovered.error();
-        error.message = "target: recover() failed: " + error.message;
-        return error;
-      }
+      // Leftovers it names are logged; no process of a shared state leaves a clean mark.
+      if (auto recovered = recoverTarget(target_, reconciler_.logger()); !recovered)
+        return recovered.error();
       if (auto s = reconciler_.cleanSpool(); !s) spoolProblem = s.error().describe();
       alone->reset();  // released before taking the Shared one (a lease is not reentrant)
     }

@@ -71,7 +71,7 @@ dms::Result<ExclusiveRun> FilingService::beginExclusiveRun() {
     return ExclusiveRun(std::nullopt, std::move(*lease), reconciler_, std::move(recovery),
                         std::move(spoolProblem));
   }
-  auto lock = DataDirLock::acquire(dataDir_, target_);
+  auto lock = DataDirLock::acquire(dataDir_, target_, reconciler_.logger());
   if (!lock) return lock.error();
   reconciler_.resetStop();
   reconciler_.forgetTargetWrites();  // the writes of this run decide its clean mark

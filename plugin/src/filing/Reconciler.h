@@ -238,6 +238,7 @@ class Reconciler {
   /// The order's lease (never null on success). Without `wait`, Locked at once when another
   /// process holds it; with it, waits (at most 15 min; requestStop() ends the wait).
   dms::Result<std::unique_ptr<StateStore::Lease>> takeOrderLease(std::int64_t orderId, bool wait);
+
   // --- metrics (issue 9): each reconcile's report and duration, downloads in flight
  public:
   /// Counts into `metrics` from now on (null: not counted). Set before any reconcile runs;
@@ -276,6 +277,11 @@ class Reconciler {
   /// Lets colliding folder changes run one after the other (replaces a mutex held across the
   /// target's call); requestStop() ends its waits.
   FolderGate folderGate_;
+
+  // --- recover() leftovers (issue 15, startcost)
+ public:
+  /// The log the engine's start-up writes to (recoverTarget(): the leftovers recover() names).
+  dms::Logger& logger() const noexcept { return logger_; }
 };
 
 }  // namespace ambita::filing

@@ -28,7 +28,8 @@
 ///   synced when the target is destroyed. So a file never becomes durable in a folder that a
 ///   power cut could take away, and a batch pays nothing extra for its new folders.
 /// - move (renameat2 no-replace, sidecar follows), recover (temporaries and orphan sidecars in
-///   the whole tree), modification times.
+///   the whole tree; what it cannot remove or check — a folder it cannot open, an unlink
+///   refused — it names in an Incomplete error, after removing the rest), modification times.
 ///
 /// What it deliberately leaves out
 /// - Sidecar mode writes the sidecar, then renames the file: a crash between the two renames of
@@ -178,8 +179,15 @@ class FilesystemTarget final : public DocumentTarget {
   Status storeSidecarText(int folderFd, const std::string& name, const std::string& json,
                           const std::string& path) const;
   Status syncFolder(int folderFd, const std::string& path) const;
-  void recoverFolder(int folderFd, const std::string& path, int depth, int& temporaries,
-                     int& sidecars) const;
+  /// What recover() removed, and what it found and could not remove ("'path' (reason)").
+  struct RecoverTally {
+    int temporaries = 0;
+    int sidecars = 0;
+    std::vector<std::string> left;
+    int rootErrno = 0;  ///< the root folder could not be listed: the walk failed
+    void noteLeft(const std::string& path, int error);  ///< `error`: an errno value
+  };
+  void recoverFolder(int folderFd, const std::string& path, int depth, RecoverTally& tally) const;
   void log(LogLevel level, const std::string& message) const;
 
   int rootFd_;

@@ -33,6 +33,10 @@
 ///   recover       removes what interrupted puts recorded in the data folder (TempJournal: their
 ///                 temporaries, and sidecars whose file never arrived), then walks every
 ///                 collection (PROPFIND Depth 1) and DELETEs temporaries and orphaned sidecars.
+///                 A record it cannot finish, or a leftover the server will not delete, stays:
+///                 recover() answers Incomplete naming each, after the walk (the plugin files
+///                 on, leaves no clean mark, and the next run tries again); the walk failing
+///                 (server down, root unreadable) is an error of its own kind.
 ///
 /// Requests go through DavClient: pooled keep-alive sessions (at most `concurrency`), Basic /
 /// Digest / Bearer auth, same-origin redirects, retries with backoff. A put holds one session
@@ -105,8 +109,9 @@ class WebDavTarget final : public DocumentTarget {
  private:
   WebDavTarget(const WebDavOptions& options, Poco::Net::Context::Ptr tls, Logger& logger,
                const std::string& dataDir);
-  /// Removes what puts of a crashed process left (TempJournal). False if a request failed.
-  bool recoverJournal();
+  /// Removes what puts of a crashed process left (TempJournal). Returns each record it could
+  /// not finish (the record stays): "'path left on the server' (the server's answer)".
+  std::vector<std::string> recoverJournal();
   /// A move() cut between its file's MOVE and its sidecar's: the sidecar follows the file if
   /// the file moved, and goes if the file is at neither place.
   Status recoverSidecarMove(const std::string& from, const std::string& to);
@@ -166,7 +171,10 @@ class WebDavTarget final : public DocumentTarget {
   Status writeSidecar(const std::string& filePath, const Metadata& metadata);
   /// The sidecar's metadata; empty when there is none (the caller checked the file exists).
   Result<Metadata> readSidecar(const std::string& filePath);
-  Status recoverFolder(const std::string& folder, int depth);
+  /// recover()'s walk from `folder`: fails when the server cannot be worked with (or `folder`
+  /// is the root and cannot be listed); a leftover it cannot delete, or a collection it cannot
+  /// list, goes to `left` ("'path' (why)") and the walk goes on.
+  Status recoverFolder(const std::string& folder, int depth, std::vector<std::string>& left);
   void rememberFolder(const std::string& path);
   void forgetFolder(const std::string& path);
   bool knownFolder(const std::string& path);
