@@ -44,11 +44,12 @@ class PiecewiseBody {
                   into, static_cast<std::streamsize>(std::min(size, piece))));
               return n;
             },
-            buffer, {declared, 1ULL << 40}, [] { return false; }, "download test") {}
+            buffer, {declared, 1ULL << 40}, [] { return false; }, "download test", sha256_) {}
   api::DownloadBody& body() { return body_; }
 
  private:
   std::istringstream served_;
+  api::Sha256Method sha256_;
   api::DownloadBody body_;
 };
 

@@ -51,7 +51,8 @@ class InMemoryOrderApi final : public OrderApi {
           return static_cast<std::size_t>(
               served.rdbuf()->sgetn(into, static_cast<std::streamsize>(size)));
         },
-        buffer, {downloadUrl.size(), 1 << 20}, [] { return false; }, "download " + downloadUrl);
+        buffer, {downloadUrl.size(), 1 << 20}, [] { return false; }, "download " + downloadUrl,
+        sha256());
     if (auto consumed = consume(body); !consumed) return consumed.error();
     return body.result();
   }

@@ -99,7 +99,8 @@ dms::Result<api::Download> FakeOrderApi::streamAsset(const std::string& download
         return static_cast<std::size_t>(
             served.rdbuf()->sgetn(into, static_cast<std::streamsize>(size)));
       },
-      buffer, {bytes.size(), 1ULL << 40}, [] { return false; }, "download " + downloadUrl);
+      buffer, {bytes.size(), 1ULL << 40}, [] { return false; }, "download " + downloadUrl,
+      sha256());
   const dms::Status consumed = consume(body);
   if (body.failure()) return *body.failure();
   if (!consumed) return consumed.error();

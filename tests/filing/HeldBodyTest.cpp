@@ -35,13 +35,14 @@ class ServedBody {
             },
             buffer_,
             {declared ? std::optional<std::uint64_t>(bytes_.size()) : std::nullopt, 1ULL << 40},
-            [] { return false; }, "download test") {}
+            [] { return false; }, "download test", sha256_) {}
   api::DownloadBody& body() { return body_; }
 
  private:
   std::string bytes_;
   std::istringstream served_;
   std::vector<char> buffer_;
+  api::Sha256Method sha256_;
   api::DownloadBody body_;
 };
 

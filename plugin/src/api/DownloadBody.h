@@ -21,6 +21,7 @@
 #include <string_view>
 
 #include "api/Model.h"
+#include "api/Sha256.h"
 #include "dms/Error.h"
 
 namespace ambita::api {
@@ -37,9 +38,10 @@ class DownloadBody final : public std::istream {
 
   /// `buffer` (for byte-at-a-time reads) must outlive the body; empty: the body makes one on
   /// first need. `what` names the download in messages ("download https://…/assets/1");
-  /// `cancelled` is asked before every read from the source.
+  /// `cancelled` is asked before every read from the source. `sha256` (OpenSSL's implementation,
+  /// looked up once by the caller) must outlive the body.
   DownloadBody(ReadSome source, std::span<char> buffer, Limits limits,
-               std::function<bool()> cancelled, std::string what);
+               std::function<bool()> cancelled, std::string what, const Sha256Method& sha256);
   ~DownloadBody() override;
   DownloadBody(const DownloadBody&) = delete;
   DownloadBody& operator=(const DownloadBody&) = delete;

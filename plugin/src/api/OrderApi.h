@@ -48,13 +48,19 @@ class OrderApi {
   dms::Result<Download> downloadAsset(const std::string& downloadUrl,
                                       const std::filesystem::path& destination);
 
+ protected:
+  /// For the DownloadBody of every download: the implementation is looked up once, here.
+  const Sha256Method& sha256() const { return sha256_; }
+
  private:
   /// Keeps OpenSSL initialised for the whole life of every implementation, real or fake.
-  /// Each DownloadBody's short-lived SHA-256 engine otherwise initialises and tears down
-  /// OpenSSL's process-wide state, and two download threads racing on that crash the process
-  /// (seen as SIGSEGV, and as a TSan data race, in OpenSSLInitializer::uninitialize). A base
-  /// class member: constructed before any implementation's own members can start a download.
+  /// A short-lived Poco::Crypto object (the downloads' SHA-256 engine was one) otherwise
+  /// initialises and tears down OpenSSL's process-wide state, and two download threads racing
+  /// on that crash the process (seen as SIGSEGV, and as a TSan data race, in
+  /// OpenSSLInitializer::uninitialize). A base class member: constructed before any
+  /// implementation's own members can start a download.
   Poco::Crypto::OpenSSLInitializer openSsl_;
+  Sha256Method sha256_;
 };
 
 }  // namespace ambita::api
