@@ -125,6 +125,26 @@ TEST_F(SqliteStateWrites, ARecordWithAnotherPathOrderOrTargetReplacesItsRowWhole
   expectSame(ofOrder->front(), a);
 }
 
+TEST_F(SqliteStateWrites, AnOrdersAssetsComeInAssetIdOrderWhateverTheOrderTheyWereWritten) {
+  // The store sorts an order's assets itself (SQLite's ORDER BY needed a sorter for every
+  // order read: assets_by_order holds row ids, not asset ids); byte order, as SQLite's BINARY.
+  std::vector<AssetRecord> written;
+  for (const char* id : {"b2", "a10", "B1", "a9", "\xc3\xa5", "a1"})
+    written.push_back(intent(id, std::string("oppdrag-1/") + id + ".pdf"));
+  ASSERT_TRUE(store_->commit(written, {}).ok());
+  auto other = intent("0", "oppdrag-2/0.pdf");
+  other.orderId = 1000000;
+  ASSERT_TRUE(store_->commit({other}, {}).ok());
+
+  const auto ofOrder = store_->assetsOfOrder(1000001);
+  ASSERT_TRUE(ofOrder.ok());
+  std::vector<std::string> ids;
+  for (const auto& a : *ofOrder) ids.push_back(a.assetId);
+  EXPECT_EQ(ids, (std::vector<std::string>{"B1", "a1", "a10", "a9", "b2", "\xc3\xa5"}));
+  ASSERT_TRUE(store_->asset("a9")->has_value());
+  EXPECT_EQ(store_->asset("a9")->value().path, "oppdrag-1/a9.pdf");
+}
+
 /// Indexes on `table` as their column lists, by name.
 std::vector<std::pair<std::string, std::vector<std::string>>> indexesOf(
     Poco::Data::Session& session, const std::string& table) {

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <array>
 #include <filesystem>
+#include <tuple>
 #include <utility>
 
 #include "filing/StateMigrations.h"
@@ -222,12 +223,18 @@ dms::Result<std::vector<AssetRecord>> SqliteStateStore::selectAssets(const std::
                                                                      std::int64_t id) {
   std::lock_guard lock(mutex_);
   try {
-    auto select = statements_->prepare(std::string("SELECT ") + kAssetColumns + " FROM assets " +
-                                       where + " ORDER BY order_id, asset_id");
+    // Sorted here, not by an ORDER BY: an order's rows come through assets_by_order, whose
+    // entries hold row ids, not asset ids, so SQLite set up a sorter for every order read
+    // (~0.8 % of a first sync's CPU). std::string's < orders bytes as SQLite's BINARY does.
+    auto select =
+        statements_->prepare(std::string("SELECT ") + kAssetColumns + " FROM assets " + where);
     if (where.find("asset_id = ?") != std::string::npos) select.bind(1, param);
     if (where.find("order_id = ?") != std::string::npos) select.bind(1, id);
     std::vector<AssetRecord> out;
     while (select.step()) out.push_back(rows::assetFrom(select));
+    std::sort(out.begin(), out.end(), [](const AssetRecord& a, const AssetRecord& b) {
+      return std::tie(a.orderId, a.assetId) < std::tie(b.orderId, b.assetId);
+    });
     return out;
   } catch (const Poco::Exception& e) {
     return failure("reading assets", e.displayText());
