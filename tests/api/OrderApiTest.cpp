@@ -1,12 +1,13 @@
 // The OrderApi base class, with an in-memory implementation (no network): every implementation,
 // real or fake, keeps OpenSSL initialised for its whole life.
 //
-// Each DownloadBody hashes through a short-lived Poco::Crypto::DigestEngine, which initialises
-// OpenSSL's process-wide state when Poco's count of OpenSSL users goes from 0 to 1 and tears it
-// down when the count drops back to 0. Downloads on several threads then race on that setup and
-// teardown (CI: a TSan data race in OpenSSLInitializer::uninitialize in ReconcilerFaultTest,
-// whose FakeOrderApi held no initializer; AmbitaClient crashed the same way before it held
-// one). The count must therefore never drop to 0 while an OrderApi lives.
+// A short-lived Poco::Crypto object (each DownloadBody's SHA-256 engine was one, until the
+// downloads hashed through OpenSSL's EVP directly: api/Sha256.h) initialises OpenSSL's
+// process-wide state when Poco's count of OpenSSL users goes from 0 to 1 and tears it down when
+// the count drops back to 0. Downloads on several threads then raced on that setup and teardown
+// (CI: a TSan data race in OpenSSLInitializer::uninitialize in ReconcilerFaultTest, whose
+// FakeOrderApi held no initializer; AmbitaClient crashed the same way before it held one). The
+// count must therefore never drop to 0 while an OrderApi lives.
 
 #include "api/OrderApi.h"
 
@@ -86,7 +87,7 @@ TEST(OrderApi, KeepsOpenSslInitialisedWhileDownloadsComeAndGoOnSeveralThreads) {
       });
     for (auto& thread : threads) thread.join();
     EXPECT_EQ(wrong.load(), 0);
-    // Every download's digest engine is gone; the implementation still holds OpenSSL.
+    // Every download is over; the implementation still holds OpenSSL.
     EXPECT_EQ(openSslUsers(), before + 1)
         << "OpenSSL was torn down between downloads: the next one sets it up afresh, racing "
            "with any download on another thread";
