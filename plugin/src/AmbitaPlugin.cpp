@@ -145,6 +145,8 @@ dms::Result<std::unique_ptr<AmbitaPlugin>> AmbitaPlugin::build(const dms::HostSe
                                                               *services.logger, delivery);
     plugin->metrics_ = std::make_unique<metrics::PluginMetrics>();
     plugin->metrics_->sampleFrom(*plugin->store_, plugin->client_->callCounters());
+    plugin->metrics_->sampleTargetLeftovers(
+        [service = plugin->service_.get()] { return service->targetLeftovers().has_value(); });
     plugin->reconciler_->countInto(&plugin->metrics_->filing());
     plugin->endpoint_->countInto(&plugin->metrics_->push());
     plugin->inbox_->countInto(&plugin->metrics_->push());
@@ -198,7 +200,7 @@ void AmbitaPlugin::stop() noexcept {
   try {
     std::lock_guard lock(lifecycleMutex_);
     if (!running_) return;
-    store_->cancelWaits();  // a poller or worker waiting for a database connection ends at once
+    store_->cancelWaits();    // a poller or worker waiting for a database connection ends at once
     serviceRunning_ = false;  // commands from now on take the lock themselves, after us
     poller_->stop();
     inbox_->stop();  // push group commit (issue 15): pushes waiting for a commit answer now

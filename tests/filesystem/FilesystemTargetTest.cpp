@@ -438,6 +438,45 @@ TEST_F(FilesystemTargetTest, RecoverReportsATemporaryItCouldNotRemoveAndTheNextO
   EXPECT_EQ(unlisted.error().code, ErrorCode::PermissionDenied) << unlisted.error().describe();
 }
 
+// A subfolder the walk cannot open: Incomplete naming it (and the errno), everything else
+// walked (a temporary elsewhere removed, the filed files untouched); the next recover() with
+// the folder open again removes the temporary inside it.
+TEST_F(FilesystemTargetTest, RecoverReportsAFolderItCouldNotOpenAndTheNextOneWalksIt) {
+  auto target = open(MetadataMode::Sidecar);
+  ASSERT_TRUE(target);
+  ASSERT_TRUE(target->ensureFolder("a/locked").ok());
+  ASSERT_TRUE(target->ensureFolder("b").ok());
+  std::istringstream kept("kept");
+  ASSERT_TRUE(target->put("b/kept.pdf", kept, {{"k", "v"}}, PutMode::CreateNew).ok());
+  writeFile(root() / "a" / "locked" / ".dms-tmp-0123456789abcdef-inside.pdf", "partial");
+  writeFile(root() / "b" / ".dms-tmp-fedcba9876543210-beside.pdf", "partial");
+  fs::permissions(root() / "a" / "locked", fs::perms::none);
+  dms::Status recovered;
+  withoutPermissionOverrides([&] { recovered = target->recover(); });
+  fs::permissions(root() / "a" / "locked", fs::perms::owner_all);
+  ASSERT_FALSE(recovered.ok()) << "recover() reported success with a folder it did not walk";
+  EXPECT_EQ(recovered.error().code, ErrorCode::Incomplete) << recovered.error().describe();
+  EXPECT_NE(recovered.error().message.find("'a/locked' (Permission denied)"), std::string::npos)
+      << recovered.error().message;
+  EXPECT_FALSE(fs::exists(root() / "b" / ".dms-tmp-fedcba9876543210-beside.pdf"))
+      << "the rest of the tree is walked";
+  const std::vector<std::string> filed{"a",
+                                       "a/locked",
+                                       "a/locked/.dms-tmp-0123456789abcdef-inside.pdf",
+                                       "b",
+                                       "b/.dms-meta-kept.pdf.json",
+                                       "b/kept.pdf"};
+  EXPECT_EQ(tree(root()), filed);
+
+  auto again = target->recover();
+  ASSERT_TRUE(again.ok()) << again.error().describe();
+  EXPECT_EQ(tree(root()), (std::vector<std::string>{"a", "a/locked", "b",
+                                                    "b/.dms-meta-kept.pdf.json", "b/kept.pdf"}));
+  auto meta = target->readMetadata("b/kept.pdf");
+  ASSERT_TRUE(meta.ok()) << meta.error().describe();
+  EXPECT_EQ(meta->at("k"), "v");
+}
+
 /// Copies the whole tree under `root` to `copy` when a file is renamed into place: what a
 /// kill right after that rename (before anything else the operation does) leaves on disk.
 class KillAfterRename final : public DurabilityObserver {

@@ -10,6 +10,7 @@
 #include "dms/common/BookkeepingNames.h"
 #include "filing/AuditLog.h"
 #include "filing/FilingService.h"
+#include "support/ForwardingTarget.h"
 
 namespace ambita::test {
 namespace {
@@ -163,6 +164,50 @@ TEST_F(FilingServiceTest, OnlyARunThatWroteNothingLetsTheNextSkipTheTargetWalk) 
   run();
   EXPECT_FALSE(std::filesystem::exists(otherTarget)) << "a mark of another target: walked";
   EXPECT_FALSE(std::filesystem::exists(mark));
+}
+
+/// Forwards to a target whose recover() names `left` leftovers it could not remove (Incomplete),
+/// as a connector does on a badly broken tree, until `left` is 0.
+class LeavingLeftovers final : public dms::test::ForwardingTarget {
+ public:
+  using ForwardingTarget::ForwardingTarget;
+  int left = 0;
+
+ protected:
+  std::optional<dms::Error> around(const dms::test::TargetCall& call,
+                                   const Forward& forward) override {
+    forward();
+    if (call.method != dms::test::TargetMethod::Recover || left == 0) return std::nullopt;
+    std::string named;
+    for (int i = 0; i < left; ++i) named += "'a/.dms-tmp-" + std::to_string(i) + "' (EACCES), ";
+    return dms::fail(dms::ErrorCode::Incomplete, "recover: could not remove " + named);
+  }
+};
+
+// The record `status` and /metrics read (issue 15, gaps): kept from a recover() that named
+// leftovers until one that leaves none, and bounded however many it named (the log has all).
+TEST_F(FilingServiceTest, TheLeftoversRecordIsBoundedAndGoesWithACleanRecover) {
+  LeavingLeftovers target(*fsTarget_);
+  target.left = 10000;
+  EXPECT_FALSE(filing::targetLeftovers(dataDir_)) << "no record before any recover()";
+  auto leftovers = filing::recoverTarget(target, logger_, dataDir_);
+  ASSERT_TRUE(leftovers.ok()) << leftovers.error().describe();
+  EXPECT_TRUE(*leftovers);
+  const auto record = filing::targetLeftovers(dataDir_);
+  ASSERT_TRUE(record);
+  EXPECT_EQ(record->target, target.describe());
+  EXPECT_FALSE(record->at.empty());
+  EXPECT_TRUE(record->message.starts_with("recover: could not remove 'a/.dms-tmp-0' (EACCES)"))
+      << record->message.substr(0, 200);
+  EXPECT_LT(record->message.size(), 4100u);
+  EXPECT_TRUE(record->message.ends_with("(the rest in the log)"));
+  EXPECT_NE(logger_.text().find("'a/.dms-tmp-9999'"), std::string::npos) << "the log has all";
+
+  target.left = 0;
+  leftovers = filing::recoverTarget(target, logger_, dataDir_);
+  ASSERT_TRUE(leftovers.ok()) << leftovers.error().describe();
+  EXPECT_FALSE(*leftovers);
+  EXPECT_FALSE(filing::targetLeftovers(dataDir_)) << "a clean recover() removes the record";
 }
 
 }  // namespace

@@ -211,18 +211,35 @@ TEST_F(ReconcilerTest, WithdrawnAssetIsRemovedAndAudited) {
   EXPECT_EQ(reconcile(1)->removed, 0u) << "removal happens once";
 }
 
+// Also on a target without move: the file copied into the withdrawn folder (in the same
+// folder change as the folder's creation), then removed where it was.
 TEST_F(ReconcilerTest, WithdrawnAssetIsMovedWithMovePolicy) {
-  configure(R"({"filing": {"withdrawnPolicy": "move", "withdrawnFolder": "Trukket tilbake"}})");
-  auto gone = makeAsset("g1", "Trekkes.pdf");
-  api_.setOrder(makeOrder(1, "FINISHED", {gone}));
-  ASSERT_TRUE(reconcile(1).ok());
-  gone.status = "DELETED";
-  api_.setOrder(makeOrder(1, "FINISHED", {gone}));
-  auto report = reconcile(1);
-  ASSERT_TRUE(report.ok());
-  EXPECT_EQ(report->removed, 1u);
-  expectTree({{"Trukket tilbake/" + kFolder + "/Trekkes.pdf", gone}});
-  EXPECT_EQ((*store_->asset("g1"))->targetPath, "Trukket tilbake/" + kFolder + "/Trekkes.pdf");
+  for (const bool targetMoves : {true, false}) {
+    SCOPED_TRACE(targetMoves ? "target with move" : "target without move");
+    FaultInjectingTarget target(*fsTarget_);
+    if (!targetMoves)
+      target.failCall(TargetMethod::Move, 1, ErrorCode::NotSupported, FaultRepeat::FromThenOn);
+    target_ = &target;
+    configure(R"({"filing": {"withdrawnPolicy": "move", "withdrawnFolder": "Trukket tilbake"}})");
+    const std::int64_t id = targetMoves ? 1 : 2;
+    const std::string folder =
+        "dms-case-" + std::to_string(id) + "/" + std::to_string(id) + "/Plan og regulering";
+    auto gone = makeAsset("g" + std::to_string(id), "Trekkes.pdf");
+    api_.setOrder(makeOrder(id, "FINISHED", {gone}));
+    ASSERT_TRUE(reconcile(id).ok());
+    gone.status = "DELETED";
+    api_.setOrder(makeOrder(id, "FINISHED", {gone}));
+    auto report = reconcile(id);
+    ASSERT_TRUE(report.ok());
+    EXPECT_EQ(report->removed, 1u);
+    EXPECT_EQ(target.injectedFaults() > 0, !targetMoves);
+    expectTree({{"Trukket tilbake/" + folder + "/Trekkes.pdf", gone}});
+    EXPECT_EQ((*store_->asset(gone.id))->targetPath, "Trukket tilbake/" + folder + "/Trekkes.pdf");
+    closeEngine();
+    target_ = fsTarget_.get();
+    for (const auto& entry : std::filesystem::directory_iterator(archiveRoot_))
+      std::filesystem::remove_all(entry.path());
+  }
 }
 
 TEST_F(ReconcilerTest, CancelledAndRefundedOrdersAreEmptied) {
@@ -584,12 +601,19 @@ class HoldingTarget final : public dms::test::ForwardingTarget {
 
 class FolderChangesTest : public ReconcilerTest {
  protected:
+  static constexpr const char* kFolderConfig =
+      R"({"filing": {"folderTemplate": "{reference}/{orderId}/{categoryFolder}"}})";
+  /// The same, a withdrawn file moved to "Trukket tilbake/{its folder}/".
+  static constexpr const char* kMoveConfig =
+      R"({"filing": {"folderTemplate": "{reference}/{orderId}/{categoryFolder}",
+                     "withdrawnPolicy": "move", "withdrawnFolder": "Trukket tilbake"}})";
+  std::string folderConfig_ = kFolderConfig;
   /// Orders filed under "{reference}/{orderId}/{categoryFolder}" through `target`, each with the
   /// given reference and one file.
   void setUpOrders(dms::DocumentTarget& target,
                    const std::vector<std::pair<std::int64_t, std::string>>& references) {
     target_ = &target;
-    configure(R"({"filing": {"folderTemplate": "{reference}/{orderId}/{categoryFolder}"}})");
+    configure(folderConfig_);
     for (const auto& [id, reference] : references) {
       TrackedOrder hint;
       hint.id = id;
@@ -728,6 +752,69 @@ TEST_F(FolderChangesTest, AFolderPrunedBeforeThePutIsMadeAgainByThePut) {
   EXPECT_EQ(report->filed, 1u);
   EXPECT_EQ(pruned.creations(), 2);  // the reconcile's, then the put's after its Conflict
   EXPECT_EQ(tree().size(), 1u);
+}
+
+// A withdrawn file's move: its destination folder made and the file moved into it as one
+// folder change. Before, the folder was made by a change of its own and the move ran beside
+// any other: another order's prune under the same top-level folder could delete the folder
+// in between.
+TEST_F(FolderChangesTest, AFolderChangeWaitsForAHeldMoveIntoAFolderMadeForIt) {
+  folderConfig_ = kMoveConfig;
+  HoldingTarget holding(*fsTarget_, TargetMethod::Move, "Felles/1/");
+  setUpOrders(holding, {{1, "Felles"}});
+  ASSERT_TRUE(reconcile(1).ok());
+  // Order 2 files under the withdrawn folder's top-level folder: its folders collide with the
+  // move's destination "Trukket tilbake/Felles/1/...".
+  setUpOrders(holding, {{2, "Trukket tilbake"}});
+  api_.setOrder(makeOrder(1, "CANCELLED", {}));
+  auto moving = reconcileAside(1);
+  EXPECT_TRUE(holding.waitUntilHolding());
+  EXPECT_EQ(holding.entered(TargetMethod::EnsureFolder, "Trukket tilbake/Felles/1/"), 1);
+  auto other = reconcileAside(2);
+  EXPECT_TRUE(aFolderChangeWaits());
+  EXPECT_EQ(holding.entered(TargetMethod::EnsureFolder, "Trukket tilbake/2/"), 0)
+      << "a colliding folder was made between the move's folder and the move";
+  holding.release();
+  auto moved = moving.get();
+  ASSERT_TRUE(moved.ok()) << moved.error().describe();
+  EXPECT_EQ(moved->removed, 1u);
+  ASSERT_TRUE(other.get().ok());
+  std::set<std::string> paths;
+  for (const auto& [path, file] : tree()) paths.insert(path);
+  ASSERT_EQ(paths.size(), 2u);
+  EXPECT_TRUE(paths.begin()->starts_with("Trukket tilbake/2/")) << *paths.begin();
+  EXPECT_TRUE(paths.rbegin()->starts_with("Trukket tilbake/Felles/1/")) << *paths.rbegin();
+}
+
+// What the gate cannot keep apart (another host on the same target, a person tidying up):
+// the destination folder removed between its creation and the move. The move fails, the asset
+// stays Removing with nothing lost, and the next reconcile's recovery moves it.
+TEST_F(FolderChangesTest, AMoveWhoseFolderWasRemovedIsFinishedByTheNextReconcile) {
+  folderConfig_ = kMoveConfig;
+  setUpOrders(*fsTarget_, {{1, "Felles"}});
+  ASSERT_TRUE(reconcile(1).ok());
+  FolderPrunedAfterItsCreation pruned(*fsTarget_, archiveRoot_);
+  setUpOrders(pruned, {});
+  api_.setOrder(makeOrder(1, "CANCELLED", {}));
+  auto first = reconcile(1);
+  ASSERT_TRUE(first.ok()) << first.error().describe();
+  EXPECT_EQ(pruned.creations(), 1);
+  EXPECT_EQ(first->removed, 0u);
+  ASSERT_EQ(first->problems.size(), 1u);
+  EXPECT_NE(first->problems[0].find("Trukket tilbake/Felles/1/"), std::string::npos)
+      << first->problems[0];
+  EXPECT_EQ((*store_->asset("o1"))->state, AssetState::Removing);
+  ASSERT_EQ(tree().size(), 1u);
+  EXPECT_TRUE(tree().begin()->first.starts_with("Felles/1/")) << "the file stays where it was";
+
+  auto second = reconcile(1);
+  ASSERT_TRUE(second.ok()) << second.error().describe();
+  EXPECT_TRUE(second->problems.empty()) << second->problems.front();
+  EXPECT_EQ((*store_->asset("o1"))->state, AssetState::Removed);
+  const auto files = tree();
+  ASSERT_EQ(files.size(), 1u);
+  EXPECT_TRUE(files.begin()->first.starts_with("Trukket tilbake/Felles/1/"))
+      << files.begin()->first;
 }
 
 // --- target faults: every failure ends in a correct tree after a re-run

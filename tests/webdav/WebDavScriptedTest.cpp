@@ -499,6 +499,16 @@ std::string listing(const std::vector<std::pair<std::string, bool>>& entries) {
   return body + "</D:multistatus>";
 }
 
+/// Asserts that recover() answered Incomplete (something left, the walk done) with a message
+/// holding each of `named`.
+void expectIncompleteNaming(const Status& recovered, const std::vector<std::string>& named) {
+  ASSERT_FALSE(recovered) << "recover() reported success with something left";
+  EXPECT_EQ(recovered.error().code, ErrorCode::Incomplete) << recovered.error().describe();
+  for (const auto& text : named)
+    EXPECT_NE(recovered.error().message.find(text), std::string::npos)
+        << text << " not in: " << recovered.error().message;
+}
+
 // Issue 15, startcost: a temporary recover()'s walk found and the server would not DELETE
 // (another client's LOCK: 423 every attempt) stopped the walk and failed recover() with Locked,
 // and the plugin failed every run until someone removed it by hand. The walk now names it and
@@ -540,12 +550,7 @@ TEST(WebDavScripted, ALeftoverTheServerWillNotDeleteIsNamedAndTheWalkGoesOn) {
   CapturingLogger logger;
   auto target = targetFor(server, logger);
 
-  auto first = target->recover();
-  ASSERT_FALSE(first) << "recover() reported success with the locked temporary still there";
-  EXPECT_EQ(first.error().code, ErrorCode::Incomplete) << first.error().describe();
-  EXPECT_NE(first.error().message.find("'.dms-tmp-0123456789abcdef-locked.pdf'"), std::string::npos)
-      << first.error().message;
-  EXPECT_NE(first.error().message.find("423"), std::string::npos) << first.error().message;
+  expectIncompleteNaming(target->recover(), {"'.dms-tmp-0123456789abcdef-locked.pdf'", "423"});
   {
     std::lock_guard lock(mutex);
     EXPECT_FALSE(deeperThere) << "the walk stopped at the locked temporary";
@@ -563,6 +568,64 @@ TEST(WebDavScripted, ALeftoverTheServerWillNotDeleteIsNamedAndTheWalkGoesOn) {
   ASSERT_TRUE(last) << last.error().describe();
   std::lock_guard lock(mutex);
   EXPECT_FALSE(lockedThere);
+}
+
+// A collection the walk cannot list (403 to its PROPFIND) is named in an Incomplete, and the
+// walk goes on: a temporary beside it is removed, nothing that is not a leftover is touched.
+// Listed again, the next recover() removes the temporary inside it.
+TEST(WebDavScripted, ACollectionThatCannotBeListedIsNamedAndTheNextRecoverWalksIt) {
+  const std::string inside = "/dav/A/.dms-tmp-0123456789abcdef-inside.pdf";
+  const std::string beside = "/dav/B/.dms-tmp-fedcba9876543210-beside.pdf";
+  std::mutex mutex;
+  bool insideThere = true, besideThere = true, listable = false;
+  std::vector<std::string> deletes;
+  CapturingLogger logger;
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    std::lock_guard lock(mutex);
+    if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode")
+      return answer(r, 200, "sidecar\n");
+    if (request.method == "PROPFIND" && (request.uri == "/dav/" || request.uri == "/dav"))
+      return answer(r, 207, listing({{"/dav/", true}, {"/dav/A/", true}, {"/dav/B/", true}}));
+    if (request.method == "PROPFIND" && (request.uri == "/dav/A/" || request.uri == "/dav/A")) {
+      if (!listable) return answer(r, 403);
+      std::vector<std::pair<std::string, bool>> entries{{"/dav/A/", true}};
+      if (insideThere) entries.emplace_back(inside, false);
+      return answer(r, 207, listing(entries));
+    }
+    if (request.method == "PROPFIND" && (request.uri == "/dav/B/" || request.uri == "/dav/B")) {
+      std::vector<std::pair<std::string, bool>> entries{
+          {"/dav/B/", true}, {"/dav/B/kept.pdf", false}, {"/dav/B/.dms-meta-kept.pdf.json", false}};
+      if (besideThere) entries.emplace_back(beside, false);
+      return answer(r, 207, listing(entries));
+    }
+    if (request.method == "DELETE") {
+      deletes.push_back(request.uri);
+      bool* there = request.uri == inside   ? &insideThere
+                    : request.uri == beside ? &besideThere
+                                            : nullptr;
+      if (there != nullptr && *there) {
+        *there = false;
+        return answer(r, 204);
+      }
+    }
+    answer(r, 404);
+  });
+  auto target = targetFor(server, logger);
+
+  expectIncompleteNaming(target->recover(), {"'A' (", "403"});
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_EQ(deletes, std::vector<std::string>{beside})
+        << "the walk did not go on past the collection it could not list, or deleted more than "
+           "the leftover";
+    EXPECT_TRUE(insideThere && !besideThere);
+    listable = true;
+  }
+  auto next = target->recover();
+  ASSERT_TRUE(next) << next.error().describe();
+  std::lock_guard lock(mutex);
+  EXPECT_FALSE(insideThere);
+  EXPECT_EQ(deletes, (std::vector<std::string>{beside, inside}));
 }
 
 }  // namespace

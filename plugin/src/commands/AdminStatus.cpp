@@ -168,6 +168,10 @@ void AdminCommands::printQueues(std::ostream& out) {
   if (auto n = store_.inboxSize(); n) out << "push inbox: " << *n << " message(s) waiting\n";
   if (auto waiting = status::StatusQuery(store_).waitingOrders(); waiting)
     printWaitingOrders(*waiting, out);
+  // Filing goes on beside them: without this line only the log would say so.
+  if (const auto left = service_.targetLeftovers())
+    out << "target: leftovers of interrupted runs that recover() could not remove (" << left->at
+        << ", " << left->target << "); every sync or start tries again: " << left->message << "\n";
 }
 
 int AdminCommands::printEveryOrder(filing::OrderQuery query, Output& output, std::ostream& out) {

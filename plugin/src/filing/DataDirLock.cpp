@@ -9,6 +9,8 @@
 #include <fstream>
 #include <iterator>
 
+#include "filing/AuditLog.h"
+
 namespace ambita::filing {
 
 namespace {
@@ -41,26 +43,68 @@ bool takeCleanMark(const std::string& dataDir, const std::string& targetName) {
   return synced && named == targetName;
 }
 
+/// Writes `text` whole under `partial`, then renames it to `path`: a reader never meets a torn
+/// file. Not synced (see the callers). False when it could not.
+bool replaceWhole(const std::string& path, const std::string& partial,
+                  const std::string& text) noexcept {
+  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return false;
+  const bool written = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  const bool closed = ::close(fd) == 0;
+  if (written && closed && ::rename(partial.c_str(), path.c_str()) == 0) return true;
+  ::unlink(partial.c_str());
+  return false;
+}
+
 /// Written whole under another name (the file takeCleanMark() left, truncated), then renamed: a
 /// torn mark never names the target. Not synced: a mark lost in a power cut costs the next
 /// holder one walk, nothing more.
 void writeCleanMark(const std::string& dataDir, const std::string& targetName) noexcept {
-  const auto path = cleanMarkPath(dataDir);
-  const auto partial = partialMarkPath(dataDir);
-  const int fd = ::open(partial.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) return;
-  const bool written =
-      ::write(fd, targetName.data(), targetName.size()) == static_cast<ssize_t>(targetName.size());
-  const bool closed = ::close(fd) == 0;
-  if (!written || !closed || ::rename(partial.c_str(), path.c_str()) != 0)
-    ::unlink(partial.c_str());
+  replaceWhole(cleanMarkPath(dataDir), partialMarkPath(dataDir), targetName);
+}
+
+std::string leftoversPath(const std::string& dataDir) {
+  return dataDir + "/target.leftovers";
+}
+
+/// The record keeps this much of recover()'s message (it names every leftover: thousands of
+/// paths on a badly broken target); the log has all of it.
+constexpr std::size_t kLeftoversMessageLimit = 4000;
+
+/// Not synced: a record lost in a power cut comes back with the next walk, which the missing
+/// clean mark brings.
+void recordLeftovers(const std::string& dataDir, const std::string& targetName, std::string message,
+                     dms::Logger& logger) {
+  if (message.size() > kLeftoversMessageLimit)
+    message = message.substr(0, kLeftoversMessageLimit) + " ... (the rest in the log)";
+  const TargetLeftovers record{AuditLog::now(), targetName, message};
+  const std::string text = record.at + "\n" + record.target + "\n" + record.message;
+  if (!replaceWhole(leftoversPath(dataDir), leftoversPath(dataDir) + ".partial", text))
+    logger.warning("ambita.filing", "cannot write " + leftoversPath(dataDir) +
+                                        ": status and /metrics will not show the leftovers");
 }
 
 }  // namespace
 
-dms::Result<bool> recoverTarget(dms::DocumentTarget& target, dms::Logger& logger) {
+std::optional<TargetLeftovers> targetLeftovers(const std::string& dataDir) {
+  std::ifstream in(leftoversPath(dataDir), std::ios::binary);
+  if (!in) return std::nullopt;
+  TargetLeftovers record;
+  std::getline(in, record.at);
+  std::getline(in, record.target);
+  record.message.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return record;
+}
+
+namespace {}  // namespace
+
+dms::Result<bool> recoverTarget(dms::DocumentTarget& target, dms::Logger& logger,
+                                const std::string& dataDir) {
   auto recovered = target.recover();
-  if (recovered) return false;
+  if (recovered) {
+    ::unlink(leftoversPath(dataDir).c_str());
+    return false;
+  }
   auto error = recovered.error();
   if (error.code == dms::ErrorCode::Incomplete) {
     logger.error("ambita.filing",
@@ -68,6 +112,7 @@ dms::Result<bool> recoverTarget(dms::DocumentTarget& target, dms::Logger& logger
                      ": recover() could not remove everything an interrupted run left; filing "
                      "goes on, and the next run tries again: " +
                      error.message);
+    recordLeftovers(dataDir, target.describe(), error.message, logger);
     return true;
   }
   error.message = "target: recover() failed: " + error.message;
@@ -97,7 +142,7 @@ dms::Result<DataDirLock> DataDirLock::acquire(const std::string& dataDir,
   // The previous holder wrote nothing and ended normally: nothing of a put can be left.
   if (takeCleanMark(dataDir, lock.targetName_)) return lock;
   // Only now is no put of this data folder running elsewhere: the temporaries are stale.
-  auto leftovers = recoverTarget(target, logger);
+  auto leftovers = recoverTarget(target, logger, dataDir);
   if (!leftovers) return leftovers.error();  // `lock` is released on the way out
   lock.leftoversRemain_ = *leftovers;
   return lock;

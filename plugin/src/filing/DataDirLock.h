@@ -21,6 +21,7 @@
 /// leftovers it could not remove) leaves no mark, so the next holder walks. A mark naming
 /// another target (the configuration changed) is deleted and the target walked.
 
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -36,7 +37,21 @@ namespace ambita::filing {
 /// named in its message) are logged as an error and do not stop the run: one file the storage
 /// refuses to delete must not stop the filing of every order. True then: the caller must leave
 /// no clean mark, so that the next run calls recover() again.
-dms::Result<bool> recoverTarget(dms::DocumentTarget& target, dms::Logger& logger);
+///
+/// The leftovers are also recorded in `<dataDir>/target.leftovers` until a recover() of the data
+/// folder leaves none (issue 15, gaps): `status` prints them and /metrics has
+/// ambita_target_leftovers, for an operator who does not read the log.
+dms::Result<bool> recoverTarget(dms::DocumentTarget& target, dms::Logger& logger,
+                                const std::string& dataDir);
+
+/// What the last recover() of a data folder named and could not remove (see recoverTarget).
+struct TargetLeftovers {
+  std::string at;       ///< when that recover() ran (UTC, ISO 8601)
+  std::string target;   ///< DocumentTarget::describe()
+  std::string message;  ///< recover()'s message naming them (cut at 4000 characters)
+};
+/// The record, or nothing when the last recover() left nothing (or none ran yet).
+std::optional<TargetLeftovers> targetLeftovers(const std::string& dataDir);
 
 class DataDirLock {
  public:

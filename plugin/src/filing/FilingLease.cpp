@@ -26,7 +26,7 @@ dms::Result<std::unique_ptr<StateStore::Lease>> FilingService::takeFilingLease(
       // No other process files now: every temporary in the target and every spool file is a
       // leftover of a killed process.
       // Leftovers it names are logged; no process of a shared state leaves a clean mark.
-      if (auto recovered = recoverTarget(target_, reconciler_.logger()); !recovered)
+      if (auto recovered = recoverTarget(target_, reconciler_.logger(), dataDir_); !recovered)
         return recovered.error();
       if (auto s = reconciler_.cleanSpool(); !s) spoolProblem = s.error().describe();
       alone->reset();  // released before taking the Shared one (a lease is not reentrant)

@@ -133,6 +133,11 @@ class FilingService {
   /// are resolved per order under its lease.
   dms::Result<ExclusiveRun> beginExclusiveRun();
 
+  /// What the last recover() of this data folder could not remove (see recoverTarget()).
+  std::optional<TargetLeftovers> targetLeftovers() const {
+    return filing::targetLeftovers(dataDir_);
+  }
+
   /// Tracks `order`; true when it was new. The audit entry ("tracked", with `detail`) is
   /// written only for a newly tracked order, naming `actor` (who asked) when given.
   dms::Result<bool> track(TrackedOrder order, Reason reason, const std::string& detail = "",

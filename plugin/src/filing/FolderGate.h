@@ -4,7 +4,9 @@
 ///
 /// A folder change is an ensureFolder(path), which may create `path` and every missing folder
 /// above it, or a remove(path, pruneEmptyParents), which removes `path` and then every folder
-/// above it left empty. Either may so touch every folder on its path up to the root, and the
+/// above it left empty, or a withdrawn file's move (Reconciler::placeAt: the destination's folder
+/// made and the file moved or copied into it, one change, so no prune deletes the folder in
+/// between). Each may so touch every folder on its path up to the root, and the
 /// DocumentTarget contract forbids two calls modifying one path at once. Two changes collide
 /// when their paths share a folder, that is when they begin with the same top-level segment:
 ///   "A/1/x" and "A/1" collide (one within the other);

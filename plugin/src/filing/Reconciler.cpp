@@ -150,19 +150,21 @@ void Reconciler::releasePool() {
   pool.reset();  // joins outside the lock
 }
 
-dms::Status Reconciler::ensureFolder(const std::string& folder) {
-  auto pass = folderGate_.enter(folder);
+dms::Status Reconciler::folderChange(const std::string& path,
+                                     const std::function<dms::Status()>& change) {
+  auto pass = folderGate_.enter(path);
   if (!pass) return pass.error();
   noteTargetWrite();
-  return target_.ensureFolder(folder);
+  return change();
+}
+
+dms::Status Reconciler::ensureFolder(const std::string& folder) {
+  return folderChange(folder, [&] { return target_.ensureFolder(folder); });
 }
 
 dms::Status Reconciler::removePruning(const std::string& path) {
   // Pruning removes parent folders: kept apart from colliding creations like ensureFolder().
-  auto pass = folderGate_.enter(path);
-  if (!pass) return pass.error();
-  noteTargetWrite();
-  return target_.remove(path, true);
+  return folderChange(path, [&] { return target_.remove(path, true); });
 }
 
 TaskPool& Reconciler::pool() {
@@ -737,25 +739,37 @@ dms::Status Reconciler::performRemoval(const AssetRecord& r) {
     return {};
   }
   if (!*atSource) return {};
-  if (const auto parent = AssetMapper::parent(r.targetPath); !parent.empty())
-    if (auto s = ensureFolder(parent); !s) return s;
-  noteTargetWrite();
-  auto s = target_.move(r.path, r.targetPath);
-  if (!s && s.error().code == dms::ErrorCode::NotSupported)
-    return copyThenRemove(r.path, r.targetPath);
-  return s;
-}
-
-dms::Status Reconciler::copyThenRemove(const std::string& from, const std::string& to) {
-  auto md = target_.readMetadata(from);
-  if (!md) return md.error();
-  auto in = target_.get(from);
-  if (!in) return in.error();
-  noteTargetWrite();
-  if (auto put = target_.put(to, **in, *md, dms::PutMode::CreateNew); !put) return put.error();
-  auto s = removePruning(from);
+  auto placed = placeAt(r.path, r.targetPath);
+  if (!placed) return placed.error();
+  if (*placed == Placed::Moved) return {};
+  // Copied (a target without move): the source pruned as a folder change of its own, after the
+  // one above (the source's top-level folder may be the destination's).
+  auto s = removePruning(r.path);
   if (!s && s.error().code != dms::ErrorCode::NotFound) return s;
   return {};
+}
+
+dms::Result<Reconciler::Placed> Reconciler::placeAt(const std::string& from,
+                                                    const std::string& to) {
+  // The destination's folder is made and the file placed in it as one folder change: a prune
+  // colliding with it (another order's, under the same top-level folder) cannot delete the
+  // folder between the two, as it could when the folder was made by a change of its own.
+  Placed placed = Placed::Moved;
+  auto s = folderChange(to, [&]() -> dms::Status {
+    if (const auto parent = AssetMapper::parent(to); !parent.empty())
+      if (auto made = target_.ensureFolder(parent); !made) return made;
+    auto moved = target_.move(from, to);
+    if (moved || moved.error().code != dms::ErrorCode::NotSupported) return moved;
+    placed = Placed::Copied;
+    auto md = target_.readMetadata(from);
+    if (!md) return md.error();
+    auto in = target_.get(from);
+    if (!in) return in.error();
+    auto put = target_.put(to, **in, *md, dms::PutMode::CreateNew);
+    return put ? dms::Status{} : dms::Status(put.error());
+  });
+  if (!s) return s.error();
+  return placed;
 }
 
 dms::Result<std::size_t> Reconciler::recoverAll() {

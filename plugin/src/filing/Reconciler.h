@@ -171,7 +171,10 @@ class Reconciler {
                                       const std::string& assetId, std::set<std::string>& reserved,
                                       NameProbe probe = NameProbe::AskTarget);
   dms::Status performRemoval(const AssetRecord& record);
-  dms::Status copyThenRemove(const std::string& from, const std::string& to);
+  enum class Placed { Moved, Copied };
+  /// Makes the folder of `to` and moves `from` there (or, on a target without move, copies it:
+  /// the caller then removes `from`), as one folder change through folderGate_.
+  dms::Result<Placed> placeAt(const std::string& from, const std::string& to);
   void fileOne(const api::OrderCollection& order, FileJob& job, dms::PutBatch& batch,
                std::set<std::string>& reserved, std::mutex& reservedMutex);
   /// Downloads the asset into the batch at the job's path (CreateNew): makes a vanished folder
@@ -204,6 +207,9 @@ class Reconciler {
   /// same path concurrently (two orders can share a parent folder). Errors also those of
   /// FolderGate::enter (Cancelled after requestStop(), Unavailable after waiting too long).
   dms::Status ensureFolder(const std::string& folder);
+  /// Runs `change` (target calls that may create or delete folders on `path`) through
+  /// folderGate_: after a colliding change of another thread, and before the next.
+  dms::Status folderChange(const std::string& path, const std::function<dms::Status()>& change);
   /// The target's remove() with pruning of empty parents, through folderGate_ like ensureFolder.
   dms::Status removePruning(const std::string& path);
   /// Acting on one planned asset: into the removals, the withdrawn-before-filed notes or the

@@ -81,4 +81,14 @@ void PluginMetrics::sampleFrom(filing::StateStore& store, const dms::http::CallC
                     });
 }
 
+void PluginMetrics::sampleTargetLeftovers(std::function<bool()> leftoversRemain) {
+  registry_.sampled("ambita_target_leftovers",
+                    "1 while leftovers the target's last recover() named could not be removed "
+                    "(status names them), else 0",
+                    Registry::Type::Gauge,
+                    [remain = std::move(leftoversRemain)]() -> std::vector<Sample> {
+                      return {{{}, remain() ? 1.0 : 0.0}};
+                    });
+}
+
 }  // namespace ambita::metrics

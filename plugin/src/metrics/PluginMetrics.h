@@ -8,9 +8,11 @@
 ///                   inbox: every push merged into its order's waiting message
 ///   sampled         read when rendered: the inbox depth and the tracked orders by status from
 ///                   the state store, the API answers by status class and the retries from the
-///                   client's CallCounters (counted by its attempt loops)
+///                   client's CallCounters (counted by its attempt loops), whether the
+///                   target's last recover() left leftovers (its record in the data folder)
 /// Names are prefixed `ambita_`; units are seconds and bytes (see the README's metrics table).
 
+#include <functional>
 #include <string>
 
 #include "dms/http/CallCounters.h"
@@ -56,6 +58,9 @@ class PluginMetrics {
 
   /// Registers the sampled families: `store` and `calls` must outlive this object.
   void sampleFrom(filing::StateStore& store, const dms::http::CallCounters& calls);
+  /// Registers ambita_target_leftovers: 1 while `leftoversRemain` says so when rendered (the
+  /// record recover() keeps in the data folder, filing::targetLeftovers).
+  void sampleTargetLeftovers(std::function<bool()> leftoversRemain);
 
   FilingMetrics& filing() { return filing_; }
   PushMetrics& push() { return push_; }
