@@ -96,8 +96,6 @@ std::optional<TargetLeftovers> targetLeftovers(const std::string& dataDir) {
   return record;
 }
 
-namespace {}  // namespace
-
 dms::Result<bool> recoverTarget(dms::DocumentTarget& target, dms::Logger& logger,
                                 const std::string& dataDir) {
   auto recovered = target.recover();

@@ -8,7 +8,8 @@
 /// Threading: one session guarded by a mutex; every method is one transaction. The statements
 /// run per file and per order are compiled once and kept (SqliteStatements), on that session.
 /// Every method that writes runs through durably(): its commit is synced after the mutex is
-/// released, one sync for the commits of all threads waiting.
+/// released, by a sync of the log that started after it was written, shared by every commit
+/// written before that sync started (SqliteLogSync.h: up to three such syncs overlap).
 
 #include <Poco/Data/Session.h>
 

@@ -1,10 +1,10 @@
 // Benchmark (issue 15, row 4): how long a push waits for its answer. 8 senders, each over one
 // keep-alive connection, send 1000 push messages (10 for each of 100 orders, interleaved) to the
 // host's HTTP listener (samples/host RouteServer), whose route calls the plugin's PushEndpoint:
-// parse, store in the inbox (SQLite, the log synced before the answer, group commit), answer. Baseline: the same
-// load, same listener, on a route that answers 200 at once. Prints p50/p99/max of both and the
-// ratio, and the orders left waiting (each a single row: one reconcile, one order GET). Exits
-// non-zero only if a push is not answered 200 or a message is lost.
+// parse, store in the inbox (SQLite, the log synced before the answer, group commit), answer.
+// Baseline: the same load, same listener, on a route that answers 200 at once. Prints p50/p99/max
+// of both and the ratio, and the orders left waiting (each a single row: one reconcile, one order
+// GET). Exits non-zero only if a push is not answered 200 or a message is lost.
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
@@ -33,8 +33,18 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 constexpr int kSenders = 8;
-constexpr int kOrders = 100;
 constexpr int kPushesPerOrder = 10;
+
+/// Orders pushed (10 pushes each): 100, or DMS_BENCH_PUSH_ORDERS (a long storm: e.g. 2000 for
+/// 20k pushes, to watch the log's size; issue 15, branch pushsync).
+int benchOrders() {
+  static const int orders = [] {
+    const char* set = std::getenv("DMS_BENCH_PUSH_ORDERS");
+    const int n = set == nullptr ? 0 : std::atoi(set);
+    return n > 0 && n <= 10'000 ? n : 100;
+  }();
+  return orders;
+}
 
 struct Figures {
   std::vector<double> latenciesMs;
@@ -52,7 +62,7 @@ double percentile(std::vector<double> values, double p) {
 
 /// Sends every message to `path`: sender s takes messages s, s+8, s+16, ... over one connection.
 Figures send(std::uint16_t port, const std::string& path) {
-  const int total = kOrders * kPushesPerOrder;
+  const int total = benchOrders() * kPushesPerOrder;
   std::vector<std::vector<double>> perSender(kSenders);
   std::vector<int> failures(kSenders, 0);
   std::vector<std::string> firstFailure(kSenders);
@@ -63,8 +73,9 @@ Figures send(std::uint16_t port, const std::string& path) {
       Poco::Net::HTTPClientSession session("127.0.0.1", port);
       session.setKeepAlive(true);
       for (int i = s; i < total; i += kSenders) {
-        const std::string body = "{\"orderCollectionId\": " + std::to_string(1000 + i % kOrders) +
-                                 ", \"status\": \"FINISHED\"}";
+        const std::string body =
+            "{\"orderCollectionId\": " + std::to_string(1000 + i % benchOrders()) +
+            ", \"status\": \"FINISHED\"}";
         Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, path,
                                        Poco::Net::HTTPMessage::HTTP_1_1);
         request.setContentType("application/json");
@@ -205,7 +216,7 @@ int main() {
     server.start();
 
     std::printf("%d pushes (%d orders x %d), %d senders with keep-alive, latency in ms\n",
-                kOrders * kPushesPerOrder, kOrders, kPushesPerOrder, kSenders);
+                benchOrders() * kPushesPerOrder, benchOrders(), kPushesPerOrder, kSenders);
     std::printf("%-44s %6s %8s %8s %8s %8s\n", "run", "sent", "total s", "p50", "p99", "max");
     const Figures baseline = send(server.port(), "/trivial");
     printRow("listener answering 200 at once", baseline, nullptr);
@@ -228,7 +239,7 @@ int main() {
         "orders waiting: %zu of %d (one row, one reconcile, one order GET each); "
         "transactions: %llu for %zu pushes; refused as busy: %llu; filing commits beside: %zu; "
         "checkpoints in commits: %llu, by the idle worker: %llu%s\n",
-        waiting ? *waiting : 0, kOrders,
+        waiting ? *waiting : 0, benchOrders(),
         static_cast<unsigned long long>(inbox.pushCommitsForTest()),
         pushes.latenciesMs.size() + contended.latenciesMs.size(),
         static_cast<unsigned long long>(inbox.busyRefusals()), filingCommits,
@@ -239,7 +250,7 @@ int main() {
             : " (SQLite's own in commits: DMS_BENCH_PUSH_CHECKPOINTS_IN_COMMITS)");
     const auto& failed = pushes.failures ? pushes : contended;
     if (baseline.failures || pushes.failures || contended.failures || !waiting ||
-        *waiting != std::size_t(kOrders)) {
+        *waiting != std::size_t(benchOrders())) {
       std::fprintf(
           stderr, "BROKEN: %d baseline and %d + %d push failures, %zu orders waiting%s%s\n",
           baseline.failures, pushes.failures, contended.failures, waiting ? *waiting : 0,
