@@ -209,7 +209,8 @@ run_asan() {
   build_in "${dir}" || return 1
   sanitizer_environment
   quietly "${dir}/ctest.log" ctest --test-dir "${dir}" --output-on-failure -j2 -LE bench || return 1
-  tail -n 3 "${dir}/ctest.log" | grep -m1 'tests passed' || true
+  # The whole log: with a skipped test, the count is above the last three lines.
+  grep -m1 'tests passed' "${dir}/ctest.log" || true
 }
 
 # The engine (reconcile, task pool, state), push (inbox, workers, poller) and API client
