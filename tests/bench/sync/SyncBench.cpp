@@ -102,9 +102,13 @@ void requireTree(const fs::path& root, const std::string& skipPrefix,
 /// child's CPU time, and its own peak RSS: VmHWM, as scale_bench does; wait4's ru_maxrss would
 /// carry this benchmark's own size), SIGKILLed after kChildTimeout. Its stdout/stderr are kept in
 /// `logDir`/`<label>`.out/.err for a look when a run is broken. dms-host, curl and rclone are all
-/// run this way, so every tool is measured the same way.
+/// run this way, so every tool is measured the same way. Each run starts after a sync(), untimed:
+/// otherwise a run pays for the writeback of what the run before it left dirty (curl's files
+/// stay in the page cache when it exits; dms-host's syncfs would flush them, and a curl right
+/// after a big run is throttled by that run's writeback).
 ChildResult measure(const std::vector<std::string>& argv, const ChildProcess::Env& env,
                     const fs::path& logDir, const std::string& label) {
+  ::sync();
   auto run = ChildProcess::runSamplingOwnPeakRss(argv, env, {}, kChildTimeout);
   writeText(logDir / (label + ".out"), run.out);
   writeText(logDir / (label + ".err"), run.err);
