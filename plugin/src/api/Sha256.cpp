@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include <Poco/DigestEngine.h>
+
 #include <stdexcept>
 
 namespace ambita::api {
@@ -35,13 +37,7 @@ std::string Sha256::hex() {
   unsigned int length = 0;
   if (EVP_DigestFinal_ex(context_, digest, &length) != 1)
     throw std::runtime_error("OpenSSL failed to finish a SHA-256 hash");
-  static constexpr char kDigits[] = "0123456789abcdef";
-  std::string text(2 * length, '\0');
-  for (unsigned int i = 0; i < length; ++i) {
-    text[2 * i] = kDigits[digest[i] >> 4];
-    text[2 * i + 1] = kDigits[digest[i] & 0xf];
-  }
-  return text;
+  return Poco::DigestEngine::digestToHex(Poco::DigestEngine::Digest(digest, digest + length));
 }
 
 }  // namespace ambita::api
