@@ -77,23 +77,26 @@ std::shared_ptr<SqliteLogSync::Descriptors> SqliteLogSync::openLog(std::string& 
   return log_;
 }
 
-void SqliteLogSync::syncNow(std::unique_lock<std::mutex>& lock) {
+dms::Status SqliteLogSync::syncNow(std::unique_lock<std::mutex>& lock) {
   // Every commit numbered up to `covers` was written before the sync below starts.
   const std::uint64_t covers = commitsWritten();
   startedCovers_ = std::max(startedCovers_, covers);
   std::string error;
   auto log = openLog(error);
   // A free descriptor of the log; none only after cancelWaits() with every one in use: then a
-  // descriptor of this sync's own (opened now, it is still told of an error nobody saw).
+  // descriptor of this sync's own, opened now. The kernel tells it of an error nobody has seen,
+  // not of one a running sync was already told of: what those syncs report is also needed.
   int slot = 0;
   while (slot < kMostSyncsInFlight && (busy_ & (1u << slot)) != 0) ++slot;
   Descriptor own;
   int fd = -1;
+  const bool ownDescriptor = log && slot == kMostSyncsInFlight;
+  const auto endedBefore = slotSyncsEnded_;  // every slot is busy when ownDescriptor
   if (log && slot < kMostSyncsInFlight) {
     fd = log->each[static_cast<std::size_t>(slot)].fd;
     busy_ |= 1u << slot;
     mostInFlight_ = std::max(mostInFlight_, ++inFlight_);
-  } else if (log) {
+  } else if (ownDescriptor) {
     struct stat named {};
     named.st_dev = log->device;
     named.st_ino = log->inode;
@@ -109,18 +112,31 @@ void SqliteLogSync::syncNow(std::unique_lock<std::mutex>& lock) {
   if (log && slot < kMostSyncsInFlight) {
     busy_ &= ~(1u << slot);
     --inFlight_;
+    ++slotSyncsEnded_[static_cast<std::size_t>(slot)];
   }
   ++syncs_;
+  synced_.notify_all();
   if (fd < 0 || failedWith != 0) {
     if (fd >= 0) error = "fdatasync of " + logFile_ + " failed: " + std::strerror(failedWith);
     if (!failed_)
       failed_ = dms::fail(dms::ErrorCode::Unavailable,
                           "state database: a commit could not be made durable (" + error +
                               "); no later commit is reported done: restart the service");
-  } else if (!failed_ && covers > durable_) {  // after a failure nothing more is reported
-    durable_ = covers;
+    return *failed_;
   }
-  synced_.notify_all();
+  if (failed_) return *failed_;  // after a failure nothing more is reported
+  // A sync on a descriptor of its own vouches only once the syncs running when it was opened
+  // have ended (their errors are in failed_ then); it does not wait for them (stop() is on).
+  if (ownDescriptor)
+    for (std::size_t i = 0; i < endedBefore.size(); ++i)
+      if (slotSyncsEnded_[i] == endedBefore[i])
+        return dms::fail(dms::ErrorCode::Unavailable,
+                         "state database: stopping, the log " + logFile_ +
+                             " was synced while its other syncs still ran; they may have been "
+                             "told of a lost page this sync was not, so the commit is not "
+                             "reported durable");
+  durable_ = std::max(durable_, covers);
+  return {};
 }
 
 dms::Status SqliteLogSync::waitDurable(std::uint64_t commit) {
@@ -131,7 +147,8 @@ dms::Status SqliteLogSync::waitDurable(std::uint64_t commit) {
     if (failed_) return *failed_;
     // Not covered by a sync that started after it: start one, unless the bound is reached.
     if (cancelled_ || (startedCovers_ < commit && inFlight_ < kMostSyncsInFlight)) {
-      syncNow(lock);
+      // Its failure is not this commit's when a sync that ended first vouched for it.
+      if (auto synced = syncNow(lock); !synced && durable_ < commit) return synced;
       continue;
     }
     // A running sync covers this commit, or the most syncs allowed run: wait for one to end.

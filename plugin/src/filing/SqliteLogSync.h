@@ -27,6 +27,9 @@
 /// sync sees an error that hit any page written before it started, even one another running sync
 /// reports too. (Two syncs on one descriptor could both return 0 for a lost page: the first to
 /// look takes the error.) That is what lets a sync that ends first vouch for its commits alone.
+/// A descriptor opened later is not told of an error a running sync already took: a waiter
+/// that stop() (cancelWaits()) left with every descriptor busy syncs on one opened for it and
+/// vouches only if those syncs ended first (branch gaps2; else Unavailable, it does not wait).
 ///
 /// The descriptors are checked against the path at each sync (device and inode): a log deleted
 /// and created again (the last connection closed) is opened anew, never an old file synced
@@ -36,6 +39,7 @@
 
 #include <sys/types.h>
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <cstdint>
@@ -75,7 +79,12 @@ class SqliteLogSync {
   /// Returns once a log sync that started after commit number `commit` was written has
   /// finished. Never called under the store's mutex. Waits for other threads' syncs at most
   /// kLongestWait (Unavailable after); after cancelWaits() it does not wait for anyone and syncs
-  /// itself. Errors: Unavailable (this or an earlier sync failed; the log is missing).
+  /// itself, on a free descriptor or, every one busy, on one opened for it. That one is not
+  /// told of a writeback error a running sync was already told of (errseq marks it seen), so
+  /// its success vouches only when the syncs running at its start have all ended by its end
+  /// (their failure is final then); else it returns Unavailable, never a commit the log may
+  /// have lost. Errors: Unavailable (this or an earlier sync failed; the log is missing; the
+  /// case above).
   dms::Status waitDurable(std::uint64_t commit);
 
   /// Ends waits for another thread's sync at once: those callers sync the log themselves.
@@ -97,8 +106,10 @@ class SqliteLogSync {
   /// mutex_. Error text when it cannot be opened.
   std::shared_ptr<Descriptors> openLog(std::string& error);
   /// Runs one sync for the caller and records what it covered. Called with `lock` held;
-  /// releases it during the sync.
-  void syncNow(std::unique_lock<std::mutex>& lock);
+  /// releases it during the sync. Errors: Unavailable (the sync or an earlier one failed; or,
+  /// on a descriptor opened for it after cancelWaits(), the syncs running then have not all
+  /// ended, so it cannot vouch: see waitDurable()).
+  dms::Status syncNow(std::unique_lock<std::mutex>& lock);
 
   const std::string logFile_;
   std::atomic<std::uint64_t> written_{0};
@@ -113,6 +124,9 @@ class SqliteLogSync {
   std::uint64_t startedCovers_ = 0;
   /// Which of the kMostSyncsInFlight descriptors a running sync uses (bit i: descriptor i).
   unsigned busy_ = 0;
+  /// Syncs ended on each descriptor: a sync on a descriptor of its own (cancelWaits(), every
+  /// one busy) sees whether the syncs running when it started have ended since.
+  std::array<std::uint64_t, kMostSyncsInFlight> slotSyncsEnded_{};
   int inFlight_ = 0;
   int mostInFlight_ = 0;
   int waiting_ = 0;
