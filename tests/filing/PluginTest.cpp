@@ -1,3 +1,6 @@
+#include <Poco/JSON/Object.h>
+#include <Poco/JSON/Parser.h>
+
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -206,6 +209,14 @@ TEST_F(PluginTest, LeftoversRecoverCannotRemoveAreLoggedAndRetriedWhileFilingGoe
   makePlugin();
   const auto recovers = [&] { return target->calls(dms::test::TargetMethod::Recover); };
   const auto mark = std::filesystem::path(dataDir_) / "engine.clean";
+  const auto leftoversInStatusJson = [&]() -> Poco::Dynamic::Var {
+    const auto listed = run("status", {"--json"});
+    EXPECT_EQ(listed.code, 0) << listed.err;
+    const auto document = Poco::JSON::Parser().parse(listed.out).extract<Poco::JSON::Object::Ptr>();
+    EXPECT_TRUE(document->has("total") && document->has("orders")) << listed.out;
+    if (!document->has("targetLeftovers")) return std::string("(absent)");
+    return document->get("targetLeftovers");
+  };
   // The real recover() runs, then answers Incomplete, as a connector does for what it left.
   target->failCall(dms::test::TargetMethod::Recover, 1, dms::ErrorCode::Incomplete,
                    dms::test::FaultRepeat::FromThenOn, dms::test::FaultTiming::AfterCall);
@@ -230,6 +241,15 @@ TEST_F(PluginTest, LeftoversRecoverCannotRemoveAreLoggedAndRetriedWhileFilingGoe
   EXPECT_NE(shown.out.find("injected fault in recover"), std::string::npos) << shown.out;
   EXPECT_NE(plugin_->metricsText().find("\nambita_target_leftovers 1\n"), std::string::npos)
       << plugin_->metricsText();
+  // `status --json` (the admin API's GET orders) carries them too (issue 15, gaps2).
+  const auto listed = leftoversInStatusJson();
+  ASSERT_FALSE(listed.isEmpty() || listed.isString()) << "no \"targetLeftovers\" object";
+  const auto record = listed.extract<Poco::JSON::Object::Ptr>();
+  EXPECT_TRUE(record->getValue<std::string>("target").starts_with("fault-injecting:"))
+      << record->getValue<std::string>("target");
+  EXPECT_EQ(record->getValue<std::string>("at").size(), std::string("2026-11-30T20:00:00Z").size());
+  EXPECT_NE(record->getValue<std::string>("message").find("injected fault in recover"),
+            std::string::npos);
 
   const auto idle = run("sync", {});  // writes nothing: would leave the clean mark
   EXPECT_EQ(idle.code, 0) << idle.err;
@@ -240,6 +260,7 @@ TEST_F(PluginTest, LeftoversRecoverCannotRemoveAreLoggedAndRetriedWhileFilingGoe
   target->clearFaults();  // the leftover went: recover() succeeds
   EXPECT_EQ(run("sync", {}).code, 0);
   EXPECT_EQ(run("status", {}).out.find("target: leftovers"), std::string::npos);
+  EXPECT_TRUE(leftoversInStatusJson().isEmpty()) << "null once a recover() left nothing";
   EXPECT_NE(plugin_->metricsText().find("\nambita_target_leftovers 0\n"), std::string::npos)
       << plugin_->metricsText();
   EXPECT_TRUE(std::filesystem::exists(mark)) << "an idle sync after a clean recover() marks";

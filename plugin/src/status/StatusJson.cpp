@@ -103,6 +103,15 @@ Object::Ptr orderPage(const filing::OrderPage& page, std::size_t pageNumber, std
   return o;
 }
 
+Poco::Dynamic::Var targetLeftovers(const std::optional<filing::TargetLeftovers>& leftovers) {
+  if (!leftovers) return {};
+  Object::Ptr o = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  o->set("at", leftovers->at);
+  o->set("target", leftovers->target);
+  o->set("message", leftovers->message);
+  return o;
+}
+
 void setAmounts(Object& o, const filing::CostTotals& amount) {
   o.set("netOre", amount.netOre);
   o.set("vatOre", amount.vatOre());

@@ -4,10 +4,12 @@
 /// as data"): extra fields may be added, none renamed. Times are ISO 8601 UTC strings, order
 /// ids numbers, sizes bytes; an absent value is null.
 
+#include <Poco/Dynamic/Var.h>
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
 #include <cstddef>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
@@ -24,6 +26,9 @@ Poco::JSON::Object::Ptr auditEntry(const filing::AuditEntry& entry);
 /// {"total", "page", "perPage", "orders"}
 Poco::JSON::Object::Ptr orderPage(const filing::OrderPage& page, std::size_t pageNumber,
                                   std::size_t perPage);
+/// {"at", "target", "message"}: what the target's last recover() could not remove (issue 15,
+/// gaps2); null when it left nothing. `status --json` carries it as "targetLeftovers".
+Poco::Dynamic::Var targetLeftovers(const std::optional<filing::TargetLeftovers>& leftovers);
 /// {"order", "assets", "audit", "cost"}; cost is null when the ledger has nothing for the order
 Poco::JSON::Object::Ptr orderDetail(const OrderDetail& detail);
 /// An amount, given twice: in øre as integers ("netOre", "vatOre", "grossOre") and as exact
