@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Parser.h>
 
+#include <chrono>
 #include <filesystem>
 
 #include "api/ClientOptions.h"
@@ -200,7 +201,8 @@ void AmbitaPlugin::stop() noexcept {
   try {
     std::lock_guard lock(lifecycleMutex_);
     if (!running_) return;
-    store_->cancelWaits();    // a poller or worker waiting for a database connection ends at once
+    store_->cancelWaits();  // a poller or worker waiting for a database connection ends at once
+    const int commands = cancelCommands();  // a verify beside the service ends soon
     serviceRunning_ = false;  // commands from now on take the lock themselves, after us
     poller_->stop();
     inbox_->stop();  // push group commit (issue 15): pushes waiting for a commit answer now
@@ -210,6 +212,7 @@ void AmbitaPlugin::stop() noexcept {
     services_.target->cancel();
     workers_->stop();
     events_->stop();
+    waitForCommands(commands);   // their waits ended above: they end, then the lock is released
     services_.target->resume();  // commands (and the host) may use the target again
     store_->resumeWaits();
     reconciler_->releasePool();
@@ -218,6 +221,28 @@ void AmbitaPlugin::stop() noexcept {
     services_.logger->info(kSource, "service stopped");
   } catch (...) {  // NOLINT: stop() must not throw; nothing more can be done here
   }
+}
+
+int AmbitaPlugin::cancelCommands() {
+  std::lock_guard lock(commandsMutex_);
+  service_->cancelCommands();
+  return commandsInFlight_;
+}
+
+void AmbitaPlugin::waitForCommands(int cancelled) {
+  std::unique_lock lock(commandsMutex_);
+  if (commandsEnded_.wait_for(lock, std::chrono::seconds(kLongestCommandStopSeconds),
+                              [&] { return commandsInFlight_ == 0; })) {
+    if (cancelled > 0)
+      services_.logger->warning(
+          kSource, "stop: cancelled " + std::to_string(cancelled) + " command(s) in flight");
+  } else {
+    services_.logger->error(kSource, "stop: " + std::to_string(commandsInFlight_) +
+                                         " command(s) still running after " +
+                                         std::to_string(kLongestCommandStopSeconds) +
+                                         " s; stopping without waiting for them");
+  }
+  service_->resumeCommands();
 }
 
 std::vector<dms::Route> AmbitaPlugin::routes() {
@@ -286,6 +311,23 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
             onOrderCreated(order, request);
           });
     if (commands::AdminCommands::handles(name)) {
+      // Counted while it runs: stop() cancels it and waits for its end (waitForCommands).
+      struct InFlight {
+        AmbitaPlugin& plugin;
+        explicit InFlight(AmbitaPlugin& p) : plugin(p) {
+          std::lock_guard lock(plugin.commandsMutex_);
+          ++plugin.commandsInFlight_;
+        }
+        ~InFlight() {
+          {
+            std::lock_guard lock(plugin.commandsMutex_);
+            --plugin.commandsInFlight_;
+          }
+          plugin.commandsEnded_.notify_all();
+        }
+        InFlight(const InFlight&) = delete;
+        InFlight& operator=(const InFlight&) = delete;
+      } inFlight(*this);
       client_->resume();
       const int code = admin_->run(name, args, io);
       // What the sync filed reaches the host now, not only when a service runs next (what the

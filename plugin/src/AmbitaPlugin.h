@@ -13,6 +13,7 @@
 /// Nothing throws out of it: errors come back as dms::Result, exit codes or HTTP answers.
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -73,6 +74,12 @@ class AmbitaPlugin final : public dms::Plugin {
   static dms::Result<std::unique_ptr<AmbitaPlugin>> build(const dms::HostServices& services,
                                                           api::OrderApi* orderApiOverride);
   void onOrderCreated(const api::OrderCollection& order, const api::NewOrder& request) noexcept;
+  /// stop(): cancels the commands in flight (a verify ends before its next file; their waits
+  /// end with stop()'s other cancels) and those started until waitForCommands(); how many run.
+  int cancelCommands();
+  /// stop(): waits (at most kLongestCommandStopSeconds) until no command runs, logs the
+  /// `cancelled` ones, and lets later commands run whole again.
+  void waitForCommands(int cancelled);
 
   dms::HostServices services_;
   filing::FilingConfig config_;
@@ -89,6 +96,13 @@ class AmbitaPlugin final : public dms::Plugin {
   std::unique_ptr<commands::AdminCommands> admin_;
 
   std::mutex lifecycleMutex_;
+  // --- commands in flight (issue 15, gaps2): stop() cancels them (their waits end, a verify
+  // stops at its next file) and waits for them before it releases the data folder's lock, so
+  // a host stopping on SIGTERM does not wait for a command to finish first.
+  static constexpr int kLongestCommandStopSeconds = 30;
+  std::mutex commandsMutex_;
+  std::condition_variable commandsEnded_;
+  int commandsInFlight_ = 0;
   std::optional<filing::ExclusiveRun> serviceLock_;  ///< held while the service runs
   bool running_ = false;
 

@@ -1,6 +1,7 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -15,6 +16,7 @@
 #include "PluginFixture.h"
 #include "dms/common/BookkeepingNames.h"
 #include "support/FaultInjectingTarget.h"
+#include "support/ForwardingTarget.h"
 #include "support/TestStream.h"
 
 namespace ambita::test {
@@ -266,6 +268,88 @@ TEST_F(PluginTest, LeftoversRecoverCannotRemoveAreLoggedAndRetriedWhileFilingGoe
   EXPECT_TRUE(std::filesystem::exists(mark)) << "an idle sync after a clean recover() marks";
   EXPECT_EQ(run("sync", {}).code, 0);
   EXPECT_EQ(recovers(), 4) << "and the next one skips recover()";
+}
+
+/// A storage whose stat() holds a verify: once armed, the first stat waits until cancel() (as a
+/// slow storage's call does until the plugin's stop() cancels it) and answers Cancelled; every
+/// later one waits until release() (a command not cancelled would be caught there).
+class StatHoldingTarget final : public dms::test::ForwardingTarget {
+ public:
+  using ForwardingTarget::ForwardingTarget;
+  void arm() { raise(armed_); }
+  bool waitUntilStats(int stats) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(60), [&] { return stats_ >= stats; });
+  }
+  void release() { raise(released_); }
+  void cancel() noexcept override { raise(cancelled_); }
+  void resume() noexcept override {
+    std::lock_guard lock(mutex_);
+    cancelled_ = false;
+  }
+
+ protected:
+  std::optional<dms::Error> around(const dms::test::TargetCall& call,
+                                   const Forward& forward) override {
+    std::unique_lock lock(mutex_);
+    if (!armed_ || call.method != dms::test::TargetMethod::Stat)
+      return lock.unlock(), ForwardingTarget::around(call, forward);
+    const bool first = ++stats_ == 1;
+    changed_.notify_all();
+    changed_.wait_for(lock, std::chrono::seconds(60),
+                      [&] { return released_ || (first && cancelled_); });
+    if (first) return dms::Error{dms::ErrorCode::Cancelled, "stat: cancelled", std::nullopt};
+    lock.unlock();
+    return ForwardingTarget::around(call, forward);
+  }
+
+ private:
+  void raise(bool& flag) noexcept {
+    {
+      std::lock_guard lock(mutex_);
+      flag = true;
+    }
+    changed_.notify_all();
+  }
+
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool armed_ = false, cancelled_ = false, released_ = false;
+  int stats_ = 0;
+};
+
+// Issue 15, gaps2: `dms-host run` stopping on SIGTERM waited for an admin command in flight (a
+// verify of a large archive, a repair's slow downloads) to finish before it stopped the plugin.
+// stop() now cancels a command running beside the service and waits for its end before it
+// releases the data folder's lock: the verify ends before its next file, reported cancelled.
+TEST_F(PluginTest, StopCancelsAVerifyRunningBesideTheServiceAndWaitsForItsEnd) {
+  auto target = std::make_shared<StatHoldingTarget>(*fsTarget_);
+  sharedTarget_ = target;
+  makePlugin();
+  api_.setOrder(makeOrder(5, "FINISHED", {makeAsset("a1", "A.pdf"), makeAsset("a2", "B.pdf")}));
+  ASSERT_EQ(run("track", {"5"}).code, 0);
+  ASSERT_EQ(run("sync", {}).code, 0);
+  ASSERT_TRUE(plugin_->startService().ok());
+  target->arm();
+
+  std::atomic<bool> verifyEnded{false};
+  Run verify{};
+  std::thread command([&] {
+    verify = run("verify", {"--json"});
+    verifyEnded = true;
+  });
+  ASSERT_TRUE(target->waitUntilStats(1)) << "the verify did not reach the first file";
+  plugin_->stop();
+  const bool endedBeforeStopReturned = verifyEnded;
+  target->release();
+  command.join();
+  EXPECT_TRUE(endedBeforeStopReturned) << "stop() returned with the verify still running";
+  EXPECT_EQ(verify.code, 1);
+  EXPECT_NE(verify.out.find("verify: cancelled (the service is stopping)"), std::string::npos)
+      << verify.out;
+  EXPECT_NE(logger_.text().find("stop: cancelled 1 command(s) in flight"), std::string::npos)
+      << logger_.text();
+  EXPECT_EQ(run("verify", {}).code, 0) << "after stop(), a verify runs whole again";
 }
 
 // The defect this guards against: `dms-host status` next to `dms-host run` deleted the

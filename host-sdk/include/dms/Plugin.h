@@ -106,7 +106,9 @@ class Plugin {
   /// only between startService() and stop().
   virtual Status startService() = 0;
 
-  /// Stops background work, finishing or safely abandoning what is in flight; idempotent.
+  /// Stops background work, finishing or safely abandoning what is in flight; idempotent. A
+  /// host may call it while runCommand() runs on another thread (dms-host's admin console at
+  /// SIGTERM): such a command should then end promptly too, cancelled, before stop() returns.
   virtual void stop() noexcept = 0;
 
   /// The routes the host should serve while the service runs.

@@ -513,7 +513,10 @@ int AdminCommands::verify(const CommandLine& cl, const dms::CommandIO& io) {
   if (output.json()) {
     auto doc = status::json::verify(report);
     if (!report.clean())
-      doc->set("error", "verify: " + std::to_string(report.missing) + " missing, " +
+      doc->set("error", std::string(report.cancelled ? "verify: cancelled (the service is "
+                                                       "stopping) after "
+                                                     : "verify: ") +
+                            std::to_string(report.missing) + " missing, " +
                             std::to_string(report.changed) + " changed, " +
                             std::to_string(report.orphaned) + " orphaned, " +
                             std::to_string(report.errors.size()) + " error(s)");

@@ -177,6 +177,7 @@ VerifyReport FilingService::verify(bool repair, bool quick) {
       return report;
     }
     for (const auto& a : *filed) {
+      if (cancelledNow(report)) return report;
       const auto missingBefore = report.missing;
       checkFiled(a, repair, quick, report);
       if (report.missing > missingBefore) toRepair.insert(a.orderId);
@@ -186,8 +187,16 @@ VerifyReport FilingService::verify(bool repair, bool quick) {
     afterAssetId = filed->back().assetId;
   }
   findOrphans(report);
-  if (repair) refileOrders(toRepair, report);
+  if (repair && !report.cancelled) refileOrders(toRepair, report);
   return report;
+}
+
+bool FilingService::cancelledNow(VerifyReport& report) const {
+  if (report.cancelled || !commandsCancelled_) return report.cancelled;
+  report.cancelled = true;
+  report.errors.push_back("cancelled: the service is stopping; the rest was not checked" +
+                          std::string(report.repaired ? " or repaired" : ""));
+  return true;
 }
 
 void FilingService::checkFiled(const AssetRecord& a, bool repair, bool quick,
@@ -235,7 +244,7 @@ void FilingService::findOrphans(VerifyReport& report) {
   // one). Asked per file found (an indexed lookup) instead of holding every recorded path:
   // memory stays flat whatever the archive's size (issue 15).
   std::vector<std::string> folders{""};
-  while (!folders.empty()) {
+  while (!folders.empty() && !cancelledNow(report)) {
     const std::string folder = folders.back();
     folders.pop_back();
     auto entries = target_.list(folder);
@@ -244,6 +253,7 @@ void FilingService::findOrphans(VerifyReport& report) {
       continue;
     }
     for (const auto& e : *entries) {
+      if (cancelledNow(report)) return;
       if (e.type == dms::EntryType::Folder) {
         folders.push_back(e.path);
         continue;
@@ -267,6 +277,7 @@ void FilingService::findOrphans(VerifyReport& report) {
 
 void FilingService::refileOrders(const std::set<std::int64_t>& orderIds, VerifyReport& report) {
   for (auto orderId : orderIds) {
+    if (cancelledNow(report)) return;
     auto reconciled = reconciler_.reconcile(orderId, Reason::Admin);
     if (!reconciled) {
       report.errors.push_back("repairing order " + std::to_string(orderId) + ": " +

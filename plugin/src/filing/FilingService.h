@@ -11,6 +11,7 @@
 ///   - verify(): the state against the target, as a report (the command prints it).
 /// Everything referred to outlives the service. Thread-safe as the Reconciler and StateStore are.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -104,6 +105,7 @@ struct VerifyReport {
   std::size_t ok = 0, missing = 0, changed = 0, orphaned = 0;
   bool repaired = false;       ///< --repair was asked for
   std::size_t filedAgain = 0;  ///< with --repair: files filed again
+  bool cancelled = false;      ///< stop() ended it early (cancelCommands): the rest is unchecked
   /// Nothing changed, orphaned or failing, and everything missing was filed again.
   bool clean() const {
     return errors.empty() && changed == 0 && orphaned == 0 &&
@@ -164,6 +166,12 @@ class FilingService {
   /// and files them again.
   VerifyReport verify(bool repair, bool quick);
 
+  /// Ends a verify() in progress before its next file, folder or order (the plugin's stop():
+  /// a command running beside the service is cancelled, not finished first), and every one
+  /// started until resumeCommands(). Thread-safe.
+  void cancelCommands() noexcept { commandsCancelled_ = true; }
+  void resumeCommands() noexcept { commandsCancelled_ = false; }
+
   Reconciler& reconciler() { return reconciler_; }
   StateStore& store() { return store_; }
 
@@ -171,12 +179,15 @@ class FilingService {
   void checkFiled(const AssetRecord& asset, bool repair, bool quick, VerifyReport& report);
   void findOrphans(VerifyReport& report);
   void refileOrders(const std::set<std::int64_t>& orderIds, VerifyReport& report);
+  /// True (once, with an error in the report) when cancelCommands() ended the verify.
+  bool cancelledNow(VerifyReport& report) const;
 
   Reconciler& reconciler_;
   StateStore& store_;
   dms::DocumentTarget& target_;
   const FilingConfig& config_;
   std::string dataDir_;
+  std::atomic<bool> commandsCancelled_{false};
 
   // --- Several hosts (issue 11)
   /// beginExclusiveRun() for a shared state: the Shared filing lease, after recovering the

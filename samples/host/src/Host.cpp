@@ -307,9 +307,12 @@ int Host::runService() {
   // A readiness check in flight may wait on the API: /readyz answers "stopping" at once, the
   // plugin's stop() cancels the check's call, then the checking thread ends.
   readiness.requestStop();
-  if (console) console->stop();  // its commands in flight end before the plugin stops
+  // The console's commands in flight (a verify --repair) are cancelled by the plugin's stop(),
+  // not finished first (issue 15, gaps2); no new one starts meanwhile.
+  if (console) console->stopAccepting();
   server.stop();
   plugin.stop();
+  if (console) console->stop();
   readiness.stop();
   logger_.info(kSource, "stopped");
   return 0;

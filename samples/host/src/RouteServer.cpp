@@ -318,12 +318,23 @@ void RouteServer::start() {
   running_ = true;
 }
 
+void RouteServer::stopAccepting() noexcept {
+  if (!running_) return;
+  try {
+    server_->stop();  // no new connections
+    guard_->stop();   // ends idle keep-alive connections and requests still arriving
+  } catch (const Poco::Exception& e) {
+    logger_.error(kSource, "stopping the HTTP server: " + e.displayText());
+  } catch (...) {
+    logger_.error(kSource, "stopping the HTTP server failed");
+  }
+}
+
 void RouteServer::stop() noexcept {
   if (!running_) return;
+  stopAccepting();
   running_ = false;
   try {
-    server_->stop();   // no new connections
-    guard_->stop();    // ends idle keep-alive connections and requests still arriving
     pool_->joinAll();  // requests being handled finish
     server_.reset();
     guard_.reset();

@@ -74,8 +74,12 @@ class RouteServer {
   /// Starts the worker threads and accepting.
   void start();
 
-  /// Stops accepting, closes idle keep-alive connections and waits for the requests in
-  /// flight; no server thread is left afterwards. Idempotent.
+  /// Stops accepting and closes every connection (idle keep-alive ones, requests arriving, and
+  /// those of the requests in flight, whose answers are not sent); the requests in flight go
+  /// on. Lets a host cancel what they wait for before stop() waits for them. Idempotent.
+  void stopAccepting() noexcept;
+  /// stopAccepting(), then waits for the requests in flight; no server thread is left
+  /// afterwards. Idempotent.
   void stop() noexcept;
 
   /// Counts every answered request into `metrics` (GET /metrics); call before start().

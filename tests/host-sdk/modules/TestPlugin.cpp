@@ -6,7 +6,10 @@
 #include <Poco/JSON/Parser.h>
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 
 #include "dms/ModuleInfo.h"
@@ -30,6 +33,11 @@ class TestPlugin final : public dms::Plugin {
   }
 
   void stop() noexcept override {
+    {
+      std::lock_guard lock(mutex_);
+      stopped_ = true;  // ends a `verify` in flight, as a real plugin's stop() cancels its waits
+    }
+    stopCalled_.notify_all();
     services_.logger->info("testplugin", "service stopped");
     // Lets tests see that the host called stop() before exiting.
     std::ofstream(services_.dataDir + "/stopped") << "stopped\n";
@@ -60,7 +68,10 @@ class TestPlugin final : public dms::Plugin {
     return {{"greet", "greet [NAME]", "prints the configured greeting"},
             {"put-file", "put-file PATH TEXT", "files TEXT at PATH in the document target"},
             {"describe", "describe", "prints the target description and the data folder"},
-            {"fail", "fail", "fails with exit code 1"}};
+            {"fail", "fail", "fails with exit code 1"},
+            {"verify", "verify [...]",
+             "waits until stop() (at most 20 s); writes verify-started and verify-ended (how it "
+             "ended) in the data folder"}};
   }
 
   int runCommand(const std::string& name, const std::vector<std::string>& args,
@@ -95,6 +106,7 @@ class TestPlugin final : public dms::Plugin {
       *io.err << "failing as asked\n";
       return 1;
     }
+    if (name == "verify") return verify(io);
     *io.err << "testplugin: unknown command '" << name << "'\n";
     return 2;
   }
@@ -109,7 +121,23 @@ class TestPlugin final : public dms::Plugin {
   }
 
  private:
+  /// A command that runs until the plugin is stopped: what a host does with a command in
+  /// flight when it stops (the admin console's `POST verify` at SIGTERM).
+  int verify(const dms::CommandIO& io) {
+    std::ofstream(services_.dataDir + "/verify-started") << "started\n";
+    std::unique_lock lock(mutex_);
+    const bool cancelled =
+        stopCalled_.wait_for(lock, std::chrono::seconds(20), [&] { return stopped_; });
+    std::ofstream(services_.dataDir + "/verify-ended")
+        << (cancelled ? "cancelled by stop()" : "finished, stop() never came") << "\n";
+    *io.out << (cancelled ? R"({"error": "verify: cancelled"})" : R"({"ok": 0})") << "\n";
+    return cancelled ? 1 : 0;
+  }
+
   dms::HostServices services_;
+  std::mutex mutex_;
+  std::condition_variable stopCalled_;
+  bool stopped_ = false;
   std::string greeting_;
   std::string token_;
   std::atomic<int> greetings_{0};

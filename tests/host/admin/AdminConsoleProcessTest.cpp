@@ -10,8 +10,12 @@
 #include <Poco/Net/HTTPResponse.h>
 #include <Poco/StreamCopier.h>
 
+#include <chrono>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
+#include <string>
+#include <thread>
 
 #include "../HostProcess.h"
 #include "admin/PasswordHash.h"
@@ -109,6 +113,48 @@ TEST_F(AdminConsoleProcess, ServesThePageAndTheApiBehindALogin) {
       << stopped.out;
   EXPECT_EQ(stopped.err.find(kPassword), std::string::npos) << stopped.err;
   EXPECT_EQ(stopped.err.find("admin-token-5e6f7a8b9c"), std::string::npos) << stopped.err;
+}
+
+// Issue 15, gaps2: SIGTERM waited for a console command in flight (a verify --repair of slow
+// downloads) to finish before the plugin was stopped, so shutdown took as long as the command.
+// The host now stops the plugin first: its stop() cancels the command, then the host waits.
+// The test plugin's `verify` runs until stop() is called (or 20 s pass).
+TEST_F(AdminConsoleProcess, SigtermCancelsACommandInFlightInsteadOfWaitingForIt) {
+  const int port = dms::test::freeLoopbackPort();
+  write(config(R"({"listen": "127.0.0.1:)" + std::to_string(port) +
+               R"(", "token": "${DMS_ADMIN_TOKEN}"})"));
+  HostProcess host({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(host.port(), 0U) << host.firstLine();
+  std::thread verify([&] {
+    try {
+      Poco::Net::HTTPClientSession session("127.0.0.1", static_cast<Poco::UInt16>(port));
+      session.setTimeout(Poco::Timespan(30, 0));
+      Poco::Net::HTTPRequest call("POST", "/admin/api/verify", Poco::Net::HTTPMessage::HTTP_1_1);
+      call.set("Authorization", "Bearer admin-token-5e6f7a8b9c");
+      call.setContentType("application/json");
+      call.setContentLength(2);
+      session.sendRequest(call) << "{}";
+      Poco::Net::HTTPResponse response;
+      session.receiveResponse(response);
+    } catch (const Poco::Exception&) {  // the host closes the connection when it stops
+    }
+  });
+  const auto found = [&](const std::string& name) {
+    for (const auto& entry : std::filesystem::recursive_directory_iterator(dir_.path()))
+      if (entry.path().filename() == name) return entry.path();
+    return std::filesystem::path();
+  };
+  for (int i = 0; i < 2000 && found("verify-started").empty(); ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  ASSERT_FALSE(found("verify-started").empty()) << "the console did not run the command";
+
+  const auto stopped = host.stop(SIGTERM, 60);
+  verify.join();
+  EXPECT_EQ(stopped.exitCode, 0) << stopped.err;
+  std::string ended;
+  std::getline(std::ifstream(found("verify-ended")), ended);
+  EXPECT_EQ(ended, "cancelled by stop()") << "the host waited for the command before stopping";
+  EXPECT_NE(stopped.err.find("audit: token verify -> 500"), std::string::npos) << stopped.err;
 }
 
 TEST_F(AdminConsoleProcess, ConfigCheckRefusesAConsoleBeyondLoopbackWithoutCredentials) {

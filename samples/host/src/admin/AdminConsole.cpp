@@ -34,6 +34,10 @@ void AdminConsole::start() {
   server_->start();
 }
 
+void AdminConsole::stopAccepting() noexcept {
+  server_->stopAccepting();
+}
+
 void AdminConsole::stop() noexcept {
   server_->stop();
 }

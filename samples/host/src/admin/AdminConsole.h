@@ -19,6 +19,8 @@ class AdminConsole {
                                                     const std::string& hostName);
 
   void start();
+  /// Stops the listener: no request starts a command from now on; those in flight go on.
+  void stopAccepting() noexcept;
   /// Stops the listener and waits for the requests (and their plugin commands) in flight.
   void stop() noexcept;
   std::uint16_t port() const { return server_->port(); }
