@@ -443,10 +443,11 @@ TEST_F(HeldLogSync, AfterCancelWaitsASyncOnADescriptorOpenedLateDoesNotVouchBefo
   syncs.hold(kBound);
   syncs.fail(1);
   std::array<std::atomic<int>, kBound> ok{};
+  std::vector<std::thread*> running;
   for (int commit = 1; commit <= kBound; ++commit) {
     log.noteCommitWritten();
-    threads.start(reporting(log, static_cast<std::uint64_t>(commit),
-                            ok[static_cast<std::size_t>(commit - 1)]));
+    running.push_back(&threads.start(reporting(log, static_cast<std::uint64_t>(commit),
+                                               ok[static_cast<std::size_t>(commit - 1)])));
     ASSERT_TRUE(syncs.waitUntilStarted(commit));
   }
   log.noteCommitWritten();
@@ -459,6 +460,7 @@ TEST_F(HeldLogSync, AfterCancelWaitsASyncOnADescriptorOpenedLateDoesNotVouchBefo
   EXPECT_NE(late.error().message.find("not reported durable"), std::string::npos)
       << late.error().message;
   syncs.releaseAll();
+  for (auto* thread : running) thread->join();  // sync 1's failure is recorded
   log.resumeWaits();
   log.noteCommitWritten();
   auto later = log.waitDurable(kBound + 2);
