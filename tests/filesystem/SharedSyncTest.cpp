@@ -92,8 +92,9 @@ TEST(SharedSyncTest, ACallerArrivingDuringASyncStartsItsOwnBesideIt) {
   std::thread follower([&] { second = sync.syncAfterNow(); });
   // The first sync is still held: the follower's sync must start anyway.
   const bool startedBeside = held.waitUntilStarted(2);
-  held.releaseAll();
+  held.releaseOne();  // the leader's own sync ends first: its answer is that sync's
   leader.join();
+  held.releaseAll();
   follower.join();
   ASSERT_TRUE(startedBeside) << "the follower waited for a sync that started before it called";
   EXPECT_EQ(sync.mostInFlight(), 2);
@@ -111,19 +112,24 @@ TEST(SharedSyncTest, CallersBeyondTheBoundShareTheNextSync) {
   HeldSync held({0, 0, 0, EIO});
   SharedSync sync([&](int) { return held(); });
   std::vector<int> running(3, -1);
-  std::vector<std::thread> threads;
+  std::vector<std::thread> first;
   for (std::size_t i = 0; i < running.size(); ++i) {
-    threads.emplace_back([&, i] { running[i] = sync.syncAfterNow(); });
+    first.emplace_back([&, i] { running[i] = sync.syncAfterNow(); });
     ASSERT_TRUE(held.waitUntilStarted(i + 1));  // one at a time: each starts its own
   }
   std::vector<int> later(3, -1);
-  for (auto& result : later) threads.emplace_back([&] { result = sync.syncAfterNow(); });
+  std::vector<std::thread> waiters;
+  for (auto& result : later) waiters.emplace_back([&] { result = sync.syncAfterNow(); });
   waitForWaiters(sync, 3);
   EXPECT_EQ(held.started(), 3u) << "more syncs at once than the bound";
   held.releaseOne();  // the first sync ends; the waiters' sync may start
   const bool fourthStarted = held.waitUntilStarted(4);
+  // The first three callers' own syncs end before the fourth: each answered by its own.
+  held.releaseOne();
+  held.releaseOne();
+  for (auto& t : first) t.join();
   held.releaseAll();
-  for (auto& t : threads) t.join();
+  for (auto& t : waiters) t.join();
   EXPECT_TRUE(fourthStarted);
   EXPECT_EQ(held.started(), 4u) << "the waiters did not share one sync";
   EXPECT_EQ(sync.mostInFlight(), 3);
