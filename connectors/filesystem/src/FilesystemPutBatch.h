@@ -8,7 +8,8 @@
 ///   3. the folders that received a file are synced: the renames are on disk. One folder: its
 ///      fsync; several: one syncfs() (one disk flush instead of one a folder).
 /// The syncfs() calls go through the target's SharedSync: batches committing at the same time
-/// (several orders at once) share one, which still starts after each of their writes.
+/// (several orders at once) share them, and each is answered by one that started after its
+/// writes.
 /// A power cut before 3 may lose renames, never data under a final name: what a crash leaves
 /// is a temporary (recover() deletes it) or the complete file. Callers record a file as
 /// stored only after commit() reported it placed (the Ambita plugin: one batch per order).

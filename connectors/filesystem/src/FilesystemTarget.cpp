@@ -275,12 +275,20 @@ FilesystemTarget::FilesystemTarget(int rootFd, std::string root, MetadataMode mo
       mode_(mode),
       fsync_(fsync),
       logger_(logger),
-      sharedSync_(
-          std::make_unique<SharedSync>([this] { return ::syncfs(rootFd_) == 0 ? 0 : errno; })) {}
+      sharedSync_(std::make_unique<SharedSync>([this](int slot) {
+        const int fd = syncFds_[static_cast<std::size_t>(slot)];
+        return ::syncfs(fd >= 0 ? fd : rootFd_) == 0 ? 0 : errno;
+      })) {
+  // Opened together, now: each is told of every writeback error after this moment.
+  for (int slot = 0; slot < SharedSync::kMostInFlight; ++slot)
+    syncFds_.push_back(::openat(rootFd_, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+}
 
 FilesystemTarget::~FilesystemTarget() {
   // Folders made since the last put or batch: durable before the target goes (best effort).
   (void)syncNewFolders();
+  for (const int fd : syncFds_)
+    if (fd >= 0) ::close(fd);
   ::close(rootFd_);
 }
 

@@ -4,28 +4,40 @@
 /// sync instead of each paying its own.
 ///
 /// syncAfterNow() returns once a sync that *started after the call* has finished: everything
-/// the caller wrote before calling is then on disk. A sync already running when the call comes
-/// may have started before the caller's last write, so the caller waits for it to end and for
-/// the next one; every caller arriving meanwhile shares that next sync. So N batches committing
-/// together cost at most two syncs, not N, and none is reported durable on a sync that could
-/// have missed its data. The result of a round (0 or an errno) goes to every caller it covers;
-/// a later round also covers a caller, so a caller woken late takes the newest result.
+/// the caller wrote before calling is then on disk. A caller arriving while a sync that started
+/// after its call runs shares that one; otherwise it starts its own at once (up to kMostInFlight
+/// at a time, each on a descriptor of its own), without first waiting for the syncs already
+/// running, which may have started before its last write and so cannot answer it (branch row1q:
+/// waiting for them first put a whole sync's time on every batch that arrived mid-sync). Beyond
+/// that bound callers wait for a running sync to end. None is reported durable on a sync that
+/// could have missed its data.
 ///
-/// No lock is held during the sync itself; a waiting caller waits for a running sync call,
-/// which is as long as it would have waited in its own.
+/// Results: a caller gets an error if any sync that started after its call and ended before it
+/// returned failed, else 0. Each sync runs on its own descriptor (opened together: the kernel
+/// tells each descriptor of every writeback error after its opening, once), so an error seen by
+/// one sync is not hidden from a sync on another descriptor running beside it.
+///
+/// No lock is held during a sync itself; a waiting caller waits for a running sync call, which
+/// is as long as it would have waited in its own.
 
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <mutex>
+#include <set>
 
 namespace dms::filesystem {
 
 class SharedSync {
  public:
-  /// `sync` runs one sync and returns 0 or an errno; it must not throw.
-  explicit SharedSync(std::function<int()> sync) : sync_(std::move(sync)) {}
+  /// Syncs that may run at once (as many descriptors as the sync function is given).
+  static constexpr int kMostInFlight = 3;
+
+  /// `sync(slot)` runs one sync on descriptor `slot` (0 to kMostInFlight - 1, never two calls
+  /// with the same slot at once) and returns 0 or an errno; it must not throw.
+  explicit SharedSync(std::function<int(int slot)> sync) : sync_(std::move(sync)) {}
   SharedSync(const SharedSync&) = delete;
   SharedSync& operator=(const SharedSync&) = delete;
 
@@ -33,16 +45,29 @@ class SharedSync {
   int syncAfterNow();
   /// Callers waiting for another caller's sync to finish (for tests).
   std::size_t waitingCallers();
+  /// The most syncs that ran at once so far (for tests).
+  int mostInFlight();
 
  private:
-  std::function<int()> sync_;
+  /// The result for a caller that called when `calledAfter` syncs had started: the first error
+  /// of a finished sync numbered above it, else 0; nothing if none of those has finished.
+  bool answer(std::uint64_t calledAfter, int& result) const;
+  /// Runs sync number `round` on a free slot, the lock released meanwhile.
+  void run(std::unique_lock<std::mutex>& lock, std::uint64_t round);
+  /// Forgets the results no caller can still ask for.
+  void forgetAnswered();
+
+  std::function<int(int)> sync_;
   std::mutex mutex_;
-  std::condition_variable roundFinished_;
-  std::uint64_t roundsStarted_ = 0;
-  std::uint64_t roundsFinished_ = 0;  ///< the last started round, once none is running
-  bool running_ = false;
+  std::condition_variable syncFinished_;
+  std::uint64_t started_ = 0;              ///< syncs started so far; sync n is the n-th one
+  std::map<std::uint64_t, int> finished_;  ///< sync number -> result, while a caller may ask
+  std::multiset<std::uint64_t> callers_;   ///< each present caller's `calledAfter`
+  unsigned busySlots_ = 0;                 ///< bit i: slot i is in use
+  int inFlight_ = 0;
+  int mostInFlight_ = 0;
+  std::set<std::uint64_t> running_;  ///< the numbers of the syncs running now
   std::size_t waiting_ = 0;
-  int lastResult_ = 0;  ///< of round roundsFinished_
 };
 
 }  // namespace dms::filesystem

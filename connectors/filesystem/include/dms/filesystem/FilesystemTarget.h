@@ -53,6 +53,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "dms/DocumentTarget.h"
 #include "dms/Logger.h"
@@ -215,6 +216,9 @@ class FilesystemTarget final : public DocumentTarget {
   int syncFilesystem();
 
   std::unique_ptr<SharedSync> sharedSync_;
+  /// The root opened once for each sync that may run at once (SharedSync::kMostInFlight), so
+  /// each is told of every writeback error (a descriptor is told once); -1: use rootFd_.
+  std::vector<int> syncFds_;
 
   // --- Issue 15 filecpu2: fewer system calls a new folder ---
   /// ensureFolder() of a missing `path`: mkdirat only its missing segments, from the deepest
