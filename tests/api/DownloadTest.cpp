@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include <Poco/DigestEngine.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/SHA2Engine.h>
 
 #include "ClientFixture.h"
@@ -64,6 +65,17 @@ class DownloadTest : public ClientFixture {
   dms::test::TempDir dir{"ambita-download"};
   const std::string data = content(3 * 1024 * 1024 + 123);
   std::filesystem::path dest() const { return dir.path() / "asset.bin"; }
+
+  /// Streams the asset at `path` into a consumer that reads each attempt's body to its end:
+  /// `bodies` gets what each attempt yielded and whether its stream failed.
+  dms::Result<api::Download> streamRecordingBodies(
+      const std::string& path, std::vector<std::pair<std::string, bool>>& bodies) {
+    return client().streamAsset(server->baseUrl() + path, [&](api::DownloadBody& body) {
+      std::string got = readAll(body);
+      bodies.emplace_back(std::move(got), body.bad());
+      return dms::Status{};
+    });
+  }
 };
 
 TEST_F(DownloadTest, StreamsToFileWithSizeAndSha256) {
@@ -350,12 +362,8 @@ TEST_F(DownloadTest, StreamedBodyCutShortFailsTheConsumersStreamAndComesAgain) {
     if (++calls == 1) return sendBody(resp, data.substr(0, 100'000), data.size());
     sendBody(resp, data, data.size());
   };
-  std::vector<std::pair<std::string, bool>> bodies;  // what each call read, and whether bad
-  auto d = client().streamAsset(server->baseUrl() + "/a", [&](api::DownloadBody& body) {
-    std::string got = readAll(body);
-    bodies.emplace_back(std::move(got), body.bad());
-    return dms::Status{};
-  });
+  std::vector<std::pair<std::string, bool>> bodies;
+  auto d = streamRecordingBodies("/a", bodies);
   ASSERT_TRUE(d) << d.error().describe();
   ASSERT_EQ(bodies.size(), 2u);
   EXPECT_TRUE(bodies[0].second) << "a cut-short body ended like a complete one";
@@ -363,6 +371,50 @@ TEST_F(DownloadTest, StreamedBodyCutShortFailsTheConsumersStreamAndComesAgain) {
   EXPECT_TRUE(bodies[1].first == data);
   EXPECT_EQ(d->size, data.size());
   EXPECT_EQ(d->sha256Hex, sha256(data));
+}
+
+/// Sends the headers and the first `sent` bytes of `data` (declaring all of it), then resets
+/// the connection: RST, not FIN, so the client's receive fails instead of ending early.
+void sendThenReset(Req& req, Resp& resp, const std::string& data, std::size_t sent) {
+  resp.setContentType("application/pdf");
+  resp.setContentLength64(static_cast<Poco::Int64>(data.size()));
+  resp.setKeepAlive(false);
+  auto& out = resp.send();
+  out.write(data.data(), static_cast<std::streamsize>(sent));
+  out.flush();
+  auto& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(req).socket();
+  socket.setLinger(true, 0);
+  socket.close();
+}
+
+// A connection reset mid-body (a receive failing, not a short body's early end) fails the
+// consumer's stream too, and the download comes again from scratch with the right bytes and
+// SHA-256; reset every time, it is Unavailable (a broken connection, not a cut-short body).
+TEST_F(DownloadTest, ConnectionResetMidBodyFailsTheConsumersStreamAndComesAgain) {
+  std::atomic<int> calls{0};
+  std::atomic<bool> alwaysReset{false};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1 || alwaysReset) return sendThenReset(req, resp, data, 1'000'000);
+    sendBody(resp, data, data.size());
+  };
+  std::vector<std::pair<std::string, bool>> bodies;
+  auto d = streamRecordingBodies("/a", bodies);
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(calls.load(), 2);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_TRUE(bodies[0].second) << "a reset body ended like a complete one";
+  EXPECT_LE(bodies[0].first.size(), 1'000'000u);
+  EXPECT_TRUE(data.starts_with(bodies[0].first));
+  EXPECT_FALSE(bodies[1].second);
+  EXPECT_TRUE(bodies[1].first == data);
+  EXPECT_EQ(d->sha256Hex, sha256(data));
+
+  alwaysReset = true;
+  auto failed = client().downloadAsset(server->baseUrl() + "/b", dest());
+  ASSERT_FALSE(failed);
+  EXPECT_EQ(failed.error().code, dms::ErrorCode::Unavailable) << failed.error().describe();
+  EXPECT_FALSE(std::filesystem::exists(dest()));
 }
 
 // The consumer's own failure (a target refusing the file) ends the download with it, not

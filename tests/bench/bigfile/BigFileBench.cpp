@@ -6,6 +6,8 @@
 //             time of `sync <file>` after it (fsync: the durability the product promises and
 //             curl does not), shown as a second baseline
 //   product   dms-host sync --order <id> into a filesystem target, fresh data dir each time
+//             (DMS_BENCH_BIGFILE_COMPARE_MODULES: also with another build's modules, alternating)
+// Each run starts after an untimed sync(), so none pays for another's writeback.
 // Prints each run's time, MiB/s, CPU and peak RSS (wait4 rusage of the child), the medians and
 // the throughput ratio product/curl. Exit 1 only for a broken run: wrong bytes (the SHA-256 of
 // the filed file against the source's), a failed child, or dms-host's peak RSS above 32 MiB (a
@@ -20,6 +22,8 @@
 #include <stdexcept>
 #include <string>
 #include <vector>
+
+#include <unistd.h>
 
 #include <Poco/Crypto/DigestEngine.h>
 #include <Poco/JSON/Object.h>
@@ -83,9 +87,10 @@ std::string writeRandomFile(const fs::path& file, std::uint64_t size) {
 }
 
 /// The dms-host configuration of one product run: a filesystem target (durable, the defaults)
-/// at `archive`, state in `dataDir`. Secrets are `${NAME}` references filled from hostEnv().
+/// at `archive`, state in `dataDir`, the modules from `modules`. Secrets are `${NAME}`
+/// references filled from hostEnv().
 fs::path writeHostConfig(const fs::path& file, const fs::path& dataDir, const fs::path& archive,
-                         const std::string& apiBaseUrl) {
+                         const std::string& apiBaseUrl, const std::string& modules) {
   Poco::JSON::Object::Ptr target = new Poco::JSON::Object(true);
   target->set("connector", "filesystem");
   target->set("root", archive.string());
@@ -97,7 +102,7 @@ fs::path writeHostConfig(const fs::path& file, const fs::path& dataDir, const fs
   ambita->set("password", "${BENCH_API_PASSWORD}");
   Poco::JSON::Object::Ptr root = new Poco::JSON::Object(true);
   root->set("dataDir", dataDir.string());
-  root->set("modules", std::string(DMS_MODULE_DIR));
+  root->set("modules", modules);
   root->set("target", target);
   root->set("ambita", ambita);
   std::ofstream out(file);
@@ -116,6 +121,12 @@ void requireSuccess(const ChildResult& run, const std::string& what) {
     throw BrokenRun(what + " failed (exit " + std::to_string(run.exitCode) + ", signal " +
                     std::to_string(run.signal) + (run.timedOut ? ", timed out" : "") + "):\n" +
                     run.out.substr(0, 2000) + run.err.substr(0, 3000));
+}
+
+/// Before each measured run, untimed: writes back what is dirty (the run before it, another
+/// process), so no run pays for another's writeback (as sync_bench does).
+void settle() {
+  ::sync();
 }
 
 void discard(const fs::path& path) {
@@ -144,6 +155,17 @@ std::vector<std::string> hostWrapper() {
   return words;
 }
 
+/// DMS_BENCH_BIGFILE_COMPARE_MODULES: a folder of modules from another build (e.g. main's
+/// build-rel/modules), run as a second dms-host row in every round; empty when unset.
+std::string compareModules() {
+  const char* text = std::getenv("DMS_BENCH_BIGFILE_COMPARE_MODULES");
+  if (text == nullptr || *text == '\0') return {};
+  if (!fs::is_directory(text))
+    throw std::runtime_error(std::string("DMS_BENCH_BIGFILE_COMPARE_MODULES: '") + text +
+                             "' is not a folder");
+  return text;
+}
+
 /// The whole setup: the source file in Apache's folder, the sandbox order pointing at it.
 class Workload {
  public:
@@ -166,6 +188,7 @@ class Workload {
   /// `sync <file>` (fsync of that file), measured apart: `synced` gets curl's time plus it.
   Figure curl(int round, Figure& synced) const {
     const fs::path out = work_ / ("curl-" + std::to_string(round) + ".bin");
+    settle();
     const auto run = ChildProcess::run(
         {"curl", "-sS", "--fail", "-o", out.string(), "-w", "%{size_download} %{http_code}", url_},
         {}, {}, kChildTimeout);
@@ -185,21 +208,23 @@ class Workload {
     return figure;
   }
 
-  /// dms-host sync of the order into a fresh archive and data dir; checks the summary line,
-  /// that the archive holds exactly the source's bytes, and the peak RSS bound.
-  Figure product(int round) const {
-    const std::string tag = "host-" + std::to_string(round);
+  /// dms-host sync of the order, with the modules in `modules`, into a fresh archive and data
+  /// dir; checks the summary line, that the archive holds exactly the source's bytes, and the
+  /// peak RSS bound. `label` names the run in messages.
+  Figure product(int round, const std::string& modules, const std::string& label) const {
+    const std::string tag = label + "-" + std::to_string(round);
     const fs::path archive = work_ / (tag + "-archive");
     const fs::path dataDir = work_ / (tag + "-data");
     const auto config =
-        writeHostConfig(work_ / (tag + ".json"), dataDir, archive, sandbox_.baseUrl());
+        writeHostConfig(work_ / (tag + ".json"), dataDir, archive, sandbox_.baseUrl(), modules);
     auto argv = hostWrapper();
     for (const std::string& arg :
          {std::string(DMS_BUILD_DIR "/samples/dms-host"), std::string("--config"), config.string(),
           std::string("sync"), std::string("--order"), std::to_string(orderId_)})
       argv.push_back(arg);
+    settle();
     const auto run = ChildProcess::run(argv, hostEnv(), {}, kChildTimeout);
-    const std::string what = "dms-host sync (round " + std::to_string(round) + ")";
+    const std::string what = label + " sync (round " + std::to_string(round) + ")";
     requireSuccess(run, what);
     if (run.out.find("sync: 1 order(s), 1 filed") == std::string::npos)
       throw BrokenRun(what + ": expected \"sync: 1 order(s), 1 filed\", got:\n" +
@@ -241,9 +266,11 @@ double median(std::vector<double> values) {
 }
 
 /// The table: one line per side with the median run (time, MiB/s, CPU, peak RSS), the range of
-/// times, and the throughput ratio to curl.
+/// times, and the throughput ratio to curl; with compare modules, also their row and the
+/// per-round time ratio of the two builds (each round's pair ran back to back, same load).
 void printSummary(const std::vector<Figure>& curl, const std::vector<Figure>& curlSynced,
-                  const std::vector<Figure>& host, std::uint64_t size) {
+                  const std::vector<Figure>& host, const std::vector<Figure>& compare,
+                  std::uint64_t size) {
   const auto column = [](const std::vector<Figure>& runs, double Figure::*field) {
     std::vector<double> values;
     for (const auto& f : runs) values.push_back(f.*field);
@@ -252,19 +279,31 @@ void printSummary(const std::vector<Figure>& curl, const std::vector<Figure>& cu
   const double mib = static_cast<double>(size) / static_cast<double>(kMiB);
   const double curlSeconds = median(column(curl, &Figure::seconds));
   const double syncedSeconds = median(column(curlSynced, &Figure::seconds));
-  std::printf("%-38s %9s %15s %9s %7s %8s %s\n", "run", "median s", "range s", "MiB/s", "CPU s",
+  std::printf("%-44s %9s %15s %9s %7s %8s %s\n", "run", "median s", "range s", "MiB/s", "CPU s",
               "RSS MiB", "throughput ratio");
-  for (const auto& [name, runs] : {std::pair{"curl -o file (baseline)", &curl},
-                                   std::pair{"curl -o file, then sync file", &curlSynced},
-                                   std::pair{"dms-host sync -> filesystem", &host}}) {
+  std::vector<std::pair<const char*, const std::vector<Figure>*>> rows = {
+      {"curl -o file (baseline)", &curl},
+      {"curl -o file, then sync file", &curlSynced},
+      {"dms-host sync -> filesystem", &host}};
+  if (!compare.empty()) rows.emplace_back("dms-host, DMS_BENCH_BIGFILE_COMPARE_MODULES", &compare);
+  for (const auto& [name, runs] : rows) {
     const auto times = column(*runs, &Figure::seconds);
     const double seconds = median(times);
-    std::printf("%-38s %9.3f %7.3f-%-7.3f %9.1f %7.2f %8.1f %.2f x curl, %.2f x curl+sync\n", name,
+    std::printf("%-44s %9.3f %7.3f-%-7.3f %9.1f %7.2f %8.1f %.2f x curl, %.2f x curl+sync\n", name,
                 seconds, *std::min_element(times.begin(), times.end()),
                 *std::max_element(times.begin(), times.end()), mib / seconds,
                 median(column(*runs, &Figure::cpuSeconds)), median(column(*runs, &Figure::rssMiB)),
                 curlSeconds / seconds, syncedSeconds / seconds);
   }
+  if (compare.empty()) return;
+  std::vector<double> speedups;
+  for (std::size_t i = 0; i < host.size(); ++i)
+    speedups.push_back(compare[i].seconds / host[i].seconds);
+  std::printf(
+      "this build against the compare modules, per round (compare s / this s): median "
+      "%.2f x (%.2f-%.2f)\n",
+      median(speedups), *std::min_element(speedups.begin(), speedups.end()),
+      *std::max_element(speedups.begin(), speedups.end()));
 }
 
 int runBenchmark() {
@@ -283,19 +322,32 @@ int runBenchmark() {
       "both from Apache (sendfile) on 127.0.0.1; %d rounds, interleaved (figures, not "
       "pass/fail; the ratio is dms-host MiB/s / curl MiB/s)\n",
       static_cast<unsigned long long>(size / kMiB), rounds);
+  const std::string compareWith = compareModules();
+  if (!compareWith.empty())
+    std::printf(
+        "DMS_BENCH_BIGFILE_COMPARE_MODULES=%s: run beside this build's in every round, "
+        "after it in odd rounds and before it in even ones\n",
+        compareWith.c_str());
   std::fflush(stdout);
   Workload workload(work.path(), size);
-  std::vector<Figure> curl, curlSynced, host;
+  std::vector<Figure> curl, curlSynced, host, compare;
+  const auto runCompare = [&](int round) {
+    compare.push_back(workload.product(round, compareWith, "compare"));
+    std::printf("  round %d: dms-host with the compare modules %.3f s (RSS %.1f MiB)\n", round,
+                compare.back().seconds, compare.back().rssMiB);
+  };
   for (int round = 1; round <= rounds; ++round) {
     curl.push_back(workload.curl(round, curlSynced.emplace_back()));
-    host.push_back(workload.product(round));
+    if (!compareWith.empty() && round % 2 == 0) runCompare(round);
+    host.push_back(workload.product(round, DMS_MODULE_DIR, "dms-host"));
     std::printf(
         "  round %d: curl %.3f s (+ sync %.3f s, RSS %.1f MiB), dms-host %.3f s (RSS %.1f MiB)\n",
         round, curl.back().seconds, curlSynced.back().seconds - curl.back().seconds,
         curl.back().rssMiB, host.back().seconds, host.back().rssMiB);
+    if (!compareWith.empty() && round % 2 == 1) runCompare(round);
     std::fflush(stdout);
   }
-  printSummary(curl, curlSynced, host, size);
+  printSummary(curl, curlSynced, host, compare, size);
   std::printf("dms-host peak RSS limit %.0f MiB: ok; SHA-256 of every filed file: ok\n",
               kRssLimitMiB);
   return 0;
