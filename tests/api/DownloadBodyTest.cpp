@@ -1,17 +1,24 @@
 // DownloadBody on its own: whichever way a consumer reads it (byte by byte through the body's
 // buffer, or read() straight into its own), it yields the source's bytes exactly once, in
 // order, and size and SHA-256 describe exactly those bytes; a body cut short fails whichever
-// way it is read.
+// way it is read. The same for a body hashed aside (HashAside: on a second thread, through a
+// ring of slots), whose thread ends with the body however it ends.
 
 #include <gtest/gtest.h>
 
 #include <Poco/DigestEngine.h>
 #include <Poco/SHA2Engine.h>
 
+#include <atomic>
+#include <filesystem>
+#include <iterator>
+#include <limits>
 #include <optional>
 #include <span>
 #include <sstream>
+#include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "api/DownloadBody.h"
@@ -32,26 +39,43 @@ std::string sha256(const std::string& data) {
 }
 
 /// A body served from `served` in pieces of at most `piece` bytes a source call (a network
-/// delivers what has arrived, not what was asked for), declaring `declared` bytes.
+/// delivers what has arrived, not what was asked for), declaring `declared` bytes. With
+/// `breakAfter`, the source throws (a connection reset) once that many bytes were served.
 class PiecewiseBody {
  public:
   PiecewiseBody(std::string served, std::uint64_t declared, std::span<char> buffer,
-                std::size_t piece = 1000)
+                std::size_t piece = 1000, api::HashAside aside = {},
+                std::optional<std::size_t> breakAfter = std::nullopt)
       : served_(std::move(served)),
         body_(
-            [this, piece](char* into, std::size_t size) {
+            [this, piece, breakAfter](char* into, std::size_t size) {
+              if (breakAfter && static_cast<std::size_t>(served_.tellg()) >= *breakAfter)
+                throw std::runtime_error("Connection reset by peer");
               const auto n = static_cast<std::size_t>(served_.rdbuf()->sgetn(
                   into, static_cast<std::streamsize>(std::min(size, piece))));
               return n;
             },
-            buffer, {declared, 1ULL << 40}, [] { return false; }, "download test", sha256_) {}
+            buffer, {declared, 1ULL << 40}, [this] { return cancelled.load(); }, "download test",
+            sha256_, aside) {}
   api::DownloadBody& body() { return body_; }
+  std::atomic<bool> cancelled{false};
 
  private:
   std::istringstream served_;
   api::Sha256Method sha256_;
   api::DownloadBody body_;
 };
+
+/// Every body hashed aside, through a ring of `slots` slots of `slotBytes`.
+api::HashAside asideAlways(std::size_t slots, std::size_t slotBytes) {
+  return {1, {slots, slotBytes}};
+}
+
+/// The threads of this process now.
+std::size_t threadCount() {
+  const std::filesystem::directory_iterator tasks("/proc/self/task");
+  return static_cast<std::size_t>(std::distance(begin(tasks), end(tasks)));
+}
 
 /// Reads `body` to its end alternating single bytes (get), skipped bytes kept aside (peek),
 /// and block reads of odd sizes (read), so both ways of reading meet at every boundary.
@@ -70,24 +94,26 @@ std::string readMixed(api::DownloadBody& body) {
   return out;
 }
 
-TEST(DownloadBodyTest, ByteReadsAndBlockReadsYieldTheBodyOnceAndItsHashWithoutAGivenBuffer) {
-  const auto data = patterned(300 * 1000 + 17);
-  PiecewiseBody served(data, data.size(), {});
-  EXPECT_EQ(readMixed(served.body()), data);
-  auto result = served.body().result();
+/// readMixed() yields exactly `data`, and the body's result is its size and SHA-256.
+void expectWholeBody(api::DownloadBody& body, const std::string& data) {
+  EXPECT_EQ(readMixed(body), data);
+  auto result = body.result();
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(result->size, data.size());
   EXPECT_EQ(result->sha256Hex, sha256(data));
+}
+
+TEST(DownloadBodyTest, ByteReadsAndBlockReadsYieldTheBodyOnceAndItsHashWithoutAGivenBuffer) {
+  const auto data = patterned(300 * 1000 + 17);
+  PiecewiseBody served(data, data.size(), {});
+  expectWholeBody(served.body(), data);
 }
 
 TEST(DownloadBodyTest, ByteReadsAndBlockReadsYieldTheBodyOnceThroughAGivenBuffer) {
   const auto data = patterned(100 * 1000 + 3);
   std::vector<char> buffer(512);
   PiecewiseBody served(data, data.size(), buffer);
-  EXPECT_EQ(readMixed(served.body()), data);
-  auto result = served.body().result();
-  ASSERT_TRUE(result.ok()) << result.error().message;
-  EXPECT_EQ(result->sha256Hex, sha256(data));
+  expectWholeBody(served.body(), data);
 }
 
 TEST(DownloadBodyTest, ABlockReadFillsTheWholeRequestAcrossSourcePieces) {
@@ -117,6 +143,114 @@ TEST(DownloadBodyTest, ABodyCutShortFailsBlockReadsAndByteReadsAlike) {
     EXPECT_EQ(body.failure()->code, dms::ErrorCode::DataLoss);
     EXPECT_FALSE(body.result().ok());
   }
+}
+
+// Issue 15 row 3: a body hashed aside yields the same bytes and hash however it is read, through
+// rings that wrap hundreds of times, with slots the source fills across its pieces and the body
+// not a multiple of a slot. A slot reused before it was hashed, hashed twice or out of order
+// would give another hash than the oracle's.
+TEST(DownloadBodyTest, ABodyHashedAsideYieldsItsBytesOnceAndTheirHashThroughASmallRing) {
+  const auto data = patterned(300 * 1000 + 17);
+  for (const auto& [slots, slotBytes, piece] :
+       {std::tuple{2u, 1000u, 1000u}, std::tuple{3u, 4096u, 777u}, std::tuple{4u, 65536u, 5000u}}) {
+    SCOPED_TRACE(std::to_string(slots) + " slots of " + std::to_string(slotBytes) + ", pieces of " +
+                 std::to_string(piece));
+    PiecewiseBody served(data, data.size(), {}, piece, asideAlways(slots, slotBytes));
+    expectWholeBody(served.body(), data);
+  }
+}
+
+TEST(DownloadBodyTest, ABodyHashedAsideIsHashedOnASecondThreadThatEndsWithTheBody) {
+  const auto data = patterned(200 * 1000);
+  const std::size_t before = threadCount();
+  PiecewiseBody served(data, data.size(), {}, 1000, asideAlways(2, 8192));
+  EXPECT_EQ(threadCount(), before) << "a body not read yet started a thread";
+  std::vector<char> block(1000);
+  served.body().read(block.data(), static_cast<std::streamsize>(block.size()));
+  EXPECT_EQ(threadCount(), before + 1) << "the big body is not hashed on a thread of its own";
+  served.body().ignore(std::numeric_limits<std::streamsize>::max());
+  EXPECT_TRUE(served.body().eof());
+  EXPECT_EQ(threadCount(), before) << "the hashing thread outlived the body's end";
+  auto result = served.body().result();
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->sha256Hex, sha256(data));
+}
+
+// Small files keep the reading thread's hash: no thread, no ring (row 1 and the scale row).
+TEST(DownloadBodyTest, ABodyBelowTheThresholdIsHashedOnTheReadingThread) {
+  const auto data = patterned(100 * 1000);
+  const std::size_t before = threadCount();
+  PiecewiseBody served(data, data.size(), {}, 1000, {data.size() + 1, {2, 1024}});
+  std::vector<char> block(1000);
+  served.body().read(block.data(), static_cast<std::streamsize>(block.size()));
+  EXPECT_EQ(threadCount(), before);
+  served.body().ignore(std::numeric_limits<std::streamsize>::max());
+  auto result = served.body().result();
+  ASSERT_TRUE(result.ok()) << result.error().message;
+  EXPECT_EQ(result->sha256Hex, sha256(data));
+}
+
+/// Reads `body` with read() until it stops; the bytes it yielded.
+std::string readBlocks(api::DownloadBody& body) {
+  std::string out;
+  std::vector<char> block(4096);
+  while (body) {
+    body.read(block.data(), static_cast<std::streamsize>(block.size()));
+    out.append(block.data(), static_cast<std::size_t>(body.gcount()));
+  }
+  return out;
+}
+
+TEST(DownloadBodyTest, ABodyHashedAsideCutShortFailsAndEndsItsThread) {
+  const auto data = patterned(100 * 1000 + 5);
+  const std::size_t before = threadCount();
+  PiecewiseBody served(data, data.size() + 1, {}, 1000, asideAlways(3, 4096));
+  auto& body = served.body();
+  const std::string got = readBlocks(body);
+  EXPECT_TRUE(body.bad()) << "a cut-short body ended like a complete one";
+  EXPECT_EQ(data.substr(0, got.size()), got);
+  ASSERT_TRUE(body.failure().has_value());
+  EXPECT_EQ(body.failure()->code, dms::ErrorCode::DataLoss);
+  EXPECT_NE(body.failure()->message.find("cut short: got 100005 of 100006"), std::string::npos)
+      << body.failure()->message;
+  EXPECT_FALSE(body.result().ok());
+  EXPECT_EQ(threadCount(), before);
+}
+
+TEST(DownloadBodyTest, ABodyHashedAsideWhoseConnectionBreaksFailsAndEndsItsThread) {
+  const auto data = patterned(100 * 1000);
+  const std::size_t before = threadCount();
+  PiecewiseBody served(data, data.size(), {}, 1000, asideAlways(3, 4000), 50 * 1000);
+  auto& body = served.body();
+  const std::string got = readBlocks(body);
+  EXPECT_TRUE(body.bad());
+  EXPECT_LE(got.size(), 50u * 1000);
+  EXPECT_EQ(data.substr(0, got.size()), got);
+  ASSERT_TRUE(body.failure().has_value());
+  EXPECT_EQ(body.failure()->code, dms::ErrorCode::Unavailable);
+  EXPECT_NE(body.failure()->message.find("the connection broke after 50000 bytes"),
+            std::string::npos)
+      << body.failure()->message;
+  EXPECT_TRUE(body.brokenBy());
+  EXPECT_FALSE(body.result().ok());
+  EXPECT_EQ(threadCount(), before);
+}
+
+TEST(DownloadBodyTest, ABodyHashedAsideStopsWhenCancelledAndEndsItsThread) {
+  const auto data = patterned(100 * 1000);
+  const std::size_t before = threadCount();
+  PiecewiseBody served(data, data.size(), {}, 1000, asideAlways(3, 4096));
+  auto& body = served.body();
+  std::vector<char> block(10 * 1000);
+  body.read(block.data(), static_cast<std::streamsize>(block.size()));
+  ASSERT_TRUE(body.good());
+  served.cancelled = true;
+  readBlocks(body);
+  EXPECT_TRUE(body.bad());
+  ASSERT_TRUE(body.failure().has_value());
+  EXPECT_EQ(body.failure()->code, dms::ErrorCode::Cancelled);
+  EXPECT_FALSE(body.result().ok());
+  EXPECT_EQ(threadCount(), before);
 }
 
 }  // namespace

@@ -76,6 +76,56 @@ class DownloadTest : public ClientFixture {
       return dms::Status{};
     });
   }
+
+  /// Cancels the client 300 ms into the download of a body sent slowly: the download must end
+  /// Cancelled within 2 s and leave no file.
+  void expectCancelEndsADownloadInFlight() {
+    api = [&](Req& req, Resp& resp, const std::string&) {
+      if (!tokens.authorize(req, resp)) return;
+      resp.setContentLength64(static_cast<Poco::Int64>(100 * data.size()));
+      resp.setKeepAlive(false);
+      auto& out = resp.send();
+      try {
+        for (int i = 0; i < 100 && out.good(); ++i) {
+          out.write(data.data(), static_cast<std::streamsize>(data.size()));
+          std::this_thread::sleep_for(20ms);
+        }
+      } catch (...) {
+      }
+    };
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(300ms);
+      client().cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+    stopper.join();
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().code, dms::ErrorCode::Cancelled);
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
+    EXPECT_FALSE(std::filesystem::exists(dest()));
+  }
+
+  /// A consumer that reads 10 bytes and refuses the file: the download ends with its error, not
+  /// retried, and no hash is reported for a body it did not read whole.
+  void expectConsumerFailureEndsTheDownload() {
+    api = [&](Req& req, Resp& resp, const std::string&) {
+      if (!tokens.authorize(req, resp)) return;
+      sendBody(resp, data, data.size());
+    };
+    int consumed = 0;
+    auto d = client().streamAsset(server->baseUrl() + "/a", [&](api::DownloadBody& body) {
+      ++consumed;
+      char first[10];
+      body.read(first, sizeof first);
+      EXPECT_FALSE(body.result().ok()) << "a hash before the body was read whole";
+      return dms::Status(dms::fail(dms::ErrorCode::AlreadyExists, "the name is taken"));
+    });
+    ASSERT_FALSE(d);
+    EXPECT_EQ(d.error().code, dms::ErrorCode::AlreadyExists) << d.error().describe();
+    EXPECT_EQ(consumed, 1);
+    EXPECT_EQ(server->count("/a"), 1u);
+  }
 };
 
 TEST_F(DownloadTest, StreamsToFileWithSizeAndSha256) {
@@ -317,30 +367,7 @@ TEST_F(DownloadTest, SlowBodyTimesOutThenSucceeds) {
 }
 
 TEST_F(DownloadTest, CancelStopsDownloadInFlight) {
-  api = [&](Req& req, Resp& resp, const std::string&) {
-    if (!tokens.authorize(req, resp)) return;
-    resp.setContentLength64(static_cast<Poco::Int64>(100 * data.size()));
-    resp.setKeepAlive(false);
-    auto& out = resp.send();
-    try {
-      for (int i = 0; i < 100 && out.good(); ++i) {
-        out.write(data.data(), static_cast<std::streamsize>(data.size()));
-        std::this_thread::sleep_for(20ms);
-      }
-    } catch (...) {
-    }
-  };
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(300ms);
-    client().cancel();
-  });
-  const auto start = std::chrono::steady_clock::now();
-  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
-  stopper.join();
-  ASSERT_FALSE(d);
-  EXPECT_EQ(d.error().code, dms::ErrorCode::Cancelled);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 2s);
-  EXPECT_FALSE(std::filesystem::exists(dest()));
+  expectCancelEndsADownloadInFlight();
 }
 
 TEST_F(DownloadTest, BadUrlsRefused) {
@@ -420,22 +447,111 @@ TEST_F(DownloadTest, ConnectionResetMidBodyFailsTheConsumersStreamAndComesAgain)
 // The consumer's own failure (a target refusing the file) ends the download with it, not
 // retried by the client, and the hash of a body it did not read is never reported.
 TEST_F(DownloadTest, ConsumerFailureEndsTheStreamedDownloadWithIt) {
+  expectConsumerFailureEndsTheDownload();
+}
+
+// Issue 15 row 3: a big body is hashed on a second thread (HashAside in DownloadBody), received
+// a slot at a time. These take that path with the fixture's 3 MiB body (every body hashed aside,
+// 3 slots of 256 KiB: the ring wraps four times) over a real connection: the bytes filed and
+// their SHA-256 must be the served ones, and a failing body must fail the consumer's stream.
+class HashedAsideDownloadTest : public DownloadTest {
+ protected:
+  void SetUp() override { client().setHashAsideForTest({1, {3, 256 * 1024}}); }
+
+  /// Streams the asset at `path`; what each attempt's consumer read, and whether its stream
+  /// failed.
+  dms::Result<api::Download> stream(const std::string& path,
+                                    std::vector<std::pair<std::string, bool>>& bodies) {
+    return client().streamAsset(server->baseUrl() + path, [&](api::DownloadBody& body) {
+      std::string got = readAll(body);
+      bodies.emplace_back(std::move(got), body.bad());
+      return dms::Status{};
+    });
+  }
+};
+
+TEST_F(HashedAsideDownloadTest, BodiesAreFiledWithTheirSha256AndStopAtTheirEnd) {
+  const std::string second = content(1024 * 1024 + 3).substr(1);  // not a multiple of a slot
+  std::mutex seenMutex;
+  std::set<std::string> peers;
   api = [&](Req& req, Resp& resp, const std::string&) {
     if (!tokens.authorize(req, resp)) return;
+    {
+      std::lock_guard lock(seenMutex);
+      peers.insert(req.clientAddress().toString());
+    }
+    const bool first = req.getURI().ends_with("/first");
+    sendBody(resp, first ? data : second, first ? data.size() : second.size());
+  };
+  auto a = client().downloadAsset(server->baseUrl() + "/first", dest());
+  ASSERT_TRUE(a) << a.error().describe();
+  EXPECT_EQ(a->size, data.size());
+  EXPECT_EQ(a->sha256Hex, sha256(data));
+  EXPECT_TRUE(readFile(dest()) == data);
+  auto b = client().downloadAsset(server->baseUrl() + "/second", dir.path() / "second.bin");
+  ASSERT_TRUE(b) << b.error().describe();
+  EXPECT_EQ(b->sha256Hex, sha256(second));
+  EXPECT_TRUE(readFile(dir.path() / "second.bin") == second);
+  std::lock_guard lock(seenMutex);
+  EXPECT_EQ(peers.size(), 1u) << "a slot's receive read past the first body's end";
+}
+
+TEST_F(HashedAsideDownloadTest, ABodyCutShortFailsTheConsumersStreamAndComesAgain) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1) return sendBody(resp, data.substr(0, 600'000), data.size());
     sendBody(resp, data, data.size());
   };
-  int consumed = 0;
-  auto d = client().streamAsset(server->baseUrl() + "/a", [&](api::DownloadBody& body) {
-    ++consumed;
-    char first[10];
-    body.read(first, sizeof first);
-    EXPECT_FALSE(body.result().ok()) << "a hash before the body was read whole";
-    return dms::Status(dms::fail(dms::ErrorCode::AlreadyExists, "the name is taken"));
-  });
+  std::vector<std::pair<std::string, bool>> bodies;
+  auto d = stream("/a", bodies);
+  ASSERT_TRUE(d) << d.error().describe();
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_TRUE(bodies[0].second) << "a cut-short body ended like a complete one";
+  EXPECT_TRUE(data.starts_with(bodies[0].first));
+  EXPECT_FALSE(bodies[1].second);
+  EXPECT_TRUE(bodies[1].first == data);
+  EXPECT_EQ(d->size, data.size());
+  EXPECT_EQ(d->sha256Hex, sha256(data));
+}
+
+TEST_F(HashedAsideDownloadTest, AConnectionResetMidBodyFailsTheConsumersStreamAndComesAgain) {
+  std::atomic<int> calls{0};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    if (++calls == 1) return sendThenReset(req, resp, data, 1'000'000);
+    sendBody(resp, data, data.size());
+  };
+  std::vector<std::pair<std::string, bool>> bodies;
+  auto d = stream("/a", bodies);
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_EQ(calls.load(), 2);
+  ASSERT_EQ(bodies.size(), 2u);
+  EXPECT_TRUE(bodies[0].second) << "a reset body ended like a complete one";
+  EXPECT_LE(bodies[0].first.size(), 1'000'000u);
+  EXPECT_TRUE(data.starts_with(bodies[0].first));
+  EXPECT_FALSE(bodies[1].second);
+  EXPECT_TRUE(bodies[1].first == data);
+  EXPECT_EQ(d->sha256Hex, sha256(data));
+}
+
+TEST_F(HashedAsideDownloadTest, ABodyAlwaysResetIsUnavailableAndLeavesNoFile) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    sendThenReset(req, resp, data, 700'000);
+  };
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
   ASSERT_FALSE(d);
-  EXPECT_EQ(d.error().code, dms::ErrorCode::AlreadyExists) << d.error().describe();
-  EXPECT_EQ(consumed, 1);
-  EXPECT_EQ(server->count("/a"), 1u);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::Unavailable) << d.error().describe();
+  EXPECT_FALSE(std::filesystem::exists(dest()));
+}
+
+TEST_F(HashedAsideDownloadTest, ConsumerFailureEndsTheDownloadWithoutAHash) {
+  expectConsumerFailureEndsTheDownload();
+}
+
+TEST_F(HashedAsideDownloadTest, CancelStopsTheDownloadInFlight) {
+  expectCancelEndsADownloadInFlight();
 }
 
 }  // namespace

@@ -91,6 +91,9 @@ class AmbitaClient : public OrderApi {
   dms::http::SessionPool& poolForTest() { return *pool_; }
   /// Replaces the retry clock/random source (tests with fixed schedules).
   void setRetryPolicyForTest(RetryPolicy::Clock clock, std::uint64_t seed);
+  /// Which downloads are hashed on a thread of their own (tests take that path with small
+  /// bodies). Not while downloads run.
+  void setHashAsideForTest(HashAside aside) { hashAside_ = aside; }
 
   /// Every answer received (API calls, token requests, downloads) by status class, and every
   /// retry: the plugin's metrics read them (ambita_api_responses_total, ambita_api_retries_total).
@@ -162,6 +165,7 @@ class AmbitaClient : public OrderApi {
   /// cancel()/resume(); every retry sleep waits on it.
   dms::http::StopSignal stop_;
   dms::http::CallCounters counters_;
+  HashAside hashAside_;
 };
 
 }  // namespace ambita::api

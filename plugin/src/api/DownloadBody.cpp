@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstring>
 #include <streambuf>
+#include <system_error>
 #include <utility>
 
 #include "dms/common/ErrnoMapping.h"
@@ -20,13 +21,15 @@ using dms::ErrorCode;
 class DownloadBody::Buffer final : public std::streambuf {
  public:
   Buffer(ReadSome source, std::span<char> buffer, Limits limits, std::function<bool()> cancelled,
-         std::string what, const Sha256Method& sha256)
+         std::string what, const Sha256Method& sha256, HashAside aside)
       : sha(sha256),
         source_(std::move(source)),
         buffer_(buffer),
         limits_(limits),
         cancelled_(std::move(cancelled)),
-        what_(std::move(what)) {}
+        what_(std::move(what)),
+        aside_(aside),
+        hashAside_(limits.expectedSize && *limits.expectedSize >= aside.fromBytes) {}
 
   std::optional<dms::Error> failure;
   std::exception_ptr brokenBy;
@@ -41,6 +44,10 @@ class DownloadBody::Buffer final : public std::streambuf {
  protected:
   int_type underflow() override {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    if (hashingAside()) {
+      if (fillSlot() == 0) return traits_type::eof();
+      return traits_type::to_int_type(*gptr());
+    }
     if (buffer_.empty()) {
       // Only a consumer reading a byte at a time (get, ignore) gets here: read() is served
       // by xsgetn below, straight into the consumer's own buffer.
@@ -54,8 +61,10 @@ class DownloadBody::Buffer final : public std::streambuf {
   }
 
   /// read(): what the buffer still holds, then the rest straight from the source into the
-  /// consumer's buffer (hashed there), with no copy through ours.
+  /// consumer's buffer (hashed there), with no copy through ours. A body hashed aside is copied
+  /// out of the pipeline's slots instead (std::streambuf's own xsgetn, refilling by underflow).
   std::streamsize xsgetn(char* into, std::streamsize wanted) override {
+    if (hashingAside()) return std::streambuf::xsgetn(into, wanted);
     std::streamsize done = std::min<std::streamsize>(wanted, egptr() - gptr());
     if (done > 0) {
       std::memcpy(into, gptr(), static_cast<std::size_t>(done));
@@ -81,6 +90,64 @@ class DownloadBody::Buffer final : public std::streambuf {
   std::size_t fill(char* into, std::size_t capacity) {
     if (ended) return 0;
     if (failure) throw ReadFailed();
+    const std::size_t n = receive(into, capacity);
+    if (n == 0) {
+      atEnd();
+      return 0;
+    }
+    sha.update(into, n);
+    return n;
+  }
+
+  /// fill() for a body hashed aside: receives the next slot of the pipeline whole (or up to the
+  /// body's end), hands it to the hasher and makes it the get area; 0 at the end of a complete
+  /// body, once every byte is hashed. Throws ReadFailed as fill() does; a failure on either
+  /// side ends both (the pipeline's thread stops with the body).
+  std::size_t fillSlot() {
+    if (ended) return 0;
+    if (failure) throw ReadFailed();
+    const std::span<char> slot = pipeline_->acquire();
+    if (slot.empty()) fail(ErrorCode::Internal, what_ + ": " + pipeline_->error());
+    std::size_t filled = 0;
+    while (filled < slot.size() && !sourceEnded_) {
+      const std::size_t n = receive(slot.data() + filled, slot.size() - filled);
+      if (n == 0) sourceEnded_ = true;
+      filled += n;
+    }
+    if (filled > 0) {
+      pipeline_->submit(filled);
+      setg(slot.data(), slot.data(), slot.data() + filled);
+      return filled;
+    }
+    if (!pipeline_->drain()) fail(ErrorCode::Internal, what_ + ": " + pipeline_->error());
+    endPipeline();
+    atEnd();
+    return 0;
+  }
+
+  /// Whether this body is hashed aside. The pipeline's thread starts at the first need (a body
+  /// never read starts none); where no thread can start, the body is hashed on the reading
+  /// thread as a small one is.
+  bool hashingAside() {
+    if (!hashAside_ || pipeline_ || ended || failure) return hashAside_;
+    try {
+      pipeline_ = std::make_unique<HashPipeline>(sha, aside_.shape);
+    } catch (const std::system_error&) {
+      hashAside_ = false;
+    }
+    return hashAside_;
+  }
+
+  /// Ends the pipeline's thread once the body ended or failed: no thread waits out the rest of
+  /// the consumer's work. The get area pointed into its slots.
+  void endPipeline() {
+    setg(nullptr, nullptr, nullptr);
+    pipeline_.reset();
+  }
+
+  /// Up to `capacity` bytes from the source, counted against the limits; 0 at its end. Checks
+  /// for cancellation first.
+  std::size_t receive(char* into, std::size_t capacity) {
     if (cancelled_()) fail(ErrorCode::Cancelled, what_ + ": cancelled");
     std::size_t n = 0;
     try {
@@ -90,10 +157,6 @@ class DownloadBody::Buffer final : public std::streambuf {
       fail(ErrorCode::Unavailable,
            what_ + ": the connection broke after " + std::to_string(size) + " bytes");
     }
-    if (n == 0) {
-      atEnd();
-      return 0;
-    }
     size += n;
     if (size > limits_.maxBytes) {
       // Only a body without Content-Length gets here: a declared one was checked up front.
@@ -102,7 +165,6 @@ class DownloadBody::Buffer final : public std::streambuf {
                ": the file (no Content-Length) grew beyond what ambita.maxDownloadMiB allows (" +
                std::to_string(limits_.maxBytes >> 20) + " MiB); download abandoned");
     }
-    sha.update(into, n);
     return n;
   }
 
@@ -116,6 +178,7 @@ class DownloadBody::Buffer final : public std::streambuf {
 
   [[noreturn]] void fail(ErrorCode code, const std::string& message) {
     if (!failure) failure = dms::fail(code, message);
+    endPipeline();
     throw ReadFailed();
   }
 
@@ -128,6 +191,11 @@ class DownloadBody::Buffer final : public std::streambuf {
   Limits limits_;
   std::function<bool()> cancelled_;
   std::string what_;
+  HashAside aside_;
+  bool hashAside_;
+  bool sourceEnded_ = false;
+  /// After `sha`, so destroyed (its thread joined) before the hash it feeds.
+  std::unique_ptr<HashPipeline> pipeline_;
 };
 
 namespace {
@@ -173,10 +241,10 @@ dms::Status saveTo(DownloadBody& body, const std::filesystem::path& destination,
 
 DownloadBody::DownloadBody(ReadSome source, std::span<char> buffer, Limits limits,
                            std::function<bool()> cancelled, std::string what,
-                           const Sha256Method& sha256)
+                           const Sha256Method& sha256, HashAside aside)
     : std::istream(nullptr),
       buffer_(std::make_unique<Buffer>(std::move(source), buffer, limits, std::move(cancelled),
-                                       std::move(what), sha256)) {
+                                       std::move(what), sha256, aside)) {
   rdbuf(buffer_.get());
 }
 

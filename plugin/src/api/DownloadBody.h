@@ -7,6 +7,10 @@
 /// size limit, the connection breaks or the download is cancelled; failure() then says which.
 /// result() gives size and SHA-256 once the body was read to its end without failure, so
 /// metadata naming them can only be made for a complete body.
+///
+/// A body declared big (HashAside::fromBytes) is hashed on a second thread (HashPipeline): it is
+/// received a slot at a time into the pipeline's ring, hashed there in order, and read() copies
+/// it out of the slot; the thread ends with the body.
 
 #include <cstddef>
 #include <cstdint>
@@ -20,11 +24,21 @@
 #include <string>
 #include <string_view>
 
+#include "api/HashPipeline.h"
 #include "api/Model.h"
 #include "api/Sha256.h"
 #include "dms/Error.h"
 
 namespace ambita::api {
+
+/// When a download's body is hashed aside (HashPipeline). Below `fromBytes`, and without a
+/// Content-Length, the hash runs on the reading thread: small files (row 1, the scale row) keep
+/// their path, with no thread to start and no ring to fill; 8 MiB takes milliseconds to
+/// receive, a thread's start tens of microseconds.
+struct HashAside {
+  std::uint64_t fromBytes = 8ULL << 20;
+  HashPipeline::Shape shape;
+};
 
 class DownloadBody final : public std::istream {
  public:
@@ -41,7 +55,8 @@ class DownloadBody final : public std::istream {
   /// `cancelled` is asked before every read from the source. `sha256` (OpenSSL's implementation,
   /// looked up once by the caller) must outlive the body.
   DownloadBody(ReadSome source, std::span<char> buffer, Limits limits,
-               std::function<bool()> cancelled, std::string what, const Sha256Method& sha256);
+               std::function<bool()> cancelled, std::string what, const Sha256Method& sha256,
+               HashAside aside = {});
   ~DownloadBody() override;
   DownloadBody(const DownloadBody&) = delete;
   DownloadBody& operator=(const DownloadBody&) = delete;
