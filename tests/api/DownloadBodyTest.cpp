@@ -176,6 +176,44 @@ TEST(DownloadBodyTest, ABodyHashedAsideIsHashedOnASecondThreadThatEndsWithTheBod
   EXPECT_EQ(result->sha256Hex, sha256(data));
 }
 
+// A client's bodies hashed aside are capped (HashAside::mostAtOnce): a big body read while
+// another holds the only place hashes on its reading thread (no second ring, no second thread:
+// peak RSS does not grow with filing.concurrency), and the place is free again after the first
+// body's end.
+TEST(DownloadBodyTest, BodiesHashedAsideAtOnceAreCappedAndThePlaceIsGivenBack) {
+  const auto first = patterned(200 * 1000);
+  const auto second = patterned(150 * 1000 + 7);
+  std::atomic<int> running{0};
+  api::HashAside capped = asideAlways(2, 8192);
+  capped.running = &running;
+  const std::size_t before = threadCount();
+  std::vector<char> block(1000);
+  {
+    PiecewiseBody a(first, first.size(), {}, 1000, capped);
+    PiecewiseBody b(second, second.size(), {}, 1000, capped);
+    a.body().read(block.data(), static_cast<std::streamsize>(block.size()));
+    b.body().read(block.data(), static_cast<std::streamsize>(block.size()));
+    EXPECT_EQ(running.load(), 1);
+    EXPECT_EQ(threadCount(), before + 1) << "a second body got a hashing thread past the cap";
+    b.body().ignore(std::numeric_limits<std::streamsize>::max());
+    a.body().ignore(std::numeric_limits<std::streamsize>::max());
+    EXPECT_EQ(running.load(), 0) << "the place was not given back at the body's end";
+    auto ra = a.body().result();
+    auto rb = b.body().result();
+    ASSERT_TRUE(ra.ok()) << ra.error().message;
+    ASSERT_TRUE(rb.ok()) << rb.error().message;
+    EXPECT_EQ(ra->sha256Hex, sha256(first));
+    EXPECT_EQ(rb->sha256Hex, sha256(second));
+  }
+  {
+    PiecewiseBody c(second, second.size(), {}, 1000, capped);
+    c.body().read(block.data(), static_cast<std::streamsize>(block.size()));
+    EXPECT_EQ(threadCount(), before + 1) << "the freed place was not taken by the next body";
+  }
+  EXPECT_EQ(running.load(), 0) << "a body destroyed mid-read kept its place";
+  EXPECT_EQ(threadCount(), before);
+}
+
 // Small files keep the reading thread's hash: no thread, no ring (row 1 and the scale row).
 TEST(DownloadBodyTest, ABodyBelowTheThresholdIsHashedOnTheReadingThread) {
   const auto data = patterned(100 * 1000);

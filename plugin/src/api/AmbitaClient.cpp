@@ -660,7 +660,7 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
   DownloadBody content(
       std::move(source), {},
       {hasLength ? std::optional(expected) : std::nullopt, options_.maxDownloadBytes},
-      [this] { return cancelled(); }, what, sha256(), hashAside_);
+      [this] { return cancelled(); }, what, sha256(), hashAsideShared());
   const dms::Status consumed = (*state.consume)(content);
   if (!content.complete()) lease.discard();
   // A broken connection is handled as any failure of the attempt (stale, timeout, TLS).

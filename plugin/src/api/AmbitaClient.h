@@ -7,6 +7,7 @@
 /// cancel() makes calls in flight return Cancelled soon: backoff sleeps and waits for a
 /// connection end at once, downloads between two buffers, a blocked read within readTimeout.
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
@@ -166,6 +167,13 @@ class AmbitaClient : public OrderApi {
   dms::http::StopSignal stop_;
   dms::http::CallCounters counters_;
   HashAside hashAside_;
+  /// Bodies hashed aside now, capped by HashAside::mostAtOnce (see there).
+  std::atomic<int> bodiesHashedAside_{0};
+  HashAside hashAsideShared() {
+    HashAside aside = hashAside_;
+    aside.running = &bodiesHashedAside_;
+    return aside;
+  }
 };
 
 }  // namespace ambita::api

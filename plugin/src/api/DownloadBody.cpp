@@ -130,9 +130,18 @@ class DownloadBody::Buffer final : public std::streambuf {
   /// thread as a small one is.
   bool hashingAside() {
     if (!hashAside_ || pipeline_ || ended || failure) return hashAside_;
+    if (aside_.running) {
+      if (aside_.running->fetch_add(1) >= aside_.mostAtOnce) {
+        aside_.running->fetch_sub(1);
+        hashAside_ = false;  // the client's places are taken: hashed here, as a small body
+        return false;
+      }
+      place_.reset(aside_.running);
+    }
     try {
       pipeline_ = std::make_unique<HashPipeline>(sha, aside_.shape);
     } catch (const std::system_error&) {
+      place_.reset();
       hashAside_ = false;
     }
     return hashAside_;
@@ -143,6 +152,7 @@ class DownloadBody::Buffer final : public std::streambuf {
   void endPipeline() {
     setg(nullptr, nullptr, nullptr);
     pipeline_.reset();
+    place_.reset();
   }
 
   /// Up to `capacity` bytes from the source, counted against the limits; 0 at its end. Checks
@@ -194,7 +204,14 @@ class DownloadBody::Buffer final : public std::streambuf {
   HashAside aside_;
   bool hashAside_;
   bool sourceEnded_ = false;
-  /// After `sha`, so destroyed (its thread joined) before the hash it feeds.
+  /// The place this body holds among its client's bodies hashed aside (HashAside::running),
+  /// given back when the pipeline ends.
+  struct GiveBack {
+    void operator()(std::atomic<int>* running) const noexcept { running->fetch_sub(1); }
+  };
+  std::unique_ptr<std::atomic<int>, GiveBack> place_;
+  /// After `sha` and `place_`, so destroyed (its thread joined) before the hash it feeds and
+  /// before its place is given back.
   std::unique_ptr<HashPipeline> pipeline_;
 };
 

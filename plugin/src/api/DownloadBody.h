@@ -12,6 +12,7 @@
 /// received a slot at a time into the pipeline's ring, hashed there in order, and read() copies
 /// it out of the slot; the thread ends with the body.
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -35,9 +36,17 @@ namespace ambita::api {
 /// Content-Length, the hash runs on the reading thread: small files (row 1, the scale row) keep
 /// their path, with no thread to start and no ring to fill; 8 MiB takes milliseconds to
 /// receive, a thread's start tens of microseconds.
+///
+/// At most `mostAtOnce` bodies sharing `running` (a client's downloads) are hashed aside at once;
+/// the others hash on their reading thread. The second thread pays off when one big body is
+/// received alone (row 3): with several downloads in flight their threads already hash side by
+/// side, and each ring is memory (shape.slots x shape.slotBytes), which `filing.concurrency`
+/// must not multiply (peak RSS stays flat).
 struct HashAside {
   std::uint64_t fromBytes = 8ULL << 20;
   HashPipeline::Shape shape;
+  std::atomic<int>* running = nullptr;  ///< none: no cap
+  int mostAtOnce = 1;
 };
 
 class DownloadBody final : public std::istream {
