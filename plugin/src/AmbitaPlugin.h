@@ -103,6 +103,8 @@ class AmbitaPlugin final : public dms::Plugin {
   std::mutex commandsMutex_;
   std::condition_variable commandsEnded_;
   int commandsInFlight_ = 0;
+  /// stop() runs (from cancelCommands() until it returns): admin commands are refused.
+  bool stopping_ = false;
   std::optional<filing::ExclusiveRun> serviceLock_;  ///< held while the service runs
   bool running_ = false;
 
