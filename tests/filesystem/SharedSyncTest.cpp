@@ -77,9 +77,9 @@ void waitForWaiters(SharedSync& sync, std::size_t n) {
 TEST(SharedSyncTest, EachCallAloneRunsItsOwnSync) {
   int calls = 0;
   SharedSync sync(kRoot, [&](int) { return ++calls == 2 ? EIO : 0; });
-  EXPECT_EQ(outcomeOf(sync.syncAfterNow()), kOk);
-  EXPECT_EQ(outcomeOf(sync.syncAfterNow()), kEio);
-  EXPECT_EQ(outcomeOf(sync.syncAfterNow()), kOk);
+  EXPECT_EQ(outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())), kOk);
+  EXPECT_EQ(outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())), kEio);
+  EXPECT_EQ(outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())), kOk);
   EXPECT_EQ(calls, 3);
 }
 
@@ -99,10 +99,10 @@ TEST(SharedSyncTest, ACallerArrivingDuringASyncStartsItsOwnBesideIt) {
     return held();
   });
   std::string first;
-  std::thread leader([&] { first = outcomeOf(sync.syncAfterNow()); });
+  std::thread leader([&] { first = outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())); });
   ASSERT_TRUE(held.waitUntilStarted(1));
   std::string second;
-  std::thread follower([&] { second = outcomeOf(sync.syncAfterNow()); });
+  std::thread follower([&] { second = outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())); });
   // The first sync is still held: the follower's sync must start anyway.
   const bool startedBeside = held.waitUntilStarted(2);
   held.releaseOne();  // the leader's own sync ends first: its answer is that sync's
@@ -127,12 +127,14 @@ TEST(SharedSyncTest, CallersBeyondTheBoundShareTheNextSync) {
   std::vector<std::string> running(3);
   std::vector<std::thread> first;
   for (std::size_t i = 0; i < running.size(); ++i) {
-    first.emplace_back([&, i] { running[i] = outcomeOf(sync.syncAfterNow()); });
+    first.emplace_back(
+        [&, i] { running[i] = outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())); });
     ASSERT_TRUE(held.waitUntilStarted(i + 1));  // one at a time: each starts its own
   }
   std::vector<std::string> later(3);
   std::vector<std::thread> waiters;
-  for (auto& result : later) waiters.emplace_back([&] { result = outcomeOf(sync.syncAfterNow()); });
+  for (auto& result : later)
+    waiters.emplace_back([&] { result = outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())); });
   waitForWaiters(sync, 3);
   EXPECT_EQ(held.started(), 3u) << "more syncs at once than the bound";
   held.releaseOne();  // the first sync ends; the waiters' sync may start
@@ -150,12 +152,30 @@ TEST(SharedSyncTest, CallersBeyondTheBoundShareTheNextSync) {
   EXPECT_EQ(later, std::vector<std::string>(3, kEio));
 }
 
+// A descriptor is told of a writeback error once: another batch's sync that ended after this
+// batch began writing may have taken the error of one of its pages, and this batch's own sync
+// then returns 0. The batch's mark, taken before its writes, makes it fail too (branch waits).
+TEST(SharedSyncTest, AnErrorToldToASyncThatEndedAfterTheWritesBeganFailsTheCaller) {
+  int calls = 0;
+  SharedSync sync(kRoot, [&](int) { return ++calls == 1 ? EIO : 0; });
+  const auto writesAfter = sync.markBeforeWrites();  // the batch begins writing
+  // Another batch commits meanwhile; its sync takes the error (of a page of either batch).
+  EXPECT_EQ(outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())), kEio);
+  EXPECT_EQ(outcomeOf(sync.syncAfterNow(writesAfter)),
+            kEio +
+                " (told to another batch's syncfs that ended after these writes began: the kernel "
+                "may have dropped their pages)");
+  // A batch that began writing after that sync ended is answered by its own sync.
+  EXPECT_EQ(outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())), kOk);
+  EXPECT_EQ(calls, 3);
+}
+
 /// kMostInFlight held syncs: every later caller has to wait for one of them.
 class BoundReached {
  public:
   BoundReached(SharedSync& sync, HeldSync& held) : held_(held) {
     for (int i = 0; i < SharedSync::kMostInFlight; ++i) {
-      running_.emplace_back([&] { (void)sync.syncAfterNow(); });
+      running_.emplace_back([&] { (void)sync.syncAfterNow(sync.markBeforeWrites()); });
       started_ = held.waitUntilStarted(static_cast<std::size_t>(i) + 1) && started_;
     }
   }
@@ -187,7 +207,8 @@ TEST(SharedSyncTest, AWaitForOtherCallersSyncsEndsAtItsDeadline) {
   std::optional<BoundReached> bound;
   bound.emplace(sync, held);
   ASSERT_TRUE(bound->started());
-  auto late = std::async(std::launch::async, [&] { return sync.syncAfterNow(); });
+  auto late =
+      std::async(std::launch::async, [&] { return sync.syncAfterNow(sync.markBeforeWrites()); });
   const std::string outcome = outcomeWithin30s(late);
   bound.reset();  // releases the held syncs (and a caller that did not give up)
   EXPECT_EQ(outcome,
@@ -204,7 +225,8 @@ TEST(SharedSyncTest, CancelWaitsEndsAWaitForOtherCallersSyncs) {
   std::optional<BoundReached> bound;
   bound.emplace(sync, held);
   ASSERT_TRUE(bound->started());
-  auto late = std::async(std::launch::async, [&] { return sync.syncAfterNow(); });
+  auto late =
+      std::async(std::launch::async, [&] { return sync.syncAfterNow(sync.markBeforeWrites()); });
   waitForWaiters(sync, 1);
   sync.cancelWaits();
   const std::string outcome = outcomeWithin30s(late);
@@ -213,7 +235,7 @@ TEST(SharedSyncTest, CancelWaitsEndsAWaitForOtherCallersSyncs) {
             "Cancelled: the filesystem target /srv/archive is stopping: its data was still being "
             "synced by another batch's syncfs, so it is not reported durable");
   sync.resumeWaits();
-  EXPECT_EQ(outcomeOf(sync.syncAfterNow()), kOk);
+  EXPECT_EQ(outcomeOf(sync.syncAfterNow(sync.markBeforeWrites())), kOk);
 }
 
 }  // namespace

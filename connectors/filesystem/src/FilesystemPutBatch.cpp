@@ -80,7 +80,7 @@ std::map<std::string, Status> FilesystemPutBatch::commit() {
     // 1. One sync for the data and xattrs of every temporary (instead of an fsync each), and
     // for the folders ensureFolder() made for them.
     const auto newFolders = target_.unsyncedFoldersNow();
-    if (auto synced = target_.syncFilesystem(); !synced) {
+    if (auto synced = target_.syncFilesystem(writesAfter_); !synced) {
       for (const auto& pending : pending_) {
         outcome[pending.path] = failedFor(synced.error(), "cannot sync the data of", pending.path);
         discard(pending);
@@ -122,7 +122,7 @@ void FilesystemPutBatch::syncTouchedFolders(const Touched& touched,
   }
   // Several folders: one sync of the filesystem, shared with the batches committing beside
   // this one, instead of a sync (and a disk cache flush) per folder.
-  if (auto synced = target_.syncFilesystem(); !synced) {
+  if (auto synced = target_.syncFilesystem(writesAfter_); !synced) {
     for (const auto& [folder, paths] : touched)
       for (const auto& path : paths)
         outcome[path] = failedFor(synced.error(), "cannot sync the folder of", path);

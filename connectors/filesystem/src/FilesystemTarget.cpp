@@ -389,8 +389,12 @@ Result<UniqueFd> FilesystemTarget::openParent(const std::string& path) const {
   return std::move(*fd);
 }
 
-Status FilesystemTarget::syncFilesystem() {
-  return sharedSync_->syncAfterNow();
+Status FilesystemTarget::syncFilesystem(std::uint64_t writesAfter) {
+  return sharedSync_->syncAfterNow(writesAfter);
+}
+
+std::uint64_t FilesystemTarget::syncMark() {
+  return sharedSync_->markBeforeWrites();
 }
 
 void FilesystemTarget::cancel() noexcept {

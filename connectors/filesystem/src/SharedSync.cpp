@@ -8,7 +8,7 @@
 
 namespace dms::filesystem {
 
-dms::Status SharedSync::syncAfterNow() {
+dms::Status SharedSync::syncAfterNow(std::uint64_t writesAfter) {
   std::unique_lock lock(mutex_);
   const auto deadline = std::chrono::steady_clock::now() + longestWait_;
   // Syncs numbered up to `calledAfter` may have started before the caller's writes.
@@ -40,7 +40,17 @@ dms::Status SharedSync::syncAfterNow() {
   if (result != 0)
     return dms::fail(common::errorCodeForErrno(result),
                      "cannot sync the filesystem of " + root_ + ": " + std::strerror(result));
+  if (lastFailedEnded_ > writesAfter)
+    return dms::fail(common::errorCodeForErrno(lastFailure_),
+                     "cannot sync the filesystem of " + root_ + ": " + std::strerror(lastFailure_) +
+                         " (told to another batch's syncfs that ended after these writes began: "
+                         "the kernel may have dropped their pages)");
   return {};
+}
+
+std::uint64_t SharedSync::markBeforeWrites() {
+  std::lock_guard lock(mutex_);
+  return ended_;
 }
 
 dms::Error SharedSync::unanswered(bool cancelled) const {
@@ -94,6 +104,11 @@ void SharedSync::run(std::unique_lock<std::mutex>& lock, std::uint64_t round) {
   running_.erase(round);
   --inFlight_;
   finished_[round] = result;
+  ++ended_;
+  if (result != 0) {
+    lastFailedEnded_ = ended_;
+    lastFailure_ = result;
+  }
   syncFinished_.notify_all();
 }
 

@@ -15,7 +15,13 @@
 /// Results: a caller gets an error if any sync that started after its call and ended before it
 /// returned failed, else 0. Each sync runs on its own descriptor (opened together: the kernel
 /// tells each descriptor of every writeback error after its opening, once), so an error seen by
-/// one sync is not hidden from a sync on another descriptor running beside it.
+/// one sync is not hidden from a sync on another descriptor running beside it. A descriptor
+/// already told of an error does not tell it again, though: a sync that started before the
+/// call (or ended before it) may have taken the error of a page the caller wrote, and the
+/// caller's own sync, on that descriptor later, returns 0. So a caller takes a mark before its
+/// writes (markBeforeWrites()) and also gets the error of any sync that ended after the mark
+/// (branch waits): an error after the mark is taken by a sync that ends after it. It may be
+/// another file's error on the same filesystem; syncfs cannot tell, so the batch fails.
 ///
 /// No lock is held during a sync itself; a waiting caller waits for a running sync call, which
 /// is as long as it would have waited in its own. Every such wait has a deadline (kLongestWait)
@@ -58,7 +64,10 @@ class SharedSync {
   /// Waits for (or runs) a sync that starts after this call. Errors: the errno's kind (a sync
   /// failed); Unavailable (other callers' syncs ran past the deadline); Cancelled (a wait for
   /// other callers' syncs was ended by cancelWaits()). Each message names the root.
-  dms::Status syncAfterNow();
+  /// `writesAfter`: markBeforeWrites() taken before the caller's writes.
+  dms::Status syncAfterNow(std::uint64_t writesAfter);
+  /// A mark to take before writing what a later syncAfterNow() is to make durable.
+  std::uint64_t markBeforeWrites();
   /// Ends the waits for other callers' syncs at once, and fails every such wait until
   /// resumeWaits(). Thread-safe.
   void cancelWaits() noexcept;
@@ -94,6 +103,9 @@ class SharedSync {
   std::set<std::uint64_t> running_;  ///< the numbers of the syncs running now
   std::size_t waiting_ = 0;
   bool cancelled_ = false;
+  std::uint64_t ended_ = 0;            ///< syncs ended so far (a mark is this count)
+  std::uint64_t lastFailedEnded_ = 0;  ///< ended_ when the last failed sync ended (0: none)
+  int lastFailure_ = 0;                ///< its errno
 };
 
 }  // namespace dms::filesystem

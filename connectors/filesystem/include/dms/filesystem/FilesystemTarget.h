@@ -48,6 +48,7 @@
 /// Thread-safe: the target holds the root descriptor, settings and the set of folders awaiting
 /// a sync (under a mutex); every call opens its own descriptors.
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -216,8 +217,11 @@ class FilesystemTarget final : public DocumentTarget {
 
   // --- Issue 15 row 1 (morning): batches committing at once share their syncs ---
   /// syncfs() of the root's filesystem, shared by the batches that commit at the same time
-  /// (SharedSync.h). Errors: SharedSync::syncAfterNow()'s.
-  Status syncFilesystem();
+  /// (SharedSync.h); `writesAfter`: syncMark() taken before the batch's writes. Errors:
+  /// SharedSync::syncAfterNow()'s.
+  Status syncFilesystem(std::uint64_t writesAfter);
+  /// SharedSync::markBeforeWrites().
+  std::uint64_t syncMark();
 
   std::unique_ptr<SharedSync> sharedSync_;
   /// The root opened once for each sync that may run at once (SharedSync::kMostInFlight), so
