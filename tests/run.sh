@@ -213,11 +213,12 @@ run_asan() {
   grep -m1 'tests passed' "${dir}/ctest.log" || true
 }
 
-# The engine (reconcile, task pool, state), push (inbox, workers, poller) and API client
-# (token sharing, session pool, downloads) tests: the code that runs threads.
+# The engine (reconcile, task pool, state), push (inbox, workers, poller), API client (token
+# sharing, session pool, downloads) and filesystem connector (batches sharing syncfs calls,
+# SharedSync) tests: the code that runs threads.
 tsan_targets=(filing_tests push_tests commands_tests api_commands_tests api_unit_test api_client_test api_sandbox_test
-              ambita-sandbox)
-tsan_test_dirs=(tests/filing tests/push tests/commands tests/api)
+              ambita-sandbox filesystem_target_test filesystem_conformance_test)
+tsan_test_dirs=(tests/filing tests/push tests/commands tests/api tests/filesystem)
 run_tsan() {
   local dir="${build}-tsan" test_dir
   configure "${dir}" -DDMS_SANITIZE=thread -DDMS_BUILD_BENCHMARKS=OFF "${instrumented_flags[@]}" ||

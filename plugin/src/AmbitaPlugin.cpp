@@ -202,7 +202,16 @@ void AmbitaPlugin::stop() noexcept {
     std::lock_guard lock(lifecycleMutex_);
     if (!running_) return;
     store_->cancelWaits();  // a poller or worker waiting for a database connection ends at once
-    const int commands = cancelCommands();  // a verify beside the service ends soon
+    // A verify beside the service ends soon; commands arriving from now on are refused until
+    // stop() returns (one would resume the client cancelled below, or outlive the lock).
+    const int commands = cancelCommands();
+    struct RefuseUntilReturn {
+      AmbitaPlugin& plugin;
+      ~RefuseUntilReturn() {
+        std::lock_guard commandsLock(plugin.commandsMutex_);
+        plugin.stopping_ = false;
+      }
+    } refuseUntilReturn{*this};
     serviceRunning_ = false;  // commands from now on take the lock themselves, after us
     poller_->stop();
     inbox_->stop();  // push group commit (issue 15): pushes waiting for a commit answer now
@@ -225,6 +234,7 @@ void AmbitaPlugin::stop() noexcept {
 
 int AmbitaPlugin::cancelCommands() {
   std::lock_guard lock(commandsMutex_);
+  stopping_ = true;
   service_->cancelCommands();
   return commandsInFlight_;
 }
@@ -311,14 +321,22 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
             onOrderCreated(order, request);
           });
     if (commands::AdminCommands::handles(name)) {
-      // Counted while it runs: stop() cancels it and waits for its end (waitForCommands).
+      // Counted while it runs: stop() cancels it and waits for its end (waitForCommands). The
+      // count, the check for a stop() in progress and the client's resume (after a stop() the
+      // client stays cancelled) are one step under commandsMutex_: stop() marks itself there
+      // before it cancels the client, so a command never resumes a client stop() cancelled.
       struct InFlight {
         AmbitaPlugin& plugin;
+        bool refused = false;
         explicit InFlight(AmbitaPlugin& p) : plugin(p) {
           std::lock_guard lock(plugin.commandsMutex_);
+          refused = plugin.stopping_;
+          if (refused) return;
           ++plugin.commandsInFlight_;
+          plugin.client_->resume();
         }
         ~InFlight() {
+          if (refused) return;
           {
             std::lock_guard lock(plugin.commandsMutex_);
             --plugin.commandsInFlight_;
@@ -328,7 +346,13 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
         InFlight(const InFlight&) = delete;
         InFlight& operator=(const InFlight&) = delete;
       } inFlight(*this);
-      client_->resume();
+      if (inFlight.refused) {
+        if (io.err)
+          *io.err << name
+                  << ": the plugin is stopping (the service is being stopped); run the command "
+                     "again once stop() has returned\n";
+        return 1;
+      }
       const int code = admin_->run(name, args, io);
       // What the sync filed reaches the host now, not only when a service runs next (what the
       // host refuses stays in the outbox for the service).

@@ -75,7 +75,8 @@ class AmbitaPlugin final : public dms::Plugin {
                                                           api::OrderApi* orderApiOverride);
   void onOrderCreated(const api::OrderCollection& order, const api::NewOrder& request) noexcept;
   /// stop(): cancels the commands in flight (a verify ends before its next file; their waits
-  /// end with stop()'s other cancels) and those started until waitForCommands(); how many run.
+  /// end with stop()'s other cancels) and refuses admin commands until stop() returns
+  /// (stopping_); how many run.
   int cancelCommands();
   /// stop(): waits (at most kLongestCommandStopSeconds) until no command runs, logs the
   /// `cancelled` ones, and lets later commands run whole again.
@@ -103,6 +104,8 @@ class AmbitaPlugin final : public dms::Plugin {
   std::mutex commandsMutex_;
   std::condition_variable commandsEnded_;
   int commandsInFlight_ = 0;
+  /// stop() runs (from cancelCommands() until it returns): admin commands are refused.
+  bool stopping_ = false;
   std::optional<filing::ExclusiveRun> serviceLock_;  ///< held while the service runs
   bool running_ = false;
 

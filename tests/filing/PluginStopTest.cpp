@@ -7,13 +7,18 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
+#include <future>
+#include <sstream>
 #include <thread>
+#include <utility>
 
 #include "AmbitaPlugin.h"
 #include "EngineFixture.h"
 #include "ScriptedDavServer.h"
 #include "dms/webdav/WebDavOptions.h"
 #include "dms/webdav/WebDavTarget.h"
+#include "support/ForwardingTarget.h"
 
 namespace ambita::test {
 namespace {
@@ -60,6 +65,18 @@ class MoodyDavServer {
   std::atomic<int> hiccups_{0};
   std::atomic<int> refused_{0};
   ScriptedDavServer server_;
+};
+
+/// A target whose cancel() (the plugin's stop() calls it after cancelling its client) first
+/// runs a test's action: a command started while stop() runs, at the worst moment.
+class CancelHookTarget final : public dms::test::ForwardingTarget {
+ public:
+  using ForwardingTarget::ForwardingTarget;
+  std::function<void()> duringCancel;
+  void cancel() noexcept override {
+    auto action = std::exchange(duringCancel, nullptr);  // once: stop() cancels once
+    if (action) action();
+  }
 };
 
 class PluginStopTest : public EngineFixture {
@@ -130,6 +147,37 @@ TEST_F(PluginStopTest, StopEndsAWebDavRetryAfterPauseAtOnceAndResumesTheTarget) 
   dav.setMood(DavMood::OneHiccup);
   auto stat = target->stat("");
   EXPECT_TRUE(stat.ok()) << stat.error().describe();
+}
+
+// The plugin is a guest in any host: a command the host starts on another thread while stop()
+// runs must not resume the client stop() has cancelled, nor run on after stop() released the
+// data folder's lock. It is answered at once with "the plugin is stopping" (branch waits).
+TEST_F(PluginStopTest, ACommandStartedWhileStopRunsIsRefused) {
+  auto hook = std::make_shared<CancelHookTarget>(*fsTarget_);
+  auto plugin = makePlugin(hook);
+  ASSERT_TRUE(plugin->startService().ok());
+  int code = -1;
+  std::ostringstream out;
+  std::ostringstream err;
+  bool answered = false;
+  hook->duringCancel = [&] {
+    auto command = std::async(std::launch::async, [&] {
+      return plugin->runCommand("status", {}, {&out, &err, false});
+    });
+    answered = command.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+    if (answered) code = command.get();
+  };
+  plugin->stop();  // std::async's future waits for a command still running, if any
+  ASSERT_TRUE(answered) << "the command started during stop() did not end within 30 s";
+  EXPECT_NE(code, 0);
+  EXPECT_EQ(err.str(),
+            "status: the plugin is stopping (the service is being stopped); run the command "
+            "again once stop() has returned\n");
+  EXPECT_EQ(out.str(), "");
+  // Once stop() has returned, commands run again (alone, on the data folder's lock).
+  std::ostringstream after;
+  std::ostringstream afterErr;
+  EXPECT_EQ(plugin->runCommand("status", {}, {&after, &afterErr, false}), 0) << afterErr.str();
 }
 
 }  // namespace

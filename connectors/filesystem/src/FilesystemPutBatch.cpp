@@ -11,6 +11,15 @@ namespace dms::filesystem {
 
 using common::errnoError;
 
+namespace {
+
+/// "<action> '<path>': <why>", of the kind of `why` (a shared sync's error names the root).
+Error failedFor(const Error& why, const std::string& action, const std::string& path) {
+  return fail(why.code, action + " " + common::quotePath(path) + ": " + why.message);
+}
+
+}  // namespace
+
 FilesystemPutBatch::~FilesystemPutBatch() {
   for (const auto& pending : pending_) discard(pending);
 }
@@ -71,9 +80,9 @@ std::map<std::string, Status> FilesystemPutBatch::commit() {
     // 1. One sync for the data and xattrs of every temporary (instead of an fsync each), and
     // for the folders ensureFolder() made for them.
     const auto newFolders = target_.unsyncedFoldersNow();
-    if (const int error = target_.syncFilesystem(); error != 0) {
+    if (auto synced = target_.syncFilesystem(writesAfter_); !synced) {
       for (const auto& pending : pending_) {
-        outcome[pending.path] = errnoError(error, "cannot sync the data of", pending.path);
+        outcome[pending.path] = failedFor(synced.error(), "cannot sync the data of", pending.path);
         discard(pending);
       }
       pending_.clear();
@@ -113,10 +122,10 @@ void FilesystemPutBatch::syncTouchedFolders(const Touched& touched,
   }
   // Several folders: one sync of the filesystem, shared with the batches committing beside
   // this one, instead of a sync (and a disk cache flush) per folder.
-  if (const int error = target_.syncFilesystem(); error != 0) {
+  if (auto synced = target_.syncFilesystem(writesAfter_); !synced) {
     for (const auto& [folder, paths] : touched)
       for (const auto& path : paths)
-        outcome[path] = errnoError(error, "cannot sync the folder of", path);
+        outcome[path] = failedFor(synced.error(), "cannot sync the folder of", path);
     return;
   }
   for (const auto& [folder, paths] : touched) reportSynced(folder);

@@ -15,6 +15,7 @@
 /// stored only after commit() reported it placed (the Ambita plugin: one batch per order).
 /// With the target's fsync off, steps 1 and 3 are skipped.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -42,7 +43,8 @@ struct FilesystemTarget::StagedFile {
 class FilesystemPutBatch final : public PutBatch {
  public:
   /// `target` must outlive the batch.
-  explicit FilesystemPutBatch(FilesystemTarget& target) : target_(target) {}
+  explicit FilesystemPutBatch(FilesystemTarget& target)
+      : target_(target), writesAfter_(target.syncMark()) {}
   /// Removes the temporaries of puts staged and not committed.
   ~FilesystemPutBatch() override;
   FilesystemPutBatch(const FilesystemPutBatch&) = delete;
@@ -77,6 +79,8 @@ class FilesystemPutBatch final : public PutBatch {
   void discard(const Pending& pending) const;
 
   FilesystemTarget& target_;
+  /// The target's sync mark before this batch's first write (SharedSync::markBeforeWrites()).
+  const std::uint64_t writesAfter_;
   std::mutex mutex_;
   std::vector<Pending> pending_;
   /// One descriptor per parent folder of pending_: the first put's, which the later puts into

@@ -275,7 +275,7 @@ FilesystemTarget::FilesystemTarget(int rootFd, std::string root, MetadataMode mo
       mode_(mode),
       fsync_(fsync),
       logger_(logger),
-      sharedSync_(std::make_unique<SharedSync>([this](int slot) {
+      sharedSync_(std::make_unique<SharedSync>(root_, [this](int slot) {
         const int fd = syncFds_[static_cast<std::size_t>(slot)];
         return ::syncfs(fd >= 0 ? fd : rootFd_) == 0 ? 0 : errno;
       })) {
@@ -389,8 +389,20 @@ Result<UniqueFd> FilesystemTarget::openParent(const std::string& path) const {
   return std::move(*fd);
 }
 
-int FilesystemTarget::syncFilesystem() {
-  return sharedSync_->syncAfterNow();
+Status FilesystemTarget::syncFilesystem(std::uint64_t writesAfter) {
+  return sharedSync_->syncAfterNow(writesAfter);
+}
+
+std::uint64_t FilesystemTarget::syncMark() {
+  return sharedSync_->markBeforeWrites();
+}
+
+void FilesystemTarget::cancel() noexcept {
+  sharedSync_->cancelWaits();
+}
+
+void FilesystemTarget::resume() noexcept {
+  sharedSync_->resumeWaits();
 }
 
 Status FilesystemTarget::syncFolder(int folderFd, const std::string& path) const {

@@ -1,28 +1,81 @@
 #include "SharedSync.h"
 
 #include <algorithm>
+#include <cstring>
+#include <optional>
+
+#include "dms/common/ErrnoMapping.h"
 
 namespace dms::filesystem {
 
-int SharedSync::syncAfterNow() {
+dms::Status SharedSync::syncAfterNow(std::uint64_t writesAfter) {
   std::unique_lock lock(mutex_);
+  const auto deadline = std::chrono::steady_clock::now() + longestWait_;
   // Syncs numbered up to `calledAfter` may have started before the caller's writes.
   const std::uint64_t calledAfter = started_;
   callers_.insert(calledAfter);
   int result = 0;
+  std::optional<dms::Error> notAnswered;
   while (!answer(calledAfter, result)) {
     const bool coveredByARunningSync = running_.upper_bound(calledAfter) != running_.end();
     if (!coveredByARunningSync && inFlight_ < kMostInFlight) {
       run(lock, ++started_);
       continue;
     }
+    if (cancelled_) {
+      notAnswered = unanswered(true);
+      break;
+    }
     ++waiting_;
-    syncFinished_.wait(lock);
+    const bool timedOut = syncFinished_.wait_until(lock, deadline) == std::cv_status::timeout;
     --waiting_;
+    if (timedOut && !answer(calledAfter, result)) {
+      notAnswered = unanswered(false);
+      break;
+    }
   }
   callers_.erase(callers_.find(calledAfter));
   forgetAnswered();
-  return result;
+  if (notAnswered) return *notAnswered;
+  if (result != 0)
+    return dms::fail(common::errorCodeForErrno(result),
+                     "cannot sync the filesystem of " + root_ + ": " + std::strerror(result));
+  if (lastFailedEnded_ > writesAfter)
+    return dms::fail(common::errorCodeForErrno(lastFailure_),
+                     "cannot sync the filesystem of " + root_ + ": " + std::strerror(lastFailure_) +
+                         " (told to another batch's syncfs that ended after these writes began: "
+                         "the kernel may have dropped their pages)");
+  return {};
+}
+
+std::uint64_t SharedSync::markBeforeWrites() {
+  std::lock_guard lock(mutex_);
+  return ended_;
+}
+
+dms::Error SharedSync::unanswered(bool cancelled) const {
+  if (cancelled)
+    return dms::fail(dms::ErrorCode::Cancelled,
+                     "the filesystem target " + root_ +
+                         " is stopping: its data was still being synced by another batch's "
+                         "syncfs, so it is not reported durable");
+  return dms::fail(dms::ErrorCode::Unavailable,
+                   "syncing the filesystem of " + root_ + " took over " +
+                       std::to_string(longestWait_.count()) +
+                       " ms (other batches' syncfs still run); the data is not reported durable");
+}
+
+void SharedSync::cancelWaits() noexcept {
+  {
+    std::lock_guard lock(mutex_);
+    cancelled_ = true;
+  }
+  syncFinished_.notify_all();
+}
+
+void SharedSync::resumeWaits() noexcept {
+  std::lock_guard lock(mutex_);
+  cancelled_ = false;
 }
 
 bool SharedSync::answer(std::uint64_t calledAfter, int& result) const {
@@ -51,6 +104,11 @@ void SharedSync::run(std::unique_lock<std::mutex>& lock, std::uint64_t round) {
   running_.erase(round);
   --inFlight_;
   finished_[round] = result;
+  ++ended_;
+  if (result != 0) {
+    lastFailedEnded_ = ended_;
+    lastFailure_ = result;
+  }
   syncFinished_.notify_all();
 }
 

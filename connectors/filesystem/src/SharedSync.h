@@ -15,11 +15,22 @@
 /// Results: a caller gets an error if any sync that started after its call and ended before it
 /// returned failed, else 0. Each sync runs on its own descriptor (opened together: the kernel
 /// tells each descriptor of every writeback error after its opening, once), so an error seen by
-/// one sync is not hidden from a sync on another descriptor running beside it.
+/// one sync is not hidden from a sync on another descriptor running beside it. A descriptor
+/// already told of an error does not tell it again, though: a sync that started before the
+/// call (or ended before it) may have taken the error of a page the caller wrote, and the
+/// caller's own sync, on that descriptor later, returns 0. So a caller takes a mark before its
+/// writes (markBeforeWrites()) and also gets the error of any sync that ended after the mark
+/// (branch waits): an error after the mark is taken by a sync that ends after it. It may be
+/// another file's error on the same filesystem; syncfs cannot tell, so the batch fails.
 ///
 /// No lock is held during a sync itself; a waiting caller waits for a running sync call, which
-/// is as long as it would have waited in its own.
+/// is as long as it would have waited in its own. Every such wait has a deadline (kLongestWait)
+/// and ends at cancelWaits() (the target's cancel(), called by the plugin's stop()): the caller
+/// then gets an error naming the target's root, never a success its data may not have had.
+/// A caller that can start a sync of its own still does after cancelWaits(): that is its own
+/// I/O, not a wait for somebody else's.
 
+#include <chrono>
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
@@ -27,6 +38,9 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <string>
+
+#include "dms/Error.h"
 
 namespace dms::filesystem {
 
@@ -35,14 +49,29 @@ class SharedSync {
   /// Syncs that may run at once (as many descriptors as the sync function is given).
   static constexpr int kMostInFlight = 3;
 
-  /// `sync(slot)` runs one sync on descriptor `slot` (0 to kMostInFlight - 1, never two calls
-  /// with the same slot at once) and returns 0 or an errno; it must not throw.
-  explicit SharedSync(std::function<int(int slot)> sync) : sync_(std::move(sync)) {}
+  /// How long a caller waits for syncs other callers run before it gives up.
+  static constexpr std::chrono::milliseconds kLongestWait = std::chrono::seconds(60);
+
+  /// `root`: the synced folder, for messages. `sync(slot)` runs one sync on descriptor `slot`
+  /// (0 to kMostInFlight - 1, never two calls with the same slot at once) and returns 0 or an
+  /// errno; it must not throw. `longestWait`: kLongestWait unless a test shortens it.
+  SharedSync(std::string root, std::function<int(int slot)> sync,
+             std::chrono::milliseconds longestWait = kLongestWait)
+      : root_(std::move(root)), sync_(std::move(sync)), longestWait_(longestWait) {}
   SharedSync(const SharedSync&) = delete;
   SharedSync& operator=(const SharedSync&) = delete;
 
-  /// Waits for (or runs) a sync that starts after this call; its result: 0 or an errno.
-  int syncAfterNow();
+  /// Waits for (or runs) a sync that starts after this call. Errors: the errno's kind (a sync
+  /// failed); Unavailable (other callers' syncs ran past the deadline); Cancelled (a wait for
+  /// other callers' syncs was ended by cancelWaits()). Each message names the root.
+  /// `writesAfter`: markBeforeWrites() taken before the caller's writes.
+  dms::Status syncAfterNow(std::uint64_t writesAfter);
+  /// A mark to take before writing what a later syncAfterNow() is to make durable.
+  std::uint64_t markBeforeWrites();
+  /// Ends the waits for other callers' syncs at once, and fails every such wait until
+  /// resumeWaits(). Thread-safe.
+  void cancelWaits() noexcept;
+  void resumeWaits() noexcept;
   /// Callers waiting for another caller's sync to finish (for tests).
   std::size_t waitingCallers();
   /// The most syncs that ran at once so far (for tests).
@@ -57,7 +86,12 @@ class SharedSync {
   /// Forgets the results no caller can still ask for.
   void forgetAnswered();
 
+  /// The error for a caller that got no answer (cancelled, or past its deadline).
+  dms::Error unanswered(bool cancelled) const;
+
+  const std::string root_;
   std::function<int(int)> sync_;
+  const std::chrono::milliseconds longestWait_;
   std::mutex mutex_;
   std::condition_variable syncFinished_;
   std::uint64_t started_ = 0;              ///< syncs started so far; sync n is the n-th one
@@ -68,6 +102,10 @@ class SharedSync {
   int mostInFlight_ = 0;
   std::set<std::uint64_t> running_;  ///< the numbers of the syncs running now
   std::size_t waiting_ = 0;
+  bool cancelled_ = false;
+  std::uint64_t ended_ = 0;            ///< syncs ended so far (a mark is this count)
+  std::uint64_t lastFailedEnded_ = 0;  ///< ended_ when the last failed sync ended (0: none)
+  int lastFailure_ = 0;                ///< its errno
 };
 
 }  // namespace dms::filesystem

@@ -48,6 +48,7 @@
 /// Thread-safe: the target holds the root descriptor, settings and the set of folders awaiting
 /// a sync (under a mutex); every call opens its own descriptors.
 
+#include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -128,6 +129,10 @@ class FilesystemTarget final : public DocumentTarget {
   Status remove(const std::string& path, bool pruneEmptyParents) override;
   Status move(const std::string& from, const std::string& to) override;
   Status recover() override;
+  /// Ends the waits of batches for another batch's syncfs (they fail with Cancelled, naming the
+  /// root) until resume(). A file's own writes and syncs end by themselves and go on.
+  void cancel() noexcept override;
+  void resume() noexcept override;
   /// Batched durability: puts staged as temporaries (written, not synced), and on commit one
   /// syncfs() of the root's filesystem for all their data, the renames, one sync of the touched
   /// folders; batches committing at once share their syncfs() (see FilesystemPutBatch.h).
@@ -212,8 +217,11 @@ class FilesystemTarget final : public DocumentTarget {
 
   // --- Issue 15 row 1 (morning): batches committing at once share their syncs ---
   /// syncfs() of the root's filesystem, shared by the batches that commit at the same time
-  /// (SharedSync.h); 0 or an errno.
-  int syncFilesystem();
+  /// (SharedSync.h); `writesAfter`: syncMark() taken before the batch's writes. Errors:
+  /// SharedSync::syncAfterNow()'s.
+  Status syncFilesystem(std::uint64_t writesAfter);
+  /// SharedSync::markBeforeWrites().
+  std::uint64_t syncMark();
 
   std::unique_ptr<SharedSync> sharedSync_;
   /// The root opened once for each sync that may run at once (SharedSync::kMostInFlight), so
