@@ -10,7 +10,9 @@
 #include <Poco/SHA2Engine.h>
 
 #include <atomic>
+#include <chrono>
 #include <filesystem>
+#include <fstream>
 #include <iterator>
 #include <limits>
 #include <optional>
@@ -18,6 +20,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <vector>
 
@@ -71,10 +74,28 @@ api::HashAside asideAlways(std::size_t slots, std::size_t slotBytes) {
   return {1, {slots, slotBytes}};
 }
 
-/// The threads of this process now.
+/// The pipeline's hashing threads running in this process now (by name: a sanitizer's or the
+/// runtime's own threads come and go on their own).
 std::size_t threadCount() {
-  const std::filesystem::directory_iterator tasks("/proc/self/task");
-  return static_cast<std::size_t>(std::distance(begin(tasks), end(tasks)));
+  std::size_t named = 0;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    std::ifstream comm(task.path() / "comm");
+    std::string name;
+    if (std::getline(comm, name) && name == api::HashPipeline::kThreadName) ++named;
+  }
+  return named;
+}
+
+/// threadCount() once it is `expected`, or what it is after 2 s: a joined thread's entry in /proc
+/// goes a moment after join() returned (the kernel reaps the task after waking the joiner).
+std::size_t threadCountOnceAt(std::size_t expected) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+  std::size_t now = threadCount();
+  while (now != expected && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    now = threadCount();
+  }
+  return now;
 }
 
 /// Reads `body` to its end alternating single bytes (get), skipped bytes kept aside (peek),
@@ -162,15 +183,16 @@ TEST(DownloadBodyTest, ABodyHashedAsideYieldsItsBytesOnceAndTheirHashThroughASma
 
 TEST(DownloadBodyTest, ABodyHashedAsideIsHashedOnASecondThreadThatEndsWithTheBody) {
   const auto data = patterned(200 * 1000);
-  const std::size_t before = threadCount();
+  const std::size_t before = threadCountOnceAt(0);
   PiecewiseBody served(data, data.size(), {}, 1000, asideAlways(2, 8192));
-  EXPECT_EQ(threadCount(), before) << "a body not read yet started a thread";
+  EXPECT_EQ(threadCountOnceAt(before), before) << "a body not read yet started a thread";
   std::vector<char> block(1000);
   served.body().read(block.data(), static_cast<std::streamsize>(block.size()));
-  EXPECT_EQ(threadCount(), before + 1) << "the big body is not hashed on a thread of its own";
+  EXPECT_EQ(threadCountOnceAt(before + 1), before + 1)
+      << "the big body is not hashed on a thread of its own";
   served.body().ignore(std::numeric_limits<std::streamsize>::max());
   EXPECT_TRUE(served.body().eof());
-  EXPECT_EQ(threadCount(), before) << "the hashing thread outlived the body's end";
+  EXPECT_EQ(threadCountOnceAt(before), before) << "the hashing thread outlived the body's end";
   auto result = served.body().result();
   ASSERT_TRUE(result.ok()) << result.error().message;
   EXPECT_EQ(result->sha256Hex, sha256(data));
@@ -186,7 +208,7 @@ TEST(DownloadBodyTest, BodiesHashedAsideAtOnceAreCappedAndThePlaceIsGivenBack) {
   std::atomic<int> running{0};
   api::HashAside capped = asideAlways(2, 8192);
   capped.running = &running;
-  const std::size_t before = threadCount();
+  const std::size_t before = threadCountOnceAt(0);
   std::vector<char> block(1000);
   {
     PiecewiseBody a(first, first.size(), {}, 1000, capped);
@@ -194,7 +216,8 @@ TEST(DownloadBodyTest, BodiesHashedAsideAtOnceAreCappedAndThePlaceIsGivenBack) {
     a.body().read(block.data(), static_cast<std::streamsize>(block.size()));
     b.body().read(block.data(), static_cast<std::streamsize>(block.size()));
     EXPECT_EQ(running.load(), 1);
-    EXPECT_EQ(threadCount(), before + 1) << "a second body got a hashing thread past the cap";
+    EXPECT_EQ(threadCountOnceAt(before + 1), before + 1)
+        << "a second body got a hashing thread past the cap";
     b.body().ignore(std::numeric_limits<std::streamsize>::max());
     a.body().ignore(std::numeric_limits<std::streamsize>::max());
     EXPECT_EQ(running.load(), 0) << "the place was not given back at the body's end";
@@ -208,20 +231,21 @@ TEST(DownloadBodyTest, BodiesHashedAsideAtOnceAreCappedAndThePlaceIsGivenBack) {
   {
     PiecewiseBody c(second, second.size(), {}, 1000, capped);
     c.body().read(block.data(), static_cast<std::streamsize>(block.size()));
-    EXPECT_EQ(threadCount(), before + 1) << "the freed place was not taken by the next body";
+    EXPECT_EQ(threadCountOnceAt(before + 1), before + 1)
+        << "the freed place was not taken by the next body";
   }
   EXPECT_EQ(running.load(), 0) << "a body destroyed mid-read kept its place";
-  EXPECT_EQ(threadCount(), before);
+  EXPECT_EQ(threadCountOnceAt(before), before);
 }
 
 // Small files keep the reading thread's hash: no thread, no ring (row 1 and the scale row).
 TEST(DownloadBodyTest, ABodyBelowTheThresholdIsHashedOnTheReadingThread) {
   const auto data = patterned(100 * 1000);
-  const std::size_t before = threadCount();
+  const std::size_t before = threadCountOnceAt(0);
   PiecewiseBody served(data, data.size(), {}, 1000, {data.size() + 1, {2, 1024}});
   std::vector<char> block(1000);
   served.body().read(block.data(), static_cast<std::streamsize>(block.size()));
-  EXPECT_EQ(threadCount(), before);
+  EXPECT_EQ(threadCountOnceAt(before), before);
   served.body().ignore(std::numeric_limits<std::streamsize>::max());
   auto result = served.body().result();
   ASSERT_TRUE(result.ok()) << result.error().message;
@@ -241,7 +265,7 @@ std::string readBlocks(api::DownloadBody& body) {
 
 TEST(DownloadBodyTest, ABodyHashedAsideCutShortFailsAndEndsItsThread) {
   const auto data = patterned(100 * 1000 + 5);
-  const std::size_t before = threadCount();
+  const std::size_t before = threadCountOnceAt(0);
   PiecewiseBody served(data, data.size() + 1, {}, 1000, asideAlways(3, 4096));
   auto& body = served.body();
   const std::string got = readBlocks(body);
@@ -252,12 +276,12 @@ TEST(DownloadBodyTest, ABodyHashedAsideCutShortFailsAndEndsItsThread) {
   EXPECT_NE(body.failure()->message.find("cut short: got 100005 of 100006"), std::string::npos)
       << body.failure()->message;
   EXPECT_FALSE(body.result().ok());
-  EXPECT_EQ(threadCount(), before);
+  EXPECT_EQ(threadCountOnceAt(before), before);
 }
 
 TEST(DownloadBodyTest, ABodyHashedAsideWhoseConnectionBreaksFailsAndEndsItsThread) {
   const auto data = patterned(100 * 1000);
-  const std::size_t before = threadCount();
+  const std::size_t before = threadCountOnceAt(0);
   PiecewiseBody served(data, data.size(), {}, 1000, asideAlways(3, 4000), 50 * 1000);
   auto& body = served.body();
   const std::string got = readBlocks(body);
@@ -271,12 +295,12 @@ TEST(DownloadBodyTest, ABodyHashedAsideWhoseConnectionBreaksFailsAndEndsItsThrea
       << body.failure()->message;
   EXPECT_TRUE(body.brokenBy());
   EXPECT_FALSE(body.result().ok());
-  EXPECT_EQ(threadCount(), before);
+  EXPECT_EQ(threadCountOnceAt(before), before);
 }
 
 TEST(DownloadBodyTest, ABodyHashedAsideStopsWhenCancelledAndEndsItsThread) {
   const auto data = patterned(100 * 1000);
-  const std::size_t before = threadCount();
+  const std::size_t before = threadCountOnceAt(0);
   PiecewiseBody served(data, data.size(), {}, 1000, asideAlways(3, 4096));
   auto& body = served.body();
   std::vector<char> block(10 * 1000);
@@ -288,7 +312,7 @@ TEST(DownloadBodyTest, ABodyHashedAsideStopsWhenCancelledAndEndsItsThread) {
   ASSERT_TRUE(body.failure().has_value());
   EXPECT_EQ(body.failure()->code, dms::ErrorCode::Cancelled);
   EXPECT_FALSE(body.result().ok());
-  EXPECT_EQ(threadCount(), before);
+  EXPECT_EQ(threadCountOnceAt(before), before);
 }
 
 }  // namespace

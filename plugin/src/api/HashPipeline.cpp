@@ -1,5 +1,7 @@
 #include "api/HashPipeline.h"
 
+#include <pthread.h>
+
 #include <algorithm>
 #include <exception>
 
@@ -11,7 +13,11 @@ HashPipeline::HashPipeline(Sha256& sha, Shape shape)
       // Not zeroed: every byte hashed was received into it first.
       memory_(std::make_unique_for_overwrite<char[]>(shape_.slots * shape_.slotBytes)),
       lengths_(shape_.slots, 0),
-      thread_([this] { hashSlots(); }) {}
+      thread_([this] { hashSlots(); }) {
+  // Named, so that `top -H`, a debugger and the tests tell it from the host's threads; here,
+  // so that the name is set by the time the pipeline exists. Only a name: a failure is ignored.
+  pthread_setname_np(thread_.native_handle(), kThreadName);
+}
 
 HashPipeline::~HashPipeline() {
   {

@@ -27,6 +27,9 @@ namespace ambita::api {
 
 class HashPipeline {
  public:
+  /// The hashing thread's name (at most 15 characters, Linux's limit).
+  static constexpr const char* kThreadName = "dms-sha256";
+
   struct Shape {
     std::size_t slots = 4;            ///< at least 2: one filled while another is hashed
     std::size_t slotBytes = 1 << 20;  ///< the most one slot holds
