@@ -113,6 +113,19 @@ class DownloadTest : public ClientFixture {
     EXPECT_EQ(d->sha256Hex, sha256(data));
   }
 
+  /// Every attempt's connection is reset `sent` bytes into the body: the download is Unavailable
+  /// (a broken connection, not a cut-short body) and leaves no file.
+  void expectABodyAlwaysResetIsUnavailable(const std::string& path, std::size_t sent) {
+    api = [&, sent](Req& req, Resp& resp, const std::string&) {
+      if (!tokens.authorize(req, resp)) return;
+      sendThenReset(req, resp, data, sent);
+    };
+    auto failed = client().downloadAsset(server->baseUrl() + path, dest());
+    ASSERT_FALSE(failed);
+    EXPECT_EQ(failed.error().code, dms::ErrorCode::Unavailable) << failed.error().describe();
+    EXPECT_FALSE(std::filesystem::exists(dest()));
+  }
+
   /// Cancels the client 300 ms into the download of a body sent slowly: the download must end
   /// Cancelled within 2 s and leave no file.
   void expectCancelEndsADownloadInFlight() {
@@ -441,15 +454,7 @@ TEST_F(DownloadTest, StreamedBodyCutShortFailsTheConsumersStreamAndComesAgain) {
 // SHA-256; reset every time, it is Unavailable (a broken connection, not a cut-short body).
 TEST_F(DownloadTest, ConnectionResetMidBodyFailsTheConsumersStreamAndComesAgain) {
   expectAResetBodyFailsItsStreamAndComesAgain();
-
-  api = [&](Req& req, Resp& resp, const std::string&) {
-    if (!tokens.authorize(req, resp)) return;
-    sendThenReset(req, resp, data, 1'000'000);
-  };
-  auto failed = client().downloadAsset(server->baseUrl() + "/b", dest());
-  ASSERT_FALSE(failed);
-  EXPECT_EQ(failed.error().code, dms::ErrorCode::Unavailable) << failed.error().describe();
-  EXPECT_FALSE(std::filesystem::exists(dest()));
+  expectABodyAlwaysResetIsUnavailable("/b", 1'000'000);
 }
 
 // The consumer's own failure (a target refusing the file) ends the download with it, not
@@ -517,14 +522,7 @@ TEST_F(HashedAsideDownloadTest, AConnectionResetMidBodyFailsTheConsumersStreamAn
 }
 
 TEST_F(HashedAsideDownloadTest, ABodyAlwaysResetIsUnavailableAndLeavesNoFile) {
-  api = [&](Req& req, Resp& resp, const std::string&) {
-    if (!tokens.authorize(req, resp)) return;
-    sendThenReset(req, resp, data, 700'000);
-  };
-  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
-  ASSERT_FALSE(d);
-  EXPECT_EQ(d.error().code, dms::ErrorCode::Unavailable) << d.error().describe();
-  EXPECT_FALSE(std::filesystem::exists(dest()));
+  expectABodyAlwaysResetIsUnavailable("/a", 700'000);
 }
 
 TEST_F(HashedAsideDownloadTest, ConsumerFailureEndsTheDownloadWithoutAHash) {
