@@ -7,15 +7,19 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <functional>
 #include <future>
+#include <mutex>
 #include <sstream>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "AmbitaPlugin.h"
 #include "EngineFixture.h"
 #include "ScriptedDavServer.h"
+#include "TestServer.h"
 #include "dms/webdav/WebDavOptions.h"
 #include "dms/webdav/WebDavTarget.h"
 #include "support/ForwardingTarget.h"
@@ -95,13 +99,21 @@ class PluginStopTest : public EngineFixture {
     return std::shared_ptr<dms::DocumentTarget>(std::move(*target));
   }
 
-  std::unique_ptr<AmbitaPlugin> makePlugin(std::shared_ptr<dms::DocumentTarget> target) {
+  /// The client's section: Ambita at `baseUrl`, with TokenService's credentials.
+  static std::string clientSection(const std::string& baseUrl) {
+    const TokenService tokens;
+    return R"({"baseUrl": ")" + baseUrl + R"(", "clientId": ")" + tokens.clientId +
+           R"(", "clientSecret": ")" + tokens.clientSecret + R"(", "username": ")" +
+           tokens.username + R"(", "password": ")" + tokens.password +
+           R"(", "readTimeoutSeconds": 1, "poll": {"workers": 1}})";
+  }
+
+  std::unique_ptr<AmbitaPlugin> makePlugin(std::shared_ptr<dms::DocumentTarget> target,
+                                           const std::string& baseUrl = "http://127.0.0.1:9") {
     dms::HostServices services;
     services.logger = &logger_;
     services.dataDir = dataDir_;
-    services.configJson =
-        R"({"baseUrl": "http://127.0.0.1:9", "clientId": "id", "clientSecret": "s",
-            "username": "u", "password": "p", "poll": {"workers": 1}})";
+    services.configJson = clientSection(baseUrl);
     services.target = std::move(target);
     services.hostName = "dms-host test";
     auto plugin = AmbitaPlugin::createWithOrderApiForTest(services, api_);
@@ -149,35 +161,140 @@ TEST_F(PluginStopTest, StopEndsAWebDavRetryAfterPauseAtOnceAndResumesTheTarget) 
   EXPECT_TRUE(stat.ok()) << stat.error().describe();
 }
 
+/// Ambita's token endpoint and product list on a loopback port; a products call can be held
+/// (the client's read then waits for the answer, as behind a slow API) until release().
+class ProductsApi {
+ public:
+  ProductsApi()
+      : server_([this](Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response, const std::string& body) {
+          if (tokens_.handle(request, response, body) || !tokens_.authorize(request, response))
+            return;
+          if (request.getURI().find("/kode/v1/products") != 0) return reply(response, 404, "{}");
+          std::unique_lock lock(mutex_);
+          ++productCalls_;
+          changed_.notify_all();
+          // Bounded, so that a test that never releases cannot hold the server's stop.
+          changed_.wait_for(lock, std::chrono::seconds(20), [this] { return !holding_; });
+          lock.unlock();
+          reply(response, 200, R"([{"code": "WI99990001", "name": "Målebrev"}])");
+        }) {}
+  ~ProductsApi() { release(); }
+
+  std::string baseUrl() const { return server_.baseUrl(); }
+  void hold() {
+    std::lock_guard lock(mutex_);
+    holding_ = true;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      holding_ = false;
+    }
+    changed_.notify_all();
+  }
+  /// True once a products call has reached the server (false after 30 s).
+  bool waitForProductCall() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(30), [this] { return productCalls_ > 0; });
+  }
+
+ private:
+  TokenService tokens_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool holding_ = false;
+  int productCalls_ = 0;
+  TestServer server_;  ///< last: stopped before what its handler uses goes
+};
+
+const std::vector<std::string> kProductsArgs{"--municipality", "0301", "--json"};
+
 // The plugin is a guest in any host: a command the host starts on another thread while stop()
 // runs must not resume the client stop() has cancelled, nor run on after stop() released the
-// data folder's lock. It is answered at once with "the plugin is stopping" (branch waits).
-TEST_F(PluginStopTest, ACommandStartedWhileStopRunsIsRefused) {
+// data folder's lock. It is answered at once with "the plugin is stopping" (branch waits), the
+// API commands as the admin commands (branch stopall: products, quote and order were not
+// counted at all).
+class CommandDuringStopTest : public PluginStopTest,
+                              public ::testing::WithParamInterface<std::vector<std::string>> {};
+
+TEST_P(CommandDuringStopTest, IsRefusedAndRunsOnceStopHasReturned) {
+  ProductsApi ambita;
   auto hook = std::make_shared<CancelHookTarget>(*fsTarget_);
-  auto plugin = makePlugin(hook);
+  auto plugin = makePlugin(hook, ambita.baseUrl());
   ASSERT_TRUE(plugin->startService().ok());
+  const std::string name = GetParam().front();
+  const std::vector<std::string> args(GetParam().begin() + 1, GetParam().end());
   int code = -1;
   std::ostringstream out;
   std::ostringstream err;
   bool answered = false;
   hook->duringCancel = [&] {
     auto command = std::async(std::launch::async, [&] {
-      return plugin->runCommand("status", {}, {&out, &err, false});
+      return plugin->runCommand(name, args, {&out, &err, false});
     });
     answered = command.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
     if (answered) code = command.get();
   };
   plugin->stop();  // std::async's future waits for a command still running, if any
   ASSERT_TRUE(answered) << "the command started during stop() did not end within 30 s";
-  EXPECT_NE(code, 0);
-  EXPECT_EQ(err.str(),
-            "status: the plugin is stopping (the service is being stopped); run the command "
-            "again once stop() has returned\n");
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(err.str(), name +
+                           ": the plugin is stopping (the service is being stopped); run the "
+                           "command again once stop() has returned\n");
   EXPECT_EQ(out.str(), "");
-  // Once stop() has returned, commands run again (alone, on the data folder's lock).
+  // Once stop() has returned, commands run again (alone, on the data folder's lock), and the
+  // client stop() cancelled serves them again.
   std::ostringstream after;
   std::ostringstream afterErr;
-  EXPECT_EQ(plugin->runCommand("status", {}, {&after, &afterErr, false}), 0) << afterErr.str();
+  EXPECT_EQ(plugin->runCommand(name, args, {&after, &afterErr, false}), 0) << afterErr.str();
+}
+
+INSTANTIATE_TEST_SUITE_P(AdminAndApiCommands, CommandDuringStopTest,
+                         ::testing::Values(std::vector<std::string>{"status"},
+                                           std::vector<std::string>{"products", "--municipality",
+                                                                    "0301", "--json"}));
+
+// Before branch stopall the API commands used the client stop() cancelled without resuming it:
+// after a stop() (a host stopping the service and serving its CLI or health checks on),
+// `products` failed with "cancelled" until some admin command happened to resume the client.
+TEST_F(PluginStopTest, AnApiCommandAfterStopUsesTheClientAgain) {
+  ProductsApi ambita;
+  auto plugin = makePlugin(std::make_shared<CancelHookTarget>(*fsTarget_), ambita.baseUrl());
+  ASSERT_TRUE(plugin->startService().ok());
+  plugin->stop();
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(plugin->runCommand("products", kProductsArgs, {&out, &err, false}), 0) << err.str();
+  EXPECT_NE(out.str().find("WI99990001"), std::string::npos) << out.str();
+}
+
+// stop() cancels an API command in flight (its call ends with Cancelled within the client's
+// read timeout) and waits for its end before it returns, as it does for the admin commands:
+// a host's readiness check (`products`) does not outlive the plugin's stop().
+TEST_F(PluginStopTest, StopCancelsAnApiCommandInFlightAndWaitsForItsEnd) {
+  ProductsApi ambita;
+  auto plugin = makePlugin(std::make_shared<CancelHookTarget>(*fsTarget_), ambita.baseUrl());
+  ASSERT_TRUE(plugin->startService().ok());
+  ambita.hold();
+  std::atomic<bool> ended{false};
+  int code = -1;
+  std::ostringstream out;
+  std::ostringstream err;
+  std::thread command([&] {
+    code = plugin->runCommand("products", kProductsArgs, {&out, &err, false});
+    ended = true;
+  });
+  ASSERT_TRUE(ambita.waitForProductCall()) << "the products call never reached the server";
+  plugin->stop();
+  const bool endedBeforeStopReturned = ended;
+  ambita.release();
+  command.join();
+  EXPECT_TRUE(endedBeforeStopReturned) << "stop() returned with `products` still running";
+  EXPECT_EQ(code, 1);
+  EXPECT_NE(err.str().find("products: "), std::string::npos) << err.str();
+  EXPECT_NE(logger_.text().find("stop: cancelled 1 command(s) in flight"), std::string::npos)
+      << logger_.text();
 }
 
 }  // namespace
