@@ -8,9 +8,11 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <future>
 #include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
@@ -277,24 +279,163 @@ TEST_F(PluginStopTest, StopCancelsAnApiCommandInFlightAndWaitsForItsEnd) {
   auto plugin = makePlugin(std::make_shared<CancelHookTarget>(*fsTarget_), ambita.baseUrl());
   ASSERT_TRUE(plugin->startService().ok());
   ambita.hold();
-  std::atomic<bool> ended{false};
   int code = -1;
   std::ostringstream out;
   std::ostringstream err;
   std::thread command([&] {
     code = plugin->runCommand("products", kProductsArgs, {&out, &err, false});
-    ended = true;
   });
-  ASSERT_TRUE(ambita.waitForProductCall()) << "the products call never reached the server";
+  const bool reached = ambita.waitForProductCall();
   plugin->stop();
-  const bool endedBeforeStopReturned = ended;
+  // What the command wrote before its count ended (stop() waited for that under the count's
+  // mutex): its error, not the answer the server still holds.
+  const std::string errorAtStop = err.str();
   ambita.release();
   command.join();
-  EXPECT_TRUE(endedBeforeStopReturned) << "stop() returned with `products` still running";
+  ASSERT_TRUE(reached) << "the products call never reached the server";
+  EXPECT_NE(errorAtStop.find("products: "), std::string::npos)
+      << "stop() returned with `products` still running";
   EXPECT_EQ(code, 1);
-  EXPECT_NE(err.str().find("products: "), std::string::npos) << err.str();
+  EXPECT_EQ(out.str(), "");
   EXPECT_NE(logger_.text().find("stop: cancelled 1 command(s) in flight"), std::string::npos)
       << logger_.text();
+}
+
+/// Holds the fake API's downloads until the target's cancel() (which the plugin's stop() calls
+/// right after it cancelled its client): they then end Cancelled, as the client's do at stop().
+class DownloadsCutByStop {
+ public:
+  DownloadsCutByStop(FakeOrderApi& api, CancelHookTarget& target, std::string url)
+      : api_(api), url_(std::move(url)) {
+    api.onDownload([this](int) {
+      std::unique_lock lock(mutex_);
+      ++started_;
+      changed_.notify_all();
+      changed_.wait_for(lock, std::chrono::seconds(30), [this] { return cut_; });
+    });
+    target.duringCancel = [this] {
+      api_.failDownload(url_, dms::ErrorCode::Cancelled);
+      std::lock_guard lock(mutex_);
+      cut_ = true;
+      changed_.notify_all();
+    };
+  }
+  /// Downloads run whole again.
+  ~DownloadsCutByStop() {
+    api_.onDownload(nullptr);
+    api_.failDownload(url_, std::nullopt);
+  }
+  /// True once a download has started (false after 30 s).
+  bool waitForDownload() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(30), [this] { return started_ > 0; });
+  }
+
+ private:
+  FakeOrderApi& api_;
+  const std::string url_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int started_ = 0;
+  bool cut_ = false;
+};
+
+/// The asset's record, or a failed test.
+std::optional<filing::AssetRecord> recordOf(AmbitaPlugin& plugin, std::int64_t orderId,
+                                            const std::string& assetId) {
+  auto records = plugin.stateForTest().assetsOfOrder(orderId);
+  EXPECT_TRUE(records.ok()) << records.error().describe();
+  if (records)
+    for (const auto& r : *records)
+      if (r.assetId == assetId) return r;
+  ADD_FAILURE() << "no record of asset " << assetId;
+  return std::nullopt;
+}
+
+// Branch stopall: a `verify --repair` whose download stop() cut off left the asset "failed"
+// (an attempt counted, a backoff) until an operator's `retry`: verify checks filed assets only,
+// and an old order is not polled. A cancellation is no failure of the asset: it stays as it was
+// (filed, its file missing), so the next `verify --repair` repairs it.
+TEST_F(PluginStopTest, ARepairCutByStopLeavesTheAssetForTheNextRepair) {
+  auto target = std::make_shared<CancelHookTarget>(*fsTarget_);
+  auto plugin = makePlugin(target);
+  const auto a1 = makeAsset("a1", "A.pdf");
+  api_.setOrder(makeOrder(5, "FINISHED", {a1, makeAsset("a2", "B.pdf")}));
+  std::ostringstream out, err;
+  ASSERT_EQ(plugin->runCommand("track", {"5"}, {&out, &err, false}), 0) << err.str();
+  ASSERT_EQ(plugin->runCommand("sync", {}, {&out, &err, false}), 0) << err.str();
+  const auto filed = recordOf(*plugin, 5, "a1");
+  ASSERT_TRUE(filed && filed->state == filing::AssetState::Filed);
+  ASSERT_TRUE(std::filesystem::remove(std::filesystem::path(archiveRoot_) / filed->path));
+  ASSERT_TRUE(plugin->startService().ok());
+
+  std::ostringstream verifyOut, verifyErr;
+  int verifyCode = -1;
+  bool downloading = false;
+  {
+    DownloadsCutByStop cut(api_, *target, a1.downloadUrl);
+    std::thread verify([&] {
+      verifyCode = plugin->runCommand("verify", {"--repair"}, {&verifyOut, &verifyErr, false});
+    });
+    downloading = cut.waitForDownload();
+    plugin->stop();
+    verify.join();
+  }
+  ASSERT_TRUE(downloading) << "the repair never downloaded the missing file";
+  EXPECT_EQ(verifyCode, 1) << verifyOut.str() << verifyErr.str();
+
+  const auto after = recordOf(*plugin, 5, "a1");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(filing::toString(after->state), filing::toString(filing::AssetState::Filed))
+      << after->lastError;
+  EXPECT_EQ(after->path, filed->path);
+  EXPECT_EQ(after->attempts, 0);
+  EXPECT_EQ(after->notBeforeEpoch, 0);
+
+  // The next repair (no retry asked for) files it again.
+  std::ostringstream againOut, againErr;
+  EXPECT_EQ(plugin->runCommand("verify", {"--repair"}, {&againOut, &againErr, false}), 0)
+      << againOut.str() << againErr.str();
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(archiveRoot_) / filed->path));
+  EXPECT_EQ(plugin->runCommand("verify", {}, {&againOut, &againErr, false}), 0)
+      << againOut.str() << againErr.str();
+}
+
+// The ordinary path, the same rule: a service's download cut by stop() is no failed attempt
+// (no backoff, no "failed" audit), and the next start files the asset at once.
+TEST_F(PluginStopTest, AServiceDownloadCutByStopIsNoFailedAttempt) {
+  auto target = std::make_shared<CancelHookTarget>(*fsTarget_);
+  auto plugin = makePlugin(target);
+  const auto a1 = makeAsset("a1", "A.pdf");
+  api_.setOrder(makeOrder(7, "FINISHED", {a1}));
+  ASSERT_TRUE(plugin->startService().ok());
+  {
+    DownloadsCutByStop cut(api_, *target, a1.downloadUrl);  // until the scope's end
+    ASSERT_EQ(push(*plugin, 7), 200);
+    const bool downloading = cut.waitForDownload();
+    plugin->stop();
+    ASSERT_TRUE(downloading) << "the worker never downloaded the pushed order's file";
+  }
+  const auto stopped = recordOf(*plugin, 7, "a1");
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->attempts, 0) << "a stop was counted as a failed attempt";
+  EXPECT_EQ(stopped->notBeforeEpoch, 0) << "a stop put the asset into a backoff";
+  auto audit = plugin->stateForTest().audit(7, 100);
+  ASSERT_TRUE(audit.ok());
+  for (const auto& entry : *audit) EXPECT_NE(entry.action, "failed") << entry.detail;
+
+  ASSERT_TRUE(plugin->startService().ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::optional<filing::AssetRecord> now;
+  while (std::chrono::steady_clock::now() < deadline) {
+    now = recordOf(*plugin, 7, "a1");
+    if (now && now->state == filing::AssetState::Filed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  plugin->stop();
+  ASSERT_TRUE(now);
+  EXPECT_EQ(filing::toString(now->state), filing::toString(filing::AssetState::Filed))
+      << "not filed within 20 s of the next start: " << now->lastError;
 }
 
 }  // namespace
