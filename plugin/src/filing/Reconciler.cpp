@@ -626,12 +626,12 @@ bool Reconciler::storeAsset(const api::OrderCollection& order, FileJob& job, dms
     std::lock_guard lock(reservedMutex);
     auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);
     if (!next) {
-      job.problem = "asset " + r.assetId + ": " + next.error().describe();
+      job.fail("asset " + r.assetId + ": " + next.error().describe(), next.error().code);
       return false;
     }
     r.path = *next;
     if (auto s = store_.commit({r}, {}); !s) {
-      job.problem = "asset " + r.assetId + ": " + s.error().describe();
+      job.fail("asset " + r.assetId + ": " + s.error().describe(), s.error().code);
       return false;
     }
   }
