@@ -309,6 +309,44 @@ void AmbitaPlugin::onOrderCreated(const api::OrderCollection& order,
 int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::string>& args,
                              const dms::CommandIO& io) noexcept {
   try {
+    const bool apiCommand = name == "products" || name == "quote" || name == "order";
+    if (!apiCommand && !commands::AdminCommands::handles(name)) {
+      if (io.err) *io.err << "unknown command: " << name << "\n";
+      return 2;
+    }
+    // Every command, the API ones (products, quote, order) as the admin ones, is counted while
+    // it runs: stop() cancels it and waits for its end (waitForCommands). The count, the check
+    // for a stop() in progress and the client's resume (after a stop() the client stays
+    // cancelled) are one step under commandsMutex_: stop() marks itself there before it
+    // cancels the client, so a command never resumes a client stop() cancelled.
+    struct InFlight {
+      AmbitaPlugin& plugin;
+      bool refused = false;
+      explicit InFlight(AmbitaPlugin& p) : plugin(p) {
+        std::lock_guard lock(plugin.commandsMutex_);
+        refused = plugin.stopping_;
+        if (refused) return;
+        ++plugin.commandsInFlight_;
+        plugin.client_->resume();
+      }
+      ~InFlight() {
+        if (refused) return;
+        {
+          std::lock_guard lock(plugin.commandsMutex_);
+          --plugin.commandsInFlight_;
+        }
+        plugin.commandsEnded_.notify_all();
+      }
+      InFlight(const InFlight&) = delete;
+      InFlight& operator=(const InFlight&) = delete;
+    } inFlight(*this);
+    if (inFlight.refused) {
+      if (io.err)
+        *io.err << name
+                << ": the plugin is stopping (the service is being stopped); run the command "
+                   "again once stop() has returned\n";
+      return 1;
+    }
     if (name == "products") return commands::runProductsCommand(*client_, args, io);
     if (name == "quote") return commands::runQuoteCommand(*client_, args, io);
     if (name == "order")
@@ -320,47 +358,11 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
           [this](const api::OrderCollection& order, const api::NewOrder& request) {
             onOrderCreated(order, request);
           });
-    if (commands::AdminCommands::handles(name)) {
-      // Counted while it runs: stop() cancels it and waits for its end (waitForCommands). The
-      // count, the check for a stop() in progress and the client's resume (after a stop() the
-      // client stays cancelled) are one step under commandsMutex_: stop() marks itself there
-      // before it cancels the client, so a command never resumes a client stop() cancelled.
-      struct InFlight {
-        AmbitaPlugin& plugin;
-        bool refused = false;
-        explicit InFlight(AmbitaPlugin& p) : plugin(p) {
-          std::lock_guard lock(plugin.commandsMutex_);
-          refused = plugin.stopping_;
-          if (refused) return;
-          ++plugin.commandsInFlight_;
-          plugin.client_->resume();
-        }
-        ~InFlight() {
-          if (refused) return;
-          {
-            std::lock_guard lock(plugin.commandsMutex_);
-            --plugin.commandsInFlight_;
-          }
-          plugin.commandsEnded_.notify_all();
-        }
-        InFlight(const InFlight&) = delete;
-        InFlight& operator=(const InFlight&) = delete;
-      } inFlight(*this);
-      if (inFlight.refused) {
-        if (io.err)
-          *io.err << name
-                  << ": the plugin is stopping (the service is being stopped); run the command "
-                     "again once stop() has returned\n";
-        return 1;
-      }
-      const int code = admin_->run(name, args, io);
-      // What the sync filed reaches the host now, not only when a service runs next (what the
-      // host refuses stays in the outbox for the service).
-      if (name == "sync") events_->deliverDue();
-      return code;
-    }
-    if (io.err) *io.err << "unknown command: " << name << "\n";
-    return 2;
+    const int code = admin_->run(name, args, io);
+    // What the sync filed reaches the host now, not only when a service runs next (what the
+    // host refuses stays in the outbox for the service).
+    if (name == "sync") events_->deliverDue();
+    return code;
   } catch (const std::exception& e) {
     if (io.err) *io.err << name << ": unexpected error: " << e.what() << "\n";
     return 1;

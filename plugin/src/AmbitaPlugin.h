@@ -74,9 +74,9 @@ class AmbitaPlugin final : public dms::Plugin {
   static dms::Result<std::unique_ptr<AmbitaPlugin>> build(const dms::HostServices& services,
                                                           api::OrderApi* orderApiOverride);
   void onOrderCreated(const api::OrderCollection& order, const api::NewOrder& request) noexcept;
-  /// stop(): cancels the commands in flight (a verify ends before its next file; their waits
-  /// end with stop()'s other cancels) and refuses admin commands until stop() returns
-  /// (stopping_); how many run.
+  /// stop(): cancels the commands in flight (a verify ends before its next file; their waits,
+  /// the API commands' calls among them, end with stop()'s other cancels) and refuses commands
+  /// until stop() returns (stopping_); how many run.
   int cancelCommands();
   /// stop(): waits (at most kLongestCommandStopSeconds) until no command runs, logs the
   /// `cancelled` ones, and lets later commands run whole again.
@@ -97,14 +97,15 @@ class AmbitaPlugin final : public dms::Plugin {
   std::unique_ptr<commands::AdminCommands> admin_;
 
   std::mutex lifecycleMutex_;
-  // --- commands in flight (issue 15, gaps2): stop() cancels them (their waits end, a verify
-  // stops at its next file) and waits for them before it releases the data folder's lock, so
-  // a host stopping on SIGTERM does not wait for a command to finish first.
+  // --- commands in flight (issue 15, gaps2; the API commands too since stopall): stop() cancels
+  // them (their waits end, a verify stops at its next file) and waits for them before it releases
+  // the data folder's lock, so a host stopping on SIGTERM does not wait for a command to finish
+  // first.
   static constexpr int kLongestCommandStopSeconds = 30;
   std::mutex commandsMutex_;
   std::condition_variable commandsEnded_;
   int commandsInFlight_ = 0;
-  /// stop() runs (from cancelCommands() until it returns): admin commands are refused.
+  /// stop() runs (from cancelCommands() until it returns): commands are refused.
   bool stopping_ = false;
   std::optional<filing::ExclusiveRun> serviceLock_;  ///< held while the service runs
   bool running_ = false;

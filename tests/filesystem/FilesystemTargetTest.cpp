@@ -6,9 +6,15 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <set>
 #include <sstream>
 #include <thread>
@@ -729,6 +735,86 @@ TEST_F(NewFolderSyncTest, APutReportsNothingPlacedInAFolderMovedWhileItsContentS
   EXPECT_EQ(put.error().code, ErrorCode::Conflict) << put.error().describe();
   EXPECT_NE(put.error().message.find("'x'"), std::string::npos) << put.error().message;
   EXPECT_EQ(tree(root()), std::vector<std::string>{"moved"}) << "a file or temporary was left";
+}
+
+/// The target's syncfs, its first call held until released and answered EIO (a writeback
+/// error, of any page written before it ended), the later ones real.
+class FirstSyncHeldAndFailed {
+ public:
+  int operator()(int fd) {
+    {
+      std::unique_lock lock(mutex_);
+      if (calls_++ == 0) {
+        changed_.notify_all();
+        changed_.wait(lock, [&] { return released_; });
+        return EIO;
+      }
+    }
+    return ::syncfs(fd) == 0 ? 0 : errno;
+  }
+  /// False when no sync started within a generous deadline (the test fails, not hangs).
+  bool waitUntilHeld() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(30), [&] { return calls_ > 0; });
+  }
+  void release() {
+    std::lock_guard lock(mutex_);
+    released_ = true;
+    changed_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int calls_ = 0;
+  bool released_ = false;
+};
+
+// Branch stopall (left open by branch waits): a folder ensureFolder() made while another batch's
+// syncfs ran is older than the mark of the batch that files into it, taken when that batch is
+// made. That syncfs failing (it may have been the folder's writeback error, told once) must fail
+// the batch that makes the folder durable, not leave it reported durable on a later syncfs that
+// the kernel answers 0. Once told, the next batch is not failed again for the same error.
+TEST_F(NewFolderSyncTest, AnErrorToldToASyncAfterAFolderWasMadeFailsTheBatchThatFilesIntoIt) {
+  auto syncfs = std::make_shared<FirstSyncHeldAndFailed>();
+  target_->replaceSyncfsForTest([syncfs](int fd) { return (*syncfs)(fd); });
+  const auto putInto = [](PutBatch& batch, const std::string& path) {
+    std::istringstream content("content of " + path);
+    return batch.put(path, content, {{"k", "v"}}, PutMode::CreateNew).ok();
+  };
+  // Another batch's syncfs runs (held) while the folder is made, then fails.
+  auto other = target_->beginPutBatch();
+  ASSERT_TRUE(putInto(*other, "other.txt"));
+  std::map<std::string, Status> otherOutcome;
+  std::thread committing([&] { otherOutcome = other->commit(); });
+  const bool held = syncfs->waitUntilHeld();
+  const auto made = target_->ensureFolder("x/y");
+  syncfs->release();
+  committing.join();
+  ASSERT_TRUE(held) << "the other batch's syncfs never ran";
+  ASSERT_TRUE(made.ok()) << made.error().describe();
+  EXPECT_FALSE(otherOutcome.at("other.txt").ok());
+
+  // The batch filing into the new folder, made after that failure: its own syncfs answers 0.
+  auto batch = target_->beginPutBatch();
+  ASSERT_TRUE(putInto(*batch, "x/y/f.txt"));
+  const auto outcome = batch->commit();
+  ASSERT_EQ(outcome.size(), 1u);
+  ASSERT_FALSE(outcome.at("x/y/f.txt").ok())
+      << "reported durable in a folder whose writeback error another batch's syncfs took";
+  EXPECT_EQ(outcome.at("x/y/f.txt").error().code, ErrorCode::Unavailable);
+  EXPECT_NE(outcome.at("x/y/f.txt").error().message.find("another batch's syncfs"),
+            std::string::npos)
+      << outcome.at("x/y/f.txt").error().describe();
+  EXPECT_FALSE(fs::exists(root() / "x/y/f.txt"));
+
+  // Told once: the next batch into the folder is placed (the error is not reported forever).
+  auto again = target_->beginPutBatch();
+  ASSERT_TRUE(putInto(*again, "x/y/f.txt"));
+  const auto placed = again->commit();
+  ASSERT_EQ(placed.size(), 1u);
+  EXPECT_TRUE(placed.at("x/y/f.txt").ok()) << placed.at("x/y/f.txt").error().describe();
+  EXPECT_EQ(slurp(root() / "x/y/f.txt"), "content of x/y/f.txt");
 }
 
 TEST_F(NewFolderSyncTest, AMoveSyncsTheFoldersMadeForItsDestination) {

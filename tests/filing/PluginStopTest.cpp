@@ -7,15 +7,21 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <filesystem>
 #include <functional>
 #include <future>
+#include <mutex>
+#include <optional>
 #include <sstream>
 #include <thread>
 #include <utility>
+#include <vector>
 
 #include "AmbitaPlugin.h"
 #include "EngineFixture.h"
 #include "ScriptedDavServer.h"
+#include "TestServer.h"
 #include "dms/webdav/WebDavOptions.h"
 #include "dms/webdav/WebDavTarget.h"
 #include "support/ForwardingTarget.h"
@@ -95,13 +101,21 @@ class PluginStopTest : public EngineFixture {
     return std::shared_ptr<dms::DocumentTarget>(std::move(*target));
   }
 
-  std::unique_ptr<AmbitaPlugin> makePlugin(std::shared_ptr<dms::DocumentTarget> target) {
+  /// The client's section: Ambita at `baseUrl`, with TokenService's credentials.
+  static std::string clientSection(const std::string& baseUrl) {
+    const TokenService tokens;
+    return R"({"baseUrl": ")" + baseUrl + R"(", "clientId": ")" + tokens.clientId +
+           R"(", "clientSecret": ")" + tokens.clientSecret + R"(", "username": ")" +
+           tokens.username + R"(", "password": ")" + tokens.password +
+           R"(", "readTimeoutSeconds": 1, "poll": {"workers": 1}})";
+  }
+
+  std::unique_ptr<AmbitaPlugin> makePlugin(std::shared_ptr<dms::DocumentTarget> target,
+                                           const std::string& baseUrl = "http://127.0.0.1:9") {
     dms::HostServices services;
     services.logger = &logger_;
     services.dataDir = dataDir_;
-    services.configJson =
-        R"({"baseUrl": "http://127.0.0.1:9", "clientId": "id", "clientSecret": "s",
-            "username": "u", "password": "p", "poll": {"workers": 1}})";
+    services.configJson = clientSection(baseUrl);
     services.target = std::move(target);
     services.hostName = "dms-host test";
     auto plugin = AmbitaPlugin::createWithOrderApiForTest(services, api_);
@@ -149,35 +163,279 @@ TEST_F(PluginStopTest, StopEndsAWebDavRetryAfterPauseAtOnceAndResumesTheTarget) 
   EXPECT_TRUE(stat.ok()) << stat.error().describe();
 }
 
+/// Ambita's token endpoint and product list on a loopback port; a products call can be held
+/// (the client's read then waits for the answer, as behind a slow API) until release().
+class ProductsApi {
+ public:
+  ProductsApi()
+      : server_([this](Poco::Net::HTTPServerRequest& request,
+                       Poco::Net::HTTPServerResponse& response, const std::string& body) {
+          if (tokens_.handle(request, response, body) || !tokens_.authorize(request, response))
+            return;
+          if (request.getURI().find("/kode/v1/products") != 0) return reply(response, 404, "{}");
+          std::unique_lock lock(mutex_);
+          ++productCalls_;
+          changed_.notify_all();
+          // Bounded, so that a test that never releases cannot hold the server's stop.
+          changed_.wait_for(lock, std::chrono::seconds(20), [this] { return !holding_; });
+          lock.unlock();
+          reply(response, 200, R"([{"code": "WI99990001", "name": "Målebrev"}])");
+        }) {}
+  ~ProductsApi() { release(); }
+
+  std::string baseUrl() const { return server_.baseUrl(); }
+  void hold() {
+    std::lock_guard lock(mutex_);
+    holding_ = true;
+  }
+  void release() {
+    {
+      std::lock_guard lock(mutex_);
+      holding_ = false;
+    }
+    changed_.notify_all();
+  }
+  /// True once a products call has reached the server (false after 30 s).
+  bool waitForProductCall() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(30), [this] { return productCalls_ > 0; });
+  }
+
+ private:
+  TokenService tokens_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  bool holding_ = false;
+  int productCalls_ = 0;
+  TestServer server_;  ///< last: stopped before what its handler uses goes
+};
+
+const std::vector<std::string> kProductsArgs{"--municipality", "0301", "--json"};
+
 // The plugin is a guest in any host: a command the host starts on another thread while stop()
 // runs must not resume the client stop() has cancelled, nor run on after stop() released the
-// data folder's lock. It is answered at once with "the plugin is stopping" (branch waits).
-TEST_F(PluginStopTest, ACommandStartedWhileStopRunsIsRefused) {
+// data folder's lock. It is answered at once with "the plugin is stopping" (branch waits), the
+// API commands as the admin commands (branch stopall: products, quote and order were not
+// counted at all).
+class CommandDuringStopTest : public PluginStopTest,
+                              public ::testing::WithParamInterface<std::vector<std::string>> {};
+
+TEST_P(CommandDuringStopTest, IsRefusedAndRunsOnceStopHasReturned) {
+  ProductsApi ambita;
   auto hook = std::make_shared<CancelHookTarget>(*fsTarget_);
-  auto plugin = makePlugin(hook);
+  auto plugin = makePlugin(hook, ambita.baseUrl());
   ASSERT_TRUE(plugin->startService().ok());
+  const std::string name = GetParam().front();
+  const std::vector<std::string> args(GetParam().begin() + 1, GetParam().end());
   int code = -1;
   std::ostringstream out;
   std::ostringstream err;
   bool answered = false;
   hook->duringCancel = [&] {
     auto command = std::async(std::launch::async, [&] {
-      return plugin->runCommand("status", {}, {&out, &err, false});
+      return plugin->runCommand(name, args, {&out, &err, false});
     });
     answered = command.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
     if (answered) code = command.get();
   };
   plugin->stop();  // std::async's future waits for a command still running, if any
   ASSERT_TRUE(answered) << "the command started during stop() did not end within 30 s";
-  EXPECT_NE(code, 0);
-  EXPECT_EQ(err.str(),
-            "status: the plugin is stopping (the service is being stopped); run the command "
-            "again once stop() has returned\n");
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(err.str(), name +
+                           ": the plugin is stopping (the service is being stopped); run the "
+                           "command again once stop() has returned\n");
   EXPECT_EQ(out.str(), "");
-  // Once stop() has returned, commands run again (alone, on the data folder's lock).
+  // Once stop() has returned, commands run again (alone, on the data folder's lock), and the
+  // client stop() cancelled serves them again.
   std::ostringstream after;
   std::ostringstream afterErr;
-  EXPECT_EQ(plugin->runCommand("status", {}, {&after, &afterErr, false}), 0) << afterErr.str();
+  EXPECT_EQ(plugin->runCommand(name, args, {&after, &afterErr, false}), 0) << afterErr.str();
+}
+
+INSTANTIATE_TEST_SUITE_P(AdminAndApiCommands, CommandDuringStopTest,
+                         ::testing::Values(std::vector<std::string>{"status"},
+                                           std::vector<std::string>{"products", "--municipality",
+                                                                    "0301", "--json"}));
+
+// Before branch stopall the API commands used the client stop() cancelled without resuming it:
+// after a stop() (a host stopping the service and serving its CLI or health checks on),
+// `products` failed with "cancelled" until some admin command happened to resume the client.
+TEST_F(PluginStopTest, AnApiCommandAfterStopUsesTheClientAgain) {
+  ProductsApi ambita;
+  auto plugin = makePlugin(std::make_shared<CancelHookTarget>(*fsTarget_), ambita.baseUrl());
+  ASSERT_TRUE(plugin->startService().ok());
+  plugin->stop();
+  std::ostringstream out;
+  std::ostringstream err;
+  EXPECT_EQ(plugin->runCommand("products", kProductsArgs, {&out, &err, false}), 0) << err.str();
+  EXPECT_NE(out.str().find("WI99990001"), std::string::npos) << out.str();
+}
+
+// stop() cancels an API command in flight (its call ends with Cancelled within the client's
+// read timeout) and waits for its end before it returns, as it does for the admin commands:
+// a host's readiness check (`products`) does not outlive the plugin's stop().
+TEST_F(PluginStopTest, StopCancelsAnApiCommandInFlightAndWaitsForItsEnd) {
+  ProductsApi ambita;
+  auto plugin = makePlugin(std::make_shared<CancelHookTarget>(*fsTarget_), ambita.baseUrl());
+  ASSERT_TRUE(plugin->startService().ok());
+  ambita.hold();
+  int code = -1;
+  std::ostringstream out;
+  std::ostringstream err;
+  std::thread command([&] {
+    code = plugin->runCommand("products", kProductsArgs, {&out, &err, false});
+  });
+  const bool reached = ambita.waitForProductCall();
+  plugin->stop();
+  // What the command wrote before its count ended (stop() waited for that under the count's
+  // mutex): its error, not the answer the server still holds.
+  const std::string errorAtStop = err.str();
+  ambita.release();
+  command.join();
+  ASSERT_TRUE(reached) << "the products call never reached the server";
+  EXPECT_NE(errorAtStop.find("products: "), std::string::npos)
+      << "stop() returned with `products` still running";
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(out.str(), "");
+  EXPECT_NE(logger_.text().find("stop: cancelled 1 command(s) in flight"), std::string::npos)
+      << logger_.text();
+}
+
+/// Holds the fake API's downloads until the target's cancel() (which the plugin's stop() calls
+/// right after it cancelled its client): they then end Cancelled, as the client's do at stop().
+class DownloadsCutByStop {
+ public:
+  DownloadsCutByStop(FakeOrderApi& api, CancelHookTarget& target, std::string url)
+      : api_(api), url_(std::move(url)) {
+    api.onDownload([this](int) {
+      std::unique_lock lock(mutex_);
+      ++started_;
+      changed_.notify_all();
+      changed_.wait_for(lock, std::chrono::seconds(30), [this] { return cut_; });
+    });
+    target.duringCancel = [this] {
+      api_.failDownload(url_, dms::ErrorCode::Cancelled);
+      std::lock_guard lock(mutex_);
+      cut_ = true;
+      changed_.notify_all();
+    };
+  }
+  /// Downloads run whole again.
+  ~DownloadsCutByStop() {
+    api_.onDownload(nullptr);
+    api_.failDownload(url_, std::nullopt);
+  }
+  /// True once a download has started (false after 30 s).
+  bool waitForDownload() {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, std::chrono::seconds(30), [this] { return started_ > 0; });
+  }
+
+ private:
+  FakeOrderApi& api_;
+  const std::string url_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  int started_ = 0;
+  bool cut_ = false;
+};
+
+/// The asset's record, or a failed test.
+std::optional<filing::AssetRecord> recordOf(AmbitaPlugin& plugin, std::int64_t orderId,
+                                            const std::string& assetId) {
+  auto records = plugin.stateForTest().assetsOfOrder(orderId);
+  EXPECT_TRUE(records.ok()) << records.error().describe();
+  if (records)
+    for (const auto& r : *records)
+      if (r.assetId == assetId) return r;
+  ADD_FAILURE() << "no record of asset " << assetId;
+  return std::nullopt;
+}
+
+// Branch stopall: a `verify --repair` whose download stop() cut off left the asset "failed"
+// (an attempt counted, a backoff) until an operator's `retry`: verify checks filed assets only,
+// and an old order is not polled. A cancellation is no failure of the asset: it stays as it was
+// (filed, its file missing), so the next `verify --repair` repairs it.
+TEST_F(PluginStopTest, ARepairCutByStopLeavesTheAssetForTheNextRepair) {
+  auto target = std::make_shared<CancelHookTarget>(*fsTarget_);
+  auto plugin = makePlugin(target);
+  const auto a1 = makeAsset("a1", "A.pdf");
+  api_.setOrder(makeOrder(5, "FINISHED", {a1, makeAsset("a2", "B.pdf")}));
+  std::ostringstream out, err;
+  ASSERT_EQ(plugin->runCommand("track", {"5"}, {&out, &err, false}), 0) << err.str();
+  ASSERT_EQ(plugin->runCommand("sync", {}, {&out, &err, false}), 0) << err.str();
+  const auto filed = recordOf(*plugin, 5, "a1");
+  ASSERT_TRUE(filed && filed->state == filing::AssetState::Filed);
+  ASSERT_TRUE(std::filesystem::remove(std::filesystem::path(archiveRoot_) / filed->path));
+  ASSERT_TRUE(plugin->startService().ok());
+
+  std::ostringstream verifyOut, verifyErr;
+  int verifyCode = -1;
+  bool downloading = false;
+  {
+    DownloadsCutByStop cut(api_, *target, a1.downloadUrl);
+    std::thread verify([&] {
+      verifyCode = plugin->runCommand("verify", {"--repair"}, {&verifyOut, &verifyErr, false});
+    });
+    downloading = cut.waitForDownload();
+    plugin->stop();
+    verify.join();
+  }
+  ASSERT_TRUE(downloading) << "the repair never downloaded the missing file";
+  EXPECT_EQ(verifyCode, 1) << verifyOut.str() << verifyErr.str();
+
+  const auto after = recordOf(*plugin, 5, "a1");
+  ASSERT_TRUE(after);
+  EXPECT_EQ(filing::toString(after->state), filing::toString(filing::AssetState::Filed))
+      << after->lastError;
+  EXPECT_EQ(after->path, filed->path);
+  EXPECT_EQ(after->attempts, 0);
+  EXPECT_EQ(after->notBeforeEpoch, 0);
+
+  // The next repair (no retry asked for) files it again.
+  std::ostringstream againOut, againErr;
+  EXPECT_EQ(plugin->runCommand("verify", {"--repair"}, {&againOut, &againErr, false}), 0)
+      << againOut.str() << againErr.str();
+  EXPECT_TRUE(std::filesystem::exists(std::filesystem::path(archiveRoot_) / filed->path));
+  EXPECT_EQ(plugin->runCommand("verify", {}, {&againOut, &againErr, false}), 0)
+      << againOut.str() << againErr.str();
+}
+
+// The ordinary path, the same rule: a service's download cut by stop() is no failed attempt
+// (no backoff, no "failed" audit), and the next start files the asset at once.
+TEST_F(PluginStopTest, AServiceDownloadCutByStopIsNoFailedAttempt) {
+  auto target = std::make_shared<CancelHookTarget>(*fsTarget_);
+  auto plugin = makePlugin(target);
+  const auto a1 = makeAsset("a1", "A.pdf");
+  api_.setOrder(makeOrder(7, "FINISHED", {a1}));
+  ASSERT_TRUE(plugin->startService().ok());
+  {
+    DownloadsCutByStop cut(api_, *target, a1.downloadUrl);  // until the scope's end
+    ASSERT_EQ(push(*plugin, 7), 200);
+    const bool downloading = cut.waitForDownload();
+    plugin->stop();
+    ASSERT_TRUE(downloading) << "the worker never downloaded the pushed order's file";
+  }
+  const auto stopped = recordOf(*plugin, 7, "a1");
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(stopped->attempts, 0) << "a stop was counted as a failed attempt";
+  EXPECT_EQ(stopped->notBeforeEpoch, 0) << "a stop put the asset into a backoff";
+  auto audit = plugin->stateForTest().audit(7, 100);
+  ASSERT_TRUE(audit.ok());
+  for (const auto& entry : *audit) EXPECT_NE(entry.action, "failed") << entry.detail;
+
+  ASSERT_TRUE(plugin->startService().ok());
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  std::optional<filing::AssetRecord> now;
+  while (std::chrono::steady_clock::now() < deadline) {
+    now = recordOf(*plugin, 7, "a1");
+    if (now && now->state == filing::AssetState::Filed) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  plugin->stop();
+  ASSERT_TRUE(now);
+  EXPECT_EQ(filing::toString(now->state), filing::toString(filing::AssetState::Filed))
+      << "not filed within 20 s of the next start: " << now->lastError;
 }
 
 }  // namespace

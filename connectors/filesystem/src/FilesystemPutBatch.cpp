@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "dms/common/ErrnoMapping.h"
@@ -78,9 +79,12 @@ std::map<std::string, Status> FilesystemPutBatch::commit() {
   if (pending_.empty()) return outcome;
   if (target_.fsync_) {
     // 1. One sync for the data and xattrs of every temporary (instead of an fsync each), and
-    // for the folders ensureFolder() made for them.
+    // for the folders ensureFolder() made for them: judged from the older of this batch's mark
+    // and theirs (made before the batch, they are its writes too).
     const auto newFolders = target_.unsyncedFoldersNow();
-    if (auto synced = target_.syncFilesystem(writesAfter_); !synced) {
+    const auto writesAfter = std::min(writesAfter_, newFolders.madeAfter);
+    if (auto synced = target_.syncFilesystem(writesAfter); !synced) {
+      target_.remarkUnsyncedFolders(newFolders.parents);  // told here, not to every later batch
       for (const auto& pending : pending_) {
         outcome[pending.path] = failedFor(synced.error(), "cannot sync the data of", pending.path);
         discard(pending);
@@ -89,9 +93,9 @@ std::map<std::string, Status> FilesystemPutBatch::commit() {
       folders_.clear();
       return outcome;
     }
-    target_.forgetSyncedFolders(newFolders);
-    if (!newFolders.empty() && target_.observer_ != nullptr)
-      target_.observer_->newFoldersSynced(newFolders);
+    target_.forgetSyncedFolders(newFolders.parents);
+    if (!newFolders.parents.empty() && target_.observer_ != nullptr)
+      target_.observer_->newFoldersSynced(newFolders.parents);
     if (target_.observer_ != nullptr) target_.observer_->dataSynced();
   }
   // 2. The renames.

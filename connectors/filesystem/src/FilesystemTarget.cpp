@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <climits>
 #include <filesystem>
+#include <map>
 #include <memory>
 #include <set>
 #include <sstream>
@@ -275,9 +276,10 @@ FilesystemTarget::FilesystemTarget(int rootFd, std::string root, MetadataMode mo
       mode_(mode),
       fsync_(fsync),
       logger_(logger),
+      syncfs_([](int fd) { return ::syncfs(fd) == 0 ? 0 : errno; }),
       sharedSync_(std::make_unique<SharedSync>(root_, [this](int slot) {
         const int fd = syncFds_[static_cast<std::size_t>(slot)];
-        return ::syncfs(fd >= 0 ? fd : rootFd_) == 0 ? 0 : errno;
+        return syncfs_(fd >= 0 ? fd : rootFd_);
       })) {
   // Opened together, now: each is told of every writeback error after this moment.
   for (int slot = 0; slot < SharedSync::kMostInFlight; ++slot)
@@ -445,15 +447,10 @@ std::optional<Status> FilesystemTarget::createBelowDeepestExisting(const std::st
     const auto parent = prefix;
     prefix = childPath(prefix, segments[i]);
     // EEXIST: someone made it (or put something there) meanwhile: the walk from the root decides.
-    if (::mkdirat(base.get(), segments[i].c_str(), 0777) != 0)
+    if (!makeFolder(base.get(), segments[i], parent))
       return errno == EEXIST
                  ? std::nullopt
                  : std::optional<Status>(errnoError(errno, "cannot create folder", prefix));
-    // Synced with the first file put below it (or the next batch's syncfs), not one by one.
-    if (fsync_) {
-      std::lock_guard lock(newFoldersMutex_);
-      unsyncedFolders_.insert(parent);
-    }
     if (i + 1 == segments.size()) break;
     // The folder just made, never a symlink swapped in for it (O_NOFOLLOW): no resolution
     // from the root needed to stay beneath it.
@@ -472,13 +469,8 @@ Status FilesystemTarget::createFromRoot(const std::string& path) {
   for (const auto& segment : common::splitPath(path)) {
     const auto parent = prefix;
     prefix = childPath(prefix, segment);
-    const bool created = ::mkdirat(current->get(), segment.c_str(), 0777) == 0;
-    if (!created && errno != EEXIST) return errnoError(errno, "cannot create folder", prefix);
-    // Synced with the first file put below it (or the next batch's syncfs), not one by one.
-    if (created && fsync_) {
-      std::lock_guard lock(newFoldersMutex_);
-      unsyncedFolders_.insert(parent);
-    }
+    if (!makeFolder(current->get(), segment, parent) && errno != EEXIST)
+      return errnoError(errno, "cannot create folder", prefix);
     // Re-resolve from the root so a symlink in the way is checked like any other path.
     auto next = openBeneath(prefix, O_RDONLY | O_DIRECTORY, "cannot create folder", path);
     if (!next && next.error().code == ErrorCode::Conflict) {
@@ -489,6 +481,20 @@ Status FilesystemTarget::createFromRoot(const std::string& path) {
     *current = std::move(*next);
   }
   return {};
+}
+
+bool FilesystemTarget::makeFolder(int parentFd, const std::string& name,
+                                  const std::string& parent) {
+  // Taken before the mkdir: a syncfs that ends after it may take the new entry's writeback
+  // error, and the batch that syncs the folder must then fail (see unsyncedFoldersNow()).
+  const std::uint64_t mark = fsync_ ? syncMark() : 0;
+  if (::mkdirat(parentFd, name.c_str(), 0777) != 0) return false;
+  // Synced with the first file put below it (or the next batch's syncfs), not one by one.
+  if (fsync_) {
+    std::lock_guard lock(newFoldersMutex_);
+    unsyncedFolders_.emplace(parent, mark);  // an older mark stays
+  }
+  return true;
 }
 
 Status FilesystemTarget::checkFolderStillAt(int folderFd, const std::string& folder) const {
@@ -510,36 +516,51 @@ Status FilesystemTarget::checkFolderStillAt(int folderFd, const std::string& fol
 }
 
 Status FilesystemTarget::syncNewFolders() {
-  std::set<std::string> folders;
+  std::map<std::string, std::uint64_t> folders;
   {
     std::lock_guard lock(newFoldersMutex_);
     folders.swap(unsyncedFolders_);
   }
+  std::set<std::string> paths;
   for (auto it = folders.begin(); it != folders.end(); ++it) {
-    auto folder = openBeneath(*it, O_RDONLY | O_DIRECTORY, "cannot open folder");
+    const std::string& path = it->first;
+    paths.insert(path);
+    auto folder = openBeneath(path, O_RDONLY | O_DIRECTORY, "cannot open folder");
     // Gone again (pruned by remove()): nothing of it left to make durable.
     if (!folder &&
         (folder.error().code == ErrorCode::NotFound || folder.error().code == ErrorCode::Conflict))
       continue;
-    auto synced = folder ? syncFolder(folder->get(), *it) : Status(folder.error());
-    if (!synced) {
+    auto done = folder ? syncFolder(folder->get(), path) : Status(folder.error());
+    if (!done) {
       std::lock_guard lock(newFoldersMutex_);
       unsyncedFolders_.insert(it, folders.end());
-      return synced;
+      return done;
     }
   }
-  if (!folders.empty() && observer_ != nullptr) observer_->newFoldersSynced(folders);
+  if (!paths.empty() && observer_ != nullptr) observer_->newFoldersSynced(paths);
   return {};
 }
 
-std::set<std::string> FilesystemTarget::unsyncedFoldersNow() const {
+FilesystemTarget::UnsyncedFolders FilesystemTarget::unsyncedFoldersNow() const {
   std::lock_guard lock(newFoldersMutex_);
-  return unsyncedFolders_;
+  UnsyncedFolders unsynced;
+  for (const auto& [folder, mark] : unsyncedFolders_) {
+    unsynced.parents.insert(folder);
+    unsynced.madeAfter = std::min(unsynced.madeAfter, mark);
+  }
+  return unsynced;
 }
 
 void FilesystemTarget::forgetSyncedFolders(const std::set<std::string>& synced) {
   std::lock_guard lock(newFoldersMutex_);
   for (const auto& folder : synced) unsyncedFolders_.erase(folder);
+}
+
+void FilesystemTarget::remarkUnsyncedFolders(const std::set<std::string>& told) {
+  const std::uint64_t now = syncMark();
+  std::lock_guard lock(newFoldersMutex_);
+  for (const auto& folder : told)
+    if (auto it = unsyncedFolders_.find(folder); it != unsyncedFolders_.end()) it->second = now;
 }
 
 Result<EntryInfo> FilesystemTarget::put(const std::string& rawPath, std::istream& content,

@@ -165,9 +165,9 @@ VerifyReport FilingService::verify(bool repair, bool quick) {
   VerifyReport report;
   report.repaired = repair;
   // Page by page (issue 15: memory flat whatever the archive's size). The key of the last
-  // asset read is the cursor, so forgetting a missing one (repair) moves nothing.
+  // asset read is the cursor.
   constexpr std::size_t kVerifyPage = 500;
-  std::set<std::int64_t> toRepair;
+  MissingFiles toRepair;
   std::int64_t afterOrderId = StateStore::kBeforeAnyOrder;
   std::string afterAssetId;
   for (;;) {
@@ -179,8 +179,8 @@ VerifyReport FilingService::verify(bool repair, bool quick) {
     for (const auto& a : *filed) {
       if (cancelledNow(report)) return report;
       const auto missingBefore = report.missing;
-      checkFiled(a, repair, quick, report);
-      if (report.missing > missingBefore) toRepair.insert(a.orderId);
+      checkFiled(a, quick, report);
+      if (repair && report.missing > missingBefore) toRepair[a.orderId].insert(a.assetId);
     }
     if (filed->size() < kVerifyPage) break;
     afterOrderId = filed->back().orderId;
@@ -199,8 +199,7 @@ bool FilingService::cancelledNow(VerifyReport& report) const {
   return true;
 }
 
-void FilingService::checkFiled(const AssetRecord& a, bool repair, bool quick,
-                               VerifyReport& report) {
+void FilingService::checkFiled(const AssetRecord& a, bool quick, VerifyReport& report) {
   using Kind = VerifyReport::Kind;
   auto st = target_.stat(a.path);
   if (!st) {
@@ -211,8 +210,6 @@ void FilingService::checkFiled(const AssetRecord& a, bool repair, bool quick,
     ++report.missing;
     report.findings.push_back(
         {Kind::Missing, a.path, "asset " + a.assetId + ", order " + std::to_string(a.orderId)});
-    if (repair)
-      if (auto s = store_.forgetAsset(a.assetId); !s) report.errors.push_back(s.error().describe());
     return;
   }
   if (st->size != a.size) {
@@ -275,10 +272,11 @@ void FilingService::findOrphans(VerifyReport& report) {
   }
 }
 
-void FilingService::refileOrders(const std::set<std::int64_t>& orderIds, VerifyReport& report) {
-  for (auto orderId : orderIds) {
+void FilingService::refileOrders(const MissingFiles& missing, VerifyReport& report) {
+  for (const auto& [orderId, assetIds] : missing) {
     if (cancelledNow(report)) return;
-    auto reconciled = reconciler_.reconcile(orderId, Reason::Admin);
+    auto reconciled = reconciler_.reconcile(orderId, Reason::Admin, {}, nullptr, std::nullopt,
+                                            nullptr, &assetIds);
     if (!reconciled) {
       report.errors.push_back("repairing order " + std::to_string(orderId) + ": " +
                               reconciled.error().describe());

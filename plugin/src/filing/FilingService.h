@@ -14,6 +14,7 @@
 #include <atomic>
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -162,8 +163,8 @@ class FilingService {
                                                const ProgressFn& progress = {});
 
   /// Compares the state with the target: missing, changed (size; and SHA-256 unless `quick`)
-  /// and orphaned files; with `repair` (run inside an ExclusiveRun) forgets the missing ones
-  /// and files them again.
+  /// and orphaned files; with `repair` (run inside an ExclusiveRun) files the missing ones
+  /// again (a stop() leaves those it did not reach recorded as they were, for the next repair).
   VerifyReport verify(bool repair, bool quick);
 
   /// Ends a verify() in progress before its next file, folder or order (the plugin's stop():
@@ -176,9 +177,11 @@ class FilingService {
   StateStore& store() { return store_; }
 
  private:
-  void checkFiled(const AssetRecord& asset, bool repair, bool quick, VerifyReport& report);
+  /// The missing files of each order, by asset id (what a repair files again).
+  using MissingFiles = std::map<std::int64_t, std::set<std::string>>;
+  void checkFiled(const AssetRecord& asset, bool quick, VerifyReport& report);
   void findOrphans(VerifyReport& report);
-  void refileOrders(const std::set<std::int64_t>& orderIds, VerifyReport& report);
+  void refileOrders(const MissingFiles& missing, VerifyReport& report);
   /// True (once, with an error in the report) when cancelCommands() ended the verify.
   bool cancelledNow(VerifyReport& report) const;
 

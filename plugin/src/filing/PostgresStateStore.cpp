@@ -374,13 +374,6 @@ dms::Status PostgresStateStore::commit(const std::vector<AssetRecord>& assets,
   return writeChanges(changes, "writing " + std::to_string(assets.size()) + " asset records");
 }
 
-dms::Status PostgresStateStore::forgetAsset(const std::string& assetId) {
-  return withSession("forgetting asset " + assetId, [&](Session& session) -> dms::Status {
-    session << "DELETE FROM assets WHERE asset_id = $1", bind(storable(assetId)), now;
-    return {};
-  });
-}
-
 // --- audit
 
 dms::Result<std::vector<AuditEntry>> PostgresStateStore::audit(std::optional<std::int64_t> orderId,

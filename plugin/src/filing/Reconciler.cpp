@@ -61,10 +61,18 @@ struct Reconciler::FileJob {
   AssetContext context;
   MappedAsset mapped;
   AssetRecord record;
+  std::optional<AssetRecord> before;  ///< the record before this reconcile (none: a new asset)
   std::vector<AuditEntry> audit;
-  std::string problem;  ///< set on failure
+  std::string problem;     ///< set on failure
+  bool cancelled = false;  ///< the problem's cause answered Cancelled (stop()): not a failure
   bool downloaded = false;
   bool staged = false;  ///< put into the order's batch: filed once the batch commit placed it
+
+  /// Sets the problem; `cause` is the error that made it (Cancelled: stop() ended the job).
+  void fail(std::string why, dms::ErrorCode cause) {
+    problem = std::move(why);
+    cancelled = cause == dms::ErrorCode::Cancelled;
+  }
 };
 
 /// Waits until no other thread reconciles the same order, and holds it until destroyed.
@@ -130,6 +138,20 @@ void Reconciler::recordFailure(FileJob& job, Reason reason) {
     logger_.error(kSource, "asset " + r.assetId + ": " + detail);
     job.audit.push_back(AuditLog::entry(r.orderId, r.assetId, "given up", reason, r.path, detail));
   }
+}
+
+bool Reconciler::recordInterruption(FileJob& job, Reason reason) {
+  auto& r = job.record;
+  // Back to the record as it was when the intent kept its path: whatever the target may hold
+  // is then at that same path (the next run adopts it, or finds it missing). Otherwise the
+  // intent stays and recovery resolves it from the target, as after a kill.
+  const bool restored = job.before && job.before->path == r.path;
+  job.audit.push_back(
+      AuditLog::entry(r.orderId, r.assetId, "interrupted", reason, r.path,
+                      job.problem + (restored ? "; left as it was" : "; resolved by the next run") +
+                          ", not counted as a failed attempt"));
+  if (restored) r = *job.before;
+  return restored;
 }
 
 void Reconciler::requestStop() {
@@ -250,7 +272,10 @@ void Reconciler::sortByAction(PlannedAsset&& planned, const std::string& orderNa
     case PlannedAction::File: {
       FileJob job;
       job.context = std::move(planned.context);
-      if (planned.known) job.record = std::move(*planned.known);
+      if (planned.known) {
+        job.before = *planned.known;
+        job.record = std::move(*planned.known);
+      }
       jobs.push_back(std::move(job));
       break;
     }
@@ -320,7 +345,8 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
                                                    const ProgressFn& progress,
                                                    const TrackedOrder* hint,
                                                    std::optional<AnsweredMessages> answers,
-                                                   CheckBatch* checks) {
+                                                   CheckBatch* checks,
+                                                   const std::set<std::string>* fileAgain) {
   try {
     OrderLock lock(*this, orderId);
     ReconcileReport report;
@@ -366,6 +392,17 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     // and lease are held.
     std::map<std::string, AssetRecord> known;
     for (auto& r : recovered->assets) known.emplace(r.assetId, std::move(r));
+    // A repair's missing files are planned as failed ones due now; their jobs keep the filed
+    // record as the one to go back to.
+    std::map<std::string, AssetRecord> filedBefore;
+    if (fileAgain != nullptr)
+      for (auto& [assetId, r] : known)
+        if (r.state == AssetState::Filed && fileAgain->count(assetId) != 0) {
+          filedBefore.emplace(assetId, r);
+          r.state = AssetState::Failed;
+          r.attempts = 0;
+          r.notBeforeEpoch = 0;
+        }
 
     auto plan = planOrder(*order, std::move(known), config_, {clock_(), reason == Reason::Sync});
     std::vector<AssetRecord> removals;
@@ -373,6 +410,9 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     std::vector<FileJob> jobs;
     for (auto& planned : plan.assets)
       sortByAction(std::move(planned), orderName, report, removals, notes, jobs);
+    for (auto& job : jobs)
+      if (auto it = filedBefore.find(job.context.asset.id); it != filedBefore.end())
+        job.before = it->second;
     for (auto& note : notes) pending.assets.push_back(std::move(note));
 
     for (auto& r : removals) {
@@ -467,8 +507,9 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
   for (auto* job : runnable) {
     const auto& parent = AssetMapper::parent(job->record.path);
     if (const auto& status = folders[parent]; !status) {
-      job->problem = "asset " + job->record.assetId + ": folder '" + parent +
-                     "': " + status.error().describe();
+      job->fail("asset " + job->record.assetId + ": folder '" + parent +
+                    "': " + status.error().describe(),
+                status.error().code);
       continue;
     }
     ready.push_back(job);
@@ -495,6 +536,17 @@ dms::Status Reconciler::processFilings(const api::OrderCollection& order,
       job.audit.push_back(
           AuditLog::entry(order.id, job.record.assetId, "filed", reason, job.record.path,
                           std::to_string(job.record.size) + " bytes, sha256 " + job.record.sha256));
+    } else if (job.cancelled || stop_) {
+      // Ended by stop(), not by the asset (see the class comment).
+      ++report.interrupted;
+      report.problems.push_back(job.problem);
+      logger_.info(kSource, "order " + std::to_string(order.id) + ": " + job.problem +
+                                " (stopped: not counted as a failed attempt)");
+      if (progress) progress("STOPPED " + job.problem);
+      if (!recordInterruption(job, reason)) {
+        for (auto& e : job.audit) pending.audit.push_back(std::move(e));
+        continue;  // the intent stays as committed
+      }
     } else {
       ++report.failed;
       report.problems.push_back(job.problem);
@@ -522,8 +574,9 @@ void Reconciler::settleBatch(dms::PutBatch& batch, const std::vector<FileJob*>& 
       // Not recorded as filed without its file: retried by the next run, like any failure
       // (AlreadyExists: the name was taken between writing and placing; the next run picks
       // another, or adopts the file if it is ours).
-      job->problem = "asset " + r.assetId + ": placing '" + r.path +
-                     "' failed: " + outcome->second.error().describe();
+      job->fail("asset " + r.assetId + ": placing '" + r.path +
+                    "' failed: " + outcome->second.error().describe(),
+                outcome->second.error().code);
     }
   }
 }
@@ -548,21 +601,23 @@ bool Reconciler::storeAsset(const api::OrderCollection& order, FileJob& job, dms
       // The folder went away since it was made (someone tidied up): make it again, once.
       folderRetried = true;
       if (auto s = ensureFolder(AssetMapper::parent(r.path)); !s) {
-        job.problem = "asset " + r.assetId + ": folder '" + AssetMapper::parent(r.path) +
-                      "': " + s.error().describe();
+        job.fail("asset " + r.assetId + ": folder '" + AssetMapper::parent(r.path) +
+                     "': " + s.error().describe(),
+                 s.error().code);
         return false;
       }
       continue;
     }
     if (put.error().code != dms::ErrorCode::AlreadyExists) {
-      job.problem =
-          "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe();
+      job.fail(
+          "asset " + r.assetId + ": storing '" + r.path + "' failed: " + put.error().describe(),
+          put.error().code);
       return false;
     }
     auto ours = holdsAsset(r.path, r.assetId);
     if (!ours) {
-      job.problem =
-          "asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe();
+      job.fail("asset " + r.assetId + ": checking '" + r.path + "': " + ours.error().describe(),
+               ours.error().code);
       return false;
     }
     if (*ours) return true;  // put by an interrupted run: adopt it
@@ -571,12 +626,12 @@ bool Reconciler::storeAsset(const api::OrderCollection& order, FileJob& job, dms
     std::lock_guard lock(reservedMutex);
     auto next = choosePath(AssetMapper::parent(r.path), job.mapped.fileName, r.assetId, reserved);
     if (!next) {
-      job.problem = "asset " + r.assetId + ": " + next.error().describe();
+      job.fail("asset " + r.assetId + ": " + next.error().describe(), next.error().code);
       return false;
     }
     r.path = *next;
     if (auto s = store_.commit({r}, {}); !s) {
-      job.problem = "asset " + r.assetId + ": " + s.error().describe();
+      job.fail("asset " + r.assetId + ": " + s.error().describe(), s.error().code);
       return false;
     }
   }
@@ -626,7 +681,8 @@ dms::Result<dms::EntryInfo> Reconciler::downloadInto(const api::OrderCollection&
     return put;
   }
   if (putFailed) return put;
-  job.problem = "asset " + r.assetId + ": download failed: " + download.error().describe();
+  job.fail("asset " + r.assetId + ": download failed: " + download.error().describe(),
+           download.error().code);
   return download.error();
 }
 
@@ -654,7 +710,8 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, dms::P
     // Adopted our own file without its body having been read: asked for once more.
     auto again = api_.downloadAsset(job.context.asset.downloadUrl, "/dev/null");
     if (!again) {
-      job.problem = "asset " + r.assetId + ": download failed: " + again.error().describe();
+      job.fail("asset " + r.assetId + ": download failed: " + again.error().describe(),
+               again.error().code);
       return;
     }
     downloaded = *again;

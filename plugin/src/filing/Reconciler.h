@@ -20,6 +20,12 @@
 /// push and poll reconciles leave it alone until then (1 min doubling to
 /// filing.retryMaxMinutes), an administrator's sync retries it at once, and after
 /// filing.maxAttempts it is given up (audited) until `sync --order` resets it.
+/// A file whose filing stop() ended (the reconciler's stop, or a download, folder or put that
+/// answered Cancelled) did not fail: no attempt is counted, no backoff, no `failed` audit
+/// (`interrupted`, as recovery audits a killed run's). Its record goes back to what it was
+/// before the reconcile when the intent kept its path; otherwise the intent stays, for the
+/// next reconcile of the order or the next start to resolve from what the target holds (as
+/// after a kill). One rule for every run: the service's, a sync's, a repair's.
 ///
 /// Threading: reconcile() may be called from several threads; one order is processed by at most
 /// one of them at a time (others wait). Folders are created before the puts that need them, and
@@ -71,6 +77,8 @@ struct ReconcileReport {
   std::size_t unchanged = 0;          ///< assets already in their final state
   std::size_t failed = 0;             ///< assets that could not be filed or removed (retried later)
   std::size_t waiting = 0;            ///< failed assets not retried now: backoff or given up
+  std::size_t interrupted = 0;        ///< files whose filing stop() ended (not failures; in
+                                      ///< problems, so not ok(): the order is asked again)
   std::size_t recovered = 0;          ///< intents of an interrupted run resolved first
   std::size_t downloads = 0;          ///< downloads started
   std::vector<std::string> problems;  ///< one line per failure, naming asset and cause
@@ -117,11 +125,14 @@ class Reconciler {
   /// otherwise left queued.
   /// `checks` (optional, a run over many orders): when the reconcile finds nothing to record
   /// but the check itself (issue 15), the check goes there instead of into a transaction.
+  /// `fileAgain` (optional, verify --repair): assets recorded filed whose file is missing,
+  /// filed again; a stop() leaves them recorded filed (and missing), for the next repair.
   dms::Result<ReconcileReport> reconcile(std::int64_t orderId, Reason reason,
                                          const ProgressFn& progress = {},
                                          const TrackedOrder* hint = nullptr,
                                          std::optional<AnsweredMessages> answers = std::nullopt,
-                                         CheckBatch* checks = nullptr);
+                                         CheckBatch* checks = nullptr,
+                                         const std::set<std::string>* fileAgain = nullptr);
 
   /// Where each asset of the order would go and with what metadata; writes nothing (neither
   /// state nor target). Errors as reconcile().
@@ -220,6 +231,9 @@ class Reconciler {
                     std::vector<FileJob>& jobs);
   /// Counts a failed attempt: the asset's next try (backoff) or, at the limit, giving up.
   void recordFailure(FileJob& job, Reason reason);
+  /// A job stop() ended (see the class comment): audited `interrupted`; true when its record
+  /// goes back to what it was (then in job.record), false when the intent stays for recovery.
+  bool recordInterruption(FileJob& job, Reason reason);
   TaskPool& pool();
   std::filesystem::path spoolFile(const std::string& assetId) const;
 

@@ -275,17 +275,6 @@ dms::Status SqliteStateStore::commit(const std::vector<AssetRecord>& assets,
   return writeChanges(changes, "writing " + std::to_string(assets.size()) + " asset records");
 }
 
-dms::Status SqliteStateStore::forgetAsset(const std::string& assetId) {
-  return durably([&]() -> dms::Status {
-    try {
-      *session_ << "DELETE FROM assets WHERE asset_id = ?", bind(assetId), now;
-      return {};
-    } catch (const Poco::Exception& e) {
-      return failure("forgetting asset " + assetId, e.displayText());
-    }
-  });
-}
-
 dms::Result<std::vector<AuditEntry>> SqliteStateStore::audit(std::optional<std::int64_t> orderId,
                                                              std::size_t limit) {
   std::lock_guard lock(mutex_);

@@ -55,7 +55,6 @@ class SqliteStateStore final : public StateStore {
                                                      const std::string& exceptAssetId) override;
   dms::Status commit(const std::vector<AssetRecord>& assets,
                      const std::vector<AuditEntry>& audit) override;
-  dms::Status forgetAsset(const std::string& assetId) override;
   dms::Result<std::vector<AuditEntry>> audit(std::optional<std::int64_t> orderId,
                                              std::size_t limit) override;
   dms::Result<std::int64_t> enqueue(const InboxMessage& message, std::size_t maxOrders = 0,

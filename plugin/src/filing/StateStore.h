@@ -298,8 +298,6 @@ class StateStore {
   /// Upserts every record and appends every audit entry in ONE transaction.
   virtual dms::Status commit(const std::vector<AssetRecord>& assets,
                              const std::vector<AuditEntry>& audit) = 0;
-  /// Forgets an asset (verify --repair re-files it from scratch).
-  virtual dms::Status forgetAsset(const std::string& assetId) = 0;
 
   // --- audit
   /// Entries in time order, all or one order's; at most `limit` (the latest).

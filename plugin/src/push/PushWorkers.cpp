@@ -147,7 +147,9 @@ bool PushWorkers::reconcileClaimed(const filing::QueuedOrder& queued) {
     release.wakeOthers = false;
     return false;
   }
-  if (stopping_) return true;  // abandoned: the messages stay and are processed after a restart
+  // Abandoned: the messages stay and are processed after a restart. A stop() that cancelled the
+  // client before it told the workers shows as files interrupted, and only those: no failure.
+  if (stopping_ || (report && report->failed == 0 && report->interrupted > 0)) return true;
   const std::string why = report ? report->problems.front() : report.error().describe();
   postponeOrGiveUp(queued, why);
   return true;

@@ -25,6 +25,7 @@
 #include <thread>
 #include <vector>
 
+#include "BenchOutput.h"
 #include "RunChecks.h"
 #include "SyncWorkload.h"
 #include "WorkloadParams.h"
@@ -35,6 +36,7 @@
 
 namespace {
 
+using dms::bench::benchOutputDir;
 using dms::bench::BrokenRun;
 using dms::bench::readEnvInt;
 using dms::bench::requireDownloads;
@@ -269,7 +271,7 @@ int runBenchmark() {
                                                           : "";
   if (!base.empty()) ::setenv("TMPDIR", base.c_str(), 1);  // where TempDir makes its folder
   dms::test::TempDir work("dms-scale-bench");
-  const fs::path logs = fs::absolute("scale-bench-logs");
+  const fs::path logs = benchOutputDir() / "scale-bench-logs";
   fs::remove_all(logs);
   fs::create_directories(logs);
   std::printf(

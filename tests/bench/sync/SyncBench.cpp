@@ -21,6 +21,7 @@
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
 
+#include "BenchOutput.h"
 #include "BenchReport.h"
 #include "RunChecks.h"
 #include "SyncWorkload.h"
@@ -33,6 +34,7 @@
 
 namespace {
 
+using dms::bench::benchOutputDir;
 using dms::bench::BenchReport;
 using dms::bench::BrokenRun;
 using dms::bench::requireDownloads;
@@ -184,9 +186,9 @@ int runBenchmark() {
   std::printf("sync_bench: dms-host vs curl/rclone on loopback (figures, not pass/fail)\n%s\n",
               params.describe().c_str());
   dms::test::TempDir work("dms-sync-bench");
-  // Each child's stdout/stderr stays after the run (small), next to the test, for a look when
-  // a run is broken.
-  const fs::path logs = fs::absolute("sync-bench-logs");
+  // Each child's stdout/stderr stays after the run (small), in the benchmark's build folder
+  // whatever the current folder, for a look when a run is broken.
+  const fs::path logs = benchOutputDir() / "sync-bench-logs";
   discard(logs);  // no stale logs of an earlier run
   fs::create_directories(logs);
 
@@ -513,13 +515,13 @@ int runBenchmark() {
   const auto broken = report.broken();
   std::printf("\n%s%s", report.table().c_str(), explanation.c_str());
   std::fflush(stdout);
-  // The figures also go to a file next to the test: CTest shows a passing test's output only
+  // The figures also go to a file beside the logs: CTest shows a passing test's output only
   // with -V, and the file keeps the last run's table.
   std::string record = "sync_bench: " + params.describe() + "\n" + std::to_string(files) +
                        " files, " + std::to_string(bytes) + " bytes\n\n" + report.table() +
                        explanation;
   for (const auto& reason : broken) record += "BROKEN RUN: " + reason + "\n";
-  writeText(fs::absolute("sync-bench-results.txt"), record);
+  writeText(benchOutputDir() / "sync-bench-results.txt", record);
   for (const auto& reason : broken)
     std::fprintf(stderr, "sync_bench: BROKEN RUN: %s\n", reason.c_str());
   return broken.empty() ? 0 : 1;

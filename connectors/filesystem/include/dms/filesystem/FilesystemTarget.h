@@ -49,6 +49,8 @@
 /// a sync (under a mutex); every call opens its own descriptors.
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -145,6 +147,9 @@ class FilesystemTarget final : public DocumentTarget {
   /// Told each step of a batch commit once it is done (tests replay what a power cut at that
   /// point keeps; null to stop). Set before any batch commits; `observer` outlives its use.
   void setDurabilityObserver(DurabilityObserver* observer) { observer_ = observer; }
+  /// Runs `syncfs` (given the descriptor, returning 0 or an errno) instead of syncfs(2) for the
+  /// batches' shared syncs (tests inject writeback errors). Set before any batch commits.
+  void replaceSyncfsForTest(std::function<int(int fd)> syncfs) { syncfs_ = std::move(syncfs); }
 
  private:
   friend class FilesystemPutBatch;
@@ -207,13 +212,28 @@ class FilesystemTarget final : public DocumentTarget {
   /// fsyncs every folder that received a new subfolder since the last sync (put and move call
   /// it before their rename: a file never becomes durable in a folder that may vanish).
   Status syncNewFolders();
-  /// The folders awaiting that sync; a batch commit's syncfs() covers them, then forgets them.
-  std::set<std::string> unsyncedFoldersNow() const;
+  /// The folders awaiting that sync, and the oldest sync mark taken before a subfolder was
+  /// made in one of them (UINT64_MAX: none). A batch commit's syncfs() covers them, judged
+  /// from that mark when it is older than the batch's own (branch stopall: a folder made
+  /// before the batch began is one of its writes too), then forgets them.
+  struct UnsyncedFolders {
+    std::set<std::string> parents;
+    std::uint64_t madeAfter = UINT64_MAX;
+  };
+  UnsyncedFolders unsyncedFoldersNow() const;
   void forgetSyncedFolders(const std::set<std::string>& synced);
+  /// A batch covering `told` failed: its caller was told of the errors since their marks, so
+  /// they are judged from now on (still unsynced) instead of failing every later batch.
+  void remarkUnsyncedFolders(const std::set<std::string>& told);
+  /// mkdirat(parentFd, name) for ensureFolder(); a folder made is recorded in `parent` as
+  /// unsynced, with the sync mark taken before it (kept when `parent` has an older one).
+  /// False with errno set when mkdirat failed.
+  bool makeFolder(int parentFd, const std::string& name, const std::string& parent);
 
   mutable std::mutex newFoldersMutex_;
-  /// Paths ("" = root) of folders whose new subfolders ensureFolder() did not sync.
-  std::set<std::string> unsyncedFolders_;
+  /// Paths ("" = root) of folders whose new subfolders ensureFolder() did not sync, each with
+  /// the sync mark (syncMark()) taken before the first of them was made.
+  std::map<std::string, std::uint64_t> unsyncedFolders_;
 
   // --- Issue 15 row 1 (morning): batches committing at once share their syncs ---
   /// syncfs() of the root's filesystem, shared by the batches that commit at the same time
@@ -223,6 +243,8 @@ class FilesystemTarget final : public DocumentTarget {
   /// SharedSync::markBeforeWrites().
   std::uint64_t syncMark();
 
+  /// syncfs(2), returning 0 or an errno (replaceSyncfsForTest()).
+  std::function<int(int fd)> syncfs_;
   std::unique_ptr<SharedSync> sharedSync_;
   /// The root opened once for each sync that may run at once (SharedSync::kMostInFlight), so
   /// each is told of every writeback error (a descriptor is told once); -1: use rootFd_.
