@@ -315,5 +315,49 @@ TEST(DownloadBodyTest, ABodyHashedAsideStopsWhenCancelledAndEndsItsThread) {
   EXPECT_EQ(threadCountOnceAt(before), before);
 }
 
+/// Where a consumer copying the body's stream buffer (`out << body.rdbuf()`, as the filesystem
+/// connector writes a download) puts the bytes: kept, with the size of every bulk hand-over.
+class RecordingSink final : public std::streambuf {
+ public:
+  std::string bytes;
+  std::vector<std::size_t> handOvers;
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    bytes.append(data, static_cast<std::size_t>(size));
+    handOvers.push_back(static_cast<std::size_t>(size));
+    return size;
+  }
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) bytes += traits_type::to_char_type(c);
+    return traits_type::not_eof(c);
+  }
+};
+
+// Issue 15 row 3: the filesystem connector writes a body from its own buffer (the ring slot, or
+// the plain body's buffer). It gets the bytes once, in order, with their hash, and a buffer at
+// a time (whole slots; the plain body's 64 KiB filled across the source's pieces), not a
+// network receive at a time: a write a receive would multiply a file's write calls.
+TEST(DownloadBodyTest, CopyingTheStreamBufferYieldsTheBodyAndItsHashAWholeBufferAtATime) {
+  const auto data = patterned(300 * 1000 + 17);
+  api::HashAside never;
+  never.fromBytes = std::numeric_limits<std::uint64_t>::max();
+  for (const auto& [aside, buffer] :
+       {std::tuple{false, std::size_t{64 * 1024}}, std::tuple{true, std::size_t{16 * 1024}}}) {
+    SCOPED_TRACE(aside ? "hashed aside" : "plain");
+    PiecewiseBody served(data, data.size(), {}, 1000, aside ? asideAlways(3, buffer) : never);
+    RecordingSink sink;
+    std::ostream out(&sink);
+    out << served.body().rdbuf();
+    EXPECT_EQ(sink.bytes, data);
+    ASSERT_FALSE(sink.handOvers.empty());
+    for (std::size_t i = 0; i + 1 < sink.handOvers.size(); ++i)
+      EXPECT_EQ(sink.handOvers[i], buffer) << "hand-over " << i;
+    auto result = served.body().result();
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ(result->sha256Hex, sha256(data));
+  }
+}
+
 }  // namespace
 }  // namespace ambita::test

@@ -572,6 +572,71 @@ TEST_F(FilesystemTargetTest, OpenOnAFileIsAClearError) {
   EXPECT_NE(target.error().message.find("plain"), std::string::npos) << target.error().message;
 }
 
+// ---- the content's bytes: written from the content's own buffer --------------------------
+
+/// A content handed out `chunk` bytes a refill of its get area (which points into the string:
+/// no buffer of its own), counting the reads that copied bytes out of it (read(): xsgetn).
+class CopyCountingContent final : public std::streambuf {
+ public:
+  CopyCountingContent(std::string bytes, std::size_t chunk)
+      : bytes_(std::move(bytes)), chunk_(chunk) {}
+  int copiesOut() const { return copiesOut_; }
+
+ protected:
+  int_type underflow() override {
+    if (handedOut_ == bytes_.size()) return traits_type::eof();
+    char* start = bytes_.data() + handedOut_;
+    handedOut_ += std::min(chunk_, bytes_.size() - handedOut_);
+    setg(start, start, bytes_.data() + handedOut_);
+    return traits_type::to_int_type(*start);
+  }
+  std::streamsize xsgetn(char* into, std::streamsize size) override {
+    ++copiesOut_;
+    return std::streambuf::xsgetn(into, size);
+  }
+
+ private:
+  std::string bytes_;
+  std::size_t chunk_;
+  std::size_t handedOut_ = 0;
+  int copiesOut_ = 0;
+};
+
+std::string patterned(std::size_t size) {
+  std::string bytes(size, '\0');
+  for (std::size_t i = 0; i < size; ++i) bytes[i] = static_cast<char>((i * 31 + i / 7) & 0xff);
+  return bytes;
+}
+
+// Issue 15 row 3: a big download's bytes sit in the ring slot they were received into; the put
+// writes them from there (its content's get area) instead of copying them out into a buffer of
+// its own first (read()), which cost a copy of every byte.
+TEST_F(FilesystemTargetTest, APutWritesTheContentFromItsOwnBufferWithoutCopyingItOut) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  const auto bytes = patterned((1 << 20) + 17);
+  CopyCountingContent content(bytes, 256 * 1024);
+  std::istream in(&content);
+  auto put = target->put("big.bin", in, {{"k", "v"}}, PutMode::CreateNew);
+  ASSERT_TRUE(put.ok()) << put.error().describe();
+  EXPECT_EQ(put->size, bytes.size());
+  EXPECT_EQ(slurp(root() / "big.bin"), bytes);
+  EXPECT_EQ(content.copiesOut(), 0) << "the put copied the content out (read()) before writing";
+}
+
+// A content whose buffer holds one byte at a time (an unbuffered stream) is written whole too,
+// gathered rather than one write a byte.
+TEST_F(FilesystemTargetTest, APutOfAContentHandedOutAByteAtATimeWritesItWhole) {
+  auto target = open();
+  ASSERT_TRUE(target);
+  const auto bytes = patterned(3 * 4096 + 5);
+  CopyCountingContent content(bytes, 1);
+  std::istream in(&content);
+  auto put = target->put("bytes.bin", in, {}, PutMode::CreateNew);
+  ASSERT_TRUE(put.ok()) << put.error().describe();
+  EXPECT_EQ(slurp(root() / "bytes.bin"), bytes);
+}
+
 // ---- new folders: synced with the first file put into them, not one by one --------------
 
 /// What the target reports about durability, in order, as text.

@@ -14,8 +14,11 @@
 #include <filesystem>
 #include <map>
 #include <memory>
+#include <optional>
+#include <ostream>
 #include <set>
 #include <sstream>
+#include <streambuf>
 #include <system_error>
 #include <vector>
 
@@ -39,8 +42,7 @@ using common::quotePath;
 
 namespace {
 
-constexpr std::size_t kCopyBufferBytes = 64 * 1024;
-/// While a file is written, its writeback is started every this many bytes (see copyContent).
+/// While a file is written, its writeback is started every this many bytes (TemporaryFileSink).
 constexpr std::uint64_t kWritebackStepBytes = 8 * 1024 * 1024;
 constexpr std::string_view kXattrPrefix = "user.dms.";
 constexpr int kMaxRecoverDepth = 64;
@@ -171,43 +173,120 @@ Status replaceXattrs(int fd, const Metadata& metadata, const std::string& path) 
   return {};
 }
 
-/// Copies what is left of `content` into `fd` with a fixed buffer; the bytes copied.
+/// A temporary file as a stream buffer with no buffer of its own for bulk writes:
+/// `out << content.rdbuf()` hands xsputn the content's own get area (libstdc++ copies one
+/// stream buffer into another a get area at a time), so the bytes go from the buffer they were
+/// received into (a download's ring slot, tests/bench/README.md row 3) straight into write(),
+/// with no copy through a buffer of ours between. Single characters (a content whose buffer
+/// holds one at a time) are gathered in a small put area, so they cost no write each.
+///
 /// `startWriteback` (the target syncs): every kWritebackStepBytes the kernel is asked to start
 /// writing what was just written (sync_file_range, asynchronous), so the disk works while the
 /// rest arrives and the one sync at commit finds little left (a 1 GiB file left ~0.9 s of
 /// syncfs for the end, tests/bench/README.md row 3). A hint, not a durability step: the
 /// commit's sync still is, and reports any write error.
+class TemporaryFileSink final : public std::streambuf {
+ public:
+  TemporaryFileSink(int fd, const std::string& path, bool startWriteback)
+      : fd_(fd), path_(path), startWriteback_(startWriteback) {}
+
+  std::uint64_t written() const { return written_; }
+  /// The first write error; nothing is written after it.
+  const std::optional<Error>& error() const { return error_; }
+
+ protected:
+  std::streamsize xsputn(const char* data, std::streamsize size) override {
+    if (!flushGathered()) return 0;
+    for (std::streamsize done = 0; done < size;) {
+      const auto piece = std::min(kMostBytesAWrite, static_cast<std::size_t>(size - done));
+      if (!write(data + done, piece)) return 0;
+      done += static_cast<std::streamsize>(piece);
+    }
+    return size;
+  }
+
+  int_type overflow(int_type c) override {
+    if (!flushGathered()) return traits_type::eof();
+    if (traits_type::eq_int_type(c, traits_type::eof())) return traits_type::not_eof(c);
+    if (!gathered_) gathered_ = std::make_unique_for_overwrite<char[]>(kGatherBytes);
+    setp(gathered_.get(), gathered_.get() + kGatherBytes);
+    *pptr() = traits_type::to_char_type(c);
+    pbump(1);
+    return c;
+  }
+
+  int sync() override { return flushGathered() ? 0 : -1; }
+
+ private:
+  bool flushGathered() {
+    if (pptr() == pbase()) return !error_;
+    const auto size = static_cast<std::size_t>(pptr() - pbase());
+    setp(pbase(), epptr());
+    return write(pbase(), size);
+  }
+
+  bool write(const char* data, std::size_t size) {
+    if (error_) return false;
+    if (auto ok = writeAll(fd_, data, size, path_); !ok) {
+      error_ = ok.error();
+      return false;
+    }
+    written_ += size;
+    if (startWriteback_ && written_ - writebackStarted_ >= kWritebackStepBytes) {
+      ::sync_file_range(fd_, static_cast<off_t>(writebackStarted_),
+                        static_cast<off_t>(written_ - writebackStarted_), SYNC_FILE_RANGE_WRITE);
+      writebackStarted_ = written_;
+    }
+    return true;
+  }
+
+  static constexpr std::size_t kGatherBytes = 4096;
+  /// A content's buffer is written in pieces of at most this: the 1 MiB ring slots written
+  /// whole made a 256 MiB download 2x slower in 2 of 3 rounds (the kernel's copy into the page
+  /// cache, copy_folio_from_iter_atomic, took two thirds of dms-host's samples), 64 KiB pieces
+  /// (what the connector wrote before) did not (tests/bench/README.md, branch bigcopy).
+  static constexpr std::size_t kMostBytesAWrite = 64 * 1024;
+
+  int fd_;
+  const std::string& path_;
+  bool startWriteback_;
+  std::uint64_t written_ = 0;
+  std::uint64_t writebackStarted_ = 0;
+  std::optional<Error> error_;
+  std::unique_ptr<char[]> gathered_;
+};
+
+/// Copies what is left of `content` into `fd` (TemporaryFileSink); the bytes copied. A content
+/// that fails (its stream buffer throws, or leaves the stream bad) is DataLoss naming where.
 Result<std::uint64_t> copyContent(std::istream& content, int fd, const std::string& path,
                                   bool startWriteback) {
-  std::uint64_t total = 0;
-  std::uint64_t writebackStarted = 0;
-  // Not zeroed: the content is read into it (a memset per file showed in profiles).
-  const auto buffer = std::make_unique_for_overwrite<char[]>(kCopyBufferBytes);
+  TemporaryFileSink sink(fd, path, startWriteback);
+  std::ostream out(&sink);
+  // The content's exception, caught by `<<`, is thrown again (failbit): its message is kept.
+  out.exceptions(std::ios::failbit | std::ios::badbit);
   const auto failedAfter = [&] {
-    return "reading the content for " + quotePath(path) + " failed after " + std::to_string(total) +
-           " bytes";
+    return "reading the content for " + quotePath(path) + " failed after " +
+           std::to_string(sink.written()) + " bytes";
   };
   try {
-    while (content) {
-      content.read(buffer.get(), static_cast<std::streamsize>(kCopyBufferBytes));
-      const auto got = static_cast<std::size_t>(content.gcount());
-      if (got > 0) {
-        if (auto ok = writeAll(fd, buffer.get(), got, path); !ok) return ok.error();
-        total += got;
-        if (startWriteback && total - writebackStarted >= kWritebackStepBytes) {
-          ::sync_file_range(fd, static_cast<off_t>(writebackStarted),
-                            static_cast<off_t>(total - writebackStarted), SYNC_FILE_RANGE_WRITE);
-          writebackStarted = total;
-        }
-      }
-    }
+    // `<<` calls copying nothing a failure: an empty (or already read) content is not copied.
+    if (content &&
+        !std::istream::traits_type::eq_int_type(content.peek(), std::istream::traits_type::eof()))
+      out << content.rdbuf();
+    out.flush();
+    // The copy leaves the content's state alone: this sets eofbit at its end, or badbit when
+    // its stream buffer fails again (a DownloadBody does on every read after a failure).
+    content.peek();
   } catch (const std::exception& e) {
+    if (sink.error()) return *sink.error();
     return fail(ErrorCode::DataLoss, failedAfter() + ": " + e.what());
   } catch (...) {
+    if (sink.error()) return *sink.error();
     return fail(ErrorCode::DataLoss, failedAfter());
   }
+  if (sink.error()) return *sink.error();
   if (content.bad()) return fail(ErrorCode::DataLoss, failedAfter());
-  return total;
+  return sink.written();
 }
 
 /// Renames the finished temporary to its name: without replacing anything for CreateNew

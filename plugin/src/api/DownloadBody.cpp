@@ -49,12 +49,20 @@ class DownloadBody::Buffer final : public std::streambuf {
       return traits_type::to_int_type(*gptr());
     }
     if (buffer_.empty()) {
-      // Only a consumer reading a byte at a time (get, ignore) gets here: read() is served
-      // by xsgetn below, straight into the consumer's own buffer.
+      // Only a consumer reading a byte at a time (get, ignore) or copying this stream buffer
+      // (`out << body.rdbuf()`, which writes from our get area) gets here: read() is served by
+      // xsgetn below, straight into the consumer's own buffer.
       ownBuffer_ = std::make_unique_for_overwrite<char[]>(kOwnBufferBytes);
       buffer_ = {ownBuffer_.get(), kOwnBufferBytes};
     }
-    const std::size_t n = fill(buffer_.data(), buffer_.size());
+    // Filled whole (or to the body's end), as read() fills the consumer's: a copying consumer
+    // writes a buffer at a time, not a receive at a time.
+    std::size_t n = 0;
+    while (n < buffer_.size()) {
+      const std::size_t got = fill(buffer_.data() + n, buffer_.size() - n);
+      if (got == 0) break;
+      n += got;
+    }
     if (n == 0) return traits_type::eof();
     setg(buffer_.data(), buffer_.data(), buffer_.data() + n);
     return traits_type::to_int_type(*gptr());

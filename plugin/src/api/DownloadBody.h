@@ -10,7 +10,9 @@
 ///
 /// A body declared big (HashAside::fromBytes) is hashed on a second thread (HashPipeline): it is
 /// received a slot at a time into the pipeline's ring, hashed there in order, and read() copies
-/// it out of the slot; the thread ends with the body.
+/// it out of the slot; a consumer copying the stream buffer instead (`out << body.rdbuf()`, the
+/// filesystem connector) writes from the slot itself, while the hasher reads it. The thread ends
+/// with the body.
 
 #include <atomic>
 #include <cstddef>
