@@ -179,8 +179,13 @@ dms::Status Reconciler::removePruning(const std::string& path) {
 
 TaskPool& Reconciler::pool() {
   std::lock_guard lock(poolMutex_);
-  if (!pool_) pool_ = std::make_unique<TaskPool>(config_.concurrency);
+  if (!pool_) pool_ = std::make_unique<TaskPool>(poolThreads());
   return *pool_;
+}
+
+std::size_t Reconciler::poolThreads() const {
+  const std::size_t slots = std::max<std::size_t>(config_.concurrency, 1);
+  return heldBodies_ ? kThreadsPerSlotWithHeldBodies * slots : slots;
 }
 
 std::size_t Reconciler::heldInMemoryLimit() const {
@@ -192,7 +197,7 @@ std::size_t Reconciler::heldInMemoryLimit() const {
 
 void Reconciler::noteHeldBodies() {
   if (heldBodies_.exchange(true)) return;
-  pool().growTo(kThreadsPerSlotWithHeldBodies * std::max<std::size_t>(config_.concurrency, 1));
+  pool().growTo(poolThreads());  // a pool made after releasePool() has them from the start
 }
 
 std::filesystem::path Reconciler::spoolFile(const std::string& assetId) const {
