@@ -86,6 +86,14 @@ std::string BenchReport::table() const {
                   static_cast<double>(median.peakRssKb) / 1024.0, ratio.c_str());
     text += line;
   }
+  // Each run in round order: same-round pairs (a row and its compare row) can be read off.
+  text += "seconds by round:\n";
+  for (const auto& row : rows_) {
+    if (row.runs.size() < 2) continue;
+    std::string runs;
+    for (const auto& r : row.runs) runs += " " + fixed(r.seconds, 3);
+    text += "  " + row.name + ":" + runs + "\n";
+  }
   return text;
 }
 

@@ -281,6 +281,11 @@ int runBenchmark() {
     };
   };
 
+  // ambita.filing.concurrency: the compare rows' own knob, the others' DMS_BENCH_SYNC_CONCURRENCY.
+  auto filingConcurrency = [&](const std::string& modules) {
+    return modules != DMS_MODULE_DIR ? params.compareFilingConcurrency : params.concurrency;
+  };
+
   // P1: dms-host sync into a fresh filesystem target; returns the setup it used.
   auto productFilesystem = [&](BenchReport::RowId row, bool fsync, int round,
                                std::optional<HostSetup>& setup,
@@ -294,7 +299,7 @@ int runBenchmark() {
         row,
         [&] {
           setup = writeHostConfig(work.path(), tag, filesystemTarget(fsync), sandbox.baseUrl(),
-                                  params.concurrency, modules);
+                                  filingConcurrency(modules), modules);
           sandbox.clearRequests();
           return measure(syncArgs(setup->config, orderIds), hostEnv(), logs, tag + "-sync");
         },
@@ -435,8 +440,9 @@ int runBenchmark() {
             target->set("username", kDavUser);
             target->set("password", "${BENCH_DAV_PASSWORD}");
             target->set("concurrency", params.concurrency);
-            const auto davSetup = writeHostConfig(work.path(), "webdav-" + name, target,
-                                                  sandbox.baseUrl(), params.concurrency, modules);
+            const auto davSetup =
+                writeHostConfig(work.path(), "webdav-" + name, target, sandbox.baseUrl(),
+                                filingConcurrency(modules), modules);
             sandbox.clearRequests();
             return measure(syncArgs(davSetup.config, orderIds), hostEnv(), logs,
                            "webdav-sync-" + name);

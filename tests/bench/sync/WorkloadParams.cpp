@@ -45,8 +45,8 @@ WorkloadParams WorkloadParams::fromEnvironment() {
   p.bigMinMb = readEnvInt("DMS_BENCH_SYNC_BIG_MIN_MB", p.bigMinMb, 1, 64 * 1024);
   p.bigMaxMb = readEnvInt("DMS_BENCH_SYNC_BIG_MAX_MB", p.bigMaxMb, 1, 64 * 1024);
   p.concurrency = readEnvInt("DMS_BENCH_SYNC_CONCURRENCY", p.concurrency, 1, 64);
-  p.seed =
-      static_cast<unsigned>(readEnvInt("DMS_BENCH_SYNC_SEED", static_cast<int>(p.seed), 0, 1 << 30));
+  p.seed = static_cast<unsigned>(
+      readEnvInt("DMS_BENCH_SYNC_SEED", static_cast<int>(p.seed), 0, 1 << 30));
   p.repeat = readEnvInt("DMS_BENCH_SYNC_REPEAT", p.repeat, 1, 20);
   p.scriptedMinKb = readEnvInt("DMS_BENCH_SYNC_SCRIPTED_MIN_KB", p.scriptedMinKb, 0, 1024 * 1024);
   p.scriptedMaxKb = readEnvInt("DMS_BENCH_SYNC_SCRIPTED_MAX_KB", p.scriptedMaxKb, 0, 1024 * 1024);
@@ -57,6 +57,8 @@ WorkloadParams WorkloadParams::fromEnvironment() {
       throw std::invalid_argument("DMS_BENCH_SYNC_COMPARE_MODULES: '" + p.compareModules +
                                   "' is not a folder");
   }
+  p.compareFilingConcurrency =
+      readEnvInt("DMS_BENCH_SYNC_COMPARE_FILING_CONCURRENCY", p.concurrency, 1, 64);
   p.sideRows = readEnvInt("DMS_BENCH_SYNC_SIDE_ROWS", p.sideRows ? 1 : 0, 0, 1) == 1;
   requireOrdered("DMS_BENCH_SYNC_SCRIPTED_MIN_KB", p.scriptedMinKb,
                  "DMS_BENCH_SYNC_SCRIPTED_MAX_KB", p.scriptedMaxKb);
@@ -89,7 +91,10 @@ std::string WorkloadParams::describe() const {
          " DMS_BENCH_SYNC_SCRIPTED_MAX_KB=" + std::to_string(scriptedMaxKb) +
          " DMS_BENCH_SYNC_WEBDAV=" + std::to_string(webdav ? 1 : 0) +
          " DMS_BENCH_SYNC_SIDE_ROWS=" + std::to_string(sideRows ? 1 : 0) +
-         (compareModules.empty() ? "" : "\nDMS_BENCH_SYNC_COMPARE_MODULES=" + compareModules);
+         (compareModules.empty() ? ""
+                                 : "\nDMS_BENCH_SYNC_COMPARE_MODULES=" + compareModules +
+                                       " DMS_BENCH_SYNC_COMPARE_FILING_CONCURRENCY=" +
+                                       std::to_string(compareFilingConcurrency));
 }
 
 }  // namespace dms::bench

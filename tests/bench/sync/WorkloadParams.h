@@ -26,6 +26,11 @@
 ///                               interleaved with P1, and (WebDAV rows on) a row P3
 ///                               with those, interleaved with P3: a before/after in
 ///                               one run                                         unset
+///   DMS_BENCH_SYNC_COMPARE_FILING_CONCURRENCY  ambita.filing.concurrency of those
+///                               compare rows only (the WebDAV target's and the
+///                               plain tools' stay DMS_BENCH_SYNC_CONCURRENCY): a
+///                               knob measured against P1/P3 with a copy of the
+///                               same modules             DMS_BENCH_SYNC_CONCURRENCY
 /// Sizes are uniform in [min, max] from a fixed-seed generator, so runs are comparable.
 
 #include <string>
@@ -53,6 +58,7 @@ struct WorkloadParams {
   bool webdav = true;
   bool sideRows = true;
   std::string compareModules;
+  int compareFilingConcurrency = 0;  ///< 0: concurrency
 
   /// Defaults overridden by the variables above. Throws std::invalid_argument naming the
   /// variable for a value that is not a whole number in range (or min > max).
