@@ -564,11 +564,6 @@ class HoldingTarget final : public dms::test::ForwardingTarget {
     }
     changed_.notify_all();
   }
-  /// Holds the matching calls again from now on (after release()).
-  void holdAgain() {
-    std::lock_guard lock(mutex_);
-    released_ = false;
-  }
   /// Calls of `method` whose path begins with `prefix` that reached the target so far.
   int entered(TargetMethod method, const std::string& prefix) const {
     std::lock_guard lock(mutex_);
@@ -613,37 +608,30 @@ TEST_F(ReconcilerTest, NextDownloadRunsWhileAHeldBodyUploads) {
   HoldingTarget holding(*fsTarget_, TargetMethod::Put, "");
   target_ = &holding;
   configure(R"({"filing": {"concurrency": 1}})");
-  // Order `id`'s three files, the first put held until another download has begun (a few
-  // seconds at most: it begins at once when it may at all).
-  const auto fileOrderWhileAPutWaits = [&](std::int64_t id) {
-    std::vector<api::Asset> assets;
-    for (int i = 0; i < 3; ++i) {
-      const auto name = "H" + std::to_string(id) + "-" + std::to_string(i);
-      assets.push_back(makeAsset(name, name + ".pdf"));
-    }
-    api_.setOrder(makeOrder(id, "FINISHED", assets));
-    const int before = api_.downloads();
-    dms::Result<filing::ReconcileReport> report = dms::fail(ErrorCode::Internal, "not run");
-    std::thread sync([&] { report = reconcile(id); });
-    ASSERT_TRUE(holding.waitUntilHolding());
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (api_.downloads() - before < 2 && std::chrono::steady_clock::now() < deadline)
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    const int downloadsWhileTheFirstPutWaited = api_.downloads() - before;
-    holding.release();
-    sync.join();
-    EXPECT_GE(downloadsWhileTheFirstPutWaited, 2)
-        << "order " << id << ": no download ran while the first file's upload waited";
-    EXPECT_EQ(api_.maxConcurrentDownloads(), 1) << "more downloads at once than filing.concurrency";
-    ASSERT_TRUE(report.ok()) << report.error().describe();
-    EXPECT_EQ(report->filed, 3u);
-    EXPECT_EQ(tree().size(), static_cast<std::size_t>(3 * id));  // each order's three files
-  };
-  fileOrderWhileAPutWaits(1);
-  // The pool is joined after every run (ExclusiveRun); the next run's pool overlaps too.
-  reconciler_->releasePool();
-  holding.holdAgain();
-  fileOrderWhileAPutWaits(2);
+  std::map<std::string, api::Asset> expected;
+  std::vector<api::Asset> assets;
+  for (int i = 0; i < 3; ++i) {
+    auto a = makeAsset("h" + std::to_string(i), "H" + std::to_string(i) + ".pdf");
+    assets.push_back(a);
+    expected[kFolder + "/H" + std::to_string(i) + ".pdf"] = a;
+  }
+  api_.setOrder(makeOrder(1, "FINISHED", assets));
+  dms::Result<filing::ReconcileReport> report = dms::fail(ErrorCode::Internal, "not run");
+  std::thread sync([&] { report = reconcile(1); });
+  ASSERT_TRUE(holding.waitUntilHolding());
+  // A few seconds at most: the second download starts at once when it may at all.
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (api_.downloads() < 2 && std::chrono::steady_clock::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  const int downloadsWhileTheFirstPutWaited = api_.downloads();
+  holding.release();
+  sync.join();
+  EXPECT_GE(downloadsWhileTheFirstPutWaited, 2)
+      << "no download ran while the first file's upload waited";
+  EXPECT_EQ(api_.maxConcurrentDownloads(), 1) << "more downloads at once than filing.concurrency";
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  EXPECT_EQ(report->filed, 3u);
+  expectTree(expected);
   closeEngine();
   target_ = fsTarget_.get();
 }

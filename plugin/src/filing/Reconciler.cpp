@@ -201,13 +201,8 @@ dms::Status Reconciler::removePruning(const std::string& path) {
 
 TaskPool& Reconciler::pool() {
   std::lock_guard lock(poolMutex_);
-  if (!pool_) pool_ = std::make_unique<TaskPool>(poolThreads());
+  if (!pool_) pool_ = std::make_unique<TaskPool>(config_.concurrency);
   return *pool_;
-}
-
-std::size_t Reconciler::poolThreads() const {
-  const std::size_t slots = std::max<std::size_t>(config_.concurrency, 1);
-  return heldBodies_ ? kThreadsPerSlotWithHeldBodies * slots : slots;
 }
 
 std::size_t Reconciler::heldInMemoryLimit() const {
@@ -219,7 +214,7 @@ std::size_t Reconciler::heldInMemoryLimit() const {
 
 void Reconciler::noteHeldBodies() {
   if (heldBodies_.exchange(true)) return;
-  pool().growTo(poolThreads());  // a pool made after releasePool() has them from the start
+  pool().growTo(kThreadsPerSlotWithHeldBodies * std::max<std::size_t>(config_.concurrency, 1));
 }
 
 std::filesystem::path Reconciler::spoolFile(const std::string& assetId) const {

@@ -284,8 +284,6 @@ class Reconciler {
   /// kThreadsPerSlotWithHeldBodies threads per download slot, so a thread downloads the next
   /// file while another uploads a held body. A streaming target's pool stays filing.concurrency.
   void noteHeldBodies();
-  /// The filing pool's threads: filing.concurrency, twice that once held bodies were seen.
-  std::size_t poolThreads() const;
   std::atomic<bool> heldBodies_{false};
   /// Downloads in flight at most filing.concurrency, however many filing threads there are.
   DownloadSlots downloadSlots_;
