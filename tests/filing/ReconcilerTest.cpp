@@ -599,43 +599,6 @@ class HoldingTarget final : public dms::test::ForwardingTarget {
   std::vector<std::pair<TargetMethod, std::string>> entered_;
 };
 
-// Issue 15 row 2 (branch davpipe): for a target without a streaming put the body is held whole
-// and then uploaded; while one file uploads, the next is downloaded (before, each filing thread
-// downloaded and then uploaded, so a target's connections sat idle during every download).
-// Downloads in flight stay within filing.concurrency. Here 1: the first put is held until the
-// second download has begun, which before this change never happened while the put waited.
-TEST_F(ReconcilerTest, NextDownloadRunsWhileAHeldBodyUploads) {
-  HoldingTarget holding(*fsTarget_, TargetMethod::Put, "");
-  target_ = &holding;
-  configure(R"({"filing": {"concurrency": 1}})");
-  std::map<std::string, api::Asset> expected;
-  std::vector<api::Asset> assets;
-  for (int i = 0; i < 3; ++i) {
-    auto a = makeAsset("h" + std::to_string(i), "H" + std::to_string(i) + ".pdf");
-    assets.push_back(a);
-    expected[kFolder + "/H" + std::to_string(i) + ".pdf"] = a;
-  }
-  api_.setOrder(makeOrder(1, "FINISHED", assets));
-  dms::Result<filing::ReconcileReport> report = dms::fail(ErrorCode::Internal, "not run");
-  std::thread sync([&] { report = reconcile(1); });
-  ASSERT_TRUE(holding.waitUntilHolding());
-  // A few seconds at most: the second download starts at once when it may at all.
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-  while (api_.downloads() < 2 && std::chrono::steady_clock::now() < deadline)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  const int downloadsWhileTheFirstPutWaited = api_.downloads();
-  holding.release();
-  sync.join();
-  EXPECT_GE(downloadsWhileTheFirstPutWaited, 2)
-      << "no download ran while the first file's upload waited";
-  EXPECT_EQ(api_.maxConcurrentDownloads(), 1) << "more downloads at once than filing.concurrency";
-  ASSERT_TRUE(report.ok()) << report.error().describe();
-  EXPECT_EQ(report->filed, 3u);
-  expectTree(expected);
-  closeEngine();
-  target_ = fsTarget_.get();
-}
-
 class FolderChangesTest : public ReconcilerTest {
  protected:
   static constexpr const char* kFolderConfig =

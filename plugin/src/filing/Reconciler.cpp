@@ -30,13 +30,6 @@ constexpr int kMaxPutAttempts = 20;
 constexpr std::size_t kHeldBodiesBudget = 8 << 20;
 constexpr std::size_t kMaxHeldBodyBytes = 1 << 20;
 constexpr std::size_t kMinHeldBodyBytes = 64 << 10;
-/// Filing threads per download slot for a target without a streaming put: while one thread
-/// uploads a held body, another downloads the next (issue 15 row 2: the WebDAV connections sat
-/// idle during each download). Downloads in flight stay filing.concurrency (DownloadSlots).
-constexpr std::size_t kThreadsPerSlotWithHeldBodies = 2;
-/// How long a download waits for a slot: other downloads running, each bounded by its own
-/// timeouts; requestStop() ends the wait at once.
-constexpr std::chrono::minutes kDownloadSlotWait{15};
 /// How long a folder change waits for a colliding one of another order (that one's target
 /// call, a few requests with their retries at worst); requestStop() ends the wait at once.
 constexpr std::chrono::minutes kFolderChangeWait{15};
@@ -116,7 +109,6 @@ Reconciler::Reconciler(api::OrderApi& api, dms::DocumentTarget& target, StateSto
       spoolDir_(std::move(spoolDir)),
       clock_(std::move(clock)),
       mapper_(config),
-      downloadSlots_(config.concurrency, kDownloadSlotWait),
       folderGate_(kFolderChangeWait) {
   std::error_code ignored;
   std::filesystem::create_directories(spoolDir_, ignored);
@@ -164,12 +156,10 @@ bool Reconciler::recordInterruption(FileJob& job, Reason reason) {
 
 void Reconciler::requestStop() {
   stop_ = true;
-  downloadSlots_.requestStop();
   folderGate_.requestStop();
 }
 void Reconciler::resetStop() {
   stop_ = false;
-  downloadSlots_.resetStop();
   folderGate_.resetStop();
 }
 
@@ -207,14 +197,8 @@ TaskPool& Reconciler::pool() {
 
 std::size_t Reconciler::heldInMemoryLimit() const {
   // Each filing thread holds at most one body: together at most kHeldBodiesBudget.
-  const std::size_t threads =
-      kThreadsPerSlotWithHeldBodies * std::max<std::size_t>(config_.concurrency, 1);
-  return std::clamp<std::size_t>(kHeldBodiesBudget / threads, kMinHeldBodyBytes, kMaxHeldBodyBytes);
-}
-
-void Reconciler::noteHeldBodies() {
-  if (heldBodies_.exchange(true)) return;
-  pool().growTo(kThreadsPerSlotWithHeldBodies * std::max<std::size_t>(config_.concurrency, 1));
+  return std::clamp<std::size_t>(kHeldBodiesBudget / std::max<std::size_t>(config_.concurrency, 1),
+                                 kMinHeldBodyBytes, kMaxHeldBodyBytes);
 }
 
 std::filesystem::path Reconciler::spoolFile(const std::string& assetId) const {
@@ -662,14 +646,8 @@ dms::Result<dms::EntryInfo> Reconciler::downloadInto(const api::OrderCollection&
                                                      const std::string& filedAt,
                                                      std::optional<api::Download>& downloaded) {
   auto& r = job.record;
-  auto slot = downloadSlots_.take("asset " + r.assetId);
-  if (!slot) {
-    job.problem = slot.error().describe();
-    return slot.error();
-  }
   dms::Result<dms::EntryInfo> put = dms::fail(dms::ErrorCode::Internal, "no body to put");
   bool putFailed = false;
-  std::unique_ptr<HeldBody> held;
   auto download = api_.streamAsset(job.context.asset.downloadUrl, [&](api::DownloadBody& body) {
     // The metadata names the body's size and SHA-256: made once the body was read whole.
     const dms::MetadataAfterContent metadata = [&]() -> dms::Result<dms::Metadata> {
@@ -681,13 +659,12 @@ dms::Result<dms::EntryInfo> Reconciler::downloadInto(const api::OrderCollection&
     put = batch.putStreaming(r.path, body, metadata, dms::PutMode::CreateNew);
     if (!put && put.error().code == dms::ErrorCode::NotSupported) {
       // A target without a streaming put re-sends a cut request from the content's start: the
-      // body held whole, in memory when small, else in the spool file, and put below, after
-      // the download has given back its API connection and its slot.
-      noteHeldBodies();
-      auto holding = HeldBody::hold(body, heldInMemoryLimit(), spoolFile(r.assetId));
-      if (!holding) return dms::Status(holding.error());
-      held = std::move(*holding);
-      return dms::Status{};
+      // body held whole, in memory when small, else in the spool file.
+      auto held = HeldBody::hold(body, heldInMemoryLimit(), spoolFile(r.assetId));
+      if (!held) return dms::Status(held.error());
+      auto made = metadata();
+      if (!made) return dms::Status(made.error());
+      put = batch.put(r.path, (*held)->content(), *made, dms::PutMode::CreateNew);
     }
     if (put || body.failure()) return put ? dms::Status{} : dms::Status(put.error());
     putFailed = true;
@@ -699,16 +676,9 @@ dms::Result<dms::EntryInfo> Reconciler::downloadInto(const api::OrderCollection&
     }
     return dms::Status(put.error());
   });
-  // The download is over (a streamed one with its put): the next file's may start while a
-  // held body uploads.
-  slot->release();
   if (download) {
     downloaded = *download;
-    if (!held) return put;
-    return batch.put(r.path, held->content(),
-                     AssetMapper::metadata(order, job.context, job.mapped, download->sha256Hex,
-                                           download->size, filedAt),
-                     dms::PutMode::CreateNew);
+    return put;
   }
   if (putFailed) return put;
   job.fail("asset " + r.assetId + ": download failed: " + download.error().describe(),
@@ -738,11 +708,6 @@ void Reconciler::fileOne(const api::OrderCollection& order, FileJob& job, dms::P
   if (!storeAsset(order, job, batch, reserved, reservedMutex, filedAt, downloaded)) return;
   if (!downloaded) {
     // Adopted our own file without its body having been read: asked for once more.
-    auto slot = downloadSlots_.take("asset " + r.assetId);
-    if (!slot) {
-      job.problem = slot.error().describe();
-      return;
-    }
     auto again = api_.downloadAsset(job.context.asset.downloadUrl, "/dev/null");
     if (!again) {
       job.fail("asset " + r.assetId + ": download failed: " + again.error().describe(),

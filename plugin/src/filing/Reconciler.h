@@ -32,10 +32,8 @@
 /// folder changes that could touch one folder (creation, pruning) run one after the other
 /// (FolderGate: no lock held while the target works; unrelated folders in parallel), so the
 /// target is never asked to modify one path from two threads. Downloads of one
-/// order run concurrently on a shared TaskPool of filing.concurrency threads (twice that for a
-/// target without a streaming put: one downloads while another uploads a held body; downloads in
-/// flight stay filing.concurrency), created on first use and joined by releasePool(). No method
-/// throws.
+/// order run concurrently on a shared TaskPool of filing.concurrency threads, created on first use
+/// and joined by releasePool(). No method throws.
 ///
 /// Several processes sharing one state (PostgreSQL): the order's lease (StateStore::tryLease)
 /// makes one process at a time reconcile it. A push or poll reconcile of an order leased
@@ -60,7 +58,6 @@
 #include "filing/AssetMapper.h"
 #include "filing/AuditLog.h"
 #include "filing/Clock.h"
-#include "filing/DownloadSlots.h"
 #include "filing/FilingConfig.h"
 #include "filing/FolderGate.h"
 #include "filing/OrderPlan.h"
@@ -200,9 +197,8 @@ class Reconciler {
                   const std::string& filedAt, std::optional<api::Download>& downloaded);
   /// One try: the download streamed straight into the batch's put (the metadata, naming size
   /// and SHA-256, made once the body was read whole), or held whole first (HeldBody: in memory
-  /// up to heldInMemoryLimit(), else in the spool file) when the batch has no streaming put,
-  /// and put once the download is over: its API connection and download slot are free by then
-  /// for the next file's download. The put's result; a failed download sets job.problem.
+  /// up to heldInMemoryLimit(), else in the spool file) when the batch has no streaming put.
+  /// The put's result; a failed download sets job.problem.
   dms::Result<dms::EntryInfo> downloadInto(const api::OrderCollection& order, FileJob& job,
                                            dms::PutBatch& batch, const std::string& filedAt,
                                            std::optional<api::Download>& downloaded);
@@ -278,15 +274,6 @@ class Reconciler {
   /// The largest body held in memory for a put without streaming (HeldBody), so that all
   /// filing threads together hold at most a few MiB; a bigger body is spooled.
   std::size_t heldInMemoryLimit() const;
-
-  // --- Downloads overlapped with uploads (issue 15 row 2, branch davpipe)
-  /// The target has no streaming put (found at its first put): from now on the pool has
-  /// kThreadsPerSlotWithHeldBodies threads per download slot, so a thread downloads the next
-  /// file while another uploads a held body. A streaming target's pool stays filing.concurrency.
-  void noteHeldBodies();
-  std::atomic<bool> heldBodies_{false};
-  /// Downloads in flight at most filing.concurrency, however many filing threads there are.
-  DownloadSlots downloadSlots_;
 
   // --- The target's clean mark (issue 15, startup; DataDirLock.h)
  public:

@@ -14,19 +14,7 @@ TaskPool::~TaskPool() {
     closing_ = true;
   }
   wake_.notify_all();
-  // No task runs any more that could grow the pool: threads_ is read without the lock.
   for (auto& t : threads_) t.join();
-}
-
-void TaskPool::growTo(std::size_t threads) {
-  std::lock_guard lock(mutex_);
-  if (closing_) return;
-  while (threads_.size() < threads) threads_.emplace_back([this] { loop(); });
-}
-
-std::size_t TaskPool::size() const {
-  std::lock_guard lock(mutex_);
-  return threads_.size();
 }
 
 void TaskPool::submit(std::function<void()> task) {

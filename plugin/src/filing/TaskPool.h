@@ -28,15 +28,12 @@ class TaskPool {
   /// Runs every task on the pool and returns when all have finished.
   void runAll(std::vector<std::function<void()>> tasks);
 
-  /// Adds threads until the pool has `threads` (never fewer than now); callable from a task.
-  void growTo(std::size_t threads);
-
-  std::size_t size() const;
+  std::size_t size() const { return threads_.size(); }
 
  private:
   void loop();
 
-  mutable std::mutex mutex_;
+  std::mutex mutex_;
   std::condition_variable wake_;
   std::deque<std::function<void()>> queue_;
   bool closing_ = false;
