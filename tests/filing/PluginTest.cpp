@@ -332,21 +332,21 @@ TEST_F(PluginTest, StopCancelsAVerifyRunningBesideTheServiceAndWaitsForItsEnd) {
   ASSERT_TRUE(plugin_->startService().ok());
   target->arm();
 
-  std::atomic<bool> verifyEnded{false};
-  Run verify{};
+  int code = -1;
+  std::ostringstream out, err;
   std::thread command([&] {
-    verify = run("verify", {"--json"});
-    verifyEnded = true;
+    code = plugin_->runCommand("verify", {"--json"}, {&out, &err, false});
   });
   ASSERT_TRUE(target->waitUntilStats(1)) << "the verify did not reach the first file";
   plugin_->stop();
-  const bool endedBeforeStopReturned = verifyEnded;
+  // What the command wrote before its count ended (stop() waited for that under the count's
+  // mutex); a flag set after runCommand() returned could still be unset here.
+  const std::string outAtStop = out.str();
   target->release();
   command.join();
-  EXPECT_TRUE(endedBeforeStopReturned) << "stop() returned with the verify still running";
-  EXPECT_EQ(verify.code, 1);
-  EXPECT_NE(verify.out.find("verify: cancelled (the service is stopping)"), std::string::npos)
-      << verify.out;
+  EXPECT_NE(outAtStop.find("verify: cancelled (the service is stopping)"), std::string::npos)
+      << "stop() returned with the verify still running: " << outAtStop;
+  EXPECT_EQ(code, 1);
   EXPECT_NE(logger_.text().find("stop: cancelled 1 command(s) in flight"), std::string::npos)
       << logger_.text();
   EXPECT_EQ(run("verify", {}).code, 0) << "after stop(), a verify runs whole again";
