@@ -91,6 +91,27 @@ class DownloadTest : public ClientFixture {
     });
   }
 
+  /// The first attempt's body ends after `sent` of its declared bytes: the consumer's stream
+  /// fails (not a quiet end), and the second attempt delivers the whole body with its SHA-256.
+  void expectACutShortBodyFailsItsStreamAndComesAgain(std::size_t sent) {
+    std::atomic<int> calls{0};
+    api = [&, sent](Req& req, Resp& resp, const std::string&) {
+      if (!tokens.authorize(req, resp)) return;
+      if (++calls == 1) return sendBody(resp, data.substr(0, sent), data.size());
+      sendBody(resp, data, data.size());
+    };
+    std::vector<std::pair<std::string, bool>> bodies;
+    auto d = streamRecordingBodies("/a", bodies);
+    ASSERT_TRUE(d) << d.error().describe();
+    ASSERT_EQ(bodies.size(), 2u);
+    EXPECT_TRUE(bodies[0].second) << "a cut-short body ended like a complete one";
+    EXPECT_TRUE(data.starts_with(bodies[0].first));
+    EXPECT_FALSE(bodies[1].second);
+    EXPECT_TRUE(bodies[1].first == data);
+    EXPECT_EQ(d->size, data.size());
+    EXPECT_EQ(d->sha256Hex, sha256(data));
+  }
+
   /// The first attempt's connection is reset 1 MB into the body: the consumer's stream fails
   /// (not a quiet end), and the second attempt delivers the whole body with its SHA-256.
   void expectAResetBodyFailsItsStreamAndComesAgain() {
@@ -432,21 +453,7 @@ TEST_F(DownloadTest, BadUrlsRefused) {
 // fails the consumer's stream (badbit, no quiet end) and the download starts again with a new
 // body, so whatever the consumer made of the short one can be thrown away.
 TEST_F(DownloadTest, StreamedBodyCutShortFailsTheConsumersStreamAndComesAgain) {
-  std::atomic<int> calls{0};
-  api = [&](Req& req, Resp& resp, const std::string&) {
-    if (!tokens.authorize(req, resp)) return;
-    if (++calls == 1) return sendBody(resp, data.substr(0, 100'000), data.size());
-    sendBody(resp, data, data.size());
-  };
-  std::vector<std::pair<std::string, bool>> bodies;
-  auto d = streamRecordingBodies("/a", bodies);
-  ASSERT_TRUE(d) << d.error().describe();
-  ASSERT_EQ(bodies.size(), 2u);
-  EXPECT_TRUE(bodies[0].second) << "a cut-short body ended like a complete one";
-  EXPECT_FALSE(bodies[1].second);
-  EXPECT_TRUE(bodies[1].first == data);
-  EXPECT_EQ(d->size, data.size());
-  EXPECT_EQ(d->sha256Hex, sha256(data));
+  expectACutShortBodyFailsItsStreamAndComesAgain(100'000);
 }
 
 // A connection reset mid-body (a receive failing, not a short body's early end) fails the
@@ -499,22 +506,7 @@ TEST_F(HashedAsideDownloadTest, BodiesAreFiledWithTheirSha256AndStopAtTheirEnd) 
 }
 
 TEST_F(HashedAsideDownloadTest, ABodyCutShortFailsTheConsumersStreamAndComesAgain) {
-  std::atomic<int> calls{0};
-  api = [&](Req& req, Resp& resp, const std::string&) {
-    if (!tokens.authorize(req, resp)) return;
-    if (++calls == 1) return sendBody(resp, data.substr(0, 600'000), data.size());
-    sendBody(resp, data, data.size());
-  };
-  std::vector<std::pair<std::string, bool>> bodies;
-  auto d = streamRecordingBodies("/a", bodies);
-  ASSERT_TRUE(d) << d.error().describe();
-  ASSERT_EQ(bodies.size(), 2u);
-  EXPECT_TRUE(bodies[0].second) << "a cut-short body ended like a complete one";
-  EXPECT_TRUE(data.starts_with(bodies[0].first));
-  EXPECT_FALSE(bodies[1].second);
-  EXPECT_TRUE(bodies[1].first == data);
-  EXPECT_EQ(d->size, data.size());
-  EXPECT_EQ(d->sha256Hex, sha256(data));
+  expectACutShortBodyFailsItsStreamAndComesAgain(600'000);
 }
 
 TEST_F(HashedAsideDownloadTest, AConnectionResetMidBodyFailsTheConsumersStreamAndComesAgain) {
