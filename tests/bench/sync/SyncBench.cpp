@@ -117,11 +117,41 @@ ChildResult measure(const std::vector<std::string>& argv, const ChildProcess::En
   return run;
 }
 
-/// Removes a folder the benchmark is done with (runs repeat; the disk should not fill up).
+/// Removes a folder (stale logs of an earlier benchmark).
 void discard(const fs::path& path) {
   std::error_code ignored;
   fs::remove_all(path, ignored);
 }
+
+/// Where the trees of finished runs wait for the benchmark's end. Runs repeat, and deleting a
+/// run's tree before the next run would be measured too: on a file system without a journal
+/// (ext4 without one, as on the 2-core VM these figures come from), a new inode is never one
+/// freed in the last 60-360 s (`recently_deleted` in ext4's inode allocator), and each allocation
+/// walks past those one by one, so a run right after a deletion pays for it per file and folder
+/// it creates, and more each round (the product creates more inodes than curl: a folder per
+/// category, temporaries, the state). So a finished tree's files are emptied (the disk gets
+/// their space back at once, their inodes stay taken) and the tree is moved here whole; this
+/// folder goes with the benchmark's work folder at its end.
+class SetAside {
+ public:
+  explicit SetAside(fs::path folder) : folder_(std::move(folder)) {
+    fs::create_directories(folder_);
+  }
+
+  void operator()(const fs::path& tree) {
+    std::error_code error;
+    if (!fs::exists(tree, error)) return;
+    for (const auto& entry : fs::recursive_directory_iterator(tree, error))
+      if (entry.is_regular_file(error) && !entry.is_symlink(error))
+        fs::resize_file(entry.path(), 0, error);
+    fs::rename(tree, folder_ / std::to_string(next_++), error);
+    if (error) discard(tree);  // another file system: deleted after all
+  }
+
+ private:
+  fs::path folder_;
+  int next_ = 0;
+};
 
 /// One product run's files: its configuration, data dir and (filesystem) archive.
 struct HostSetup {
@@ -186,6 +216,7 @@ int runBenchmark() {
   std::printf("sync_bench: dms-host vs curl/rclone on loopback (figures, not pass/fail)\n%s\n",
               params.describe().c_str());
   dms::test::TempDir work("dms-sync-bench");
+  SetAside setAside(work.path() / "finished-runs");
   // Each child's stdout/stderr stays after the run (small), in the benchmark's build folder
   // whatever the current folder, for a look when a run is broken.
   const fs::path logs = benchOutputDir() / "sync-bench-logs";
@@ -252,7 +283,7 @@ int runBenchmark() {
   const std::string token = sandbox.passwordToken();
   const fs::path curlDir = work.path() / "curl-download";
   auto curlDownload = [&](const std::string& label, const std::vector<std::string>& flags) {
-    discard(curlDir);
+    setAside(curlDir);
     fs::create_directories(curlDir / "orders");
     fs::create_directories(curlDir / "assets");
     std::string config = "header = " + curlQuoted("Authorization: Bearer " + token) + "\n";
@@ -344,22 +375,22 @@ int runBenchmark() {
           });
     }
     if (setup) {
-      discard(setup->archive);
-      discard(setup->dataDir);
+      setAside(setup->archive);
+      setAside(setup->dataDir);
     }
     setup.reset();
     if (rowP1c) {
       productFilesystem(*rowP1c, true, round, setup, params.compareModules);
       if (setup) {
-        discard(setup->archive);
-        discard(setup->dataDir);
+        setAside(setup->archive);
+        setAside(setup->dataDir);
       }
       setup.reset();
     }
     if (rowP1n) productFilesystem(*rowP1n, false, round, setup);
     if (setup) {
-      discard(setup->archive);
-      discard(setup->dataDir);
+      setAside(setup->archive);
+      setAside(setup->dataDir);
     }
 
     if (!apache) continue;
@@ -387,7 +418,7 @@ int runBenchmark() {
             requireExit(run, "curl -T upload (round " + n + ")");
             requireTree(root, "", expected, "curl -T upload (round " + n + ")");
           });
-      discard(root);
+      setAside(root);
     } else if (round == 0) {
       notes.push_back("upload baselines skipped: curl's download (A) is broken");
     }
@@ -422,7 +453,7 @@ int runBenchmark() {
             requireExit(run, "rclone copy");
             requireTree(root, "", expected, "rclone copy");
           });
-      discard(root);
+      setAside(root);
     }
 
     // P3: the product, downloading from the sandbox and filing into the same Apache; with
@@ -454,7 +485,7 @@ int runBenchmark() {
             requireTree(root, ".dms-", expected, what);
             requireDownloads(sandbox, files, what);
           });
-      discard(root);
+      setAside(root);
     };
     if (rowP3c && round % 2 == 1) productWebdav(*rowP3c, "compare", params.compareModules);
     productWebdav(*rowP3, "product", DMS_MODULE_DIR);
