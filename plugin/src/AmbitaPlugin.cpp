@@ -215,6 +215,9 @@ void AmbitaPlugin::stop() noexcept {
     serviceRunning_ = false;  // commands from now on take the lock themselves, after us
     poller_->stop();
     inbox_->stop();  // push group commit (issue 15): pushes waiting for a commit answer now
+    // The workers learn of the stop first: what the cancels below cut short is abandoned for
+    // the next start, not a failed attempt put into a backoff.
+    workers_->requestStop();
     // Downloads, backoff sleeps and the target's waits (a WebDAV Retry-After pause) end at
     // once; intents left open are recovered next start.
     client_->cancel();

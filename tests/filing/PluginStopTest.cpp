@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <functional>
 #include <future>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <sstream>
@@ -301,43 +302,81 @@ TEST_F(PluginStopTest, StopCancelsAnApiCommandInFlightAndWaitsForItsEnd) {
       << logger_.text();
 }
 
-/// Holds the fake API's downloads until the target's cancel() (which the plugin's stop() calls
-/// right after it cancelled its client): they then end Cancelled, as the client's do at stop().
-class DownloadsCutByStop {
+/// Holds the fake API's calls (downloads, order GETs) until the target's cancel(), which the
+/// plugin's stop() calls right after it cancelled its client: they then end `Cancelled`, as the
+/// client's do at stop().
+class CallsCutByStop {
  public:
-  DownloadsCutByStop(FakeOrderApi& api, CancelHookTarget& target, std::string url)
-      : api_(api), url_(std::move(url)) {
-    api.onDownload([this](int) {
-      std::unique_lock lock(mutex_);
-      ++started_;
+  /// `cut` makes the calls fail with `Cancelled` from then on (it runs inside the target's
+  /// cancel()); `restore` puts things back at the end of the scope. `holdStop`: how long stop()
+  /// waits after the cut, so that the cut call's thread has judged its failure before stop()
+  /// goes on.
+  CallsCutByStop(CancelHookTarget& target, std::function<void()> cut, std::function<void()> restore,
+                 std::chrono::milliseconds holdStop = std::chrono::milliseconds(0))
+      : restore_(std::move(restore)) {
+    target.duringCancel = [this, cut = std::move(cut), holdStop] {
+      cut();
+      {
+        std::lock_guard lock(mutex_);
+        cut_ = true;
+      }
       changed_.notify_all();
-      changed_.wait_for(lock, std::chrono::seconds(30), [this] { return cut_; });
-    });
-    target.duringCancel = [this] {
-      api_.failDownload(url_, dms::ErrorCode::Cancelled);
-      std::lock_guard lock(mutex_);
-      cut_ = true;
-      changed_.notify_all();
+      std::this_thread::sleep_for(holdStop);
     };
   }
-  /// Downloads run whole again.
-  ~DownloadsCutByStop() {
-    api_.onDownload(nullptr);
-    api_.failDownload(url_, std::nullopt);
+  ~CallsCutByStop() { restore_(); }
+  CallsCutByStop(const CallsCutByStop&) = delete;
+  CallsCutByStop& operator=(const CallsCutByStop&) = delete;
+
+  /// The call's hook: counts the call and holds it until the cut (at most 30 s).
+  void enter() {
+    std::unique_lock lock(mutex_);
+    ++started_;
+    changed_.notify_all();
+    changed_.wait_for(lock, std::chrono::seconds(30), [this] { return cut_; });
   }
-  /// True once a download has started (false after 30 s).
-  bool waitForDownload() {
+  /// True once a call has started (false after 30 s).
+  bool waitForCall() {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, std::chrono::seconds(30), [this] { return started_ > 0; });
   }
 
  private:
-  FakeOrderApi& api_;
-  const std::string url_;
+  std::function<void()> restore_;
   std::mutex mutex_;
   std::condition_variable changed_;
   int started_ = 0;
   bool cut_ = false;
+};
+
+/// Downloads of `url` that run until stop() cancels the target (right after the client), then
+/// fail with `Cancelled`, as the real client's do once cancelled.
+class DownloadsCutByStop : public CallsCutByStop {
+ public:
+  DownloadsCutByStop(FakeOrderApi& api, CancelHookTarget& target, const std::string& url)
+      : CallsCutByStop(
+            target, [&api, url] { api.failDownload(url, dms::ErrorCode::Cancelled); },
+            [&api, url] {
+              api.onDownload(nullptr);
+              api.failDownload(url, std::nullopt);
+            }) {
+    api.onDownload([this](int) { enter(); });
+  }
+};
+
+/// Order GETs of `orderId` the same way; stop() goes on 300 ms after the cut.
+class OrderGetsCutByStop : public CallsCutByStop {
+ public:
+  OrderGetsCutByStop(FakeOrderApi& api, CancelHookTarget& target, std::int64_t orderId)
+      : CallsCutByStop(
+            target, [&api, orderId] { api.failGetOrder(orderId, dms::ErrorCode::Cancelled); },
+            [&api, orderId] {
+              api.onGetOrder(nullptr);
+              api.failGetOrder(orderId, std::nullopt);
+            },
+            std::chrono::milliseconds(300)) {
+    api.onGetOrder([this](std::int64_t) { enter(); });
+  }
 };
 
 /// The asset's record, or a failed test.
@@ -377,7 +416,7 @@ TEST_F(PluginStopTest, ARepairCutByStopLeavesTheAssetForTheNextRepair) {
     std::thread verify([&] {
       verifyCode = plugin->runCommand("verify", {"--repair"}, {&verifyOut, &verifyErr, false});
     });
-    downloading = cut.waitForDownload();
+    downloading = cut.waitForCall();
     plugin->stop();
     verify.join();
   }
@@ -412,7 +451,7 @@ TEST_F(PluginStopTest, AServiceDownloadCutByStopIsNoFailedAttempt) {
   {
     DownloadsCutByStop cut(api_, *target, a1.downloadUrl);  // until the scope's end
     ASSERT_EQ(push(*plugin, 7), 200);
-    const bool downloading = cut.waitForDownload();
+    const bool downloading = cut.waitForCall();
     plugin->stop();
     ASSERT_TRUE(downloading) << "the worker never downloaded the pushed order's file";
   }
@@ -436,6 +475,28 @@ TEST_F(PluginStopTest, AServiceDownloadCutByStopIsNoFailedAttempt) {
   ASSERT_TRUE(now);
   EXPECT_EQ(filing::toString(now->state), filing::toString(filing::AssetState::Filed))
       << "not filed within 20 s of the next start: " << now->lastError;
+}
+
+TEST_F(PluginStopTest, AnOrderGetCutByStopLeavesItsPushDueAtTheNextStart) {
+  auto target = std::make_shared<CancelHookTarget>(*fsTarget_);
+  auto plugin = makePlugin(target);
+  api_.setOrder(makeOrder(7, "FINISHED", {makeAsset("a1", "A.pdf")}));
+  ASSERT_TRUE(plugin->startService().ok());
+  {
+    OrderGetsCutByStop cut(api_, *target, 7);  // until the scope's end
+    ASSERT_EQ(push(*plugin, 7), 200);
+    const bool getting = cut.waitForCall();
+    plugin->stop();
+    ASSERT_TRUE(getting) << "the worker never asked for the pushed order";
+  }
+  // Every message, postponed or not.
+  auto messages =
+      plugin->stateForTest().dueMessages(std::numeric_limits<std::int32_t>::max(), 0, 10);
+  ASSERT_TRUE(messages.ok()) << messages.error().describe();
+  ASSERT_EQ(messages->size(), 1u) << "the push was answered or dropped";
+  EXPECT_EQ(messages->front().attempts, 0) << "a stop was counted as a failed attempt";
+  EXPECT_EQ(messages->front().notBeforeEpoch, 0) << "a stop put the push into a backoff";
+  EXPECT_EQ(messages->front().lastFailureEpoch, 0);
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ void PushWorkers::start() {
   for (std::size_t i = 0; i < threadCount_; ++i) threads_.emplace_back([this] { loop(); });
 }
 
-void PushWorkers::stop() noexcept {
+void PushWorkers::requestStop() noexcept {
   stopping_ = true;
   {
     std::lock_guard lock(pauseMutex_);  // a pausing worker is before its check or waiting
@@ -39,6 +39,10 @@ void PushWorkers::stop() noexcept {
   pauseCv_.notify_all();
   service_.reconciler().requestStop();
   inbox_.wakeAll();
+}
+
+void PushWorkers::stop() noexcept {
+  requestStop();
   for (auto& t : threads_)
     if (t.joinable()) t.join();
   threads_.clear();
@@ -147,8 +151,9 @@ bool PushWorkers::reconcileClaimed(const filing::QueuedOrder& queued) {
     release.wakeOthers = false;
     return false;
   }
-  // Abandoned: the messages stay and are processed after a restart. A stop() that cancelled the
-  // client before it told the workers shows as files interrupted, and only those: no failure.
+  // Abandoned: the messages stay and are processed after a restart. The plugin's stop() tells
+  // the workers (requestStop) before it cancels the client and the target, so whatever those
+  // cut short is seen here with stopping_ set; files interrupted and nothing failed is the same.
   if (stopping_ || (report && report->failed == 0 && report->interrupted > 0)) return true;
   const std::string why = report ? report->problems.front() : report.error().describe();
   postponeOrGiveUp(queued, why);

@@ -45,7 +45,12 @@ class PushWorkers {
 
   /// Starts the worker threads (no-op when running).
   void start();
-  /// Asks the reconciler to stop, wakes the workers and joins them; idempotent.
+  /// Tells the workers to stop and wakes them, without waiting. The plugin's stop() calls it
+  /// before it cancels the client and the target: a reconcile those make fail (its order GET
+  /// answering `Cancelled`) is then seen as abandoned by a stop, not as a failed attempt whose
+  /// messages would wait out a backoff after the next start.
+  void requestStop() noexcept;
+  /// requestStop(), then joins the workers; idempotent.
   void stop() noexcept;
 
   /// Processes due messages on the calling thread until none is left (tests, `sync`).
