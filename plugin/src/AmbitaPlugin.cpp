@@ -1,6 +1,7 @@
 #include "AmbitaPlugin.h"
 
 #include <Poco/JSON/Parser.h>
+#include <unistd.h>
 
 #include <chrono>
 #include <filesystem>
@@ -353,7 +354,7 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
       return commands::runOrderCommand(
           *client_, args, io, orderLimits_,
           [&io](const std::string& question) {
-            return commands::askYesNoOnTerminal(*io.err, question);
+            return commands::askYesNoOnTerminal(STDIN_FILENO, *io.err, question, {});
           },
           [this](const api::OrderCollection& order, const api::NewOrder& request) {
             onOrderCreated(order, request);
