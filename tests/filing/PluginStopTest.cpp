@@ -353,8 +353,9 @@ class SharedText final : public std::streambuf {
 
 // `order` asks on the terminal above ambita.orders.confirmAboveNok and waits up to five minutes
 // for the answer. stop() ends that wait (the question checks for it every 100 ms): before, it
-// waited its 30 s for the command, logged an error and returned with the question still open,
-// so a "y" typed after stop() had returned would still have ordered.
+// waited its 30 s for the command, logged an error and returned with the question still open:
+// a "y" typed later would still have ordered, once anything resumed the client (a command, a
+// start).
 TEST_F(PluginStopTest, StopEndsAnOrderWaitingForItsConfirmationAndNothingIsOrdered) {
   ProductsApi ambita;
   dms::test::PseudoTerminal terminal;
