@@ -242,6 +242,11 @@ int AmbitaPlugin::cancelCommands() {
   return commandsInFlight_;
 }
 
+bool AmbitaPlugin::stopRequested() {
+  std::lock_guard lock(commandsMutex_);
+  return stopping_;
+}
+
 void AmbitaPlugin::waitForCommands(int cancelled) {
   std::unique_lock lock(commandsMutex_);
   if (commandsEnded_.wait_for(lock, std::chrono::seconds(kLongestCommandStopSeconds),
@@ -355,8 +360,10 @@ int AmbitaPlugin::runCommand(const std::string& name, const std::vector<std::str
     if (name == "order")
       return commands::runOrderCommand(
           *client_, args, io, orderLimits_,
-          [&io](const std::string& question) {
-            return commands::askYesNoOnTerminal(*io.err, question);
+          [this, &io](const std::string& question) {
+            // stop() ends the question (it waits for this command): nothing is ordered then.
+            return commands::askYesNoOnTerminal(terminalInput_, *io.err, question,
+                                                [this] { return stopRequested(); });
           },
           [this](const api::OrderCollection& order, const api::NewOrder& request) {
             onOrderCreated(order, request);

@@ -12,6 +12,8 @@
 ///   - commands: products, order (client) and sync, track, status, preview, verify, audit.
 /// Nothing throws out of it: errors come back as dms::Result, exit codes or HTTP answers.
 
+#include <unistd.h>
+
 #include <atomic>
 #include <condition_variable>
 #include <memory>
@@ -65,6 +67,8 @@ class AmbitaPlugin final : public dms::Plugin {
   int runCommand(const std::string& name, const std::vector<std::string>& args,
                  const dms::CommandIO& io) noexcept override;
 
+  /// `order`'s confirmation reads the answer from `fd` instead of stdin (a pseudo-terminal).
+  void setTerminalInputForTest(int fd) { terminalInput_ = fd; }
   filing::StateStore& stateForTest() { return *store_; }
   push::PushWorkers& workersForTest() { return *workers_; }
   events::EventDelivery& eventsForTest() { return *events_; }
@@ -81,6 +85,9 @@ class AmbitaPlugin final : public dms::Plugin {
   /// stop(): waits (at most kLongestCommandStopSeconds) until no command runs, logs the
   /// `cancelled` ones, and lets later commands run whole again.
   void waitForCommands(int cancelled);
+  /// A stop() runs (stopping_): what a command waits for without the client (`order`'s
+  /// question on the terminal) asks this between short waits.
+  bool stopRequested();
 
   dms::HostServices services_;
   filing::FilingConfig config_;
@@ -107,6 +114,7 @@ class AmbitaPlugin final : public dms::Plugin {
   int commandsInFlight_ = 0;
   /// stop() runs (from cancelCommands() until it returns): commands are refused.
   bool stopping_ = false;
+  int terminalInput_ = STDIN_FILENO;                 ///< where `order` reads its confirmation
   std::optional<filing::ExclusiveRun> serviceLock_;  ///< held while the service runs
   bool running_ = false;
 

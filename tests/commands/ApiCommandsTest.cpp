@@ -248,7 +248,7 @@ TEST_F(CommandsTest, QuoteRefusesAnUnreadablePriceNamingThePath) {
 
 TEST_F(CommandsTest, OrderAboveTheHardLimitIsRefusedBeforeAnythingIsSent) {
   limits.maxOrderOre = 2000 * 100;  // the package costs 2063.00 incl. VAT
-  ask = [](const std::string&) { return std::optional<bool>(true); };
+  ask = [](const std::string&) { return std::optional(commands::TerminalAnswer::Yes); };
   auto args = kPackageOrder;
   args.push_back("--yes");
   EXPECT_EQ(run("order", args), 1);
@@ -274,16 +274,16 @@ TEST_F(CommandsTest, OrderAboveTheConfirmAmountNeedsYesWithoutATerminal) {
 TEST_F(CommandsTest, OrderAboveTheConfirmAmountAsksOnTheTerminal) {
   limits.confirmAboveOre = 1000 * 100;
   std::string asked;
-  bool answer = false;
+  auto answer = commands::TerminalAnswer::No;
   ask = [&](const std::string& question) {
     asked = question;
-    return std::optional<bool>(answer);
+    return std::optional(answer);
   };
   EXPECT_EQ(run("order", kPackageOrder), 1);
   EXPECT_NE(asked.find("2063.00 NOK"), std::string::npos) << asked;
   EXPECT_NE(err.str().find("not confirmed"), std::string::npos) << err.str();
   EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 0u);
-  answer = true;
+  answer = commands::TerminalAnswer::Yes;
   EXPECT_EQ(run("order", kPackageOrder), 0) << err.str();
   EXPECT_EQ(createdId, 4711);
   // Below the amount nobody is asked.
@@ -291,6 +291,21 @@ TEST_F(CommandsTest, OrderAboveTheConfirmAmountAsksOnTheTerminal) {
   limits.confirmAboveOre = 5000 * 100;
   EXPECT_EQ(run("order", kPackageOrder), 0) << err.str();
   EXPECT_TRUE(asked.empty());
+}
+
+// The plugin's stop() cancels the question: nothing is ordered, and the message says why (a
+// stop, not the user's "no").
+TEST_F(CommandsTest, OrderWhoseConfirmationIsCancelledSaysThePluginIsStopping) {
+  limits.confirmAboveOre = 1000 * 100;
+  ask = [](const std::string&) { return std::optional(commands::TerminalAnswer::Cancelled); };
+  EXPECT_EQ(run("order", kPackageOrder), 1);
+  EXPECT_EQ(server->count("/kode/v1/orders/cadastre"), 0u);
+  EXPECT_EQ(createdId, 0);
+  EXPECT_NE(err.str().find("order: the plugin is stopping: the confirmation was cancelled and "
+                           "nothing was ordered\n"),
+            std::string::npos)
+      << err.str();
+  EXPECT_EQ(err.str().find("not confirmed"), std::string::npos) << err.str();
 }
 
 }  // namespace

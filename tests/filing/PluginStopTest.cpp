@@ -15,6 +15,8 @@
 #include <mutex>
 #include <optional>
 #include <sstream>
+#include <streambuf>
+#include <string>
 #include <thread>
 #include <utility>
 #include <vector>
@@ -26,6 +28,7 @@
 #include "dms/webdav/WebDavOptions.h"
 #include "dms/webdav/WebDavTarget.h"
 #include "support/ForwardingTarget.h"
+#include "support/PseudoTerminal.h"
 
 namespace ambita::test {
 namespace {
@@ -165,7 +168,10 @@ TEST_F(PluginStopTest, StopEndsAWebDavRetryAfterPauseAtOnceAndResumesTheTarget) 
 }
 
 /// Ambita's token endpoint and product list on a loopback port; a products call can be held
-/// (the client's read then waits for the answer, as behind a slow API) until release().
+/// (the client's read then waits for the answer, as behind a slow API) until release(). Its one
+/// product costs 6250 NOK incl. VAT (no price endpoint: `order` prices it from the list), above the
+/// default ambita.orders.confirmAboveNok (5000), so `order` asks. Orders placed are counted, not
+/// made.
 class ProductsApi {
  public:
   ProductsApi()
@@ -173,6 +179,10 @@ class ProductsApi {
                        Poco::Net::HTTPServerResponse& response, const std::string& body) {
           if (tokens_.handle(request, response, body) || !tokens_.authorize(request, response))
             return;
+          if (request.getURI().find("/kode/v1/orders") == 0) {
+            ++ordersPlaced_;
+            return reply(response, 500, R"({"message": "this test orders nothing"})");
+          }
           if (request.getURI().find("/kode/v1/products") != 0) return reply(response, 404, "{}");
           std::unique_lock lock(mutex_);
           ++productCalls_;
@@ -180,7 +190,8 @@ class ProductsApi {
           // Bounded, so that a test that never releases cannot hold the server's stop.
           changed_.wait_for(lock, std::chrono::seconds(20), [this] { return !holding_; });
           lock.unlock();
-          reply(response, 200, R"([{"code": "WI99990001", "name": "Målebrev"}])");
+          reply(response, 200, R"([{"code": "WI99990001", "name": "Målebrev",
+                                    "price": {"salesPriceNet": 5000, "salesPriceVat": 6250}}])");
         }) {}
   ~ProductsApi() { release(); }
 
@@ -201,9 +212,11 @@ class ProductsApi {
     std::unique_lock lock(mutex_);
     return changed_.wait_for(lock, std::chrono::seconds(30), [this] { return productCalls_ > 0; });
   }
+  int ordersPlaced() const { return ordersPlaced_.load(); }
 
  private:
   TokenService tokens_;
+  std::atomic<int> ordersPlaced_{0};
   std::mutex mutex_;
   std::condition_variable changed_;
   bool holding_ = false;
@@ -300,6 +313,85 @@ TEST_F(PluginStopTest, StopCancelsAnApiCommandInFlightAndWaitsForItsEnd) {
   EXPECT_EQ(out.str(), "");
   EXPECT_NE(logger_.text().find("stop: cancelled 1 command(s) in flight"), std::string::npos)
       << logger_.text();
+}
+
+/// What a command writes on its thread, which the test reads (and waits for) while it runs.
+class SharedText final : public std::streambuf {
+ public:
+  std::string text() const {
+    std::lock_guard lock(mutex_);
+    return text_;
+  }
+  /// True once the text contains `part` (false after `timeout`).
+  bool waitFor(const std::string& part, std::chrono::seconds timeout) {
+    std::unique_lock lock(mutex_);
+    return changed_.wait_for(lock, timeout, [&] { return text_.find(part) != std::string::npos; });
+  }
+
+ protected:
+  // No put area: every character comes here, under the mutex.
+  int_type overflow(int_type c) override {
+    if (!traits_type::eq_int_type(c, traits_type::eof())) {
+      const char character = traits_type::to_char_type(c);
+      xsputn(&character, 1);
+    }
+    return traits_type::not_eof(c);
+  }
+  std::streamsize xsputn(const char* s, std::streamsize n) override {
+    {
+      std::lock_guard lock(mutex_);
+      text_.append(s, static_cast<std::size_t>(n));
+    }
+    changed_.notify_all();
+    return n;
+  }
+
+ private:
+  mutable std::mutex mutex_;
+  std::condition_variable changed_;
+  std::string text_;
+};
+
+// `order` asks on the terminal above ambita.orders.confirmAboveNok and waits up to five minutes
+// for the answer. stop() ends that wait (the question checks for it every 100 ms): before, it
+// waited its 30 s for the command, logged an error and returned with the question still open:
+// a "y" typed later would still have ordered, once anything resumed the client (a command, a
+// start).
+TEST_F(PluginStopTest, StopEndsAnOrderWaitingForItsConfirmationAndNothingIsOrdered) {
+  ProductsApi ambita;
+  dms::test::PseudoTerminal terminal;
+  auto plugin = makePlugin(std::make_shared<CancelHookTarget>(*fsTarget_), ambita.baseUrl());
+  plugin->setTerminalInputForTest(terminal.terminal());
+  ASSERT_TRUE(plugin->startService().ok());
+  SharedText errText;
+  std::ostream err(&errText);
+  std::ostringstream out;
+  int code = -1;
+  std::thread command([&] {
+    code = plugin->runCommand(
+        "order",
+        {"--kind", "cadastre", "--cadastre", "9999-1-1-0-0", "--address",
+         "Infoveien 1, 9999 Infoland", "--product", "WI99990001", "--reference", "case-1"},
+        {&out, &err, false});
+  });
+  const bool asked = errText.waitFor("6250.00 NOK incl. VAT? [y/N] ", std::chrono::seconds(30));
+  const auto stopping = std::chrono::steady_clock::now();
+  plugin->stop();
+  const auto took = std::chrono::steady_clock::now() - stopping;
+  const std::string errAtStop = errText.text();
+  terminal.type("y\n");  // a question stop() left open would order now
+  command.join();
+  ASSERT_TRUE(asked) << "order never asked: " << errText.text();
+  EXPECT_LT(took, std::chrono::seconds(5))
+      << "stop() took " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+      << " ms: the question was not cancelled";
+  EXPECT_NE(errAtStop.find("[y/N] \n(cancelled)\norder: the plugin is stopping: the "
+                           "confirmation was cancelled and nothing was ordered\n"),
+            std::string::npos)
+      << errAtStop;
+  EXPECT_EQ(code, 1);
+  EXPECT_EQ(ambita.ordersPlaced(), 0);
+  EXPECT_EQ(logger_.text().find("still running"), std::string::npos) << logger_.text();
 }
 
 /// Holds the fake API's calls (downloads, order GETs) until the target's cancel(), which the

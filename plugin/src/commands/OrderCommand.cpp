@@ -91,7 +91,7 @@ bool priceAccepted(api::AmbitaClient& client, const api::NewOrder& order, bool y
   }
   if (limits.confirmAboveOre <= 0 || gross <= limits.confirmAboveOre || yes) return true;
   const std::string question = "Order for " + formatNok(gross) + " NOK incl. VAT? [y/N] ";
-  const std::optional<bool> answer = ask ? ask(question) : std::nullopt;
+  const std::optional<TerminalAnswer> answer = ask ? ask(question) : std::nullopt;
   if (!answer) {
     *io.err << "order: the price " << formatNok(gross) << " NOK incl. VAT is above "
             << formatNok(limits.confirmAboveOre)
@@ -99,8 +99,11 @@ bool priceAccepted(api::AmbitaClient& client, const api::NewOrder& order, bool y
                "pass --yes to order anyway; nothing was ordered\n";
     return false;
   }
-  if (!*answer) *io.err << "order: not confirmed; nothing was ordered\n";
-  return *answer;
+  if (*answer == TerminalAnswer::Cancelled)
+    *io.err << "order: the plugin is stopping: the confirmation was cancelled and nothing was "
+               "ordered\n";
+  if (*answer == TerminalAnswer::No) *io.err << "order: not confirmed; nothing was ordered\n";
+  return *answer == TerminalAnswer::Yes;
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "api/AmbitaClient.h"
+#include "commands/TerminalPrompt.h"
 #include "dms/Plugin.h"
 
 namespace ambita::commands {
@@ -27,9 +28,10 @@ inline constexpr const char* kQuoteUsage =
 /// Called once the order exists (e.g. to track it as created here). Must not throw.
 using OrderCreated = std::function<void(const api::OrderCollection&, const api::NewOrder&)>;
 
-/// Asks a yes/no question on the user's terminal: true/false as answered, nullopt when there is
-/// no terminal to ask on (a script). Empty = never a terminal.
-using AskOnTerminal = std::function<std::optional<bool>(const std::string& question)>;
+/// Asks a yes/no question on the user's terminal (askYesNoOnTerminal): the answer, Cancelled
+/// when the plugin stopped meanwhile, nullopt when there is no terminal to ask on (a script).
+/// Empty = never a terminal.
+using AskOnTerminal = std::function<std::optional<TerminalAnswer>(const std::string& question)>;
 
 /// Amounts (gross, incl. VAT, in øre; 0 = no limit) from ambita.orders.* (see OrderLimits.h).
 struct OrderLimits {
@@ -53,10 +55,11 @@ std::variant<OrderArguments, int> parseOrderArguments(const std::vector<std::str
 /// Validates the arguments, prints the price (see Quote.h), refuses above limits.maxOrderOre
 /// and, above limits.confirmAboveOre without --yes, asks on the terminal (refuses when there
 /// is none) — all before anything is ordered; then creates the order and prints
-/// "order created: <id>" on io.out. Returns 0 on success, 1 when refused, not confirmed, or
-/// when Ambita refused or the call failed (message on io.err; for an ambiguous failure the
-/// message says to check before ordering again), 2 for bad usage (message naming the flag,
-/// then the usage line). ask and onCreated may be empty. Never throws.
+/// "order created: <id>" on io.out. Returns 0 on success, 1 when refused, not confirmed, the
+/// question cancelled (the plugin is stopping), or when Ambita refused or the call failed
+/// (message on io.err; for an ambiguous failure the message says to check before ordering
+/// again), 2 for bad usage (message naming the flag, then the usage line). ask and onCreated
+/// may be empty. Never throws.
 int runOrderCommand(api::AmbitaClient& client, const std::vector<std::string>& args,
                     const dms::CommandIO& io, const OrderLimits& limits, const AskOnTerminal& ask,
                     const OrderCreated& onCreated);

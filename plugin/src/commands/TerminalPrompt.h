@@ -2,16 +2,31 @@
 /// A yes/no question on the user's terminal, for `order` above the confirmation amount.
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <ostream>
 #include <string>
 
 namespace ambita::commands {
 
-/// When stdin is a terminal: writes `question` to `prompt`, reads one line from stdin and
-/// returns true for "y"/"yes" (any case), false for anything else, end of input or no answer
-/// within `timeout` (a command must not wait forever). nullopt when stdin is no terminal.
-std::optional<bool> askYesNoOnTerminal(std::ostream& prompt, const std::string& question,
-                                       std::chrono::seconds timeout = std::chrono::minutes(5));
+enum class TerminalAnswer {
+  Yes,
+  No,        ///< answered otherwise, end of input, or no answer in time
+  Cancelled  ///< the caller gave up while waiting (the plugin's stop())
+};
+
+/// How often a waiting question asks `cancelled`: stop() is not kept waiting longer than this.
+inline constexpr std::chrono::milliseconds kPromptCancelCheck{100};
+
+/// When `input` is a terminal: writes `question` to `prompt`, reads one line from `input` and
+/// answers Yes for "y"/"yes"/"j"/"ja" (any case), No for anything else, end of input or no
+/// answer within `timeout` (a command must not wait forever). Cancelled once `cancelled()`
+/// (empty: never) returns true: asked before the question (then nothing is written) and every
+/// kPromptCancelCheck while it waits (then "(cancelled)" ends the question's line). nullopt when
+/// `input` is no terminal (a script).
+std::optional<TerminalAnswer> askYesNoOnTerminal(
+    int input, std::ostream& prompt, const std::string& question,
+    const std::function<bool()>& cancelled,
+    std::chrono::milliseconds timeout = std::chrono::minutes(5));
 
 }  // namespace ambita::commands
