@@ -43,6 +43,13 @@ std::string goodConfig(const std::string& modules = kModules,
 })";
 }
 
+/// goodConfig() with more keys of the http section, e.g. R"("requestTimeoutSeconds": 2)".
+std::string configWithHttp(const std::string& options) {
+  std::string config = goodConfig();
+  config.replace(config.find(R"("listen")"), 8, options + R"(, "listen")");
+  return config;
+}
+
 const HostProcess::Env kSecrets{{"DMS_TEST_TOKEN", "tok-3f9a-secret"},
                                 {"DMS_TEST_API_KEY", "key-77c1-secret"}};
 
@@ -347,7 +354,12 @@ TEST_F(DmsHost, PluginFactoryRefusalFailsConfigCheck) {
 /// Linux), for requests no well-behaved client library would send.
 class RawClient {
  public:
-  RawClient(const std::string& from, unsigned port) : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+  /// `receiveBuffer` > 0: the socket's receive buffer (set before connecting, so that the
+  /// window the host sees stays that small).
+  RawClient(const std::string& from, unsigned port, int receiveBuffer = 0)
+      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+    if (receiveBuffer > 0)
+      ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
     sockaddr_in local{};
     local.sin_family = AF_INET;
     ::inet_pton(AF_INET, from.c_str(), &local.sin_addr);
@@ -369,6 +381,15 @@ class RawClient {
   bool send(const std::string& bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
            static_cast<ssize_t>(bytes.size());
+  }
+  /// Sends `bytes` again and again until the connection would block (or `most` times); how many
+  /// went out whole.
+  int sendUntilFull(const std::string& bytes, int most) {
+    int sent = 0;
+    while (sent < most && ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT) ==
+                              static_cast<ssize_t>(bytes.size()))
+      ++sent;
+    return sent;
   }
   /// Whatever arrives within `timeout`, until the host closes; `closed` tells whether it did.
   std::string receive(std::chrono::milliseconds timeout, bool& closed) {
@@ -462,10 +483,7 @@ TEST_F(DmsHost, RunAnswersPromptlyWhileSlowClientsHoldConnections) {
 }
 
 TEST_F(DmsHost, RunClosesAConnectionThatTricklesPastTheRequestDeadline) {
-  std::string config = goodConfig();
-  config.replace(config.find(R"("listen")"), 8,
-                 R"("requestTimeoutSeconds": 2, "maxConnectionsPerAddress": 2, "listen")");
-  writeConfig(config);
+  writeConfig(configWithHttp(R"("requestTimeoutSeconds": 2, "maxConnectionsPerAddress": 2)"));
   HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
   ASSERT_NE(process.port(), 0u) << process.firstLine();
 
@@ -552,6 +570,87 @@ TEST_F(DmsHost, RunServesAsManyConnectionsFromOneAddressAsConfigured) {
               std::string::npos)
         << checked.err;
   }
+}
+
+// A client that never reads its answers (pipelining requests until its window and the host's
+// send buffer are full) blocked the worker's write with no deadline at all: a few addresses held
+// every worker for as long as they kept their connections open.
+TEST_F(DmsHost, RunClosesAConnectionThatDoesNotTakeItsAnswers) {
+  writeConfig(configWithHttp(R"("requestTimeoutSeconds": 1, "maxConnectionsPerAddress": 1)"));
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+
+  // Answers of 3 x 4096 + 1 bytes: Poco writes them in buffers of 4096, all but the last byte
+  // while the route answers, so that a write blocked by a full window is (all but surely) one
+  // made while answering. The answer's length less the query's, from one answer read whole.
+  const auto inspect = [](std::size_t length) {
+    return "GET /test/inspect?q=" + std::string(length, 'a') + " HTTP/1.1\r\nHost: x\r\n\r\n";
+  };
+  RawClient probe("127.0.0.1", process.port());
+  probe.send(inspect(10'000));
+  bool closed = false;
+  const std::size_t probeAnswer = probe.receive(std::chrono::milliseconds(500), closed).size();
+  ASSERT_GT(probeAnswer, 10'000u);
+  const std::string request = inspect(3 * 4096 + 1 - (probeAnswer - 10'000));
+  RawClient greedy("127.0.0.11", process.port(), 2048);
+  ASSERT_TRUE(greedy.connected());
+  // Enough answers to fill the host's send buffer and the client's small window several times.
+  int sent = 0;
+  for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+       sent < 1000 && std::chrono::steady_clock::now() < until;
+       std::this_thread::sleep_for(std::chrono::milliseconds(20)))
+    sent += greedy.sendUntilFull(request, 1000 - sent);
+  ASSERT_GT(sent, 300) << "too few requests to fill the host's send buffer";
+  // The only connection 127.0.0.11 may have: while the host still writes to `greedy`, another
+  // one from that address is answered 503.
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  RawClient next("127.0.0.11", process.port());
+  next.send("POST /test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\nping");
+  const std::string answer = next.receive(std::chrono::seconds(1), closed);
+  EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << answer.substr(0, 200);
+
+  const auto result = process.stop(SIGTERM);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.err.find(
+                "closed a connection from 127.0.0.11: the answer was not taken within 1000 ms"),
+            std::string::npos)
+      << result.err;
+}
+
+// A body the host does not read (404, 405) must not be taken for the next request of the
+// connection: a client, or a proxy in front that reuses connections, could smuggle one in.
+TEST_F(DmsHost, RunNeverTakesAnUnreadBodyForTheNextRequest) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  const std::string smuggled = "GET /healthz HTTP/1.1\r\nHost: y\r\n\r\n";
+  const std::string length = std::to_string(smuggled.size());
+  std::ostringstream hex;
+  hex << std::hex << smuggled.size();
+  const std::string hexLength = hex.str();
+  for (const std::string& head :
+       {"POST /nothing/here HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n",
+        "GET /test/echo HTTP/1.1\r\nHost: x\r\nContent-Length: " + length + "\r\n\r\n",
+        "POST /nothing/here HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" + hexLength +
+            "\r\n"}) {
+    RawClient client("127.0.0.1", process.port());
+    ASSERT_TRUE(client.connected());
+    client.send(head + smuggled);
+    bool closed = false;
+    const std::string answer = client.receive(std::chrono::seconds(2), closed);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 40")) << answer;
+    EXPECT_EQ(answer.find("alive"), std::string::npos) << "the body was served as a request:\n"
+                                                       << answer;
+    EXPECT_TRUE(closed) << head;
+  }
+  // A request without a body keeps its connection.
+  RawClient client("127.0.0.1", process.port());
+  client.send("GET /nothing/here HTTP/1.1\r\nHost: x\r\n\r\n" + smuggled);
+  bool closed = false;
+  const std::string answers = client.receive(std::chrono::seconds(1), closed);
+  EXPECT_NE(answers.find("alive"), std::string::npos) << answers;
+  EXPECT_FALSE(closed);
+  EXPECT_EQ(process.stop(SIGTERM).exitCode, 0);
 }
 
 TEST_F(DmsHost, RunLogsRemoteTextWithControlCharactersEscaped) {

@@ -67,14 +67,18 @@ void ConnectionGuard::release(Poco::Net::SocketImpl* key) noexcept {
 }
 
 void ConnectionGuard::requestRead(const Poco::Net::Socket& socket) {
-  setDeadline(socket, false);
+  setDeadline(socket, false, false);
+}
+
+void ConnectionGuard::answering(const Poco::Net::Socket& socket) {
+  setDeadline(socket, true, true);
 }
 
 void ConnectionGuard::answerSent(const Poco::Net::Socket& socket) {
-  setDeadline(socket, true);
+  setDeadline(socket, true, false);
 }
 
-void ConnectionGuard::setDeadline(const Poco::Net::Socket& socket, bool armed) {
+void ConnectionGuard::setDeadline(const Poco::Net::Socket& socket, bool armed, bool answering) {
   std::lock_guard lock(mutex_);
   const auto found = connections_.find(socket.impl());
   if (found == connections_.end()) return;
@@ -82,6 +86,7 @@ void ConnectionGuard::setDeadline(const Poco::Net::Socket& socket, bool armed) {
     found->second.deadline = std::chrono::steady_clock::now() + limits_.requestDeadline;
   else
     found->second.deadline.reset();
+  found->second.answering = answering;
   changed_.notify_all();
 }
 
@@ -90,23 +95,24 @@ void ConnectionGuard::watch() {
   while (!closing_) {
     const auto now = std::chrono::steady_clock::now();
     auto wakeAt = now + kIdleWake;
-    std::vector<std::pair<Poco::Net::StreamSocket, std::string>> expired;
+    std::vector<Connection> expired;
     for (auto& [key, connection] : connections_) {
       if (!connection.deadline) continue;
       if (*connection.deadline <= now) {
         connection.deadline.reset();  // shut down once; the worker releases it soon after
-        expired.emplace_back(connection.socket, connection.address);
+        expired.push_back(connection);
       } else if (*connection.deadline < wakeAt) {
         wakeAt = *connection.deadline;
       }
     }
     if (!expired.empty()) {
       lock.unlock();
-      for (auto& [socket, address] : expired) {
-        shutDown(socket);
-        logger_.warning(kSource, "closed a connection from " + address +
-                                     ": no whole request within " +
-                                     std::to_string(limits_.requestDeadline.count()) + " ms");
+      for (auto& connection : expired) {
+        shutDown(connection.socket);
+        logger_.warning(
+            kSource, "closed a connection from " + connection.address + ": " +
+                         (connection.answering ? "the answer was not taken" : "no whole request") +
+                         " within " + std::to_string(limits_.requestDeadline.count()) + " ms");
       }
       lock.lock();
       continue;

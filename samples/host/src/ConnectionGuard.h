@@ -2,7 +2,9 @@
 /// Keeps the host's HTTP listener available to everyone while some clients are slow, idle or
 /// many: every request (headers and body) must arrive whole within a deadline however slowly
 /// it trickles in (per-read timeouts alone let one byte every few seconds hold a worker thread
-/// for hours), and one client address may hold only so many worker threads at once.
+/// for hours), its answer must be taken within a deadline too (a client that never reads would
+/// block the worker's write), and one client address may hold only so many worker threads at
+/// once.
 ///
 /// One watchdog thread shuts down (never closes: the worker still owns the descriptor) the
 /// socket of a connection whose deadline passed; the worker's blocking read then returns at
@@ -26,7 +28,7 @@ namespace dms::host {
 
 struct ListenerLimits {
   /// A whole request must arrive within this after its connection is served (or after the
-  /// previous answer on a keep-alive connection).
+  /// previous answer on a keep-alive connection), and its answer must be taken within this.
   std::chrono::milliseconds requestDeadline{10'000};
   /// Connections one client address may have served at once; more are answered 503 at once.
   std::size_t maxConnectionsPerAddress = 8;
@@ -59,8 +61,11 @@ class ConnectionGuard {
   /// the guard is closing; the caller then refuses the connection.
   std::unique_ptr<Admission> admit(const Poco::Net::StreamSocket& socket);
 
-  /// The request on `socket` was read whole: no deadline while it is handled and answered.
+  /// The request on `socket` was read whole: no deadline while it is handled.
   void requestRead(const Poco::Net::Socket& socket);
+  /// The answer is ready to be sent: the client must take it within a fresh deadline (one that
+  /// never reads would block the worker's write for as long as it keeps the connection open).
+  void answering(const Poco::Net::Socket& socket);
   /// The answer was sent: the next request on this keep-alive connection gets a fresh deadline.
   void answerSent(const Poco::Net::Socket& socket);
 
@@ -73,10 +78,11 @@ class ConnectionGuard {
     Poco::Net::StreamSocket socket;  // a reference: keeps the descriptor until released
     std::string address;
     std::optional<std::chrono::steady_clock::time_point> deadline;
+    bool answering = false;  ///< the deadline is for taking the answer, not for sending a request
   };
 
   void release(Poco::Net::SocketImpl* key) noexcept;
-  void setDeadline(const Poco::Net::Socket& socket, bool armed);
+  void setDeadline(const Poco::Net::Socket& socket, bool armed, bool answering);
   void watch();
 
   const ListenerLimits limits_;

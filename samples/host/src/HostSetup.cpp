@@ -54,7 +54,8 @@ ConfigSchema HostSetup::hostSchema(const std::string& pluginSection,
       {"http.listen", OptionType::String, "\"127.0.0.1:8080\"", false, false,
        "host:port of the HTTP listener (port 0: any free port)"},
       {"http.requestTimeoutSeconds", OptionType::Number, "10", false, false,
-       "a whole request (headers and body) must arrive within this, 0.1-600"},
+       "a whole request (headers and body) must arrive, and its answer be taken, within this, "
+       "0.1-600"},
       {"http.maxConnectionsPerAddress", OptionType::Integer, "8", false, false,
        "connections one client address may have served at once, 1-" +
            std::to_string(kMaxConnectionsPerAddress) + "; more are answered 503"},

@@ -69,11 +69,21 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     const std::string line = call.method + " " + call.path;  // never the query
 
     const HostRoute* route = findRoute(call, response, line);
-    if (route == nullptr || !readBody(request, response, route->maxBodyBytes, line, call.body))
+    if (route == nullptr) {
+      // The body was not read: on a kept-alive connection it would be taken for the next
+      // request (a client or a proxy in front could smuggle one in), so the connection ends.
+      if (mayHaveBody(request)) response.setKeepAlive(false);
       return;
+    }
+    if (!readBody(request, response, route->maxBodyBytes, line, call.body)) return;
     // Read whole: the deadline is for the client's sending, not for the plugin's answer.
     if (socket != nullptr) guard_.requestRead(*socket);
-    answer(*route, call, response, line);
+    answer(*route, call, response, line, socket);
+  }
+
+  static bool mayHaveBody(const Poco::Net::HTTPServerRequest& request) {
+    return request.hasContentLength() ? request.getContentLength64() > 0
+                                      : request.getChunkedTransferEncoding();
   }
 
   /// The route for the request's method and path, or null after answering 404 or 405.
@@ -136,12 +146,16 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     return true;
   }
 
-  /// Calls the plugin's handler and sends its answer (500 when it throws).
+  /// Calls the plugin's handler and sends its answer (500 when it throws). The client must take
+  /// the answer within the deadline too: one that never reads would hold the worker in a
+  /// blocked write (Poco sets no send timeout).
   void answer(const HostRoute& route, const HttpRequest& call,
-              Poco::Net::HTTPServerResponse& response, const std::string& line) {
+              Poco::Net::HTTPServerResponse& response, const std::string& line,
+              const Poco::Net::StreamSocket* socket) {
     HostResponse reply;
     try {
       reply = route.handler(call);
+      if (socket != nullptr) guard_.answering(*socket);
     } catch (const std::exception& e) {
       logger_.error(kSource, line + ": the plugin's handler threw: " + e.what());
       sendJson(response, 500, "internal error");
@@ -157,7 +171,9 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     response.setStatusAndReason(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     response.setContentType(answer.contentType);
     response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
-    response.send() << answer.body;
+    // Written whole here, within the answer's deadline: Poco would write the last buffer only
+    // after the handler returned.
+    response.send() << answer.body << std::flush;
   }
 
   const std::vector<HostRoute>& routes_;
