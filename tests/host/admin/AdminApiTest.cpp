@@ -299,6 +299,26 @@ TEST_F(AdminApiTest, LoginsAreRateLimitedPerAddress) {
   EXPECT_EQ(call("POST", "/admin/api/login", right, {}, "10.0.0.9:1236").status, 200);
 }
 
+// A wrong bearer token is a guess like a wrong password: it was neither limited nor logged, so
+// a program could try tokens as fast as the listener answered.
+TEST_F(AdminApiTest, WrongBearerTokensAreRateLimitedAndLoggedLikeFailedLogins) {
+  const std::map<std::string, std::string> wrong{{"authorization", "Bearer " + kToken + "x"}};
+  for (int i = 0; i < 5; ++i)
+    EXPECT_EQ(call("GET", "/admin/api/session", "", wrong, "10.0.0.11:1").status, 401);
+  const std::map<std::string, std::string> right{{"authorization", "Bearer " + kToken}};
+  Reply reply = call("GET", "/admin/api/session", "", right, "10.0.0.11:2");
+  EXPECT_EQ(reply.status, 429);
+  EXPECT_EQ(reply.headers.at("Retry-After"), "300");
+  // The same window as the logins of that address.
+  const std::string password = R"({"user": "alice", "password": ")" + kPassword + "\"}";
+  EXPECT_EQ(call("POST", "/admin/api/login", password, {}, "10.0.0.11:3").status, 429);
+  EXPECT_EQ(call("GET", "/admin/api/session", "", right, "10.0.0.12:1").status, 200);
+  now_ += LoginThrottle::kWindow;
+  EXPECT_EQ(call("GET", "/admin/api/session", "", right, "10.0.0.11:4").status, 200);
+  EXPECT_NE(log_.str().find("wrong admin token from 10.0.0.11"), std::string::npos) << log_.str();
+  EXPECT_EQ(log_.str().find(kToken), std::string::npos) << "the token is not logged";
+}
+
 TEST_F(AdminApiTest, ReadEndpointsRunThePluginsCommandsWithJson) {
   auto browser = login();
   EXPECT_EQ(call("GET", "/admin/api/orders?page=2&perPage=10&search=Oppdrag%201&state=failing", "",

@@ -45,12 +45,20 @@ AdminApi::AdminApi(AdminSettings settings, Sources sources, NowFunction now)
 AdminApi::Caller AdminApi::authenticate(const HttpRequest& request) {
   Caller caller;
   if (auto header = request.headers.find("authorization"); header != request.headers.end()) {
+    // A guessed token is a failed login like a guessed password: limited per address, logged.
+    const std::string address = clientHost(request);
+    if (!throttle_.allowed(address)) {
+      caller.throttled = true;
+      return caller;
+    }
     const std::string prefix = "Bearer ";
     if (!settings_.token.empty() && header->second.starts_with(prefix) &&
         equalConstantTime(header->second.substr(prefix.size()), settings_.token)) {
       caller.actor = "token";
       return caller;
     }
+    throttle_.failed(address);
+    sources_.logger->warning(kSource, "wrong admin token from " + address);
     caller.error = "the Authorization header does not carry the admin token";
     return caller;
   }
@@ -72,6 +80,7 @@ HostRoute AdminApi::guarded(std::string method, std::string path, Access access,
   return {method, path, kMaxBodyBytes,
           [this, access, handler = std::move(handler)](const HttpRequest& request) {
             const Caller caller = authenticate(request);
+            if (caller.throttled) return tooManyFailures(clientHost(request));
             if (caller.actor.empty()) return errorAnswer(401, caller.error);
             // A cookie is sent by the browser on its own; the CSRF token only by our page.
             if (access == Access::Change && caller.session) {
@@ -87,16 +96,18 @@ HostRoute AdminApi::guarded(std::string method, std::string path, Access access,
           }};
 }
 
+HostResponse AdminApi::tooManyFailures(const std::string& address) {
+  sources_.logger->warning(kSource, "login from " + address + " refused: too many failures");
+  HostResponse reply = errorAnswer(429,
+                                   "too many failed logins from this address: wait "
+                                   "a few minutes");
+  reply.headers.emplace_back("Retry-After", std::to_string(LoginThrottle::kWindow.count()));
+  return reply;
+}
+
 HostResponse AdminApi::login(const HttpRequest& request) {
   const std::string address = clientHost(request);
-  if (!throttle_.allowed(address)) {
-    sources_.logger->warning(kSource, "login from " + address + " refused: too many failures");
-    HostResponse reply = errorAnswer(429,
-                                     "too many failed logins from this address: wait "
-                                     "a few minutes");
-    reply.headers.emplace_back("Retry-After", std::to_string(LoginThrottle::kWindow.count()));
-    return reply;
-  }
+  if (!throttle_.allowed(address)) return tooManyFailures(address);
   std::string error;
   auto body = jsonBody(request, error);
   if (!body) return errorAnswer(400, error);

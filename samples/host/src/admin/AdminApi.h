@@ -47,6 +47,7 @@ class AdminApi {
   struct Caller {
     std::string actor;  ///< empty: not authenticated
     std::string error;
+    bool throttled = false;  ///< refused for the address's failures (429), not for its credentials
     std::optional<Session> session;
   };
   using Handler = std::function<HostResponse(const HttpRequest&, const Caller&)>;
@@ -56,6 +57,8 @@ class AdminApi {
   /// `handler` behind authentication (and CSRF for Access::Change).
   HostRoute guarded(std::string method, std::string path, Access access, Handler handler);
 
+  /// 429 for `address` after too many failed logins or wrong bearer tokens (LoginThrottle).
+  HostResponse tooManyFailures(const std::string& address);
   HostResponse login(const HttpRequest& request);
   HostResponse logout(const HttpRequest& request, const Caller& caller);
   HostResponse session(const Caller& caller);
