@@ -3,9 +3,10 @@
 /// Poco's HTTP connections on a bounded thread pool. 404 for an unknown path, 405 for a known
 /// path with another method, 413 for a body over Route::maxBodyBytes (a body left unread ends
 /// its connection: it must never be taken for the next request). The query string is never
-/// logged (it may carry a shared secret). Slow or many clients cannot deny service to others
-/// (ConnectionGuard: a deadline for each whole request and for taking its answer, a cap per
-/// client address, 503 beyond it); connections beyond the workers wait in a bounded queue.
+/// logged (it may carry a shared secret). Slow or many clients of one address cannot deny
+/// service to others (ConnectionGuard: a deadline for each whole request and for taking its answer,
+/// a cap per client address, 503 beyond it); connections beyond the workers wait in a bounded
+/// queue.
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
