@@ -317,7 +317,8 @@ Status WebDavTarget::moveResource(const std::string& from, const std::string& to
                                               response.error().message + ")");
     }
     if (attempt >= maxAttempts) return response.error();
-    std::this_thread::sleep_for(std::chrono::milliseconds(options_.retryDelayMs) * attempt);
+    if (!client_->pause(std::chrono::milliseconds(options_.retryDelayMs) * attempt))
+      return fail(ErrorCode::Cancelled, what + ": stopped while waiting to retry");
   }
 }
 
