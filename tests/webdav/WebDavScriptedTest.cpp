@@ -295,6 +295,41 @@ TEST(WebDavScripted, CancelEndsThePauseBeforeALostMoveIsTriedAgain) {
   EXPECT_EQ(result.error().code, ErrorCode::Cancelled) << result.error().describe();
 }
 
+// A proxy's 504 to a MOVE the server carried out: the MOVE is repeated (a 5xx is retried) and
+// finds no source. That 404 failed the put naming the temporary ("does not exist") though the
+// file was in place; now the destination is checked, as after a lost answer.
+TEST(WebDavScripted, AMoveDoneButAnswered504IsFoundDoneWhenItsRepeatFindsNoSource) {
+  std::atomic<bool> moved{false};
+  std::atomic<int> moves{0};
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
+    if (request.method == "PROPFIND") {
+      if (request.uri == "/dav/" || request.uri == "/dav")
+        return answer(r, 207, multistatusFor("/dav/", true));
+      if (isTemp)
+        return moved ? answer(r, 404) : answer(r, 207, multistatusFor(request.uri, false, 5));
+      return moved ? answer(r, 207, multistatusFor(request.uri, false, 5)) : answer(r, 404);
+    }
+    if (request.method == "PUT") return answer(r, 201);
+    if (request.method == "MOVE") {
+      ++moves;
+      if (moved) return answer(r, 404);
+      moved = true;
+      return answer(r, 504);
+    }
+    if (request.method == "DELETE") return answer(r, moved ? 404 : 204);
+    answer(r, 500);
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  std::istringstream in("hello");
+  auto put = target->put("a.txt", in, {}, PutMode::CreateNew);
+  ASSERT_TRUE(put) << put.error().describe() << "\n" << logger.text();
+  EXPECT_EQ(put->size, 5u);
+  EXPECT_EQ(moves.load(), 2);
+  EXPECT_NE(logger.text().find("the move had happened"), std::string::npos) << logger.text();
+}
+
 TEST(WebDavScripted, AutoModeFallsBackToSidecarsOnceWhenPropertiesAreRefused) {
   std::atomic<bool> moved{false};
   ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {

@@ -459,8 +459,10 @@ Result<DavResponse> DavClient::execute(const DavRequest& request) {
                                                  std::to_string(delay.count()) + " ms");
                });
   // A retryable answer still there when the retries are used up is the caller's to map.
-  if (outcome || (loop.end() == dms::http::AttemptLoop::End::GaveUp && exchange.response))
+  if (outcome || (loop.end() == dms::http::AttemptLoop::End::GaveUp && exchange.response)) {
+    exchange.response->attempts = exchange.attempts;
     return std::move(*exchange.response);
+  }
   if (loop.end() == dms::http::AttemptLoop::End::Stopped) return stoppedError(exchange.what);
   return outcome.error();
 }

@@ -52,6 +52,9 @@ struct DavResponse {
   std::string body;
   std::optional<std::chrono::milliseconds> retryAfter;
   std::uint64_t bytesSent = 0;  ///< of the streamed content, in the final attempt
+  /// Attempts made (redirects and challenges not counted): above 1, an earlier attempt was
+  /// answered with a retryable status (5xx, 423, 429) and may still have taken effect.
+  int attempts = 1;
   std::vector<std::pair<std::string, std::string>> headers;  ///< response headers
 
   /// The first header called `name` (case-insensitive), or "".
