@@ -219,11 +219,11 @@ TEST(WebDavScripted, CrossOriginRedirectIsRefused) {
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
-TEST(WebDavScripted, TimedOutMoveChecksTheDestinationInsteadOfRepeating) {
-  const std::string content = "hello";
-  std::atomic<bool> moved{false};
-  std::atomic<int> moves{0};
-  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+/// The server of a put of 5 bytes into /dav/ whose MOVE `move` answers (setting `moved` when it
+/// carries the MOVE out): PROPFINDs find the file at the temporary or the final name by `moved`.
+ScriptedDavServer::Script putOfFiveBytes(std::atomic<bool>& moved,
+                                         std::function<void(HTTPServerResponse&)> move) {
+  return [&moved, move](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
     const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
     if (request.method == "PROPFIND") {
       if (request.uri == "/dav/" || request.uri == "/dav")
@@ -233,14 +233,22 @@ TEST(WebDavScripted, TimedOutMoveChecksTheDestinationInsteadOfRepeating) {
       return moved ? answer(r, 207, multistatusFor(request.uri, false, 5)) : answer(r, 404);
     }
     if (request.method == "PUT") return answer(r, 201);
-    if (request.method == "MOVE") {
-      ++moves;
-      moved = true;  // done, but the answer comes too late
-      std::this_thread::sleep_for(std::chrono::milliseconds(1600));
-      return answer(r, 201);
-    }
+    if (request.method == "MOVE") return move(r);
+    if (request.method == "DELETE") return answer(r, moved ? 404 : 204);
     answer(r, 500);
-  });
+  };
+}
+
+TEST(WebDavScripted, TimedOutMoveChecksTheDestinationInsteadOfRepeating) {
+  const std::string content = "hello";
+  std::atomic<bool> moved{false};
+  std::atomic<int> moves{0};
+  ScriptedDavServer server(putOfFiveBytes(moved, [&](HTTPServerResponse& r) {
+    ++moves;
+    moved = true;  // done, but the answer comes too late
+    std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+    answer(r, 201);
+  }));
   CapturingLogger logger;
   auto target = targetFor(server, logger, "\"timeoutSeconds\": 1");
   std::istringstream in(content);
@@ -301,25 +309,12 @@ TEST(WebDavScripted, CancelEndsThePauseBeforeALostMoveIsTriedAgain) {
 TEST(WebDavScripted, AMoveDoneButAnswered504IsFoundDoneWhenItsRepeatFindsNoSource) {
   std::atomic<bool> moved{false};
   std::atomic<int> moves{0};
-  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
-    const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
-    if (request.method == "PROPFIND") {
-      if (request.uri == "/dav/" || request.uri == "/dav")
-        return answer(r, 207, multistatusFor("/dav/", true));
-      if (isTemp)
-        return moved ? answer(r, 404) : answer(r, 207, multistatusFor(request.uri, false, 5));
-      return moved ? answer(r, 207, multistatusFor(request.uri, false, 5)) : answer(r, 404);
-    }
-    if (request.method == "PUT") return answer(r, 201);
-    if (request.method == "MOVE") {
-      ++moves;
-      if (moved) return answer(r, 404);
-      moved = true;
-      return answer(r, 504);
-    }
-    if (request.method == "DELETE") return answer(r, moved ? 404 : 204);
-    answer(r, 500);
-  });
+  ScriptedDavServer server(putOfFiveBytes(moved, [&](HTTPServerResponse& r) {
+    ++moves;
+    if (moved) return answer(r, 404);
+    moved = true;
+    answer(r, 504);
+  }));
   CapturingLogger logger;
   auto target = targetFor(server, logger);
   std::istringstream in("hello");
