@@ -215,8 +215,10 @@ TEST(WebDavStatus, AnUnknownClientErrorIsInvalidArgumentAndNotRetried) {
 class StallingServer {
  public:
   enum class After { Trickle, Close };
-  explicit StallingServer(std::string head = "", After after = After::Trickle)
-      : head_(std::move(head)), after_(after), socket_(Poco::Net::SocketAddress("127.0.0.1", 0)) {
+  /// `tls`: serve HTTPS with this context.
+  explicit StallingServer(std::string head = "", After after = After::Trickle,
+                          Poco::Net::Context::Ptr tls = nullptr)
+      : head_(std::move(head)), after_(after), tls_(tls), socket_(listen(tls)) {
     thread_ = std::thread([this] { run(); });
   }
   ~StallingServer() {
@@ -224,12 +226,18 @@ class StallingServer {
     thread_.join();
   }
   std::string origin() const {
-    return "http://127.0.0.1:" + std::to_string(socket_.address().port());
+    return std::string(tls_ ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(socket_.address().port());
   }
   /// Requests read so far.
   int requests() const { return requests_.load(); }
 
  private:
+  static Poco::Net::ServerSocket listen(Poco::Net::Context::Ptr tls) {
+    const Poco::Net::SocketAddress address("127.0.0.1", 0);
+    if (tls) return Poco::Net::SecureServerSocket(address, 64, tls);
+    return Poco::Net::ServerSocket(address);
+  }
   void run() {
     std::vector<Poco::Net::StreamSocket> open;  // closed when the server stops
     while (!stopping_) {
@@ -261,6 +269,7 @@ class StallingServer {
 
   const std::string head_;
   const After after_;
+  Poco::Net::Context::Ptr tls_;
   Poco::Net::ServerSocket socket_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> requests_{0};
@@ -268,9 +277,11 @@ class StallingServer {
   std::thread thread_;
 };
 
-std::unique_ptr<webdav::WebDavTarget> plainTargetFor(const std::string& origin, Logger& logger) {
+std::unique_ptr<webdav::WebDavTarget> plainTargetFor(const std::string& origin, Logger& logger,
+                                                     const std::string& caFile = "") {
   auto options = webdav::WebDavOptions::parse(
-      R"({"url": ")" + origin + R"(/dav/", "readTimeoutSeconds": 60, "maxAttempts": 1})");
+      R"({"url": ")" + origin +
+      R"(/dav/", "readTimeoutSeconds": 60, "maxAttempts": 1, "caFile": ")" + caFile + R"("})");
   if (!options) throw std::runtime_error(options.error().describe());
   auto created = webdav::WebDavTarget::create(*options, logger);
   if (!created) throw std::runtime_error(created.error().describe());
@@ -311,6 +322,20 @@ TEST(WebDavCancel, CancelCutsARequestTheServerNeverFinishesAnswering) {
     ASSERT_FALSE(later);
     EXPECT_EQ(later.error().code, ErrorCode::Cancelled) << later.error().describe();
   }
+}
+
+// The same over TLS: the cut reaches the connection under Poco's TLS socket.
+TEST_F(WebDavTlsTest, CancelCutsATlsRequestTheServerNeverAnswers) {
+  StallingServer server("", StallingServer::After::Trickle, certs_->serverContext("good"));
+  auto target = plainTargetFor(server.origin(), logger, certs_->caFile());
+  auto call = std::async(std::launch::async, [&] { return target->stat("f"); });
+  waitForRequest(server);
+  target->cancel();
+  ASSERT_EQ(call.wait_for(5s), std::future_status::ready)
+      << "stat() still waiting 5 s after cancel()";
+  auto stat = call.get();
+  ASSERT_FALSE(stat);
+  EXPECT_EQ(stat.error().code, ErrorCode::Cancelled) << stat.error().describe();
 }
 
 // A get() stream the server trickles (a verify hashing a file) ends with an error on cancel()
