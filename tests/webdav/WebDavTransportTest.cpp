@@ -359,6 +359,44 @@ TEST(WebDavCancel, CancelCutsAGetStreamTheServerTrickles) {
   EXPECT_TRUE((*stream)->bad()) << "a cut file must not read as a whole one";
 }
 
+// A get() stream whose read timed out mid-body leaves its connection in an unknown state: it is
+// closed, never lent to the next request (which would read the rest of that body as its
+// answer).
+TEST(WebDavStatus, AGetStreamThatTimedOutDoesNotLeaveItsConnectionToTheNextRequest) {
+  ScriptedDavServer server(
+      [](std::size_t, const RecordedRequest& request, Poco::Net::HTTPServerResponse& response) {
+        if (request.method == "GET") {
+          response.setContentLength64(10);
+          response.send() << "hello" << std::flush;
+          std::this_thread::sleep_for(1500ms);  // past the client's read timeout
+          response.send() << "world";
+          return;
+        }
+        const std::string body = multistatusFor(request.uri, false, 5);
+        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTPStatus(207));
+        response.setContentLength64(static_cast<Poco::Int64>(body.size()));
+        response.send() << body;
+      });
+  CapturingLogger logger;
+  auto options = webdav::WebDavOptions::parse(
+      R"({"url": ")" + server.origin() +
+      R"(/dav/", "readTimeoutSeconds": 1, "maxAttempts": 1, "concurrency": 1})");
+  ASSERT_TRUE(options) << options.error().describe();
+  auto created = webdav::WebDavTarget::create(*options, logger);
+  ASSERT_TRUE(created) << created.error().describe();
+  auto& target = **created;
+  {
+    auto stream = target.get("f");
+    ASSERT_TRUE(stream) << stream.error().describe();
+    char buffer[64];
+    (*stream)->read(buffer, sizeof buffer);  // as a reader hashing it does: eof set too
+    EXPECT_TRUE((*stream)->bad()) << "a read that timed out must fail";
+  }
+  auto stat = target.stat("f");
+  ASSERT_TRUE(stat) << stat.error().describe();
+  EXPECT_EQ(stat->size, 5u);
+}
+
 // A server that announces more than it sends and closes the connection: Poco's body stream ends
 // quietly, and a reader took the first bytes for the whole file. It is an error now.
 TEST(WebDavStatus, AFileCutShortOfItsContentLengthIsAnErrorForTheReader) {

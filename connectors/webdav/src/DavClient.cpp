@@ -239,8 +239,9 @@ class LeasedStream : public std::istream {
     body_.setReader(this);
   }
   ~LeasedStream() override {
-    // An unread body would corrupt the next response on this connection.
-    if (!eof() || watch_.aborted()) lease_.discard();
+    // An unread body would corrupt the next response on this connection; after a failure (a
+    // timeout, a cut) its state is unknown.
+    if (!eof() || bad() || watch_.aborted()) lease_.discard();
   }
 
  private:
