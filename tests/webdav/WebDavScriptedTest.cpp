@@ -11,6 +11,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <future>
 #include <mutex>
 #include <sstream>
 #include <string>
@@ -26,6 +27,7 @@
 namespace dms::test {
 namespace {
 
+using namespace std::chrono_literals;
 using Poco::Net::HTTPResponse;
 using Poco::Net::HTTPServerResponse;
 
@@ -217,11 +219,11 @@ TEST(WebDavScripted, CrossOriginRedirectIsRefused) {
   EXPECT_EQ(server.requests().size(), 1u);
 }
 
-TEST(WebDavScripted, TimedOutMoveChecksTheDestinationInsteadOfRepeating) {
-  const std::string content = "hello";
-  std::atomic<bool> moved{false};
-  std::atomic<int> moves{0};
-  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+/// The server of a put of 5 bytes into /dav/ whose MOVE `move` answers (setting `moved` when it
+/// carries the MOVE out): PROPFINDs find the file at the temporary or the final name by `moved`.
+ScriptedDavServer::Script putOfFiveBytes(std::atomic<bool>& moved,
+                                         std::function<void(HTTPServerResponse&)> move) {
+  return [&moved, move](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
     const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
     if (request.method == "PROPFIND") {
       if (request.uri == "/dav/" || request.uri == "/dav")
@@ -231,20 +233,95 @@ TEST(WebDavScripted, TimedOutMoveChecksTheDestinationInsteadOfRepeating) {
       return moved ? answer(r, 207, multistatusFor(request.uri, false, 5)) : answer(r, 404);
     }
     if (request.method == "PUT") return answer(r, 201);
-    if (request.method == "MOVE") {
-      ++moves;
-      moved = true;  // done, but the answer comes too late
-      std::this_thread::sleep_for(std::chrono::milliseconds(1600));
-      return answer(r, 201);
-    }
+    if (request.method == "MOVE") return move(r);
+    if (request.method == "DELETE") return answer(r, moved ? 404 : 204);
     answer(r, 500);
-  });
+  };
+}
+
+TEST(WebDavScripted, TimedOutMoveChecksTheDestinationInsteadOfRepeating) {
+  const std::string content = "hello";
+  std::atomic<bool> moved{false};
+  std::atomic<int> moves{0};
+  ScriptedDavServer server(putOfFiveBytes(moved, [&](HTTPServerResponse& r) {
+    ++moves;
+    moved = true;  // done, but the answer comes too late
+    std::this_thread::sleep_for(std::chrono::milliseconds(1600));
+    answer(r, 201);
+  }));
   CapturingLogger logger;
   auto target = targetFor(server, logger, "\"timeoutSeconds\": 1");
   std::istringstream in(content);
   auto put = target->put("a.txt", in, {}, PutMode::CreateNew);
   ASSERT_TRUE(put) << put.error().describe() << "\n" << logger.text();
   EXPECT_EQ(moves.load(), 1);
+  EXPECT_NE(logger.text().find("the move had happened"), std::string::npos) << logger.text();
+}
+
+// A MOVE whose answer was lost, with its source still there, is tried again after a pause of
+// its own (initialBackoffMs times the attempt). That pause slept on regardless of cancel(): a
+// stopping host waited out up to a minute per attempt. It ends at once now.
+TEST(WebDavScripted, CancelEndsThePauseBeforeALostMoveIsTriedAgain) {
+  std::atomic<int> propfindsAfterMove{0};
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    if (request.method == "PROPFIND") {
+      if (request.uri.find(".dms-tmp-") != std::string::npos) {
+        ++propfindsAfterMove;  // the source is still there: the MOVE will be tried again
+        return answer(r, 207, multistatusFor(request.uri, false, 5));
+      }
+      if (request.uri == "/dav/" || request.uri == "/dav")
+        return answer(r, 207, multistatusFor("/dav/", true));
+      return answer(r, 404);
+    }
+    if (request.method == "MOVE") {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1300));  // past the read timeout
+      return answer(r, 201);
+    }
+    answer(r, request.method == "PUT" ? 201 : 204);
+  });
+  CapturingLogger logger;
+  auto options = webdav::WebDavOptions::parse(
+      R"({"url": ")" + server.origin() +
+      R"(/dav/", "readTimeoutSeconds": 1, "maxAttempts": 3, "initialBackoffMs": 60000})");
+  ASSERT_TRUE(options) << options.error().describe();
+  auto created = webdav::WebDavTarget::create(*options, logger);
+  ASSERT_TRUE(created) << created.error().describe();
+  auto& target = **created;
+  auto put = std::async(std::launch::async, [&] {
+    std::istringstream in("hello");
+    return target.put("a.txt", in, {}, PutMode::CreateNew);
+  });
+  const auto giveUp = std::chrono::steady_clock::now() + 10s;
+  while (propfindsAfterMove == 0 && std::chrono::steady_clock::now() < giveUp)
+    std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(200ms);  // now in the minute's pause
+  target.cancel();
+  ASSERT_EQ(put.wait_for(5s), std::future_status::ready)
+      << "put() still pausing 5 s after cancel()";
+  auto result = put.get();
+  ASSERT_FALSE(result);
+  EXPECT_EQ(result.error().code, ErrorCode::Cancelled) << result.error().describe();
+}
+
+// A proxy's 504 to a MOVE the server carried out: the MOVE is repeated (a 5xx is retried) and
+// finds no source. That 404 failed the put naming the temporary ("does not exist") though the
+// file was in place; now the destination is checked, as after a lost answer.
+TEST(WebDavScripted, AMoveDoneButAnswered504IsFoundDoneWhenItsRepeatFindsNoSource) {
+  std::atomic<bool> moved{false};
+  std::atomic<int> moves{0};
+  ScriptedDavServer server(putOfFiveBytes(moved, [&](HTTPServerResponse& r) {
+    ++moves;
+    if (moved) return answer(r, 404);
+    moved = true;
+    answer(r, 504);
+  }));
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  std::istringstream in("hello");
+  auto put = target->put("a.txt", in, {}, PutMode::CreateNew);
+  ASSERT_TRUE(put) << put.error().describe() << "\n" << logger.text();
+  EXPECT_EQ(put->size, 5u);
+  EXPECT_EQ(moves.load(), 2);
   EXPECT_NE(logger.text().find("the move had happened"), std::string::npos) << logger.text();
 }
 

@@ -1,14 +1,19 @@
 // Issue 13 item 8, the WebDAV connector's transport: the TLS host name is checked for every
 // host (loopback included), and a server's Retry-After can no longer hold a stopping host:
-// cancel() ends every retry pause at once.
+// cancel() ends every retry pause at once, and every wait for a server that never answers or
+// trickles; a body cut short is an error, never taken for the whole file.
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <future>
+#include <iterator>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <Poco/Net/Context.h>
 #include <Poco/Net/HTTPRequestHandler.h>
@@ -16,6 +21,8 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerParams.h>
 #include <Poco/Net/SecureServerSocket.h>
+#include <Poco/Net/ServerSocket.h>
+#include <Poco/Net/StreamSocket.h>
 
 #include "ScriptedDavServer.h"
 #include "WebDavTestHelpers.h"
@@ -200,6 +207,208 @@ TEST(WebDavStatus, AnUnknownClientErrorIsInvalidArgumentAndNotRetried) {
   EXPECT_EQ(stat.error().code, ErrorCode::InvalidArgument) << stat.error().describe();
   EXPECT_NE(stat.error().message.find("422"), std::string::npos) << stat.error().message;
   EXPECT_EQ(server.requests().size(), before + 1) << "a 4xx is not retried";
+}
+
+/// A server that accepts each connection, reads the request and then holds the client up: it
+/// answers nothing (`head` empty), or sends `head` and then one byte of body every 50 ms
+/// (each receive well inside any read timeout, the whole never done), or `head` and closes.
+class StallingServer {
+ public:
+  enum class After { Trickle, Close };
+  /// `tls`: serve HTTPS with this context.
+  explicit StallingServer(std::string head = "", After after = After::Trickle,
+                          Poco::Net::Context::Ptr tls = nullptr)
+      : head_(std::move(head)), after_(after), tls_(tls), socket_(listen(tls)) {
+    thread_ = std::thread([this] { run(); });
+  }
+  ~StallingServer() {
+    stopping_ = true;
+    thread_.join();
+  }
+  std::string origin() const {
+    return std::string(tls_ ? "https" : "http") +
+           "://127.0.0.1:" + std::to_string(socket_.address().port());
+  }
+  /// Requests read so far.
+  int requests() const { return requests_.load(); }
+
+ private:
+  static Poco::Net::ServerSocket listen(Poco::Net::Context::Ptr tls) {
+    const Poco::Net::SocketAddress address("127.0.0.1", 0);
+    if (tls) return Poco::Net::SecureServerSocket(address, 64, tls);
+    return Poco::Net::ServerSocket(address);
+  }
+  void run() {
+    std::vector<Poco::Net::StreamSocket> open;  // closed when the server stops
+    while (!stopping_) {
+      if (socket_.poll(Poco::Timespan(0, 20'000), Poco::Net::Socket::SELECT_READ))
+        open.push_back(socket_.acceptConnection());
+      for (auto& connection : open) serve(connection);
+    }
+  }
+  void serve(Poco::Net::StreamSocket& connection) {
+    try {
+      if (connection.available() > 0 ||
+          connection.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) {
+        char buffer[4096];
+        if (connection.receiveBytes(buffer, sizeof buffer) > 0 && !head_.empty()) {
+          connection.sendBytes(head_.data(), static_cast<int>(head_.size()));
+          if (after_ == After::Close) connection.shutdownSend();
+        }
+        ++requests_;
+      }
+      if (requests_ > 0 && !head_.empty() && after_ == After::Trickle &&
+          std::chrono::steady_clock::now() - lastByte_ > 50ms) {
+        lastByte_ = std::chrono::steady_clock::now();
+        connection.sendBytes("x", 1);
+      }
+    } catch (const Poco::Exception&) {
+      // the client went away
+    }
+  }
+
+  const std::string head_;
+  const After after_;
+  Poco::Net::Context::Ptr tls_;
+  Poco::Net::ServerSocket socket_;
+  std::atomic<bool> stopping_{false};
+  std::atomic<int> requests_{0};
+  std::chrono::steady_clock::time_point lastByte_{};
+  std::thread thread_;
+};
+
+std::unique_ptr<webdav::WebDavTarget> plainTargetFor(const std::string& origin, Logger& logger,
+                                                     const std::string& caFile = "") {
+  auto options = webdav::WebDavOptions::parse(
+      R"({"url": ")" + origin +
+      R"(/dav/", "readTimeoutSeconds": 60, "maxAttempts": 1, "caFile": ")" + caFile + R"("})");
+  if (!options) throw std::runtime_error(options.error().describe());
+  auto created = webdav::WebDavTarget::create(*options, logger);
+  if (!created) throw std::runtime_error(created.error().describe());
+  return std::move(*created);
+}
+
+void waitForRequest(const StallingServer& server) {
+  const auto giveUp = std::chrono::steady_clock::now() + 10s;
+  while (server.requests() == 0 && std::chrono::steady_clock::now() < giveUp)
+    std::this_thread::sleep_for(5ms);
+  std::this_thread::sleep_for(100ms);  // the client is now in its receive
+}
+
+// A server that accepts the connection and never answers, or answers a byte every 50 ms (every
+// receive inside the 60 s read timeout, the answer never complete), held a stopping host: the
+// request ran to its read timeout, and a trickle forever (cancel() only ended retry pauses).
+// cancel() now cuts the connection: the call ends at once with Cancelled.
+TEST(WebDavCancel, CancelCutsARequestTheServerNeverFinishesAnswering) {
+  for (const std::string& head :
+       {std::string(),
+        std::string("HTTP/1.1 207 Multi-Status\r\nContent-Length: 1000000\r\n\r\n")}) {
+    SCOPED_TRACE(head.empty() ? "silent server" : "trickling server");
+    StallingServer server(head);
+    CapturingLogger logger;
+    auto target = plainTargetFor(server.origin(), logger);
+    auto call = std::async(std::launch::async, [&] { return target->stat("f"); });
+    waitForRequest(server);
+    const auto cancelledAt = std::chrono::steady_clock::now();
+    target->cancel();
+    ASSERT_EQ(call.wait_for(5s), std::future_status::ready)
+        << "stat() still waiting 5 s after cancel()";
+    EXPECT_LT(std::chrono::steady_clock::now() - cancelledAt, 5s);
+    auto stat = call.get();
+    ASSERT_FALSE(stat);
+    EXPECT_EQ(stat.error().code, ErrorCode::Cancelled) << stat.error().describe();
+    // Cancelled until resume(): nothing is sent.
+    auto later = target->stat("g");
+    ASSERT_FALSE(later);
+    EXPECT_EQ(later.error().code, ErrorCode::Cancelled) << later.error().describe();
+  }
+}
+
+// The same over TLS: the cut reaches the connection under Poco's TLS socket.
+TEST_F(WebDavTlsTest, CancelCutsATlsRequestTheServerNeverAnswers) {
+  StallingServer server("", StallingServer::After::Trickle, certs_->serverContext("good"));
+  auto target = plainTargetFor(server.origin(), logger, certs_->caFile());
+  auto call = std::async(std::launch::async, [&] { return target->stat("f"); });
+  waitForRequest(server);
+  target->cancel();
+  ASSERT_EQ(call.wait_for(5s), std::future_status::ready)
+      << "stat() still waiting 5 s after cancel()";
+  auto stat = call.get();
+  ASSERT_FALSE(stat);
+  EXPECT_EQ(stat.error().code, ErrorCode::Cancelled) << stat.error().describe();
+}
+
+// A get() stream the server trickles (a verify hashing a file) ends with an error on cancel()
+// instead of holding the stopping host.
+TEST(WebDavCancel, CancelCutsAGetStreamTheServerTrickles) {
+  StallingServer server("HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n");
+  CapturingLogger logger;
+  auto target = plainTargetFor(server.origin(), logger);
+  auto stream = target->get("f");
+  ASSERT_TRUE(stream) << stream.error().describe();
+  auto read = std::async(std::launch::async, [&] {
+    std::string content((std::istreambuf_iterator<char>(**stream)),
+                        std::istreambuf_iterator<char>());
+    return content.size();
+  });
+  std::this_thread::sleep_for(200ms);
+  target->cancel();
+  ASSERT_EQ(read.wait_for(5s), std::future_status::ready)
+      << "the read still waiting 5 s after cancel()";
+  EXPECT_LT(read.get(), 1'000'000u);
+  EXPECT_TRUE((*stream)->bad()) << "a cut file must not read as a whole one";
+}
+
+// A get() stream whose read timed out mid-body leaves its connection in an unknown state: it is
+// closed, never lent to the next request (which would read the rest of that body as its
+// answer).
+TEST(WebDavStatus, AGetStreamThatTimedOutDoesNotLeaveItsConnectionToTheNextRequest) {
+  ScriptedDavServer server(
+      [](std::size_t, const RecordedRequest& request, Poco::Net::HTTPServerResponse& response) {
+        if (request.method == "GET") {
+          response.setContentLength64(10);
+          response.send() << "hello" << std::flush;
+          std::this_thread::sleep_for(1500ms);  // past the client's read timeout
+          response.send() << "world";
+          return;
+        }
+        const std::string body = multistatusFor(request.uri, false, 5);
+        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTPStatus(207));
+        response.setContentLength64(static_cast<Poco::Int64>(body.size()));
+        response.send() << body;
+      });
+  CapturingLogger logger;
+  auto options = webdav::WebDavOptions::parse(
+      R"({"url": ")" + server.origin() +
+      R"(/dav/", "readTimeoutSeconds": 1, "maxAttempts": 1, "concurrency": 1})");
+  ASSERT_TRUE(options) << options.error().describe();
+  auto created = webdav::WebDavTarget::create(*options, logger);
+  ASSERT_TRUE(created) << created.error().describe();
+  auto& target = **created;
+  {
+    auto stream = target.get("f");
+    ASSERT_TRUE(stream) << stream.error().describe();
+    char buffer[64];
+    (*stream)->read(buffer, sizeof buffer);  // as a reader hashing it does: eof set too
+    EXPECT_TRUE((*stream)->bad()) << "a read that timed out must fail";
+  }
+  auto stat = target.stat("f");
+  ASSERT_TRUE(stat) << stat.error().describe();
+  EXPECT_EQ(stat->size, 5u);
+}
+
+// A server that announces more than it sends and closes the connection: Poco's body stream ends
+// quietly, and a reader took the first bytes for the whole file. It is an error now.
+TEST(WebDavStatus, AFileCutShortOfItsContentLengthIsAnErrorForTheReader) {
+  StallingServer server("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello",
+                        StallingServer::After::Close);
+  CapturingLogger logger;
+  auto target = plainTargetFor(server.origin(), logger);
+  auto stream = target->get("f");
+  ASSERT_TRUE(stream) << stream.error().describe();
+  std::string content((std::istreambuf_iterator<char>(**stream)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(content, "hello");
+  EXPECT_TRUE((*stream)->bad()) << "5 of 10 bytes read as a whole file";
 }
 
 }  // namespace

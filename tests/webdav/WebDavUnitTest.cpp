@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <optional>
 
@@ -106,6 +107,62 @@ TEST(Multistatus, RejectsMalformedAndForeignDocuments) {
   ASSERT_FALSE(bad);
   EXPECT_NE(bad.error().message.find("PROPFIND 'x'"), std::string::npos);
   EXPECT_FALSE(parseMultistatus("<html/>", "x"));
+}
+
+// A hostile or broken server's answer nested 200,000 elements deep (1.2 MB, far below the
+// 64 MiB an answer may have) crashed the host process: the parser built a DOM tree, which Poco
+// frees recursively, and the stack overflowed. Depth now costs nothing; the resources around
+// such a property are still read.
+TEST(Multistatus, ADeeplyNestedAnswerIsReadWithoutExhaustingTheStack) {
+  constexpr int kDepth = 200'000;
+  std::string nested;
+  nested.reserve(kDepth * 12);
+  for (int i = 0; i < kDepth; ++i) nested += "<x:n>";
+  nested += "deep";
+  for (int i = 0; i < kDepth; ++i) nested += "</x:n>";
+  const std::string xml =
+      "<D:multistatus xmlns:D=\"DAV:\" xmlns:x=\"urn:x\">" + nested +
+      "<D:response><D:href>/dav/f</D:href><D:propstat><D:prop><x:p>" + nested +
+      "</x:p><D:getcontentlength>7</D:getcontentlength></D:prop>"
+      "<D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response></D:multistatus>";
+  auto parsed = parseMultistatus(xml, "PROPFIND 'f'");
+  ASSERT_TRUE(parsed) << parsed.error().describe();
+  ASSERT_EQ(parsed->size(), 1u);
+  EXPECT_EQ((*parsed)[0].href, "/dav/f");
+  EXPECT_EQ((*parsed)[0].contentLength, std::optional<std::uint64_t>(7));
+}
+
+// What the answer's XML may not do: expand entities without bound (billion laughs) or make
+// the parser read a local file (external entity); either is refused or ignored, naming the
+// request, and nothing of the file appears.
+TEST(Multistatus, EntityExpansionAndExternalEntitiesAreNotFollowed) {
+  std::string laughs = "<?xml version=\"1.0\"?><!DOCTYPE m [<!ENTITY a0 \"lollollollol\">";
+  for (int i = 1; i < 10; ++i) {
+    laughs += "<!ENTITY a" + std::to_string(i) + " \"";
+    for (int j = 0; j < 10; ++j) laughs += "&a" + std::to_string(i - 1) + ";";
+    laughs += "\">";
+  }
+  laughs +=
+      "]><D:multistatus xmlns:D=\"DAV:\"><D:response><D:href>&a9;</D:href></D:response>"
+      "</D:multistatus>";
+  auto expanded = parseMultistatus(laughs, "PROPFIND 'x'");
+  ASSERT_FALSE(expanded) << "a billion laughs were expanded";
+  EXPECT_NE(expanded.error().message.find("PROPFIND 'x'"), std::string::npos);
+
+  test::TempDir dir;
+  const auto secret = dir.path() / "secret.txt";
+  std::ofstream(secret) << "SECRET-CONTENT";
+  const std::string external = "<?xml version=\"1.0\"?><!DOCTYPE m [<!ENTITY x SYSTEM \"file://" +
+                               secret.string() +
+                               "\">]><D:multistatus xmlns:D=\"DAV:\"><D:response>"
+                               "<D:href>/dav/&x;</D:href></D:response></D:multistatus>";
+  auto read = parseMultistatus(external, "PROPFIND 'x'");
+  if (read) {
+    for (const auto& resource : *read)
+      EXPECT_EQ(resource.href.find("SECRET"), std::string::npos) << resource.href;
+  } else {
+    EXPECT_EQ(read.error().message.find("SECRET"), std::string::npos);
+  }
 }
 
 TEST(Multistatus, PropertyNamesRoundTripAnyKey) {

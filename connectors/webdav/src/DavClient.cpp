@@ -171,21 +171,83 @@ DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTP
       throw Poco::DataException("the server's answer is larger than 64 MiB");
   }
   if (in.bad()) throw Poco::IOException("connection lost while reading the answer");
+  // Poco's body stream ends quietly when the connection closes early: a cut answer would
+  // pass for the whole one.
+  if (head.hasContentLength() && response.status != 204 && response.status != 304 &&
+      static_cast<Poco::Int64>(response.body.size()) < head.getContentLength64())
+    throw Poco::IOException(
+        "the server closed the connection after " + std::to_string(response.body.size()) +
+        " of the " + std::to_string(head.getContentLength64()) + " bytes its answer announced");
   return response;
 }
 
-/// A GET response body that keeps its pooled session until the reader is done with it.
+/// A GET response body as Poco reads it, failing where Poco's stream would end quietly: the
+/// connection closed before the announced Content-Length, or cut by cancel(). A reader must
+/// never take a cut file for the whole one. A failure, and any exception of Poco's (a timeout),
+/// sets badbit on the reading stream and ends it: nothing is thrown into the reader, which may
+/// be in another module.
+class CheckedBody final : public std::streambuf {
+ public:
+  CheckedBody(std::streambuf* body, std::optional<std::uint64_t> length,
+              const dms::http::ConnectionAborter::Watch& watch)
+      : body_(body), length_(length), watch_(watch), buffer_(kBufferSize) {}
+  void setReader(std::istream* reader) { reader_ = reader; }
+
+ protected:
+  int_type underflow() override {
+    if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
+    std::streamsize got = 0;
+    try {
+      got = body_->sgetn(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    } catch (...) {
+      return failed();
+    }
+    if (got <= 0) {
+      if (watch_.aborted() || (length_ && read_ < *length_)) return failed();
+      return traits_type::eof();
+    }
+    read_ += static_cast<std::uint64_t>(got);
+    setg(buffer_.data(), buffer_.data(), buffer_.data() + got);
+    return traits_type::to_int_type(*gptr());
+  }
+
+ private:
+  int_type failed() {
+    if (reader_ != nullptr) reader_->setstate(std::ios::badbit);
+    return traits_type::eof();
+  }
+
+  std::streambuf* body_;
+  std::optional<std::uint64_t> length_;
+  const dms::http::ConnectionAborter::Watch& watch_;
+  std::vector<char> buffer_;
+  std::uint64_t read_ = 0;
+  std::istream* reader_ = nullptr;
+};
+
+/// A GET response body that keeps its pooled session until the reader is done with it (and
+/// its connection watched, so cancel() ends a read the server holds up).
 class LeasedStream : public std::istream {
  public:
-  LeasedStream(dms::http::SessionPool::Lease lease, std::streambuf* body)
-      : std::istream(body), lease_(std::move(lease)) {}
+  LeasedStream(dms::http::SessionPool::Lease lease, dms::http::ConnectionAborter::Watch watch,
+               std::streambuf* body, std::optional<std::uint64_t> length)
+      : std::istream(nullptr),
+        lease_(std::move(lease)),
+        watch_(std::move(watch)),
+        body_(body, length, watch_) {
+    rdbuf(&body_);
+    body_.setReader(this);
+  }
   ~LeasedStream() override {
-    // An unread body would corrupt the next response on this connection.
-    if (!eof()) lease_.discard();
+    // An unread body would corrupt the next response on this connection; after a failure (a
+    // timeout, a cut) its state is unknown.
+    if (!eof() || bad() || watch_.aborted()) lease_.discard();
   }
 
  private:
   dms::http::SessionPool::Lease lease_;
+  dms::http::ConnectionAborter::Watch watch_;  ///< after the lease: released before it closes
+  CheckedBody body_;
 };
 
 }  // namespace
@@ -230,6 +292,7 @@ DavClient::DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsCo
 
 void DavClient::cancel() noexcept {
   stop_.stop();
+  aborter_.abortAll();  // after the stop: a request being sent now sees one or the other
 }
 
 void DavClient::resume() noexcept {
@@ -288,6 +351,10 @@ bool DavClient::learnChallenge(const DavRequest& request, const std::string& tar
 DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::string& target,
                                           bool freshConnection) {
   Attempt attempt;
+  if (stop_.stopped()) {
+    attempt.noSession = fail(ErrorCode::Cancelled, "stopped before sending");
+    return attempt;
+  }
   SigpipeGuard sigpipe;
   // A server may close an idle keep-alive connection at any moment; a body that cannot be
   // sent twice must not be spent on a connection that may already be gone (fresh).
@@ -298,6 +365,7 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
   }
   dms::http::SessionPool::Lease& lease = *leased;
   Poco::Net::HTTPClientSession& session = lease.session();
+  dms::http::ConnectionAborter::Watch watch;  // after the lease: released before it closes
   try {
     Poco::Net::HTTPRequest http(request.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
     http.setKeepAlive(true);
@@ -317,6 +385,7 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     }
 
     std::ostream& out = session.sendRequest(http);
+    watch = aborter_.watch(session, stop_);
     // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds
     // the body back until the headers are acknowledged.
     if (session.connected()) session.socket().setNoDelay(true);
@@ -347,6 +416,12 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
   } catch (const std::exception& e) {
     lease.discard();
     attempt.transportError = e.what();
+  }
+  if (watch.aborted()) {
+    // Whatever was read after the cut is not the server's answer.
+    lease.discard();
+    attempt = Attempt{};
+    attempt.noSession = fail(ErrorCode::Cancelled, "stopped while waiting for the server");
   }
   return attempt;
 }
@@ -385,8 +460,10 @@ Result<DavResponse> DavClient::execute(const DavRequest& request) {
                                                  std::to_string(delay.count()) + " ms");
                });
   // A retryable answer still there when the retries are used up is the caller's to map.
-  if (outcome || (loop.end() == dms::http::AttemptLoop::End::GaveUp && exchange.response))
+  if (outcome || (loop.end() == dms::http::AttemptLoop::End::GaveUp && exchange.response)) {
+    exchange.response->attempts = exchange.attempts;
     return std::move(*exchange.response);
+  }
   if (loop.end() == dms::http::AttemptLoop::End::Stopped) return stoppedError(exchange.what);
   return outcome.error();
 }
@@ -492,6 +569,8 @@ Result<std::unique_ptr<std::istream>> DavClient::openGet(const std::string& targ
 dms::http::Step DavClient::attemptGet(const std::string& target, std::string_view what,
                                       bool& challenged, std::unique_ptr<std::istream>& stream) {
   using dms::http::Step;
+  if (stop_.stopped())
+    return Step::finalFailure(fail(ErrorCode::Cancelled, std::string(what) + ": stopped"));
   SigpipeGuard sigpipe;
   auto leased = pool_->acquire(poolOrigin_, false, stop_);
   if (!leased)
@@ -500,26 +579,38 @@ dms::http::Step DavClient::attemptGet(const std::string& target, std::string_vie
   dms::http::SessionPool::Lease& lease = *leased;
   Poco::Net::HTTPResponse head;
   DavResponse response;
+  dms::http::ConnectionAborter::Watch watch;  // after the lease: released before it closes
   try {
     Poco::Net::HTTPRequest http("GET", target, Poco::Net::HTTPMessage::HTTP_1_1);
     http.setKeepAlive(true);
     applyAuth(http);
     lease.session().sendRequest(http);
+    watch = aborter_.watch(lease.session(), stop_);
     std::istream& body = lease.session().receiveResponse(head);
     response.status = static_cast<int>(head.getStatus());
     response.reason = head.getReason();
     response.retryAfter = retryAfterOf(head);
-    if (response.status == 200) {
-      stream = std::make_unique<LeasedStream>(std::move(lease), body.rdbuf());
+    if (response.status == 200 && !watch.aborted()) {
+      std::optional<std::uint64_t> length;
+      if (head.hasContentLength() && head.getContentLength64() >= 0)
+        length = static_cast<std::uint64_t>(head.getContentLength64());
+      stream =
+          std::make_unique<LeasedStream>(std::move(lease), std::move(watch), body.rdbuf(), length);
       return Step::done();
     }
     lease.discard();  // error bodies are not read
   } catch (const Poco::Net::SSLException& e) {
     lease.discard();
+    if (watch.aborted())
+      return Step::finalFailure(
+          fail(ErrorCode::Cancelled, std::string(what) + ": stopped while waiting for the server"));
     return Step::finalFailure(
         fail(ErrorCode::Unavailable, std::string(what) + ": TLS: " + e.displayText()));
   } catch (const Poco::Exception& e) {
     lease.discard();
+    if (watch.aborted())
+      return Step::finalFailure(
+          fail(ErrorCode::Cancelled, std::string(what) + ": stopped while waiting for the server"));
     return Step::failure(fail(ErrorCode::Unavailable, std::string(what) + ": GET from " + origin_ +
                                                           " failed: " + e.displayText()));
   }

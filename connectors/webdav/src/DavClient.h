@@ -22,6 +22,7 @@
 #include "dms/Error.h"
 #include "dms/Logger.h"
 #include "dms/http/AttemptLoop.h"
+#include "dms/http/ConnectionAborter.h"
 #include "dms/http/Origin.h"
 #include "dms/http/SessionPool.h"
 #include "dms/http/StopSignal.h"
@@ -51,6 +52,9 @@ struct DavResponse {
   std::string body;
   std::optional<std::chrono::milliseconds> retryAfter;
   std::uint64_t bytesSent = 0;  ///< of the streamed content, in the final attempt
+  /// Attempts made (redirects and challenges not counted): above 1, an earlier attempt was
+  /// answered with a retryable status (5xx, 423, 429) and may still have taken effect.
+  int attempts = 1;
   std::vector<std::pair<std::string, std::string>> headers;  ///< response headers
 
   /// The first header called `name` (case-insensitive), or "".
@@ -83,11 +87,16 @@ class DavClient {
 
   dms::http::SessionPool& poolForTest() { return *pool_; }
 
-  /// Ends every retry pause in progress and makes later ones fail at once with Cancelled (a
-  /// request on the wire still runs to its timeout). Thread-safe, noexcept.
+  /// Ends every retry pause in progress and cuts every connection a request or a get() stream
+  /// is waiting on (a server that never answers, or trickles), so each ends at once with
+  /// Cancelled (a stream: badbit); requests started later fail with Cancelled before anything
+  /// is sent. A connect still runs to its connectTimeout. Thread-safe, noexcept.
   void cancel() noexcept;
   /// Undoes cancel(). Thread-safe.
   void resume() noexcept;
+  /// Sleeps `delay` for a caller's own retry; false, at once, when cancel() is called before
+  /// or during it.
+  bool pause(std::chrono::milliseconds delay) { return stop_.sleepFor(delay); }
 
  private:
   struct Attempt;
@@ -115,6 +124,7 @@ class DavClient {
   std::shared_ptr<dms::http::SessionPool> pool_;
   dms::http::RetryPolicy retry_;
   dms::http::StopSignal stop_;
+  dms::http::ConnectionAborter aborter_;  ///< the connections in use, cut by cancel()
 
   enum class AuthScheme { Unknown, Basic, Digest };
   std::mutex authMutex_;

@@ -1,7 +1,8 @@
 #pragma once
 /// Parsing of WebDAV 207 Multi-Status answers (PROPFIND, PROPPATCH) with Poco's namespace-aware
-/// DOM parser, and the mapping between metadata keys and XML property names in the project's
-/// own namespace.
+/// SAX parser (no document tree: memory follows the resources, and no nesting depth can
+/// exhaust the stack), and the mapping between metadata keys and XML property names in the
+/// project's own namespace.
 
 #include <cstdint>
 #include <map>

@@ -282,6 +282,17 @@ Status WebDavTarget::checkParent(const std::string& parent) {
 Status WebDavTarget::moveResource(const std::string& from, const std::string& to, bool overwrite,
                                   std::uint64_t expectedSize) {
   const std::string what = "MOVE " + quotePath(from) + " to " + quotePath(to);
+  // The source is gone although the MOVE's answer said nothing of it: the file at the
+  // destination, of the size expected, is the moved one.
+  const auto movedAlready = [&](const std::string& why) {
+    auto destination = propfindOne(to, false);
+    if (destination && !destination->collection &&
+        destination->contentLength.value_or(0) == expectedSize) {
+      logger_.info(kLogSource, what + ": " + why + " but the move had happened");
+      return true;
+    }
+    return false;
+  };
   const int maxAttempts = 1 + options_.retries;
   for (int attempt = 1;; ++attempt) {
     DavRequest request;
@@ -294,8 +305,13 @@ Status WebDavTarget::moveResource(const std::string& from, const std::string& to
       if (response->status == 201 || response->status == 204) return {};
       if (response->status == 412)
         return fail(ErrorCode::AlreadyExists, "a file already exists at " + quotePath(to));
-      if (response->status == 404)
+      if (response->status == 404) {
+        // Repeated after a 5xx (a proxy's 502/504 whose MOVE had gone through): the first
+        // attempt may have moved it.
+        if (response->attempts > 1 && movedAlready("an earlier attempt was answered with an error"))
+          return {};
         return fail(ErrorCode::NotFound, quotePath(from) + " does not exist");
+      }
       if (response->status == 409) {
         forgetFolder(common::parentPath(to));  // someone removed it since we saw it
         return fail(ErrorCode::Conflict,
@@ -307,17 +323,13 @@ Status WebDavTarget::moveResource(const std::string& from, const std::string& to
     // The answer was lost: the MOVE may or may not have happened. Look before repeating it.
     auto source = propfindOne(from, false);
     if (!source && source.error().code == ErrorCode::NotFound) {
-      auto destination = propfindOne(to, false);
-      if (destination && !destination->collection &&
-          destination->contentLength.value_or(0) == expectedSize) {
-        logger_.info(kLogSource, what + ": the answer was lost but the move had happened");
-        return {};
-      }
+      if (movedAlready("the answer was lost")) return {};
       return fail(ErrorCode::Unavailable, what + ": the answer was lost and the source is gone (" +
                                               response.error().message + ")");
     }
     if (attempt >= maxAttempts) return response.error();
-    std::this_thread::sleep_for(std::chrono::milliseconds(options_.retryDelayMs) * attempt);
+    if (!client_->pause(std::chrono::milliseconds(options_.retryDelayMs) * attempt))
+      return fail(ErrorCode::Cancelled, what + ": stopped while waiting to retry");
   }
 }
 

@@ -94,9 +94,11 @@ class WebDavTarget final : public DocumentTarget {
   Status move(const std::string& from, const std::string& to) override;
   Status recover() override;
 
-  /// Ends the client's retry pauses at once (whatever Retry-After a server sent) and makes
-  /// further retries fail with Cancelled, so that a plugin stopping can join its threads
-  /// quickly (dms::DocumentTarget::cancel(), interface 1.1). Thread-safe.
+  /// Ends the client's retry pauses at once (whatever Retry-After a server sent), cuts the
+  /// connections requests and get() streams are waiting on (a server that never answers or
+  /// trickles), and makes further requests fail with Cancelled before sending, so that a
+  /// plugin stopping can join its threads quickly (dms::DocumentTarget::cancel(), interface
+  /// 1.1). Thread-safe.
   void cancel() noexcept override;
   /// Undoes cancel(). Thread-safe.
   void resume() noexcept override;
