@@ -29,6 +29,21 @@ class AmbitaClientTest : public ClientFixture {
     };
   }
 
+  /// getOrder(1) with cancel() called from another thread after `delay`: it must end Cancelled
+  /// within 3 s.
+  void expectGetOrderCancelledAfter(std::chrono::milliseconds delay) {
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(delay);
+      client().cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    auto r = client().getOrder(1);
+    stopper.join();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, dms::ErrorCode::Cancelled) << r.error().message;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  }
+
   api::NewOrder cadastreOrder() {
     auto data = api::OrderRequest::cadastreData("9999-1-1-0-0", "Infoveien 1, 9999 Infoland");
     return *api::OrderRequest::make(api::OrderKind::Cadastre, *data, {"WI99990033"}, {},
@@ -429,16 +444,7 @@ TEST_F(AmbitaClientTest, CancelEndsATrickledAnswer) {
     trickle(resp, 8s);
   };
   makeClient(options());
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(300ms);
-    client().cancel();
-  });
-  const auto start = std::chrono::steady_clock::now();
-  auto r = client().getOrder(1);
-  stopper.join();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, dms::ErrorCode::Cancelled) << r.error().message;
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  expectGetOrderCancelledAfter(300ms);
 }
 
 TEST_F(AmbitaClientTest, ConnectionRefusedIsUnavailable) {
@@ -518,16 +524,7 @@ TEST_F(AmbitaClientTest, CancelInterruptsBackoff) {
   o.maxBackoff = 20s;
   o.maxRetryTime = 60s;
   makeClient(o);
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(200ms);
-    client().cancel();
-  });
-  const auto start = std::chrono::steady_clock::now();
-  auto r = client().getOrder(1);
-  stopper.join();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, dms::ErrorCode::Cancelled);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  expectGetOrderCancelledAfter(200ms);
   auto again = client().getOrder(1);
   EXPECT_EQ(again.error().code, dms::ErrorCode::Cancelled);
 }
