@@ -29,6 +29,21 @@ class AmbitaClientTest : public ClientFixture {
     };
   }
 
+  /// getOrder(1) with cancel() called from another thread after `delay`: it must end Cancelled
+  /// within 3 s.
+  void expectGetOrderCancelledAfter(std::chrono::milliseconds delay) {
+    std::thread stopper([&] {
+      std::this_thread::sleep_for(delay);
+      client().cancel();
+    });
+    const auto start = std::chrono::steady_clock::now();
+    auto r = client().getOrder(1);
+    stopper.join();
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, dms::ErrorCode::Cancelled) << r.error().message;
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  }
+
   api::NewOrder cadastreOrder() {
     auto data = api::OrderRequest::cadastreData("9999-1-1-0-0", "Infoveien 1, 9999 Infoland");
     return *api::OrderRequest::make(api::OrderKind::Cadastre, *data, {"WI99990033"}, {},
@@ -390,6 +405,48 @@ TEST_F(AmbitaClientTest, ReadTimeoutEndsInClearError) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
+/// Answers with a declared body of 1000 bytes sent a byte every 50 ms (each within the read
+/// timeout) for at most `longest`, then ends.
+void trickle(Resp& resp, std::chrono::milliseconds longest) {
+  resp.setContentType("application/json");
+  resp.setContentLength(1000);
+  std::ostream& out = resp.send();
+  const auto end = std::chrono::steady_clock::now() + longest;
+  while (out && std::chrono::steady_clock::now() < end) {
+    out << ' ' << std::flush;
+    std::this_thread::sleep_for(50ms);
+  }
+}
+
+// readTimeout bounds each wait for bytes; a server trickling its answer must not hold a call
+// beyond a bound of the whole (before: for as long as it kept trickling).
+TEST_F(AmbitaClientTest, AnAnswerTrickledByteByByteEndsInClearError) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    trickle(resp, 8s);
+  };
+  auto o = options();
+  o.readTimeout = 200ms;
+  o.maxAttempts = 1;
+  makeClient(o);
+  const auto start = std::chrono::steady_clock::now();
+  auto r = client().getOrder(1);
+  ASSERT_FALSE(r);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+  EXPECT_EQ(r.error().code, dms::ErrorCode::Unavailable);
+  EXPECT_NE(r.error().message.find("did not come whole within 2 s"), std::string::npos)
+      << r.error().message;
+}
+
+TEST_F(AmbitaClientTest, CancelEndsATrickledAnswer) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    trickle(resp, 8s);
+  };
+  makeClient(options());
+  expectGetOrderCancelledAfter(300ms);
+}
+
 TEST_F(AmbitaClientTest, ConnectionRefusedIsUnavailable) {
   auto o = options();
   {
@@ -467,16 +524,7 @@ TEST_F(AmbitaClientTest, CancelInterruptsBackoff) {
   o.maxBackoff = 20s;
   o.maxRetryTime = 60s;
   makeClient(o);
-  std::thread stopper([&] {
-    std::this_thread::sleep_for(200ms);
-    client().cancel();
-  });
-  const auto start = std::chrono::steady_clock::now();
-  auto r = client().getOrder(1);
-  stopper.join();
-  ASSERT_FALSE(r);
-  EXPECT_EQ(r.error().code, dms::ErrorCode::Cancelled);
-  EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
+  expectGetOrderCancelledAfter(200ms);
   auto again = client().getOrder(1);
   EXPECT_EQ(again.error().code, dms::ErrorCode::Cancelled);
 }

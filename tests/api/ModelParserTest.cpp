@@ -182,6 +182,24 @@ TEST(ModelParserTest, ParsesTokenAnswers) {
   EXPECT_NE(none.error().message.find("access_token: missing"), std::string::npos);
 }
 
+// A token answer can be as big as any answer (32 MiB); a token is sent in a header of every
+// call and kept after it is replaced, so an absurd one is refused, naming the field only.
+TEST(ModelParserTest, RefusesTokensNoServerWouldTake) {
+  const auto answer = [](const std::string& access, const std::string& refresh) {
+    return ModelParser::token(*ModelParser::parseJson(
+        R"({"access_token": ")" + access + R"(", "refresh_token": ")" + refresh + R"("})"));
+  };
+  const std::string longest(ModelParser::kMaxTokenBytes, 'a');
+  ASSERT_TRUE(answer(longest, longest));
+  const std::string tooLong(ModelParser::kMaxTokenBytes + 1, 'a');
+  const auto access = answer(tooLong, "r");
+  ASSERT_FALSE(access);
+  EXPECT_EQ(access.error().message, "token answer: access_token: longer than 65536 bytes");
+  const auto refresh = answer("a", tooLong);
+  ASSERT_FALSE(refresh);
+  EXPECT_EQ(refresh.error().message, "token answer: refresh_token: longer than 65536 bytes");
+}
+
 TEST(ModelParserTest, SummarisesErrorBodies) {
   EXPECT_EQ(ModelParser::errorSummary(R"({"error":"invalid_grant","error_description":"bad"})"),
             "invalid_grant: bad");

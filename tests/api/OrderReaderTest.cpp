@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include "api/ModelParser.h"
+#include "api/OrderReader.h"
 
 namespace ambita::api {
 namespace {
@@ -106,6 +107,30 @@ TEST(OrderReaderTest, MalformedJsonWinsOverAWrongField) {
   EXPECT_FALSE(wrong.malformed);
   ASSERT_FALSE(wrong.value);
   EXPECT_EQ(wrong.value.error().message, "order: id: expected an integer, got the string 'x'");
+}
+
+// A hostile answer listing a great many assets (32 MiB of `{"id":"1"},`, gigabytes to file) is
+// refused whole, naming the bound, by both readings.
+TEST(OrderReaderTest, AnOrderListingMoreEntriesThanTheBoundIsRefused) {
+  const auto orderWith = [](std::size_t assets) {
+    std::string text = R"({"id": 1, "orders": [{"id": 2, "assets": [)";
+    for (std::size_t i = 0; i < assets; ++i)
+      text += (i == 0 ? R"({"id": "a)" : R"(, {"id": "a)") + std::to_string(i) + R"("})";
+    return text + "]}]}";
+  };
+  // The supplier order and its assets: the bound exactly.
+  const auto fits = ModelParser::orderCollectionFromText(orderWith(OrderReader::kMaxEntries - 1));
+  ASSERT_TRUE(fits.value) << fits.value.error().message;
+  EXPECT_EQ(fits.value->orders.at(0).assets.size(), OrderReader::kMaxEntries - 1);
+
+  const std::string tooMany = orderWith(OrderReader::kMaxEntries);
+  const auto refused = ModelParser::orderCollectionFromText(tooMany);
+  EXPECT_FALSE(refused.malformed);
+  ASSERT_FALSE(refused.value);
+  EXPECT_EQ(refused.value.error().message,
+            "order: orders: more than 10000 supplier orders, order lines and assets in one "
+            "order; not read (Ambita's orders hold tens)");
+  expectSameReading(tooMany);
 }
 
 }  // namespace

@@ -147,6 +147,41 @@ TEST_F(ReconcilerTest, SecondRunDownloadsNothing) {
   EXPECT_EQ(api_.downloads(), 3);
 }
 
+// Ambita promises unique asset ids. An API listing one asset in two orders (broken or hostile)
+// must not make each order take the other's record and download and file it again at every
+// check: the first order keeps it, the second leaves it alone and says so.
+TEST_F(ReconcilerTest, AnAssetListedInTwoOrdersIsFiledOnceForTheFirst) {
+  auto x = makeAsset("x1", "Kart.pdf");
+  api_.setOrder(makeOrder(1, "FINISHED", {x}));
+  api_.setOrder(makeOrder(2, "FINISHED", {x}));
+  for (int round = 0; round < 3; ++round) {
+    for (std::int64_t id : {1, 2}) {
+      auto report = reconcile(id);
+      ASSERT_TRUE(report.ok()) << report.error().describe();
+      EXPECT_TRUE(report->ok()) << "order " << id;
+    }
+  }
+  EXPECT_EQ(api_.downloads(), 1);
+  expectTree({{kFolder + "/Kart.pdf", x}});
+  auto record = store_->asset("x1");
+  ASSERT_TRUE(record.ok() && record->has_value());
+  EXPECT_EQ((*record)->orderId, 1);
+  EXPECT_EQ((*record)->path, kFolder + "/Kart.pdf");
+  EXPECT_TRUE(store_->assetsOfOrder(2)->empty());
+  EXPECT_NE(logger_.text().find("order 2: asset x1 has an id that order 1 holds already"),
+            std::string::npos)
+      << logger_.text();
+
+  // Withdrawn in the second order only: the first order's file and record stay.
+  x.status = "DELETED";
+  api_.setOrder(makeOrder(2, "FINISHED", {x}));
+  ASSERT_TRUE(reconcile(2).ok());
+  x.status = "OK";
+  expectTree({{kFolder + "/Kart.pdf", x}});
+  EXPECT_EQ((*store_->asset("x1"))->state, AssetState::Filed);
+  EXPECT_EQ((*store_->asset("x1"))->orderId, 1);
+}
+
 TEST_F(ReconcilerTest, HostileNamesAreFiledInsideTheRootUnderReadableNames) {
   std::vector<api::Asset> assets{
       makeAsset("h1", "../x"),

@@ -58,6 +58,16 @@ TEST(SafeName, ReplacesControlCharacters) {
   EXPECT_EQ(SafeName::segment("bad\xFF\xFEutf8.pdf"), "bad__utf8.pdf");
 }
 
+// A name from the API must not show as something it is not: with a right-to-left override
+// "Kart<U+202E>fdp.exe" shows as "Kartexe.pdf" (an executable posing as a PDF).
+TEST(SafeName, ReplacesBidirectionalControls) {
+  EXPECT_EQ(SafeName::segment("Kart\u202Efdp.exe"), "Kart_fdp.exe");
+  EXPECT_EQ(SafeName::segment("a\u202Ab\u202Bc\u202Cd\u202De.pdf"), "a_b_c_d_e.pdf");
+  EXPECT_EQ(SafeName::segment("a\u2066b\u2067c\u2068d\u2069e\u200Ef\u200Fg\u061Ch.pdf"),
+            "a_b_c_d_e_f_g_h.pdf");
+  EXPECT_EQ(SafeName::segment("Bolig p\u00E5 Troms\u00F8.pdf"), "Bolig p\u00E5 Troms\u00F8.pdf");
+}
+
 TEST(SafeName, TrimsTrailingDotsAndSpacesAndHidesNothing) {
   EXPECT_EQ(SafeName::segment("  kart.pdf. . "), "kart.pdf");
   EXPECT_EQ(SafeName::segment(".hidden"), "_.hidden");

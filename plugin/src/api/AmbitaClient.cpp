@@ -40,18 +40,30 @@ constexpr std::size_t kMaxJsonBody = 32 * 1024 * 1024;
 /// Error bodies are read up to this size for their message; the rest is not waited for.
 constexpr std::size_t kMaxErrorBody = 64 * 1024;
 constexpr int kMaxRedirects = 5;
+/// An answer's body (JSON, or an error's message) must come whole within this many read
+/// timeouts: readTimeout bounds each wait for the next bytes, this the whole, so a server
+/// sending a byte now and then cannot hold a call (and the order, and stop()) for days.
+constexpr int kBodyReadTimeouts = 10;
 
-/// Reads at most `limit` bytes of `in` into `out`; true when the body ended within the limit.
-/// A short read means the end of the body: Poco's chunked stream does not stay at EOF, so
-/// asking again would wait for bytes that never come.
-bool readBody(std::istream& in, std::size_t limit, std::string& out) {
+enum class BodyEnd { Complete, TooLarge, TooSlow, Stopped };
+
+/// Reads the body `in` into `out`, at most `limit` bytes, one receive at a time: `stop` and
+/// `deadline` are looked at between two receives. Ends at the body's first end: Poco's chunked
+/// stream does not stay at EOF, so asking again would wait for bytes that never come.
+BodyEnd readBody(std::istream& in, std::size_t limit, std::string& out,
+                 const dms::http::StopSignal& stop,
+                 std::chrono::steady_clock::time_point deadline) {
+  std::streambuf& body = *in.rdbuf();
   char buf[8192];
   while (true) {
-    const std::streamsize n = in.rdbuf()->sgetn(buf, sizeof buf);
-    if (n <= 0) return true;
-    if (out.size() + static_cast<std::size_t>(n) > limit) return false;
+    if (stop.stopped()) return BodyEnd::Stopped;
+    if (std::chrono::steady_clock::now() >= deadline) return BodyEnd::TooSlow;
+    // sgetc() refills the stream's buffer by one receive (at most); in_avail() is what came.
+    if (body.sgetc() == std::char_traits<char>::eof()) return BodyEnd::Complete;
+    const std::streamsize n =
+        body.sgetn(buf, std::min<std::streamsize>(body.in_avail(), sizeof buf));
+    if (out.size() + static_cast<std::size_t>(n) > limit) return BodyEnd::TooLarge;
     out.append(buf, static_cast<std::size_t>(n));
-    if (n < static_cast<std::streamsize>(sizeof buf)) return true;
   }
 }
 
@@ -213,6 +225,18 @@ dms::Error AmbitaClient::cancelledError(const std::string& what) const {
   return dms::fail(ErrorCode::Cancelled, what + ": stopped");
 }
 
+std::chrono::steady_clock::time_point AmbitaClient::bodyDeadline() const {
+  return std::chrono::steady_clock::now() + kBodyReadTimeouts * options_.readTimeout;
+}
+
+std::string AmbitaClient::slowBodyMessage() const {
+  const auto limit = kBodyReadTimeouts * options_.readTimeout;
+  return "the answer's body did not come whole within " +
+         (limit.count() % 1000 == 0 ? std::to_string(limit.count() / 1000) + " s"
+                                    : std::to_string(limit.count()) + " ms") +
+         " (" + std::to_string(kBodyReadTimeouts) + " x ambita.readTimeoutSeconds)";
+}
+
 dms::Result<AmbitaClient::Reply> AmbitaClient::execute(const Call& call) {
   if (!baseOrigin_) return dms::fail(ErrorCode::InvalidArgument, baseError_);
   const std::string target = Poco::URI(options_.baseUrl).getPath() + call.pathAndQuery;
@@ -289,7 +313,12 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
     counters_.answered(resp.getStatus());
     Reply reply{resp.getStatus(), {}};
     const bool ok2xx = reply.status >= 200 && reply.status < 300;
-    if (!readBody(is, ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body)) {
+    const BodyEnd end =
+        readBody(is, ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body, stop_, bodyDeadline());
+    if (end == BodyEnd::TooSlow || end == BodyEnd::Stopped)
+      throw Poco::TimeoutException(end == BodyEnd::Stopped ? "stopped while reading the answer"
+                                                           : slowBodyMessage());
+    if (end == BodyEnd::TooLarge) {
       lease->discard();
       if (ok2xx)
         return Step::finalFailure(
@@ -305,6 +334,9 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
     return stepForStatus(call, resp, reply.body, token, state);
   } catch (const Poco::Exception& e) {
     lease->discard();
+    // A create whose answer stop() cut short may have been made: it is ambiguous (below).
+    if (cancelled() && (call.idempotent || !sent))
+      return Step::finalFailure(cancelledError(call.what()));
     const std::string why = describeFailure(e, *baseOrigin_);
     if (isTlsProblem(e))
       return Step::finalFailure(error(ErrorCode::Unavailable, call.what() + ": " + why));
@@ -565,7 +597,10 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
     if (resp.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
       return streamBody(resp, is, *lease, what, state);
     std::string body;
-    if (!readBody(is, kMaxErrorBody, body) || !resp.getKeepAlive()) lease->discard();
+    const BodyEnd end = readBody(is, kMaxErrorBody, body, stop_, bodyDeadline());
+    if (end != BodyEnd::Complete || !resp.getKeepAlive()) lease->discard();
+    if (end == BodyEnd::Stopped) return Step::finalFailure(cancelledError(what));
+    // A message that came too slowly is cut short; the status says what happened.
     return stepForDownloadStatus(resp, body, withToken ? token : std::string(), what, state);
   } catch (const Poco::Exception& e) {
     lease->discard();

@@ -5,7 +5,9 @@
 /// Thread-safe: one client serves every thread of the plugin (one token, one session pool,
 /// concurrency per host bounded by ClientOptions::maxConnectionsPerOrigin). Never throws.
 /// cancel() makes calls in flight return Cancelled soon: backoff sleeps and waits for a
-/// connection end at once, downloads between two buffers, a blocked read within readTimeout.
+/// connection end at once, downloads between two buffers, an answer's body between two
+/// receives, a blocked read within readTimeout. An answer's body must come whole within
+/// 10 x readTimeout (a server trickling it a byte at a time cannot hold a call longer).
 
 #include <atomic>
 #include <chrono>
@@ -155,6 +157,10 @@ class AmbitaClient : public OrderApi {
   dms::Result<TokenResponse> fetchToken(const TokenManager::Form& form);
   dms::Error error(dms::ErrorCode code, const std::string& message) const;
   dms::Error cancelledError(const std::string& what) const;
+  /// When the body of an answer starting now must have come whole (kBodyReadTimeouts read
+  /// timeouts), and the words for one that did not.
+  std::chrono::steady_clock::time_point bodyDeadline() const;
+  std::string slowBodyMessage() const;
 
   ClientOptions options_;
   dms::Logger* logger_;

@@ -52,6 +52,13 @@ Product parseProduct(const Poco::Dynamic::Var& v, const std::string& path) {
   return p;
 }
 
+/// A token goes into a header of every call and is kept (masked in messages) after it is
+/// replaced: one the size of a whole answer (32 MiB) would be sent, and kept, as is.
+void requireTokenSize(const std::string& token, const std::string& key) {
+  if (token.size() > ModelParser::kMaxTokenBytes)
+    J::fail(key, "longer than " + std::to_string(ModelParser::kMaxTokenBytes) + " bytes");
+}
+
 /// One line for a log or an error message: control characters (a server's "\n" included)
 /// become spaces, so an answer cannot start a forged log line.
 std::string oneLine(std::string text) {
@@ -140,6 +147,7 @@ dms::Result<TokenResponse> ModelParser::token(const Poco::Dynamic::Var& json) {
     TokenResponse t;
     t.accessToken = J::requiredString(*o, "access_token", "");
     if (t.accessToken.empty()) J::fail("access_token", "must not be empty");
+    requireTokenSize(t.accessToken, "access_token");
     t.tokenType = J::optString(*o, "token_type", "").value_or("Bearer");
     if (Poco::icompare(t.tokenType, "bearer") != 0)
       J::fail("token_type", "expected \"Bearer\", got '" + t.tokenType + "'");
@@ -148,6 +156,7 @@ dms::Result<TokenResponse> ModelParser::token(const Poco::Dynamic::Var& json) {
       t.expiresIn = std::chrono::seconds(*s);
     }
     t.refreshToken = J::optString(*o, "refresh_token", "").value_or("");
+    requireTokenSize(t.refreshToken, "refresh_token");
     if (o->has("scope") && !o->isNull("scope")) {
       const Poco::Dynamic::Var s = o->get("scope");
       if (s.isString()) {

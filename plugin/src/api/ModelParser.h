@@ -53,8 +53,10 @@ class ModelParser {
   /// with the same values and messages as parseJson + orderCollection(Var).
   static TextAnswer<OrderCollection> orderCollectionFromText(const std::string& text);
 
-  /// Token endpoint answer. Required: `access_token`; `expires_in` defaults to 3600 s.
+  /// Token endpoint answer. Required: `access_token`; `expires_in` defaults to 3600 s. A token
+  /// (access or refresh) longer than kMaxTokenBytes is refused: no server takes such a header.
   static dms::Result<TokenResponse> token(const Poco::Dynamic::Var& json);
+  static constexpr std::size_t kMaxTokenBytes = 64 * 1024;
 
   /// An Ambita/OAuth2 error body reduced to one line ("invalid_grant: bad password", the
   /// `message` field, ...), or the first 200 bytes of the text when it is not JSON.

@@ -139,6 +139,19 @@ void OrderReader::reset() {
   frames_.clear();
   order_.reset();
   failure_.reset();
+  entries_ = 0;
+}
+
+bool OrderReader::ok() const {
+  return entries_ <= kMaxEntries && !failure_ && order_;
+}
+
+std::string OrderReader::failure() const {
+  if (entries_ > kMaxEntries)
+    return "orders: more than " + std::to_string(kMaxEntries) +
+           " supplier orders, order lines and assets in one order; not read (Ambita's orders "
+           "hold tens)";
+  return failure_.value_or("(top level): no value");
 }
 
 std::string OrderReader::pathHere() const {
@@ -335,6 +348,8 @@ void OrderReader::value(const std::string& v) {
 }
 
 void OrderReader::finish(Entity e) {
+  // Beyond the bound nothing more is kept: the answer is refused whole (ok()).
+  if (e != Entity::Collection && ++entries_ > kMaxEntries) return;
   try {
     switch (e) {
       case Entity::Asset: {

@@ -27,10 +27,13 @@ class OrderReader : public Poco::JSON::Handler {
   OrderReader();
 
   /// After the parser (or replay) has delivered a whole document: the order, or the first
-  /// problem as "<path>: <problem>".
-  bool ok() const { return !failure_ && order_; }
+  /// problem as "<path>: <problem>". An answer listing more than kMaxEntries supplier orders,
+  /// order lines and assets together is refused (what it would take to file is ~6 KiB an asset:
+  /// 32 MiB of `{"id":"1"},` would be gigabytes).
+  bool ok() const;
   OrderCollection takeOrder() { return std::move(*order_); }
-  std::string failure() const { return failure_.value_or("(top level): no value"); }
+  std::string failure() const;
+  static constexpr std::size_t kMaxEntries = 10'000;
 
   /// Feeds an already parsed tree to `handler` as the parser would (objects' keys in the
   /// tree's order): the Dynamic::Var entry point reads through the same rules.
@@ -104,6 +107,7 @@ class OrderReader : public Poco::JSON::Handler {
   std::vector<Asset> lineAssets_;
   std::optional<OrderCollection> order_;
   std::optional<std::string> failure_;  ///< the document's own (top level not an object)
+  std::size_t entries_ = 0;             ///< supplier orders, lines and assets ended so far
 };
 
 }  // namespace ambita::api

@@ -312,6 +312,23 @@ void Reconciler::sortByAction(PlannedAsset&& planned, const std::string& orderNa
   }
 }
 
+dms::Status Reconciler::leaveOtherOrdersAssets(OrderPlan& plan, std::int64_t orderId) {
+  for (auto& planned : plan.assets) {
+    // Only an asset this order has no record of can be another order's (the state keeps one
+    // record an asset id).
+    if (planned.known ||
+        (planned.action != PlannedAction::File && planned.action != PlannedAction::NoteRemoved))
+      continue;
+    auto holder = store_.asset(planned.context.asset.id);
+    if (!holder) return holder.error();
+    if (!*holder || (*holder)->orderId == orderId) continue;
+    planned.action = PlannedAction::Skip;
+    planned.why = "an id that order " + std::to_string((*holder)->orderId) +
+                  " holds already (Ambita lists it in both orders; it stays with that one)";
+  }
+  return {};
+}
+
 dms::Result<Reconciler::RecoveredOrder> Reconciler::recoverOrder(std::int64_t orderId) {
   auto records = store_.assetsOfOrder(orderId);
   if (!records) return records.error();
@@ -405,6 +422,7 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
         }
 
     auto plan = planOrder(*order, std::move(known), config_, {clock_(), reason == Reason::Sync});
+    if (auto s = leaveOtherOrdersAssets(plan, orderId); !s) return s.error();
     std::vector<AssetRecord> removals;
     std::vector<AssetRecord> notes;
     std::vector<FileJob> jobs;
@@ -872,7 +890,8 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
     std::map<std::string, AssetRecord> known;
     for (auto& r : *knownList) known.emplace(r.assetId, r);
     // What a reconcile now would do (a failed asset shown as filed again, backoff or not).
-    const auto plan = planOrder(*order, std::move(known), config_, {clock_(), true});
+    auto plan = planOrder(*order, std::move(known), config_, {clock_(), true});
+    if (auto s = leaveOtherOrdersAssets(plan, orderId); !s) return s.error();
     std::set<std::string> reserved;
     std::vector<PreviewEntry> out;
     for (const auto& context : AssetMapper::walk(*order)) {

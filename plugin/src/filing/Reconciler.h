@@ -171,6 +171,11 @@ class Reconciler {
   dms::Result<TrackedOrder> trackSeenOrder(std::int64_t orderId, const api::OrderCollection& order,
                                            Reason reason, const TrackedOrder* hint,
                                            OrderChanges& pending);
+  /// Ambita promises unique asset ids; an asset the plan would file (or note as withdrawn) whose
+  /// id the state holds for another order (an API listing it in two orders) is left to that
+  /// order (PlannedAction::Skip): recording it here would take the other order's record away,
+  /// and each order would then download and file it again at every check.
+  dms::Status leaveOtherOrdersAssets(OrderPlan& plan, std::int64_t orderId);
   dms::Status resolveIntent(AssetRecord& record, std::vector<AuditEntry>& audit);
   dms::Result<bool> holdsAsset(const std::string& path, const std::string& assetId);
   /// Whether choosePath asks the target if a candidate name is free. A new file's put finds

@@ -12,6 +12,13 @@ namespace {
 
 constexpr std::size_t kMaxExtensionBytes = 16;
 
+/// The controls that reorder how a name is shown (bidirectional marks, embeddings, overrides,
+/// isolates): "Kart<U+202E>fdp.exe" shows as "Kartexe.pdf", an executable posing as a PDF.
+bool isBidiControl(utf8proc_int32_t cp) {
+  return cp == 0x061C || cp == 0x200E || cp == 0x200F || (cp >= 0x202A && cp <= 0x202E) ||
+         (cp >= 0x2066 && cp <= 0x2069);
+}
+
 /// Replaces invalid UTF-8, separators and control characters with '_', then NFC-normalises.
 std::string cleanCodePoints(std::string_view raw) {
   std::string out;
@@ -40,7 +47,7 @@ std::string cleanCodePoints(std::string_view raw) {
     const bool control = cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp <= 0x9F) ||
                          category == UTF8PROC_CATEGORY_CC || category == UTF8PROC_CATEGORY_ZL ||
                          category == UTF8PROC_CATEGORY_ZP;
-    if (control || cp == '/' || cp == '\\') {
+    if (control || isBidiControl(cp) || cp == '/' || cp == '\\') {
       out.push_back('_');
       continue;
     }

@@ -1,8 +1,8 @@
 #pragma once
 /// Turns untrusted text (asset names, references, addresses) into one safe, readable path
 /// segment for a DocumentTarget: Unicode kept (normalised to NFC), separators and control
-/// characters replaced, reserved and empty names handled, length capped in bytes on a UTF-8
-/// boundary with the extension kept. Pure functions; thread-safe.
+/// characters (bidirectional ones too) replaced, reserved and empty names handled, length capped in
+/// bytes on a UTF-8 boundary with the extension kept. Pure functions; thread-safe.
 
 #include <cstddef>
 #include <string>
@@ -17,7 +17,8 @@ class SafeName {
   static constexpr std::size_t kDefaultMaxBytes = 180;
 
   /// One safe segment made from `raw`. Invalid UTF-8 bytes and '/', '\\', control characters
-  /// become '_'; leading/trailing spaces and trailing dots are trimmed; a leading '.' gets a
+  /// and bidirectional controls (U+061C, U+200E/F, U+202A-E, U+2066-9) become '_'; leading/trailing
+  /// spaces and trailing dots are trimmed; a leading '.' gets a
   /// '_' prefix (no hidden files); ".", ".." and Windows device names (CON, PRN, AUX, NUL, COM1-9,
   /// LPT1-9, with or without extension, any case) get a '_' prefix; an empty result becomes
   /// `fallback` (itself made safe; "_" if that is empty too). The result is at most `maxBytes`
