@@ -447,6 +447,22 @@ TEST_F(AmbitaClientTest, CancelEndsATrickledAnswer) {
   expectGetOrderCancelledAfter(300ms);
 }
 
+// A server that took the call and never answers: cancel() cuts the connection, so the call
+// ends at once instead of after readTimeout (before: the whole read timeout, here 30 s).
+TEST_F(AmbitaClientTest, CancelCutsACallTheServerNeverAnswers) {
+  std::atomic<bool> released{false};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    for (int i = 0; i < 400 && !released; ++i) std::this_thread::sleep_for(20ms);
+    reply(resp, 200, orderJson(1));
+  };
+  auto o = options();
+  o.readTimeout = 30s;
+  makeClient(o);
+  expectGetOrderCancelledAfter(300ms);
+  released = true;
+}
+
 TEST_F(AmbitaClientTest, ConnectionRefusedIsUnavailable) {
   auto o = options();
   {

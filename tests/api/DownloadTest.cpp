@@ -440,6 +440,36 @@ TEST_F(DownloadTest, CancelStopsDownloadInFlight) {
   expectCancelEndsADownloadInFlight();
 }
 
+// A server that stalls after the first bytes of a file: cancel() cuts the connection, so the
+// download ends at once instead of after readTimeout (before: the server's 8 s stall).
+TEST_F(DownloadTest, CancelCutsADownloadTheServerStalls) {
+  std::atomic<bool> released{false};
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    resp.setContentLength64(static_cast<Poco::Int64>(data.size()));
+    auto& out = resp.send();
+    out.write(data.data(), 10);
+    out.flush();
+    for (int i = 0; i < 400 && !released; ++i) std::this_thread::sleep_for(20ms);
+  };
+  auto o = options();
+  o.readTimeout = 30s;
+  makeClient(o);
+  std::thread stopper([&] {
+    std::this_thread::sleep_for(300ms);
+    client().cancel();
+  });
+  const auto start = std::chrono::steady_clock::now();
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+  const auto took = std::chrono::steady_clock::now() - start;
+  stopper.join();
+  released = true;
+  ASSERT_FALSE(d);
+  EXPECT_EQ(d.error().code, dms::ErrorCode::Cancelled) << d.error().describe();
+  EXPECT_LT(took, 3s);
+  EXPECT_FALSE(std::filesystem::exists(dest()));
+}
+
 TEST_F(DownloadTest, BadUrlsRefused) {
   auto d = client().downloadAsset("ftp://example.com/x", dest());
   ASSERT_FALSE(d);

@@ -194,6 +194,9 @@ AmbitaClient::~AmbitaClient() {
 
 void AmbitaClient::cancel() noexcept {
   stop_.stop();
+  // After the stop: a request being sent now sees one or the other. A receive waiting on a
+  // server that never answers, or trickles, ends now instead of at its read timeout.
+  connections_.abortAll();
 }
 
 void AmbitaClient::resume() noexcept {
@@ -291,6 +294,7 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
         error(lease.error().code, call.what() + ": " + lease.error().message));
   bool sent = false;
   bool answered = false;
+  dms::http::ConnectionAborter::Watch watch;  // after the lease: released before it closes
   try {
     Poco::Net::HTTPRequest req(call.method, target, Poco::Net::HTTPMessage::HTTP_1_1);
     req.set("User-Agent", options_.userAgent);
@@ -302,6 +306,7 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
       req.setContentLength64(static_cast<Poco::Int64>(call.body.size()));
     }
     std::ostream& os = lease->session().sendRequest(req);
+    watch = connections_.watch(lease->session(), stop_);
     os.write(call.body.data(), static_cast<std::streamsize>(call.body.size()));
     os.flush();
     if (!os.good()) throw Poco::IOException("sending the request body failed");
@@ -313,8 +318,10 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
     counters_.answered(resp.getStatus());
     Reply reply{resp.getStatus(), {}};
     const bool ok2xx = reply.status >= 200 && reply.status < 300;
-    const BodyEnd end =
+    BodyEnd end =
         readBody(is, ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body, stop_, bodyDeadline());
+    // A connection cut by cancel() ends its body early, as if it were whole.
+    if (watch.aborted()) end = BodyEnd::Stopped;
     if (end == BodyEnd::TooSlow || end == BodyEnd::Stopped)
       throw Poco::TimeoutException(end == BodyEnd::Stopped ? "stopped while reading the answer"
                                                            : slowBodyMessage());
@@ -582,6 +589,7 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
     return Step::repeat();
   }
   bool answered = false;
+  dms::http::ConnectionAborter::Watch watch;  // after the lease: released before it closes
   try {
     std::string target = state.uri.getPathAndQuery();
     if (target.empty()) target = "/";
@@ -590,20 +598,30 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
     req.set("User-Agent", options_.userAgent);
     if (withToken) req.set("Authorization", "Bearer " + token);
     lease->session().sendRequest(req);
+    watch = connections_.watch(lease->session(), stop_);
     Poco::Net::HTTPResponse resp;
     std::istream& is = lease->session().receiveResponse(resp);
     answered = true;
     counters_.answered(resp.getStatus());
-    if (resp.getStatus() == Poco::Net::HTTPResponse::HTTP_OK)
-      return streamBody(resp, is, *lease, what, state);
+    if (resp.getStatus() == Poco::Net::HTTPResponse::HTTP_OK) {
+      Step step = streamBody(resp, is, *lease, what, state);
+      // A body cut by cancel() is no file; one read whole before the cut stays done.
+      if (watch.aborted() && step.kind() != Step::Kind::Done) {
+        lease->discard();
+        return Step::finalFailure(cancelledError(what));
+      }
+      return step;
+    }
     std::string body;
-    const BodyEnd end = readBody(is, kMaxErrorBody, body, stop_, bodyDeadline());
+    BodyEnd end = readBody(is, kMaxErrorBody, body, stop_, bodyDeadline());
+    if (watch.aborted()) end = BodyEnd::Stopped;
     if (end != BodyEnd::Complete || !resp.getKeepAlive()) lease->discard();
     if (end == BodyEnd::Stopped) return Step::finalFailure(cancelledError(what));
     // A message that came too slowly is cut short; the status says what happened.
     return stepForDownloadStatus(resp, body, withToken ? token : std::string(), what, state);
   } catch (const Poco::Exception& e) {
     lease->discard();
+    if (watch.aborted()) return Step::finalFailure(cancelledError(what));
     const std::string why = describeFailure(e, origin);
     if (isTlsProblem(e) && isCertificateProblem(e))
       return Step::finalFailure(error(ErrorCode::Unavailable, what + ": " + why));

@@ -4,10 +4,11 @@
 ///
 /// Thread-safe: one client serves every thread of the plugin (one token, one session pool,
 /// concurrency per host bounded by ClientOptions::maxConnectionsPerOrigin). Never throws.
-/// cancel() makes calls in flight return Cancelled soon: backoff sleeps and waits for a
-/// connection end at once, downloads between two buffers, an answer's body between two
-/// receives, a blocked read within readTimeout. An answer's body must come whole within
-/// 10 x readTimeout (a server trickling it a byte at a time cannot hold a call longer).
+/// cancel() makes calls in flight return Cancelled at once: backoff sleeps and waits for a
+/// connection end, and the connections in use are cut (http::ConnectionAborter, as the WebDAV
+/// connector does), so a server that never answers or trickles holds nobody. An answer's body
+/// must come whole within 10 x readTimeout (a server trickling it a byte at a time cannot hold
+/// a call longer).
 
 #include <atomic>
 #include <chrono>
@@ -31,6 +32,7 @@
 #include "dms/Error.h"
 #include "dms/Logger.h"
 #include "dms/http/AttemptLoop.h"
+#include "dms/http/ConnectionAborter.h"
 #include "dms/http/SessionPool.h"
 #include "dms/http/StopSignal.h"
 
@@ -171,6 +173,7 @@ class AmbitaClient : public OrderApi {
   TokenManager tokens_;
   /// cancel()/resume(); every retry sleep waits on it.
   dms::http::StopSignal stop_;
+  dms::http::ConnectionAborter connections_;  ///< the connections in use, cut by cancel()
   dms::http::CallCounters counters_;
   HashAside hashAside_;
   /// Bodies hashed aside now, capped by HashAside::mostAtOnce (see there).
