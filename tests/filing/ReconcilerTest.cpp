@@ -237,6 +237,7 @@ TEST_F(ReconcilerTest, WithdrawnAssetIsRemovedAndAudited) {
       << "empty folder pruned";
   auto record = store_->asset("g1");
   EXPECT_EQ((*record)->state, AssetState::Removed);
+  EXPECT_EQ((*record)->remoteStatus, "DELETED") << "the record keeps what Ambita said";
   auto log = store_->audit(1, 100);
   ASSERT_TRUE(log.ok());
   bool removedByPush = false;

@@ -433,11 +433,14 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
         job.before = it->second;
     for (auto& note : notes) pending.assets.push_back(std::move(note));
 
-    for (auto& r : removals) {
-      for (const auto& context : AssetMapper::walk(*order))
-        if (context.asset.id == r.assetId) r.remoteStatus = context.asset.status;
-    }
     if (!removals.empty()) {
+      // One walk for all of them: an order may withdraw thousands at once.
+      std::map<std::string, std::string> remoteStatus;
+      for (const auto& context : AssetMapper::walk(*order))
+        remoteStatus[context.asset.id] = context.asset.status;
+      for (auto& r : removals)
+        if (auto it = remoteStatus.find(r.assetId); it != remoteStatus.end())
+          r.remoteStatus = it->second;
       processRemovals(std::move(removals), reason, report, progress, pending);
       // New files choose their names after the removals are recorded: a replacement takes the
       // name its withdrawn predecessor freed.
