@@ -580,6 +580,11 @@ dms::http::Step DavClient::attemptGet(const std::string& target, std::string_vie
   Poco::Net::HTTPResponse head;
   DavResponse response;
   dms::http::ConnectionAborter::Watch watch;  // after the lease: released before it closes
+  // A failure after cancel() cut the connection is the cut, whatever Poco made of it.
+  auto cutByCancel = [&] {
+    return Step::finalFailure(
+        fail(ErrorCode::Cancelled, std::string(what) + ": stopped while waiting for the server"));
+  };
   try {
     Poco::Net::HTTPRequest http("GET", target, Poco::Net::HTTPMessage::HTTP_1_1);
     http.setKeepAlive(true);
@@ -601,16 +606,12 @@ dms::http::Step DavClient::attemptGet(const std::string& target, std::string_vie
     lease.discard();  // error bodies are not read
   } catch (const Poco::Net::SSLException& e) {
     lease.discard();
-    if (watch.aborted())
-      return Step::finalFailure(
-          fail(ErrorCode::Cancelled, std::string(what) + ": stopped while waiting for the server"));
+    if (watch.aborted()) return cutByCancel();
     return Step::finalFailure(
         fail(ErrorCode::Unavailable, std::string(what) + ": TLS: " + e.displayText()));
   } catch (const Poco::Exception& e) {
     lease.discard();
-    if (watch.aborted())
-      return Step::finalFailure(
-          fail(ErrorCode::Cancelled, std::string(what) + ": stopped while waiting for the server"));
+    if (watch.aborted()) return cutByCancel();
     return Step::failure(fail(ErrorCode::Unavailable, std::string(what) + ": GET from " + origin_ +
                                                           " failed: " + e.displayText()));
   }
