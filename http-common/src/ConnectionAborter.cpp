@@ -3,34 +3,158 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
 #include <mutex>
 #include <set>
+#include <system_error>
+#include <thread>
 #include <utility>
 
 namespace dms::http {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+/// "2 s", or "1500 ms" when not whole seconds.
+std::string spoken(milliseconds duration) {
+  if (duration.count() % 1000 == 0) return std::to_string(duration.count() / 1000) + " s";
+  return std::to_string(duration.count()) + " ms";
+}
+
+/// How often an idle watchdog looks at the set when it has seen no read timeout yet.
+constexpr milliseconds kIdleTick{1000};
+/// The watchdog never wakes more often than this (a read timeout of a few milliseconds).
+constexpr milliseconds kShortestTick{10};
+
+}  // namespace
 
 struct ConnectionAborter::Watch::Entry {
-  explicit Entry(int descriptor) : fd(descriptor) {}
+  enum Phase : int { Sending, Head, Body };
+
+  Entry(int descriptor, milliseconds timeout, const std::atomic<std::uint64_t>* bodyBytes)
+      : fd(descriptor),
+        window(timeout),
+        received(bodyBytes),
+        startBytes(bodyBytes != nullptr ? bodyBytes->load(std::memory_order_relaxed) : 0) {}
   ~Entry() { ::close(fd); }
   Entry(const Entry&) = delete;
   Entry& operator=(const Entry&) = delete;
-  void cut() noexcept {
-    aborted = true;
-    ::shutdown(fd, SHUT_RDWR);
+
+  void cut() noexcept { ::shutdown(fd, SHUT_RDWR); }
+
+  void enter(Phase next) noexcept {
+    since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+    phase.store(next, std::memory_order_release);
   }
-  const int fd;  ///< the duplicate, ours alone
+
+  /// The watchdog's look at this entry (under the set's mutex): cuts it when past a deadline.
+  void check(Clock::time_point now, const std::string& setting) {
+    if (expired.load() || aborted.load() || window.count() <= 0) return;
+    const int current = phase.load(std::memory_order_acquire);
+    const Clock::time_point started{Clock::duration(since.load(std::memory_order_relaxed))};
+    if (current == Head) {
+      if (now - started >= window)
+        expire("the status line and headers of the answer did not arrive within " + spoken(window) +
+               " (" + setting + ")");
+      return;
+    }
+    if (current != Body || received == nullptr) return;
+    const std::uint64_t bytes = received->load(std::memory_order_relaxed);
+    if (!inBody) {
+      inBody = true;
+      windowStart = started;
+      windowBytes = startBytes;
+    }
+    if (!reading.load(std::memory_order_relaxed) || bytes - windowBytes >= kMinBytesPerWindow) {
+      // The reader is busy elsewhere (its own time), or the server kept up: a new window.
+      windowStart = now;
+      windowBytes = bytes;
+      return;
+    }
+    if (now - windowStart >= window) {
+      const auto waited = std::chrono::duration_cast<milliseconds>(now - windowStart);
+      expire("the body of the answer arrived slower than " + std::to_string(kMinBytesPerWindow) +
+             " bytes per " + spoken(window) + " (" + setting +
+             "): " + std::to_string(bytes - windowBytes) + " bytes in " + spoken(waited));
+    }
+  }
+
+  void expire(std::string reason) noexcept {
+    why = std::move(reason);
+    expired.store(true);  // after `why`: a reader seeing it reads the reason whole
+    cut();
+  }
+
+  const int fd;                                      ///< the duplicate, ours alone
+  const milliseconds window;                         ///< the session's read timeout
+  const std::atomic<std::uint64_t>* const received;  ///< the session's body bytes, ever
+  const std::uint64_t startBytes;
   std::atomic<bool> aborted{false};
+  std::atomic<bool> expired{false};
+  std::string why;  ///< set once, before `expired`
+  // Written by the reader.
+  std::atomic<int> phase{Sending};
+  std::atomic<Clock::rep> since{0};  ///< when the phase began
+  std::atomic<bool> reading{false};
+  // The watchdog's own.
+  bool inBody = false;
+  Clock::time_point windowStart;
+  std::uint64_t windowBytes = 0;
 };
 
 struct ConnectionAborter::Watch::Watched {
+  explicit Watched(std::string setting) : timeoutSetting(std::move(setting)) {}
+  const std::string timeoutSetting;
   std::mutex mutex;
   std::set<std::shared_ptr<Entry>> entries;
+  // The watchdog, under `mutex`.
+  std::thread watchdog;
+  bool quit = false;
+  milliseconds tick{kIdleTick};
+  std::condition_variable wake;
+
+  /// Runs until quit: cuts the entries past their deadlines, one look per tick.
+  void runWatchdog() {
+    std::unique_lock lock(mutex);
+    while (!quit) {
+      const auto now = Clock::now();
+      for (const auto& entry : entries) entry->check(now, timeoutSetting);
+      wake.wait_for(lock, tick);
+    }
+  }
+
+  /// Ends the watchdog; the caller joins the thread it gets, outside the lock.
+  std::thread stopWatchdog() {
+    quit = true;
+    return std::move(watchdog);
+  }
 };
 
-ConnectionAborter::ConnectionAborter() : watched_(std::make_shared<Watch::Watched>()) {}
+namespace {
 
-ConnectionAborter::~ConnectionAborter() = default;
+void joinStopped(std::thread watchdog, std::condition_variable& wake) noexcept {
+  wake.notify_all();
+  if (watchdog.joinable()) watchdog.join();
+}
+
+}  // namespace
+
+ConnectionAborter::ConnectionAborter(std::string timeoutSetting)
+    : watched_(std::make_shared<Watch::Watched>(std::move(timeoutSetting))) {}
+
+ConnectionAborter::~ConnectionAborter() {
+  std::thread watchdog;
+  {
+    std::lock_guard lock(watched_->mutex);
+    watchdog = watched_->stopWatchdog();
+  }
+  joinStopped(std::move(watchdog), watched_->wake);
+}
 
 ConnectionAborter::Watch::Watch(std::shared_ptr<Watched> watched, std::shared_ptr<Entry> entry)
     : watched_(std::move(watched)), entry_(std::move(entry)) {}
@@ -55,6 +179,30 @@ bool ConnectionAborter::Watch::aborted() const {
   return entry_ && entry_->aborted.load();
 }
 
+bool ConnectionAborter::Watch::expired() const {
+  return entry_ && entry_->expired.load();
+}
+
+std::string ConnectionAborter::Watch::expiredBecause() const {
+  return expired() ? entry_->why : std::string();
+}
+
+void ConnectionAborter::Watch::awaitHead() noexcept {
+  if (entry_) entry_->enter(Entry::Head);
+}
+
+void ConnectionAborter::Watch::awaitBody() noexcept {
+  if (entry_) entry_->enter(Entry::Body);
+}
+
+ConnectionAborter::Watch::Reading::Reading(const Watch& watch) noexcept : watch_(watch) {
+  if (watch_.entry_) watch_.entry_->reading.store(true, std::memory_order_relaxed);
+}
+
+ConnectionAborter::Watch::Reading::~Reading() {
+  if (watch_.entry_) watch_.entry_->reading.store(false, std::memory_order_relaxed);
+}
+
 void ConnectionAborter::Watch::release() noexcept {
   if (!watched_ || !entry_) return;
   {
@@ -65,25 +213,53 @@ void ConnectionAborter::Watch::release() noexcept {
   entry_.reset();  // closes the duplicate
 }
 
-ConnectionAborter::Watch ConnectionAborter::watch(Poco::Net::HTTPClientSession& session,
+ConnectionAborter::Watch ConnectionAborter::watch(SessionPool::Lease& lease,
                                                   const StopSignal& stop) {
+  Poco::Net::HTTPClientSession& session = lease.session();
   if (!session.connected()) return {};
   const int fd = ::dup(session.socket().impl()->sockfd());
   if (fd < 0) return {};  // out of descriptors: the request runs to its timeouts as before
-  auto entry = std::make_shared<Watch::Entry>(fd);
+  const auto timeout = milliseconds(session.getTimeout().totalMilliseconds());
+  auto entry = std::make_shared<Watch::Entry>(fd, timeout, &lease.bodyBytesReceived());
+  Watch::Watched& watched = *watched_;
   {
-    std::lock_guard lock(watched_->mutex);
-    watched_->entries.insert(entry);
+    std::lock_guard lock(watched.mutex);
+    watched.entries.insert(entry);
+    if (timeout.count() > 0) {
+      const milliseconds tick = std::max(kShortestTick, timeout / 8);
+      if (!watched.watchdog.joinable()) watched.tick = tick;
+      watched.tick = std::min(watched.tick, tick);
+    }
+    // Not after a stop: abortAll() ended it and must not find it running again.
+    if (!watched.watchdog.joinable() && !stop.stopped()) {
+      watched.quit = false;
+      try {
+        watched.watchdog = std::thread([&watched] { watched.runWatchdog(); });
+      } catch (const std::system_error&) {
+        // No thread to be had: the request runs to its per-receive timeouts as before.
+      }
+    }
   }
   // abortAll() stops the signal before it looks at the set: either it saw this entry, or the
   // signal is seen here.
-  if (stop.stopped()) entry->cut();
+  if (stop.stopped()) {
+    entry->aborted = true;
+    entry->cut();
+  }
   return Watch(watched_, std::move(entry));
 }
 
 void ConnectionAborter::abortAll() noexcept {
-  std::lock_guard lock(watched_->mutex);
-  for (const auto& entry : watched_->entries) entry->cut();
+  std::thread watchdog;
+  {
+    std::lock_guard lock(watched_->mutex);
+    for (const auto& entry : watched_->entries) {
+      entry->aborted = true;
+      entry->cut();
+    }
+    watchdog = watched_->stopWatchdog();
+  }
+  joinStopped(std::move(watchdog), watched_->wake);
 }
 
 }  // namespace dms::http

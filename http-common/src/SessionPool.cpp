@@ -13,14 +13,18 @@ Poco::Timespan toTimespan(std::chrono::milliseconds ms) {
   return Poco::Timespan(static_cast<Poco::Timespan::TimeDiff>(ms.count()) * 1000);
 }
 
-/// What Lease::receiveBody needs of a session: Poco's HTTPSession::read, which is protected.
+/// What a Lease needs of its session: Poco's HTTPSession::read, which is protected, and the
+/// count of the body bytes it read.
 class BodyReader {
  public:
   virtual ~BodyReader() = default;
   virtual int readBody(char* buffer, std::streamsize length) = 0;
+  virtual const std::atomic<std::uint64_t>& bodyBytes() const = 0;
 };
 
-/// The sessions the pool makes: Poco's HTTP or HTTPS session, with its read opened to leases.
+/// The sessions the pool makes: Poco's HTTP or HTTPS session, with its read opened to leases
+/// and counted. Every body byte comes through read() (Poco's fixed-length, chunked and
+/// to-the-end body streams, and receiveBody); the head and a chunked body's size lines do not.
 template <class Session>
 class PooledSession final : public Session, public BodyReader {
  public:
@@ -28,6 +32,20 @@ class PooledSession final : public Session, public BodyReader {
   int readBody(char* buffer, std::streamsize length) override {
     return this->read(buffer, length);  // HTTPClientSession::read: buffered bytes, else receive
   }
+  const std::atomic<std::uint64_t>& bodyBytes() const override { return bodyBytes_; }
+
+ protected:
+  int read(char* buffer, std::streamsize length) override {
+    const int n = Session::read(buffer, length);
+    // One writer (the reader of the session): a plain store, no locked add per read.
+    if (n > 0)
+      bodyBytes_.store(bodyBytes_.load(std::memory_order_relaxed) + static_cast<std::uint64_t>(n),
+                       std::memory_order_relaxed);
+    return n;
+  }
+
+ private:
+  std::atomic<std::uint64_t> bodyBytes_{0};
 };
 
 /// Closes a session's connection; a broken one may fail to close, it is dropped either way.
@@ -61,6 +79,10 @@ SessionPool::Lease::~Lease() {
 int SessionPool::Lease::receiveBody(char* buffer, std::streamsize length) {
   // Every session is made by makeSession, as a PooledSession.
   return dynamic_cast<BodyReader&>(*session_).readBody(buffer, length);
+}
+
+const std::atomic<std::uint64_t>& SessionPool::Lease::bodyBytesReceived() const {
+  return dynamic_cast<const BodyReader&>(*session_).bodyBytes();
 }
 
 std::shared_ptr<SessionPool> SessionPool::create(Settings settings) {

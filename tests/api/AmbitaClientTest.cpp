@@ -29,6 +29,23 @@ class AmbitaClientTest : public ClientFixture {
     };
   }
 
+  /// getOrder(1) on a client with a 1 s read timeout and one attempt: it must fail as timed out
+  /// after the read timeout and well before the server stops (4 s). Returns the message.
+  std::string quickGetOrderTimesOut() {
+    makeQuickClient();
+    const auto start = std::chrono::steady_clock::now();
+    auto r = client().getOrder(1);
+    const auto took = std::chrono::steady_clock::now() - start;
+    if (r) {
+      ADD_FAILURE() << "an answer trickled for ever was taken";
+      return {};
+    }
+    EXPECT_LT(took, std::chrono::seconds(4)) << r.error().describe();
+    EXPECT_GE(took, std::chrono::milliseconds(900)) << "cut before its deadline";
+    EXPECT_EQ(r.error().code, dms::ErrorCode::Unavailable) << r.error().describe();
+    return r.error().message;
+  }
+
   /// getOrder(1) with cancel() called from another thread after `delay`: it must end Cancelled
   /// within 3 s.
   void expectGetOrderCancelledAfter(std::chrono::milliseconds delay) {
@@ -405,21 +422,23 @@ TEST_F(AmbitaClientTest, ReadTimeoutEndsInClearError) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, 3s);
 }
 
-/// Answers with a declared body of 1000 bytes sent a byte every 50 ms (each within the read
-/// timeout) for at most `longest`, then ends.
+/// Answers with a declared body of 1 MB sent 2 KiB every 50 ms (40 KiB/s: each receive within
+/// the read timeout, and faster than the low-speed limit) for at most `longest`, then ends.
 void trickle(Resp& resp, std::chrono::milliseconds longest) {
   resp.setContentType("application/json");
-  resp.setContentLength(1000);
+  resp.setContentLength(1'000'000);
   std::ostream& out = resp.send();
   const auto end = std::chrono::steady_clock::now() + longest;
+  const std::string spaces(2048, ' ');
   while (out && std::chrono::steady_clock::now() < end) {
-    out << ' ' << std::flush;
+    out << spaces << std::flush;
     std::this_thread::sleep_for(50ms);
   }
 }
 
 // readTimeout bounds each wait for bytes; a server trickling its answer must not hold a call
-// beyond a bound of the whole (before: for as long as it kept trickling).
+// beyond a bound of the whole (before: for as long as it kept trickling). Here above the
+// low-speed limit: the JSON answer's own bound (10 x readTimeout) ends it.
 TEST_F(AmbitaClientTest, AnAnswerTrickledByteByByteEndsInClearError) {
   api = [&](Req& req, Resp& resp, const std::string&) {
     if (!tokens.authorize(req, resp)) return;
@@ -436,6 +455,38 @@ TEST_F(AmbitaClientTest, AnAnswerTrickledByteByByteEndsInClearError) {
   EXPECT_EQ(r.error().code, dms::ErrorCode::Unavailable);
   EXPECT_NE(r.error().message.find("did not come whole within 2 s"), std::string::npos)
       << r.error().message;
+}
+
+// The head (status line and headers) must arrive whole within readTimeout: a server
+// trickling it a byte at a time (each receive inside readTimeout) held the call for as long as
+// it kept on.
+TEST_F(AmbitaClientTest, AHeadTrickledByteByByteTimesOutWithinTheReadTimeout) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    trickleRaw(req, "HTTP/1.1 200 OK\r\nX-Slow: ", "a", 100ms, 10s);  // a header never ending
+  };
+  const std::string message = quickGetOrderTimesOut();
+  EXPECT_NE(message.find("GET /kode/v1/orders/1: timed out"), std::string::npos) << message;
+  EXPECT_NE(message.find("status line and headers of the answer did not arrive within 1 s "
+                         "(ambita.readTimeoutSeconds)"),
+            std::string::npos)
+      << message;
+}
+
+// A chunked answer whose chunk-size line never ends (an extension a byte at a time) brings no
+// body byte: the low-speed limit ends it.
+TEST_F(AmbitaClientTest, AChunkedAnswerWhoseSizeLinesTrickleTimesOut) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    trickleRaw(req,
+               "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+               "Transfer-Encoding: chunked\r\n\r\n1\r\n{\r\n1;ext=",
+               "a", 50ms, 10s);
+  };
+  const std::string message = quickGetOrderTimesOut();
+  EXPECT_NE(message.find("slower than 1024 bytes per 1 s (ambita.readTimeoutSeconds)"),
+            std::string::npos)
+      << message;
 }
 
 TEST_F(AmbitaClientTest, CancelEndsATrickledAnswer) {

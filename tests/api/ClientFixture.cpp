@@ -39,6 +39,13 @@ api::ClientOptions ClientFixture::options() const {
   return o;
 }
 
+void ClientFixture::makeQuickClient() {
+  auto o = options();
+  o.readTimeout = std::chrono::seconds(1);
+  o.maxAttempts = 1;
+  makeClient(o);
+}
+
 void ClientFixture::makeClient(const api::ClientOptions& o) {
   auto made = std::make_unique<api::AmbitaClient>(o, &logger);
   std::lock_guard lock(clientMutex_);

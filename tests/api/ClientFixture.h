@@ -34,6 +34,9 @@ class ClientFixture : public ::testing::Test {
   api::AmbitaClient& client();
   /// Replaces the client; only while no other thread of the test uses it.
   void makeClient(const api::ClientOptions& o);
+  /// Replaces the client by one with a 1 s read timeout and a single attempt (the tests of the
+  /// answer's deadlines).
+  void makeQuickClient();
 
   /// Every secret the test knows: credentials and every token ever issued.
   std::vector<std::string> secrets() const;

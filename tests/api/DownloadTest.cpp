@@ -176,6 +176,26 @@ class DownloadTest : public ClientFixture {
     EXPECT_FALSE(std::filesystem::exists(dest()));
   }
 
+  /// Downloads /a?token=s3cret with a 1 s read timeout and one attempt, from a server sending
+  /// its body below the low-speed limit: the download fails as timed out within 4 s, naming the
+  /// limit and not the URL's query, and files nothing.
+  void expectAQuickDownloadTimesOutAndFilesNothing() {
+    makeQuickClient();
+    const auto start = std::chrono::steady_clock::now();
+    auto d = client().downloadAsset(server->baseUrl() + "/a?token=s3cret", dest());
+    ASSERT_FALSE(d) << "a body cut by the deadline was filed as the whole file";
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 4s);
+    EXPECT_EQ(d.error().code, dms::ErrorCode::Unavailable) << d.error().describe();
+    const std::string& message = d.error().message;
+    EXPECT_NE(message.find("download http://127.0.0.1:"), std::string::npos) << message;
+    EXPECT_NE(message.find("timed out"), std::string::npos) << message;
+    EXPECT_NE(message.find("slower than 1024 bytes per 1 s (ambita.readTimeoutSeconds)"),
+              std::string::npos)
+        << message;
+    EXPECT_EQ(message.find("s3cret"), std::string::npos) << message;
+    EXPECT_FALSE(std::filesystem::exists(dest()));
+  }
+
   /// A consumer that reads 10 bytes and refuses the file: the download ends with its error, not
   /// retried, and no hash is reported for a body it did not read whole.
   void expectConsumerFailureEndsTheDownload() {
@@ -434,6 +454,52 @@ TEST_F(DownloadTest, SlowBodyTimesOutThenSucceeds) {
   ASSERT_TRUE(d) << d.error().describe();
   EXPECT_EQ(d->sha256Hex, sha256(data));
   EXPECT_NE(logger.text().find("timed out"), std::string::npos) << logger.text();
+}
+
+// A body must keep the low-speed limit (1 KiB per readTimeout): one sent a byte every 50 ms
+// (each receive inside readTimeout) held the download for as long as the server kept on. It
+// fails as a timeout, and nothing is filed.
+TEST_F(DownloadTest, ABodyBelowTheSpeedLimitTimesOutAndFilesNothing) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    trickleRaw(req, "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n", "x", 50ms, 10s);
+  };
+  expectAQuickDownloadTimesOutAndFilesNothing();
+}
+
+// A chunked body (no Content-Length) whose next chunk-size line never ends: Poco's stream
+// would end quietly at the cut, so a cut body must never be taken for the whole file.
+TEST_F(DownloadTest, AChunkedBodyWhoseSizeLinesTrickleTimesOutAndFilesNothing) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    trickleRaw(req,
+               "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n1;ext=", "a",
+               50ms, 10s);
+  };
+  expectAQuickDownloadTimesOutAndFilesNothing();
+}
+
+// A body slower than a read timeout in all, yet above the speed limit, is not cut (a big file
+// over a slow line takes as long as it takes).
+TEST_F(DownloadTest, ASlowBodyAboveTheSpeedLimitIsDownloadedWhole) {
+  const std::string body = data.substr(0, 24 * 1024);
+  api = [this, body](Req& req, Resp& resp, const std::string&) {  // may outlive a failed test
+    if (!tokens.authorize(req, resp)) return;
+    resp.setContentLength64(static_cast<Poco::Int64>(body.size()));
+    auto& out = resp.send();
+    for (std::size_t at = 0; at < body.size() && out; at += 2048) {
+      out.write(body.data() + at, 2048);
+      out.flush();
+      std::this_thread::sleep_for(200ms);  // 10 KiB/s
+    }
+  };
+  makeQuickClient();
+  const auto start = std::chrono::steady_clock::now();
+  auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+  ASSERT_TRUE(d) << d.error().describe();
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 1500ms) << "the body came too fast";
+  EXPECT_EQ(d->sha256Hex, sha256(body));
+  EXPECT_TRUE(readFile(dest()) == body);
 }
 
 TEST_F(DownloadTest, CancelStopsDownloadInFlight) {

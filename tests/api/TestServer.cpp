@@ -3,10 +3,12 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Parser.h>
 #include <Poco/Net/HTMLForm.h>
+#include <Poco/Net/HTTPServerRequestImpl.h>
 #include <Poco/StreamCopier.h>
 #include <Poco/URI.h>
 
 #include <sstream>
+#include <thread>
 
 namespace ambita::test {
 
@@ -65,6 +67,23 @@ void reply(Poco::Net::HTTPServerResponse& resp, int status, const std::string& b
 
 void dropConnection(Poco::Net::HTTPServerRequest& req) {
   dms::test::LoopbackHttpServer::dropConnection(req);
+}
+
+void trickleRaw(Poco::Net::HTTPServerRequest& req, const std::string& first,
+                const std::string& each, std::chrono::milliseconds every,
+                std::chrono::milliseconds longest) {
+  Poco::Net::StreamSocket& socket = static_cast<Poco::Net::HTTPServerRequestImpl&>(req).socket();
+  const auto end = std::chrono::steady_clock::now() + longest;
+  try {
+    socket.sendBytes(first.data(), static_cast<int>(first.size()));
+    while (std::chrono::steady_clock::now() < end) {
+      std::this_thread::sleep_for(every);
+      socket.sendBytes(each.data(), static_cast<int>(each.size()));
+    }
+  } catch (const Poco::Exception&) {
+    // the client went away
+  }
+  dropConnection(req);
 }
 
 bool TokenService::handle(Poco::Net::HTTPServerRequest& req, Poco::Net::HTTPServerResponse& resp,

@@ -4,6 +4,7 @@
 /// TokenService plays Ambita's token endpoint (password/refresh grants, rotation, expiry).
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -65,6 +66,12 @@ void reply(Poco::Net::HTTPServerResponse& resp, int status, const std::string& b
            const std::string& contentType = "application/json");
 /// Closes the connection without answering (the client sees no response at all).
 void dropConnection(Poco::Net::HTTPServerRequest& req);
+/// Answers with raw bytes, past Poco's response (a head or a chunked body a test forges): writes
+/// `first`, then `each` every `every` until the client goes away or `longest` has passed, then
+/// closes the connection.
+void trickleRaw(Poco::Net::HTTPServerRequest& req, const std::string& first,
+                const std::string& each, std::chrono::milliseconds every,
+                std::chrono::milliseconds longest);
 
 /// Ambita's token endpoint, for TestServer handlers. Thread-safe.
 class TokenService {

@@ -210,15 +210,22 @@ TEST(WebDavStatus, AnUnknownClientErrorIsInvalidArgumentAndNotRetried) {
 }
 
 /// A server that accepts each connection, reads the request and then holds the client up: it
-/// answers nothing (`head` empty), or sends `head` and then one byte of body every 50 ms
-/// (each receive well inside any read timeout, the whole never done), or `head` and closes.
+/// answers nothing (`head` empty), or sends `head` and then `trickle` (one byte of body by
+/// default) every `every` (50 ms: each receive well inside any read timeout, the whole never
+/// done), or `head` and closes.
 class StallingServer {
  public:
   enum class After { Trickle, Close };
   /// `tls`: serve HTTPS with this context.
   explicit StallingServer(std::string head = "", After after = After::Trickle,
-                          Poco::Net::Context::Ptr tls = nullptr)
-      : head_(std::move(head)), after_(after), tls_(tls), socket_(listen(tls)) {
+                          Poco::Net::Context::Ptr tls = nullptr, std::string trickle = "x",
+                          std::chrono::milliseconds every = 50ms)
+      : head_(std::move(head)),
+        after_(after),
+        tls_(tls),
+        trickle_(std::move(trickle)),
+        every_(every),
+        socket_(listen(tls)) {
     thread_ = std::thread([this] { run(); });
   }
   ~StallingServer() {
@@ -258,9 +265,9 @@ class StallingServer {
         ++requests_;
       }
       if (requests_ > 0 && !head_.empty() && after_ == After::Trickle &&
-          std::chrono::steady_clock::now() - lastByte_ > 50ms) {
+          std::chrono::steady_clock::now() - lastByte_ > every_) {
         lastByte_ = std::chrono::steady_clock::now();
-        connection.sendBytes("x", 1);
+        connection.sendBytes(trickle_.data(), static_cast<int>(trickle_.size()));
       }
     } catch (const Poco::Exception&) {
       // the client went away
@@ -270,6 +277,8 @@ class StallingServer {
   const std::string head_;
   const After after_;
   Poco::Net::Context::Ptr tls_;
+  const std::string trickle_;
+  const std::chrono::milliseconds every_;
   Poco::Net::ServerSocket socket_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> requests_{0};
@@ -277,11 +286,13 @@ class StallingServer {
   std::thread thread_;
 };
 
+/// A target with no retry and a read timeout of `readTimeoutSeconds`.
 std::unique_ptr<webdav::WebDavTarget> plainTargetFor(const std::string& origin, Logger& logger,
-                                                     const std::string& caFile = "") {
+                                                     const std::string& caFile = "",
+                                                     int readTimeoutSeconds = 60) {
   auto options = webdav::WebDavOptions::parse(
-      R"({"url": ")" + origin +
-      R"(/dav/", "readTimeoutSeconds": 60, "maxAttempts": 1, "caFile": ")" + caFile + R"("})");
+      R"({"url": ")" + origin + R"(/dav/", "readTimeoutSeconds": )" +
+      std::to_string(readTimeoutSeconds) + R"(, "maxAttempts": 1, "caFile": ")" + caFile + R"("})");
   if (!options) throw std::runtime_error(options.error().describe());
   auto created = webdav::WebDavTarget::create(*options, logger);
   if (!created) throw std::runtime_error(created.error().describe());
@@ -409,6 +420,130 @@ TEST(WebDavStatus, AFileCutShortOfItsContentLengthIsAnErrorForTheReader) {
   std::string content((std::istreambuf_iterator<char>(**stream)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "hello");
   EXPECT_TRUE((*stream)->bad()) << "5 of 10 bytes read as a whole file";
+}
+
+// The whole answer is bounded, not only each receive (ConnectionAborter's watchdog): the head
+// must come within readTimeoutSeconds, and the body at 1 KiB or more per readTimeoutSeconds.
+// Before, a server trickling the head, a chunked body's size lines or the body (each receive
+// inside the read timeout) held a call for as long as it kept trickling.
+
+/// A target with a 1 s read timeout and no retry.
+std::unique_ptr<webdav::WebDavTarget> quickTargetFor(const std::string& origin, Logger& logger,
+                                                     const std::string& caFile = "") {
+  return plainTargetFor(origin, logger, caFile, 1);
+}
+
+/// Runs `call` on a thread and expects it to end within `limit`; when it does not, cancels the
+/// target (the test has failed) so that it ends.
+template <class Call>
+auto endsWithin(webdav::WebDavTarget& target, std::chrono::milliseconds limit, Call call) {
+  auto running = std::async(std::launch::async, call);
+  const bool ended = running.wait_for(limit) == std::future_status::ready;
+  if (!ended) target.cancel();
+  EXPECT_TRUE(ended) << "still waiting " << limit.count() << " ms in (read timeout 1 s)";
+  return running.get();
+}
+
+/// Reads the target's file `name` to its end on a thread, within `limit`: what came, and
+/// whether the stream failed.
+std::pair<std::string, bool> readWithin(webdav::WebDavTarget& target, const std::string& name,
+                                        std::chrono::milliseconds limit) {
+  return endsWithin(target, limit, [&] {
+    auto stream = target.get(name);
+    if (!stream) return std::pair<std::string, bool>(stream.error().describe(), true);
+    std::string content((std::istreambuf_iterator<char>(**stream)),
+                        std::istreambuf_iterator<char>());
+    return std::pair<std::string, bool>(std::move(content), (*stream)->bad());
+  });
+}
+
+void expectTimedOut(const Result<EntryInfo>& stat, const std::string& what) {
+  ASSERT_FALSE(stat) << "an answer trickled for ever was taken";
+  EXPECT_EQ(stat.error().code, ErrorCode::Unavailable) << stat.error().describe();
+  EXPECT_NE(stat.error().message.find("timed out"), std::string::npos) << stat.error().message;
+  EXPECT_NE(stat.error().message.find(what), std::string::npos) << stat.error().message;
+  EXPECT_NE(stat.error().message.find("readTimeoutSeconds"), std::string::npos)
+      << stat.error().message;
+}
+
+TEST(WebDavDeadline, AHeadTrickledByteByByteTimesOutWithinTheReadTimeout) {
+  // A header that never ends, a byte every 100 ms.
+  StallingServer server("HTTP/1.1 207 Multi-Status\r\nX-Slow: ", StallingServer::After::Trickle,
+                        nullptr, "a", 100ms);
+  CapturingLogger logger;
+  auto target = quickTargetFor(server.origin(), logger);
+  const auto start = std::chrono::steady_clock::now();
+  auto stat = endsWithin(*target, 4s, [&] { return target->stat("f"); });
+  expectTimedOut(stat, "status line and headers of the answer did not arrive within 1 s");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms) << "cut before its deadline";
+  EXPECT_NE(stat.error().message.find("PROPFIND /dav/f"), std::string::npos)
+      << stat.error().message;
+  // The same for a GET (get()'s own path).
+  const auto [content, failed] = readWithin(*target, "f", 4s);
+  EXPECT_TRUE(failed);
+  EXPECT_NE(content.find("did not arrive within 1 s"), std::string::npos) << content;
+}
+
+TEST(WebDavDeadline, AChunkedBodyWhoseSizeLinesTrickleTimesOut) {
+  // A chunk-size line whose extension never ends: no body byte ever comes.
+  StallingServer server(
+      "HTTP/1.1 207 Multi-Status\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n<?xml\r\n1;ext=",
+      StallingServer::After::Trickle, nullptr, "a", 50ms);
+  CapturingLogger logger;
+  auto target = quickTargetFor(server.origin(), logger);
+  auto stat = endsWithin(*target, 4s, [&] { return target->stat("f"); });
+  expectTimedOut(stat, "slower than 1024 bytes per 1 s");
+}
+
+TEST(WebDavDeadline, ABodyBelowTheSpeedLimitTimesOutAndIsNeverTakenWhole) {
+  // 20 bytes a second, each receive inside the read timeout.
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 1000000\r\n\r\n";
+  StallingServer server(head);
+  CapturingLogger logger;
+  auto target = quickTargetFor(server.origin(), logger);
+  const auto [content, failed] = readWithin(*target, "f", 4s);
+  EXPECT_TRUE(failed) << "a body cut by the deadline read as a whole file";
+  EXPECT_LT(content.size(), 1000u);
+  EXPECT_NE(logger.text().find("slower than 1024 bytes per 1 s (readTimeoutSeconds)"),
+            std::string::npos)
+      << logger.text();
+  // A PROPFIND's answer read whole (execute()) the same.
+  StallingServer multistatus("HTTP/1.1 207 Multi-Status\r\nContent-Length: 1000000\r\n\r\n");
+  auto other = quickTargetFor(multistatus.origin(), logger);
+  auto stat = endsWithin(*other, 4s, [&] { return other->stat("f"); });
+  expectTimedOut(stat, "slower than 1024 bytes per 1 s");
+}
+
+// A body slower than a read timeout in all, yet well above the speed limit, is not cut.
+TEST(WebDavDeadline, ASlowBodyAboveTheSpeedLimitIsReadWhole) {
+  const std::string head = "HTTP/1.1 200 OK\r\nContent-Length: 24576\r\n\r\n";
+  StallingServer server(head, StallingServer::After::Trickle, nullptr, std::string(2048, 'y'),
+                        200ms);
+  CapturingLogger logger;
+  auto target = quickTargetFor(server.origin(), logger);
+  const auto start = std::chrono::steady_clock::now();
+  const auto [content, failed] = readWithin(*target, "f", 8s);
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 1500ms) << "the body came too fast";
+  EXPECT_FALSE(failed) << logger.text();
+  EXPECT_EQ(content, std::string(24576, 'y'));
+}
+
+// Over TLS alike: the head's deadline, and the body's bytes counted under Poco's TLS session.
+TEST_F(WebDavTlsTest, TheDeadlinesHoldOverTls) {
+  {
+    StallingServer server("HTTP/1.1 207 Multi-Status\r\nX-Slow: ", StallingServer::After::Trickle,
+                          certs_->serverContext("good"), "a", 100ms);
+    auto target = quickTargetFor(server.origin(), logger, certs_->caFile());
+    auto stat = endsWithin(*target, 4s, [&] { return target->stat("f"); });
+    expectTimedOut(stat, "did not arrive within 1 s");
+  }
+  StallingServer server("HTTP/1.1 200 OK\r\nContent-Length: 24576\r\n\r\n",
+                        StallingServer::After::Trickle, certs_->serverContext("good"),
+                        std::string(2048, 'y'), 200ms);
+  auto target = quickTargetFor(server.origin(), logger, certs_->caFile());
+  const auto [content, failed] = readWithin(*target, "f", 8s);
+  EXPECT_FALSE(failed);
+  EXPECT_EQ(content.size(), 24576u);
 }
 
 }  // namespace

@@ -155,9 +155,13 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
   return sent;
 }
 
-/// Reads the answer: status, headers and the whole (bounded) body. Throws Poco exceptions.
-DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTPResponse& head) {
+/// Reads the answer: status, headers and the whole (bounded) body, within `watch`'s deadlines
+/// (the caller checks expired() after). Throws Poco exceptions.
+DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTPResponse& head,
+                          dms::http::ConnectionAborter::Watch& watch) {
+  watch.awaitHead();
   std::istream& in = session.receiveResponse(head);
+  watch.awaitBody();
   DavResponse response;
   response.status = static_cast<int>(head.getStatus());
   response.reason = head.getReason();
@@ -165,7 +169,10 @@ DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTP
   for (const auto& [name, value] : head) response.headers.emplace_back(name, value);
   std::vector<char> buffer(kBufferSize);
   while (in) {
-    in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    {
+      const dms::http::ConnectionAborter::Watch::Reading reading(watch);
+      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+    }
     response.body.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
     if (response.body.size() > kMaxResponseBody)
       throw Poco::DataException("the server's answer is larger than 64 MiB");
@@ -182,15 +189,21 @@ DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTP
 }
 
 /// A GET response body as Poco reads it, failing where Poco's stream would end quietly: the
-/// connection closed before the announced Content-Length, or cut by cancel(). A reader must
+/// connection closed before the announced Content-Length, or cut by cancel() or by the
+/// watchdog (the body came too slowly; logged, the reader only sees badbit). A reader must
 /// never take a cut file for the whole one. A failure, and any exception of Poco's (a timeout),
 /// sets badbit on the reading stream and ends it: nothing is thrown into the reader, which may
 /// be in another module.
 class CheckedBody final : public std::streambuf {
  public:
   CheckedBody(std::streambuf* body, std::optional<std::uint64_t> length,
-              const dms::http::ConnectionAborter::Watch& watch)
-      : body_(body), length_(length), watch_(watch), buffer_(kBufferSize) {}
+              const dms::http::ConnectionAborter::Watch& watch, std::string what, Logger& logger)
+      : body_(body),
+        length_(length),
+        watch_(watch),
+        what_(std::move(what)),
+        logger_(logger),
+        buffer_(kBufferSize) {}
   void setReader(std::istream* reader) { reader_ = reader; }
 
  protected:
@@ -198,10 +211,13 @@ class CheckedBody final : public std::streambuf {
     if (gptr() < egptr()) return traits_type::to_int_type(*gptr());
     std::streamsize got = 0;
     try {
+      const dms::http::ConnectionAborter::Watch::Reading reading(watch_);
       got = body_->sgetn(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
     } catch (...) {
       return failed();
     }
+    // A cut body's last bytes are no more to be trusted than its end.
+    if (watch_.expired()) return failed();
     if (got <= 0) {
       if (watch_.aborted() || (length_ && read_ < *length_)) return failed();
       return traits_type::eof();
@@ -213,6 +229,10 @@ class CheckedBody final : public std::streambuf {
 
  private:
   int_type failed() {
+    if (watch_.expired() && !reported_) {
+      reported_ = true;
+      logger_.warning(kLogSource, what_ + ": timed out: " + watch_.expiredBecause());
+    }
     if (reader_ != nullptr) reader_->setstate(std::ios::badbit);
     return traits_type::eof();
   }
@@ -220,6 +240,9 @@ class CheckedBody final : public std::streambuf {
   std::streambuf* body_;
   std::optional<std::uint64_t> length_;
   const dms::http::ConnectionAborter::Watch& watch_;
+  const std::string what_;
+  Logger& logger_;
+  bool reported_ = false;
   std::vector<char> buffer_;
   std::uint64_t read_ = 0;
   std::istream* reader_ = nullptr;
@@ -230,18 +253,19 @@ class CheckedBody final : public std::streambuf {
 class LeasedStream : public std::istream {
  public:
   LeasedStream(dms::http::SessionPool::Lease lease, dms::http::ConnectionAborter::Watch watch,
-               std::streambuf* body, std::optional<std::uint64_t> length)
+               std::streambuf* body, std::optional<std::uint64_t> length, std::string what,
+               Logger& logger)
       : std::istream(nullptr),
         lease_(std::move(lease)),
         watch_(std::move(watch)),
-        body_(body, length, watch_) {
+        body_(body, length, watch_, std::move(what), logger) {
     rdbuf(&body_);
     body_.setReader(this);
   }
   ~LeasedStream() override {
     // An unread body would corrupt the next response on this connection; after a failure (a
     // timeout, a cut) its state is unknown.
-    if (!eof() || bad() || watch_.aborted()) lease_.discard();
+    if (!eof() || bad() || watch_.aborted() || watch_.expired()) lease_.discard();
   }
 
  private:
@@ -270,7 +294,10 @@ struct DavClient::Attempt {
 
 DavClient::DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsContext,
                      Logger& logger)
-    : options_(options), logger_(logger), retry_(retrySettings(options)) {
+    : options_(options),
+      logger_(logger),
+      retry_(retrySettings(options)),
+      aborter_("readTimeoutSeconds") {
   Poco::URI uri(options.url);
   origin_ = uri.getScheme() + "://" + uri.getAuthority();
   basePath_ = uri.getPathEtc();
@@ -385,7 +412,7 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     }
 
     std::ostream& out = session.sendRequest(http);
-    watch = aborter_.watch(session, stop_);
+    watch = aborter_.watch(lease, stop_);
     // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds
     // the body back until the headers are acknowledged.
     if (session.connected()) session.socket().setNoDelay(true);
@@ -394,7 +421,7 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     if (!out) throwSendFailure(session, "the request");
 
     Poco::Net::HTTPResponse head;
-    DavResponse response = receiveAnswer(session, head);
+    DavResponse response = receiveAnswer(session, head, watch);
     response.bytesSent = sent;
     attempt.response = std::move(response);
     attempt.head = std::move(head);
@@ -422,6 +449,12 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     lease.discard();
     attempt = Attempt{};
     attempt.noSession = fail(ErrorCode::Cancelled, "stopped while waiting for the server");
+  } else if (watch.expired()) {
+    // The watchdog's cut (the answer came too slowly) is a timeout, whatever Poco made of it.
+    lease.discard();
+    attempt = Attempt{};
+    attempt.transportError = "timed out: " + watch.expiredBecause();
+    attempt.timedOut = true;
   }
   return attempt;
 }
@@ -585,13 +618,21 @@ dms::http::Step DavClient::attemptGet(const std::string& target, std::string_vie
     return Step::finalFailure(
         fail(ErrorCode::Cancelled, std::string(what) + ": stopped while waiting for the server"));
   };
+  // One the watchdog cut (the answer came too slowly) is a timeout, retried as one.
+  auto cutByDeadline = [&] {
+    return Step::failure(fail(ErrorCode::Unavailable, std::string(what) + ": GET from " + origin_ +
+                                                          " timed out: " + watch.expiredBecause()));
+  };
   try {
     Poco::Net::HTTPRequest http("GET", target, Poco::Net::HTTPMessage::HTTP_1_1);
     http.setKeepAlive(true);
     applyAuth(http);
     lease.session().sendRequest(http);
-    watch = aborter_.watch(lease.session(), stop_);
+    watch = aborter_.watch(lease, stop_);
+    watch.awaitHead();
     std::istream& body = lease.session().receiveResponse(head);
+    if (watch.expired()) throw Poco::TimeoutException(watch.expiredBecause());
+    watch.awaitBody();
     response.status = static_cast<int>(head.getStatus());
     response.reason = head.getReason();
     response.retryAfter = retryAfterOf(head);
@@ -599,19 +640,21 @@ dms::http::Step DavClient::attemptGet(const std::string& target, std::string_vie
       std::optional<std::uint64_t> length;
       if (head.hasContentLength() && head.getContentLength64() >= 0)
         length = static_cast<std::uint64_t>(head.getContentLength64());
-      stream =
-          std::make_unique<LeasedStream>(std::move(lease), std::move(watch), body.rdbuf(), length);
+      stream = std::make_unique<LeasedStream>(std::move(lease), std::move(watch), body.rdbuf(),
+                                              length, std::string(what), logger_);
       return Step::done();
     }
     lease.discard();  // error bodies are not read
   } catch (const Poco::Net::SSLException& e) {
     lease.discard();
     if (watch.aborted()) return cutByCancel();
+    if (watch.expired()) return cutByDeadline();
     return Step::finalFailure(
         fail(ErrorCode::Unavailable, std::string(what) + ": TLS: " + e.displayText()));
   } catch (const Poco::Exception& e) {
     lease.discard();
     if (watch.aborted()) return cutByCancel();
+    if (watch.expired()) return cutByDeadline();
     return Step::failure(fail(ErrorCode::Unavailable, std::string(what) + ": GET from " + origin_ +
                                                           " failed: " + e.displayText()));
   }

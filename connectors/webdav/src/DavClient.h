@@ -124,7 +124,8 @@ class DavClient {
   std::shared_ptr<dms::http::SessionPool> pool_;
   dms::http::RetryPolicy retry_;
   dms::http::StopSignal stop_;
-  dms::http::ConnectionAborter aborter_;  ///< the connections in use, cut by cancel()
+  /// The connections in use, cut by cancel() and by their deadlines (head, body speed).
+  dms::http::ConnectionAborter aborter_;
 
   enum class AuthScheme { Unknown, Basic, Digest };
   std::mutex authMutex_;

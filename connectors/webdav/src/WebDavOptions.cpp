@@ -30,7 +30,8 @@ ConfigSchema WebDavOptions::schema() {
        "PEM file of CA certificates to trust (default: the system's)"},
       {"connectTimeoutSeconds", T::Integer, "10", false, false, "Connection timeout (1-3600)"},
       {"readTimeoutSeconds", T::Integer, "60", false, false,
-       "Send/receive timeout per request (1-86400)"},
+       "Send/receive timeout per request (1-86400); also bounds an answer's whole head, and "
+       "its body must bring at least 1 KiB per this"},
       {"concurrency", T::Integer, "4", false, false, "Maximum parallel connections (1-256)"},
       {"metadata", T::String, "\"auto\"", false, false,
        "auto | properties | sidecar: where file metadata is kept"},

@@ -48,16 +48,18 @@ constexpr int kBodyReadTimeouts = 10;
 enum class BodyEnd { Complete, TooLarge, TooSlow, Stopped };
 
 /// Reads the body `in` into `out`, at most `limit` bytes, one receive at a time: `stop` and
-/// `deadline` are looked at between two receives. Ends at the body's first end: Poco's chunked
-/// stream does not stay at EOF, so asking again would wait for bytes that never come.
+/// `deadline` are looked at between two receives (`watch` bounds each). Ends at the body's
+/// first end: Poco's chunked stream does not stay at EOF, so asking again would wait for bytes
+/// that never come.
 BodyEnd readBody(std::istream& in, std::size_t limit, std::string& out,
-                 const dms::http::StopSignal& stop,
-                 std::chrono::steady_clock::time_point deadline) {
+                 const dms::http::StopSignal& stop, std::chrono::steady_clock::time_point deadline,
+                 const dms::http::ConnectionAborter::Watch& watch) {
   std::streambuf& body = *in.rdbuf();
   char buf[8192];
   while (true) {
     if (stop.stopped()) return BodyEnd::Stopped;
     if (std::chrono::steady_clock::now() >= deadline) return BodyEnd::TooSlow;
+    const dms::http::ConnectionAborter::Watch::Reading reading(watch);
     // sgetc() refills the stream's buffer by one receive (at most); in_avail() is what came.
     if (body.sgetc() == std::char_traits<char>::eof()) return BodyEnd::Complete;
     const std::streamsize n =
@@ -77,6 +79,12 @@ bool isCertificateProblem(const Poco::Exception& e) {
 
 bool isTlsProblem(const Poco::Exception& e) {
   return dynamic_cast<const Poco::Net::SSLException*>(&e) != nullptr;
+}
+
+/// Fails the answer as timed out when the watchdog cut its connection (head or body too slow):
+/// what was read after the cut is not the whole answer.
+void throwIfTooSlow(const dms::http::ConnectionAborter::Watch& watch) {
+  if (watch.expired()) throw Poco::TimeoutException(watch.expiredBecause());
 }
 
 /// A transport failure in words: what, against where, and why.
@@ -174,7 +182,8 @@ AmbitaClient::AmbitaClient(ClientOptions options, dms::Logger* logger)
                                                       options_.maxBackoff, options_.maxRetryTime})),
       pool_(dms::http::SessionPool::create(sessionSettings(options_))),
       tokens_(
-          options_, [this](const TokenManager::Form& f) { return fetchToken(f); }, logger) {
+          options_, [this](const TokenManager::Form& f) { return fetchToken(f); }, logger),
+      connections_("ambita.readTimeoutSeconds") {
   try {
     auto origin = Origin::of(Poco::URI(options_.baseUrl));
     if (origin) {
@@ -306,22 +315,26 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
       req.setContentLength64(static_cast<Poco::Int64>(call.body.size()));
     }
     std::ostream& os = lease->session().sendRequest(req);
-    watch = connections_.watch(lease->session(), stop_);
+    watch = connections_.watch(*lease, stop_);
     os.write(call.body.data(), static_cast<std::streamsize>(call.body.size()));
     os.flush();
     if (!os.good()) throw Poco::IOException("sending the request body failed");
     // From here on the server may have acted on the request.
     sent = true;
     Poco::Net::HTTPResponse resp;
+    watch.awaitHead();
     std::istream& is = lease->session().receiveResponse(resp);
+    throwIfTooSlow(watch);
+    watch.awaitBody();
     answered = true;
     counters_.answered(resp.getStatus());
     Reply reply{resp.getStatus(), {}};
     const bool ok2xx = reply.status >= 200 && reply.status < 300;
-    BodyEnd end =
-        readBody(is, ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body, stop_, bodyDeadline());
-    // A connection cut by cancel() ends its body early, as if it were whole.
+    BodyEnd end = readBody(is, ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body, stop_,
+                           bodyDeadline(), watch);
+    // A connection cut by cancel() or the watchdog ends its body early, as if it were whole.
     if (watch.aborted()) end = BodyEnd::Stopped;
+    throwIfTooSlow(watch);
     if (end == BodyEnd::TooSlow || end == BodyEnd::Stopped)
       throw Poco::TimeoutException(end == BodyEnd::Stopped ? "stopped while reading the answer"
                                                            : slowBodyMessage());
@@ -339,8 +352,11 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
       return Step::done();
     }
     return stepForStatus(call, resp, reply.body, token, state);
-  } catch (const Poco::Exception& e) {
+  } catch (const Poco::Exception& caught) {
     lease->discard();
+    // After the watchdog's cut, whatever Poco made of it is the timeout.
+    const Poco::TimeoutException tooSlow(watch.expiredBecause());
+    const Poco::Exception& e = watch.expired() ? tooSlow : caught;
     // A create whose answer stop() cut short may have been made: it is ambiguous (below).
     if (cancelled() && (call.idempotent || !sent))
       return Step::finalFailure(cancelledError(call.what()));
@@ -598,30 +614,39 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
     req.set("User-Agent", options_.userAgent);
     if (withToken) req.set("Authorization", "Bearer " + token);
     lease->session().sendRequest(req);
-    watch = connections_.watch(lease->session(), stop_);
+    watch = connections_.watch(*lease, stop_);
     Poco::Net::HTTPResponse resp;
+    watch.awaitHead();
     std::istream& is = lease->session().receiveResponse(resp);
+    throwIfTooSlow(watch);
+    watch.awaitBody();
     answered = true;
     counters_.answered(resp.getStatus());
     if (resp.getStatus() == Poco::Net::HTTPResponse::HTTP_OK) {
-      Step step = streamBody(resp, is, *lease, what, state);
-      // A body cut by cancel() is no file; one read whole before the cut stays done.
-      if (watch.aborted() && step.kind() != Step::Kind::Done) {
+      Step step = streamBody(resp, is, *lease, watch, what, state);
+      // A body cut by cancel() or the watchdog is no file; one read whole before the cut stays
+      // done.
+      if ((watch.aborted() || watch.expired()) && step.kind() != Step::Kind::Done) {
         lease->discard();
-        return Step::finalFailure(cancelledError(what));
+        if (watch.aborted()) return Step::finalFailure(cancelledError(what));
+        throwIfTooSlow(watch);
       }
       return step;
     }
     std::string body;
-    BodyEnd end = readBody(is, kMaxErrorBody, body, stop_, bodyDeadline());
+    BodyEnd end = readBody(is, kMaxErrorBody, body, stop_, bodyDeadline(), watch);
     if (watch.aborted()) end = BodyEnd::Stopped;
+    throwIfTooSlow(watch);
     if (end != BodyEnd::Complete || !resp.getKeepAlive()) lease->discard();
     if (end == BodyEnd::Stopped) return Step::finalFailure(cancelledError(what));
     // A message that came too slowly is cut short; the status says what happened.
     return stepForDownloadStatus(resp, body, withToken ? token : std::string(), what, state);
-  } catch (const Poco::Exception& e) {
+  } catch (const Poco::Exception& caught) {
     lease->discard();
     if (watch.aborted()) return Step::finalFailure(cancelledError(what));
+    // After the watchdog's cut, whatever Poco made of it is the timeout.
+    const Poco::TimeoutException tooSlow(watch.expiredBecause());
+    const Poco::Exception& e = watch.expired() ? tooSlow : caught;
     const std::string why = describeFailure(e, origin);
     if (isTlsProblem(e) && isCertificateProblem(e))
       return Step::finalFailure(error(ErrorCode::Unavailable, what + ": " + why));
@@ -677,6 +702,7 @@ dms::http::Step AmbitaClient::stepForDownloadStatus(const Poco::Net::HTTPRespons
 
 dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response,
                                          std::istream& body, dms::http::SessionPool::Lease& lease,
+                                         const dms::http::ConnectionAborter::Watch& watch,
                                          const std::string& what, DownloadState& state) {
   using dms::http::Step;
   const bool hasLength = response.hasContentLength();
@@ -692,8 +718,9 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
   if (hasLength && !response.getChunkedTransferEncoding()) {
     // Straight from the connection, at most the declared length: one receive call fills the
     // whole buffer (Poco's body stream would refill 4 KiB at a time).
-    source = [&lease, left = expected](char* into, std::size_t size) mutable {
+    source = [&lease, &watch, left = expected](char* into, std::size_t size) mutable {
       if (left == 0) return std::size_t{0};
+      const dms::http::ConnectionAborter::Watch::Reading reading(watch);
       const int n = lease.receiveBody(
           into, static_cast<std::streamsize>(std::min<std::uint64_t>(left, size)));
       const auto got = n > 0 ? static_cast<std::size_t>(n) : std::size_t{0};
@@ -702,8 +729,9 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
     };
   } else {
     // A chunked body: Poco's stream decodes it. A short read means its end (see readBody).
-    source = [&body, ended = false](char* into, std::size_t size) mutable -> std::size_t {
+    source = [&body, &watch, ended = false](char* into, std::size_t size) mutable -> std::size_t {
       if (ended) return 0;
+      const dms::http::ConnectionAborter::Watch::Reading reading(watch);
       const auto n = body.rdbuf()->sgetn(into, static_cast<std::streamsize>(size));
       if (n < static_cast<std::streamsize>(size)) ended = true;
       return n > 0 ? static_cast<std::size_t>(n) : 0;
@@ -713,7 +741,8 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
   DownloadBody content(
       std::move(source), {},
       {hasLength ? std::optional(expected) : std::nullopt, options_.maxDownloadBytes},
-      [this] { return cancelled(); }, what, sha256(), hashAsideShared());
+      // A body the watchdog cut ends like one cancel() cut: failed, never whole.
+      [this, &watch] { return cancelled() || watch.expired(); }, what, sha256(), hashAsideShared());
   const dms::Status consumed = (*state.consume)(content);
   if (!content.complete()) lease.discard();
   // A broken connection is handled as any failure of the attempt (stale, timeout, TLS).

@@ -6,9 +6,10 @@
 /// concurrency per host bounded by ClientOptions::maxConnectionsPerOrigin). Never throws.
 /// cancel() makes calls in flight return Cancelled at once: backoff sleeps and waits for a
 /// connection end, and the connections in use are cut (http::ConnectionAborter, as the WebDAV
-/// connector does), so a server that never answers or trickles holds nobody. An answer's body
-/// must come whole within 10 x readTimeout (a server trickling it a byte at a time cannot hold
-/// a call longer).
+/// connector does), so a server that never answers or trickles holds nobody. Without a stop,
+/// readTimeout bounds each receive, an answer's head as a whole, and the body's speed (at least
+/// 1 KiB per readTimeout, ConnectionAborter's watchdog; the call fails as timed out); a JSON
+/// answer's body must also come whole within 10 x readTimeout.
 
 #include <atomic>
 #include <chrono>
@@ -42,7 +43,8 @@ class AmbitaClient : public OrderApi {
  public:
   /// `options` as returned by parseClientOptions (baseUrl must be a valid http(s) URL;
   /// otherwise every call fails with InvalidArgument). `logger` may be null (tests); it must
-  /// outlive the client. Starts no thread and opens no connection.
+  /// outlive the client. Starts no thread and opens no connection (the first call starts the
+  /// watchdog of its deadlines, one thread, which cancel() and the destructor end).
   AmbitaClient(ClientOptions options, dms::Logger* logger);
   ~AmbitaClient() override;
   AmbitaClient(const AmbitaClient&) = delete;
@@ -146,8 +148,9 @@ class AmbitaClient : public OrderApi {
                                         const std::string& what, DownloadState& state);
   /// Hands a 200 answer's body to state.consume, hashing it on the way.
   dms::http::Step streamBody(const Poco::Net::HTTPResponse& response, std::istream& body,
-                             dms::http::SessionPool::Lease& lease, const std::string& what,
-                             DownloadState& state);
+                             dms::http::SessionPool::Lease& lease,
+                             const dms::http::ConnectionAborter::Watch& watch,
+                             const std::string& what, DownloadState& state);
   /// The error a call ends with, by how its attempt loop ended (stopped, gave up, ...).
   dms::Error endError(const dms::http::AttemptLoop& loop, dms::Error failure,
                       const std::string& what) const;
@@ -173,7 +176,8 @@ class AmbitaClient : public OrderApi {
   TokenManager tokens_;
   /// cancel()/resume(); every retry sleep waits on it.
   dms::http::StopSignal stop_;
-  dms::http::ConnectionAborter connections_;  ///< the connections in use, cut by cancel()
+  /// The connections in use, cut by cancel() and by their deadlines (head, body speed).
+  dms::http::ConnectionAborter connections_;
   dms::http::CallCounters counters_;
   HashAside hashAside_;
   /// Bodies hashed aside now, capped by HashAside::mostAtOnce (see there).

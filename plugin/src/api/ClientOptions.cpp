@@ -56,7 +56,8 @@ std::vector<dms::ConfigOption> clientConfigOptions() {
        "mode: no host-name check for loopback servers)"},
       {"connectTimeoutSeconds", OptionType::Number, "10", false, false, "TCP/TLS connect timeout"},
       {"readTimeoutSeconds", OptionType::Number, "60", false, false,
-       "longest wait for the next bytes of an answer"},
+       "longest wait for the next bytes of an answer, and for its whole head; its body must "
+       "bring at least 1 KiB per this"},
       {"maxAttempts", OptionType::Integer, "5", false, false,
        "attempts per call for retryable failures (connection errors, timeouts, 5xx, 429)"},
       {"maxRetrySeconds", OptionType::Number, "120", false, false,

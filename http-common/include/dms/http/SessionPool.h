@@ -10,9 +10,11 @@
 /// response stream holding one may outlive the client that opened it. Thread-safe; no lock is
 /// held while a connection is opened or closed.
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -70,6 +72,9 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
     /// with reads through the response stream. 0 when the peer closed the connection; throws
     /// Poco's exceptions (timeout, reset) as the stream does.
     int receiveBody(char* buffer, std::streamsize length);
+    /// The body bytes the session has received (through receiveBody or a response stream), ever:
+    /// what ConnectionAborter's low-speed limit counts. Only the session's reader writes it.
+    const std::atomic<std::uint64_t>& bodyBytesReceived() const;
 
    private:
     friend class SessionPool;
