@@ -478,8 +478,12 @@ TEST(WebDavDeadline, AHeadTrickledByteByByteTimesOutWithinTheReadTimeout) {
   EXPECT_GE(std::chrono::steady_clock::now() - start, 900ms) << "cut before its deadline";
   EXPECT_NE(stat.error().message.find("PROPFIND /dav/f"), std::string::npos)
       << stat.error().message;
-  // The same for a GET (get()'s own path).
-  const auto [content, failed] = readWithin(*target, "f", 4s);
+  // The same for a GET (get()'s own path), from a server of its own (this one trickles to
+  // its first connection only).
+  StallingServer another("HTTP/1.1 200 OK\r\nX-Slow: ", StallingServer::After::Trickle, nullptr,
+                         "a", 100ms);
+  auto other = quickTargetFor(another.origin(), logger);
+  const auto [content, failed] = readWithin(*other, "f", 4s);
   EXPECT_TRUE(failed);
   EXPECT_NE(content.find("did not arrive within 1 s"), std::string::npos) << content;
 }
