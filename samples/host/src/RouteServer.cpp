@@ -334,6 +334,10 @@ void RouteServer::start() {
   // Short idle keep-alive so that idle connections give their worker back soon.
   params->setKeepAliveTimeout(Poco::Timespan(2, 0));
   params->setTimeout(Poco::Timespan(10, 0));
+  // How long Poco's idle dispatcher threads wait for a connection before they look again:
+  // stop() waits for them, and after a burst of connections Poco 1.11 leaves some waiting out
+  // their whole idle time (10 s by default) instead of waking them.
+  params->setThreadIdleTime(Poco::Timespan(1, 0));
   guard_ = std::make_unique<ConnectionGuard>(limits_, static_cast<std::size_t>(workers),
                                              kMaxQueuedConnections, logger_);
   pool_ = std::make_unique<Poco::ThreadPool>("dms-http", 1, workers);
