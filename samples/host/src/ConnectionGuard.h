@@ -13,8 +13,9 @@
 /// once, idle or trickling ones would otherwise hold every worker for the whole deadline.
 /// Without pressure the deadline alone applies (slow clients are served).
 ///
-/// What this does not cover: many addresses (hundreds, thousands) each within its cap can still
-/// keep a thread-per-connection listener busy; that needs a proxy or firewall in front.
+/// What this does not cover: many addresses, each within its cap, can still keep a
+/// thread-per-connection listener busy (about ten at the default cap of 8 fill the 16 workers and
+/// the 64 places in the queue); that needs a proxy or firewall in front.
 ///
 /// One watchdog thread shuts down (never closes: the worker still owns the descriptor) the
 /// socket of a connection whose deadline passed or that is cut under pressure; the worker's

@@ -10,7 +10,8 @@
 /// counted from accept, connections waiting for a worker included, 503 at once beyond it or
 /// when the bounded queue is full; and while connections wait for a worker, one that has not
 /// sent a whole request within a second gives its worker up. Thread-per-connection still: many
-/// addresses (hundreds, thousands) can keep every worker busy; that needs a proxy in front.
+/// addresses (about ten at the default cap) can keep every worker busy and the queue full; that
+/// needs a proxy in front.
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
