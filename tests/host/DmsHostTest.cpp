@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cerrno>
 #include <chrono>
 #include <fstream>
 #include <sstream>
@@ -357,7 +358,7 @@ class RawClient {
   /// `receiveBuffer` > 0: the socket's receive buffer (set before connecting, so that the
   /// window the host sees stays that small).
   RawClient(const std::string& from, unsigned port, int receiveBuffer = 0)
-      : fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
+      : from_(from), fd_(::socket(AF_INET, SOCK_STREAM, 0)) {
     if (receiveBuffer > 0)
       ::setsockopt(fd_, SOL_SOCKET, SO_RCVBUF, &receiveBuffer, sizeof receiveBuffer);
     sockaddr_in local{};
@@ -377,6 +378,15 @@ class RawClient {
   RawClient& operator=(const RawClient&) = delete;
 
   bool connected() const { return connected_; }
+  const std::string& from() const { return from_; }
+  /// Without waiting: whether the host closed or reset the connection (what it sent is dropped).
+  bool closedByHost() {
+    char buffer[512];
+    ssize_t n = 0;
+    while ((n = ::recv(fd_, buffer, sizeof buffer, MSG_DONTWAIT)) > 0) {
+    }
+    return n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK);
+  }
   /// False once the host closed or reset the connection.
   bool send(const std::string& bytes) {
     return ::send(fd_, bytes.data(), bytes.size(), MSG_NOSIGNAL) ==
@@ -411,6 +421,7 @@ class RawClient {
   }
 
  private:
+  std::string from_;
   int fd_;
   bool connected_ = false;
 };
@@ -448,6 +459,44 @@ class SlowClients {
   std::atomic<bool> done_{false};
   std::thread dripper_;
 };
+
+/// `each` idle connections from every one of `addresses`, each reopened as soon as the host
+/// closes it (as an attacker would): within each address's cap they could hold every worker and
+/// fill the queue.
+class IdleHolders {
+ public:
+  IdleHolders(const std::vector<std::string>& addresses, std::size_t each, unsigned port) {
+    for (const auto& address : addresses)
+      for (std::size_t i = 0; i < each; ++i)
+        held_.push_back(std::make_unique<RawClient>(address, port));
+    reopener_ = std::thread([this, port] {
+      while (!done_) {
+        for (auto& client : held_)
+          if (client->closedByHost()) client = std::make_unique<RawClient>(client->from(), port);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+    });
+  }
+  ~IdleHolders() {
+    done_ = true;
+    reopener_.join();
+  }
+  IdleHolders(const IdleHolders&) = delete;
+  IdleHolders& operator=(const IdleHolders&) = delete;
+
+ private:
+  std::vector<std::unique_ptr<RawClient>> held_;
+  std::atomic<bool> done_{false};
+  std::thread reopener_;
+};
+
+/// GET /healthz from 127.0.0.1 on a new connection: its answer, or what came within `timeout`.
+std::string probeHealth(unsigned port, std::chrono::milliseconds timeout) {
+  RawClient probe("127.0.0.1", port);
+  probe.send("GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+  bool closed = false;
+  return probe.receive(timeout, closed);
+}
 
 TEST_F(DmsHost, RunAnswersPromptlyWhileSlowClientsHoldConnections) {
   writeConfig(goodConfig());
@@ -615,6 +664,117 @@ TEST_F(DmsHost, RunClosesAConnectionThatDoesNotTakeItsAnswers) {
                 "closed a connection from 127.0.0.11: the answer was not taken within 1000 ms"),
             std::string::npos)
       << result.err;
+}
+
+// Two addresses, each within its cap, reopening idle connections as fast as the host closed
+// them held every worker and filled the queue: /healthz from anyone else went unanswered for as
+// long as they kept it up (the listener review's finding 4). The cap counts connections waiting
+// for a worker too, and while others wait an idle connection keeps its worker only a second.
+TEST_F(DmsHost, RunAnswersProbesWhileTwoAddressesHoldIdleConnections) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  // 80: the 16 workers and the 64 places in the queue.
+  IdleHolders idle({"127.0.2.1", "127.0.2.2"}, 40, process.port());
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));  // past the idle ones' grace
+
+  for (int probe = 0; probe < 4; ++probe) {
+    const auto start = std::chrono::steady_clock::now();
+    const std::string answer = probeHealth(process.port(), std::chrono::seconds(2));
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200"))
+        << "probe " << probe << " after " << seconds << " s: " << answer.substr(0, 100);
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+
+  const auto result = process.stop(SIGTERM);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.err.find("refused a connection from 127.0.2.1: 8 connections from that "
+                            "address are open"),
+            std::string::npos)
+      << result.err.substr(0, 2000);
+  EXPECT_NE(result.err.find("no whole request within 1000 ms while every worker was busy"),
+            std::string::npos)
+      << result.err.substr(0, 2000);
+}
+
+// Every worker busy is not pressure by itself: with nobody waiting for a worker, clients that
+// send their requests slowly keep the whole request deadline (10 s) and are answered.
+TEST_F(DmsHost, RunServesSlowClientsOnEveryWorkerWhileNobodyWaits) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  std::vector<std::unique_ptr<RawClient>> slow;
+  for (int i = 0; i < 16; ++i) {  // every worker, 8 from each address
+    slow.push_back(std::make_unique<RawClient>(i < 8 ? "127.0.3.1" : "127.0.3.2", process.port()));
+    ASSERT_TRUE(slow.back()->connected());
+    slow.back()->send("POST /test/echo HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+  }
+  // One header byte from each every 250 ms for 2.5 s: far past the pressure grace of 1 s.
+  for (int tick = 0; tick < 10; ++tick) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    for (auto& client : slow) client->send("a");
+  }
+  for (auto& client : slow) client->send("\r\nConnection: close\r\nContent-Length: 4\r\n\r\nping");
+  for (auto& client : slow) {
+    bool closed = false;
+    const std::string answer = client->receive(std::chrono::seconds(2), closed);
+    EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << client->from() << ": " << answer;
+    EXPECT_TRUE(answer.ends_with("ping")) << answer;
+  }
+  const auto result = process.stop(SIGTERM);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_EQ(result.err.find("closed a connection"), std::string::npos) << result.err;
+}
+
+// The cap is counted from accept to the end of a connection, and the queue is never handed more
+// than it takes (Poco would drop a connection silently, and a count it never released would lock
+// its address out for ever): with every worker and the queue full, one more connection is
+// answered 503, and once they end every address is served up to its cap again.
+TEST_F(DmsHost, RunReleasesEveryCountOnceConnectionsEndEvenWithTheQueueFull) {
+  writeConfig(goodConfig());
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  std::vector<std::string> addresses;
+  for (int i = 1; i <= 11; ++i) addresses.push_back("127.0.4." + std::to_string(i));
+  {
+    // 10 addresses x 8: the 16 workers and the 64 places in the queue, kept full.
+    IdleHolders idle({addresses.begin(), addresses.begin() + 10}, 8, process.port());
+    std::string refused;
+    for (const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+         !refused.starts_with("HTTP/1.1 503") && std::chrono::steady_clock::now() < until;) {
+      RawClient beyond(addresses[10], process.port());
+      beyond.send("GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+      bool closed = false;
+      refused = beyond.receive(std::chrono::milliseconds(300), closed);
+    }
+    EXPECT_TRUE(refused.starts_with("HTTP/1.1 503")) << refused;
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // the host sees them end
+  for (const auto& address : addresses) {
+    std::vector<std::unique_ptr<RawClient>> clients;
+    for (int i = 0; i < 8; ++i) {
+      clients.push_back(std::make_unique<RawClient>(address, process.port()));
+      clients.back()->send(
+          "POST /test/echo HTTP/1.1\r\nHost: x\r\nConnection: close\r\nContent-Length: "
+          "4\r\n\r\nping");
+    }
+    for (auto& client : clients) {
+      bool closed = false;
+      const std::string answer = client->receive(std::chrono::seconds(2), closed);
+      EXPECT_TRUE(answer.starts_with("HTTP/1.1 200")) << address << ": " << answer;
+    }
+  }
+  // After the burst, stop() is prompt: Poco's idle dispatcher threads wait 1 s at the most.
+  const auto stopping = std::chrono::steady_clock::now();
+  const auto result = process.stop(SIGTERM);
+  EXPECT_LT(std::chrono::steady_clock::now() - stopping, std::chrono::seconds(4));
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  EXPECT_NE(result.err.find("refused a connection from 127.0.4.11: every worker is busy and 64 "
+                            "connections wait for one"),
+            std::string::npos)
+      << result.err.substr(0, 2000);
 }
 
 // A body the host does not read (404, 405) must not be taken for the next request of the

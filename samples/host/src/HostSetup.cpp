@@ -57,7 +57,8 @@ ConfigSchema HostSetup::hostSchema(const std::string& pluginSection,
        "a whole request (headers and body) must arrive, and its answer be taken, within this, "
        "0.1-600"},
       {"http.maxConnectionsPerAddress", OptionType::Integer, "8", false, false,
-       "connections one client address may have served at once, 1-" +
+       "connections one client address may have open at once (served or waiting for a worker), "
+       "1-" +
            std::to_string(kMaxConnectionsPerAddress) + "; more are answered 503"},
       // document events (issue 10): where dms-host forwards what the plugin reports
       {"events.webhook.url", OptionType::String, "", false, false,

@@ -11,6 +11,7 @@
 #include <Poco/Net/SocketAddress.h>
 #include <Poco/Net/TCPServerConnectionFactory.h>
 #include <Poco/String.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <istream>
@@ -200,8 +201,8 @@ class RouteHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
   HostMetrics* metrics_;
 };
 
-/// Poco's HTTP connection, served only when the guard admits it (else answered 503 at once)
-/// and registered with the guard while it runs, so that its requests get a deadline.
+/// Poco's HTTP connection, registered with the guard while it runs, so that its requests get a
+/// deadline. The guard admitted it when it was accepted (AdmissionFilter).
 class GuardedConnection final : public Poco::Net::HTTPServerConnection {
  public:
   GuardedConnection(const Poco::Net::StreamSocket& socket,
@@ -211,29 +212,38 @@ class GuardedConnection final : public Poco::Net::HTTPServerConnection {
       : HTTPServerConnection(socket, params, factory), guard_(guard) {}
 
   void run() override {
-    const auto admission = guard_.admit(socket());
-    if (!admission) {
-      refuse();
-      return;
-    }
-    HTTPServerConnection::run();
+    const auto admission = guard_.serve(socket());
+    if (admission) HTTPServerConnection::run();  // else the host is stopping: just close
   }
 
  private:
-  /// A fixed answer written straight to the socket: the request is not read at all.
-  void refuse() noexcept {
+  ConnectionGuard& guard_;
+};
+
+/// Counts each connection against its address as it is accepted, before it waits for a worker,
+/// and answers the ones the guard refuses (address over its cap, queue full) 503 at once: the
+/// request is not read at all.
+class AdmissionFilter final : public Poco::Net::TCPServerConnectionFilter {
+ public:
+  explicit AdmissionFilter(ConnectionGuard& guard) : guard_(guard) {}
+
+  bool accept(const Poco::Net::StreamSocket& socket) override {
+    if (guard_.accept(socket)) return true;
     static constexpr std::string_view kBusy =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\n"
         "Content-Length: 39\r\nConnection: close\r\nRetry-After: 5\r\n\r\n"
         "{\"error\":\"too many connections, retry\"}";
+    Poco::Net::StreamSocket refused(socket);
     try {
-      socket().setSendTimeout(Poco::Timespan(1, 0));
-      socket().sendBytes(kBusy.data(), static_cast<int>(kBusy.size()));
-      socket().shutdown();
-    } catch (...) {  // NOLINT: the client is gone or stuck; closing is all that is left
+      // On the acceptor thread: never wait. A fresh connection's send buffer takes this whole.
+      refused.sendBytes(kBusy.data(), static_cast<int>(kBusy.size()), MSG_DONTWAIT | MSG_NOSIGNAL);
+      refused.shutdown();
+    } catch (...) {  // NOLINT: the client is gone; the server closes the socket
     }
+    return false;
   }
 
+ private:
   ConnectionGuard& guard_;
 };
 
@@ -324,12 +334,18 @@ void RouteServer::start() {
   // Short idle keep-alive so that idle connections give their worker back soon.
   params->setKeepAliveTimeout(Poco::Timespan(2, 0));
   params->setTimeout(Poco::Timespan(10, 0));
-  guard_ = std::make_unique<ConnectionGuard>(limits_, logger_);
+  // How long Poco's idle dispatcher threads wait for a connection before they look again:
+  // stop() waits for them, and after a burst of connections Poco 1.11 leaves some waiting out
+  // their whole idle time (10 s by default) instead of waking them.
+  params->setThreadIdleTime(Poco::Timespan(1, 0));
+  guard_ = std::make_unique<ConnectionGuard>(limits_, static_cast<std::size_t>(workers),
+                                             kMaxQueuedConnections, logger_);
   pool_ = std::make_unique<Poco::ThreadPool>("dms-http", 1, workers);
   Poco::Net::HTTPRequestHandlerFactory::Ptr handlers =
       new RouteHandlerFactory(routes_, logger_, *guard_, metrics_);
   server_ = std::make_unique<Poco::Net::TCPServer>(
       new GuardedConnectionFactory(params, handlers, *guard_), *pool_, socket_, params);
+  server_->setConnectionFilter(new AdmissionFilter(*guard_));
   server_->start();
   running_ = true;
 }

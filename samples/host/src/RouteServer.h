@@ -3,10 +3,15 @@
 /// Poco's HTTP connections on a bounded thread pool. 404 for an unknown path, 405 for a known
 /// path with another method, 413 for a body over Route::maxBodyBytes (a body left unread ends
 /// its connection: it must never be taken for the next request). The query string is never
-/// logged (it may carry a shared secret). Slow or many clients of one address cannot deny
-/// service to others (ConnectionGuard: a deadline for each whole request and for taking its answer,
-/// a cap per client address, 503 beyond it); connections beyond the workers wait in a bounded
-/// queue.
+/// logged (it may carry a shared secret).
+///
+/// Slow, idle or many clients of a few addresses cannot deny service to others (ConnectionGuard):
+/// a deadline for each whole request and for taking its answer; a cap per client address
+/// counted from accept, connections waiting for a worker included, 503 at once beyond it or
+/// when the bounded queue is full; and while connections wait for a worker, one that has not
+/// sent a whole request within a second gives its worker up. Thread-per-connection still: many
+/// addresses (about ten at the default cap) can keep every worker busy and the queue full; that
+/// needs a proxy in front.
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>
@@ -54,7 +59,7 @@ class RouteServer {
   /// The workers for `limits`: kMinWorkerThreads, or the per-address cap and a third more, so
   /// that a quarter of them is always left to other addresses.
   static std::size_t workerThreadsFor(const ListenerLimits& limits);
-  /// Connections waiting for a worker; beyond that the kernel's backlog, then refusal.
+  /// Connections waiting for a worker; more are answered 503 at once.
   static constexpr std::size_t kMaxQueuedConnections = 64;
 
   /// The logger must outlive the server. Creates no thread yet.
