@@ -133,6 +133,32 @@ TEST_F(PluginCommandsTest, VerifyTellsMovedFilesFromOrphans) {
   EXPECT_EQ(verify.out.find("Behold.pdf"), std::string::npos) << "filed where recorded";
 }
 
+// A tree deeper than any the plugin files (a broken or hostile target may list one without
+// end) is searched to dms::kMaxFolderDepth and no further, and verify says so.
+TEST_F(PluginCommandsTest, VerifySearchesNoDeeperThanTheFolderDepthBound) {
+  makePlugin();
+  api_.setOrder(makeOrder(1, "FINISHED", {makeAsset("c1", "C.pdf")}));
+  ASSERT_EQ(run("sync", {"--order", "1"}).code, 0);
+  auto md = fsTarget_->readMetadata("dms-case-1/1/Plan og regulering/C.pdf");
+  ASSERT_TRUE(md.ok());
+  std::string atTheBound, beyond;
+  for (int i = 0; i < dms::kMaxFolderDepth; ++i) atTheBound += (i ? "/d" : "d");
+  beyond = atTheBound + "/deeper";
+  ASSERT_TRUE(fsTarget_->ensureFolder(beyond).ok());
+  for (const auto& folder : {atTheBound, beyond}) {
+    std::istringstream copy("copy");
+    ASSERT_TRUE(fsTarget_->put(folder + "/C-copy.pdf", copy, *md, dms::PutMode::CreateNew).ok());
+  }
+  auto verify = run("verify", {});
+  EXPECT_EQ(verify.code, 1);
+  EXPECT_NE(verify.out.find("orphaned: " + atTheBound + "/C-copy.pdf"), std::string::npos)
+      << verify.out;
+  EXPECT_EQ(verify.out.find("orphaned: " + beyond), std::string::npos) << verify.out;
+  EXPECT_NE((verify.out + verify.err).find("'" + beyond + "' not searched: deeper than 64 folders"),
+            std::string::npos)
+      << verify.out << verify.err;
+}
+
 TEST_F(PluginCommandsTest, SyncAnswersQueuedPushesAndDropsUnknownOrders) {
   makePlugin();
   auto order1 = makeOrder(1, "FINISHED", {makeAsset("a1", "A.pdf")});

@@ -97,8 +97,11 @@ TEST(OrderPlan, BothLevelsEachAssetOnceAndAWithdrawnOrderPlansWhatIsKnown) {
                                               {makeAsset("b1", "B.pdf"), makeAsset("a1", "A.pdf")});
   const auto plan = filing::planOrder(order, {}, config, {kNow, false});
   ASSERT_EQ(plan.assets.size(), 2u) << "an asset listed at both levels is planned once";
-  EXPECT_NE(plan.find("a1"), nullptr);
-  EXPECT_NE(plan.find("b1"), nullptr);
+  const auto byId = plan.byId();
+  ASSERT_EQ(byId.size(), 2u);
+  ASSERT_TRUE(byId.contains("a1"));
+  ASSERT_TRUE(byId.contains("b1"));
+  EXPECT_EQ(byId.at("b1")->context.asset.id, "b1");
 
   // Cancelled: a filed asset Ambita no longer lists is still removed.
   AssetRecord gone;
@@ -110,6 +113,21 @@ TEST(OrderPlan, BothLevelsEachAssetOnceAndAWithdrawnOrderPlansWhatIsKnown) {
   ASSERT_EQ(withdrawn.assets.size(), 1u);
   EXPECT_TRUE(withdrawn.withdrawnOrder);
   EXPECT_EQ(withdrawn.assets.front().action, PlannedAction::Remove);
+
+  // Cancelled and still listed: each known asset takes its own walked context.
+  AssetRecord filedA = gone, filedB = gone;
+  filedA.assetId = "a1";
+  filedB.assetId = "b1";
+  const auto listed = EngineFixture::makeOrder(7, "CANCELLED", {makeAsset("a1", "A.pdf")},
+                                               {makeAsset("b1", "B.pdf")});
+  const auto both =
+      filing::planOrder(listed, {{"a1", filedA}, {"b1", filedB}}, config, {kNow, false});
+  ASSERT_EQ(both.assets.size(), 2u);
+  for (const auto& planned : both.assets) {
+    EXPECT_EQ(planned.action, PlannedAction::Remove) << planned.context.asset.id;
+    EXPECT_EQ(planned.context.asset.name,
+              planned.context.asset.id == "a1" ? "orig-A.pdf" : "orig-B.pdf");
+  }
 }
 
 }  // namespace

@@ -65,6 +65,20 @@ TEST_F(PluginTest, FactoryDescribesItselfAndRefusesBadConfiguration) {
   ASSERT_FALSE(bad.ok());
   EXPECT_NE(bad.error().message.find("ambita.filing.folderTemplate"), std::string::npos);
   EXPECT_NE(bad.error().message.find("{oops}"), std::string::npos);
+  // Files go no deeper than recover() and verify look (dms::kMaxFolderDepth), counting the
+  // withdrawn folder a moved file goes under.
+  std::string levels = "{orderId}";
+  for (int i = 1; i < dms::kMaxFolderDepth; ++i) levels += "/x";
+  ASSERT_TRUE(
+      factory.create(services(section(R"("filing": {"folderTemplate": ")" + levels + R"("})")))
+          .ok());
+  auto deep = factory.create(
+      services(section(R"("filing": {"folderTemplate": ")" + levels +
+                       R"(", "withdrawnPolicy": "move", "withdrawnFolder": "Trukket"})")));
+  ASSERT_FALSE(deep.ok());
+  EXPECT_NE(deep.error().message.find("ambita.filing.folderTemplate"), std::string::npos)
+      << deep.error().message;
+  EXPECT_NE(deep.error().message.find("at most 64"), std::string::npos) << deep.error().message;
   auto good = factory.create(services(section()));
   ASSERT_TRUE(good.ok()) << good.error().describe();
   std::set<std::string> commands;

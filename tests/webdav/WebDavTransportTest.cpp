@@ -209,6 +209,31 @@ TEST(WebDavStatus, AnUnknownClientErrorIsInvalidArgumentAndNotRetried) {
   EXPECT_EQ(server.requests().size(), before + 1) << "a 4xx is not retried";
 }
 
+// An answer over the 64 MiB a body may have is an error, and not asked for again: a hostile
+// server would send as much at every attempt.
+TEST(WebDavStatus, AnAnswerOverTheSizeBoundIsRefusedAndNotAskedForAgain) {
+  ScriptedDavServer server(
+      [](std::size_t, const RecordedRequest&, Poco::Net::HTTPServerResponse& response) {
+        response.setStatusAndReason(Poco::Net::HTTPResponse::HTTPStatus(207), "Multi-Status");
+        response.setChunkedTransferEncoding(true);
+        const std::string block(1 << 20, ' ');
+        auto& out = response.send();
+        for (int i = 0; i < 65 && out; ++i) out << block;
+      });
+  CapturingLogger logger;
+  auto options =
+      webdav::WebDavOptions::parse(R"({"url": ")" + server.origin() + R"(/dav/", "retries": 3})");
+  ASSERT_TRUE(options) << options.error().describe();
+  auto created = webdav::WebDavTarget::create(*options, logger);
+  ASSERT_TRUE(created) << created.error().describe();
+  const auto before = server.requests().size();
+  auto listed = (*created)->list("");
+  ASSERT_FALSE(listed);
+  EXPECT_NE(listed.error().message.find("larger than 64 MiB"), std::string::npos)
+      << listed.error().describe();
+  EXPECT_EQ(server.requests().size(), before + 1) << listed.error().describe();
+}
+
 /// A server that accepts each connection, reads the request and then holds the client up: it
 /// answers nothing (`head` empty), or sends `head` and then `trickle` (one byte of body by
 /// default) every `every` (50 ms: each receive well inside any read timeout, the whole never

@@ -45,7 +45,6 @@ namespace {
 /// While a file is written, its writeback is started every this many bytes (TemporaryFileSink).
 constexpr std::uint64_t kWritebackStepBytes = 8 * 1024 * 1024;
 constexpr std::string_view kXattrPrefix = "user.dms.";
-constexpr int kMaxRecoverDepth = 64;
 constexpr const char* kSource = "filesystem";
 
 /// Removes a temporary file unless released (every failure path of put and writeSidecar).
@@ -1112,7 +1111,7 @@ void FilesystemTarget::recoverFolder(int folderFd, const std::string& path, int 
     }
     if (isFolderEntry(folderFd, name, type)) subfolders.push_back(name);
   }
-  if (depth >= kMaxRecoverDepth) {
+  if (depth >= dms::kMaxFolderDepth) {
     if (!subfolders.empty())
       log(LogLevel::Warning, "recover: not descending below " + quotePath(path));
     return;

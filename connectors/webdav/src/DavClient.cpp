@@ -71,6 +71,12 @@ struct ContentError {
   std::string message;
 };
 
+/// Thrown when an answer's body exceeds kMaxResponseBody: not retried (the same server would
+/// send as much again, attempt after attempt).
+struct AnswerTooLarge {
+  std::string message;
+};
+
 /// The stream only says "bad"; the session kept the network error that made it so.
 [[noreturn]] void throwSendFailure(Poco::Net::HTTPClientSession& session, const std::string& what) {
   if (const Poco::Exception* cause = session.networkException())
@@ -175,7 +181,7 @@ DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTP
     }
     response.body.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
     if (response.body.size() > kMaxResponseBody)
-      throw Poco::DataException("the server's answer is larger than 64 MiB");
+      throw AnswerTooLarge{"the server's answer is larger than 64 MiB"};
   }
   if (in.bad()) throw Poco::IOException("connection lost while reading the answer");
   // Poco's body stream ends quietly when the connection closes early: a cut answer would
@@ -428,6 +434,10 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
   } catch (const ContentError& e) {
     lease.discard();
     attempt.contentError = e.message;
+  } catch (const AnswerTooLarge& e) {
+    lease.discard();
+    attempt.transportError = e.message;
+    attempt.final = true;
   } catch (const Poco::TimeoutException& e) {
     lease.discard();
     attempt.transportError = "timed out: " + e.displayText();

@@ -26,7 +26,6 @@ using common::quotePath;
 using common::RootPolicy;
 
 constexpr const char* kLogSource = "webdav";
-constexpr int kMaxTreeDepth = 64;
 /// Sidecars and the mode marker are small; a bigger answer is not ours and is not read whole.
 constexpr std::size_t kMaxSmallFileBytes = 1 << 20;
 constexpr std::string_view kModeSidecar = "sidecar";
@@ -1049,7 +1048,6 @@ std::string joined(const std::vector<std::string>& entries) {
 
 Status WebDavTarget::recoverFolder(const std::string& folder, int depth,
                                    std::vector<std::string>& left) {
-  if (depth > kMaxTreeDepth) return {};
   auto entries = propfind(folder, true, 1, false);
   if (!entries) {
     if (depth == 0 || stopsTheWalk(entries.error())) return entries.error();
@@ -1080,6 +1078,8 @@ Status WebDavTarget::recoverFolder(const std::string& folder, int depth,
     } else if (common::isTempName(name)) {
       logger_.info(kLogSource, "removing the leftover temporary " + quotePath(entry.path));
       if (auto ok = removeLeftover(entry.path, entry.collection); !ok) return ok;
+    } else if (entry.collection && depth >= kMaxFolderDepth) {
+      logger_.warning(kLogSource, "recover: not descending below " + quotePath(entry.path));
     } else if (entry.collection) {
       if (auto ok = recoverFolder(entry.path, depth + 1, left); !ok) return ok;
     }

@@ -47,6 +47,11 @@ struct EntryInfo {
   std::int64_t modifiedEpochSeconds = 0;  ///< 0 when Capabilities::modificationTime is false
 };
 
+/// The deepest a filing tree goes: folders at most this many segments below the root. Walks
+/// of a tree (recover(), a host's search for stray files) go no deeper, so a broken or hostile
+/// listing that shows an endless tree cannot lead them on for ever; a plugin files no deeper.
+inline constexpr int kMaxFolderDepth = 64;
+
 enum class PutMode {
   CreateNew,  ///< fail with AlreadyExists if a file is already at the path
   Replace,    ///< replace an existing file atomically (the old one stays until the new is complete)

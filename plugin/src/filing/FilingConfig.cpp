@@ -1,7 +1,9 @@
 #include "filing/FilingConfig.h"
 
+#include <algorithm>
 #include <functional>
 
+#include "dms/DocumentTarget.h"
 #include "filing/SafeName.h"
 
 namespace ambita::filing {
@@ -161,6 +163,18 @@ dms::Result<FilingConfig> parseFilingConfig(const dms::config::OptionReader& opt
     return options.invalid("filing.withdrawnFolder",
                            "must name a folder when filing.withdrawnPolicy is \"move\"");
   config.withdrawnFolder = *withdrawn;
+  // Filed no deeper than the tree walks (recover, verify) look.
+  const std::size_t withdrawnLevels =
+      config.withdrawnPolicy == WithdrawnPolicy::Move
+          ? 1 + std::count(config.withdrawnFolder.begin(), config.withdrawnFolder.end(), '/')
+          : 0;
+  if (config.folderTemplate.maxSegments() + withdrawnLevels > dms::kMaxFolderDepth)
+    return options.invalid(
+        "filing.folderTemplate",
+        "has " + std::to_string(config.folderTemplate.maxSegments()) + " folder levels" +
+            (withdrawnLevels ? " and filing.withdrawnFolder " + std::to_string(withdrawnLevels)
+                             : std::string()) +
+            "; at most " + std::to_string(dms::kMaxFolderDepth) + " in all");
 
   const std::string pushPath = options.string("push.path");
   if (pushPath.empty() || pushPath.front() != '/' || pushPath.find('?') != std::string::npos)

@@ -240,9 +240,15 @@ void FilingService::findOrphans(VerifyReport& report) {
   // Files carrying our asset id that the state does not place there (a filed file, or a moved
   // one). Asked per file found (an indexed lookup) instead of holding every recorded path:
   // memory stays flat whatever the archive's size (issue 15).
-  std::vector<std::string> folders{""};
+  // A tree deeper than any this plugin files is not searched below the bound: a broken or
+  // hostile listing could show one without end.
+  struct Folder {
+    std::string path;
+    int depth = 0;
+  };
+  std::vector<Folder> folders{{"", 0}};
   while (!folders.empty() && !cancelledNow(report)) {
-    const std::string folder = folders.back();
+    const auto [folder, depth] = std::move(folders.back());
     folders.pop_back();
     auto entries = target_.list(folder);
     if (!entries) {
@@ -251,8 +257,13 @@ void FilingService::findOrphans(VerifyReport& report) {
     }
     for (const auto& e : *entries) {
       if (cancelledNow(report)) return;
+      if (e.type == dms::EntryType::Folder && depth >= dms::kMaxFolderDepth) {
+        report.errors.push_back("'" + e.path + "' not searched: deeper than " +
+                                std::to_string(dms::kMaxFolderDepth) + " folders");
+        continue;
+      }
       if (e.type == dms::EntryType::Folder) {
-        folders.push_back(e.path);
+        folders.push_back({e.path, depth + 1});
         continue;
       }
       auto placed = store_.placesFileAt(e.path);

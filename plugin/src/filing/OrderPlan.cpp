@@ -72,10 +72,11 @@ std::string toString(PlannedAction action) {
   return "?";
 }
 
-const PlannedAsset* OrderPlan::find(const std::string& assetId) const {
-  for (const auto& a : assets)
-    if (a.context.asset.id == assetId) return &a;
-  return nullptr;
+std::unordered_map<std::string_view, const PlannedAsset*> OrderPlan::byId() const {
+  std::unordered_map<std::string_view, const PlannedAsset*> index;
+  index.reserve(assets.size());
+  for (const auto& a : assets) index.emplace(a.context.asset.id, &a);  // the first, as a walk finds
+  return index;
 }
 
 bool givenUp(const AssetRecord& record, const FilingConfig& config) {
@@ -101,15 +102,15 @@ OrderPlan planOrder(const api::OrderCollection& order, std::map<std::string, Ass
   auto walked = AssetMapper::walk(order);
   plan.assets.reserve(plan.withdrawnOrder ? known.size() : walked.size());
   if (plan.withdrawnOrder) {
+    // The last walked context of each id (the walk lists each asset once), found by id:
+    // a scan per known asset was quadratic in an order's size.
+    std::unordered_map<std::string_view, AssetContext*> walkedById;
+    walkedById.reserve(walked.size());
+    for (auto& context : walked) walkedById.insert_or_assign(context.asset.id, &context);
     for (auto& [id, record] : known) {
       PlannedAsset p;
       p.context.asset.id = id;
-      // The last walked context with this id, as before (the walk lists each asset once).
-      for (auto it = walked.rbegin(); it != walked.rend(); ++it)
-        if (it->asset.id == id) {
-          p.context = std::move(*it);
-          break;
-        }
+      if (auto it = walkedById.find(id); it != walkedById.end()) p.context = std::move(*it->second);
       const bool filed = record.state == AssetState::Filed;
       p.action = filed ? removal(config) : PlannedAction::Keep;
       p.why = filed ? "the order was " + order.status : "already " + toString(record.state);

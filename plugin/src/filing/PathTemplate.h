@@ -34,6 +34,9 @@ class PathTemplate {
   std::vector<std::string> render(const std::map<std::string, std::string>& values,
                                   std::size_t maxSegmentBytes) const;
 
+  /// The most segments a rendering has (the template's '/'-separated parts).
+  std::size_t maxSegments() const { return segments_.size(); }
+
   /// The template as written.
   const std::string& text() const { return text_; }
 

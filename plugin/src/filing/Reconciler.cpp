@@ -895,6 +895,7 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
     // What a reconcile now would do (a failed asset shown as filed again, backoff or not).
     auto plan = planOrder(*order, std::move(known), config_, {clock_(), true});
     if (auto s = leaveOtherOrdersAssets(plan, orderId); !s) return s.error();
+    const auto plannedById = plan.byId();
     std::set<std::string> reserved;
     std::vector<PreviewEntry> out;
     for (const auto& context : AssetMapper::walk(*order)) {
@@ -904,7 +905,8 @@ dms::Result<std::vector<PreviewEntry>> Reconciler::preview(std::int64_t orderId)
       auto mapped = mapper_.map(*order, context, trackedOrder);
       e.metadata = AssetMapper::metadata(*order, context, mapped, "", 0, "");
       e.metadata.erase("ambita.size");
-      const auto* planned = plan.find(e.assetId);
+      const auto found = plannedById.find(e.assetId);
+      const PlannedAsset* planned = found == plannedById.end() ? nullptr : found->second;
       const auto action = planned ? planned->action : PlannedAction::Keep;
       const bool filed = planned && planned->known && planned->known->state == AssetState::Filed;
       if (action == PlannedAction::Remove || action == PlannedAction::Move) {
