@@ -114,14 +114,16 @@ struct ConnectionAborter::Watch::Watched {
   std::set<std::shared_ptr<Entry>> entries;
   // The watchdog, under `mutex`.
   std::thread watchdog;
-  bool quit = false;
+  /// Which watchdog may run: stopWatchdog() moves it on, so a watchdog it stopped cannot be
+  /// kept running by one a later watch() starts before the stopped one looked (stop, resume).
+  std::uint64_t generation = 0;
   milliseconds tick{kIdleTick};
   std::condition_variable wake;
 
-  /// Runs until quit: cuts the entries past their deadlines, one look per tick.
-  void runWatchdog() {
+  /// Runs until stopWatchdog(): cuts the entries past their deadlines, one look per tick.
+  void runWatchdog(std::uint64_t mine) {
     std::unique_lock lock(mutex);
-    while (!quit) {
+    while (generation == mine) {
       const auto now = Clock::now();
       for (const auto& entry : entries) entry->check(now, timeoutSetting);
       wake.wait_for(lock, tick);
@@ -130,7 +132,7 @@ struct ConnectionAborter::Watch::Watched {
 
   /// Ends the watchdog; the caller joins the thread it gets, outside the lock.
   std::thread stopWatchdog() {
-    quit = true;
+    ++generation;
     return std::move(watchdog);
   }
 };
@@ -232,9 +234,9 @@ ConnectionAborter::Watch ConnectionAborter::watch(SessionPool::Lease& lease,
     }
     // Not after a stop: abortAll() ended it and must not find it running again.
     if (!watched.watchdog.joinable() && !stop.stopped()) {
-      watched.quit = false;
       try {
-        watched.watchdog = std::thread([&watched] { watched.runWatchdog(); });
+        watched.watchdog =
+            std::thread([&watched, mine = watched.generation] { watched.runWatchdog(mine); });
       } catch (const std::system_error&) {
         // No thread to be had: the request runs to its per-receive timeouts as before.
       }
