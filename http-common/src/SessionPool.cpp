@@ -19,18 +19,34 @@ class BodyReader {
  public:
   virtual ~BodyReader() = default;
   virtual int readBody(char* buffer, std::streamsize length) = 0;
+  virtual bool readLine(std::string& line, std::size_t most) = 0;
   virtual const std::atomic<std::uint64_t>& bodyBytes() const = 0;
 };
 
 /// The sessions the pool makes: Poco's HTTP or HTTPS session, with its read opened to leases
 /// and counted. Every body byte comes through read() (Poco's fixed-length, chunked and
-/// to-the-end body streams, and receiveBody); the head and a chunked body's size lines do not.
+/// to-the-end body streams, and receiveBody); the head and a chunked body's size lines do not
+/// (Poco's get(), and readLine).
 template <class Session>
 class PooledSession final : public Session, public BodyReader {
  public:
   using Session::Session;
   int readBody(char* buffer, std::streamsize length) override {
     return this->read(buffer, length);  // HTTPClientSession::read: buffered bytes, else receive
+  }
+  bool readLine(std::string& line, std::size_t most) override {
+    line.clear();
+    while (line.size() < most) {
+      // get() alone cannot tell a 0xFF byte from the end: it returns a plain char.
+      if (this->buffered() == 0) {
+        this->refill();
+        if (this->buffered() == 0) return false;
+      }
+      const char c = static_cast<char>(this->get());
+      if (c == '\n') return true;
+      line.push_back(c);
+    }
+    return false;
   }
   const std::atomic<std::uint64_t>& bodyBytes() const override { return bodyBytes_; }
 
@@ -79,6 +95,10 @@ SessionPool::Lease::~Lease() {
 int SessionPool::Lease::receiveBody(char* buffer, std::streamsize length) {
   // Every session is made by makeSession, as a PooledSession.
   return dynamic_cast<BodyReader&>(*session_).readBody(buffer, length);
+}
+
+bool SessionPool::Lease::receiveLine(std::string& line, std::size_t most) {
+  return dynamic_cast<BodyReader&>(*session_).readLine(line, most);
 }
 
 const std::atomic<std::uint64_t>& SessionPool::Lease::bodyBytesReceived() const {

@@ -11,6 +11,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -263,6 +264,8 @@ class StallingServer {
   }
   /// Requests read so far.
   int requests() const { return requests_.load(); }
+  /// Connections accepted so far.
+  int connections() const { return connections_.load(); }
 
  private:
   static Poco::Net::ServerSocket listen(Poco::Net::Context::Ptr tls) {
@@ -273,8 +276,10 @@ class StallingServer {
   void run() {
     std::vector<Poco::Net::StreamSocket> open;  // closed when the server stops
     while (!stopping_) {
-      if (socket_.poll(Poco::Timespan(0, 20'000), Poco::Net::Socket::SELECT_READ))
+      if (socket_.poll(Poco::Timespan(0, 20'000), Poco::Net::Socket::SELECT_READ)) {
         open.push_back(socket_.acceptConnection());
+        ++connections_;
+      }
       for (auto& connection : open) serve(connection);
     }
   }
@@ -307,6 +312,7 @@ class StallingServer {
   Poco::Net::ServerSocket socket_;
   std::atomic<bool> stopping_{false};
   std::atomic<int> requests_{0};
+  std::atomic<int> connections_{0};
   std::chrono::steady_clock::time_point lastByte_{};
   std::thread thread_;
 };
@@ -445,6 +451,87 @@ TEST(WebDavStatus, AFileCutShortOfItsContentLengthIsAnErrorForTheReader) {
   std::string content((std::istreambuf_iterator<char>(**stream)), std::istreambuf_iterator<char>());
   EXPECT_EQ(content, "hello");
   EXPECT_TRUE((*stream)->bad()) << "5 of 10 bytes read as a whole file";
+}
+
+// Poco's chunked stream ended quietly when the connection closed before the last chunk (the
+// `0` line) or inside a chunk: a reader took the first bytes for the whole file, and a PROPFIND
+// the first entries for the whole listing. Chunked bodies are read strictly now
+// (dms::http::ChunkedBody): a cut one is an error.
+
+const std::string kChunkedHead = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n";
+
+/// Reads the file `name` through `target`'s get() to its end: what came, and whether the
+/// stream failed.
+std::pair<std::string, bool> readFile(webdav::WebDavTarget& target, const std::string& name) {
+  auto stream = target.get(name);
+  if (!stream) return {stream.error().describe(), true};
+  std::string content((std::istreambuf_iterator<char>(**stream)), std::istreambuf_iterator<char>());
+  return {std::move(content), (*stream)->bad()};
+}
+
+TEST(WebDavChunked, AChunkedFileCutBeforeItsLastChunkOrInsideAChunkIsAnErrorForTheReader) {
+  const std::pair<std::string, std::string> cuts[] = {
+      {"5\r\nhello\r\n6\r\n world\r\n", "the connection closed in a chunk-size line"},
+      {"5\r\nhello\r\n10\r\n wor", "the connection closed inside a chunk"}};
+  for (const auto& [cut, why] : cuts) {
+    SCOPED_TRACE(why);
+    StallingServer server(kChunkedHead + cut, StallingServer::After::Close);
+    CapturingLogger logger;
+    auto target = plainTargetFor(server.origin(), logger);
+    const auto [content, failed] = readFile(*target, "f");
+    EXPECT_TRUE(failed) << "a cut chunked body read as a whole file: " << content;
+    EXPECT_TRUE(std::string("hello world").starts_with(content)) << content;
+    EXPECT_NE(logger.text().find(why), std::string::npos) << logger.text();
+  }
+}
+
+TEST(WebDavChunked, AChunkedAnswerCutBeforeItsLastChunkFailsTheCall) {
+  // A whole listing, in one chunk, and no last chunk: the cut falls between two entries.
+  const std::string listing = multistatusFor("/dav/f", false, 5);
+  std::ostringstream size;
+  size << std::hex << listing.size();
+  StallingServer server("HTTP/1.1 207 Multi-Status\r\nTransfer-Encoding: chunked\r\n\r\n" +
+                            size.str() + "\r\n" + listing + "\r\n",
+                        StallingServer::After::Close);
+  CapturingLogger logger;
+  auto target = plainTargetFor(server.origin(), logger);
+  auto stat = target->stat("f");
+  ASSERT_FALSE(stat) << "a listing cut before its last chunk was taken whole";
+  EXPECT_EQ(stat.error().code, ErrorCode::Unavailable) << stat.error().describe();
+  EXPECT_NE(stat.error().message.find("the connection closed in a chunk-size line"),
+            std::string::npos)
+      << stat.error().message;
+}
+
+// Extensions and trailer fields are framing, not content; after the final empty line the
+// connection carries the next answer: the second get() reuses it.
+TEST(WebDavChunked, ChunkedFilesWithExtensionsAndTrailersAreReadWholeOnOneConnection) {
+  StallingServer server(kChunkedHead +
+                            "5;name=value\r\nhello\r\n6 ; q=\"x;y\"\r\n world\r\n"
+                            "0;last\r\nX-Checksum: abc\r\nX-Other: 1\r\n\r\n",
+                        StallingServer::After::Trickle, nullptr, "", 50ms);
+  CapturingLogger logger;
+  auto target = plainTargetFor(server.origin(), logger);
+  for (int i = 0; i < 2; ++i) {
+    SCOPED_TRACE(i);
+    const auto [content, failed] = readFile(*target, "f");
+    EXPECT_FALSE(failed) << logger.text();
+    EXPECT_EQ(content, "hello world");
+  }
+  EXPECT_EQ(server.requests(), 2);
+  EXPECT_EQ(server.connections(), 1) << "the second get() did not reuse the connection";
+}
+
+TEST(WebDavChunked, AChunkSizeLineLongerThan4KiBIsRefused) {
+  StallingServer server(kChunkedHead + "5;x=" + std::string(5000, 'a') + "\r\nhello\r\n0\r\n\r\n",
+                        StallingServer::After::Close);
+  CapturingLogger logger;
+  auto target = plainTargetFor(server.origin(), logger);
+  const auto [content, failed] = readFile(*target, "f");
+  EXPECT_TRUE(failed) << content;
+  EXPECT_EQ(content, "");
+  EXPECT_NE(logger.text().find("a chunk-size line is longer than 4096 bytes"), std::string::npos)
+      << logger.text();
 }
 
 // The whole answer is bounded, not only each receive (ConnectionAborter's watchdog): the head

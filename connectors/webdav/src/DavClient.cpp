@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "dms/http/AttemptLoop.h"
+#include "dms/http/ChunkedBody.h"
 #include "dms/http/RetryAfter.h"
 #include "dms/http/StatusErrors.h"
 
@@ -163,11 +164,14 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
 
 /// Reads the answer: status, headers and the whole (bounded) body, within `watch`'s deadlines
 /// (the caller checks expired() after). Throws Poco exceptions.
-DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTPResponse& head,
+DavResponse receiveAnswer(dms::http::SessionPool::Lease& lease, Poco::Net::HTTPResponse& head,
                           dms::http::ConnectionAborter::Watch& watch) {
   watch.awaitHead();
-  std::istream& in = session.receiveResponse(head);
+  std::istream& received = lease.session().receiveResponse(head);
   watch.awaitBody();
+  // A chunked body is read strictly: one cut short fails (badbit, then thrown below).
+  std::optional<dms::http::ChunkedBody> chunked;
+  std::istream in(&dms::http::answerBody(head, received, lease, chunked));
   DavResponse response;
   response.status = static_cast<int>(head.getStatus());
   response.reason = head.getReason();
@@ -183,6 +187,8 @@ DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTP
     if (response.body.size() > kMaxResponseBody)
       throw AnswerTooLarge{"the server's answer is larger than 64 MiB"};
   }
+  if (in.bad() && chunked && !chunked->complete())
+    throw Poco::IOException("connection lost while reading the answer: " + chunked->failure());
   if (in.bad()) throw Poco::IOException("connection lost while reading the answer");
   // Poco's body stream ends quietly when the connection closes early: a cut answer would
   // pass for the whole one.
@@ -194,8 +200,9 @@ DavResponse receiveAnswer(Poco::Net::HTTPClientSession& session, Poco::Net::HTTP
   return response;
 }
 
-/// A GET response body as Poco reads it, failing where Poco's stream would end quietly: the
-/// connection closed before the announced Content-Length, or cut by cancel() or by the
+/// A GET response body (dms::http::answerBody), failing where Poco's stream would end quietly:
+/// the connection closed before the announced Content-Length, a chunked body cut short (logged)
+/// or malformed, or cut by cancel() or by the
 /// watchdog (the body came too slowly; logged, the reader only sees badbit). A reader must
 /// never take a cut file for the whole one. A failure, and any exception of Poco's (a timeout),
 /// sets badbit on the reading stream and ends it: nothing is thrown into the reader, which may
@@ -211,6 +218,8 @@ class CheckedBody final : public std::streambuf {
         logger_(logger),
         buffer_(kBufferSize) {}
   void setReader(std::istream* reader) { reader_ = reader; }
+  /// The body was read to its end, whole (a reader through istreambuf_iterator sets no eof).
+  bool ended() const { return ended_; }
 
  protected:
   int_type underflow() override {
@@ -219,6 +228,9 @@ class CheckedBody final : public std::streambuf {
     try {
       const dms::http::ConnectionAborter::Watch::Reading reading(watch_);
       got = body_->sgetn(buffer_.data(), static_cast<std::streamsize>(buffer_.size()));
+    } catch (const dms::http::ChunkedBodyCut& e) {
+      logger_.warning(kLogSource, what_ + ": " + e.message());
+      return failed();
     } catch (...) {
       return failed();
     }
@@ -226,6 +238,7 @@ class CheckedBody final : public std::streambuf {
     if (watch_.expired()) return failed();
     if (got <= 0) {
       if (watch_.aborted() || (length_ && read_ < *length_)) return failed();
+      ended_ = true;
       return traits_type::eof();
     }
     read_ += static_cast<std::uint64_t>(got);
@@ -249,6 +262,7 @@ class CheckedBody final : public std::streambuf {
   const std::string what_;
   Logger& logger_;
   bool reported_ = false;
+  bool ended_ = false;
   std::vector<char> buffer_;
   std::uint64_t read_ = 0;
   std::istream* reader_ = nullptr;
@@ -258,25 +272,28 @@ class CheckedBody final : public std::streambuf {
 /// its connection watched, so cancel() ends a read the server holds up).
 class LeasedStream : public std::istream {
  public:
+  /// `received`: Poco's body stream for `head`, read unless the body is chunked.
   LeasedStream(dms::http::SessionPool::Lease lease, dms::http::ConnectionAborter::Watch watch,
-               std::streambuf* body, std::optional<std::uint64_t> length, std::string what,
-               Logger& logger)
+               const Poco::Net::HTTPResponse& head, std::istream& received,
+               std::optional<std::uint64_t> length, std::string what, Logger& logger)
       : std::istream(nullptr),
         lease_(std::move(lease)),
         watch_(std::move(watch)),
-        body_(body, length, watch_, std::move(what), logger) {
+        body_(&dms::http::answerBody(head, received, lease_, chunked_), length, watch_,
+              std::move(what), logger) {
     rdbuf(&body_);
     body_.setReader(this);
   }
   ~LeasedStream() override {
     // An unread body would corrupt the next response on this connection; after a failure (a
     // timeout, a cut) its state is unknown.
-    if (!eof() || bad() || watch_.aborted() || watch_.expired()) lease_.discard();
+    if (!body_.ended() || bad() || watch_.aborted() || watch_.expired()) lease_.discard();
   }
 
  private:
   dms::http::SessionPool::Lease lease_;
-  dms::http::ConnectionAborter::Watch watch_;  ///< after the lease: released before it closes
+  dms::http::ConnectionAborter::Watch watch_;      ///< after the lease: released before it closes
+  std::optional<dms::http::ChunkedBody> chunked_;  ///< reads from the lease's session
   CheckedBody body_;
 };
 
@@ -427,7 +444,7 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     if (!out) throwSendFailure(session, "the request");
 
     Poco::Net::HTTPResponse head;
-    DavResponse response = receiveAnswer(session, head, watch);
+    DavResponse response = receiveAnswer(lease, head, watch);
     response.bytesSent = sent;
     attempt.response = std::move(response);
     attempt.head = std::move(head);
@@ -650,7 +667,7 @@ dms::http::Step DavClient::attemptGet(const std::string& target, std::string_vie
       std::optional<std::uint64_t> length;
       if (head.hasContentLength() && head.getContentLength64() >= 0)
         length = static_cast<std::uint64_t>(head.getContentLength64());
-      stream = std::make_unique<LeasedStream>(std::move(lease), std::move(watch), body.rdbuf(),
+      stream = std::make_unique<LeasedStream>(std::move(lease), std::move(watch), head, body,
                                               length, std::string(what), logger_);
       return Step::done();
     }

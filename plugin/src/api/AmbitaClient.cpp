@@ -47,14 +47,12 @@ constexpr int kBodyReadTimeouts = 10;
 
 enum class BodyEnd { Complete, TooLarge, TooSlow, Stopped };
 
-/// Reads the body `in` into `out`, at most `limit` bytes, one receive at a time: `stop` and
-/// `deadline` are looked at between two receives (`watch` bounds each). Ends at the body's
-/// first end: Poco's chunked stream does not stay at EOF, so asking again would wait for bytes
-/// that never come.
-BodyEnd readBody(std::istream& in, std::size_t limit, std::string& out,
+/// Reads `body` (dms::http::answerBody) into `out`, at most `limit` bytes, one receive at a
+/// time: `stop` and `deadline` are looked at between two receives (`watch` bounds each). Ends
+/// at the body's first end. A chunked body cut short throws (dms::http::ChunkedBodyCut).
+BodyEnd readBody(std::streambuf& body, std::size_t limit, std::string& out,
                  const dms::http::StopSignal& stop, std::chrono::steady_clock::time_point deadline,
                  const dms::http::ConnectionAborter::Watch& watch) {
-  std::streambuf& body = *in.rdbuf();
   char buf[8192];
   while (true) {
     if (stop.stopped()) return BodyEnd::Stopped;
@@ -330,8 +328,10 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
     counters_.answered(resp.getStatus());
     Reply reply{resp.getStatus(), {}};
     const bool ok2xx = reply.status >= 200 && reply.status < 300;
-    BodyEnd end = readBody(is, ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body, stop_,
-                           bodyDeadline(), watch);
+    std::optional<dms::http::ChunkedBody> chunked;
+    BodyEnd end =
+        readBody(dms::http::answerBody(resp, is, *lease, chunked),
+                 ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body, stop_, bodyDeadline(), watch);
     // A connection cut by cancel() or the watchdog ends its body early, as if it were whole.
     if (watch.aborted()) end = BodyEnd::Stopped;
     throwIfTooSlow(watch);
@@ -622,8 +622,10 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
     watch.awaitBody();
     answered = true;
     counters_.answered(resp.getStatus());
+    std::optional<dms::http::ChunkedBody> chunked;
+    std::streambuf& body = dms::http::answerBody(resp, is, *lease, chunked);
     if (resp.getStatus() == Poco::Net::HTTPResponse::HTTP_OK) {
-      Step step = streamBody(resp, is, *lease, watch, what, state);
+      Step step = streamBody(resp, body, chunked, *lease, watch, what, state);
       // A body cut by cancel() or the watchdog is no file; one read whole before the cut stays
       // done.
       if ((watch.aborted() || watch.expired()) && step.kind() != Step::Kind::Done) {
@@ -633,14 +635,14 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
       }
       return step;
     }
-    std::string body;
-    BodyEnd end = readBody(is, kMaxErrorBody, body, stop_, bodyDeadline(), watch);
+    std::string message;
+    BodyEnd end = readBody(body, kMaxErrorBody, message, stop_, bodyDeadline(), watch);
     if (watch.aborted()) end = BodyEnd::Stopped;
     throwIfTooSlow(watch);
     if (end != BodyEnd::Complete || !resp.getKeepAlive()) lease->discard();
     if (end == BodyEnd::Stopped) return Step::finalFailure(cancelledError(what));
     // A message that came too slowly is cut short; the status says what happened.
-    return stepForDownloadStatus(resp, body, withToken ? token : std::string(), what, state);
+    return stepForDownloadStatus(resp, message, withToken ? token : std::string(), what, state);
   } catch (const Poco::Exception& caught) {
     lease->discard();
     if (watch.aborted()) return Step::finalFailure(cancelledError(what));
@@ -701,7 +703,9 @@ dms::http::Step AmbitaClient::stepForDownloadStatus(const Poco::Net::HTTPRespons
 }
 
 dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response,
-                                         std::istream& body, dms::http::SessionPool::Lease& lease,
+                                         std::streambuf& body,
+                                         const std::optional<dms::http::ChunkedBody>& chunked,
+                                         dms::http::SessionPool::Lease& lease,
                                          const dms::http::ConnectionAborter::Watch& watch,
                                          const std::string& what, DownloadState& state) {
   using dms::http::Step;
@@ -728,11 +732,13 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
       return got;
     };
   } else {
-    // A chunked body: Poco's stream decodes it. A short read means its end (see readBody).
+    // A chunked body (decoded strictly: a cut one throws, failing the attempt as a broken
+    // connection does), or one ended by the connection's close (Poco's stream). A short read
+    // means its end: Poco's stream does not stay at its end.
     source = [&body, &watch, ended = false](char* into, std::size_t size) mutable -> std::size_t {
       if (ended) return 0;
       const dms::http::ConnectionAborter::Watch::Reading reading(watch);
-      const auto n = body.rdbuf()->sgetn(into, static_cast<std::streamsize>(size));
+      const auto n = body.sgetn(into, static_cast<std::streamsize>(size));
       if (n < static_cast<std::streamsize>(size)) ended = true;
       return n > 0 ? static_cast<std::size_t>(n) : 0;
     };
@@ -754,10 +760,12 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
   if (!consumed) return Step::finalFailure(consumed.error());
   auto downloaded = content.result();
   if (!downloaded) return Step::finalFailure(downloaded.error());
-  if (!response.getKeepAlive() || !hasLength) lease.discard();
-  // Poco ends a chunked body silently when the connection drops mid-chunk, so without a
-  // Content-Length a cut-short file cannot be told from a complete one.
-  if (!hasLength && logger_)
+  // A chunked body read to its last chunk leaves the connection at the next answer.
+  const bool wholeChunked = chunked && chunked->complete();
+  if (!response.getKeepAlive() || (!hasLength && !wholeChunked)) lease.discard();
+  // Only a body ended by the connection's close (no Content-Length, not chunked) cannot be
+  // told from one cut short: a chunked one cut short failed above.
+  if (!hasLength && !chunked && logger_)
     logger_->warning(kSource, what + ": no Content-Length; completeness of the " +
                                   std::to_string(downloaded->size) + " bytes cannot be checked");
   if (logger_) logger_->debug(kSource, what + ": " + std::to_string(downloaded->size) + " bytes");

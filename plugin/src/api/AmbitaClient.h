@@ -33,6 +33,7 @@
 #include "dms/Error.h"
 #include "dms/Logger.h"
 #include "dms/http/AttemptLoop.h"
+#include "dms/http/ChunkedBody.h"
 #include "dms/http/ConnectionAborter.h"
 #include "dms/http/SessionPool.h"
 #include "dms/http/StopSignal.h"
@@ -146,8 +147,10 @@ class AmbitaClient : public OrderApi {
   dms::http::Step stepForDownloadStatus(const Poco::Net::HTTPResponse& response,
                                         const std::string& body, const std::string& token,
                                         const std::string& what, DownloadState& state);
-  /// Hands a 200 answer's body to state.consume, hashing it on the way.
-  dms::http::Step streamBody(const Poco::Net::HTTPResponse& response, std::istream& body,
+  /// Hands a 200 answer's body to state.consume, hashing it on the way. `body`: from
+  /// dms::http::answerBody (`chunked` holds the chunked one).
+  dms::http::Step streamBody(const Poco::Net::HTTPResponse& response, std::streambuf& body,
+                             const std::optional<dms::http::ChunkedBody>& chunked,
                              dms::http::SessionPool::Lease& lease,
                              const dms::http::ConnectionAborter::Watch& watch,
                              const std::string& what, DownloadState& state);

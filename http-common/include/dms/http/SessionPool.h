@@ -72,6 +72,11 @@ class SessionPool : public std::enable_shared_from_this<SessionPool> {
     /// with reads through the response stream. 0 when the peer closed the connection; throws
     /// Poco's exceptions (timeout, reset) as the stream does.
     int receiveBody(char* buffer, std::streamsize length);
+    /// Reads one line of framing (a chunked body's size line or trailer field) out of the
+    /// session's buffer, refilled as needed: the bytes before the LF into `line` (a CR left
+    /// in), not counted as body bytes. False when the peer closed the connection first or
+    /// `most` bytes came without an LF (line.size() == most). Throws as receiveBody does.
+    bool receiveLine(std::string& line, std::size_t most);
     /// The body bytes the session has received (through receiveBody or a response stream), ever:
     /// what ConnectionAborter's low-speed limit counts. Only the session's reader writes it.
     const std::atomic<std::uint64_t>& bodyBytesReceived() const;
