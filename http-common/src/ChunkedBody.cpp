@@ -55,7 +55,8 @@ std::size_t ChunkedBody::readSome(char* into, std::size_t capacity) {
   bytes_ += static_cast<std::uint64_t>(n);
   if (chunkLeft_ == 0) {
     // The chunk's CRLF; the next size line is read with the next read (it may not have come).
-    if (!readLine("the line ending a chunk").empty()) cut("a chunk's data did not end with CRLF");
+    if (!readLine("the line ending a chunk").empty())
+      cut("a chunk's data did not end with its line end");
     state_ = State::Size;
   }
   return static_cast<std::size_t>(n);
@@ -67,8 +68,9 @@ const std::string& ChunkedBody::readLine(const char* what) {
       cut(std::string(what) + " is longer than " + std::to_string(kMaxLineBytes) + " bytes");
     cut("the connection closed in " + std::string(what));
   }
-  if (line_.empty() || line_.back() != '\r') cut(std::string(what) + " does not end with CRLF");
-  line_.pop_back();
+  // A bare LF ends a line too (RFC 9112 2.2 lets a recipient take it; Poco's reader did): be
+  // liberal in the framing, strict only about where the body ends.
+  if (!line_.empty() && line_.back() == '\r') line_.pop_back();
   return line_;
 }
 

@@ -1,11 +1,11 @@
 #pragma once
 /// The body of a `Transfer-Encoding: chunked` answer, decoded strictly (RFC 9112 7.1): chunk-size
-/// lines (hex size, optional extensions, CRLF), each chunk's data and its CRLF, the last chunk
-/// `0`, optional trailer fields, the final empty line. Poco 1.11's HTTPChunkedStreamBuf ends a
-/// body quietly when the connection closes before its last chunk, so a cut body passed for the
-/// whole one; here a connection that ends anywhere before the final empty line, or a malformed
-/// or over-long line, throws ChunkedBodyCut: the caller treats it as a body cut short (failed,
-/// retried where that is retried, never filed).
+/// lines (hex size, optional extensions, CRLF or a bare LF), each chunk's data and its line end,
+/// the last chunk `0`, optional trailer fields, the final empty line. Poco 1.11's
+/// HTTPChunkedStreamBuf ends a body quietly when the connection closes before its last chunk,
+/// so a cut body passed for the whole one; here a connection that ends anywhere before the final
+/// empty line, or a malformed or over-long line, throws ChunkedBodyCut: the caller treats it as a
+/// body cut short (failed, retried where that is retried, never filed).
 ///
 /// Reads straight from the lease's session in place of Poco's response stream (use one or the
 /// other): the framing byte by byte out of the session's buffer (not counted as body bytes, so
@@ -57,7 +57,7 @@ class ChunkedBody final : public std::streambuf {
   enum class State { Size, Data, Done, Failed };
   /// Up to `capacity` body bytes, at most one receive of data; 0 at the body's end.
   std::size_t readSome(char* into, std::size_t capacity);
-  /// The next line of framing without its CRLF; throws at the connection's end or past
+  /// The next line of framing without its CRLF or LF; throws at the connection's end or past
   /// kMaxLineBytes. `what` names the line in the error.
   const std::string& readLine(const char* what);
   void readSizeLine();
