@@ -102,9 +102,9 @@ Status EventForwarder::deliver(const DocumentEvent& event) noexcept {
 }
 
 Status EventForwarder::post(const std::string& body) {
-  // The URL may carry credentials in its query: messages name the host and port only.
   const auto started = std::chrono::steady_clock::now();
   if (stop_.stopped()) return fail(ErrorCode::Cancelled, "events.webhook: stopping");
+  // The URL may carry credentials in its query: messages name the host and port only.
   Poco::URI uri(settings_.webhookUrl);
   const std::string where =
       "events.webhook.url (" + uri.getHost() + ":" + std::to_string(uri.getPort()) + ")";
@@ -116,6 +116,7 @@ Status EventForwarder::post(const std::string& body) {
   dms::http::SessionPool::Lease& lease = *leased;
   lease.discard();                            // the answer is read no further than needed
   dms::http::ConnectionAborter::Watch watch;  // after the lease: released before it closes
+  Status outcome;
   try {
     Poco::Net::HTTPClientSession& session = lease.session();
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathAndQuery(),
@@ -125,25 +126,23 @@ Status EventForwarder::post(const std::string& body) {
     request.set("X-Dms-Signature", signature(settings_.webhookSecret, body));
     std::ostream& out = session.sendRequest(request);
     watch = aborter_.watch(lease, stop_);
-    watch.awaitWhole(started);
+    watch.awaitWhole(started);  // connecting took part of the time already
     out << body;
     Poco::Net::HTTPResponse response;
     std::istream& in = session.receiveResponse(response);
     in.ignore(64 * 1024);
-    if (watch.aborted()) return fail(ErrorCode::Cancelled, where + ": stopped");
-    if (watch.expired())
-      return fail(ErrorCode::Unavailable, where + ": timed out: " + watch.expiredBecause());
     const int status = response.getStatus();
-    if (status >= 200 && status < 300) return {};
-    return fail(ErrorCode::Unavailable,
-                where + ": answered " + std::to_string(status) + " " + response.getReason());
+    if (status < 200 || status >= 300)
+      outcome = fail(ErrorCode::Unavailable,
+                     where + ": answered " + std::to_string(status) + " " + response.getReason());
   } catch (const Poco::Exception& e) {
-    // After a cut, whatever Poco made of it is the stop or the timeout.
-    if (watch.aborted()) return fail(ErrorCode::Cancelled, where + ": stopped");
-    if (watch.expired())
-      return fail(ErrorCode::Unavailable, where + ": timed out: " + watch.expiredBecause());
-    return fail(ErrorCode::Unavailable, where + ": " + e.displayText());
+    outcome = fail(ErrorCode::Unavailable, where + ": " + e.displayText());
   }
+  // After a cut, whatever was read or Poco made of it is the stop or the timeout.
+  if (watch.aborted()) return fail(ErrorCode::Cancelled, where + ": stopped");
+  if (watch.expired())
+    return fail(ErrorCode::Unavailable, where + ": timed out: " + watch.expiredBecause());
+  return outcome;
 }
 
 Status EventForwarder::append(const std::string& body) {
