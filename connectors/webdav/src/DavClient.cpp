@@ -184,7 +184,7 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
 /// first byte of the answer is awaited here under the watchdog's rules instead: the request
 /// body's low-speed limit while the server still takes it, then the head's deadline (a cut
 /// makes the socket readable; receiveAnswer then fails and the caller reads expired()). One
-/// poll per upload; without a watchdog, Poco's timeout as before.
+/// poll per upload of announced length; without a watchdog, Poco's timeout as before.
 void awaitAnswerToUpload(Poco::Net::HTTPClientSession& session,
                          const dms::http::ConnectionAborter::Watch& watch) {
   if (!watch.deadlinesWatched() || !session.connected()) return;
@@ -463,7 +463,9 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     if (!out) throwSendFailure(session, "the request");
 
     watch.awaitHead();
-    if (request.content != nullptr) awaitAnswerToUpload(session, watch);
+    // Not for a chunked body: its last chunk goes out in receiveResponse (Poco closes the
+    // request stream there).
+    if (request.content != nullptr && request.contentLength) awaitAnswerToUpload(session, watch);
     Poco::Net::HTTPResponse head;
     DavResponse response = receiveAnswer(session, head, watch);
     response.bytesSent = sent;
