@@ -351,7 +351,7 @@ std::unique_ptr<webdav::WebDavTarget> oneAttemptTarget(const ScriptedDavServer& 
 // whole never done) held put() for as long as the file's size allowed: sends were bounded one
 // by one, their whole not. Now the request body keeps the answers' low-speed limit.
 TEST(WebDavScripted, APutTheServerReadsBelowTheSpeedLimitTimesOutAndLeavesNoFile) {
-  PacedPutServer paced({16, 100ms, 2s});  // 160 bytes a second
+  PacedPutServer paced({16, 100ms, 4s});  // 160 bytes a second; gives up after 4 s
   CapturingLogger logger;
   auto target = oneAttemptTarget(paced.server, logger);
   const std::string content(8 << 20, 'z');  // more than the sockets' buffers take
@@ -359,9 +359,9 @@ TEST(WebDavScripted, APutTheServerReadsBelowTheSpeedLimitTimesOutAndLeavesNoFile
     std::istringstream in(content);
     return target->put("big.bin", in, {}, PutMode::CreateNew);
   });
-  const bool ended = put.wait_for(5s) == std::future_status::ready;
+  const bool ended = put.wait_for(6s) == std::future_status::ready;
   if (!ended) target->cancel();
-  ASSERT_TRUE(ended) << "put() still sending 5 s in (read timeout 1 s)";
+  ASSERT_TRUE(ended) << "put() still sending 6 s in (read timeout 1 s)";
   auto result = put.get();
   ASSERT_FALSE(result) << "an upload the server never took whole was taken";
   EXPECT_NE(result.error().message.find("timed out"), std::string::npos)
