@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include "TcpProgress.h"
+
 namespace dms::http {
 namespace {
 
@@ -31,10 +33,15 @@ constexpr milliseconds kIdleTick{1000};
 /// The watchdog never wakes more often than this (a read timeout of a few milliseconds).
 constexpr milliseconds kShortestTick{10};
 
+/// The request body's low-speed limit counts the bytes the server acknowledged (tcpBytesAcked):
+/// what it accepted, whatever the size of the sender's writes (one write of 64 KiB waits for
+/// the whole to fit, so a count of the bytes written moves in steps too coarse for the limit).
+constexpr const char* kAcceptedBody = "the server accepted the request body";
+
 }  // namespace
 
 struct ConnectionAborter::Watch::Entry {
-  enum Phase : int { Sending, Head, Body };
+  enum Phase : int { Sending, Head, Body, Whole };
 
   Entry(int descriptor, milliseconds timeout, const std::atomic<std::uint64_t>* bodyBytes)
       : fd(descriptor),
@@ -47,8 +54,8 @@ struct ConnectionAborter::Watch::Entry {
 
   void cut() noexcept { ::shutdown(fd, SHUT_RDWR); }
 
-  void enter(Phase next) noexcept {
-    since.store(Clock::now().time_since_epoch().count(), std::memory_order_relaxed);
+  void enter(Phase next, Clock::time_point from = Clock::now()) noexcept {
+    since.store(from.time_since_epoch().count(), std::memory_order_relaxed);
     phase.store(next, std::memory_order_release);
   }
 
@@ -57,28 +64,78 @@ struct ConnectionAborter::Watch::Entry {
     if (expired.load() || aborted.load() || window.count() <= 0) return;
     const int current = phase.load(std::memory_order_acquire);
     const Clock::time_point started{Clock::duration(since.load(std::memory_order_relaxed))};
-    if (current == Head) {
+    if (current == Whole) {
       if (now - started >= window)
-        expire("the status line and headers of the answer did not arrive within " + spoken(window) +
+        expire("the whole exchange (request and answer) did not end within " + spoken(window) +
                " (" + setting + ")");
       return;
     }
-    if (current != Body || received == nullptr) return;
-    const std::uint64_t bytes = received->load(std::memory_order_relaxed);
-    if (!inBody) {
-      inBody = true;
-      windowStart = started;
-      windowBytes = startBytes;
+    if (current == Head) {
+      checkHead(now, started, setting);
+      return;
     }
-    if (!reading.load(std::memory_order_relaxed) || bytes - windowBytes >= kMinBytesPerWindow) {
-      // The reader is busy elsewhere (its own time), or the server kept up: a new window.
-      windowStart = now;
-      windowBytes = bytes;
+    if (current == Body && received != nullptr) {
+      const std::uint64_t bytes = received->load(std::memory_order_relaxed);
+      if (windowPhase != Body) startWindow(Body, started, startBytes);
+      keepSpeed(now, bytes, waiting.load(std::memory_order_relaxed),
+                "the body of the answer arrived", setting);
+    } else if (current == Sending) {
+      if (!waiting.load(std::memory_order_relaxed)) {
+        windowPhase = -1;  // the sender's own time (reading its content): a new window next
+        return;
+      }
+      // Asked only while the sender waits in a send: the sender's path pays no syscall.
+      const auto acked = tcpBytesAcked(fd);
+      if (!acked) return;
+      if (windowPhase != Sending) startWindow(Sending, now, *acked);
+      keepSpeed(now, *acked, true, kAcceptedBody, setting);
+    }
+  }
+
+  /// The head's deadline, which starts once the server has taken the whole request: the last
+  /// send only put it into the kernel's buffers, which a server slow to read a big upload
+  /// (above the limit) may take longer than a read timeout to empty.
+  void checkHead(Clock::time_point now, Clock::time_point started, const std::string& setting) {
+    if (windowPhase != Head) {
+      startWindow(Head, started, 0);
+      headFrom = started;
+      draining = false;
+    }
+    if (!draining && now - headFrom < window) return;  // the normal path: no syscall
+    const auto acked = tcpBytesAcked(fd);
+    if (acked && tcpBytesUnacknowledged(fd) > 0) {
+      if (!draining) startWindow(Head, now, *acked);
+      draining = true;
+      keepSpeed(now, *acked, true, kAcceptedBody, setting);
+      return;
+    }
+    if (draining) {
+      draining = false;
+      headFrom = now;  // all taken: the head's deadline starts now
+      return;
+    }
+    expire("the status line and headers of the answer did not arrive within " + spoken(window) +
+           " (" + setting + ")");
+  }
+
+  void startWindow(int forPhase, Clock::time_point start, std::uint64_t bytes) {
+    windowPhase = forPhase;
+    windowStart = start;
+    windowBytes = bytes;
+  }
+
+  /// The low-speed limit, for the body sent or received: at least kMinBytesPerWindow of
+  /// `bytes` (a count that only grows) in every window spent `waitingNow` in a send or a read.
+  void keepSpeed(Clock::time_point now, std::uint64_t bytes, bool waitingNow, const char* what,
+                 const std::string& setting) {
+    if (!waitingNow || bytes - windowBytes >= kMinBytesPerWindow) {
+      // The caller is busy elsewhere (its own time), or the server kept up: a new window.
+      startWindow(windowPhase, now, bytes);
       return;
     }
     if (now - windowStart >= window) {
       const auto waited = std::chrono::duration_cast<milliseconds>(now - windowStart);
-      expire("the body of the answer arrived slower than " + std::to_string(kMinBytesPerWindow) +
+      expire(std::string(what) + " slower than " + std::to_string(kMinBytesPerWindow) +
              " bytes per " + spoken(window) + " (" + setting +
              "): " + std::to_string(bytes - windowBytes) + " bytes in " + spoken(waited));
     }
@@ -100,9 +157,11 @@ struct ConnectionAborter::Watch::Entry {
   // Written by the reader.
   std::atomic<int> phase{Sending};
   std::atomic<Clock::rep> since{0};  ///< when the phase began
-  std::atomic<bool> reading{false};
+  std::atomic<bool> waiting{false};  ///< in a read of the body or a send of the request's
   // The watchdog's own.
-  bool inBody = false;
+  int windowPhase = -1;        ///< the phase the low-speed window below counts for
+  Clock::time_point headFrom;  ///< when the head's deadline started
+  bool draining = false;       ///< in Head, the server still taking the request's last bytes
   Clock::time_point windowStart;
   std::uint64_t windowBytes = 0;
 };
@@ -117,6 +176,7 @@ struct ConnectionAborter::Watch::Watched {
   /// Which watchdog may run: stopWatchdog() moves it on, so a watchdog it stopped cannot be
   /// kept running by one a later watch() starts before the stopped one looked (stop, resume).
   std::uint64_t generation = 0;
+  std::atomic<bool> running{false};  ///< the watchdog runs (read without the lock)
   milliseconds tick{kIdleTick};
   std::condition_variable wake;
 
@@ -133,6 +193,7 @@ struct ConnectionAborter::Watch::Watched {
   /// Ends the watchdog; the caller joins the thread it gets, outside the lock.
   std::thread stopWatchdog() {
     ++generation;
+    running.store(false);
     return std::move(watchdog);
   }
 };
@@ -181,6 +242,10 @@ bool ConnectionAborter::Watch::aborted() const {
   return entry_ && entry_->aborted.load();
 }
 
+bool ConnectionAborter::Watch::deadlinesWatched() const {
+  return entry_ && entry_->window.count() > 0 && watched_->running.load();
+}
+
 bool ConnectionAborter::Watch::expired() const {
   return entry_ && entry_->expired.load();
 }
@@ -197,12 +262,16 @@ void ConnectionAborter::Watch::awaitBody() noexcept {
   if (entry_) entry_->enter(Entry::Body);
 }
 
+void ConnectionAborter::Watch::awaitWhole(std::chrono::steady_clock::time_point start) noexcept {
+  if (entry_) entry_->enter(Entry::Whole, start);
+}
+
 ConnectionAborter::Watch::Reading::Reading(const Watch& watch) noexcept : watch_(watch) {
-  if (watch_.entry_) watch_.entry_->reading.store(true, std::memory_order_relaxed);
+  if (watch_.entry_) watch_.entry_->waiting.store(true, std::memory_order_relaxed);
 }
 
 ConnectionAborter::Watch::Reading::~Reading() {
-  if (watch_.entry_) watch_.entry_->reading.store(false, std::memory_order_relaxed);
+  if (watch_.entry_) watch_.entry_->waiting.store(false, std::memory_order_relaxed);
 }
 
 void ConnectionAborter::Watch::release() noexcept {
@@ -237,6 +306,7 @@ ConnectionAborter::Watch ConnectionAborter::watch(SessionPool::Lease& lease,
       try {
         watched.watchdog =
             std::thread([&watched, mine = watched.generation] { watched.runWatchdog(mine); });
+        watched.running.store(true);
       } catch (const std::system_error&) {
         // No thread to be had: the request runs to its per-receive timeouts as before.
       }

@@ -4,6 +4,8 @@
 #include <Poco/String.h>
 
 #include <sstream>
+#include <thread>
+#include <vector>
 
 namespace dms::test {
 namespace {
@@ -15,8 +17,11 @@ LoopbackHttpServer::Settings eightThreads() {
 }
 }  // namespace
 
-ScriptedDavServer::ScriptedDavServer(Script script)
+ScriptedDavServer::ScriptedDavServer(Script script) : ScriptedDavServer(std::move(script), {}) {}
+
+ScriptedDavServer::ScriptedDavServer(Script script, BodyPace pace)
     : script_(std::move(script)),
+      pace_(pace),
       server_([this](Poco::Net::HTTPServerRequest& request,
                      Poco::Net::HTTPServerResponse& response) { handle(request, response); },
               eightThreads()) {}
@@ -34,9 +39,21 @@ void ScriptedDavServer::handle(Poco::Net::HTTPServerRequest& request,
   for (const auto& [name, value] : request) recorded.headers.emplace(Poco::toLower(name), value);
   // Without a length or chunking a request has no body (reading would wait for the close).
   if (request.hasContentLength() || request.getChunkedTransferEncoding()) {
-    std::ostringstream body;
-    Poco::StreamCopier::copyStream(request.stream(), body);
-    recorded.body = body.str();
+    if (pace_.chunk == 0 || recorded.method != "PUT") {
+      std::ostringstream body;
+      Poco::StreamCopier::copyStream(request.stream(), body);
+      recorded.body = body.str();
+    } else {
+      const auto giveUp = std::chrono::steady_clock::now() + pace_.giveUpAfter;
+      std::vector<char> chunk(pace_.chunk);
+      std::istream& in = request.stream();
+      while (in.read(chunk.data(), static_cast<std::streamsize>(chunk.size())) || in.gcount() > 0) {
+        recorded.body.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
+        if (std::chrono::steady_clock::now() > giveUp)
+          return LoopbackHttpServer::dropConnection(request);
+        std::this_thread::sleep_for(pace_.every);
+      }
+    }
   }
   std::size_t index = 0;
   {

@@ -6,6 +6,7 @@
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -30,7 +31,18 @@ class ScriptedDavServer {
   using Script = std::function<void(std::size_t index, const RecordedRequest& request,
                                     Poco::Net::HTTPServerResponse& response)>;
 
+  /// How the server reads a PUT's body: all at once (the default), or `chunk` bytes every
+  /// `every` (a server slow to take an upload).
+  struct BodyPace {
+    std::size_t chunk = 0;  ///< 0: all at once
+    std::chrono::milliseconds every{0};
+    /// Then the server drops the connection (a client that gave up may leave its bytes in the
+    /// sockets for long).
+    std::chrono::milliseconds giveUpAfter{5000};
+  };
+
   explicit ScriptedDavServer(Script script);
+  ScriptedDavServer(Script script, BodyPace pace);
   /// Stops the server and waits until no script call is running (see LoopbackHttpServer).
   ~ScriptedDavServer() = default;
   ScriptedDavServer(const ScriptedDavServer&) = delete;
@@ -45,6 +57,7 @@ class ScriptedDavServer {
   void handle(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response);
 
   Script script_;
+  const BodyPace pace_;
   mutable std::mutex mutex_;
   std::vector<RecordedRequest> requests_;
   /// Last member: destroyed first, so no script call runs once the members above are gone.

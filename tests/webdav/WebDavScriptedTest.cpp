@@ -4,7 +4,8 @@
 // (the destination is checked instead of repeating the MOVE), a MKCOL refused with 403
 // because someone else created the collection meanwhile, and a remove() or move() cut between
 // its file's request and its sidecar's on a server that lists no dot names (nginx), and a
-// recover() that cannot finish such a record.
+// recover() that cannot finish such a record; a PUT whose body the server takes too slowly
+// (cut by the low-speed limit) or slowly above it (never cut).
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -301,6 +302,98 @@ TEST(WebDavScripted, CancelEndsThePauseBeforeALostMoveIsTriedAgain) {
   auto result = put.get();
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error().code, ErrorCode::Cancelled) << result.error().describe();
+}
+
+/// The server of one put into /dav/ that reads the PUT's body at `pace`: PROPFINDs find the
+/// file at the temporary name once its PUT came whole, at the final name once moved.
+struct PacedPutServer {
+  explicit PacedPutServer(ScriptedDavServer::BodyPace pace)
+      : server(
+            [this](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+              const bool isTemp = request.uri.find(".dms-tmp-") != std::string::npos;
+              if (request.method == "PROPFIND") {
+                if (request.uri == "/dav/" || request.uri == "/dav")
+                  return answer(r, 207, multistatusFor("/dav/", true));
+                if (isTemp ? stored && !moved : moved.load())
+                  return answer(r, 207, multistatusFor(request.uri, false, storedSize));
+                return answer(r, 404);
+              }
+              if (request.method == "PUT") {
+                storedSize = request.body.size();
+                stored = true;
+                return answer(r, 201);
+              }
+              if (request.method == "MOVE") {
+                moved = true;
+                return answer(r, 201);
+              }
+              if (request.method == "DELETE") return answer(r, 204);
+              answer(r, 500);
+            },
+            pace) {}
+  std::atomic<bool> stored{false};
+  std::atomic<bool> moved{false};
+  std::atomic<std::size_t> storedSize{0};
+  ScriptedDavServer server;  ///< last: stopped before the members its script uses
+};
+
+std::unique_ptr<webdav::WebDavTarget> oneAttemptTarget(const ScriptedDavServer& server,
+                                                       Logger& logger) {
+  auto options = webdav::WebDavOptions::parse(
+      R"({"url": ")" + server.origin() + R"(/dav/", "readTimeoutSeconds": 1, "maxAttempts": 1})");
+  if (!options) throw std::runtime_error(options.error().describe());
+  auto target = webdav::WebDavTarget::create(*options, logger);
+  if (!target) throw std::runtime_error(target.error().describe());
+  return std::move(*target);
+}
+
+// A server that takes an upload a few bytes at a time (each send inside the send timeout, the
+// whole never done) held put() for as long as the file's size allowed: sends were bounded one
+// by one, their whole not. Now the request body keeps the answers' low-speed limit.
+TEST(WebDavScripted, APutTheServerReadsBelowTheSpeedLimitTimesOutAndLeavesNoFile) {
+  PacedPutServer paced({16, 100ms, 4s});  // 160 bytes a second; gives up after 4 s
+  CapturingLogger logger;
+  auto target = oneAttemptTarget(paced.server, logger);
+  const std::string content(8 << 20, 'z');  // more than the sockets' buffers take
+  auto put = std::async(std::launch::async, [&] {
+    std::istringstream in(content);
+    return target->put("big.bin", in, {}, PutMode::CreateNew);
+  });
+  const bool ended = put.wait_for(6s) == std::future_status::ready;
+  if (!ended) target->cancel();
+  ASSERT_TRUE(ended) << "put() still sending 6 s in (read timeout 1 s)";
+  auto result = put.get();
+  ASSERT_FALSE(result) << "an upload the server never took whole was taken";
+  EXPECT_NE(result.error().message.find("timed out"), std::string::npos)
+      << result.error().describe();
+  EXPECT_NE(result.error().message.find(
+                "the server accepted the request body slower than 1024 bytes per 1 s "
+                "(readTimeoutSeconds)"),
+            std::string::npos)
+      << result.error().describe();
+  EXPECT_FALSE(paced.stored);
+  EXPECT_FALSE(paced.moved) << "a file was put in place";
+}
+
+// Slower than a read timeout in all, yet well above the limit: the upload is never cut. It was,
+// by a send's timeout (the kernel wakes a blocked sender only once half its buffer is free)
+// or by the answer's (the server still reading what the sockets' buffers held after the last
+// send); now the watchdog's limit decides.
+TEST(WebDavScripted, APutReadSlowlyAboveTheSpeedLimitSucceeds) {
+  // 160 KiB a second, 160 times the limit (and often enough for loopback's 64 KiB segments:
+  // the server's window opens in steps of one).
+  PacedPutServer paced({16384, 100ms, 10s});
+  CapturingLogger logger;
+  auto target = oneAttemptTarget(paced.server, logger);
+  const std::string content(320 << 10, 'y');  // more than one read timeout in sends and after
+  std::istringstream in(content);
+  const auto start = std::chrono::steady_clock::now();
+  auto put = target->put("slow.bin", in, {}, PutMode::CreateNew);
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 1500ms) << "the server read it too fast";
+  ASSERT_TRUE(put) << put.error().describe() << "\n" << logger.text();
+  EXPECT_EQ(put->size, content.size());
+  EXPECT_EQ(paced.storedSize.load(), content.size());
+  EXPECT_TRUE(paced.moved);
 }
 
 // A proxy's 504 to a MOVE the server carried out: the MOVE is repeated (a 5xx is retried) and

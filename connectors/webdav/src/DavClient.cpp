@@ -107,21 +107,36 @@ std::optional<std::chrono::milliseconds> retryAfterOf(const Poco::Net::HTTPRespo
 /// request stream it would go out in 4 KiB pieces (Poco's HTTP buffer), one system call each
 /// (issue 15 row 2: ~32 sends for a 130 KB file). Only for a body of announced length (no
 /// chunk framing), once the stream holding the request head was flushed.
-void sendDirect(Poco::Net::HTTPClientSession& session, const char* data, std::size_t size) {
+/// A send that times out is tried again while `watch`'s watchdog enforces the low-speed limit:
+/// the kernel wakes a blocked sender only once half its buffer is free, so a server taking a
+/// big upload slowly (above the limit) would fail a send that merely waited long.
+void sendDirect(Poco::Net::HTTPClientSession& session, const char* data, std::size_t size,
+                const dms::http::ConnectionAborter::Watch& watch) {
   for (std::size_t done = 0; done < size;) {
-    const int sent = session.socket().sendBytes(data + done, static_cast<int>(size - done));
+    int sent = 0;
+    try {
+      sent = session.socket().sendBytes(data + done, static_cast<int>(size - done));
+    } catch (const Poco::TimeoutException&) {
+      if (!watch.deadlinesWatched() || watch.expired() || watch.aborted()) throw;
+      continue;  // the watchdog cuts the connection when the server is below the limit
+    }
     if (sent <= 0) throw Poco::IOException("connection lost while sending the body");
     done += static_cast<std::size_t>(sent);
   }
 }
 
 /// Sends the request's body (streamed content or the small body) after its headers; returns
-/// the bytes of streamed content sent. Throws ContentError when the content stream fails or
-/// does not match its announced size, Poco::IOException when the connection is lost.
+/// the bytes of streamed content sent. The time spent in sends counts against `watch`'s
+/// low-speed limit (a server that stops reading is cut; the caller checks expired() after).
+/// Throws ContentError when the content stream fails or does not match its announced size,
+/// Poco::IOException when the connection is lost.
 std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
-                       const DavRequest& request) {
+                       const DavRequest& request,
+                       const dms::http::ConnectionAborter::Watch& watch) {
+  using Sending = dms::http::ConnectionAborter::Watch::Sending;
   std::uint64_t sent = 0;
   if (request.content == nullptr) {
+    const Sending sending(watch);
     if (!request.body.empty()) out << request.body;
     return sent;
   }
@@ -129,6 +144,7 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
   std::istream& in = *request.content;
   const bool direct = request.contentLength.has_value();
   if (direct) {
+    const Sending sending(watch);
     out.flush();  // the request head
     if (!out) throwSendFailure(session, "the request");
   }
@@ -146,8 +162,9 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
     if (got > 0) {
       if (request.contentLength && sent + static_cast<std::uint64_t>(got) > *request.contentLength)
         throw ContentError{"the content is longer than its announced size"};
+      const Sending sending(watch);
       if (direct) {
-        sendDirect(session, buffer.data(), static_cast<std::size_t>(got));
+        sendDirect(session, buffer.data(), static_cast<std::size_t>(got), watch);
       } else {
         out.write(buffer.data(), got);
         if (!out) throwSendFailure(session, "the body");
@@ -162,11 +179,27 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
   return sent;
 }
 
+/// The last send of an upload only put its tail into the kernel's buffers, which a server
+/// reading slowly (above the limit) may take longer than one read timeout to empty before it
+/// answers; Poco's receive timeout would then fail the request (and close the session). So the
+/// first byte of the answer is awaited here under the watchdog's rules instead: the request
+/// body's low-speed limit while the server still takes it, then the head's deadline (a cut
+/// makes the socket readable; receiveAnswer then fails and the caller reads expired()). One
+/// poll per upload of announced length; without a watchdog, Poco's timeout as before.
+void awaitAnswerToUpload(Poco::Net::HTTPClientSession& session,
+                         const dms::http::ConnectionAborter::Watch& watch) {
+  if (!watch.deadlinesWatched() || !session.connected()) return;
+  const Poco::Timespan slice = session.getTimeout();
+  while (!session.socket().poll(slice,
+                                Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
+    if (watch.expired() || watch.aborted() || !watch.deadlinesWatched()) return;
+  }
+}
+
 /// Reads the answer: status, headers and the whole (bounded) body, within `watch`'s deadlines
-/// (the caller checks expired() after). Throws Poco exceptions.
+/// (the caller called awaitHead() and checks expired() after). Throws Poco exceptions.
 DavResponse receiveAnswer(dms::http::SessionPool::Lease& lease, Poco::Net::HTTPResponse& head,
                           dms::http::ConnectionAborter::Watch& watch) {
-  watch.awaitHead();
   std::istream& received = lease.session().receiveResponse(head);
   watch.awaitBody();
   // A chunked body is read strictly: one cut short fails (badbit, then thrown below).
@@ -439,10 +472,17 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     // Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm holds
     // the body back until the headers are acknowledged.
     if (session.connected()) session.socket().setNoDelay(true);
-    const std::uint64_t sent = sendBody(session, out, request);
-    out.flush();
+    const std::uint64_t sent = sendBody(session, out, request, watch);
+    {
+      const dms::http::ConnectionAborter::Watch::Sending sending(watch);
+      out.flush();
+    }
     if (!out) throwSendFailure(session, "the request");
 
+    watch.awaitHead();
+    // Not for a chunked body: its last chunk goes out in receiveResponse (Poco closes the
+    // request stream there).
+    if (request.content != nullptr && request.contentLength) awaitAnswerToUpload(session, watch);
     Poco::Net::HTTPResponse head;
     DavResponse response = receiveAnswer(lease, head, watch);
     response.bytesSent = sent;

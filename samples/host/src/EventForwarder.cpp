@@ -1,5 +1,7 @@
 #include "EventForwarder.h"
 
+#include "dms/http/Origin.h"
+
 #include <Poco/DigestEngine.h>
 #include <Poco/Exception.h>
 #include <Poco/HMACEngine.h>
@@ -8,7 +10,6 @@
 #include <Poco/Net/HTTPClientSession.h>
 #include <Poco/Net/HTTPRequest.h>
 #include <Poco/Net/HTTPResponse.h>
-#include <Poco/Net/HTTPSClientSession.h>
 #include <Poco/SHA2Engine.h>
 #include <Poco/URI.h>
 
@@ -28,10 +29,38 @@ class Sha256 : public Poco::SHA2Engine {
   Sha256() : Poco::SHA2Engine(Poco::SHA2Engine::SHA_256) {}
 };
 
+dms::http::SessionPool::Settings poolSettings(const EventForwarding& forwarding) {
+  dms::http::SessionPool::Settings settings;
+  settings.connectTimeout = forwarding.webhookTimeout;
+  settings.ioTimeout = forwarding.webhookTimeout;  // the whole POST's deadline (awaitWhole)
+  settings.maxPerOrigin = 1;                       // deliver() is never concurrent
+  settings.maxWait = forwarding.webhookTimeout;
+  settings.tlsContext = [caFile = forwarding.webhookCaFile](
+                            const dms::http::Origin&) -> Result<Poco::Net::Context::Ptr> {
+    // The peer's certificate and name are verified (system CAs, or events.webhook.caFile).
+    try {
+      return Poco::Net::Context::Ptr(
+          new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, "", "", caFile,
+                                 Poco::Net::Context::VERIFY_STRICT, 9, caFile.empty()));
+    } catch (const Poco::Exception& e) {
+      return fail(ErrorCode::InvalidArgument,
+                  "events.webhook.caFile '" + caFile + "': " + e.displayText());
+    }
+  };
+  return settings;
+}
+
 }  // namespace
 
 EventForwarder::EventForwarder(EventForwarding settings, Logger& logger)
-    : settings_(std::move(settings)), logger_(logger) {}
+    : settings_(std::move(settings)),
+      logger_(logger),
+      pool_(dms::http::SessionPool::create(poolSettings(settings_))) {}
+
+void EventForwarder::stop() noexcept {
+  stop_.stop();
+  aborter_.abortAll();  // after the stop: a POST being sent now sees one or the other
+}
 
 std::string EventForwarder::toJson(const DocumentEvent& event) {
   Poco::JSON::Object object(Poco::JSON_PRESERVE_KEY_ORDER);
@@ -73,41 +102,47 @@ Status EventForwarder::deliver(const DocumentEvent& event) noexcept {
 }
 
 Status EventForwarder::post(const std::string& body) {
+  const auto started = std::chrono::steady_clock::now();
+  if (stop_.stopped()) return fail(ErrorCode::Cancelled, "events.webhook: stopping");
   // The URL may carry credentials in its query: messages name the host and port only.
   Poco::URI uri(settings_.webhookUrl);
   const std::string where =
       "events.webhook.url (" + uri.getHost() + ":" + std::to_string(uri.getPort()) + ")";
+  auto origin = dms::http::Origin::of(uri);
+  if (!origin) return fail(ErrorCode::InvalidArgument, where + ": " + origin.error().message);
+  // A fresh connection each time: an event is not sent twice on a receiver's stale one.
+  auto leased = pool_->acquire(*origin, true, stop_);
+  if (!leased) return fail(leased.error().code, where + ": " + leased.error().message);
+  dms::http::SessionPool::Lease& lease = *leased;
+  lease.discard();                            // the answer is read no further than needed
+  dms::http::ConnectionAborter::Watch watch;  // after the lease: released before it closes
+  Status outcome;
   try {
-    std::unique_ptr<Poco::Net::HTTPClientSession> session;
-    if (uri.getScheme() == "https") {
-      // The peer's certificate and name are verified (system CAs, or events.webhook.caFile).
-      Poco::Net::Context::Ptr context(new Poco::Net::Context(
-          Poco::Net::Context::TLS_CLIENT_USE, "", "", settings_.webhookCaFile,
-          Poco::Net::Context::VERIFY_STRICT, 9, settings_.webhookCaFile.empty()));
-      session =
-          std::make_unique<Poco::Net::HTTPSClientSession>(uri.getHost(), uri.getPort(), context);
-    } else {
-      session = std::make_unique<Poco::Net::HTTPClientSession>(uri.getHost(), uri.getPort());
-    }
-    const Poco::Timespan deadline(
-        std::chrono::duration_cast<std::chrono::microseconds>(settings_.webhookTimeout).count());
-    session->setTimeout(deadline, deadline, deadline);
+    Poco::Net::HTTPClientSession& session = lease.session();
     Poco::Net::HTTPRequest request(Poco::Net::HTTPRequest::HTTP_POST, uri.getPathAndQuery(),
                                    Poco::Net::HTTPMessage::HTTP_1_1);
     request.setContentType("application/json");
     request.setContentLength(static_cast<std::streamsize>(body.size()));
     request.set("X-Dms-Signature", signature(settings_.webhookSecret, body));
-    session->sendRequest(request) << body;
+    std::ostream& out = session.sendRequest(request);
+    watch = aborter_.watch(lease, stop_);
+    watch.awaitWhole(started);  // connecting took part of the time already
+    out << body;
     Poco::Net::HTTPResponse response;
-    std::istream& in = session->receiveResponse(response);
+    std::istream& in = session.receiveResponse(response);
     in.ignore(64 * 1024);
     const int status = response.getStatus();
-    if (status >= 200 && status < 300) return {};
-    return fail(ErrorCode::Unavailable,
-                where + ": answered " + std::to_string(status) + " " + response.getReason());
+    if (status < 200 || status >= 300)
+      outcome = fail(ErrorCode::Unavailable,
+                     where + ": answered " + std::to_string(status) + " " + response.getReason());
   } catch (const Poco::Exception& e) {
-    return fail(ErrorCode::Unavailable, where + ": " + e.displayText());
+    outcome = fail(ErrorCode::Unavailable, where + ": " + e.displayText());
   }
+  // After a cut, whatever was read or Poco made of it is the stop or the timeout.
+  if (watch.aborted()) return fail(ErrorCode::Cancelled, where + ": stopped");
+  if (watch.expired())
+    return fail(ErrorCode::Unavailable, where + ": timed out: " + watch.expiredBecause());
+  return outcome;
 }
 
 Status EventForwarder::append(const std::string& body) {

@@ -10,15 +10,24 @@
 /// With both, the event counts as taken when both took it; a retry may repeat it in the one
 /// that took it already: receivers dedupe by "id", as for every at-least-once delivery.
 ///
-/// Threading: deliver() is called by the plugin one event at a time (never concurrently).
+/// The webhook's POST (connecting, sending, the answer's head and body) ends within
+/// events.webhook.timeoutSeconds, however the receiver trickles it (http-common's
+/// ConnectionAborter cuts it): the error says it timed out, and the plugin offers the event again.
+///
+/// Threading: deliver() is called by the plugin one event at a time (never concurrently);
+/// stop() from any thread.
 
 #include <chrono>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 
 #include "dms/Events.h"
 #include "dms/Logger.h"
+#include "dms/http/ConnectionAborter.h"
+#include "dms/http/SessionPool.h"
+#include "dms/http/StopSignal.h"
 
 namespace dms::host {
 
@@ -35,6 +44,9 @@ class EventForwarder final : public EventSink {
  public:
   EventForwarder(EventForwarding settings, Logger& logger);
   Status deliver(const DocumentEvent& event) noexcept override;
+  /// Cuts a POST in flight at once and fails every later deliver() (the plugin keeps those
+  /// events for the next run). Call before stopping the plugin.
+  void stop() noexcept;
 
   /// The event as the webhook and the file get it: one JSON object, no newline.
   static std::string toJson(const DocumentEvent& event);
@@ -47,6 +59,9 @@ class EventForwarder final : public EventSink {
 
   EventForwarding settings_;
   Logger& logger_;
+  dms::http::StopSignal stop_;
+  std::shared_ptr<dms::http::SessionPool> pool_;  ///< the webhook's connection (one at a time)
+  dms::http::ConnectionAborter aborter_{"events.webhook.timeoutSeconds"};
 };
 
 }  // namespace dms::host

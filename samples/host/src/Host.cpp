@@ -311,6 +311,8 @@ int Host::runService() {
   // not finished first (issue 15, gaps2); no new one starts meanwhile.
   if (console) console->stopAccepting();
   server.stop();
+  // An event POST in flight ends now (the event stays in the plugin's outbox for the next run).
+  setup.stopEventForwarding();
   plugin.stop();
   if (console) console->stop();
   readiness.stop();

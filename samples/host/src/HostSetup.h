@@ -66,6 +66,11 @@ class HostSetup {
   Status createObjects();
 
   Plugin* plugin() const { return plugin_.get(); }
+  /// Cuts the event webhook's POST in flight and refuses later ones (EventForwarder::stop): call
+  /// before the plugin's stop(), which waits for the delivery in flight.
+  void stopEventForwarding() noexcept {
+    if (eventForwarder_) eventForwarder_->stop();
+  }
   const std::shared_ptr<DocumentTarget>& target() const { return target_; }
   const std::string& listenHost() const { return listenHost_; }
   std::uint16_t listenPort() const { return listenPort_; }

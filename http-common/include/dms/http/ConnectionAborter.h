@@ -17,6 +17,11 @@
 ///    size lines and extensions are not body bytes). Only the time the reader spends in a read
 ///    (Reading) counts: a consumer busy elsewhere is not the server's slowness. A big body at
 ///    any realistic speed is never cut, however long it takes.
+///  - a request body the caller sends keeps the same limit: at least kMinBytesPerWindow bytes
+///    accepted by the server (acknowledged by its TCP stack) in every read timeout the sender
+///    spends in a send (Sending). A server that stops reading a big upload holds the sender in
+///    sends each bounded by the send timeout, the whole never done.
+/// (awaitWhole() instead: one deadline for the whole of a small exchange.)
 /// A watch cut this way reads expired(), and expiredBecause() says what was too slow (the
 /// limit, the figure): its caller fails it as a timeout. The watchdog starts with the first
 /// watch, wakes every eighth of the shortest read timeout it has seen (cuts come at most that
@@ -30,6 +35,7 @@
 /// its ConnectionAborter (a get() stream outliving its client; its deadlines then end with the
 /// watchdog). Thread-safe.
 
+#include <chrono>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -41,13 +47,14 @@ namespace dms::http {
 
 class ConnectionAborter {
  public:
-  /// The low-speed limit: fewer body bytes than this in a read timeout spent waiting cuts the
-  /// call. 1 KiB: a server this slow (17 bytes/s at the default 60 s) is broken or hostile, and
-  /// a real one sends at least a TCP segment's worth in any second it sends at all.
+  /// The low-speed limit: fewer body bytes than this (received, or accepted by the server) in a
+  /// read timeout spent waiting cuts the call. 1 KiB: a server this slow (17 bytes/s at the default
+  /// 60 s) is broken or hostile, and a real one sends at least a TCP segment's worth in any second
+  /// it sends at all.
   static constexpr std::size_t kMinBytesPerWindow = 1024;
 
   /// One watched connection; stops being watched when destroyed. Move-only. Its reader (one
-  /// thread at a time) calls awaitHead(), awaitBody() and Reading as it goes.
+  /// thread at a time) calls Sending, awaitHead(), awaitBody() and Reading as it goes.
   class Watch {
    public:
     Watch() = default;
@@ -64,11 +71,20 @@ class ConnectionAborter {
     bool expired() const;
     /// What was too slow, for a timeout's message ("" unless expired()).
     std::string expiredBecause() const;
+    /// True when the watchdog enforces this watch's deadlines: a caller may then wait past a
+    /// socket timeout (a send the server's kernel has not taken whole yet, the answer to a big
+    /// upload whose tail is still in the kernel's buffers) and leave the bound to the watchdog.
+    bool deadlinesWatched() const;
 
     /// The request is sent: its answer's head must arrive within one read timeout from now.
     void awaitHead() noexcept;
     /// The head came: from now on the body's low-speed limit applies.
     void awaitBody() noexcept;
+    /// Instead of the three above, for a small exchange whose whole has one deadline (dms-host's
+    /// event webhook): what is left of it (sending, the head, the body) must end within one
+    /// read timeout of `start` (e.g. taken before the connection was opened); no low-speed
+    /// limit, however fast the bytes come.
+    void awaitWhole(std::chrono::steady_clock::time_point start) noexcept;
 
     /// Marks one read of the body (the time waited in it counts against the limit).
     class Reading {
@@ -81,6 +97,10 @@ class ConnectionAborter {
      private:
       const Watch& watch_;
     };
+    /// Marks one send of the request body, before awaitHead() (the time waited in it counts
+    /// against the limit, the bytes the server accepted meanwhile for it). The same mark as
+    /// Reading: the phase says which way the bytes go.
+    using Sending = Reading;
 
    private:
     friend class ConnectionAborter;
