@@ -47,11 +47,10 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
                      Poco::Net::HTTPServerResponse& response) override {
     // Requests come from our own connections (GuardedConnection), whose sockets the guard knows.
     auto* impl = dynamic_cast<Poco::Net::HTTPServerRequestImpl*>(&request);
+    const std::string& uri = request.getURI();
+    path_ = uri.substr(0, uri.find('?'));
     serve(request, response, impl == nullptr ? nullptr : &impl->socket());
-    if (metrics_ != nullptr) {
-      const std::string& uri = request.getURI();
-      metrics_->requestAnswered(uri.substr(0, uri.find('?')), response.getStatus());
-    }
+    count(response);  // the answers Poco sends once this returns (sendJson's)
     // A fresh deadline for the next keep-alive request.
     if (impl != nullptr) guard_.answerSent(impl->socket());
   }
@@ -174,13 +173,24 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     response.setContentLength(static_cast<std::streamsize>(answer.body.size()));
     // Written whole here, within the answer's deadline: Poco would write the last buffer only
     // after the handler returned.
+    count(response);
     response.send() << answer.body << std::flush;
+  }
+
+  /// Counts the request into the metrics, once, before its answer goes out: a client that
+  /// reads /metrics after its answer finds its request counted.
+  void count(const Poco::Net::HTTPServerResponse& response) {
+    if (metrics_ == nullptr || counted_) return;
+    counted_ = true;
+    metrics_->requestAnswered(path_, response.getStatus());
   }
 
   const std::vector<HostRoute>& routes_;
   Logger& logger_;
   ConnectionGuard& guard_;
   HostMetrics* metrics_;
+  std::string path_;      ///< the request's path, for the metrics (never the query)
+  bool counted_ = false;  ///< one count a request (a handler serves one)
 };
 
 class RouteHandlerFactory final : public Poco::Net::HTTPRequestHandlerFactory {
