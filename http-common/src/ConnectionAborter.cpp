@@ -14,6 +14,8 @@
 #include <thread>
 #include <utility>
 
+#include <Poco/Exception.h>
+
 #include "TcpProgress.h"
 
 namespace dms::http {
@@ -252,6 +254,10 @@ bool ConnectionAborter::Watch::expired() const {
 
 std::string ConnectionAborter::Watch::expiredBecause() const {
   return expired() ? entry_->why : std::string();
+}
+
+void ConnectionAborter::Watch::throwIfExpired() const {
+  if (expired()) throw Poco::TimeoutException(entry_->why);
 }
 
 void ConnectionAborter::Watch::awaitHead() noexcept {

@@ -698,7 +698,7 @@ dms::http::Step DavClient::attemptGet(const std::string& target, std::string_vie
     watch = aborter_.watch(lease, stop_);
     watch.awaitHead();
     std::istream& body = lease.session().receiveResponse(head);
-    if (watch.expired()) throw Poco::TimeoutException(watch.expiredBecause());
+    watch.throwIfExpired();
     watch.awaitBody();
     response.status = static_cast<int>(head.getStatus());
     response.reason = head.getReason();

@@ -79,12 +79,6 @@ bool isTlsProblem(const Poco::Exception& e) {
   return dynamic_cast<const Poco::Net::SSLException*>(&e) != nullptr;
 }
 
-/// Fails the answer as timed out when the watchdog cut its connection (head or body too slow):
-/// what was read after the cut is not the whole answer.
-void throwIfTooSlow(const dms::http::ConnectionAborter::Watch& watch) {
-  if (watch.expired()) throw Poco::TimeoutException(watch.expiredBecause());
-}
-
 /// A transport failure in words: what, against where, and why.
 std::string describeFailure(const Poco::Exception& e, const Origin& origin) {
   const std::string where = origin.host + ":" + std::to_string(origin.port);
@@ -322,7 +316,7 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
     Poco::Net::HTTPResponse resp;
     watch.awaitHead();
     std::istream& is = lease->session().receiveResponse(resp);
-    throwIfTooSlow(watch);
+    watch.throwIfExpired();
     watch.awaitBody();
     answered = true;
     counters_.answered(resp.getStatus());
@@ -334,7 +328,7 @@ dms::http::Step AmbitaClient::attemptCall(const Call& call, const std::string& t
                  ok2xx ? kMaxJsonBody : kMaxErrorBody, reply.body, stop_, bodyDeadline(), watch);
     // A connection cut by cancel() or the watchdog ends its body early, as if it were whole.
     if (watch.aborted()) end = BodyEnd::Stopped;
-    throwIfTooSlow(watch);
+    watch.throwIfExpired();
     if (end == BodyEnd::TooSlow || end == BodyEnd::Stopped)
       throw Poco::TimeoutException(end == BodyEnd::Stopped ? "stopped while reading the answer"
                                                            : slowBodyMessage());
@@ -618,7 +612,7 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
     Poco::Net::HTTPResponse resp;
     watch.awaitHead();
     std::istream& is = lease->session().receiveResponse(resp);
-    throwIfTooSlow(watch);
+    watch.throwIfExpired();
     watch.awaitBody();
     answered = true;
     counters_.answered(resp.getStatus());
@@ -631,14 +625,14 @@ dms::http::Step AmbitaClient::attemptDownload(DownloadState& state) {
       if ((watch.aborted() || watch.expired()) && step.kind() != Step::Kind::Done) {
         lease->discard();
         if (watch.aborted()) return Step::finalFailure(cancelledError(what));
-        throwIfTooSlow(watch);
+        watch.throwIfExpired();
       }
       return step;
     }
     std::string message;
     BodyEnd end = readBody(body, kMaxErrorBody, message, stop_, bodyDeadline(), watch);
     if (watch.aborted()) end = BodyEnd::Stopped;
-    throwIfTooSlow(watch);
+    watch.throwIfExpired();
     if (end != BodyEnd::Complete || !resp.getKeepAlive()) lease->discard();
     if (end == BodyEnd::Stopped) return Step::finalFailure(cancelledError(what));
     // A message that came too slowly is cut short; the status says what happened.

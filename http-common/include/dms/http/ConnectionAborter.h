@@ -71,6 +71,9 @@ class ConnectionAborter {
     bool expired() const;
     /// What was too slow, for a timeout's message ("" unless expired()).
     std::string expiredBecause() const;
+    /// Throws Poco::TimeoutException(expiredBecause()) when expired(): whatever Poco made of
+    /// the cut connection, the call timed out (both clients fail it as they fail a timeout).
+    void throwIfExpired() const;
     /// True when the watchdog enforces this watch's deadlines: a caller may then wait past a
     /// socket timeout (a send the server's kernel has not taken whole yet, the answer to a big
     /// upload whose tail is still in the kernel's buffers) and leave the bound to the watchdog.
