@@ -107,12 +107,20 @@ void ChunkedBody::readTrailers() {
 
 std::streambuf& answerBody(const Poco::Net::HTTPResponse& head, std::istream& poco,
                            SessionPool::Lease& lease, std::optional<ChunkedBody>& chunked) {
+  if (head.getChunkedTransferEncoding() && head.hasContentLength()) lease.discard();
   // Exactly where Poco decodes chunks (not for a HEAD, a 204 or a 304, whatever the head says),
   // this decodes them instead; its stream has read nothing of the body yet.
   if (!head.getChunkedTransferEncoding() ||
       dynamic_cast<Poco::Net::HTTPChunkedStreamBuf*>(poco.rdbuf()) == nullptr)
     return *poco.rdbuf();
   return chunked.emplace(lease);
+}
+
+std::optional<std::uint64_t> contentLength(const Poco::Net::HTTPResponse& head) {
+  if (head.getChunkedTransferEncoding() || !head.hasContentLength() ||
+      head.getContentLength64() < 0)
+    return std::nullopt;
+  return static_cast<std::uint64_t>(head.getContentLength64());
 }
 
 void ChunkedBody::cut(const std::string& why) {

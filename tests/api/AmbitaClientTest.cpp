@@ -512,6 +512,28 @@ TEST_F(AmbitaClientTest, AChunkedAnswerCutBeforeItsLastChunkIsAskedForAgain) {
   EXPECT_EQ(calls, 2) << "an answer cut before its last chunk was taken whole";
 }
 
+// An answer chunked and with a Content-Length too: Transfer-Encoding overrides the length (RFC
+// 9112 6.3), and a server or proxy framing one answer two ways may be the tool of a smuggling
+// attempt, so the connection is closed after it. It served the next call.
+TEST_F(AmbitaClientTest, AnAnswerChunkedAndWithAContentLengthIsReadByItsChunksOnItsOwnConnection) {
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    resp.setContentType("application/json");
+    resp.setChunkedTransferEncoding(true);
+    resp.set("Content-Length", "3");  // a reader by the length would take `{"i`
+    resp.send() << orderJson(1);
+  };
+  for (int i = 0; i < 2; ++i) {
+    auto o = client().getOrder(1);
+    ASSERT_TRUE(o) << o.error().describe();
+  }
+  std::vector<std::string> peers;
+  for (const auto& r : server->requests())
+    if (r.path == "/kode/v1/orders/1") peers.push_back(r.peer);
+  ASSERT_EQ(peers.size(), 2u);
+  EXPECT_NE(peers[0], peers[1]) << "the connection served another call after such an answer";
+}
+
 TEST_F(AmbitaClientTest, CancelEndsATrickledAnswer) {
   api = [&](Req& req, Resp& resp, const std::string&) {
     if (!tokens.authorize(req, resp)) return;

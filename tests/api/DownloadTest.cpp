@@ -427,6 +427,35 @@ TEST_F(DownloadTest, BackToBackChunkedDownloadsShareOneConnection) {
       "the second download did not reuse the first's connection");
 }
 
+// A file chunked and with a Content-Length too was checked against the length (here 1000 bytes
+// more: it failed as cut short) and its connection served the next download. Transfer-Encoding
+// overrides the length (RFC 9112 6.3); a server or proxy framing one answer two ways may be the
+// tool of a smuggling attempt, so the connection is closed after it.
+TEST_F(DownloadTest, AFileChunkedAndWithAContentLengthIsReadByItsChunksOnItsOwnConnection) {
+  std::mutex seenMutex;
+  std::vector<std::string> peers;
+  api = [&](Req& req, Resp& resp, const std::string&) {
+    if (!tokens.authorize(req, resp)) return;
+    {
+      std::lock_guard lock(seenMutex);
+      peers.push_back(req.clientAddress().toString());
+    }
+    resp.setChunkedTransferEncoding(true);
+    resp.set("Content-Length", std::to_string(data.size() + 1000));
+    resp.send().write(data.data(), static_cast<std::streamsize>(data.size()));
+  };
+  for (const char* name : {"first", "second"}) {
+    SCOPED_TRACE(name);
+    auto d = client().downloadAsset(server->baseUrl() + "/a/" + name, dir.path() / name);
+    ASSERT_TRUE(d) << d.error().describe();
+    EXPECT_EQ(d->size, data.size());
+    EXPECT_EQ(d->sha256Hex, sha256(data));
+  }
+  std::lock_guard lock(seenMutex);
+  ASSERT_EQ(peers.size(), 2u);
+  EXPECT_NE(peers[0], peers[1]) << "the connection served another download after such an answer";
+}
+
 // A size line must end within 4 KiB: a peer cannot make the reader buffer a line for ever.
 TEST_F(DownloadTest, AChunkSizeLineLongerThan4KiBIsRefused) {
   api = [&](Req& req, Resp& resp, const std::string&) {

@@ -522,6 +522,45 @@ TEST(WebDavChunked, ChunkedFilesWithExtensionsAndTrailersAreReadWholeOnOneConnec
   EXPECT_EQ(server.connections(), 1) << "the second get() did not reuse the connection";
 }
 
+// An answer chunked and with a Content-Length too was checked against the length (here more
+// than it brings: a file or a listing failed as cut short) and its connection served the next
+// request. Transfer-Encoding overrides the length (RFC 9112 6.3); a server or proxy framing one
+// answer two ways may be the tool of a smuggling attempt, so the connection is closed after it.
+TEST(WebDavChunked, AnAnswerChunkedAndWithAContentLengthIsReadByItsChunksOnItsOwnConnection) {
+  const std::string framedTwice = "Content-Length: 100000\r\nTransfer-Encoding: chunked\r\n\r\n";
+  {
+    SCOPED_TRACE("get()");
+    StallingServer server(
+        "HTTP/1.1 200 OK\r\n" + framedTwice + "5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n",
+        StallingServer::After::Trickle, nullptr, "", 50ms);
+    CapturingLogger logger;
+    auto target = plainTargetFor(server.origin(), logger);
+    for (int i = 0; i < 2; ++i) {
+      const auto [content, failed] = readFile(*target, "f");
+      EXPECT_FALSE(failed) << logger.text();
+      EXPECT_EQ(content, "hello world");
+    }
+    EXPECT_EQ(server.connections(), 2) << "the connection served another request";
+  }
+  {
+    SCOPED_TRACE("stat()");
+    const std::string listing = multistatusFor("/dav/f", false, 5);
+    std::ostringstream size;
+    size << std::hex << listing.size();
+    StallingServer server("HTTP/1.1 207 Multi-Status\r\n" + framedTwice + size.str() + "\r\n" +
+                              listing + "\r\n0\r\n\r\n",
+                          StallingServer::After::Trickle, nullptr, "", 50ms);
+    CapturingLogger logger;
+    auto target = plainTargetFor(server.origin(), logger);
+    for (int i = 0; i < 2; ++i) {
+      auto stat = target->stat("f");
+      ASSERT_TRUE(stat) << stat.error().describe();
+      EXPECT_EQ(stat->size, 5u);
+    }
+    EXPECT_EQ(server.connections(), 2) << "the connection served another request";
+  }
+}
+
 TEST(WebDavChunked, AChunkSizeLineLongerThan4KiBIsRefused) {
   StallingServer server(kChunkedHead + "5;x=" + std::string(5000, 'a') + "\r\nhello\r\n0\r\n\r\n",
                         StallingServer::After::Close);

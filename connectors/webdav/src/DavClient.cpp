@@ -224,12 +224,12 @@ DavResponse receiveAnswer(dms::http::SessionPool::Lease& lease, Poco::Net::HTTPR
     throw Poco::IOException("connection lost while reading the answer: " + chunked->failure());
   if (in.bad()) throw Poco::IOException("connection lost while reading the answer");
   // Poco's body stream ends quietly when the connection closes early: a cut answer would
-  // pass for the whole one.
-  if (head.hasContentLength() && response.status != 204 && response.status != 304 &&
-      static_cast<Poco::Int64>(response.body.size()) < head.getContentLength64())
-    throw Poco::IOException(
-        "the server closed the connection after " + std::to_string(response.body.size()) +
-        " of the " + std::to_string(head.getContentLength64()) + " bytes its answer announced");
+  // pass for the whole one. (A chunked one's length is its chunks'.)
+  const std::optional<std::uint64_t> length = dms::http::contentLength(head);
+  if (length && response.status != 204 && response.status != 304 && response.body.size() < *length)
+    throw Poco::IOException("the server closed the connection after " +
+                            std::to_string(response.body.size()) + " of the " +
+                            std::to_string(*length) + " bytes its answer announced");
   return response;
 }
 
@@ -704,11 +704,9 @@ dms::http::Step DavClient::attemptGet(const std::string& target, std::string_vie
     response.reason = head.getReason();
     response.retryAfter = retryAfterOf(head);
     if (response.status == 200 && !watch.aborted()) {
-      std::optional<std::uint64_t> length;
-      if (head.hasContentLength() && head.getContentLength64() >= 0)
-        length = static_cast<std::uint64_t>(head.getContentLength64());
       stream = std::make_unique<LeasedStream>(std::move(lease), std::move(watch), head, body,
-                                              length, std::string(what), logger_);
+                                              dms::http::contentLength(head), std::string(what),
+                                              logger_);
       return Step::done();
     }
     lease.discard();  // error bodies are not read

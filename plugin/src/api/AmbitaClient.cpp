@@ -703,8 +703,10 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
                                          const dms::http::ConnectionAborter::Watch& watch,
                                          const std::string& what, DownloadState& state) {
   using dms::http::Step;
-  const bool hasLength = response.hasContentLength();
-  const auto expected = static_cast<std::uint64_t>(response.getContentLength64());
+  // Not a chunked body's (dms::http::contentLength): its chunks say where it ends.
+  const std::optional<std::uint64_t> length = dms::http::contentLength(response);
+  const bool hasLength = length.has_value();
+  const std::uint64_t expected = length.value_or(0);
   if (hasLength && expected > options_.maxDownloadBytes) {
     lease.discard();
     return Step::finalFailure(error(ErrorCode::InvalidArgument,
@@ -713,7 +715,7 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
                                         std::to_string(options_.maxDownloadBytes >> 20) + " MiB)"));
   }
   DownloadBody::ReadSome source;
-  if (hasLength && !response.getChunkedTransferEncoding()) {
+  if (hasLength) {
     // Straight from the connection, at most the declared length: one receive call fills the
     // whole buffer (Poco's body stream would refill 4 KiB at a time).
     source = [&lease, &watch, left = expected](char* into, std::size_t size) mutable {
@@ -739,8 +741,7 @@ dms::http::Step AmbitaClient::streamBody(const Poco::Net::HTTPResponse& response
   }
   // No buffer of our own: the consumer's read()s receive straight into theirs.
   DownloadBody content(
-      std::move(source), {},
-      {hasLength ? std::optional(expected) : std::nullopt, options_.maxDownloadBytes},
+      std::move(source), {}, {length, options_.maxDownloadBytes},
       // A body the watchdog cut ends like one cancel() cut: failed, never whole.
       [this, &watch] { return cancelled() || watch.expired(); }, what, sha256(), hashAsideShared());
   const dms::Status consumed = (*state.consume)(content);

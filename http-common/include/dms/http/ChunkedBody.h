@@ -76,7 +76,17 @@ class ChunkedBody final : public std::streambuf {
 
 /// The body of the answer `head` to read: a strict ChunkedBody, made in `chunked`, where Poco
 /// would decode chunks; else `poco`'s (`poco`: the stream receiveResponse returned, unread).
+/// An answer that is chunked and carries a Content-Length too is read by its chunks (RFC 9112
+/// 6.3: Transfer-Encoding overrides Content-Length) and its connection is closed after it
+/// (`lease` discarded): a server or proxy that frames one answer two ways may be the tool of a
+/// response-splitting or smuggling attempt, and what follows on that connection is not to be
+/// trusted.
 std::streambuf& answerBody(const Poco::Net::HTTPResponse& head, std::istream& poco,
                            SessionPool::Lease& lease, std::optional<ChunkedBody>& chunked);
+
+/// The length the answer `head`'s Content-Length gives its body, to check the body against;
+/// nullopt without one, or when the body is chunked (its Content-Length means nothing then,
+/// see answerBody).
+std::optional<std::uint64_t> contentLength(const Poco::Net::HTTPResponse& head);
 
 }  // namespace dms::http
