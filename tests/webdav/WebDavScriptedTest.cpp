@@ -5,7 +5,7 @@
 // because someone else created the collection meanwhile, and a remove() or move() cut between
 // its file's request and its sidecar's on a server that lists no dot names (nginx), and a
 // recover() that cannot finish such a record; a PUT whose body the server takes too slowly
-// (cut by the low-speed limit) or slowly above it (never cut).
+// (cut by the low-speed limit) or slowly above it (never cut), with a length or chunked.
 #include <gtest/gtest.h>
 
 #include <atomic>
@@ -24,6 +24,7 @@
 #include "WebDavTestHelpers.h"
 #include "dms/webdav/WebDavOptions.h"
 #include "support/TempDir.h"
+#include "support/TestStream.h"
 
 namespace dms::test {
 namespace {
@@ -347,16 +348,25 @@ std::unique_ptr<webdav::WebDavTarget> oneAttemptTarget(const ScriptedDavServer& 
   return std::move(*target);
 }
 
-// A server that takes an upload a few bytes at a time (each send inside the send timeout, the
-// whole never done) held put() for as long as the file's size allowed: sends were bounded one
-// by one, their whole not. Now the request body keeps the answers' low-speed limit.
-TEST(WebDavScripted, APutTheServerReadsBelowTheSpeedLimitTimesOutAndLeavesNoFile) {
+/// How an upload goes: with its Content-Length (a content stream that can seek), or chunked (one
+/// that cannot tell its length, as a download passed through).
+enum class Upload { Sized, Chunked };
+
+/// Makes `content` (a pattern: it cannot seek unless told) go `how`.
+void makeContent(TestStream& content, Upload how) {
+  if (how == Upload::Sized) content.seekable();
+}
+
+/// A put() of 8 MiB (more than the sockets' buffers take) into a server that takes 160 bytes a
+/// second: it must fail as timed out by the request body's low-speed limit, within 6 s.
+void expectAPutReadBelowTheSpeedLimitTimesOut(Upload how) {
   PacedPutServer paced({16, 100ms, 4s});  // 160 bytes a second; gives up after 4 s
   CapturingLogger logger;
   auto target = oneAttemptTarget(paced.server, logger);
-  const std::string content(8 << 20, 'z');  // more than the sockets' buffers take
+  auto content = TestStream::pattern(8 << 20);
+  makeContent(content, how);
   auto put = std::async(std::launch::async, [&] {
-    std::istringstream in(content);
+    std::istream in(&content);
     return target->put("big.bin", in, {}, PutMode::CreateNew);
   });
   const bool ended = put.wait_for(6s) == std::future_status::ready;
@@ -375,25 +385,51 @@ TEST(WebDavScripted, APutTheServerReadsBelowTheSpeedLimitTimesOutAndLeavesNoFile
   EXPECT_FALSE(paced.moved) << "a file was put in place";
 }
 
+/// A put() of 320 KiB into a server that takes 160 KiB a second, 160 times the limit (and often
+/// enough for loopback's 64 KiB segments: the server's window opens in steps of one): more than
+/// one read timeout in sends and after them, and it must succeed.
+void expectAPutReadSlowlyAboveTheSpeedLimitSucceeds(Upload how) {
+  PacedPutServer paced({16384, 100ms, 10s});
+  CapturingLogger logger;
+  auto target = oneAttemptTarget(paced.server, logger);
+  constexpr std::size_t kSize = 320 << 10;
+  auto content = TestStream::pattern(kSize);
+  makeContent(content, how);
+  std::istream in(&content);
+  const auto start = std::chrono::steady_clock::now();
+  auto put = target->put("slow.bin", in, {}, PutMode::CreateNew);
+  EXPECT_GT(std::chrono::steady_clock::now() - start, 1500ms) << "the server read it too fast";
+  ASSERT_TRUE(put) << put.error().describe() << "\n" << logger.text();
+  EXPECT_EQ(put->size, kSize);
+  EXPECT_EQ(paced.storedSize.load(), kSize);
+  EXPECT_TRUE(paced.moved);
+}
+
+// A server that takes an upload a few bytes at a time (each send inside the send timeout, the
+// whole never done) held put() for as long as the file's size allowed: sends were bounded one
+// by one, their whole not. Now the request body keeps the answers' low-speed limit.
+TEST(WebDavScripted, APutTheServerReadsBelowTheSpeedLimitTimesOutAndLeavesNoFile) {
+  expectAPutReadBelowTheSpeedLimitTimesOut(Upload::Sized);
+}
+
 // Slower than a read timeout in all, yet well above the limit: the upload is never cut. It was,
 // by a send's timeout (the kernel wakes a blocked sender only once half its buffer is free)
 // or by the answer's (the server still reading what the sockets' buffers held after the last
 // send); now the watchdog's limit decides.
 TEST(WebDavScripted, APutReadSlowlyAboveTheSpeedLimitSucceeds) {
-  // 160 KiB a second, 160 times the limit (and often enough for loopback's 64 KiB segments:
-  // the server's window opens in steps of one).
-  PacedPutServer paced({16384, 100ms, 10s});
-  CapturingLogger logger;
-  auto target = oneAttemptTarget(paced.server, logger);
-  const std::string content(320 << 10, 'y');  // more than one read timeout in sends and after
-  std::istringstream in(content);
-  const auto start = std::chrono::steady_clock::now();
-  auto put = target->put("slow.bin", in, {}, PutMode::CreateNew);
-  EXPECT_GT(std::chrono::steady_clock::now() - start, 1500ms) << "the server read it too fast";
-  ASSERT_TRUE(put) << put.error().describe() << "\n" << logger.text();
-  EXPECT_EQ(put->size, content.size());
-  EXPECT_EQ(paced.storedSize.load(), content.size());
-  EXPECT_TRUE(paced.moved);
+  expectAPutReadSlowlyAboveTheSpeedLimitSucceeds(Upload::Sized);
+}
+
+// The same for a chunked upload: its chunks go out under the same limit.
+TEST(WebDavScripted, AChunkedPutTheServerReadsBelowTheSpeedLimitTimesOutAndLeavesNoFile) {
+  expectAPutReadBelowTheSpeedLimitTimesOut(Upload::Chunked);
+}
+
+// A chunked upload read slowly above the limit was cut as a sized one was: by a send's timeout,
+// or by Poco's receive timeout on the answer (its last chunk went out only then, the server
+// still having the sockets' buffers to read). Now it is sent and awaited as a sized one.
+TEST(WebDavScripted, AChunkedPutReadSlowlyAboveTheSpeedLimitSucceeds) {
+  expectAPutReadSlowlyAboveTheSpeedLimitSucceeds(Upload::Chunked);
 }
 
 // A proxy's 504 to a MOVE the server carried out: the MOVE is repeated (a 5xx is retried) and

@@ -11,7 +11,9 @@
 
 #include <pthread.h>
 #include <algorithm>
+#include <charconv>
 #include <csignal>
+#include <cstring>
 #include <ctime>
 #include <thread>
 
@@ -105,8 +107,8 @@ std::optional<std::chrono::milliseconds> retryAfterOf(const Poco::Net::HTTPRespo
 
 /// Writes `data` straight to the connection, in as few calls as the kernel takes: through the
 /// request stream it would go out in 4 KiB pieces (Poco's HTTP buffer), one system call each
-/// (issue 15 row 2: ~32 sends for a 130 KB file). Only for a body of announced length (no
-/// chunk framing), once the stream holding the request head was flushed.
+/// (issue 15 row 2: ~32 sends for a 130 KB file). Once the request head went out; a chunked
+/// body's framing is the caller's (frameChunk).
 /// A send that times out is tried again while `watch`'s watchdog enforces the low-speed limit:
 /// the kernel wakes a blocked sender only once half its buffer is free, so a server taking a
 /// big upload slowly (above the limit) would fail a send that merely waited long.
@@ -125,33 +127,75 @@ void sendDirect(Poco::Net::HTTPClientSession& session, const char* data, std::si
   }
 }
 
-/// Sends the request's body (streamed content or the small body) after its headers; returns
-/// the bytes of streamed content sent. The time spent in sends counts against `watch`'s
-/// low-speed limit (a server that stops reading is cut; the caller checks expired() after).
-/// Throws ContentError when the content stream fails or does not match its announced size,
-/// Poco::IOException when the connection is lost.
+/// Waits until the connection is ready for `mode` (Socket::SELECT_READ: the answer has come;
+/// SELECT_WRITE: a send goes at once) for as long as `watch`'s watchdog enforces its deadlines:
+/// a wait past the socket's timeout, which a server taking an upload slowly (above the limit)
+/// may need, is the watchdog's to end (a cut makes the socket ready; the caller's next send or
+/// receive then fails and it reads expired()). One poll when the connection is ready at once;
+/// without a watchdog none (Poco's timeouts as before).
+void awaitReady(Poco::Net::HTTPClientSession& session,
+                const dms::http::ConnectionAborter::Watch& watch, int mode) {
+  if (!watch.deadlinesWatched() || !session.connected()) return;
+  const Poco::Timespan slice = session.getTimeout();
+  while (!session.socket().poll(slice, mode | Poco::Net::Socket::SELECT_ERROR)) {
+    if (watch.expired() || watch.aborted() || !watch.deadlinesWatched()) return;
+  }
+}
+
+/// Room before a chunk's data for its size line: up to 16 hex digits and CRLF.
+constexpr std::size_t kChunkSizeRoom = 18;
+
+/// Frames the `size` bytes at `data` as one chunk (RFC 9112 7.1) in place: its size line goes
+/// into the kChunkSizeRoom bytes before `data`, its CRLF into the 2 after. Returns where the
+/// chunk starts; it ends 2 bytes past the data.
+char* frameChunk(char* data, std::size_t size) {
+  char line[kChunkSizeRoom];
+  char* end = std::to_chars(line, line + sizeof line - 2, size, 16).ptr;
+  *end++ = '\r';
+  *end++ = '\n';
+  char* start = data - (end - line);
+  std::memcpy(start, line, static_cast<std::size_t>(end - line));
+  std::memcpy(data + size, "\r\n", 2);
+  return start;
+}
+
+/// Ends a chunked body with its last chunk ("0" and the empty line): Poco's request stream
+/// sends it as it closes (flushRequest), in one send that is not tried again, so first the
+/// kernel's buffer must have room for it (awaitReady, as sendDirect would wait).
+void sendLastChunk(Poco::Net::HTTPClientSession& session,
+                   const dms::http::ConnectionAborter::Watch& watch) {
+  const dms::http::ConnectionAborter::Watch::Sending sending(watch);
+  awaitReady(session, watch, Poco::Net::Socket::SELECT_WRITE);
+  session.flushRequest();  // rethrows what its send met
+}
+
+/// Sends the request's body (streamed content or the small body) after its headers, to the
+/// request's end; returns the bytes of streamed content sent. Streamed content goes straight
+/// to the connection (sendDirect), framed in chunks here when its length is unknown. The time
+/// spent in sends counts against `watch`'s low-speed limit (a server that stops reading is
+/// cut; the caller checks expired() after). `out` (the request stream) is not to be used
+/// after. Throws ContentError when the content stream fails or does not match its announced
+/// size, Poco::IOException when the connection is lost.
 std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
                        const DavRequest& request,
                        const dms::http::ConnectionAborter::Watch& watch) {
   using Sending = dms::http::ConnectionAborter::Watch::Sending;
-  std::uint64_t sent = 0;
-  if (request.content == nullptr) {
+  {
     const Sending sending(watch);
-    if (!request.body.empty()) out << request.body;
-    return sent;
-  }
-  std::vector<char> buffer(kBufferSize);
-  std::istream& in = *request.content;
-  const bool direct = request.contentLength.has_value();
-  if (direct) {
-    const Sending sending(watch);
-    out.flush();  // the request head
+    if (request.content == nullptr && !request.body.empty()) out << request.body;
+    out.flush();  // the request head (a chunked request's went out with it), the small body
     if (!out) throwSendFailure(session, "the request");
   }
+  std::uint64_t sent = 0;
+  if (request.content == nullptr) return sent;
+  const bool chunked = !request.contentLength;
+  std::vector<char> buffer(kChunkSizeRoom + kBufferSize + 2);
+  char* const data = buffer.data() + kChunkSizeRoom;
+  std::istream& in = *request.content;
   while (true) {
     std::streamsize got = 0;
     try {
-      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      in.read(data, static_cast<std::streamsize>(kBufferSize));
       got = in.gcount();
     } catch (const std::exception& e) {
       throw ContentError{std::string("reading the content failed: ") + e.what()};
@@ -160,40 +204,25 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
     }
     if (in.bad()) throw ContentError{"reading the content failed (stream error)"};
     if (got > 0) {
-      if (request.contentLength && sent + static_cast<std::uint64_t>(got) > *request.contentLength)
+      const auto size = static_cast<std::size_t>(got);
+      if (request.contentLength && sent + size > *request.contentLength)
         throw ContentError{"the content is longer than its announced size"};
       const Sending sending(watch);
-      if (direct) {
-        sendDirect(session, buffer.data(), static_cast<std::size_t>(got), watch);
+      if (chunked) {
+        const char* chunk = frameChunk(data, size);
+        sendDirect(session, chunk, static_cast<std::size_t>(data + size + 2 - chunk), watch);
       } else {
-        out.write(buffer.data(), got);
-        if (!out) throwSendFailure(session, "the body");
+        sendDirect(session, data, size, watch);
       }
-      sent += static_cast<std::uint64_t>(got);
+      sent += size;
     }
     if (in.eof() || got == 0) break;
   }
   if (request.contentLength && sent != *request.contentLength)
     throw ContentError{"the content ended after " + std::to_string(sent) + " of " +
                        std::to_string(*request.contentLength) + " bytes"};
+  if (chunked) sendLastChunk(session, watch);
   return sent;
-}
-
-/// The last send of an upload only put its tail into the kernel's buffers, which a server
-/// reading slowly (above the limit) may take longer than one read timeout to empty before it
-/// answers; Poco's receive timeout would then fail the request (and close the session). So the
-/// first byte of the answer is awaited here under the watchdog's rules instead: the request
-/// body's low-speed limit while the server still takes it, then the head's deadline (a cut
-/// makes the socket readable; receiveAnswer then fails and the caller reads expired()). One
-/// poll per upload of announced length; without a watchdog, Poco's timeout as before.
-void awaitAnswerToUpload(Poco::Net::HTTPClientSession& session,
-                         const dms::http::ConnectionAborter::Watch& watch) {
-  if (!watch.deadlinesWatched() || !session.connected()) return;
-  const Poco::Timespan slice = session.getTimeout();
-  while (!session.socket().poll(slice,
-                                Poco::Net::Socket::SELECT_READ | Poco::Net::Socket::SELECT_ERROR)) {
-    if (watch.expired() || watch.aborted() || !watch.deadlinesWatched()) return;
-  }
 }
 
 /// Reads the answer: status, headers and the whole (bounded) body, within `watch`'s deadlines
@@ -473,16 +502,14 @@ DavClient::Attempt DavClient::attemptOnce(const DavRequest& request, const std::
     // the body back until the headers are acknowledged.
     if (session.connected()) session.socket().setNoDelay(true);
     const std::uint64_t sent = sendBody(session, out, request, watch);
-    {
-      const dms::http::ConnectionAborter::Watch::Sending sending(watch);
-      out.flush();
-    }
-    if (!out) throwSendFailure(session, "the request");
 
     watch.awaitHead();
-    // Not for a chunked body: its last chunk goes out in receiveResponse (Poco closes the
-    // request stream there).
-    if (request.content != nullptr && request.contentLength) awaitAnswerToUpload(session, watch);
+    // The last send of an upload only put its tail into the kernel's buffers, which a server
+    // reading slowly (above the limit) may take longer than one read timeout to empty before
+    // it answers, and Poco's receive timeout would fail it: the answer is awaited under the
+    // watchdog's rules instead (the low-speed limit while the server still takes the request,
+    // then the head's deadline). One poll per upload.
+    if (request.content != nullptr) awaitReady(session, watch, Poco::Net::Socket::SELECT_READ);
     Poco::Net::HTTPResponse head;
     DavResponse response = receiveAnswer(lease, head, watch);
     response.bytesSent = sent;
