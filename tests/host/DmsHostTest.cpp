@@ -879,6 +879,51 @@ TEST_F(DmsHost, RunRefusesAChunkedBodyOverTheLimit) {
   EXPECT_EQ(process.stop(SIGTERM).exitCode, 0);
 }
 
+// Any client can open connections beyond its address's cap, or send bodies over a route's
+// limit, in a loop: each refusal was logged on a line of its own, so one client filled the log
+// (and the disk under it) without bound. The first of a minute is logged in full and the rest
+// counted; stopping logs the counts held back.
+TEST_F(DmsHost, RunLogsAFloodOfRefusalsBounded) {
+  writeConfig(configWithHttp(R"("maxConnectionsPerAddress": 1)"));
+  HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
+  ASSERT_NE(process.port(), 0u) << process.firstLine();
+  RawClient held("127.0.5.1", process.port());
+  ASSERT_TRUE(held.connected());
+  held.send("POST /test/echo HTTP/1.1\r\n");
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // let the host take it up
+  int refused = 0;
+  for (int i = 0; i < 200; ++i) {
+    RawClient beyond("127.0.5.1", process.port());
+    bool closed = false;
+    refused += beyond.receive(std::chrono::seconds(2), closed).starts_with("HTTP/1.1 503") ? 1 : 0;
+  }
+  EXPECT_EQ(refused, 200);
+  int tooLarge = 0;
+  for (int i = 0; i < 20; ++i)
+    tooLarge += request(process.port(), "POST", "/test/echo", std::string(33, 'x')).first == 413;
+  EXPECT_EQ(tooLarge, 20);
+
+  const auto result = process.stop(SIGTERM);
+  EXPECT_EQ(result.exitCode, 0) << result.err;
+  const auto linesWith = [&](const std::string& text) {
+    std::size_t n = 0;
+    std::istringstream lines(result.err);
+    for (std::string line; std::getline(lines, line);) n += line.find(text) != std::string::npos;
+    return n;
+  };
+  EXPECT_EQ(linesWith("refused a connection from 127.0.5.1"), 1u) << result.err.substr(0, 3000);
+  EXPECT_EQ(linesWith("199 more connections refused in that minute (199 over their address's "
+                      "cap; not logged one by one)"),
+            1u)
+      << result.err.substr(0, 3000);
+  EXPECT_EQ(linesWith("POST /test/echo -> 413"), 1u) << result.err.substr(0, 3000);
+  EXPECT_EQ(linesWith("19 more requests refused in that minute (19 answered 413; not logged one "
+                      "by one)"),
+            1u)
+      << result.err.substr(0, 3000);
+  EXPECT_LE(linesWith("[http]"), 4u) << result.err.substr(0, 3000);
+}
+
 TEST_F(DmsHost, RunStopsPromptlyWithAnIdleKeepAliveConnectionOpen) {
   writeConfig(goodConfig());
   HostProcess process({"--config", "host.json", "run"}, dir_.path(), kSecrets);
