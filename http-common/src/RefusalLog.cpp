@@ -63,24 +63,25 @@ void RefusalLog::refused(std::string_view kind, LogLevel level, const std::strin
               message + " (further " + counted_.many + " this minute are counted, not logged)");
 }
 
-void RefusalLog::flushIfDue() {
-  std::string summary;
-  {
-    std::lock_guard lock(mutex_);
-    if (!windowOpen_ || !windowOver(clock_())) return;
-    summary = endWindow();
+void RefusalLog::endWindowAndLog(bool always) noexcept {
+  try {
+    std::string summary;
+    {
+      std::lock_guard lock(mutex_);
+      if (!windowOpen_ || !(always || windowOver(clock_()))) return;
+      summary = endWindow();
+    }
+    logSummary(summary);
+  } catch (...) {  // NOLINT: out of memory for one log line; the caller's work goes on
   }
-  logSummary(summary);
 }
 
-void RefusalLog::flush() {
-  std::string summary;
-  {
-    std::lock_guard lock(mutex_);
-    if (!windowOpen_) return;
-    summary = endWindow();
-  }
-  logSummary(summary);
+void RefusalLog::flushIfDue() noexcept {
+  endWindowAndLog(false);
+}
+
+void RefusalLog::flush() noexcept {
+  endWindowAndLog(true);
 }
 
 }  // namespace dms::http

@@ -46,13 +46,6 @@ dms::HttpResponse PushEndpoint::refuse(metrics::PushRejection reason, int status
   return error(status, message);
 }
 
-void PushEndpoint::logHeldBackRefusals() noexcept {
-  try {
-    refusals_.flush();
-  } catch (...) {  // NOLINT: out of memory for one log line; stop() goes on
-  }
-}
-
 dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept {
   try {
     if (metrics_ != nullptr) metrics_->received();

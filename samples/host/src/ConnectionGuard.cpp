@@ -164,14 +164,11 @@ void ConnectionGuard::watch() {
 }
 
 void ConnectionGuard::flushRefusals(bool now) noexcept {
-  try {
-    for (auto* log : {&refusedConnections_, &closedConnections_, &refusedRequests_}) {
-      if (now)
-        log->flush();
-      else
-        log->flushIfDue();
-    }
-  } catch (...) {  // NOLINT: out of memory for a log line; the next flush logs the count
+  for (auto* log : {&refusedConnections_, &closedConnections_, &refusedRequests_}) {
+    if (now)
+      log->flush();
+    else
+      log->flushIfDue();
   }
 }
 

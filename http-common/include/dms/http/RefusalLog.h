@@ -42,9 +42,9 @@ class RefusalLog {
   /// cap"), described by `message` (no secret in it), logged at `level` when it opens a window.
   void refused(std::string_view kind, LogLevel level, const std::string& message);
   /// Logs the count of the last window when it has passed.
-  void flushIfDue();
+  void flushIfDue() noexcept;
   /// Logs the count held back so far at once, even within the window (its owner stops).
-  void flush();
+  void flush() noexcept;
 
  private:
   /// Closes the window and returns its summary ("" when nothing was held back). Called with
@@ -52,6 +52,8 @@ class RefusalLog {
   std::string endWindow();
   /// Whether the open window has ended at `now`. Called with mutex_ held.
   bool windowOver(std::int64_t now) const;
+  /// Ends the open window when it is over (`always`: at once) and logs its summary.
+  void endWindowAndLog(bool always) noexcept;
   void logSummary(const std::string& summary) noexcept;
 
   Logger& logger_;

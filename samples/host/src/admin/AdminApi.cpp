@@ -111,13 +111,6 @@ HostResponse AdminApi::tooManyFailures(const std::string& address) {
   return reply;
 }
 
-void AdminApi::logHeldBackRefusals() noexcept {
-  try {
-    refusals_.flush();
-  } catch (...) {  // NOLINT: out of memory for one log line; the console stops anyway
-  }
-}
-
 HostResponse AdminApi::login(const HttpRequest& request) {
   const std::string address = clientHost(request);
   if (!throttle_.allowed(address)) return tooManyFailures(address);

@@ -46,7 +46,7 @@ class AdminApi {
   std::vector<HostRoute> routes();
 
   /// Logs the count of refused logins not logged one by one yet (the console stops).
-  void logHeldBackRefusals() noexcept;
+  void logHeldBackRefusals() noexcept { refusals_.flush(); }
 
  private:
   /// Who is calling, or the reason for a 401.
