@@ -230,6 +230,7 @@ void AmbitaPlugin::stop() noexcept {
     reconciler_->releasePool();
     serviceLock_.reset();
     running_ = false;
+    endpoint_->logHeldBackRefusals();  // refused pushes counted this minute are not lost
     services_.logger->info(kSource, "service stopped");
   } catch (...) {  // NOLINT: stop() must not throw; nothing more can be done here
   }

@@ -46,6 +46,24 @@ TEST_F(PluginPushTest, PushEndpointChecksAndQueuesWithoutWaiting) {
   EXPECT_EQ(logger_.text().find("client-s3cret"), std::string::npos);
 }
 
+// Refused pushes are logged bounded (the first of a minute in full, the rest counted): the
+// count of the last minute is logged when the service stops, not lost for want of a next push.
+TEST_F(PluginPushTest, StopLogsTheRefusedPushesHeldBack) {
+  makePlugin(std::string(R"("push": {"secret": ")") + kPushSecret + R"("})");
+  ASSERT_TRUE(plugin_->startService().ok());
+  const std::string good = R"({"orderCollectionId": 1})";
+  for (int i = 0; i < 3; ++i) ASSERT_EQ(push(good).status, 401);
+  ASSERT_EQ(push(good, "token=guess").status, 403);
+  plugin_->stop();
+  const std::string log = logger_.text();
+  EXPECT_NE(log.find("push from 127.0.0.1 refused: no token"), std::string::npos) << log;
+  const auto summary = log.find(
+      "3 more pushes refused in that minute (2 answered 401, 1 answered 403; not logged "
+      "one by one)");
+  EXPECT_NE(summary, std::string::npos) << log;
+  EXPECT_LT(summary, log.find("service stopped")) << log;
+}
+
 TEST_F(PluginPushTest, PushForAnUnknownOrderIsPostponedAndNotTracked) {
   makePlugin();
   EXPECT_EQ(push(R"({"orderCollectionId": 777})").status, 200);

@@ -425,11 +425,11 @@ TEST_F(PushTest, RefusedPushFloodLogsOneLineAMinute) {
   };
   EXPECT_EQ(linesWith("could not be stored"), 1u) << "500 refusals, one line:\n"
                                                   << logger_.text().substr(0, 2000);
-  EXPECT_EQ(linesWith("refused in the last minute"), 0u) << "the minute has not passed yet";
+  EXPECT_EQ(linesWith("refused in that minute"), 0u) << "the minute has not passed yet";
 
   advanceClock(61);
   EXPECT_EQ(pushFor(511), 503);
-  EXPECT_EQ(linesWith("499 more pushes refused in the last minute (499 answered 503"), 1u)
+  EXPECT_EQ(linesWith("499 more pushes refused in that minute (499 answered 503"), 1u)
       << logger_.text().substr(0, 2000);
   EXPECT_EQ(linesWith("could not be stored"), 2u) << "a new minute logs its first refusal";
 }
@@ -453,7 +453,7 @@ TEST_F(PushTest, PushesWithoutTheTokenLogOneLineAMinute) {
   advanceClock(61);
   request.query = "token=push-secret";
   ASSERT_EQ(endpoint.handle(request).status, 200) << "an accepted push reports the minute too";
-  EXPECT_NE(logger_.text().find("200 more pushes refused in the last minute (199 answered 401, "
+  EXPECT_NE(logger_.text().find("200 more pushes refused in that minute (199 answered 401, "
                                 "1 answered 403"),
             std::string::npos)
       << logger_.text();

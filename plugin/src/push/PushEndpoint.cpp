@@ -62,7 +62,7 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
       } catch (const Poco::SyntaxException&) {
         // The client's mistake (e.g. "%zz"), not ours: 400, and the query is still not logged.
         refusals_.refused(
-            400, dms::LogLevel::Warning,
+            "answered 400", dms::LogLevel::Warning,
             "push from " + request.remoteAddress + " refused: malformed query string");
         return refuse(metrics::PushRejection::BadQuery, 400,
                       "malformed query string: bad percent-encoding");
@@ -74,13 +74,13 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
         }
       }
       if (!present) {
-        refusals_.refused(401, dms::LogLevel::Warning,
+        refusals_.refused("answered 401", dms::LogLevel::Warning,
                           "push from " + request.remoteAddress + " refused: no token");
         return refuse(metrics::PushRejection::NoToken, 401,
                       "token required: the callback URL must carry ?token=<push.secret>");
       }
       if (!constantTimeEquals(token, secret_)) {
-        refusals_.refused(403, dms::LogLevel::Warning,
+        refusals_.refused("answered 403", dms::LogLevel::Warning,
                           "push from " + request.remoteAddress + " refused: wrong token");
         return refuse(metrics::PushRejection::WrongToken, 403, "wrong token");
       }
@@ -88,12 +88,12 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
     auto message = api::PushParser::parse(request.body);
     if (!message) {
       refusals_.refused(
-          400, dms::LogLevel::Warning,
+          "answered 400", dms::LogLevel::Warning,
           "push from " + request.remoteAddress + " refused: " + message.error().message);
       return refuse(metrics::PushRejection::BadMessage, 400, message.error().message);
     }
     if (auto s = inbox_.add(*message, "push"); !s) {
-      refusals_.refused(503, dms::LogLevel::Error,
+      refusals_.refused("answered 503", dms::LogLevel::Error,
                         "push for order " + std::to_string(message->orderCollectionId) +
                             " could not be stored: " + s.error().describe());
       if (metrics_ != nullptr) metrics_->rejected(metrics::PushRejection::NotStored);

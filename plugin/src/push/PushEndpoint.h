@@ -10,16 +10,17 @@
 ///   commit (Ambita may retry; {"error":...,"retryAfterSeconds":N} when a wait is advised).
 /// The answer comes after the push's transaction committed (group commit: PushInbox).
 /// Thread-safe; never throws; never logs the query (it carries the secret). Refusals are logged
-/// through a RefusalLog: a flood of bad or surplus pushes costs one log line a minute.
+/// through a dms::http::RefusalLog: a flood of bad or surplus pushes costs one log line a minute
+/// (and one with their count).
 
 #include <cstddef>
 #include <string>
 
 #include "dms/Logger.h"
 #include "dms/Plugin.h"
+#include "dms/http/RefusalLog.h"
 #include "metrics/PluginMetrics.h"
 #include "push/PushInbox.h"
-#include "push/RefusalLog.h"
 
 namespace ambita::push {
 
@@ -29,11 +30,14 @@ class PushEndpoint {
   PushEndpoint(PushInbox& inbox, dms::Logger& logger, std::string secret, std::size_t maxBytes)
       : inbox_(inbox),
         logger_(logger),
-        refusals_(logger, [&inbox] { return inbox.now(); }),
+        refusals_(logger, "ambita.push", {"push refused", "pushes refused"},
+                  [&inbox] { return inbox.now(); }),
         secret_(std::move(secret)),
         maxBytes_(maxBytes) {}
 
   dms::HttpResponse handle(const dms::HttpRequest& request) noexcept;
+  /// Logs the count of refusals not logged one by one yet (the plugin stops: none is lost).
+  void logHeldBackRefusals() noexcept { refusals_.flush(); }
 
   /// Equal strings, in time independent of where they differ.
   static bool constantTimeEquals(const std::string& a, const std::string& b);
@@ -49,7 +53,7 @@ class PushEndpoint {
 
   PushInbox& inbox_;
   dms::Logger& logger_;
-  RefusalLog refusals_;
+  dms::http::RefusalLog refusals_;
   std::string secret_;
   std::size_t maxBytes_;
   metrics::PushMetrics* metrics_ = nullptr;

@@ -26,8 +26,13 @@ void shutDown(Poco::Net::StreamSocket& socket) noexcept {
 }  // namespace
 
 ConnectionGuard::ConnectionGuard(ListenerLimits limits, std::size_t workers, std::size_t maxQueued,
-                                 Logger& logger)
-    : limits_(limits), workers_(workers), maxQueued_(maxQueued), logger_(logger) {
+                                 Logger& logger, http::SecondsClock clock)
+    : limits_(limits),
+      workers_(workers),
+      maxQueued_(maxQueued),
+      refusedConnections_(logger, kSource, {"connection refused", "connections refused"}, clock),
+      closedConnections_(logger, kSource, {"connection closed", "connections closed"}, clock),
+      refusedRequests_(logger, kSource, {"request refused", "requests refused"}, clock) {
   watchdog_ = std::thread([this] { watch(); });
 }
 
@@ -43,6 +48,7 @@ bool ConnectionGuard::accept(const Poco::Net::StreamSocket& socket) {
     return false;  // the peer is already gone
   }
   std::string refusal;
+  const char* kind = nullptr;
   {
     std::lock_guard lock(mutex_);
     if (closing_) return false;
@@ -50,9 +56,11 @@ bool ConnectionGuard::accept(const Poco::Net::StreamSocket& socket) {
     if (held != perAddress_.end() && held->second >= limits_.maxConnectionsPerAddress) {
       refusal = std::to_string(limits_.maxConnectionsPerAddress) +
                 " connections from that address are open (http.maxConnectionsPerAddress)";
+      kind = "over their address's cap";
     } else if (connections_.size() - served_ >= maxQueued_) {
       refusal =
           "every worker is busy and " + std::to_string(maxQueued_) + " connections wait for one";
+      kind = "with the queue full";
     } else {
       ++perAddress_[address];
       Connection& connection = connections_[socket.impl()];
@@ -63,7 +71,8 @@ bool ConnectionGuard::accept(const Poco::Net::StreamSocket& socket) {
       return true;
     }
   }
-  logger_.warning(kSource, "refused a connection from " + address + ": " + refusal);
+  refusedConnections_.refused(kind, LogLevel::Warning,
+                              "refused a connection from " + address + ": " + refusal);
   return false;
 }
 
@@ -127,23 +136,39 @@ void ConnectionGuard::setDeadline(const Poco::Net::Socket& socket, bool armed, b
 
 void ConnectionGuard::watch() {
   std::unique_lock lock(mutex_);
+  // The counts of a minute of refusals are logged soon after it has passed, not only at the
+  // next refusal (maybe hours later) or stop().
+  auto flushAt = Clock::now();
   while (!closing_) {
     forgetDropped();
     const auto now = Clock::now();
     auto wakeAt = now + kIdleWake;
     std::vector<Closing> closing = expired(now, wakeAt);
     for (auto& more : makeRoom(now, wakeAt)) closing.push_back(std::move(more));
-    if (!closing.empty()) {
+    const bool flushDue = now >= flushAt;
+    if (!closing.empty() || flushDue) {
       lock.unlock();
       for (auto& connection : closing) {
         shutDown(connection.socket);
-        logger_.warning(
-            kSource, "closed a connection from " + connection.address + ": " + connection.reason);
+        closedConnections_.refused(
+            connection.kind, LogLevel::Warning,
+            "closed a connection from " + connection.address + ": " + connection.reason);
       }
+      if (flushDue) flushRefusals(false);
       lock.lock();
+      if (flushDue) flushAt = now + kIdleWake;
       continue;
     }
     changed_.wait_until(lock, wakeAt);
+  }
+}
+
+void ConnectionGuard::flushRefusals(bool now) noexcept {
+  for (auto* log : {&refusedConnections_, &closedConnections_, &refusedRequests_}) {
+    if (now)
+      log->flush();
+    else
+      log->flushIfDue();
   }
 }
 
@@ -158,7 +183,9 @@ std::vector<ConnectionGuard::Closing> ConnectionGuard::expired(Clock::time_point
       closing.push_back({connection.socket, connection.address,
                          (connection.answering ? "the answer was not taken" : "no whole request") +
                              std::string(" within ") +
-                             std::to_string(limits_.requestDeadline.count()) + " ms"});
+                             std::to_string(limits_.requestDeadline.count()) + " ms",
+                         connection.answering ? "not taking their answer in time"
+                                              : "without a whole request in time"});
     } else if (*connection.deadline < wakeAt) {
       wakeAt = *connection.deadline;
     }
@@ -196,7 +223,8 @@ std::vector<ConnectionGuard::Closing> ConnectionGuard::makeRoom(Clock::time_poin
     Connection& connection = **it;
     connection.deadline.reset();
     connection.ending = true;
-    closing.push_back({connection.socket, connection.address, reason});
+    closing.push_back({connection.socket, connection.address, reason,
+                       "without a whole request while others waited for a worker"});
   }
   return closing;
 }
@@ -214,15 +242,21 @@ void ConnectionGuard::forgetDropped() noexcept {
 
 void ConnectionGuard::stop() noexcept {
   std::vector<Poco::Net::StreamSocket> open;
+  bool stopped = false;
   {
     std::lock_guard lock(mutex_);
-    if (closing_ && !watchdog_.joinable()) return;
-    closing_ = true;
-    for (auto& [key, connection] : connections_) open.push_back(connection.socket);
-    changed_.notify_all();
+    stopped = closing_ && !watchdog_.joinable();
+    if (!stopped) {
+      closing_ = true;
+      for (auto& [key, connection] : connections_) open.push_back(connection.socket);
+      changed_.notify_all();
+    }
   }
-  for (auto& socket : open) shutDown(socket);
-  if (watchdog_.joinable()) watchdog_.join();
+  if (!stopped) {
+    for (auto& socket : open) shutDown(socket);
+    if (watchdog_.joinable()) watchdog_.join();
+  }
+  flushRefusals(true);
 }
 
 }  // namespace dms::host

@@ -21,6 +21,11 @@
 /// socket of a connection whose deadline passed or that is cut under pressure; the worker's
 /// blocking read then returns at once and the connection ends. Thread-safe. No lock is held
 /// across network I/O.
+///
+/// What clients cause at will is logged bounded (dms::http::RefusalLog): of the connections
+/// refused, of those closed, and of the requests the listener refuses (refusedRequests()), the
+/// first of each minute in full and the rest as one line with their count, which the watchdog
+/// logs once the minute has passed and stop() logs at once.
 
 #include <Poco/Net/StreamSocket.h>
 
@@ -36,6 +41,7 @@
 #include <vector>
 
 #include "dms/Logger.h"
+#include "dms/http/RefusalLog.h"
 
 namespace dms::host {
 
@@ -57,9 +63,10 @@ class ConnectionGuard {
 
   /// `workers`: the listener's worker threads; `maxQueued`: connections that may wait for one
   /// (more are refused, never handed to a full queue that would drop them unseen). The logger
-  /// must outlive the guard. Starts the watchdog thread.
-  ConnectionGuard(ListenerLimits limits, std::size_t workers, std::size_t maxQueued,
-                  Logger& logger);
+  /// must outlive the guard; `clock` times the refusal logs' minutes (tests move it). Starts
+  /// the watchdog thread.
+  ConnectionGuard(ListenerLimits limits, std::size_t workers, std::size_t maxQueued, Logger& logger,
+                  http::SecondsClock clock = http::steadySeconds());
   /// stop().
   ~ConnectionGuard();
   ConnectionGuard(const ConnectionGuard&) = delete;
@@ -98,9 +105,13 @@ class ConnectionGuard {
   /// The answer was sent: the next request on this keep-alive connection gets a fresh deadline.
   void answerSent(const Poco::Net::Socket& socket);
 
+  /// The log of requests the listener refuses (413, 400): bounded like the guard's own.
+  http::RefusalLog& refusedRequests() { return refusedRequests_; }
+
   /// Refuses new connections and shuts down every registered one (ends idle keep-alive
   /// connections, slow reads and connections still waiting for a worker at once), then ends
-  /// the watchdog thread. Idempotent.
+  /// the watchdog thread. Logs the counts the refusal logs hold back (every call: requests in
+  /// flight may still be refused after the first). Idempotent.
   void stop() noexcept;
 
  private:
@@ -114,11 +125,12 @@ class ConnectionGuard {
     Clock::time_point waitingSince;  ///< when it began waiting for a request (if !answering)
     bool ending = false;             ///< shut down by the watchdog, not released yet
   };
-  /// A connection to shut down, and why (for the log).
+  /// A connection to shut down, and why (for the log: `reason` in full, `kind` when counted).
   struct Closing {
     Poco::Net::StreamSocket socket;
     std::string address;
     std::string reason;
+    const char* kind;
   };
 
   void release(Poco::Net::SocketImpl* key) noexcept;
@@ -132,11 +144,15 @@ class ConnectionGuard {
   std::vector<Closing> makeRoom(Clock::time_point now, Clock::time_point& wakeAt);
   /// Forgets the accepted connections the server dropped without serving them.
   void forgetDropped() noexcept;
+  /// Logs the held-back counts of the refusal logs: of the minutes passed, or all (`now`).
+  void flushRefusals(bool now) noexcept;
 
   const ListenerLimits limits_;
   const std::size_t workers_;
   const std::size_t maxQueued_;
-  Logger& logger_;
+  http::RefusalLog refusedConnections_;
+  http::RefusalLog closedConnections_;
+  http::RefusalLog refusedRequests_;
   std::mutex mutex_;
   std::condition_variable changed_;
   std::map<Poco::Net::SocketImpl*, Connection> connections_;

@@ -115,9 +115,9 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     const std::string tooLarge = "request body larger than " + std::to_string(limit) + " bytes";
     if (request.hasContentLength() &&
         request.getContentLength64() > static_cast<Poco::Int64>(limit)) {
-      logger_.info(kSource, line + " -> 413 (body of " +
-                                std::to_string(request.getContentLength64()) + " bytes, limit " +
-                                std::to_string(limit) + ")");
+      refused("answered 413", line + " -> 413 (body of " +
+                                  std::to_string(request.getContentLength64()) + " bytes, limit " +
+                                  std::to_string(limit) + ")");
       response.setKeepAlive(false);  // the unread body would be taken for the next request
       sendJson(response, 413, tooLarge);
       return false;
@@ -127,8 +127,8 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     while (in.read(buffer, sizeof buffer) || in.gcount() > 0) {
       body.append(buffer, static_cast<std::size_t>(in.gcount()));
       if (body.size() > limit) {
-        logger_.info(kSource,
-                     line + " -> 413 (chunked body over " + std::to_string(limit) + " bytes)");
+        refused("answered 413",
+                line + " -> 413 (chunked body over " + std::to_string(limit) + " bytes)");
         response.setKeepAlive(false);
         sendJson(response, 413, tooLarge);
         return false;
@@ -138,12 +138,17 @@ class RouteHandler final : public Poco::Net::HTTPRequestHandler {
     // never hand the plugin a truncated message.
     if (request.hasContentLength() &&
         static_cast<Poco::Int64>(body.size()) != request.getContentLength64()) {
-      logger_.info(kSource, line + " -> 400 (body ended before its Content-Length)");
+      refused("answered 400", line + " -> 400 (body ended before its Content-Length)");
       response.setKeepAlive(false);
       sendJson(response, 400, "request body shorter than its Content-Length");
       return false;
     }
     return true;
+  }
+
+  /// A request refused for what its client sent: logged bounded (any client can send many).
+  void refused(std::string_view kind, const std::string& message) {
+    guard_.refusedRequests().refused(kind, LogLevel::Info, message);
   }
 
   /// Calls the plugin's handler and sends its answer (500 when it throws). The client must take

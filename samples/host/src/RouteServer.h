@@ -11,7 +11,9 @@
 /// when the bounded queue is full; and while connections wait for a worker, one that has not
 /// sent a whole request within a second gives its worker up. Thread-per-connection still: many
 /// addresses (about ten at the default cap) can keep every worker busy and the queue full; that
-/// needs a proxy in front.
+/// needs a proxy in front. What clients cause at will (refused or closed connections, 413s,
+/// cut bodies) is logged bounded: the first of a minute in full, the rest counted
+/// (ConnectionGuard).
 
 #include <Poco/Net/ServerSocket.h>
 #include <Poco/Net/TCPServer.h>

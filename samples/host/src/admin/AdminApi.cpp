@@ -34,7 +34,11 @@ AdminApi::AdminApi(AdminSettings settings, Sources sources, NowFunction now)
     : settings_(std::move(settings)),
       sources_(std::move(sources)),
       sessions_(settings_.sessionLifetime, now),
-      throttle_(now) {
+      throttle_(now),
+      refusals_(*sources_.logger, kSource, {"admin login refused", "admin logins refused"}, [now] {
+        return static_cast<std::int64_t>(
+            std::chrono::duration_cast<std::chrono::seconds>(now().time_since_epoch()).count());
+      }) {
   // As costly as a real user's hash, so that timing does not tell which names exist.
   const unsigned iterations = settings_.users.empty()
                                   ? PasswordHash::kIterations
@@ -58,7 +62,8 @@ AdminApi::Caller AdminApi::authenticate(const HttpRequest& request) {
       return caller;
     }
     throttle_.failed(address);
-    sources_.logger->warning(kSource, "wrong admin token from " + address);
+    refusals_.refused("answered 401 (wrong token)", LogLevel::Warning,
+                      "wrong admin token from " + address);
     caller.error = "the Authorization header does not carry the admin token";
     return caller;
   }
@@ -97,7 +102,8 @@ HostRoute AdminApi::guarded(std::string method, std::string path, Access access,
 }
 
 HostResponse AdminApi::tooManyFailures(const std::string& address) {
-  sources_.logger->warning(kSource, "login from " + address + " refused: too many failures");
+  refusals_.refused("answered 429", LogLevel::Warning,
+                    "login from " + address + " refused: too many failures");
   HostResponse reply = errorAnswer(429,
                                    "too many failed logins from this address: wait "
                                    "a few minutes");
@@ -121,7 +127,8 @@ HostResponse AdminApi::login(const HttpRequest& request) {
       known != settings_.users.end();
   if (!ok) {
     throttle_.failed(address);
-    sources_.logger->warning(kSource, "failed login from " + address);
+    refusals_.refused("answered 401 (wrong user name or password)", LogLevel::Warning,
+                      "failed login from " + address);
     return errorAnswer(401, "wrong user name or password");
   }
   throttle_.succeeded(address);

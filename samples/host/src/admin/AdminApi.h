@@ -4,7 +4,9 @@
 /// token; every state-changing call with a cookie needs the session's CSRF token in the
 /// X-CSRF-Token header. The data comes from the plugin's commands with --json
 /// (Plugin::runCommand, as a host with its own UI would call them); actions pass --actor with
-/// the user, and each is written to the host's log as an audit line (never a secret).
+/// the user, and each is written to the host's log as an audit line (never a secret). Failed
+/// logins, wrong bearer tokens and the 429s after them are logged bounded (dms::http::RefusalLog:
+/// the first of a minute in full, the rest counted): any client can send them.
 
 #include <atomic>
 #include <string>
@@ -16,6 +18,7 @@
 #include "StderrLogger.h"
 #include "dms/ModuleLoader.h"
 #include "dms/Plugin.h"
+#include "dms/http/RefusalLog.h"
 
 namespace dms::host::admin {
 
@@ -41,6 +44,9 @@ class AdminApi {
   AdminApi(AdminSettings settings, Sources sources, NowFunction now = Clock::now);
 
   std::vector<HostRoute> routes();
+
+  /// Logs the count of refused logins not logged one by one yet (the console stops).
+  void logHeldBackRefusals() noexcept { refusals_.flush(); }
 
  private:
   /// Who is calling, or the reason for a 401.
@@ -83,6 +89,7 @@ class AdminApi {
   const Sources sources_;
   AdminSessions sessions_;
   LoginThrottle throttle_;
+  http::RefusalLog refusals_;  ///< failed logins, wrong tokens, 429s
   /// Verified for an unknown user name, so that a login takes as long either way.
   std::string decoyHash_;
   std::atomic<int> commandsInFlight_{0};

@@ -40,6 +40,7 @@ void AdminConsole::stopAccepting() noexcept {
 
 void AdminConsole::stop() noexcept {
   server_->stop();
+  api_->logHeldBackRefusals();  // no request refuses a login any more: none is lost
 }
 
 }  // namespace dms::host::admin

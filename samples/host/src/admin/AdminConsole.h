@@ -21,7 +21,8 @@ class AdminConsole {
   void start();
   /// Stops the listener: no request starts a command from now on; those in flight go on.
   void stopAccepting() noexcept;
-  /// Stops the listener and waits for the requests (and their plugin commands) in flight.
+  /// Stops the listener and waits for the requests (and their plugin commands) in flight, then
+  /// logs the count of refused logins held back.
   void stop() noexcept;
   std::uint16_t port() const { return server_->port(); }
 
