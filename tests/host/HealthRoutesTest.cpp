@@ -251,17 +251,23 @@ TEST_F(HealthRoutes, MetricsParseAndCountAnOrderFiledByTheSandbox) {
   sandbox_->setExtraSteps(order, {});
   sandbox_->step(order, 0);
 
-  // Until the order is FINISHED in the state and nothing is left to do (60 s at most).
+  // Until every push has been answered, the order is FINISHED in the state and nothing is left
+  // to do (60 s at most). The sandbox sends its pushes from a thread of its own: one still on
+  // its way when the order is FINISHED would reconcile it again after the counts are taken (one
+  // more push received, one more API answer). The host answers a push once its inbox holds it,
+  // so with none pending, an empty inbox means every push has been worked off.
   dms::test::PromExposition after;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   do {
+    const bool pushesAnswered = sandbox_->pushesPending() == 0;
     after = scrape(host_->port());
-    if (after.value("ambita_orders_tracked", {{"status", "FINISHED"}}) == 1 &&
+    if (pushesAnswered && after.value("ambita_orders_tracked", {{"status", "FINISHED"}}) == 1 &&
         after.value("ambita_push_inbox_depth") == 0 &&
         after.value("ambita_downloads_in_flight") == 0)
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   } while (std::chrono::steady_clock::now() < deadline);
+  ASSERT_EQ(sandbox_->pushesPending(), 0U);
   ASSERT_EQ(after.value("ambita_orders_tracked", {{"status", "FINISHED"}}), 1);
 
   // The counters moved by exactly what the archive shows.
