@@ -256,18 +256,21 @@ TEST_F(HealthRoutes, MetricsParseAndCountAnOrderFiledByTheSandbox) {
   // its way when the order is FINISHED would reconcile it again after the counts are taken (one
   // more push received, one more API answer). The host answers a push once its inbox holds it,
   // so with none pending, an empty inbox means every push has been worked off.
-  dms::test::PromExposition after;
+  bool settled = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   do {
     const bool pushesAnswered = sandbox_->pushesPending() == 0;
-    after = scrape(host_->port());
-    if (pushesAnswered && after.value("ambita_orders_tracked", {{"status", "FINISHED"}}) == 1 &&
-        after.value("ambita_push_inbox_depth") == 0 &&
-        after.value("ambita_downloads_in_flight") == 0)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  } while (std::chrono::steady_clock::now() < deadline);
-  ASSERT_EQ(sandbox_->pushesPending(), 0U);
+    const auto seen = scrape(host_->port());
+    settled =
+        pushesAnswered && seen.value("ambita_orders_tracked", {{"status", "FINISHED"}}) == 1 &&
+        seen.value("ambita_push_inbox_depth") == 0 && seen.value("ambita_downloads_in_flight") == 0;
+    if (!settled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (!settled && std::chrono::steady_clock::now() < deadline);
+  ASSERT_TRUE(settled) << sandbox_->pushesPending() << " pushes pending";
+  // The counts from a scrape after that one: a scrape reads the plugin's counters before the
+  // inbox, so the one that found the inbox empty may have read them before the last reconcile
+  // counted its files (counted before its commit answers the messages: Reconciler::reconcile).
+  const auto after = scrape(host_->port());
   ASSERT_EQ(after.value("ambita_orders_tracked", {{"status", "FINISHED"}}), 1);
 
   // The counters moved by exactly what the archive shows.
