@@ -2,14 +2,20 @@
 // how queued messages become one reconcile per order, tracking, the exclusive run.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <utility>
+#include <vector>
+
+#include <unistd.h>
 
 #include "EngineFixture.h"
 #include "dms/common/BookkeepingNames.h"
 #include "filing/AuditLog.h"
 #include "filing/FilingService.h"
+#include "metrics/PluginMetrics.h"
 #include "support/ForwardingTarget.h"
 
 namespace ambita::test {
@@ -208,6 +214,45 @@ TEST_F(FilingServiceTest, TheLeftoversRecordIsBoundedAndGoesWithACleanRecover) {
   ASSERT_TRUE(leftovers.ok()) << leftovers.error().describe();
   EXPECT_FALSE(*leftovers);
   EXPECT_FALSE(filing::targetLeftovers(dataDir_)) << "a clean recover() removes the record";
+}
+
+// /metrics reads the push inbox from the state: the commit that answers an order's messages is
+// seen there while it still waits for its log sync (the store's lock is released by then).
+// Whoever sees the messages answered must find the order's files counted: the metrics route's
+// test once saw the inbox empty and the order FINISHED with files not counted yet.
+TEST_F(FilingServiceTest, AnOrdersFilesAreCountedBeforeItsMessagesAreSeenAnswered) {
+  metrics::PluginMetrics metrics;
+  reconciler_->countInto(&metrics.filing());
+  api_.setOrder(
+      makeOrder(41, "FINISHED", {makeAsset("a1", "kart.pdf")}, {makeAsset("a2", "tegning.pdf")}));
+  filing::InboxMessage push;
+  push.orderId = 41;
+  push.status = "FINISHED";
+  push.source = "push";
+  push.receivedAt = filing::AuditLog::now();
+  ASSERT_TRUE(store_->enqueue(push).ok());
+  // At each sync of the log (a commit written and visible, not yet reported): the inbox's size
+  // and the files counted.
+  std::vector<std::pair<std::size_t, std::uint64_t>> seenAtSync;
+  store_->logSyncForTest().setSyncForTest([&](int fd) {
+    const auto inbox = store_->inboxSize();
+    seenAtSync.emplace_back(inbox ? *inbox : 99, metrics.filing().filed->value());
+    return ::fdatasync(fd) == 0 ? 0 : errno;
+  });
+
+  auto queued = service_->queuedOrders(0, 3600, 10);
+  ASSERT_TRUE(queued.ok()) << queued.error().describe();
+  ASSERT_EQ(queued->size(), 1u);
+  auto report = service_->reconcileQueued(queued->front());
+  ASSERT_TRUE(report.ok()) << report.error().describe();
+  ASSERT_EQ(report->filed, 2u) << ::testing::PrintToString(report->problems);
+  bool answered = false;
+  for (const auto& [inbox, filed] : seenAtSync)
+    if (inbox == 0) {
+      answered = true;
+      EXPECT_EQ(filed, 2u) << "the messages were seen answered before the files were counted";
+    }
+  EXPECT_TRUE(answered) << "no sync saw the messages answered";
 }
 
 }  // namespace

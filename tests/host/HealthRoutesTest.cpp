@@ -251,17 +251,26 @@ TEST_F(HealthRoutes, MetricsParseAndCountAnOrderFiledByTheSandbox) {
   sandbox_->setExtraSteps(order, {});
   sandbox_->step(order, 0);
 
-  // Until the order is FINISHED in the state and nothing is left to do (60 s at most).
-  dms::test::PromExposition after;
+  // Until every push has been answered, the order is FINISHED in the state and nothing is left
+  // to do (60 s at most). The sandbox sends its pushes from a thread of its own: one still on
+  // its way when the order is FINISHED would reconcile it again after the counts are taken (one
+  // more push received, one more API answer). The host answers a push once its inbox holds it,
+  // so with none pending, an empty inbox means every push has been worked off.
+  bool settled = false;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
   do {
-    after = scrape(host_->port());
-    if (after.value("ambita_orders_tracked", {{"status", "FINISHED"}}) == 1 &&
-        after.value("ambita_push_inbox_depth") == 0 &&
-        after.value("ambita_downloads_in_flight") == 0)
-      break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  } while (std::chrono::steady_clock::now() < deadline);
+    const bool pushesAnswered = sandbox_->pushesPending() == 0;
+    const auto seen = scrape(host_->port());
+    settled =
+        pushesAnswered && seen.value("ambita_orders_tracked", {{"status", "FINISHED"}}) == 1 &&
+        seen.value("ambita_push_inbox_depth") == 0 && seen.value("ambita_downloads_in_flight") == 0;
+    if (!settled) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  } while (!settled && std::chrono::steady_clock::now() < deadline);
+  ASSERT_TRUE(settled) << sandbox_->pushesPending() << " pushes pending";
+  // The counts from a scrape after that one: a scrape reads the plugin's counters before the
+  // inbox, so the one that found the inbox empty may have read them before the last reconcile
+  // counted its files (counted before its commit answers the messages: Reconciler::reconcile).
+  const auto after = scrape(host_->port());
   ASSERT_EQ(after.value("ambita_orders_tracked", {{"status", "FINISHED"}}), 1);
 
   // The counters moved by exactly what the archive shows.

@@ -259,6 +259,15 @@ Array::Ptr SandboxProcess::pushes() const {
   return control("GET", "/_sandbox/pushes").extract<Array::Ptr>();
 }
 
+std::size_t SandboxProcess::pushesPending() const {
+  auto sent = pushes();
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < sent->size(); ++i)
+    if (sent->getObject(static_cast<unsigned>(i))->optValue<std::string>("result", "") == "pending")
+      ++n;
+  return n;
+}
+
 std::string SandboxProcess::passwordToken() const {
   Reply reply = request("POST", "/authentication/v2/token",
                         std::string("{\"grant_type\":\"password\",\"client_id\":\"") + kClientId +

@@ -128,6 +128,10 @@ class SandboxProcess {
   void clearRequests() const;
   /// Push messages sent so far ([{"message":{...},"url","result"}]).
   Poco::JSON::Array::Ptr pushes() const;
+  /// Push messages not delivered yet (result "pending": queued, or on their way with no answer
+  /// read yet). Pushes go out from one thread of their own, after the call that caused them has
+  /// returned: a test that counts what its pushes did waits for 0 first.
+  std::size_t pushesPending() const;
 
   /// Obtains an access token with the password grant (default credentials).
   std::string passwordToken() const;

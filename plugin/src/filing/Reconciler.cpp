@@ -368,16 +368,22 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
     OrderLock lock(*this, orderId);
     ReconcileReport report;
     report.orderId = orderId;
-    // Counted however the reconcile ends: what was filed before an error stays filed.
-    struct CountOnExit {
+    // Counted once, however the reconcile ends (what was filed before an error stays filed),
+    // and before the commit that answers the order's push messages: that commit is seen (an
+    // empty inbox in /metrics) while it still waits for its log sync, and whoever sees the
+    // messages answered must find the files counted.
+    struct CountOnce {
       Reconciler& reconciler;
       const ReconcileReport& report;
       std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
-      ~CountOnExit() {
+      bool counted = false;
+      void now() noexcept {
+        if (std::exchange(counted, true)) return;
         const std::chrono::duration<double> took = std::chrono::steady_clock::now() - started;
         reconciler.countReconcile(report, took.count());
       }
-    } countOnExit{*this, report};
+      ~CountOnce() { now(); }
+    } count{*this, report};
     const std::string orderName = "order " + std::to_string(orderId);
     if (stop_) return dms::fail(dms::ErrorCode::Cancelled, orderName + ": stopping");
     // Pushes and polls leave an order leased elsewhere to its holder; an administrator's
@@ -476,6 +482,7 @@ dms::Result<ReconcileReport> Reconciler::reconcile(std::int64_t orderId, Reason 
       if (auto s = checks->add({orderId, pending.status->checkedAt}); !s) return s.error();
       return report;
     }
+    count.now();
     if (auto s = store_.commitOrder(pending); !s) return s.error();
     return report;
   } catch (const std::exception& e) {
