@@ -262,7 +262,7 @@ class StallingServer {
     return std::string(tls_ ? "https" : "http") +
            "://127.0.0.1:" + std::to_string(socket_.address().port());
   }
-  /// Requests read so far.
+  /// Requests read so far (a connection the client closed is not one).
   int requests() const { return requests_.load(); }
   /// Connections accepted so far.
   int connections() const { return connections_.load(); }
@@ -288,11 +288,14 @@ class StallingServer {
       if (connection.available() > 0 ||
           connection.poll(Poco::Timespan(0), Poco::Net::Socket::SELECT_READ)) {
         char buffer[4096];
-        if (connection.receiveBytes(buffer, sizeof buffer) > 0 && !head_.empty()) {
+        if (connection.receiveBytes(buffer, sizeof buffer) <= 0) return;  // the client closed
+        // Counted before the answer goes out: a client holding its answer finds its request
+        // counted (counted after, a test checking requests() raced this thread).
+        ++requests_;
+        if (!head_.empty()) {
           connection.sendBytes(head_.data(), static_cast<int>(head_.size()));
           if (after_ == After::Close) connection.shutdownSend();
         }
-        ++requests_;
       }
       if (requests_ > 0 && !head_.empty() && after_ == After::Trickle &&
           std::chrono::steady_clock::now() - lastByte_ > every_) {
