@@ -3,7 +3,9 @@
 #include <algorithm>
 #include <typeinfo>
 
+#include <Poco/Exception.h>
 #include <Poco/Net/HTTPChunkedStream.h>
+#include <Poco/String.h>
 
 namespace dms::http {
 
@@ -107,6 +109,21 @@ void ChunkedBody::readTrailers() {
 
 std::streambuf& answerBody(const Poco::Net::HTTPResponse& head, std::istream& poco,
                            SessionPool::Lease& lease, std::optional<ChunkedBody>& chunked) {
+  // Poco decodes only a Transfer-Encoding of exactly "chunked" and reads any other ("gzip,
+  // chunked") as plain bytes: its framing would be taken for content. Neither client asks for
+  // another coding (no TE header), so such an answer is refused, never filed ("identity", an
+  // old spelling of none, is read as none; an answer without a body is not read at all).
+  const int status = head.getStatus();
+  const bool bodyless = status < 200 || status == 204 || status == 304;
+  if (!bodyless && head.has(Poco::Net::HTTPMessage::TRANSFER_ENCODING) &&
+      !head.getChunkedTransferEncoding() &&
+      Poco::icompare(head.getTransferEncoding(), "identity") != 0) {
+    lease.discard();
+    throw Poco::ProtocolException(
+        "the answer's body is in a transfer coding this client does "
+        "not read (Transfer-Encoding: " +
+        head.getTransferEncoding() + "; only chunked)");
+  }
   if (head.getChunkedTransferEncoding() && head.hasContentLength()) lease.discard();
   // Exactly where Poco decodes chunks (not for a HEAD, a 204 or a 304, whatever the head says),
   // this decodes them instead; its stream has read nothing of the body yet.

@@ -456,6 +456,31 @@ TEST_F(DownloadTest, AFileChunkedAndWithAContentLengthIsReadByItsChunksOnItsOwnC
   EXPECT_NE(peers[0], peers[1]) << "the connection served another download after such an answer";
 }
 
+// Poco decodes only a Transfer-Encoding of exactly "chunked": "gzip, chunked" was read as plain
+// bytes, framed by the Content-Length or the connection's close, and the chunk framing filed
+// as the file. The client asks for no other coding; such an answer is refused, never filed.
+TEST_F(DownloadTest, AFileInATransferCodingTheClientDoesNotReadIsNeverFiled) {
+  const std::string framed = chunked("hello", 5) + "0\r\n\r\n";
+  for (const bool withLength : {true, false}) {
+    SCOPED_TRACE(withLength ? "with a Content-Length" : "ended by the connection's close");
+    api = [&](Req& req, Resp& resp, const std::string&) {
+      if (!tokens.authorize(req, resp)) return;
+      trickleRaw(req,
+                 "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n" +
+                     (withLength ? "Content-Length: " + std::to_string(framed.size()) + "\r\n"
+                                 : std::string("Connection: close\r\n")) +
+                     "\r\n" + framed,
+                 "", 1ms, 0ms);
+    };
+    auto d = client().downloadAsset(server->baseUrl() + "/a", dest());
+    ASSERT_FALSE(d) << "a body in a coding the client does not read was filed";
+    EXPECT_NE(d.error().message.find("Transfer-Encoding: gzip, chunked; only chunked"),
+              std::string::npos)
+        << d.error().message;
+    EXPECT_FALSE(std::filesystem::exists(dest()));
+  }
+}
+
 // A size line must end within 4 KiB: a peer cannot make the reader buffer a line for ever.
 TEST_F(DownloadTest, AChunkSizeLineLongerThan4KiBIsRefused) {
   api = [&](Req& req, Resp& resp, const std::string&) {

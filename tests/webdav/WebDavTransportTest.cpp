@@ -525,6 +525,22 @@ TEST(WebDavChunked, ChunkedFilesWithExtensionsAndTrailersAreReadWholeOnOneConnec
   EXPECT_EQ(server.connections(), 1) << "the second get() did not reuse the connection";
 }
 
+// Poco decodes only a Transfer-Encoding of exactly "chunked": "gzip, chunked" was read as plain
+// bytes, and get() gave the chunk framing as the file. No coding is asked for (no TE header);
+// such an answer fails the call, its connection closed.
+TEST(WebDavChunked, AFileInATransferCodingTheClientDoesNotReadIsAnError) {
+  StallingServer server(
+      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip, chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n",
+      StallingServer::After::Close);
+  CapturingLogger logger;
+  auto target = plainTargetFor(server.origin(), logger);
+  const auto [content, failed] = readFile(*target, "f");
+  EXPECT_TRUE(failed) << "read as the file: " << content;
+  EXPECT_NE(content.find("Transfer-Encoding: gzip, chunked; only chunked"), std::string::npos)
+      << content << "\n"
+      << logger.text();
+}
+
 // An answer chunked and with a Content-Length too was checked against the length (here more
 // than it brings: a file or a listing failed as cut short) and its connection served the next
 // request. Transfer-Encoding overrides the length (RFC 9112 6.3); a server or proxy framing one

@@ -80,7 +80,8 @@ class ChunkedBody final : public std::streambuf {
 /// 6.3: Transfer-Encoding overrides Content-Length) and its connection is closed after it
 /// (`lease` discarded): a server or proxy that frames one answer two ways may be the tool of a
 /// response-splitting or smuggling attempt, and what follows on that connection is not to be
-/// trusted.
+/// trusted. An answer whose body is in another transfer coding (Poco would read its framing as
+/// content) throws Poco::ProtocolException naming it, and its connection is closed.
 std::streambuf& answerBody(const Poco::Net::HTTPResponse& head, std::istream& poco,
                            SessionPool::Lease& lease, std::optional<ChunkedBody>& chunked);
 
