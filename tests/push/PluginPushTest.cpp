@@ -64,6 +64,43 @@ TEST_F(PluginPushTest, StopLogsTheRefusedPushesHeldBack) {
   EXPECT_LT(summary, log.find("service stopped")) << log;
 }
 
+// Without push.secret anyone can queue pushes, as often as they like: the first of a minute is
+// logged in full, the rest are counted (the count logged at stop at the latest). With a secret
+// only its holder gets that far, and each queued push has its line.
+TEST_F(PluginPushTest, PushesQueuedWithoutATokenAreLoggedBounded) {
+  makePlugin();
+  ASSERT_TRUE(plugin_->startService().ok());
+  for (int i = 0; i < 50; ++i)
+    ASSERT_EQ(push(R"({"orderCollectionId": )" + std::to_string(1000 + i) + "}").status, 200);
+  plugin_->stop();
+  const std::string log = logger_.text();
+  EXPECT_NE(log.find("push (no status) for order 1000 queued (from 127.0.0.1, no token asked)"),
+            std::string::npos)
+      << log;
+  EXPECT_EQ(log.find("for order 1001 queued"), std::string::npos) << log;
+  const auto summary = log.find(
+      "49 more pushes queued without a token in that minute (49 queued; not logged one by one)");
+  EXPECT_NE(summary, std::string::npos) << log;
+  EXPECT_LT(summary, log.find("service stopped")) << log;
+}
+
+TEST_F(PluginPushTest, PushesQueuedWithTheSecretAreEachLogged) {
+  makePlugin(std::string(R"("push": {"secret": ")") + kPushSecret + R"("})");
+  ASSERT_TRUE(plugin_->startService().ok());
+  for (int i = 0; i < 3; ++i)
+    ASSERT_EQ(push(R"({"orderCollectionId": )" + std::to_string(1000 + i) + "}",
+                   std::string("token=") + kPushSecret)
+                  .status,
+              200);
+  plugin_->stop();
+  const std::string log = logger_.text();
+  for (int i = 0; i < 3; ++i)
+    EXPECT_NE(log.find("push (no status) for order " + std::to_string(1000 + i) + " queued"),
+              std::string::npos)
+        << log;
+  EXPECT_EQ(log.find("queued without a token"), std::string::npos) << log;
+}
+
 TEST_F(PluginPushTest, PushForAnUnknownOrderIsPostponedAndNotTracked) {
   makePlugin();
   EXPECT_EQ(push(R"({"orderCollectionId": 777})").status, 200);

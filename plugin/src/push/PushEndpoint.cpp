@@ -50,6 +50,7 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
   try {
     if (metrics_ != nullptr) metrics_->received();
     refusals_.flushIfDue();
+    openRoutePushes_.flushIfDue();
     if (request.body.size() > maxBytes_)
       return refuse(metrics::PushRejection::TooLarge, 413,
                     "push message larger than " + std::to_string(maxBytes_) + " bytes");
@@ -105,10 +106,16 @@ dms::HttpResponse PushEndpoint::handle(const dms::HttpRequest& request) noexcept
                  std::chrono::duration_cast<std::chrono::seconds>(*s.error().retryAfter).count());
       return json(503, body);
     }
-    logger_.info(kSource,
-                 "push " +
-                     (message->status.empty() ? std::string("(no status)") : message->status) +
-                     " for order " + std::to_string(message->orderCollectionId) + " queued");
+    const std::string queued =
+        "push " + (message->status.empty() ? std::string("(no status)") : message->status) +
+        " for order " + std::to_string(message->orderCollectionId) + " queued";
+    // With a secret, only its holder (Ambita) gets here: one line a push. Without one, anyone
+    // does, as often as they like.
+    if (secret_.empty())
+      openRoutePushes_.refused("queued", dms::LogLevel::Info,
+                               queued + " (from " + request.remoteAddress + ", no token asked)");
+    else
+      logger_.info(kSource, queued);
     Poco::JSON::Object body;
     body.set("status", "queued");
     body.set("orderCollectionId", message->orderCollectionId);

@@ -32,12 +32,18 @@ class PushEndpoint {
         logger_(logger),
         refusals_(logger, "ambita.push", {"push refused", "pushes refused"},
                   [&inbox] { return inbox.now(); }),
+        openRoutePushes_(logger, "ambita.push",
+                         {"push queued without a token", "pushes queued without a token"},
+                         [&inbox] { return inbox.now(); }),
         secret_(std::move(secret)),
         maxBytes_(maxBytes) {}
 
   dms::HttpResponse handle(const dms::HttpRequest& request) noexcept;
-  /// Logs the count of refusals not logged one by one yet (the plugin stops: none is lost).
-  void logHeldBackRefusals() noexcept { refusals_.flush(); }
+  /// Logs the counts not logged one by one yet (the plugin stops: none is lost).
+  void logHeldBackRefusals() noexcept {
+    refusals_.flush();
+    openRoutePushes_.flush();
+  }
 
   /// Equal strings, in time independent of where they differ.
   static bool constantTimeEquals(const std::string& a, const std::string& b);
@@ -54,6 +60,9 @@ class PushEndpoint {
   PushInbox& inbox_;
   dms::Logger& logger_;
   dms::http::RefusalLog refusals_;
+  /// Pushes queued while the route has no secret: anyone may send them, so they are logged as
+  /// refusals are (the first of a minute in full, the rest counted), never one line each.
+  dms::http::RefusalLog openRoutePushes_;
   std::string secret_;
   std::size_t maxBytes_;
   metrics::PushMetrics* metrics_ = nullptr;
