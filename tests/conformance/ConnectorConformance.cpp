@@ -493,6 +493,22 @@ TEST_P(ConnectorConformance, RemoveWithPruneRemovesEmptiedParentsOnly) {
   EXPECT_TRUE(root.ok()) << "root itself must stay";
 }
 
+// Ambita's category folders have spaces and Norwegian letters in their names ("Plan og
+// regulering"); an emptied one is pruned like any other (nginx's dav-ext refused the lock token
+// of such a folder's DELETE when it named the folder escaped, and kept it).
+TEST_P(ConnectorConformance, RemoveWithPrunePrunesFoldersWhoseNamesNeedEscaping) {
+  ASSERT_TRUE(target().ensureFolder("Oppdrag 7/Plan og regulering").ok());
+  ASSERT_TRUE(target().ensureFolder("Oppdrag 7/Ferdigattest og brukstillatelse").ok());
+  ASSERT_TRUE(putString("Oppdrag 7/Plan og regulering/Kart ærø #1.pdf", "x"));
+  ASSERT_TRUE(putString("Oppdrag 7/Ferdigattest og brukstillatelse/Attest.pdf", "y"));
+  auto removed = target().remove("Oppdrag 7/Plan og regulering/Kart ærø #1.pdf", true);
+  ASSERT_TRUE(removed.ok()) << removed.error().describe();
+  EXPECT_EQ(listNames("Oppdrag 7"), std::vector<std::string>{"Ferdigattest og brukstillatelse"});
+  removed = target().remove("Oppdrag 7/Ferdigattest og brukstillatelse/Attest.pdf", true);
+  ASSERT_TRUE(removed.ok()) << removed.error().describe();
+  EXPECT_TRUE(listNames("").empty()) << "emptied folders not pruned";
+}
+
 TEST_P(ConnectorConformance, RemoveWithoutPruneKeepsEmptyFolder) {
   ASSERT_TRUE(target().ensureFolder("k").ok());
   ASSERT_TRUE(putString("k/f.txt", "x"));

@@ -4,10 +4,12 @@
 // (the destination is checked instead of repeating the MOVE), a MKCOL refused with 403
 // because someone else created the collection meanwhile, and a remove() or move() cut between
 // its file's request and its sidecar's on a server that lists no dot names (nginx), and a
-// recover() that cannot finish such a record; a PUT whose body the server takes too slowly
-// (cut by the low-speed limit) or slowly above it (never cut), with a length or chunked.
+// recover() that cannot finish such a record, a prune whose lock token the server takes only
+// untagged; a PUT whose body the server takes too slowly (cut by the low-speed limit) or
+// slowly above it (never cut), with a length or chunked.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -832,6 +834,51 @@ TEST(WebDavScripted, ACollectionThatCannotBeListedIsNamedAndTheNextRecoverWalksI
   std::lock_guard lock(mutex);
   EXPECT_FALSE(insideThere);
   EXPECT_EQ(deletes, (std::vector<std::string>{beside, inside}));
+}
+
+// A prune's DELETE carries the token of the folder's lock in a tagged list (`If: <url>
+// (token)`). nginx's dav-ext compares the tag with the decoded path, so for a folder whose name
+// needs escaping it answers 423 to our own token, every time: the DELETE was retried as if
+// someone else held a lock (~4 s a folder), then the folder was left. Now our own token's 423
+// is answered at once, the untagged form (`If: (token)`) is tried, and the target keeps using
+// the form that worked.
+TEST(WebDavScripted, APruneTheServerRefusesTheTaggedTokenIsDoneWithTheUntaggedOne) {
+  const std::vector<std::string> folders = {"/dav/Plan%20og%20regulering/",
+                                            "/dav/Andre%20dokumenter/"};
+  std::mutex mutex;
+  std::vector<std::string> folderDeletes;  ///< the If header of each DELETE of a folder
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    std::lock_guard lock(mutex);
+    const bool folder = std::find(folders.begin(), folders.end(), request.uri) != folders.end();
+    if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode")
+      return answer(r, 200, "properties\n");
+    if (request.method == "PROPFIND" && folder)
+      return answer(r, 207, listing({{request.uri, true}}));
+    if (request.method == "PROPFIND") return answer(r, 207, multistatusFor(request.uri, false, 1));
+    if (request.method == "LOCK" && folder)
+      return answer(r, 200, "", {{"Lock-Token", "<urn:uuid:prune-1>"}});
+    if (request.method == "DELETE" && folder) {
+      const auto found = request.headers.find("if");
+      const std::string header = found == request.headers.end() ? "" : found->second;
+      folderDeletes.push_back(header);
+      return answer(r, header.rfind("<", 0) == 0 ? 423 : 204);
+    }
+    answer(r, 204);  // the files' DELETEs, UNLOCK
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  const auto started = std::chrono::steady_clock::now();
+  ASSERT_TRUE(target->remove("Plan og regulering/Kart.pdf", true)) << logger.text();
+  ASSERT_TRUE(target->remove("Andre dokumenter/Brev.pdf", true)) << logger.text();
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(folderDeletes.size(), 3u) << logger.text();
+  EXPECT_EQ(folderDeletes[0],
+            "<" + server.origin() + folders[0] + "> (<urn:uuid:prune-1>)");  // tagged, refused
+  EXPECT_EQ(folderDeletes[1], "(<urn:uuid:prune-1>)");                       // untagged, taken
+  EXPECT_EQ(folderDeletes[2], "(<urn:uuid:prune-1>)") << "the form that worked is kept";
+  EXPECT_EQ(logger.text().find("not pruning"), std::string::npos) << logger.text();
+  EXPECT_EQ(logger.text().find("retry"), std::string::npos) << "our own token's 423 retried";
+  EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
 }
 
 }  // namespace

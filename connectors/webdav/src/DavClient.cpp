@@ -673,7 +673,8 @@ dms::http::Step DavClient::stepForAnswer(Exchange& exchange, DavResponse respons
     return Step::repeat();
   }
   // An answer to a body that cannot be sent again is final here; the caller may retry.
-  const bool retry = dms::http::isRetryableStatus(status) && exchange.rewindable;
+  const bool retry = dms::http::isRetryableStatus(status) && exchange.rewindable &&
+                     (status != 423 || exchange.request.retryLocked);
   Error failure = errorForStatus(response, exchange.what);
   exchange.response = std::move(response);
   if (!retry) return Step::done();

@@ -44,6 +44,9 @@ struct DavRequest {
   /// False for requests that must not be repeated blindly after a connection error or timeout
   /// (MOVE): the caller checks the destination first. 5xx/423/429 are still retried.
   bool retryTransportErrors = true;
+  /// False for requests carrying the token of a lock the caller holds: a 423 then says the
+  /// server did not take the token, and asking again would only get it again. Answered at once.
+  bool retryLocked = true;
 };
 
 struct DavResponse {

@@ -975,14 +975,30 @@ Result<bool> WebDavTarget::pruneIfEmpty(const std::string& folder) {
   } else if (locked->status == 423) {
     return false;  // someone else holds it: not ours to delete
   }
-  DavRequest request;
-  request.method = "DELETE";
-  request.target = href(folder, true);
-  // A tagged list: an untagged one would also be checked against the parent (not locked).
-  if (!token.empty())
-    request.headers.emplace_back("If",
-                                 "<" + client_->origin() + request.target + "> (" + token + ")");
-  auto response = client_->execute(request);
+  // The token goes in a tagged list naming the folder: Apache checks an untagged one against
+  // the parent too, which is not locked (412). nginx's dav-ext compares the tag with the decoded
+  // path, so a name that needs escaping ("Plan%20og%20regulering") never matches there (423),
+  // and it takes only the untagged form. Our own token refused is answered at once, not retried
+  // as a lock someone else holds; the other form is tried, and the one that worked is kept.
+  auto deleteFolder = [&](bool untagged) {
+    DavRequest request;
+    request.method = "DELETE";
+    request.target = href(folder, true);
+    if (!token.empty()) {
+      request.headers.emplace_back(
+          "If", untagged ? "(" + token + ")"
+                         : "<" + client_->origin() + request.target + "> (" + token + ")");
+      request.retryLocked = false;
+    }
+    return client_->execute(request);
+  };
+  const bool untagged = untaggedLockToken_.load();
+  auto response = deleteFolder(untagged);
+  if (!token.empty() && response && (response->status == 423 || response->status == 412)) {
+    response = deleteFolder(!untagged);
+    if (response && (response->status == 200 || response->status == 204))
+      untaggedLockToken_.store(!untagged);
+  }
   forgetFolder(folder);
   // rclone (Go's x/net/webdav) keeps the lock of a deleted collection until it times out, and
   // it would block pruning the parent (a depth-infinity LOCK conflicts with it): release it.

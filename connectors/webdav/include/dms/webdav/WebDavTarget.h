@@ -189,6 +189,9 @@ class WebDavTarget final : public DocumentTarget {
   std::atomic<bool> metadataModeSettled_{false};
   std::atomic<bool> markerChecked_{false};   ///< the marker was looked for (auto mode)
   std::atomic<bool> markerRecorded_{false};  ///< the marker exists on the server
+  /// How a prune's DELETE names its lock's token: a tagged list (`If: <url> (token)`) until a
+  /// server refused that and took the untagged one (`If: (token)`; see pruneIfEmpty()).
+  std::atomic<bool> untaggedLockToken_{false};
   std::mutex foldersMutex_;
   std::set<std::string> knownFolders_;
 };
