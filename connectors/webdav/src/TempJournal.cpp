@@ -1,5 +1,9 @@
 #include "TempJournal.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <fstream>
 #include <random>
 
@@ -12,61 +16,103 @@ TempJournal::TempJournal(const std::string& dataDir) {
 }
 
 TempJournal::~TempJournal() {
-  for (const auto& file : idle_) {
+  for (const auto& file : closeIdle()) {
     std::error_code ignored;
     std::filesystem::remove(file, ignored);
   }
 }
 
 TempJournal::Entry::~Entry() {
-  if (journal_) journal_->finish(file_);
+  if (journal_ != nullptr)
+    journal_->finish(std::move(record_));
+  else if (record_.fd >= 0)
+    ::close(record_.fd);  // kept for recover(): filled, as a crash would leave it
 }
+
+namespace {
+
+/// Writes all of `bytes` at `offset`.
+bool writeAllAt(int fd, const std::string& bytes, off_t offset) {
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n =
+        ::pwrite(fd, bytes.data() + done, bytes.size() - done, offset + static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
 
 TempJournal::Entry TempJournal::begin(const std::vector<std::string>& paths) {
   if (folder_.empty()) return Entry();
-  std::filesystem::path file;
+  Record record;
   {
     std::lock_guard lock(idleMutex_);
     if (!idle_.empty()) {
-      file = std::move(idle_.back());
+      record = std::move(idle_.back());
       idle_.pop_back();
     }
   }
   std::error_code ec;
-  if (file.empty()) {
+  if (record.fd < 0) {
     std::filesystem::create_directories(folder_, ec);
     // makeTempName gives 64 random bits; the name only has to be unique in this folder.
-    file = folder_ / common::makeTempName("put");
+    record.file = folder_ / common::makeTempName("put");
+    record.fd = ::open(record.file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (record.fd < 0) return Entry();
   }
-  std::ofstream out(file, std::ios::binary | std::ios::trunc);
-  for (const auto& path : paths) out << path << '\n';
-  out.close();
-  if (!out) {
-    std::filesystem::remove(file, ec);
+  std::string lines;
+  for (const auto& path : paths) lines += path + '\n';
+  // The file is empty (new, or emptied by finish()): one write fills it.
+  if (!writeAllAt(record.fd, lines, 0)) {
+    ::close(record.fd);
+    std::filesystem::remove(record.file, ec);
     return Entry();
   }
-  return Entry(*this, std::move(file));
+  return Entry(*this, std::move(record));
 }
 
-void TempJournal::finish(const std::filesystem::path& file) noexcept {
+void TempJournal::finish(Record record) noexcept {
   std::error_code ec;
-  std::filesystem::resize_file(file, 0, ec);
-  if (ec) {
+  if (::ftruncate(record.fd, 0) != 0) {
     // Not emptied: removed instead, so that recover() does not take the put for unfinished.
-    std::filesystem::remove(file, ec);
+    ::close(record.fd);
+    std::filesystem::remove(record.file, ec);
     return;
   }
   try {
     std::lock_guard lock(idleMutex_);
-    idle_.push_back(file);
+    idle_.push_back(record);
   } catch (...) {
-    std::filesystem::remove(file, ec);  // no memory to keep it: an empty file, removed
+    ::close(record.fd);  // no memory to keep it: an empty file, removed
+    std::filesystem::remove(record.file, ec);
   }
 }
 
+std::vector<std::filesystem::path> TempJournal::closeIdle() noexcept {
+  std::vector<Record> idle;
+  {
+    std::lock_guard lock(idleMutex_);
+    idle.swap(idle_);
+  }
+  std::vector<std::filesystem::path> files;
+  for (auto& record : idle) {
+    ::close(record.fd);
+    try {
+      files.push_back(std::move(record.file));
+    } catch (...) {
+    }
+  }
+  return files;
+}
+
 void TempJournal::forEachAbandoned(
-    const std::function<bool(const std::vector<std::string>&)>& clean) const {
+    const std::function<bool(const std::vector<std::string>&)>& clean) {
   if (folder_.empty()) return;
+  closeIdle();  // their files are empty: removed below with every finished record
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(folder_, ec)) {
     std::vector<std::string> lines;

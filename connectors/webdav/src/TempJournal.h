@@ -12,10 +12,14 @@
 /// its file the same way: its sidecar is deleted after the file, and a crash between the two
 /// DELETEs must not leave a sidecar nobody lists.
 ///
-/// An emptied record file is kept and rewritten by a later put (issue 15): creating and
+/// An emptied record file is kept, open, and rewritten by a later put (issue 15): creating and
 /// deleting a file per put made ext4 search its inode bitmaps (a large share of dms-host's CPU
-/// when filing many small files). At most one file per put running at once is kept; the
-/// journal removes its idle files when destroyed, recover() any empty one.
+/// when filing many small files), and closing a file that had been truncated to nothing and
+/// written again made ext4 write it out at once (its "replace by truncate" rule: one disk
+/// write, a block allocated and freed, per put). A record is written with one pwrite() and
+/// emptied with one ftruncate(); it is never closed between puts. At most one file per put
+/// running at once is kept; the journal closes and removes its idle files when destroyed,
+/// recover() any empty one.
 ///
 /// Thread-safe: each put has its own file; the list of idle files is guarded by a mutex (held
 /// for no I/O).
@@ -37,14 +41,20 @@ class TempJournal {
   TempJournal(const TempJournal&) = delete;
   TempJournal& operator=(const TempJournal&) = delete;
 
+  /// A record file and its open descriptor.
+  struct Record {
+    std::filesystem::path file;
+    int fd = -1;
+  };
+
   /// The record of one put; empties its file (ready for the next put) when destroyed.
   class Entry {
    public:
     Entry() = default;
-    Entry(TempJournal& journal, std::filesystem::path file)
-        : journal_(&journal), file_(std::move(file)) {}
-    Entry(Entry&& other) noexcept : journal_(other.journal_), file_(std::move(other.file_)) {
+    Entry(TempJournal& journal, Record record) : journal_(&journal), record_(std::move(record)) {}
+    Entry(Entry&& other) noexcept : journal_(other.journal_), record_(std::move(other.record_)) {
       other.journal_ = nullptr;
+      other.record_.fd = -1;
     }
     Entry& operator=(Entry&&) = delete;
     ~Entry();
@@ -55,7 +65,7 @@ class TempJournal {
 
    private:
     TempJournal* journal_ = nullptr;
-    std::filesystem::path file_;
+    Record record_;
   };
 
   /// Records `paths` (temporaries a put is about to create). Best effort: a data folder that
@@ -63,20 +73,22 @@ class TempJournal {
   Entry begin(const std::vector<std::string>& paths);
 
   /// Calls `clean` with the lines of every put that did not finish (a crashed process); a
-  /// record is forgotten when `clean` returns true. Empty (finished) record files are removed.
-  /// Call only when no put runs (recover()).
-  void forEachAbandoned(const std::function<bool(const std::vector<std::string>&)>& clean) const;
+  /// record is forgotten when `clean` returns true. Empty (finished) record files are removed,
+  /// this journal's idle ones included. Call only when no put runs (recover()).
+  void forEachAbandoned(const std::function<bool(const std::vector<std::string>&)>& clean);
 
   /// Where the records are ("<dataDir>/webdav-in-flight"; empty: disabled), for messages.
   const std::filesystem::path& folder() const { return folder_; }
 
  private:
-  /// The put of `file` is over: empty the file and keep it for the next put.
-  void finish(const std::filesystem::path& file) noexcept;
+  /// The put of `record` is over: empty the file and keep it open for the next put.
+  void finish(Record record) noexcept;
+  /// Closes the idle records' descriptors and returns their files.
+  std::vector<std::filesystem::path> closeIdle() noexcept;
 
   std::filesystem::path folder_;
   std::mutex idleMutex_;
-  std::vector<std::filesystem::path> idle_;  ///< emptied record files, ready for begin()
+  std::vector<Record> idle_;  ///< emptied record files, open, ready for begin()
 };
 
 }  // namespace dms::webdav
