@@ -189,8 +189,9 @@ std::uint64_t sendBody(Poco::Net::HTTPClientSession& session, std::ostream& out,
   std::uint64_t sent = 0;
   if (request.content == nullptr) return sent;
   const bool chunked = !request.contentLength;
-  std::vector<char> buffer(kChunkSizeRoom + kBufferSize + 2);
-  char* const data = buffer.data() + kChunkSizeRoom;
+  // Not zeroed: every byte sent is written into it first (read from the content or framed).
+  const auto buffer = std::make_unique_for_overwrite<char[]>(kChunkSizeRoom + kBufferSize + 2);
+  char* const data = buffer.get() + kChunkSizeRoom;
   std::istream& in = *request.content;
   while (true) {
     std::streamsize got = 0;
@@ -239,13 +240,14 @@ DavResponse receiveAnswer(dms::http::SessionPool::Lease& lease, Poco::Net::HTTPR
   response.reason = head.getReason();
   response.retryAfter = retryAfterOf(head);
   for (const auto& [name, value] : head) response.headers.emplace_back(name, value);
-  std::vector<char> buffer(kBufferSize);
+  // Not zeroed: most answers are a few hundred bytes, and every request has one.
+  const auto buffer = std::make_unique_for_overwrite<char[]>(kBufferSize);
   while (in) {
     {
       const dms::http::ConnectionAborter::Watch::Reading reading(watch);
-      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      in.read(buffer.get(), static_cast<std::streamsize>(kBufferSize));
     }
-    response.body.append(buffer.data(), static_cast<std::size_t>(in.gcount()));
+    response.body.append(buffer.get(), static_cast<std::size_t>(in.gcount()));
     if (response.body.size() > kMaxResponseBody)
       throw AnswerTooLarge{"the server's answer is larger than 64 MiB"};
   }
@@ -383,6 +385,11 @@ DavClient::DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsCo
       logger_(logger),
       retry_(retrySettings(options)),
       aborter_("readTimeoutSeconds") {
+  if (!options.username.empty() && options.bearerToken.empty()) {
+    Poco::Net::HTTPRequest encoded;
+    Poco::Net::HTTPBasicCredentials(options.username, options.password).authenticate(encoded);
+    basicAuthorization_ = encoded.get(Poco::Net::HTTPRequest::AUTHORIZATION);
+  }
   Poco::URI uri(options.url);
   origin_ = uri.getScheme() + "://" + uri.getAuthority();
   basePath_ = uri.getPathEtc();
@@ -423,7 +430,7 @@ void DavClient::applyAuth(Poco::Net::HTTPRequest& request) {
   if (options_.username.empty()) return;
   std::lock_guard lock(authMutex_);
   if (scheme_ == AuthScheme::Basic)
-    Poco::Net::HTTPBasicCredentials(options_.username, options_.password).authenticate(request);
+    request.set(Poco::Net::HTTPRequest::AUTHORIZATION, basicAuthorization_);
   else if (scheme_ == AuthScheme::Digest)
     digest_.updateAuthInfo(request);
 }

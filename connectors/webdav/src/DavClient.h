@@ -134,6 +134,8 @@ class DavClient {
   std::mutex authMutex_;
   AuthScheme scheme_ = AuthScheme::Unknown;
   Poco::Net::HTTPDigestCredentials digest_;
+  /// The Basic "Authorization" header's value, encoded once (a secret: never logged).
+  std::string basicAuthorization_;
 };
 
 }  // namespace dms::webdav
