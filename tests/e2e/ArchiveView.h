@@ -32,6 +32,10 @@ class ArchiveView {
   /// that is neither a user file, a folder nor a sidecar of an existing file.
   virtual std::vector<std::string> leftovers() const = 0;
 
+  /// Every folder below the root (relative paths, sorted), the server's own bookkeeping folders
+  /// (Apache's `.DAV`) left out: what a user browsing the archive sees, empty folders included.
+  virtual std::vector<std::string> folders() const = 0;
+
   /// A short description for failure messages.
   virtual std::string describe() const = 0;
 };

@@ -120,4 +120,15 @@ std::vector<std::string> FilesystemArchive::leftovers() const {
   return result;
 }
 
+std::vector<std::string> FilesystemArchive::folders() const {
+  std::vector<std::string> result;
+  if (!fs::exists(root_)) return result;
+  for (auto it = fs::recursive_directory_iterator(root_); it != fs::recursive_directory_iterator();
+       ++it)
+    if (it->is_directory() && !it->is_symlink())
+      result.push_back(fs::relative(it->path(), root_).generic_string());
+  std::sort(result.begin(), result.end());
+  return result;
+}
+
 }  // namespace dms::e2e

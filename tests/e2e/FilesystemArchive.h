@@ -16,6 +16,7 @@ class FilesystemArchive : public ArchiveView {
   // ArchiveView
   std::vector<FiledFile> files() const override;
   std::vector<std::string> leftovers() const override;
+  std::vector<std::string> folders() const override;
   std::string describe() const override { return "folder " + root_.string(); }
 
  private:

@@ -171,4 +171,20 @@ std::vector<std::string> WebDavArchive::leftovers() const {
   return result;
 }
 
+std::vector<std::string> WebDavArchive::folders() const {
+  std::vector<std::string> result;
+  if (!fs::exists(folder_)) return result;
+  for (auto it = fs::recursive_directory_iterator(folder_);
+       it != fs::recursive_directory_iterator(); ++it) {
+    if (!it->is_directory()) continue;
+    if (isDavState(it->path())) {
+      it.disable_recursion_pending();
+      continue;
+    }
+    result.push_back(fs::relative(it->path(), folder_).generic_string());
+  }
+  std::sort(result.begin(), result.end());
+  return result;
+}
+
 }  // namespace dms::e2e

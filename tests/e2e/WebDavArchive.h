@@ -22,6 +22,7 @@ class WebDavArchive : public ArchiveView {
   // ArchiveView
   std::vector<FiledFile> files() const override;
   std::vector<std::string> leftovers() const override;
+  std::vector<std::string> folders() const override;
   std::string describe() const override { return "WebDAV collection " + url_; }
 
   /// The metadata of one file by PROPFIND (`relativePath` '/'-separated, not encoded).
