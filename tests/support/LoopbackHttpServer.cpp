@@ -108,14 +108,18 @@ LoopbackHttpServer::LoopbackHttpServer(Answer answer, Settings settings)
   params->setMaxThreads(settings.maxThreads);
   params->setMaxQueued(64);
   params->setKeepAliveTimeout(Poco::Timespan(settings.keepAliveTimeoutSeconds, 0));
-  server_ =
-      std::make_unique<Poco::Net::HTTPServer>(Poco::makeShared<Factory>(answers_), socket, params);
+  threads_ = std::make_unique<Poco::ThreadPool>(1, settings.maxThreads);
+  server_ = std::make_unique<Poco::Net::HTTPServer>(Poco::makeShared<Factory>(answers_), *threads_,
+                                                    socket, params);
   server_->start();
 }
 
 LoopbackHttpServer::~LoopbackHttpServer() {
   server_->stopAll(true);  // stops accepting and shuts the open connections down
   answers_->stopAndWait();
+  server_.reset();
+  threads_->joinAll();  // every connection's thread has left the server's code
+  threads_.reset();     // and ended
 }
 
 std::string LoopbackHttpServer::origin() const {

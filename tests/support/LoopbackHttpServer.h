@@ -8,6 +8,9 @@
 /// destructor stops accepting, aborts open connections, then waits until every running call
 /// of the answer function has returned; a connection accepted while stopping is closed
 /// without calling it. The answer function may therefore use anything that outlives the server.
+/// The server's connection threads are its own pool's, ended by the destructor: Poco's default
+/// pool would keep them alive until the process exits, where ThreadSanitizer saw them race
+/// with the exit's destruction of Poco's buffer pool (a report after every test had passed).
 
 #include <cstdint>
 #include <functional>
@@ -18,6 +21,7 @@
 #include <Poco/Net/HTTPServer.h>
 #include <Poco/Net/HTTPServerRequest.h>
 #include <Poco/Net/HTTPServerResponse.h>
+#include <Poco/ThreadPool.h>
 
 namespace dms::test {
 
@@ -56,6 +60,7 @@ class LoopbackHttpServer {
   std::shared_ptr<RunningAnswers> answers_;
   bool tls_ = false;
   std::uint16_t port_ = 0;
+  std::unique_ptr<Poco::ThreadPool> threads_;  ///< the connections' threads; outlives server_
   std::unique_ptr<Poco::Net::HTTPServer> server_;
 };
 
