@@ -70,7 +70,7 @@ std::vector<dms::ConfigOption> filingConfigOptions() {
        "How often tracked orders are checked (minutes)."},
       {"poll.finishedDays", OptionType::Integer, "14", false, false,
        "Finished orders are still checked for this many days (files arrive after FINISHED)."},
-      {"poll.workers", OptionType::Integer, "8", false, false,
+      {"poll.workers", OptionType::Integer, "4", false, false,
        "Orders reconciled at once (1-16): by the service's workers and by `sync`."},
       // document events (issue 10)
       {"events.maxPending", OptionType::Integer, "100000", false, false,

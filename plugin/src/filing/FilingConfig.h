@@ -37,7 +37,7 @@ struct FilingConfig {
   int pushRetryMaxMinutes = 60;  ///< longest wait between two attempts of one order
   int pollIntervalMinutes = 10;
   int pollFinishedDays = 14;
-  std::size_t pollWorkers = 8;  ///< orders reconciled in parallel by the service and by sync
+  std::size_t pollWorkers = 4;  ///< orders reconciled in parallel by the service and by sync
   // document events (issue 10)
   std::size_t eventsMaxPending = 100000;  ///< events kept undelivered before the oldest go
   int eventsRetryMaxSeconds = 300;        ///< longest wait before offering an event again
