@@ -403,7 +403,10 @@ DavClient::DavClient(const WebDavOptions& options, Poco::Net::Context::Ptr tlsCo
   // keep-alive connections (Apache after 5 s by default), and a body that cannot be rewound
   // must not be sent into a connection that is already gone.
   settings.keepAliveTimeout = std::chrono::seconds(4);
-  settings.tlsContext = [tlsContext](const dms::http::Origin&) -> Result<Poco::Net::Context::Ptr> {
+  settings.tlsContext =
+      [tlsContext](const dms::http::Origin& origin) -> Result<Poco::Net::Context::Ptr> {
+    // Made for an https target only (WebDavTarget::create); no request leaves its origin.
+    if (tlsContext.isNull()) return fail(ErrorCode::Internal, "no TLS set up for " + origin.str());
     return tlsContext;
   };
   pool_ = dms::http::SessionPool::create(std::move(settings));
