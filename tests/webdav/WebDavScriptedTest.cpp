@@ -881,5 +881,82 @@ TEST(WebDavScripted, APruneTheServerRefusesTheTaggedTokenIsDoneWithTheUntaggedOn
   EXPECT_LT(std::chrono::steady_clock::now() - started, std::chrono::seconds(5));
 }
 
+// A prune locks the folder before its recursive DELETE, so that a file filed into it meanwhile
+// fails with 423 instead of being deleted. A server that has locking but failed this LOCK (403,
+// or 5xx after the retries) used to get the DELETE anyway, without the lock and without a second
+// look: a file filed in between went with the folder. Now such a folder is left (and named in
+// the log); only a server without locking (405 or 501) gets the plain check-then-delete, and its
+// folder is listed again right before the DELETE.
+TEST(WebDavScripted, APruneWhoseLockFailsLeavesTheFolder) {
+  const std::string folder = "/dav/Plan%20og%20regulering/";
+  for (const int lockStatus : {403, 405}) {
+    SCOPED_TRACE("LOCK answered " + std::to_string(lockStatus));
+    std::mutex mutex;
+    int folderListings = 0;
+    bool fileFiledMeanwhile = false;  ///< from the second listing on, the folder holds a file
+    std::vector<std::string> folderDeletes;
+    ScriptedDavServer server(
+        [&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+          std::lock_guard lock(mutex);
+          const bool isFolder = request.uri == folder;
+          if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode")
+            return answer(r, 200, "properties\n");
+          if (request.method == "PROPFIND" && isFolder) {
+            if (++folderListings > 1) fileFiledMeanwhile = true;
+            if (fileFiledMeanwhile)
+              return answer(r, 207, listing({{folder, true}, {folder + "Ny.pdf", false}}));
+            return answer(r, 207, listing({{folder, true}}));
+          }
+          if (request.method == "PROPFIND")
+            return answer(r, 207, multistatusFor(request.uri, false, 1));
+          if (request.method == "LOCK") return answer(r, lockStatus);
+          if (request.method == "DELETE" && isFolder) folderDeletes.push_back(request.uri);
+          answer(r, 204);  // the file's DELETE
+        });
+    CapturingLogger logger;
+    auto target = targetFor(server, logger);
+    ASSERT_TRUE(target->remove("Plan og regulering/Kart.pdf", true)) << logger.text();
+    std::lock_guard lock(mutex);
+    EXPECT_TRUE(folderDeletes.empty())
+        << "the folder was deleted although a file came into it after the first look";
+    // A LOCK refused is named in the log; a folder found in use is no failure.
+    EXPECT_EQ(logger.text().find("not pruning") != std::string::npos, lockStatus == 403)
+        << logger.text();
+    // 405: a second look before the DELETE found the file; 403: no DELETE to look for.
+    EXPECT_EQ(folderListings, lockStatus == 405 ? 2 : 1) << logger.text();
+  }
+}
+
+// A server without locking still has its empty folders pruned, after a second look.
+TEST(WebDavScripted, APruneOnAServerWithoutLockingDeletesTheStillEmptyFolder) {
+  const std::string folder = "/dav/Andre%20dokumenter/";
+  std::mutex mutex;
+  int folderListings = 0;
+  std::vector<std::string> folderDeletes;
+  ScriptedDavServer server([&](std::size_t, const RecordedRequest& request, HTTPServerResponse& r) {
+    std::lock_guard lock(mutex);
+    const bool isFolder = request.uri == folder;
+    if (request.method == "GET" && request.uri == "/dav/.dms-metadata-mode")
+      return answer(r, 200, "properties\n");
+    if (request.method == "PROPFIND" && isFolder) {
+      ++folderListings;
+      return answer(r, 207, listing({{folder, true}}));
+    }
+    if (request.method == "PROPFIND") return answer(r, 207, multistatusFor(request.uri, false, 1));
+    if (request.method == "LOCK") return answer(r, 501);
+    if (request.method == "DELETE" && isFolder) {
+      folderDeletes.push_back(request.headers.count("if") ? "with If" : "without If");
+    }
+    answer(r, 204);
+  });
+  CapturingLogger logger;
+  auto target = targetFor(server, logger);
+  ASSERT_TRUE(target->remove("Andre dokumenter/Brev.pdf", true)) << logger.text();
+  std::lock_guard lock(mutex);
+  EXPECT_EQ(folderDeletes, std::vector<std::string>{"without If"}) << logger.text();
+  EXPECT_EQ(folderListings, 2);
+  EXPECT_EQ(logger.text().find("not pruning"), std::string::npos) << logger.text();
+}
+
 }  // namespace
 }  // namespace dms::test

@@ -954,7 +954,8 @@ Result<bool> WebDavTarget::pruneIfEmpty(const std::string& folder) {
 
   // A WebDAV DELETE of a collection is recursive: lock the folder (so a concurrent PUT into it
   // fails with 423 instead of being deleted), look again, and delete only under the lock.
-  // Servers without locking get the plain check-then-delete.
+  // Servers without locking (405 or 501 to the LOCK) get the plain check-then-delete; any other
+  // refusal of the LOCK leaves the folder.
   DavRequest lock;
   lock.method = "LOCK";
   lock.target = href(folder, true);
@@ -982,6 +983,15 @@ Result<bool> WebDavTarget::pruneIfEmpty(const std::string& folder) {
     }
   } else if (locked->status == 423) {
     return false;  // someone else holds it: not ours to delete
+  } else if (locked->status == 405 || locked->status == 501) {
+    // A server without locking: look again right before the DELETE (the LOCK's round trip
+    // may have let a file in), and delete only what is still empty.
+    auto stillEmpty = isEmpty();
+    if (!stillEmpty || !*stillEmpty) return stillEmpty;
+  } else {
+    // A server with locking that failed this LOCK (5xx after the retries, 403, 409, 412): a
+    // recursive DELETE without the lock could take a file filed into the folder meanwhile.
+    return DavClient::errorForStatus(*locked, "LOCK " + quotePath(folder));
   }
   // The token goes in a tagged list naming the folder: Apache checks an untagged one against
   // the parent too, which is not locked (412). nginx's dav-ext compares the tag with the decoded
