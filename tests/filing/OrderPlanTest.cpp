@@ -56,13 +56,14 @@ TEST(OrderPlan, OneActionPerAsset) {
        false,
        {},
        NoteRemoved},
-      {"withdrawn after failing", "PROGRESS", "DELETED", failed, 2, 0, false, {}, NoteRemoved},
+      // A failed attempt may have placed its file (placed, then the sync failed): looked for.
+      {"withdrawn after failing", "PROGRESS", "DELETED", failed, 2, 0, false, {}, Remove},
       {"withdrawn and removed", "FINISHED", "DELETED", AssetState::Removed, 0, 0, false, {}, Keep},
       {"unknown asset status", "FINISHED", "SOMETHING_NEW", std::nullopt, 0, 0, false, {}, Skip},
       {"cancelled order, filed", "CANCELLED", "OK", filed, 0, 0, false, {}, Remove},
       {"refunded order, filed, move", "REFUNDED", "OK", filed, 0, 0, false,
        filing::WithdrawnPolicy::Move, Move},
-      {"cancelled order, failed", "CANCELLED", "OK", failed, 1, 0, false, {}, Keep},
+      {"cancelled order, failed", "CANCELLED", "OK", failed, 1, 0, false, {}, Remove},
   };
   for (const auto& c : cases) {
     filing::FilingConfig config;
@@ -89,6 +90,28 @@ TEST(OrderPlan, OneActionPerAsset) {
     EXPECT_EQ(planned.context.asset.id, "a1") << describe(c);
     EXPECT_FALSE(planned.why.empty()) << describe(c);
   }
+}
+
+// A failed attempt that never chose a name (its download failed) left no file: withdrawn, it
+// is only noted (and kept, in a withdrawn order), with no look at the target.
+TEST(OrderPlan, AFailedAttemptWithoutANameIsOnlyNotedWhenWithdrawn) {
+  filing::FilingConfig config;
+  AssetRecord failed;
+  failed.assetId = "a1";
+  failed.orderId = 7;
+  failed.state = AssetState::Failed;
+  failed.attempts = 1;
+  auto asset = makeAsset("a1", "A.pdf");
+  asset.status = "DELETED";
+  const auto deleted = filing::planOrder(EngineFixture::makeOrder(7, "PROGRESS", {asset}),
+                                         {{"a1", failed}}, config, {kNow, false});
+  ASSERT_EQ(deleted.assets.size(), 1u);
+  EXPECT_EQ(toString(deleted.assets.front().action), toString(PlannedAction::NoteRemoved));
+  const auto cancelled =
+      filing::planOrder(EngineFixture::makeOrder(7, "CANCELLED", {makeAsset("a1", "A.pdf")}),
+                        {{"a1", failed}}, config, {kNow, false});
+  ASSERT_EQ(cancelled.assets.size(), 1u);
+  EXPECT_EQ(toString(cancelled.assets.front().action), toString(PlannedAction::Keep));
 }
 
 TEST(OrderPlan, BothLevelsEachAssetOnceAndAWithdrawnOrderPlansWhatIsKnown) {

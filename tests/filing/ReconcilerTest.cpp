@@ -924,6 +924,47 @@ TEST_P(ReconcilerFaultTest, FaultThenRerunGivesExactTree) {
 INSTANTIATE_TEST_SUITE_P(TargetFaults, ReconcilerFaultTest,
                          ::testing::Range(0, static_cast<int>(targetFaults().size())));
 
+// A put that placed its file but answered an error (the answer lost, the folder's sync failed)
+// leaves a Failed record naming the path, and the file there. Withdrawn by Ambita before the
+// retry, the file must go: it was planned as "withdrawn before it was filed" and stayed for good.
+// A failed put that placed nothing is only noted as removed.
+TEST_F(ReconcilerTest, AFilePlacedByAFailedAttemptGoesWhenTheAssetIsWithdrawn) {
+  for (const auto timing : {FaultTiming::AfterCall, FaultTiming::BeforeCall}) {
+    const bool placed = timing == FaultTiming::AfterCall;
+    SCOPED_TRACE(placed ? "the failed put placed the file" : "the failed put placed nothing");
+    FaultInjectingTarget faulty(*fsTarget_);
+    faulty.failCall(TargetMethod::Put, 1, ErrorCode::Unavailable, FaultRepeat::Once, timing);
+    target_ = &faulty;
+    configure("{}");
+    const std::int64_t id = placed ? 1 : 2;
+    auto a = makeAsset(placed ? "a1" : "a2", "A.pdf");
+    api_.setOrder(makeOrder(id, "FINISHED", {a}));
+    auto first = reconcile(id);
+    ASSERT_TRUE(first.ok()) << first.error().describe();
+    EXPECT_FALSE(first->ok()) << "the put's error was not reported";
+    const std::string path =
+        "dms-case-" + std::to_string(id) + "/" + std::to_string(id) + "/Plan og regulering/A.pdf";
+    ASSERT_EQ(tree().count(path), placed ? 1u : 0u);
+    auto failed = store_->asset(a.id);
+    ASSERT_TRUE(failed.ok() && *failed);
+    EXPECT_EQ((*failed)->state, AssetState::Failed);
+    faulty.clearFaults();
+
+    a.status = "DELETED";
+    api_.setOrder(makeOrder(id, "FINISHED", {a}));
+    auto second = reconcile(id);
+    ASSERT_TRUE(second.ok()) << second.error().describe();
+    EXPECT_TRUE(second->ok()) << (second->problems.empty() ? "" : second->problems.front());
+    EXPECT_EQ(second->removed, placed ? 1u : 0u);
+    expectTree({});  // the withdrawn asset's file stayed
+    auto record = store_->asset(a.id);
+    ASSERT_TRUE(record.ok() && *record);
+    EXPECT_EQ((*record)->state, AssetState::Removed);
+    closeEngine();
+    target_ = fsTarget_.get();
+  }
+}
+
 // --- crash safety: the process dies (here: _exit in a forked child) at a chosen call
 
 /// Forwards to a target, but ends the process at the nth call of one method, before or after

@@ -36,10 +36,20 @@ PlannedAsset planOk(PlannedAsset p, const FilingConfig& config, const RetryRule&
   return p;
 }
 
+/// A failed attempt that had chosen its name may have placed the file all the same (placed,
+/// then the folder's sync or the answer failed): withdrawn, it is looked for and removed if it
+/// is there and ours (the removal checks the file's metadata names the asset).
+bool mayHaveLeftItsFile(const AssetRecord& record) {
+  return record.state == AssetState::Failed && !record.path.empty();
+}
+
 PlannedAsset planDeleted(PlannedAsset p, const FilingConfig& config) {
   if (p.known && p.known->state == AssetState::Filed) {
     p.action = removal(config);
     p.why = "withdrawn by Ambita";
+  } else if (p.known && mayHaveLeftItsFile(*p.known)) {
+    p.action = removal(config);
+    p.why = "withdrawn by Ambita after a failed attempt, which may have placed it";
   } else if (!p.known || p.known->state == AssetState::Failed) {
     p.action = PlannedAction::NoteRemoved;
     p.why = "withdrawn before it was filed";
@@ -111,7 +121,7 @@ OrderPlan planOrder(const api::OrderCollection& order, std::map<std::string, Ass
       PlannedAsset p;
       p.context.asset.id = id;
       if (auto it = walkedById.find(id); it != walkedById.end()) p.context = std::move(*it->second);
-      const bool filed = record.state == AssetState::Filed;
+      const bool filed = record.state == AssetState::Filed || mayHaveLeftItsFile(record);
       p.action = filed ? removal(config) : PlannedAction::Keep;
       p.why = filed ? "the order was " + order.status : "already " + toString(record.state);
       p.known = std::move(record);

@@ -759,6 +759,22 @@ void Reconciler::processRemovals(std::vector<AssetRecord> records, Reason reason
   std::set<std::string> reserved;
   std::vector<AssetRecord> intents;
   for (auto& r : records) {
+    if (r.state == AssetState::Failed) {
+      // A failed attempt's file, if it was placed after all (OrderPlan): only then a removal.
+      auto placed = holdsAsset(r.path, r.assetId);
+      if (!placed) {
+        ++report.failed;
+        report.problems.push_back("asset " + r.assetId + ": looking for '" + r.path +
+                                  "' of a failed attempt: " + placed.error().describe());
+        continue;
+      }
+      if (!*placed) {
+        r.state = AssetState::Removed;  // withdrawn before it was filed: nothing to remove
+        r.removedAt = AuditLog::now();
+        pending.assets.push_back(r);
+        continue;
+      }
+    }
     r.state = AssetState::Removing;
     r.targetPath.clear();
     if (config_.withdrawnPolicy == WithdrawnPolicy::Move) {
